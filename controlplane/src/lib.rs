@@ -1,0 +1,11 @@
+//! kubesim's control plane: a whole Kubernetes cluster in one process, on a simulated clock.
+//!
+//! The layers, bottom up: [`model`] (kinds, typed objects, selectors, quantities), [`store`]
+//! (an etcd-like MVCC store), [`apiserver`] (validation, defaulting, admission, apply),
+//! [`sim`] (the clock, the timer queue, the RNG and the `Cluster` that composes everything),
+//! and [`kubectl`] (command lines to requests, and kubectl's printers).
+//!
+//! This crate knows nothing of Rhai, terminals or Jupyter.
+
+pub mod model;
+pub mod store;

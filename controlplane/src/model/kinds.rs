@@ -1,0 +1,257 @@
+//! The kinds registry: every kind kubesim serves, with its group/version, plural resource name,
+//! short names, scope and etcd key prefix. Every layer (apply, kubectl, the store) asks this table,
+//! so `kubectl api-resources` prints exactly what the cluster knows.
+
+use k8s_openapi::api::{
+    apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination,
+    core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy,
+    rbac::v1 as rbac, scheduling::v1 as scheduling, storage::v1 as storage,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::Metadata;
+
+/// Static facts about one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindInfo {
+    pub kind: Kind,
+    /// API group; empty for the core group.
+    pub group: &'static str,
+    /// The version objects are stored and served in.
+    pub version: &'static str,
+    /// Other versions accepted on input (converted to `version`).
+    pub other_versions: &'static [&'static str],
+    pub name: &'static str,
+    /// Plural resource name, as in URLs and `kubectl get`.
+    pub plural: &'static str,
+    pub singular: &'static str,
+    pub short_names: &'static [&'static str],
+    pub namespaced: bool,
+    /// etcd key prefix under `/registry/` (the real apiserver's, e.g. `minions` for nodes).
+    pub etcd_prefix: &'static str,
+    /// Whether the kind has a status subresource.
+    pub has_status: bool,
+    /// Whether a spec change bumps `metadata.generation`.
+    pub tracks_generation: bool,
+}
+
+impl KindInfo {
+    /// `v1` or `apps/v1`.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// `pods` or `deployments.apps`: the name kubectl uses in messages.
+    pub fn group_resource(&self) -> String {
+        if self.group.is_empty() {
+            self.plural.to_string()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
+    }
+
+    /// `pod` or `deployment.apps`: the name kubectl prints before `/name`.
+    pub fn group_singular(&self) -> String {
+        if self.group.is_empty() {
+            self.singular.to_string()
+        } else {
+            format!("{}.{}", self.singular, self.group)
+        }
+    }
+
+    /// The etcd key of one object: `/registry/<prefix>/<namespace>/<name>`.
+    pub fn key(&self, namespace: &str, name: &str) -> String {
+        if self.namespaced {
+            format!("/registry/{}/{}/{}", self.etcd_prefix, namespace, name)
+        } else {
+            format!("/registry/{}/{}", self.etcd_prefix, name)
+        }
+    }
+
+    /// The key prefix of all objects of this kind, or of one namespace's.
+    pub fn key_prefix(&self, namespace: Option<&str>) -> String {
+        match namespace {
+            Some(ns) if self.namespaced => format!("/registry/{}/{}/", self.etcd_prefix, ns),
+            _ => format!("/registry/{}/", self.etcd_prefix),
+        }
+    }
+}
+
+macro_rules! kinds {
+    ($( $variant:ident : $ty:ty = {
+        group: $group:literal, version: $version:literal, others: [$($other:literal),*],
+        plural: $plural:literal, singular: $singular:literal, short: [$($short:literal),*],
+        namespaced: $ns:literal, etcd: $etcd:literal, status: $status:literal, generation: $gen:literal
+    } )* ) => {
+        /// Every kind kubesim serves.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Kind { $($variant),* }
+
+        /// Static table of all kinds, in `kubectl api-resources` order (core group first).
+        pub static KINDS: &[KindInfo] = &[
+            $(KindInfo {
+                kind: Kind::$variant, group: $group, version: $version, other_versions: &[$($other),*],
+                name: stringify!($variant), plural: $plural, singular: $singular,
+                short_names: &[$($short),*], namespaced: $ns, etcd_prefix: $etcd,
+                has_status: $status, tracks_generation: $gen,
+            }),*
+        ];
+
+        /// A typed object of any served kind. Objects stay typed in memory; they are
+        /// serialised only when a user asks for YAML or JSON.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Object { $($variant(Box<$ty>)),* }
+
+        impl Object {
+            pub fn kind(&self) -> Kind {
+                match self { $(Object::$variant(_) => Kind::$variant),* }
+            }
+            pub fn metadata(&self) -> &ObjectMeta {
+                match self { $(Object::$variant(o) => o.metadata()),* }
+            }
+            pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
+                match self { $(Object::$variant(o) => o.metadata_mut()),* }
+            }
+            /// The object as JSON, with `apiVersion` and `kind` set.
+            pub fn to_value(&self) -> serde_json::Value {
+                let v = match self { $(Object::$variant(o) => serde_json::to_value(o)),* };
+                v.unwrap_or(serde_json::Value::Null)
+            }
+            /// Decode JSON of the given kind (its `apiVersion` must be the stored version).
+            pub fn from_value(kind: Kind, value: serde_json::Value) -> Result<Object, serde_json::Error> {
+                Ok(match kind { $(Kind::$variant => Object::$variant(Box::new(serde_json::from_value(value)?))),* })
+            }
+        }
+    };
+}
+
+kinds! {
+    Namespace: core::Namespace = { group: "", version: "v1", others: [], plural: "namespaces", singular: "namespace", short: ["ns"], namespaced: false, etcd: "namespaces", status: true, generation: false }
+    Node: core::Node = { group: "", version: "v1", others: [], plural: "nodes", singular: "node", short: ["no"], namespaced: false, etcd: "minions", status: true, generation: false }
+    Pod: core::Pod = { group: "", version: "v1", others: [], plural: "pods", singular: "pod", short: ["po"], namespaced: true, etcd: "pods", status: true, generation: false }
+    Service: core::Service = { group: "", version: "v1", others: [], plural: "services", singular: "service", short: ["svc"], namespaced: true, etcd: "services/specs", status: true, generation: false }
+    Endpoints: core::Endpoints = { group: "", version: "v1", others: [], plural: "endpoints", singular: "endpoints", short: ["ep"], namespaced: true, etcd: "services/endpoints", status: false, generation: false }
+    ConfigMap: core::ConfigMap = { group: "", version: "v1", others: [], plural: "configmaps", singular: "configmap", short: ["cm"], namespaced: true, etcd: "configmaps", status: false, generation: false }
+    Secret: core::Secret = { group: "", version: "v1", others: [], plural: "secrets", singular: "secret", short: [], namespaced: true, etcd: "secrets", status: false, generation: false }
+    ServiceAccount: core::ServiceAccount = { group: "", version: "v1", others: [], plural: "serviceaccounts", singular: "serviceaccount", short: ["sa"], namespaced: true, etcd: "serviceaccounts", status: false, generation: false }
+    PersistentVolume: core::PersistentVolume = { group: "", version: "v1", others: [], plural: "persistentvolumes", singular: "persistentvolume", short: ["pv"], namespaced: false, etcd: "persistentvolumes", status: true, generation: false }
+    PersistentVolumeClaim: core::PersistentVolumeClaim = { group: "", version: "v1", others: [], plural: "persistentvolumeclaims", singular: "persistentvolumeclaim", short: ["pvc"], namespaced: true, etcd: "persistentvolumeclaims", status: true, generation: false }
+    ResourceQuota: core::ResourceQuota = { group: "", version: "v1", others: [], plural: "resourcequotas", singular: "resourcequota", short: ["quota"], namespaced: true, etcd: "resourcequotas", status: true, generation: false }
+    LimitRange: core::LimitRange = { group: "", version: "v1", others: [], plural: "limitranges", singular: "limitrange", short: ["limits"], namespaced: true, etcd: "limitranges", status: false, generation: false }
+    Event: core::Event = { group: "", version: "v1", others: [], plural: "events", singular: "event", short: ["ev"], namespaced: true, etcd: "events", status: false, generation: false }
+    ReplicationController: core::ReplicationController = { group: "", version: "v1", others: [], plural: "replicationcontrollers", singular: "replicationcontroller", short: ["rc"], namespaced: true, etcd: "controllers", status: true, generation: true }
+    EndpointSlice: discovery::EndpointSlice = { group: "discovery.k8s.io", version: "v1", others: [], plural: "endpointslices", singular: "endpointslice", short: [], namespaced: true, etcd: "endpointslices", status: false, generation: false }
+    ControllerRevision: apps::ControllerRevision = { group: "apps", version: "v1", others: [], plural: "controllerrevisions", singular: "controllerrevision", short: [], namespaced: true, etcd: "controllerrevisions", status: false, generation: false }
+    DaemonSet: apps::DaemonSet = { group: "apps", version: "v1", others: [], plural: "daemonsets", singular: "daemonset", short: ["ds"], namespaced: true, etcd: "daemonsets", status: true, generation: true }
+    Deployment: apps::Deployment = { group: "apps", version: "v1", others: [], plural: "deployments", singular: "deployment", short: ["deploy"], namespaced: true, etcd: "deployments", status: true, generation: true }
+    ReplicaSet: apps::ReplicaSet = { group: "apps", version: "v1", others: [], plural: "replicasets", singular: "replicaset", short: ["rs"], namespaced: true, etcd: "replicasets", status: true, generation: true }
+    StatefulSet: apps::StatefulSet = { group: "apps", version: "v1", others: [], plural: "statefulsets", singular: "statefulset", short: ["sts"], namespaced: true, etcd: "statefulsets", status: true, generation: true }
+    HorizontalPodAutoscaler: autoscaling::HorizontalPodAutoscaler = { group: "autoscaling", version: "v2", others: ["v1"], plural: "horizontalpodautoscalers", singular: "horizontalpodautoscaler", short: ["hpa"], namespaced: true, etcd: "horizontalpodautoscalers", status: true, generation: true }
+    CronJob: batch::CronJob = { group: "batch", version: "v1", others: [], plural: "cronjobs", singular: "cronjob", short: ["cj"], namespaced: true, etcd: "cronjobs", status: true, generation: true }
+    Job: batch::Job = { group: "batch", version: "v1", others: [], plural: "jobs", singular: "job", short: [], namespaced: true, etcd: "jobs", status: true, generation: true }
+    Lease: coordination::Lease = { group: "coordination.k8s.io", version: "v1", others: [], plural: "leases", singular: "lease", short: [], namespaced: true, etcd: "leases", status: false, generation: false }
+    IngressClass: networking::IngressClass = { group: "networking.k8s.io", version: "v1", others: [], plural: "ingressclasses", singular: "ingressclass", short: [], namespaced: false, etcd: "ingressclasses", status: false, generation: true }
+    Ingress: networking::Ingress = { group: "networking.k8s.io", version: "v1", others: [], plural: "ingresses", singular: "ingress", short: ["ing"], namespaced: true, etcd: "ingress", status: true, generation: true }
+    NetworkPolicy: networking::NetworkPolicy = { group: "networking.k8s.io", version: "v1", others: [], plural: "networkpolicies", singular: "networkpolicy", short: ["netpol"], namespaced: true, etcd: "networkpolicies", status: false, generation: true }
+    PodDisruptionBudget: policy::PodDisruptionBudget = { group: "policy", version: "v1", others: [], plural: "poddisruptionbudgets", singular: "poddisruptionbudget", short: ["pdb"], namespaced: true, etcd: "poddisruptionbudgets", status: true, generation: true }
+    ClusterRoleBinding: rbac::ClusterRoleBinding = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "clusterrolebindings", singular: "clusterrolebinding", short: [], namespaced: false, etcd: "clusterrolebindings", status: false, generation: false }
+    ClusterRole: rbac::ClusterRole = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "clusterroles", singular: "clusterrole", short: [], namespaced: false, etcd: "clusterroles", status: false, generation: false }
+    RoleBinding: rbac::RoleBinding = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "rolebindings", singular: "rolebinding", short: [], namespaced: true, etcd: "rolebindings", status: false, generation: false }
+    Role: rbac::Role = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "roles", singular: "role", short: [], namespaced: true, etcd: "roles", status: false, generation: false }
+    PriorityClass: scheduling::PriorityClass = { group: "scheduling.k8s.io", version: "v1", others: [], plural: "priorityclasses", singular: "priorityclass", short: ["pc"], namespaced: false, etcd: "priorityclasses", status: false, generation: false }
+    StorageClass: storage::StorageClass = { group: "storage.k8s.io", version: "v1", others: [], plural: "storageclasses", singular: "storageclass", short: ["sc"], namespaced: false, etcd: "storageclasses", status: false, generation: false }
+}
+
+impl Kind {
+    pub fn info(self) -> &'static KindInfo {
+        // KINDS is in declaration order, the same as the enum's discriminants.
+        &KINDS[self as usize]
+    }
+
+    /// Look a kind up by `apiVersion` and `kind`, as in a manifest.
+    pub fn from_api_version_kind(api_version: &str, kind: &str) -> Option<Kind> {
+        let (group, version) = match api_version.split_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", api_version),
+        };
+        KINDS
+            .iter()
+            .find(|k| {
+                k.name == kind && k.group == group && (k.version == version || k.other_versions.contains(&version))
+            })
+            .map(|k| k.kind)
+    }
+
+    /// Look a kind up by any name kubectl accepts for a resource: plural, singular, short name
+    /// or kind, optionally qualified by group (`deployments.apps`) or version and group
+    /// (`deployments.v1.apps`). Case-insensitive, as kubectl is.
+    pub fn from_resource_name(name: &str) -> Option<Kind> {
+        let lower = name.to_ascii_lowercase();
+        let (base, qualifier) = match lower.split_once('.') {
+            Some((b, q)) => (b.to_string(), Some(q.to_string())),
+            None => (lower, None),
+        };
+        KINDS
+            .iter()
+            .find(|k| {
+                let name_matches = k.plural == base
+                    || k.singular == base
+                    || k.name.eq_ignore_ascii_case(&base)
+                    || k.short_names.contains(&base.as_str());
+                let group_matches = match &qualifier {
+                    None => true,
+                    Some(q) => {
+                        q == k.group || q.split_once('.').is_some_and(|(v, g)| v == k.version && g == k.group)
+                    }
+                };
+                name_matches && group_matches
+            })
+            .map(|k| k.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_order_matches_enum() {
+        for (i, info) in KINDS.iter().enumerate() {
+            assert_eq!(info.kind as usize, i, "{}", info.name);
+        }
+    }
+
+    #[test]
+    fn resource_names() {
+        let check = |name: &str, expect: Option<Kind>| assert_eq!(Kind::from_resource_name(name), expect, "{name}");
+        check("pods", Some(Kind::Pod));
+        check("po", Some(Kind::Pod));
+        check("Pod", Some(Kind::Pod));
+        check("deploy", Some(Kind::Deployment));
+        check("deployment.apps", Some(Kind::Deployment));
+        check("deployments.v1.apps", Some(Kind::Deployment));
+        check("deployments.batch", None);
+        check("ep", Some(Kind::Endpoints));
+        check("hpa", Some(Kind::HorizontalPodAutoscaler));
+        check("netpol", Some(Kind::NetworkPolicy));
+        check("foo", None);
+    }
+
+    #[test]
+    fn manifest_kinds() {
+        assert_eq!(Kind::from_api_version_kind("apps/v1", "Deployment"), Some(Kind::Deployment));
+        assert_eq!(Kind::from_api_version_kind("autoscaling/v1", "HorizontalPodAutoscaler"), Some(Kind::HorizontalPodAutoscaler));
+        assert_eq!(Kind::from_api_version_kind("extensions/v1beta1", "Deployment"), None);
+        assert_eq!(Kind::from_api_version_kind("v1", "Deployment"), None);
+    }
+
+    #[test]
+    fn etcd_keys() {
+        assert_eq!(Kind::Pod.info().key("default", "web"), "/registry/pods/default/web");
+        assert_eq!(Kind::Node.info().key("", "node-1"), "/registry/minions/node-1");
+        assert_eq!(Kind::Deployment.info().key_prefix(None), "/registry/deployments/");
+    }
+}

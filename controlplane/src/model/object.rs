@@ -1,0 +1,111 @@
+//! Helpers over typed objects: names, labels, and the store's revision stamp.
+
+use std::collections::BTreeMap;
+
+use super::kinds::{Kind, KindInfo, Object};
+use crate::store::Revisioned;
+
+impl Object {
+    pub fn info(&self) -> &'static KindInfo {
+        self.kind().info()
+    }
+
+    pub fn name(&self) -> &str {
+        self.metadata().name.as_deref().unwrap_or("")
+    }
+
+    pub fn namespace(&self) -> &str {
+        self.metadata().namespace.as_deref().unwrap_or("")
+    }
+
+    /// `namespace/name`, or `name` for cluster-scoped objects: the work-queue key.
+    pub fn key(&self) -> String {
+        if self.info().namespaced {
+            format!("{}/{}", self.namespace(), self.name())
+        } else {
+            self.name().to_string()
+        }
+    }
+
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+        self.metadata().labels.as_ref().unwrap_or(&EMPTY)
+    }
+
+    pub fn annotations(&self) -> &BTreeMap<String, String> {
+        static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+        self.metadata().annotations.as_ref().unwrap_or(&EMPTY)
+    }
+
+    pub fn resource_version(&self) -> i64 {
+        self.metadata().resource_version.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0)
+    }
+
+    /// `pod/web` or `deployment.apps/web`, as kubectl prints an object's name.
+    pub fn type_name(&self) -> String {
+        format!("{}/{}", self.info().group_singular(), self.name())
+    }
+
+    /// A fresh object of `kind` with only its name (and namespace) set.
+    pub fn named(kind: Kind, namespace: Option<&str>, name: &str) -> Object {
+        let info = kind.info();
+        let value = serde_json::json!({
+            "apiVersion": info.api_version(),
+            "kind": info.name,
+            "metadata": { "name": name, "namespace": namespace },
+        });
+        Object::from_value(kind, value).expect("a bare object of a served kind always decodes")
+    }
+}
+
+impl Revisioned for Object {
+    fn set_revision(&mut self, revision: i64) {
+        self.metadata_mut().resource_version = Some(revision.to_string());
+    }
+}
+
+/// Typed access to one kind inside an `Object`: `Pod::from_object(&obj)`.
+pub trait Typed: Sized {
+    fn from_object(obj: &Object) -> Option<&Self>;
+    fn from_object_mut(obj: &mut Object) -> Option<&mut Self>;
+    fn into_object(self) -> Object;
+}
+
+macro_rules! typed {
+    ($($variant:ident : $ty:ty),* $(,)?) => {$(
+        impl Typed for $ty {
+            fn from_object(obj: &Object) -> Option<&Self> {
+                match obj { Object::$variant(o) => Some(o), _ => None }
+            }
+            fn from_object_mut(obj: &mut Object) -> Option<&mut Self> {
+                match obj { Object::$variant(o) => Some(o), _ => None }
+            }
+            fn into_object(self) -> Object {
+                Object::$variant(Box::new(self))
+            }
+        }
+    )*};
+}
+
+use k8s_openapi::api::{
+    apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination,
+    core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy,
+    rbac::v1 as rbac, scheduling::v1 as scheduling, storage::v1 as storage,
+};
+
+typed! {
+    Namespace: core::Namespace, Node: core::Node, Pod: core::Pod, Service: core::Service,
+    Endpoints: core::Endpoints, ConfigMap: core::ConfigMap, Secret: core::Secret,
+    ServiceAccount: core::ServiceAccount, PersistentVolume: core::PersistentVolume,
+    PersistentVolumeClaim: core::PersistentVolumeClaim, ResourceQuota: core::ResourceQuota,
+    LimitRange: core::LimitRange, Event: core::Event, ReplicationController: core::ReplicationController,
+    EndpointSlice: discovery::EndpointSlice, ControllerRevision: apps::ControllerRevision,
+    DaemonSet: apps::DaemonSet, Deployment: apps::Deployment, ReplicaSet: apps::ReplicaSet,
+    StatefulSet: apps::StatefulSet, HorizontalPodAutoscaler: autoscaling::HorizontalPodAutoscaler,
+    CronJob: batch::CronJob, Job: batch::Job, Lease: coordination::Lease,
+    IngressClass: networking::IngressClass, Ingress: networking::Ingress,
+    NetworkPolicy: networking::NetworkPolicy, PodDisruptionBudget: policy::PodDisruptionBudget,
+    ClusterRoleBinding: rbac::ClusterRoleBinding, ClusterRole: rbac::ClusterRole,
+    RoleBinding: rbac::RoleBinding, Role: rbac::Role, PriorityClass: scheduling::PriorityClass,
+    StorageClass: storage::StorageClass,
+}

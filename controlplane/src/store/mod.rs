@@ -1,0 +1,233 @@
+//! An etcd-like MVCC key-value store: one global revision, per-key create/mod revision and
+//! version, range by prefix, transactions that compare revisions, watch from a revision, and
+//! compaction. Values stay typed (`Arc<V>`); nothing is serialised unless a reader asks.
+//!
+//! Like etcd, the store knows nothing of Kubernetes: the API server decides keys and values.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+mod txn;
+pub use txn::{Compare, CompareTarget, Op, Txn, TxnResponse};
+
+/// A value the store can hold. The store stamps the revision of each write into it,
+/// which is how `metadata.resourceVersion` comes to equal the etcd mod revision.
+pub trait Revisioned: Clone {
+    fn set_revision(&mut self, revision: i64);
+}
+
+/// One key's current state, as etcd's `mvccpb.KeyValue`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyValue<V> {
+    pub key: Arc<str>,
+    pub create_revision: i64,
+    pub mod_revision: i64,
+    /// Number of writes to the key since it was created (1 after create).
+    pub version: i64,
+    pub value: Arc<V>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    Put,
+    Delete,
+}
+
+/// One change, as etcd's `mvccpb.Event`. For a delete, `kv` is the deleted value with
+/// `mod_revision` set to the revision of the delete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event<V> {
+    pub event_type: EventType,
+    pub kv: KeyValue<V>,
+    pub prev_kv: Option<KeyValue<V>>,
+}
+
+impl<V> Event<V> {
+    pub fn revision(&self) -> i64 {
+        self.kv.mod_revision
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("mvcc: required revision has been compacted")]
+    Compacted { compacted: i64 },
+    #[error("mvcc: required revision is a future revision")]
+    FutureRevision,
+}
+
+/// The store. Single-threaded by design: the simulated cluster runs on one thread.
+#[derive(Debug, Clone)]
+pub struct Store<V> {
+    revision: i64,
+    compacted: i64,
+    kvs: BTreeMap<Arc<str>, KeyValue<V>>,
+    /// Every change since the compaction point, oldest first, for watches.
+    history: VecDeque<Event<V>>,
+}
+
+impl<V: Revisioned> Default for Store<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V: Revisioned> Store<V> {
+    pub fn new() -> Self {
+        // etcd starts at revision 1 with an empty keyspace.
+        Store { revision: 1, compacted: 0, kvs: BTreeMap::new(), history: VecDeque::new() }
+    }
+
+    /// The current (latest) revision.
+    pub fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    pub fn compacted_revision(&self) -> i64 {
+        self.compacted
+    }
+
+    pub fn len(&self) -> usize {
+        self.kvs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kvs.is_empty()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&KeyValue<V>> {
+        self.kvs.get(key)
+    }
+
+    /// All keys starting with `prefix`, in key order.
+    pub fn range<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a KeyValue<V>> + 'a {
+        self.kvs
+            .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .map(|(_, kv)| kv)
+    }
+
+    /// Number of keys under `prefix`.
+    pub fn count(&self, prefix: &str) -> usize {
+        self.range(prefix).count()
+    }
+
+    /// Write `value` at `key` unconditionally. Returns the new revision.
+    pub fn put(&mut self, key: &str, value: V) -> i64 {
+        self.revision += 1;
+        self.apply_put(key, value);
+        self.revision
+    }
+
+    /// Delete `key`. Returns the revision of the delete, or None when the key was absent.
+    pub fn delete(&mut self, key: &str) -> Option<i64> {
+        if !self.kvs.contains_key(key) {
+            return None;
+        }
+        self.revision += 1;
+        self.apply_delete(key);
+        Some(self.revision)
+    }
+
+    /// Run a transaction: if every compare holds, run `success`, else `failure`. All writes of
+    /// one transaction share one revision, as in etcd.
+    pub fn txn(&mut self, txn: Txn<V>) -> TxnResponse<V> {
+        let succeeded = txn.compare.iter().all(|c| c.holds(self.kvs.get(c.key.as_str())));
+        let ops = if succeeded { txn.success } else { txn.failure };
+        let writes = ops.iter().any(|op| match op {
+            Op::Put(..) => true,
+            Op::Delete(k) => self.kvs.contains_key(k.as_str()),
+            Op::Get(_) => false,
+        });
+        if writes {
+            self.revision += 1;
+        }
+        let mut responses = Vec::with_capacity(ops.len());
+        for op in ops {
+            match op {
+                Op::Get(key) => responses.push(self.kvs.get(key.as_str()).cloned()),
+                Op::Put(key, value) => {
+                    self.apply_put(&key, value);
+                    responses.push(self.kvs.get(key.as_str()).cloned());
+                }
+                Op::Delete(key) => {
+                    let prev = self.kvs.get(key.as_str()).cloned();
+                    if prev.is_some() {
+                        self.apply_delete(&key);
+                    }
+                    responses.push(prev);
+                }
+            }
+        }
+        TxnResponse { succeeded, revision: self.revision, responses }
+    }
+
+    /// Changes under `prefix` with revision >= `from` (etcd's watch start revision), oldest first.
+    /// `from` of 0 means "from now": no history.
+    pub fn watch(&self, prefix: &str, from: i64) -> Result<Vec<Event<V>>, StoreError> {
+        if from == 0 {
+            return Ok(Vec::new());
+        }
+        if from <= self.compacted {
+            return Err(StoreError::Compacted { compacted: self.compacted });
+        }
+        if from > self.revision + 1 {
+            return Err(StoreError::FutureRevision);
+        }
+        // History is ordered by revision: find the first event at or after `from`.
+        let start = self.history.partition_point(|e| e.revision() < from);
+        Ok(self.history.range(start..).filter(|e| e.kv.key.starts_with(prefix)).cloned().collect())
+    }
+
+    /// Visit changes under `prefix` with revision >= `from` without cloning them.
+    pub fn for_each_event(&self, prefix: &str, from: i64, mut f: impl FnMut(&Event<V>)) -> Result<(), StoreError> {
+        if from <= self.compacted {
+            return Err(StoreError::Compacted { compacted: self.compacted });
+        }
+        let start = self.history.partition_point(|e| e.revision() < from);
+        for e in self.history.range(start..) {
+            if e.kv.key.starts_with(prefix) {
+                f(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Forget history up to and including `revision`: watches from there on fail with Compacted.
+    pub fn compact(&mut self, revision: i64) -> Result<(), StoreError> {
+        if revision <= self.compacted {
+            return Err(StoreError::Compacted { compacted: self.compacted });
+        }
+        if revision > self.revision {
+            return Err(StoreError::FutureRevision);
+        }
+        while self.history.front().is_some_and(|e| e.revision() <= revision) {
+            self.history.pop_front();
+        }
+        self.compacted = revision;
+        Ok(())
+    }
+
+    fn apply_put(&mut self, key: &str, mut value: V) {
+        let rev = self.revision;
+        value.set_revision(rev);
+        let prev = self.kvs.get(key).cloned();
+        let (key, create_revision, version) = match &prev {
+            Some(p) => (p.key.clone(), p.create_revision, p.version + 1),
+            None => (Arc::<str>::from(key), rev, 1),
+        };
+        let kv = KeyValue { key: key.clone(), create_revision, mod_revision: rev, version, value: Arc::new(value) };
+        self.kvs.insert(key, kv.clone());
+        self.history.push_back(Event { event_type: EventType::Put, kv, prev_kv: prev });
+    }
+
+    fn apply_delete(&mut self, key: &str) {
+        if let Some(prev) = self.kvs.remove(key) {
+            let kv = KeyValue { mod_revision: self.revision, ..prev.clone() };
+            self.history.push_back(Event { event_type: EventType::Delete, kv, prev_kv: Some(prev) });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

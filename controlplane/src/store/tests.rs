@@ -1,0 +1,109 @@
+use super::*;
+
+#[derive(Debug, Clone, PartialEq)]
+struct Val {
+    data: &'static str,
+    rev: i64,
+}
+
+impl Revisioned for Val {
+    fn set_revision(&mut self, revision: i64) {
+        self.rev = revision;
+    }
+}
+
+fn v(data: &'static str) -> Val {
+    Val { data, rev: 0 }
+}
+
+#[test]
+fn revisions_and_versions() {
+    let mut s = Store::new();
+    assert_eq!(s.revision(), 1);
+    assert_eq!(s.put("/a", v("1")), 2);
+    assert_eq!(s.put("/b", v("x")), 3);
+    assert_eq!(s.put("/a", v("2")), 4);
+    let a = s.get("/a").unwrap();
+    assert_eq!((a.create_revision, a.mod_revision, a.version), (2, 4, 2));
+    assert_eq!(a.value.data, "2");
+    assert_eq!(a.value.rev, 4, "the store stamps the revision into the value");
+    assert_eq!(s.delete("/a"), Some(5));
+    assert_eq!(s.delete("/a"), None);
+    assert_eq!(s.revision(), 5, "deleting an absent key does not bump the revision");
+    s.put("/a", v("3"));
+    let a = s.get("/a").unwrap();
+    assert_eq!((a.create_revision, a.version), (6, 1), "a recreated key starts over");
+}
+
+#[test]
+fn range_by_prefix() {
+    let mut s = Store::new();
+    for k in ["/registry/pods/default/b", "/registry/pods/default/a", "/registry/pods/kube-system/c", "/registry/podsx/d"] {
+        s.put(k, v("p"));
+    }
+    let keys: Vec<_> = s.range("/registry/pods/").map(|kv| kv.key.to_string()).collect();
+    assert_eq!(keys, ["/registry/pods/default/a", "/registry/pods/default/b", "/registry/pods/kube-system/c"]);
+    assert_eq!(s.count("/registry/pods/default/"), 2);
+    assert_eq!(s.count("/nothing/"), 0);
+}
+
+#[test]
+fn txn_compares_mod_revision() {
+    let mut s = Store::new();
+    let rev = s.put("/k", v("1"));
+    // A stale writer loses.
+    let stale = s.txn(Txn::new(vec![Compare::mod_revision("/k", rev - 1)], vec![Op::Put("/k".into(), v("stale"))], vec![Op::Get("/k".into())]));
+    assert!(!stale.succeeded);
+    assert_eq!(stale.responses[0].as_ref().unwrap().value.data, "1");
+    assert_eq!(s.revision(), rev, "a failed txn with only reads does not bump the revision");
+    // The current writer wins.
+    let ok = s.txn(Txn::new(vec![Compare::mod_revision("/k", rev)], vec![Op::Put("/k".into(), v("2"))], vec![]));
+    assert!(ok.succeeded);
+    assert_eq!(ok.revision, rev + 1);
+    assert_eq!(s.get("/k").unwrap().value.data, "2");
+    // Create-if-absent.
+    let dup = s.txn(Txn::new(vec![Compare::absent("/k")], vec![Op::Put("/k".into(), v("dup"))], vec![]));
+    assert!(!dup.succeeded);
+    let fresh = s.txn(Txn::new(vec![Compare::absent("/n")], vec![Op::Put("/n".into(), v("n"))], vec![]));
+    assert!(fresh.succeeded);
+}
+
+#[test]
+fn txn_writes_share_one_revision() {
+    let mut s = Store::new();
+    let r = s.txn(Txn::new(vec![], vec![Op::Put("/x".into(), v("x")), Op::Put("/y".into(), v("y"))], vec![]));
+    assert_eq!(r.revision, 2);
+    assert_eq!(s.get("/x").unwrap().mod_revision, 2);
+    assert_eq!(s.get("/y").unwrap().mod_revision, 2);
+}
+
+#[test]
+fn watch_from_revision() {
+    let mut s = Store::new();
+    let r1 = s.put("/p/a", v("a1"));
+    s.put("/q/z", v("z"));
+    let r3 = s.put("/p/a", v("a2"));
+    s.delete("/p/a");
+    let all = s.watch("/p/", r1).unwrap();
+    let summary: Vec<_> = all.iter().map(|e| (e.event_type, e.kv.key.to_string(), e.revision())).collect();
+    assert_eq!(summary, [(EventType::Put, "/p/a".into(), 2), (EventType::Put, "/p/a".into(), 4), (EventType::Delete, "/p/a".into(), 5)]);
+    assert_eq!(all[1].prev_kv.as_ref().unwrap().value.data, "a1");
+    assert_eq!(all[2].kv.value.data, "a2", "a delete event carries the last value");
+    assert_eq!(s.watch("/p/", r3 + 1).unwrap().len(), 1);
+    assert!(s.watch("/p/", 0).unwrap().is_empty(), "0 means from now");
+    assert_eq!(s.watch("/p/", 100), Err(StoreError::FutureRevision));
+}
+
+#[test]
+fn compaction() {
+    let mut s = Store::new();
+    for i in 0..10 {
+        s.put(&format!("/k/{i}"), v("x"));
+    }
+    s.compact(6).unwrap();
+    assert_eq!(s.watch("/k/", 6), Err(StoreError::Compacted { compacted: 6 }));
+    assert_eq!(s.watch("/k/", 7).unwrap().len(), 5);
+    assert_eq!(s.len(), 10, "compaction keeps current values");
+    assert_eq!(s.compact(5), Err(StoreError::Compacted { compacted: 6 }));
+    assert_eq!(s.compact(100), Err(StoreError::FutureRevision));
+}
