@@ -8,4 +8,5 @@
 //! This crate knows nothing of Rhai, terminals or Jupyter.
 
 pub mod model;
+pub mod apiserver;
 pub mod store;

@@ -120,6 +120,10 @@ macro_rules! kinds {
                 let v = match self { $(Object::$variant(o) => serde_json::to_value(o)),* };
                 v.unwrap_or(serde_json::Value::Null)
             }
+            /// Decode a document of the given kind from any deserializer.
+            pub fn deserialize_kind<'de, D: serde::Deserializer<'de>>(kind: Kind, de: D) -> Result<Object, D::Error> {
+                Ok(match kind { $(Kind::$variant => Object::$variant(Box::new(<$ty as serde::Deserialize>::deserialize(de)?))),* })
+            }
             /// Decode JSON of the given kind (its `apiVersion` must be the stored version).
             pub fn from_value(kind: Kind, value: serde_json::Value) -> Result<Object, serde_json::Error> {
                 Ok(match kind { $(Kind::$variant => Object::$variant(Box::new(serde_json::from_value(value)?))),* })

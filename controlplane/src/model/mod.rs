@@ -1,7 +1,11 @@
-//! The object model: the kinds registry, typed objects over k8s-openapi, label and field
-//! selectors, and resource quantities.
+//! The object model: the kinds registry, typed objects over k8s-openapi, decoding of
+//! manifests, label and field selectors, and resource quantities.
 
+pub mod convert;
+pub mod decode;
 pub mod kinds;
 pub mod object;
 
+pub use decode::{decode, parse_documents, DecodeError};
 pub use kinds::{Kind, KindInfo, Object, KINDS};
+pub use object::Typed;

@@ -1,0 +1,53 @@
+//! The admission chain: plugins that may change (mutate) or refuse (validate) a request after
+//! decoding and defaulting, as kube-apiserver's `--enable-admission-plugins`. One file per plugin.
+
+use super::error::ApiError;
+use crate::model::{KindInfo, Object};
+use crate::store::Store;
+
+mod default_toleration_seconds;
+mod namespace_lifecycle;
+mod service_account;
+
+pub use default_toleration_seconds::DefaultTolerationSeconds;
+pub use namespace_lifecycle::NamespaceLifecycle;
+pub use service_account::ServiceAccount;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+}
+
+/// What a plugin sees of a request (admission.Attributes).
+pub struct Attributes<'a, O = Option<&'a mut Object>> {
+    pub operation: Operation,
+    pub info: &'static KindInfo,
+    pub namespace: &'a str,
+    pub name: &'a str,
+    /// The object being written (None on delete): mutable in the mutating phase only.
+    pub object: O,
+    /// The object as stored before this request (update and delete).
+    pub old: Option<&'a Object>,
+}
+
+/// One admission plugin. Plugins read cluster state from the store the API server owns,
+/// as the real ones read the apiserver's informer caches.
+pub trait AdmissionPlugin {
+    /// The plugin's name as in `--enable-admission-plugins`.
+    fn name(&self) -> &'static str;
+    /// Mutating phase: may change the object.
+    fn admit(&self, _attrs: &mut Attributes<'_>, _store: &Store<Object>) -> Result<(), ApiError> {
+        Ok(())
+    }
+    /// Validating phase: may only refuse.
+    fn validate(&self, _attrs: &Attributes<'_, Option<&Object>>, _store: &Store<Object>) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+/// The enabled plugins, in kube-apiserver's order.
+pub fn default_chain() -> Vec<Box<dyn AdmissionPlugin>> {
+    vec![Box::new(NamespaceLifecycle), Box::new(ServiceAccount), Box::new(DefaultTolerationSeconds)]
+}

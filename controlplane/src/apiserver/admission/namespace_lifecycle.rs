@@ -1,0 +1,48 @@
+//! NamespaceLifecycle: no new objects in a namespace that does not exist or is being
+//! terminated, and the system namespaces may not be deleted.
+
+use super::{AdmissionPlugin, Attributes, Operation};
+use crate::apiserver::error::{quote, ApiError};
+use crate::model::{Kind, Object};
+use crate::store::Store;
+
+pub struct NamespaceLifecycle;
+
+/// Namespaces that can never be deleted.
+const IMMORTAL: &[&str] = &["default", "kube-system", "kube-public"];
+
+impl AdmissionPlugin for NamespaceLifecycle {
+    fn name(&self) -> &'static str {
+        "NamespaceLifecycle"
+    }
+
+    fn admit(&self, attrs: &mut Attributes<'_>, store: &Store<Object>) -> Result<(), ApiError> {
+        if attrs.info.kind == Kind::Namespace {
+            if attrs.operation == Operation::Delete && IMMORTAL.contains(&attrs.name) {
+                return Err(ApiError::forbidden(attrs.info, attrs.name, "this namespace may not be deleted"));
+            }
+            return Ok(());
+        }
+        if !attrs.info.namespaced || attrs.operation != Operation::Create {
+            return Ok(());
+        }
+        let ns_info = Kind::Namespace.info();
+        let Some(ns) = store.get(&ns_info.key("", attrs.namespace)) else {
+            return Err(ApiError::new(
+                crate::apiserver::error::Reason::NotFound,
+                format!("namespaces {} not found", quote(attrs.namespace)),
+            ));
+        };
+        let terminating = ns.value.metadata().deletion_timestamp.is_some()
+            || matches!(&*ns.value, Object::Namespace(n) if n.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Terminating"));
+        // Events about the namespace's own teardown are still let in, as upstream does.
+        if terminating && attrs.info.kind != Kind::Event {
+            return Err(ApiError::forbidden(
+                attrs.info,
+                attrs.name,
+                format!("unable to create new content in namespace {} because it is being terminated", attrs.namespace),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,224 @@
+//! Patches: JSON merge patch (RFC 7386), strategic merge patch for the list fields Kubernetes
+//! merges by key, and the three-way merge behind `kubectl apply`.
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchType {
+    /// `application/merge-patch+json`: maps merge, lists are replaced, null deletes.
+    Merge,
+    /// `application/strategic-merge-patch+json`: as Merge, but lists with a merge key
+    /// (containers by name, ports by containerPort, ...) merge element by element.
+    Strategic,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatchError {
+    #[error("the patch is not a JSON object")]
+    NotAnObject,
+}
+
+pub fn apply_patch(patch_type: PatchType, doc: &mut Value, patch: &Value) -> Result<(), PatchError> {
+    if !patch.is_object() {
+        return Err(PatchError::NotAnObject);
+    }
+    match patch_type {
+        PatchType::Merge => merge_patch(doc, patch),
+        PatchType::Strategic => strategic_patch(doc, patch, ""),
+    }
+    Ok(())
+}
+
+/// RFC 7386 JSON merge patch.
+pub fn merge_patch(doc: &mut Value, patch: &Value) {
+    let Value::Object(p) = patch else {
+        *doc = patch.clone();
+        return;
+    };
+    if !doc.is_object() {
+        *doc = Value::Object(Map::new());
+    }
+    let d = doc.as_object_mut().expect("made an object above");
+    for (k, v) in p {
+        if v.is_null() {
+            d.remove(k);
+        } else {
+            merge_patch(d.entry(k.clone()).or_insert(Value::Null), v);
+        }
+    }
+}
+
+/// The merge key of a list field, from the field's name and its parent's (`patchMergeKey` in
+/// the API types). None: the list is replaced whole.
+pub fn merge_key(parent: &str, field: &str) -> Option<&'static str> {
+    Some(match field {
+        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env" | "imagePullSecrets" => "name",
+        "volumeMounts" => "mountPath",
+        "volumeDevices" => "devicePath",
+        "hostAliases" => "ip",
+        "ownerReferences" => "uid",
+        "conditions" => "type",
+        "topologySpreadConstraints" => "topologyKey",
+        // A container's ports merge by containerPort; a Service's by port.
+        "ports" if parent == "containers" || parent == "initContainers" => "containerPort",
+        "ports" if parent == "spec" => "port",
+        _ => return None,
+    })
+}
+
+/// Strategic merge patch: like merge patch, but keyed lists merge by element.
+fn strategic_patch(doc: &mut Value, patch: &Value, parent: &str) {
+    let Value::Object(p) = patch else {
+        *doc = patch.clone();
+        return;
+    };
+    if !doc.is_object() {
+        *doc = Value::Object(Map::new());
+    }
+    let d = doc.as_object_mut().expect("made an object above");
+    for (k, v) in p {
+        match (v, merge_key(parent, k), d.get_mut(k)) {
+            (Value::Null, _, _) => {
+                d.remove(k);
+            }
+            (Value::Array(items), Some(key), Some(Value::Array(existing))) => {
+                for item in items {
+                    let id = item.get(key);
+                    match existing.iter_mut().find(|e| id.is_some() && e.get(key) == id) {
+                        Some(e) if item.get("$patch").and_then(Value::as_str) == Some("delete") => *e = Value::Null,
+                        Some(e) => strategic_patch(e, item, k),
+                        None => existing.push(item.clone()),
+                    }
+                }
+                existing.retain(|e| !e.is_null());
+            }
+            (Value::Object(_), _, Some(existing)) => strategic_patch(existing, v, k),
+            _ => {
+                d.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// kubectl apply's three-way merge: the result of applying `modified` (the new manifest) to
+/// `current` (the live object), where `original` (the last applied manifest) tells which
+/// fields the user removed since. Fields set by the system (status, nodeName, clusterIP, ...)
+/// appear in neither manifest and so are kept.
+pub fn three_way_merge(original: &Value, modified: &Value, current: &Value) -> Value {
+    merge3(Some(original), modified, current, "")
+}
+
+fn merge3(original: Option<&Value>, modified: &Value, current: &Value, parent: &str) -> Value {
+    match (modified, current) {
+        (Value::Object(m), Value::Object(c)) => {
+            let mut out = c.clone();
+            let o = original.and_then(Value::as_object);
+            // Fields the user removed from the manifest since the last apply go.
+            if let Some(o) = o {
+                for k in o.keys() {
+                    if !m.contains_key(k) {
+                        out.remove(k);
+                    }
+                }
+            }
+            for (k, mv) in m {
+                if mv.is_null() {
+                    out.remove(k);
+                    continue;
+                }
+                let ov = o.and_then(|o| o.get(k));
+                let merged = match c.get(k) {
+                    Some(cv) => merge_field(ov, mv, cv, parent, k),
+                    None => mv.clone(),
+                };
+                out.insert(k.clone(), merged);
+            }
+            Value::Object(out)
+        }
+        _ => modified.clone(),
+    }
+}
+
+fn merge_field(original: Option<&Value>, modified: &Value, current: &Value, parent: &str, field: &str) -> Value {
+    match (modified, current, merge_key(parent, field)) {
+        (Value::Array(m), Value::Array(c), Some(key)) => {
+            let o = original.and_then(Value::as_array);
+            let find = |list: &[Value], id: &Value| list.iter().find(|e| e.get(key) == Some(id)).cloned();
+            let mut out = Vec::with_capacity(m.len().max(c.len()));
+            for mv in m {
+                let Some(id) = mv.get(key) else {
+                    out.push(mv.clone());
+                    continue;
+                };
+                let ov = o.and_then(|o| find(o, id));
+                out.push(match find(c, id) {
+                    Some(cv) => merge3(ov.as_ref(), mv, &cv, field),
+                    None => mv.clone(),
+                });
+            }
+            // Elements the system added (in neither manifest) stay; ones the user removed go.
+            for cv in c {
+                let Some(id) = cv.get(key) else { continue };
+                let in_modified = m.iter().any(|e| e.get(key) == Some(id));
+                let in_original = o.is_some_and(|o| o.iter().any(|e| e.get(key) == Some(id)));
+                if !in_modified && !in_original {
+                    out.push(cv.clone());
+                }
+            }
+            Value::Array(out)
+        }
+        (Value::Object(_), Value::Object(_), _) => merge3(original, modified, current, field),
+        _ => modified.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_rfc7386() {
+        let mut doc = json!({"a": "b", "c": {"d": "e", "f": "g"}, "l": [1, 2]});
+        merge_patch(&mut doc, &json!({"a": "z", "c": {"f": null}, "l": [3]}));
+        assert_eq!(doc, json!({"a": "z", "c": {"d": "e"}, "l": [3]}));
+    }
+
+    #[test]
+    fn strategic_merges_containers_by_name() {
+        let mut doc = json!({"spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y:1"}]}});
+        apply_patch(PatchType::Strategic, &mut doc, &json!({"spec": {"containers": [{"name": "b", "image": "y:2"}]}})).unwrap();
+        assert_eq!(doc, json!({"spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y:2"}]}}));
+        apply_patch(PatchType::Strategic, &mut doc, &json!({"spec": {"containers": [{"name": "a", "$patch": "delete"}]}})).unwrap();
+        assert_eq!(doc["spec"]["containers"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn three_way_removes_dropped_fields_and_keeps_system_ones() {
+        let original = json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"replicas": 3}});
+        let modified = json!({"metadata": {"labels": {"a": "1"}}, "spec": {"replicas": 5}});
+        let current = json!({"metadata": {"labels": {"a": "1", "b": "2", "sys": "x"}, "uid": "u"}, "spec": {"replicas": 3, "clusterIP": "10.96.0.5"}, "status": {"ok": true}});
+        let merged = three_way_merge(&original, &modified, &current);
+        assert_eq!(
+            merged,
+            json!({"metadata": {"labels": {"a": "1", "sys": "x"}, "uid": "u"}, "spec": {"replicas": 5, "clusterIP": "10.96.0.5"}, "status": {"ok": true}})
+        );
+    }
+
+    #[test]
+    fn three_way_keyed_lists() {
+        let original = json!({"spec": {"containers": [{"name": "a", "image": "x:1", "args": ["-v"]}, {"name": "gone", "image": "g"}]}});
+        let modified = json!({"spec": {"containers": [{"name": "a", "image": "x:2"}]}});
+        let current = json!({"spec": {"containers": [
+            {"name": "a", "image": "x:1", "args": ["-v"], "terminationMessagePath": "/dev/termination-log"},
+            {"name": "gone", "image": "g"},
+            {"name": "sidecar", "image": "s"}]}});
+        let merged = three_way_merge(&original, &modified, &current);
+        assert_eq!(
+            merged,
+            json!({"spec": {"containers": [
+                {"name": "a", "image": "x:2", "terminationMessagePath": "/dev/termination-log"},
+                {"name": "sidecar", "image": "s"}]}})
+        );
+    }
+}

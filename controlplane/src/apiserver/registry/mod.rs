@@ -1,0 +1,130 @@
+//! Per-resource strategies, as the apiserver's `pkg/registry/<group>/<resource>`: defaulting,
+//! preparing objects for create and update, validation, and the spec/status split.
+//! One file per resource; this module dispatches to them.
+
+use super::error::FieldError;
+use crate::model::{Object, Typed};
+
+mod meta;
+mod status;
+mod strategies;
+
+pub use meta::validate_object_meta;
+pub use status::StatusSplit;
+
+/// What a resource does at each step of a write. Every method has a neutral default,
+/// so a resource implements only what it needs.
+pub trait Strategy: Typed + StatusSplit + Clone + PartialEq {
+    /// Fill in defaults, as the apiserver's defaulting (SetDefaults_*) does.
+    fn default(&mut self) {}
+    /// Reset what a client may not set on create (usually status).
+    fn prepare_for_create(&mut self) {}
+    /// Validate a new object. Metadata is validated separately.
+    fn validate(&self, _errs: &mut Vec<FieldError>) {}
+    /// Validate an update (immutable fields and the like), after `validate` passed.
+    fn validate_update(&self, _old: &Self, _errs: &mut Vec<FieldError>) {}
+    /// Whether the spec differs from `old`'s: a change bumps `metadata.generation`.
+    fn spec_changed(&self, old: &Self) -> bool {
+        let mut a = self.clone();
+        let mut b = old.clone();
+        a.take_status();
+        b.take_status();
+        *a.meta_mut() = Default::default();
+        *b.meta_mut() = Default::default();
+        a != b
+    }
+}
+
+macro_rules! dispatch {
+    ($obj:expr, $o:ident => $body:expr) => {
+        match $obj {
+            Object::Namespace($o) => $body, Object::Node($o) => $body, Object::Pod($o) => $body,
+            Object::Service($o) => $body, Object::Endpoints($o) => $body, Object::ConfigMap($o) => $body,
+            Object::Secret($o) => $body, Object::ServiceAccount($o) => $body, Object::PersistentVolume($o) => $body,
+            Object::PersistentVolumeClaim($o) => $body, Object::ResourceQuota($o) => $body,
+            Object::LimitRange($o) => $body, Object::Event($o) => $body, Object::ReplicationController($o) => $body,
+            Object::EndpointSlice($o) => $body, Object::ControllerRevision($o) => $body,
+            Object::DaemonSet($o) => $body, Object::Deployment($o) => $body, Object::ReplicaSet($o) => $body,
+            Object::StatefulSet($o) => $body, Object::HorizontalPodAutoscaler($o) => $body,
+            Object::CronJob($o) => $body, Object::Job($o) => $body, Object::Lease($o) => $body,
+            Object::IngressClass($o) => $body, Object::Ingress($o) => $body, Object::NetworkPolicy($o) => $body,
+            Object::PodDisruptionBudget($o) => $body, Object::ClusterRoleBinding($o) => $body,
+            Object::ClusterRole($o) => $body, Object::RoleBinding($o) => $body, Object::Role($o) => $body,
+            Object::PriorityClass($o) => $body, Object::StorageClass($o) => $body,
+        }
+    };
+}
+
+macro_rules! dispatch2 {
+    ($new:expr, $old:expr, $n:ident, $o:ident => $body:expr, $mismatch:expr) => {
+        match ($new, $old) {
+            (Object::Namespace($n), Object::Namespace($o)) => $body, (Object::Node($n), Object::Node($o)) => $body,
+            (Object::Pod($n), Object::Pod($o)) => $body, (Object::Service($n), Object::Service($o)) => $body,
+            (Object::Endpoints($n), Object::Endpoints($o)) => $body, (Object::ConfigMap($n), Object::ConfigMap($o)) => $body,
+            (Object::Secret($n), Object::Secret($o)) => $body, (Object::ServiceAccount($n), Object::ServiceAccount($o)) => $body,
+            (Object::PersistentVolume($n), Object::PersistentVolume($o)) => $body,
+            (Object::PersistentVolumeClaim($n), Object::PersistentVolumeClaim($o)) => $body,
+            (Object::ResourceQuota($n), Object::ResourceQuota($o)) => $body, (Object::LimitRange($n), Object::LimitRange($o)) => $body,
+            (Object::Event($n), Object::Event($o)) => $body,
+            (Object::ReplicationController($n), Object::ReplicationController($o)) => $body,
+            (Object::EndpointSlice($n), Object::EndpointSlice($o)) => $body,
+            (Object::ControllerRevision($n), Object::ControllerRevision($o)) => $body,
+            (Object::DaemonSet($n), Object::DaemonSet($o)) => $body, (Object::Deployment($n), Object::Deployment($o)) => $body,
+            (Object::ReplicaSet($n), Object::ReplicaSet($o)) => $body, (Object::StatefulSet($n), Object::StatefulSet($o)) => $body,
+            (Object::HorizontalPodAutoscaler($n), Object::HorizontalPodAutoscaler($o)) => $body,
+            (Object::CronJob($n), Object::CronJob($o)) => $body, (Object::Job($n), Object::Job($o)) => $body,
+            (Object::Lease($n), Object::Lease($o)) => $body, (Object::IngressClass($n), Object::IngressClass($o)) => $body,
+            (Object::Ingress($n), Object::Ingress($o)) => $body, (Object::NetworkPolicy($n), Object::NetworkPolicy($o)) => $body,
+            (Object::PodDisruptionBudget($n), Object::PodDisruptionBudget($o)) => $body,
+            (Object::ClusterRoleBinding($n), Object::ClusterRoleBinding($o)) => $body,
+            (Object::ClusterRole($n), Object::ClusterRole($o)) => $body, (Object::RoleBinding($n), Object::RoleBinding($o)) => $body,
+            (Object::Role($n), Object::Role($o)) => $body, (Object::PriorityClass($n), Object::PriorityClass($o)) => $body,
+            (Object::StorageClass($n), Object::StorageClass($o)) => $body,
+            _ => $mismatch,
+        }
+    };
+}
+
+pub fn default(obj: &mut Object) {
+    dispatch!(obj, o => o.default())
+}
+
+pub fn prepare_for_create(obj: &mut Object) {
+    dispatch!(obj, o => o.prepare_for_create())
+}
+
+/// Validate a new object: metadata, then the resource's own rules.
+pub fn validate(obj: &Object) -> Vec<FieldError> {
+    let mut errs = validate_object_meta(obj.info(), obj.metadata());
+    dispatch!(obj, o => o.validate(&mut errs));
+    errs
+}
+
+/// Validate an update: the new object on its own, then against the old one.
+pub fn validate_update(new: &Object, old: &Object) -> Vec<FieldError> {
+    let mut errs = validate(new);
+    if errs.is_empty() {
+        dispatch2!(new, old, n, o => n.validate_update(o, &mut errs), ());
+    }
+    errs
+}
+
+pub fn spec_changed(new: &Object, old: &Object) -> bool {
+    dispatch2!(new, old, n, o => n.spec_changed(o), true)
+}
+
+/// Keep `old`'s status in `new` (an update of the main resource ignores status).
+pub fn keep_status(new: &mut Object, old: &Object) {
+    let mut old = old.clone();
+    let status = dispatch!(&mut old, o => o.take_status());
+    dispatch!(new, n => { n.take_status(); n.restore_status(status) })
+}
+
+/// Keep everything of `old` but `new`'s status (an update of the status subresource).
+pub fn only_status(new: &Object, old: &Object) -> Object {
+    let mut new = new.clone();
+    let status = dispatch!(&mut new, n => n.take_status());
+    let mut out = old.clone();
+    dispatch!(&mut out, o => { o.take_status(); o.restore_status(status) });
+    out
+}

@@ -1,0 +1,208 @@
+use super::*;
+use crate::model::decode::decode_one;
+
+fn server() -> ApiServer {
+    let mut api = ApiServer::new(0, DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap().with_timezone(&Utc));
+    for ns in ["default", "kube-system"] {
+        api.create("test", "", decode_one(&format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}")).unwrap()).unwrap();
+        api.create("test", ns, decode_one("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}").unwrap()).unwrap();
+    }
+    api
+}
+
+fn pod(name: &str) -> Object {
+    decode_one(&format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, labels: {{app: web}}}}\nspec: {{containers: [{{name: c, image: nginx}}]}}")).unwrap()
+}
+
+fn cm(name: &str, data: &str) -> Object {
+    decode_one(&format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{k: \"{data}\"}}")).unwrap()
+}
+
+#[test]
+fn create_sets_system_fields() {
+    let mut api = server();
+    let p = api.create("kubectl", "default", pod("web")).unwrap();
+    let m = p.metadata();
+    assert_eq!(m.namespace.as_deref(), Some("default"));
+    assert_eq!(m.uid.as_ref().map(String::len), Some(36));
+    assert_eq!(m.creation_timestamp, Some(k8s_time(api.now())));
+    assert_eq!(m.resource_version.as_deref(), Some(api.revision().to_string().as_str()));
+    let Object::Pod(pod) = &*p else { panic!() };
+    let spec = pod.spec.as_ref().unwrap();
+    assert_eq!(spec.service_account_name.as_deref(), Some("default"), "ServiceAccount admission");
+    assert_eq!(spec.tolerations.as_ref().unwrap().len(), 2, "DefaultTolerationSeconds admission");
+    assert!(spec.volumes.as_ref().unwrap()[0].name.starts_with("kube-api-access-"));
+}
+
+#[test]
+fn already_exists_and_not_found() {
+    let mut api = server();
+    api.create("kubectl", "default", pod("web")).unwrap();
+    let e = api.create("kubectl", "default", pod("web")).unwrap_err();
+    assert_eq!(e.kubectl_message(), "Error from server (AlreadyExists): pods \"web\" already exists");
+    let e = api.get("kubectl", Kind::Pod, "default", "nope").unwrap_err();
+    assert_eq!(e.kubectl_message(), "Error from server (NotFound): pods \"nope\" not found");
+}
+
+#[test]
+fn generate_name() {
+    let mut api = server();
+    let obj = decode_one("apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: cfg-}").unwrap();
+    let created = api.create("kubectl", "default", obj).unwrap();
+    assert!(created.name().starts_with("cfg-") && created.name().len() == 9, "{}", created.name());
+}
+
+#[test]
+fn stale_update_conflicts() {
+    let mut api = server();
+    let first = api.create("kubectl", "default", cm("c", "1")).unwrap();
+    let mut a = (*first).clone();
+    let mut b = (*first).clone();
+    if let Object::ConfigMap(c) = &mut a {
+        c.data.as_mut().unwrap().insert("k".into(), "2".into());
+    }
+    api.update("kubectl", a).unwrap();
+    if let Object::ConfigMap(c) = &mut b {
+        c.data.as_mut().unwrap().insert("k".into(), "3".into());
+    }
+    let e = api.update("kubectl", b).unwrap_err();
+    assert_eq!(e.reason, Reason::Conflict);
+    assert_eq!(
+        e.message,
+        "Operation cannot be fulfilled on configmaps \"c\": the object has been modified; please apply your changes to the latest version and try again"
+    );
+}
+
+#[test]
+fn noop_update_writes_nothing() {
+    let mut api = server();
+    let c = api.create("kubectl", "default", cm("c", "1")).unwrap();
+    let rev = api.revision();
+    api.update("kubectl", (*c).clone()).unwrap();
+    assert_eq!(api.revision(), rev);
+}
+
+#[test]
+fn generation_bumps_on_spec_change_only() {
+    let mut api = server();
+    let d = decode_one("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 1, selector: {matchLabels: {app: d}}, template: {metadata: {labels: {app: d}}, spec: {containers: [{name: c, image: nginx}]}}}").unwrap();
+    let d = api.create("kubectl", "default", d).unwrap();
+    assert_eq!(d.metadata().generation, Some(1));
+    let mut labelled = (*d).clone();
+    labelled.metadata_mut().labels = Some([("x".to_string(), "y".to_string())].into());
+    let d = api.update("kubectl", labelled).unwrap();
+    assert_eq!(d.metadata().generation, Some(1), "a label change is not a spec change");
+    let mut scaled = (*d).clone();
+    if let Object::Deployment(dep) = &mut scaled {
+        dep.spec.as_mut().unwrap().replicas = Some(3);
+    }
+    let d = api.update("kubectl", scaled).unwrap();
+    assert_eq!(d.metadata().generation, Some(2));
+}
+
+#[test]
+fn status_is_its_own_subresource() {
+    let mut api = server();
+    let p = api.create("kubectl", "default", pod("web")).unwrap();
+    let mut with_status = (*p).clone();
+    if let Object::Pod(pod) = &mut with_status {
+        pod.status = Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Running".into()), ..Default::default() });
+    }
+    let p = api.update("kubectl", with_status.clone()).unwrap();
+    let phase = |o: &Object| match o {
+        Object::Pod(p) => p.status.as_ref().and_then(|s| s.phase.clone()),
+        _ => None,
+    };
+    assert_eq!(phase(&p), None, "a main-resource update keeps the stored status");
+    with_status.metadata_mut().resource_version = None;
+    let p = api.update_status("kubelet", with_status).unwrap();
+    assert_eq!(phase(&p).as_deref(), Some("Running"));
+}
+
+#[test]
+fn patches() {
+    let mut api = server();
+    api.create("kubectl", "default", pod("web")).unwrap();
+    let patched = api
+        .patch("kubectl", Kind::Pod, "default", "web", PatchType::Strategic, &serde_json::json!({"metadata": {"labels": {"tier": "fe"}}, "spec": {"containers": [{"name": "c", "image": "nginx:2"}]}}))
+        .unwrap();
+    assert_eq!(patched.labels().get("tier").map(String::as_str), Some("fe"));
+    let Object::Pod(p) = &*patched else { panic!() };
+    let spec = p.spec.as_ref().unwrap();
+    assert_eq!(spec.containers.len(), 1);
+    assert_eq!(spec.containers[0].image.as_deref(), Some("nginx:2"));
+    let e = api.patch("kubectl", Kind::Pod, "default", "none", PatchType::Merge, &serde_json::json!({})).unwrap_err();
+    assert_eq!(e.reason, Reason::NotFound);
+}
+
+#[test]
+fn finalizers_hold_deletion() {
+    let mut api = server();
+    let mut c = cm("c", "1");
+    c.metadata_mut().finalizers = Some(vec!["example.com/hold".into()]);
+    api.create("kubectl", "default", c).unwrap();
+    let marked = api.delete("kubectl", Kind::ConfigMap, "default", "c", DeleteOptions::default()).unwrap();
+    assert!(marked.metadata().deletion_timestamp.is_some());
+    assert!(api.peek(Kind::ConfigMap, "default", "c").is_some());
+    let mut released = (*marked).clone();
+    released.metadata_mut().finalizers = None;
+    api.update("controller", released).unwrap();
+    assert!(api.peek(Kind::ConfigMap, "default", "c").is_none(), "gone once the last finalizer is removed");
+}
+
+#[test]
+fn foreground_and_orphan_add_finalizers() {
+    let mut api = server();
+    api.create("kubectl", "default", cm("a", "1")).unwrap();
+    let a = api.delete("kubectl", Kind::ConfigMap, "default", "a", DeleteOptions { propagation_policy: Some(Propagation::Foreground), ..Default::default() }).unwrap();
+    assert_eq!(a.metadata().finalizers.as_deref(), Some(&["foregroundDeletion".to_string()][..]));
+    api.create("kubectl", "default", cm("b", "1")).unwrap();
+    let b = api.delete("kubectl", Kind::ConfigMap, "default", "b", DeleteOptions { propagation_policy: Some(Propagation::Orphan), ..Default::default() }).unwrap();
+    assert_eq!(b.metadata().finalizers.as_deref(), Some(&["orphan".to_string()][..]));
+}
+
+#[test]
+fn graceful_pod_deletion() {
+    let mut api = server();
+    // An unscheduled pod goes at once.
+    api.create("kubectl", "default", pod("p1")).unwrap();
+    api.delete("kubectl", Kind::Pod, "default", "p1", DeleteOptions::default()).unwrap();
+    assert!(api.peek(Kind::Pod, "default", "p1").is_none());
+    // A pod bound to a node waits out its grace period for the kubelet.
+    let mut bound = pod("p2");
+    if let Object::Pod(p) = &mut bound {
+        p.spec.as_mut().unwrap().node_name = Some("node-1".into());
+    }
+    api.create("kubectl", "default", bound).unwrap();
+    let marked = api.delete("kubectl", Kind::Pod, "default", "p2", DeleteOptions::default()).unwrap();
+    assert_eq!(marked.metadata().deletion_grace_period_seconds, Some(30));
+    assert!(api.peek(Kind::Pod, "default", "p2").is_some());
+    api.delete("kubelet", Kind::Pod, "default", "p2", DeleteOptions { grace_period_seconds: Some(0), ..Default::default() }).unwrap();
+    assert!(api.peek(Kind::Pod, "default", "p2").is_none());
+}
+
+#[test]
+fn watch_events() {
+    let mut api = server();
+    let from = api.revision();
+    api.create("kubectl", "default", cm("c", "1")).unwrap();
+    api.patch("kubectl", Kind::ConfigMap, "default", "c", PatchType::Merge, &serde_json::json!({"data": {"k": "2"}})).unwrap();
+    api.delete("kubectl", Kind::ConfigMap, "default", "c", DeleteOptions::default()).unwrap();
+    let events = api.watch("kubectl", Kind::ConfigMap, Some("default"), from).unwrap();
+    let types: Vec<_> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(types, ["ADDED", "MODIFIED", "DELETED"]);
+    api.compact(api.revision());
+    assert_eq!(api.watch("kubectl", Kind::ConfigMap, None, from).unwrap_err().reason, Reason::Gone);
+}
+
+#[test]
+fn audit_records_every_request() {
+    let mut api = server();
+    let before = api.audit_log().len();
+    api.create("kubectl", "default", pod("web")).unwrap();
+    let _ = api.get("kube-scheduler", Kind::Pod, "default", "missing");
+    let log = &api.audit_log()[before..];
+    assert_eq!(log.len(), 2);
+    assert_eq!((log[0].verb, log[0].resource.as_str(), log[0].code), ("create", "pods", 201));
+    assert_eq!((log[1].user.as_str(), log[1].code), ("kube-scheduler", 404));
+}
