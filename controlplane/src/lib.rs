@@ -9,4 +9,7 @@
 
 pub mod model;
 pub mod apiserver;
+pub mod controllers;
+pub mod kubectl;
+pub mod sim;
 pub mod store;

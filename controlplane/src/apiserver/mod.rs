@@ -81,6 +81,11 @@ pub struct ApiServer {
     audit_enabled: bool,
 }
 
+/// A namespace keeps its content finalizer (`kubernetes`) until the namespace controller empties it.
+fn has_spec_finalizers(obj: &Object) -> bool {
+    matches!(obj, Object::Namespace(ns) if ns.spec.as_ref().and_then(|s| s.finalizers.as_ref()).is_some_and(|f| !f.is_empty()))
+}
+
 /// A `metav1.Time` for a moment of the simulated clock.
 pub fn k8s_time(t: DateTime<Utc>) -> Time {
     Time(k8s_openapi::jiff::Timestamp::from_second(t.timestamp()).unwrap_or_default())
@@ -350,15 +355,41 @@ impl ApiServer {
             return Ok(current);
         }
         // An object being deleted goes once its last finalizer is removed.
+        self.store_update(info, &name, &current, obj)
+    }
+
+    /// Set a namespace's `spec.finalizers` (PUT namespaces/NAME/finalize): the namespace
+    /// controller's last step. A namespace being deleted goes once none are left.
+    pub fn finalize_namespace(&mut self, user: &str, obj: Object) -> Result<Arc<Object>, ApiError> {
+        let info = Kind::Namespace.info();
+        let name = obj.name().to_string();
+        let result = match (&obj, self.peek(Kind::Namespace, "", &name)) {
+            (Object::Namespace(new), Some(current)) => {
+                let mut out = (*current).clone();
+                if let Object::Namespace(ns) = &mut out {
+                    ns.spec.get_or_insert_with(Default::default).finalizers = new.spec.as_ref().and_then(|s| s.finalizers.clone());
+                }
+                self.store_update(info, &name, &current, out)
+            }
+            _ => Err(ApiError::not_found(info, &name)),
+        };
+        self.recorded(user, "update", info, "finalize", "", &name, result)
+    }
+
+    /// Write `obj` over `current` (compare-and-swap on its revision), or remove it when it is
+    /// being deleted and nothing holds it any more.
+    fn store_update(&mut self, info: &KindInfo, name: &str, current: &Arc<Object>, obj: Object) -> Result<Arc<Object>, ApiError> {
+        let key = info.key(current.namespace(), name);
         let finalized = obj.metadata().deletion_timestamp.is_some()
             && obj.metadata().finalizers.as_ref().is_none_or(|f| f.is_empty())
-            && !self.graceful_pending(&obj);
+            && !self.graceful_pending(&obj)
+            && !has_spec_finalizers(&obj);
         let op = if finalized { Op::Delete(key.clone()) } else { Op::Put(key.clone(), obj) };
         let resp = self.store.txn(Txn::new(vec![Compare::mod_revision(key, current.resource_version())], vec![op], vec![]));
         if !resp.succeeded {
-            return Err(ApiError::conflict(info, &name));
+            return Err(ApiError::conflict(info, name));
         }
-        Ok(resp.responses[0].as_ref().map(|kv| kv.value.clone()).unwrap_or(current))
+        Ok(resp.responses[0].as_ref().map(|kv| kv.value.clone()).unwrap_or_else(|| current.clone()))
     }
 
     /// A pod in its grace period stays until the kubelet confirms it stopped.
@@ -427,8 +458,7 @@ impl ApiServer {
             let status = ns.status.get_or_insert_with(Default::default);
             status.phase = Some("Terminating".into());
         }
-        let has_spec_finalizers = matches!(&obj, Object::Namespace(ns) if ns.spec.as_ref().and_then(|s| s.finalizers.as_ref()).is_some_and(|f| !f.is_empty()));
-        if finalizers.is_empty() && grace == 0 && !has_spec_finalizers {
+        if finalizers.is_empty() && grace == 0 && !has_spec_finalizers(&obj) {
             let resp = self.store.txn(Txn::new(vec![Compare::mod_revision(key.clone(), current.resource_version())], vec![Op::Delete(key)], vec![]));
             if !resp.succeeded {
                 return Err(ApiError::conflict(info, name));

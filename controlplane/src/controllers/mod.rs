@@ -1,0 +1,8 @@
+//! kube-controller-manager: the controller runtime and one folder per controller.
+
+pub mod namespace;
+pub mod rootcacertpublisher;
+pub mod runtime;
+pub mod serviceaccount;
+
+pub use runtime::{Action, Controller, ControllerComponent, Informers};

@@ -1,0 +1,42 @@
+//! ServiceAccountsController: every active namespace has a `default` service account.
+
+use crate::apiserver::WatchEvent;
+use crate::controllers::runtime::{controller_user, Action, Controller, Informers};
+use crate::model::{Kind, Object};
+use crate::sim::component::Ctx;
+
+pub struct ServiceAccountsController;
+
+const NAME: &str = "serviceaccount-controller";
+
+impl Controller for ServiceAccountsController {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn watches(&self) -> &'static [Kind] {
+        &[Kind::Namespace, Kind::ServiceAccount]
+    }
+
+    fn keys_for(&self, event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+        match event.object.kind() {
+            Kind::Namespace => vec![event.object.name().to_string()],
+            // A deleted default account is made again.
+            Kind::ServiceAccount if event.object.name() == "default" => vec![event.object.namespace().to_string()],
+            _ => Vec::new(),
+        }
+    }
+
+    fn reconcile(&mut self, namespace: &str, informers: &Informers, ctx: &mut Ctx<'_>) -> Action {
+        let Some(ns) = informers.get(Kind::Namespace, namespace) else { return Action::AwaitChange };
+        if ns.metadata().deletion_timestamp.is_some() {
+            return Action::AwaitChange;
+        }
+        if informers.get(Kind::ServiceAccount, &format!("{namespace}/default")).is_none() {
+            let sa = Object::named(Kind::ServiceAccount, Some(namespace), "default");
+            // AlreadyExists means the cache lagged: the account is there.
+            let _ = ctx.api.create(&controller_user(NAME), namespace, sa);
+        }
+        Action::AwaitChange
+    }
+}

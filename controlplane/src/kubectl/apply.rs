@@ -1,0 +1,130 @@
+//! `kubectl apply`: client-side apply with the last-applied-configuration annotation.
+//! Each document succeeds or fails on its own, in order, as kubectl does.
+
+use serde_json::Value;
+
+use crate::apiserver::{error::ApiError, patch::three_way_merge};
+use crate::model::{decode, parse_documents, DecodeError, Object};
+use crate::sim::Cluster;
+
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The audit user of requests kubectl makes.
+pub const USER: &str = "kubectl";
+
+/// What happened to one document: kubectl's output line, or its error line.
+pub type DocOutcome = Result<String, String>;
+
+/// Apply every document in `text` (from `source`, a file name or "STDIN"), defaulting the
+/// namespace to `namespace`. Components run between documents, as they would while kubectl
+/// makes one request after another.
+pub fn apply_text(cluster: &mut Cluster, text: &str, source: &str, namespace: &str) -> Vec<DocOutcome> {
+    let docs = match parse_documents(text) {
+        Ok(docs) => docs,
+        Err(e) => return vec![Err(format!("error: error parsing {source}: {e}"))],
+    };
+    if docs.is_empty() {
+        return vec![Err("error: no objects passed to apply".to_string())];
+    }
+    let mut out = Vec::with_capacity(docs.len());
+    for doc in docs {
+        out.push(apply_doc(cluster, doc, source, namespace));
+        // Controllers react between requests (a new namespace gets its service account).
+        let _ = cluster.settle();
+    }
+    out
+}
+
+/// Apply one decoded document (e.g. a Rhai map turned into JSON).
+pub fn apply_doc(cluster: &mut Cluster, mut doc: Value, source: &str, namespace: &str) -> DocOutcome {
+    let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
+    let doc_ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = match decode::kind_of(&doc) {
+        Ok(kind) => kind,
+        Err(DecodeError::NoMatch { api_version, kind }) => {
+            return Err(format!(
+                "error: resource mapping not found for name: {} namespace: {} from {}: no matches for kind {} in version {}",
+                q(&name),
+                q(&doc_ns),
+                q(source),
+                q(&kind),
+                q(&api_version)
+            ))
+        }
+        Err(e) => return Err(format!("error: error validating {}: error validating data: {e}", q(source))),
+    };
+    let info = kind.info();
+    if name.is_empty() {
+        return Err("error: resource name may not be empty".into());
+    }
+    let ns = if info.namespaced {
+        if doc_ns.is_empty() {
+            namespace.to_string()
+        } else {
+            doc_ns
+        }
+    } else {
+        String::new()
+    };
+    if info.namespaced {
+        doc["metadata"]["namespace"] = Value::String(ns.clone());
+    }
+    let last_applied = last_applied_json(&doc);
+    if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut) {
+        let annotations = meta.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
+        if !annotations.is_object() {
+            *annotations = Value::Object(Default::default());
+        }
+        annotations[LAST_APPLIED] = Value::String(last_applied);
+    }
+    let shown = info.group_singular();
+    let current = cluster.api().get(USER, kind, &ns, &name).ok();
+    match current {
+        None => {
+            let obj = decode(doc).map_err(|e| decode_error(&e, "creating", source))?;
+            cluster.api().create(USER, &ns, obj).map_err(|e| api_error(&e, "creating", source))?;
+            Ok(format!("{shown}/{name} created"))
+        }
+        Some(current) => {
+            let live = current.to_value();
+            let original = current
+                .annotations()
+                .get(LAST_APPLIED)
+                .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                .unwrap_or(Value::Object(Default::default()));
+            let merged = three_way_merge(&original, &doc, &live);
+            if merged == live {
+                return Ok(format!("{shown}/{name} unchanged"));
+            }
+            let obj: Object = decode(merged).map_err(|e| decode_error(&e, "patching", source))?;
+            cluster.api().update(USER, obj).map_err(|e| api_error(&e, "patching", source))?;
+            Ok(format!("{shown}/{name} configured"))
+        }
+    }
+}
+
+/// The annotation's value: the manifest as JSON, keys sorted, without the annotation itself.
+fn last_applied_json(doc: &Value) -> String {
+    let mut copy = doc.clone();
+    if let Some(meta) = copy.get_mut("metadata").and_then(Value::as_object_mut) {
+        let annotations = meta.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
+        if let Some(a) = annotations.as_object_mut() {
+            a.remove(LAST_APPLIED);
+        }
+    }
+    let mut s = serde_json::to_string(&copy).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn q(s: &str) -> String {
+    crate::apiserver::error::quote(s)
+}
+
+fn decode_error(e: &DecodeError, verb: &str, source: &str) -> String {
+    format!("Error from server (BadRequest): error when {verb} {}: {e}", q(source))
+}
+
+fn api_error(e: &ApiError, verb: &str, source: &str) -> String {
+    e.kubectl_message_with_source(Some(&format!("error when {verb} {}: ", q(source))))
+}

@@ -1,0 +1,837 @@
+//! Label selectors: the string form (`kubectl get -l ...`), the `metav1.LabelSelector` API type,
+//! matching against an object's labels, and the canonical string form kubectl prints.
+//!
+//! Behaviour, validation and error texts follow k8s.io/apimachinery `pkg/labels/selector.go`,
+//! `pkg/util/validation` and `pkg/apis/meta/v1/helpers.go` as released with Kubernetes 1.33.
+//!
+//! [`SelectorError`] is shared with [`super::field_selector`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write as _};
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
+
+/// An invalid label or field selector. `Display` gives the message the API server puts in its
+/// `BadRequest` status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    /// A label selector (string or API object) that does not parse or validate.
+    #[error("{0}")]
+    InvalidLabelSelector(String),
+    /// A field selector string that does not parse.
+    #[error("{0}")]
+    InvalidFieldSelector(String),
+    /// A field the kind's own field-label conversion does not know (pods, nodes, events, ...).
+    /// kubectl then prints `Error from server (BadRequest): Unable to find "/v1, Resource=pods"
+    /// that match label selector "", field selector "foo=bar": field label not supported: foo`.
+    #[error("field label not supported: {field}")]
+    UnsupportedField { field: String },
+    /// A field unknown to the default conversion, used by kinds without their own.
+    #[error("{} is not a known field selector: only \"metadata.name\", \"metadata.namespace\"", go_quote(.field))]
+    UnknownField { field: String },
+}
+
+/// The relation between a label's value and a requirement's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operator {
+    Equals,
+    DoubleEquals,
+    NotEquals,
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+    GreaterThan,
+    LessThan,
+}
+
+impl Operator {
+    /// Upstream's `selection.Operator` spelling (`=`, `==`, `!=`, `in`, `notin`, `exists`, `!`, `gt`, `lt`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operator::Equals => "=",
+            Operator::DoubleEquals => "==",
+            Operator::NotEquals => "!=",
+            Operator::In => "in",
+            Operator::NotIn => "notin",
+            Operator::Exists => "exists",
+            Operator::DoesNotExist => "!",
+            Operator::GreaterThan => "gt",
+            Operator::LessThan => "lt",
+        }
+    }
+}
+
+/// One `key op values` term of a selector.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Requirement {
+    key: String,
+    operator: Operator,
+    values: Vec<String>,
+}
+
+impl Requirement {
+    /// Upstream's `NewRequirement`: validates the key, the values, and the number of values the
+    /// operator takes; all problems are reported together.
+    pub fn new(key: &str, operator: Operator, values: Vec<String>) -> Result<Requirement, SelectorError> {
+        new_requirement(key, operator, values).map_err(SelectorError::InvalidLabelSelector)
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn operator(&self) -> Operator {
+        self.operator
+    }
+
+    /// The values in the order given (the string parser sorts and deduplicates them).
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    fn has_value(&self, value: &str) -> bool {
+        self.values.iter().any(|v| v == value)
+    }
+
+    /// Whether `labels` satisfy this requirement. `NotIn`/`!=` match when the key is absent;
+    /// `Gt`/`Lt` need the label to be present and an integer.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        let value = labels.get(self.key.as_str());
+        match self.operator {
+            Operator::In | Operator::Equals | Operator::DoubleEquals => value.is_some_and(|v| self.has_value(v)),
+            Operator::NotIn | Operator::NotEquals => value.is_none_or(|v| !self.has_value(v)),
+            Operator::Exists => value.is_some(),
+            Operator::DoesNotExist => value.is_none(),
+            Operator::GreaterThan | Operator::LessThan => {
+                let Some(Ok(have)) = value.map(|v| v.parse::<i64>()) else {
+                    return false;
+                };
+                let [want] = self.values.as_slice() else {
+                    return false;
+                };
+                let Ok(want) = want.parse::<i64>() else {
+                    return false;
+                };
+                if self.operator == Operator::GreaterThan {
+                    have > want
+                } else {
+                    have < want
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.operator == Operator::DoesNotExist {
+            f.write_char('!')?;
+        }
+        f.write_str(&self.key)?;
+        let (op, parens) = match self.operator {
+            Operator::Exists | Operator::DoesNotExist => return Ok(()),
+            Operator::Equals => ("=", false),
+            Operator::DoubleEquals => ("==", false),
+            Operator::NotEquals => ("!=", false),
+            Operator::In => (" in ", true),
+            Operator::NotIn => (" notin ", true),
+            Operator::GreaterThan => (">", false),
+            Operator::LessThan => ("<", false),
+        };
+        f.write_str(op)?;
+        if parens {
+            f.write_char('(')?;
+        }
+        // Values are printed sorted (not deduplicated), whatever order they are stored in.
+        let mut sorted: Vec<&str> = self.values.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        f.write_str(&sorted.join(","))?;
+        if parens {
+            f.write_char(')')?;
+        }
+        Ok(())
+    }
+}
+
+/// A label selector: the AND of its requirements. No requirements match everything; the
+/// [`nothing`](LabelSelector::nothing) selector matches no object at all.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LabelSelector {
+    requirements: Vec<Requirement>,
+    nothing: bool,
+}
+
+impl LabelSelector {
+    /// Matches every object (`labels.Everything()`, also what an empty `metav1.LabelSelector` means).
+    pub fn everything() -> LabelSelector {
+        LabelSelector { requirements: Vec::new(), nothing: false }
+    }
+
+    /// Matches no object (`labels.Nothing()`, what `LabelSelectorAsSelector(nil)` returns). Prints
+    /// as the empty string.
+    pub fn nothing() -> LabelSelector {
+        LabelSelector { requirements: Vec::new(), nothing: true }
+    }
+
+    /// Parses the string form: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`,
+    /// `a>1`, `a<1`, comma-separated and whitespace tolerant. Requirements are sorted by key and
+    /// `in`/`notin` value sets sorted and deduplicated, as upstream's `labels.Parse` does.
+    pub fn parse(s: &str) -> Result<LabelSelector, SelectorError> {
+        let mut requirements = Parser::new(s).parse().map_err(SelectorError::InvalidLabelSelector)?;
+        requirements.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(LabelSelector { requirements, nothing: false })
+    }
+
+    /// Upstream's `metav1.LabelSelectorAsSelector` for a present selector: `matchLabels` become
+    /// `=` requirements, `matchExpressions` use `In`, `NotIn`, `Exists`, `DoesNotExist`. An empty
+    /// selector matches everything. What an absent selector means is up to the caller
+    /// ([`nothing`](Self::nothing) for most workload controllers, [`everything`](Self::everything)
+    /// for e.g. PodDisruptionBudgets of old).
+    pub fn from_k8s(selector: &metav1::LabelSelector) -> Result<LabelSelector, SelectorError> {
+        let labels = selector.match_labels.as_ref();
+        let expressions = selector.match_expressions.as_deref().unwrap_or_default();
+        if labels.map_or(0, BTreeMap::len) + expressions.len() == 0 {
+            return Ok(LabelSelector::everything());
+        }
+        let invalid = SelectorError::InvalidLabelSelector;
+        let mut requirements = Vec::with_capacity(labels.map_or(0, BTreeMap::len) + expressions.len());
+        for (key, value) in labels.into_iter().flatten() {
+            requirements.push(new_requirement(key, Operator::Equals, vec![value.clone()]).map_err(invalid)?);
+        }
+        for expression in expressions {
+            let operator = match expression.operator.as_str() {
+                "In" => Operator::In,
+                "NotIn" => Operator::NotIn,
+                "Exists" => Operator::Exists,
+                "DoesNotExist" => Operator::DoesNotExist,
+                other => {
+                    return Err(invalid(format!("{} is not a valid label selector operator", go_quote(other))));
+                }
+            };
+            let values = expression.values.clone().unwrap_or_default();
+            requirements.push(new_requirement(&expression.key, operator, values).map_err(invalid)?);
+        }
+        requirements.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(LabelSelector { requirements, nothing: false })
+    }
+
+    /// A selector requiring exactly these labels (`labels.SelectorFromSet`, used for Service and
+    /// ReplicationController selectors). Not validated; an empty map matches everything.
+    pub fn from_labels(labels: &BTreeMap<String, String>) -> LabelSelector {
+        let requirements = labels
+            .iter()
+            .map(|(k, v)| Requirement { key: k.clone(), operator: Operator::Equals, values: vec![v.clone()] })
+            .collect();
+        LabelSelector { requirements, nothing: false }
+    }
+
+    /// Whether the selector places no restriction (matches everything). False for
+    /// [`nothing`](Self::nothing), as upstream.
+    pub fn is_empty(&self) -> bool {
+        !self.nothing && self.requirements.is_empty()
+    }
+
+    /// Whether this is the [`nothing`](Self::nothing) selector.
+    pub fn matches_nothing(&self) -> bool {
+        self.nothing
+    }
+
+    /// The requirements, sorted by key.
+    pub fn requirements(&self) -> &[Requirement] {
+        &self.requirements
+    }
+
+    /// Whether `labels` satisfy every requirement. Does not allocate.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        !self.nothing && self.requirements.iter().all(|r| r.matches(labels))
+    }
+}
+
+impl fmt::Display for LabelSelector {
+    /// Upstream's `Selector.String()`: requirements in key order joined by `,`; the nothing
+    /// selector prints as the empty string.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, requirement) in self.requirements.iter().enumerate() {
+            if i > 0 {
+                f.write_char(',')?;
+            }
+            write!(f, "{requirement}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A label map as `a=b,c=d`, the `key=value` strings sorted (`labels.Set.String()`); empty for an
+/// empty map (kubectl's printers then show `<none>`).
+pub fn format_match_labels(labels: &BTreeMap<String, String>) -> String {
+    let mut pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.sort_unstable();
+    pairs.join(",")
+}
+
+/// `metav1.FormatLabelSelector`, what kubectl prints in SELECTOR columns: the selector's string,
+/// `<none>` when that is empty (including an absent selector), `<error>` when it is invalid.
+pub fn format_label_selector(selector: Option<&metav1::LabelSelector>) -> String {
+    let parsed = match selector {
+        None => Ok(LabelSelector::nothing()),
+        Some(s) => LabelSelector::from_k8s(s),
+    };
+    match parsed {
+        Err(_) => "<error>".to_string(),
+        Ok(s) if s.requirements.is_empty() => "<none>".to_string(),
+        Ok(s) => s.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation (upstream `NewRequirement` and `pkg/util/validation`), producing field-error text.
+
+const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+const QUALIFIED_NAME_ERR: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
+const LABEL_VALUE_ERR: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const DNS1123_SUBDOMAIN_FMT: &str = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1123_SUBDOMAIN_ERR: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+
+fn regex_error(msg: &str, re: &str, examples: &[&str]) -> String {
+    let mut out = format!("{msg} (e.g. ");
+    for (i, example) in examples.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" or ");
+        }
+        let _ = write!(out, "'{example}', ");
+    }
+    let _ = write!(out, "regex used for validation is '{re}')");
+    out
+}
+
+fn max_len_error(n: usize) -> String {
+    format!("must be no more than {n} characters")
+}
+
+/// `^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`
+fn is_qualified_name_part(s: &str) -> bool {
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(first), Some(last)) => {
+            first.is_ascii_alphanumeric()
+                && last.is_ascii_alphanumeric()
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        }
+        _ => false,
+    }
+}
+
+/// `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+fn is_dns1123_subdomain(s: &str) -> bool {
+    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    s.split('.').all(|label| {
+        let b = label.as_bytes();
+        match (b.first(), b.last()) {
+            (Some(first), Some(last)) => alnum(first) && alnum(last) && b.iter().all(|c| alnum(c) || *c == b'-'),
+            _ => false,
+        }
+    })
+}
+
+/// `validation.IsQualifiedName`, the label key rules.
+fn label_key_errors(key: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    let parts: Vec<&str> = key.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                errs.push("prefix part must be non-empty".to_string());
+            } else {
+                if prefix.len() > 253 {
+                    errs.push(format!("prefix part {}", max_len_error(253)));
+                }
+                if !is_dns1123_subdomain(prefix) {
+                    let e = regex_error(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, &["example.com"]);
+                    errs.push(format!("prefix part {e}"));
+                }
+            }
+            *name
+        }
+        _ => {
+            let e = regex_error(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, &["MyName", "my.name", "123-abc"]);
+            errs.push(format!(
+                "a qualified name {e} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+            ));
+            return errs;
+        }
+    };
+    if name.is_empty() {
+        errs.push("name part must be non-empty".to_string());
+    } else if name.len() > 63 {
+        errs.push(format!("name part {}", max_len_error(63)));
+    }
+    if !is_qualified_name_part(name) {
+        let e = regex_error(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, &["MyName", "my.name", "123-abc"]);
+        errs.push(format!("name part {e}"));
+    }
+    errs
+}
+
+/// `validation.IsValidLabelValue`.
+fn label_value_errors(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 63 {
+        errs.push(max_len_error(63));
+    }
+    if !value.is_empty() && !is_qualified_name_part(value) {
+        errs.push(regex_error(LABEL_VALUE_ERR, LABEL_VALUE_FMT, &["MyValue", "my_value", "12345"]));
+    }
+    errs
+}
+
+/// A `field.Invalid` error's text: `path: Invalid value: <bad value>: detail`.
+fn invalid(path: &str, bad_value: &str, detail: &str) -> String {
+    format!("{path}: Invalid value: {bad_value}: {detail}")
+}
+
+fn validate_label_key(key: &str, path: &str) -> Option<String> {
+    let errs = label_key_errors(key);
+    (!errs.is_empty()).then(|| invalid(path, &go_quote(key), &errs.join("; ")))
+}
+
+/// Upstream `NewRequirement` with no field path; the error is the aggregated message.
+fn new_requirement(key: &str, operator: Operator, values: Vec<String>) -> Result<Requirement, String> {
+    let mut errs: Vec<String> = Vec::new();
+    errs.extend(validate_label_key(key, "key"));
+    let values_json = || if values.is_empty() { "null".to_string() } else { go_json_strings(&values) };
+    match operator {
+        Operator::In | Operator::NotIn if values.is_empty() => {
+            errs.push(invalid("values", &values_json(), "for 'in', 'notin' operators, values set can't be empty"));
+        }
+        Operator::Equals | Operator::DoubleEquals | Operator::NotEquals if values.len() != 1 => {
+            errs.push(invalid("values", &values_json(), "exact-match compatibility requires one single value"));
+        }
+        Operator::Exists | Operator::DoesNotExist if !values.is_empty() => {
+            errs.push(invalid("values", &values_json(), "values set must be empty for exists and does not exist"));
+        }
+        Operator::GreaterThan | Operator::LessThan => {
+            if values.len() != 1 {
+                let detail = "for 'Gt', 'Lt' operators, exactly one value is required";
+                errs.push(invalid("values", &values_json(), detail));
+            }
+            for (i, v) in values.iter().enumerate() {
+                if v.parse::<i64>().is_err() {
+                    let detail = "for 'Gt', 'Lt' operators, the value must be an integer";
+                    errs.push(invalid(&format!("values[{i}]"), &go_quote(v), detail));
+                }
+            }
+        }
+        _ => {}
+    }
+    for (i, v) in values.iter().enumerate() {
+        let v_errs = label_value_errors(v);
+        if !v_errs.is_empty() {
+            errs.push(invalid(&format!("values[{i}][{key}]"), &go_quote(v), &v_errs.join("; ")));
+        }
+    }
+    match aggregate(errs) {
+        Some(message) => Err(message),
+        None => Ok(Requirement { key: key.to_string(), operator, values }),
+    }
+}
+
+/// `ErrorList.ToAggregate().Error()`: duplicates dropped, one error as is, several as `[a, b]`.
+fn aggregate(errs: Vec<String>) -> Option<String> {
+    let mut unique: Vec<String> = Vec::with_capacity(errs.len());
+    for e in errs {
+        if !unique.contains(&e) {
+            unique.push(e);
+        }
+    }
+    match unique.len() {
+        0 => None,
+        1 => unique.pop(),
+        _ => Some(format!("[{}]", unique.join(", "))),
+    }
+}
+
+/// Go's `strconv.Quote` (`%q`). Exact for ASCII; for other characters Go's `unicode.IsPrint` is
+/// approximated (control, format, private-use and non-ASCII space characters are escaped).
+pub(crate) fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if go_is_print(c) => out.push(c),
+            c if (c as u32) < 0x10000 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn go_is_print(c: char) -> bool {
+    if c.is_ascii() {
+        return (' '..='~').contains(&c);
+    }
+    let u = c as u32;
+    let format_or_private = matches!(u,
+        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E
+        | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0xE000..=0xF8FF | 0xE0001 | 0xE0020..=0xE007F
+        | 0xF0000..=0x10FFFF);
+    !c.is_control() && !c.is_whitespace() && !format_or_private
+}
+
+/// Go's `json.Marshal` of a `[]string` (HTML-safe escaping, as the standard encoder does).
+fn go_json_strings(values: &[String]) -> String {
+    let mut out = String::from("[");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in v.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\x08' => out.push_str("\\b"),
+                '\x0c' => out.push_str("\\f"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 || matches!(c, '<' | '>' | '&' | '\u{2028}' | '\u{2029}') => {
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    out.push(']');
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The string form's lexer and recursive-descent parser (upstream `Lexer` / `Parser`).
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    EndOfString,
+    ClosedPar,
+    Comma,
+    DoesNotExist,
+    DoubleEquals,
+    Equals,
+    GreaterThan,
+    Identifier,
+    In,
+    LessThan,
+    NotEquals,
+    NotIn,
+    OpenPar,
+}
+
+fn keyword(s: &str) -> Option<Token> {
+    Some(match s {
+        ")" => Token::ClosedPar,
+        "," => Token::Comma,
+        "!" => Token::DoesNotExist,
+        "==" => Token::DoubleEquals,
+        "=" => Token::Equals,
+        ">" => Token::GreaterThan,
+        "in" => Token::In,
+        "<" => Token::LessThan,
+        "!=" => Token::NotEquals,
+        "notin" => Token::NotIn,
+        "(" => Token::OpenPar,
+        _ => return None,
+    })
+}
+
+fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn is_special(b: u8) -> bool {
+    matches!(b, b'=' | b'!' | b'(' | b')' | b',' | b'>' | b'<')
+}
+
+/// Works on bytes like upstream: a NUL byte reads as end of input but is consumed.
+struct Lexer<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Lexer<'a> {
+    fn read(&mut self) -> u8 {
+        match self.s.as_bytes().get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                b
+            }
+            None => 0,
+        }
+    }
+
+    fn lex(&mut self) -> (Token, &'a str) {
+        let mut ch = self.read();
+        while is_whitespace(ch) {
+            ch = self.read();
+        }
+        if ch == 0 {
+            return (Token::EndOfString, "");
+        }
+        self.pos -= 1;
+        if is_special(ch) {
+            self.scan_special()
+        } else {
+            self.scan_identifier()
+        }
+    }
+
+    fn scan_identifier(&mut self) -> (Token, &'a str) {
+        let start = self.pos;
+        let end = loop {
+            let at = self.pos;
+            let ch = self.read();
+            if ch == 0 {
+                break at;
+            }
+            if is_special(ch) || is_whitespace(ch) {
+                self.pos -= 1;
+                break at;
+            }
+        };
+        let literal = &self.s[start..end];
+        (keyword(literal).unwrap_or(Token::Identifier), literal)
+    }
+
+    /// The longest operator token at the current position (all specials are ASCII and the first
+    /// one always forms a token on its own).
+    fn scan_special(&mut self) -> (Token, &'a str) {
+        let start = self.pos;
+        let mut last: Option<(Token, &'a str)> = None;
+        loop {
+            let ch = self.read();
+            if ch == 0 {
+                break;
+            }
+            if !is_special(ch) {
+                self.pos -= 1;
+                break;
+            }
+            let buffer = &self.s[start..self.pos];
+            match keyword(buffer) {
+                Some(token) => last = Some((token, buffer)),
+                None if last.is_some() => {
+                    self.pos -= 1;
+                    break;
+                }
+                None => {}
+            }
+        }
+        last.expect("a special character is a token by itself")
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    KeyAndOperator,
+    Values,
+}
+
+struct Parser<'a> {
+    items: Vec<(Token, &'a str)>,
+    position: usize,
+}
+
+const BINARY_OPERATORS: &str = "in, notin, =, ==, !=, gt, lt";
+
+impl<'a> Parser<'a> {
+    fn new(s: &'a str) -> Parser<'a> {
+        let mut lexer = Lexer { s, pos: 0 };
+        let mut items = Vec::new();
+        loop {
+            let item = lexer.lex();
+            items.push(item);
+            if item.0 == Token::EndOfString {
+                break;
+            }
+        }
+        Parser { items, position: 0 }
+    }
+
+    fn lookahead(&self, context: Context) -> (Token, &'a str) {
+        let (token, literal) = self.items[self.position.min(self.items.len() - 1)];
+        match token {
+            Token::In | Token::NotIn if context == Context::Values => (Token::Identifier, literal),
+            _ => (token, literal),
+        }
+    }
+
+    fn consume(&mut self, context: Context) -> (Token, &'a str) {
+        let item = self.lookahead(context);
+        self.position += 1;
+        item
+    }
+
+    fn parse(&mut self) -> Result<Vec<Requirement>, String> {
+        let mut requirements = Vec::new();
+        loop {
+            let (token, literal) = self.lookahead(Context::Values);
+            match token {
+                Token::Identifier | Token::DoesNotExist => {
+                    let requirement =
+                        self.parse_requirement().map_err(|e| format!("unable to parse requirement: {e}"))?;
+                    requirements.push(requirement);
+                    let (token, literal) = self.consume(Context::Values);
+                    match token {
+                        Token::EndOfString => return Ok(requirements),
+                        Token::Comma => {
+                            let (next, next_literal) = self.lookahead(Context::Values);
+                            if next != Token::Identifier && next != Token::DoesNotExist {
+                                return Err(format!("found '{next_literal}', expected: identifier after ','"));
+                            }
+                        }
+                        _ => return Err(format!("found '{literal}', expected: ',' or 'end of string'")),
+                    }
+                }
+                Token::EndOfString => return Ok(requirements),
+                _ => return Err(format!("found '{literal}', expected: !, identifier, or 'end of string'")),
+            }
+        }
+    }
+
+    fn parse_requirement(&mut self) -> Result<Requirement, String> {
+        let (key, inferred) = self.parse_key_and_infer_operator()?;
+        if let Some(operator) = inferred {
+            return new_requirement(key, operator, Vec::new());
+        }
+        let operator = self.parse_operator()?;
+        let values = match operator {
+            Operator::In | Operator::NotIn => self.parse_values()?,
+            _ => self.parse_exact_value()?,
+        };
+        new_requirement(key, operator, values.into_iter().map(str::to_string).collect())
+    }
+
+    /// The key, and `Exists`/`DoesNotExist` when no binary operator follows.
+    fn parse_key_and_infer_operator(&mut self) -> Result<(&'a str, Option<Operator>), String> {
+        let mut operator = None;
+        let (mut token, mut literal) = self.consume(Context::Values);
+        if token == Token::DoesNotExist {
+            operator = Some(Operator::DoesNotExist);
+            (token, literal) = self.consume(Context::Values);
+        }
+        if token != Token::Identifier {
+            return Err(format!("found '{literal}', expected: identifier"));
+        }
+        if let Some(e) = validate_label_key(literal, "<nil>") {
+            return Err(e);
+        }
+        let (next, _) = self.lookahead(Context::Values);
+        if operator.is_none() && matches!(next, Token::EndOfString | Token::Comma) {
+            operator = Some(Operator::Exists);
+        }
+        Ok((literal, operator))
+    }
+
+    fn parse_operator(&mut self) -> Result<Operator, String> {
+        let (token, literal) = self.consume(Context::KeyAndOperator);
+        Ok(match token {
+            Token::In => Operator::In,
+            Token::Equals => Operator::Equals,
+            Token::DoubleEquals => Operator::DoubleEquals,
+            Token::GreaterThan => Operator::GreaterThan,
+            Token::LessThan => Operator::LessThan,
+            Token::NotIn => Operator::NotIn,
+            Token::NotEquals => Operator::NotEquals,
+            _ => return Err(format!("found '{literal}', expected: {BINARY_OPERATORS}")),
+        })
+    }
+
+    /// `( values )`; `()` is the set holding the empty string.
+    fn parse_values(&mut self) -> Result<BTreeSet<&'a str>, String> {
+        let (token, literal) = self.consume(Context::Values);
+        if token != Token::OpenPar {
+            return Err(format!("found '{literal}' expected: '('"));
+        }
+        let (token, literal) = self.lookahead(Context::Values);
+        match token {
+            Token::Identifier | Token::Comma => {
+                let set = self.parse_identifiers_list()?;
+                if self.consume(Context::Values).0 != Token::ClosedPar {
+                    return Err(format!("found '{literal}', expected: ')'"));
+                }
+                Ok(set)
+            }
+            Token::ClosedPar => {
+                self.consume(Context::Values);
+                Ok(BTreeSet::from([""]))
+            }
+            _ => Err(format!("found '{literal}', expected: ',', ')' or identifier")),
+        }
+    }
+
+    /// Comma-separated, possibly empty identifiers up to (not including) `)`. As in Kubernetes
+    /// 1.33, two commas in a row consume the second one, so `(a,,)` is rejected.
+    fn parse_identifiers_list(&mut self) -> Result<BTreeSet<&'a str>, String> {
+        let mut set = BTreeSet::new();
+        loop {
+            let (token, literal) = self.consume(Context::Values);
+            match token {
+                Token::Identifier => {
+                    set.insert(literal);
+                    let (next, next_literal) = self.lookahead(Context::Values);
+                    match next {
+                        Token::Comma => continue,
+                        Token::ClosedPar => return Ok(set),
+                        _ => return Err(format!("found '{next_literal}', expected: ',' or ')'")),
+                    }
+                }
+                Token::Comma => {
+                    if set.is_empty() {
+                        set.insert("");
+                    }
+                    let (next, _) = self.lookahead(Context::Values);
+                    if next == Token::ClosedPar {
+                        set.insert("");
+                        return Ok(set);
+                    }
+                    if next == Token::Comma {
+                        self.consume(Context::Values);
+                        set.insert("");
+                    }
+                }
+                _ => return Err(format!("found '{literal}', expected: ',', or identifier")),
+            }
+        }
+    }
+
+    fn parse_exact_value(&mut self) -> Result<BTreeSet<&'a str>, String> {
+        let (token, _) = self.lookahead(Context::Values);
+        if matches!(token, Token::EndOfString | Token::Comma) {
+            return Ok(BTreeSet::from([""]));
+        }
+        let (token, literal) = self.consume(Context::Values);
+        if token == Token::Identifier {
+            return Ok(BTreeSet::from([literal]));
+        }
+        Err(format!("found '{literal}', expected: identifier"))
+    }
+}

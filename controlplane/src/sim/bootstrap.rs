@@ -1,0 +1,239 @@
+//! The default cluster, as kubeadm (or kind) leaves it: a tainted control-plane node and
+//! worker nodes, the system namespaces, the control plane as static pods, kube-proxy and
+//! CoreDNS, the `kubernetes` and `kube-dns` Services, and the system priority classes.
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use super::cluster::Cluster;
+use crate::apiserver::ApiServer;
+use crate::model::{decode, decode::decode_one, Object};
+
+/// The audit user of everything the bootstrap writes.
+pub const USER: &str = "kubeadm";
+pub const KUBERNETES_VERSION: &str = "v1.33.0";
+pub const CONTROL_PLANE: &str = "control-plane";
+
+/// A node to create: its name, capacity, labels and taints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeSpec {
+    pub name: String,
+    pub cpu: String,
+    pub memory: String,
+    pub pods: String,
+    pub labels: Vec<(String, String)>,
+    /// `key=value:Effect` or `key:Effect`.
+    pub taints: Vec<(String, String, String)>,
+    pub control_plane: bool,
+}
+
+impl NodeSpec {
+    pub fn worker(name: &str, cpu: &str, memory: &str, pods: &str) -> Self {
+        NodeSpec {
+            name: name.into(),
+            cpu: cpu.into(),
+            memory: memory.into(),
+            pods: pods.into(),
+            labels: Vec::new(),
+            taints: Vec::new(),
+            control_plane: false,
+        }
+    }
+}
+
+pub fn bootstrap(cluster: &mut Cluster) {
+    let config = cluster.config().clone();
+    let api = cluster.api();
+    for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        create(api, "", &format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}"));
+    }
+    // ServiceAccount admission needs the default accounts before any pod exists.
+    for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        create(api, ns, "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}");
+    }
+    for sa in ["kube-proxy", "coredns"] {
+        create(api, "kube-system", &format!("apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: {sa}}}"));
+    }
+    for (name, value, desc) in [
+        ("system-cluster-critical", 2000000000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
+        ("system-node-critical", 2000001000, "Used for system critical pods that must not be moved from their current node."),
+    ] {
+        create(api, "", &format!("apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {{name: {name}}}\nvalue: {value}\ndescription: \"{desc}\"\npreemptionPolicy: PreemptLowerPriority"));
+    }
+    let mut control_plane = NodeSpec::worker(CONTROL_PLANE, &config.cpu, &config.memory, &config.pods);
+    control_plane.control_plane = true;
+    add_node(api, &control_plane, 0);
+    for i in 1..=config.workers {
+        add_node(api, &NodeSpec::worker(&format!("node-{i}"), &config.cpu, &config.memory, &config.pods), i);
+    }
+    static_pods(api);
+    services(api);
+    addons(api);
+}
+
+fn create(api: &mut ApiServer, namespace: &str, yaml: &str) -> Object {
+    let obj = decode_one(yaml).unwrap_or_else(|e| panic!("bootstrap manifest: {e}\n{yaml}"));
+    (*api.create(USER, namespace, obj).unwrap_or_else(|e| panic!("bootstrap create: {e}\n{yaml}"))).clone()
+}
+
+fn set_status(api: &mut ApiServer, mut obj: Object, status: serde_json::Value) {
+    let mut doc = obj.to_value();
+    doc["status"] = status;
+    obj = decode(doc).expect("bootstrap status decodes");
+    obj.metadata_mut().resource_version = None;
+    api.update_status(USER, obj).expect("bootstrap status update");
+}
+
+/// The InternalIP of the node with this index (0 is the control plane), as kind numbers them.
+pub fn node_ip(index: usize) -> String {
+    format!("172.18.0.{}", index + 2)
+}
+
+/// Register a node (as its kubelet does on start) with Ready status. `index` picks its IP
+/// and its pod CIDR (10.244.<index>.0/24).
+pub fn add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Object {
+    let mut labels = format!(
+        "beta.kubernetes.io/arch: amd64, beta.kubernetes.io/os: linux, kubernetes.io/arch: amd64, kubernetes.io/hostname: {}, kubernetes.io/os: linux",
+        spec.name
+    );
+    if spec.control_plane {
+        labels.push_str(", node-role.kubernetes.io/control-plane: \"\", node.kubernetes.io/exclude-from-external-load-balancers: \"\"");
+    }
+    for (k, v) in &spec.labels {
+        let _ = write!(labels, ", {}: {}", serde_json::to_string(k).unwrap_or_default(), serde_json::to_string(v).unwrap_or_default());
+    }
+    let mut taints: Vec<serde_json::Value> =
+        spec.taints.iter().map(|(k, v, e)| json!({"key": k, "value": if v.is_empty() { None } else { Some(v) }, "effect": e})).collect();
+    if spec.control_plane {
+        taints.push(json!({"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}));
+    }
+    let cidr = format!("10.244.{index}.0/24");
+    let doc = json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": spec.name, "annotations": {
+            "node.alpha.kubernetes.io/ttl": "0",
+            "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+        "spec": {"podCIDR": cidr, "podCIDRs": [cidr], "taints": if taints.is_empty() { None } else { Some(taints) }},
+    });
+    let mut doc = doc;
+    doc["metadata"]["labels"] = serde_yaml::from_str(&format!("{{{labels}}}")).expect("node labels");
+    let node = api.create(USER, "", decode(doc).expect("node decodes")).expect("node is created");
+    let t = api.now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let condition = |type_: &str, status: &str, reason: &str, message: &str| {
+        json!({"type": type_, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": t, "lastTransitionTime": t})
+    };
+    let resources = json!({"cpu": spec.cpu, "memory": spec.memory, "pods": spec.pods, "ephemeral-storage": "100Gi", "hugepages-1Gi": "0", "hugepages-2Mi": "0"});
+    let status = json!({
+        "capacity": resources, "allocatable": resources,
+        "conditions": [
+            condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+            condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+            condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+            condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+        ],
+        "addresses": [{"type": "InternalIP", "address": node_ip(index)}, {"type": "Hostname", "address": spec.name}],
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+        "nodeInfo": {
+            "architecture": "amd64", "bootID": format!("boot-{}", spec.name), "containerRuntimeVersion": "containerd://2.0.3",
+            "kernelVersion": "6.8.0-kubesim", "kubeProxyVersion": "", "kubeletVersion": KUBERNETES_VERSION,
+            "machineID": format!("machine-{}", spec.name), "operatingSystem": "linux",
+            "osImage": "Debian GNU/Linux 12 (bookworm)", "systemUUID": format!("uuid-{}", spec.name)},
+    });
+    set_status(api, (*node).clone(), status);
+    let lease = json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": spec.name, "namespace": "kube-node-lease"},
+        "spec": {"holderIdentity": spec.name, "leaseDurationSeconds": 40, "renewTime": api.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()}});
+    api.create(USER, "kube-node-lease", decode(lease).expect("lease decodes")).expect("lease is created");
+    (*api.peek(crate::model::Kind::Node, "", &spec.name).expect("node exists")).clone()
+}
+
+/// The control plane as mirror pods of the static manifests kubeadm writes.
+fn static_pods(api: &mut ApiServer) {
+    let ip = node_ip(0);
+    let images = [
+        ("etcd", "registry.k8s.io/etcd:3.5.21-0".to_string(), "etcd"),
+        ("kube-apiserver", format!("registry.k8s.io/kube-apiserver:{KUBERNETES_VERSION}"), "kube-apiserver"),
+        ("kube-controller-manager", format!("registry.k8s.io/kube-controller-manager:{KUBERNETES_VERSION}"), "kube-controller-manager"),
+        ("kube-scheduler", format!("registry.k8s.io/kube-scheduler:{KUBERNETES_VERSION}"), "kube-scheduler"),
+    ];
+    for (component, image, command) in images {
+        let name = format!("{component}-{CONTROL_PLANE}");
+        let doc = json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "kube-system",
+                "labels": {"component": component, "tier": "control-plane"},
+                "annotations": {"kubernetes.io/config.source": "file", "kubernetes.io/config.mirror": crate::apiserver::names::suffix_from(&name)}},
+            "spec": {"nodeName": CONTROL_PLANE, "hostNetwork": true, "priorityClassName": "system-node-critical", "priority": 2000001000,
+                "automountServiceAccountToken": false,
+                "containers": [{"name": component, "image": image, "command": [command]}]},
+        });
+        let pod = api.create(USER, "kube-system", decode(doc).expect("static pod decodes")).expect("static pod is created");
+        set_status(api, (*pod).clone(), running_status(&ip, &ip, component, &image));
+    }
+}
+
+/// The status of a pod whose one container has been running since now.
+fn running_status(host_ip: &str, pod_ip: &str, container: &str, image: &str) -> serde_json::Value {
+    json!({
+        "phase": "Running", "hostIP": host_ip, "hostIPs": [{"ip": host_ip}], "podIP": pod_ip, "podIPs": [{"ip": pod_ip}],
+        "qosClass": "Burstable",
+        "conditions": [
+            {"type": "PodReadyToStartContainers", "status": "True"}, {"type": "Initialized", "status": "True"},
+            {"type": "Ready", "status": "True"}, {"type": "ContainersReady", "status": "True"}, {"type": "PodScheduled", "status": "True"}],
+        "containerStatuses": [{"name": container, "image": image, "imageID": "", "ready": true, "started": true, "restartCount": 0,
+            "state": {"running": {}}}],
+    })
+}
+
+fn services(api: &mut ApiServer) {
+    create(api, "default", "apiVersion: v1\nkind: Service\nmetadata: {name: kubernetes, labels: {component: apiserver, provider: kubernetes}}\nspec: {clusterIP: 10.96.0.1, ports: [{name: https, port: 443, protocol: TCP, targetPort: 6443}]}");
+    create(api, "kube-system", "apiVersion: v1\nkind: Service\nmetadata: {name: kube-dns, labels: {k8s-app: kube-dns, kubernetes.io/cluster-service: \"true\", kubernetes.io/name: CoreDNS}}\nspec: {clusterIP: 10.96.0.10, selector: {k8s-app: kube-dns}, ports: [{name: dns, port: 53, protocol: UDP, targetPort: 53}, {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}, {name: metrics, port: 9153, protocol: TCP, targetPort: 9153}]}");
+}
+
+/// kube-proxy (a DaemonSet) and CoreDNS (a Deployment), as kubeadm installs them.
+fn addons(api: &mut ApiServer) {
+    create(api, "kube-system", r#"
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: kube-proxy, labels: {k8s-app: kube-proxy}}
+spec:
+  selector: {matchLabels: {k8s-app: kube-proxy}}
+  template:
+    metadata: {labels: {k8s-app: kube-proxy}}
+    spec:
+      serviceAccountName: kube-proxy
+      hostNetwork: true
+      priorityClassName: system-node-critical
+      nodeSelector: {kubernetes.io/os: linux}
+      tolerations: [{operator: Exists}]
+      containers:
+      - name: kube-proxy
+        image: registry.k8s.io/kube-proxy:v1.33.0
+        command: [/usr/local/bin/kube-proxy, --config=/var/lib/kube-proxy/config.conf, --hostname-override=$(NODE_NAME)]
+        env: [{name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}]
+        securityContext: {privileged: true}
+"#);
+    create(api, "kube-system", r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: coredns, labels: {k8s-app: kube-dns}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {k8s-app: kube-dns}}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 1}}
+  template:
+    metadata: {labels: {k8s-app: kube-dns}}
+    spec:
+      serviceAccountName: coredns
+      priorityClassName: system-cluster-critical
+      nodeSelector: {kubernetes.io/os: linux}
+      tolerations: [{key: CriticalAddonsOnly, operator: Exists}, {key: node-role.kubernetes.io/control-plane, effect: NoSchedule}]
+      containers:
+      - name: coredns
+        image: registry.k8s.io/coredns/coredns:v1.12.0
+        args: [-conf, /etc/coredns/Corefile]
+        ports: [{containerPort: 53, name: dns, protocol: UDP}, {containerPort: 53, name: dns-tcp, protocol: TCP}, {containerPort: 9153, name: metrics, protocol: TCP}]
+        resources: {limits: {memory: 170Mi}, requests: {cpu: 100m, memory: 70Mi}}
+"#);
+}

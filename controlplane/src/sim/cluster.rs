@@ -1,0 +1,227 @@
+//! The Cluster: the composition root. It owns the clock, the API server and the components,
+//! and moves time: `step`, `advance`, `run_until`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::clock::{epoch, Clock};
+use super::component::{Component, Ctx};
+use crate::apiserver::ApiServer;
+use crate::controllers::{self, ControllerComponent};
+
+/// How to build a cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterConfig {
+    /// Worker nodes `node-1`..`node-N`.
+    pub workers: usize,
+    pub seed: u64,
+    pub start: DateTime<Utc>,
+    /// Worker capacity.
+    pub cpu: String,
+    pub memory: String,
+    pub pods: String,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig { workers: 3, seed: 0, start: epoch(), cpu: "4".into(), memory: "8Gi".into(), pods: "110".into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    #[error("interrupted")]
+    Interrupted,
+    #[error("the cluster did not settle: components kept each other busy for {0} rounds at {1} (a controller loop?)")]
+    NoProgress(usize, String),
+}
+
+struct Slot {
+    component: Box<dyn Component>,
+    /// The store revision up to which watch events were delivered.
+    cursor: i64,
+}
+
+pub struct Cluster {
+    api: ApiServer,
+    clock: Clock,
+    components: Vec<Slot>,
+    config: ClusterConfig,
+    interrupt: Option<Arc<AtomicBool>>,
+}
+
+/// Rounds of work at one moment before the cluster gives up: far more than any real cascade.
+const MAX_ROUNDS: usize = 10_000;
+
+impl Cluster {
+    /// A cluster with the default layout of nodes, namespaces and system objects.
+    pub fn new(config: ClusterConfig) -> Cluster {
+        let mut cluster = Cluster::empty(config);
+        super::bootstrap::bootstrap(&mut cluster);
+        cluster.settle().expect("the default cluster settles");
+        cluster
+    }
+
+    /// A cluster with only its components: no nodes, no namespaces.
+    pub fn empty(config: ClusterConfig) -> Cluster {
+        let mut cluster = Cluster {
+            api: ApiServer::new(config.seed, config.start),
+            clock: Clock::new(config.start),
+            components: Vec::new(),
+            config,
+            interrupt: None,
+        };
+        cluster.add_component(Box::new(ControllerComponent::new(controllers::namespace::NamespaceController)));
+        cluster.add_component(Box::new(ControllerComponent::new(controllers::serviceaccount::ServiceAccountsController)));
+        cluster.add_component(Box::new(ControllerComponent::new(controllers::rootcacertpublisher::RootCaCertPublisher)));
+        cluster
+    }
+
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    /// Components run in the order they were added: that order is part of determinism.
+    pub fn add_component(&mut self, component: Box<dyn Component>) {
+        self.components.push(Slot { component, cursor: self.api.revision() });
+    }
+
+    pub fn component_names(&self) -> Vec<String> {
+        self.components.iter().map(|s| s.component.name().to_string()).collect()
+    }
+
+    pub fn api(&mut self) -> &mut ApiServer {
+        &mut self.api
+    }
+
+    pub fn api_ref(&self) -> &ApiServer {
+        &self.api
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// A flag that, once set, stops a running `advance` or `run_until` (Ctrl-C, a kernel interrupt).
+    pub fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = Some(flag);
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+
+    /// Run all work due now: deliver watch events and let components act, until none has
+    /// anything left to do. The clock does not move.
+    pub fn settle(&mut self) -> Result<(), SimError> {
+        self.api.set_now(self.clock.now());
+        for timer in self.clock.take_due() {
+            if let Some(slot) = self.components.get_mut(timer.component) {
+                slot.component.on_timer(&timer.key);
+            }
+        }
+        for round in 0.. {
+            if round >= MAX_ROUNDS {
+                return Err(SimError::NoProgress(round, self.clock.now().to_rfc3339()));
+            }
+            let mut busy = false;
+            for index in 0..self.components.len() {
+                busy |= self.deliver(index);
+                let slot = &mut self.components[index];
+                let mut ctx = Ctx { api: &mut self.api, clock: &mut self.clock, component: index };
+                busy |= slot.component.run(&mut ctx);
+            }
+            // Timers set for "now" during this round fire in the next one.
+            for timer in self.clock.take_due() {
+                busy = true;
+                if let Some(slot) = self.components.get_mut(timer.component) {
+                    slot.component.on_timer(&timer.key);
+                }
+            }
+            if !busy {
+                break;
+            }
+        }
+        self.compact();
+        Ok(())
+    }
+
+    /// Deliver the watch events component `index` has not seen. Returns whether there were any.
+    fn deliver(&mut self, index: usize) -> bool {
+        let revision = self.api.revision();
+        let slot = &mut self.components[index];
+        if slot.cursor >= revision {
+            return false;
+        }
+        let mut events = Vec::new();
+        for &kind in slot.component.watches() {
+            // The cursor is always at or after the compaction point, so this cannot fail.
+            let _ = self.api.watch_each(kind, None, slot.cursor, |e| events.push(e.clone()));
+        }
+        // One stream in revision order, as a client watching several kinds would merge them.
+        events.sort_by_key(|e| e.revision);
+        for e in &events {
+            slot.component.on_event(e);
+        }
+        slot.cursor = revision;
+        !events.is_empty()
+    }
+
+    /// Drop watch history every component has seen (the apiserver compacts etcd periodically).
+    fn compact(&mut self) {
+        let seen = self.components.iter().map(|s| s.cursor).min().unwrap_or(self.api.revision());
+        if seen - self.api.store().compacted_revision() > 50_000 {
+            self.api.compact(seen);
+        }
+    }
+
+    /// Run the work due now, then move the clock to the next timer and run what is due then.
+    /// Returns the new time (unchanged when no timer is set).
+    pub fn step(&mut self) -> Result<DateTime<Utc>, SimError> {
+        self.settle()?;
+        if let Some(next) = self.clock.next_due() {
+            self.clock.move_to(next);
+            self.settle()?;
+        }
+        Ok(self.clock.now())
+    }
+
+    /// Move the clock forward by `d`, running everything due on the way, in time order.
+    pub fn advance(&mut self, d: Duration) -> Result<(), SimError> {
+        let target = self.clock.now() + d;
+        self.advance_to(target, &mut |_| false).map(|_| ())
+    }
+
+    /// Advance until `pred` holds (checked after each moment's work) or until `timeout` has
+    /// passed. Returns whether `pred` came true.
+    pub fn run_until(&mut self, timeout: Duration, mut pred: impl FnMut(&mut Cluster) -> bool) -> Result<bool, SimError> {
+        let target = self.clock.now() + timeout;
+        self.advance_to(target, &mut pred)
+    }
+
+    fn advance_to(&mut self, target: DateTime<Utc>, pred: &mut dyn FnMut(&mut Cluster) -> bool) -> Result<bool, SimError> {
+        loop {
+            self.settle()?;
+            if pred(self) {
+                return Ok(true);
+            }
+            if self.interrupted() {
+                return Err(SimError::Interrupted);
+            }
+            match self.clock.next_due() {
+                Some(next) if next <= target => self.clock.move_to(next),
+                _ => break,
+            }
+        }
+        self.clock.move_to(target);
+        self.settle()?;
+        Ok(pred(self))
+    }
+
+    /// Time remaining in a `run_until` is measured by the caller; this is how far the next timer is.
+    pub fn next_timer(&self) -> Option<DateTime<Utc>> {
+        self.clock.next_due()
+    }
+}

@@ -1,0 +1,42 @@
+//! What the cluster runs: components (controllers, later the scheduler and kubelets) that
+//! watch the API server and act through it.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::clock::Clock;
+use crate::apiserver::{ApiServer, WatchEvent};
+use crate::model::Kind;
+
+/// A running part of the cluster. The cluster delivers watch events for the kinds it
+/// watches, fires its timers, and calls `run` until no component has work left.
+pub trait Component {
+    /// The name shown in traces, e.g. `replicaset-controller`.
+    fn name(&self) -> &str;
+    /// The kinds this component watches, in the order their events are delivered.
+    fn watches(&self) -> &[Kind];
+    /// A watch event: update caches and enqueue work; do not write here.
+    fn on_event(&mut self, event: &WatchEvent);
+    /// A timer set through [`Ctx::after`] is due.
+    fn on_timer(&mut self, key: &str);
+    /// Do the queued work. Returns whether anything was done.
+    fn run(&mut self, ctx: &mut Ctx<'_>) -> bool;
+}
+
+/// What a component may use while it runs: the API server, the time, and its timers.
+pub struct Ctx<'a> {
+    pub api: &'a mut ApiServer,
+    pub(crate) clock: &'a mut Clock,
+    pub(crate) component: usize,
+}
+
+impl Ctx<'_> {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Be told `key` (through `on_timer`) after `delay` of simulated time.
+    pub fn after(&mut self, delay: Duration, key: impl Into<String>) {
+        let at = self.clock.now() + delay;
+        self.clock.set_timer(at, self.component, key.into());
+    }
+}

@@ -1,0 +1,10 @@
+//! The simulation: the clock and timer queue, the component model, the default cluster,
+//! and `Cluster`, the composition root that moves time.
+
+pub mod bootstrap;
+pub mod clock;
+pub mod cluster;
+pub mod component;
+
+pub use clock::{epoch, parse_duration, Clock};
+pub use cluster::{Cluster, ClusterConfig, SimError};

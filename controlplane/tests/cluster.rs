@@ -1,0 +1,70 @@
+//! The default cluster, apply, and the first controllers, end to end through the API server.
+
+use controlplane::kubectl::apply::apply_text;
+use controlplane::model::Kind;
+use controlplane::sim::{parse_duration, Cluster, ClusterConfig};
+
+fn names(cluster: &mut Cluster, kind: Kind, ns: Option<&str>) -> Vec<String> {
+    cluster.api().list("test", kind, ns, |_| true).items.iter().map(|o| o.name().to_string()).collect()
+}
+
+#[test]
+fn default_cluster_layout() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    assert_eq!(names(&mut c, Kind::Node, None), ["control-plane", "node-1", "node-2", "node-3"]);
+    assert_eq!(names(&mut c, Kind::Namespace, None), ["default", "kube-node-lease", "kube-public", "kube-system"]);
+    assert_eq!(
+        names(&mut c, Kind::Pod, Some("kube-system")),
+        ["etcd-control-plane", "kube-apiserver-control-plane", "kube-controller-manager-control-plane", "kube-scheduler-control-plane"]
+    );
+    assert_eq!(names(&mut c, Kind::ConfigMap, Some("default")), ["kube-root-ca.crt"]);
+    assert_eq!(c.now().to_rfc3339(), "2025-01-01T00:00:00+00:00");
+}
+
+#[test]
+fn apply_create_configure_unchanged_and_removed_field() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    let v1 = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, labels: {a: '1', b: '2'}}\ndata: {k: v}\n";
+    assert_eq!(apply_text(&mut c, v1, "cm.yaml", "default"), [Ok("configmap/cfg created".to_string())]);
+    assert_eq!(apply_text(&mut c, v1, "cm.yaml", "default"), [Ok("configmap/cfg unchanged".to_string())]);
+    let v2 = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, labels: {a: '1'}}\ndata: {k: v2}\n";
+    assert_eq!(apply_text(&mut c, v2, "cm.yaml", "default"), [Ok("configmap/cfg configured".to_string())]);
+    let cm = c.api().get("test", Kind::ConfigMap, "default", "cfg").unwrap();
+    assert_eq!(cm.labels().keys().collect::<Vec<_>>(), ["a"], "a label removed from the manifest is removed");
+}
+
+#[test]
+fn apply_namespace_then_pod_in_one_file() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    let text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec: {containers: [{name: c, image: nginx}]}\n";
+    assert_eq!(
+        apply_text(&mut c, text, "shop.yaml", "default"),
+        [Ok("namespace/shop created".to_string()), Ok("pod/web created".to_string())]
+    );
+}
+
+#[test]
+fn apply_errors_are_per_document() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    let text = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: psp}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: nowhere}\nspec: {containers: [{name: c, image: nginx}]}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n";
+    assert_eq!(
+        apply_text(&mut c, text, "f.yaml", "default"),
+        [
+            Err("error: resource mapping not found for name: \"psp\" namespace: \"\" from \"f.yaml\": no matches for kind \"PodSecurityPolicy\" in version \"policy/v1beta1\"".to_string()),
+            Err("Error from server (NotFound): error when creating \"f.yaml\": namespaces \"nowhere\" not found".to_string()),
+            Ok("configmap/ok created".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn deleting_a_namespace_empties_it() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    apply_text(&mut c, "apiVersion: v1\nkind: Namespace\nmetadata: {name: tmp}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: tmp}\n", "f", "default");
+    c.api().delete("kubectl", Kind::Namespace, "", "tmp", Default::default()).unwrap();
+    c.advance(parse_duration("5s").unwrap()).unwrap();
+    assert!(c.api().peek(Kind::Namespace, "", "tmp").is_none());
+    assert!(c.api().peek(Kind::ConfigMap, "tmp", "x").is_none());
+    let e = c.api().delete("kubectl", Kind::Namespace, "", "default", Default::default()).unwrap_err();
+    assert_eq!(e.kubectl_message(), "Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted");
+}
