@@ -7,9 +7,9 @@
 //!
 //! This crate knows nothing of Rhai, terminals or Jupyter.
 
-pub mod model;
 pub mod apiserver;
 pub mod controllers;
 pub mod kubectl;
+pub mod model;
 pub mod sim;
 pub mod store;

@@ -15,7 +15,12 @@ fn default_cluster_layout() {
     assert_eq!(names(&mut c, Kind::Namespace, None), ["default", "kube-node-lease", "kube-public", "kube-system"]);
     assert_eq!(
         names(&mut c, Kind::Pod, Some("kube-system")),
-        ["etcd-control-plane", "kube-apiserver-control-plane", "kube-controller-manager-control-plane", "kube-scheduler-control-plane"]
+        [
+            "etcd-control-plane",
+            "kube-apiserver-control-plane",
+            "kube-controller-manager-control-plane",
+            "kube-scheduler-control-plane"
+        ]
     );
     assert_eq!(names(&mut c, Kind::ConfigMap, Some("default")), ["kube-root-ca.crt"]);
     assert_eq!(c.now().to_rfc3339(), "2025-01-01T00:00:00+00:00");
@@ -66,5 +71,8 @@ fn deleting_a_namespace_empties_it() {
     assert!(c.api().peek(Kind::Namespace, "", "tmp").is_none());
     assert!(c.api().peek(Kind::ConfigMap, "tmp", "x").is_none());
     let e = c.api().delete("kubectl", Kind::Namespace, "", "default", Default::default()).unwrap_err();
-    assert_eq!(e.kubectl_message(), "Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted");
+    assert_eq!(
+        e.kubectl_message(),
+        "Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted"
+    );
 }

@@ -92,7 +92,12 @@ pub struct ControllerComponent<C: Controller> {
 
 impl<C: Controller> ControllerComponent<C> {
     pub fn new(controller: C) -> Self {
-        ControllerComponent { controller, informers: Informers::default(), queue: VecDeque::new(), queued: BTreeSet::new() }
+        ControllerComponent {
+            controller,
+            informers: Informers::default(),
+            queue: VecDeque::new(),
+            queued: BTreeSet::new(),
+        }
     }
 
     fn enqueue(&mut self, key: String) {

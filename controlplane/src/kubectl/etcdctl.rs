@@ -11,7 +11,9 @@ pub fn run_line(cluster: &Cluster, line: &str) -> Result<String, String> {
     }
     match args.next() {
         Some("get") => {}
-        Some(other) => return Err(format!("Error: unknown command {other:?} for \"etcdctl\" (kubesim's etcdctl has only `get`)")),
+        Some(other) => {
+            return Err(format!("Error: unknown command {other:?} for \"etcdctl\" (kubesim's etcdctl has only `get`)"))
+        }
         None => return Err("Error: no command given; try `etcdctl get /registry/pods --prefix --keys-only`".into()),
     }
     let (mut key, mut prefix, mut keys_only, mut limit, mut json) = (None, false, false, usize::MAX, false);
@@ -22,7 +24,9 @@ pub fn run_line(cluster: &Cluster, line: &str) -> Result<String, String> {
             "-w" | "--write-out" => json = args.next() == Some("json"),
             "--write-out=json" | "-wjson" => json = true,
             "--limit" => limit = args.next().and_then(|n| n.parse().ok()).ok_or("Error: --limit needs a number")?,
-            a if a.starts_with("--limit=") => limit = a["--limit=".len()..].parse().map_err(|_| "Error: --limit needs a number")?,
+            a if a.starts_with("--limit=") => {
+                limit = a["--limit=".len()..].parse().map_err(|_| "Error: --limit needs a number")?
+            }
             a if a.starts_with('-') => return Err(format!("Error: unknown flag: {a}")),
             a if key.is_none() => key = Some(a),
             a => return Err(format!("Error: unexpected argument {a:?}")),
@@ -30,7 +34,8 @@ pub fn run_line(cluster: &Cluster, line: &str) -> Result<String, String> {
     }
     let key = key.ok_or("Error: get command needs one argument as key")?;
     let store = cluster.api_ref().store();
-    let kvs: Vec<_> = if prefix { store.range(key).take(limit).collect() } else { store.get(key).into_iter().collect() };
+    let kvs: Vec<_> =
+        if prefix { store.range(key).take(limit).collect() } else { store.get(key).into_iter().collect() };
     if json {
         let body = serde_json::json!({
             "header": {"revision": store.revision()},

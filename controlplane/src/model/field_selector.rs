@@ -215,7 +215,8 @@ fn split_terms(s: &str) -> Vec<&str> {
 fn split_term(term: &str) -> Option<(&str, FieldOperator, &str)> {
     for (i, _) in term.char_indices() {
         let rest = &term[i..];
-        for (op, operator) in [("!=", FieldOperator::NotEquals), ("==", FieldOperator::Equals), ("=", FieldOperator::Equals)]
+        for (op, operator) in
+            [("!=", FieldOperator::NotEquals), ("==", FieldOperator::Equals), ("=", FieldOperator::Equals)]
         {
             if let Some(value) = rest.strip_prefix(op) {
                 return Some((&term[..i], operator, value));
@@ -223,4 +224,177 @@ fn split_term(term: &str) -> Option<(&str, FieldOperator, &str)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    /// A selector, an object's labels (or fields), whether they match.
+    type MatchCase<'a> = (&'a str, &'a [(&'a str, &'a str)], bool);
+
+    /// Parses `input` and compares its string form, or the error's text, with `want`.
+    fn check(input: &str, want: &str) {
+        let got = match FieldSelector::parse(input) {
+            Ok(selector) => selector.to_string(),
+            Err(e) => format!("error: {e}"),
+        };
+        assert_eq!(got, want, "parse({input:?})");
+    }
+
+    #[test]
+    fn parses_and_prints_like_upstream() {
+        let table = [
+            // Upstream's TestSelectorParse.
+            ("x=a,y=b,z=c", "x=a,y=b,z=c"),
+            ("", ""),
+            ("x!=a,y=b", "x!=a,y=b"),
+            (r"x=a||y\=b", r"x=a||y\=b"),
+            (r"x=a\=\=b", r"x=a\=\=b"),
+            ("x=a||y=b", "error: invalid field selector: unescaped character in value: 61"),
+            ("x==a==b", "error: invalid field selector: unescaped character in value: 61"),
+            ("x=a,b", "error: invalid selector: 'x=a,b'; can't understand 'b'"),
+            ("x in (a)", "error: invalid selector: 'x in (a)'; can't understand 'x in (a)'"),
+            ("x in (a,b,c)", "error: invalid selector: 'x in (a,b,c)'; can't understand 'b'"),
+            ("x", "error: invalid selector: 'x'; can't understand 'x'"),
+            // Normalisation: sorted terms, `==` printed as `=`, empty terms dropped.
+            ("a==b", "a=b"),
+            ("b=1,a=2", "a=2,b=1"),
+            ("b=1,a!=3,a=2", "a!=3,a=2,b=1"),
+            ("a=b,", "a=b"),
+            (",a=b", "a=b"),
+            (",,", ""),
+            ("=", ""),
+            ("!=", ""),
+            ("==", ""),
+            ("=x", "=x"),
+            ("x=", "x="),
+            ("spec.nodeName=n1,status.phase!=Running", "spec.nodeName=n1,status.phase!=Running"),
+            ("함=수,목=록", "목=록,함=수"),
+            // Escapes (upstream's TestSplitTerms / TestEscapeValue cases).
+            (r"k=\,,k2=v2", r"k2=v2,k=\,"),
+            (r"k=\\,k2=v2", r"k2=v2,k=\\"),
+            (r"k=\\\,,k2=v2", r"k2=v2,k=\\\,"),
+            (r"k=\=\,\\", r"k=\=\,\\"),
+            (r"k=\a\b\", r"error: invalid field selector: invalid escape sequence: \a"),
+            (r"k=\", r"error: invalid field selector: invalid escape sequence: \"),
+            (r"k=\\\", r"error: invalid field selector: invalid escape sequence: \"),
+            (r"k=\!", r"error: invalid field selector: invalid escape sequence: \!"),
+            (r"k=\é", r"error: invalid field selector: invalid escape sequence: \é"),
+            ("a!b=c", "a!b=c"),
+            ("a=!=b", "error: invalid field selector: unescaped character in value: 61"),
+            ("a=b!=c", "error: invalid field selector: unescaped character in value: 61"),
+            (r"a=b!\=c", r"a=b!\=c"),
+            // The first bad term in sorted order is reported.
+            ("b,a", "error: invalid selector: 'b,a'; can't understand 'a'"),
+        ];
+        for (input, want) in table {
+            check(input, want);
+        }
+    }
+
+    #[test]
+    fn matches_like_upstream() {
+        let table: &[MatchCase] = &[
+            ("", &[("x", "y")], true),
+            ("x=y", &[("x", "y")], true),
+            ("x=y,z=w", &[("x", "y"), ("z", "w")], true),
+            ("x!=y,z!=w", &[("x", "z"), ("z", "a")], true),
+            ("notin=in", &[("notin", "in")], true),
+            ("x=y", &[("x", "z")], false),
+            ("x=y,z=w", &[("x", "w"), ("z", "w")], false),
+            ("x!=y,z!=w", &[("x", "z"), ("z", "w")], false),
+            ("foo=bar,baz=blah", &[("foo", "bar"), ("baz", "blah"), ("complex", r"=value\,\")], true),
+            (
+                r"foo=bar,baz=blah,complex=\=value\\\,\\",
+                &[("foo", "bar"), ("baz", "blah"), ("complex", r"=value\,\")],
+                true,
+            ),
+            ("foo=blah", &[("foo", "bar"), ("baz", "blah")], false),
+            ("foo=bar,foobar=bar,baz=blah", &[("foo", "bar"), ("baz", "blah")], false),
+            // A missing field reads as the empty string.
+            ("x=", &[], true),
+            ("x!=", &[], false),
+            ("x!=a", &[], true),
+            ("x=a", &[], false),
+        ];
+        for &(selector, fields, want) in table {
+            let fields: BTreeMap<&str, &str> = fields.iter().copied().collect();
+            let parsed = FieldSelector::parse(selector).unwrap();
+            assert_eq!(parsed.matches(|f| fields.get(f).copied()), want, "{selector} vs {fields:?}");
+        }
+
+        // `get` may borrow from the object or compute owned values.
+        struct Pod {
+            node: Option<String>,
+            ready: bool,
+        }
+        let pod = Pod { node: Some("n1".into()), ready: true };
+        let by_node = FieldSelector::parse("spec.nodeName=n1").unwrap();
+        assert!(by_node.matches(|f| if f == "spec.nodeName" { pod.node.as_deref() } else { None }));
+        let by_ready = FieldSelector::parse("status.ready!=false").unwrap();
+        assert!(by_ready.matches(|f| (f == "status.ready").then(|| pod.ready.to_string())));
+        assert!(FieldSelector::everything().matches(|_| None::<&str>) && FieldSelector::everything().is_empty());
+        assert!(FieldSelector::one_term_equal("metadata.name", "a,b").matches(|_| Some("a,b")));
+        assert_eq!(FieldSelector::one_term_equal("metadata.name", "a,b").to_string(), r"metadata.name=a\,b");
+    }
+
+    #[test]
+    fn introspects_and_reports_unsupported_fields() {
+        let selector = FieldSelector::parse("b=1,a!=3,a=2,c==4").unwrap();
+        assert_eq!(selector.fields().collect::<Vec<_>>(), ["a", "a", "b", "c"]);
+        assert_eq!(selector.requires_exact_match("a"), Some("2"));
+        assert_eq!(selector.requires_exact_match("c"), Some("4"));
+        assert_eq!(selector.requires_exact_match("d"), None);
+        assert_eq!(FieldSelector::parse("a!=1").unwrap().requires_exact_match("a"), None);
+        let first = &selector.requirements()[0];
+        assert_eq!((first.field(), first.operator(), first.value()), ("a", FieldOperator::NotEquals, "3"));
+
+        let err = unsupported_field_error("foo");
+        assert_eq!(err.to_string(), "field label not supported: foo");
+        assert_eq!(err, SelectorError::UnsupportedField { field: "foo".into() });
+        // What kubectl makes of the API server's message.
+        let kubectl = format!(
+            "Error from server (BadRequest): Unable to find {:?} that match label selector {:?}, field selector {:?}: {err}",
+            "/v1, Resource=pods", "", "foo=bar"
+        );
+        assert_eq!(
+            kubectl,
+            r#"Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label selector "", field selector "foo=bar": field label not supported: foo"#
+        );
+        assert_eq!(
+            unknown_field_error("spec.foo").to_string(),
+            r#""spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace""#
+        );
+        assert_eq!(escape_value(r"a\b,c=d!"), r"a\\b\,c\=d!");
+    }
+
+    fn term() -> impl Strategy<Value = (String, bool, String)> {
+        ("[a-z][a-zA-Z.]{0,12}", any::<bool>(), "[a-z0-9=,!\\\\ é-]{0,8}")
+    }
+
+    proptest! {
+        #[test]
+        fn display_reparses_to_an_equal_selector(terms in prop::collection::vec(term(), 0..5)) {
+            let input = terms
+                .iter()
+                .map(|(f, eq, v)| format!("{f}{}{}", if *eq { "=" } else { "!=" }, escape_value(v)))
+                .collect::<Vec<_>>()
+                .join(",");
+            let parsed = FieldSelector::parse(&input).unwrap();
+            prop_assert_eq!(parsed.requirements().len(), terms.len());
+            let reparsed = FieldSelector::parse(&parsed.to_string()).unwrap();
+            prop_assert_eq!(&reparsed, &parsed);
+            let fields: BTreeMap<&str, &str> = terms.iter().map(|(f, _, v)| (f.as_str(), v.as_str())).collect();
+            let all_equal = terms.iter().all(|(f, eq, v)| *eq == (fields[f.as_str()] == v));
+            prop_assert_eq!(parsed.matches(|f| fields.get(f).copied()), all_equal);
+        }
+
+        #[test]
+        fn never_panics(s in "[a-z=!,\\\\é]{0,16}") {
+            let _ = FieldSelector::parse(&s).map(|sel| sel.to_string());
+        }
+    }
 }

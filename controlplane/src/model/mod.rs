@@ -3,8 +3,11 @@
 
 pub mod convert;
 pub mod decode;
+pub mod field_selector;
 pub mod kinds;
 pub mod object;
+pub mod quantity;
+pub mod selector;
 
 pub use decode::{decode, parse_documents, DecodeError};
 pub use kinds::{Kind, KindInfo, Object, KINDS};

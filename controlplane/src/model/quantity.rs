@@ -5,6 +5,11 @@
 //! The value is held as an `i128` count of nano-units: parsing rounds to 1n away from zero as
 //! upstream does, and anything up to about ±1.7e29 is exact. Larger values, which upstream
 //! would keep in an arbitrary-precision decimal, are rejected with [`QuantityError::OutOfRange`].
+//!
+//! Upstream's quirks are kept, since they are what an API server sends back: input text that
+//! passes upstream's quick canonical check prints verbatim (`+1`, `01`, `1E3`, `1.500k`);
+//! values past the largest suffix print without one (`1000E` prints as `1`); parsed BinarySI
+//! values are capped at 2^63-1 (`8Ei` is 9223372036854775807).
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -586,5 +591,508 @@ impl Sum for Quantity {
 impl<'a> Sum<&'a Quantity> for Quantity {
     fn sum<I: Iterator<Item = &'a Quantity>>(iter: I) -> Quantity {
         iter.fold(Quantity::zero(), |acc, q| &acc + q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Parses `input` and compares its string form, or the error's text, with `want`.
+    fn check(input: &str, want: &str) {
+        let got = match Quantity::parse(input) {
+            Ok(q) => q.to_string(),
+            Err(e) => format!("error: {e}"),
+        };
+        assert_eq!(got, want, "parse({input:?})");
+    }
+
+    const WRONG: &str =
+        "error: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+    const SUFFIX: &str = "error: unable to parse quantity's suffix";
+    const NUMERIC: &str = "error: unable to parse numeric part of quantity";
+    const RANGE: &str = "error: quantity is too large to represent";
+
+    /// `mantissa * 10^exponent` in nano-units.
+    fn nanos(mantissa: i128, exponent: i32) -> i128 {
+        let shift = exponent + 9;
+        if shift >= 0 {
+            mantissa * 10i128.pow(shift as u32)
+        } else {
+            mantissa / 10i128.pow((-shift) as u32)
+        }
+    }
+
+    #[test]
+    fn parses_values_and_formats_like_upstream() {
+        use Format::*;
+        // Upstream's TestQuantityParse table: input, value as mantissa * 10^exponent, format.
+        let table: &[(&str, i128, i32, Format)] = &[
+            ("0", 0, 0, DecimalSI),
+            ("0n", 0, 0, DecimalSI),
+            ("0u", 0, 0, DecimalSI),
+            ("0m", 0, 0, DecimalSI),
+            ("0Ki", 0, 0, BinarySI),
+            ("0k", 0, 0, DecimalSI),
+            ("0Mi", 0, 0, BinarySI),
+            ("0M", 0, 0, DecimalSI),
+            ("0Gi", 0, 0, BinarySI),
+            ("0G", 0, 0, DecimalSI),
+            ("0Ti", 0, 0, BinarySI),
+            ("0T", 0, 0, DecimalSI),
+            ("1", 1, 0, DecimalSI),
+            ("1Ki", 1024, 0, BinarySI),
+            ("8Ki", 8 * 1024, 0, BinarySI),
+            ("7Mi", 7 << 20, 0, BinarySI),
+            ("6Gi", 6 << 30, 0, BinarySI),
+            ("5Ti", 5 << 40, 0, BinarySI),
+            ("4Pi", 4 << 50, 0, BinarySI),
+            ("3Ei", 3 << 60, 0, BinarySI),
+            ("10Ti", 10 << 40, 0, BinarySI),
+            ("100Ti", 100 << 40, 0, BinarySI),
+            ("5n", 5, -9, DecimalSI),
+            ("4u", 4, -6, DecimalSI),
+            ("3m", 3, -3, DecimalSI),
+            ("9", 9, 0, DecimalSI),
+            ("8k", 8, 3, DecimalSI),
+            ("50k", 5, 4, DecimalSI),
+            ("7M", 7, 6, DecimalSI),
+            ("6G", 6, 9, DecimalSI),
+            ("5T", 5, 12, DecimalSI),
+            ("40T", 4, 13, DecimalSI),
+            ("300T", 3, 14, DecimalSI),
+            ("2P", 2, 15, DecimalSI),
+            ("1E", 1, 18, DecimalSI),
+            ("1E-3", 1, -3, DecimalExponent),
+            ("1e3", 1, 3, DecimalExponent),
+            ("1E6", 1, 6, DecimalExponent),
+            ("1e9", 1, 9, DecimalExponent),
+            ("1E12", 1, 12, DecimalExponent),
+            ("1e15", 1, 15, DecimalExponent),
+            ("1E18", 1, 18, DecimalExponent),
+            ("1e14", 1, 14, DecimalExponent),
+            ("1e13", 1, 13, DecimalExponent),
+            ("100.035k", 100035, 0, DecimalSI),
+            ("0.001", 1, -3, DecimalSI),
+            ("0.0005k", 5, -1, DecimalSI),
+            ("0.005", 5, -3, DecimalSI),
+            ("0.05", 5, -2, DecimalSI),
+            ("0.5", 5, -1, DecimalSI),
+            ("0.00050k", 5, -1, DecimalSI),
+            ("0.00500", 5, -3, DecimalSI),
+            ("0.05000", 5, -2, DecimalSI),
+            ("0.50000", 5, -1, DecimalSI),
+            ("0.5e0", 5, -1, DecimalExponent),
+            ("0.5e-1", 5, -2, DecimalExponent),
+            ("0.5e-2", 5, -3, DecimalExponent),
+            ("10.035M", 10035, 3, DecimalSI),
+            ("1.2e3", 12, 2, DecimalExponent),
+            ("1.3E+6", 13, 5, DecimalExponent),
+            ("1.40e9", 14, 8, DecimalExponent),
+            ("1.53E12", 153, 10, DecimalExponent),
+            ("1.6e15", 16, 14, DecimalExponent),
+            ("1.7E18", 17, 17, DecimalExponent),
+            ("9.01", 901, -2, DecimalSI),
+            ("8.1k", 81, 2, DecimalSI),
+            ("7.123456M", 7123456, 0, DecimalSI),
+            ("6.987654321G", 6987654321, 0, DecimalSI),
+            ("5.444T", 5444, 9, DecimalSI),
+            ("40.1T", 401, 11, DecimalSI),
+            ("300.2T", 3002, 11, DecimalSI),
+            ("2.5P", 25, 14, DecimalSI),
+            ("1.01E", 101, 16, DecimalSI),
+            // Things that saturate or round.
+            ("3.001n", 4, -9, DecimalSI),
+            ("1.1E-9", 2, -9, DecimalExponent),
+            ("0.0000000001", 1, -9, DecimalSI),
+            ("0.0000000005", 1, -9, DecimalSI),
+            ("0.00000000050", 1, -9, DecimalSI),
+            ("0.5e-9", 1, -9, DecimalExponent),
+            ("0.9n", 1, -9, DecimalSI),
+            ("0.00000012345", 124, -9, DecimalSI),
+            ("0.00000012354", 124, -9, DecimalSI),
+            ("9Ei", i64::MAX as i128, 0, BinarySI),
+            ("9223372036854775807Ki", i64::MAX as i128, 0, BinarySI),
+            ("12E", 12, 18, DecimalSI),
+            // Fractional binary values.
+            ("100.035Ki", 10243584, -2, BinarySI),
+            ("0.5Mi", 524288, 0, BinarySI),
+            ("0.05Gi", 536870912, -1, BinarySI),
+            ("0.025Ti", 274877906944, -1, BinarySI),
+            // "Things written by trolls".
+            ("0.000000000001Ki", 2, -9, DecimalSI),
+            (".001", 1, -3, DecimalSI),
+            (".0001k", 100, -3, DecimalSI),
+            ("1.", 1, 0, DecimalSI),
+            ("1.G", 1, 9, DecimalSI),
+        ];
+        for &(input, mantissa, exponent, format) in table {
+            let want = nanos(mantissa, exponent);
+            for (prefix, sign) in [("", 1), ("-", -1), ("+", 1)] {
+                let text = format!("{prefix}{input}");
+                let q = Quantity::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+                assert_eq!(q.nanos(), sign * want, "{text}");
+                assert_eq!(q.format(), format, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_what_upstream_rejects() {
+        let table = [
+            ("", WRONG),
+            ("1.1.M", WRONG),
+            ("1+1.0M", WRONG),
+            ("0.1mi", SUFFIX),
+            ("0.1am", WRONG),
+            ("aoeu", WRONG),
+            (".5i", SUFFIX),
+            ("1i", SUFFIX),
+            ("-3.01i", SUFFIX),
+            ("-3.01e-", SUFFIX),
+            (" 1", WRONG),
+            ("1 ", WRONG),
+            ("1K", SUFFIX),
+            ("1ki", SUFFIX),
+            ("1e", SUFFIX),
+            ("1Ee5", SUFFIX),
+            ("1e5.5", WRONG),
+            ("1e99999999999999999999", SUFFIX),
+            ("--1", SUFFIX),
+            ("1-", SUFFIX),
+            ("1.-1", SUFFIX),
+            ("1,5", WRONG),
+            // Only upstream's slow path needs digits.
+            (".Pi", NUMERIC),
+            ("Ei", NUMERIC),
+            ("-Ei", NUMERIC),
+            (".e-10", NUMERIC),
+            // Beyond what an i128 of nano-units holds.
+            ("1e100", RANGE),
+            ("170141183460469231731687303715.884105728", RANGE),
+            ("-170141183460469231731687303716", RANGE),
+            ("1000000000000000000000000000000000Ki", RANGE),
+        ];
+        for (input, want) in table {
+            check(input, want);
+        }
+    }
+
+    #[test]
+    fn prints_canonical_form() {
+        let table = [
+            // From the brief and kubectl experience.
+            ("1.5", "1500m"),
+            ("1024Mi", "1Gi"),
+            ("2e3", "2e3"),
+            ("0.5Gi", "512Mi"),
+            ("1.5Gi", "1536Mi"),
+            ("1000m", "1"),
+            ("100m", "100m"),
+            ("128974848", "128974848"),
+            ("129e6", "129e6"),
+            ("129M", "129M"),
+            ("123Mi", "123Mi"),
+            ("0.1", "100m"),
+            ("0.1m", "100u"),
+            ("1.5n", "2n"),
+            ("1536Ki", "1536Ki"),
+            ("1025Mi", "1025Mi"),
+            ("100.035Ki", "102435840m"),
+            ("0.5Mi", "512Ki"),
+            ("1.1E-9", "2e-9"),
+            ("0.5e-9", "1e-9"),
+            ("1e1", "10"),
+            ("1.0e3", "1e3"),
+            ("1.5k", "1500"),
+            ("100.035k", "100.035k"),
+            ("10.035M", "10.035M"),
+            ("10.0350M", "10035k"),
+            ("1.0", "1"),
+            ("-1.5", "-1500m"),
+            ("-0", "0"),
+            ("-0.0Ki", "0"),
+            ("12E", "12E"),
+            ("7Ei", "7Ei"),
+            ("8Ei", "9223372036854775807"),
+            ("9Ei", "9223372036854775807"),
+            ("-9Ei", "-9223372036854775807"),
+            ("170141183460469231731.687303715", "170141183460469231731687303715n"),
+            ("170141183460469231731687303715.884105727", "170141183460469231731687303715884105727n"),
+            ("-170141183460469231731687303715884105727e-9", "-170141183460469231731687303715884105727e-9"),
+            // Upstream's TestQuantityParseEmit.
+            ("1Ki", "1Ki"),
+            ("1Mi", "1Mi"),
+            ("1Gi", "1Gi"),
+            ("1000M", "1G"),
+            (".001Ki", "1024m"),
+            (".000001Ki", "1024u"),
+            (".000000001Ki", "1024n"),
+            (".000000000001Ki", "2n"),
+            ("-1Ki", "-1Ki"),
+            ("-.001Ki", "-1024m"),
+            ("-.000000000001Ki", "-2n"),
+            // Upstream keeps the input text when its quick check finds it canonical.
+            ("+1", "+1"),
+            ("01", "01"),
+            ("+123Mi", "+123Mi"),
+            ("007Ki", "007Ki"),
+            ("1E3", "1E3"),
+            ("1e+3", "1e+3"),
+            ("1e0", "1e0"),
+            ("1.500k", "1.500k"),
+            ("1.500", "1.500"),
+            ("1.001", "1.001"),
+            ("1.441k", "1.441k"),
+            ("1.000001", "1.000001"),
+            ("1.44", "1440m"),
+            ("1E-3", "1E-3"),
+            // Input forms upstream accepts as zero.
+            ("k", "0"),
+            ("Ki", "0"),
+            ("-", "0"),
+            ("+", "0"),
+            (".", "0"),
+            ("-.", "0"),
+            // Upstream has no suffix beyond E (or Ei) and prints the bare mantissa.
+            ("1000E", "1"),
+            ("5000E", "5"),
+            ("1e21", "1e21"),
+        ];
+        for (input, want) in table {
+            check(input, want);
+        }
+    }
+
+    #[test]
+    fn prints_values_built_in_code_like_upstream() {
+        use Format::*;
+        const G: i128 = 1 << 30;
+        // Upstream's TestQuantityString: value as mantissa * 10^exponent, format, canonical
+        // string, and a non-canonical spelling of it.
+        let table: &[(i128, i32, Format, &str, &str)] = &[
+            (G, 0, BinarySI, "1Gi", "1024Mi"),
+            (300 << 20, 0, BinarySI, "300Mi", "307200Ki"),
+            (6 * 1024, 0, BinarySI, "6Ki", ""),
+            (1001 * G, 0, BinarySI, "1001Gi", "1025024Mi"),
+            (1024 * G, 0, BinarySI, "1Ti", "1024Gi"),
+            (5, 0, BinarySI, "5", "5000m"),
+            (500, -3, BinarySI, "500m", "0.5"),
+            (1, 9, DecimalSI, "1G", "1000M"),
+            (1000, 6, DecimalSI, "1G", "0.001T"),
+            (1000000, 3, DecimalSI, "1G", ""),
+            (1000000000, 0, DecimalSI, "1G", ""),
+            (1, -3, DecimalSI, "1m", "1000u"),
+            (80, -3, DecimalSI, "80m", ""),
+            (1080, -3, DecimalSI, "1080m", "1.08"),
+            (108, -2, DecimalSI, "1080m", "1080000000n"),
+            (10800, -4, DecimalSI, "1080m", ""),
+            (300, 6, DecimalSI, "300M", ""),
+            (1, 12, DecimalSI, "1T", ""),
+            (1234567, 6, DecimalSI, "1234567M", ""),
+            (1234567, -3, BinarySI, "1234567m", ""),
+            (3, 3, DecimalSI, "3k", ""),
+            (1025, 0, BinarySI, "1025", ""),
+            (0, 0, DecimalSI, "0", ""),
+            (0, 0, BinarySI, "0", ""),
+            (1, 9, DecimalExponent, "1e9", ".001e12"),
+            (1, -3, DecimalExponent, "1e-3", "0.001e0"),
+            (1, -9, DecimalExponent, "1e-9", "1000e-12"),
+            (80, -3, DecimalExponent, "80e-3", ""),
+            (300, 6, DecimalExponent, "300e6", ""),
+            (1, 12, DecimalExponent, "1e12", ""),
+            (1, 3, DecimalExponent, "1e3", ""),
+            (3, 3, DecimalExponent, "3e3", ""),
+            (0, 0, DecimalExponent, "0", "00"),
+            (1, -9, DecimalSI, "1n", ""),
+            (80, -9, DecimalSI, "80n", ""),
+            (1080, -9, DecimalSI, "1080n", ""),
+            (108, -8, DecimalSI, "1080n", ""),
+            (1, -6, DecimalSI, "1u", ""),
+            (80, -6, DecimalSI, "80u", ""),
+            (1080, -6, DecimalSI, "1080u", ""),
+        ];
+        for &(mantissa, exponent, format, want, alternate) in table {
+            let q = Quantity::from_nanos(nanos(mantissa, exponent), format);
+            assert_eq!(q.to_string(), want, "{mantissa}e{exponent} {format:?}");
+            if !q.is_zero() {
+                assert_eq!((-&q).to_string(), format!("-{want}"));
+            }
+            check(want, want);
+            if !alternate.is_empty() {
+                check(alternate, want);
+            }
+        }
+        // Upstream's TestNewSet and TestMilliNewSet.
+        assert_eq!(Quantity::from_value(1, DecimalSI).to_string(), "1");
+        assert_eq!(Quantity::from_value(1000, DecimalSI).to_string(), "1k");
+        assert_eq!(Quantity::from_value(1234000, DecimalSI).to_string(), "1234k");
+        assert_eq!(Quantity::from_value(1024, BinarySI).to_string(), "1Ki");
+        assert_eq!(Quantity::from_value(1000000, DecimalExponent).to_string(), "1e6");
+        assert_eq!(Quantity::from_value(1024 * 1024, BinarySI).to_string(), "1Mi");
+        assert_eq!(Quantity::from_milli(1).to_string(), "1m");
+        assert_eq!(Quantity::from_milli(1000).to_string(), "1");
+        assert_eq!(Quantity::from_milli(1234000).to_string(), "1234");
+        assert_eq!(Quantity::from_nanos(1024 * 1_000_000, BinarySI).to_string(), "1024m");
+        assert_eq!(Quantity::from_nanos(1024 * 1024 * 1_000_000, BinarySI).to_string(), "1048576m");
+        assert_eq!(Quantity::from_nanos(1_000_000 * 1_000_000, DecimalExponent).to_string(), "1e3");
+        // Beyond 1024^6 upstream finds no binary suffix.
+        assert_eq!(Quantity::from_nanos((1i128 << 70) * NANOS_PER_UNIT, BinarySI).to_string(), "1");
+        // Width and alignment apply.
+        assert_eq!(format!("{:>6}|{:<5}|", Quantity::from_milli(100), Quantity::parse("+1").unwrap()), "  100m|+1   |");
+    }
+
+    #[test]
+    fn rounds_values_away_from_zero() {
+        // input, value(), milli_value()
+        let table = [
+            ("0", 0, 0),
+            ("1.5", 2, 1500),
+            ("100m", 1, 100),
+            ("1n", 1, 1),
+            ("1.0001m", 1, 2),
+            ("-1.5", -2, -1500),
+            ("-1n", -1, -1),
+            ("1Gi", 1 << 30, 1000 << 30),
+            ("9Ei", i64::MAX, i64::MAX),
+            ("12E", i64::MAX, i64::MAX),
+            ("-12E", i64::MIN, i64::MIN),
+        ];
+        for (input, value, milli) in table {
+            let q = Quantity::parse(input).unwrap();
+            assert_eq!((q.value(), q.milli_value()), (value, milli), "{input}");
+        }
+        // Upstream's TestScaledValue, for the scales these accessors use.
+        for (input, value, milli) in [("1n", 1, 1), ("1u", 1, 1), ("1m", 1, 1), ("1", 1, 1000)] {
+            let q = Quantity::parse(input).unwrap();
+            assert_eq!((q.value(), q.milli_value()), (value, milli), "{input}");
+        }
+    }
+
+    #[test]
+    fn compares_and_adds_by_value() {
+        let q = |s: &str| Quantity::parse(s).unwrap();
+        assert_eq!(q("1Gi"), q("1073741824"));
+        assert_eq!(q("1"), q("1000m"));
+        assert_eq!(q("0"), q("0Ki"));
+        assert!(q("100m") > q("50m"));
+        assert!(q("10000T") > q("100Gi"));
+        assert!(q("-1") < q("1n"));
+        assert_eq!(q("1.5").cmp(&q("1500m")), Ordering::Equal);
+
+        // Upstream's TestAdd / TestSub: the sum keeps the receiver's format unless it is zero.
+        assert_eq!((q("10") + q("1e1")).to_string(), "20");
+        assert_eq!((q("10") + q("1Ki")).to_string(), "1034");
+        assert_eq!((q("2Ki") + q("1")).format(), Format::BinarySI);
+        assert_eq!((q("0") + q("1Ki")).to_string(), "1Ki");
+        assert_eq!((q("1Ki") + q("0")).to_string(), "1Ki");
+        assert_eq!((q("100m") + q("0")).to_string(), "100m");
+        assert_eq!((q("0") - q("1Ki")).to_string(), "-1Ki");
+        assert_eq!((q("10") - q("1e1")).to_string(), "0");
+        assert_eq!((q("1Gi") - q("512Mi")).to_string(), "512Mi");
+        assert_eq!((q("1") - q("1500m")).to_string(), "-500m");
+        assert_eq!((q("+1") + q("0")).to_string(), "1");
+        assert_eq!((-q("+1")).to_string(), "-1");
+        assert_eq!((q("1.5Ki") + q("0.5")).to_string(), "1536500m");
+
+        let mut total = Quantity::zero();
+        total += q("250m");
+        total += &q("250m");
+        total -= q("100m");
+        assert_eq!(total.to_string(), "400m");
+
+        let requests = [q("100m"), q("250m"), q("1"), q("0.65")];
+        assert_eq!(requests.iter().sum::<Quantity>().to_string(), "2");
+        assert_eq!(requests.into_iter().sum::<Quantity>(), q("2000m"));
+        let memory = [q("128Mi"), q("128Mi"), q("256Mi"), q("512Mi")];
+        assert_eq!(memory.iter().sum::<Quantity>().to_string(), "1Gi");
+        assert_eq!(Vec::<Quantity>::new().into_iter().sum::<Quantity>().to_string(), "0");
+
+        assert_eq!((q("10") * 10).to_string(), "100");
+        assert_eq!((q("10Ki") * -1).to_string(), "-10Ki");
+        assert_eq!((&q("-50") * -50).to_string(), "2500");
+        assert_eq!(q("1.5").checked_mul(0).map(|z| z.to_string()).as_deref(), Some("0"));
+
+        let max = Quantity::from_nanos(i128::MAX, Format::DecimalSI);
+        assert!(max.checked_add(&q("1n")).is_none());
+        assert!((-&max).checked_sub(&q("1n")).is_none());
+        assert!(max.checked_mul(2).is_none());
+        assert_eq!(max.checked_add(&q("-1n")).map(|s| s.nanos()), Some(i128::MAX - 1));
+        assert!(!q("1").is_zero() && q("0m").is_zero());
+        assert_eq!(q("1.5").as_f64(), 1.5);
+        assert_eq!(format!("{:?}", q("1.5Gi")), "Quantity(1536Mi, BinarySI)");
+    }
+
+    #[test]
+    fn converts_api_quantities() {
+        use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+        let from = |s: &str| Quantity::from_k8s(&K8sQuantity(s.to_string())).map(|q| q.to_string());
+        assert_eq!(from(" 1.5Gi\n").as_deref(), Ok("1536Mi"));
+        assert_eq!(from("\t+1 ").as_deref(), Ok("+1"));
+        assert_eq!(from("x"), Err(QuantityError::FormatWrong));
+        assert_eq!(Quantity::parse("0.5").unwrap().to_k8s(), K8sQuantity("500m".to_string()));
+        assert_eq!("2Gi".parse::<Quantity>().unwrap().value(), 2 << 30);
+    }
+
+    fn any_format() -> impl Strategy<Value = Format> {
+        prop_oneof![Just(Format::DecimalSI), Just(Format::BinarySI), Just(Format::DecimalExponent)]
+    }
+
+    /// Values whose canonical form upstream can print (below 10^21 in magnitude).
+    fn printable_nanos() -> impl Strategy<Value = i128> {
+        const LIMIT: i128 = 1_000_000_000_000_000_000_000_000_000_000;
+        prop_oneof![
+            any::<i32>().prop_map(i128::from),
+            any::<i64>().prop_map(i128::from),
+            any::<i32>().prop_map(|v| i128::from(v) * 1_000_000),
+            (any::<i32>(), 0u32..7).prop_map(|(v, p)| i128::from(v) * (1i128 << (10 * p)) * NANOS_PER_UNIT),
+            (any::<i16>(), 0u32..30).prop_map(|(v, p)| i128::from(v) * 10i128.pow(p)),
+            (-LIMIT + 1)..LIMIT,
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn display_parses_back_to_the_same_value(nanos in printable_nanos(), format in any_format()) {
+            // Upstream caps parsed BinarySI values at 2^63-1.
+            prop_assume!(format != Format::BinarySI || nanos.abs() <= MAX_BINARY_SI_NANOS);
+            let q = Quantity::from_nanos(nanos, format);
+            let text = q.to_string();
+            let back = Quantity::parse(&text).unwrap();
+            prop_assert_eq!(&back, &q, "{} -> {:?}", text, back);
+            // Printing is stable, except that a BinarySI value printed without a binary suffix
+            // parses back as DecimalSI (10000 BinarySI prints "10000", which then prints "10k").
+            if format != Format::BinarySI || text.ends_with('i') {
+                prop_assert_eq!(back.to_string(), text);
+            }
+        }
+
+        #[test]
+        fn sign_and_plus_prefix_do_not_change_magnitude(nanos in printable_nanos(), format in any_format()) {
+            prop_assume!(format != Format::BinarySI || nanos.abs() <= MAX_BINARY_SI_NANOS);
+            let q = Quantity::from_nanos(nanos.abs(), format);
+            let text = q.to_string();
+            prop_assert_eq!(Quantity::parse(&format!("-{text}")).unwrap(), -&q);
+            prop_assert_eq!(Quantity::parse(&format!("+{text}")).unwrap(), q);
+        }
+
+        #[test]
+        fn decimal_strings_parse_exactly(int in 0u64..1_000_000_000_000, frac in 0u32..1_000_000_000) {
+            let q = Quantity::parse(&format!("{int}.{frac:09}")).unwrap();
+            prop_assert_eq!(q.nanos(), i128::from(int) * NANOS_PER_UNIT + i128::from(frac));
+        }
+
+        #[test]
+        fn addition_is_exact(a in printable_nanos(), b in printable_nanos()) {
+            let (qa, qb) = (Quantity::from_nanos(a, Format::DecimalSI), Quantity::from_nanos(b, Format::BinarySI));
+            prop_assert_eq!((&qa + &qb).nanos(), a + b);
+            prop_assert_eq!(&(&qa + &qb) - &qb, qa);
+        }
+
+        #[test]
+        fn never_panics(s in "[-+]?[0-9.]{0,25}[eEinumkKMGTP]{0,3}[-+]?[0-9]{0,12}") {
+            let _ = Quantity::parse(&s).map(|q| q.to_string());
+        }
     }
 }

@@ -288,7 +288,8 @@ pub fn format_label_selector(selector: Option<&metav1::LabelSelector>) -> String
 // Validation (upstream `NewRequirement` and `pkg/util/validation`), producing field-error text.
 
 const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const QUALIFIED_NAME_ERR: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const QUALIFIED_NAME_ERR: &str =
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 const LABEL_VALUE_ERR: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const DNS1123_SUBDOMAIN_FMT: &str = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
@@ -833,5 +834,349 @@ impl<'a> Parser<'a> {
             return Ok(BTreeSet::from([literal]));
         }
         Err(format!("found '{literal}', expected: identifier"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A selector, an object's labels (or fields), whether they match.
+    type MatchCase<'a> = (&'a str, &'a [(&'a str, &'a str)], bool);
+
+    /// Parses `input` and compares its string form, or the error's text, with `want`.
+    fn check(input: &str, want: &str) {
+        let got = match LabelSelector::parse(input) {
+            Ok(selector) => selector.to_string(),
+            Err(e) => format!("error: {e}"),
+        };
+        assert_eq!(got, want, "parse({input:?})");
+    }
+
+    const NAME_RULE: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    const VALUE_RULE: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    const PREFIX_RULE: &str = "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    const BINARY_OPS: &str = "expected: in, notin, =, ==, !=, gt, lt";
+
+    #[test]
+    fn parses_and_prints_like_upstream() {
+        let long = "a".repeat(64);
+        let table: Vec<(String, String)> = [
+            // Upstream's TestSelectorParse good strings (printed without spaces).
+            ("x=a,y=b,z=c", "x=a,y=b,z=c"),
+            ("", ""),
+            ("x!=a,y=b", "x!=a,y=b"),
+            ("x=", "x="),
+            ("x= ", "x="),
+            ("x=,z= ", "x=,z="),
+            ("x= ,z= ", "x=,z="),
+            ("!x", "!x"),
+            ("x>1", "x>1"),
+            ("x>1,z<5", "x>1,z<5"),
+            // Upstream's TestSetSelectorParser.
+            ("\rx", "x"),
+            ("this-is-a-dns.domain.com/key-with-dash", "this-is-a-dns.domain.com/key-with-dash"),
+            (
+                "this-is-another-dns.domain.com/key-with-dash in (so,what)",
+                "this-is-another-dns.domain.com/key-with-dash in (so,what)",
+            ),
+            (
+                "0.1.2.domain/99 notin (10.10.100.1, tick.tack.clock)",
+                "0.1.2.domain/99 notin (10.10.100.1,tick.tack.clock)",
+            ),
+            ("foo  in\t (abc)", "foo in (abc)"),
+            ("x notin\n (abc)", "x notin (abc)"),
+            ("x  notin\t\t\t(abc,def)", "x notin (abc,def)"),
+            ("x in (abc,def)", "x in (abc,def)"),
+            ("x in (abc,)", "x in (,abc)"),
+            ("x in ()", "x in ()"),
+            ("x notin (abc,,def),bar,z in (),w", "bar,w,x notin (,abc,def),z in ()"),
+            ("x,y in (a)", "x,y in (a)"),
+            ("x=a", "x=a"),
+            ("x<7", "x<7"),
+            ("x=a,y!=b,z in (h,i,j)", "x=a,y!=b,z in (h,i,j)"),
+            ("x notin ( )", "x notin ()"),
+            ("x notin (, a)", "x notin (,a)"),
+            ("a ", "a"),
+            ("a in (x,y,notin, z,in)", "a in (in,notin,x,y,z)"),
+            // Sorting and normalisation.
+            ("x=a,a=x", "a=x,x=a"),
+            ("b=1,a=2,b!=3", "a=2,b=1,b!=3"),
+            ("x in (b,a,a)", "x in (a,b)"),
+            ("x in (a,,b)", "x in (,a,b)"),
+            ("x in (,)", "x in ()"),
+            ("app==web", "app==web"),
+            ("tier != db , env in ( a , b )", "env in (a,b),tier!=db"),
+            ("notin=in", "notin=in"),
+            ("in in (in)", "in in (in)"),
+            ("!in", "!in"),
+            ("x=-1", "error: unable to parse requirement: values[0][x]: Invalid value: \"-1\": VALUE"),
+            ("x>-1", "error: unable to parse requirement: values[0][x]: Invalid value: \"-1\": VALUE"),
+            ("x>+1", "error: unable to parse requirement: values[0][x]: Invalid value: \"+1\": VALUE"),
+            ("example.com/x in (A.b_c-9)", "example.com/x in (A.b_c-9)"),
+            // Upstream's bad strings.
+            ("x=a||y=b", "error: unable to parse requirement: values[0][x]: Invalid value: \"a||y\": VALUE"),
+            ("x==a==b", "error: found '==', expected: ',' or 'end of string'"),
+            ("!x=a", "error: found '=', expected: ',' or 'end of string'"),
+            (
+                "x<a",
+                "error: unable to parse requirement: values[0]: Invalid value: \"a\": for 'Gt', 'Lt' operators, the value must be an integer",
+            ),
+            ("x,,y", "error: found ',', expected: identifier after ','"),
+            (",x,y", "error: found ',', expected: !, identifier, or 'end of string'"),
+            ("x nott in (y)", "error: unable to parse requirement: found 'nott', BINARY"),
+            ("a in (xyz),", "error: found '', expected: identifier after ','"),
+            ("a in (xyz)b notin ()", "error: found 'b', expected: ',' or 'end of string'"),
+            ("a in (xyz abc)", "error: unable to parse requirement: found 'abc', expected: ',' or ')'"),
+            ("a notin(", "error: unable to parse requirement: found '', expected: ',', ')' or identifier"),
+            ("a (", "error: unable to parse requirement: found '(', BINARY"),
+            ("(", "error: found '(', expected: !, identifier, or 'end of string'"),
+            // More error paths.
+            ("x in", "error: unable to parse requirement: found '' expected: '('"),
+            ("x in (a", "error: unable to parse requirement: found '', expected: ',' or ')'"),
+            ("x in (=)", "error: unable to parse requirement: found '=', expected: ',', ')' or identifier"),
+            ("x in (a,=)", "error: unable to parse requirement: found '=', expected: ',', or identifier"),
+            ("x=(", "error: unable to parse requirement: found '(', expected: identifier"),
+            ("x=a=b", "error: found '=', expected: ',' or 'end of string'"),
+            ("x y", "error: unable to parse requirement: found 'y', BINARY"),
+            ("x!", "error: unable to parse requirement: found '!', BINARY"),
+            ("x>=1", "error: unable to parse requirement: found '=', expected: identifier"),
+            ("!", "error: unable to parse requirement: found '', expected: identifier"),
+            ("!!x", "error: unable to parse requirement: found '!', expected: identifier"),
+            ("x>", "error: unable to parse requirement: values[0]: Invalid value: \"\": for 'Gt', 'Lt' operators, the value must be an integer"),
+            ("a\0b", "error: unable to parse requirement: found 'b', BINARY"),
+            ("a,\0b", "a,b"),
+            ("a, \0b", "error: found '', expected: identifier after ','"),
+            // Kubernetes 1.33 consumes the second of two commas in a value list.
+            ("x in (a,,)", "error: unable to parse requirement: found ')', expected: ',', or identifier"),
+            ("x in (,,)", "error: unable to parse requirement: found ')', expected: ',', or identifier"),
+            // Key and value validation.
+            ("a/b/c", "error: unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a qualified name NAME with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"),
+            ("-a", "error: unable to parse requirement: <nil>: Invalid value: \"-a\": name part NAME"),
+            ("/a", "error: unable to parse requirement: <nil>: Invalid value: \"/a\": prefix part must be non-empty"),
+            ("a/", "error: unable to parse requirement: <nil>: Invalid value: \"a/\": name part must be non-empty; name part NAME"),
+            ("Example.com/a", "error: unable to parse requirement: <nil>: Invalid value: \"Example.com/a\": PREFIX"),
+            ("é=1", "error: unable to parse requirement: <nil>: Invalid value: \"é\": name part NAME"),
+            ("\"q\"", "error: unable to parse requirement: <nil>: Invalid value: \"\\\"q\\\"\": name part NAME"),
+        ]
+        .into_iter()
+        .map(|(i, w)| (i.to_string(), w.to_string()))
+        .chain([
+            (format!("{long}=x"), format!("error: unable to parse requirement: <nil>: Invalid value: \"{long}\": name part must be no more than 63 characters")),
+            (format!("x={long}"), format!("error: unable to parse requirement: values[0][x]: Invalid value: \"{long}\": must be no more than 63 characters")),
+            (format!("x={long}-"), format!("error: unable to parse requirement: values[0][x]: Invalid value: \"{long}-\": must be no more than 63 characters; VALUE")),
+            (format!("{}.com/x", "a".repeat(250)), format!("error: unable to parse requirement: <nil>: Invalid value: \"{}.com/x\": prefix part must be no more than 253 characters", "a".repeat(250))),
+            (format!("{}/x", "a".repeat(253)), format!("{}/x", "a".repeat(253))),
+            (format!("x in ({},b)", "a".repeat(63)), format!("x in ({},b)", "a".repeat(63))),
+        ])
+        .collect();
+        for (input, want) in &table {
+            let want = want
+                .replace("NAME", NAME_RULE)
+                .replace("VALUE", VALUE_RULE)
+                .replace("PREFIX", PREFIX_RULE)
+                .replace("BINARY", BINARY_OPS);
+            check(input, &want);
+        }
+    }
+
+    #[test]
+    fn matches_like_upstream() {
+        let table: &[MatchCase] = &[
+            // Upstream's TestSelectorMatches.
+            ("", &[("x", "y")], true),
+            ("x=y", &[("x", "y")], true),
+            ("x=y,z=w", &[("x", "y"), ("z", "w")], true),
+            ("x!=y,z!=w", &[("x", "z"), ("z", "a")], true),
+            ("notin=in", &[("notin", "in")], true),
+            ("x", &[("x", "z")], true),
+            ("!x", &[("y", "z")], true),
+            ("x>1", &[("x", "2")], true),
+            ("x<1", &[("x", "0")], true),
+            ("x=z", &[], false),
+            ("x=y", &[("x", "z")], false),
+            ("x=y,z=w", &[("x", "w"), ("z", "w")], false),
+            ("x!=y,z!=w", &[("x", "z"), ("z", "w")], false),
+            ("x", &[("y", "z")], false),
+            ("!x", &[("x", "z")], false),
+            ("x>1", &[("x", "0")], false),
+            ("x<1", &[("x", "2")], false),
+            ("foo=bar,baz=blah", &[("foo", "bar"), ("baz", "blah")], true),
+            ("foo=blah", &[("foo", "bar"), ("baz", "blah")], false),
+            ("foo=bar,foobar=bar,baz=blah", &[("foo", "bar"), ("baz", "blah")], false),
+            // Upstream's TestRequirementSelectorMatching.
+            ("x in (foo),y notin (alpha)", &[("x", "foo"), ("y", "baz")], true),
+            ("x in (foo),y in (alpha)", &[("x", "foo"), ("y", "baz")], false),
+            ("x notin (),y", &[("y", "")], true),
+            ("!x,y", &[("y", "")], true),
+            ("x notin (),!y", &[("y", "")], false),
+            ("x in ()", &[("y", "baz")], false),
+            ("z>1", &[("z", "2")], true),
+            ("z>1", &[("z", "v2")], false),
+            // Absent keys, empty values, integers.
+            ("x!=a", &[], true),
+            ("x notin (a)", &[], true),
+            ("x=", &[("x", "")], true),
+            ("x=", &[], false),
+            ("x in (,a)", &[("x", "")], true),
+            ("x<10", &[], false),
+            ("x<10", &[("x", "+9")], true),
+            ("x<10", &[("x", "-9")], true),
+            ("x>1", &[("x", "99999999999999999999")], false),
+            ("app=web,tier in (fe,be),!canary", &[("app", "web"), ("tier", "be")], true),
+            ("app=web,tier in (fe,be),!canary", &[("app", "web"), ("tier", "be"), ("canary", "1")], false),
+        ];
+        for &(selector, labels, want) in table {
+            let labels: BTreeMap<String, String> = labels.iter().map(|&(k, v)| (k.into(), v.into())).collect();
+            let parsed = LabelSelector::parse(selector).unwrap_or_else(|e| panic!("{selector}: {e}"));
+            assert_eq!(parsed.matches(&labels), want, "{selector} vs {labels:?}");
+        }
+        let labels = BTreeMap::from([("a".to_string(), "b".to_string())]);
+        assert!(LabelSelector::everything().matches(&labels) && LabelSelector::everything().is_empty());
+        assert!(!LabelSelector::nothing().matches(&labels) && !LabelSelector::nothing().is_empty());
+        assert!(LabelSelector::nothing().matches_nothing() && LabelSelector::nothing().to_string().is_empty());
+        assert!(LabelSelector::from_labels(&labels).matches(&labels));
+        assert!(LabelSelector::from_labels(&BTreeMap::new()).is_empty());
+    }
+
+    fn k8s_selector(labels: &[(&str, &str)], expressions: &[(&str, &str, Option<&[&str]>)]) -> metav1::LabelSelector {
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        metav1::LabelSelector {
+            match_labels: (!labels.is_empty()).then(|| labels.iter().map(|&(k, v)| (k.into(), v.into())).collect()),
+            match_expressions: (!expressions.is_empty()).then(|| {
+                expressions
+                    .iter()
+                    .map(|&(key, operator, values)| metav1::LabelSelectorRequirement {
+                        key: key.into(),
+                        operator: operator.into(),
+                        values: values.map(owned),
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    #[test]
+    fn converts_api_selectors_like_upstream() {
+        type Expression<'a> = (&'a str, &'a str, Option<&'a [&'a str]>);
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [Expression<'a>], &'a str);
+        let table: &[Case] = &[
+            (&[], &[], ""),
+            (&[("b", "2"), ("a", "1")], &[], "a=1,b=2"),
+            (&[("app", "web")], &[("env", "In", Some(&["prod", "dev"]))], "app=web,env in (dev,prod)"),
+            (&[], &[("x", "In", Some(&["b", "a", "a"]))], "x in (a,a,b)"),
+            (&[], &[("x", "NotIn", Some(&[""]))], "x notin ()"),
+            (&[], &[("b", "Exists", None), ("a", "DoesNotExist", Some(&[]))], "!a,b"),
+            (&[("a", "b")], &[("a", "Exists", None)], "a=b,a"),
+            (&[], &[("x", "In", None)], "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty"),
+            (&[], &[("x", "NotIn", Some(&[]))], "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty"),
+            (&[], &[("x", "Exists", Some(&["a", "b"]))], "values: Invalid value: [\"a\",\"b\"]: values set must be empty for exists and does not exist"),
+            (&[], &[("x", "in", Some(&["a"]))], "\"in\" is not a valid label selector operator"),
+            (&[], &[("x", "Gt", Some(&["1"]))], "\"Gt\" is not a valid label selector operator"),
+            (&[], &[("x", "", None)], "\"\" is not a valid label selector operator"),
+            (&[("a b", "c")], &[], "key: Invalid value: \"a b\": name part NAME"),
+            (&[("x", "-")], &[], "values[0][x]: Invalid value: \"-\": VALUE"),
+            (&[], &[("-x", "In", None)], "[key: Invalid value: \"-x\": name part NAME, values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty]"),
+            (&[], &[("k", "DoesNotExist", Some(&["<a>\n"]))], "[values: Invalid value: [\"\\u003ca\\u003e\\n\"]: values set must be empty for exists and does not exist, values[0][k]: Invalid value: \"<a>\\n\": VALUE]"),
+            (&[], &[("k", "In", Some(&["-", "-"]))], "[values[0][k]: Invalid value: \"-\": VALUE, values[1][k]: Invalid value: \"-\": VALUE]"),
+        ];
+        for &(labels, expressions, want) in table {
+            let selector = k8s_selector(labels, expressions);
+            let got = match LabelSelector::from_k8s(&selector) {
+                Ok(s) => s.to_string(),
+                Err(e) => e.to_string(),
+            };
+            assert_eq!(got, want.replace("NAME", NAME_RULE).replace("VALUE", VALUE_RULE), "{selector:?}");
+        }
+
+        let selector = k8s_selector(&[("app", "web")], &[("tier", "NotIn", Some(&["db"]))]);
+        let parsed = LabelSelector::from_k8s(&selector).unwrap();
+        let labels = |pairs: &[(&str, &str)]| pairs.iter().map(|&(k, v)| (k.into(), v.into())).collect();
+        assert!(parsed.matches(&labels(&[("app", "web")])));
+        assert!(!parsed.matches(&labels(&[("app", "web"), ("tier", "db")])));
+        assert!(LabelSelector::from_k8s(&metav1::LabelSelector::default()).unwrap().is_empty());
+        assert_eq!(parsed.requirements()[1].values(), ["db"]);
+        assert_eq!(parsed.requirements()[1].operator().as_str(), "notin");
+
+        assert_eq!(format_label_selector(None), "<none>");
+        assert_eq!(format_label_selector(Some(&metav1::LabelSelector::default())), "<none>");
+        assert_eq!(format_label_selector(Some(&k8s_selector(&[("a", "b")], &[]))), "a=b");
+        assert_eq!(format_label_selector(Some(&k8s_selector(&[], &[("a", "Bad", None)]))), "<error>");
+    }
+
+    #[test]
+    fn formats_label_maps_and_quotes_like_go() {
+        let labels: BTreeMap<String, String> =
+            [("a", "1"), ("a.b", "2"), ("a-c", "3"), ("b", "4")].iter().map(|&(k, v)| (k.into(), v.into())).collect();
+        // Upstream sorts the "key=value" strings, not the keys.
+        assert_eq!(format_match_labels(&labels), "a-c=3,a.b=2,a=1,b=4");
+        assert_eq!(format_match_labels(&BTreeMap::new()), "");
+        assert_eq!(
+            go_quote("a\"b\\c\n\t\x01\x7fé\u{a0}\u{200b}😀"),
+            "\"a\\\"b\\\\c\\n\\t\\x01\\x7fé\\u00a0\\u200b😀\""
+        );
+        assert_eq!(
+            Requirement::new("x", Operator::Equals, vec![]).unwrap_err().to_string(),
+            "values: Invalid value: null: exact-match compatibility requires one single value"
+        );
+        assert_eq!(
+            Requirement::new("x", Operator::GreaterThan, vec!["1".into(), "b".into()]).unwrap_err().to_string(),
+            "[values: Invalid value: [\"1\",\"b\"]: for 'Gt', 'Lt' operators, exactly one value is required, values[1]: Invalid value: \"b\": for 'Gt', 'Lt' operators, the value must be an integer]"
+        );
+        let r = Requirement::new("x", Operator::In, vec!["b".into(), "a".into()]).unwrap();
+        assert_eq!((r.to_string(), r.values()), ("x in (a,b)".to_string(), &["b".to_string(), "a".to_string()][..]));
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        ("(example\\.com/|k8s\\.io/)?", "[A-Za-z0-9]([-A-Za-z0-9_.]{0,10}[A-Za-z0-9])?").prop_map(|(p, n)| p + &n)
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        "([A-Za-z0-9]([-A-Za-z0-9_.]{0,8}[A-Za-z0-9])?)?"
+    }
+
+    fn requirement() -> impl Strategy<Value = String> {
+        let ws = || "[ \t]{0,2}";
+        prop_oneof![
+            (key(), ws(), prop_oneof!["=", "==", "!="], ws(), value())
+                .prop_map(|(k, a, o, b, v)| format!("{k}{a}{o}{b}{v}")),
+            // Kubernetes 1.33 accepts an empty value in a list only in front: "(,a,b)" or "()".
+            (key(), prop_oneof![" in ", " notin "], any::<bool>(), prop::collection::vec(value(), 0..4)).prop_map(
+                |(k, o, empty_first, vs)| {
+                    let vs: Vec<String> = vs.into_iter().filter(|v| !v.is_empty()).collect();
+                    let lead = if empty_first && !vs.is_empty() { ", " } else { "" };
+                    format!("{k}{o}({lead}{})", vs.join(", "))
+                }
+            ),
+            (key(), "!?").prop_map(|(k, bang)| format!("{bang}{k}")),
+            (key(), prop_oneof![">", "<"], any::<u16>()).prop_map(|(k, o, n)| format!("{k}{o}{n}")),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn display_reparses_to_an_equal_selector(requirements in prop::collection::vec(requirement(), 0..6)) {
+            let input = requirements.join(" , ");
+            let parsed = LabelSelector::parse(&input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            let text = parsed.to_string();
+            let reparsed = LabelSelector::parse(&text).unwrap();
+            prop_assert_eq!(&reparsed, &parsed, "{} -> {}", input, text);
+            prop_assert_eq!(reparsed.to_string(), text);
+        }
+
+        #[test]
+        fn a_label_set_matches_its_own_selector(labels in prop::collection::btree_map(key(), value(), 0..6)) {
+            prop_assert!(LabelSelector::from_labels(&labels).matches(&labels));
+            let text = format_match_labels(&labels);
+            let parsed = LabelSelector::parse(&text).unwrap();
+            prop_assert!(parsed.matches(&labels));
+            prop_assert_eq!(parsed.to_string(), LabelSelector::from_labels(&labels).to_string());
+        }
+
+        #[test]
+        fn never_panics(s in "[a-z!=<>(), \t\0é]{0,20}") {
+            let _ = LabelSelector::parse(&s).map(|sel| sel.to_string());
+        }
     }
 }

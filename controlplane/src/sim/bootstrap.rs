@@ -101,10 +101,18 @@ pub fn add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Object {
         labels.push_str(", node-role.kubernetes.io/control-plane: \"\", node.kubernetes.io/exclude-from-external-load-balancers: \"\"");
     }
     for (k, v) in &spec.labels {
-        let _ = write!(labels, ", {}: {}", serde_json::to_string(k).unwrap_or_default(), serde_json::to_string(v).unwrap_or_default());
+        let _ = write!(
+            labels,
+            ", {}: {}",
+            serde_json::to_string(k).unwrap_or_default(),
+            serde_json::to_string(v).unwrap_or_default()
+        );
     }
-    let mut taints: Vec<serde_json::Value> =
-        spec.taints.iter().map(|(k, v, e)| json!({"key": k, "value": if v.is_empty() { None } else { Some(v) }, "effect": e})).collect();
+    let mut taints: Vec<serde_json::Value> = spec
+        .taints
+        .iter()
+        .map(|(k, v, e)| json!({"key": k, "value": if v.is_empty() { None } else { Some(v) }, "effect": e}))
+        .collect();
     if spec.control_plane {
         taints.push(json!({"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}));
     }
@@ -120,9 +128,7 @@ pub fn add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Object {
     doc["metadata"]["labels"] = serde_yaml::from_str(&format!("{{{labels}}}")).expect("node labels");
     let node = api.create(USER, "", decode(doc).expect("node decodes")).expect("node is created");
     let t = api.now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let condition = |type_: &str, status: &str, reason: &str, message: &str| {
-        json!({"type": type_, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": t, "lastTransitionTime": t})
-    };
+    let condition = |type_: &str, status: &str, reason: &str, message: &str| json!({"type": type_, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": t, "lastTransitionTime": t});
     let resources = json!({"cpu": spec.cpu, "memory": spec.memory, "pods": spec.pods, "ephemeral-storage": "100Gi", "hugepages-1Gi": "0", "hugepages-2Mi": "0"});
     let status = json!({
         "capacity": resources, "allocatable": resources,
@@ -154,7 +160,11 @@ fn static_pods(api: &mut ApiServer) {
     let images = [
         ("etcd", "registry.k8s.io/etcd:3.5.21-0".to_string(), "etcd"),
         ("kube-apiserver", format!("registry.k8s.io/kube-apiserver:{KUBERNETES_VERSION}"), "kube-apiserver"),
-        ("kube-controller-manager", format!("registry.k8s.io/kube-controller-manager:{KUBERNETES_VERSION}"), "kube-controller-manager"),
+        (
+            "kube-controller-manager",
+            format!("registry.k8s.io/kube-controller-manager:{KUBERNETES_VERSION}"),
+            "kube-controller-manager",
+        ),
         ("kube-scheduler", format!("registry.k8s.io/kube-scheduler:{KUBERNETES_VERSION}"), "kube-scheduler"),
     ];
     for (component, image, command) in images {
@@ -168,7 +178,8 @@ fn static_pods(api: &mut ApiServer) {
                 "automountServiceAccountToken": false,
                 "containers": [{"name": component, "image": image, "command": [command]}]},
         });
-        let pod = api.create(USER, "kube-system", decode(doc).expect("static pod decodes")).expect("static pod is created");
+        let pod =
+            api.create(USER, "kube-system", decode(doc).expect("static pod decodes")).expect("static pod is created");
         set_status(api, (*pod).clone(), running_status(&ip, &ip, component, &image));
     }
 }
@@ -193,7 +204,10 @@ fn services(api: &mut ApiServer) {
 
 /// kube-proxy (a DaemonSet) and CoreDNS (a Deployment), as kubeadm installs them.
 fn addons(api: &mut ApiServer) {
-    create(api, "kube-system", r#"
+    create(
+        api,
+        "kube-system",
+        r#"
 apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: kube-proxy, labels: {k8s-app: kube-proxy}}
@@ -213,8 +227,12 @@ spec:
         command: [/usr/local/bin/kube-proxy, --config=/var/lib/kube-proxy/config.conf, --hostname-override=$(NODE_NAME)]
         env: [{name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}]
         securityContext: {privileged: true}
-"#);
-    create(api, "kube-system", r#"
+"#,
+    );
+    create(
+        api,
+        "kube-system",
+        r#"
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: coredns, labels: {k8s-app: kube-dns}}
@@ -235,5 +253,6 @@ spec:
         args: [-conf, /etc/coredns/Corefile]
         ports: [{containerPort: 53, name: dns, protocol: UDP}, {containerPort: 53, name: dns-tcp, protocol: TCP}, {containerPort: 9153, name: metrics, protocol: TCP}]
         resources: {limits: {memory: 170Mi}, requests: {cpu: 100m, memory: 70Mi}}
-"#);
+"#,
+    );
 }

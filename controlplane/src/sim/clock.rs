@@ -120,7 +120,9 @@ mod tests {
 
     #[test]
     fn durations() {
-        let check = |s: &str, ms: Result<i64, ()>| assert_eq!(parse_duration(s).map(|d| d.num_milliseconds()).map_err(|_| ()), ms, "{s}");
+        let check = |s: &str, ms: Result<i64, ()>| {
+            assert_eq!(parse_duration(s).map(|d| d.num_milliseconds()).map_err(|_| ()), ms, "{s}")
+        };
         check("90s", Ok(90_000));
         check("5m", Ok(300_000));
         check("1h30m", Ok(5_400_000));

@@ -74,8 +74,10 @@ impl Cluster {
             interrupt: None,
         };
         cluster.add_component(Box::new(ControllerComponent::new(controllers::namespace::NamespaceController)));
-        cluster.add_component(Box::new(ControllerComponent::new(controllers::serviceaccount::ServiceAccountsController)));
-        cluster.add_component(Box::new(ControllerComponent::new(controllers::rootcacertpublisher::RootCaCertPublisher)));
+        cluster
+            .add_component(Box::new(ControllerComponent::new(controllers::serviceaccount::ServiceAccountsController)));
+        cluster
+            .add_component(Box::new(ControllerComponent::new(controllers::rootcacertpublisher::RootCaCertPublisher)));
         cluster
     }
 
@@ -196,12 +198,20 @@ impl Cluster {
 
     /// Advance until `pred` holds (checked after each moment's work) or until `timeout` has
     /// passed. Returns whether `pred` came true.
-    pub fn run_until(&mut self, timeout: Duration, mut pred: impl FnMut(&mut Cluster) -> bool) -> Result<bool, SimError> {
+    pub fn run_until(
+        &mut self,
+        timeout: Duration,
+        mut pred: impl FnMut(&mut Cluster) -> bool,
+    ) -> Result<bool, SimError> {
         let target = self.clock.now() + timeout;
         self.advance_to(target, &mut pred)
     }
 
-    fn advance_to(&mut self, target: DateTime<Utc>, pred: &mut dyn FnMut(&mut Cluster) -> bool) -> Result<bool, SimError> {
+    fn advance_to(
+        &mut self,
+        target: DateTime<Utc>,
+        pred: &mut dyn FnMut(&mut Cluster) -> bool,
+    ) -> Result<bool, SimError> {
         loop {
             self.settle()?;
             if pred(self) {
@@ -220,8 +230,25 @@ impl Cluster {
         Ok(pred(self))
     }
 
-    /// Time remaining in a `run_until` is measured by the caller; this is how far the next timer is.
-    pub fn next_timer(&self) -> Option<DateTime<Utc>> {
-        self.clock.next_due()
+    /// One move toward `deadline`: run the work due now, then jump to the next timer if it is
+    /// due by `deadline` (returns false), else to `deadline` itself (returns true). Lets a
+    /// caller check its own condition between moments without holding the cluster.
+    pub fn step_toward(&mut self, deadline: DateTime<Utc>) -> Result<bool, SimError> {
+        self.settle()?;
+        if self.interrupted() {
+            return Err(SimError::Interrupted);
+        }
+        match self.clock.next_due() {
+            Some(next) if next <= deadline => {
+                self.clock.move_to(next);
+                self.settle()?;
+                Ok(false)
+            }
+            _ => {
+                self.clock.move_to(deadline);
+                self.settle()?;
+                Ok(true)
+            }
+        }
     }
 }

@@ -14,7 +14,8 @@ const NAME: &str = "root-ca-cert-publisher";
 pub const CONFIGMAP: &str = "kube-root-ca.crt";
 
 /// A stand-in for the cluster CA: there is no TLS in the simulation, but the file exists.
-pub const CA_CERT: &str = "-----BEGIN CERTIFICATE-----\nkubesim simulated cluster CA (no TLS in the simulation)\n-----END CERTIFICATE-----\n";
+pub const CA_CERT: &str =
+    "-----BEGIN CERTIFICATE-----\nkubesim simulated cluster CA (no TLS in the simulation)\n-----END CERTIFICATE-----\n";
 
 impl Controller for RootCaCertPublisher {
     fn name(&self) -> &'static str {

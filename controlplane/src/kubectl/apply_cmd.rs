@@ -1,0 +1,36 @@
+//! `kubectl apply -f FILE|DIR|- [-n NS]`.
+
+use super::apply::apply_text;
+use super::flags::{flag, parse};
+use crate::sim::Cluster;
+
+pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+    let flags = parse(
+        args,
+        &[flag("filename", Some('f'), true), flag("namespace", Some('n'), true), flag("recursive", Some('R'), false)],
+    )?;
+    if let Some(extra) = flags.positional.first() {
+        return Err(format!("error: Unexpected args: [{extra}]\nSee 'kubectl apply -h' for help and examples"));
+    }
+    let files = flags.all("filename");
+    if files.is_empty() {
+        return Err("error: must specify one of -f and -k".into());
+    }
+    let namespace = flags.get("namespace").unwrap_or("default");
+    let mut outcomes = Vec::new();
+    for f in files {
+        for (source, text) in super::files::read(f, stdin, flags.is_set("recursive"))? {
+            outcomes.extend(apply_text(cluster, &text, &source, namespace));
+        }
+    }
+    let (ok, errs): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(Result::is_ok);
+    let ok: Vec<String> = ok.into_iter().flatten().collect();
+    if errs.is_empty() {
+        Ok(ok.join("\n"))
+    } else {
+        // kubectl prints what worked, then the errors; a script sees the whole as the error.
+        let mut lines = ok;
+        lines.extend(errs.into_iter().filter_map(Result::err));
+        Err(lines.join("\n"))
+    }
+}

@@ -1,0 +1,44 @@
+//! `kubesim run FILE...`: each file runs on a fresh default cluster; the first error stops
+//! the run with `FILE:LINE:COL: message` and the failing line.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use stdlib::{Session, SessionOptions, Stream};
+
+pub fn run_files(files: &[PathBuf], options: &SessionOptions) -> ExitCode {
+    for file in files {
+        let shown = file.display().to_string();
+        let code = match std::fs::read_to_string(file) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("{shown}: cannot read: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let mut session = Session::new(options.clone());
+        session.set_sink(Some(Box::new(|stream, text| match stream {
+            Stream::Stdout => {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(text.as_bytes());
+            }
+            Stream::Stderr => {
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            }
+        })));
+        let out = session.execute(&code);
+        if let Some(e) = out.error {
+            let _ = std::io::stdout().flush();
+            let line = e.line.unwrap_or(0);
+            let col = e.column.unwrap_or(0);
+            eprintln!("{shown}:{line}:{col}: {}", e.message);
+            if let Some(src) = line.checked_sub(1).and_then(|l| code.lines().nth(l)) {
+                eprintln!("{line:>5} | {src}");
+                eprintln!("      | {}^", " ".repeat(col.saturating_sub(1)));
+            }
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,282 @@
+//! Working with the cluster: apply manifests, read and delete objects, run kubectl and
+//! etcdctl, and make separate clusters.
+
+use controlplane::model::Kind;
+use rhai::plugin::*;
+use rhai::{Array, Map};
+
+use crate::convert::runtime_error;
+
+/// kubectl's lines for a batch of documents, or all error lines if any failed (the others
+/// are applied all the same, as kubectl does).
+pub fn join_outcomes(outcomes: Vec<Result<String, String>>) -> Result<String, String> {
+    let (ok, errs): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(Result::is_ok);
+    if errs.is_empty() {
+        Ok(ok.into_iter().flatten().collect::<Vec<_>>().join("\n"))
+    } else {
+        Err(errs.into_iter().filter_map(Result::err).collect::<Vec<_>>().join("\n"))
+    }
+}
+
+#[export_module]
+pub mod cluster_api {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use controlplane::apiserver::DeleteOptions;
+    use controlplane::kubectl::{self, apply};
+    use controlplane::model::Kind;
+    use controlplane::sim::{Cluster, ClusterConfig};
+
+    use super::{join_outcomes, resolve, trim_newline};
+    use crate::api::{current, state};
+    use crate::convert::{runtime_error, to_dynamic, to_json};
+    use crate::session::ClusterRef;
+
+    /// Applies YAML (one or many documents) to the cluster, as `kubectl apply -f`.
+    /// Returns kubectl's lines; throws kubectl's error lines if a document fails.
+    ///
+    /// ```rhai
+    /// apply(`
+    /// apiVersion: v1
+    /// kind: ConfigMap
+    /// metadata: {name: settings}
+    /// data: {color: blue}
+    /// `);
+    /// ```
+    #[rhai_fn(name = "apply", return_raw)]
+    pub fn apply_text(ctx: NativeCallContext, yaml: &str) -> Result<String, Box<EvalAltResult>> {
+        let cluster = current(&ctx);
+        let outcomes = apply::apply_text(&mut cluster.0.borrow_mut(), yaml, "STDIN", "default");
+        join_outcomes(outcomes).map_err(runtime_error)
+    }
+
+    /// Applies an object written as a map.
+    ///
+    /// ```rhai
+    /// apply(#{apiVersion: "v1", kind: "Namespace", metadata: #{name: "shop"}});
+    /// ```
+    #[rhai_fn(name = "apply", return_raw)]
+    pub fn apply_map(ctx: NativeCallContext, obj: Map) -> Result<String, Box<EvalAltResult>> {
+        let doc = to_json(&Dynamic::from_map(obj))?;
+        let cluster = current(&ctx);
+        let mut c = cluster.0.borrow_mut();
+        let outcome = apply::apply_doc(&mut c, doc, "STDIN", "default");
+        let _ = c.settle();
+        join_outcomes(vec![outcome]).map_err(runtime_error)
+    }
+
+    /// Applies each object of an array of maps.
+    #[rhai_fn(name = "apply", return_raw)]
+    pub fn apply_array(ctx: NativeCallContext, objs: Array) -> Result<String, Box<EvalAltResult>> {
+        let cluster = current(&ctx);
+        let mut c = cluster.0.borrow_mut();
+        let mut outcomes = Vec::new();
+        for obj in objs {
+            outcomes.push(apply::apply_doc(&mut c, to_json(&obj)?, "STDIN", "default"));
+            let _ = c.settle();
+        }
+        join_outcomes(outcomes).map_err(runtime_error)
+    }
+
+    /// All objects of a kind (kubectl's names: `pods`, `po`, `deploy`, `deployment.apps`), in
+    /// the `default` namespace for namespaced kinds, as maps.
+    ///
+    /// ```rhai
+    /// for n in get("nodes") { print(n.metadata.name); }
+    /// ```
+    #[rhai_fn(name = "get", return_raw)]
+    pub fn get_all(ctx: NativeCallContext, kind: &str) -> Result<Array, Box<EvalAltResult>> {
+        let kind = resolve(kind)?;
+        let cluster = current(&ctx);
+        let ns = kind.info().namespaced.then_some("default");
+        let items = cluster.0.borrow_mut().api().list(kubectl::apply::USER, kind, ns, |_| true).items;
+        Ok(items.iter().map(|o| to_dynamic(&o.to_value())).collect())
+    }
+
+    /// One object by kind and name (in `default` for namespaced kinds), as a map.
+    ///
+    /// ```rhai
+    /// let n = get("node", "node-1");
+    /// print(n.status.capacity.cpu);
+    /// ```
+    #[rhai_fn(name = "get", return_raw)]
+    pub fn get_one(ctx: NativeCallContext, kind: &str, name: &str) -> Result<Dynamic, Box<EvalAltResult>> {
+        get_in(ctx, kind, name, "default")
+    }
+
+    /// One object by kind, name and namespace, as a map.
+    ///
+    /// ```rhai
+    /// let p = get("pod", "etcd-control-plane", "kube-system");
+    /// ```
+    #[rhai_fn(name = "get", return_raw)]
+    pub fn get_in(
+        ctx: NativeCallContext,
+        kind: &str,
+        name: &str,
+        namespace: &str,
+    ) -> Result<Dynamic, Box<EvalAltResult>> {
+        let kind = resolve(kind)?;
+        let cluster = current(&ctx);
+        let obj = cluster.0.borrow_mut().api().get(kubectl::apply::USER, kind, namespace, name);
+        obj.map(|o| to_dynamic(&o.to_value())).map_err(|e| runtime_error(e.kubectl_message()))
+    }
+
+    /// Deletes an object (in `default` for namespaced kinds), like `kubectl delete KIND NAME`.
+    ///
+    /// ```rhai
+    /// delete("configmap", "settings");
+    /// ```
+    #[rhai_fn(name = "delete", return_raw)]
+    pub fn delete(ctx: NativeCallContext, kind: &str, name: &str) -> Result<String, Box<EvalAltResult>> {
+        delete_in(ctx, kind, name, "default")
+    }
+
+    /// Deletes an object in a namespace.
+    #[rhai_fn(name = "delete", return_raw)]
+    pub fn delete_in(
+        ctx: NativeCallContext,
+        kind: &str,
+        name: &str,
+        namespace: &str,
+    ) -> Result<String, Box<EvalAltResult>> {
+        let kind = resolve(kind)?;
+        let cluster = current(&ctx);
+        let mut c = cluster.0.borrow_mut();
+        c.api()
+            .delete(kubectl::apply::USER, kind, namespace, name, DeleteOptions::default())
+            .map_err(|e| runtime_error(e.kubectl_message()))?;
+        let _ = c.settle();
+        Ok(format!("{} \"{name}\" deleted", kind.info().group_singular()))
+    }
+
+    /// Runs a kubectl command line and returns what kubectl prints; throws kubectl's error.
+    ///
+    /// ```rhai
+    /// print(kubectl("get nodes"));
+    /// ```
+    #[rhai_fn(name = "kubectl", return_raw)]
+    pub fn kubectl_line(ctx: NativeCallContext, cmdline: &str) -> Result<String, Box<EvalAltResult>> {
+        let cluster = current(&ctx);
+        let mut c = cluster.0.borrow_mut();
+        kubectl::run_line(&mut c, cmdline, None).map(trim_newline).map_err(runtime_error)
+    }
+
+    /// Runs a kubectl command line with `stdin` as its input (for `apply -f -`).
+    ///
+    /// ```rhai
+    /// kubectl("apply -f -", "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}");
+    /// ```
+    #[rhai_fn(name = "kubectl", return_raw)]
+    pub fn kubectl_stdin(ctx: NativeCallContext, cmdline: &str, stdin: &str) -> Result<String, Box<EvalAltResult>> {
+        let cluster = current(&ctx);
+        let mut c = cluster.0.borrow_mut();
+        kubectl::run_line(&mut c, cmdline, Some(stdin)).map(trim_newline).map_err(runtime_error)
+    }
+
+    /// A read-only etcdctl: `get KEY [--prefix] [--keys-only] [--limit N] [-w json]`.
+    ///
+    /// ```rhai
+    /// print(etcdctl("get /registry/pods --prefix --keys-only"));
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn etcdctl(ctx: NativeCallContext, cmdline: &str) -> Result<String, Box<EvalAltResult>> {
+        let cluster = current(&ctx);
+        let c = cluster.0.borrow();
+        kubectl::etcdctl::run_line(&c, cmdline).map(trim_newline).map_err(runtime_error)
+    }
+
+    /// Events in all namespaces, oldest first, as maps.
+    ///
+    /// ```rhai
+    /// for e in events() { print(e.reason + ": " + e.message); }
+    /// ```
+    pub fn events(ctx: NativeCallContext) -> Array {
+        let cluster = current(&ctx);
+        let mut c = cluster.0.borrow_mut();
+        let mut items: Vec<_> = c.api().list(kubectl::apply::USER, Kind::Event, None, |_| true).items;
+        items.sort_by_key(|e| match &**e {
+            controlplane::model::Object::Event(ev) => {
+                ev.last_timestamp.as_ref().map(|t| t.0).or(ev.metadata.creation_timestamp.as_ref().map(|t| t.0))
+            }
+            _ => None,
+        });
+        items.iter().map(|o| to_dynamic(&o.to_value())).collect()
+    }
+
+    /// A new, separate default cluster (seed 0, 3 workers).
+    ///
+    /// ```rhai
+    /// let c = cluster();
+    /// ```
+    #[rhai_fn(name = "cluster", return_raw)]
+    pub fn new_default(ctx: NativeCallContext) -> Result<ClusterRef, Box<EvalAltResult>> {
+        new_cluster(ctx, Map::new())
+    }
+
+    /// A new, separate cluster: `#{workers: 3, seed: 0, cpu: "4", memory: "8Gi", pods: "110"}`.
+    ///
+    /// ```rhai
+    /// let big = cluster(#{workers: 10, seed: 7});
+    /// use_cluster(big);
+    /// ```
+    #[rhai_fn(name = "cluster", return_raw)]
+    pub fn new_cluster(ctx: NativeCallContext, opts: Map) -> Result<ClusterRef, Box<EvalAltResult>> {
+        let mut config = ClusterConfig::default();
+        for (k, v) in opts {
+            match k.as_str() {
+                "workers" => {
+                    config.workers = v
+                        .as_int()
+                        .ok()
+                        .filter(|n| (0..=10_000).contains(n))
+                        .ok_or_else(|| runtime_error("workers must be a number from 0 to 10000"))?
+                        as usize
+                }
+                "seed" => {
+                    config.seed = v
+                        .as_int()
+                        .ok()
+                        .filter(|n| *n >= 0)
+                        .ok_or_else(|| runtime_error("seed must be a non-negative number"))?
+                        as u64
+                }
+                "cpu" => config.cpu = v.to_string(),
+                "memory" => config.memory = v.to_string(),
+                "pods" => config.pods = v.to_string(),
+                other => {
+                    return Err(runtime_error(format!(
+                        "unknown cluster option {other:?} (workers, seed, cpu, memory, pods)"
+                    )))
+                }
+            }
+        }
+        let interrupt = state(&ctx).borrow().interrupt.clone();
+        let mut cluster = Cluster::new(config);
+        cluster.set_interrupt(interrupt);
+        Ok(ClusterRef(Rc::new(RefCell::new(cluster))))
+    }
+
+    /// Makes `c` the cluster that global functions act on.
+    ///
+    /// ```rhai
+    /// use_cluster(cluster(#{workers: 1}));
+    /// ```
+    pub fn use_cluster(ctx: NativeCallContext, c: ClusterRef) {
+        state(&ctx).borrow_mut().current = c;
+    }
+}
+
+pub fn resolve(kind: &str) -> Result<Kind, Box<EvalAltResult>> {
+    Kind::from_resource_name(kind)
+        .ok_or_else(|| runtime_error(format!("error: the server doesn't have a resource type \"{kind}\"")))
+}
+
+/// What kubectl prints, without its final newline (as a shell's `$(kubectl ...)` gives it).
+fn trim_newline(mut s: String) -> String {
+    while s.ends_with('\n') {
+        s.pop();
+    }
+    s
+}

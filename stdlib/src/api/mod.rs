@@ -1,0 +1,27 @@
+//! The script functions, one `#[export_module]` module per area. Global functions act on the
+//! session's current cluster.
+
+use rhai::{Engine, NativeCallContext};
+
+use crate::session::{ClusterRef, Shared};
+
+pub mod assertions;
+pub mod cluster;
+pub mod time;
+
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<ClusterRef>("Cluster");
+    engine.register_global_module(rhai::exported_module!(cluster::cluster_api).into());
+    engine.register_global_module(rhai::exported_module!(time::time_api).into());
+    engine.register_global_module(rhai::exported_module!(assertions::assert_api).into());
+}
+
+/// The session state behind a call.
+pub(crate) fn state(ctx: &NativeCallContext) -> Shared {
+    ctx.tag().and_then(|t| t.clone().try_cast::<Shared>()).expect("the engine's tag is the session state")
+}
+
+/// The current cluster.
+pub(crate) fn current(ctx: &NativeCallContext) -> ClusterRef {
+    state(ctx).borrow().current.clone()
+}

@@ -1,0 +1,277 @@
+//! Session: the one evaluation core. It owns the Rhai engine, the script's scope and
+//! function definitions (which persist from one input to the next), and the current
+//! cluster. Inputs whose first word is `kubectl` run as kubectl commands; YAML documents
+//! are applied.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use controlplane::sim::{Cluster, ClusterConfig};
+use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
+
+use crate::api;
+
+/// Which output stream a piece of text goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// A handle on a cluster, shared by the session and script values of type `Cluster`.
+#[derive(Clone)]
+pub struct ClusterRef(pub Rc<RefCell<Cluster>>);
+
+/// Where printed text goes: captured into [`Outputs`], or handed on as it is printed.
+pub type Sink = Box<dyn FnMut(Stream, &str)>;
+
+/// State the script functions reach through the engine's tag.
+pub struct State {
+    pub current: ClusterRef,
+    pub sink: Option<Sink>,
+    pub stdout: String,
+    pub stderr: String,
+    pub interrupt: Arc<AtomicBool>,
+}
+
+impl State {
+    pub fn write(&mut self, stream: Stream, text: &str) {
+        match (&mut self.sink, stream) {
+            (Some(sink), _) => sink(stream, text),
+            (None, Stream::Stdout) => self.stdout.push_str(text),
+            (None, Stream::Stderr) => self.stderr.push_str(text),
+        }
+    }
+}
+
+pub type Shared = Rc<RefCell<State>>;
+
+/// Limits on what a script may use; exceeding one stops the script with a clear error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionOptions {
+    pub cluster: ClusterConfig,
+    /// Operations per input (0: unlimited).
+    pub max_operations: u64,
+    pub max_call_depth: usize,
+    pub max_string_size: usize,
+    pub max_array_size: usize,
+    pub max_map_size: usize,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            cluster: ClusterConfig::default(),
+            max_operations: 0,
+            max_call_depth: 64,
+            max_string_size: 16 * 1024 * 1024,
+            max_array_size: 1_000_000,
+            max_map_size: 1_000_000,
+        }
+    }
+}
+
+/// An error with the position in the input where it happened (1-based), if known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptError {
+    pub message: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// What one input produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outputs {
+    /// Text printed while it ran (empty when a sink took it).
+    pub stdout: String,
+    pub stderr: String,
+    /// The value of the input as text, when it has one (not for `()`).
+    pub result: Option<String>,
+    pub error: Option<ScriptError>,
+}
+
+pub struct Session {
+    engine: Engine,
+    scope: Scope<'static>,
+    /// Functions defined by earlier inputs.
+    functions: AST,
+    state: Shared,
+}
+
+impl Session {
+    pub fn new(options: SessionOptions) -> Session {
+        let cluster = ClusterRef(Rc::new(RefCell::new(Cluster::new(options.cluster.clone()))));
+        let interrupt = Arc::new(AtomicBool::new(false));
+        cluster.0.borrow_mut().set_interrupt(interrupt.clone());
+        let state = Rc::new(RefCell::new(State {
+            current: cluster,
+            sink: None,
+            stdout: String::new(),
+            stderr: String::new(),
+            interrupt: interrupt.clone(),
+        }));
+        let mut engine = Engine::new();
+        engine.set_max_operations(options.max_operations);
+        engine.set_max_call_levels(options.max_call_depth);
+        engine.set_max_string_size(options.max_string_size);
+        engine.set_max_array_size(options.max_array_size);
+        engine.set_max_map_size(options.max_map_size);
+        engine.set_default_tag(Dynamic::from(state.clone()));
+        let printer = state.clone();
+        engine.on_print(move |s| {
+            let mut st = printer.borrow_mut();
+            st.write(Stream::Stdout, s);
+            st.write(Stream::Stdout, "\n");
+        });
+        let debugger = state.clone();
+        engine.on_debug(move |s, _, _| {
+            let mut st = debugger.borrow_mut();
+            st.write(Stream::Stderr, s);
+            st.write(Stream::Stderr, "\n");
+        });
+        let flag = interrupt;
+        engine
+            .on_progress(move |_| if flag.load(Ordering::Relaxed) { Some(Dynamic::from("interrupted")) } else { None });
+        api::register(&mut engine);
+        Session { engine, scope: Scope::new(), functions: AST::empty(), state }
+    }
+
+    /// Send printed text to `sink` as it is printed instead of capturing it.
+    pub fn set_sink(&mut self, sink: Option<Sink>) {
+        self.state.borrow_mut().sink = sink;
+    }
+
+    /// The flag that stops a running input (Ctrl-C, a kernel interrupt). It is cleared when
+    /// the next input starts.
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.state.borrow().interrupt.clone()
+    }
+
+    /// The current cluster.
+    pub fn cluster(&self) -> ClusterRef {
+        self.state.borrow().current.clone()
+    }
+
+    /// Run one input: a script, a `kubectl ...` line, or a YAML document.
+    pub fn execute(&mut self, code: &str) -> Outputs {
+        self.state.borrow().interrupt.store(false, Ordering::Relaxed);
+        let trimmed = code.trim_start();
+        let outcome = if trimmed.starts_with("kubectl ") || trimmed == "kubectl" {
+            self.run_kubectl(trimmed.trim_end())
+        } else if trimmed.starts_with("apiVersion:") || trimmed.starts_with("---") {
+            self.run_yaml(code)
+        } else {
+            self.run_script(code)
+        };
+        let mut st = self.state.borrow_mut();
+        let mut out = Outputs {
+            stdout: std::mem::take(&mut st.stdout),
+            stderr: std::mem::take(&mut st.stderr),
+            ..Outputs::default()
+        };
+        match outcome {
+            Ok(result) => out.result = result,
+            Err(e) => out.error = Some(e),
+        }
+        out
+    }
+
+    fn run_kubectl(&mut self, line: &str) -> Result<Option<String>, ScriptError> {
+        let cluster = self.cluster();
+        let mut c = cluster.0.borrow_mut();
+        controlplane::kubectl::run_line(&mut c, line, None).map(Some).map_err(|message| ScriptError {
+            message,
+            line: Some(1),
+            column: Some(1),
+        })
+    }
+
+    fn run_yaml(&mut self, text: &str) -> Result<Option<String>, ScriptError> {
+        let cluster = self.cluster();
+        let mut c = cluster.0.borrow_mut();
+        let outcomes = controlplane::kubectl::apply::apply_text(&mut c, text, "STDIN", "default");
+        api::cluster::join_outcomes(outcomes).map(Some).map_err(|message| ScriptError {
+            message,
+            line: Some(1),
+            column: Some(1),
+        })
+    }
+
+    fn run_script(&mut self, code: &str) -> Result<Option<String>, ScriptError> {
+        let ast = self.engine.compile_with_scope(&self.scope, code).map_err(|e| {
+            let pos = e.1;
+            ScriptError { message: e.0.to_string(), line: pos.line(), column: pos.position() }
+        })?;
+        self.functions += ast.clone_functions_only();
+        let mut program = self.functions.clone();
+        program += ast;
+        let value = self.engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &program).map_err(script_error)?;
+        Ok(if value.is_unit() { None } else { Some(display(&value)) })
+    }
+}
+
+/// How a value is shown as the result of an input.
+pub fn display(value: &Dynamic) -> String {
+    if value.is_string() {
+        value.clone().into_string().unwrap_or_default()
+    } else {
+        value.to_string()
+    }
+}
+
+/// A Rhai error as a message and the position of the failing call in the input.
+fn script_error(mut err: Box<EvalAltResult>) -> ScriptError {
+    // Inside a script function, report the innermost error.
+    while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = *err {
+        err = inner;
+    }
+    let pos = err.take_position();
+    let message = match &*err {
+        EvalAltResult::ErrorRuntime(v, _) => display(v),
+        EvalAltResult::ErrorTerminated(_, _) => "interrupted".to_string(),
+        other => other.to_string(),
+    };
+    position_error(message, pos)
+}
+
+fn position_error(message: String, pos: Position) -> ScriptError {
+    ScriptError { message, line: pos.line(), column: pos.position() }
+}
+
+/// Whether an input is ready to run (as Jupyter's is_complete_request asks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    Complete,
+    /// More lines are needed (an open block, bracket or string).
+    Incomplete,
+    Invalid,
+}
+
+impl Session {
+    pub fn is_complete(&self, code: &str) -> Completeness {
+        let trimmed = code.trim_start();
+        if trimmed.starts_with("kubectl") || trimmed.starts_with("apiVersion:") || trimmed.starts_with("---") {
+            return Completeness::Complete;
+        }
+        match self.engine.compile_with_scope(&self.scope, code) {
+            Ok(_) => Completeness::Complete,
+            Err(e) => {
+                use rhai::{LexError, ParseErrorType as P};
+                match &*e.0 {
+                    P::MissingToken(_, _) | P::UnexpectedEOF => Completeness::Incomplete,
+                    P::BadInput(LexError::UnterminatedString) => Completeness::Incomplete,
+                    _ if e.1.is_none() => Completeness::Incomplete,
+                    _ => Completeness::Invalid,
+                }
+            }
+        }
+    }
+}
