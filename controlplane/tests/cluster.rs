@@ -65,7 +65,7 @@ fn apply_errors_are_per_document() {
 #[test]
 fn deleting_a_namespace_empties_it() {
     let mut c = Cluster::new(ClusterConfig::default());
-    apply_text(&mut c, "apiVersion: v1\nkind: Namespace\nmetadata: {name: tmp}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: tmp}\n", "f", "default");
+    apply_text(&mut c, "apiVersion: v1\nkind: Namespace\nmetadata: {name: tmp}\nspec: {finalizers: [kubernetes]}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: tmp}\n", "f", "default");
     c.api().delete("kubectl", Kind::Namespace, "", "tmp", Default::default()).unwrap();
     c.advance(parse_duration("5s").unwrap()).unwrap();
     assert!(c.api().peek(Kind::Namespace, "", "tmp").is_none());

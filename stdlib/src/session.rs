@@ -228,13 +228,15 @@ pub fn display(value: &Dynamic) -> String {
 }
 
 /// A Rhai error as a message and the position of the failing call in the input.
-fn script_error(mut err: Box<EvalAltResult>) -> ScriptError {
+#[allow(clippy::boxed_local)] // Rhai hands errors over boxed.
+fn script_error(err: Box<EvalAltResult>) -> ScriptError {
     // Inside a script function, report the innermost error.
-    while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = *err {
-        err = inner;
+    let mut err = *err;
+    while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = err {
+        err = *inner;
     }
     let pos = err.take_position();
-    let message = match &*err {
+    let message = match &err {
         EvalAltResult::ErrorRuntime(v, _) => display(v),
         EvalAltResult::ErrorTerminated(_, _) => "interrupted".to_string(),
         other => other.to_string(),

@@ -72,6 +72,16 @@ pub struct ListResult {
     pub resource_version: i64,
 }
 
+/// Who asked for what: one audit record's request half.
+struct Request<'a> {
+    user: &'a str,
+    verb: &'static str,
+    info: &'static KindInfo,
+    sub: &'static str,
+    namespace: &'a str,
+    name: &'a str,
+}
+
 pub struct ApiServer {
     store: Store<Object>,
     now: DateTime<Utc>,
@@ -135,52 +145,35 @@ impl ApiServer {
         let _ = self.store.compact(revision);
     }
 
-    fn record(
-        &mut self,
-        user: &str,
-        verb: &'static str,
-        info: &KindInfo,
-        sub: &str,
-        namespace: &str,
-        name: &str,
-        code: u16,
-    ) {
-        if !self.audit_enabled {
-            return;
-        }
-        let mut resource = info.group_resource();
-        if !sub.is_empty() {
-            resource.push('/');
-            resource.push_str(sub);
-        }
-        self.audit.push(AuditRecord {
-            time: self.now,
-            user: user.to_string(),
-            verb,
-            resource,
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-            code,
-        });
-    }
-
-    fn recorded<T>(
-        &mut self,
-        user: &str,
-        verb: &'static str,
-        info: &KindInfo,
-        sub: &str,
-        namespace: &str,
-        name: &str,
-        result: Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+    /// Record a request in the audit log and pass its result on.
+    fn recorded<T>(&mut self, req: Request<'_>, result: Result<T, ApiError>) -> Result<T, ApiError> {
         let code = match &result {
-            Ok(_) if verb == "create" => 201,
+            Ok(_) if req.verb == "create" => 201,
             Ok(_) => 200,
             Err(e) => e.reason.code(),
         };
-        self.record(user, verb, info, sub, namespace, name, code);
+        self.record(req, code);
         result
+    }
+
+    fn record(&mut self, req: Request<'_>, code: u16) {
+        if !self.audit_enabled {
+            return;
+        }
+        let mut resource = req.info.group_resource();
+        if !req.sub.is_empty() {
+            resource.push('/');
+            resource.push_str(req.sub);
+        }
+        self.audit.push(AuditRecord {
+            time: self.now,
+            user: req.user.to_string(),
+            verb: req.verb,
+            resource,
+            namespace: req.namespace.to_string(),
+            name: req.name.to_string(),
+            code,
+        });
     }
 
     // ---- reads -------------------------------------------------------------------------------
@@ -188,7 +181,7 @@ impl ApiServer {
     pub fn get(&mut self, user: &str, kind: Kind, namespace: &str, name: &str) -> Result<Arc<Object>, ApiError> {
         let info = kind.info();
         let result = self.peek(kind, namespace, name).ok_or_else(|| ApiError::not_found(info, name));
-        self.recorded(user, "get", info, "", namespace, name, result)
+        self.recorded(Request { user, verb: "get", info, sub: "", namespace, name }, result)
     }
 
     /// Read without recording a request: for printing state the user asked about in one go.
@@ -209,7 +202,7 @@ impl ApiServer {
         let prefix = info.key_prefix(namespace);
         let items: Vec<Arc<Object>> =
             self.store.range(&prefix).filter(|kv| filter(&kv.value)).map(|kv| kv.value.clone()).collect();
-        self.record(user, "list", info, "", namespace.unwrap_or(""), "", 200);
+        self.record(Request { user, verb: "list", info, sub: "", namespace: namespace.unwrap_or(""), name: "" }, 200);
         ListResult { items, resource_version: self.store.revision() }
     }
 
@@ -224,7 +217,10 @@ impl ApiServer {
         let info = kind.info();
         let mut out = Vec::new();
         let result = self.watch_each(kind, namespace, from, |e| out.push(e.clone())).map(|_| out);
-        self.recorded(user, "watch", info, "", namespace.unwrap_or(""), "", result)
+        self.recorded(
+            Request { user, verb: "watch", info, sub: "", namespace: namespace.unwrap_or(""), name: "" },
+            result,
+        )
     }
 
     /// Visit changes since `from` (exclusive) without copying them; not recorded (informers
@@ -262,7 +258,7 @@ impl ApiServer {
         let name = obj.name().to_string();
         let result = self.do_create(&ns, obj);
         let shown = result.as_ref().map(|o| o.name().to_string()).unwrap_or(name);
-        self.recorded(user, "create", info, "", &ns, &shown, result)
+        self.recorded(Request { user, verb: "create", info, sub: "", namespace: &ns, name: &shown }, result)
     }
 
     fn do_create(&mut self, namespace: &str, mut obj: Object) -> Result<Arc<Object>, ApiError> {
@@ -322,7 +318,7 @@ impl ApiServer {
         let info = obj.info();
         let (ns, name) = (obj.namespace().to_string(), obj.name().to_string());
         let result = self.do_update(obj, false);
-        self.recorded(user, "update", info, "", &ns, &name, result)
+        self.recorded(Request { user, verb: "update", info, sub: "", namespace: &ns, name: &name }, result)
     }
 
     /// Replace an object's status (PUT .../status); everything else is kept as stored.
@@ -334,7 +330,7 @@ impl ApiServer {
         } else {
             Err(ApiError::new(Reason::NotFound, "the server could not find the requested resource"))
         };
-        self.recorded(user, "update", info, "status", &ns, &name, result)
+        self.recorded(Request { user, verb: "update", info, sub: "status", namespace: &ns, name: &name }, result)
     }
 
     fn do_update(&mut self, mut obj: Object, status_only: bool) -> Result<Arc<Object>, ApiError> {
@@ -402,7 +398,7 @@ impl ApiServer {
             }
             _ => Err(ApiError::not_found(info, &name)),
         };
-        self.recorded(user, "update", info, "finalize", "", &name, result)
+        self.recorded(Request { user, verb: "update", info, sub: "finalize", namespace: "", name: &name }, result)
     }
 
     /// Write `obj` over `current` (compare-and-swap on its revision), or remove it when it is
@@ -445,7 +441,7 @@ impl ApiServer {
     ) -> Result<Arc<Object>, ApiError> {
         let info = kind.info();
         let result = self.do_patch(kind, namespace, name, patch_type, patch, false);
-        self.recorded(user, "patch", info, "", namespace, name, result)
+        self.recorded(Request { user, verb: "patch", info, sub: "", namespace, name }, result)
     }
 
     /// Patch an object's status subresource.
@@ -460,7 +456,7 @@ impl ApiServer {
     ) -> Result<Arc<Object>, ApiError> {
         let info = kind.info();
         let result = self.do_patch(kind, namespace, name, patch_type, patch, true);
-        self.recorded(user, "patch", info, "status", namespace, name, result)
+        self.recorded(Request { user, verb: "patch", info, sub: "status", namespace, name }, result)
     }
 
     fn do_patch(
@@ -500,7 +496,7 @@ impl ApiServer {
         let info = kind.info();
         let ns = if info.namespaced { namespace } else { "" };
         let result = self.do_delete(info, ns, name, opts);
-        self.recorded(user, "delete", info, "", ns, name, result)
+        self.recorded(Request { user, verb: "delete", info, sub: "", namespace: ns, name }, result)
     }
 
     fn do_delete(

@@ -35,7 +35,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     let mut requests: Vec<(Kind, Option<String>)> = Vec::new();
     if resources.contains('/') {
         for r in std::iter::once(resources).chain(names.iter()) {
-            let (k, n) = r.split_once('/').ok_or_else(|| format!("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'"))?;
+            let (k, n) = r.split_once('/').ok_or_else(|| "error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'".to_string())?;
             requests.push((resolve(k)?, Some(n.to_string())));
         }
     } else {

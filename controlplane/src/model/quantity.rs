@@ -373,13 +373,13 @@ fn canonical(nanos: i128, format: Format) -> String {
     let magnitude = nanos.unsigned_abs();
     let per_unit = NANOS_PER_UNIT as u128;
     let format = match format {
-        Format::BinarySI if magnitude < 1024 * per_unit || magnitude % per_unit != 0 => Format::DecimalSI,
+        Format::BinarySI if magnitude < 1024 * per_unit || !magnitude.is_multiple_of(per_unit) => Format::DecimalSI,
         other => other,
     };
     if format == Format::BinarySI {
         let mut mantissa = magnitude / per_unit;
         let mut power = 0;
-        while mantissa >= 1024 && mantissa % 1024 == 0 {
+        while mantissa >= 1024 && mantissa.is_multiple_of(1024) {
             mantissa /= 1024;
             power += 1;
         }
@@ -389,7 +389,7 @@ fn canonical(nanos: i128, format: Format) -> String {
     }
     let mut mantissa = magnitude;
     let mut exponent: i32 = -9;
-    while mantissa % 10 == 0 {
+    while mantissa.is_multiple_of(10) {
         mantissa /= 10;
         exponent += 1;
     }
