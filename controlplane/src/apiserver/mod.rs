@@ -11,12 +11,15 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
 pub mod admission;
+pub mod allocator;
 pub mod audit;
 pub mod error;
 pub mod names;
 pub mod patch;
 pub mod registry;
 
+use crate::model::field_selector::FieldSelector;
+use crate::model::selector::LabelSelector;
 use crate::model::{Kind, KindInfo, Object};
 use crate::store::{Compare, EventType, Op, Store, Txn};
 use admission::{AdmissionPlugin, Attributes, Operation};
@@ -206,6 +209,35 @@ impl ApiServer {
         ListResult { items, resource_version: self.store.revision() }
     }
 
+    /// List with kubectl's selectors: a label selector and a field selector (only the field
+    /// labels the kind supports; others are a BadRequest, as upstream).
+    pub fn list_selected(
+        &mut self,
+        user: &str,
+        kind: Kind,
+        namespace: Option<&str>,
+        labels: &LabelSelector,
+        fields: &FieldSelector,
+    ) -> Result<ListResult, ApiError> {
+        if let Some(bad) = fields.fields().find(|f| !crate::model::fields::supports(kind, f)) {
+            let info = kind.info();
+            let gvr = format!("{}/{}, Resource={}", info.group, info.version, info.plural);
+            let err = ApiError::bad_request(format!(
+                "Unable to find {} that match label selector {}, field selector {}: {}",
+                error::quote(&gvr),
+                error::quote(&labels.to_string()),
+                error::quote(&fields.to_string()),
+                crate::model::field_selector::unsupported_field_error(bad)
+            ));
+            let info = kind.info();
+            let req = Request { user, verb: "list", info, sub: "", namespace: namespace.unwrap_or(""), name: "" };
+            return self.recorded(req, Err(err));
+        }
+        Ok(self.list(user, kind, namespace, |o| {
+            labels.matches(o.labels()) && fields.matches(|f| crate::model::fields::value(o, f))
+        }))
+    }
+
     /// Changes to `kind` (in one namespace, or all) since `from` (exclusive), oldest first.
     pub fn watch(
         &mut self,
@@ -280,6 +312,12 @@ impl ApiServer {
         registry::prepare_for_create(&mut obj);
         registry::default(&mut obj);
         let name = obj.name().to_string();
+        if let Object::Service(svc) = &mut obj {
+            let errs = allocator::allocate(svc, None, &self.store, &mut self.rng);
+            if !errs.is_empty() {
+                return Err(ApiError::invalid(info, &name, errs));
+            }
+        }
         self.admit(Operation::Create, info, namespace, &name, Some(&mut obj), None)?;
         let errs = registry::validate(&obj);
         if !errs.is_empty() {
@@ -363,6 +401,12 @@ impl ApiServer {
                 registry::keep_status(&mut obj, &current);
             }
             registry::default(&mut obj);
+            if let (Object::Service(svc), Object::Service(old)) = (&mut obj, &*current) {
+                let errs = allocator::allocate(svc, Some(old), &self.store, &mut self.rng);
+                if !errs.is_empty() {
+                    return Err(ApiError::invalid(info, &name, errs));
+                }
+            }
             self.admit(Operation::Update, info, &namespace, &name, Some(&mut obj), Some(&current))?;
             let errs = registry::validate_update(&obj, &current);
             if !errs.is_empty() {

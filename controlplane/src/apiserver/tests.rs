@@ -238,3 +238,77 @@ fn audit_records_every_request() {
     assert_eq!((log[0].verb, log[0].resource.as_str(), log[0].code), ("create", "pods", 201));
     assert_eq!((log[1].user.as_str(), log[1].code), ("kube-scheduler", 404));
 }
+
+fn service(yaml_spec: &str) -> Object {
+    decode_one(&format!("apiVersion: v1\nkind: Service\nmetadata: {{name: s}}\nspec: {yaml_spec}")).unwrap()
+}
+
+#[test]
+fn services_get_cluster_ips_and_node_ports() {
+    let mut api = server();
+    let svc = api
+        .create("kubectl", "default", service("{type: NodePort, selector: {app: web}, ports: [{port: 80}]}"))
+        .unwrap();
+    let Object::Service(s) = &*svc else { panic!() };
+    let spec = s.spec.as_ref().unwrap();
+    let ip: std::net::Ipv4Addr = spec.cluster_ip.as_deref().unwrap().parse().unwrap();
+    assert_eq!(ip.octets()[0..2], [10, ip.octets()[1]]);
+    assert!((96..112).contains(&ip.octets()[1]), "{ip} is in 10.96.0.0/12");
+    let np = spec.ports.as_ref().unwrap()[0].node_port.unwrap();
+    assert!((30086..=32767).contains(&np), "{np} is in the dynamic band");
+    // An update that does not mention them keeps both.
+    let mut again = service("{type: NodePort, selector: {app: web}, ports: [{port: 80}]}");
+    again.metadata_mut().namespace = Some("default".into());
+    let updated = api.update("kubectl", again).unwrap();
+    let Object::Service(u) = &*updated else { panic!() };
+    assert_eq!(u.spec.as_ref().unwrap().cluster_ip, spec.cluster_ip);
+    assert_eq!(u.spec.as_ref().unwrap().ports.as_ref().unwrap()[0].node_port, Some(np));
+}
+
+#[test]
+fn taken_or_foreign_cluster_ips_are_refused() {
+    let mut api = server();
+    api.create("kubectl", "default", service("{clusterIP: 10.96.0.50, ports: [{port: 80}]}")).unwrap();
+    let mut dup = service("{clusterIP: 10.96.0.50, ports: [{port: 80}]}");
+    dup.metadata_mut().name = Some("t".into());
+    let e = api.create("kubectl", "default", dup).unwrap_err();
+    assert_eq!(
+        e.kubectl_message(),
+        "The Service \"t\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.96.0.50\"}: failed to allocate IP 10.96.0.50: provided IP is already allocated"
+    );
+    let mut far = service("{clusterIP: 192.168.0.1, ports: [{port: 80}]}");
+    far.metadata_mut().name = Some("u".into());
+    let e = api.create("kubectl", "default", far).unwrap_err();
+    assert!(e.message.contains("is not in the valid range. The range of valid IPs is 10.96.0.0/12"), "{}", e.message);
+    let mut port = service("{type: NodePort, ports: [{port: 80, nodePort: 80}]}");
+    port.metadata_mut().name = Some("v".into());
+    let e = api.create("kubectl", "default", port).unwrap_err();
+    assert!(e.message.contains("spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767"), "{}", e.message);
+}
+
+#[test]
+fn list_by_field_selector() {
+    let mut api = server();
+    api.create("kubectl", "default", pod("a")).unwrap();
+    let mut bound = pod("b");
+    if let Object::Pod(p) = &mut bound {
+        p.spec.as_mut().unwrap().node_name = Some("node-1".into());
+    }
+    api.create("kubectl", "default", bound).unwrap();
+    let everything = LabelSelector::everything();
+    let on_node = FieldSelector::parse("spec.nodeName=node-1").unwrap();
+    let names: Vec<_> = api
+        .list_selected("kubectl", Kind::Pod, None, &everything, &on_node)
+        .unwrap()
+        .items
+        .iter()
+        .map(|o| o.name().to_string())
+        .collect();
+    assert_eq!(names, ["b"]);
+    let bad = FieldSelector::parse("foo=bar").unwrap();
+    let e = api.list_selected("kubectl", Kind::Pod, None, &everything, &bad).unwrap_err();
+    assert_eq!(
+        e.kubectl_message(),
+        "Error from server (BadRequest): Unable to find \"/v1, Resource=pods\" that match label selector \"\", field selector \"foo=bar\": field label not supported: foo"
+    );
+}

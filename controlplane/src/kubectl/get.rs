@@ -6,6 +6,8 @@ use super::apply::USER;
 use super::flags::{flag, parse};
 use super::printers::{self, PrintOptions};
 use crate::apiserver::error::ApiError;
+use crate::model::field_selector::FieldSelector;
+use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
 use crate::sim::Cluster;
 
@@ -16,6 +18,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             flag("namespace", Some('n'), true),
             flag("all-namespaces", Some('A'), false),
             flag("selector", Some('l'), true),
+            flag("field-selector", None, true),
             flag("output", Some('o'), true),
             flag("show-labels", None, false),
             flag("no-headers", None, false),
@@ -28,8 +31,12 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let output = flags.get("output").unwrap_or("");
     let selector = match flags.get("selector") {
-        Some(s) => Some(crate::model::selector::LabelSelector::parse(s).map_err(|e| format!("error: {e}"))?),
-        None => None,
+        Some(s) => LabelSelector::parse(s).map_err(|e| format!("error: {e}"))?,
+        None => LabelSelector::everything(),
+    };
+    let field_selector = match flags.get("field-selector") {
+        Some(s) => FieldSelector::parse(s).map_err(|e| format!("error: {e}"))?,
+        None => FieldSelector::everything(),
     };
     // `pod/web` form, or KIND[,KIND] NAME...
     let mut requests: Vec<(Kind, Option<String>)> = Vec::new();
@@ -75,13 +82,10 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
                     Ok(o) => objects.push(o),
                     Err(e) => errors.push(kubectl_error(&e)),
                 },
-                None => {
-                    let items = cluster
-                        .api()
-                        .list(USER, kind, ns_filter, |o| selector.as_ref().is_none_or(|s| s.matches(o.labels())))
-                        .items;
-                    objects.extend(items);
-                }
+                None => match cluster.api().list_selected(USER, kind, ns_filter, &selector, &field_selector) {
+                    Ok(list) => objects.extend(list.items),
+                    Err(e) => errors.push(kubectl_error(&e)),
+                },
             }
         }
         if objects.is_empty() {

@@ -4,6 +4,7 @@
 pub mod convert;
 pub mod decode;
 pub mod field_selector;
+pub mod fields;
 pub mod kinds;
 pub mod object;
 pub mod quantity;

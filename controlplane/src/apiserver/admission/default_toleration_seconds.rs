@@ -47,3 +47,53 @@ impl AdmissionPlugin for DefaultTolerationSeconds {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::apiserver::ApiServer;
+    use crate::model::decode::decode_one;
+    use crate::model::Object;
+
+    /// The pod's tolerations as `key:effect:seconds` after admission.
+    fn check(tolerations: &str, expect: &[&str]) {
+        let mut api = ApiServer::new(0, crate::sim::epoch());
+        api.create("t", "", decode_one("apiVersion: v1\nkind: Namespace\nmetadata: {name: default}").unwrap()).unwrap();
+        api.create(
+            "t",
+            "default",
+            decode_one("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}").unwrap(),
+        )
+        .unwrap();
+        let pod = decode_one(&format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec: {{tolerations: {tolerations}, containers: [{{name: c, image: nginx}}]}}")).unwrap();
+        let obj = api.create("kubectl", "default", pod).unwrap();
+        let Object::Pod(p) = &*obj else { panic!() };
+        let got: Vec<String> = p
+            .spec
+            .as_ref()
+            .unwrap()
+            .tolerations
+            .iter()
+            .flatten()
+            .map(|t| {
+                format!(
+                    "{}:{}:{}",
+                    t.key.as_deref().unwrap_or(""),
+                    t.effect.as_deref().unwrap_or(""),
+                    t.toleration_seconds.map_or("-".into(), |s| s.to_string())
+                )
+            })
+            .collect();
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn default_tolerations() {
+        check("[]", &["node.kubernetes.io/not-ready:NoExecute:300", "node.kubernetes.io/unreachable:NoExecute:300"]);
+        check(
+            "[{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 10}]",
+            &["node.kubernetes.io/unreachable:NoExecute:10", "node.kubernetes.io/not-ready:NoExecute:300"],
+        );
+        // A pod that tolerates everything needs nothing added.
+        check("[{operator: Exists}]", &["::-"]);
+    }
+}

@@ -46,3 +46,45 @@ impl AdmissionPlugin for NamespaceLifecycle {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::apiserver::{ApiServer, DeleteOptions};
+    use crate::model::decode::decode_one;
+    use crate::model::Kind;
+
+    fn check(api: &mut ApiServer, yaml: &str, ns: &str, expect: &str) {
+        let got = match api.create("kubectl", ns, decode_one(yaml).unwrap()) {
+            Ok(o) => format!("created {}", o.name()),
+            Err(e) => e.kubectl_message(),
+        };
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn namespaces_must_exist_and_be_active() {
+        let mut api = ApiServer::new(0, crate::sim::epoch());
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}";
+        check(&mut api, cm, "shop", "Error from server (NotFound): namespaces \"shop\" not found");
+        check(
+            &mut api,
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\nspec: {finalizers: [kubernetes]}",
+            "",
+            "created shop",
+        );
+        check(&mut api, cm, "shop", "created c");
+        api.delete("kubectl", Kind::Namespace, "", "shop", DeleteOptions::default()).unwrap();
+        check(
+            &mut api,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}",
+            "shop",
+            "Error from server (Forbidden): configmaps \"d\" is forbidden: unable to create new content in namespace shop because it is being terminated",
+        );
+        check(&mut api, "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}", "", "created kube-system");
+        let e = api.delete("kubectl", Kind::Namespace, "", "kube-system", DeleteOptions::default()).unwrap_err();
+        assert_eq!(
+            e.kubectl_message(),
+            "Error from server (Forbidden): namespaces \"kube-system\" is forbidden: this namespace may not be deleted"
+        );
+    }
+}

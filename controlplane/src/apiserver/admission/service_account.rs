@@ -120,3 +120,61 @@ fn token_projection() -> ProjectedVolumeSource {
         ]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TOKEN_MOUNT_PATH;
+    use crate::apiserver::ApiServer;
+    use crate::model::decode::decode_one;
+    use crate::model::Object;
+
+    fn server() -> ApiServer {
+        let mut api = ApiServer::new(0, crate::sim::epoch());
+        api.create("t", "", decode_one("apiVersion: v1\nkind: Namespace\nmetadata: {name: default}").unwrap()).unwrap();
+        api.create(
+            "t",
+            "default",
+            decode_one("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}").unwrap(),
+        )
+        .unwrap();
+        api.create(
+            "t",
+            "default",
+            decode_one(
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: quiet}\nautomountServiceAccountToken: false",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        api
+    }
+
+    /// The pod's service account and the mount paths of its first container.
+    fn check(spec: &str, expect: Result<(&str, Vec<&str>), &str>) {
+        let mut api = server();
+        let pod = decode_one(&format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec: {spec}")).unwrap();
+        match (api.create("kubectl", "default", pod), expect) {
+            (Ok(obj), Ok((sa, mounts))) => {
+                let Object::Pod(p) = &*obj else { panic!() };
+                let s = p.spec.as_ref().unwrap();
+                assert_eq!(s.service_account_name.as_deref(), Some(sa));
+                let got: Vec<&str> =
+                    s.containers[0].volume_mounts.iter().flatten().map(|m| m.mount_path.as_str()).collect();
+                assert_eq!(got, mounts);
+            }
+            (Err(e), Err(msg)) => assert_eq!(e.kubectl_message(), msg),
+            (got, want) => panic!("got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn service_accounts() {
+        check("{containers: [{name: c, image: nginx}]}", Ok(("default", vec![TOKEN_MOUNT_PATH])));
+        check("{serviceAccountName: quiet, containers: [{name: c, image: nginx}]}", Ok(("quiet", vec![])));
+        check("{automountServiceAccountToken: false, containers: [{name: c, image: nginx}]}", Ok(("default", vec![])));
+        check(
+            "{serviceAccountName: ghost, containers: [{name: c, image: nginx}]}",
+            Err("Error from server (Forbidden): pods \"p\" is forbidden: error looking up service account default/ghost: serviceaccount \"ghost\" not found"),
+        );
+    }
+}
