@@ -76,3 +76,50 @@ fn deleting_a_namespace_empties_it() {
         "Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted"
     );
 }
+
+/// A ConfigMap owned by another (by uid), the way controllers own what they make.
+fn owned(c: &mut Cluster, owner: &str, name: &str) {
+    let uid = c.api().get("test", Kind::ConfigMap, "default", owner).unwrap().metadata().uid.clone().unwrap();
+    apply_text(
+        c,
+        &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  ownerReferences: [{{apiVersion: v1, kind: ConfigMap, name: {owner}, uid: {uid}, blockOwnerDeletion: true}}]\n"),
+        "f",
+        "default",
+    );
+}
+
+fn exists(c: &mut Cluster, name: &str) -> bool {
+    c.api().peek(Kind::ConfigMap, "default", name).is_some()
+}
+
+#[test]
+fn garbage_collection_follows_owner_references() {
+    use controlplane::apiserver::{DeleteOptions, Propagation};
+    let mut c = Cluster::new(ClusterConfig::default());
+    for (policy, owner) in
+        [(None, "bg"), (Some(Propagation::Foreground), "fg"), (Some(Propagation::Orphan), "orphaner")]
+    {
+        apply_text(&mut c, &format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {owner}}}\n"), "f", "default");
+        owned(&mut c, owner, &format!("{owner}-child"));
+        c.api()
+            .delete(
+                "kubectl",
+                Kind::ConfigMap,
+                "default",
+                owner,
+                DeleteOptions { propagation_policy: policy, ..Default::default() },
+            )
+            .unwrap();
+        c.settle().unwrap();
+        assert!(!exists(&mut c, owner), "{owner} is gone");
+    }
+    assert!(!exists(&mut c, "bg-child"), "background: the dependent goes after its owner");
+    assert!(!exists(&mut c, "fg-child"), "foreground: the dependent goes first");
+    assert!(exists(&mut c, "orphaner-child"), "orphan: the dependent stays");
+    let orphan = c.api().get("test", Kind::ConfigMap, "default", "orphaner-child").unwrap();
+    assert!(orphan.metadata().owner_references.is_none(), "and is released");
+    // A dependent whose owner never existed is collected.
+    apply_text(&mut c, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dangling\n  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: nobody, uid: 00000000-0000-0000-0000-000000000000}]\n", "f", "default");
+    c.settle().unwrap();
+    assert!(!exists(&mut c, "dangling"));
+}

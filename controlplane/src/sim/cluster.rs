@@ -73,6 +73,7 @@ impl Cluster {
             config,
             interrupt: None,
         };
+        cluster.add_component(Box::new(controllers::garbagecollector::GarbageCollector::new()));
         cluster.add_component(Box::new(ControllerComponent::new(controllers::namespace::NamespaceController)));
         cluster
             .add_component(Box::new(ControllerComponent::new(controllers::serviceaccount::ServiceAccountsController)));
