@@ -106,6 +106,7 @@ fn show(session: &mut Session, input: &str) {
         println!("{}", result.trim_end_matches('\n'));
     }
     if let Some(e) = out.error {
+        let _ = std::io::stdout().flush();
         eprintln!("{}", e.message);
     }
 }

@@ -260,8 +260,13 @@ pub enum Completeness {
 impl Session {
     pub fn is_complete(&self, code: &str) -> Completeness {
         let trimmed = code.trim_start();
-        if trimmed.starts_with("kubectl") || trimmed.starts_with("apiVersion:") || trimmed.starts_with("---") {
+        if trimmed.starts_with("kubectl") {
             return Completeness::Complete;
+        }
+        if trimmed.starts_with("apiVersion:") || trimmed.starts_with("---") {
+            // A YAML document goes on until an empty line.
+            let ended = code.ends_with("\n\n") || code.ends_with("\r\n\r\n");
+            return if ended { Completeness::Complete } else { Completeness::Incomplete };
         }
         match self.engine.compile_with_scope(&self.scope, code) {
             Ok(_) => Completeness::Complete,
