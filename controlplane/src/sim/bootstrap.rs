@@ -87,7 +87,14 @@ fn set_status(api: &mut ApiServer, mut obj: Object, status: serde_json::Value) {
 
 /// The InternalIP of the node with this index (0 is the control plane), as kind numbers them.
 pub fn node_ip(index: usize) -> String {
-    format!("172.18.0.{}", index + 2)
+    let n = index + 2;
+    format!("172.18.{}.{}", (n / 256) % 256, n % 256)
+}
+
+/// The pod CIDR of the node with this index: 10.244.<index>.0/24, continuing into 10.245.0.0/16
+/// and beyond past 256 nodes (a real cluster would need a larger `--cluster-cidr` there).
+pub fn pod_cidr(index: usize) -> String {
+    format!("10.{}.{}.0/24", 244 + (index / 256) % 12, index % 256)
 }
 
 /// Register a node (as its kubelet does on start) with Ready status. `index` picks its IP
@@ -116,7 +123,7 @@ pub fn add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Object {
     if spec.control_plane {
         taints.push(json!({"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}));
     }
-    let cidr = format!("10.244.{index}.0/24");
+    let cidr = pod_cidr(index);
     let doc = json!({
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": spec.name, "annotations": {

@@ -69,6 +69,9 @@ impl Clock {
     }
 }
 
+/// The longest duration accepted: about 3,000 years, far inside the calendar's range.
+pub const MAX_SECONDS: f64 = 1e11;
+
 /// Parse a duration as scripts write it: `90s`, `5m`, `1h30m`, `2d`, `500ms`, or plain seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -100,6 +103,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         rest = &rest[unit_end..];
         total_ms = total_ms.saturating_add((n * unit_ms).round() as i64);
     }
+    if total_ms > MAX_SECONDS as i64 * 1000 {
+        return Err(format!("invalid duration {s:?}: too long (at most {MAX_SECONDS} seconds)"));
+    }
     Ok(Duration::milliseconds(total_ms))
 }
 
@@ -108,8 +114,8 @@ pub fn seconds(secs: f64) -> Result<Duration, String> {
     if !secs.is_finite() || secs < 0.0 {
         return Err(format!("invalid duration {secs}: must be a non-negative number of seconds"));
     }
-    if secs > 1e11 {
-        return Err(format!("invalid duration {secs}: too long"));
+    if secs > MAX_SECONDS {
+        return Err(format!("invalid duration {secs}: too long (at most {MAX_SECONDS} seconds)"));
     }
     Ok(Duration::milliseconds((secs * 1000.0).round() as i64))
 }
@@ -134,6 +140,8 @@ mod tests {
         check("5x", Err(()));
         check("-5", Err(()));
         check("m", Err(()));
+        check("999999999999999d", Err(()));
+        check("100000000000000", Err(()));
     }
 
     #[test]

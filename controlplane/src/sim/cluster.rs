@@ -34,6 +34,8 @@ impl Default for ClusterConfig {
 pub enum SimError {
     #[error("interrupted")]
     Interrupted,
+    #[error("the simulated clock cannot go that far (it is already {0})")]
+    TimeOverflow(String),
     #[error("the cluster did not settle: components kept each other busy for {0} rounds at {1} (a controller loop?)")]
     NoProgress(usize, String),
 }
@@ -193,7 +195,7 @@ impl Cluster {
 
     /// Move the clock forward by `d`, running everything due on the way, in time order.
     pub fn advance(&mut self, d: Duration) -> Result<(), SimError> {
-        let target = self.clock.now() + d;
+        let target = self.deadline(d)?;
         self.advance_to(target, &mut |_| false).map(|_| ())
     }
 
@@ -206,6 +208,11 @@ impl Cluster {
     ) -> Result<bool, SimError> {
         let target = self.clock.now() + timeout;
         self.advance_to(target, &mut pred)
+    }
+
+    /// The moment `d` from now, if the calendar reaches it.
+    pub fn deadline(&self, d: Duration) -> Result<DateTime<Utc>, SimError> {
+        self.clock.now().checked_add_signed(d).ok_or_else(|| SimError::TimeOverflow(self.clock.now().to_rfc3339()))
     }
 
     fn advance_to(

@@ -36,7 +36,7 @@ impl Ctx<'_> {
 
     /// Be told `key` (through `on_timer`) after `delay` of simulated time.
     pub fn after(&mut self, delay: Duration, key: impl Into<String>) {
-        let at = self.clock.now() + delay;
+        let at = self.clock.now().checked_add_signed(delay).unwrap_or(DateTime::<Utc>::MAX_UTC);
         self.clock.set_timer(at, self.component, key.into());
     }
 }

@@ -72,7 +72,7 @@ pub mod time_api {
     pub fn run_until(ctx: NativeCallContext, pred: FnPtr, timeout: Dynamic) -> Result<bool, Box<EvalAltResult>> {
         let d = duration_arg(&timeout)?;
         let cluster = current(&ctx);
-        let deadline = cluster.0.borrow().now() + d;
+        let deadline = cluster.0.borrow().deadline(d).map_err(sim_error)?;
         loop {
             // The predicate reads the cluster, so it runs while the cluster is not borrowed.
             cluster.0.borrow_mut().settle().map_err(sim_error)?;
