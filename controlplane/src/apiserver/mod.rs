@@ -130,6 +130,7 @@ impl ApiServer {
         let _ = self.store.compact(revision);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn record(&mut self, user: &str, verb: &'static str, info: &KindInfo, sub: &str, namespace: &str, name: &str, code: u16) {
         if !self.audit_enabled {
             return;
@@ -150,6 +151,7 @@ impl ApiServer {
         });
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn recorded<T>(
         &mut self,
         user: &str,
