@@ -9,4 +9,5 @@
 
 pub mod model;
 pub mod apiserver;
+pub mod kubectl;
 pub mod store;
