@@ -1,4 +1,4 @@
-//! kubectl's output printers: the `kubectl get` tables.
+//! kubectl's output printers: the `kubectl get` tables, `-o yaml`, `-o json` and `-o name`.
 //!
 //! In a real cluster the API server builds `kubectl get` tables (the handlers in
 //! `pkg/printers/internalversion/printers.go`, or the default `NAME  CREATED AT` table of
@@ -20,6 +20,7 @@
 
 pub mod age;
 pub mod table;
+pub mod yaml;
 
 mod autoscaling;
 mod batch;
@@ -27,6 +28,7 @@ mod config;
 mod coordination;
 mod default;
 mod events;
+mod json;
 mod namespaces;
 mod networking;
 mod nodes;
@@ -46,6 +48,7 @@ use crate::model::{Kind, Object, Typed};
 
 pub use age::{age, human_duration};
 pub use table::Table;
+pub use yaml::{list_json, list_yaml, name, names, object_json, object_yaml};
 
 /// The `kubectl get` flags that shape a table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
