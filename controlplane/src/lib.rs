@@ -7,7 +7,7 @@
 //!
 //! This crate knows nothing of Rhai, terminals or Jupyter.
 
-pub mod model;
 pub mod apiserver;
 pub mod kubectl;
+pub mod model;
 pub mod store;

@@ -71,14 +71,29 @@ pub enum FieldErrorType {
 
 impl FieldError {
     pub fn required(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError { error_type: FieldErrorType::Required, field: field.into(), value: String::new(), detail: detail.into() }
+        FieldError {
+            error_type: FieldErrorType::Required,
+            field: field.into(),
+            value: String::new(),
+            detail: detail.into(),
+        }
     }
     /// An invalid value; `value` is shown as given (quote strings with [`quote`]).
     pub fn invalid(field: impl Into<String>, value: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError { error_type: FieldErrorType::Invalid, field: field.into(), value: value.into(), detail: detail.into() }
+        FieldError {
+            error_type: FieldErrorType::Invalid,
+            field: field.into(),
+            value: value.into(),
+            detail: detail.into(),
+        }
     }
     pub fn duplicate(field: impl Into<String>, value: impl Into<String>) -> Self {
-        FieldError { error_type: FieldErrorType::Duplicate, field: field.into(), value: value.into(), detail: String::new() }
+        FieldError {
+            error_type: FieldErrorType::Duplicate,
+            field: field.into(),
+            value: value.into(),
+            detail: String::new(),
+        }
     }
     /// A value outside a fixed set; `supported` are listed quoted, as upstream does.
     pub fn not_supported(field: impl Into<String>, value: impl Into<String>, supported: &[&str]) -> Self {
@@ -90,7 +105,12 @@ impl FieldError {
         FieldError { error_type: FieldErrorType::NotSupported, field: field.into(), value: value.into(), detail }
     }
     pub fn forbidden(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError { error_type: FieldErrorType::Forbidden, field: field.into(), value: String::new(), detail: detail.into() }
+        FieldError {
+            error_type: FieldErrorType::Forbidden,
+            field: field.into(),
+            value: String::new(),
+            detail: detail.into(),
+        }
     }
     pub fn too_long(field: impl Into<String>, max: usize) -> Self {
         FieldError {
@@ -113,7 +133,10 @@ impl FieldError {
             FieldErrorType::TooMany => "Too many",
         };
         let mut s = kind.to_string();
-        let shows_value = matches!(self.error_type, FieldErrorType::Invalid | FieldErrorType::Duplicate | FieldErrorType::NotSupported);
+        let shows_value = matches!(
+            self.error_type,
+            FieldErrorType::Invalid | FieldErrorType::Duplicate | FieldErrorType::NotSupported
+        );
         if shows_value && !self.value.is_empty() {
             s.push_str(": ");
             s.push_str(&self.value);
@@ -152,7 +175,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(reason: Reason, message: impl Into<String>) -> Self {
-        ApiError { reason, message: message.into(), details_kind: String::new(), details_name: String::new(), causes: Vec::new() }
+        ApiError {
+            reason,
+            message: message.into(),
+            details_kind: String::new(),
+            details_name: String::new(),
+            causes: Vec::new(),
+        }
     }
 
     pub fn not_found(info: &KindInfo, name: &str) -> Self {
@@ -184,7 +213,8 @@ impl ApiError {
 
     /// `Deployment.apps "web" is invalid: ...`, with the causes kept for kubectl's printing.
     pub fn invalid(info: &KindInfo, name: &str, causes: Vec<FieldError>) -> Self {
-        let qualified = if info.group.is_empty() { info.name.to_string() } else { format!("{}.{}", info.name, info.group) };
+        let qualified =
+            if info.group.is_empty() { info.name.to_string() } else { format!("{}.{}", info.name, info.group) };
         let aggregate = match causes.len() {
             1 => causes[0].to_string(),
             _ => format!("[{}]", causes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
@@ -236,7 +266,10 @@ mod tests {
     #[test]
     fn kubectl_texts() {
         let deploy = Kind::Deployment.info();
-        assert_eq!(ApiError::not_found(Kind::Pod.info(), "x").kubectl_message(), "Error from server (NotFound): pods \"x\" not found");
+        assert_eq!(
+            ApiError::not_found(Kind::Pod.info(), "x").kubectl_message(),
+            "Error from server (NotFound): pods \"x\" not found"
+        );
         assert_eq!(
             ApiError::conflict(deploy, "web").kubectl_message(),
             "Error from server (Conflict): Operation cannot be fulfilled on deployments.apps \"web\": the object has been modified; please apply your changes to the latest version and try again"
@@ -247,7 +280,10 @@ mod tests {
         let two = ApiError::invalid(
             deploy,
             "web",
-            vec![FieldError::invalid("spec.replicas", "-1", "must be greater than or equal to 0"), FieldError::required("spec.selector", "")],
+            vec![
+                FieldError::invalid("spec.replicas", "-1", "must be greater than or equal to 0"),
+                FieldError::required("spec.selector", ""),
+            ],
         );
         assert_eq!(
             two.kubectl_message(),

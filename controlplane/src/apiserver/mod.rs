@@ -131,7 +131,16 @@ impl ApiServer {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn record(&mut self, user: &str, verb: &'static str, info: &KindInfo, sub: &str, namespace: &str, name: &str, code: u16) {
+    fn record(
+        &mut self,
+        user: &str,
+        verb: &'static str,
+        info: &KindInfo,
+        sub: &str,
+        namespace: &str,
+        name: &str,
+        code: u16,
+    ) {
         if !self.audit_enabled {
             return;
         }
@@ -186,16 +195,29 @@ impl ApiServer {
     }
 
     /// All objects of `kind` (in one namespace, or all when None) that pass `filter`, in key order.
-    pub fn list(&mut self, user: &str, kind: Kind, namespace: Option<&str>, filter: impl Fn(&Object) -> bool) -> ListResult {
+    pub fn list(
+        &mut self,
+        user: &str,
+        kind: Kind,
+        namespace: Option<&str>,
+        filter: impl Fn(&Object) -> bool,
+    ) -> ListResult {
         let info = kind.info();
         let prefix = info.key_prefix(namespace);
-        let items: Vec<Arc<Object>> = self.store.range(&prefix).filter(|kv| filter(&kv.value)).map(|kv| kv.value.clone()).collect();
+        let items: Vec<Arc<Object>> =
+            self.store.range(&prefix).filter(|kv| filter(&kv.value)).map(|kv| kv.value.clone()).collect();
         self.record(user, "list", info, "", namespace.unwrap_or(""), "", 200);
         ListResult { items, resource_version: self.store.revision() }
     }
 
     /// Changes to `kind` (in one namespace, or all) since `from` (exclusive), oldest first.
-    pub fn watch(&mut self, user: &str, kind: Kind, namespace: Option<&str>, from: i64) -> Result<Vec<WatchEvent>, ApiError> {
+    pub fn watch(
+        &mut self,
+        user: &str,
+        kind: Kind,
+        namespace: Option<&str>,
+        from: i64,
+    ) -> Result<Vec<WatchEvent>, ApiError> {
         let info = kind.info();
         let mut out = Vec::new();
         let result = self.watch_each(kind, namespace, from, |e| out.push(e.clone())).map(|_| out);
@@ -204,7 +226,13 @@ impl ApiServer {
 
     /// Visit changes since `from` (exclusive) without copying them; not recorded (informers
     /// call this on every turn of the event loop).
-    pub fn watch_each(&self, kind: Kind, namespace: Option<&str>, from: i64, mut f: impl FnMut(&WatchEvent)) -> Result<(), ApiError> {
+    pub fn watch_each(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        from: i64,
+        mut f: impl FnMut(&WatchEvent),
+    ) -> Result<(), ApiError> {
         let prefix = kind.info().key_prefix(namespace);
         self.store
             .for_each_event(&prefix, from + 1, |e| {
@@ -356,7 +384,8 @@ impl ApiServer {
             && obj.metadata().finalizers.as_ref().is_none_or(|f| f.is_empty())
             && !self.graceful_pending(&obj);
         let op = if finalized { Op::Delete(key.clone()) } else { Op::Put(key.clone(), obj) };
-        let resp = self.store.txn(Txn::new(vec![Compare::mod_revision(key, current.resource_version())], vec![op], vec![]));
+        let resp =
+            self.store.txn(Txn::new(vec![Compare::mod_revision(key, current.resource_version())], vec![op], vec![]));
         if !resp.succeeded {
             return Err(ApiError::conflict(info, &name));
         }
@@ -369,20 +398,44 @@ impl ApiServer {
     }
 
     /// Patch an object (PATCH) with a JSON merge patch or a strategic merge patch.
-    pub fn patch(&mut self, user: &str, kind: Kind, namespace: &str, name: &str, patch_type: PatchType, patch: &Value) -> Result<Arc<Object>, ApiError> {
+    pub fn patch(
+        &mut self,
+        user: &str,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+    ) -> Result<Arc<Object>, ApiError> {
         let info = kind.info();
         let result = self.do_patch(kind, namespace, name, patch_type, patch, false);
         self.recorded(user, "patch", info, "", namespace, name, result)
     }
 
     /// Patch an object's status subresource.
-    pub fn patch_status(&mut self, user: &str, kind: Kind, namespace: &str, name: &str, patch_type: PatchType, patch: &Value) -> Result<Arc<Object>, ApiError> {
+    pub fn patch_status(
+        &mut self,
+        user: &str,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+    ) -> Result<Arc<Object>, ApiError> {
         let info = kind.info();
         let result = self.do_patch(kind, namespace, name, patch_type, patch, true);
         self.recorded(user, "patch", info, "status", namespace, name, result)
     }
 
-    fn do_patch(&mut self, kind: Kind, namespace: &str, name: &str, patch_type: PatchType, patch: &Value, status: bool) -> Result<Arc<Object>, ApiError> {
+    fn do_patch(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+        status: bool,
+    ) -> Result<Arc<Object>, ApiError> {
         let info = kind.info();
         let ns = if info.namespaced { namespace } else { "" };
         let current = self.peek(kind, ns, name).ok_or_else(|| ApiError::not_found(info, name))?;
@@ -400,14 +453,27 @@ impl ApiServer {
 
     /// Delete an object. Objects with finalizers, and pods with a grace period, are only marked
     /// (deletionTimestamp) and returned; the rest are removed and returned as they were.
-    pub fn delete(&mut self, user: &str, kind: Kind, namespace: &str, name: &str, opts: DeleteOptions) -> Result<Arc<Object>, ApiError> {
+    pub fn delete(
+        &mut self,
+        user: &str,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        opts: DeleteOptions,
+    ) -> Result<Arc<Object>, ApiError> {
         let info = kind.info();
         let ns = if info.namespaced { namespace } else { "" };
         let result = self.do_delete(info, ns, name, opts);
         self.recorded(user, "delete", info, "", ns, name, result)
     }
 
-    fn do_delete(&mut self, info: &'static KindInfo, namespace: &str, name: &str, opts: DeleteOptions) -> Result<Arc<Object>, ApiError> {
+    fn do_delete(
+        &mut self,
+        info: &'static KindInfo,
+        namespace: &str,
+        name: &str,
+        opts: DeleteOptions,
+    ) -> Result<Arc<Object>, ApiError> {
         let key = info.key(namespace, name);
         let Some(current) = self.store.get(&key).map(|kv| kv.value.clone()) else {
             return Err(ApiError::not_found(info, name));
@@ -431,7 +497,11 @@ impl ApiServer {
         }
         let has_spec_finalizers = matches!(&obj, Object::Namespace(ns) if ns.spec.as_ref().and_then(|s| s.finalizers.as_ref()).is_some_and(|f| !f.is_empty()));
         if finalizers.is_empty() && grace == 0 && !has_spec_finalizers {
-            let resp = self.store.txn(Txn::new(vec![Compare::mod_revision(key.clone(), current.resource_version())], vec![Op::Delete(key)], vec![]));
+            let resp = self.store.txn(Txn::new(
+                vec![Compare::mod_revision(key.clone(), current.resource_version())],
+                vec![Op::Delete(key)],
+                vec![],
+            ));
             if !resp.succeeded {
                 return Err(ApiError::conflict(info, name));
             }
@@ -453,7 +523,11 @@ impl ApiServer {
             // Marking for deletion bumps the generation, as upstream's BeforeDelete does.
             meta.generation = Some(meta.generation.unwrap_or(0) + 1);
         }
-        let resp = self.store.txn(Txn::new(vec![Compare::mod_revision(key.clone(), current.resource_version())], vec![Op::Put(key, obj)], vec![]));
+        let resp = self.store.txn(Txn::new(
+            vec![Compare::mod_revision(key.clone(), current.resource_version())],
+            vec![Op::Put(key, obj)],
+            vec![],
+        ));
         if !resp.succeeded {
             return Err(ApiError::conflict(info, name));
         }
@@ -475,7 +549,15 @@ impl ApiServer {
 
     // ---- admission ---------------------------------------------------------------------------
 
-    fn admit(&self, operation: Operation, info: &'static KindInfo, namespace: &str, name: &str, object: Option<&mut Object>, old: Option<&Object>) -> Result<(), ApiError> {
+    fn admit(
+        &self,
+        operation: Operation,
+        info: &'static KindInfo,
+        namespace: &str,
+        name: &str,
+        object: Option<&mut Object>,
+        old: Option<&Object>,
+    ) -> Result<(), ApiError> {
         let mut attrs = Attributes { operation, info, namespace, name, object, old };
         for plugin in &self.admission {
             plugin.admit(&mut attrs, &self.store)?;
@@ -483,7 +565,15 @@ impl ApiServer {
         Ok(())
     }
 
-    fn admit_validate(&self, operation: Operation, info: &'static KindInfo, namespace: &str, name: &str, object: Option<&Object>, old: Option<&Object>) -> Result<(), ApiError> {
+    fn admit_validate(
+        &self,
+        operation: Operation,
+        info: &'static KindInfo,
+        namespace: &str,
+        name: &str,
+        object: Option<&Object>,
+        old: Option<&Object>,
+    ) -> Result<(), ApiError> {
         let attrs = Attributes { operation, info, namespace, name, object, old };
         for plugin in &self.admission {
             plugin.validate(&attrs, &self.store)?;

@@ -187,9 +187,18 @@ mod tests {
     #[test]
     fn strategic_merges_containers_by_name() {
         let mut doc = json!({"spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y:1"}]}});
-        apply_patch(PatchType::Strategic, &mut doc, &json!({"spec": {"containers": [{"name": "b", "image": "y:2"}]}})).unwrap();
-        assert_eq!(doc, json!({"spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y:2"}]}}));
-        apply_patch(PatchType::Strategic, &mut doc, &json!({"spec": {"containers": [{"name": "a", "$patch": "delete"}]}})).unwrap();
+        apply_patch(PatchType::Strategic, &mut doc, &json!({"spec": {"containers": [{"name": "b", "image": "y:2"}]}}))
+            .unwrap();
+        assert_eq!(
+            doc,
+            json!({"spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y:2"}]}})
+        );
+        apply_patch(
+            PatchType::Strategic,
+            &mut doc,
+            &json!({"spec": {"containers": [{"name": "a", "$patch": "delete"}]}}),
+        )
+        .unwrap();
         assert_eq!(doc["spec"]["containers"].as_array().unwrap().len(), 1);
     }
 

@@ -4,8 +4,14 @@ use crate::model::decode::decode_one;
 fn server() -> ApiServer {
     let mut api = ApiServer::new(0, DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap().with_timezone(&Utc));
     for ns in ["default", "kube-system"] {
-        api.create("test", "", decode_one(&format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}")).unwrap()).unwrap();
-        api.create("test", ns, decode_one("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}").unwrap()).unwrap();
+        api.create(
+            "test",
+            "",
+            decode_one(&format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}")).unwrap(),
+        )
+        .unwrap();
+        api.create("test", ns, decode_one("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}").unwrap())
+            .unwrap();
     }
     api
 }
@@ -15,7 +21,8 @@ fn pod(name: &str) -> Object {
 }
 
 fn cm(name: &str, data: &str) -> Object {
-    decode_one(&format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{k: \"{data}\"}}")).unwrap()
+    decode_one(&format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{k: \"{data}\"}}"))
+        .unwrap()
 }
 
 #[test]
@@ -106,7 +113,8 @@ fn status_is_its_own_subresource() {
     let p = api.create("kubectl", "default", pod("web")).unwrap();
     let mut with_status = (*p).clone();
     if let Object::Pod(pod) = &mut with_status {
-        pod.status = Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Running".into()), ..Default::default() });
+        pod.status =
+            Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Running".into()), ..Default::default() });
     }
     let p = api.update("kubectl", with_status.clone()).unwrap();
     let phase = |o: &Object| match o {
@@ -154,10 +162,26 @@ fn finalizers_hold_deletion() {
 fn foreground_and_orphan_add_finalizers() {
     let mut api = server();
     api.create("kubectl", "default", cm("a", "1")).unwrap();
-    let a = api.delete("kubectl", Kind::ConfigMap, "default", "a", DeleteOptions { propagation_policy: Some(Propagation::Foreground), ..Default::default() }).unwrap();
+    let a = api
+        .delete(
+            "kubectl",
+            Kind::ConfigMap,
+            "default",
+            "a",
+            DeleteOptions { propagation_policy: Some(Propagation::Foreground), ..Default::default() },
+        )
+        .unwrap();
     assert_eq!(a.metadata().finalizers.as_deref(), Some(&["foregroundDeletion".to_string()][..]));
     api.create("kubectl", "default", cm("b", "1")).unwrap();
-    let b = api.delete("kubectl", Kind::ConfigMap, "default", "b", DeleteOptions { propagation_policy: Some(Propagation::Orphan), ..Default::default() }).unwrap();
+    let b = api
+        .delete(
+            "kubectl",
+            Kind::ConfigMap,
+            "default",
+            "b",
+            DeleteOptions { propagation_policy: Some(Propagation::Orphan), ..Default::default() },
+        )
+        .unwrap();
     assert_eq!(b.metadata().finalizers.as_deref(), Some(&["orphan".to_string()][..]));
 }
 
@@ -177,7 +201,14 @@ fn graceful_pod_deletion() {
     let marked = api.delete("kubectl", Kind::Pod, "default", "p2", DeleteOptions::default()).unwrap();
     assert_eq!(marked.metadata().deletion_grace_period_seconds, Some(30));
     assert!(api.peek(Kind::Pod, "default", "p2").is_some());
-    api.delete("kubelet", Kind::Pod, "default", "p2", DeleteOptions { grace_period_seconds: Some(0), ..Default::default() }).unwrap();
+    api.delete(
+        "kubelet",
+        Kind::Pod,
+        "default",
+        "p2",
+        DeleteOptions { grace_period_seconds: Some(0), ..Default::default() },
+    )
+    .unwrap();
     assert!(api.peek(Kind::Pod, "default", "p2").is_none());
 }
 
@@ -186,7 +217,8 @@ fn watch_events() {
     let mut api = server();
     let from = api.revision();
     api.create("kubectl", "default", cm("c", "1")).unwrap();
-    api.patch("kubectl", Kind::ConfigMap, "default", "c", PatchType::Merge, &serde_json::json!({"data": {"k": "2"}})).unwrap();
+    api.patch("kubectl", Kind::ConfigMap, "default", "c", PatchType::Merge, &serde_json::json!({"data": {"k": "2"}}))
+        .unwrap();
     api.delete("kubectl", Kind::ConfigMap, "default", "c", DeleteOptions::default()).unwrap();
     let events = api.watch("kubectl", Kind::ConfigMap, Some("default"), from).unwrap();
     let types: Vec<_> = events.iter().map(|e| e.event_type.as_str()).collect();

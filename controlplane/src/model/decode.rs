@@ -29,7 +29,8 @@ pub enum DecodeError {
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, DecodeError> {
     let mut docs = Vec::new();
     for de in serde_yaml::Deserializer::from_str(text) {
-        let yaml: serde_yaml::Value = serde::Deserialize::deserialize(de).map_err(|e| DecodeError::Syntax(e.to_string()))?;
+        let yaml: serde_yaml::Value =
+            serde::Deserialize::deserialize(de).map_err(|e| DecodeError::Syntax(e.to_string()))?;
         if yaml.is_null() {
             continue;
         }
@@ -58,7 +59,9 @@ fn yaml_to_json(yaml: serde_yaml::Value) -> Result<Value, DecodeError> {
                 Value::from(u)
             } else {
                 let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| DecodeError::Syntax(format!("unsupported number {f}")))?
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| DecodeError::Syntax(format!("unsupported number {f}")))?
             }
         }
         Y::String(s) => Value::String(s),
@@ -83,9 +86,16 @@ fn yaml_to_json(yaml: serde_yaml::Value) -> Result<Value, DecodeError> {
 /// Which served kind a document is, from its `apiVersion` and `kind`.
 pub fn kind_of(doc: &Value) -> Result<Kind, DecodeError> {
     let shown = || serde_json::to_string(doc).unwrap_or_default();
-    let kind = doc.get("kind").and_then(Value::as_str).filter(|k| !k.is_empty()).ok_or_else(|| DecodeError::MissingKind(shown()))?;
-    let api_version =
-        doc.get("apiVersion").and_then(Value::as_str).filter(|v| !v.is_empty()).ok_or_else(|| DecodeError::MissingApiVersion(shown()))?;
+    let kind = doc
+        .get("kind")
+        .and_then(Value::as_str)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| DecodeError::MissingKind(shown()))?;
+    let api_version = doc
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| DecodeError::MissingApiVersion(shown()))?;
     Kind::from_api_version_kind(api_version, kind)
         .ok_or_else(|| DecodeError::NoMatch { api_version: api_version.to_string(), kind: kind.to_string() })
 }
@@ -113,7 +123,11 @@ pub fn decode(doc: Value) -> Result<Object, DecodeError> {
     let mut unknown = Vec::new();
     unknown_fields(&doc, &obj.to_value(), &mut String::new(), &mut unknown);
     if !unknown.is_empty() {
-        return Err(DecodeError::UnknownFields { kind: info.name.to_string(), version: info.version.to_string(), fields: unknown });
+        return Err(DecodeError::UnknownFields {
+            kind: info.name.to_string(),
+            version: info.version.to_string(),
+            fields: unknown,
+        });
     }
     Ok(obj)
 }
@@ -184,7 +198,10 @@ mod tests {
 
     #[test]
     fn decodes_and_rejects() {
-        check("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nginx}]}", "ok pod/p");
+        check(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nginx}]}",
+            "ok pod/p",
+        );
         check("{ apiVersion: \"apps/v1\", kind: \"Deployment\", metadata: { name: \"d\" } }", "ok deployment.apps/d");
         check(
             "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: x}",
@@ -198,7 +215,10 @@ mod tests {
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: many}",
             "Deployment in version \"v1\" cannot be handled as a Deployment: spec.replicas: invalid type: string \"many\", expected i32",
         );
-        check("kind: Pod\nmetadata: {name: p}", "Object 'apiVersion' is missing in '{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}'");
+        check(
+            "kind: Pod\nmetadata: {name: p}",
+            "Object 'apiVersion' is missing in '{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}'",
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use k8s_openapi::api::{
     apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination,
-    core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy,
-    rbac::v1 as rbac, scheduling::v1 as scheduling, storage::v1 as storage,
+    core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac,
+    scheduling::v1 as scheduling, storage::v1 as storage,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::Metadata;
@@ -207,9 +207,7 @@ impl Kind {
                     || k.short_names.contains(&base.as_str());
                 let group_matches = match &qualifier {
                     None => true,
-                    Some(q) => {
-                        q == k.group || q.split_once('.').is_some_and(|(v, g)| v == k.version && g == k.group)
-                    }
+                    Some(q) => q == k.group || q.split_once('.').is_some_and(|(v, g)| v == k.version && g == k.group),
                 };
                 name_matches && group_matches
             })
@@ -247,7 +245,10 @@ mod tests {
     #[test]
     fn manifest_kinds() {
         assert_eq!(Kind::from_api_version_kind("apps/v1", "Deployment"), Some(Kind::Deployment));
-        assert_eq!(Kind::from_api_version_kind("autoscaling/v1", "HorizontalPodAutoscaler"), Some(Kind::HorizontalPodAutoscaler));
+        assert_eq!(
+            Kind::from_api_version_kind("autoscaling/v1", "HorizontalPodAutoscaler"),
+            Some(Kind::HorizontalPodAutoscaler)
+        );
         assert_eq!(Kind::from_api_version_kind("extensions/v1beta1", "Deployment"), None);
         assert_eq!(Kind::from_api_version_kind("v1", "Deployment"), None);
     }

@@ -38,7 +38,9 @@ fn revisions_and_versions() {
 #[test]
 fn range_by_prefix() {
     let mut s = Store::new();
-    for k in ["/registry/pods/default/b", "/registry/pods/default/a", "/registry/pods/kube-system/c", "/registry/podsx/d"] {
+    for k in
+        ["/registry/pods/default/b", "/registry/pods/default/a", "/registry/pods/kube-system/c", "/registry/podsx/d"]
+    {
         s.put(k, v("p"));
     }
     let keys: Vec<_> = s.range("/registry/pods/").map(|kv| kv.key.to_string()).collect();
@@ -52,7 +54,11 @@ fn txn_compares_mod_revision() {
     let mut s = Store::new();
     let rev = s.put("/k", v("1"));
     // A stale writer loses.
-    let stale = s.txn(Txn::new(vec![Compare::mod_revision("/k", rev - 1)], vec![Op::Put("/k".into(), v("stale"))], vec![Op::Get("/k".into())]));
+    let stale = s.txn(Txn::new(
+        vec![Compare::mod_revision("/k", rev - 1)],
+        vec![Op::Put("/k".into(), v("stale"))],
+        vec![Op::Get("/k".into())],
+    ));
     assert!(!stale.succeeded);
     assert_eq!(stale.responses[0].as_ref().unwrap().value.data, "1");
     assert_eq!(s.revision(), rev, "a failed txn with only reads does not bump the revision");
@@ -86,7 +92,10 @@ fn watch_from_revision() {
     s.delete("/p/a");
     let all = s.watch("/p/", r1).unwrap();
     let summary: Vec<_> = all.iter().map(|e| (e.event_type, e.kv.key.to_string(), e.revision())).collect();
-    assert_eq!(summary, [(EventType::Put, "/p/a".into(), 2), (EventType::Put, "/p/a".into(), 4), (EventType::Delete, "/p/a".into(), 5)]);
+    assert_eq!(
+        summary,
+        [(EventType::Put, "/p/a".into(), 2), (EventType::Put, "/p/a".into(), 4), (EventType::Delete, "/p/a".into(), 5)]
+    );
     assert_eq!(all[1].prev_kv.as_ref().unwrap().value.data, "a1");
     assert_eq!(all[2].kv.value.data, "a2", "a delete event carries the last value");
     assert_eq!(s.watch("/p/", r3 + 1).unwrap().len(), 1);

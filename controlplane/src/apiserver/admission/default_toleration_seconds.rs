@@ -30,7 +30,8 @@ impl AdmissionPlugin for DefaultTolerationSeconds {
             // A toleration for the key with effect NoExecute (or any effect) already decides.
             let covered = tolerations.iter().any(|t| {
                 let effect_ok = matches!(t.effect.as_deref(), None | Some("") | Some("NoExecute"));
-                let key_ok = t.key.as_deref() == Some(key) || (t.key.as_deref().unwrap_or("").is_empty() && t.operator.as_deref() == Some("Exists"));
+                let key_ok = t.key.as_deref() == Some(key)
+                    || (t.key.as_deref().unwrap_or("").is_empty() && t.operator.as_deref() == Some("Exists"));
                 effect_ok && key_ok
             });
             if !covered {

@@ -41,7 +41,9 @@ impl AdmissionPlugin for ServiceAccount {
             return Err(ApiError::forbidden(
                 info,
                 name,
-                format!("error looking up service account {namespace}/{sa_name}: serviceaccount \"{sa_name}\" not found"),
+                format!(
+                    "error looking up service account {namespace}/{sa_name}: serviceaccount \"{sa_name}\" not found"
+                ),
             ));
         };
         let sa_automount = match &*sa.value {
@@ -106,7 +108,10 @@ fn token_projection() -> ProjectedVolumeSource {
                 downward_api: Some(DownwardAPIProjection {
                     items: Some(vec![DownwardAPIVolumeFile {
                         path: "namespace".into(),
-                        field_ref: Some(ObjectFieldSelector { api_version: Some("v1".into()), field_path: "metadata.namespace".into() }),
+                        field_ref: Some(ObjectFieldSelector {
+                            api_version: Some("v1".into()),
+                            field_path: "metadata.namespace".into(),
+                        }),
                         ..Default::default()
                     }]),
                 }),
