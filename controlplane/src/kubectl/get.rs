@@ -114,8 +114,25 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             }
             sections.join("\n")
         }
-        other => printers::yaml::print(&all_objects, other, requests.len() == 1 && requests[0].1.is_some())
-            .map_err(|e| format!("error: {e}"))?,
+        other => {
+            let refs: Vec<&Object> = all_objects.iter().map(|o| &**o).collect();
+            let single = requests.len() == 1 && requests[0].1.is_some() && refs.len() == 1;
+            match (other, single) {
+                ("yaml", true) => printers::object_yaml(refs[0]),
+                ("yaml", false) => printers::list_yaml(&refs),
+                ("json", true) => printers::object_json(refs[0]),
+                ("json", false) => printers::list_json(&refs),
+                ("name", _) => printers::names(&refs),
+                (f, _) if ["jsonpath", "custom-columns", "go-template", "template"].iter().any(|p| f.starts_with(p)) => {
+                    return Err(format!("error: -o {} is not available in kubesim yet", f.split('=').next().unwrap_or(f)))
+                }
+                _ => {
+                    return Err(format!(
+                        "error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml"
+                    ))
+                }
+            }
+        }
     };
     if errors.is_empty() {
         Ok(body)
