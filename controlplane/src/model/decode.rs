@@ -28,23 +28,39 @@ pub enum DecodeError {
 /// Split text into YAML (or JSON) documents, in order. Empty documents are skipped, as kubectl does.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, DecodeError> {
     let mut docs = Vec::new();
+    // JSON (one or more values) is read as JSON: YAML readers differ on some JSON escapes.
+    if text.trim_start().starts_with('{') {
+        let values: Result<Vec<Value>, _> = serde_json::Deserializer::from_str(text).into_iter::<Value>().collect();
+        if let Ok(values) = values {
+            for v in values {
+                push_document(&mut docs, v);
+            }
+            return Ok(docs);
+        }
+    }
     for de in serde_yaml::Deserializer::from_str(text) {
         let yaml: serde_yaml::Value =
             serde::Deserialize::deserialize(de).map_err(|e| DecodeError::Syntax(e.to_string()))?;
         if yaml.is_null() {
             continue;
         }
-        let json = yaml_to_json(yaml)?;
-        // A List (kind: List, items: [...]) stands for its items, as in `kubectl get -o yaml` output.
-        if json.get("kind").and_then(Value::as_str) == Some("List") {
-            if let Some(Value::Array(items)) = json.get("items") {
-                docs.extend(items.iter().cloned());
-                continue;
-            }
-        }
-        docs.push(json);
+        push_document(&mut docs, yaml_to_json(yaml)?);
     }
     Ok(docs)
+}
+
+/// A List (kind: List, items: [...]) stands for its items, as in `kubectl get -o yaml` output.
+fn push_document(docs: &mut Vec<Value>, doc: Value) {
+    if doc.is_null() {
+        return;
+    }
+    if doc.get("kind").and_then(Value::as_str) == Some("List") {
+        if let Some(Value::Array(items)) = doc.get("items") {
+            docs.extend(items.iter().cloned());
+            return;
+        }
+    }
+    docs.push(doc);
 }
 
 fn yaml_to_json(yaml: serde_yaml::Value) -> Result<Value, DecodeError> {
@@ -226,5 +242,9 @@ mod tests {
         let docs = parse_documents("---\na: 1\n---\n---\nkind: List\nitems: [{b: 2}, {c: 3}]\n").unwrap();
         assert_eq!(docs.len(), 3);
         assert!(parse_documents("a: [1\n").is_err());
+        let json =
+            parse_documents("{\"kind\": \"ConfigMap\", \"data\": {\"e\": \"\\ud83d\\ude00\"}}\n{\"a\": 1}").unwrap();
+        assert_eq!(json.len(), 2);
+        assert_eq!(json[0]["data"]["e"], "\u{1F600}", "surrogate pairs in JSON escapes");
     }
 }
