@@ -205,6 +205,32 @@ pub mod cluster_api {
         items.iter().map(|o| to_dynamic(&o.to_value())).collect()
     }
 
+    /// The API server's audit log: every request, oldest first, as maps with `time`, `user`,
+    /// `verb`, `resource`, `namespace`, `name` and `code` (the HTTP status).
+    ///
+    /// ```rhai
+    /// for r in audit_log() { print(`${r.user} ${r.verb} ${r.resource} ${r.name} ${r.code}`); }
+    /// ```
+    pub fn audit_log(ctx: NativeCallContext) -> Array {
+        let cluster = current(&ctx);
+        let c = cluster.0.borrow();
+        c.api_ref()
+            .audit_log()
+            .iter()
+            .map(|r| {
+                let mut m = Map::new();
+                m.insert("time".into(), r.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true).into());
+                m.insert("user".into(), r.user.clone().into());
+                m.insert("verb".into(), r.verb.into());
+                m.insert("resource".into(), r.resource.clone().into());
+                m.insert("namespace".into(), r.namespace.clone().into());
+                m.insert("name".into(), r.name.clone().into());
+                m.insert("code".into(), (r.code as i64).into());
+                Dynamic::from_map(m)
+            })
+            .collect()
+    }
+
     /// A new, separate default cluster (seed 0, 3 workers).
     ///
     /// ```rhai
