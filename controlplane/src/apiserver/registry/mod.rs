@@ -7,14 +7,19 @@
 use super::error::FieldError;
 use crate::model::{Object, Typed};
 
+mod containers;
 mod gofmt;
 mod intorpercent;
 mod meta;
 mod names;
+mod podspec;
+mod podvalidation;
 mod selector;
 mod status;
 mod strategies;
+mod volumes;
 
+mod pod;
 
 pub use meta::validate_object_meta;
 pub use status::StatusSplit;
