@@ -19,7 +19,12 @@ mod status;
 mod strategies;
 mod volumes;
 
+mod daemonset;
+mod deployment;
 mod pod;
+mod replicaset;
+mod replicationcontroller;
+mod statefulset;
 
 pub use meta::validate_object_meta;
 pub use status::StatusSplit;
