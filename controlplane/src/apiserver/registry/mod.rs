@@ -19,8 +19,11 @@ mod status;
 mod strategies;
 mod volumes;
 
+mod cron;
+mod cronjob;
 mod daemonset;
 mod deployment;
+mod job;
 mod pod;
 mod replicaset;
 mod replicationcontroller;
