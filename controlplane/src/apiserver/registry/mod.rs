@@ -19,14 +19,23 @@ mod status;
 mod strategies;
 mod volumes;
 
+mod configmap;
 mod cron;
 mod cronjob;
 mod daemonset;
 mod deployment;
+mod endpoints;
 mod job;
+mod limitrange;
+mod namespace;
+mod node;
+mod persistentvolume;
+mod persistentvolumeclaim;
 mod pod;
 mod replicaset;
 mod replicationcontroller;
+mod secret;
+mod service;
 mod statefulset;
 
 pub use meta::validate_object_meta;

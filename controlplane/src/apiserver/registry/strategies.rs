@@ -9,5 +9,5 @@ macro_rules! neutral {
 }
 
 neutral! {
-    core::Service, core::Namespace, core::Node, core::ConfigMap, core::Secret, core::PersistentVolume, core::PersistentVolumeClaim, core::Endpoints, core::LimitRange, autoscaling::HorizontalPodAutoscaler, policy::PodDisruptionBudget, networking::Ingress, networking::NetworkPolicy, scheduling::PriorityClass, storage::StorageClass, rbac::ClusterRoleBinding, rbac::ClusterRole, rbac::RoleBinding, rbac::Role, core::ServiceAccount, core::ResourceQuota, core::Event, discovery::EndpointSlice, apps::ControllerRevision, coordination::Lease, networking::IngressClass,
+    autoscaling::HorizontalPodAutoscaler, policy::PodDisruptionBudget, networking::Ingress, networking::NetworkPolicy, scheduling::PriorityClass, storage::StorageClass, rbac::ClusterRoleBinding, rbac::ClusterRole, rbac::RoleBinding, rbac::Role, core::ServiceAccount, core::ResourceQuota, core::Event, discovery::EndpointSlice, apps::ControllerRevision, coordination::Lease, networking::IngressClass,
 }
