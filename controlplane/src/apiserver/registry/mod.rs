@@ -44,6 +44,8 @@ mod secret;
 mod service;
 mod statefulset;
 mod storageclass;
+#[cfg(test)]
+mod tests;
 
 pub use meta::validate_object_meta;
 pub use status::StatusSplit;
