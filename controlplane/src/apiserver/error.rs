@@ -60,6 +60,7 @@ pub struct FieldError {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldErrorType {
+    NotFound,
     Required,
     Invalid,
     Duplicate,
@@ -112,18 +113,38 @@ impl FieldError {
             detail: detail.into(),
         }
     }
+    /// A value too long; upstream (v1.33) never shows the value itself.
     pub fn too_long(field: impl Into<String>, max: usize) -> Self {
         FieldError {
             error_type: FieldErrorType::TooLong,
             field: field.into(),
             value: String::new(),
-            detail: format!("must have at most {max} bytes"),
+            detail: format!("may not be more than {max} bytes"),
+        }
+    }
+    /// A reference to something that does not exist (`field.NotFound`), e.g. an undefined volume.
+    pub fn not_found(field: impl Into<String>, value: impl Into<String>) -> Self {
+        FieldError {
+            error_type: FieldErrorType::NotFound,
+            field: field.into(),
+            value: value.into(),
+            detail: String::new(),
+        }
+    }
+    /// A list with too many items: `Too many: 21: must have at most 20 items`.
+    pub fn too_many(field: impl Into<String>, actual: usize, max: usize) -> Self {
+        FieldError {
+            error_type: FieldErrorType::TooMany,
+            field: field.into(),
+            value: actual.to_string(),
+            detail: format!("must have at most {max} items"),
         }
     }
 
     /// The cause text without the field: `Invalid value: "Foo": detail`.
     pub fn message(&self) -> String {
         let kind = match self.error_type {
+            FieldErrorType::NotFound => "Not found",
             FieldErrorType::Required => "Required value",
             FieldErrorType::Invalid => "Invalid value",
             FieldErrorType::Duplicate => "Duplicate value",
@@ -135,7 +156,11 @@ impl FieldError {
         let mut s = kind.to_string();
         let shows_value = matches!(
             self.error_type,
-            FieldErrorType::Invalid | FieldErrorType::Duplicate | FieldErrorType::NotSupported
+            FieldErrorType::Invalid
+                | FieldErrorType::Duplicate
+                | FieldErrorType::NotSupported
+                | FieldErrorType::NotFound
+                | FieldErrorType::TooMany
         );
         if shows_value && !self.value.is_empty() {
             s.push_str(": ");

@@ -400,6 +400,7 @@ impl ApiServer {
             if info.has_status {
                 registry::keep_status(&mut obj, &current);
             }
+            registry::prepare_for_update(&mut obj, &current);
             registry::default(&mut obj);
             if let (Object::Service(svc), Object::Service(old)) = (&mut obj, &*current) {
                 let errs = allocator::allocate(svc, Some(old), &self.store, &mut self.rng);

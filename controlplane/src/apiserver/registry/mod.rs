@@ -1,13 +1,51 @@
 //! Per-resource strategies, as the apiserver's `pkg/registry/<group>/<resource>`: defaulting,
 //! preparing objects for create and update, validation, and the spec/status split.
-//! One file per resource; this module dispatches to them.
+//! One file per resource; this module dispatches to them. Shared pieces: `meta` (object
+//! metadata), `names` (name and key formats), `podspec`/`podvalidation`/`containers`/`volumes`
+//! (pod templates), `selector` and `gofmt` (values printed as upstream prints them).
 
 use super::error::FieldError;
 use crate::model::{Object, Typed};
 
+mod containers;
+mod gofmt;
+mod intorpercent;
 mod meta;
+mod names;
+mod podspec;
+mod podvalidation;
+mod selector;
 mod status;
 mod strategies;
+mod volumes;
+
+mod configmap;
+mod cron;
+mod cronjob;
+mod daemonset;
+mod deployment;
+mod endpoints;
+mod hpa;
+mod ingress;
+mod job;
+mod limitrange;
+mod namespace;
+mod networkpolicy;
+mod node;
+mod pdb;
+mod persistentvolume;
+mod persistentvolumeclaim;
+mod pod;
+mod priorityclass;
+mod rbac;
+mod replicaset;
+mod replicationcontroller;
+mod secret;
+mod service;
+mod statefulset;
+mod storageclass;
+#[cfg(test)]
+mod tests;
 
 pub use meta::validate_object_meta;
 pub use status::StatusSplit;
@@ -19,10 +57,16 @@ pub trait Strategy: Typed + StatusSplit + Clone + PartialEq {
     fn default(&mut self) {}
     /// Reset what a client may not set on create (usually status).
     fn prepare_for_create(&mut self) {}
+    /// Carry over from the stored object what a client may not change on update.
+    fn prepare_for_update(&mut self, _old: &Self) {}
     /// Validate a new object. Metadata is validated separately.
     fn validate(&self, _errs: &mut Vec<FieldError>) {}
     /// Validate an update (immutable fields and the like), after `validate` passed.
     fn validate_update(&self, _old: &Self, _errs: &mut Vec<FieldError>) {}
+    /// Warnings on create (`WarningsOnCreate`): accepted, but probably not what was meant.
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// Whether the spec differs from `old`'s: a change bumps `metadata.generation`.
     fn spec_changed(&self, old: &Self) -> bool {
         let mut a = self.clone();
@@ -91,6 +135,16 @@ pub fn default(obj: &mut Object) {
 
 pub fn prepare_for_create(obj: &mut Object) {
     dispatch!(obj, o => o.prepare_for_create())
+}
+
+/// Prepare an update of `old` to `new` (after `keep_status`, before defaulting).
+pub fn prepare_for_update(new: &mut Object, old: &Object) {
+    dispatch2!(new, old, n, o => n.prepare_for_update(o), ())
+}
+
+/// Warnings a create of `obj` draws, as kubectl prints them after `Warning: `.
+pub fn warnings(obj: &Object) -> Vec<String> {
+    dispatch!(obj, o => o.warnings())
 }
 
 /// Validate a new object: metadata, then the resource's own rules.

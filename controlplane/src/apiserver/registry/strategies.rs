@@ -1,11 +1,11 @@
-//! Resources whose strategy has not been given its own file yet: neutral defaults.
-// Each resource moves to its own file (pod.rs, deployment.rs, ...) as its rules are written.
+//! Resources whose upstream strategy checks nothing beyond metadata here: ServiceAccounts
+//! (upstream: metadata only), and kinds whose own rules are not modelled yet (ResourceQuota,
+//! Event, EndpointSlice, ControllerRevision, Lease, IngressClass).
 
 use super::Strategy;
 use k8s_openapi::api::{
-    apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination,
-    core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac,
-    scheduling::v1 as scheduling, storage::v1 as storage,
+    apps::v1 as apps, coordination::v1 as coordination, core::v1 as core, discovery::v1 as discovery,
+    networking::v1 as networking,
 };
 
 macro_rules! neutral {
@@ -13,12 +13,6 @@ macro_rules! neutral {
 }
 
 neutral! {
-    core::Namespace, core::Node, core::Pod, core::Service, core::PersistentVolume, core::PersistentVolumeClaim,
-    core::ResourceQuota, core::ReplicationController, apps::DaemonSet, apps::Deployment, apps::ReplicaSet,
-    apps::StatefulSet, autoscaling::HorizontalPodAutoscaler, batch::CronJob, batch::Job, networking::Ingress,
-    policy::PodDisruptionBudget,
-    core::Endpoints, core::ConfigMap, core::Secret, core::ServiceAccount, core::LimitRange, core::Event,
-    discovery::EndpointSlice, apps::ControllerRevision, coordination::Lease, networking::IngressClass,
-    networking::NetworkPolicy, rbac::ClusterRoleBinding, rbac::ClusterRole, rbac::RoleBinding, rbac::Role,
-    scheduling::PriorityClass, storage::StorageClass,
+    core::ServiceAccount, core::ResourceQuota, core::Event, discovery::EndpointSlice, apps::ControllerRevision,
+    coordination::Lease, networking::IngressClass,
 }

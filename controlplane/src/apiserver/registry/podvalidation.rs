@@ -1,0 +1,196 @@
+//! Validation of a pod spec and of pod templates (core `ValidatePodSpec`, `ValidatePodTemplateSpec`),
+//! shared by pods and the workload kinds.
+
+use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, Toleration};
+
+use super::containers::{validate_containers, validate_init_containers};
+use super::names::{
+    check_name, inclusive_range_error, invalid_str, is_dns1123_label, is_label_value, is_qualified_name,
+    validate_annotations, validate_labels, NameRule,
+};
+use super::volumes::validate_volumes;
+use crate::apiserver::error::{quote, FieldError};
+
+/// `ValidatePodTemplateSpec`: labels and annotations (on upstream's paths), then the spec.
+pub fn validate_template(t: &PodTemplateSpec, path: &str, errs: &mut Vec<FieldError>) {
+    let meta = t.metadata.as_ref();
+    validate_labels(meta.and_then(|m| m.labels.as_ref()), &format!("{path}.labels"), errs);
+    validate_annotations(meta.and_then(|m| m.annotations.as_ref()), &format!("{path}.annotations"), errs);
+    let spec = t.spec.clone().unwrap_or_default();
+    validate_pod_spec(&spec, &format!("{path}.spec"), false, errs);
+    if spec.ephemeral_containers.as_ref().is_some_and(|e| !e.is_empty()) {
+        errs.push(FieldError::forbidden(
+            format!("{path}.spec.ephemeralContainers"),
+            "ephemeral containers not allowed in pod template",
+        ));
+    }
+}
+
+/// `ValidatePodSpec`. `is_pod` turns on the checks made only of real pods.
+pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Vec<FieldError>) {
+    if spec.termination_grace_period_seconds.is_none() {
+        errs.push(FieldError::required(format!("{path}.terminationGracePeriodSeconds"), ""));
+    }
+    let volumes = validate_volumes(spec.volumes.as_deref().unwrap_or_default(), &format!("{path}.volumes"), errs);
+    validate_containers(&spec.containers, &volumes, &format!("{path}.containers"), errs);
+    let init = spec.init_containers.as_deref().unwrap_or_default();
+    validate_init_containers(init, &spec.containers, &volumes, &format!("{path}.initContainers"), errs);
+    if spec.host_network == Some(true) {
+        for (i, c) in spec.containers.iter().enumerate() {
+            for (j, p) in c.ports.iter().flatten().enumerate() {
+                let hp = p.host_port.unwrap_or(0);
+                if (is_pod || hp != 0) && hp != p.container_port {
+                    errs.push(FieldError::invalid(
+                        format!("{path}.containers[{i}].ports[{j}].hostPort"),
+                        hp.to_string(),
+                        "must match `containerPort` when `hostNetwork` is true",
+                    ));
+                }
+            }
+        }
+    }
+    match spec.restart_policy.as_deref().unwrap_or("") {
+        "Always" | "OnFailure" | "Never" => {}
+        "" => errs.push(FieldError::required(format!("{path}.restartPolicy"), "")),
+        other => errs.push(FieldError::not_supported(
+            format!("{path}.restartPolicy"),
+            quote(other),
+            &["Always", "OnFailure", "Never"],
+        )),
+    }
+    let dns_policy = spec.dns_policy.as_deref().unwrap_or("");
+    match dns_policy {
+        "ClusterFirstWithHostNet" | "ClusterFirst" | "Default" | "None" => {}
+        "" => errs.push(FieldError::required(format!("{path}.dnsPolicy"), "")),
+        other => errs.push(FieldError::not_supported(
+            format!("{path}.dnsPolicy"),
+            quote(other),
+            &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
+        )),
+    }
+    validate_labels(spec.node_selector.as_ref(), &format!("{path}.nodeSelector"), errs);
+    if let Some(sc) = &spec.security_context {
+        let sp = format!("{path}.securityContext");
+        for (v, f) in [(sc.fs_group, "fsGroup"), (sc.run_as_user, "runAsUser"), (sc.run_as_group, "runAsGroup")] {
+            if let Some(v) = v.filter(|v| !(0..=4_294_967_295).contains(v)) {
+                errs.push(FieldError::invalid(
+                    format!("{sp}.{f}"),
+                    v.to_string(),
+                    inclusive_range_error(0, 4_294_967_295),
+                ));
+            }
+        }
+    }
+    if dns_policy == "None" {
+        match &spec.dns_config {
+            None => errs.push(FieldError::required(
+                format!("{path}.dnsConfig"),
+                "must provide `dnsConfig` when `dnsPolicy` is None",
+            )),
+            Some(c) if c.nameservers.as_ref().is_none_or(|n| n.is_empty()) => errs.push(FieldError::required(
+                format!("{path}.dnsConfig.nameservers"),
+                "must provide at least one DNS nameserver when `dnsPolicy` is None",
+            )),
+            Some(_) => {}
+        }
+    }
+    for (field, value) in [
+        ("serviceAccountName", &spec.service_account_name),
+        ("nodeName", &spec.node_name),
+        ("priorityClassName", &spec.priority_class_name),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            errs.extend(invalid_str(&format!("{path}.{field}"), v, check_name(NameRule::Subdomain, v, false)));
+        }
+    }
+    if let Some(d) = spec.active_deadline_seconds.filter(|d| *d < 1 || *d > i64::from(i32::MAX)) {
+        errs.push(FieldError::invalid(
+            format!("{path}.activeDeadlineSeconds"),
+            d.to_string(),
+            inclusive_range_error(1, i32::MAX.into()),
+        ));
+    }
+    for (field, value) in [("hostname", &spec.hostname), ("subdomain", &spec.subdomain)] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            errs.extend(invalid_str(&format!("{path}.{field}"), v, is_dns1123_label(v)));
+        }
+    }
+    validate_tolerations(spec.tolerations.as_deref().unwrap_or_default(), &format!("{path}.tolerations"), errs);
+    if let Some(p) = spec.preemption_policy.as_deref() {
+        match p {
+            "PreemptLowerPriority" | "Never" => {}
+            "" => errs.push(FieldError::required(format!("{path}.preemptionPolicy"), "")),
+            other => errs.push(FieldError::not_supported(
+                format!("{path}.preemptionPolicy"),
+                quote(other),
+                &["PreemptLowerPriority", "Never"],
+            )),
+        }
+    }
+    if is_pod {
+        for (list, field) in
+            [(&spec.containers, "containers"), (&spec.init_containers.clone().unwrap_or_default(), "initContainers")]
+        {
+            for (i, c) in list.iter().enumerate() {
+                let image = c.image.as_deref().unwrap_or("");
+                if image.trim() != image {
+                    errs.push(FieldError::invalid(
+                        format!("{path}.{field}[{i}].image"),
+                        quote(image),
+                        "must not have leading or trailing whitespace",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// `ValidateTolerations`.
+pub fn validate_tolerations(tolerations: &[Toleration], path: &str, errs: &mut Vec<FieldError>) {
+    for (i, t) in tolerations.iter().enumerate() {
+        let ip = format!("{path}[{i}]");
+        let key = t.key.as_deref().unwrap_or("");
+        let op = t.operator.as_deref().unwrap_or("");
+        let value = t.value.as_deref().unwrap_or("");
+        let effect = t.effect.as_deref().unwrap_or("");
+        if !key.is_empty() {
+            errs.extend(invalid_str(&format!("{ip}.key"), key, is_qualified_name(key)));
+        }
+        if key.is_empty() && op != "Exists" {
+            errs.push(FieldError::invalid(
+                format!("{ip}.operator"),
+                quote(op),
+                "operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+            ));
+        }
+        if t.toleration_seconds.is_some() && effect != "NoExecute" {
+            errs.push(FieldError::invalid(
+                format!("{ip}.effect"),
+                quote(effect),
+                "effect must be 'NoExecute' when `tolerationSeconds` is set",
+            ));
+        }
+        match op {
+            "Equal" | "" => {
+                let msgs = is_label_value(value);
+                if !msgs.is_empty() {
+                    errs.push(FieldError::invalid(format!("{ip}.operator"), quote(value), msgs.join(";")));
+                }
+            }
+            "Exists" if !value.is_empty() => errs.push(FieldError::invalid(
+                format!("{ip}.operator"),
+                quote(value),
+                "value must be empty when `operator` is 'Exists'",
+            )),
+            "Exists" => {}
+            other => errs.push(FieldError::not_supported(format!("{ip}.operator"), quote(other), &["Equal", "Exists"])),
+        }
+        if !effect.is_empty() && !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+            errs.push(FieldError::not_supported(
+                format!("{ip}.effect"),
+                quote(effect),
+                &["NoSchedule", "PreferNoSchedule", "NoExecute"],
+            ));
+        }
+    }
+}
