@@ -123,3 +123,23 @@ fn garbage_collection_follows_owner_references() {
     c.settle().unwrap();
     assert!(!exists(&mut c, "dangling"));
 }
+
+#[test]
+fn apply_shows_warnings_and_refuses_node_ports_on_cluster_ip_services() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: nginx, ports: [{containerPort: 80}]}, {name: b, image: nginx, ports: [{containerPort: 80}]}]}\n";
+    let out = apply_text(&mut c, pod, "p.yaml", "default");
+    let line = out[0].as_ref().unwrap();
+    assert!(line.starts_with("Warning: ") && line.ends_with("\npod/p created"), "{line}");
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80, nodePort: 30080}]}\n";
+    let out = apply_text(&mut c, svc, "s.yaml", "default");
+    assert!(
+        out[0].as_ref().unwrap_err().contains("nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"),
+        "{out:?}"
+    );
+    // Going from NodePort back to ClusterIP releases the allocated port.
+    let np = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: NodePort, ports: [{port: 80}]}\n";
+    assert_eq!(apply_text(&mut c, np, "s.yaml", "default"), [Ok("service/s created".to_string())]);
+    let cip = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ClusterIP, ports: [{port: 80}]}\n";
+    assert_eq!(apply_text(&mut c, cip, "s.yaml", "default"), [Ok("service/s configured".to_string())]);
+}

@@ -138,10 +138,18 @@ pub fn allocate(
                 },
             }
         }
-    } else {
-        // A ClusterIP Service has no node ports.
+    } else if let Some(old_ports) = old_spec
+        .filter(|o| matches!(o.type_.as_deref(), Some("NodePort" | "LoadBalancer")))
+        .and_then(|o| o.ports.as_ref())
+    {
+        // Leaving NodePort: node ports the user did not touch are released, as upstream's
+        // service REST does; ones set anew are left for validation to refuse.
         for port in spec.ports.iter_mut().flatten() {
-            port.node_port = None;
+            let was =
+                old_ports.iter().find(|p| p.port == port.port && p.protocol == port.protocol).and_then(|p| p.node_port);
+            if port.node_port.is_some() && port.node_port == was {
+                port.node_port = None;
+            }
         }
     }
     errs

@@ -92,6 +92,8 @@ pub struct ApiServer {
     admission: Vec<Box<dyn AdmissionPlugin>>,
     audit: Vec<AuditRecord>,
     audit_enabled: bool,
+    /// Warnings of the last write (the `Warning:` headers kubectl prints).
+    warnings: Vec<String>,
 }
 
 /// A namespace keeps its content finalizer (`kubernetes`) until the namespace controller empties it.
@@ -113,6 +115,7 @@ impl ApiServer {
             admission: admission::default_chain(),
             audit: Vec::new(),
             audit_enabled: true,
+            warnings: Vec::new(),
         }
     }
 
@@ -141,6 +144,11 @@ impl ApiServer {
     /// Stop (or resume) recording requests, e.g. for very large benchmarks.
     pub fn set_audit(&mut self, enabled: bool) {
         self.audit_enabled = enabled;
+    }
+
+    /// The warnings of the most recent create or update, taken (kubectl prints them as `Warning: ...`).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// Forget watch history up to `revision` (etcd compaction).
@@ -324,6 +332,7 @@ impl ApiServer {
             return Err(ApiError::invalid(info, &name, errs));
         }
         self.admit_validate(Operation::Create, info, namespace, &name, Some(&obj), None)?;
+        self.warnings = registry::warnings(&obj);
         let key = info.key(namespace, &name);
         let resp = self.store.txn(Txn::new(vec![Compare::absent(key.clone())], vec![Op::Put(key, obj)], vec![]));
         if !resp.succeeded {
@@ -414,6 +423,7 @@ impl ApiServer {
                 return Err(ApiError::invalid(info, &name, errs));
             }
             self.admit_validate(Operation::Update, info, &namespace, &name, Some(&obj), Some(&current))?;
+            self.warnings = registry::warnings(&obj);
             if info.tracks_generation && registry::spec_changed(&obj, &current) {
                 obj.metadata_mut().generation = Some(current.metadata().generation.unwrap_or(0) + 1);
             }

@@ -69,10 +69,19 @@ pub fn apply_doc(cluster: &mut Cluster, mut doc: Value, source: &str, namespace:
     if info.namespaced {
         doc["metadata"]["namespace"] = Value::String(ns.clone());
     }
+    let annotations_ok = doc.pointer("/metadata/annotations").is_none_or(|a| a.is_object() || a.is_null());
+    if !annotations_ok || !doc.get("metadata").is_some_and(Value::is_object) {
+        // Let decoding say what is wrong with it, as the API server would.
+        let verb = if cluster.api().peek(kind, &ns, &name).is_some() { "patching" } else { "creating" };
+        return Err(match decode(doc) {
+            Err(e) => decode_error(&e, verb, source),
+            Ok(_) => format!("error: error validating {}: metadata must be an object", q(source)),
+        });
+    }
     let last_applied = last_applied_json(&doc);
     if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut) {
         let annotations = meta.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
-        if !annotations.is_object() {
+        if annotations.is_null() {
             *annotations = Value::Object(Default::default());
         }
         annotations[LAST_APPLIED] = Value::String(last_applied);
@@ -83,7 +92,7 @@ pub fn apply_doc(cluster: &mut Cluster, mut doc: Value, source: &str, namespace:
         None => {
             let obj = decode(doc).map_err(|e| decode_error(&e, "creating", source))?;
             cluster.api().create(USER, &ns, obj).map_err(|e| api_error(&e, "creating", source))?;
-            Ok(format!("{shown}/{name} created"))
+            Ok(with_warnings(cluster, format!("{shown}/{name} created")))
         }
         Some(current) => {
             let live = current.to_value();
@@ -98,9 +107,16 @@ pub fn apply_doc(cluster: &mut Cluster, mut doc: Value, source: &str, namespace:
             }
             let obj: Object = decode(merged).map_err(|e| decode_error(&e, "patching", source))?;
             cluster.api().update(USER, obj).map_err(|e| api_error(&e, "patching", source))?;
-            Ok(format!("{shown}/{name} configured"))
+            Ok(with_warnings(cluster, format!("{shown}/{name} configured")))
         }
     }
+}
+
+/// kubectl prints the API server's warnings before the result line.
+fn with_warnings(cluster: &mut Cluster, line: String) -> String {
+    let mut out: String = cluster.api().take_warnings().iter().map(|w| format!("Warning: {w}\n")).collect();
+    out.push_str(&line);
+    out
 }
 
 /// The annotation's value: the manifest as JSON, keys sorted, without the annotation itself.

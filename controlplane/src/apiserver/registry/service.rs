@@ -68,6 +68,7 @@ impl Strategy for Service {
                 new.cluster_ips = old.cluster_ips.clone();
             }
         }
+        drop_type_dependent_fields(new, &old);
         normalize_cluster_ips(new, Some(&old));
     }
 
@@ -456,5 +457,28 @@ fn validate_traffic_policies(spec: &ServiceSpec, ty: &str, errs: &mut Vec<FieldE
     }
     if let Some(td) = spec.traffic_distribution.as_deref().filter(|t| *t != "PreferClose") {
         errs.push(FieldError::not_supported("spec.trafficDistribution", quote(td), &["PreferClose"]));
+    }
+}
+
+/// When the type changes, fields only the old type needed go, unless the user changed them in
+/// this update (upstream's `dropTypeDependentFields`; node ports are released by the allocator).
+fn drop_type_dependent_fields(new: &mut ServiceSpec, old: &ServiceSpec) {
+    let external = |s: &ServiceSpec| matches!(s.type_.as_deref(), Some("NodePort" | "LoadBalancer"));
+    let load_balancer = |s: &ServiceSpec| s.type_.as_deref() == Some("LoadBalancer");
+    if !external(new) && new.external_traffic_policy == old.external_traffic_policy {
+        new.external_traffic_policy = None;
+    }
+    let needs_health_check =
+        |s: &ServiceSpec| load_balancer(s) && s.external_traffic_policy.as_deref() == Some("Local");
+    if needs_health_check(old) && !needs_health_check(new) && new.health_check_node_port == old.health_check_node_port {
+        new.health_check_node_port = None;
+    }
+    if !load_balancer(new) {
+        if new.allocate_load_balancer_node_ports == old.allocate_load_balancer_node_ports {
+            new.allocate_load_balancer_node_ports = None;
+        }
+        if new.load_balancer_class == old.load_balancer_class {
+            new.load_balancer_class = None;
+        }
     }
 }
