@@ -16,6 +16,7 @@ pub enum Reason {
     Gone,
     MethodNotAllowed,
     InternalError,
+    TooManyRequests,
 }
 
 impl Reason {
@@ -29,6 +30,7 @@ impl Reason {
             Reason::Gone => 410,
             Reason::MethodNotAllowed => 405,
             Reason::InternalError => 500,
+            Reason::TooManyRequests => 429,
         }
     }
 
@@ -43,6 +45,7 @@ impl Reason {
             Reason::Gone => "Gone",
             Reason::MethodNotAllowed => "MethodNotAllowed",
             Reason::InternalError => "InternalError",
+            Reason::TooManyRequests => "TooManyRequests",
         }
     }
 }

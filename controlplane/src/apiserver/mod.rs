@@ -14,6 +14,7 @@ pub mod admission;
 pub mod allocator;
 pub mod audit;
 pub mod error;
+mod eviction;
 pub mod names;
 pub mod patch;
 pub mod registry;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 /// How a command declares a flag.
+#[derive(Debug, Clone, Copy)]
 pub struct FlagSpec {
     pub long: &'static str,
     pub short: Option<char>,

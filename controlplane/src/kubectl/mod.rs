@@ -3,10 +3,25 @@
 pub mod apply;
 mod apply_cmd;
 mod command;
+mod create;
+mod delete;
+mod drain;
 pub mod etcdctl;
+mod expose;
 mod files;
 pub mod flags;
 mod get;
+mod info;
+mod label;
+mod later;
 pub mod printers;
+pub mod resources;
+mod rollout;
+mod run_cmd;
+mod scale;
+mod set_image;
+mod taint;
+mod wait;
 
-pub use command::run_line;
+pub use command::{run_line, VERBS};
+pub use info::KUBECTL_VERSION;

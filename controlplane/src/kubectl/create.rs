@@ -1,0 +1,370 @@
+//! `kubectl create -f FILE` and the generators: `create deployment|namespace|configmap|
+//! secret generic|service clusterip|service nodeport|job|cronjob`.
+
+use serde_json::{json, Map, Value};
+
+use super::apply::USER;
+use super::flags::{flag, parse, FlagSpec, Parsed};
+use super::resources::finish;
+use crate::model::{decode, parse_documents, Object};
+use crate::sim::Cluster;
+
+const COMMON: [FlagSpec; 4] = [
+    flag("namespace", Some('n'), true),
+    flag("dry-run", None, true),
+    flag("output", Some('o'), true),
+    flag("filename", Some('f'), true),
+];
+
+pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+    let (generator, rest) = match args.split_first() {
+        Some((g, rest)) if !g.starts_with('-') => (*g, rest),
+        _ => return from_files(cluster, args, stdin),
+    };
+    match generator {
+        "deployment" | "deploy" => deployment(cluster, rest),
+        "namespace" | "ns" => namespace(cluster, rest),
+        "configmap" | "cm" => configmap(cluster, rest),
+        "secret" => match rest.split_first() {
+            Some((&"generic", rest)) => secret(cluster, rest),
+            Some((other, _)) => {
+                Err(format!("error: \"kubectl create secret {other}\" is not available in kubesim yet (only generic)"))
+            }
+            None => Err("error: must specify one of generic, docker-registry or tls".into()),
+        },
+        "service" | "svc" => match rest.split_first() {
+            Some((&"clusterip", rest)) => service(cluster, rest, "ClusterIP"),
+            Some((&"nodeport", rest)) => service(cluster, rest, "NodePort"),
+            Some((other, _)) => Err(format!(
+                "error: \"kubectl create service {other}\" is not available in kubesim yet (clusterip, nodeport)"
+            )),
+            None => Err("error: must specify a service type: clusterip, nodeport".into()),
+        },
+        "job" => job(cluster, rest),
+        "cronjob" | "cj" => cronjob(cluster, rest),
+        other => Err(format!("error: unknown command \"{other}\" for \"kubectl create\"")),
+    }
+}
+
+fn from_files(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+    let flags = parse(args, &[COMMON[0], COMMON[3], flag("recursive", Some('R'), false)])?;
+    let files = flags.all("filename");
+    if files.is_empty() {
+        return Err("error: must specify one of -f and -k".into());
+    }
+    let namespace = flags.get("namespace").unwrap_or("default").to_string();
+    let (mut lines, mut errors) = (Vec::new(), Vec::new());
+    for f in files {
+        for (source, text) in super::files::read(f, stdin, flags.is_set("recursive"))? {
+            let docs = match parse_documents(&text) {
+                Ok(d) => d,
+                Err(e) => {
+                    errors.push(format!("error: error parsing {source}: {e}"));
+                    continue;
+                }
+            };
+            for doc in docs {
+                match create_doc(cluster, doc, &source, &namespace) {
+                    Ok(line) => lines.push(line),
+                    Err(e) => errors.push(e),
+                }
+                let _ = cluster.settle();
+            }
+        }
+    }
+    finish(lines, errors)
+}
+
+fn create_doc(cluster: &mut Cluster, doc: Value, source: &str, namespace: &str) -> Result<String, String> {
+    let obj = decode(doc).map_err(|e| format!("error: error validating {source:?}: {e}"))?;
+    let ns = if obj.info().namespaced && !obj.namespace().is_empty() {
+        obj.namespace().to_string()
+    } else {
+        namespace.to_string()
+    };
+    let created = cluster
+        .api()
+        .create(USER, &ns, obj)
+        .map_err(|e| e.kubectl_message_with_source(Some(&format!("error when creating {source:?}: "))))?;
+    Ok(format!("{} created", created.type_name()))
+}
+
+fn flags_with(args: &[&str], extra: &[FlagSpec]) -> Result<Parsed, String> {
+    let mut specs: Vec<FlagSpec> = COMMON.to_vec();
+    specs.extend_from_slice(extra);
+    parse(args, &specs)
+}
+
+/// The one NAME argument of a generator.
+fn name_arg(flags: &Parsed, what: &str) -> Result<String, String> {
+    match flags.positional.as_slice() {
+        [name] => Ok(name.clone()),
+        [] => Err(format!(
+            "error: exactly one NAME is required, got 0\nSee 'kubectl create {what} -h' for help and examples"
+        )),
+        more => Err(format!(
+            "error: exactly one NAME is required, got {}\nSee 'kubectl create {what} -h' for help and examples",
+            more.len()
+        )),
+    }
+}
+
+/// Create the generated object, or with `--dry-run=client` only print it (`-o yaml|json|name`).
+pub fn submit(cluster: &mut Cluster, flags: &Parsed, doc: Value, verb: &str) -> Result<String, String> {
+    let namespace = flags.get("namespace").unwrap_or("default").to_string();
+    let mut obj: Object = decode(doc).map_err(|e| format!("error: {e}"))?;
+    let dry = match flags.get("dry-run") {
+        None | Some("none") | Some("false") => None,
+        Some("client") | Some("true") => Some("client"),
+        Some("server") => Some("server"),
+        Some(other) => {
+            return Err(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))
+        }
+    };
+    if dry == Some("client") {
+        if obj.info().namespaced && flags.get("namespace").is_some() {
+            obj.metadata_mut().namespace = Some(namespace.clone());
+        }
+        return print_object(&obj, flags.get("output"), &format!("{} {verb} (dry run)", obj.type_name()));
+    }
+    if dry == Some("server") {
+        return Err("error: --dry-run=server is not available in kubesim yet".into());
+    }
+    let created = cluster.api().create(USER, &namespace, obj).map_err(|e| e.kubectl_message())?;
+    let line = print_object(&created, flags.get("output"), &format!("{} {verb}", created.type_name()))?;
+    let _ = cluster.settle();
+    Ok(line)
+}
+
+fn print_object(obj: &Object, output: Option<&str>, line: &str) -> Result<String, String> {
+    Ok(match output {
+        None | Some("") => line.to_string(),
+        Some("yaml") => super::printers::object_yaml(obj),
+        Some("json") => super::printers::object_json(obj),
+        Some("name") => super::printers::name(obj),
+        Some(other) => return Err(format!("error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,name,yaml")),
+    })
+}
+
+/// A container name from an image, as kubectl derives it (`registry/nginx:1.27` → `nginx`).
+pub fn container_name(image: &str) -> String {
+    let base = image.rsplit('/').next().unwrap_or(image);
+    let base = base.split(['@', ':']).next().unwrap_or(base);
+    let cleaned: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    cleaned.trim_matches('-').to_string()
+}
+
+fn deployment(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+    let flags =
+        flags_with(args, &[flag("image", None, true), flag("replicas", Some('r'), true), flag("port", None, true)])?;
+    let name = name_arg(&flags, "deployment")?;
+    let images = flags.all("image");
+    if images.is_empty() {
+        return Err("error: required flag(s) \"image\" not set".into());
+    }
+    let port: Option<i64> = match flags.get("port") {
+        Some(p) => Some(p.parse().map_err(|_| {
+            format!(
+                "error: invalid argument {p:?} for \"--port\" flag: strconv.ParseInt: parsing {p:?}: invalid syntax"
+            )
+        })?),
+        None => None,
+    };
+    let replicas: i64 = flags.get("replicas").map_or(Ok(1), |r| {
+        r.parse().map_err(|_| format!("error: invalid argument {r:?} for \"-r, --replicas\" flag"))
+    })?;
+    let containers: Vec<Value> = images
+        .iter()
+        .map(|image| {
+            let mut c = json!({"name": container_name(image), "image": image, "resources": {}});
+            if let Some(p) = port {
+                c["ports"] = json!([{"containerPort": p}]);
+            }
+            c
+        })
+        .collect();
+    let doc = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}}, "strategy": {},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": containers}}},
+    });
+    submit(cluster, &flags, doc, "created")
+}
+
+fn namespace(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+    let flags = flags_with(args, &[])?;
+    let name = name_arg(&flags, "namespace")?;
+    submit(cluster, &flags, json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}), "created")
+}
+
+/// `--from-literal=k=v`, `--from-file=[key=]path`, `--from-env-file=path` into a data map.
+fn data_from(flags: &Parsed) -> Result<Map<String, Value>, String> {
+    let mut data = Map::new();
+    for lit in flags.all("from-literal") {
+        let (k, v) =
+            lit.split_once('=').ok_or_else(|| format!("error: invalid literal source {lit}, expected key=value"))?;
+        data.insert(k.to_string(), Value::String(v.to_string()));
+    }
+    for f in flags.all("from-file") {
+        let (key, path) = match f.split_once('=') {
+            Some((k, p)) => (k.to_string(), p.to_string()),
+            None => (std::path::Path::new(f).file_name().and_then(|n| n.to_str()).unwrap_or(f).to_string(), f.clone()),
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("error: error reading {path}: {e}"))?;
+        data.insert(key, Value::String(text));
+    }
+    for f in flags.all("from-env-file") {
+        let text = std::fs::read_to_string(f).map_err(|e| format!("error: error reading {f}: {e}"))?;
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let (k, v) = line.split_once('=').unwrap_or((line, ""));
+            data.insert(k.to_string(), Value::String(v.to_string()));
+        }
+    }
+    Ok(data)
+}
+
+const DATA_FLAGS: [FlagSpec; 3] =
+    [flag("from-literal", None, true), flag("from-file", None, true), flag("from-env-file", None, true)];
+
+fn configmap(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+    let flags = flags_with(args, &DATA_FLAGS)?;
+    let name = name_arg(&flags, "configmap")?;
+    let data = data_from(&flags)?;
+    submit(
+        cluster,
+        &flags,
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}),
+        "created",
+    )
+}
+
+fn secret(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+    let mut extra: Vec<FlagSpec> = DATA_FLAGS.to_vec();
+    extra.push(flag("type", None, true));
+    let flags = flags_with(args, &extra)?;
+    let name = name_arg(&flags, "secret generic")?;
+    let data = data_from(&flags)?;
+    let type_ = flags.get("type").unwrap_or("Opaque");
+    submit(
+        cluster,
+        &flags,
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "type": type_, "stringData": data}),
+        "created",
+    )
+}
+
+fn service(cluster: &mut Cluster, args: &[&str], type_: &str) -> Result<String, String> {
+    let flags =
+        flags_with(args, &[flag("tcp", None, true), flag("clusterip", None, true), flag("node-port", None, true)])?;
+    let what = if type_ == "NodePort" { "service nodeport" } else { "service clusterip" };
+    let name = name_arg(&flags, what)?;
+    let mut ports = Vec::new();
+    for spec in flags.all("tcp").iter().flat_map(|t| t.split(',')) {
+        let (port, target) = spec.split_once(':').unwrap_or((spec, spec));
+        let p: i64 = port.parse().map_err(|_| format!("error: invalid port {port:?} in --tcp={spec}"))?;
+        let target_value = target.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(target.to_string()));
+        let mut entry =
+            json!({"name": format!("{port}-{target}"), "port": p, "protocol": "TCP", "targetPort": target_value});
+        if let Some(np) = flags.get("node-port") {
+            entry["nodePort"] =
+                Value::from(np.parse::<i64>().map_err(|_| format!("error: invalid --node-port {np:?}"))?);
+        }
+        ports.push(entry);
+    }
+    let headless = flags.get("clusterip") == Some("None");
+    if ports.is_empty() && !headless {
+        return Err("error: at least one port must be specified with --tcp".into());
+    }
+    let mut spec = json!({"type": type_, "selector": {"app": name}, "ports": ports});
+    if let Some(ip) = flags.get("clusterip") {
+        spec["clusterIP"] = Value::String(ip.to_string());
+    }
+    submit(
+        cluster,
+        &flags,
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": {"app": name}}, "spec": spec}),
+        "created",
+    )
+}
+
+/// The words after `--`: the container's command.
+fn command_after_dashes<'a>(args: &[&'a str]) -> (Vec<String>, Vec<&'a str>) {
+    match args.iter().position(|a| *a == "--") {
+        Some(i) => (args[i + 1..].iter().map(|s| s.to_string()).collect(), args[..i].to_vec()),
+        None => (Vec::new(), args.to_vec()),
+    }
+}
+
+fn job(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+    let (command, args) = command_after_dashes(args);
+    let flags = flags_with(&args, &[flag("image", None, true), flag("from", None, true)])?;
+    let name = name_arg(&flags, "job")?;
+    if let Some(from) = flags.get("from") {
+        return job_from_cronjob(cluster, &flags, &name, from);
+    }
+    let image = flags.get("image").ok_or("error: required flag(s) \"image\" not set")?;
+    let mut container = json!({"name": name, "image": image, "resources": {}});
+    if !command.is_empty() {
+        container["command"] = json!(command);
+    }
+    let doc = json!({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
+        "spec": {"template": {"spec": {"containers": [container], "restartPolicy": "Never"}}},
+    });
+    submit(cluster, &flags, doc, "created")
+}
+
+fn job_from_cronjob(cluster: &mut Cluster, flags: &Parsed, name: &str, from: &str) -> Result<String, String> {
+    let cj_name = from
+        .strip_prefix("cronjob/")
+        .or_else(|| from.strip_prefix("cronjob.batch/"))
+        .ok_or_else(|| format!("error: from must be an existing cronjob: {from}"))?;
+    let ns = flags.get("namespace").unwrap_or("default");
+    let cj = cluster.api().get(USER, crate::model::Kind::CronJob, ns, cj_name).map_err(|e| e.kubectl_message())?;
+    let Object::CronJob(c) = &*cj else { return Err("error: not a cronjob".into()) };
+    let template =
+        c.spec.as_ref().map(|s| serde_json::to_value(&s.job_template).unwrap_or_default()).unwrap_or_default();
+    let uid = cj.metadata().uid.clone().unwrap_or_default();
+    let doc = json!({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": name, "annotations": {"cronjob.kubernetes.io/instantiate": "manual"},
+            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": cj_name, "uid": uid, "controller": true}]},
+        "spec": template.get("spec").cloned().unwrap_or_default(),
+    });
+    submit(cluster, flags, doc, "created")
+}
+
+fn cronjob(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+    let (command, args) = command_after_dashes(args);
+    let flags =
+        flags_with(&args, &[flag("image", None, true), flag("schedule", None, true), flag("restart", None, true)])?;
+    let name = name_arg(&flags, "cronjob")?;
+    let image = flags.get("image").ok_or("error: required flag(s) \"image\" not set")?;
+    let schedule = flags.get("schedule").ok_or("error: required flag(s) \"schedule\" not set")?;
+    let restart = flags.get("restart").unwrap_or("OnFailure");
+    let mut container = json!({"name": name, "image": image, "resources": {}});
+    if !command.is_empty() {
+        container["command"] = json!(command);
+    }
+    let doc = json!({
+        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": name},
+        "spec": {"schedule": schedule, "jobTemplate": {"metadata": {"name": name},
+            "spec": {"template": {"spec": {"containers": [container], "restartPolicy": restart}}}}},
+    });
+    submit(cluster, &flags, doc, "created")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::container_name;
+
+    #[test]
+    fn container_names_from_images() {
+        assert_eq!(container_name("nginx"), "nginx");
+        assert_eq!(container_name("nginx:1.27"), "nginx");
+        assert_eq!(container_name("registry.k8s.io/pause:3.10"), "pause");
+        assert_eq!(container_name("busybox@sha256:abc"), "busybox");
+    }
+}

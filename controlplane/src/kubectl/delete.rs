@@ -1,0 +1,156 @@
+//! `kubectl delete` by name, `-f`, `-l` or `--all`, with `--cascade`, `--grace-period`,
+//! `--now` and `--force`. Like kubectl (whose `--wait` defaults to true), it waits for what it
+//! deleted to be gone: here the simulated clock moves on while it waits, for at most the
+//! grace period and a little more.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use super::apply::USER;
+use super::flags::{flag, parse};
+use super::resources::{field_selector, finish, label_selector, targets, Scope};
+use crate::apiserver::{DeleteOptions, Propagation};
+use crate::model::{decode, parse_documents, Object};
+use crate::sim::Cluster;
+
+pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+    let flags = parse(
+        args,
+        &[
+            flag("namespace", Some('n'), true),
+            flag("all-namespaces", Some('A'), false),
+            flag("selector", Some('l'), true),
+            flag("field-selector", None, true),
+            flag("all", None, false),
+            flag("filename", Some('f'), true),
+            flag("recursive", Some('R'), false),
+            flag("cascade", None, true),
+            flag("grace-period", None, true),
+            flag("now", None, false),
+            flag("force", None, false),
+            flag("wait", None, true),
+            flag("ignore-not-found", None, false),
+        ],
+    )?;
+    let propagation = match flags.get("cascade").unwrap_or("background") {
+        "background" | "true" => Propagation::Background,
+        "foreground" => Propagation::Foreground,
+        "orphan" | "false" => Propagation::Orphan,
+        other => {
+            return Err(format!(
+                "error: invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\""
+            ))
+        }
+    };
+    let mut grace: Option<i64> = match flags.get("grace-period") {
+        Some(g) => Some(g.parse().map_err(|_| format!("error: invalid argument {g:?} for \"--grace-period\" flag"))?),
+        None => None,
+    };
+    if flags.is_set("now") {
+        grace = Some(1);
+    }
+    let mut lines = Vec::new();
+    if flags.is_set("force") {
+        if grace.is_none_or(|g| g <= 0) {
+            grace = Some(0);
+        }
+        lines.push("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.".to_string());
+    } else if grace == Some(0) {
+        // As kubectl: a zero grace period without --force means 1 second.
+        grace = Some(1);
+    }
+    let scope = Scope::from_flags(&flags);
+    let (objects, mut errors) = if !flags.all("filename").is_empty() {
+        from_files(cluster, &flags, &scope, stdin)?
+    } else {
+        let targets = targets(&flags.positional)?;
+        let by_name = targets.iter().any(|t| t.1.is_some());
+        let selected = flags.get("selector").is_some() || flags.get("field-selector").is_some() || flags.is_set("all");
+        if !by_name && !selected {
+            return Err("error: resource(s) were provided, but no name was specified".into());
+        }
+        if by_name && selected {
+            return Err("error: name cannot be provided when a selector is specified".into());
+        }
+        super::resources::fetch(cluster, &targets, &scope, &label_selector(&flags)?, &field_selector(&flags)?)
+    };
+    if flags.is_set("ignore-not-found") {
+        errors.retain(|e| !e.starts_with("Error from server (NotFound)"));
+    }
+    if objects.is_empty() && errors.is_empty() && !flags.is_set("ignore-not-found") {
+        return Ok("No resources found".into());
+    }
+    let opts = DeleteOptions { grace_period_seconds: grace, propagation_policy: Some(propagation) };
+    let mut waiting: Vec<Arc<Object>> = Vec::new();
+    for obj in objects {
+        let info = obj.info();
+        match cluster.api().delete(USER, obj.kind(), obj.namespace(), obj.name(), opts) {
+            Ok(_) => {
+                lines.push(format!("{} {} deleted", info.group_singular(), crate::apiserver::error::quote(obj.name())));
+                waiting.push(obj);
+            }
+            Err(e) => errors.push(e.kubectl_message()),
+        }
+    }
+    if flags.get("wait") != Some("false") {
+        wait_until_gone(cluster, &waiting, grace);
+    } else {
+        let _ = cluster.settle();
+    }
+    finish(lines, errors)
+}
+
+fn from_files(
+    cluster: &mut Cluster,
+    flags: &super::flags::Parsed,
+    scope: &Scope,
+    stdin: Option<&str>,
+) -> Result<(Vec<Arc<Object>>, Vec<String>), String> {
+    let (mut found, mut errors) = (Vec::new(), Vec::new());
+    for f in flags.all("filename") {
+        for (source, text) in super::files::read(f, stdin, flags.is_set("recursive"))? {
+            let docs = parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}"))?;
+            for doc in docs {
+                let obj = decode(doc).map_err(|e| format!("error: {e}"))?;
+                let ns = if obj.namespace().is_empty() { scope.namespace.as_str() } else { obj.namespace() };
+                let ns = if obj.info().namespaced { ns.to_string() } else { String::new() };
+                match cluster.api().get(USER, obj.kind(), &ns, obj.name()) {
+                    Ok(o) => found.push(o),
+                    Err(e) => errors.push(e.kubectl_message()),
+                }
+            }
+        }
+    }
+    Ok((found, errors))
+}
+
+/// Let simulated time pass until the deleted objects are gone (kubectl's `--wait`), for at
+/// most the longest grace period plus 30 seconds.
+fn wait_until_gone(cluster: &mut Cluster, objects: &[Arc<Object>], grace: Option<i64>) {
+    let longest = objects
+        .iter()
+        .map(|o| match (&**o, grace) {
+            (_, Some(g)) => g,
+            (Object::Pod(p), None) => p.spec.as_ref().and_then(|s| s.termination_grace_period_seconds).unwrap_or(30),
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0);
+    let Ok(deadline) = cluster.deadline(Duration::seconds(longest + 30)) else { return };
+    let gone = |c: &mut Cluster| {
+        objects.iter().all(|o| {
+            let uid = o.metadata().uid.clone();
+            c.api_ref().peek(o.kind(), o.namespace(), o.name()).is_none_or(|now| now.metadata().uid != uid)
+        })
+    };
+    loop {
+        if cluster.settle().is_err() || gone(cluster) {
+            return;
+        }
+        match cluster.step_toward(deadline) {
+            Ok(false) => continue,
+            _ => return,
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! `kubectl cordon`, `uncordon` and `drain`. Drain cordons the node, then evicts its pods
+//! through the eviction API (PodDisruptionBudgets may refuse; kubectl retries every 5
+//! seconds, here in simulated time) and waits for them to be gone.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use super::apply::USER;
+use super::flags::{flag, parse};
+use super::resources::{finish, label_selector, modify};
+use crate::apiserver::error::Reason;
+use crate::model::field_selector::FieldSelector;
+use crate::model::selector::LabelSelector;
+use crate::model::{Kind, Object};
+use crate::sim::Cluster;
+
+/// The nodes a command names (by name or `-l`).
+fn nodes(cluster: &mut Cluster, names: &[String], selector: Option<&LabelSelector>) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for n in names {
+        let n = n.strip_prefix("node/").or_else(|| n.strip_prefix("nodes/")).unwrap_or(n);
+        cluster.api().get(USER, Kind::Node, "", n).map_err(|e| e.kubectl_message())?;
+        out.push(n.to_string());
+    }
+    if let Some(sel) = selector {
+        let list = cluster.api().list(USER, Kind::Node, None, |o| sel.matches(o.labels()));
+        out.extend(list.items.iter().map(|o| o.name().to_string()));
+    }
+    if out.is_empty() {
+        return Err("error: resource(s) were provided, but no name was specified".into());
+    }
+    Ok(out)
+}
+
+/// Set `spec.unschedulable`; kubectl's line for the node.
+fn set_unschedulable(cluster: &mut Cluster, node: &str, value: bool) -> Result<String, String> {
+    let verb = if value { "cordoned" } else { "uncordoned" };
+    let mut already = false;
+    modify(cluster, Kind::Node, "", node, |obj| {
+        if let Object::Node(n) = obj {
+            let spec = n.spec.get_or_insert_with(Default::default);
+            already = spec.unschedulable.unwrap_or(false) == value;
+            spec.unschedulable = if value { Some(true) } else { None };
+        }
+        Ok(())
+    })?;
+    Ok(if already { format!("node/{node} already {verb}") } else { format!("node/{node} {verb}") })
+}
+
+pub fn cordon(cluster: &mut Cluster, args: &[&str], value: bool) -> Result<String, String> {
+    let flags = parse(args, &[flag("selector", Some('l'), true), flag("dry-run", None, true)])?;
+    let sel = flags.get("selector").map(|_| label_selector(&flags)).transpose()?;
+    let mut lines = Vec::new();
+    for node in nodes(cluster, &flags.positional, sel.as_ref())? {
+        lines.push(set_unschedulable(cluster, &node, value)?);
+    }
+    let _ = cluster.settle();
+    Ok(lines.join("\n"))
+}
+
+pub fn drain(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+    let flags = parse(
+        args,
+        &[
+            flag("ignore-daemonsets", None, false),
+            flag("delete-emptydir-data", None, false),
+            flag("force", None, false),
+            flag("grace-period", None, true),
+            flag("timeout", None, true),
+            flag("selector", Some('l'), true),
+            flag("pod-selector", None, true),
+            flag("disable-eviction", None, false),
+        ],
+    )?;
+    let sel = flags.get("selector").map(|_| label_selector(&flags)).transpose()?;
+    let pod_selector = match flags.get("pod-selector") {
+        Some(s) => LabelSelector::parse(s).map_err(|e| format!("error: {e}"))?,
+        None => LabelSelector::everything(),
+    };
+    let grace: Option<i64> = flags.get("grace-period").and_then(|g| g.parse().ok()).filter(|g: &i64| *g >= 0);
+    let timeout = match flags.get("timeout") {
+        Some(t) => crate::sim::parse_duration(t).map_err(|e| format!("error: {e}"))?,
+        None => Duration::seconds(60),
+    };
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    for node in nodes(cluster, &flags.positional, sel.as_ref())? {
+        lines.push(set_unschedulable(cluster, &node, true)?);
+        let pods = cluster
+            .api()
+            .list_selected(USER, Kind::Pod, None, &pod_selector, &FieldSelector::one_term_equal("spec.nodeName", &node))
+            .map_err(|e| e.kubectl_message())?
+            .items;
+        let mut fatal: Vec<(String, Vec<String>)> = Vec::new();
+        let mut warnings: Vec<(String, Vec<String>)> = Vec::new();
+        let mut to_evict: Vec<Arc<Object>> = Vec::new();
+        for pod in pods {
+            let Object::Pod(p) = &*pod else { continue };
+            let id = format!("{}/{}", pod.namespace(), pod.name());
+            let phase = p.status.as_ref().and_then(|s| s.phase.as_deref());
+            if pod.annotations().contains_key("kubernetes.io/config.mirror") {
+                continue;
+            }
+            let finished = matches!(phase, Some("Succeeded" | "Failed"));
+            let controller = pod
+                .metadata()
+                .owner_references
+                .iter()
+                .flatten()
+                .find(|r| r.controller == Some(true))
+                .map(|r| r.kind.clone());
+            if controller.as_deref() == Some("DaemonSet") {
+                if flags.is_set("ignore-daemonsets") {
+                    push(&mut warnings, "ignoring DaemonSet-managed Pods", id);
+                } else {
+                    push(&mut fatal, "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)", id);
+                }
+                continue;
+            }
+            if !finished && controller.is_none() {
+                if flags.is_set("force") {
+                    push(&mut warnings, "deleting Pods that declare no controller", id.clone());
+                } else {
+                    push(
+                        &mut fatal,
+                        "cannot delete cannot delete Pods that declare no controller (use --force to override)",
+                        id.clone(),
+                    );
+                    continue;
+                }
+            }
+            let local = p
+                .spec
+                .as_ref()
+                .and_then(|s| s.volumes.as_ref())
+                .is_some_and(|vs| vs.iter().any(|v| v.empty_dir.is_some()));
+            if !finished && local {
+                if flags.is_set("delete-emptydir-data") {
+                    push(&mut warnings, "deleting Pods with local storage", id);
+                } else {
+                    push(
+                        &mut fatal,
+                        "cannot delete Pods with local storage (use --delete-emptydir-data to override)",
+                        id,
+                    );
+                    continue;
+                }
+            }
+            to_evict.push(pod);
+        }
+        if !fatal.is_empty() {
+            let msgs: Vec<String> = fatal.iter().map(|(m, ids)| format!("{m}: {}", ids.join(", "))).collect();
+            let joined = if msgs.len() == 1 { msgs[0].clone() } else { format!("[{}]", msgs.join(", ")) };
+            errors.push(format!(
+                "error: unable to drain node {node:?} due to error: {joined}, continuing command...\nThere are pending nodes to be drained:\n {node}\n{}",
+                msgs.join("\n")
+            ));
+            continue;
+        }
+        for (m, ids) in &warnings {
+            lines.push(format!("Warning: {m}: {}", ids.join(", ")));
+        }
+        match evict_all(cluster, &to_evict, grace, timeout, flags.is_set("disable-eviction"), &mut lines) {
+            Ok(()) => lines.push(format!("node/{node} drained")),
+            Err(e) => errors.push(e),
+        }
+    }
+    let _ = cluster.settle();
+    finish(lines, errors)
+}
+
+fn push(groups: &mut Vec<(String, Vec<String>)>, message: &str, id: String) {
+    match groups.iter_mut().find(|(m, _)| m == message) {
+        Some((_, ids)) => ids.push(id),
+        None => groups.push((message.to_string(), vec![id])),
+    }
+}
+
+/// Evict (or delete) each pod, retrying refused evictions every 5 s of simulated time, then
+/// wait for them to be gone, all within `timeout`.
+fn evict_all(
+    cluster: &mut Cluster,
+    pods: &[Arc<Object>],
+    grace: Option<i64>,
+    timeout: Duration,
+    delete: bool,
+    lines: &mut Vec<String>,
+) -> Result<(), String> {
+    let deadline = cluster.deadline(timeout).map_err(|e| format!("error: {e}"))?;
+    let mut pending: Vec<&Arc<Object>> = pods.iter().collect();
+    let mut evicted: Vec<&Arc<Object>> = Vec::new();
+    while !pending.is_empty() {
+        let mut retry = Vec::new();
+        for pod in pending {
+            if !delete {
+                lines.push(format!("evicting pod {}/{}", pod.namespace(), pod.name()));
+            }
+            let result = if delete {
+                let opts = crate::apiserver::DeleteOptions { grace_period_seconds: grace, ..Default::default() };
+                cluster.api().delete(USER, Kind::Pod, pod.namespace(), pod.name(), opts)
+            } else {
+                cluster.api().evict(USER, pod.namespace(), pod.name(), grace)
+            };
+            match result {
+                Ok(_) => evicted.push(pod),
+                Err(e) if e.reason == Reason::NotFound => {}
+                Err(e) if e.reason == Reason::TooManyRequests => {
+                    lines.push(format!(
+                        "error when evicting pods/{:?} -n {:?} (will retry after 5s): {}",
+                        pod.name(),
+                        pod.namespace(),
+                        e.message
+                    ));
+                    retry.push(pod);
+                }
+                Err(e) => return Err(e.kubectl_message()),
+            }
+        }
+        pending = retry;
+        if !pending.is_empty() {
+            let Ok(t) = cluster.deadline(Duration::seconds(5)) else { break };
+            if t > deadline {
+                let names: Vec<String> = pending.iter().map(|p| format!("pods/{}", p.name())).collect();
+                return Err(format!(
+                    "There are pending pods in node when an error occurred: error when waiting for pod evictions: [{}]",
+                    names.join(", ")
+                ));
+            }
+            while !cluster.step_toward(t).map_err(|e| format!("error: {e}"))? {}
+        }
+    }
+    // Wait for the evicted pods to be gone, as kubectl does.
+    loop {
+        cluster.settle().map_err(|e| format!("error: {e}"))?;
+        let gone: Vec<bool> = evicted
+            .iter()
+            .map(|p| {
+                cluster
+                    .api_ref()
+                    .peek(Kind::Pod, p.namespace(), p.name())
+                    .is_none_or(|now| now.metadata().uid != p.metadata().uid)
+            })
+            .collect();
+        if gone.iter().all(|g| *g) {
+            break;
+        }
+        if cluster.step_toward(deadline).map_err(|e| format!("error: {e}"))? {
+            break;
+        }
+    }
+    for pod in &evicted {
+        if cluster
+            .api_ref()
+            .peek(Kind::Pod, pod.namespace(), pod.name())
+            .is_none_or(|now| now.metadata().uid != pod.metadata().uid)
+        {
+            lines.push(format!("pod/{} {}", pod.name(), if delete { "deleted" } else { "evicted" }));
+        }
+    }
+    Ok(())
+}

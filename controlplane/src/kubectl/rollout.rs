@@ -1,0 +1,297 @@
+//! `kubectl rollout status|history|undo|restart|pause|resume` for Deployments (restart and
+//! status also for DaemonSets and StatefulSets). `status` watches: the simulated clock runs
+//! and each new status line is printed, until the rollout is done or `--timeout`.
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use k8s_openapi::api::apps::v1::Deployment;
+
+use super::apply::USER;
+use super::flags::{flag, parse, Parsed};
+use super::resources::{modify, targets};
+use crate::apiserver::k8s_time;
+use crate::model::{Kind, Object};
+use crate::sim::Cluster;
+
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
+pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
+pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+
+pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+    let (sub, rest) =
+        args.split_first().ok_or("error: Required subcommand: history, pause, restart, resume, status, undo")?;
+    let flags = parse(
+        rest,
+        &[
+            flag("namespace", Some('n'), true),
+            flag("timeout", None, true),
+            flag("watch", Some('w'), true),
+            flag("revision", None, true),
+            flag("to-revision", None, true),
+        ],
+    )?;
+    let ns = flags.get("namespace").unwrap_or("default").to_string();
+    let targets = targets(&flags.positional)?;
+    let [(kind, Some(name))] = targets.as_slice() else {
+        return Err(format!(
+            "error: required resource not specified\nSee 'kubectl rollout {sub} -h' for help and examples"
+        ));
+    };
+    let supported = match *sub {
+        "status" | "restart" | "history" | "undo" => {
+            matches!(kind, Kind::Deployment | Kind::DaemonSet | Kind::StatefulSet)
+        }
+        "pause" | "resume" => *kind == Kind::Deployment,
+        other => return Err(format!("error: unknown command \"{other}\" for \"kubectl rollout\"")),
+    };
+    if !supported {
+        return Err(format!("error: no {sub} is supported for {}", kind.info().group_resource()));
+    }
+    let shown = format!("{}/{name}", kind.info().group_singular());
+    let quoted = format!("{} {name:?}", kind.info().group_resource());
+    match *sub {
+        "pause" | "resume" => {
+            let pause = *sub == "pause";
+            let mut already = false;
+            modify(cluster, *kind, &ns, name, |obj| {
+                if let Object::Deployment(d) = obj {
+                    let spec = d.spec.get_or_insert_with(Default::default);
+                    already = spec.paused.unwrap_or(false) == pause;
+                    spec.paused = if pause { Some(true) } else { None };
+                }
+                Ok(())
+            })?;
+            if already {
+                return Err(format!("error: {quoted} is {}", if pause { "already paused" } else { "not paused" }));
+            }
+            let _ = cluster.settle();
+            Ok(format!("{shown} {}", if pause { "paused" } else { "resumed" }))
+        }
+        "restart" => {
+            let at = k8s_time(cluster.now());
+            let stamp = serde_json::to_value(&at).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+            modify(cluster, *kind, &ns, name, |obj| {
+                if let Object::Deployment(d) = obj {
+                    if d.spec.as_ref().and_then(|s| s.paused).unwrap_or(false) {
+                        return Err(format!(
+                            "error: {quoted} can't restart paused deployment (run rollout resume first)"
+                        ));
+                    }
+                }
+                let template = match obj {
+                    Object::Deployment(d) => &mut d.spec.get_or_insert_with(Default::default).template.metadata,
+                    Object::DaemonSet(d) => &mut d.spec.get_or_insert_with(Default::default).template.metadata,
+                    Object::StatefulSet(s) => &mut s.spec.get_or_insert_with(Default::default).template.metadata,
+                    _ => return Ok(()),
+                };
+                template
+                    .get_or_insert_with(Default::default)
+                    .annotations
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(RESTARTED_AT.into(), stamp.clone());
+                Ok(())
+            })?;
+            let _ = cluster.settle();
+            Ok(format!("{shown} restarted"))
+        }
+        "status" => status(cluster, *kind, &ns, name, &flags),
+        "history" | "undo" if *kind != Kind::Deployment => Err(format!(
+            "error: \"kubectl rollout {sub}\" for {} is not available in kubesim yet",
+            kind.info().group_resource()
+        )),
+        "history" => history(cluster, &ns, name, &shown, &flags),
+        _ => undo(cluster, &ns, name, &shown, &flags),
+    }
+}
+
+/// kubectl's status viewer for one object: (message, done).
+fn status_line(obj: &Object) -> Result<(String, bool), String> {
+    let name = obj.name();
+    match obj {
+        Object::Deployment(d) => {
+            let st = d.status.clone().unwrap_or_default();
+            let replicas = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+            if d.metadata.generation.unwrap_or(0) > st.observed_generation.unwrap_or(0) {
+                return Ok(("Waiting for deployment spec update to be observed...".into(), false));
+            }
+            let progressing = st.conditions.iter().flatten().find(|c| c.type_ == "Progressing");
+            if progressing.is_some_and(|c| c.reason.as_deref() == Some("ProgressDeadlineExceeded")) {
+                return Err(format!("error: deployment {name:?} exceeded its progress deadline"));
+            }
+            let (updated, total, available) =
+                (st.updated_replicas.unwrap_or(0), st.replicas.unwrap_or(0), st.available_replicas.unwrap_or(0));
+            Ok(if updated < replicas {
+                (format!("Waiting for deployment {name:?} rollout to finish: {updated} out of {replicas} new replicas have been updated..."), false)
+            } else if total > updated {
+                (
+                    format!(
+                        "Waiting for deployment {name:?} rollout to finish: {} old replicas are pending termination...",
+                        total - updated
+                    ),
+                    false,
+                )
+            } else if available < updated {
+                (format!("Waiting for deployment {name:?} rollout to finish: {available} of {updated} updated replicas are available..."), false)
+            } else {
+                (format!("deployment {name:?} successfully rolled out"), true)
+            })
+        }
+        Object::DaemonSet(d) => {
+            let st = d.status.clone().unwrap_or_default();
+            if d.metadata.generation.unwrap_or(0) > st.observed_generation.unwrap_or(0) {
+                return Ok(("Waiting for daemon set spec update to be observed...".into(), false));
+            }
+            let (want, updated, available) = (
+                st.desired_number_scheduled,
+                st.updated_number_scheduled.unwrap_or(0),
+                st.number_available.unwrap_or(0),
+            );
+            Ok(if updated < want {
+                (format!("Waiting for daemon set {name:?} rollout to finish: {updated} out of {want} new pods have been updated..."), false)
+            } else if available < want {
+                (format!("Waiting for daemon set {name:?} rollout to finish: {available} of {want} updated pods are available..."), false)
+            } else {
+                (format!("daemon set {name:?} successfully rolled out"), true)
+            })
+        }
+        Object::StatefulSet(s) => {
+            let st = s.status.clone().unwrap_or_default();
+            let replicas = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+            if st.observed_generation.unwrap_or(0) == 0
+                || s.metadata.generation.unwrap_or(0) > st.observed_generation.unwrap_or(0)
+            {
+                return Ok(("Waiting for statefulset spec update to be observed...".into(), false));
+            }
+            let ready = st.ready_replicas.unwrap_or(0);
+            Ok(if ready < replicas {
+                (format!("Waiting for {} pods to be ready...", replicas - ready), false)
+            } else if st.update_revision != st.current_revision {
+                (format!("Waiting for partitioned roll out to finish: {} out of {replicas} new pods have been updated...", st.updated_replicas.unwrap_or(0)), false)
+            } else {
+                (
+                    format!(
+                        "statefulset rolling update complete {replicas} pods at revision {}...",
+                        st.current_revision.unwrap_or_default()
+                    ),
+                    true,
+                )
+            })
+        }
+        _ => Err("error: no status viewer for this kind".into()),
+    }
+}
+
+fn status(cluster: &mut Cluster, kind: Kind, ns: &str, name: &str, flags: &Parsed) -> Result<String, String> {
+    let watch = flags.get("watch") != Some("false");
+    // kubectl waits forever by default; the simulation stops after 10 minutes of cluster time.
+    let timeout = match flags.get("timeout") {
+        Some(t) if t != "0" && t != "0s" => crate::sim::parse_duration(t).map_err(|e| format!("error: {e}"))?,
+        _ => Duration::minutes(10),
+    };
+    let deadline = cluster.deadline(timeout).map_err(|e| format!("error: {e}"))?;
+    let mut lines: Vec<String> = Vec::new();
+    loop {
+        cluster.settle().map_err(|e| format!("error: {e}"))?;
+        let obj = cluster.api().get(USER, kind, ns, name).map_err(|e| e.kubectl_message())?;
+        let (line, done) = match status_line(&obj) {
+            Ok(x) => x,
+            Err(e) => return Err(lines.into_iter().chain(std::iter::once(e)).collect::<Vec<_>>().join("\n")),
+        };
+        if lines.last() != Some(&line) {
+            lines.push(line);
+        }
+        if done || !watch {
+            return Ok(lines.join("\n"));
+        }
+        if cluster.step_toward(deadline).map_err(|e| format!("error: {e}"))? {
+            lines.push("error: timed out waiting for the condition".into());
+            return Err(lines.join("\n"));
+        }
+    }
+}
+
+/// The deployment's ReplicaSets by revision.
+fn revisions(cluster: &mut Cluster, ns: &str, deployment: &Object) -> BTreeMap<i64, Object> {
+    let uid = deployment.metadata().uid.clone();
+    let rss = cluster
+        .api()
+        .list(USER, Kind::ReplicaSet, Some(ns), |o| {
+            o.metadata()
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|r| Some(&r.uid) == uid.as_ref() && r.controller == Some(true))
+        })
+        .items;
+    rss.iter()
+        .filter_map(|rs| rs.annotations().get(REVISION).and_then(|r| r.parse().ok()).map(|r| (r, (**rs).clone())))
+        .collect()
+}
+
+fn history(cluster: &mut Cluster, ns: &str, name: &str, shown: &str, flags: &Parsed) -> Result<String, String> {
+    let d = cluster.api().get(USER, Kind::Deployment, ns, name).map_err(|e| e.kubectl_message())?;
+    let revs = revisions(cluster, ns, &d);
+    if flags.get("revision").is_some() {
+        return Err("error: \"kubectl rollout history --revision\" is not available in kubesim yet".into());
+    }
+    if revs.is_empty() {
+        return Ok(format!("{shown} \nNo rollout history found."));
+    }
+    let rows: Vec<Vec<String>> = revs
+        .iter()
+        .map(|(r, rs)| {
+            let cause = rs.annotations().get(CHANGE_CAUSE).cloned().unwrap_or_else(|| "<none>".into());
+            vec![r.to_string(), cause]
+        })
+        .collect();
+    let width = rows.iter().map(|r| r[0].len()).max().unwrap_or(0).max("REVISION".len());
+    let mut out = format!("{shown} \n{:<width$}  CHANGE-CAUSE\n", "REVISION");
+    for r in rows {
+        out.push_str(&format!("{:<width$}  {}\n", r[0], r[1]));
+    }
+    Ok(out)
+}
+
+fn undo(cluster: &mut Cluster, ns: &str, name: &str, shown: &str, flags: &Parsed) -> Result<String, String> {
+    let d = cluster.api().get(USER, Kind::Deployment, ns, name).map_err(|e| e.kubectl_message())?;
+    let revs = revisions(cluster, ns, &d);
+    let target: i64 = flags
+        .get("to-revision")
+        .map(|r| r.parse().map_err(|_| format!("error: invalid --to-revision {r:?}")))
+        .transpose()?
+        .unwrap_or(0);
+    let chosen = if target == 0 {
+        // The previous revision: the second highest.
+        revs.iter().rev().nth(1).map(|(r, rs)| (*r, rs.clone()))
+    } else {
+        revs.get(&target).map(|rs| (target, rs.clone()))
+    };
+    let Some((revision, rs)) = chosen else {
+        return Err(if target == 0 {
+            format!("error: no rollout history found for deployment {name:?}")
+        } else {
+            format!("error: unable to find specified revision {target} in history")
+        });
+    };
+    let Object::ReplicaSet(rs) = rs else { return Err("error: not a ReplicaSet".into()) };
+    let mut template = rs.spec.and_then(|s| s.template).unwrap_or_default();
+    if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
+        labels.remove("pod-template-hash");
+    }
+    let current: Option<&Deployment> = match &*d {
+        Object::Deployment(dep) => Some(dep),
+        _ => None,
+    };
+    if current.and_then(|c| c.spec.as_ref()).map(|s| &s.template) == Some(&template) {
+        return Ok(format!("{shown} skipped rollback (current template already matches revision {revision})"));
+    }
+    modify(cluster, Kind::Deployment, ns, name, |obj| {
+        if let Object::Deployment(dep) = obj {
+            dep.spec.get_or_insert_with(Default::default).template = template.clone();
+        }
+        Ok(())
+    })?;
+    let _ = cluster.settle();
+    Ok(format!("{shown} rolled back"))
+}

@@ -1,0 +1,124 @@
+//! `kubectl wait --for=condition=C[=value] | --for=delete | --for=create RESOURCE... [--timeout=30s]`:
+//! the simulated clock runs until the condition holds for every object, or the timeout.
+
+use chrono::Duration;
+use serde_json::Value;
+
+use super::flags::{flag, parse};
+use super::resources::{field_selector, label_selector, targets, Scope};
+use crate::model::{Kind, Object};
+use crate::sim::Cluster;
+
+enum WaitFor {
+    Status { name: String, value: String },
+    Delete,
+    Create,
+}
+
+fn parse_for(s: &str) -> Result<WaitFor, String> {
+    if s == "delete" {
+        return Ok(WaitFor::Delete);
+    }
+    if s == "create" {
+        return Ok(WaitFor::Create);
+    }
+    if let Some(rest) = s.strip_prefix("condition=") {
+        let (name, value) = rest.split_once('=').unwrap_or((rest, "true"));
+        return Ok(WaitFor::Status { name: name.to_string(), value: value.to_string() });
+    }
+    if s.starts_with("jsonpath=") {
+        return Err("error: --for=jsonpath is not available in kubesim yet".into());
+    }
+    Err(format!("error: unrecognized condition: {s:?}"))
+}
+
+/// Whether `obj` has condition `name` with status `value` (both case-insensitive, as kubectl).
+fn has_condition(obj: &Object, name: &str, value: &str) -> bool {
+    let doc = obj.to_value();
+    doc.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|conds| {
+        conds.iter().any(|c| {
+            c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case(name))
+                && c.get("status").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case(value))
+        })
+    })
+}
+
+pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+    let flags = parse(
+        args,
+        &[
+            flag("for", None, true),
+            flag("timeout", None, true),
+            flag("namespace", Some('n'), true),
+            flag("all-namespaces", Some('A'), false),
+            flag("selector", Some('l'), true),
+            flag("field-selector", None, true),
+            flag("all", None, false),
+        ],
+    )?;
+    let condition = parse_for(flags.get("for").ok_or("error: --for must be set")?)?;
+    let timeout = match flags.get("timeout") {
+        Some(t) => crate::sim::parse_duration(t).map_err(|e| format!("error: {e}"))?,
+        None => Duration::seconds(30),
+    };
+    let scope = Scope::from_flags(&flags);
+    let targets = targets(&flags.positional)?;
+    let labels = label_selector(&flags)?;
+    let fields = field_selector(&flags)?;
+    let deadline = cluster.deadline(timeout).map_err(|e| format!("error: {e}"))?;
+    // For delete, the objects as they are now; the condition is that they are gone.
+    let (initial, errors) = super::resources::fetch(cluster, &targets, &scope, &labels, &fields);
+    if let Some(e) = errors
+        .into_iter()
+        .find(|e| !matches!(condition, WaitFor::Create | WaitFor::Delete) || !e.contains("(NotFound)"))
+    {
+        return Err(e);
+    }
+    loop {
+        cluster.settle().map_err(|e| format!("error: {e}"))?;
+        let done = match &condition {
+            WaitFor::Delete => initial.iter().all(|o| {
+                cluster
+                    .api_ref()
+                    .peek(o.kind(), o.namespace(), o.name())
+                    .is_none_or(|now| now.metadata().uid != o.metadata().uid)
+            }),
+            WaitFor::Create => targets.iter().all(|(kind, name)| exists(cluster, *kind, &scope, name.as_deref())),
+            WaitFor::Status { name, value } => {
+                let (now, _) = super::resources::fetch(cluster, &targets, &scope, &labels, &fields);
+                !now.is_empty() && now.iter().all(|o| has_condition(o, name, value))
+            }
+        };
+        if done {
+            let shown: Vec<String> = match &condition {
+                WaitFor::Create => targets
+                    .iter()
+                    .map(|(k, n)| format!("{}/{}", k.info().group_singular(), n.clone().unwrap_or_default()))
+                    .collect(),
+                WaitFor::Delete => initial.iter().map(|o| o.type_name()).collect(),
+                _ => super::resources::fetch(cluster, &targets, &scope, &labels, &fields)
+                    .0
+                    .iter()
+                    .map(|o| o.type_name())
+                    .collect(),
+            };
+            return Ok(shown.iter().map(|s| format!("{s} condition met")).collect::<Vec<_>>().join("\n"));
+        }
+        if cluster.step_toward(deadline).map_err(|e| format!("error: {e}"))? {
+            let (now, _) = super::resources::fetch(cluster, &targets, &scope, &labels, &fields);
+            let first = now
+                .first()
+                .map(|o| format!("{}/{}", o.info().group_resource(), o.name()))
+                .unwrap_or_else(|| "resources".into());
+            return Err(format!("error: timed out waiting for the condition on {first}"));
+        }
+    }
+}
+
+fn exists(cluster: &Cluster, kind: Kind, scope: &Scope, name: Option<&str>) -> bool {
+    let ns = if kind.info().namespaced { scope.namespace.as_str() } else { "" };
+    match name {
+        Some(n) => cluster.api_ref().peek(kind, ns, n).is_some(),
+        None => true,
+    }
+}
