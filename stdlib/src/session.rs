@@ -104,6 +104,7 @@ pub struct Session {
     /// Functions defined by earlier inputs.
     functions: AST,
     state: Shared,
+    options: SessionOptions,
 }
 
 impl Session {
@@ -141,7 +142,7 @@ impl Session {
         engine
             .on_progress(move |_| if flag.load(Ordering::Relaxed) { Some(Dynamic::from("interrupted")) } else { None });
         api::register(&mut engine);
-        Session { engine, scope: Scope::new(), functions: AST::empty(), state }
+        Session { engine, scope: Scope::new(), functions: AST::empty(), state, options }
     }
 
     /// Send printed text to `sink` as it is printed instead of capturing it.
@@ -213,7 +214,10 @@ impl Session {
         self.functions += ast.clone_functions_only();
         let mut program = self.functions.clone();
         program += ast;
-        let value = self.engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &program).map_err(script_error)?;
+        let value = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
+            .map_err(|e| script_error(e, &self.options))?;
         Ok(if value.is_unit() { None } else { Some(display(&value)) })
     }
 }
@@ -229,7 +233,7 @@ pub fn display(value: &Dynamic) -> String {
 
 /// A Rhai error as a message and the position of the failing call in the input.
 #[allow(clippy::boxed_local)] // Rhai hands errors over boxed.
-fn script_error(err: Box<EvalAltResult>) -> ScriptError {
+fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions) -> ScriptError {
     // Inside a script function, report the innermost error.
     let mut err = *err;
     while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = err {
@@ -239,6 +243,19 @@ fn script_error(err: Box<EvalAltResult>) -> ScriptError {
     let message = match &err {
         EvalAltResult::ErrorRuntime(v, _) => display(v),
         EvalAltResult::ErrorTerminated(_, _) => "interrupted".to_string(),
+        EvalAltResult::ErrorStackOverflow(_) => {
+            format!("script limit: calls nested deeper than {} (max_call_depth)", limits.max_call_depth)
+        }
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            format!("script limit: more than {} operations in one input (max_operations)", limits.max_operations)
+        }
+        EvalAltResult::ErrorDataTooLarge(what, _) => format!(
+            "script limit: {} over the limit (max_string_size {}, max_array_size {}, max_map_size {})",
+            what.to_lowercase(),
+            limits.max_string_size,
+            limits.max_array_size,
+            limits.max_map_size
+        ),
         other => other.to_string(),
     };
     position_error(message, pos)
@@ -282,3 +299,7 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;

@@ -1,0 +1,96 @@
+use super::*;
+
+/// Run inputs in one session; each gives `value`, `error: ...` or `()`, with printed text first.
+fn check(inputs: &[&str], expect: &[&str]) {
+    let mut s = Session::new(SessionOptions { max_operations: 100_000, ..Default::default() });
+    let got: Vec<String> = inputs
+        .iter()
+        .map(|i| {
+            let out = s.execute(i);
+            let mut text = format!("{}{}", out.stdout, out.stderr);
+            text.push_str(&match (out.result, out.error) {
+                (_, Some(e)) => format!("error: {}", e.message),
+                (Some(r), None) => r,
+                (None, None) => "()".into(),
+            });
+            text
+        })
+        .collect();
+    assert_eq!(got, expect);
+}
+
+#[test]
+fn definitions_persist_across_inputs() {
+    check(&["let x = 20;", "fn twice(n) { n * 2 }", "twice(x) + 2"], &["()", "()", "42"]);
+}
+
+#[test]
+fn kubectl_lines_and_yaml_documents() {
+    check(
+        &[
+            "kubectl get ns default -o name",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n\n",
+            "get(\"cm\", \"c\").metadata.name",
+        ],
+        &["namespace/default\n", "configmap/c created", "c"],
+    );
+}
+
+#[test]
+fn print_and_debug_streams() {
+    let mut s = Session::new(SessionOptions::default());
+    let out = s.execute("print(\"to stdout\"); debug(\"to stderr\");");
+    assert_eq!(out.stdout, "to stdout\n");
+    assert!(out.stderr.contains("to stderr"), "{}", out.stderr);
+}
+
+#[test]
+fn script_limits_give_clear_errors() {
+    check(
+        &["fn f(n) { f(n + 1) } f(0)", "loop { }", "let s = \"xxxxxxxx\"; for i in 0..30 { s += s; }"],
+        &[
+            "error: script limit: calls nested deeper than 64 (max_call_depth)",
+            "error: script limit: more than 100000 operations in one input (max_operations)",
+            "error: script limit: length of string over the limit (max_string_size 16777216, max_array_size 1000000, max_map_size 1000000)",
+        ],
+    );
+}
+
+#[test]
+fn errors_carry_their_position() {
+    let mut s = Session::new(SessionOptions::default());
+    let out = s.execute("let a = 1;\n  kubectl(\"get foo\");");
+    let e = out.error.unwrap();
+    assert_eq!((e.line, e.column), (Some(2), Some(3)));
+    assert_eq!(e.message, "error: the server doesn't have a resource type \"foo\"");
+    let out = s.execute("let = ;");
+    assert!(out.error.unwrap().line == Some(1));
+}
+
+#[test]
+fn interrupt_stops_a_running_input_and_keeps_the_session() {
+    let mut s = Session::new(SessionOptions::default());
+    s.execute("let kept = 7;");
+    let flag = s.interrupt_flag();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let out = s.execute("loop { advance(\"1s\"); }");
+    stopper.join().unwrap();
+    assert_eq!(out.error.unwrap().message, "interrupted");
+    assert_eq!(s.execute("kept").result.as_deref(), Some("7"));
+}
+
+#[test]
+fn completeness() {
+    let s = Session::new(SessionOptions::default());
+    let check = |code: &str, want: Completeness| assert_eq!(s.is_complete(code), want, "{code:?}");
+    check("let x = 1;", Completeness::Complete);
+    check("fn f() {", Completeness::Incomplete);
+    check("let s = \"abc", Completeness::Incomplete);
+    check("kubectl get pods", Completeness::Complete);
+    check("apiVersion: v1\nkind: Namespace", Completeness::Incomplete);
+    check("apiVersion: v1\nkind: Namespace\n\n", Completeness::Complete);
+    check("let = 5;", Completeness::Invalid);
+}
