@@ -68,6 +68,12 @@ fn repl(options: SessionOptions) -> anyhow::Result<()> {
             let _ = std::io::stdout().flush();
         }
         Stream::Stderr => eprint!("{text}"),
+        Stream::Clear => {
+            if std::io::stdout().is_terminal() {
+                // Clear the screen and go home, as a terminal's `clear` does.
+                print!("\x1b[2J\x1b[H");
+            }
+        }
     })));
     let interactive = std::io::stdin().is_terminal();
     if interactive {

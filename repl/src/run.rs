@@ -26,6 +26,8 @@ pub fn run_files(files: &[PathBuf], options: &SessionOptions) -> ExitCode {
             Stream::Stderr => {
                 let _ = std::io::stderr().lock().write_all(text.as_bytes());
             }
+            // A script's output is a log: nothing to clear.
+            Stream::Clear => {}
         })));
         let out = session.execute(&code);
         if let Some(e) = out.error {

@@ -18,6 +18,8 @@ use crate::api;
 pub enum Stream {
     Stdout,
     Stderr,
+    /// `clear_output()`: what was shown so far should be cleared.
+    Clear,
 }
 
 /// A handle on a cluster, shared by the session and script values of type `Cluster`.
@@ -33,6 +35,8 @@ pub struct State {
     pub sink: Option<Sink>,
     pub stdout: String,
     pub stderr: String,
+    /// Whether `clear_output()` ran during the input.
+    pub cleared: bool,
     pub interrupt: Arc<AtomicBool>,
 }
 
@@ -42,6 +46,10 @@ impl State {
             (Some(sink), _) => sink(stream, text),
             (None, Stream::Stdout) => self.stdout.push_str(text),
             (None, Stream::Stderr) => self.stderr.push_str(text),
+            (None, Stream::Clear) => {
+                self.stdout.clear();
+                self.cleared = true;
+            }
         }
     }
 }
@@ -96,6 +104,8 @@ pub struct Outputs {
     /// The value of the input as text, when it has one (not for `()`).
     pub result: Option<String>,
     pub error: Option<ScriptError>,
+    /// `clear_output()` ran: what was shown before it is to be cleared.
+    pub cleared: bool,
 }
 
 pub struct Session {
@@ -117,6 +127,7 @@ impl Session {
             sink: None,
             stdout: String::new(),
             stderr: String::new(),
+            cleared: false,
             interrupt: interrupt.clone(),
         }));
         let mut engine = Engine::new();

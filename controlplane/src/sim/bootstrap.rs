@@ -2,12 +2,10 @@
 //! worker nodes, the system namespaces, the control plane as static pods, kube-proxy and
 //! CoreDNS, the `kubernetes` and `kube-dns` Services, and the system priority classes.
 
-use std::fmt::Write;
-
 use serde_json::json;
 
 use super::cluster::Cluster;
-use crate::apiserver::ApiServer;
+use crate::apiserver::{ApiError, ApiServer};
 use crate::model::{decode, decode::decode_one, Object};
 
 /// The audit user of everything the bootstrap writes.
@@ -98,22 +96,30 @@ pub fn pod_cidr(index: usize) -> String {
 }
 
 /// Register a node (as its kubelet does on start) with Ready status. `index` picks its IP
-/// and its pod CIDR (10.244.<index>.0/24).
+/// and its pod CIDR (10.244.<index>.0/24). For the default layout, which cannot fail.
 pub fn add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Object {
-    let mut labels = format!(
-        "beta.kubernetes.io/arch: amd64, beta.kubernetes.io/os: linux, kubernetes.io/arch: amd64, kubernetes.io/hostname: {}, kubernetes.io/os: linux",
-        spec.name
-    );
+    try_add_node(api, spec, index).unwrap_or_else(|e| panic!("bootstrap node {}: {e}", spec.name))
+}
+
+/// Register a node, or say why the API server refused it (a bad label, a bad quantity, ...).
+/// Nothing is left behind on failure.
+pub fn try_add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Result<Object, ApiError> {
+    let mut labels = serde_json::Map::new();
+    for (k, v) in [
+        ("beta.kubernetes.io/arch", "amd64"),
+        ("beta.kubernetes.io/os", "linux"),
+        ("kubernetes.io/arch", "amd64"),
+        ("kubernetes.io/hostname", spec.name.as_str()),
+        ("kubernetes.io/os", "linux"),
+    ] {
+        labels.insert(k.into(), json!(v));
+    }
     if spec.control_plane {
-        labels.push_str(", node-role.kubernetes.io/control-plane: \"\", node.kubernetes.io/exclude-from-external-load-balancers: \"\"");
+        labels.insert("node-role.kubernetes.io/control-plane".into(), json!(""));
+        labels.insert("node.kubernetes.io/exclude-from-external-load-balancers".into(), json!(""));
     }
     for (k, v) in &spec.labels {
-        let _ = write!(
-            labels,
-            ", {}: {}",
-            serde_json::to_string(k).unwrap_or_default(),
-            serde_json::to_string(v).unwrap_or_default()
-        );
+        labels.insert(k.clone(), json!(v));
     }
     let mut taints: Vec<serde_json::Value> = spec
         .taints
@@ -126,17 +132,19 @@ pub fn add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Object {
     let cidr = pod_cidr(index);
     let doc = json!({
         "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": spec.name, "annotations": {
+        "metadata": {"name": spec.name, "labels": labels, "annotations": {
             "node.alpha.kubernetes.io/ttl": "0",
             "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
         "spec": {"podCIDR": cidr, "podCIDRs": [cidr], "taints": if taints.is_empty() { None } else { Some(taints) }},
     });
-    let mut doc = doc;
-    doc["metadata"]["labels"] = serde_yaml::from_str(&format!("{{{labels}}}")).expect("node labels");
-    let node = api.create(USER, "", decode(doc).expect("node decodes")).expect("node is created");
+    let bad = |e: crate::model::DecodeError| ApiError::bad_request(e.to_string());
     let t = api.now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let condition = |type_: &str, status: &str, reason: &str, message: &str| json!({"type": type_, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": t, "lastTransitionTime": t});
     let resources = json!({"cpu": spec.cpu, "memory": spec.memory, "pods": spec.pods, "ephemeral-storage": "100Gi", "hugepages-1Gi": "0", "hugepages-2Mi": "0"});
+    for (what, q) in [("cpu", &spec.cpu), ("memory", &spec.memory), ("pods", &spec.pods)] {
+        crate::model::quantity::Quantity::parse(q)
+            .map_err(|e| ApiError::bad_request(format!("node {}: {what} {q:?}: {e}", spec.name)))?;
+    }
     let status = json!({
         "capacity": resources, "allocatable": resources,
         "conditions": [
@@ -153,12 +161,13 @@ pub fn add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Object {
             "machineID": format!("machine-{}", spec.name), "operatingSystem": "linux",
             "osImage": "Debian GNU/Linux 12 (bookworm)", "systemUUID": format!("uuid-{}", spec.name)},
     });
+    let node = api.create(USER, "", decode(doc).map_err(bad)?)?;
     set_status(api, (*node).clone(), status);
     let lease = json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
         "metadata": {"name": spec.name, "namespace": "kube-node-lease"},
         "spec": {"holderIdentity": spec.name, "leaseDurationSeconds": 40, "renewTime": api.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()}});
-    api.create(USER, "kube-node-lease", decode(lease).expect("lease decodes")).expect("lease is created");
-    (*api.peek(crate::model::Kind::Node, "", &spec.name).expect("node exists")).clone()
+    api.create(USER, "kube-node-lease", decode(lease).map_err(bad)?)?;
+    Ok((*api.peek(crate::model::Kind::Node, "", &spec.name).expect("the node was just created")).clone())
 }
 
 /// The control plane as mirror pods of the static manifests kubeadm writes.

@@ -7,12 +7,18 @@ use crate::session::{ClusterRef, Shared};
 
 pub mod assertions;
 pub mod cluster;
+pub mod later;
+pub mod nodes;
+pub mod output;
 pub mod time;
 
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<ClusterRef>("Cluster");
     engine.register_global_module(rhai::exported_module!(cluster::cluster_api).into());
     engine.register_global_module(rhai::exported_module!(time::time_api).into());
+    engine.register_global_module(rhai::exported_module!(nodes::nodes_api).into());
+    engine.register_global_module(rhai::exported_module!(output::output_api).into());
+    engine.register_global_module(rhai::exported_module!(later::later_api).into());
     engine.register_global_module(rhai::exported_module!(assertions::assert_api).into());
 }
 

@@ -1,0 +1,75 @@
+//! Functions of the script library whose machinery is not in the cluster yet. Each says so.
+
+use rhai::plugin::*;
+
+use crate::convert::runtime_error;
+
+fn not_yet(what: &str, needs: &str) -> Box<EvalAltResult> {
+    runtime_error(format!("{what} is not available in kubesim yet: it needs {needs}"))
+}
+
+#[export_module]
+pub mod later_api {
+    use super::not_yet;
+
+    /// A request through cluster DNS, Services, kube-proxy, NodePort and Ingress; says which pod
+    /// answered. Not available yet: it needs kube-proxy and cluster DNS.
+    ///
+    /// ```rhai
+    /// curl("http://web.default.svc.cluster.local");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn curl(_url: &str) -> Result<String, Box<EvalAltResult>> {
+        Err(not_yet("curl", "kube-proxy and cluster DNS"))
+    }
+
+    /// Resolves a name through cluster DNS. Not available yet: it needs cluster DNS.
+    ///
+    /// ```rhai
+    /// nslookup("web.default.svc.cluster.local");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn nslookup(_name: &str) -> Result<String, Box<EvalAltResult>> {
+        Err(not_yet("nslookup", "cluster DNS"))
+    }
+
+    /// The cluster as a picture. Not available yet: it comes with the notebook pictures.
+    ///
+    /// ```rhai
+    /// show();
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn show() -> Result<(), Box<EvalAltResult>> {
+        Err(not_yet("show", "the cluster picture, which comes with the Jupyter kernel"))
+    }
+
+    /// An object's history over simulated time. Not available yet: it comes with the notebook pictures.
+    ///
+    /// ```rhai
+    /// timeline("deployment", "web");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn timeline(_kind: &str, _name: &str) -> Result<(), Box<EvalAltResult>> {
+        Err(not_yet("timeline", "object histories, which come with the Jupyter kernel"))
+    }
+
+    /// One pod's path through the components. Not available yet: it needs the scheduler and the kubelet.
+    ///
+    /// ```rhai
+    /// trace("web-0");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn trace(_pod: &str) -> Result<String, Box<EvalAltResult>> {
+        Err(not_yet("trace", "the scheduler, the kubelet and the container runtime"))
+    }
+
+    /// The scheduler's verdicts for a pod, per plugin and node. Not available yet: it needs the scheduler.
+    ///
+    /// ```rhai
+    /// explain_schedule("web-0");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn explain_schedule(_pod: &str) -> Result<String, Box<EvalAltResult>> {
+        Err(not_yet("explain_schedule", "the scheduler"))
+    }
+}

@@ -1,0 +1,35 @@
+//! Rich output: `display` and `clear_output` (a notebook shows them richly; the REPL as text).
+
+use rhai::plugin::*;
+
+#[export_module]
+pub mod output_api {
+    use crate::api::state;
+    use crate::session::{display as show, Stream};
+
+    /// Shows a value now, without ending the input (a notebook shows tables and pictures;
+    /// the REPL prints the text).
+    ///
+    /// ```rhai
+    /// display(kubectl("get nodes"));
+    /// ```
+    pub fn display(ctx: NativeCallContext, value: Dynamic) {
+        let text = show(&value);
+        let st = state(&ctx);
+        let mut st = st.borrow_mut();
+        st.write(Stream::Stdout, &text);
+        if !text.ends_with('\n') {
+            st.write(Stream::Stdout, "\n");
+        }
+    }
+
+    /// Clears what this input has shown so far (a notebook cell's output; in the REPL, the
+    /// screen).
+    ///
+    /// ```rhai
+    /// clear_output();
+    /// ```
+    pub fn clear_output(ctx: NativeCallContext) {
+        state(&ctx).borrow_mut().write(Stream::Clear, "");
+    }
+}
