@@ -35,8 +35,15 @@ impl Strategy for Pod {
     }
 
     fn validate(&self, errs: &mut Vec<FieldError>) {
-        let spec = self.spec.clone().unwrap_or_default();
-        validate_pod_spec(&spec, "spec", true, errs);
+        let empty;
+        let spec = match &self.spec {
+            Some(s) => s,
+            None => {
+                empty = PodSpec::default();
+                &empty
+            }
+        };
+        validate_pod_spec(spec, "spec", true, errs);
         if spec.ephemeral_containers.as_ref().is_some_and(|e| !e.is_empty()) {
             errs.push(FieldError::forbidden("spec.ephemeralContainers", "cannot be set on create"));
         }
@@ -126,7 +133,10 @@ impl Strategy for Pod {
     }
 
     fn warnings(&self) -> Vec<String> {
-        port_warnings(&self.spec.clone().unwrap_or_default(), "spec")
+        match &self.spec {
+            Some(spec) => port_warnings(spec, "spec"),
+            None => Vec::new(),
+        }
     }
 }
 

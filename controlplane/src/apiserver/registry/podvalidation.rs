@@ -16,8 +16,15 @@ pub fn validate_template(t: &PodTemplateSpec, path: &str, errs: &mut Vec<FieldEr
     let meta = t.metadata.as_ref();
     validate_labels(meta.and_then(|m| m.labels.as_ref()), &format!("{path}.labels"), errs);
     validate_annotations(meta.and_then(|m| m.annotations.as_ref()), &format!("{path}.annotations"), errs);
-    let spec = t.spec.clone().unwrap_or_default();
-    validate_pod_spec(&spec, &format!("{path}.spec"), false, errs);
+    let empty;
+    let spec = match &t.spec {
+        Some(s) => s,
+        None => {
+            empty = PodSpec::default();
+            &empty
+        }
+    };
+    validate_pod_spec(spec, &format!("{path}.spec"), false, errs);
     if spec.ephemeral_containers.as_ref().is_some_and(|e| !e.is_empty()) {
         errs.push(FieldError::forbidden(
             format!("{path}.spec.ephemeralContainers"),
@@ -129,7 +136,7 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Ve
     }
     if is_pod {
         for (list, field) in
-            [(&spec.containers, "containers"), (&spec.init_containers.clone().unwrap_or_default(), "initContainers")]
+            [(&spec.containers, "containers"), (spec.init_containers.as_ref().unwrap_or(&Vec::new()), "initContainers")]
         {
             for (i, c) in list.iter().enumerate() {
                 let image = c.image.as_deref().unwrap_or("");
