@@ -31,6 +31,32 @@ const MIN_WIDTH: usize = 6;
 const PADDING: usize = 3;
 
 impl Table {
+    /// The same table as HTML, for a notebook: a header row and one row per object.
+    pub fn render_html(&self) -> String {
+        let mut out = String::from("<table class=\"kubesim-table\">\n");
+        if !self.headers.is_empty() {
+            out.push_str("<thead><tr>");
+            for h in &self.headers {
+                out.push_str("<th style=\"text-align:left\">");
+                escape_html(h, &mut out);
+                out.push_str("</th>");
+            }
+            out.push_str("</tr></thead>\n");
+        }
+        out.push_str("<tbody>\n");
+        for row in &self.rows {
+            out.push_str("<tr>");
+            for cell in row {
+                out.push_str("<td style=\"text-align:left\">");
+                escape_html(cell, &mut out);
+                out.push_str("</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>");
+        out
+    }
+
     /// kubectl's text: one line per row (after the header line, if any), each ending in `\n`.
     pub fn render(&self) -> String {
         if self.rows.is_empty() {
@@ -124,6 +150,18 @@ fn write_lines(
     }
 }
 
+fn escape_html(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +240,15 @@ c      cr...
             &["A", "B"],
             &[&["x\ty", "z"], &["long-name", "w"]],
             "\nA           B\nx           y     z\nlong-name   w\n",
+        );
+    }
+
+    #[test]
+    fn html() {
+        let t = Table { headers: vec!["NAME".into(), "NODE".into()], rows: vec![vec!["web".into(), "<none>".into()]] };
+        assert_eq!(
+            t.render_html(),
+            "<table class=\"kubesim-table\">\n<thead><tr><th style=\"text-align:left\">NAME</th><th style=\"text-align:left\">NODE</th></tr></thead>\n<tbody>\n<tr><td style=\"text-align:left\">web</td><td style=\"text-align:left\">&lt;none&gt;</td></tr>\n</tbody>\n</table>"
         );
     }
 }
