@@ -1,6 +1,33 @@
 //! The kubectl command line: words → a command → API server requests → kubectl's text.
 
+use super::flags::FlagSpec;
 use crate::sim::Cluster;
+
+/// What a verb's positional arguments name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Args {
+    /// None (`apply -f FILE`).
+    Nothing,
+    /// `TYPE[,TYPE...] [NAME...]` or `TYPE/NAME...`.
+    Resources,
+}
+
+/// How a verb runs: the cluster, its arguments after the verb, and what `-f -` reads.
+type Run = fn(&mut Cluster, &[&str], Option<&str>) -> Result<String, String>;
+
+/// One kubectl verb: its name, its flags, what its arguments name, and how it runs.
+pub struct Verb {
+    pub name: &'static str,
+    pub flags: &'static [FlagSpec],
+    pub args: Args,
+    run: Run,
+}
+
+/// The verbs kubesim's kubectl runs. Completion offers exactly these, with their flags.
+pub static VERBS: &[Verb] = &[
+    Verb { name: "apply", flags: super::apply_cmd::FLAGS, args: Args::Nothing, run: super::apply_cmd::run },
+    Verb { name: "get", flags: super::get::FLAGS, args: Args::Resources, run: |c, args, _| super::get::run(c, args) },
+];
 
 /// Run one kubectl command line (with or without the leading `kubectl`). `stdin` is what
 /// `-f -` reads. Returns what kubectl prints on success, or its error text.
@@ -10,9 +37,8 @@ pub fn run_line(cluster: &mut Cluster, line: &str, stdin: Option<&str>) -> Resul
     let Some((&verb, rest)) = args.split_first() else {
         return Err("error: no command given (try `kubectl get pods`)".into());
     };
-    match verb {
-        "apply" => super::apply_cmd::run(cluster, rest, stdin),
-        "get" => super::get::run(cluster, rest),
-        other => Err(format!("error: \"kubectl {other}\" is not available in kubesim yet")),
+    match VERBS.iter().find(|v| v.name == verb) {
+        Some(v) => (v.run)(cluster, rest, stdin),
+        None => Err(format!("error: \"kubectl {verb}\" is not available in kubesim yet")),
     }
 }

@@ -9,4 +9,4 @@ pub mod flags;
 mod get;
 pub mod printers;
 
-pub use command::run_line;
+pub use command::{run_line, Args, Verb, VERBS};
