@@ -7,6 +7,7 @@ use crate::session::{ClusterRef, Shared};
 
 pub mod assertions;
 pub mod cluster;
+pub mod help;
 pub mod time;
 
 pub fn register(engine: &mut Engine) {
@@ -14,6 +15,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(cluster::cluster_api).into());
     engine.register_global_module(rhai::exported_module!(time::time_api).into());
     engine.register_global_module(rhai::exported_module!(assertions::assert_api).into());
+    engine.register_global_module(rhai::exported_module!(help::help_api).into());
 }
 
 /// The session state behind a call.
