@@ -232,6 +232,16 @@ pub fn summary(doc: &str) -> String {
     }
 }
 
+/// How many parameters a signature has.
+fn params(signature: &str) -> usize {
+    let inside = signature.split_once('(').and_then(|(_, r)| r.split_once(')')).map_or("", |(p, _)| p);
+    if inside.trim().is_empty() {
+        0
+    } else {
+        inside.matches(',').count() + 1
+    }
+}
+
 /// `help()`: kubesim's functions and the user's, one line each.
 pub fn listing(docs: &[FnDoc]) -> String {
     let mut out = String::from("kubesim's functions (help(\"name\") shows one in full, with an example):\n");
@@ -241,8 +251,17 @@ pub fn listing(docs: &[FnDoc]) -> String {
             .iter()
             .filter(|d| d.origin == origin && seen.insert(d.name.as_str()))
             .map(|d| {
-                let first = docs.iter().find(|o| o.name == d.name && o.origin == origin && !o.doc.is_empty());
-                (d.name.as_str(), first.map(|f| summary(&f.doc)).unwrap_or_default())
+                // The main overload: the fewest parameters, then the fullest doc (`apply(yaml)`,
+                // not `apply(map)`; `kubectl(cmdline)`, not `kubectl(cmdline, stdin)`).
+                let main = docs.iter().filter(|o| o.name == d.name && o.origin == origin && !o.doc.is_empty()).min_by(
+                    |a, b| {
+                        params(&a.signature)
+                            .cmp(&params(&b.signature))
+                            .then(b.doc.len().cmp(&a.doc.len()))
+                            .then(a.signature.cmp(&b.signature))
+                    },
+                );
+                (d.name.as_str(), main.map(|f| summary(&f.doc)).unwrap_or_default())
             })
             .collect();
         let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
