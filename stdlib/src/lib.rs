@@ -4,7 +4,14 @@
 //! This is the only crate that knows Rhai.
 
 pub mod api;
+pub mod clusters;
+pub mod complete;
 mod convert;
+pub mod docs;
+pub mod inspect;
 pub mod session;
+pub mod syntax;
 
+pub use clusters::{ClusterSummary, ProgressFn};
+pub use complete::Completions;
 pub use session::{Completeness, Outputs, ScriptError, Session, SessionOptions, Stream};

@@ -4,7 +4,7 @@
 //! are applied.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use controlplane::sim::{Cluster, ClusterConfig};
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 
 use crate::api;
+use crate::clusters::{attach, ProgressSlot};
 
 /// Which output stream a piece of text goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,12 @@ pub struct State {
     /// Whether `clear_output()` ran during the input.
     pub cleared: bool,
     pub interrupt: Arc<AtomicBool>,
+    /// Told how far a long `advance` or `run_until` has got, on any of the session's clusters.
+    pub progress: ProgressSlot,
+    /// The cluster the session started with (or got at its last reset).
+    pub default: ClusterRef,
+    /// Clusters made with `cluster()`, while something still holds them.
+    pub made: Vec<Weak<RefCell<Cluster>>>,
 }
 
 impl State {
@@ -109,26 +116,29 @@ pub struct Outputs {
 }
 
 pub struct Session {
-    engine: Engine,
-    scope: Scope<'static>,
+    pub(crate) engine: Engine,
+    pub(crate) scope: Scope<'static>,
     /// Functions defined by earlier inputs.
-    functions: AST,
-    state: Shared,
-    options: SessionOptions,
+    pub(crate) functions: AST,
+    pub(crate) state: Shared,
+    pub(crate) options: SessionOptions,
 }
 
 impl Session {
     pub fn new(options: SessionOptions) -> Session {
-        let cluster = ClusterRef(Rc::new(RefCell::new(Cluster::new(options.cluster.clone()))));
         let interrupt = Arc::new(AtomicBool::new(false));
-        cluster.0.borrow_mut().set_interrupt(interrupt.clone());
+        let progress = ProgressSlot::default();
+        let cluster = attach(Cluster::new(options.cluster.clone()), &interrupt, &progress);
         let state = Rc::new(RefCell::new(State {
-            current: cluster,
+            current: cluster.clone(),
             sink: None,
             stdout: String::new(),
             stderr: String::new(),
             cleared: false,
             interrupt: interrupt.clone(),
+            progress,
+            default: cluster,
+            made: Vec::new(),
         }));
         let mut engine = Engine::new();
         engine.set_max_operations(options.max_operations);

@@ -202,6 +202,14 @@ impl ApiServer {
         self.store.get(&info.key(namespace, name)).map(|kv| kv.value.clone())
     }
 
+    /// All objects of `kind` (in one namespace, or all when None), in key order, without
+    /// recording a request: for completion and other looks that must not change what the
+    /// audit log shows.
+    pub fn peek_list(&self, kind: Kind, namespace: Option<&str>) -> Vec<Arc<Object>> {
+        let prefix = kind.info().key_prefix(namespace);
+        self.store.range(&prefix).map(|kv| kv.value.clone()).collect()
+    }
+
     /// All objects of `kind` (in one namespace, or all when None) that pass `filter`, in key order.
     pub fn list(
         &mut self,

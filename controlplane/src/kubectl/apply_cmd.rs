@@ -1,14 +1,14 @@
 //! `kubectl apply -f FILE|DIR|- [-n NS]`.
 
 use super::apply::apply_text;
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use crate::sim::Cluster;
 
+pub(super) const FLAGS: &[FlagSpec] =
+    &[flag("filename", Some('f'), true), flag("namespace", Some('n'), true), flag("recursive", Some('R'), false)];
+
 pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[flag("filename", Some('f'), true), flag("namespace", Some('n'), true), flag("recursive", Some('R'), false)],
-    )?;
+    let flags = parse(args, FLAGS)?;
     if let Some(extra) = flags.positional.first() {
         return Err(format!("error: Unexpected args: [{extra}]\nSee 'kubectl apply -h' for help and examples"));
     }

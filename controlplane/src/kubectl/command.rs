@@ -1,34 +1,129 @@
 //! The kubectl command line: words → a command → API server requests → kubectl's text.
 
+use super::flags::FlagSpec;
 use crate::sim::Cluster;
 
-/// Every verb kubesim's kubectl knows, for help and completion.
-pub const VERBS: &[&str] = &[
-    "annotate",
-    "api-resources",
-    "apply",
-    "autoscale",
-    "cluster-info",
-    "cordon",
-    "create",
-    "delete",
-    "describe",
-    "drain",
-    "exec",
-    "explain",
-    "expose",
-    "get",
-    "label",
-    "logs",
-    "rollout",
-    "run",
-    "scale",
-    "set",
-    "taint",
-    "top",
-    "uncordon",
-    "version",
-    "wait",
+/// What a verb's positional arguments name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Args {
+    /// None (`apply -f FILE`).
+    Nothing,
+    /// `TYPE[,TYPE...] [NAME...]` or `TYPE/NAME...`.
+    Resources,
+    /// Node names (`cordon`, `drain`, `taint nodes`).
+    Nodes,
+    /// A subcommand first (`create deployment`, `rollout status`, `set image`).
+    Subcommand(&'static [&'static str]),
+}
+
+/// How a verb runs: the cluster, its arguments after the verb, and what `-f -` reads.
+type Run = fn(&mut Cluster, &[&str], Option<&str>) -> Result<String, String>;
+
+/// One kubectl verb: its name, its flags, what its arguments name, and how it runs.
+pub struct Verb {
+    pub name: &'static str,
+    pub flags: &'static [FlagSpec],
+    pub args: Args,
+    run: Run,
+}
+
+const NO_FLAGS: &[FlagSpec] = &[];
+
+/// The verbs kubesim's kubectl runs. Completion offers exactly these, with their flags.
+pub static VERBS: &[Verb] = &[
+    Verb {
+        name: "annotate",
+        flags: super::label::FLAGS,
+        args: Args::Resources,
+        run: |c, a, _| super::label::run(c, a, super::label::Which::Annotations),
+    },
+    Verb {
+        name: "api-resources",
+        flags: super::info::API_RESOURCES_FLAGS,
+        args: Args::Nothing,
+        run: |_, a, _| super::info::api_resources(a),
+    },
+    Verb { name: "apply", flags: super::apply_cmd::FLAGS, args: Args::Nothing, run: super::apply_cmd::run },
+    Verb {
+        name: "autoscale",
+        flags: super::scale::AUTOSCALE_FLAGS,
+        args: Args::Resources,
+        run: |c, a, _| super::scale::autoscale(c, a),
+    },
+    Verb { name: "cluster-info", flags: NO_FLAGS, args: Args::Nothing, run: |c, a, _| super::info::cluster_info(c, a) },
+    Verb {
+        name: "cordon",
+        flags: super::drain::CORDON_FLAGS,
+        args: Args::Nodes,
+        run: |c, a, _| super::drain::cordon(c, a, true),
+    },
+    Verb {
+        name: "create",
+        flags: super::create::FLAGS,
+        args: Args::Subcommand(&["configmap", "cronjob", "deployment", "job", "namespace", "secret", "service"]),
+        run: super::create::run,
+    },
+    Verb { name: "delete", flags: super::delete::FLAGS, args: Args::Resources, run: super::delete::run },
+    Verb {
+        name: "drain",
+        flags: super::drain::DRAIN_FLAGS,
+        args: Args::Nodes,
+        run: |c, a, _| super::drain::drain(c, a),
+    },
+    Verb { name: "exec", flags: NO_FLAGS, args: Args::Resources, run: |_, _, _| super::later::not_yet("exec") },
+    Verb {
+        name: "expose",
+        flags: super::expose::FLAGS,
+        args: Args::Resources,
+        run: |c, a, _| super::expose::run(c, a),
+    },
+    Verb { name: "get", flags: super::get::FLAGS, args: Args::Resources, run: |c, a, _| super::get::run(c, a) },
+    Verb {
+        name: "label",
+        flags: super::label::FLAGS,
+        args: Args::Resources,
+        run: |c, a, _| super::label::run(c, a, super::label::Which::Labels),
+    },
+    Verb { name: "logs", flags: NO_FLAGS, args: Args::Resources, run: |_, _, _| super::later::not_yet("logs") },
+    Verb {
+        name: "rollout",
+        flags: super::rollout::FLAGS,
+        args: Args::Subcommand(&["history", "pause", "restart", "resume", "status", "undo"]),
+        run: |c, a, _| super::rollout::run(c, a),
+    },
+    Verb { name: "run", flags: super::run_cmd::FLAGS, args: Args::Nothing, run: |c, a, _| super::run_cmd::run(c, a) },
+    Verb {
+        name: "scale",
+        flags: super::scale::SCALE_FLAGS,
+        args: Args::Resources,
+        run: |c, a, _| super::scale::scale(c, a),
+    },
+    Verb {
+        name: "set",
+        flags: super::set_image::FLAGS,
+        args: Args::Subcommand(&["image"]),
+        run: |c, a, _| super::set_image::run(c, a),
+    },
+    Verb { name: "taint", flags: super::taint::FLAGS, args: Args::Nodes, run: |c, a, _| super::taint::run(c, a) },
+    Verb {
+        name: "top",
+        flags: NO_FLAGS,
+        args: Args::Subcommand(&["nodes", "pods"]),
+        run: |_, _, _| super::later::not_yet("top"),
+    },
+    Verb {
+        name: "uncordon",
+        flags: super::drain::CORDON_FLAGS,
+        args: Args::Nodes,
+        run: |c, a, _| super::drain::cordon(c, a, false),
+    },
+    Verb {
+        name: "version",
+        flags: super::info::VERSION_FLAGS,
+        args: Args::Nothing,
+        run: |_, a, _| super::info::version(a),
+    },
+    Verb { name: "wait", flags: super::wait::FLAGS, args: Args::Resources, run: |c, a, _| super::wait::run(c, a) },
 ];
 
 /// Run one kubectl command line (with or without the leading `kubectl`). `stdin` is what
@@ -42,28 +137,9 @@ pub fn run_line(cluster: &mut Cluster, line: &str, stdin: Option<&str>) -> Resul
     let Some((&verb, rest)) = args.split_first() else {
         return Err("error: no command given (try `kubectl get pods`)".into());
     };
-    match verb {
-        "apply" => super::apply_cmd::run(cluster, rest, stdin),
-        "get" => super::get::run(cluster, rest),
-        "create" => super::create::run(cluster, rest, stdin),
-        "run" => super::run_cmd::run(cluster, rest),
-        "expose" => super::expose::run(cluster, rest),
-        "delete" => super::delete::run(cluster, rest, stdin),
-        "scale" => super::scale::scale(cluster, rest),
-        "autoscale" => super::scale::autoscale(cluster, rest),
-        "set" => super::set_image::run(cluster, rest),
-        "label" => super::label::run(cluster, rest, super::label::Which::Labels),
-        "annotate" => super::label::run(cluster, rest, super::label::Which::Annotations),
-        "taint" => super::taint::run(cluster, rest),
-        "cordon" => super::drain::cordon(cluster, rest, true),
-        "uncordon" => super::drain::cordon(cluster, rest, false),
-        "drain" => super::drain::drain(cluster, rest),
-        "rollout" => super::rollout::run(cluster, rest),
-        "wait" => super::wait::run(cluster, rest),
-        "api-resources" => super::info::api_resources(rest),
-        "version" => super::info::version(rest),
-        "cluster-info" => super::info::cluster_info(cluster, rest),
-        "logs" | "exec" | "top" | "attach" | "cp" | "port-forward" => super::later::not_yet(verb),
-        other => Err(format!("error: unknown command {other:?} for \"kubectl\"")),
+    match VERBS.iter().find(|v| v.name == verb) {
+        Some(v) => (v.run)(cluster, rest, stdin),
+        None if ["attach", "cp", "port-forward"].contains(&verb) => super::later::not_yet(verb),
+        None => Err(format!("error: unknown command {verb:?} for \"kubectl\"")),
     }
 }

@@ -9,6 +9,28 @@ use super::resources::finish;
 use crate::model::{decode, parse_documents, Object};
 use crate::sim::Cluster;
 
+/// Every flag of `create` and its generators, for completion.
+pub(super) const FLAGS: &[FlagSpec] = &[
+    COMMON[0],
+    COMMON[1],
+    COMMON[2],
+    COMMON[3],
+    flag("image", None, true),
+    flag("replicas", Some('r'), true),
+    flag("port", None, true),
+    DATA_FLAGS[0],
+    DATA_FLAGS[1],
+    DATA_FLAGS[2],
+    flag("type", None, true),
+    flag("tcp", None, true),
+    flag("clusterip", None, true),
+    flag("node-port", None, true),
+    flag("schedule", None, true),
+    flag("restart", None, true).with_values(&["Always", "Never", "OnFailure"]),
+    flag("from", None, true),
+    flag("recursive", Some('R'), false),
+];
+
 const COMMON: [FlagSpec; 4] = [
     flag("namespace", Some('n'), true),
     flag("dry-run", None, true),

@@ -8,31 +8,30 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use super::apply::USER;
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use super::resources::{field_selector, finish, label_selector, targets, Scope};
 use crate::apiserver::{DeleteOptions, Propagation};
 use crate::model::{decode, parse_documents, Object};
 use crate::sim::Cluster;
 
+pub(super) const FLAGS: &[FlagSpec] = &[
+    flag("namespace", Some('n'), true),
+    flag("all-namespaces", Some('A'), false),
+    flag("selector", Some('l'), true),
+    flag("field-selector", None, true),
+    flag("all", None, false),
+    flag("filename", Some('f'), true),
+    flag("recursive", Some('R'), false),
+    flag("cascade", None, true).with_values(&["background", "foreground", "orphan"]),
+    flag("grace-period", None, true),
+    flag("now", None, false),
+    flag("force", None, false),
+    flag("wait", None, true),
+    flag("ignore-not-found", None, false),
+];
+
 pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[
-            flag("namespace", Some('n'), true),
-            flag("all-namespaces", Some('A'), false),
-            flag("selector", Some('l'), true),
-            flag("field-selector", None, true),
-            flag("all", None, false),
-            flag("filename", Some('f'), true),
-            flag("recursive", Some('R'), false),
-            flag("cascade", None, true),
-            flag("grace-period", None, true),
-            flag("now", None, false),
-            flag("force", None, false),
-            flag("wait", None, true),
-            flag("ignore-not-found", None, false),
-        ],
-    )?;
+    let flags = parse(args, FLAGS)?;
     let propagation = match flags.get("cascade").unwrap_or("background") {
         "background" | "true" => Propagation::Background,
         "foreground" => Propagation::Foreground,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use super::apply::USER;
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use super::resources::{finish, label_selector, modify};
 use crate::apiserver::error::Reason;
 use crate::model::field_selector::FieldSelector;
@@ -48,8 +48,21 @@ fn set_unschedulable(cluster: &mut Cluster, node: &str, value: bool) -> Result<S
     Ok(if already { format!("node/{node} already {verb}") } else { format!("node/{node} {verb}") })
 }
 
+pub(super) const CORDON_FLAGS: &[FlagSpec] = &[flag("selector", Some('l'), true), flag("dry-run", None, true)];
+
+pub(super) const DRAIN_FLAGS: &[FlagSpec] = &[
+    flag("ignore-daemonsets", None, false),
+    flag("delete-emptydir-data", None, false),
+    flag("force", None, false),
+    flag("grace-period", None, true),
+    flag("timeout", None, true),
+    flag("selector", Some('l'), true),
+    flag("pod-selector", None, true),
+    flag("disable-eviction", None, false),
+];
+
 pub fn cordon(cluster: &mut Cluster, args: &[&str], value: bool) -> Result<String, String> {
-    let flags = parse(args, &[flag("selector", Some('l'), true), flag("dry-run", None, true)])?;
+    let flags = parse(args, CORDON_FLAGS)?;
     let sel = flags.get("selector").map(|_| label_selector(&flags)).transpose()?;
     let mut lines = Vec::new();
     for node in nodes(cluster, &flags.positional, sel.as_ref())? {
@@ -60,19 +73,7 @@ pub fn cordon(cluster: &mut Cluster, args: &[&str], value: bool) -> Result<Strin
 }
 
 pub fn drain(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[
-            flag("ignore-daemonsets", None, false),
-            flag("delete-emptydir-data", None, false),
-            flag("force", None, false),
-            flag("grace-period", None, true),
-            flag("timeout", None, true),
-            flag("selector", Some('l'), true),
-            flag("pod-selector", None, true),
-            flag("disable-eviction", None, false),
-        ],
-    )?;
+    let flags = parse(args, DRAIN_FLAGS)?;
     let sel = flags.get("selector").map(|_| label_selector(&flags)).transpose()?;
     let pod_selector = match flags.get("pod-selector") {
         Some(s) => LabelSelector::parse(s).map_err(|e| format!("error: {e}"))?,

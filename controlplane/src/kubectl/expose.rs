@@ -5,27 +5,26 @@ use serde_json::{json, Value};
 
 use super::apply::USER;
 use super::create::submit;
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use super::resources::targets;
 use crate::model::Object;
 use crate::sim::Cluster;
 
+pub(super) const FLAGS: &[FlagSpec] = &[
+    flag("port", None, true),
+    flag("target-port", None, true),
+    flag("type", None, true).with_values(&["ClusterIP", "LoadBalancer", "NodePort"]),
+    flag("name", None, true),
+    flag("protocol", None, true),
+    flag("selector", None, true),
+    flag("namespace", Some('n'), true),
+    flag("dry-run", None, true),
+    flag("output", Some('o'), true),
+    flag("cluster-ip", None, true),
+];
+
 pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[
-            flag("port", None, true),
-            flag("target-port", None, true),
-            flag("type", None, true),
-            flag("name", None, true),
-            flag("protocol", None, true),
-            flag("selector", None, true),
-            flag("namespace", Some('n'), true),
-            flag("dry-run", None, true),
-            flag("output", Some('o'), true),
-            flag("cluster-ip", None, true),
-        ],
-    )?;
+    let flags = parse(args, FLAGS)?;
     let targets = targets(&flags.positional)?;
     let [(kind, Some(name))] = targets.as_slice() else {
         return Err("error: You must provide the resource and name to expose: kubectl expose TYPE NAME".into());

@@ -10,10 +10,19 @@ pub struct FlagSpec {
     pub short: Option<char>,
     /// Whether the flag takes a value (else it is a boolean).
     pub takes_value: bool,
+    /// The values it takes, when they are a fixed set (offered by completion).
+    pub values: &'static [&'static str],
 }
 
 pub const fn flag(long: &'static str, short: Option<char>, takes_value: bool) -> FlagSpec {
-    FlagSpec { long, short, takes_value }
+    FlagSpec { long, short, takes_value, values: &[] }
+}
+
+impl FlagSpec {
+    /// The same flag, declaring the fixed set of values it takes.
+    pub const fn with_values(self, values: &'static [&'static str]) -> FlagSpec {
+        FlagSpec { values, ..self }
+    }
 }
 
 /// Parsed flags and positional arguments.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::apply::USER;
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use super::printers::{self, PrintOptions};
 use crate::apiserver::error::ApiError;
 use crate::model::field_selector::FieldSelector;
@@ -11,19 +11,18 @@ use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
 use crate::sim::Cluster;
 
+pub(super) const FLAGS: &[FlagSpec] = &[
+    flag("namespace", Some('n'), true),
+    flag("all-namespaces", Some('A'), false),
+    flag("selector", Some('l'), true),
+    flag("field-selector", None, true),
+    flag("output", Some('o'), true).with_values(&["json", "name", "wide", "yaml"]),
+    flag("show-labels", None, false),
+    flag("no-headers", None, false),
+];
+
 pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[
-            flag("namespace", Some('n'), true),
-            flag("all-namespaces", Some('A'), false),
-            flag("selector", Some('l'), true),
-            flag("field-selector", None, true),
-            flag("output", Some('o'), true),
-            flag("show-labels", None, false),
-            flag("no-headers", None, false),
-        ],
-    )?;
+    let flags = parse(args, FLAGS)?;
     let Some((resources, names)) = flags.positional.split_first() else {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
     };

@@ -1,6 +1,6 @@
 //! `kubectl api-resources`, `version` and `cluster-info`.
 
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use super::printers::Table;
 use crate::model::{KindInfo, KINDS};
 use crate::sim::bootstrap::KUBERNETES_VERSION;
@@ -25,17 +25,18 @@ const GROUP_ORDER: &[&str] = &[
     "discovery.k8s.io",
 ];
 
+pub(super) const API_RESOURCES_FLAGS: &[FlagSpec] = &[
+    flag("namespaced", None, true),
+    flag("api-group", None, true),
+    flag("output", Some('o'), true),
+    flag("no-headers", None, false),
+    flag("sort-by", None, true),
+];
+
+pub(super) const VERSION_FLAGS: &[FlagSpec] = &[flag("client", None, false), flag("output", Some('o'), true)];
+
 pub fn api_resources(args: &[&str]) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[
-            flag("namespaced", None, true),
-            flag("api-group", None, true),
-            flag("output", Some('o'), true),
-            flag("no-headers", None, false),
-            flag("sort-by", None, true),
-        ],
-    )?;
+    let flags = parse(args, API_RESOURCES_FLAGS)?;
     let mut kinds: Vec<&KindInfo> = KINDS.iter().collect();
     kinds.sort_by_key(|k| (GROUP_ORDER.iter().position(|g| *g == k.group).unwrap_or(usize::MAX), k.plural));
     if let Some(n) = flags.get("namespaced") {
@@ -85,7 +86,7 @@ pub fn api_resources(args: &[&str]) -> Result<String, String> {
 }
 
 pub fn version(args: &[&str]) -> Result<String, String> {
-    let flags = parse(args, &[flag("client", None, false), flag("output", Some('o'), true)])?;
+    let flags = parse(args, VERSION_FLAGS)?;
     let client = format!("Client Version: {KUBECTL_VERSION}\nKustomize Version: v5.5.0");
     Ok(if flags.is_set("client") { client } else { format!("{client}\nServer Version: {KUBERNETES_VERSION}") })
 }

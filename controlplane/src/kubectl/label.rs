@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use super::resources::{field_selector, finish, label_selector, modify, targets, Scope};
 use crate::sim::Cluster;
 
@@ -13,19 +13,18 @@ pub enum Which {
     Annotations,
 }
 
+pub(super) const FLAGS: &[FlagSpec] = &[
+    flag("overwrite", None, false),
+    flag("namespace", Some('n'), true),
+    flag("all-namespaces", Some('A'), false),
+    flag("selector", Some('l'), true),
+    flag("field-selector", None, true),
+    flag("all", None, false),
+    flag("list", None, false),
+];
+
 pub fn run(cluster: &mut Cluster, args: &[&str], which: Which) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[
-            flag("overwrite", None, false),
-            flag("namespace", Some('n'), true),
-            flag("all-namespaces", Some('A'), false),
-            flag("selector", Some('l'), true),
-            flag("field-selector", None, true),
-            flag("all", None, false),
-            flag("list", None, false),
-        ],
-    )?;
+    let flags = parse(args, FLAGS)?;
     let (changes, resources): (Vec<&String>, Vec<String>) = {
         let (c, r): (Vec<&String>, Vec<&String>) =
             flags.positional.iter().partition(|a| a.contains('=') || (a.ends_with('-') && !a.contains('/')));

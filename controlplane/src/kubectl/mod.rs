@@ -23,5 +23,5 @@ mod set_image;
 mod taint;
 mod wait;
 
-pub use command::{run_line, VERBS};
+pub use command::{run_line, Args, Verb, VERBS};
 pub use info::KUBECTL_VERSION;

@@ -8,7 +8,7 @@ use chrono::Duration;
 use k8s_openapi::api::apps::v1::Deployment;
 
 use super::apply::USER;
-use super::flags::{flag, parse, Parsed};
+use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{modify, targets};
 use crate::apiserver::k8s_time;
 use crate::model::{Kind, Object};
@@ -18,19 +18,18 @@ pub const REVISION: &str = "deployment.kubernetes.io/revision";
 pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 
+pub(super) const FLAGS: &[FlagSpec] = &[
+    flag("namespace", Some('n'), true),
+    flag("timeout", None, true),
+    flag("watch", Some('w'), true),
+    flag("revision", None, true),
+    flag("to-revision", None, true),
+];
+
 pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     let (sub, rest) =
         args.split_first().ok_or("error: Required subcommand: history, pause, restart, resume, status, undo")?;
-    let flags = parse(
-        rest,
-        &[
-            flag("namespace", Some('n'), true),
-            flag("timeout", None, true),
-            flag("watch", Some('w'), true),
-            flag("revision", None, true),
-            flag("to-revision", None, true),
-        ],
-    )?;
+    let flags = parse(rest, FLAGS)?;
     let ns = flags.get("namespace").unwrap_or("default").to_string();
     let targets = targets(&flags.positional)?;
     let [(kind, Some(name))] = targets.as_slice() else {

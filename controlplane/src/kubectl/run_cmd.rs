@@ -4,30 +4,29 @@
 use serde_json::{json, Value};
 
 use super::create::submit;
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use crate::sim::Cluster;
+
+pub(super) const FLAGS: &[FlagSpec] = &[
+    flag("image", None, true),
+    flag("labels", Some('l'), true),
+    flag("env", None, true),
+    flag("port", None, true),
+    flag("restart", None, true).with_values(&["Always", "Never", "OnFailure"]),
+    flag("command", None, false),
+    flag("namespace", Some('n'), true),
+    flag("dry-run", None, true),
+    flag("output", Some('o'), true).with_values(&["json", "name", "yaml"]),
+    flag("image-pull-policy", None, true),
+    flag("annotations", None, true),
+];
 
 pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     let (after, before) = match args.iter().position(|a| *a == "--") {
         Some(i) => (args[i + 1..].iter().map(|s| s.to_string()).collect::<Vec<_>>(), &args[..i]),
         None => (Vec::new(), args),
     };
-    let flags = parse(
-        before,
-        &[
-            flag("image", None, true),
-            flag("labels", Some('l'), true),
-            flag("env", None, true),
-            flag("port", None, true),
-            flag("restart", None, true),
-            flag("command", None, false),
-            flag("namespace", Some('n'), true),
-            flag("dry-run", None, true),
-            flag("output", Some('o'), true),
-            flag("image-pull-policy", None, true),
-            flag("annotations", None, true),
-        ],
-    )?;
+    let flags = parse(before, FLAGS)?;
     let name = match flags.positional.as_slice() {
         [name] => name.clone(),
         [] => return Err("error: NAME is required for run\nSee 'kubectl run -h' for help and examples".into()),

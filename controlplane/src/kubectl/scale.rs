@@ -4,21 +4,30 @@
 use serde_json::json;
 
 use super::create::submit;
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use super::resources::{finish, modify, targets};
 use crate::model::{Kind, Object};
 use crate::sim::Cluster;
 
+pub(super) const SCALE_FLAGS: &[FlagSpec] = &[
+    flag("replicas", None, true),
+    flag("current-replicas", None, true),
+    flag("namespace", Some('n'), true),
+    flag("timeout", None, true),
+];
+
+pub(super) const AUTOSCALE_FLAGS: &[FlagSpec] = &[
+    flag("min", None, true),
+    flag("max", None, true),
+    flag("cpu-percent", None, true),
+    flag("name", None, true),
+    flag("namespace", Some('n'), true),
+    flag("dry-run", None, true),
+    flag("output", Some('o'), true),
+];
+
 pub fn scale(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[
-            flag("replicas", None, true),
-            flag("current-replicas", None, true),
-            flag("namespace", Some('n'), true),
-            flag("timeout", None, true),
-        ],
-    )?;
+    let flags = parse(args, SCALE_FLAGS)?;
     let replicas: i32 =
         flags.get("replicas").ok_or("error: required flag(s) \"replicas\" not set")?.parse().map_err(|_| {
             "error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0".to_string()
@@ -65,18 +74,7 @@ fn replicas_of(obj: &mut Object) -> Option<&mut Option<i32>> {
 }
 
 pub fn autoscale(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[
-            flag("min", None, true),
-            flag("max", None, true),
-            flag("cpu-percent", None, true),
-            flag("name", None, true),
-            flag("namespace", Some('n'), true),
-            flag("dry-run", None, true),
-            flag("output", Some('o'), true),
-        ],
-    )?;
+    let flags = parse(args, AUTOSCALE_FLAGS)?;
     let targets = targets(&flags.positional)?;
     let [(kind, Some(name))] = targets.as_slice() else {
         return Err("error: You must provide the resource and name to autoscale: kubectl autoscale TYPE NAME".into());

@@ -1,10 +1,13 @@
 //! `kubectl set image KIND/NAME CONTAINER=IMAGE ...` (`*=IMAGE` for every container).
 
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use super::resources::{finish, modify, targets};
 use crate::model::Object;
 use crate::sim::Cluster;
 use k8s_openapi::api::core::v1::PodSpec;
+
+pub(super) const FLAGS: &[FlagSpec] =
+    &[flag("namespace", Some('n'), true), flag("all", None, false), flag("selector", Some('l'), true)];
 
 pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     let (what, rest) =
@@ -16,10 +19,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
 }
 
 fn image(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[flag("namespace", Some('n'), true), flag("all", None, false), flag("selector", Some('l'), true)],
-    )?;
+    let flags = parse(args, FLAGS)?;
     let (pairs, resources): (Vec<&String>, Vec<&String>) = flags.positional.iter().partition(|a| a.contains('='));
     if pairs.is_empty() {
         return Err("error: at least one image update is required".into());

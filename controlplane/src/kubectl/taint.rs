@@ -2,7 +2,7 @@
 
 use k8s_openapi::api::core::v1::Taint;
 
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use super::resources::{field_selector, finish, label_selector, modify, targets, Scope};
 use crate::model::{Kind, Object};
 use crate::sim::Cluster;
@@ -41,9 +41,11 @@ fn parse_change(spec: &str) -> Result<Change, String> {
     Ok(Change::Add(Taint { key: key.to_string(), value, effect: effect.to_string(), time_added: None }))
 }
 
+pub(super) const FLAGS: &[FlagSpec] =
+    &[flag("overwrite", None, false), flag("selector", Some('l'), true), flag("all", None, false)];
+
 pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
-    let flags =
-        parse(args, &[flag("overwrite", None, false), flag("selector", Some('l'), true), flag("all", None, false)])?;
+    let flags = parse(args, FLAGS)?;
     let (resource, rest) = flags.positional.split_first().ok_or("error: at least one taint update is required")?;
     if Kind::from_resource_name(resource) != Some(Kind::Node)
         && !resource.starts_with("node/")

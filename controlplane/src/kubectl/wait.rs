@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde_json::Value;
 
-use super::flags::{flag, parse};
+use super::flags::{flag, parse, FlagSpec};
 use super::resources::{field_selector, label_selector, targets, Scope};
 use crate::model::{Kind, Object};
 use crate::sim::Cluster;
@@ -43,19 +43,18 @@ fn has_condition(obj: &Object, name: &str, value: &str) -> bool {
     })
 }
 
+pub(super) const FLAGS: &[FlagSpec] = &[
+    flag("for", None, true),
+    flag("timeout", None, true),
+    flag("namespace", Some('n'), true),
+    flag("all-namespaces", Some('A'), false),
+    flag("selector", Some('l'), true),
+    flag("field-selector", None, true),
+    flag("all", None, false),
+];
+
 pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
-    let flags = parse(
-        args,
-        &[
-            flag("for", None, true),
-            flag("timeout", None, true),
-            flag("namespace", Some('n'), true),
-            flag("all-namespaces", Some('A'), false),
-            flag("selector", Some('l'), true),
-            flag("field-selector", None, true),
-            flag("all", None, false),
-        ],
-    )?;
+    let flags = parse(args, FLAGS)?;
     let condition = parse_for(flags.get("for").ok_or("error: --for must be set")?)?;
     let timeout = match flags.get("timeout") {
         Some(t) => crate::sim::parse_duration(t).map_err(|e| format!("error: {e}"))?,

@@ -40,6 +40,26 @@ pub enum SimError {
     NoProgress(usize, String),
 }
 
+/// How far a long `advance` or `run_until` has got, as told to the hook set with
+/// [`Cluster::set_progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Where the clock was when the move began.
+    pub from: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    pub target: DateTime<Utc>,
+}
+
+/// Moments run between two calls of the progress hook.
+const PROGRESS_EVERY: u64 = 32;
+
+struct ProgressHook {
+    report: Box<dyn FnMut(Progress)>,
+    from: DateTime<Utc>,
+    target: Option<DateTime<Utc>>,
+    moments: u64,
+}
+
 struct Slot {
     component: Box<dyn Component>,
     /// The store revision up to which watch events were delivered.
@@ -52,6 +72,7 @@ pub struct Cluster {
     components: Vec<Slot>,
     config: ClusterConfig,
     interrupt: Option<Arc<AtomicBool>>,
+    progress: Option<ProgressHook>,
 }
 
 /// Rounds of work at one moment before the cluster gives up: far more than any real cascade.
@@ -74,6 +95,7 @@ impl Cluster {
             components: Vec::new(),
             config,
             interrupt: None,
+            progress: None,
         };
         cluster.add_component(Box::new(controllers::garbagecollector::GarbageCollector::new()));
         cluster.add_component(Box::new(ControllerComponent::new(controllers::namespace::NamespaceController)));
@@ -112,6 +134,26 @@ impl Cluster {
     /// A flag that, once set, stops a running `advance` or `run_until` (Ctrl-C, a kernel interrupt).
     pub fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
         self.interrupt = Some(flag);
+    }
+
+    /// A hook told how far a move of the clock has got, every few moments of a long `advance`
+    /// or `run_until` (a front-end draws a progress bar with it). It must not touch the cluster.
+    pub fn set_progress(&mut self, report: Option<Box<dyn FnMut(Progress)>>) {
+        self.progress = report.map(|report| ProgressHook { report, from: self.clock.now(), target: None, moments: 0 });
+    }
+
+    /// One more moment on the way to `target`.
+    fn tick(&mut self, target: DateTime<Utc>) {
+        let now = self.clock.now();
+        if let Some(p) = &mut self.progress {
+            if p.target != Some(target) {
+                (p.from, p.target, p.moments) = (now, Some(target), 0);
+            }
+            p.moments += 1;
+            if p.moments % PROGRESS_EVERY == 0 {
+                (p.report)(Progress { from: p.from, now, target });
+            }
+        }
     }
 
     fn interrupted(&self) -> bool {
@@ -228,6 +270,7 @@ impl Cluster {
             if self.interrupted() {
                 return Err(SimError::Interrupted);
             }
+            self.tick(target);
             match self.clock.next_due() {
                 Some(next) if next <= target => self.clock.move_to(next),
                 _ => break,
@@ -246,6 +289,7 @@ impl Cluster {
         if self.interrupted() {
             return Err(SimError::Interrupted);
         }
+        self.tick(deadline);
         match self.clock.next_due() {
             Some(next) if next <= deadline => {
                 self.clock.move_to(next);

@@ -7,4 +7,4 @@ pub mod cluster;
 pub mod component;
 
 pub use clock::{epoch, parse_duration, Clock};
-pub use cluster::{Cluster, ClusterConfig, SimError};
+pub use cluster::{Cluster, ClusterConfig, Progress, SimError};

@@ -20,7 +20,6 @@ pub fn join_outcomes(outcomes: Vec<Result<String, String>>) -> Result<String, St
 
 #[export_module]
 pub mod cluster_api {
-    use std::cell::RefCell;
     use std::rc::Rc;
 
     use controlplane::apiserver::DeleteOptions;
@@ -30,6 +29,7 @@ pub mod cluster_api {
 
     use super::{join_outcomes, resolve, trim_newline};
     use crate::api::{current, state};
+    use crate::clusters::attach;
     use crate::convert::{runtime_error, to_dynamic, to_json};
     use crate::session::ClusterRef;
 
@@ -278,10 +278,12 @@ pub mod cluster_api {
                 }
             }
         }
-        let interrupt = state(&ctx).borrow().interrupt.clone();
-        let mut cluster = Cluster::new(config);
-        cluster.set_interrupt(interrupt);
-        Ok(ClusterRef(Rc::new(RefCell::new(cluster))))
+        let state = state(&ctx);
+        let mut st = state.borrow_mut();
+        let cluster = attach(Cluster::new(config), &st.interrupt, &st.progress);
+        st.made.retain(|c| c.strong_count() > 0);
+        st.made.push(Rc::downgrade(&cluster.0));
+        Ok(cluster)
     }
 
     /// Makes `c` the cluster that global functions act on.

@@ -7,6 +7,7 @@ use crate::session::{ClusterRef, Shared};
 
 pub mod assertions;
 pub mod cluster;
+pub mod help;
 pub mod later;
 pub mod nodes;
 pub mod output;
@@ -20,6 +21,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(output::output_api).into());
     engine.register_global_module(rhai::exported_module!(later::later_api).into());
     engine.register_global_module(rhai::exported_module!(assertions::assert_api).into());
+    engine.register_global_module(rhai::exported_module!(help::help_api).into());
 }
 
 /// The session state behind a call.
