@@ -7,6 +7,8 @@ pub mod etcdctl;
 mod files;
 pub mod flags;
 mod get;
+pub mod jsonpath;
+mod jsonpath_parse;
 pub mod printers;
 
 pub use command::run_line;

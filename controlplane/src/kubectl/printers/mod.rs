@@ -28,7 +28,7 @@ mod config;
 mod coordination;
 mod default;
 mod events;
-mod json;
+pub(crate) mod json;
 mod namespaces;
 mod networking;
 mod nodes;
