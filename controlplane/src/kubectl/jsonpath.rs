@@ -58,6 +58,24 @@ pub fn parse_error(template: &str, error: &str) -> String {
     format!("error parsing jsonpath {template}, {error}")
 }
 
+/// kubectl's `-o jsonpath=TEMPLATE` (and `-o jsonpath-as-json=`) printer over one object or
+/// list as JSON: the text, or kubectl's error without its leading `error: ` prefix, such as
+/// `error parsing jsonpath {.a, unclosed action` or `error executing jsonpath "{.a[5]}": Error
+/// executing template: array index out of bounds: index 5, length 1. Printing more information
+/// for debugging the template:` followed by the template and the object in Go's `%#v` form.
+pub fn print(template: &str, value: &Value, allow_missing_keys: bool, as_json: bool) -> Result<String, String> {
+    let path = parse(template).map_err(|e| parse_error(template, &e))?;
+    path.allow_missing_keys(allow_missing_keys).json_output(as_json).execute(value).map_err(|e| {
+        // kubectl's message ends in a blank line and a newline of its own; the caller adds the
+        // final newline, as for every error.
+        format!(
+            "error executing jsonpath {}: Error executing template: {e}. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{template}\n\tobject given to jsonpath engine was:\n\t\t{}\n\n",
+            go_quote(template),
+            go_sharp_v(value)
+        )
+    })
+}
+
 /// How deep `range` blocks may nest; a guard against unbounded recursion on hostile input.
 const MAX_RANGE_DEPTH: usize = 256;
 
@@ -544,7 +562,7 @@ fn write_go_sharp_v(v: &Value, out: &mut String) {
 }
 
 /// Go's `strconv.Quote`.
-fn go_quote(s: &str) -> String {
+pub(crate) fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -10,5 +10,6 @@ mod get;
 pub mod jsonpath;
 mod jsonpath_parse;
 pub mod printers;
+pub mod sort;
 
 pub use command::run_line;
