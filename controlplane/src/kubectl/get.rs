@@ -120,7 +120,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             let named = requests.iter().any(|r| r.0 == kind && r.1.is_some());
             if !named {
                 let values: Vec<Value> = objects.iter().map(|o| o.to_value()).collect();
-                match sort::sort_order(&values, field) {
+                match sort::sort_table_order(&values, field) {
                     Ok(order) => objects = order.into_iter().map(|i| objects[i].clone()).collect(),
                     Err(e) if e.starts_with("Field ") => return Err(e),
                     // kubectl drops this error and prints nothing for the kind.

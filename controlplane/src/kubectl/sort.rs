@@ -11,7 +11,9 @@
 //! - an object without the field sorts before every object with it;
 //! - anything else (a map, a list, a boolean, an integer against a string) cannot be sorted:
 //!   kubectl stops with `Field {.x} in *unstructured.Unstructured is an unsortable type:
-//!   interface, err: unsortable type: map[string]interface {}` (here without the log header).
+//!   interface, err: unsortable type: map[string]interface {}` (`in [][][]reflect.Value` for
+//!   a table), printed by its logger with a `F1122 01:02:03.456789 pid sorter.go:329]`
+//!   header that is left out here.
 //!
 //! If no object has the field, it is an error: `couldn't find any field with path
 //! "{.foo}" in the list of objects`. (In table output kubectl swallows that error and prints
@@ -34,6 +36,16 @@ use crate::model::quantity::Quantity;
 /// The order in which to print `objects` (each an object as JSON) sorted by `field`: indexes
 /// into `objects`. The error is kubectl's text without `error: `.
 pub fn sort_order(objects: &[Value], field: &str) -> Result<Vec<usize>, String> {
+    sort_with(objects, field, "*unstructured.Unstructured")
+}
+
+/// [`sort_order`] for the rows of a table, whose unsortable-type message names kubectl's
+/// table sorter's type.
+pub fn sort_table_order(objects: &[Value], field: &str) -> Result<Vec<usize>, String> {
+    sort_with(objects, field, "[][][]reflect.Value")
+}
+
+fn sort_with(objects: &[Value], field: &str, go_type: &'static str) -> Result<Vec<usize>, String> {
     let field = relaxed_jsonpath(field)?;
     let parser = jsonpath::parse(&field)?;
     let mut keys: Vec<Option<Cow<'_, Value>>> = Vec::with_capacity(objects.len());
@@ -45,7 +57,7 @@ pub fn sort_order(objects: &[Value], field: &str) -> Result<Vec<usize>, String> 
     if !objects.is_empty() && keys.iter().all(Option::is_none) {
         return Err(format!("couldn't find any field with path {} in the list of objects", go_quote(&field)));
     }
-    let mut data = Keys { keys, order: (0..objects.len()).collect(), error: None, field: &field };
+    let mut data = Keys { keys, order: (0..objects.len()).collect(), error: None, field: &field, go_type };
     go_sort(&mut data);
     match data.error {
         Some(e) => Err(e),
@@ -59,6 +71,7 @@ struct Keys<'a> {
     order: Vec<usize>,
     error: Option<String>,
     field: &'a str,
+    go_type: &'static str,
 }
 
 impl SortData for Keys<'_> {
@@ -76,8 +89,8 @@ impl SortData for Keys<'_> {
             Err(e) => {
                 if self.error.is_none() {
                     self.error = Some(format!(
-                        "Field {} in *unstructured.Unstructured is an unsortable type: interface, err: {e}",
-                        self.field
+                        "Field {} in {} is an unsortable type: interface, err: {e}",
+                        self.field, self.go_type
                     ));
                 }
                 false
