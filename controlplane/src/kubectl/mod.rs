@@ -4,6 +4,7 @@ pub mod apply;
 mod apply_cmd;
 mod command;
 pub mod etcdctl;
+mod explain;
 mod files;
 pub mod flags;
 mod get;
