@@ -42,11 +42,8 @@ pub fn run(args: &[&str]) -> Result<String, String> {
     let api_version = flags.get("api-version").unwrap_or("");
     let recursive = flags.is_set("recursive");
     let input = flags.positional[0].as_str();
-    let (kind, fields) = if api_version.is_empty() {
-        split_with_matching_prefix(input)?
-    } else {
-        split_resource_request(input)?
-    };
+    let (kind, fields) =
+        if api_version.is_empty() { split_with_matching_prefix(input)? } else { split_resource_request(input)? };
     let info = kind.info();
     let (group, version) = if api_version.is_empty() {
         (info.group.to_string(), info.version.to_string())
@@ -73,7 +70,14 @@ pub fn run(args: &[&str]) -> Result<String, String> {
 }
 
 /// The explanation of `fields` of the schema `doc` of kind `kind`, as kubectl prints it.
-fn explain(doc: &Value, group: &str, kind: &str, version: &str, fields: &[String], recursive: bool) -> Result<String, String> {
+fn explain(
+    doc: &Value,
+    group: &str,
+    kind: &str,
+    version: &str,
+    fields: &[String],
+    recursive: bool,
+) -> Result<String, String> {
     let mut out = String::new();
     if !group.is_empty() {
         out.push_str(&format!("GROUP:      {group}\n"));
@@ -112,8 +116,7 @@ fn field_names(nodes: &[Node], message: &str) -> Result<Vec<String>, String> {
 }
 
 fn resolve(resource: &str) -> Result<Kind, String> {
-    Kind::from_resource_name(resource)
-        .ok_or_else(|| format!("the server doesn't have a resource type \"{resource}\""))
+    Kind::from_resource_name(resource).ok_or_else(|| format!("the server doesn't have a resource type \"{resource}\""))
 }
 
 fn first_resource(nodes: &[Node]) -> Result<Kind, String> {
@@ -260,8 +263,11 @@ impl<'d> Render<'d> {
             }
         } else if !reference.is_empty() && history.contains(reference) {
             // A cycle: nothing.
-        } else if let Some(sub) =
-            resolved.get("properties").filter(|p| truthy(Some(p))).and_then(|p| p.get(&path[0])).filter(|s| truthy(Some(s)))
+        } else if let Some(sub) = resolved
+            .get("properties")
+            .filter(|p| truthy(Some(p)))
+            .and_then(|p| p.get(&path[0]))
+            .filter(|s| truthy(Some(s)))
         {
             if path.len() == 1 {
                 out.push_str(&format!("FIELD: {} <{}>\n", path[0], self.type_guess(sub)));
@@ -381,7 +387,11 @@ impl<'d> Render<'d> {
                 _ => {
                     let name = reference.rsplit('/').next().unwrap_or("");
                     let short = name.rsplit('.').next().unwrap_or("");
-                    if short.is_empty() { "Object".into() } else { short.to_string() }
+                    if short.is_empty() {
+                        "Object".into()
+                    } else {
+                        short.to_string()
+                    }
                 }
             };
         }
@@ -535,20 +545,35 @@ mod tests {
         check("pods", Expect::File("explain-pods.txt"));
         check("pods.spec.containers", Expect::File("explain-pods.spec.containers.txt"));
         check("deployment.spec.strategy", Expect::File("explain-deployment.spec.strategy.txt"));
-        check("deployments.apps.spec.strategy --recursive", Expect::File("explain-deployment.spec.strategy-recursive.txt"));
+        check(
+            "deployments.apps.spec.strategy --recursive",
+            Expect::File("explain-deployment.spec.strategy-recursive.txt"),
+        );
         check("svc.spec.ports.port", Expect::File("explain-svc.spec.ports.port.txt"));
     }
 
     #[test]
     fn errors() {
-        check("pods.spec.nope", Expect::Text("KIND:       Pod\nVERSION:    v1\n\nerror: field \"nope\" does not exist"));
-        check("pods.nope.deeper", Expect::Text("KIND:       Pod\nVERSION:    v1\n\nerror: field \"deeper\" does not exist"));
+        check(
+            "pods.spec.nope",
+            Expect::Text("KIND:       Pod\nVERSION:    v1\n\nerror: field \"nope\" does not exist"),
+        );
+        check(
+            "pods.nope.deeper",
+            Expect::Text("KIND:       Pod\nVERSION:    v1\n\nerror: field \"deeper\" does not exist"),
+        );
         check("foo", Expect::Text("the server doesn't have a resource type \"foo\""));
         check("", Expect::Text("error: You must specify the type of resource to explain. Use \"kubectl api-resources\" for a complete list of supported resources."));
         check("pods svc", Expect::Text("error: We accept only this format: explain RESOURCE"));
         check("pods[0]", Expect::Text("error: invalid jsonpath syntax, first node must be field node"));
-        check("pods.spec --api-version=apps/v2", Expect::Text("error: couldn't find resource for \"apps/v2, Resource=pods\""));
-        check("deployments --api-version=v1", Expect::Text("error: GVR (/v1, Resource=deployments) not found in OpenAPI schema"));
+        check(
+            "pods.spec --api-version=apps/v2",
+            Expect::Text("error: couldn't find resource for \"apps/v2, Resource=pods\""),
+        );
+        check(
+            "deployments --api-version=v1",
+            Expect::Text("error: GVR (/v1, Resource=deployments) not found in OpenAPI schema"),
+        );
         check("pods -o yaml", Expect::Text("error: unrecognized format: yaml"));
     }
 

@@ -370,8 +370,16 @@ spec:
         );
         check(&mut c, "pods -o jsonpath={.a", "error: error parsing jsonpath {.a, unclosed action");
         check(&mut c, "pods -o jsonpath", "error: template format specified but no template given");
-        check(&mut c, "pods -o jsonpath-file=/nonexistent/t.txt", "error: error reading --template /nonexistent/t.txt, open /nonexistent/t.txt: no such file or directory");
-        check(&mut c, "pods -o jsonpath={.items[*].metadata.name} --sort-by=.metadata.creationTimestamp", "web db cache");
+        check(
+            &mut c,
+            "pods -o jsonpath-file=/nonexistent/t.txt",
+            "error: error reading --template /nonexistent/t.txt, open /nonexistent/t.txt: no such file or directory",
+        );
+        check(
+            &mut c,
+            "pods -o jsonpath={.items[*].metadata.name} --sort-by=.metadata.creationTimestamp",
+            "web db cache",
+        );
     }
 
     #[test]
@@ -397,8 +405,16 @@ web     [map[containerPort:80 protocol:TCP]]
 ",
         );
         check(&mut c, "pod db -o custom-columns=C:.spec.containers[0].name", "C\npostgres\n");
-        check(&mut c, "pods -o custom-columns=NAME", "error: unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>");
-        check(&mut c, "pods -o custom-columns=N:.spec.containers[3]", "error: array index out of bounds: index 3, length 1");
+        check(
+            &mut c,
+            "pods -o custom-columns=NAME",
+            "error: unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>",
+        );
+        check(
+            &mut c,
+            "pods -o custom-columns=N:.spec.containers[3]",
+            "error: array index out of bounds: index 3, length 1",
+        );
         let dir = std::env::temp_dir().join(format!("kubesim-cc-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("cols.txt");

@@ -258,7 +258,10 @@ impl<'t> Exec<'t> {
         let mut results = Vec::new();
         for value in input {
             let Value::Array(items) = value.as_ref() else {
-                return Err(fail(input.to_vec(), format!("{} is not array or slice and cannot be filtered", go_v(value))));
+                return Err(fail(
+                    input.to_vec(),
+                    format!("{} is not array or slice and cannot be filtered", go_v(value)),
+                ));
             };
             for index in 0..items.len() {
                 let Some(item) = child(value, |v| v.as_array()?.get(index)) else { continue };
@@ -376,10 +379,7 @@ fn eval_array<'a>(input: &[Val<'a>], params: &[Param; 3]) -> Step<'a> {
             return Ok(result);
         }
         if p[0].value >= len || p[0].value < 0 {
-            return Err(fail(
-                input.to_vec(),
-                format!("array index out of bounds: index {}, length {len}", p[0].value),
-            ));
+            return Err(fail(input.to_vec(), format!("array index out of bounds: index {}, length {len}", p[0].value)));
         }
         if p[1].value > len || p[1].value < 0 {
             return Err(fail(
@@ -699,7 +699,10 @@ mod tests {
             ("{..Price}", "19.95 20.01 8.95 12.99 8.99"),
             ("{...Price}", "19.95 20.01 8.95 12.99 8.99"),
             ("{.....Price}", "error: invalid multiple recursive descent"),
-            (r#"{range .Bicycle[*]}{ @ }{ " " }{end}"#, r#"{"Color":"red","IsNew":true,"Price":19.95} {"Color":"green","IsNew":false,"Price":20.01} "#),
+            (
+                r#"{range .Bicycle[*]}{ @ }{ " " }{end}"#,
+                r#"{"Color":"red","IsNew":true,"Price":19.95} {"Color":"green","IsNew":false,"Price":20.01} "#,
+            ),
             ("{.Book[-1:]}", r#"{"Author":"Herman Melville","Category":"fiction","Price":8.99,"Title":"Moby Dick"}"#),
             ("{..Book[2]}", r#"{"Author":"Herman Melville","Category":"fiction","Price":8.99,"Title":"Moby Dick"}"#),
             ("{.Bicycle[?(@.IsNew==true)]}", r#"{"Color":"red","IsNew":true,"Price":19.95}"#),
@@ -733,7 +736,12 @@ mod tests {
         check("{[-1]['x']}", POINTS, false, "null");
         // i7's null cannot be compared.
         check("{[?(@.x>0)].id}", POINTS, true, "error: invalid type for comparison");
-        check("{[0:6][?(@.x>0)].id}", POINTS, true, "error: map[id:i1 x:4 y:-5] is not array or slice and cannot be filtered");
+        check(
+            "{[0:6][?(@.x>0)].id}",
+            POINTS,
+            true,
+            "error: map[id:i1 x:4 y:-5] is not array or slice and cannot be filtered",
+        );
         let six = r#"[{"id": "i1", "x": 4}, {"id": "i2", "x": -2}, {"id": "i3", "x": 0}]"#;
         check("{[?(@.x>0)].id}", six, true, "i1");
         check("{[?(@.x<=0)].id}", six, true, "i2 i3");
@@ -746,7 +754,12 @@ mod tests {
         check("{[?(@.x==@.y)].id}", POINTS, true, "error: invalid type for comparison");
         check("{[?(@.x)].id}", POINTS, true, "i1 i2 i3 i4 i5 i6 i7");
         check("{.x[?(@.a)]}", r#"{"x": "s"}"#, true, "error: s is not array or slice and cannot be filtered");
-        check("{.x[?(@.a)]}", r#"{"x": {"a": 1}}"#, true, "error: map[a:1] is not array or slice and cannot be filtered");
+        check(
+            "{.x[?(@.a)]}",
+            r#"{"x": {"a": 1}}"#,
+            true,
+            "error: map[a:1] is not array or slice and cannot be filtered",
+        );
         check("{[?(@.a[*])].n}", r#"[{"a": [1,2], "n": 1}, {"a": [3], "n": 2}]"#, true, "1 2");
         check("{[?(@.a[*]==1)].n}", r#"[{"a": [1,2], "n": 1}]"#, true, "error: can only compare one element at a time");
         check("{[?(@.b==true)].n}", r#"[{"b": true, "n": 1}, {"b": false, "n": 2}]"#, true, "1");
@@ -776,10 +789,16 @@ mod tests {
             ("{range .items[*]}{.metadata.name}, {end}{.kind}", "127.0.0.1, 127.0.0.2, List"),
             ("{range .items[*]}{.metadata.name}{\"\\t\"}{end}", "127.0.0.1\t127.0.0.2\t"),
             ("{.items[*].status.addresses[*].address}", "127.0.0.1 127.0.0.2 127.0.0.3"),
-            ("{range .items[*]}{range .status.addresses[*]}{.address}, {end}{end}", "127.0.0.1, 127.0.0.2, 127.0.0.3, "),
+            (
+                "{range .items[*]}{range .status.addresses[*]}{.address}, {end}{end}",
+                "127.0.0.1, 127.0.0.2, 127.0.0.3, ",
+            ),
             ("{.items[*].metadata.name}", "127.0.0.1 127.0.0.2"),
             ("{.items[*]['metadata.name', 'status.capacity']}", r#"127.0.0.1 127.0.0.2 {"cpu":"4"} {"cpu":"8"}"#),
-            ("{range .items[*]}[{.metadata.name}, {.status.capacity}] {end}", r#"[127.0.0.1, {"cpu":"4"}] [127.0.0.2, {"cpu":"8"}] "#),
+            (
+                "{range .items[*]}[{.metadata.name}, {.status.capacity}] {end}",
+                r#"[127.0.0.1, {"cpu":"4"}] [127.0.0.2, {"cpu":"8"}] "#,
+            ),
             ("{.users[?(@.name==\"e2e\")].user.password}", "secret"),
             (r"{.items[0].metadata.labels.kubernetes\.io/hostname}", "127.0.0.1"),
             (r#"{.items[?(@.metadata.labels.kubernetes\.io/hostname=="127.0.0.1")].kind}"#, "None"),

@@ -28,7 +28,11 @@ pub(crate) enum Node {
     /// `[i]`, `[a:b:c]`, `[*]`.
     Array([Param; 3]),
     /// `[?(left op right)]`; `op` is `exists` for `[?(@.a)]`.
-    Filter { left: Vec<Node>, right: Vec<Node>, op: String },
+    Filter {
+        left: Vec<Node>,
+        right: Vec<Node>,
+        op: String,
+    },
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -271,8 +275,7 @@ impl Parser<'_> {
                     params[i].known = false;
                 } else {
                     params[i].known = true;
-                    params[i].value =
-                        go_atoi(value).ok_or_else(|| format!("array index {value} is not a number"))?;
+                    params[i].value = go_atoi(value).ok_or_else(|| format!("array index {value} is not a number"))?;
                 }
             } else if i == 1 {
                 params[i] = Param { value: params[0].value.saturating_add(1), known: true, derived: true };

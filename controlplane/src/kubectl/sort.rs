@@ -425,9 +425,7 @@ mod tests {
     }
 
     fn objs(keys: &[(&str, Value)]) -> Vec<Value> {
-        keys.iter()
-            .map(|(n, k)| if k.is_null() { json!({"n": n}) } else { json!({"n": n, "k": k}) })
-            .collect()
+        keys.iter().map(|(n, k)| if k.is_null() { json!({"n": n}) } else { json!({"n": n, "k": k}) }).collect()
     }
 
     #[test]
@@ -442,8 +440,11 @@ mod tests {
         check(&quantities, ".k", "c b a");
         let strings = objs(&[("a", json!("web")), ("b", json!("db")), ("c", json!("Zeta"))]);
         check(&strings, ".k", "c b a");
-        let times =
-            objs(&[("a", json!("2025-01-01T10:00:00Z")), ("b", json!("2025-01-01T09:00:00Z")), ("c", json!("2024-12-31T23:59:59Z"))]);
+        let times = objs(&[
+            ("a", json!("2025-01-01T10:00:00Z")),
+            ("b", json!("2025-01-01T09:00:00Z")),
+            ("c", json!("2024-12-31T23:59:59Z")),
+        ]);
         check(&times, ".k", "c b a");
         // Missing keys go first, in reverse order.
         let missing = objs(&[("a", json!(2)), ("b", Value::Null), ("c", json!(1)), ("d", Value::Null)]);

@@ -53,7 +53,8 @@ pub fn relaxed_jsonpath(expr: &str) -> Result<String, String> {
     if no_braces(&spec) {
         return Ok(format!("{{.{spec}}}"));
     }
-    Err("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'".into())
+    Err("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'"
+        .into())
 }
 
 impl CustomColumns {
@@ -153,8 +154,11 @@ mod tests {
     /// compare with `expect`, or with `error: <message>`.
     #[track_caller]
     fn check(spec: &str, no_headers: bool, expect: &str) {
-        let printer =
-            if spec.contains('\n') { CustomColumns::from_template(spec) } else { CustomColumns::from_spec(spec, no_headers) };
+        let printer = if spec.contains('\n') {
+            CustomColumns::from_template(spec)
+        } else {
+            CustomColumns::from_spec(spec, no_headers)
+        };
         let got = match printer.and_then(|p| p.print(&pods())) {
             Ok(text) => text,
             Err(e) => format!("error: {e}"),
