@@ -362,7 +362,9 @@ impl<'d> Render<'d> {
                 .and_then(Value::as_str)
                 .filter(|d| !d.is_empty())
                 .unwrap_or("<no description>");
-            out.push_str(&indent(&wrap(description, 78 - indent_amount), indent_amount + 2));
+            // Go's uint(78 - indent) of a negative width is huge: no wrapping.
+            let width = 78usize.checked_sub(indent_amount).unwrap_or(usize::MAX);
+            out.push_str(&indent(&wrap(description, width), indent_amount + 2));
             out.push_str("\n\n");
         }
     }

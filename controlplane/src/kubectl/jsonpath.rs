@@ -366,13 +366,13 @@ fn eval_array<'a>(input: &[Val<'a>], params: &[Param; 3]) -> Step<'a> {
             p[0].value = 0;
         }
         if p[0].value < 0 {
-            p[0].value += len;
+            p[0].value = p[0].value.wrapping_add(len);
         }
         if !p[1].known {
             p[1].value = len;
         }
         if p[1].value < 0 || (p[1].value == 0 && p[1].derived) {
-            p[1].value += len;
+            p[1].value = p[1].value.wrapping_add(len);
         }
         if p[1].value == p[0].value {
             // client-go returns here, skipping the inputs after this one.
@@ -384,7 +384,7 @@ fn eval_array<'a>(input: &[Val<'a>], params: &[Param; 3]) -> Step<'a> {
         if p[1].value > len || p[1].value < 0 {
             return Err(fail(
                 input.to_vec(),
-                format!("array index out of bounds: index {}, length {len}", p[1].value - 1),
+                format!("array index out of bounds: index {}, length {len}", p[1].value.wrapping_sub(1)),
             ));
         }
         if p[0].value > p[1].value {
@@ -903,6 +903,13 @@ mod tests {
         check("{.a[*].b[*]}", r#"{"a": [{"b": []}, {"b": [1]}]}"#, true, "");
         check("{.a[*].b[*]}", r#"{"a": [{"b": [1]}, {"b": [2]}]}"#, true, "1 2");
         check("{.a[0]}", r#"{"a": []}"#, true, "error: array index out of bounds: index 0, length 0");
+        check("{.a[-9223372036854775808:-9223372036854775808:1]}", r#"{"a": []}"#, true, "");
+        check(
+            "{.a[0:-9223372036854775808]}",
+            r#"{"a": [1]}"#,
+            true,
+            "error: array index out of bounds: index -9223372036854775808, length 1",
+        );
     }
 
     #[test]
