@@ -70,6 +70,12 @@ pub static VERBS: &[Verb] = &[
         args: Args::Nodes,
         run: |c, a, _| super::drain::drain(c, a),
     },
+    Verb {
+        name: "explain",
+        flags: super::explain::FLAGS,
+        args: Args::Resources,
+        run: |_, a, _| super::explain::run(a),
+    },
     Verb { name: "exec", flags: NO_FLAGS, args: Args::Resources, run: |_, _, _| super::later::not_yet("exec") },
     Verb {
         name: "expose",

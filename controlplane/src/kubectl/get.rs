@@ -1,10 +1,25 @@
-//! `kubectl get KIND[,KIND...] [NAME...] [-n NS | -A] [-l SELECTOR] [-o wide|yaml|json|name] [--show-labels]`.
+//! `kubectl get KIND[,KIND...] [NAME...] [-n NS | -A] [-l SELECTOR] [-o FORMAT] [--sort-by=JSONPATH]
+//! [--show-labels]`, where FORMAT is `wide`, `yaml`, `json`, `name`, `jsonpath=TEMPLATE`,
+//! `jsonpath-as-json=TEMPLATE`, `jsonpath-file=FILE` (or `jsonpath` with `--template`),
+//! `custom-columns=SPEC` or `custom-columns-file=FILE`.
+//!
+//! As in kubectl, a table (`-o wide` or none) is printed per kind and `--sort-by` sorts each
+//! kind's rows; any other format prints one object when one name of one kind was asked for,
+//! and otherwise a `List` of everything found, sorted as a whole. A sort field that no
+//! object has is an error for the other formats, while a table prints nothing for that kind
+//! (kubectl drops that error, issue kubernetes/kubectl#1343). Rows of named objects
+//! (`get pods a b`) are not sorted in table output.
 
 use std::sync::Arc;
 
 use super::apply::USER;
 use super::flags::{flag, parse, FlagSpec};
+use serde_json::Value;
+
+use super::jsonpath;
+use super::printers::custom_columns::CustomColumns;
 use super::printers::{self, PrintOptions};
+use super::sort;
 use crate::apiserver::error::ApiError;
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
@@ -16,19 +31,39 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("all-namespaces", Some('A'), false),
     flag("selector", Some('l'), true),
     flag("field-selector", None, true),
-    flag("output", Some('o'), true).with_values(&["json", "name", "wide", "yaml"]),
+    flag("output", Some('o'), true).with_values(&[
+        "custom-columns=",
+        "custom-columns-file=",
+        "json",
+        "jsonpath=",
+        "jsonpath-as-json=",
+        "jsonpath-file=",
+        "name",
+        "wide",
+        "yaml",
+    ]),
     flag("show-labels", None, false),
     flag("no-headers", None, false),
+    flag("sort-by", None, true),
+    flag("template", None, true),
+    flag("allow-missing-template-keys", None, false),
 ];
 
 pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
-    let Some((resources, names)) = flags.positional.split_first() else {
+    if flags.positional.is_empty() {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
-    };
+    }
     let all_namespaces = flags.is_set("all-namespaces");
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let output = flags.get("output").unwrap_or("");
+    let format = Format::parse(
+        output,
+        flags.get("template").unwrap_or(""),
+        flags.is_set("no-headers"),
+        flags.get("allow-missing-template-keys") != Some("false"),
+    )?;
+    let sort_by = flags.get("sort-by").filter(|s| !s.is_empty());
     let selector = match flags.get("selector") {
         Some(s) => LabelSelector::parse(s).map_err(|e| format!("error: {e}"))?,
         None => LabelSelector::everything(),
@@ -37,23 +72,8 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         Some(s) => FieldSelector::parse(s).map_err(|e| format!("error: {e}"))?,
         None => FieldSelector::everything(),
     };
-    // `pod/web` form, or KIND[,KIND] NAME...
-    let mut requests: Vec<(Kind, Option<String>)> = Vec::new();
-    if resources.contains('/') {
-        for r in std::iter::once(resources).chain(names.iter()) {
-            let (k, n) = r.split_once('/').ok_or_else(|| "error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'".to_string())?;
-            requests.push((resolve(k)?, Some(n.to_string())));
-        }
-    } else {
-        for k in resources.split(',') {
-            let kind = resolve(k)?;
-            if names.is_empty() {
-                requests.push((kind, None));
-            } else {
-                requests.extend(names.iter().map(|n| (kind, Some(n.clone()))));
-            }
-        }
-    }
+    // `pod/web` form, or KIND[,KIND] NAME..., with `all` for kubectl's "all" category.
+    let requests = super::resources::targets(&flags.positional)?;
     let opts = PrintOptions {
         wide: output == "wide",
         with_namespace: all_namespaces,
@@ -90,7 +110,19 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         if objects.is_empty() {
             continue;
         }
-        if matches!(output, "" | "wide") {
+        if let (Some(field), Format::Table, true) = (sort_by, &format, objects.len() > 1) {
+            let named = requests.iter().any(|r| r.0 == kind && r.1.is_some());
+            if !named {
+                let values: Vec<Value> = objects.iter().map(|o| o.to_value()).collect();
+                match sort::sort_table_order(&values, field) {
+                    Ok(order) => objects = order.into_iter().map(|i| objects[i].clone()).collect(),
+                    Err(e) if e.starts_with("Field ") => return Err(e),
+                    // kubectl drops this error and prints nothing for the kind.
+                    Err(_) => continue,
+                }
+            }
+        }
+        if matches!(format, Format::Table) {
             let refs: Vec<&Object> = objects.iter().map(|o| &**o).collect();
             let mut table = printers::table(kind, &refs, now, &opts);
             if multi_kind {
@@ -106,30 +138,48 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         }
         all_objects.extend(objects);
     }
-    let body = match output {
-        "" | "wide" => {
+    let body = match format {
+        Format::Table => {
             if sections.is_empty() && errors.is_empty() {
                 return Ok(printers::no_resources(if all_namespaces { None } else { Some(&namespace) }));
             }
             sections.join("\n")
         }
-        other => {
+        format => {
+            let single = requests.len() == 1 && requests[0].1.is_some() && all_objects.len() == 1;
+            if let (Some(field), false) = (sort_by, single) {
+                let values: Vec<Value> = all_objects.iter().map(|o| o.to_value()).collect();
+                let order = sort::sort_order(&values, field).map_err(|e| format!("error: {e}"))?;
+                all_objects = order.into_iter().map(|i| all_objects[i].clone()).collect();
+            }
             let refs: Vec<&Object> = all_objects.iter().map(|o| &**o).collect();
-            let single = requests.len() == 1 && requests[0].1.is_some() && refs.len() == 1;
-            match (other, single) {
-                ("yaml", true) => printers::object_yaml(refs[0]),
-                ("yaml", false) => printers::list_yaml(&refs),
-                ("json", true) => printers::object_json(refs[0]),
-                ("json", false) => printers::list_json(&refs),
-                ("name", _) => printers::names(&refs),
-                (f, _) if ["jsonpath", "custom-columns", "go-template", "template"].iter().any(|p| f.starts_with(p)) => {
-                    return Err(format!("error: -o {} is not available in kubesim yet", f.split('=').next().unwrap_or(f)))
+            match (format, single) {
+                (Format::Yaml, true) => printers::object_yaml(refs[0]),
+                (Format::Yaml, false) => printers::list_yaml(&refs),
+                (Format::Json, true) => printers::object_json(refs[0]),
+                (Format::Json, false) => printers::list_json(&refs),
+                (Format::Name, _) => printers::names(&refs),
+                (Format::JsonPath { template, allow_missing_keys, as_json }, single) => {
+                    let value = if single { refs[0].to_value() } else { list_value(&refs) };
+                    match jsonpath::print(&template, &value, allow_missing_keys, as_json) {
+                        Ok(text) => text,
+                        Err(e) => {
+                            errors.push(format!("error: {e}"));
+                            String::new()
+                        }
+                    }
                 }
-                _ => {
-                    return Err(format!(
-                        "error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml"
-                    ))
+                (Format::CustomColumns(printer), _) => {
+                    let values: Vec<Value> = refs.iter().map(|o| o.to_value()).collect();
+                    match printer.print(&values) {
+                        Ok(text) => text,
+                        Err(e) => {
+                            errors.push(format!("error: {e}"));
+                            String::new()
+                        }
+                    }
                 }
+                (Format::Table, _) => String::new(),
             }
         }
     };
@@ -147,10 +197,269 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     }
 }
 
-fn resolve(name: &str) -> Result<Kind, String> {
-    Kind::from_resource_name(name).ok_or_else(|| format!("error: the server doesn't have a resource type \"{name}\""))
+/// What `-o` asks for.
+enum Format {
+    Table,
+    Yaml,
+    Json,
+    Name,
+    JsonPath { template: String, allow_missing_keys: bool, as_json: bool },
+    CustomColumns(CustomColumns),
+}
+
+impl Format {
+    /// kubectl's printer flags: `-o FORMAT[=ARG]`, `--template`, `--no-headers`,
+    /// `--allow-missing-template-keys`.
+    fn parse(output: &str, template: &str, no_headers: bool, allow_missing_keys: bool) -> Result<Format, String> {
+        let (name, arg) = match output.split_once('=') {
+            Some((name, arg)) if template.is_empty() => (name, arg.to_string()),
+            _ => (output, template.to_string()),
+        };
+        Ok(match name {
+            "" | "wide" => Format::Table,
+            "yaml" => Format::Yaml,
+            "json" => Format::Json,
+            "name" => Format::Name,
+            "jsonpath" | "jsonpath-as-json" | "jsonpath-file" => {
+                if arg.is_empty() {
+                    return Err("error: template format specified but no template given".into());
+                }
+                let template = if name == "jsonpath-file" {
+                    std::fs::read_to_string(&arg)
+                        .map_err(|e| format!("error: error reading --template {arg}, {}", go_open_error(&arg, &e)))?
+                } else {
+                    arg
+                };
+                // kubectl parses the template before it asks for anything.
+                jsonpath::parse(&template).map_err(|e| format!("error: {}", jsonpath::parse_error(&template, &e)))?;
+                Format::JsonPath { template, allow_missing_keys, as_json: name == "jsonpath-as-json" }
+            }
+            "custom-columns" => Format::CustomColumns(
+                CustomColumns::from_spec(&arg, no_headers).map_err(|e| format!("error: {e}"))?,
+            ),
+            "custom-columns-file" => {
+                if arg.is_empty() {
+                    return Err("error: custom-columns format specified but no custom columns given".into());
+                }
+                let text = std::fs::read_to_string(&arg)
+                    .map_err(|e| format!("error: error reading template {arg}, {}", go_open_error(&arg, &e)))?;
+                Format::CustomColumns(CustomColumns::from_template(&text).map_err(|e| format!("error: {e}"))?)
+            }
+            "go-template" | "go-template-file" | "template" | "templatefile" => {
+                return Err(format!("error: -o {name} is not available in kubesim yet"))
+            }
+            _ => {
+                return Err(format!(
+                    "error: unable to match a printer suitable for the output format \"{output}\", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml"
+                ))
+            }
+        })
+    }
+}
+
+/// Go's `*PathError` text for a file that cannot be opened.
+fn go_open_error(path: &str, e: &std::io::Error) -> String {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "is a directory".to_string(),
+        _ => e.to_string(),
+    };
+    format!("open {path}: {reason}")
+}
+
+/// The `List` kubectl hands to a template printer for several objects.
+fn list_value(objs: &[&Object]) -> Value {
+    serde_json::json!({
+        "apiVersion": "v1",
+        "items": objs.iter().map(|o| o.to_value()).collect::<Vec<_>>(),
+        "kind": "List",
+        "metadata": { "resourceVersion": "" },
+    })
 }
 
 fn kubectl_error(e: &ApiError) -> String {
     e.kubectl_message()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubectl::apply::apply_text;
+    use crate::sim::ClusterConfig;
+
+    /// Three pods made a minute apart: web, then db, then cache.
+    const PODS: [&str; 3] = [
+        "apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web, tier: front}}
+spec:
+  containers:
+  - {name: nginx, image: nginx, resources: {requests: {memory: 1Gi}}, ports: [{containerPort: 80}]}
+  - {name: sidecar, image: busybox}",
+        "apiVersion: v1
+kind: Pod
+metadata: {name: db, labels: {app: db}}
+spec:
+  containers:
+  - {name: postgres, image: postgres, resources: {requests: {memory: 500Mi}}}",
+        "apiVersion: v1
+kind: Pod
+metadata: {name: cache}
+spec:
+  containers:
+  - {name: redis, image: redis, resources: {requests: {memory: '2'}}}",
+    ];
+
+    fn cluster() -> Cluster {
+        let mut c = Cluster::new(ClusterConfig::default());
+        for doc in PODS {
+            for outcome in apply_text(&mut c, doc, "pods.yaml", "default") {
+                outcome.expect("test pod applies");
+            }
+            c.advance(chrono::TimeDelta::seconds(60)).expect("clock advances");
+        }
+        c
+    }
+
+    /// Run `kubectl get ARGS` on `c` and compare with `expect` (a leading newline is dropped),
+    /// or with the error text; an `expect` ending in `...` is a prefix.
+    #[track_caller]
+    fn check(c: &mut Cluster, args: &str, expect: &str) {
+        let words = shell_words::split(args).expect("test args split");
+        let args: Vec<&str> = words.iter().map(String::as_str).collect();
+        let got = match run(c, &args) {
+            Ok(out) => out,
+            Err(e) => e,
+        };
+        let expect = expect.strip_prefix('\n').unwrap_or(expect);
+        let same = match expect.strip_suffix("...") {
+            Some(prefix) => got.starts_with(prefix),
+            None => got == expect,
+        };
+        assert!(same, "kubectl get {}\ngot:\n{got}\nexpected:\n{expect}", args.join(" "));
+    }
+
+    #[test]
+    fn jsonpath_output() {
+        let mut c = cluster();
+        check(&mut c, "pods -o jsonpath={.items[*].metadata.name}", "cache db web");
+        check(&mut c, "pod web -o jsonpath={.spec.containers[*].name}", "nginx sidecar");
+        check(
+            &mut c,
+            r#"pods -o jsonpath='{range .items[*]}{.metadata.name}{"\t"}{.spec.containers[0].image}{"\n"}{end}'"#,
+            "cache\tredis\ndb\tpostgres\nweb\tnginx\n",
+        );
+        check(&mut c, "pod web -o jsonpath --template={.metadata.labels}", r#"{"app":"web","tier":"front"}"#);
+        check(&mut c, "pod web -o jsonpath-as-json={.metadata.name}", "[\n    \"web\"\n]\n");
+        check(&mut c, "pods -o jsonpath={.items[*].metadata.nope}", "");
+        check(
+            &mut c,
+            "pods -o jsonpath={.items[*].metadata.nope} --allow-missing-template-keys=false",
+            "error: error executing jsonpath \"{.items[*].metadata.nope}\": Error executing template: nope is not found. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{.items[*].metadata.nope}\n\tobject given to jsonpath engine was:\n\t\tmap[string]interface {}{\"apiVersion\":\"v1\", \"items\":[]interface {}{map[string]interface {}{\"apiVersion\":\"v1\", \"kind\":\"Pod\", ...",
+        );
+        check(&mut c, "pods -o jsonpath={.a", "error: error parsing jsonpath {.a, unclosed action");
+        check(&mut c, "pods -o jsonpath", "error: template format specified but no template given");
+        check(
+            &mut c,
+            "pods -o jsonpath-file=/nonexistent/t.txt",
+            "error: error reading --template /nonexistent/t.txt, open /nonexistent/t.txt: no such file or directory",
+        );
+        check(
+            &mut c,
+            "pods -o jsonpath={.items[*].metadata.name} --sort-by=.metadata.creationTimestamp",
+            "web db cache",
+        );
+    }
+
+    #[test]
+    fn custom_columns_output() {
+        let mut c = cluster();
+        check(
+            &mut c,
+            "pods -o custom-columns=NAME:.metadata.name,APP:.metadata.labels.app,IMAGES:.spec.containers[*].image",
+            "
+NAME    APP      IMAGES
+cache   <none>   redis
+db      db       postgres
+web     web      nginx,busybox
+",
+        );
+        check(
+            &mut c,
+            "pods --no-headers -o custom-columns=NAME:metadata.name,PORTS:{.spec.containers[*].ports}",
+            "
+cache   <none>
+db      <none>
+web     [map[containerPort:80 protocol:TCP]]
+",
+        );
+        check(&mut c, "pod db -o custom-columns=C:.spec.containers[0].name", "C\npostgres\n");
+        check(
+            &mut c,
+            "pods -o custom-columns=NAME",
+            "error: unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>",
+        );
+        check(
+            &mut c,
+            "pods -o custom-columns=N:.spec.containers[3]",
+            "error: array index out of bounds: index 3, length 1",
+        );
+        let dir = std::env::temp_dir().join(format!("kubesim-cc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("cols.txt");
+        std::fs::write(&file, "NAME          CREATED\nmetadata.name {.metadata.creationTimestamp}\n").unwrap();
+        check(
+            &mut c,
+            &format!("pods --no-headers -o custom-columns-file={}", file.display()),
+            "
+NAME    CREATED
+cache   2025-01-01T00:02:00Z
+db      2025-01-01T00:01:00Z
+web     2025-01-01T00:00:00Z
+",
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sort_by() {
+        let mut c = cluster();
+        let cols = "-o custom-columns=NAME:.metadata.name,MEMORY:.spec.containers[0].resources.requests.memory";
+        check(
+            &mut c,
+            &format!("pods {cols} --sort-by=.spec.containers[0].resources.requests.memory"),
+            "
+NAME    MEMORY
+cache   2
+db      500Mi
+web     1Gi
+",
+        );
+        check(&mut c, "pods -o name --sort-by={.metadata.creationTimestamp}", "pod/web\npod/db\npod/cache\n");
+        check(&mut c, "pods -o name --sort-by=.metadata.labels.app", "pod/cache\npod/db\npod/web\n");
+        check(
+            &mut c,
+            "pods -o name --sort-by=.metadata.nope",
+            "error: couldn't find any field with path \"{.metadata.nope}\" in the list of objects",
+        );
+        check(
+            &mut c,
+            "pods -o name --sort-by=.spec.containers",
+            "error: Field {.spec.containers} in *unstructured.Unstructured is an unsortable type: interface, err: unsortable type: []interface {}",
+        );
+        // Tables are sorted per kind; a field nobody has prints nothing, as kubectl does.
+        check(
+            &mut c,
+            "pods --sort-by=.metadata.creationTimestamp",
+            "
+NAME    READY   STATUS    RESTARTS   AGE
+web     0/2     Pending   0          3m
+db      0/1     Pending   0          2m
+cache   0/1     Pending   0          60s
+",
+        );
+        check(&mut c, "pods --sort-by=.metadata.nope", "No resources found in default namespace.");
+        check(&mut c, "pod web --sort-by=.metadata.nope -o name", "pod/web\n");
+    }
 }

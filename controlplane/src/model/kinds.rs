@@ -100,6 +100,16 @@ macro_rules! kinds {
             }),*
         ];
 
+        impl Kind {
+            /// The kind's JSON schema as k8s-openapi describes it (the doc comment of every
+            /// field): the kind's own schema, with every type it refers to under `$defs`.
+            /// Generated on each call, for `kubectl explain`; nothing else needs it.
+            pub fn json_schema(self) -> serde_json::Value {
+                let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+                match self { $(Kind::$variant => generator.into_root_schema_for::<$ty>().to_value()),* }
+            }
+        }
+
         /// A typed object of any served kind. Objects stay typed in memory; they are
         /// serialised only when a user asks for YAML or JSON.
         #[derive(Debug, Clone, PartialEq)]

@@ -16,6 +16,44 @@ pub(crate) fn to_json(value: &Value) -> String {
     out
 }
 
+/// The JSON text of `value` on one line, as Go's `json.Marshal` writes it (the same key order
+/// and escapes, no spaces).
+pub(crate) fn to_json_compact(value: &Value) -> String {
+    let mut out = String::new();
+    write_compact(value, &mut out);
+    out
+}
+
+fn write_compact(value: &Value, out: &mut String) {
+    match value {
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_compact(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                write_compact(&map[key], out);
+            }
+            out.push('}');
+        }
+        scalar => write_value(scalar, 0, out),
+    }
+}
+
 fn write_value(value: &Value, depth: usize, out: &mut String) {
     match value {
         Value::Null => out.push_str("null"),

@@ -19,6 +19,7 @@
 //! ask the API server or the clock, so the same objects and `now` print the same text.
 
 pub mod age;
+pub mod custom_columns;
 pub mod table;
 pub mod yaml;
 
@@ -28,7 +29,7 @@ mod config;
 mod coordination;
 mod default;
 mod events;
-mod json;
+pub(crate) mod json;
 mod namespaces;
 mod networking;
 mod nodes;
@@ -47,7 +48,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, Time};
 use crate::model::{Kind, Object, Typed};
 
 pub use age::{age, human_duration};
-pub use table::Table;
+pub use table::{render_tabbed, Table};
 pub use yaml::{list_json, list_yaml, name, names, object_json, object_yaml};
 
 /// The `kubectl get` flags that shape a table.

@@ -79,6 +79,18 @@ impl Table {
     }
 }
 
+/// kubectl's tab writer over text a printer wrote itself (custom columns write their lines
+/// straight into it): lines end at `\n`, cells at a tab, and the cells are written as they are,
+/// aligned by the same rules as [`Table::render`].
+pub fn render_tabbed(text: &str) -> String {
+    let lines: Vec<Vec<String>> = text.split_terminator('\n').map(split_cells).collect();
+    let widths: Vec<Vec<usize>> = lines.iter().map(|line| line.iter().map(|c| c.chars().count()).collect()).collect();
+    let mut out = String::new();
+    let mut column_widths = Vec::new();
+    format(&lines, &widths, &mut column_widths, 0, lines.len(), &mut out);
+    out
+}
+
 /// The text kubectl writes for one string cell.
 fn printable_cell(cell: &str) -> String {
     let (text, cut) = match cell.find(['\n', '\r', '\x0c']) {
