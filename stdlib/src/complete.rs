@@ -450,7 +450,11 @@ spec:
         check("", "kubectl get node n", "n → node-1 node-2 node-3");
         check("", "kubectl get -n kube-", "kube- → kube-node-lease kube-public kube-system");
         check("", "kubectl get pods --namespace=kube-p", "kube-p → kube-public");
-        check("", "kubectl get pods -o ", "→ json name wide yaml");
+        check(
+            "",
+            "kubectl get pods -o ",
+            "→ custom-columns-file= custom-columns= json jsonpath-as-json= jsonpath-file= jsonpath= name wide yaml",
+        );
         check("", "kubectl get pods --output=y", "y → yaml");
         check("", "kubectl get pods --sh", "--sh → --show-labels");
         check("", "kubectl get pods -", "- → --all-namespaces --field-selector --namespace --no-headers --output --selector --show-labels -A -l -n -o");
