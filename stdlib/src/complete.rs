@@ -457,7 +457,7 @@ spec:
         );
         check("", "kubectl get pods --output=y", "y → yaml");
         check("", "kubectl get pods --sh", "--sh → --show-labels");
-        check("", "kubectl get pods -", "- → --all-namespaces --field-selector --namespace --no-headers --output --selector --show-labels -A -l -n -o");
+        check("", "kubectl get pods -", "- → --all-namespaces --allow-missing-template-keys --field-selector --namespace --no-headers --output --selector --show-labels --sort-by --template -A -l -n -o");
         check("", "kubectl apply -", "- → --filename --namespace --recursive -R -f -n");
         check("", "kubectl apply -f ../stdlib/Cargo.t", "../stdlib/Cargo.t → ../stdlib/Cargo.toml");
         check("", "kubectl apply x", "x →");
