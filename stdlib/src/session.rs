@@ -8,6 +8,7 @@ use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use controlplane::kubectl::printers::Table;
 use controlplane::sim::{Cluster, ClusterConfig};
 use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 
@@ -45,6 +46,36 @@ pub struct State {
     pub default: ClusterRef,
     /// Clusters made with `cluster()`, while something still holds them.
     pub made: Vec<Weak<RefCell<Cluster>>>,
+    /// The latest kubectl outputs that were tables, by their text: a string a script returns
+    /// that is one of them can still be shown as a table.
+    pub tables: Vec<(String, Vec<Table>)>,
+}
+
+/// How many recent kubectl tables are remembered.
+const REMEMBERED_TABLES: usize = 8;
+
+impl State {
+    /// Remember the tables of a kubectl output.
+    pub fn remember_tables(&mut self, text: &str, tables: Vec<Table>) {
+        if tables.is_empty() {
+            return;
+        }
+        self.tables.retain(|(t, _)| t != text);
+        if self.tables.len() >= REMEMBERED_TABLES {
+            self.tables.remove(0);
+        }
+        self.tables.push((text.to_string(), tables));
+    }
+
+    /// The HTML of a remembered kubectl table whose text is `text` (ignoring its final newline).
+    pub fn table_html(&self, text: &str) -> Option<String> {
+        let wanted = text.trim_end_matches('\n');
+        self.tables
+            .iter()
+            .rev()
+            .find(|(t, _)| t.trim_end_matches('\n') == wanted)
+            .map(|(_, tables)| tables.iter().map(Table::render_html).collect::<Vec<_>>().join("\n"))
+    }
 }
 
 impl State {
@@ -113,6 +144,22 @@ pub struct Outputs {
     pub error: Option<ScriptError>,
     /// `clear_output()` ran: what was shown before it is to be cleared.
     pub cleared: bool,
+    /// The value as HTML, when it is (or came from) a kubectl table.
+    pub result_html: Option<String>,
+}
+
+impl Outputs {
+    /// The value as a Jupyter mime bundle: `(mime type, data)`, text/plain first.
+    pub fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        let mut bundle = Vec::new();
+        if let Some(text) = &self.result {
+            bundle.push(("text/plain", text.clone()));
+        }
+        if let Some(html) = &self.result_html {
+            bundle.push(("text/html", html.clone()));
+        }
+        bundle
+    }
 }
 
 pub struct Session {
@@ -139,6 +186,7 @@ impl Session {
             progress,
             default: cluster,
             made: Vec::new(),
+            tables: Vec::new(),
         }));
         let mut engine = Engine::new();
         engine.set_max_operations(options.max_operations);
@@ -200,7 +248,10 @@ impl Session {
             ..Outputs::default()
         };
         match outcome {
-            Ok(result) => out.result = result,
+            Ok(result) => {
+                out.result_html = result.as_deref().and_then(|r| st.table_html(r));
+                out.result = result;
+            }
             Err(e) => out.error = Some(e),
         }
         out
@@ -209,11 +260,13 @@ impl Session {
     fn run_kubectl(&mut self, line: &str) -> Result<Option<String>, ScriptError> {
         let cluster = self.cluster();
         let mut c = cluster.0.borrow_mut();
-        controlplane::kubectl::run_line(&mut c, line, None).map(Some).map_err(|message| ScriptError {
+        let output = controlplane::kubectl::run_line_output(&mut c, line, None).map_err(|message| ScriptError {
             message,
             line: Some(1),
             column: Some(1),
-        })
+        })?;
+        self.state.borrow_mut().remember_tables(&output.text, output.tables);
+        Ok(Some(output.text))
     }
 
     fn run_yaml(&mut self, text: &str) -> Result<Option<String>, ScriptError> {

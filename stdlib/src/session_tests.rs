@@ -94,3 +94,20 @@ fn completeness() {
     check("apiVersion: v1\nkind: Namespace\n\n", Completeness::Complete);
     check("let = 5;", Completeness::Invalid);
 }
+
+#[test]
+fn kubectl_tables_stay_tables() {
+    let mut s = Session::new(SessionOptions::default());
+    // A kubectl line, a kubectl() value, and the same value after string handling.
+    let direct = s.execute("kubectl get nodes");
+    assert!(direct.result_html.as_deref().unwrap().starts_with("<table class=\"kubesim-table\">"));
+    assert_eq!(direct.mime_bundle().iter().map(|(m, _)| *m).collect::<Vec<_>>(), ["text/plain", "text/html"]);
+    let value = s.execute("let t = kubectl(\"get ns\"); t");
+    assert!(value.result_html.unwrap().contains("<td style=\"text-align:left\">kube-system</td>"));
+    // It is a plain string for scripts.
+    let text = s.execute("t.contains(\"kube-public\") && t.split(\"\\n\").len() == 5 && `${t}` == t");
+    assert_eq!(text.result.as_deref(), Some("true"));
+    assert_eq!(text.result_html, None);
+    assert_eq!(s.execute("t.trim() + \"!\"").result_html, None, "a changed string is just a string");
+    assert_eq!(s.execute("kubectl get ns default -o name").result_html, None);
+}

@@ -132,6 +132,27 @@ pub static VERBS: &[Verb] = &[
     Verb { name: "wait", flags: super::wait::FLAGS, args: Args::Resources, run: |c, a, _| super::wait::run(c, a) },
 ];
 
+/// What a command printed: kubectl's text, and the tables in it (for front-ends that show
+/// tables richly; the text is what kubectl prints either way).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    pub text: String,
+    pub tables: Vec<super::printers::Table>,
+}
+
+/// As [`run_line`], also giving the tables printed.
+pub fn run_line_output(cluster: &mut Cluster, line: &str, stdin: Option<&str>) -> Result<Output, String> {
+    let words = shell_words::split(line).map_err(|e| format!("error: {e}"))?;
+    let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
+    if args.first() == Some(&"kubectl") {
+        args.remove(0);
+    }
+    match args.split_first() {
+        Some((&"get", rest)) => super::get::run_tables(cluster, rest).map(|(text, tables)| Output { text, tables }),
+        _ => run_line(cluster, line, stdin).map(|text| Output { text, tables: Vec::new() }),
+    }
+}
+
 /// Run one kubectl command line (with or without the leading `kubectl`). `stdin` is what
 /// `-f -` reads. Returns what kubectl prints on success, or its error text.
 pub fn run_line(cluster: &mut Cluster, line: &str, stdin: Option<&str>) -> Result<String, String> {

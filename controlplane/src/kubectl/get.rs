@@ -50,6 +50,12 @@ pub(super) const FLAGS: &[FlagSpec] = &[
 ];
 
 pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+    run_tables(cluster, args).map(|(text, _)| text)
+}
+
+/// As [`run`], also giving the tables printed (one per kind), for front-ends that can show
+/// tables richly.
+pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<printers::Table>), String> {
     let flags = parse(args, FLAGS)?;
     if flags.positional.is_empty() {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
@@ -82,6 +88,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     };
     let now = cluster.now();
     let mut sections: Vec<String> = Vec::new();
+    let mut tables: Vec<printers::Table> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
     let multi_kind = requests.iter().map(|r| r.0).collect::<std::collections::BTreeSet<_>>().len() > 1;
     let mut kinds_in_order: Vec<Kind> = Vec::new();
@@ -135,13 +142,14 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
                 }
             }
             sections.push(table.render());
+            tables.push(table);
         }
         all_objects.extend(objects);
     }
     let body = match format {
         Format::Table => {
             if sections.is_empty() && errors.is_empty() {
-                return Ok(printers::no_resources(if all_namespaces { None } else { Some(&namespace) }));
+                return Ok((printers::no_resources(if all_namespaces { None } else { Some(&namespace) }), tables));
             }
             sections.join("\n")
         }
@@ -184,7 +192,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         }
     };
     if errors.is_empty() {
-        Ok(body)
+        Ok((body, tables))
     } else {
         let mut text = body;
         for e in errors {

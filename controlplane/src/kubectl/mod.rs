@@ -27,5 +27,5 @@ pub mod sort;
 mod taint;
 mod wait;
 
-pub use command::{run_line, Args, Verb, VERBS};
+pub use command::{run_line, run_line_output, Args, Output, Verb, VERBS};
 pub use info::KUBECTL_VERSION;

@@ -27,7 +27,7 @@ pub mod cluster_api {
     use controlplane::model::Kind;
     use controlplane::sim::{Cluster, ClusterConfig};
 
-    use super::{join_outcomes, resolve, trim_newline};
+    use super::{join_outcomes, resolve, run_kubectl, trim_newline};
     use crate::api::{current, state};
     use crate::clusters::attach;
     use crate::convert::{runtime_error, to_dynamic, to_json};
@@ -158,9 +158,7 @@ pub mod cluster_api {
     /// ```
     #[rhai_fn(name = "kubectl", return_raw)]
     pub fn kubectl_line(ctx: NativeCallContext, cmdline: &str) -> Result<String, Box<EvalAltResult>> {
-        let cluster = current(&ctx);
-        let mut c = cluster.0.borrow_mut();
-        kubectl::run_line(&mut c, cmdline, None).map(trim_newline).map_err(runtime_error)
+        run_kubectl(&ctx, cmdline, None)
     }
 
     /// Runs a kubectl command line with `stdin` as its input (for `apply -f -`).
@@ -170,9 +168,7 @@ pub mod cluster_api {
     /// ```
     #[rhai_fn(name = "kubectl", return_raw)]
     pub fn kubectl_stdin(ctx: NativeCallContext, cmdline: &str, stdin: &str) -> Result<String, Box<EvalAltResult>> {
-        let cluster = current(&ctx);
-        let mut c = cluster.0.borrow_mut();
-        kubectl::run_line(&mut c, cmdline, Some(stdin)).map(trim_newline).map_err(runtime_error)
+        run_kubectl(&ctx, cmdline, Some(stdin))
     }
 
     /// A read-only etcdctl: `get KEY [--prefix] [--keys-only] [--limit N] [-w json]`.
@@ -307,4 +303,17 @@ fn trim_newline(mut s: String) -> String {
         s.pop();
     }
     s
+}
+
+/// Run kubectl for a script: the text without its final newline; tables are remembered so the
+/// value can still be shown as a table.
+fn run_kubectl(ctx: &NativeCallContext, cmdline: &str, stdin: Option<&str>) -> Result<String, Box<EvalAltResult>> {
+    let cluster = crate::api::current(ctx);
+    let output = {
+        let mut c = cluster.0.borrow_mut();
+        controlplane::kubectl::run_line_output(&mut c, cmdline, stdin).map_err(runtime_error)?
+    };
+    let text = trim_newline(output.text);
+    crate::api::state(ctx).borrow_mut().remember_tables(&text, output.tables);
+    Ok(text)
 }
