@@ -10,9 +10,17 @@ use crate::model::{Kind, Object};
 use crate::sim::Cluster;
 
 enum WaitFor {
-    Status { name: String, value: String },
+    Status {
+        name: String,
+        value: String,
+    },
     Delete,
     Create,
+    /// `--for=jsonpath='{.status.phase}'=Running`; without a value, the field must exist.
+    JsonPath {
+        path: super::jsonpath::JsonPath,
+        value: Option<String>,
+    },
 }
 
 fn parse_for(s: &str) -> Result<WaitFor, String> {
@@ -26,8 +34,15 @@ fn parse_for(s: &str) -> Result<WaitFor, String> {
         let (name, value) = rest.split_once('=').unwrap_or((rest, "true"));
         return Ok(WaitFor::Status { name: name.to_string(), value: value.to_string() });
     }
-    if s.starts_with("jsonpath=") {
-        return Err("error: --for=jsonpath is not available in kubesim yet".into());
+    if let Some(rest) = s.strip_prefix("jsonpath=") {
+        let rest = rest.trim_matches('\'');
+        let (template, value) = match rest.rfind("}=") {
+            Some(i) => (&rest[..=i], Some(rest[i + 2..].trim_matches('\'').to_string())),
+            None => (rest, None),
+        };
+        let template = if template.starts_with('{') { template.to_string() } else { format!("{{{template}}}") };
+        let path = super::jsonpath::parse(&template).map_err(|e| format!("error: {e}"))?;
+        return Ok(WaitFor::JsonPath { path, value });
     }
     Err(format!("error: unrecognized condition: {s:?}"))
 }
@@ -83,6 +98,17 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
                     .is_none_or(|now| now.metadata().uid != o.metadata().uid)
             }),
             WaitFor::Create => targets.iter().all(|(kind, name)| exists(cluster, *kind, &scope, name.as_deref())),
+            WaitFor::JsonPath { path, value } => {
+                let (now, _) = super::resources::fetch(cluster, &targets, &scope, &labels, &fields);
+                !now.is_empty()
+                    && now.iter().all(|o| match path.execute(&o.to_value()) {
+                        Ok(found) => match value {
+                            Some(v) => &found == v,
+                            None => !found.is_empty(),
+                        },
+                        Err(_) => false,
+                    })
+            }
             WaitFor::Status { name, value } => {
                 let (now, _) = super::resources::fetch(cluster, &targets, &scope, &labels, &fields);
                 !now.is_empty() && now.iter().all(|o| has_condition(o, name, value))
