@@ -13,6 +13,7 @@ pub fn run_line(cluster: &mut Cluster, line: &str, stdin: Option<&str>) -> Resul
     match verb {
         "apply" => super::apply_cmd::run(cluster, rest, stdin),
         "get" => super::get::run(cluster, rest),
+        "describe" => super::describe::run(cluster, rest),
         other => Err(format!("error: \"kubectl {other}\" is not available in kubesim yet")),
     }
 }

@@ -3,6 +3,7 @@
 pub mod apply;
 mod apply_cmd;
 mod command;
+mod describe;
 pub mod etcdctl;
 mod files;
 pub mod flags;
