@@ -39,6 +39,9 @@ mod storage;
 mod workloads;
 mod writer;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
