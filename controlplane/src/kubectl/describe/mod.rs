@@ -24,6 +24,11 @@
 //!
 //! Where kubectl iterates over a Go map (ConfigMap and Secret data, LimitRange resources) its
 //! order changes from run to run; here it is sorted by key.
+//!
+//! The expected outputs in `tests/expected/describe/` were checked against kubectl v1.32.5
+//! describing the same objects served by a stub API server: byte for byte the same, trailing
+//! spaces and ages included, but for a LimitRange's rows (Go's map order). kubectl v1.33 prints
+//! a projected volume's `ConfigMapOptional:`/`SecretOptionalName:` as `Optional:`; this is v1.32.
 
 mod batch;
 mod common;
@@ -292,7 +297,7 @@ fn requests(args: &[String]) -> Result<Vec<Request>, String> {
         out.extend(kinds.into_iter().map(|kind| Request { kind, name: None }));
     } else {
         if kinds.len() > 1 {
-            return Err("error: you must specify only one resource".into());
+            return Err("error: you may only specify a single resource type".into());
         }
         out.extend(names.iter().map(|n| Request { kind: kinds[0], name: Some(n.clone()) }));
     }

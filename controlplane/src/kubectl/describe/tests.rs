@@ -1001,8 +1001,15 @@ fn several_objects_prefixes_and_errors() {
         run(&mut c, "cm app-a -l a=b"),
         Err("error: name cannot be provided when a selector is specified".to_string())
     );
-    assert_eq!(run(&mut c, "cm,secret app-a"), Err("error: you must specify only one resource".to_string()));
+    assert_eq!(run(&mut c, "cm,secret app-a"), Err("error: you may only specify a single resource type".to_string()));
     assert!(run(&mut c, "node node-1 -A").is_ok(), "cluster-scoped objects can be named with -A");
+    // KIND/NAME forms never fall back to prefixes: one missing object hides the other's description.
+    assert_eq!(run(&mut c, "cm/app-a cm/nope"), not_found);
+    assert_eq!(run(&mut c, "cm/nope cm/app-a"), not_found);
+    assert_eq!(
+        run(&mut c, "cm nope1 nope2"),
+        Err("Error from server (NotFound): configmaps \"nope1\" not found\nError from server (NotFound): configmaps \"nope2\" not found".to_string())
+    );
 }
 
 #[test]
@@ -1010,4 +1017,45 @@ fn through_the_command_line() {
     let mut c = cluster("");
     let text = crate::kubectl::run_line(&mut c, "kubectl describe ns kube-public", None).unwrap();
     assert!(text.starts_with("Name:         kube-public\n"), "{text}");
+}
+
+#[test]
+fn the_default_cluster() {
+    let mut c = cluster("");
+    advance(&mut c, 3600);
+    check(&mut c, "nodes", "default-nodes");
+    check(&mut c, "pods -n kube-system", "default-kube-system-pods");
+    check(&mut c, "deploy coredns -n kube-system", "default-coredns");
+    check(&mut c, "svc -A", "default-services");
+    check(&mut c, "namespaces", "default-namespaces");
+    check(&mut c, "priorityclass", "default-priorityclasses");
+}
+
+#[test]
+fn events_of_the_events_api_and_series() {
+    let mut c =
+        cluster("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox}]}\n");
+    advance(&mut c, 400);
+    let uid = uid(&mut c, Kind::Pod, "default", "p");
+    let now = c.now();
+    let micro = |s: i64| (now - Duration::seconds(s)).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    // An event recorded through events.k8s.io: eventTime and a series, no first/last timestamps.
+    let doc = json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "p.series", "namespace": "default"},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "p", "namespace": "default", "uid": uid},
+        "type": "Warning", "reason": "FailedScheduling", "message": "0/4 nodes are available: 4 Insufficient cpu.  ",
+        "reportingComponent": "default-scheduler", "reportingInstance": "default-scheduler-control-plane",
+        "eventTime": micro(390), "series": {"count": 7, "lastObservedTime": micro(30)}, "action": "Scheduling"});
+    c.api().create(USER, "default", decode(doc).unwrap()).unwrap();
+    let doc = json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "p.single", "namespace": "default"},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "p", "namespace": "default", "uid": uid},
+        "type": "Normal", "reason": "Nominated", "message": "Pod should schedule on node: node-1",
+        "reportingComponent": "default-scheduler", "eventTime": micro(5)});
+    c.api().create(USER, "default", decode(doc).unwrap()).unwrap();
+    // An event about another object of the same name is not this pod's.
+    let doc = json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "p.other", "namespace": "default"},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "p", "namespace": "default", "uid": "an-older-pod"},
+        "type": "Normal", "reason": "Killing", "message": "Stopping container c", "source": {"component": "kubelet"},
+        "firstTimestamp": k8s_time(now - Duration::seconds(1000)), "lastTimestamp": k8s_time(now - Duration::seconds(1000)), "count": 1});
+    c.api().create(USER, "default", decode(doc).unwrap()).unwrap();
+    check(&mut c, "pod p", "pod-event-series");
 }
