@@ -1059,3 +1059,142 @@ fn events_of_the_events_api_and_series() {
     c.api().create(USER, "default", decode(doc).unwrap()).unwrap();
     check(&mut c, "pod p", "pod-event-series");
 }
+
+#[test]
+fn assorted_fields() {
+    let mut c = cluster(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: gadget, labels: {app: gadget}}
+spec:
+  nodeName: node-1
+  readinessGates: [{conditionType: example.com/feature-1}, {conditionType: example.com/feature-2}]
+  topologySpreadConstraints:
+  - {maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: gadget}}}
+  - {maxSkew: 2, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway}
+  securityContext: {seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: main
+    image: gadget:1
+    args: ["--config", "line one\nline two"]
+    ports: [{containerPort: 8080, hostPort: 18080, protocol: TCP}]
+    securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/audit.json}}
+    livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 5, failureThreshold: 2}
+    startupProbe: {grpc: {port: 9000, service: health}}
+    readinessProbe: {httpGet: {host: 10.0.0.1, scheme: HTTPS, path: ready, port: https}}
+    env:
+    - {name: CPU_LIMIT, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1m}}}
+    - {name: MEM_LIMIT, valueFrom: {resourceFieldRef: {resource: limits.memory}}}
+    - {name: NS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+    - {name: MULTI, value: "first\nsecond"}
+    resources: {requests: {cpu: 250m}}
+    volumeMounts: [{name: scratch, mountPath: /scratch}, {name: info, mountPath: /etc/info, readOnly: true}]
+  volumes:
+  - name: scratch
+    ephemeral:
+      volumeClaimTemplate:
+        metadata: {labels: {type: scratch}}
+        spec: {accessModes: [ReadWriteOnce], storageClassName: fast, resources: {requests: {storage: 1Gi}}}
+  - name: info
+    downwardAPI:
+      items:
+      - {path: labels, fieldRef: {fieldPath: metadata.labels}}
+      - {path: cpu, resourceFieldRef: {containerName: main, resource: requests.cpu}}
+  - name: secrets
+    csi: {driver: secrets-store.csi.k8s.io, readOnly: true, volumeAttributes: {secretProviderClass: vault}}
+  - name: bundle
+    projected:
+      sources:
+      - secret: {name: tls}
+      - configMap: {name: ca, optional: true}
+  - name: mem
+    emptyDir: {medium: Memory, sizeLimit: 64Mi}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: batch, annotations: {note: "a very long annotation value that goes on and on and on and on and on and on and on and on and on and on and on and on and on"}}
+spec:
+  strategy: {type: Recreate}
+  minReadySeconds: 10
+  selector: {matchExpressions: [{key: app, operator: In, values: [batch, worker]}]}
+  template:
+    metadata: {labels: {app: batch}, annotations: {prometheus.io/scrape: "true"}}
+    spec:
+      serviceAccountName: builder
+      priorityClassName: system-cluster-critical
+      initContainers: [{name: init, image: busybox, command: ["true"]}]
+      containers: [{name: work, image: busybox}]
+      volumes: [{name: cfg, configMap: {name: cfg, optional: true}}]
+      tolerations: [{key: gpu, operator: Exists, effect: NoSchedule}]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: builder}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-local, annotations: {volume.beta.kubernetes.io/storage-class: local}}
+spec:
+  capacity: {storage: 100Gi}
+  accessModes: [ReadWriteOncePod]
+  volumeMode: Block
+  local: {path: /mnt/disks/ssd1}
+  nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node-1]}]}, {matchExpressions: [{key: zone, operator: Exists}]}]}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-csi}
+spec:
+  capacity: {storage: 1Ti}
+  accessModes: [ReadWriteMany]
+  persistentVolumeReclaimPolicy: Delete
+  csi: {driver: ebs.csi.aws.com, volumeHandle: vol-0abc, fsType: ext4, volumeAttributes: {partition: "1", tier: gold}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: batch}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: batch}
+  maxReplicas: 5
+  metrics:
+  - type: External
+    external: {metric: {name: queue_depth}, target: {type: AverageValue, averageValue: "30"}}
+  - type: External
+    external: {metric: {name: backlog}, target: {type: Value, value: "100"}}
+  - type: Object
+    object: {metric: {name: hits}, describedObject: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: main}, target: {type: Value, value: 10k}}
+  - type: ContainerResource
+    containerResource: {name: cpu, container: work, target: {type: Utilization, averageUtilization: 70}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: static}
+spec:
+  defaultBackend: {resource: {apiGroup: k8s.example.com, kind: StorageBucket, name: static-assets}}
+  rules:
+  - host: static.example.com
+"#,
+    );
+    set_status(
+        &mut c,
+        Kind::Pod,
+        "default",
+        "gadget",
+        json!({"phase": "Pending", "conditions": [{"type": "example.com/feature-1", "status": "False"}, {"type": "PodScheduled", "status": "True"}]}),
+    );
+    set_status(
+        &mut c,
+        Kind::HorizontalPodAutoscaler,
+        "default",
+        "batch",
+        json!({"currentReplicas": 1, "desiredReplicas": 1,
+        "currentMetrics": [{"type": "External", "external": {"metric": {"name": "queue_depth"}, "current": {"averageValue": "12"}}},
+            {"type": "External", "external": {"metric": {"name": "backlog"}, "current": {"value": "40"}}}]}),
+    );
+    check(&mut c, "pod gadget", "assorted-pod");
+    check(&mut c, "deployment batch", "assorted-deployment");
+    check(&mut c, "pv pv-local pv-csi", "assorted-pvs");
+    check(&mut c, "hpa batch", "assorted-hpa");
+    check(&mut c, "ingress static", "assorted-ingress");
+}
