@@ -289,6 +289,9 @@ fn requests(args: &[String]) -> Result<Vec<Request>, String> {
         return Ok(out);
     }
     let kinds: Vec<Kind> = args[0].split(',').filter(|k| !k.is_empty()).map(resolve).collect::<Result<_, _>>()?;
+    if kinds.is_empty() {
+        return Err(resolve("").err().unwrap_or_default());
+    }
     let names = &args[1..];
     if names.iter().any(|n| n.contains('/')) {
         return Err("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'".into());

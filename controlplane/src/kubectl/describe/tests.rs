@@ -1003,6 +1003,7 @@ fn several_objects_prefixes_and_errors() {
     );
     assert_eq!(run(&mut c, "cm,secret app-a"), Err("error: you may only specify a single resource type".to_string()));
     assert!(run(&mut c, "node node-1 -A").is_ok(), "cluster-scoped objects can be named with -A");
+    assert_eq!(run(&mut c, ", x"), Err("error: the server doesn't have a resource type \"\"".to_string()));
     // KIND/NAME forms never fall back to prefixes: one missing object hides the other's description.
     assert_eq!(run(&mut c, "cm/app-a cm/nope"), not_found);
     assert_eq!(run(&mut c, "cm/nope cm/app-a"), not_found);
@@ -1197,4 +1198,18 @@ spec:
     check(&mut c, "pv pv-local pv-csi", "assorted-pvs");
     check(&mut c, "hpa batch", "assorted-hpa");
     check(&mut c, "ingress static", "assorted-ingress");
+}
+
+#[test]
+fn every_kind_describes_a_bare_object_and_every_object_of_the_default_cluster() {
+    let mut c = cluster("");
+    let now = c.now();
+    for info in crate::model::KINDS {
+        let obj = Object::named(info.kind, info.namespaced.then_some("default"), "x");
+        let mut ctx = super::Ctx { api: c.api(), now, show_events: true };
+        let text = super::describer(info.kind)(&mut ctx, &obj).unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        assert!(text.starts_with("Name:"), "{}: {text}", info.name);
+        let all = super::run(&mut c, &[info.plural, "-A"]).unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        assert!(all.starts_with("Name:") || all == "No resources found", "{}: {all}", info.name);
+    }
 }
