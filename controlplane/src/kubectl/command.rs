@@ -63,6 +63,12 @@ pub static VERBS: &[Verb] = &[
         args: Args::Subcommand(&["configmap", "cronjob", "deployment", "job", "namespace", "secret", "service"]),
         run: super::create::run,
     },
+    Verb {
+        name: "describe",
+        flags: super::describe::FLAGS,
+        args: Args::Resources,
+        run: |c, a, _| super::describe::run(c, a),
+    },
     Verb { name: "delete", flags: super::delete::FLAGS, args: Args::Resources, run: super::delete::run },
     Verb {
         name: "drain",

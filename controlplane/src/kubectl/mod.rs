@@ -5,6 +5,7 @@ mod apply_cmd;
 mod command;
 mod create;
 mod delete;
+mod describe;
 mod drain;
 pub mod etcdctl;
 mod explain;
