@@ -25,6 +25,7 @@ mod run_cmd;
 mod scale;
 mod set_image;
 pub mod sort;
+mod tabwriter;
 mod taint;
 mod wait;
 

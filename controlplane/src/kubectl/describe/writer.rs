@@ -15,7 +15,6 @@
 //! carriage return as `\r`.
 
 /// Go's tabwriter padding in `tabbedString`.
-const PADDING: usize = 2;
 
 /// A prefix writer over a buffer; [`Writer::finish`] aligns the columns.
 #[derive(Debug, Default)]
@@ -84,68 +83,9 @@ fn escape_into(buf: &mut String, text: &str) {
 
 /// Go's tabwriter with minimum width 0, padding 2 and spaces as padding, over `text`.
 pub(crate) fn align(text: &str) -> String {
+    // The input's lines; the last has no newline after it (possibly an empty one).
     let lines: Vec<Vec<&str>> = text.split('\n').map(|l| l.split('\t').collect()).collect();
-    let widths: Vec<Vec<usize>> = lines.iter().map(|line| line.iter().map(|c| c.chars().count()).collect()).collect();
-    let mut out = String::with_capacity(text.len() + text.len() / 2);
-    let mut column_widths = Vec::new();
-    format(&lines, &widths, &mut column_widths, 0, lines.len(), &mut out);
-    out
-}
-
-/// tabwriter's `format`: find the blocks of lines that have a cell in the next column, size
-/// the column over each block, and recurse into the columns to its right.
-fn format(
-    lines: &[Vec<&str>],
-    widths: &[Vec<usize>],
-    column_widths: &mut Vec<usize>,
-    line0: usize,
-    line1: usize,
-    out: &mut String,
-) {
-    let column = column_widths.len();
-    let mut line0 = line0;
-    let mut this = line0;
-    while this < line1 {
-        // The last cell of a line is not tab-terminated and belongs to no column.
-        if column + 1 < lines[this].len() {
-            write_lines(lines, widths, column_widths, line0, this, out);
-            line0 = this;
-            let mut width = 0;
-            while this < line1 && column + 1 < lines[this].len() {
-                width = width.max(widths[this][column] + PADDING);
-                this += 1;
-            }
-            column_widths.push(width);
-            format(lines, widths, column_widths, line0, this, out);
-            column_widths.pop();
-            line0 = this;
-        } else {
-            this += 1;
-        }
-    }
-    write_lines(lines, widths, column_widths, line0, line1, out);
-}
-
-fn write_lines(
-    lines: &[Vec<&str>],
-    widths: &[Vec<usize>],
-    column_widths: &[usize],
-    line0: usize,
-    line1: usize,
-    out: &mut String,
-) {
-    for i in line0..line1 {
-        for (j, cell) in lines[i].iter().enumerate() {
-            out.push_str(cell);
-            if let Some(&w) = column_widths.get(j) {
-                out.extend(std::iter::repeat_n(' ', w.saturating_sub(widths[i][j])));
-            }
-        }
-        // Every line but the last ended with a newline in the input.
-        if i + 1 < lines.len() {
-            out.push('\n');
-        }
-    }
+    crate::kubectl::tabwriter::DESCRIBE.align(&lines, false)
 }
 
 #[cfg(test)]

@@ -20,15 +20,14 @@
 //!
 //! The table itself keeps the cells unescaped, so another layer can render it as HTML.
 
+use crate::kubectl::tabwriter::TABLES;
+
 /// Headers (already upper-case, as kubectl prints them; empty for `--no-headers`) and rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
-
-const MIN_WIDTH: usize = 6;
-const PADDING: usize = 3;
 
 impl Table {
     /// The same table as HTML, for a notebook: a header row and one row per object.
@@ -70,12 +69,7 @@ impl Table {
             let printed: Vec<String> = row.iter().map(|c| printable_cell(c)).collect();
             lines.push(split_cells(&printed.join("\t")));
         }
-        let widths: Vec<Vec<usize>> =
-            lines.iter().map(|line| line.iter().map(|c| c.chars().count()).collect()).collect();
-        let mut out = String::new();
-        let mut column_widths = Vec::new();
-        format(&lines, &widths, &mut column_widths, 0, lines.len(), &mut out);
-        out
+        TABLES.align(&lines, true)
     }
 }
 
@@ -84,11 +78,7 @@ impl Table {
 /// aligned by the same rules as [`Table::render`].
 pub fn render_tabbed(text: &str) -> String {
     let lines: Vec<Vec<String>> = text.split_terminator('\n').map(split_cells).collect();
-    let widths: Vec<Vec<usize>> = lines.iter().map(|line| line.iter().map(|c| c.chars().count()).collect()).collect();
-    let mut out = String::new();
-    let mut column_widths = Vec::new();
-    format(&lines, &widths, &mut column_widths, 0, lines.len(), &mut out);
-    out
+    TABLES.align(&lines, true)
 }
 
 /// The text kubectl writes for one string cell.
@@ -107,59 +97,6 @@ fn printable_cell(cell: &str) -> String {
 /// tabwriter ends a cell at a tab or a vertical tab.
 fn split_cells(line: &str) -> Vec<String> {
     line.split(['\t', '\x0b']).map(str::to_string).collect()
-}
-
-/// tabwriter's `format`: find the column blocks (runs of consecutive lines that have a cell in
-/// the column), size each from its widest cell, and recurse into the columns to its right.
-fn format(
-    lines: &[Vec<String>],
-    widths: &[Vec<usize>],
-    column_widths: &mut Vec<usize>,
-    line0: usize,
-    line1: usize,
-    out: &mut String,
-) {
-    let column = column_widths.len();
-    let mut line0 = line0;
-    let mut this = line0;
-    while this < line1 {
-        // The last cell of a line is not tab-terminated and belongs to no column.
-        if column + 1 < lines[this].len() {
-            write_lines(lines, widths, column_widths, line0, this, out);
-            line0 = this;
-            let mut width = MIN_WIDTH;
-            while this < line1 && column + 1 < lines[this].len() {
-                width = width.max(widths[this][column] + PADDING);
-                this += 1;
-            }
-            column_widths.push(width);
-            format(lines, widths, column_widths, line0, this, out);
-            column_widths.pop();
-            line0 = this;
-        } else {
-            this += 1;
-        }
-    }
-    write_lines(lines, widths, column_widths, line0, line1, out);
-}
-
-fn write_lines(
-    lines: &[Vec<String>],
-    widths: &[Vec<usize>],
-    column_widths: &[usize],
-    line0: usize,
-    line1: usize,
-    out: &mut String,
-) {
-    for i in line0..line1 {
-        for (j, cell) in lines[i].iter().enumerate() {
-            out.push_str(cell);
-            if let Some(&w) = column_widths.get(j) {
-                out.extend(std::iter::repeat_n(' ', w - widths[i][j]));
-            }
-        }
-        out.push('\n');
-    }
 }
 
 fn escape_html(text: &str, out: &mut String) {
