@@ -14,8 +14,6 @@
 //! Everything written passes through cli-runtime's `WriteEscaped` first: ESC prints as `^[` and a
 //! carriage return as `\r`.
 
-/// Go's tabwriter padding in `tabbedString`.
-
 /// A prefix writer over a buffer; [`Writer::finish`] aligns the columns.
 #[derive(Debug, Default)]
 pub(crate) struct Writer {
