@@ -143,3 +143,13 @@ fn apply_shows_warnings_and_refuses_node_ports_on_cluster_ip_services() {
     let cip = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ClusterIP, ports: [{port: 80}]}\n";
     assert_eq!(apply_text(&mut c, cip, "s.yaml", "default"), [Ok("service/s configured".to_string())]);
 }
+
+#[test]
+fn apply_refuses_generate_name() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: c-}\n";
+    assert_eq!(
+        apply_text(&mut c, text, "f", "default"),
+        [Err("error: from c-: cannot use generate name with apply".to_string())]
+    );
+}

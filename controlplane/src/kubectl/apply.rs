@@ -55,7 +55,10 @@ pub fn apply_doc(cluster: &mut Cluster, mut doc: Value, source: &str, namespace:
     };
     let info = kind.info();
     if name.is_empty() {
-        return Err("error: resource name may not be empty".into());
+        return Err(match doc.pointer("/metadata/generateName").and_then(Value::as_str) {
+            Some(prefix) if !prefix.is_empty() => format!("error: from {prefix}: cannot use generate name with apply"),
+            _ => "error: resource name may not be empty".into(),
+        });
     }
     let ns = if info.namespaced {
         if doc_ns.is_empty() {
