@@ -285,108 +285,7 @@ pub fn format_label_selector(selector: Option<&metav1::LabelSelector>) -> String
 }
 
 // ---------------------------------------------------------------------------------------------
-// Validation (upstream `NewRequirement` and `pkg/util/validation`), producing field-error text.
-
-const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const QUALIFIED_NAME_ERR: &str =
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
-const LABEL_VALUE_ERR: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT: &str = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-const DNS1123_SUBDOMAIN_ERR: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-
-fn regex_error(msg: &str, re: &str, examples: &[&str]) -> String {
-    let mut out = format!("{msg} (e.g. ");
-    for (i, example) in examples.iter().enumerate() {
-        if i > 0 {
-            out.push_str(" or ");
-        }
-        let _ = write!(out, "'{example}', ");
-    }
-    let _ = write!(out, "regex used for validation is '{re}')");
-    out
-}
-
-fn max_len_error(n: usize) -> String {
-    format!("must be no more than {n} characters")
-}
-
-/// `^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`
-fn is_qualified_name_part(s: &str) -> bool {
-    let b = s.as_bytes();
-    match (b.first(), b.last()) {
-        (Some(first), Some(last)) => {
-            first.is_ascii_alphanumeric()
-                && last.is_ascii_alphanumeric()
-                && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-        }
-        _ => false,
-    }
-}
-
-/// `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
-fn is_dns1123_subdomain(s: &str) -> bool {
-    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    s.split('.').all(|label| {
-        let b = label.as_bytes();
-        match (b.first(), b.last()) {
-            (Some(first), Some(last)) => alnum(first) && alnum(last) && b.iter().all(|c| alnum(c) || *c == b'-'),
-            _ => false,
-        }
-    })
-}
-
-/// `validation.IsQualifiedName`, the label key rules.
-fn label_key_errors(key: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    let parts: Vec<&str> = key.split('/').collect();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
-            if prefix.is_empty() {
-                errs.push("prefix part must be non-empty".to_string());
-            } else {
-                if prefix.len() > 253 {
-                    errs.push(format!("prefix part {}", max_len_error(253)));
-                }
-                if !is_dns1123_subdomain(prefix) {
-                    let e = regex_error(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, &["example.com"]);
-                    errs.push(format!("prefix part {e}"));
-                }
-            }
-            *name
-        }
-        _ => {
-            let e = regex_error(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, &["MyName", "my.name", "123-abc"]);
-            errs.push(format!(
-                "a qualified name {e} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-            ));
-            return errs;
-        }
-    };
-    if name.is_empty() {
-        errs.push("name part must be non-empty".to_string());
-    } else if name.len() > 63 {
-        errs.push(format!("name part {}", max_len_error(63)));
-    }
-    if !is_qualified_name_part(name) {
-        let e = regex_error(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, &["MyName", "my.name", "123-abc"]);
-        errs.push(format!("name part {e}"));
-    }
-    errs
-}
-
-/// `validation.IsValidLabelValue`.
-fn label_value_errors(value: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if value.len() > 63 {
-        errs.push(max_len_error(63));
-    }
-    if !value.is_empty() && !is_qualified_name_part(value) {
-        errs.push(regex_error(LABEL_VALUE_ERR, LABEL_VALUE_FMT, &["MyValue", "my_value", "12345"]));
-    }
-    errs
-}
+// Validation (upstream `NewRequirement`, over `model::validation`), producing field-error text.
 
 /// A `field.Invalid` error's text: `path: Invalid value: <bad value>: detail`.
 fn invalid(path: &str, bad_value: &str, detail: &str) -> String {
@@ -394,7 +293,7 @@ fn invalid(path: &str, bad_value: &str, detail: &str) -> String {
 }
 
 fn validate_label_key(key: &str, path: &str) -> Option<String> {
-    let errs = label_key_errors(key);
+    let errs = super::validation::is_qualified_name(key);
     (!errs.is_empty()).then(|| invalid(path, &go_quote(key), &errs.join("; ")))
 }
 
@@ -428,7 +327,7 @@ fn new_requirement(key: &str, operator: Operator, values: Vec<String>) -> Result
         _ => {}
     }
     for (i, v) in values.iter().enumerate() {
-        let v_errs = label_value_errors(v);
+        let v_errs = super::validation::is_label_value(v);
         if !v_errs.is_empty() {
             errs.push(invalid(&format!("values[{i}][{key}]"), &go_quote(v), &v_errs.join("; ")));
         }
