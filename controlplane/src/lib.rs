@@ -9,6 +9,7 @@
 
 pub mod apiserver;
 pub mod controllers;
+pub mod events;
 pub mod kubectl;
 pub mod model;
 pub mod sim;

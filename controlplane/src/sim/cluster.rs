@@ -115,6 +115,25 @@ impl Cluster {
         self.components.push(Slot { component, cursor: self.api.revision() });
     }
 
+    /// The first component of type `T`, for calls the cluster makes on it directly.
+    pub fn component_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.components.iter_mut().find_map(|s| s.component.as_any_mut().and_then(|a| a.downcast_mut::<T>()))
+    }
+
+    /// A component of type `T` with the API server and a timer context, for a direct call that
+    /// acts through the API (a kubelet stopped or started by a script).
+    pub fn with_component<T: 'static, R>(&mut self, f: impl FnOnce(&mut T, &mut Ctx<'_>) -> R) -> Option<R> {
+        let index = self
+            .components
+            .iter_mut()
+            .position(|s| s.component.as_any_mut().is_some_and(|a| a.downcast_mut::<T>().is_some()))?;
+        self.api.set_now(self.clock.now());
+        let slot = &mut self.components[index];
+        let component = slot.component.as_any_mut()?.downcast_mut::<T>()?;
+        let mut ctx = Ctx { api: &mut self.api, clock: &mut self.clock, component: index };
+        Some(f(component, &mut ctx))
+    }
+
     pub fn component_names(&self) -> Vec<String> {
         self.components.iter().map(|s| s.component.name().to_string()).collect()
     }

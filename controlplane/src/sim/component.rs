@@ -20,6 +20,11 @@ pub trait Component {
     fn on_timer(&mut self, key: &str);
     /// Do the queued work. Returns whether anything was done.
     fn run(&mut self, ctx: &mut Ctx<'_>) -> bool;
+    /// The component as `Any`, for the few that the cluster drives directly (a kubelet stopped
+    /// by `node_down`, the scheduler asked to explain a decision).
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
+    }
 }
 
 /// What a component may use while it runs: the API server, the time, and its timers.

@@ -1,0 +1,149 @@
+//! Recording events, as client-go's `record.EventRecorder` does: each component writes
+//! core/v1 Events about the objects it acts on, through the API server. A repeat of the same
+//! event (same source, object, type, reason and message) within ten minutes raises the
+//! existing event's `count` and `lastTimestamp` instead of making a new one, as client-go's
+//! EventCorrelator does.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+
+use crate::apiserver::{k8s_time, ApiServer, Reason};
+use crate::model::Object;
+
+/// `Normal` or `Warning`, the two event types Kubernetes has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    Normal,
+    Warning,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
+/// How long a repeated event is folded into the one before it (client-go's
+/// `defaultAggregateIntervalInSeconds` is the same ten minutes).
+const FOLD_WINDOW: i64 = 600;
+
+/// Remembered events above this many are pruned of the ones outside the fold window.
+const PRUNE_AT: usize = 4096;
+
+struct Seen {
+    name: String,
+    namespace: String,
+    count: i32,
+    last: DateTime<Utc>,
+}
+
+/// Records events for one source: a component (`default-scheduler`, `kubelet`,
+/// `node-controller`) on an optional host (the kubelet's node).
+pub struct EventRecorder {
+    component: String,
+    host: Option<String>,
+    /// The audit user the writes are made as.
+    user: String,
+    seen: HashMap<String, Seen>,
+}
+
+impl EventRecorder {
+    pub fn new(component: &str, host: Option<&str>, user: &str) -> Self {
+        EventRecorder {
+            component: component.into(),
+            host: host.map(Into::into),
+            user: user.into(),
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Record an event about `object`; `field_path` names a part of it
+    /// (`spec.containers{nginx}`). Failures are dropped, as client-go drops them: an event is
+    /// never worth failing the work it describes.
+    pub fn record(
+        &mut self,
+        api: &mut ApiServer,
+        object: &Object,
+        field_path: Option<&str>,
+        type_: EventType,
+        reason: &str,
+        message: &str,
+    ) {
+        let now = api.now();
+        let meta = object.metadata();
+        let uid = meta.uid.as_deref().unwrap_or("");
+        let key = format!("{uid}\x00{}\x00{}\x00{reason}\x00{message}", field_path.unwrap_or(""), type_.as_str());
+        if let Some(seen) = self.seen.get_mut(&key) {
+            if now - seen.last < Duration::seconds(FOLD_WINDOW) && repeat(api, &self.user, seen, now) {
+                return;
+            }
+        }
+        if self.seen.len() >= PRUNE_AT {
+            self.seen.retain(|_, s| now - s.last < Duration::seconds(FOLD_WINDOW));
+        }
+        let info = object.info();
+        let namespace = if info.namespaced { object.namespace().to_string() } else { "default".to_string() };
+        let involved = ObjectReference {
+            api_version: Some(info.api_version()),
+            kind: Some(info.name.to_string()),
+            name: Some(object.name().to_string()),
+            namespace: info.namespaced.then(|| object.namespace().to_string()),
+            uid: meta.uid.clone(),
+            resource_version: meta.resource_version.clone(),
+            field_path: field_path.map(Into::into),
+        };
+        // client-go names an event `<object>.<hex of the time in ns>`; events made in the same
+        // simulated instant take the next nanosecond.
+        let mut nanos = now.timestamp_nanos_opt().unwrap_or(0);
+        for _ in 0..64 {
+            let name = format!("{}.{:x}", object.name(), nanos);
+            let event = Event {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(namespace.clone()),
+                    ..Default::default()
+                },
+                involved_object: involved.clone(),
+                reason: Some(reason.into()),
+                message: Some(message.into()),
+                type_: Some(type_.as_str().into()),
+                source: Some(EventSource { component: Some(self.component.clone()), host: self.host.clone() }),
+                first_timestamp: Some(k8s_time(now)),
+                last_timestamp: Some(k8s_time(now)),
+                count: Some(1),
+                event_time: None::<MicroTime>,
+                reporting_component: Some(self.component.clone()),
+                reporting_instance: Some(self.host.clone().unwrap_or_default()),
+                ..Default::default()
+            };
+            match api.create(&self.user, &namespace, Object::Event(Box::new(event))) {
+                Ok(_) => {
+                    self.seen.insert(key, Seen { name, namespace, count: 1, last: now });
+                    return;
+                }
+                Err(e) if e.reason == Reason::AlreadyExists => nanos += 1,
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+/// Count one more occurrence on the stored event. False when it is gone (expired or deleted).
+fn repeat(api: &mut ApiServer, user: &str, seen: &mut Seen, now: DateTime<Utc>) -> bool {
+    let Some(current) = api.peek(crate::model::Kind::Event, &seen.namespace, &seen.name) else {
+        return false;
+    };
+    let Object::Event(ev) = &*current else { return false };
+    let mut ev = ev.clone();
+    seen.count = ev.count.unwrap_or(seen.count) + 1;
+    seen.last = now;
+    ev.count = Some(seen.count);
+    ev.last_timestamp = Some(k8s_time(now));
+    api.update(user, Object::Event(ev)).is_ok()
+}
