@@ -107,6 +107,11 @@ pub fn k8s_time(t: DateTime<Utc>) -> Time {
     Time(k8s_openapi::jiff::Timestamp::from_second(t.timestamp()).unwrap_or_default())
 }
 
+/// The moment a `metav1.Time` names, on the simulated clock's calendar.
+pub fn from_k8s_time(t: &Time) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.0.as_second(), t.0.subsec_nanosecond().unsigned_abs()).unwrap_or_default()
+}
+
 impl ApiServer {
     pub fn new(seed: u64, now: DateTime<Utc>) -> Self {
         ApiServer {

@@ -103,6 +103,12 @@ impl Cluster {
             .add_component(Box::new(ControllerComponent::new(controllers::serviceaccount::ServiceAccountsController)));
         cluster
             .add_component(Box::new(ControllerComponent::new(controllers::rootcacertpublisher::RootCaCertPublisher)));
+        cluster.add_component(Box::new(controllers::nodelifecycle::NodeLifecycleController::new()));
+        cluster.add_component(Box::new(controllers::tainteviction::TaintEvictionController::new()));
+        cluster.add_component(Box::new(controllers::podgc::PodGcController::new()));
+        cluster.add_component(Box::new(ControllerComponent::new(
+            controllers::disruption::DisruptionController::default(),
+        )));
         cluster
     }
 

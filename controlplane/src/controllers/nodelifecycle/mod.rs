@@ -1,0 +1,434 @@
+//! The node lifecycle controller (`node-lifecycle-controller` in kube-controller-manager).
+//! Every 5s (`--node-monitor-period`) it checks each node's heartbeats: a node whose kubelet
+//! stopped renewing its Lease for 50s gets its conditions set to Unknown, its pods marked not
+//! ready, and (rate-limited per zone) the `unreachable:NoExecute` taint, which the taint
+//! eviction controller acts on. It also keeps NoSchedule taints in step with node conditions
+//! and `spec.unschedulable`.
+
+mod health;
+pub mod taints;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use k8s_openapi::api::core::v1::Node;
+
+use super::podindex::PodsByNode;
+use super::runtime::controller_user;
+use crate::apiserver::{from_k8s_time, k8s_time, WatchEvent, WatchEventType};
+use crate::events::{EventRecorder, EventType};
+use crate::model::{Kind, Object};
+use crate::sim::component::{Component, Ctx};
+use health::NodeHealth;
+use taints::ZoneState;
+
+pub use health::{MONITOR_GRACE, STARTUP_GRACE};
+
+/// `--node-monitor-period`.
+const MONITOR_PERIOD: i64 = 5;
+const NAME: &str = "node-lifecycle-controller";
+
+/// The per-zone NoExecute tainting queue with its token-bucket rate limiter (burst 1).
+struct Tainter {
+    queue: VecDeque<String>,
+    qps: f64,
+    tokens: f64,
+    last: DateTime<Utc>,
+}
+
+impl Tainter {
+    fn new(now: DateTime<Utc>) -> Self {
+        Tainter { queue: VecDeque::new(), qps: taints::EVICTION_QPS, tokens: 1.0, last: now }
+    }
+
+    fn refill(&mut self, now: DateTime<Utc>) {
+        let secs = (now - self.last).num_milliseconds() as f64 / 1000.0;
+        self.tokens = (self.tokens + secs * self.qps).min(1.0);
+        self.last = now;
+    }
+
+    /// A new limiter at `qps`, full (as `SwapLimiter` makes one).
+    fn set_qps(&mut self, qps: f64, now: DateTime<Utc>) {
+        if qps != self.qps {
+            self.qps = qps;
+            self.tokens = if qps > 0.0 { 1.0 } else { 0.0 };
+            self.last = now;
+        }
+    }
+}
+
+pub struct NodeLifecycleController {
+    nodes: BTreeMap<String, Arc<Object>>,
+    leases: BTreeMap<String, DateTime<Utc>>,
+    pods: PodsByNode,
+    health: BTreeMap<String, NodeHealth>,
+    /// Nodes the controller has registered, with the last version seen (for the removal event).
+    known: BTreeMap<String, Arc<Object>>,
+    zone_states: BTreeMap<String, ZoneState>,
+    tainters: BTreeMap<String, Tainter>,
+    /// Nodes whose NoSchedule taints must be brought in step with their conditions.
+    changed: BTreeSet<String>,
+    monitor_due: bool,
+    taint_due: bool,
+    started: bool,
+    recorder: EventRecorder,
+    user: String,
+}
+
+impl Default for NodeLifecycleController {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NodeLifecycleController {
+    pub fn new() -> Self {
+        let user = controller_user("node-controller");
+        NodeLifecycleController {
+            nodes: BTreeMap::new(),
+            leases: BTreeMap::new(),
+            pods: PodsByNode::default(),
+            health: BTreeMap::new(),
+            known: BTreeMap::new(),
+            zone_states: BTreeMap::new(),
+            tainters: BTreeMap::new(),
+            changed: BTreeSet::new(),
+            monitor_due: true,
+            taint_due: false,
+            started: false,
+            recorder: EventRecorder::new("node-controller", None, &user),
+            user,
+        }
+    }
+
+    fn node_event(&mut self, ctx: &mut Ctx<'_>, node: &Object, type_: EventType, reason: &str, message: &str) {
+        self.recorder.record(ctx.api, node, None, type_, reason, message);
+    }
+
+    /// `monitorNodeHealth`.
+    fn monitor(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let added: Vec<Arc<Object>> =
+            self.nodes.iter().filter(|(n, _)| !self.known.contains_key(*n)).map(|(_, o)| o.clone()).collect();
+        let deleted: Vec<Arc<Object>> =
+            self.known.iter().filter(|(n, _)| !self.nodes.contains_key(*n)).map(|(_, o)| o.clone()).collect();
+        for node in added {
+            let name = node.name().to_string();
+            let message = format!("Node {name} event: Registered Node {name} in Controller");
+            self.node_event(ctx, &node, EventType::Normal, "RegisteredNode", &message);
+            self.known.insert(name.clone(), node.clone());
+            self.tainters.entry(zone_of(&node)).or_insert_with(|| Tainter::new(now));
+            self.mark_reachable(ctx, &name);
+        }
+        for node in deleted {
+            let name = node.name().to_string();
+            let message = format!("Node {name} event: Removing Node {name} from Controller");
+            self.node_event(ctx, &node, EventType::Normal, "RemovingNode", &message);
+            self.known.remove(&name);
+            self.health.remove(&name);
+            for t in self.tainters.values_mut() {
+                t.queue.retain(|n| *n != name);
+            }
+        }
+        let mut zones: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let names: Vec<String> = self.nodes.keys().cloned().collect();
+        for name in names {
+            let Some(obj) = self.nodes.get(&name).cloned() else { continue };
+            let Object::Node(node) = &*obj else { continue };
+            let (checked, health) = health::check(node, self.health.get(&name), self.leases.get(&name).copied(), now);
+            self.health.insert(name.clone(), health);
+            let mut node: Node = (**node).clone();
+            if let Some(updated) = checked.write {
+                match ctx.api.update_status(&self.user, Object::Node(Box::new(updated))) {
+                    Ok(written) => {
+                        if let Object::Node(n) = &*written {
+                            node = (**n).clone();
+                        }
+                    }
+                    Err(_) => continue,
+                }
+            }
+            let excluded =
+                node.metadata.labels.as_ref().is_some_and(|l| l.contains_key("node.kubernetes.io/exclude-disruption"));
+            if !excluded {
+                zones.entry(taints::zone_key(&node)).or_default().push(checked.current.clone().unwrap_or_default());
+            }
+            let Some(current) = checked.current else { continue };
+            self.process_taint_based_eviction(ctx, &node, &checked.observed);
+            if current != "True" && checked.observed == "True" {
+                let obj = Object::Node(Box::new(node.clone()));
+                let message = format!("Node {name} status is now: NodeNotReady");
+                self.node_event(ctx, &obj, EventType::Normal, "NodeNotReady", &message);
+                self.mark_pods_not_ready(ctx, &name);
+            }
+        }
+        self.handle_disruption(ctx, &zones);
+    }
+
+    /// `processTaintBaseEviction`.
+    fn process_taint_based_eviction(&mut self, ctx: &mut Ctx<'_>, node: &Node, observed: &str) {
+        let name = node.metadata.name.clone().unwrap_or_default();
+        let (wanted, opposite) = match observed {
+            "False" => (taints::NOT_READY, taints::UNREACHABLE),
+            "Unknown" => (taints::UNREACHABLE, taints::NOT_READY),
+            _ => {
+                self.mark_reachable(ctx, &name);
+                return;
+            }
+        };
+        if taints::has_taint(node, opposite, "NoExecute") {
+            // Swap at once: the node was already tainted for the other reason.
+            self.swap_taints(
+                ctx,
+                &name,
+                &[taints::taint(wanted, "NoExecute")],
+                &[taints::taint(opposite, "NoExecute")],
+            );
+        } else if !taints::has_taint(node, wanted, "NoExecute") {
+            let tainter = self.tainters.entry(taints::zone_key(node)).or_insert_with(|| Tainter::new(ctx.now()));
+            if !tainter.queue.contains(&name) {
+                tainter.queue.push_back(name);
+                self.taint_due = true;
+            }
+        }
+    }
+
+    /// `markNodeAsReachable`: drop the NoExecute taints and any pending tainting.
+    fn mark_reachable(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        for t in self.tainters.values_mut() {
+            t.queue.retain(|n| n != name);
+        }
+        let Some(Object::Node(node)) = self.nodes.get(name).map(|o| &**o) else { return };
+        if taints::has_taint(node, taints::NOT_READY, "NoExecute")
+            || taints::has_taint(node, taints::UNREACHABLE, "NoExecute")
+        {
+            let remove =
+                [taints::taint(taints::NOT_READY, "NoExecute"), taints::taint(taints::UNREACHABLE, "NoExecute")];
+            self.swap_taints(ctx, name, &[], &remove);
+        }
+    }
+
+    /// `doNoExecuteTaintingPass`: taint the queued nodes as each zone's rate limiter allows.
+    fn taint_pass(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let mut next: Option<DateTime<Utc>> = None;
+        let zones: Vec<String> = self.tainters.keys().cloned().collect();
+        for zone in zones {
+            while let Some(tainter) = self.tainters.get_mut(&zone) {
+                tainter.refill(now);
+                if tainter.queue.is_empty() || tainter.qps <= 0.0 {
+                    break;
+                }
+                if tainter.tokens < 1.0 {
+                    let wait = ((1.0 - tainter.tokens) / tainter.qps * 1000.0).ceil() as i64;
+                    let at = now + Duration::milliseconds(wait);
+                    next = Some(next.map_or(at, |n| n.min(at)));
+                    break;
+                }
+                tainter.tokens -= 1.0;
+                let Some(name) = tainter.queue.pop_front() else { break };
+                let ready = match self.nodes.get(&name).map(|o| &**o) {
+                    Some(Object::Node(n)) => health::ready_status(n).map(str::to_string),
+                    _ => None,
+                };
+                let (add, remove) = match ready.as_deref() {
+                    Some("False") => (taints::NOT_READY, taints::UNREACHABLE),
+                    Some("Unknown") => (taints::UNREACHABLE, taints::NOT_READY),
+                    _ => continue,
+                };
+                self.swap_taints(ctx, &name, &[taints::taint(add, "NoExecute")], &[taints::taint(remove, "NoExecute")]);
+            }
+        }
+        if let Some(at) = next {
+            ctx.after(at - now, "taint");
+        }
+    }
+
+    /// `handleDisruption`: a zone where every node is down is left alone (the fault is more
+    /// likely the control plane's); a mostly-down small zone is not tainted further.
+    fn handle_disruption(&mut self, ctx: &mut Ctx<'_>, zones: &BTreeMap<String, Vec<String>>) {
+        let now = ctx.now();
+        let mut new_states = BTreeMap::new();
+        let mut all_full = true;
+        for (zone, statuses) in zones {
+            let refs: Vec<&str> = statuses.iter().map(String::as_str).collect();
+            let state = taints::zone_state(&refs);
+            all_full &= state == ZoneState::FullDisruption;
+            new_states.insert(zone.clone(), state);
+            self.zone_states.entry(zone.clone()).or_insert(ZoneState::Initial);
+        }
+        self.zone_states.retain(|z, _| zones.contains_key(z));
+        let all_were_full = self.zone_states.values().all(|s| *s == ZoneState::FullDisruption);
+        if all_full && all_were_full {
+            return;
+        }
+        if all_full && !zones.is_empty() {
+            let names: Vec<String> = self.nodes.keys().cloned().collect();
+            for name in names {
+                self.mark_reachable(ctx, &name);
+            }
+            for t in self.tainters.values_mut() {
+                t.set_qps(0.0, now);
+            }
+            for s in self.zone_states.values_mut() {
+                *s = ZoneState::FullDisruption;
+            }
+            return;
+        }
+        if all_were_full && !self.zone_states.is_empty() {
+            for h in self.health.values_mut() {
+                h.probe = now;
+                h.ready_transition = now;
+            }
+        }
+        for (zone, state) in new_states {
+            if self.zone_states.get(&zone) != Some(&state) || all_were_full {
+                let size = zones.get(&zone).map_or(0, Vec::len);
+                self.tainters
+                    .entry(zone.clone())
+                    .or_insert_with(|| Tainter::new(now))
+                    .set_qps(taints::zone_qps(state, size), now);
+                self.zone_states.insert(zone, state);
+            }
+        }
+    }
+
+    /// `MarkPodsNotReady`: the pods of a node that stopped reporting are not Ready any more.
+    fn mark_pods_not_ready(&mut self, ctx: &mut Ctx<'_>, node: &str) {
+        let pods: Vec<Arc<Object>> = self.pods.on_node(node).cloned().collect();
+        for pod in pods {
+            let Object::Pod(p) = &*pod else { continue };
+            let mut p = p.clone();
+            let Some(cond) = p
+                .status
+                .as_mut()
+                .and_then(|s| s.conditions.as_mut())
+                .and_then(|cs| cs.iter_mut().find(|c| c.type_ == "Ready"))
+            else {
+                continue;
+            };
+            if cond.status == "False" {
+                continue;
+            }
+            cond.status = "False".into();
+            cond.last_transition_time = Some(k8s_time(ctx.now()));
+            if let Ok(updated) = ctx.api.update_status(&self.user, Object::Pod(p)) {
+                self.recorder.record(ctx.api, &updated, None, EventType::Warning, "NodeNotReady", "Node is not ready");
+            }
+        }
+    }
+
+    /// `doNoScheduleTaintingPass` for one node.
+    fn no_schedule_pass(&mut self, ctx: &mut Ctx<'_>, name: &str) {
+        let Some(Object::Node(node)) = self.nodes.get(name).map(|o| &**o) else { return };
+        let (add, remove) = taints::no_schedule_diff(node);
+        if !add.is_empty() || !remove.is_empty() {
+            self.swap_taints(ctx, name, &add, &remove);
+        }
+    }
+
+    /// Write a taint change on the node as it is now in the API server.
+    fn swap_taints(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        name: &str,
+        add: &[k8s_openapi::api::core::v1::Taint],
+        remove: &[k8s_openapi::api::core::v1::Taint],
+    ) {
+        let Some(current) = ctx.api.peek(Kind::Node, "", name) else { return };
+        let Object::Node(node) = &*current else { return };
+        let mut node = node.clone();
+        if taints::swap(&mut node, add, remove, ctx.now()) {
+            if let Ok(written) = ctx.api.update(&self.user, Object::Node(node)) {
+                self.nodes.insert(name.to_string(), written);
+            }
+        }
+    }
+}
+
+fn zone_of(node: &Object) -> String {
+    match node {
+        Object::Node(n) => taints::zone_key(n),
+        _ => String::new(),
+    }
+}
+
+impl Component for NodeLifecycleController {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn watches(&self) -> &[Kind] {
+        &[Kind::Node, Kind::Lease, Kind::Pod]
+    }
+
+    fn on_event(&mut self, event: &WatchEvent) {
+        match event.object.kind() {
+            Kind::Node => {
+                let name = event.object.name().to_string();
+                if event.event_type == WatchEventType::Deleted {
+                    self.nodes.remove(&name);
+                } else {
+                    self.nodes.insert(name.clone(), event.object.clone());
+                    self.changed.insert(name);
+                }
+            }
+            Kind::Lease if event.object.namespace() == "kube-node-lease" => {
+                let name = event.object.name().to_string();
+                let renew = match &*event.object {
+                    Object::Lease(l) => l
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.renew_time.as_ref())
+                        .map(|t| from_k8s_time(&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(t.0))),
+                    _ => None,
+                };
+                match (event.event_type, renew) {
+                    (WatchEventType::Deleted, _) | (_, None) => {
+                        self.leases.remove(&name);
+                    }
+                    (_, Some(t)) => {
+                        self.leases.insert(name, t);
+                    }
+                }
+            }
+            Kind::Pod => {
+                self.pods.apply(event);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, key: &str) {
+        match key {
+            "monitor" => self.monitor_due = true,
+            "taint" => self.taint_due = true,
+            _ => {}
+        }
+    }
+
+    fn run(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        let mut worked = false;
+        if !self.started {
+            self.started = true;
+            self.monitor_due = true;
+        }
+        if self.monitor_due {
+            self.monitor_due = false;
+            self.monitor(ctx);
+            ctx.after(Duration::seconds(MONITOR_PERIOD), "monitor");
+            worked = true;
+        }
+        if self.taint_due {
+            self.taint_due = false;
+            self.taint_pass(ctx);
+            worked = true;
+        }
+        while let Some(name) = self.changed.pop_first() {
+            self.no_schedule_pass(ctx, &name);
+            worked = true;
+        }
+        worked
+    }
+}

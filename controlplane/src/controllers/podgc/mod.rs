@@ -1,0 +1,216 @@
+//! The pod garbage collector (`pod-garbage-collector`). Every 20s it force-deletes pods no
+//! kubelet will ever finish: pods bound to a node that has been gone for the 40s quarantine,
+//! terminating pods that were never scheduled, terminating pods on a not-ready node tainted
+//! `node.kubernetes.io/out-of-service`, and the oldest finished pods beyond 12,500.
+//! Each is first marked Failed (with a `DisruptionTarget` condition for orphans).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use k8s_openapi::api::core::v1::PodCondition;
+
+use super::podindex::{node_name, PodsByNode};
+use super::runtime::controller_user;
+use crate::apiserver::{k8s_time, DeleteOptions, WatchEvent, WatchEventType};
+use crate::model::{Kind, Object};
+use crate::sim::component::{Component, Ctx};
+
+const NAME: &str = "pod-garbage-collector";
+/// `gcCheckPeriod`.
+const PERIOD: i64 = 20;
+/// `quarantineTime`: how long a node must stay missing before its pods go.
+const QUARANTINE: i64 = 40;
+/// `--terminated-pod-gc-threshold`.
+const TERMINATED_THRESHOLD: usize = 12_500;
+
+pub struct PodGcController {
+    pods: PodsByNode,
+    nodes: BTreeMap<String, Arc<Object>>,
+    /// Missing nodes seen with pods bound to them, and when they may be judged gone.
+    quarantine: BTreeMap<String, DateTime<Utc>>,
+    due: bool,
+    user: String,
+}
+
+impl Default for PodGcController {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn phase(pod: &Object) -> &str {
+    match pod {
+        Object::Pod(p) => p.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or(""),
+        _ => "",
+    }
+}
+
+fn terminated(pod: &Object) -> bool {
+    !matches!(phase(pod), "Pending" | "Running" | "Unknown" | "")
+}
+
+impl PodGcController {
+    pub fn new() -> Self {
+        PodGcController {
+            pods: PodsByNode::default(),
+            nodes: BTreeMap::new(),
+            quarantine: BTreeMap::new(),
+            due: true,
+            user: controller_user("pod-garbage-collector"),
+        }
+    }
+
+    fn gc(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        self.gc_terminated(ctx);
+        let terminating_out_of_service: Vec<Arc<Object>> = self
+            .pods
+            .all()
+            .filter(|p| p.metadata().deletion_timestamp.is_some())
+            .filter(|p| self.nodes.get(node_name(p)).is_some_and(|n| out_of_service(n)))
+            .cloned()
+            .collect();
+        for pod in terminating_out_of_service {
+            self.mark_failed_and_delete(ctx, &pod, None);
+        }
+        // gcOrphaned: a node missing now is quarantined; one still missing after it is gone.
+        let missing: BTreeSet<String> =
+            self.pods.nodes().filter(|n| !self.nodes.contains_key(*n)).map(str::to_string).collect();
+        for n in &missing {
+            self.quarantine.entry(n.clone()).or_insert(now + Duration::seconds(QUARANTINE));
+        }
+        let gone: Vec<String> = self
+            .quarantine
+            .iter()
+            .filter(|(n, until)| **until <= now && !self.nodes.contains_key(*n))
+            .map(|(n, _)| n.clone())
+            .collect();
+        self.quarantine.retain(|n, until| *until > now && missing.contains(n));
+        for node in gone {
+            let pods: Vec<Arc<Object>> = self.pods.on_node(&node).cloned().collect();
+            let condition = PodCondition {
+                type_: "DisruptionTarget".into(),
+                status: "True".into(),
+                reason: Some("DeletionByPodGC".into()),
+                message: Some("PodGC: node no longer exists".into()),
+                last_transition_time: Some(k8s_time(now)),
+                ..Default::default()
+            };
+            for pod in pods {
+                self.mark_failed_and_delete(ctx, &pod, Some(condition.clone()));
+            }
+        }
+        // gcUnscheduledTerminating.
+        let unscheduled: Vec<Arc<Object>> = self
+            .pods
+            .all()
+            .filter(|p| p.metadata().deletion_timestamp.is_some() && node_name(p).is_empty())
+            .cloned()
+            .collect();
+        for pod in unscheduled {
+            self.mark_failed_and_delete(ctx, &pod, None);
+        }
+    }
+
+    /// Keep at most 12,500 finished pods: the oldest go first.
+    fn gc_terminated(&mut self, ctx: &mut Ctx<'_>) {
+        let mut done: Vec<Arc<Object>> = self.pods.all().filter(|p| terminated(p)).cloned().collect();
+        if done.len() <= TERMINATED_THRESHOLD {
+            return;
+        }
+        let excess = done.len() - TERMINATED_THRESHOLD;
+        done.sort_by(|a, b| {
+            let evicted = |p: &Object| match p {
+                Object::Pod(p) => p.status.as_ref().and_then(|s| s.reason.as_deref()) == Some("Evicted"),
+                _ => false,
+            };
+            evicted(b)
+                .cmp(&evicted(a))
+                .then_with(|| a.metadata().creation_timestamp.cmp(&b.metadata().creation_timestamp))
+                .then_with(|| a.name().cmp(b.name()))
+        });
+        for pod in done.into_iter().take(excess) {
+            self.mark_failed_and_delete(ctx, &pod, None);
+        }
+    }
+
+    fn mark_failed_and_delete(&mut self, ctx: &mut Ctx<'_>, pod: &Object, condition: Option<PodCondition>) {
+        let (ns, name) = (pod.namespace().to_string(), pod.name().to_string());
+        if !matches!(phase(pod), "Succeeded" | "Failed") {
+            if let Object::Pod(p) = pod {
+                let mut p = p.clone();
+                let status = p.status.get_or_insert_with(Default::default);
+                status.phase = Some("Failed".into());
+                if let Some(c) = condition {
+                    let conditions = status.conditions.get_or_insert_with(Vec::new);
+                    conditions.retain(|x| x.type_ != c.type_);
+                    conditions.push(c);
+                }
+                p.metadata.resource_version = None;
+                if ctx.api.update_status(&self.user, Object::Pod(p)).is_err() {
+                    return;
+                }
+            }
+        }
+        let opts = DeleteOptions { grace_period_seconds: Some(0), ..Default::default() };
+        let _ = ctx.api.delete(&self.user, Kind::Pod, &ns, &name, opts);
+    }
+}
+
+fn out_of_service(node: &Object) -> bool {
+    let Object::Node(n) = node else { return false };
+    let ready = n
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"))
+        .is_some_and(|c| c.status == "True");
+    let tainted = n
+        .spec
+        .as_ref()
+        .and_then(|s| s.taints.as_ref())
+        .is_some_and(|ts| ts.iter().any(|t| t.key == "node.kubernetes.io/out-of-service"));
+    !ready && tainted
+}
+
+impl Component for PodGcController {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn watches(&self) -> &[Kind] {
+        &[Kind::Node, Kind::Pod]
+    }
+
+    fn on_event(&mut self, event: &WatchEvent) {
+        match event.object.kind() {
+            Kind::Node => {
+                let name = event.object.name().to_string();
+                if event.event_type == WatchEventType::Deleted {
+                    self.nodes.remove(&name);
+                } else {
+                    self.nodes.insert(name, event.object.clone());
+                }
+            }
+            Kind::Pod => {
+                self.pods.apply(event);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, _key: &str) {
+        self.due = true;
+    }
+
+    fn run(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        if !self.due {
+            return false;
+        }
+        self.due = false;
+        self.gc(ctx);
+        ctx.after(Duration::seconds(PERIOD), "gc");
+        true
+    }
+}
