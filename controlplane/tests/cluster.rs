@@ -16,9 +16,15 @@ fn default_cluster_layout() {
     assert_eq!(
         names(&mut c, Kind::Pod, Some("kube-system")),
         [
+            "coredns-5bd45dbdd4-4kbkm",
+            "coredns-5bd45dbdd4-c4hjb",
             "etcd-control-plane",
             "kube-apiserver-control-plane",
             "kube-controller-manager-control-plane",
+            "kube-proxy-fv6d2",
+            "kube-proxy-kxgsd",
+            "kube-proxy-l4zxq",
+            "kube-proxy-wwnjw",
             "kube-scheduler-control-plane"
         ]
     );

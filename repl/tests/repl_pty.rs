@@ -163,7 +163,7 @@ fn help_and_reset_commands() {
     enter(&mut p, "let c = cluster(#{workers: 1});");
     ready(&mut p);
     enter(&mut p, ":clusters");
-    p.expect(Regex(r"#1 +2 +4 +0 +2025-01-01T00:00:00Z +c")).expect("the cluster made with cluster()");
+    p.expect(Regex(r"#1 +2 +8 +0 +2025-01-01T00:00:00Z +c")).expect("the cluster made with cluster()");
     ready(&mut p);
     enter(&mut p, ":quit");
     p.expect(Eof).expect(":quit exits");

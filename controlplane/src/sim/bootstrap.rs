@@ -68,6 +68,34 @@ pub fn bootstrap(cluster: &mut Cluster) {
     static_pods(api);
     services(api);
     addons(api);
+    super::addons::coredns(api);
+    let mut nodes = vec![CONTROL_PLANE.to_string()];
+    nodes.extend((1..=config.workers).map(|i| format!("node-{i}")));
+    for node in nodes {
+        super::addons::kube_proxy_pod(api, &node).expect("kube-proxy pod is created");
+    }
+}
+
+/// The lowest node index whose pod CIDR no node has: the node IPAM controller hands out the
+/// first free range, so a node added after one was removed takes its range.
+pub fn free_node_index(api: &ApiServer) -> usize {
+    let used: std::collections::BTreeSet<String> = api
+        .peek_list(crate::model::Kind::Node, None)
+        .iter()
+        .filter_map(|n| match &**n {
+            Object::Node(n) => n.spec.as_ref().and_then(|s| s.pod_cidr.clone()),
+            _ => None,
+        })
+        .collect();
+    (0..).find(|i| !used.contains(&pod_cidr(*i))).unwrap_or(0)
+}
+
+/// A node joining the running cluster: registered as its kubelet does, with the DaemonSet
+/// pods every node gets.
+pub fn join_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Result<Object, ApiError> {
+    let node = try_add_node(api, spec, index)?;
+    super::addons::kube_proxy_pod(api, &spec.name)?;
+    Ok(node)
 }
 
 fn create(api: &mut ApiServer, namespace: &str, yaml: &str) -> Object {

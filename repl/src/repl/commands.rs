@@ -127,8 +127,8 @@ mod tests {
         check(
             "let big = cluster(#{workers: 5, seed: 7}); use_cluster(big);",
             "  CLUSTER   NODES   PODS   SEED   NOW                    VARIABLES
-  default   4       4      0      2025-01-01T00:00:00Z
-* #1        6       4      7      2025-01-01T00:00:00Z   big
+  default   4       10     0      2025-01-01T00:00:00Z
+* #1        6       12     7      2025-01-01T00:00:00Z   big
 ",
         );
     }

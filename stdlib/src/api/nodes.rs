@@ -69,8 +69,8 @@ pub mod nodes_api {
         if c.api_ref().peek(Kind::Node, "", &name).is_some() {
             return Err(runtime_error(format!("Error from server (AlreadyExists): nodes \"{name}\" already exists")));
         }
-        let index = c.api_ref().store().count(&Kind::Node.info().key_prefix(None));
-        bootstrap::try_add_node(c.api(), &node, index).map_err(|e| runtime_error(e.kubectl_message()))?;
+        let index = bootstrap::free_node_index(c.api_ref());
+        bootstrap::join_node(c.api(), &node, index).map_err(|e| runtime_error(e.kubectl_message()))?;
         let _ = c.settle();
         Ok(format!("node/{name} created"))
     }

@@ -1,0 +1,175 @@
+//! The add-on pods a kubeadm cluster has from its first minute: CoreDNS's ReplicaSet and two
+//! pods, and one kube-proxy pod per node. kubesim has no Deployment, ReplicaSet or DaemonSet
+//! controllers yet, so these objects are written here as those controllers would have
+//! written them (names, owner references, labels, the DaemonSet's node affinity and
+//! tolerations), with the workloads' status as they report it once the pods run. The
+//! scheduler and the kubelets then do the rest, as for any pod.
+
+use serde_json::{json, Value};
+
+use crate::apiserver::names::{random_suffix, suffix_from};
+use crate::apiserver::{ApiError, ApiServer};
+use crate::model::{decode, Kind, Object};
+
+use super::bootstrap::USER;
+
+/// `rand.SafeEncodeString` of the FNV-1a hash of `text`, as the pod-template-hash and
+/// controller-revision-hash labels look.
+pub fn template_hash(text: &str) -> String {
+    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut h: u32 = 0x811c9dc5;
+    for b in text.bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x01000193);
+    }
+    h.to_string().bytes().map(|b| ALPHANUMS[b as usize % ALPHANUMS.len()] as char).collect()
+}
+
+fn owner(obj: &Object, kind: &str, api_version: &str) -> Value {
+    json!({"apiVersion": api_version, "kind": kind, "name": obj.name(), "uid": obj.metadata().uid,
+        "controller": true, "blockOwnerDeletion": true})
+}
+
+fn create(api: &mut ApiServer, doc: Value) -> Result<Object, ApiError> {
+    let obj = decode(doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok((*api.create(USER, "kube-system", obj)?).clone())
+}
+
+fn set_status(api: &mut ApiServer, obj: &Object, status: Value) {
+    let mut doc = obj.to_value();
+    doc["status"] = status;
+    doc["metadata"]["resourceVersion"] = Value::Null;
+    if let Ok(obj) = decode(doc) {
+        let _ = api.update_status(USER, obj);
+    }
+}
+
+/// CoreDNS: the Deployment's first ReplicaSet and its two pods.
+pub fn coredns(api: &mut ApiServer) {
+    let Some(deploy) = api.peek(Kind::Deployment, "kube-system", "coredns") else { return };
+    let template = deploy.to_value()["spec"]["template"].clone();
+    let hash = template_hash(&template.to_string());
+    let mut rs_template = template.clone();
+    rs_template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+    let replicas = deploy.to_value()["spec"]["replicas"].as_i64().unwrap_or(1);
+    let rs = create(
+        api,
+        json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": format!("coredns-{hash}"), "namespace": "kube-system",
+                "labels": {"k8s-app": "kube-dns", "pod-template-hash": hash},
+                "annotations": {"deployment.kubernetes.io/desired-replicas": replicas.to_string(),
+                    "deployment.kubernetes.io/max-replicas": (replicas + 1).to_string(),
+                    "deployment.kubernetes.io/revision": "1"},
+                "ownerReferences": [owner(&deploy, "Deployment", "apps/v1")]},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"k8s-app": "kube-dns", "pod-template-hash": hash}},
+                "template": rs_template}}),
+    )
+    .expect("the coredns ReplicaSet is created");
+    for _ in 0..replicas {
+        let name = format!("coredns-{hash}-{}", random_suffix(api.rng()));
+        let mut pod = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "kube-system", "labels": rs_template["metadata"]["labels"].clone(),
+                "ownerReferences": [owner(&rs, "ReplicaSet", "apps/v1")]},
+            "spec": rs_template["spec"].clone()});
+        pod["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+        create(api, pod).expect("a coredns pod is created");
+    }
+    let r = replicas;
+    set_status(
+        api,
+        &rs,
+        json!({"replicas": r, "fullyLabeledReplicas": r, "readyReplicas": r, "availableReplicas": r, "observedGeneration": 1}),
+    );
+    let t = api.now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    set_status(
+        api,
+        &deploy,
+        json!({"observedGeneration": 1, "replicas": r, "updatedReplicas": r, "readyReplicas": r, "availableReplicas": r,
+            "conditions": [
+                {"type": "Available", "status": "True", "lastUpdateTime": t, "lastTransitionTime": t,
+                    "reason": "MinimumReplicasAvailable", "message": "Deployment has minimum availability."},
+                {"type": "Progressing", "status": "True", "lastUpdateTime": t, "lastTransitionTime": t,
+                    "reason": "NewReplicaSetAvailable", "message": format!("ReplicaSet \"coredns-{hash}\" has successfully progressed.")}]}),
+    );
+}
+
+/// The tolerations the DaemonSet controller adds to every daemon pod
+/// (`util.AddOrUpdateDaemonPodTolerations`), the network one for host-network pods.
+fn daemon_tolerations(host_network: bool) -> Vec<Value> {
+    let mut t = vec![
+        json!({"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"}),
+        json!({"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"}),
+        json!({"key": "node.kubernetes.io/disk-pressure", "operator": "Exists", "effect": "NoSchedule"}),
+        json!({"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": "NoSchedule"}),
+        json!({"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"}),
+        json!({"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}),
+    ];
+    if host_network {
+        t.push(json!({"key": "node.kubernetes.io/network-unavailable", "operator": "Exists", "effect": "NoSchedule"}));
+    }
+    t
+}
+
+/// kube-proxy's pod for one node, pinned to it by node affinity on `metadata.name`, and the
+/// DaemonSet's status counting it.
+pub fn kube_proxy_pod(api: &mut ApiServer, node: &str) -> Result<(), ApiError> {
+    let Some(ds) = api.peek(Kind::DaemonSet, "kube-system", "kube-proxy") else { return Ok(()) };
+    let doc = ds.to_value();
+    let template = doc["spec"]["template"].clone();
+    let hash = template_hash(&template.to_string());
+    if api.peek(Kind::ControllerRevision, "kube-system", &format!("kube-proxy-{hash}")).is_none() {
+        create(
+            api,
+            json!({"apiVersion": "apps/v1", "kind": "ControllerRevision",
+                "metadata": {"name": format!("kube-proxy-{hash}"), "namespace": "kube-system",
+                    "labels": {"k8s-app": "kube-proxy", "controller-revision-hash": hash},
+                    "ownerReferences": [owner(&ds, "DaemonSet", "apps/v1")]},
+                "data": {"spec": {"template": template.clone()}}, "revision": 1}),
+        )?;
+    }
+    let mut spec = template["spec"].clone();
+    let host_network = spec["hostNetwork"].as_bool().unwrap_or(false);
+    let mut tolerations = spec["tolerations"].as_array().cloned().unwrap_or_default();
+    tolerations.extend(daemon_tolerations(host_network));
+    spec["tolerations"] = json!(tolerations);
+    spec["affinity"] = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}}});
+    let mut labels = template["metadata"]["labels"].clone();
+    labels["controller-revision-hash"] = json!(hash);
+    labels["pod-template-generation"] = json!("1");
+    // Daemon pod names are random; the node name seeds them so adding nodes in any order
+    // names each node's pod alike.
+    let name = format!("kube-proxy-{}", suffix_from(&format!("{node}/{}", ds.metadata().uid.as_deref().unwrap_or(""))));
+    create(
+        api,
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "kube-system", "labels": labels,
+                "ownerReferences": [owner(&ds, "DaemonSet", "apps/v1")]},
+            "spec": spec}),
+    )?;
+    let n = api
+        .peek_list(Kind::Pod, Some("kube-system"))
+        .iter()
+        .filter(|p| p.labels().get("k8s-app").is_some_and(|v| v == "kube-proxy"))
+        .count();
+    set_status(
+        api,
+        &ds,
+        json!({"currentNumberScheduled": n, "desiredNumberScheduled": n, "numberAvailable": n, "numberMisscheduled": 0,
+            "numberReady": n, "observedGeneration": 1, "updatedNumberScheduled": n}),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_hashes_look_like_upstreams() {
+        let h = template_hash("{}");
+        assert!(h.len() >= 8 && h.len() <= 10, "{h}");
+        assert!(h.bytes().all(|b| b"bcdfg56789".contains(&b)), "{h}");
+        assert_eq!(h, template_hash("{}"));
+    }
+}
