@@ -138,19 +138,19 @@ mod tests {
 
     #[test]
     fn listing() {
-        check(&[], &["*default nodes=4 pods=4 seed=0 now=2025-01-01T00:00:00Z vars="]);
+        check(&[], &["*default nodes=4 pods=10 seed=0 now=2025-01-01T00:00:00Z vars="]);
         check(
             &["let big = cluster(#{workers: 5, seed: 7}); let same = big;", "use_cluster(big); advance(\"1m\");"],
             &[
-                " default nodes=4 pods=4 seed=0 now=2025-01-01T00:00:00Z vars=",
-                "*made nodes=6 pods=4 seed=7 now=2025-01-01T00:01:00Z vars=big,same",
+                " default nodes=4 pods=10 seed=0 now=2025-01-01T00:00:00Z vars=",
+                "*made nodes=6 pods=12 seed=7 now=2025-01-01T00:01:00Z vars=big,same",
             ],
         );
         check(
             &["cluster(#{workers: 1});", "let kept = cluster(#{workers: 1});"],
             &[
-                "*default nodes=4 pods=4 seed=0 now=2025-01-01T00:00:00Z vars=",
-                " made nodes=2 pods=4 seed=0 now=2025-01-01T00:00:00Z vars=kept",
+                "*default nodes=4 pods=10 seed=0 now=2025-01-01T00:00:00Z vars=",
+                " made nodes=2 pods=8 seed=0 now=2025-01-01T00:00:00Z vars=kept",
             ],
         );
     }
