@@ -200,6 +200,13 @@ impl TaintEvictionController {
     }
 }
 
+fn tolerations_of(pod: &Object) -> Option<&Vec<Toleration>> {
+    match pod {
+        Object::Pod(p) => p.spec.as_ref().and_then(|s| s.tolerations.as_ref()),
+        _ => None,
+    }
+}
+
 fn tolerations(pod: &Object) -> Vec<Toleration> {
     match pod {
         Object::Pod(p) => p.spec.as_ref().and_then(|s| s.tolerations.clone()).unwrap_or_default(),
@@ -244,7 +251,7 @@ impl Component for TaintEvictionController {
                 let old = self.pods.apply(event);
                 let new = (event.event_type != WatchEventType::Deleted).then(|| event.object.clone());
                 let changed = match (&old, &new) {
-                    (Some(o), Some(n)) => node_name(o) != node_name(n) || tolerations(o) != tolerations(n),
+                    (Some(o), Some(n)) => node_name(o) != node_name(n) || tolerations_of(o) != tolerations_of(n),
                     _ => true,
                 };
                 if changed {
