@@ -138,26 +138,22 @@ impl NodeLifecycleController {
             let Object::Node(node) = &*obj else { continue };
             let (checked, health) = health::check(node, self.health.get(&name), self.leases.get(&name).copied(), now);
             self.health.insert(name.clone(), health);
-            let mut node: Node = (**node).clone();
+            let mut obj = obj.clone();
             if let Some(updated) = checked.write {
                 match ctx.api.update_status(&self.user, Object::Node(Box::new(updated))) {
-                    Ok(written) => {
-                        if let Object::Node(n) = &*written {
-                            node = (**n).clone();
-                        }
-                    }
+                    Ok(written) => obj = written,
                     Err(_) => continue,
                 }
             }
+            let Object::Node(node) = &*obj else { continue };
             let excluded =
                 node.metadata.labels.as_ref().is_some_and(|l| l.contains_key("node.kubernetes.io/exclude-disruption"));
             if !excluded {
-                zones.entry(taints::zone_key(&node)).or_default().push(checked.current.clone().unwrap_or_default());
+                zones.entry(taints::zone_key(node)).or_default().push(checked.current.clone().unwrap_or_default());
             }
             let Some(current) = checked.current else { continue };
-            self.process_taint_based_eviction(ctx, &node, &checked.observed);
+            self.process_taint_based_eviction(ctx, node, &checked.observed);
             if current != "True" && checked.observed == "True" {
-                let obj = Object::Node(Box::new(node.clone()));
                 let message = format!("Node {name} status is now: NodeNotReady");
                 self.node_event(ctx, &obj, EventType::Normal, "NodeNotReady", &message);
                 self.mark_pods_not_ready(ctx, &name);
