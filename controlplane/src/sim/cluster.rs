@@ -103,6 +103,7 @@ impl Cluster {
             .add_component(Box::new(ControllerComponent::new(controllers::serviceaccount::ServiceAccountsController)));
         cluster
             .add_component(Box::new(ControllerComponent::new(controllers::rootcacertpublisher::RootCaCertPublisher)));
+        cluster.add_component(Box::new(crate::scheduler::Scheduler::new()));
         cluster
     }
 
