@@ -51,6 +51,9 @@ pub struct EventRecorder {
     /// The audit user the writes are made as.
     user: String,
     seen: HashMap<String, Seen>,
+    /// Prune when this many are remembered (doubles when pruning frees little, so a burst of
+    /// distinct events in one moment stays linear).
+    prune_at: usize,
 }
 
 impl EventRecorder {
@@ -60,6 +63,7 @@ impl EventRecorder {
             host: host.map(Into::into),
             user: user.into(),
             seen: HashMap::new(),
+            prune_at: PRUNE_AT,
         }
     }
 
@@ -84,8 +88,9 @@ impl EventRecorder {
                 return;
             }
         }
-        if self.seen.len() >= PRUNE_AT {
+        if self.seen.len() >= self.prune_at {
             self.seen.retain(|_, s| now - s.last < Duration::seconds(FOLD_WINDOW));
+            self.prune_at = (self.seen.len() * 2).max(PRUNE_AT);
         }
         let info = object.info();
         let namespace = if info.namespaced { object.namespace().to_string() } else { "default".to_string() };

@@ -12,5 +12,6 @@ pub mod controllers;
 pub mod events;
 pub mod kubectl;
 pub mod model;
+pub mod scheduler;
 pub mod sim;
 pub mod store;

@@ -13,6 +13,7 @@ use serde_json::Value;
 pub mod admission;
 pub mod allocator;
 pub mod audit;
+mod binding;
 pub mod error;
 mod eviction;
 pub mod names;

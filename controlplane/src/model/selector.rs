@@ -174,6 +174,12 @@ impl LabelSelector {
         LabelSelector { requirements: Vec::new(), nothing: true }
     }
 
+    /// The AND of these requirements (sorted by key, as parsed selectors are).
+    pub fn from_requirements(mut requirements: Vec<Requirement>) -> LabelSelector {
+        requirements.sort_by(|a, b| a.key.cmp(&b.key));
+        LabelSelector { requirements, nothing: false }
+    }
+
     /// Parses the string form: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`,
     /// `a>1`, `a<1`, comma-separated and whitespace tolerant. Requirements are sorted by key and
     /// `in`/`notin` value sets sorted and deduplicated, as upstream's `labels.Parse` does.

@@ -109,6 +109,7 @@ impl Cluster {
         cluster.add_component(Box::new(ControllerComponent::new(
             controllers::disruption::DisruptionController::default(),
         )));
+        cluster.add_component(Box::new(crate::scheduler::Scheduler::new()));
         cluster
     }
 

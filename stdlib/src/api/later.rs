@@ -62,14 +62,4 @@ pub mod later_api {
     pub fn trace(_pod: &str) -> Result<String, Box<EvalAltResult>> {
         Err(not_yet("trace", "the scheduler, the kubelet and the container runtime"))
     }
-
-    /// The scheduler's verdicts for a pod, per plugin and node. Not available yet: it needs the scheduler.
-    ///
-    /// ```rhai
-    /// explain_schedule("web-0");
-    /// ```
-    #[rhai_fn(return_raw)]
-    pub fn explain_schedule(_pod: &str) -> Result<String, Box<EvalAltResult>> {
-        Err(not_yet("explain_schedule", "the scheduler"))
-    }
 }

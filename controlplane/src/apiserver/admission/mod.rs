@@ -7,10 +7,12 @@ use crate::store::Store;
 
 mod default_toleration_seconds;
 mod namespace_lifecycle;
+mod priority;
 mod service_account;
 
 pub use default_toleration_seconds::DefaultTolerationSeconds;
 pub use namespace_lifecycle::NamespaceLifecycle;
+pub use priority::Priority;
 pub use service_account::ServiceAccount;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,5 +51,5 @@ pub trait AdmissionPlugin {
 
 /// The enabled plugins, in kube-apiserver's order.
 pub fn default_chain() -> Vec<Box<dyn AdmissionPlugin>> {
-    vec![Box::new(NamespaceLifecycle), Box::new(ServiceAccount), Box::new(DefaultTolerationSeconds)]
+    vec![Box::new(NamespaceLifecycle), Box::new(ServiceAccount), Box::new(Priority), Box::new(DefaultTolerationSeconds)]
 }

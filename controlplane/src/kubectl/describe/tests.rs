@@ -209,7 +209,8 @@ fn pod_running_with_events() {
 
 #[test]
 fn pod_pending_without_node_or_events() {
-    let mut c = cluster("apiVersion: v1\nkind: Pod\nmetadata: {name: lonely}\nspec: {containers: [{name: app, image: busybox, args: [sleep, '3600']}]}\n");
+    // A pod for a scheduler that does not run stays unassigned, with no events.
+    let mut c = cluster("apiVersion: v1\nkind: Pod\nmetadata: {name: lonely}\nspec: {schedulerName: my-scheduler, containers: [{name: app, image: busybox, args: [sleep, '3600']}]}\n");
     advance(&mut c, 45);
     check(&mut c, "pods lonely", "pod-pending");
 }
@@ -1035,7 +1036,7 @@ fn the_default_cluster() {
 #[test]
 fn events_of_the_events_api_and_series() {
     let mut c =
-        cluster("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox}]}\n");
+        cluster("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {schedulerName: my-scheduler, containers: [{name: c, image: busybox}]}\n");
     advance(&mut c, 400);
     let uid = uid(&mut c, Kind::Pod, "default", "p");
     let now = c.now();

@@ -1,0 +1,263 @@
+//! The scheduler's cache of the cluster: one `NodeInfo` per node (in a `Vec`, by the order
+//! nodes appeared) with what its pods request, the host ports they use and the images it
+//! holds, kept up to date from watch events and from the scheduler's own decisions (an
+//! assumed pod counts on its node from the moment it is chosen, before the binding lands).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{Node, Taint};
+
+use super::framework::{HostPort, PodInfo, Resources};
+use crate::model::Object;
+
+/// One node and what is placed on it (`framework.NodeInfo`).
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    pub name: Arc<str>,
+    /// The Node object; `None` for a node that pods name but that does not exist (yet).
+    pub node: Option<Arc<Object>>,
+    pub allocatable: Resources,
+    pub requested: Resources,
+    /// Requests with the scoring defaults for containers that state none.
+    pub non_zero_cpu: i64,
+    pub non_zero_memory: i64,
+    pub pods: Vec<Arc<PodInfo>>,
+    pub used_ports: Vec<HostPort>,
+    /// Image name → size in bytes, from `status.images`.
+    pub images: BTreeMap<String, i64>,
+    /// Pods here with any pod (anti-)affinity, and with required anti-affinity.
+    pub pods_with_affinity: usize,
+    pub pods_with_required_anti_affinity: usize,
+}
+
+static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+
+impl NodeInfo {
+    fn new(name: &str) -> NodeInfo {
+        NodeInfo {
+            name: name.into(),
+            node: None,
+            allocatable: Resources::default(),
+            requested: Resources::default(),
+            non_zero_cpu: 0,
+            non_zero_memory: 0,
+            pods: Vec::new(),
+            used_ports: Vec::new(),
+            images: BTreeMap::new(),
+            pods_with_affinity: 0,
+            pods_with_required_anti_affinity: 0,
+        }
+    }
+
+    pub fn node(&self) -> Option<&Node> {
+        match self.node.as_deref() {
+            Some(Object::Node(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        self.node().and_then(|n| n.metadata.labels.as_ref()).unwrap_or(&EMPTY)
+    }
+
+    pub fn taints(&self) -> &[Taint] {
+        self.node().and_then(|n| n.spec.as_ref()).and_then(|s| s.taints.as_deref()).unwrap_or(&[])
+    }
+
+    pub fn unschedulable(&self) -> bool {
+        self.node().and_then(|n| n.spec.as_ref()).and_then(|s| s.unschedulable).unwrap_or(false)
+    }
+
+    fn set_node(&mut self, obj: Arc<Object>) {
+        if let Object::Node(n) = &*obj {
+            let status = n.status.as_ref();
+            self.allocatable = Resources::from_list(status.and_then(|s| s.allocatable.as_ref()));
+            self.images.clear();
+            for image in status.and_then(|s| s.images.as_ref()).into_iter().flatten() {
+                for name in image.names.iter().flatten() {
+                    self.images.insert(normalized_image(name), image.size_bytes.unwrap_or(0));
+                }
+            }
+        }
+        self.node = Some(obj);
+    }
+
+    pub(crate) fn add_pod(&mut self, pod: Arc<PodInfo>) {
+        self.requested.add(&pod.requests);
+        self.non_zero_cpu += pod.non_zero_cpu;
+        self.non_zero_memory += pod.non_zero_memory;
+        self.used_ports.extend(pod.host_ports.iter().cloned());
+        if pod.has_affinity() {
+            self.pods_with_affinity += 1;
+        }
+        if !pod.required_anti_affinity.is_empty() {
+            self.pods_with_required_anti_affinity += 1;
+        }
+        self.pods.push(pod);
+    }
+
+    pub(crate) fn remove_pod(&mut self, key: &str) -> Option<Arc<PodInfo>> {
+        let i = self.pods.iter().position(|p| p.key == key)?;
+        let pod = self.pods.swap_remove(i);
+        self.requested.sub(&pod.requests);
+        self.non_zero_cpu -= pod.non_zero_cpu;
+        self.non_zero_memory -= pod.non_zero_memory;
+        for port in &pod.host_ports {
+            if let Some(j) = self.used_ports.iter().position(|p| p == port) {
+                self.used_ports.swap_remove(j);
+            }
+        }
+        if pod.has_affinity() {
+            self.pods_with_affinity -= 1;
+        }
+        if !pod.required_anti_affinity.is_empty() {
+            self.pods_with_required_anti_affinity -= 1;
+        }
+        Some(pod)
+    }
+}
+
+/// `nginx` and `docker.io/library/nginx:latest` are the same image (as upstream's ImageLocality normalizes).
+pub fn normalized_image(name: &str) -> String {
+    let mut n = name.to_string();
+    let last = n.rsplit('/').next().unwrap_or("");
+    if !last.contains(':') && !last.contains('@') {
+        n.push_str(":latest");
+    }
+    if !n.contains('/') {
+        n = format!("docker.io/library/{n}");
+    } else if let Some((first, _)) = n.split_once('/') {
+        if !first.contains('.') && !first.contains(':') && first != "localhost" {
+            n = format!("docker.io/{n}");
+        }
+    }
+    n
+}
+
+/// Every node and every assigned (or assumed) pod the scheduler knows of.
+#[derive(Default)]
+pub struct Cache {
+    infos: Vec<NodeInfo>,
+    by_name: HashMap<Arc<str>, usize>,
+    /// Indices of nodes that exist, in the order they appeared: the order nodes are checked in.
+    order: Vec<usize>,
+    /// Assigned pods: key → (node index).
+    pods: HashMap<String, usize>,
+    namespaces: BTreeMap<String, BTreeMap<String, String>>,
+    /// Image → how many nodes hold it.
+    image_nodes: HashMap<String, usize>,
+    /// Pods anywhere with pod (anti-)affinity terms; InterPodAffinity skips work when zero.
+    pub pods_with_affinity: usize,
+}
+
+impl Cache {
+    /// The nodes that exist, in order.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = &NodeInfo> + '_ {
+        self.order.iter().map(|&i| &self.infos[i])
+    }
+
+    pub fn num_nodes(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The `i`-th existing node (0 ≤ i < num_nodes).
+    pub fn node_at(&self, i: usize) -> &NodeInfo {
+        &self.infos[self.order[i]]
+    }
+
+    pub fn node(&self, name: &str) -> Option<&NodeInfo> {
+        self.by_name.get(name).map(|&i| &self.infos[i]).filter(|n| n.node.is_some())
+    }
+
+    pub fn namespace_labels(&self, ns: &str) -> Option<&BTreeMap<String, String>> {
+        self.namespaces.get(ns)
+    }
+
+    pub fn set_namespace(&mut self, name: &str, labels: Option<BTreeMap<String, String>>) {
+        match labels {
+            Some(l) => self.namespaces.insert(name.to_string(), l),
+            None => self.namespaces.remove(name),
+        };
+    }
+
+    fn index(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.by_name.get(name) {
+            return i;
+        }
+        let info = NodeInfo::new(name);
+        self.by_name.insert(info.name.clone(), self.infos.len());
+        self.infos.push(info);
+        self.infos.len() - 1
+    }
+
+    /// A node added or changed. Returns the node as it was before, if it existed.
+    pub fn set_node(&mut self, obj: Arc<Object>) -> Option<Arc<Object>> {
+        let i = self.index(obj.name());
+        let old = self.infos[i].node.take();
+        if old.is_none() {
+            self.order.push(i);
+        }
+        self.count_images(i, -1);
+        self.infos[i].set_node(obj);
+        self.count_images(i, 1);
+        old
+    }
+
+    pub fn remove_node(&mut self, name: &str) {
+        let Some(&i) = self.by_name.get(name) else { return };
+        self.count_images(i, -1);
+        self.infos[i].images.clear();
+        self.infos[i].node = None;
+        self.order.retain(|&j| j != i);
+    }
+
+    fn count_images(&mut self, i: usize, delta: isize) {
+        for image in self.infos[i].images.keys() {
+            let n = self.image_nodes.entry(image.clone()).or_insert(0);
+            *n = n.saturating_add_signed(delta);
+        }
+    }
+
+    /// How many nodes hold `image` (normalized).
+    pub fn image_nodes(&self, image: &str) -> usize {
+        self.image_nodes.get(image).copied().unwrap_or(0)
+    }
+
+    pub fn has_pod(&self, key: &str) -> bool {
+        self.pods.contains_key(key)
+    }
+
+    /// The node a pod is assigned or assumed to.
+    pub fn pod_node(&self, key: &str) -> Option<&NodeInfo> {
+        self.pods.get(key).map(|&i| &self.infos[i])
+    }
+
+    /// Count `pod` on `node` (an assigned pod seen in a watch event, or one the scheduler just chose).
+    pub fn add_pod(&mut self, pod: Arc<PodInfo>, node: &str) {
+        self.remove_pod(&pod.key);
+        let i = self.index(node);
+        if pod.has_affinity() {
+            self.pods_with_affinity += 1;
+        }
+        self.pods.insert(pod.key.clone(), i);
+        self.infos[i].add_pod(pod);
+    }
+
+    pub fn remove_pod(&mut self, key: &str) -> Option<Arc<PodInfo>> {
+        let i = self.pods.remove(key)?;
+        let pod = self.infos[i].remove_pod(key)?;
+        if pod.has_affinity() {
+            self.pods_with_affinity -= 1;
+        }
+        Some(pod)
+    }
+
+    /// Replace a cached pod's object (labels changed) keeping its node.
+    pub fn update_pod(&mut self, pod: Arc<PodInfo>) {
+        if let Some(&i) = self.pods.get(&pod.key) {
+            let node = self.infos[i].name.clone();
+            self.add_pod(pod, &node);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! What the scheduler decided for a pod, and why: each node's Filter verdict (the plugin that
+//! rejected it, with its reason) and each feasible node's score per plugin. The last
+//! [`KEEP`] decisions are kept exactly as they were made; `explain_schedule` and
+//! `kubectl describe pod` render them as text tables.
+
+use std::collections::VecDeque;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::framework::{PodInfo, Status};
+
+/// How many recent decisions are kept.
+pub const KEEP: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    /// The first Filter plugin that rejected the node, and its reasons.
+    Rejected(&'static str, String),
+}
+
+/// One evaluation of a pod against the nodes.
+#[derive(Default)]
+pub struct Evaluation {
+    /// Nodes in the order they were checked, with their verdict.
+    pub checked: Vec<(Arc<str>, Verdict)>,
+    /// Positions (in the cache's node order) of the nodes that passed.
+    pub feasible: Vec<usize>,
+    /// Positions and statuses of the nodes that did not.
+    pub statuses: Vec<(usize, Status)>,
+    /// Per Score plugin that ran: name, weight, normalized scores (in `feasible` order).
+    pub scores: Vec<(&'static str, i64, Vec<i64>)>,
+    pub totals: Vec<i64>,
+    pub processed: usize,
+    pub pre_filter_failure: Option<(&'static str, Status)>,
+}
+
+impl Evaluation {
+    /// The feasible node with the highest total (the first among equals).
+    pub fn best(&self) -> Option<usize> {
+        if self.totals.is_empty() {
+            return self.feasible.first().copied();
+        }
+        let mut best = 0;
+        for i in 1..self.totals.len() {
+            if self.totals[i] > self.totals[best] {
+                best = i;
+            }
+        }
+        Some(self.feasible[best])
+    }
+}
+
+pub struct Decision {
+    pub key: String,
+    pub time: DateTime<Utc>,
+    pub attempt: u32,
+    pub num_nodes: usize,
+    pub checked: Vec<(Arc<str>, Verdict)>,
+    /// Feasible node names, then per plugin name/weight/scores, then totals.
+    pub feasible: Vec<Arc<str>>,
+    pub scores: Vec<(&'static str, i64, Vec<i64>)>,
+    pub totals: Vec<i64>,
+    pub chosen: Option<Arc<str>>,
+    /// The FailedScheduling message when no node was chosen.
+    pub message: String,
+    /// Computed on request against the current cluster rather than recorded.
+    pub computed_now: bool,
+}
+
+impl Decision {
+    pub fn new(
+        pod: &PodInfo,
+        time: DateTime<Utc>,
+        attempt: u32,
+        num_nodes: usize,
+        eval: Evaluation,
+        chosen: Option<Arc<str>>,
+        message: String,
+    ) -> Decision {
+        let feasible: Vec<Arc<str>> =
+            eval.checked.iter().filter(|(_, v)| *v == Verdict::Passed).map(|(n, _)| n.clone()).collect();
+        Decision {
+            key: pod.key.clone(),
+            time,
+            attempt,
+            num_nodes,
+            checked: eval.checked,
+            feasible,
+            scores: eval.scores,
+            totals: eval.totals,
+            chosen,
+            message,
+            computed_now: false,
+        }
+    }
+
+    /// The decision as text: a heading, the Filter table, the Score table.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let source = if self.computed_now {
+            "no recorded decision; computed now against the current cluster, without this pod's own placement"
+                .to_string()
+        } else {
+            format!("recorded at {}, attempt {}", self.time.format("%Y-%m-%dT%H:%M:%SZ"), self.attempt)
+        };
+        let _ = writeln!(out, "Pod {} ({source})", self.key);
+        match &self.chosen {
+            Some(n) if self.computed_now => {
+                let _ = writeln!(out, "Would be scheduled to: {n}");
+            }
+            Some(n) => {
+                let _ = writeln!(out, "Scheduled to: {n}");
+            }
+            None => {
+                let _ = writeln!(out, "Not scheduled: {}", self.message);
+            }
+        }
+        let _ = writeln!(out, "Filter ({} of {} nodes checked):", self.checked.len(), self.num_nodes);
+        let mut rows = vec![vec!["NODE".to_string(), "RESULT".to_string()]];
+        for (node, verdict) in &self.checked {
+            let v = match verdict {
+                Verdict::Passed => "passed".to_string(),
+                Verdict::Rejected(plugin, why) => format!("{plugin}: {why}"),
+            };
+            rows.push(vec![node.to_string(), v]);
+        }
+        table(&mut out, &rows);
+        if self.feasible.len() > 1 && !self.scores.is_empty() {
+            let _ = writeln!(out, "Score (normalized score × weight):");
+            let mut header = vec!["NODE".to_string()];
+            header.extend(self.scores.iter().map(|(name, w, _)| format!("{name}(×{w})")));
+            header.push("TOTAL".into());
+            let mut rows = vec![header];
+            for (i, node) in self.feasible.iter().enumerate() {
+                let mut row = vec![node.to_string()];
+                row.extend(self.scores.iter().map(|(_, w, s)| (s[i] * w).to_string()));
+                row.push(self.totals.get(i).map(|t| t.to_string()).unwrap_or_default());
+                rows.push(row);
+            }
+            table(&mut out, &rows);
+        } else if self.feasible.len() == 1 {
+            let _ = writeln!(out, "Score: not run (one feasible node)");
+        }
+        out
+    }
+}
+
+/// Left-aligned columns, three spaces apart.
+fn table(out: &mut String, rows: &[Vec<String>]) {
+    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let widths: Vec<usize> =
+        (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    for row in rows {
+        let mut line = String::from("  ");
+        for (c, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if c + 1 < row.len() {
+                line.push_str(&" ".repeat(widths[c] - cell.chars().count() + 3));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
+/// The last `keep` decisions.
+pub struct Decisions {
+    keep: usize,
+    list: VecDeque<Decision>,
+}
+
+impl Decisions {
+    pub fn new(keep: usize) -> Decisions {
+        Decisions { keep, list: VecDeque::new() }
+    }
+
+    pub fn push(&mut self, d: Decision) {
+        if self.keep == 0 {
+            return;
+        }
+        if self.list.len() >= self.keep {
+            self.list.pop_front();
+        }
+        self.list.push_back(d);
+    }
+
+    pub fn latest(&self, key: &str) -> Option<&Decision> {
+        self.list.iter().rev().find(|d| d.key == key)
+    }
+}

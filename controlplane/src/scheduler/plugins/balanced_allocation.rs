@@ -1,0 +1,68 @@
+//! NodeResourcesBalancedAllocation: prefer the node where cpu and memory would be used in the
+//! most equal shares once the pod is there. Pods that request nothing are not scored.
+
+use crate::scheduler::cache::NodeInfo;
+use crate::scheduler::framework::{Args, CycleState, Plugin, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE};
+
+pub struct BalancedAllocation;
+
+pub const NAME: &str = "NodeResourcesBalancedAllocation";
+
+impl Plugin for BalancedAllocation {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}
+
+impl PreScorePlugin for BalancedAllocation {
+    fn pre_score(&self, args: &Args<'_>, _state: &mut CycleState, _nodes: &[&NodeInfo]) -> Status {
+        let r = &args.pod.requests;
+        if r.milli_cpu == 0 && r.memory == 0 {
+            return Status::SKIP;
+        }
+        Status::SUCCESS
+    }
+}
+
+/// `(1 - std) * 100` over the fractions of cpu and memory requested (each at most 1).
+pub fn balanced_score(fractions: &[f64]) -> i64 {
+    let std = match fractions {
+        [a, b] => ((a - b) / 2.0).abs(),
+        [] | [_] => 0.0,
+        many => {
+            let mean = many.iter().sum::<f64>() / many.len() as f64;
+            (many.iter().map(|f| (f - mean) * (f - mean)).sum::<f64>() / many.len() as f64).sqrt()
+        }
+    };
+    ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
+}
+
+impl ScorePlugin for BalancedAllocation {
+    fn score(&self, args: &Args<'_>, _state: &CycleState, node: &NodeInfo) -> i64 {
+        let mut fractions = [0.0; 2];
+        let mut n = 0;
+        for (requested, capacity) in [
+            (node.requested.milli_cpu + args.pod.requests.milli_cpu, node.allocatable.milli_cpu),
+            (node.requested.memory + args.pod.requests.memory, node.allocatable.memory),
+        ] {
+            if capacity == 0 {
+                continue;
+            }
+            fractions[n] = (requested as f64 / capacity as f64).min(1.0);
+            n += 1;
+        }
+        balanced_score(&fractions[..n])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced_score;
+
+    #[test]
+    fn balance() {
+        assert_eq!(balanced_score(&[0.5, 0.5]), 100);
+        assert_eq!(balanced_score(&[0.25, 0.75]), 75);
+        assert_eq!(balanced_score(&[1.0, 0.0]), 50);
+    }
+}
