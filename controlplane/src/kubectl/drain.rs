@@ -159,12 +159,33 @@ pub fn drain(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             ));
             continue;
         }
-        for (m, ids) in &warnings {
-            lines.push(format!("Warning: {m}: {}", ids.join(", ")));
+        if !warnings.is_empty() {
+            let msgs: Vec<String> = warnings.iter().map(|(m, ids)| format!("{m}: {}", ids.join(", "))).collect();
+            lines.push(format!("Warning: {}", msgs.join("; ")));
         }
         match evict_all(cluster, &to_evict, grace, timeout, flags.is_set("disable-eviction"), &mut lines) {
             Ok(()) => lines.push(format!("node/{node} drained")),
-            Err(e) => errors.push(e),
+            Err(Failure::Other(e)) => errors.push(e),
+            Err(Failure::Pending(err)) => {
+                // As kubectl: the pods still to go, then the node the command stopped at.
+                let pending: Vec<String> = to_evict
+                    .iter()
+                    .filter(|p| cluster.api_ref().peek(Kind::Pod, p.namespace(), p.name()).is_some())
+                    .map(|p| format!("pod/{}", p.name()))
+                    .collect();
+                let mut text = String::new();
+                if !pending.is_empty() {
+                    text.push_str(&format!(
+                        "There are pending pods in node {node:?} when an error occurred: {err}\n{}\n",
+                        pending.join("\n")
+                    ));
+                }
+                text.push_str(&format!(
+                    "error: unable to drain node {node:?}, aborting command...\n\nThere are pending nodes to be drained:\n {node}\nerror: {err}"
+                ));
+                errors.push(text);
+                break;
+            }
         }
     }
     let _ = cluster.settle();
@@ -178,6 +199,22 @@ fn push(groups: &mut Vec<(String, Vec<String>)>, message: &str, id: String) {
     }
 }
 
+/// Why a drain stopped: pods left when the timeout came (kubectl's aggregate of per-pod
+/// errors), or another error, already in kubectl's words.
+enum Failure {
+    Pending(String),
+    Other(String),
+}
+
+/// kubectl's `utilerrors.NewAggregate` text: one error alone, several in brackets.
+fn aggregate(errors: &[String]) -> String {
+    if errors.len() == 1 {
+        errors[0].clone()
+    } else {
+        format!("[{}]", errors.join(", "))
+    }
+}
+
 /// Evict (or delete) each pod, retrying refused evictions every 5 s of simulated time, then
 /// wait for them to be gone, all within `timeout`.
 fn evict_all(
@@ -187,8 +224,9 @@ fn evict_all(
     timeout: Duration,
     delete: bool,
     lines: &mut Vec<String>,
-) -> Result<(), String> {
-    let deadline = cluster.deadline(timeout).map_err(|e| format!("error: {e}"))?;
+) -> Result<(), Failure> {
+    let other = |e: crate::sim::SimError| Failure::Other(format!("error: {e}"));
+    let deadline = cluster.deadline(timeout).map_err(other)?;
     let mut pending: Vec<&Arc<Object>> = pods.iter().collect();
     let mut evicted: Vec<&Arc<Object>> = Vec::new();
     while !pending.is_empty() {
@@ -215,25 +253,34 @@ fn evict_all(
                     ));
                     retry.push(pod);
                 }
-                Err(e) => return Err(e.kubectl_message()),
+                Err(e) => return Err(Failure::Other(e.kubectl_message())),
             }
         }
         pending = retry;
         if !pending.is_empty() {
+            // kubectl sleeps 5s between tries and looks at its global timeout after the sleep.
             let Ok(t) = cluster.deadline(Duration::seconds(5)) else { break };
+            while !cluster.step_toward(t).map_err(other)? {}
             if t > deadline {
-                let names: Vec<String> = pending.iter().map(|p| format!("pods/{}", p.name())).collect();
-                return Err(format!(
-                    "There are pending pods in node when an error occurred: error when waiting for pod evictions: [{}]",
-                    names.join(", ")
-                ));
+                let secs = timeout.num_seconds();
+                let errors: Vec<String> = pending
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "error when evicting pods/{:?} -n {:?}: global timeout reached: {}",
+                            p.name(),
+                            p.namespace(),
+                            crate::sim::clock::go_duration(secs)
+                        )
+                    })
+                    .collect();
+                return Err(Failure::Pending(aggregate(&errors)));
             }
-            while !cluster.step_toward(t).map_err(|e| format!("error: {e}"))? {}
         }
     }
     // Wait for the evicted pods to be gone, as kubectl does.
     loop {
-        cluster.settle().map_err(|e| format!("error: {e}"))?;
+        cluster.settle().map_err(other)?;
         let gone: Vec<bool> = evicted
             .iter()
             .map(|p| {
@@ -246,7 +293,7 @@ fn evict_all(
         if gone.iter().all(|g| *g) {
             break;
         }
-        if cluster.step_toward(deadline).map_err(|e| format!("error: {e}"))? {
+        if cluster.step_toward(deadline).map_err(other)? {
             break;
         }
     }

@@ -157,3 +157,14 @@ mod tests {
         assert_eq!(keys, ["first", "b", "a"], "due timers fire by time, then by registration order");
     }
 }
+
+/// Go's `time.Duration.String()` for whole seconds, as kubectl prints timeouts: `12s`,
+/// `1m30s`, `1h0m0s`.
+pub fn go_duration(secs: i64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m{s}s"),
+        _ => format!("{h}h{m}m{s}s"),
+    }
+}
