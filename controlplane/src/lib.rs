@@ -12,5 +12,6 @@ pub mod controllers;
 pub mod events;
 pub mod kubectl;
 pub mod model;
+pub mod node;
 pub mod sim;
 pub mod store;

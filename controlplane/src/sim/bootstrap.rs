@@ -172,7 +172,6 @@ pub fn try_add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Resul
 
 /// The control plane as mirror pods of the static manifests kubeadm writes.
 fn static_pods(api: &mut ApiServer) {
-    let ip = node_ip(0);
     let images = [
         ("etcd", "registry.k8s.io/etcd:3.5.21-0".to_string(), "etcd"),
         ("kube-apiserver", format!("registry.k8s.io/kube-apiserver:{KUBERNETES_VERSION}"), "kube-apiserver"),
@@ -194,23 +193,9 @@ fn static_pods(api: &mut ApiServer) {
                 "automountServiceAccountToken": false,
                 "containers": [{"name": component, "image": image, "command": [command]}]},
         });
-        let pod =
-            api.create(USER, "kube-system", decode(doc).expect("static pod decodes")).expect("static pod is created");
-        set_status(api, (*pod).clone(), running_status(&ip, &ip, component, &image));
+        // The control-plane node's kubelet runs them (their images are preloaded, as in kind).
+        api.create(USER, "kube-system", decode(doc).expect("static pod decodes")).expect("static pod is created");
     }
-}
-
-/// The status of a pod whose one container has been running since now.
-fn running_status(host_ip: &str, pod_ip: &str, container: &str, image: &str) -> serde_json::Value {
-    json!({
-        "phase": "Running", "hostIP": host_ip, "hostIPs": [{"ip": host_ip}], "podIP": pod_ip, "podIPs": [{"ip": pod_ip}],
-        "qosClass": "Burstable",
-        "conditions": [
-            {"type": "PodReadyToStartContainers", "status": "True"}, {"type": "Initialized", "status": "True"},
-            {"type": "Ready", "status": "True"}, {"type": "ContainersReady", "status": "True"}, {"type": "PodScheduled", "status": "True"}],
-        "containerStatuses": [{"name": container, "image": image, "imageID": "", "ready": true, "started": true, "restartCount": 0,
-            "state": {"running": {}}}],
-    })
 }
 
 fn services(api: &mut ApiServer) {
