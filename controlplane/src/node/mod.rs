@@ -8,3 +8,4 @@
 
 pub mod kubelet;
 pub mod runtime;
+pub mod trace;

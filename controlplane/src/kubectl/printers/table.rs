@@ -201,3 +201,8 @@ c      cr...
         );
     }
 }
+
+/// Rows of cells aligned as kubectl's tables are (the last cell unpadded), for other views.
+pub fn render_rows(rows: &[Vec<String>]) -> String {
+    TABLES.align(rows, true)
+}
