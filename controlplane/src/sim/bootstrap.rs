@@ -172,17 +172,30 @@ pub fn try_add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Resul
 
 /// The control plane as mirror pods of the static manifests kubeadm writes.
 fn static_pods(api: &mut ApiServer) {
+    // kubeadm's requests: etcd 100m and 100Mi, the API server 250m, the controller manager
+    // 200m, the scheduler 100m (so the pods are Burstable).
     let images = [
-        ("etcd", "registry.k8s.io/etcd:3.5.21-0".to_string(), "etcd"),
-        ("kube-apiserver", format!("registry.k8s.io/kube-apiserver:{KUBERNETES_VERSION}"), "kube-apiserver"),
+        ("etcd", "registry.k8s.io/etcd:3.5.21-0".to_string(), "etcd", json!({"cpu": "100m", "memory": "100Mi"})),
+        (
+            "kube-apiserver",
+            format!("registry.k8s.io/kube-apiserver:{KUBERNETES_VERSION}"),
+            "kube-apiserver",
+            json!({"cpu": "250m"}),
+        ),
         (
             "kube-controller-manager",
             format!("registry.k8s.io/kube-controller-manager:{KUBERNETES_VERSION}"),
             "kube-controller-manager",
+            json!({"cpu": "200m"}),
         ),
-        ("kube-scheduler", format!("registry.k8s.io/kube-scheduler:{KUBERNETES_VERSION}"), "kube-scheduler"),
+        (
+            "kube-scheduler",
+            format!("registry.k8s.io/kube-scheduler:{KUBERNETES_VERSION}"),
+            "kube-scheduler",
+            json!({"cpu": "100m"}),
+        ),
     ];
-    for (component, image, command) in images {
+    for (component, image, command, requests) in images {
         let name = format!("{component}-{CONTROL_PLANE}");
         let doc = json!({
             "apiVersion": "v1", "kind": "Pod",
@@ -191,7 +204,7 @@ fn static_pods(api: &mut ApiServer) {
                 "annotations": {"kubernetes.io/config.source": "file", "kubernetes.io/config.mirror": crate::apiserver::names::suffix_from(&name)}},
             "spec": {"nodeName": CONTROL_PLANE, "hostNetwork": true, "priorityClassName": "system-node-critical", "priority": 2000001000,
                 "automountServiceAccountToken": false,
-                "containers": [{"name": component, "image": image, "command": [command]}]},
+                "containers": [{"name": component, "image": image, "command": [command], "resources": {"requests": requests}}]},
         });
         // The control-plane node's kubelet runs them (their images are preloaded, as in kind).
         api.create(USER, "kube-system", decode(doc).expect("static pod decodes")).expect("static pod is created");

@@ -179,6 +179,10 @@ impl Probes {
                     p.result = Some(false);
                     if p.kind != ProbeKind::Readiness {
                         out.push(Outcome::Restart(p.kind, p.grace));
+                        // The container is being replaced: its probes end with it.
+                        for p in [&mut self.startup, &mut self.readiness, &mut self.liveness].into_iter().flatten() {
+                            p.next_at = None;
+                        }
                         return out;
                     }
                 }
