@@ -44,8 +44,8 @@ pub struct Plan {
     /// when the grace period ends.
     pub honours_sigterm: bool,
     pub banner: Banner,
-    /// Lines the process prints when it starts (`echo`, `kubesim.io/logs`).
-    pub lines: Vec<String>,
+    /// Lines the process prints (`echo`, `kubesim.io/logs`), each this long after it starts.
+    pub lines: Vec<(Duration, String)>,
 }
 
 /// Images whose default command is a shell or a short program: with no command they exit at once.
@@ -82,7 +82,7 @@ pub fn plan(image: &str, command: &[String], args: &[String], container: &str, a
     let mut p = Plan { exits: None, honours_sigterm: true, banner: Banner::Nothing, lines: Vec::new() };
     match words.first().map(|w| w.rsplit('/').next().unwrap_or(w)) {
         None if name == "hello-world" => {
-            p.lines.push("Hello from Docker!".into());
+            p.lines.push((Duration::zero(), "Hello from Docker!".into()));
             p.exits = Some((Duration::zero(), 0));
         }
         None if SHELL_IMAGES.contains(&name) => p.exits = Some((Duration::zero(), 0)),
@@ -103,7 +103,7 @@ pub fn plan(image: &str, command: &[String], args: &[String], container: &str, a
         }
     }
     if let Some(lines) = annotation(ann, "logs", container) {
-        p.lines.extend(lines.lines().map(str::to_string));
+        p.lines.extend(lines.lines().map(|l| (Duration::zero(), l.to_string())));
     }
     let code = annotation(ann, "exit-code", container).and_then(|c| c.trim().parse::<i32>().ok());
     if let Some(after) = duration_annotation(ann, "run-seconds", container) {
@@ -126,7 +126,7 @@ fn simple(program: &str, rest: &[&str], p: &mut Plan) {
         "true" => p.exits = Some((Duration::zero(), 0)),
         "false" => p.exits = Some((Duration::zero(), 1)),
         "echo" => {
-            p.lines.push(unquote(&rest.join(" ")));
+            p.lines.push((Duration::zero(), unquote(&rest.join(" "))));
             p.exits = Some((Duration::zero(), 0));
         }
         _ => {}
@@ -166,7 +166,7 @@ fn script(text: &str, p: &mut Plan) {
                 return;
             }
             ["exit"] => break,
-            ["echo", rest @ ..] => p.lines.push(unquote(&rest.join(" "))),
+            ["echo", rest @ ..] => p.lines.push((total, unquote(&rest.join(" ")))),
             ["false"] => code = 1,
             [] => {}
             _ => code = 0,
@@ -196,8 +196,8 @@ pub enum Ending {
     Killed,
 }
 
-/// The log of one run: `(time, line)` in order.
-pub fn log(plan: &Plan, started: Time, ended: Option<(Time, Ending)>) -> Vec<(Time, String)> {
+/// The log of one run up to `now`: `(time, line)` in order.
+pub fn log(plan: &Plan, started: Time, ended: Option<(Time, Ending)>, now: Time) -> Vec<(Time, String)> {
     let mut out = Vec::new();
     let go = started.format("%Y/%m/%d %H:%M:%S");
     let redis = started.format("%d %b %Y %H:%M:%S%.3f");
@@ -239,7 +239,8 @@ pub fn log(plan: &Plan, started: Time, ended: Option<(Time, Ending)>) -> Vec<(Ti
         }
         Banner::Nothing => {}
     }
-    out.extend(plan.lines.iter().map(|l| (started, l.clone())));
+    let until = ended.map_or(now, |(at, _)| at.min(now));
+    out.extend(plan.lines.iter().map(|(after, l)| (started + *after, l.clone())).filter(|(t, _)| *t <= until));
     if let Some((at, Ending::Terminated)) = ended {
         match plan.banner {
             Banner::Nginx => {

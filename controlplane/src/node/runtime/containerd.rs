@@ -161,7 +161,7 @@ impl Containerd {
         let shim = self.shims.get(id)?;
         let started = shim.started_at?;
         let end = shim.end().filter(|e| e.0 <= now).map(|e| (e.0, e.2));
-        Some(behaviour::log(&shim.plan, started, end))
+        Some(behaviour::log(&shim.plan, started, end, now))
     }
 
     /// The shim's process id, for traces.
