@@ -51,6 +51,8 @@ pub struct EventRecorder {
     /// The audit user the writes are made as.
     user: String,
     seen: HashMap<String, Seen>,
+    /// The simulated instant of the last event made, and the nanosecond its name used.
+    last_name: (i64, i64),
 }
 
 impl EventRecorder {
@@ -60,6 +62,7 @@ impl EventRecorder {
             host: host.map(Into::into),
             user: user.into(),
             seen: HashMap::new(),
+            last_name: (i64::MIN, 0),
         }
     }
 
@@ -100,7 +103,10 @@ impl EventRecorder {
         };
         // client-go names an event `<object>.<hex of the time in ns>`; events made in the same
         // simulated instant take the next nanosecond.
-        let mut nanos = now.timestamp_nanos_opt().unwrap_or(0);
+        let instant = now.timestamp_nanos_opt().unwrap_or(0);
+        // Events this recorder makes in the same instant take the next nanoseconds at once,
+        // rather than finding them by failed creates.
+        let mut nanos = if self.last_name.0 == instant { self.last_name.1 + 1 } else { instant };
         for _ in 0..64 {
             let name = format!("{}.{:x}", object.name(), nanos);
             let event = Event {
@@ -124,6 +130,7 @@ impl EventRecorder {
             };
             match api.create(&self.user, &namespace, Object::Event(Box::new(event))) {
                 Ok(_) => {
+                    self.last_name = (instant, nanos);
                     self.seen.insert(key, Seen { name, namespace, count: 1, last: now });
                     return;
                 }
