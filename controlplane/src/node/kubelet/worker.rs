@@ -109,7 +109,6 @@ pub struct PodWorker {
     pub finished: bool,
     /// The pod is gone from the API server.
     pub gone: bool,
-    pub posted: Option<PodStatus>,
     /// The earliest timer already set for this pod.
     pub wake: Option<Time>,
 }
@@ -144,7 +143,6 @@ impl PodWorker {
             terminal: false,
             finished: false,
             gone: false,
-            posted: None,
             wake: None,
         }
     }
@@ -372,18 +370,17 @@ impl PodWorker {
         }
     }
 
-    /// Write the status if it changed since the last write.
+    /// Write the status if it differs from the one the API server has.
     fn post(&mut self, env: &mut Env<'_>, status: PodStatus) {
-        if self.posted.as_ref() == Some(&status) {
+        let Some(pod) = pod_of(&self.pod) else { return };
+        if pod.status.as_ref() == Some(&status) {
             return;
         }
-        let Some(pod) = pod_of(&self.pod) else { return };
         let mut pod = pod.clone();
-        pod.status = Some(status.clone());
+        pod.status = Some(status);
         pod.metadata.resource_version = None;
         if let Ok(updated) = env.api.update_status(env.user, Object::Pod(Box::new(pod))) {
             self.pod = updated;
-            self.posted = Some(status);
         }
     }
 }
