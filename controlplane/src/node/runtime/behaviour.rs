@@ -275,8 +275,9 @@ mod tests {
             Some((d, code)) => format!("exits {}s code {code}", d.num_seconds()),
             None => "runs".into(),
         };
-        let got =
-            format!("{exits}, sigterm {}, lines {:?}", if p.honours_sigterm { "exits" } else { "ignored" }, p.lines);
+        let lines: Vec<&str> = p.lines.iter().map(|(_, l)| l.as_str()).collect();
+        let sigterm = if p.honours_sigterm { "exits" } else { "ignored" };
+        let got = format!("{exits}, sigterm {sigterm}, lines {lines:?}");
         assert_eq!(got, expect, "{image} {command:?}");
     }
 
