@@ -81,6 +81,11 @@ pub fn render_tabbed(text: &str) -> String {
     TABLES.align(&lines, true)
 }
 
+/// Rows of cells aligned as kubectl's tables are (the last cell unpadded), for other views.
+pub fn render_rows(rows: &[Vec<String>]) -> String {
+    TABLES.align(rows, true)
+}
+
 /// The text kubectl writes for one string cell.
 fn printable_cell(cell: &str) -> String {
     let (text, cut) = match cell.find(['\n', '\r', '\x0c']) {
@@ -200,9 +205,4 @@ c      cr...
             "<table class=\"kubesim-table\">\n<thead><tr><th style=\"text-align:left\">NAME</th><th style=\"text-align:left\">NODE</th></tr></thead>\n<tbody>\n<tr><td style=\"text-align:left\">web</td><td style=\"text-align:left\">&lt;none&gt;</td></tr>\n</tbody>\n</table>"
         );
     }
-}
-
-/// Rows of cells aligned as kubectl's tables are (the last cell unpadded), for other views.
-pub fn render_rows(rows: &[Vec<String>]) -> String {
-    TABLES.align(rows, true)
 }
