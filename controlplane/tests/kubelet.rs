@@ -118,3 +118,19 @@ fn image_pull_time_is_set_per_cluster() {
     c.advance(Duration::seconds(1)).unwrap();
     assert_eq!(phase(&mut c, "web"), "Running");
 }
+
+#[test]
+fn absurd_annotations_and_commands_do_not_panic() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    apply(
+        &mut c,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: odd, annotations: {kubesim.io/cpu: 9E, kubesim.io/memory: 9Ei, kubesim.io/run-seconds: '99999999999', kubesim.io/exit-code: nope, kubesim.io/ready-after: '-5s', kubesim.io/crash-after: x}}\nspec: {nodeName: node-1, containers: [{name: a, image: nginx, readinessProbe: {exec: {command: [cat]}, periodSeconds: 2147483647}}, {name: b, image: busybox, command: [sleep, '99999999999999999999']}, {name: c, image: busybox, command: [sh, -c, 'exit 99999999999']}]}\n",
+    );
+    apply(&mut c, &pod("twin", "node-1", "nginx"));
+    c.advance(Duration::seconds(30)).unwrap();
+    for cmd in ["top pod", "top node", "logs odd -c b", "logs odd -c c --previous", "top pod odd --containers"] {
+        let _ = controlplane::kubectl::run_line(&mut c, cmd, None);
+    }
+    let _ = controlplane::node::trace::trace(&mut c, "default", "odd");
+    assert_eq!(phase(&mut c, "odd"), "Running");
+}

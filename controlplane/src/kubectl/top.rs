@@ -87,7 +87,8 @@ fn pods(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
                 ));
             }
         } else {
-            let (c, m) = usage.iter().fold((0, 0), |(c, m), u| (c + u.millicpu, m + u.memory));
+            let (c, m) =
+                usage.iter().fold((0i64, 0i64), |(c, m), u| (c.saturating_add(u.millicpu), m.saturating_add(u.memory)));
             text.push_str(&format!("{prefix}{}\t{}\t{}\t\n", pod.name(), cpu(c), mem(m)));
         }
     }
@@ -135,12 +136,18 @@ fn nodes(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             .filter(|p| crate::node::kubelet::worker::spec_of(p).and_then(|s| s.node_name.as_deref()) == Some(name))
         {
             for u in kubelets.pod_usage(pod, now).unwrap_or_default() {
-                c += u.millicpu;
-                m += u.memory;
+                c = c.saturating_add(u.millicpu);
+                m = m.saturating_add(u.memory);
             }
         }
         let (alloc_c, alloc_m) = allocatable(node);
-        let pct = |used: i64, of: i64| if of > 0 { format!("{}%", used * 100 / of) } else { "<unknown>".into() };
+        let pct = |used: i64, of: i64| {
+            if of > 0 {
+                format!("{}%", used.saturating_mul(100) / of)
+            } else {
+                "<unknown>".into()
+            }
+        };
         text.push_str(&format!("{name}\t{}\t{}\t{}\t{}\t\n", cpu(c), pct(c, alloc_c), mem(m), pct(m, alloc_m)));
     }
     Ok(render_tabbed(&text))
