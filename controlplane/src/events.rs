@@ -54,6 +54,8 @@ pub struct EventRecorder {
     /// Prune when this many are remembered (doubles when pruning frees little, so a burst of
     /// distinct events in one moment stays linear).
     prune_at: usize,
+    /// The simulated instant of the last event made, and the nanosecond its name used.
+    last_name: (i64, i64),
 }
 
 impl EventRecorder {
@@ -64,6 +66,7 @@ impl EventRecorder {
             user: user.into(),
             seen: HashMap::new(),
             prune_at: PRUNE_AT,
+            last_name: (i64::MIN, 0),
         }
     }
 
@@ -105,7 +108,10 @@ impl EventRecorder {
         };
         // client-go names an event `<object>.<hex of the time in ns>`; events made in the same
         // simulated instant take the next nanosecond.
-        let mut nanos = now.timestamp_nanos_opt().unwrap_or(0);
+        let instant = now.timestamp_nanos_opt().unwrap_or(0);
+        // Events this recorder makes in the same instant take the next nanoseconds at once,
+        // rather than finding them by failed creates.
+        let mut nanos = if self.last_name.0 == instant { self.last_name.1 + 1 } else { instant };
         for _ in 0..64 {
             let name = format!("{}.{:x}", object.name(), nanos);
             let event = Event {
@@ -129,6 +135,7 @@ impl EventRecorder {
             };
             match api.create(&self.user, &namespace, Object::Event(Box::new(event))) {
                 Ok(_) => {
+                    self.last_name = (instant, nanos);
                     self.seen.insert(key, Seen { name, namespace, count: 1, last: now });
                     return;
                 }

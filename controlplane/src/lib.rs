@@ -12,6 +12,7 @@ pub mod controllers;
 pub mod events;
 pub mod kubectl;
 pub mod model;
+pub mod node;
 pub mod scheduler;
 pub mod sim;
 pub mod store;

@@ -17,4 +17,6 @@ pub struct AuditRecord {
     pub name: String,
     /// HTTP status code of the response.
     pub code: u16,
+    /// The store's revision after the request (a write that changed something raised it).
+    pub revision: i64,
 }

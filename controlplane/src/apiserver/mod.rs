@@ -191,6 +191,7 @@ impl ApiServer {
             namespace: req.namespace.to_string(),
             name: req.name.to_string(),
             code,
+            revision: self.store.revision(),
         });
     }
 

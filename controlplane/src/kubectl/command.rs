@@ -96,7 +96,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Resources,
         run: |c, a, _| super::label::run(c, a, super::label::Which::Labels),
     },
-    Verb { name: "logs", flags: NO_FLAGS, args: Args::Resources, run: |_, _, _| super::later::not_yet("logs") },
+    Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: |c, a, _| super::logs::run(c, a) },
     Verb {
         name: "rollout",
         flags: super::rollout::FLAGS,
@@ -119,9 +119,9 @@ pub static VERBS: &[Verb] = &[
     Verb { name: "taint", flags: super::taint::FLAGS, args: Args::Nodes, run: |c, a, _| super::taint::run(c, a) },
     Verb {
         name: "top",
-        flags: NO_FLAGS,
-        args: Args::Subcommand(&["nodes", "pods"]),
-        run: |_, _, _| super::later::not_yet("top"),
+        flags: super::top::FLAGS,
+        args: Args::Subcommand(&["node", "pod"]),
+        run: |c, a, _| super::top::run(c, a),
     },
     Verb {
         name: "uncordon",

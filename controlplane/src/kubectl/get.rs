@@ -461,10 +461,10 @@ web     1Gi
             &mut c,
             "pods --sort-by=.metadata.creationTimestamp",
             "
-NAME    READY   STATUS    RESTARTS   AGE
-web     0/2     Pending   0          3m
-db      0/1     Pending   0          2m
-cache   0/1     Pending   0          60s
+NAME    READY   STATUS             RESTARTS      AGE
+web     1/2     CrashLoopBackOff   5 (24s ago)   3m
+db      1/1     Running            0             2m
+cache   1/1     Running            0             60s
 ",
         );
         check(&mut c, "pods --sort-by=.metadata.nope", "No resources found in default namespace.");

@@ -1,10 +1,11 @@
-//! Commands whose machinery is not in the cluster yet: they say so, and what they wait for.
+//! Commands kubesim cannot run: they say so, and why.
 
 pub fn not_yet(verb: &str) -> Result<String, String> {
-    let needs = match verb {
-        "logs" | "exec" | "attach" | "cp" | "port-forward" => "containers that run, which come with the kubelet",
-        "top" => "resource metrics, which come with the kubelet",
-        _ => "parts of the cluster that are not built yet",
+    let why = match verb {
+        "exec" | "attach" | "cp" | "port-forward" => {
+            "containers here are simulated processes with no file system, terminal or network socket to reach"
+        }
+        _ => "that part of the cluster is not built yet",
     };
-    Err(format!("error: \"kubectl {verb}\" is not available in kubesim yet: it needs {needs}"))
+    Err(format!("error: \"kubectl {verb}\" is not available in kubesim: {why}"))
 }

@@ -18,6 +18,7 @@ pub mod jsonpath;
 mod jsonpath_parse;
 mod label;
 mod later;
+mod logs;
 pub mod printers;
 pub mod resources;
 mod rollout;
@@ -27,6 +28,7 @@ mod set_image;
 pub mod sort;
 mod tabwriter;
 mod taint;
+mod top;
 mod wait;
 
 pub use command::{run_line, run_line_output, Args, Output, Verb, VERBS};

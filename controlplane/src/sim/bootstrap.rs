@@ -200,18 +200,30 @@ pub fn try_add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Resul
 
 /// The control plane as mirror pods of the static manifests kubeadm writes.
 fn static_pods(api: &mut ApiServer) {
-    let ip = node_ip(0);
+    // kubeadm's requests: etcd 100m and 100Mi, the API server 250m, the controller manager
+    // 200m, the scheduler 100m (so the pods are Burstable).
     let images = [
-        ("etcd", "registry.k8s.io/etcd:3.5.21-0".to_string(), "etcd"),
-        ("kube-apiserver", format!("registry.k8s.io/kube-apiserver:{KUBERNETES_VERSION}"), "kube-apiserver"),
+        ("etcd", "registry.k8s.io/etcd:3.5.21-0".to_string(), "etcd", json!({"cpu": "100m", "memory": "100Mi"})),
+        (
+            "kube-apiserver",
+            format!("registry.k8s.io/kube-apiserver:{KUBERNETES_VERSION}"),
+            "kube-apiserver",
+            json!({"cpu": "250m"}),
+        ),
         (
             "kube-controller-manager",
             format!("registry.k8s.io/kube-controller-manager:{KUBERNETES_VERSION}"),
             "kube-controller-manager",
+            json!({"cpu": "200m"}),
         ),
-        ("kube-scheduler", format!("registry.k8s.io/kube-scheduler:{KUBERNETES_VERSION}"), "kube-scheduler"),
+        (
+            "kube-scheduler",
+            format!("registry.k8s.io/kube-scheduler:{KUBERNETES_VERSION}"),
+            "kube-scheduler",
+            json!({"cpu": "100m"}),
+        ),
     ];
-    for (component, image, command) in images {
+    for (component, image, command, requests) in images {
         let name = format!("{component}-{CONTROL_PLANE}");
         let doc = json!({
             "apiVersion": "v1", "kind": "Pod",
@@ -220,25 +232,11 @@ fn static_pods(api: &mut ApiServer) {
                 "annotations": {"kubernetes.io/config.source": "file", "kubernetes.io/config.mirror": crate::apiserver::names::suffix_from(&name)}},
             "spec": {"nodeName": CONTROL_PLANE, "hostNetwork": true, "priorityClassName": "system-node-critical", "priority": 2000001000,
                 "automountServiceAccountToken": false,
-                "containers": [{"name": component, "image": image, "command": [command]}]},
+                "containers": [{"name": component, "image": image, "command": [command], "resources": {"requests": requests}}]},
         });
-        let pod =
-            api.create(USER, "kube-system", decode(doc).expect("static pod decodes")).expect("static pod is created");
-        set_status(api, (*pod).clone(), running_status(&ip, &ip, component, &image));
+        // The control-plane node's kubelet runs them (their images are preloaded, as in kind).
+        api.create(USER, "kube-system", decode(doc).expect("static pod decodes")).expect("static pod is created");
     }
-}
-
-/// The status of a pod whose one container has been running since now.
-fn running_status(host_ip: &str, pod_ip: &str, container: &str, image: &str) -> serde_json::Value {
-    json!({
-        "phase": "Running", "hostIP": host_ip, "hostIPs": [{"ip": host_ip}], "podIP": pod_ip, "podIPs": [{"ip": pod_ip}],
-        "qosClass": "Burstable",
-        "conditions": [
-            {"type": "PodReadyToStartContainers", "status": "True"}, {"type": "Initialized", "status": "True"},
-            {"type": "Ready", "status": "True"}, {"type": "ContainersReady", "status": "True"}, {"type": "PodScheduled", "status": "True"}],
-        "containerStatuses": [{"name": container, "image": image, "imageID": "", "ready": true, "started": true, "restartCount": 0,
-            "state": {"running": {}}}],
-    })
 }
 
 fn services(api: &mut ApiServer) {

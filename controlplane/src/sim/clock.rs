@@ -120,6 +120,17 @@ pub fn seconds(secs: f64) -> Result<Duration, String> {
     Ok(Duration::milliseconds((secs * 1000.0).round() as i64))
 }
 
+/// Go's `time.Duration.String()` for whole seconds, as kubectl prints timeouts: `12s`,
+/// `1m30s`, `1h0m0s`.
+pub fn go_duration(secs: i64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m{s}s"),
+        _ => format!("{h}h{m}m{s}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,16 +166,5 @@ mod tests {
         c.move_to(epoch() + Duration::seconds(5));
         let keys: Vec<_> = c.take_due().into_iter().map(|t| t.key).collect();
         assert_eq!(keys, ["first", "b", "a"], "due timers fire by time, then by registration order");
-    }
-}
-
-/// Go's `time.Duration.String()` for whole seconds, as kubectl prints timeouts: `12s`,
-/// `1m30s`, `1h0m0s`.
-pub fn go_duration(secs: i64) -> String {
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m{s}s"),
-        _ => format!("{h}h{m}m{s}s"),
     }
 }

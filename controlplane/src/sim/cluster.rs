@@ -10,6 +10,7 @@ use super::clock::{epoch, Clock};
 use super::component::{Component, Ctx};
 use crate::apiserver::ApiServer;
 use crate::controllers::{self, ControllerComponent};
+use crate::node::kubelet::{KubeletConfig, Kubelets};
 
 /// How to build a cluster.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,11 +23,21 @@ pub struct ClusterConfig {
     pub cpu: String,
     pub memory: String,
     pub pods: String,
+    /// How long the kubelets take to pull an image.
+    pub image_pull: Duration,
 }
 
 impl Default for ClusterConfig {
     fn default() -> Self {
-        ClusterConfig { workers: 3, seed: 0, start: epoch(), cpu: "4".into(), memory: "8Gi".into(), pods: "110".into() }
+        ClusterConfig {
+            workers: 3,
+            seed: 0,
+            start: epoch(),
+            cpu: "4".into(),
+            memory: "8Gi".into(),
+            pods: "110".into(),
+            image_pull: Duration::seconds(2),
+        }
     }
 }
 
@@ -110,6 +121,8 @@ impl Cluster {
             controllers::disruption::DisruptionController::default(),
         )));
         cluster.add_component(Box::new(crate::scheduler::Scheduler::new()));
+        let kubelet = KubeletConfig { image_pull: cluster.config.image_pull };
+        cluster.add_component(Box::new(Kubelets::new(kubelet)));
         cluster
     }
 

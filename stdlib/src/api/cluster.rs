@@ -237,7 +237,8 @@ pub mod cluster_api {
         new_cluster(ctx, Map::new())
     }
 
-    /// A new, separate cluster: `#{workers: 3, seed: 0, cpu: "4", memory: "8Gi", pods: "110"}`.
+    /// A new, separate cluster: `#{workers: 3, seed: 0, cpu: "4", memory: "8Gi", pods: "110",
+    /// image_pull_seconds: 2}` (how long a kubelet takes to pull an image).
     ///
     /// ```rhai
     /// let big = cluster(#{workers: 10, seed: 7});
@@ -267,9 +268,18 @@ pub mod cluster_api {
                 "cpu" => config.cpu = v.to_string(),
                 "memory" => config.memory = v.to_string(),
                 "pods" => config.pods = v.to_string(),
+                "image_pull_seconds" => {
+                    let secs = v.as_int().map(|n| n as f64).or_else(|_| v.as_float()).ok();
+                    config.image_pull = secs
+                        .filter(|s| (0.0..=86_400.0).contains(s))
+                        .map(|s| chrono::Duration::milliseconds((s * 1000.0).round() as i64))
+                        .ok_or_else(|| {
+                            runtime_error("image_pull_seconds must be a number of seconds from 0 to 86400")
+                        })?
+                }
                 other => {
                     return Err(runtime_error(format!(
-                        "unknown cluster option {other:?} (workers, seed, cpu, memory, pods)"
+                        "unknown cluster option {other:?} (workers, seed, cpu, memory, pods, image_pull_seconds)"
                     )))
                 }
             }

@@ -52,14 +52,4 @@ pub mod later_api {
     pub fn timeline(_kind: &str, _name: &str) -> Result<(), Box<EvalAltResult>> {
         Err(not_yet("timeline", "object histories, which come with the Jupyter kernel"))
     }
-
-    /// One pod's path through the components. Not available yet: it needs the scheduler and the kubelet.
-    ///
-    /// ```rhai
-    /// trace("web-0");
-    /// ```
-    #[rhai_fn(return_raw)]
-    pub fn trace(_pod: &str) -> Result<String, Box<EvalAltResult>> {
-        Err(not_yet("trace", "the scheduler, the kubelet and the container runtime"))
-    }
 }

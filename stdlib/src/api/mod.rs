@@ -13,6 +13,7 @@ pub mod nodes;
 pub mod output;
 pub mod scheduling;
 pub mod time;
+pub mod trace;
 
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<ClusterRef>("Cluster");
@@ -22,6 +23,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(output::output_api).into());
     engine.register_global_module(rhai::exported_module!(later::later_api).into());
     engine.register_global_module(rhai::exported_module!(scheduling::scheduling_api).into());
+    engine.register_global_module(rhai::exported_module!(trace::trace_api).into());
     engine.register_global_module(rhai::exported_module!(assertions::assert_api).into());
     engine.register_global_module(rhai::exported_module!(help::help_api).into());
 }

@@ -75,19 +75,64 @@ pub mod nodes_api {
         Ok(format!("node/{name} created"))
     }
 
-    /// Stops the node's kubelet from reporting. Not available yet: it needs the kubelet.
+    /// Cuts a node off: its kubelet stops reporting (no lease renewals, no status, no pod
+    /// changes), while its containers keep running. After 50s the node lifecycle controller
+    /// marks it `NotReady` and taints it; its pods are evicted 300s later.
+    ///
+    /// ```rhai
+    /// node_down("node-2");
+    /// advance("60s");
+    /// kubectl("get nodes");
+    /// ```
     #[rhai_fn(return_raw)]
-    pub fn node_down(_name: &str) -> Result<(), Box<EvalAltResult>> {
-        Err(runtime_error(
-            "node_down is not available in kubesim yet: it needs the kubelet and the node lifecycle controller",
-        ))
+    pub fn node_down(ctx: NativeCallContext, name: &str) -> Result<String, Box<EvalAltResult>> {
+        switch_kubelet(&ctx, name, false)
     }
 
-    /// Lets the node's kubelet report again. Not available yet: it needs the kubelet.
+    /// Lets a node's kubelet report again: it renews its lease, posts its status, and finishes
+    /// what happened meanwhile (pods deleted while it was away go).
+    ///
+    /// ```rhai
+    /// node_up("node-2");
+    /// ```
     #[rhai_fn(return_raw)]
-    pub fn node_up(_name: &str) -> Result<(), Box<EvalAltResult>> {
-        Err(runtime_error(
-            "node_up is not available in kubesim yet: it needs the kubelet and the node lifecycle controller",
-        ))
+    pub fn node_up(ctx: NativeCallContext, name: &str) -> Result<String, Box<EvalAltResult>> {
+        switch_kubelet(&ctx, name, true)
     }
+
+    /// Removes a node from the cluster, as `kubectl delete node` does: the Node object goes,
+    /// and the pod garbage collector force-deletes its pods 40s later.
+    ///
+    /// ```rhai
+    /// remove_node("node-3");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn remove_node(ctx: NativeCallContext, name: &str) -> Result<String, Box<EvalAltResult>> {
+        let cluster = current(&ctx);
+        let mut c = cluster.0.borrow_mut();
+        c.api()
+            .delete(controlplane::kubectl::apply::USER, Kind::Node, "", name, Default::default())
+            .map_err(|e| runtime_error(e.kubectl_message()))?;
+        let _ = c.settle();
+        Ok(format!("node \"{name}\" deleted"))
+    }
+}
+
+/// Stop or start the kubelet of node `name`.
+fn switch_kubelet(ctx: &NativeCallContext, name: &str, on: bool) -> Result<String, Box<EvalAltResult>> {
+    use controlplane::node::kubelet::Kubelets;
+    let cluster = crate::api::current(ctx);
+    let mut c = cluster.0.borrow_mut();
+    if c.api_ref().peek(controlplane::model::Kind::Node, "", name).is_none() {
+        return Err(crate::convert::runtime_error(format!("Error from server (NotFound): nodes \"{name}\" not found")));
+    }
+    let done = c.with_component::<Kubelets, _>(|k, ctx| if on { k.start(name, ctx) } else { k.stop(name) });
+    if done != Some(true) {
+        return Err(crate::convert::runtime_error(format!("node {name:?} has no kubelet")));
+    }
+    let _ = c.settle();
+    Ok(format!(
+        "node/{name} {}",
+        if on { "up: its kubelet reports again" } else { "down: its kubelet stopped reporting" }
+    ))
 }

@@ -81,6 +81,11 @@ pub fn render_tabbed(text: &str) -> String {
     TABLES.align(&lines, true)
 }
 
+/// Rows of cells aligned as kubectl's tables are (the last cell unpadded), for other views.
+pub fn render_rows(rows: &[Vec<String>]) -> String {
+    TABLES.align(rows, true)
+}
+
 /// The text kubectl writes for one string cell.
 fn printable_cell(cell: &str) -> String {
     let (text, cut) = match cell.find(['\n', '\r', '\x0c']) {

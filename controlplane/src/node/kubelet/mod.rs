@@ -1,0 +1,365 @@
+//! The kubelet, one per node, all hosted by one component ([`Kubelets`]): the cluster hands
+//! every watch event to every component, so thousands of nodes share one watcher.
+//!
+//! Each [`Kubelet`] runs the pods bound to its node (a [`worker::PodWorker`] per pod), talks
+//! to its own simulated containerd through the CRI traits, gives pods addresses from the
+//! node's pod CIDR ([`ipam`]), renews the node's Lease and reports its status
+//! ([`heartbeat`]). Everything it writes goes through the API server as `system:node:<node>`.
+//!
+//! A Node that appears gets a kubelet; a deleted Node's kubelet goes. [`Kubelets::stop`] and
+//! [`Kubelets::start`] stop and restart one node's kubelet (its containers keep running).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+pub mod backoff;
+pub mod heartbeat;
+pub mod ipam;
+pub mod logs;
+pub mod metrics;
+pub mod probes;
+mod start;
+pub mod status;
+pub mod worker;
+
+use crate::apiserver::{ApiServer, WatchEvent, WatchEventType};
+use crate::events::EventRecorder;
+use crate::model::{Kind, Object};
+use crate::node::runtime::{images, Containerd};
+use crate::sim::component::{Component, Ctx};
+use worker::PodWorker;
+
+/// How the kubelets of a cluster behave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KubeletConfig {
+    /// How long pulling an image takes (2s by default).
+    pub image_pull: Duration,
+}
+
+impl Default for KubeletConfig {
+    fn default() -> Self {
+        KubeletConfig { image_pull: Duration::seconds(2) }
+    }
+}
+
+/// What a pod worker uses while it syncs.
+pub struct Env<'a> {
+    pub api: &'a mut ApiServer,
+    pub now: DateTime<Utc>,
+    pub user: &'a str,
+    pub runtime: &'a mut Containerd,
+    pub recorder: &'a mut EventRecorder,
+    pub ipam: &'a mut ipam::Ipam,
+    pub node_ip: &'a str,
+}
+
+impl Env<'_> {
+    /// Stamp the runtime's next calls with the API server's audit position (for `trace`).
+    pub fn mark(&mut self) {
+        self.runtime.mark = self.api.audit_log().len();
+    }
+}
+
+/// The kubelet of one node.
+pub struct Kubelet {
+    pub node: String,
+    /// `system:node:<node>`, the audit user of its requests.
+    pub user: String,
+    running: bool,
+    pub runtime: Containerd,
+    pods: BTreeMap<String, PodWorker>,
+    ipam: ipam::Ipam,
+    recorder: EventRecorder,
+    node_ip: String,
+    lease: Option<Arc<Object>>,
+    last_report: Option<DateTime<Utc>>,
+    images_reported: usize,
+}
+
+impl Kubelet {
+    fn new(node: &Object, config: &KubeletConfig, now: DateTime<Utc>) -> Self {
+        let name = node.name().to_string();
+        let user = format!("system:node:{name}");
+        let mut k = Kubelet {
+            runtime: Containerd::new(&name, config.image_pull, &images::preloaded(), now),
+            recorder: EventRecorder::new("kubelet", Some(&name), &user),
+            node: name,
+            user,
+            running: true,
+            pods: BTreeMap::new(),
+            ipam: ipam::Ipam::new(None),
+            node_ip: String::new(),
+            lease: None,
+            last_report: None,
+            images_reported: images::preloaded().len(),
+        };
+        k.learn_node(node);
+        k
+    }
+
+    /// Take the node's InternalIP and pod CIDR once they are known.
+    fn learn_node(&mut self, node: &Object) {
+        let Object::Node(n) = node else { return };
+        if !self.ipam.has_range() {
+            self.ipam = ipam::Ipam::new(n.spec.as_ref().and_then(|s| s.pod_cidr.as_deref()));
+        }
+        if self.node_ip.is_empty() {
+            let addresses = n.status.as_ref().and_then(|s| s.addresses.as_ref());
+            let ip = addresses.and_then(|a| a.iter().find(|a| a.type_ == "InternalIP")).map(|a| a.address.clone());
+            self.node_ip = ip.unwrap_or_default();
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
+    /// The pod worker for a pod uid.
+    pub fn worker(&self, uid: &str) -> Option<&PodWorker> {
+        self.pods.get(uid)
+    }
+
+    /// Sync one pod; returns when it wants the next sync.
+    fn sync_pod(&mut self, api: &mut ApiServer, uid: &str) -> Option<DateTime<Utc>> {
+        let now = api.now();
+        let worker = self.pods.get_mut(uid)?;
+        let mut env = Env {
+            api,
+            now,
+            user: &self.user,
+            runtime: &mut self.runtime,
+            recorder: &mut self.recorder,
+            ipam: &mut self.ipam,
+            node_ip: &self.node_ip,
+        };
+        let next = worker.sync(&mut env);
+        if worker.gone {
+            self.pods.remove(uid);
+        }
+        next
+    }
+}
+
+/// What is queued for a node's kubelet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Work {
+    Lease,
+    NodeStatus,
+}
+
+/// All the kubelets of the cluster, as one component.
+pub struct Kubelets {
+    config: KubeletConfig,
+    nodes: BTreeMap<String, Kubelet>,
+    /// Pods to sync: (node, uid).
+    dirty: BTreeSet<(String, String)>,
+    /// Heartbeat work due: (node, what).
+    due: BTreeSet<(String, Work)>,
+    /// Kubelets that just appeared and need their heartbeat timers.
+    fresh: Vec<String>,
+    /// The time of the last run (watch events carry none).
+    now: DateTime<Utc>,
+}
+
+const LEASE_KEY: &str = "l:";
+const STATUS_KEY: &str = "s:";
+const POD_KEY: &str = "p:";
+
+impl Kubelets {
+    pub fn new(config: KubeletConfig) -> Self {
+        Kubelets {
+            config,
+            nodes: BTreeMap::new(),
+            dirty: BTreeSet::new(),
+            due: BTreeSet::new(),
+            fresh: Vec::new(),
+            now: DateTime::<Utc>::MIN_UTC,
+        }
+    }
+
+    pub fn config(&self) -> &KubeletConfig {
+        &self.config
+    }
+
+    /// Change how long image pulls take, for kubelets made from now on and pulls to come.
+    pub fn set_image_pull(&mut self, d: Duration) {
+        self.config.image_pull = d;
+    }
+
+    pub fn kubelet(&self, node: &str) -> Option<&Kubelet> {
+        self.nodes.get(node)
+    }
+
+    pub fn node_names(&self) -> Vec<String> {
+        self.nodes.keys().cloned().collect()
+    }
+
+    /// Stop a node's kubelet: no pod syncs, no status, no lease renewals. Its containers keep
+    /// running. False if there is no such kubelet.
+    pub fn stop(&mut self, node: &str) -> bool {
+        match self.nodes.get_mut(node) {
+            Some(k) => {
+                k.running = false;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Start a stopped kubelet again: it renews its lease, reports its status and syncs all
+    /// its pods at once. False if there is no such kubelet.
+    pub fn start(&mut self, node: &str, ctx: &mut Ctx<'_>) -> bool {
+        let Some(k) = self.nodes.get_mut(node) else { return false };
+        if k.running {
+            return true;
+        }
+        k.running = true;
+        k.renew_lease(ctx.api);
+        k.sync_node_status(ctx.api, true);
+        let uids: Vec<String> = k.pods.keys().cloned().collect();
+        for uid in uids {
+            self.dirty.insert((node.to_string(), uid));
+        }
+        true
+    }
+
+    pub fn is_running(&self, node: &str) -> Option<bool> {
+        self.nodes.get(node).map(|k| k.running)
+    }
+
+    fn on_pod(&mut self, e: &WatchEvent) {
+        let obj = &e.object;
+        let Some(node) = worker::spec_of(obj).and_then(|s| s.node_name.as_deref()).filter(|n| !n.is_empty()) else {
+            return;
+        };
+        let Some(kubelet) = self.nodes.get_mut(node) else { return };
+        let uid = obj.metadata().uid.clone().unwrap_or_default();
+        let key = (node.to_string(), uid.clone());
+        match e.event_type {
+            WatchEventType::Deleted => {
+                if let Some(w) = kubelet.pods.get_mut(&uid) {
+                    w.gone = true;
+                    self.dirty.insert(key);
+                }
+            }
+            _ => match kubelet.pods.get_mut(&uid) {
+                Some(w) => {
+                    let deleting = obj.metadata().deletion_timestamp.is_some();
+                    let was_deleting = w.pod.metadata().deletion_timestamp.is_some();
+                    w.pod = obj.clone();
+                    if deleting && !was_deleting {
+                        self.dirty.insert(key);
+                    }
+                }
+                None => {
+                    let phase = worker::pod_of(obj).and_then(|p| p.status.as_ref()).and_then(|s| s.phase.as_deref());
+                    if matches!(phase, Some("Succeeded" | "Failed")) {
+                        return;
+                    }
+                    kubelet.pods.insert(uid, PodWorker::new(obj.clone(), self.now));
+                    self.dirty.insert(key);
+                }
+            },
+        }
+    }
+
+    fn on_node(&mut self, e: &WatchEvent) {
+        let name = e.object.name().to_string();
+        match e.event_type {
+            WatchEventType::Deleted => {
+                self.nodes.remove(&name);
+                self.dirty.retain(|(n, _)| *n != name);
+            }
+            _ => match self.nodes.get_mut(&name) {
+                None => {
+                    self.nodes.insert(name.clone(), Kubelet::new(&e.object, &self.config, self.now));
+                    self.fresh.push(name);
+                }
+                // A node registers first and gets its addresses and pod CIDR after.
+                Some(k) => k.learn_node(&e.object),
+            },
+        }
+    }
+}
+
+impl Component for Kubelets {
+    fn name(&self) -> &str {
+        "kubelet"
+    }
+
+    fn watches(&self) -> &[Kind] {
+        &[Kind::Node, Kind::Pod]
+    }
+
+    fn on_event(&mut self, event: &WatchEvent) {
+        match event.object.kind() {
+            Kind::Node => self.on_node(event),
+            Kind::Pod => self.on_pod(event),
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, key: &str) {
+        if let Some(rest) = key.strip_prefix(POD_KEY) {
+            if let Some((node, uid)) = rest.split_once('/') {
+                self.dirty.insert((node.to_string(), uid.to_string()));
+            }
+        } else if let Some(node) = key.strip_prefix(LEASE_KEY) {
+            self.due.insert((node.to_string(), Work::Lease));
+        } else if let Some(node) = key.strip_prefix(STATUS_KEY) {
+            self.due.insert((node.to_string(), Work::NodeStatus));
+        }
+    }
+
+    fn run(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        let now = ctx.now();
+        self.now = now;
+        let mut busy = false;
+        for node in std::mem::take(&mut self.fresh) {
+            if self.nodes.contains_key(&node) {
+                ctx.after(Duration::seconds(heartbeat::LEASE_RENEW), format!("{LEASE_KEY}{node}"));
+                ctx.after(Duration::seconds(heartbeat::STATUS_UPDATE), format!("{STATUS_KEY}{node}"));
+            }
+        }
+        for (node, work) in std::mem::take(&mut self.due) {
+            let Some(k) = self.nodes.get_mut(&node) else { continue };
+            // A stopped kubelet keeps its timers ticking, but does nothing on them.
+            match work {
+                Work::Lease => {
+                    if k.running {
+                        k.renew_lease(ctx.api);
+                    }
+                    ctx.after(Duration::seconds(heartbeat::LEASE_RENEW), format!("{LEASE_KEY}{node}"));
+                }
+                Work::NodeStatus => {
+                    if k.running {
+                        k.sync_node_status(ctx.api, false);
+                    }
+                    ctx.after(Duration::seconds(heartbeat::STATUS_UPDATE), format!("{STATUS_KEY}{node}"));
+                }
+            }
+            busy = true;
+        }
+        while let Some((node, uid)) = self.dirty.pop_first() {
+            let Some(k) = self.nodes.get_mut(&node) else { continue };
+            if !k.running {
+                continue;
+            }
+            busy = true;
+            let next = k.sync_pod(ctx.api, &uid);
+            if let (Some(at), Some(w)) = (next, k.pods.get_mut(&uid)) {
+                if w.wake.is_none_or(|pending| pending <= now || at < pending) {
+                    w.wake = Some(at);
+                    ctx.after(at - now, format!("{POD_KEY}{node}/{uid}"));
+                }
+            }
+        }
+        busy
+    }
+
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
+    }
+}

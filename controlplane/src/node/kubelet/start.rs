@@ -1,0 +1,300 @@
+//! Starting one container, as `kuberuntime`'s `startContainer` does after `computePodActions`
+//! chose it: wait out the restart back-off (CrashLoopBackOff), make sure of the image
+//! (Pulling/Pulled, ErrImagePull, ImagePullBackOff), check the config the container refers to
+//! (CreateContainerConfigError), then CreateContainer and StartContainer.
+
+use chrono::Duration;
+use k8s_openapi::api::core::v1::{Container, PodSpec};
+
+use super::backoff::{self, go_duration};
+use super::probes::Probes;
+use super::worker::{PodWorker, PullState, Time, Wake};
+use super::Env;
+use crate::events::EventType;
+use crate::model::{Kind, Object};
+use crate::node::runtime::cri::ContainerConfig;
+use crate::node::runtime::{ImageService, RuntimeService};
+
+/// How long after a failed pull the kubelet's next sync shows ImagePullBackOff.
+const PULL_RESYNC: i64 = 1;
+/// The pod worker's back-off after a sync error (`workerBackOffPeriod`).
+const WORKER_BACKOFF: i64 = 10;
+
+pub fn start(
+    w: &mut PodWorker,
+    env: &mut Env<'_>,
+    spec: &PodSpec,
+    init: bool,
+    i: usize,
+    last_finish: Option<Time>,
+    wake: &mut Wake,
+) {
+    let now = env.now;
+    let c = if init { &w.init[i] } else { &w.ctrs[i] };
+    let Some(cspec) = PodWorker::container_spec(spec, c).cloned() else { return };
+    let name = c.name.clone();
+    if let Some(finished) = last_finish {
+        if backoff::in_backoff_since(&c.restart_backoff, finished, now) {
+            let delay = c.restart_backoff.map(|b| b.delay).unwrap_or_default();
+            let (pod, ns) = (w.pod.name().to_string(), w.pod.namespace().to_string());
+            let who = format!("{pod}_{ns}({})", w.uid);
+            let c = ctr(w, init, i);
+            c.waiting = Some((
+                "CrashLoopBackOff",
+                format!("back-off {} restarting failed container={name} pod={who}", go_duration(delay)),
+            ));
+            let c = c.clone();
+            let msg = format!("Back-off restarting failed container {name} in pod {who}");
+            env.recorder.record(env.api, &w.pod, Some(&c.field_path()), EventType::Warning, "BackOff", &msg);
+            wake.at(finished + delay);
+            return;
+        }
+    }
+    if !ensure_image(w, env, init, i, &cspec, wake) {
+        return;
+    }
+    if let Err(msg) = check_config(w, env, &cspec) {
+        let c = ctr(w, init, i);
+        c.waiting = Some(("CreateContainerConfigError", msg.clone()));
+        let c = c.clone();
+        env.recorder.record(
+            env.api,
+            &w.pod,
+            Some(&c.field_path()),
+            EventType::Warning,
+            "Failed",
+            &format!("Error: {msg}"),
+        );
+        wake.at(now + Duration::seconds(WORKER_BACKOFF));
+        return;
+    }
+    let Some(sandbox) = w.sandbox.clone() else { return };
+    let pod_ip = w.ip.clone().unwrap_or_default();
+    let c = ctr(w, init, i);
+    if let Some(finished) = last_finish {
+        backoff::next(&mut c.restart_backoff, finished, now);
+    }
+    let attempt = if c.id.is_some() { c.restarts + 1 } else { 0 };
+    let config = ContainerConfig {
+        name: name.clone(),
+        attempt: attempt as u32,
+        image: cspec.image.clone().unwrap_or_default(),
+        command: cspec.command.clone().unwrap_or_default(),
+        args: cspec.args.clone().unwrap_or_default(),
+    };
+    env.mark();
+    let id = match env.runtime.create_container(now, &sandbox, &config) {
+        Ok(id) => id,
+        Err(e) => {
+            let msg = e.to_string();
+            c.waiting = Some(("CreateContainerError", msg.clone()));
+            let c = c.clone();
+            env.recorder.record(
+                env.api,
+                &w.pod,
+                Some(&c.field_path()),
+                EventType::Warning,
+                "Failed",
+                &format!("Error: {msg}"),
+            );
+            wake.at(now + Duration::seconds(WORKER_BACKOFF));
+            return;
+        }
+    };
+    // Only the last dead container is kept (for `logs --previous`).
+    if let Some(old) = c.previous.take() {
+        let _ = env.runtime.remove_container(now, &old);
+    }
+    c.previous = c.id.replace(id.clone());
+    c.restarts = attempt;
+    c.waiting = None;
+    c.pull = PullState::Idle;
+    let c = c.clone();
+    let path = c.field_path();
+    env.recorder.record(
+        env.api,
+        &w.pod,
+        Some(&path),
+        EventType::Normal,
+        "Created",
+        &format!("Created container: {name}"),
+    );
+    env.mark();
+    if let Err(e) = env.runtime.start_container(now, &id) {
+        let msg = format!("Error: {e}");
+        env.recorder.record(env.api, &w.pod, Some(&path), EventType::Warning, "Failed", &msg);
+        return;
+    }
+    env.recorder.record(
+        env.api,
+        &w.pod,
+        Some(&path),
+        EventType::Normal,
+        "Started",
+        &format!("Started container {name}"),
+    );
+    let c = ctr(w, init, i);
+    c.probes = Probes::new(&cspec, now, &pod_ip);
+    if let Some(t) = c.probes.next_due() {
+        wake.at(t);
+    }
+    if let Some(t) = env.runtime.exit_due(now, &id) {
+        wake.at(t);
+    }
+}
+
+fn ctr(w: &mut PodWorker, init: bool, i: usize) -> &mut super::worker::Ctr {
+    if init {
+        &mut w.init[i]
+    } else {
+        &mut w.ctrs[i]
+    }
+}
+
+/// The image for the next start: true when it is there. Otherwise the container waits
+/// (pulling, or backing off after a failed pull) and `wake` says until when.
+fn ensure_image(
+    w: &mut PodWorker,
+    env: &mut Env<'_>,
+    init: bool,
+    i: usize,
+    cspec: &Container,
+    wake: &mut Wake,
+) -> bool {
+    let now = env.now;
+    let image = cspec.image.clone().unwrap_or_default();
+    let policy = cspec.image_pull_policy.as_deref().unwrap_or("IfNotPresent");
+    let pod = w.pod.clone();
+    let sandbox = w.sandbox_config.clone();
+    let c = ctr(w, init, i);
+    let path = c.field_path();
+    let record = |env: &mut Env<'_>, t: EventType, reason: &str, msg: &str| {
+        env.recorder.record(env.api, &pod, Some(&path), t, reason, msg);
+    };
+    loop {
+        match &c.pull {
+            PullState::Done => return true,
+            PullState::Pulling { pull, .. } if pull.done_at > now => {
+                wake.at(pull.done_at);
+                return false;
+            }
+            PullState::Pulling { asked, pull } => {
+                let (asked, pull) = (*asked, pull.clone());
+                match pull.result {
+                    Ok(img) => {
+                        let msg = format!(
+                            "Successfully pulled image \"{image}\" in {} ({} including waiting). Image size: {} bytes.",
+                            go_duration(pull.took),
+                            go_duration(pull.done_at - asked),
+                            img.size
+                        );
+                        record(env, EventType::Normal, "Pulled", &msg);
+                        c.pull = PullState::Done;
+                        c.waiting = None;
+                        return true;
+                    }
+                    Err(err) => {
+                        record(env, EventType::Warning, "Failed", &format!("Failed to pull image \"{image}\": {err}"));
+                        record(env, EventType::Warning, "Failed", "Error: ErrImagePull");
+                        backoff::next(&mut c.pull_backoff, now, now);
+                        c.waiting = Some(("ErrImagePull", err.clone()));
+                        c.pull_error = err;
+                        c.pull = PullState::BackOff;
+                        wake.at(now + Duration::seconds(PULL_RESYNC));
+                        return false;
+                    }
+                }
+            }
+            PullState::BackOff if backoff::in_backoff_since_update(&c.pull_backoff, now) => {
+                if c.waiting.as_ref().is_some_and(|w| w.0 == "ErrImagePull")
+                    && now < c.pull_backoff.map(|b| b.last_update).unwrap_or(now) + Duration::seconds(PULL_RESYNC)
+                {
+                    wake.at(now + Duration::seconds(PULL_RESYNC));
+                    return false;
+                }
+                record(env, EventType::Normal, "BackOff", &format!("Back-off pulling image \"{image}\""));
+                record(env, EventType::Warning, "Failed", "Error: ImagePullBackOff");
+                let msg = format!("Back-off pulling image \"{image}\": ErrImagePull: {}", c.pull_error);
+                c.waiting = Some(("ImagePullBackOff", msg));
+                if let Some(b) = c.pull_backoff {
+                    wake.at(b.last_update + b.delay);
+                }
+                return false;
+            }
+            PullState::Idle | PullState::BackOff => {}
+        }
+        let present = env.runtime.image_status(now, &image).is_some();
+        if policy == "Never" || (policy == "IfNotPresent" && present) {
+            if !present {
+                let msg = format!("Container image \"{image}\" is not present with pull policy of Never");
+                record(env, EventType::Warning, "ErrImageNeverPull", &msg);
+                c.waiting = Some(("ErrImageNeverPull", msg));
+                wake.at(now + Duration::seconds(WORKER_BACKOFF));
+                return false;
+            }
+            record(
+                env,
+                EventType::Normal,
+                "Pulled",
+                &format!("Container image \"{image}\" already present on machine"),
+            );
+            c.pull = PullState::Done;
+            return true;
+        }
+        record(env, EventType::Normal, "Pulling", &format!("Pulling image \"{image}\""));
+        env.runtime.mark = env.api.audit_log().len();
+        let pull = env.runtime.pull_image(now, &image, &sandbox);
+        c.waiting = None;
+        c.pull = PullState::Pulling { asked: now, pull };
+    }
+}
+
+/// The ConfigMaps and Secrets the container's environment names must exist (unless optional).
+fn check_config(w: &PodWorker, env: &mut Env<'_>, c: &Container) -> Result<(), String> {
+    let ns = w.pod.namespace().to_string();
+    for e in c.env.iter().flatten() {
+        let Some(from) = &e.value_from else { continue };
+        if let Some(r) = &from.config_map_key_ref {
+            if r.optional != Some(true) {
+                lookup(env, Kind::ConfigMap, &ns, &r.name, Some(&r.key))?;
+            }
+        }
+        if let Some(r) = &from.secret_key_ref {
+            if r.optional != Some(true) {
+                lookup(env, Kind::Secret, &ns, &r.name, Some(&r.key))?;
+            }
+        }
+    }
+    for f in c.env_from.iter().flatten() {
+        if let Some(r) = f.config_map_ref.as_ref().filter(|r| r.optional != Some(true)) {
+            lookup(env, Kind::ConfigMap, &ns, &r.name, None)?;
+        }
+        if let Some(r) = f.secret_ref.as_ref().filter(|r| r.optional != Some(true)) {
+            lookup(env, Kind::Secret, &ns, &r.name, None)?;
+        }
+    }
+    Ok(())
+}
+
+fn lookup(env: &mut Env<'_>, kind: Kind, ns: &str, name: &str, key: Option<&str>) -> Result<(), String> {
+    let word = if kind == Kind::ConfigMap { "configmap" } else { "secret" };
+    let obj = env.api.get(env.user, kind, ns, name).map_err(|_| format!("{word} \"{name}\" not found"))?;
+    let Some(key) = key else { return Ok(()) };
+    let has = match &*obj {
+        Object::ConfigMap(cm) => {
+            cm.data.as_ref().is_some_and(|d| d.contains_key(key))
+                || cm.binary_data.as_ref().is_some_and(|d| d.contains_key(key))
+        }
+        Object::Secret(s) => {
+            s.data.as_ref().is_some_and(|d| d.contains_key(key))
+                || s.string_data.as_ref().is_some_and(|d| d.contains_key(key))
+        }
+        _ => false,
+    };
+    if has {
+        Ok(())
+    } else {
+        let what = if kind == Kind::ConfigMap { "ConfigMap" } else { "Secret" };
+        Err(format!("couldn't find key {key} in {what} {ns}/{name}"))
+    }
+}

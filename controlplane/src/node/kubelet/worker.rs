@@ -1,0 +1,395 @@
+//! A pod worker: everything the kubelet does for one pod, level-triggered. Each sync looks at
+//! the pod and at the runtime and moves one step on: sandbox, init containers in order, then
+//! containers (restarting them as the restart policy says, with back-off), probes, graceful
+//! termination; then it writes the pod's status if it changed. It returns when it wants to be
+//! synced again (a pull ending, a back-off expiring, a probe due, a task exiting).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus};
+
+use super::backoff::Backoff;
+use super::probes::Probes;
+use super::Env;
+use crate::apiserver::DeleteOptions;
+use crate::events::EventType;
+use crate::model::{Kind, Object};
+use crate::node::runtime::cri::Pull;
+use crate::node::runtime::cri::{ContainerState, ContainerStatus, PodSandboxConfig};
+use crate::node::runtime::RuntimeService;
+
+pub type Time = DateTime<Utc>;
+
+/// Where a container's image stands for its next start.
+#[derive(Debug, Clone)]
+pub enum PullState {
+    Idle,
+    Pulling {
+        asked: Time,
+        pull: Pull,
+    },
+    /// Ready for the next start (pulled, or found present).
+    Done,
+    /// The last pull failed; the next waits out the back-off.
+    BackOff,
+}
+
+/// The kubelet's memory of one container of the pod.
+#[derive(Debug, Clone)]
+pub struct Ctr {
+    pub name: String,
+    pub init: bool,
+    /// The runtime's id of the latest container started for it.
+    pub id: Option<String>,
+    /// The one before (kept for `logs --previous`).
+    pub previous: Option<String>,
+    pub restarts: i32,
+    /// Why it waits, when the kubelet knows better than "not created yet".
+    pub waiting: Option<(&'static str, String)>,
+    pub pull: PullState,
+    pub restart_backoff: Option<Backoff>,
+    pub pull_backoff: Option<Backoff>,
+    pub pull_error: String,
+    pub probes: Probes,
+}
+
+impl Ctr {
+    fn new(name: &str, init: bool) -> Self {
+        Ctr {
+            name: name.to_string(),
+            init,
+            id: None,
+            previous: None,
+            restarts: 0,
+            waiting: None,
+            pull: PullState::Idle,
+            restart_backoff: None,
+            pull_backoff: None,
+            pull_error: String::new(),
+            probes: Probes::default(),
+        }
+    }
+
+    /// `spec.containers{name}`, the field path of its events.
+    pub fn field_path(&self) -> String {
+        let list = if self.init { "initContainers" } else { "containers" };
+        format!("spec.{list}{{{}}}", self.name)
+    }
+
+    pub fn status(&self, rt: &dyn RuntimeService, now: Time) -> Option<ContainerStatus> {
+        self.id.as_ref().and_then(|id| rt.container_status(now, id).ok())
+    }
+}
+
+/// Keeps the earliest moment asked for.
+#[derive(Debug, Default)]
+pub struct Wake(pub Option<Time>);
+
+impl Wake {
+    pub fn at(&mut self, t: Time) {
+        self.0 = Some(self.0.map_or(t, |w| w.min(t)));
+    }
+}
+
+pub struct PodWorker {
+    pub pod: Arc<Object>,
+    pub uid: String,
+    pub sandbox: Option<String>,
+    pub sandbox_config: PodSandboxConfig,
+    pub ip: Option<String>,
+    pub start_time: Time,
+    pub init: Vec<Ctr>,
+    pub ctrs: Vec<Ctr>,
+    /// Stop signals were sent for the pod's deletion.
+    pub stopping: bool,
+    /// The pod reached Succeeded or Failed; its sandbox is stopped.
+    pub terminal: bool,
+    /// The kubelet sent the final delete.
+    pub finished: bool,
+    /// The pod is gone from the API server.
+    pub gone: bool,
+    /// The earliest timer already set for this pod.
+    pub wake: Option<Time>,
+}
+
+pub fn pod_of(obj: &Object) -> Option<&Pod> {
+    match obj {
+        Object::Pod(p) => Some(p),
+        _ => None,
+    }
+}
+
+pub fn spec_of(obj: &Object) -> Option<&PodSpec> {
+    pod_of(obj).and_then(|p| p.spec.as_ref())
+}
+
+impl PodWorker {
+    pub fn new(pod: Arc<Object>, now: Time) -> Self {
+        let spec = spec_of(&pod).cloned().unwrap_or_default();
+        let init = spec.init_containers.unwrap_or_default().iter().map(|c| Ctr::new(&c.name, true)).collect();
+        let ctrs = spec.containers.iter().map(|c| Ctr::new(&c.name, false)).collect();
+        let uid = pod.metadata().uid.clone().unwrap_or_default();
+        PodWorker {
+            pod,
+            uid,
+            sandbox: None,
+            sandbox_config: PodSandboxConfig::default(),
+            ip: None,
+            start_time: now,
+            init,
+            ctrs,
+            stopping: false,
+            terminal: false,
+            finished: false,
+            gone: false,
+            wake: None,
+        }
+    }
+
+    fn event(&self, env: &mut Env<'_>, c: Option<&Ctr>, type_: EventType, reason: &str, message: &str) {
+        let path = c.map(Ctr::field_path);
+        env.recorder.record(env.api, &self.pod, path.as_deref(), type_, reason, message);
+    }
+
+    pub fn container_spec<'a>(spec: &'a PodSpec, c: &Ctr) -> Option<&'a Container> {
+        let list = if c.init { spec.init_containers.as_deref().unwrap_or_default() } else { &spec.containers };
+        list.iter().find(|s| s.name == c.name)
+    }
+
+    /// One step on. Returns when to be synced again.
+    pub fn sync(&mut self, env: &mut Env<'_>) -> Option<Time> {
+        let mut wake = Wake::default();
+        if self.gone {
+            self.teardown(env);
+            return None;
+        }
+        if self.finished {
+            return None;
+        }
+        let pod = self.pod.clone();
+        let spec = spec_of(&pod)?;
+        if pod.metadata().deletion_timestamp.is_some() {
+            self.terminate(env, spec, &mut wake);
+            return wake.0;
+        }
+        if self.terminal {
+            return None;
+        }
+        if self.sandbox.is_none() {
+            self.run_sandbox(env, spec);
+        }
+        if self.sync_init(env, spec, &mut wake) {
+            for i in 0..self.ctrs.len() {
+                self.sync_container(env, spec, false, i, &mut wake);
+            }
+        }
+        let status = super::status::generate(self, env, spec, false);
+        if matches!(status.phase.as_deref(), Some("Succeeded" | "Failed")) {
+            self.finish_terminal(env);
+        }
+        self.post(env, status);
+        wake.0
+    }
+
+    fn run_sandbox(&mut self, env: &mut Env<'_>, spec: &PodSpec) {
+        let host_network = spec.host_network == Some(true);
+        let ip = if host_network { Some(env.node_ip.to_string()) } else { env.ipam.allocate() };
+        self.start_time = env.now;
+        self.sandbox_config = PodSandboxConfig {
+            name: self.pod.name().to_string(),
+            namespace: self.pod.namespace().to_string(),
+            uid: self.uid.clone(),
+            attempt: 0,
+            hostname: spec.hostname.clone().unwrap_or_else(|| self.pod.name().to_string()),
+            host_network,
+            ip: ip.clone().unwrap_or_default(),
+            annotations: self.pod.annotations().clone(),
+        };
+        env.mark();
+        if let Ok(id) = env.runtime.run_pod_sandbox(env.now, &self.sandbox_config) {
+            self.sandbox = Some(id);
+            self.ip = ip;
+            self.sandbox_config.annotations.retain(|k, _| k.starts_with(crate::node::runtime::behaviour::PREFIX));
+        }
+    }
+
+    /// Init containers one at a time, in order. True once all have completed.
+    fn sync_init(&mut self, env: &mut Env<'_>, spec: &PodSpec, wake: &mut Wake) -> bool {
+        for i in 0..self.init.len() {
+            let st = self.init[i].status(env.runtime, env.now);
+            match st.as_ref().map(|s| (s.state, s.exit_code)) {
+                Some((ContainerState::Exited, 0)) => continue,
+                Some((ContainerState::Exited, _)) if restart_policy(spec) == "Never" => return false,
+                _ => {
+                    self.sync_container(env, spec, true, i, wake);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// One container: probes while it runs, a restart when it has exited and the policy says
+    /// so, a start when it never ran.
+    fn sync_container(&mut self, env: &mut Env<'_>, spec: &PodSpec, init: bool, i: usize, wake: &mut Wake) {
+        let c = if init { &self.init[i] } else { &self.ctrs[i] };
+        let st = c.status(env.runtime, env.now);
+        let last_finish = match &st {
+            Some(s) if s.state == ContainerState::Running => {
+                self.run_probes(env, spec, init, i, s, wake);
+                return;
+            }
+            Some(s) if s.state == ContainerState::Exited => {
+                let policy = restart_policy(spec);
+                let restart = init || policy == "Always" || (policy == "OnFailure" && s.exit_code != 0);
+                if !restart {
+                    return;
+                }
+                s.finished_at
+            }
+            _ => None,
+        };
+        super::start::start(self, env, spec, init, i, last_finish, wake);
+    }
+
+    fn run_probes(
+        &mut self,
+        env: &mut Env<'_>,
+        spec: &PodSpec,
+        init: bool,
+        i: usize,
+        s: &ContainerStatus,
+        wake: &mut Wake,
+    ) {
+        let ann = self.pod.annotations().clone();
+        let now = env.now;
+        let c = if init { &mut self.init[i] } else { &mut self.ctrs[i] };
+        let outcomes = match s.started_at {
+            Some(started) => c.probes.run_due(now, started, &ann, &c.name),
+            None => Vec::new(),
+        };
+        let c = c.clone();
+        for o in outcomes {
+            match o {
+                super::probes::Outcome::Failed(msg) => self.event(env, Some(&c), EventType::Warning, "Unhealthy", &msg),
+                super::probes::Outcome::Restart(kind, grace) => {
+                    let msg =
+                        format!("Container {} failed {} probe, will be restarted", c.name, kind.word().to_lowercase());
+                    self.event(env, Some(&c), EventType::Normal, "Killing", &msg);
+                    let grace = grace.or(spec.termination_grace_period_seconds).unwrap_or(30);
+                    env.mark();
+                    let _ = env.runtime.stop_container(now, &s.id, grace);
+                }
+            }
+        }
+        if let Some(t) = c.probes.next_due() {
+            wake.at(t);
+        }
+        if let Some(t) = env.runtime.exit_due(now, &s.id) {
+            wake.at(t);
+        }
+    }
+
+    /// The pod is done (Succeeded or Failed): stop its sandbox and give back its address.
+    fn finish_terminal(&mut self, env: &mut Env<'_>) {
+        self.terminal = true;
+        if let Some(sb) = &self.sandbox {
+            env.mark();
+            let _ = env.runtime.stop_pod_sandbox(env.now, sb);
+        }
+        if let Some(ip) = &self.ip {
+            if self.sandbox_config.host_network {
+                return;
+            }
+            env.ipam.release(ip);
+        }
+    }
+
+    /// Graceful deletion: stop signals with the grace period (event Killing), wait for every
+    /// container to exit, write the final status, then delete the pod with grace 0.
+    fn terminate(&mut self, env: &mut Env<'_>, spec: &PodSpec, wake: &mut Wake) {
+        let grace = self.pod.metadata().deletion_grace_period_seconds.unwrap_or(30);
+        let now = env.now;
+        if !self.stopping {
+            self.stopping = true;
+            for c in self.init.clone().iter().chain(self.ctrs.clone().iter()) {
+                let Some(st) = c.status(env.runtime, now) else { continue };
+                if st.state == ContainerState::Running {
+                    self.event(env, Some(c), EventType::Normal, "Killing", &format!("Stopping container {}", c.name));
+                    env.mark();
+                    let _ = env.runtime.stop_container(now, &st.id, grace);
+                }
+            }
+        }
+        let mut running = false;
+        for c in self.init.iter().chain(self.ctrs.iter()) {
+            if let Some(st) = c.status(env.runtime, now).filter(|s| s.state == ContainerState::Running) {
+                running = true;
+                if let Some(t) = env.runtime.exit_due(now, &st.id) {
+                    wake.at(t);
+                }
+            }
+        }
+        for c in self.init.iter_mut().chain(self.ctrs.iter_mut()) {
+            if c.id.is_none() {
+                c.waiting = None;
+            }
+        }
+        let status = super::status::generate(self, env, spec, !running);
+        self.post(env, status);
+        if running {
+            return;
+        }
+        if !self.terminal {
+            self.finish_terminal(env);
+        }
+        self.finished = true;
+        let (ns, name) = (self.pod.namespace().to_string(), self.pod.name().to_string());
+        let opts = DeleteOptions { grace_period_seconds: Some(0), ..Default::default() };
+        let _ = env.api.delete(env.user, Kind::Pod, &ns, &name, opts);
+    }
+
+    /// The pod is gone from the API server: remove what is left of it in the runtime.
+    pub fn teardown(&mut self, env: &mut Env<'_>) {
+        env.mark();
+        for c in self.init.iter().chain(self.ctrs.iter()) {
+            for id in c.id.iter().chain(c.previous.iter()) {
+                let _ = env.runtime.stop_container(env.now, id, 0);
+                let _ = env.runtime.remove_container(env.now, id);
+            }
+        }
+        if let Some(sb) = self.sandbox.take() {
+            let _ = env.runtime.stop_pod_sandbox(env.now, &sb);
+            let _ = env.runtime.remove_pod_sandbox(env.now, &sb);
+        }
+        if !self.terminal && !self.sandbox_config.host_network {
+            if let Some(ip) = &self.ip {
+                env.ipam.release(ip);
+            }
+        }
+    }
+
+    /// Write the status if it differs from the one the API server has.
+    fn post(&mut self, env: &mut Env<'_>, status: PodStatus) {
+        let Some(pod) = pod_of(&self.pod) else { return };
+        if pod.status.as_ref() == Some(&status) {
+            return;
+        }
+        let mut pod = pod.clone();
+        pod.status = Some(status);
+        pod.metadata.resource_version = None;
+        if let Ok(updated) = env.api.update_status(env.user, Object::Pod(Box::new(pod))) {
+            self.pod = updated;
+        }
+    }
+}
+
+pub fn restart_policy(spec: &PodSpec) -> &str {
+    spec.restart_policy.as_deref().unwrap_or("Always")
+}
+
+/// A duration a little past `t`, for retries that upstream makes on its sync back-off.
+pub fn retry_after(now: Time, seconds: i64) -> Time {
+    now + Duration::seconds(seconds)
+}

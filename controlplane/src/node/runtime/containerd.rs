@@ -1,0 +1,403 @@
+//! A simulated containerd: sandboxes, a shim per container (whose main process follows a
+//! [`Plan`]), an image store with serialized pulls, and a record of every CRI call.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use super::behaviour::{self, Ending, Plan, PREFIX};
+use super::cri::*;
+use super::images;
+
+/// One CRI call as the runtime received it, for `trace`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CriCall {
+    pub time: Time,
+    /// The caller's mark when the call was made (the kubelet sets the API server's audit
+    /// position), so calls merge in order with the requests around them.
+    pub mark: usize,
+    pub pod_uid: Arc<str>,
+    /// `RunPodSandbox`, `PullImage`, `CreateContainer`, ...
+    pub call: &'static str,
+    /// The call's subject: a container name, an image, a sandbox id.
+    pub subject: String,
+    /// The id the call made or acted on (sandbox or container), if any.
+    pub id: String,
+}
+
+/// Calls remembered per node; older ones are forgotten.
+const RECORD_LIMIT: usize = 4096;
+
+#[derive(Debug, Clone)]
+struct Sandbox {
+    uid: Arc<str>,
+    config: PodSandboxConfig,
+    ready: bool,
+}
+
+/// A containerd-shim and the task it runs.
+#[derive(Debug, Clone)]
+struct Shim {
+    sandbox_id: String,
+    config: ContainerConfig,
+    image: Image,
+    plan: Plan,
+    created_at: Time,
+    started_at: Option<Time>,
+    /// When the stop signal came, and the kill timeout.
+    stop: Option<(Time, i64)>,
+    pid: u32,
+}
+
+impl Shim {
+    /// When the task exits and how, as far as known now (the moment may be in the future).
+    fn end(&self) -> Option<(Time, i32, Ending)> {
+        let started = self.started_at?;
+        let natural = self.plan.exits.map(|(after, code)| (started + after, code, Ending::Exited));
+        let stopped = self.stop.map(|(at, timeout)| {
+            if self.plan.honours_sigterm {
+                (at, 0, Ending::Terminated)
+            } else {
+                (at + Duration::seconds(timeout), 137, Ending::Killed)
+            }
+        });
+        match (natural, stopped) {
+            (Some(n), Some(s)) => Some(if n.0 <= s.0 { n } else { s }),
+            (n, s) => n.or(s),
+        }
+    }
+
+    fn status(&self, id: &str, now: Time) -> ContainerStatus {
+        let mut st = ContainerStatus {
+            id: id.to_string(),
+            name: self.config.name.clone(),
+            attempt: self.config.attempt,
+            state: ContainerState::Created,
+            created_at: self.created_at,
+            started_at: self.started_at,
+            finished_at: None,
+            exit_code: 0,
+            reason: String::new(),
+            image: self.image.repo_tag.clone(),
+            image_ref: self.image.repo_digest.clone(),
+        };
+        if self.started_at.is_some() {
+            st.state = ContainerState::Running;
+            if let Some((at, code, _)) = self.end().filter(|e| e.0 <= now) {
+                st.state = ContainerState::Exited;
+                st.finished_at = Some(at);
+                st.exit_code = code;
+                st.reason = if code == 0 { "Completed" } else { "Error" }.into();
+            }
+        }
+        st
+    }
+}
+
+/// The container runtime of one node.
+#[derive(Debug)]
+pub struct Containerd {
+    node: String,
+    pull_time: Duration,
+    sandboxes: BTreeMap<String, Sandbox>,
+    shims: BTreeMap<String, Shim>,
+    /// Images by full reference, with the moment each is in the store from.
+    images: BTreeMap<String, (Image, Time)>,
+    /// Pulls are serialized (the kubelet's `serializeImagePulls`): the next starts after this.
+    pulls_busy_until: Time,
+    calls: VecDeque<CriCall>,
+    /// Stamped on each recorded call; the caller sets it.
+    pub mark: usize,
+    next_pid: u32,
+}
+
+fn image_of(full: &str) -> Image {
+    let digest = images::digest(full);
+    Image {
+        id: format!("sha256:{}", images::digest(&digest)),
+        repo_tag: full.to_string(),
+        repo_digest: format!("{}@sha256:{digest}", images::repository(full)),
+        size: images::size(full),
+    }
+}
+
+impl Containerd {
+    /// A runtime whose image store holds `preloaded` from the start.
+    pub fn new(node: &str, pull_time: Duration, preloaded: &[String], now: Time) -> Self {
+        let begin = Time::MIN_UTC;
+        let images = preloaded.iter().map(|i| (i.clone(), (image_of(i), begin))).collect();
+        Containerd {
+            node: node.to_string(),
+            pull_time,
+            sandboxes: BTreeMap::new(),
+            shims: BTreeMap::new(),
+            images,
+            pulls_busy_until: now,
+            calls: VecDeque::new(),
+            mark: 0,
+            next_pid: 1000,
+        }
+    }
+
+    fn record(&mut self, time: Time, pod_uid: Arc<str>, call: &'static str, subject: String, id: String) {
+        if self.calls.len() >= RECORD_LIMIT {
+            self.calls.pop_front();
+        }
+        self.calls.push_back(CriCall { time, mark: self.mark, pod_uid, call, subject, id });
+    }
+
+    fn sandbox_uid(&self, sandbox_id: &str) -> Arc<str> {
+        self.sandboxes.get(sandbox_id).map(|s| s.uid.clone()).unwrap_or_else(|| Arc::from(""))
+    }
+
+    /// The recorded calls about one pod, oldest first.
+    pub fn calls_for(&self, pod_uid: &str) -> Vec<CriCall> {
+        self.calls.iter().filter(|c| &*c.pod_uid == pod_uid).cloned().collect()
+    }
+
+    /// The log of a container: `(time, line)` as its shim wrote them.
+    pub fn container_log(&self, now: Time, id: &str) -> Option<Vec<(Time, String)>> {
+        let shim = self.shims.get(id)?;
+        let started = shim.started_at?;
+        let end = shim.end().filter(|e| e.0 <= now).map(|e| (e.0, e.2));
+        Some(behaviour::log(&shim.plan, started, end, now))
+    }
+
+    /// The shim's process id, for traces.
+    pub fn pid(&self, id: &str) -> Option<u32> {
+        self.shims.get(id).map(|s| s.pid)
+    }
+}
+
+impl RuntimeService for Containerd {
+    fn run_pod_sandbox(&mut self, now: Time, config: &PodSandboxConfig) -> Result<String, CriError> {
+        let id = images::digest(&format!("{}/{}/sandbox/{}", self.node, config.uid, config.attempt));
+        let mut config = config.clone();
+        // Only kubesim's annotations shape what containers do; keep no more than those.
+        config.annotations.retain(|k, _| k.starts_with(PREFIX));
+        let uid: Arc<str> = Arc::from(config.uid.as_str());
+        self.record(now, uid.clone(), "RunPodSandbox", format!("{}_{}", config.name, config.namespace), id.clone());
+        self.sandboxes.insert(id.clone(), Sandbox { uid, config, ready: true });
+        Ok(id)
+    }
+
+    fn stop_pod_sandbox(&mut self, now: Time, sandbox_id: &str) -> Result<(), CriError> {
+        let uid = self.sandbox_uid(sandbox_id);
+        self.record(now, uid, "StopPodSandbox", String::new(), sandbox_id.to_string());
+        match self.sandboxes.get_mut(sandbox_id) {
+            Some(s) => {
+                s.ready = false;
+                Ok(())
+            }
+            None => Err(CriError::not_found(format!(
+                "an error occurred when try to find sandbox {sandbox_id:?}: not found"
+            ))),
+        }
+    }
+
+    fn remove_pod_sandbox(&mut self, now: Time, sandbox_id: &str) -> Result<(), CriError> {
+        let uid = self.sandbox_uid(sandbox_id);
+        self.record(now, uid, "RemovePodSandbox", String::new(), sandbox_id.to_string());
+        self.shims.retain(|_, s| s.sandbox_id != sandbox_id);
+        self.sandboxes.remove(sandbox_id);
+        Ok(())
+    }
+
+    fn create_container(&mut self, now: Time, sandbox_id: &str, config: &ContainerConfig) -> Result<String, CriError> {
+        let Some(sandbox) = self.sandboxes.get(sandbox_id) else {
+            return Err(CriError::not_found(format!("failed to get sandbox {sandbox_id:?}")));
+        };
+        let full = images::normalize(&config.image);
+        let Some(image) = self.image_status(now, &config.image) else {
+            return Err(CriError::not_found(format!("failed to get image {full:?}: image not found")));
+        };
+        let plan = behaviour::plan(&full, &config.command, &config.args, &config.name, &sandbox.config.annotations);
+        let id = images::digest(&format!("{}/{}/{}/{}", self.node, sandbox.uid, config.name, config.attempt));
+        let uid = sandbox.uid.clone();
+        self.record(now, uid, "CreateContainer", config.name.clone(), id.clone());
+        let shim = Shim {
+            sandbox_id: sandbox_id.to_string(),
+            config: config.clone(),
+            image,
+            plan,
+            created_at: now,
+            started_at: None,
+            stop: None,
+            pid: 0,
+        };
+        self.shims.insert(id.clone(), shim);
+        Ok(id)
+    }
+
+    fn start_container(&mut self, now: Time, id: &str) -> Result<(), CriError> {
+        self.next_pid += 1;
+        let pid = self.next_pid;
+        let Some(shim) = self.shims.get_mut(id) else {
+            return Err(CriError::not_found(format!("container {id:?} not found")));
+        };
+        shim.started_at = Some(now);
+        shim.pid = pid;
+        let (name, sandbox) = (shim.config.name.clone(), shim.sandbox_id.clone());
+        let uid = self.sandbox_uid(&sandbox);
+        self.record(now, uid, "StartContainer", name, id.to_string());
+        Ok(())
+    }
+
+    fn stop_container(&mut self, now: Time, id: &str, timeout: i64) -> Result<(), CriError> {
+        let Some(shim) = self.shims.get_mut(id) else {
+            return Err(CriError::not_found(format!("container {id:?} not found")));
+        };
+        let running = shim.end().is_none_or(|e| e.0 > now);
+        if shim.started_at.is_some() && running && shim.stop.is_none() {
+            shim.stop = Some((now, timeout.max(0)));
+        }
+        let (name, sandbox) = (shim.config.name.clone(), shim.sandbox_id.clone());
+        let uid = self.sandbox_uid(&sandbox);
+        self.record(now, uid, "StopContainer", format!("{name} (timeout {timeout}s)"), id.to_string());
+        Ok(())
+    }
+
+    fn remove_container(&mut self, now: Time, id: &str) -> Result<(), CriError> {
+        if let Some(shim) = self.shims.remove(id) {
+            let uid = self.sandbox_uid(&shim.sandbox_id);
+            self.record(now, uid, "RemoveContainer", shim.config.name, id.to_string());
+        }
+        Ok(())
+    }
+
+    fn list_containers(&self, now: Time, sandbox_id: Option<&str>) -> Vec<ContainerStatus> {
+        self.shims
+            .iter()
+            .filter(|(_, s)| sandbox_id.is_none_or(|sb| s.sandbox_id == sb))
+            .map(|(id, s)| s.status(id, now))
+            .collect()
+    }
+
+    fn container_status(&self, now: Time, id: &str) -> Result<ContainerStatus, CriError> {
+        self.shims.get(id).map(|s| s.status(id, now)).ok_or_else(|| {
+            CriError::not_found(format!("an error occurred when try to find container {id:?}: not found"))
+        })
+    }
+
+    fn exit_due(&self, now: Time, id: &str) -> Option<Time> {
+        self.shims.get(id)?.end().map(|e| e.0).filter(|at| *at >= now)
+    }
+}
+
+impl ImageService for Containerd {
+    fn pull_image(&mut self, now: Time, image: &str, sandbox: &PodSandboxConfig) -> Pull {
+        let full = images::normalize(image);
+        let uid: Arc<str> = Arc::from(sandbox.uid.as_str());
+        self.record(now, uid, "PullImage", image.to_string(), String::new());
+        let failure = sandbox.annotations.get(&format!("{PREFIX}pull-error")).map(|v| match v.trim() {
+            "" | "true" => images::not_found_error(&full),
+            text => format!("rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": {text}"),
+        });
+        let failure = failure.or_else(|| images::missing(&full).then(|| images::not_found_error(&full)));
+        if let Some(error) = failure {
+            let took = self.pull_time / 2;
+            return Pull { done_at: now + took, took, result: Err(error) };
+        }
+        match self.images.get(&full) {
+            // Being pulled for another pod: this one waits for the same pull.
+            Some((img, at)) if *at > now => Pull { done_at: *at, took: self.pull_time, result: Ok(img.clone()) },
+            // Present: only the registry's manifest is checked.
+            Some((img, _)) => {
+                let took = self.pull_time / 4;
+                Pull { done_at: now + took, took, result: Ok(img.clone()) }
+            }
+            None => {
+                let start = self.pulls_busy_until.max(now);
+                let done_at = start + self.pull_time;
+                self.pulls_busy_until = done_at;
+                let img = image_of(&full);
+                self.images.insert(full, (img.clone(), done_at));
+                Pull { done_at, took: self.pull_time, result: Ok(img) }
+            }
+        }
+    }
+
+    fn image_status(&self, now: Time, image: &str) -> Option<Image> {
+        let full = images::normalize(image);
+        self.images.get(&full).filter(|(_, at)| *at <= now).map(|(i, _)| i.clone())
+    }
+
+    fn list_images(&self, now: Time) -> Vec<Image> {
+        self.images.values().filter(|(_, at)| *at <= now).map(|(i, _)| i.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::clock::epoch;
+
+    fn sandbox(rt: &mut Containerd, now: Time, ann: &[(&str, &str)]) -> (String, PodSandboxConfig) {
+        let config = PodSandboxConfig {
+            name: "web".into(),
+            namespace: "default".into(),
+            uid: "u1".into(),
+            annotations: ann.iter().map(|(k, v)| (format!("{PREFIX}{k}"), v.to_string())).collect(),
+            ..Default::default()
+        };
+        (rt.run_pod_sandbox(now, &config).unwrap(), config)
+    }
+
+    fn container(image: &str, command: &[&str]) -> ContainerConfig {
+        ContainerConfig {
+            name: "c".into(),
+            image: image.into(),
+            command: command.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Runs a container from `t0` and says what its status is at `t0 + at` seconds, stopped
+    /// with `stop` = (after, timeout) if given.
+    fn check(image: &str, command: &[&str], stop: Option<(i64, i64)>, at: i64, expect: &str) {
+        let t0 = epoch();
+        let mut rt = Containerd::new("n", Duration::seconds(2), &[], t0);
+        let (sb, config) = sandbox(&mut rt, t0, &[]);
+        let pull = rt.pull_image(t0, image, &config);
+        let t = pull.done_at;
+        let id = rt.create_container(t, &sb, &container(image, command)).unwrap();
+        rt.start_container(t, &id).unwrap();
+        if let Some((after, timeout)) = stop {
+            rt.stop_container(t + Duration::seconds(after), &id, timeout).unwrap();
+        }
+        let st = rt.container_status(t + Duration::seconds(at), &id).unwrap();
+        let finished = st.finished_at.map(|f| (f - t).num_seconds());
+        let got = format!("{:?} {} {} {:?}", st.state, st.exit_code, st.reason, finished);
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn containers() {
+        check("nginx", &[], None, 100, "Running 0  None");
+        check("nginx", &[], Some((5, 30)), 5, "Exited 0 Completed Some(5)");
+        check("busybox", &["sleep", "3600"], Some((5, 30)), 34, "Running 0  None");
+        check("busybox", &["sleep", "3600"], Some((5, 30)), 35, "Exited 137 Error Some(35)");
+        check("busybox", &["sleep", "5"], None, 5, "Exited 0 Completed Some(5)");
+        check("busybox", &["sh", "-c", "exit 3"], None, 0, "Exited 3 Error Some(0)");
+    }
+
+    #[test]
+    fn pulls_are_serialized_and_cached() {
+        let t0 = epoch();
+        let mut rt = Containerd::new("n", Duration::seconds(2), &[], t0);
+        let (_, config) = sandbox(&mut rt, t0, &[]);
+        let a = rt.pull_image(t0, "nginx", &config);
+        let b = rt.pull_image(t0, "redis", &config);
+        let c = rt.pull_image(t0, "nginx:latest", &config);
+        assert_eq!((a.done_at - t0).num_seconds(), 2);
+        assert_eq!((b.done_at - t0).num_seconds(), 4);
+        assert_eq!(c.done_at, a.done_at);
+        assert!(rt.image_status(t0, "nginx").is_none());
+        assert!(rt.image_status(a.done_at, "nginx").is_some());
+        let bad = rt.pull_image(t0, "nginx:doesnotexist", &config);
+        assert!(bad.result.unwrap_err().contains("not found"));
+        let calls: Vec<_> = rt.calls_for("u1").iter().map(|c| c.call).collect();
+        assert_eq!(calls, ["RunPodSandbox", "PullImage", "PullImage", "PullImage", "PullImage"]);
+    }
+}
