@@ -29,6 +29,10 @@ pub struct NodeInfo {
     /// Pods here with any pod (anti-)affinity, and with required anti-affinity.
     pub pods_with_affinity: usize,
     pub pods_with_required_anti_affinity: usize,
+    /// Copies of the fields every cycle reads, kept beside the counters so that checking a
+    /// node for a plain pod does not touch the Node object.
+    unschedulable: bool,
+    taints: Vec<Taint>,
 }
 
 static EMPTY: BTreeMap<String, String> = BTreeMap::new();
@@ -47,6 +51,8 @@ impl NodeInfo {
             images: BTreeMap::new(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
+            unschedulable: false,
+            taints: Vec::new(),
         }
     }
 
@@ -62,15 +68,18 @@ impl NodeInfo {
     }
 
     pub fn taints(&self) -> &[Taint] {
-        self.node().and_then(|n| n.spec.as_ref()).and_then(|s| s.taints.as_deref()).unwrap_or(&[])
+        &self.taints
     }
 
     pub fn unschedulable(&self) -> bool {
-        self.node().and_then(|n| n.spec.as_ref()).and_then(|s| s.unschedulable).unwrap_or(false)
+        self.unschedulable
     }
 
     fn set_node(&mut self, obj: Arc<Object>) {
         if let Object::Node(n) = &*obj {
+            let spec = n.spec.as_ref();
+            self.unschedulable = spec.and_then(|s| s.unschedulable).unwrap_or(false);
+            self.taints = spec.and_then(|s| s.taints.clone()).unwrap_or_default();
             let status = n.status.as_ref();
             self.allocatable = Resources::from_list(status.and_then(|s| s.allocatable.as_ref()));
             self.images.clear();
@@ -164,6 +173,16 @@ impl Cache {
     /// The `i`-th existing node (0 ≤ i < num_nodes).
     pub fn node_at(&self, i: usize) -> &NodeInfo {
         &self.infos[self.order[i]]
+    }
+
+    /// The stable index of the `i`-th existing node (it stays valid after nodes come and go).
+    pub fn index_at(&self, i: usize) -> u32 {
+        self.order[i] as u32
+    }
+
+    /// The name of the node with stable index `index`.
+    pub fn name_of(&self, index: u32) -> &str {
+        self.infos.get(index as usize).map(|n| &*n.name).unwrap_or("")
     }
 
     pub fn node(&self, name: &str) -> Option<&NodeInfo> {

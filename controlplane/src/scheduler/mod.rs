@@ -30,7 +30,7 @@ use crate::events::{EventRecorder, EventType};
 use crate::model::{Kind, Object};
 use crate::sim::component::{Component, Ctx};
 use cache::Cache;
-use explain::{Decision, Evaluation, Verdict};
+use explain::{Decision, Evaluation};
 use framework::{Args, Code, CycleState, PodInfo, Status};
 use plugins::default_preemption::{self, Outcome};
 use plugins::{
@@ -249,6 +249,8 @@ impl Scheduler {
         }
         let n = cache.num_nodes();
         let to_find = if all { n } else { num_feasible_nodes_to_find(n) };
+        eval.checked.reserve(to_find);
+        eval.feasible.reserve(to_find);
         // A pod nominated to a node (by preemption) tries that node first.
         let nominated = pod.pod().status.as_ref().and_then(|s| s.nominated_node_name.as_deref()).unwrap_or("");
         if !all && !nominated.is_empty() {
@@ -258,6 +260,7 @@ impl Scheduler {
                     return (eval, state);
                 }
                 eval.statuses.clear();
+                eval.rejectors.clear();
                 eval.checked.clear();
             }
         }
@@ -277,18 +280,18 @@ impl Scheduler {
     /// Run the Filter plugins on the `i`-th node; true when it passes.
     fn filter_node(&self, args: &Args<'_>, state: &CycleState, i: usize, eval: &mut Evaluation) -> bool {
         let node = self.cache.node_at(i);
+        eval.checked.push(self.cache.index_at(i));
         for (j, f) in self.profile.filter.iter().enumerate() {
             if state.skip_filter & (1 << j) != 0 {
                 continue;
             }
             let s = f.filter(args, state, node);
             if !s.is_success() {
-                eval.checked.push((node.name.clone(), Verdict::Rejected(f.name(), s.message())));
                 eval.statuses.push((i, s));
+                eval.rejectors.push(f.name());
                 return false;
             }
         }
-        eval.checked.push((node.name.clone(), Verdict::Passed));
         eval.feasible.push(i);
         true
     }
@@ -349,15 +352,7 @@ impl Scheduler {
         match chosen {
             Some(i) => {
                 let node = self.cache.node_at(i).name.clone();
-                self.decisions.push(Decision::new(
-                    &pod,
-                    ctx.now(),
-                    attempt,
-                    n,
-                    eval,
-                    Some(node.clone()),
-                    String::new(),
-                ));
+                self.decisions.push(Decision::new(&pod, ctx.now(), attempt, &self.cache, eval, Some(i), String::new()));
                 self.assume_and_bind(ctx, &key, pod, &node);
             }
             None => self.failed(ctx, &key, pod, attempt, n, eval, state),
@@ -405,11 +400,9 @@ impl Scheduler {
             rejected_by.push(plugin);
             (format!("0/{n} nodes are available: {}.", s.message()), None)
         } else {
-            for (_, verdict) in &eval.checked {
-                if let Verdict::Rejected(p, _) = verdict {
-                    if !rejected_by.contains(p) {
-                        rejected_by.push(p);
-                    }
+            for p in &eval.rejectors {
+                if !rejected_by.contains(p) {
+                    rejected_by.push(p);
                 }
             }
             let fit = fit_message(n, eval.statuses.iter().map(|(_, s)| s));
@@ -426,7 +419,7 @@ impl Scheduler {
                 }
             }
         };
-        self.decisions.push(Decision::new(&pod, ctx.now(), attempt, n, eval, None, message.clone()));
+        self.decisions.push(Decision::new(&pod, ctx.now(), attempt, &self.cache, eval, None, message.clone()));
         self.recorder.record(ctx.api, &pod.obj, None, EventType::Warning, "FailedScheduling", &message);
         self.set_unschedulable(ctx, &pod, &message, nomination);
         if let Some(t) = self.queue.failed(key, ctx.now(), rejected_by, false) {
@@ -519,7 +512,7 @@ impl Scheduler {
     pub fn explain(&mut self, namespace: &str, name: &str, pod: Option<Arc<Object>>) -> String {
         let key = format!("{namespace}/{name}");
         if let Some(d) = self.decisions.latest(&key) {
-            return d.render();
+            return d.render(&self.cache);
         }
         let Some(obj) = pod else { return format!("Error from server (NotFound): pods \"{name}\" not found") };
         let info = PodInfo::new(obj);
@@ -537,10 +530,10 @@ impl Scheduler {
         } else {
             String::new()
         };
-        let best = eval.best().map(|i| self.cache.node_at(i).name.clone());
-        let mut d = Decision::new(&info, chrono::DateTime::<chrono::Utc>::MIN_UTC, 0, n, eval, best, message);
+        let best = eval.best();
+        let mut d = Decision::new(&info, chrono::DateTime::<chrono::Utc>::MIN_UTC, 0, &self.cache, eval, best, message);
         d.computed_now = true;
-        d.render()
+        d.render(&self.cache)
     }
 }
 

@@ -22,14 +22,48 @@ const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
 
 type Pair = (String, String);
 
+/// Counts per topology domain: key → value → count (looked up without allocating).
+#[derive(Default)]
+pub struct Counts(HashMap<String, HashMap<String, i64>>);
+
+impl Counts {
+    fn add(&mut self, node: &NodeInfo, key: &str) {
+        let Some(value) = node.labels().get(key) else { return };
+        if !self.0.contains_key(key) {
+            self.0.insert(key.to_string(), HashMap::new());
+        }
+        let values = self.0.get_mut(key).expect("just inserted");
+        match values.get_mut(value) {
+            Some(n) => *n += 1,
+            None => {
+                values.insert(value.clone(), 1);
+            }
+        }
+    }
+
+    fn get(&self, key: &str, value: &str) -> i64 {
+        self.0.get(key).and_then(|v| v.get(value)).copied().unwrap_or(0)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether any of the node's domains has a count.
+    fn any_on(&self, node: &NodeInfo) -> bool {
+        let labels = node.labels();
+        self.0.iter().any(|(k, values)| labels.get(k).is_some_and(|v| values.get(v).is_some_and(|n| *n > 0)))
+    }
+}
+
 #[derive(Default)]
 pub struct PreFilterState {
     /// Domains where a placed pod's required anti-affinity term matches the incoming pod.
-    existing_anti: HashMap<Pair, i64>,
+    existing_anti: Counts,
     /// Domains holding pods that match all the incoming pod's required affinity terms.
-    affinity: HashMap<Pair, i64>,
+    affinity: Counts,
     /// Domains holding pods that match one of the incoming pod's required anti-affinity terms.
-    anti: HashMap<Pair, i64>,
+    anti: Counts,
 }
 
 #[derive(Default)]
@@ -62,9 +96,7 @@ impl PreFilterPlugin for InterPodAffinity {
                 for existing in node.pods.iter().filter(|p| !p.required_anti_affinity.is_empty()) {
                     for term in &existing.required_anti_affinity {
                         if term.matches(pod, args.cache) {
-                            if let Some(p) = pair(node, &term.topology_key) {
-                                *s.existing_anti.entry(p).or_insert(0) += 1;
-                            }
+                            s.existing_anti.add(node, &term.topology_key);
                         }
                     }
                 }
@@ -77,16 +109,12 @@ impl PreFilterPlugin for InterPodAffinity {
                     && pod.required_affinity.iter().all(|t| t.matches(existing, args.cache))
                 {
                     for term in &pod.required_affinity {
-                        if let Some(p) = pair(node, &term.topology_key) {
-                            *s.affinity.entry(p).or_insert(0) += 1;
-                        }
+                        s.affinity.add(node, &term.topology_key);
                     }
                 }
                 for term in &pod.required_anti_affinity {
                     if term.matches(existing, args.cache) {
-                        if let Some(p) = pair(node, &term.topology_key) {
-                            *s.anti.entry(p).or_insert(0) += 1;
-                        }
+                        s.anti.add(node, &term.topology_key);
                     }
                 }
             }
@@ -102,9 +130,10 @@ impl FilterPlugin for InterPodAffinity {
         let pod = args.pod;
         // The pod's required affinity: every term's domain on this node holds a matching pod.
         let mut pods_exist = true;
+        let labels = node.labels();
         for term in &pod.required_affinity {
-            match pair(node, &term.topology_key) {
-                Some(p) if s.affinity.get(&p).copied().unwrap_or(0) > 0 => {}
+            match labels.get(&term.topology_key) {
+                Some(v) if s.affinity.get(&term.topology_key, v) > 0 => {}
                 Some(_) => pods_exist = false,
                 None => return Status::unresolvable(REASON_AFFINITY),
             }
@@ -117,16 +146,12 @@ impl FilterPlugin for InterPodAffinity {
             }
         }
         for term in &pod.required_anti_affinity {
-            if pair(node, &term.topology_key).is_some_and(|p| s.anti.get(&p).copied().unwrap_or(0) > 0) {
+            if labels.get(&term.topology_key).is_some_and(|v| s.anti.get(&term.topology_key, v) > 0) {
                 return Status::unschedulable(REASON_ANTI_AFFINITY);
             }
         }
-        if !s.existing_anti.is_empty() {
-            for (k, v) in node.labels() {
-                if s.existing_anti.get(&(k.clone(), v.clone())).copied().unwrap_or(0) > 0 {
-                    return Status::unschedulable(REASON_EXISTING_ANTI_AFFINITY);
-                }
-            }
+        if s.existing_anti.any_on(node) {
+            return Status::unschedulable(REASON_EXISTING_ANTI_AFFINITY);
         }
         Status::SUCCESS
     }
