@@ -33,9 +33,8 @@ pub struct NodeInfo {
     /// node for a plain pod does not touch the Node object.
     unschedulable: bool,
     taints: Vec<Taint>,
+    labels: BTreeMap<String, String>,
 }
-
-static EMPTY: BTreeMap<String, String> = BTreeMap::new();
 
 impl NodeInfo {
     fn new(name: &str) -> NodeInfo {
@@ -53,6 +52,7 @@ impl NodeInfo {
             pods_with_required_anti_affinity: 0,
             unschedulable: false,
             taints: Vec::new(),
+            labels: BTreeMap::new(),
         }
     }
 
@@ -64,7 +64,7 @@ impl NodeInfo {
     }
 
     pub fn labels(&self) -> &BTreeMap<String, String> {
-        self.node().and_then(|n| n.metadata.labels.as_ref()).unwrap_or(&EMPTY)
+        &self.labels
     }
 
     pub fn taints(&self) -> &[Taint] {
@@ -80,6 +80,7 @@ impl NodeInfo {
             let spec = n.spec.as_ref();
             self.unschedulable = spec.and_then(|s| s.unschedulable).unwrap_or(false);
             self.taints = spec.and_then(|s| s.taints.clone()).unwrap_or_default();
+            self.labels = n.metadata.labels.clone().unwrap_or_default();
             let status = n.status.as_ref();
             self.allocatable = Resources::from_list(status.and_then(|s| s.allocatable.as_ref()));
             self.images.clear();

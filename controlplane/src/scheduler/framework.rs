@@ -203,6 +203,8 @@ pub struct PodInfo {
     pub namespace: String,
     pub name: String,
     pub uid: String,
+    /// A copy of the pod's labels, close at hand for the selectors that scan every pod.
+    pub labels: BTreeMap<String, String>,
     pub priority: i32,
     /// Requests as the pod's containers state them (init containers and overhead included).
     pub requests: Resources,
@@ -216,14 +218,13 @@ pub struct PodInfo {
     pub preferred_anti_affinity: Vec<AffinityTerm>,
 }
 
-static EMPTY_LABELS: BTreeMap<String, String> = BTreeMap::new();
-
 impl PodInfo {
     pub fn new(obj: Arc<Object>) -> PodInfo {
         let (namespace, name) = (obj.namespace().to_string(), obj.name().to_string());
         let uid = obj.metadata().uid.clone().unwrap_or_default();
         let mut info = PodInfo {
             key: format!("{namespace}/{name}"),
+            labels: obj.metadata().labels.clone().unwrap_or_default(),
             namespace,
             name,
             uid,
@@ -293,7 +294,7 @@ impl PodInfo {
     }
 
     pub fn labels(&self) -> &BTreeMap<String, String> {
-        self.obj.metadata().labels.as_ref().unwrap_or(&EMPTY_LABELS)
+        &self.labels
     }
 
     pub fn has_affinity(&self) -> bool {
