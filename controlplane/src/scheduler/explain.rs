@@ -49,6 +49,7 @@ impl Evaluation {
 
 pub struct Decision {
     pub key: String,
+    pub uid: String,
     pub time: DateTime<Utc>,
     pub attempt: u32,
     pub num_nodes: usize,
@@ -63,6 +64,8 @@ pub struct Decision {
     pub message: String,
     /// Computed on request against the current cluster rather than recorded.
     pub computed_now: bool,
+    /// What preemption did, when it nominated a node.
+    pub preemption: String,
 }
 
 impl Decision {
@@ -84,6 +87,7 @@ impl Decision {
             .collect();
         Decision {
             key: pod.key.clone(),
+            uid: pod.uid.clone(),
             time,
             attempt,
             num_nodes: cache.num_nodes(),
@@ -95,6 +99,7 @@ impl Decision {
             chosen: chosen.map(|p| cache.index_at(p)),
             message,
             computed_now: false,
+            preemption: String::new(),
         }
     }
 
@@ -118,6 +123,9 @@ impl Decision {
             None => {
                 let _ = writeln!(out, "Not scheduled: {}", self.message);
             }
+        }
+        if !self.preemption.is_empty() {
+            let _ = writeln!(out, "Preemption: {}", self.preemption);
         }
         let _ = writeln!(out, "Filter ({} of {} nodes checked):", self.checked.len(), self.num_nodes);
         let mut rows = vec![vec!["NODE".to_string(), "RESULT".to_string()]];
@@ -188,7 +196,8 @@ impl Decisions {
         self.list.push_back(d);
     }
 
-    pub fn latest(&self, key: &str) -> Option<&Decision> {
-        self.list.iter().rev().find(|d| d.key == key)
+    /// The latest decision about the pod `key` with this uid (not an earlier pod of the same name).
+    pub fn latest(&self, key: &str, uid: &str) -> Option<&Decision> {
+        self.list.iter().rev().find(|d| d.key == key && d.uid == uid)
     }
 }

@@ -394,6 +394,7 @@ impl Scheduler {
         state: CycleState,
     ) {
         let mut rejected_by: Vec<&'static str> = Vec::new();
+        let mut preemption = String::new();
         let (message, nomination) = if n == 0 {
             (NO_NODES.to_string(), None)
         } else if let Some((plugin, s)) = &eval.pre_filter_failure {
@@ -414,12 +415,16 @@ impl Scheduler {
                     (format!("{fit} preemption: {}", fit_message(n, &statuses)), Some(None))
                 }
                 Outcome::Nominated { node, victims } => {
+                    let names: Vec<&str> = victims.iter().map(|v| v.key.as_str()).collect();
+                    preemption = format!("nominated to {node}, evicting {}", names.join(", "));
                     self.preempt(ctx, &pod, &node, &victims);
                     (fit, Some(Some(node.to_string())))
                 }
             }
         };
-        self.decisions.push(Decision::new(&pod, ctx.now(), attempt, &self.cache, eval, None, message.clone()));
+        let mut decision = Decision::new(&pod, ctx.now(), attempt, &self.cache, eval, None, message.clone());
+        decision.preemption = preemption;
+        self.decisions.push(decision);
         self.recorder.record(ctx.api, &pod.obj, None, EventType::Warning, "FailedScheduling", &message);
         self.set_unschedulable(ctx, &pod, &message, nomination);
         if let Some(t) = self.queue.failed(key, ctx.now(), rejected_by, false) {
@@ -511,10 +516,11 @@ impl Scheduler {
     /// own placement left out and every node checked.
     pub fn explain(&mut self, namespace: &str, name: &str, pod: Option<Arc<Object>>) -> String {
         let key = format!("{namespace}/{name}");
-        if let Some(d) = self.decisions.latest(&key) {
+        let Some(obj) = pod else { return format!("Error from server (NotFound): pods \"{name}\" not found") };
+        let uid = obj.metadata().uid.clone().unwrap_or_default();
+        if let Some(d) = self.decisions.latest(&key, &uid) {
             return d.render(&self.cache);
         }
-        let Some(obj) = pod else { return format!("Error from server (NotFound): pods \"{name}\" not found") };
         let info = PodInfo::new(obj);
         let placed = self.cache.pod_node(&key).map(|n| n.name.clone());
         let own = self.cache.remove_pod(&key);
@@ -580,6 +586,16 @@ impl Component for Scheduler {
 
 #[cfg(test)]
 mod tests;
+
+/// The scheduler's recorded decision for the pod `namespace/name`, rendered, if one is kept.
+pub fn recorded_decision(cluster: &mut crate::sim::cluster::Cluster, namespace: &str, name: &str) -> Option<String> {
+    let uid = cluster.api_ref().peek(Kind::Pod, namespace, name)?.metadata().uid.clone().unwrap_or_default();
+    cluster
+        .with_component::<Scheduler, _>(|s, _| {
+            s.decisions.latest(&format!("{namespace}/{name}"), &uid).map(|d| d.render(&s.cache))
+        })
+        .flatten()
+}
 
 /// `explain_schedule` for the pod `namespace/name` of a cluster: the scheduler's recorded
 /// decision for it, or what it would decide now.
