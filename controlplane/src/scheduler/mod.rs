@@ -341,7 +341,7 @@ impl Scheduler {
                         ties = 1;
                     } else if eval.totals[i] == eval.totals[best] {
                         ties += 1;
-                        if ctx.api.rng().next_u32() % ties == 0 {
+                        if ctx.api.rng().next_u32().is_multiple_of(ties) {
                             best = i;
                         }
                     }
