@@ -187,11 +187,22 @@ impl AffinityTerm {
 
     /// Whether `pod` is one the term selects (its namespace and its labels).
     pub fn matches(&self, pod: &PodInfo, cache: &Cache) -> bool {
-        let ns_ok = self.namespaces.iter().any(|n| n == &pod.namespace)
-            || self.namespace_selector.as_ref().is_some_and(|sel| {
-                sel.is_empty() || cache.namespace_labels(&pod.namespace).is_some_and(|l| sel.matches(l))
-            });
-        ns_ok && self.selector.matches(pod.labels())
+        self.matches_labels(&pod.namespace, pod.labels(), cache)
+    }
+
+    /// Whether a pod in `namespace` with `labels` is one the term selects.
+    pub fn matches_labels(&self, namespace: &str, labels: &BTreeMap<String, String>, cache: &Cache) -> bool {
+        let ns_ok = self.namespaces.iter().any(|n| n == namespace)
+            || self
+                .namespace_selector
+                .as_ref()
+                .is_some_and(|sel| sel.is_empty() || cache.namespace_labels(namespace).is_some_and(|l| sel.matches(l)));
+        ns_ok && self.selector.matches(labels)
+    }
+
+    /// A key equal for terms with the same content (the weight aside).
+    pub fn identity(&self) -> String {
+        format!("{:?}\0{:?}\0{:?}\0{}", self.namespaces, self.namespace_selector, self.selector, self.topology_key)
     }
 }
 

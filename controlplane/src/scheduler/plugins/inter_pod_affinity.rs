@@ -27,16 +27,16 @@ type Pair = (String, String);
 pub struct Counts(HashMap<String, HashMap<String, i64>>);
 
 impl Counts {
-    fn add(&mut self, node: &NodeInfo, key: &str) {
+    fn add_n(&mut self, node: &NodeInfo, key: &str, n: i64) {
         let Some(value) = node.labels().get(key) else { return };
         if !self.0.contains_key(key) {
             self.0.insert(key.to_string(), HashMap::new());
         }
         let values = self.0.get_mut(key).expect("just inserted");
         match values.get_mut(value) {
-            Some(n) => *n += 1,
+            Some(count) => *count += n,
             None => {
-                values.insert(value.clone(), 1);
+                values.insert(value.clone(), n);
             }
         }
     }
@@ -91,30 +91,36 @@ impl PreFilterPlugin for InterPodAffinity {
             return Status::SKIP;
         }
         let mut s = PreFilterState::default();
-        for node in args.cache.nodes() {
-            if node.pods_with_required_anti_affinity > 0 {
-                for existing in node.pods.iter().filter(|p| !p.required_anti_affinity.is_empty()) {
-                    for term in &existing.required_anti_affinity {
-                        if term.matches(pod, args.cache) {
-                            s.existing_anti.add(node, &term.topology_key);
+        // Placed pods' required anti-affinity terms, once per distinct term.
+        for group in args.cache.anti_terms() {
+            if group.what.matches(pod, args.cache) {
+                for (&node, &n) in &group.nodes {
+                    if let Some(node) = args.cache.info(node) {
+                        s.existing_anti.add_n(node, &group.what.topology_key, n);
+                    }
+                }
+            }
+        }
+        if !pod.required_affinity.is_empty() || !pod.required_anti_affinity.is_empty() {
+            // The pod's own terms, once per distinct namespace and label set of placed pods.
+            for group in args.cache.label_sets() {
+                let (ns, labels) = &group.what;
+                let all_affinity = !pod.required_affinity.is_empty()
+                    && pod.required_affinity.iter().all(|t| t.matches_labels(ns, labels, args.cache));
+                let anti: Vec<&AffinityTerm> =
+                    pod.required_anti_affinity.iter().filter(|t| t.matches_labels(ns, labels, args.cache)).collect();
+                if !all_affinity && anti.is_empty() {
+                    continue;
+                }
+                for (&node, &n) in &group.nodes {
+                    let Some(node) = args.cache.info(node) else { continue };
+                    if all_affinity {
+                        for term in &pod.required_affinity {
+                            s.affinity.add_n(node, &term.topology_key, n);
                         }
                     }
-                }
-            }
-            if pod.required_affinity.is_empty() && pod.required_anti_affinity.is_empty() {
-                continue;
-            }
-            for existing in &node.pods {
-                if !pod.required_affinity.is_empty()
-                    && pod.required_affinity.iter().all(|t| t.matches(existing, args.cache))
-                {
-                    for term in &pod.required_affinity {
-                        s.affinity.add(node, &term.topology_key);
-                    }
-                }
-                for term in &pod.required_anti_affinity {
-                    if term.matches(existing, args.cache) {
-                        s.anti.add(node, &term.topology_key);
+                    for term in &anti {
+                        s.anti.add_n(node, &term.topology_key, n);
                     }
                 }
             }
