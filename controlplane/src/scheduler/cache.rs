@@ -29,6 +29,8 @@ pub struct NodeInfo {
     /// Pods here with any pod (anti-)affinity, and with required anti-affinity.
     pub pods_with_affinity: usize,
     pub pods_with_required_anti_affinity: usize,
+    /// Pods here whose terms count when scoring other pods.
+    pub pods_with_scoring_terms: usize,
     /// Copies of the fields every cycle reads, kept beside the counters so that checking a
     /// node for a plain pod does not touch the Node object.
     unschedulable: bool,
@@ -50,6 +52,7 @@ impl NodeInfo {
             images: BTreeMap::new(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
+            pods_with_scoring_terms: 0,
             unschedulable: false,
             taints: Vec::new(),
             labels: BTreeMap::new(),
@@ -104,6 +107,9 @@ impl NodeInfo {
         if !pod.required_anti_affinity.is_empty() {
             self.pods_with_required_anti_affinity += 1;
         }
+        if pod.has_scoring_terms() {
+            self.pods_with_scoring_terms += 1;
+        }
         self.pods.push(pod);
     }
 
@@ -123,6 +129,9 @@ impl NodeInfo {
         }
         if !pod.required_anti_affinity.is_empty() {
             self.pods_with_required_anti_affinity -= 1;
+        }
+        if pod.has_scoring_terms() {
+            self.pods_with_scoring_terms -= 1;
         }
         Some(pod)
     }
@@ -192,6 +201,8 @@ pub struct Cache {
     anti_terms: HashMap<String, Group<AffinityTerm>>,
     /// Pods anywhere with pod (anti-)affinity terms; InterPodAffinity skips work when zero.
     pub pods_with_affinity: usize,
+    /// Pods anywhere whose terms count when scoring other pods.
+    pub pods_with_scoring_terms: usize,
 }
 
 impl Cache {
@@ -293,6 +304,9 @@ impl Cache {
         if pod.has_affinity() {
             self.pods_with_affinity += 1;
         }
+        if pod.has_scoring_terms() {
+            self.pods_with_scoring_terms += 1;
+        }
         self.pods.insert(pod.key.clone(), i);
         self.group(&pod, i, 1);
         self.infos[i].add_pod(pod);
@@ -327,6 +341,9 @@ impl Cache {
         self.group(&pod, i, -1);
         if pod.has_affinity() {
             self.pods_with_affinity -= 1;
+        }
+        if pod.has_scoring_terms() {
+            self.pods_with_scoring_terms -= 1;
         }
         Some(pod)
     }

@@ -315,6 +315,13 @@ impl PodInfo {
             && self.preferred_anti_affinity.is_empty())
     }
 
+    /// Whether the pod's terms count when scoring other pods: required affinity or any preferred term.
+    pub fn has_scoring_terms(&self) -> bool {
+        !(self.required_affinity.is_empty()
+            && self.preferred_affinity.is_empty()
+            && self.preferred_anti_affinity.is_empty())
+    }
+
     pub fn preemption_policy(&self) -> &str {
         self.spec().and_then(|s| s.preemption_policy.as_deref()).unwrap_or("PreemptLowerPriority")
     }

@@ -173,15 +173,18 @@ impl PreScorePlugin for InterPodAffinity {
     fn pre_score(&self, args: &Args<'_>, state: &mut CycleState, _nodes: &[&NodeInfo]) -> Status {
         let pod = args.pod;
         let has_preferred = !pod.preferred_affinity.is_empty() || !pod.preferred_anti_affinity.is_empty();
-        if !has_preferred && args.cache.pods_with_affinity == 0 {
+        if !has_preferred && args.cache.pods_with_scoring_terms == 0 {
             return Status::SKIP;
         }
         let mut scores: HashMap<Pair, i64> = HashMap::new();
         for node in args.cache.nodes() {
-            if !has_preferred && node.pods_with_affinity == 0 {
+            if !has_preferred && node.pods_with_scoring_terms == 0 {
                 continue;
             }
             for existing in &node.pods {
+                if !has_preferred && !existing.has_scoring_terms() {
+                    continue;
+                }
                 for t in &pod.preferred_affinity {
                     if t.matches(existing, args.cache) {
                         add(&mut scores, node, t, t.weight as i64);
@@ -192,7 +195,7 @@ impl PreScorePlugin for InterPodAffinity {
                         add(&mut scores, node, t, -(t.weight as i64));
                     }
                 }
-                if !existing.has_affinity() {
+                if !existing.has_scoring_terms() {
                     continue;
                 }
                 for t in &existing.required_affinity {
