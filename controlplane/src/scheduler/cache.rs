@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Taint};
 
-use super::framework::{HostPort, PodInfo, Resources};
+use super::framework::{AffinityTerm, HostPort, PodInfo, Resources};
 use crate::model::Object;
 
 /// One node and what is placed on it (`framework.NodeInfo`).
@@ -29,9 +29,14 @@ pub struct NodeInfo {
     /// Pods here with any pod (anti-)affinity, and with required anti-affinity.
     pub pods_with_affinity: usize,
     pub pods_with_required_anti_affinity: usize,
+    /// Pods here whose terms count when scoring other pods.
+    pub pods_with_scoring_terms: usize,
+    /// Copies of the fields every cycle reads, kept beside the counters so that checking a
+    /// node for a plain pod does not touch the Node object.
+    unschedulable: bool,
+    taints: Vec<Taint>,
+    labels: BTreeMap<String, String>,
 }
-
-static EMPTY: BTreeMap<String, String> = BTreeMap::new();
 
 impl NodeInfo {
     fn new(name: &str) -> NodeInfo {
@@ -47,6 +52,10 @@ impl NodeInfo {
             images: BTreeMap::new(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
+            pods_with_scoring_terms: 0,
+            unschedulable: false,
+            taints: Vec::new(),
+            labels: BTreeMap::new(),
         }
     }
 
@@ -58,19 +67,23 @@ impl NodeInfo {
     }
 
     pub fn labels(&self) -> &BTreeMap<String, String> {
-        self.node().and_then(|n| n.metadata.labels.as_ref()).unwrap_or(&EMPTY)
+        &self.labels
     }
 
     pub fn taints(&self) -> &[Taint] {
-        self.node().and_then(|n| n.spec.as_ref()).and_then(|s| s.taints.as_deref()).unwrap_or(&[])
+        &self.taints
     }
 
     pub fn unschedulable(&self) -> bool {
-        self.node().and_then(|n| n.spec.as_ref()).and_then(|s| s.unschedulable).unwrap_or(false)
+        self.unschedulable
     }
 
     fn set_node(&mut self, obj: Arc<Object>) {
         if let Object::Node(n) = &*obj {
+            let spec = n.spec.as_ref();
+            self.unschedulable = spec.and_then(|s| s.unschedulable).unwrap_or(false);
+            self.taints = spec.and_then(|s| s.taints.clone()).unwrap_or_default();
+            self.labels = n.metadata.labels.clone().unwrap_or_default();
             let status = n.status.as_ref();
             self.allocatable = Resources::from_list(status.and_then(|s| s.allocatable.as_ref()));
             self.images.clear();
@@ -94,6 +107,9 @@ impl NodeInfo {
         if !pod.required_anti_affinity.is_empty() {
             self.pods_with_required_anti_affinity += 1;
         }
+        if pod.has_scoring_terms() {
+            self.pods_with_scoring_terms += 1;
+        }
         self.pods.push(pod);
     }
 
@@ -113,6 +129,9 @@ impl NodeInfo {
         }
         if !pod.required_anti_affinity.is_empty() {
             self.pods_with_required_anti_affinity -= 1;
+        }
+        if pod.has_scoring_terms() {
+            self.pods_with_scoring_terms -= 1;
         }
         Some(pod)
     }
@@ -135,6 +154,33 @@ pub fn normalized_image(name: &str) -> String {
     n
 }
 
+/// Something shared by many pods (a label set, an affinity term) and how many of those pods
+/// each node holds (by stable node index).
+pub struct Group<T> {
+    pub what: T,
+    pub nodes: HashMap<u32, i64>,
+}
+
+fn count<T>(map: &mut HashMap<String, Group<T>>, key: String, what: impl FnOnce() -> T, node: usize, delta: i64) {
+    let group = map.entry(key).or_insert_with(|| Group { what: what(), nodes: HashMap::new() });
+    let n = group.nodes.entry(node as u32).or_insert(0);
+    *n += delta;
+    if *n <= 0 {
+        group.nodes.remove(&(node as u32));
+    }
+}
+
+fn label_set_key(pod: &PodInfo) -> String {
+    let mut key = pod.namespace.clone();
+    for (k, v) in &pod.labels {
+        key.push('\0');
+        key.push_str(k);
+        key.push('=');
+        key.push_str(v);
+    }
+    key
+}
+
 /// Every node and every assigned (or assumed) pod the scheduler knows of.
 #[derive(Default)]
 pub struct Cache {
@@ -147,8 +193,16 @@ pub struct Cache {
     namespaces: BTreeMap<String, BTreeMap<String, String>>,
     /// Image → how many nodes hold it.
     image_nodes: HashMap<String, usize>,
+    /// Assigned pods grouped by namespace and labels, with how many of each group each node
+    /// holds: pod affinity terms are matched once per group rather than once per pod.
+    label_sets: HashMap<String, Group<(String, BTreeMap<String, String>)>>,
+    /// Required anti-affinity terms of assigned pods, grouped by their content, with how many
+    /// pods on each node carry each.
+    anti_terms: HashMap<String, Group<AffinityTerm>>,
     /// Pods anywhere with pod (anti-)affinity terms; InterPodAffinity skips work when zero.
     pub pods_with_affinity: usize,
+    /// Pods anywhere whose terms count when scoring other pods.
+    pub pods_with_scoring_terms: usize,
 }
 
 impl Cache {
@@ -164,6 +218,16 @@ impl Cache {
     /// The `i`-th existing node (0 ≤ i < num_nodes).
     pub fn node_at(&self, i: usize) -> &NodeInfo {
         &self.infos[self.order[i]]
+    }
+
+    /// The stable index of the `i`-th existing node (it stays valid after nodes come and go).
+    pub fn index_at(&self, i: usize) -> u32 {
+        self.order[i] as u32
+    }
+
+    /// The name of the node with stable index `index`.
+    pub fn name_of(&self, index: u32) -> &str {
+        self.infos.get(index as usize).map(|n| &*n.name).unwrap_or("")
     }
 
     pub fn node(&self, name: &str) -> Option<&NodeInfo> {
@@ -240,15 +304,46 @@ impl Cache {
         if pod.has_affinity() {
             self.pods_with_affinity += 1;
         }
+        if pod.has_scoring_terms() {
+            self.pods_with_scoring_terms += 1;
+        }
         self.pods.insert(pod.key.clone(), i);
+        self.group(&pod, i, 1);
         self.infos[i].add_pod(pod);
+    }
+
+    fn group(&mut self, pod: &PodInfo, node: usize, delta: i64) {
+        let what = || (pod.namespace.clone(), pod.labels.clone());
+        count(&mut self.label_sets, label_set_key(pod), what, node, delta);
+        for term in &pod.required_anti_affinity {
+            count(&mut self.anti_terms, term.identity(), || term.clone(), node, delta);
+        }
+    }
+
+    /// Assigned pods by namespace and labels, with their count per node.
+    pub fn label_sets(&self) -> impl Iterator<Item = &Group<(String, BTreeMap<String, String>)>> + '_ {
+        self.label_sets.values().filter(|g| !g.nodes.is_empty())
+    }
+
+    /// The required anti-affinity terms of assigned pods, with their count per node.
+    pub fn anti_terms(&self) -> impl Iterator<Item = &Group<AffinityTerm>> + '_ {
+        self.anti_terms.values().filter(|g| !g.nodes.is_empty())
+    }
+
+    /// The node with stable index `index`, if it exists.
+    pub fn info(&self, index: u32) -> Option<&NodeInfo> {
+        self.infos.get(index as usize).filter(|n| n.node.is_some())
     }
 
     pub fn remove_pod(&mut self, key: &str) -> Option<Arc<PodInfo>> {
         let i = self.pods.remove(key)?;
         let pod = self.infos[i].remove_pod(key)?;
+        self.group(&pod, i, -1);
         if pod.has_affinity() {
             self.pods_with_affinity -= 1;
+        }
+        if pod.has_scoring_terms() {
+            self.pods_with_scoring_terms -= 1;
         }
         Some(pod)
     }

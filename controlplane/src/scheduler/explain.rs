@@ -5,31 +5,25 @@
 
 use std::collections::VecDeque;
 use std::fmt::Write;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::cache::Cache;
 use super::framework::{PodInfo, Status};
 
 /// How many recent decisions are kept.
 pub const KEEP: usize = 1000;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Passed,
-    /// The first Filter plugin that rejected the node, and its reasons.
-    Rejected(&'static str, String),
-}
-
 /// One evaluation of a pod against the nodes.
 #[derive(Default)]
 pub struct Evaluation {
-    /// Nodes in the order they were checked, with their verdict.
-    pub checked: Vec<(Arc<str>, Verdict)>,
+    /// The nodes checked, in order (stable node indices, see [`Cache::name_of`]).
+    pub checked: Vec<u32>,
     /// Positions (in the cache's node order) of the nodes that passed.
     pub feasible: Vec<usize>,
-    /// Positions and statuses of the nodes that did not.
+    /// Positions and statuses of the nodes that did not, with the plugin that rejected each.
     pub statuses: Vec<(usize, Status)>,
+    pub rejectors: Vec<&'static str>,
     /// Per Score plugin that ran: name, weight, normalized scores (in `feasible` order).
     pub scores: Vec<(&'static str, i64, Vec<i64>)>,
     pub totals: Vec<i64>,
@@ -55,50 +49,62 @@ impl Evaluation {
 
 pub struct Decision {
     pub key: String,
+    pub uid: String,
     pub time: DateTime<Utc>,
     pub attempt: u32,
     pub num_nodes: usize,
-    pub checked: Vec<(Arc<str>, Verdict)>,
-    /// Feasible node names, then per plugin name/weight/scores, then totals.
-    pub feasible: Vec<Arc<str>>,
+    /// Nodes checked, in order, and the rejected ones with plugin and status.
+    pub checked: Vec<u32>,
+    pub rejected: Vec<(u32, &'static str, Status)>,
+    pub feasible: Vec<u32>,
     pub scores: Vec<(&'static str, i64, Vec<i64>)>,
     pub totals: Vec<i64>,
-    pub chosen: Option<Arc<str>>,
+    pub chosen: Option<u32>,
     /// The FailedScheduling message when no node was chosen.
     pub message: String,
     /// Computed on request against the current cluster rather than recorded.
     pub computed_now: bool,
+    /// What preemption did, when it nominated a node.
+    pub preemption: String,
 }
 
 impl Decision {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         pod: &PodInfo,
         time: DateTime<Utc>,
         attempt: u32,
-        num_nodes: usize,
+        cache: &Cache,
         eval: Evaluation,
-        chosen: Option<Arc<str>>,
+        chosen: Option<usize>,
         message: String,
     ) -> Decision {
-        let feasible: Vec<Arc<str>> =
-            eval.checked.iter().filter(|(_, v)| *v == Verdict::Passed).map(|(n, _)| n.clone()).collect();
+        let rejected = eval
+            .statuses
+            .into_iter()
+            .zip(eval.rejectors)
+            .map(|((pos, status), plugin)| (cache.index_at(pos), plugin, status))
+            .collect();
         Decision {
             key: pod.key.clone(),
+            uid: pod.uid.clone(),
             time,
             attempt,
-            num_nodes,
+            num_nodes: cache.num_nodes(),
             checked: eval.checked,
-            feasible,
+            rejected,
+            feasible: eval.feasible.iter().map(|&p| cache.index_at(p)).collect(),
             scores: eval.scores,
             totals: eval.totals,
-            chosen,
+            chosen: chosen.map(|p| cache.index_at(p)),
             message,
             computed_now: false,
+            preemption: String::new(),
         }
     }
 
     /// The decision as text: a heading, the Filter table, the Score table.
-    pub fn render(&self) -> String {
+    pub fn render(&self, cache: &Cache) -> String {
         let mut out = String::new();
         let source = if self.computed_now {
             "no recorded decision; computed now against the current cluster, without this pod's own placement"
@@ -107,25 +113,28 @@ impl Decision {
             format!("recorded at {}, attempt {}", self.time.format("%Y-%m-%dT%H:%M:%SZ"), self.attempt)
         };
         let _ = writeln!(out, "Pod {} ({source})", self.key);
-        match &self.chosen {
+        match self.chosen {
             Some(n) if self.computed_now => {
-                let _ = writeln!(out, "Would be scheduled to: {n}");
+                let _ = writeln!(out, "Would be scheduled to: {}", cache.name_of(n));
             }
             Some(n) => {
-                let _ = writeln!(out, "Scheduled to: {n}");
+                let _ = writeln!(out, "Scheduled to: {}", cache.name_of(n));
             }
             None => {
                 let _ = writeln!(out, "Not scheduled: {}", self.message);
             }
         }
+        if !self.preemption.is_empty() {
+            let _ = writeln!(out, "Preemption: {}", self.preemption);
+        }
         let _ = writeln!(out, "Filter ({} of {} nodes checked):", self.checked.len(), self.num_nodes);
         let mut rows = vec![vec!["NODE".to_string(), "RESULT".to_string()]];
-        for (node, verdict) in &self.checked {
-            let v = match verdict {
-                Verdict::Passed => "passed".to_string(),
-                Verdict::Rejected(plugin, why) => format!("{plugin}: {why}"),
+        for &node in &self.checked {
+            let v = match self.rejected.iter().find(|(n, _, _)| *n == node) {
+                None => "passed".to_string(),
+                Some((_, plugin, status)) => format!("{plugin}: {}", status.message()),
             };
-            rows.push(vec![node.to_string(), v]);
+            rows.push(vec![cache.name_of(node).to_string(), v]);
         }
         table(&mut out, &rows);
         if self.feasible.len() > 1 && !self.scores.is_empty() {
@@ -134,8 +143,8 @@ impl Decision {
             header.extend(self.scores.iter().map(|(name, w, _)| format!("{name}(×{w})")));
             header.push("TOTAL".into());
             let mut rows = vec![header];
-            for (i, node) in self.feasible.iter().enumerate() {
-                let mut row = vec![node.to_string()];
+            for (i, &node) in self.feasible.iter().enumerate() {
+                let mut row = vec![cache.name_of(node).to_string()];
                 row.extend(self.scores.iter().map(|(_, w, s)| (s[i] * w).to_string()));
                 row.push(self.totals.get(i).map(|t| t.to_string()).unwrap_or_default());
                 rows.push(row);
@@ -187,7 +196,8 @@ impl Decisions {
         self.list.push_back(d);
     }
 
-    pub fn latest(&self, key: &str) -> Option<&Decision> {
-        self.list.iter().rev().find(|d| d.key == key)
+    /// The latest decision about the pod `key` with this uid (not an earlier pod of the same name).
+    pub fn latest(&self, key: &str, uid: &str) -> Option<&Decision> {
+        self.list.iter().rev().find(|d| d.key == key && d.uid == uid)
     }
 }

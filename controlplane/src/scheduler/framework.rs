@@ -187,11 +187,22 @@ impl AffinityTerm {
 
     /// Whether `pod` is one the term selects (its namespace and its labels).
     pub fn matches(&self, pod: &PodInfo, cache: &Cache) -> bool {
-        let ns_ok = self.namespaces.iter().any(|n| n == &pod.namespace)
-            || self.namespace_selector.as_ref().is_some_and(|sel| {
-                sel.is_empty() || cache.namespace_labels(&pod.namespace).is_some_and(|l| sel.matches(l))
-            });
-        ns_ok && self.selector.matches(pod.labels())
+        self.matches_labels(&pod.namespace, pod.labels(), cache)
+    }
+
+    /// Whether a pod in `namespace` with `labels` is one the term selects.
+    pub fn matches_labels(&self, namespace: &str, labels: &BTreeMap<String, String>, cache: &Cache) -> bool {
+        let ns_ok = self.namespaces.iter().any(|n| n == namespace)
+            || self
+                .namespace_selector
+                .as_ref()
+                .is_some_and(|sel| sel.is_empty() || cache.namespace_labels(namespace).is_some_and(|l| sel.matches(l)));
+        ns_ok && self.selector.matches(labels)
+    }
+
+    /// A key equal for terms with the same content (the weight aside).
+    pub fn identity(&self) -> String {
+        format!("{:?}\0{:?}\0{:?}\0{}", self.namespaces, self.namespace_selector, self.selector, self.topology_key)
     }
 }
 
@@ -203,6 +214,8 @@ pub struct PodInfo {
     pub namespace: String,
     pub name: String,
     pub uid: String,
+    /// A copy of the pod's labels, close at hand for the selectors that scan every pod.
+    pub labels: BTreeMap<String, String>,
     pub priority: i32,
     /// Requests as the pod's containers state them (init containers and overhead included).
     pub requests: Resources,
@@ -216,14 +229,13 @@ pub struct PodInfo {
     pub preferred_anti_affinity: Vec<AffinityTerm>,
 }
 
-static EMPTY_LABELS: BTreeMap<String, String> = BTreeMap::new();
-
 impl PodInfo {
     pub fn new(obj: Arc<Object>) -> PodInfo {
         let (namespace, name) = (obj.namespace().to_string(), obj.name().to_string());
         let uid = obj.metadata().uid.clone().unwrap_or_default();
         let mut info = PodInfo {
             key: format!("{namespace}/{name}"),
+            labels: obj.metadata().labels.clone().unwrap_or_default(),
             namespace,
             name,
             uid,
@@ -293,12 +305,19 @@ impl PodInfo {
     }
 
     pub fn labels(&self) -> &BTreeMap<String, String> {
-        self.obj.metadata().labels.as_ref().unwrap_or(&EMPTY_LABELS)
+        &self.labels
     }
 
     pub fn has_affinity(&self) -> bool {
         !(self.required_affinity.is_empty()
             && self.required_anti_affinity.is_empty()
+            && self.preferred_affinity.is_empty()
+            && self.preferred_anti_affinity.is_empty())
+    }
+
+    /// Whether the pod's terms count when scoring other pods: required affinity or any preferred term.
+    pub fn has_scoring_terms(&self) -> bool {
+        !(self.required_affinity.is_empty()
             && self.preferred_affinity.is_empty()
             && self.preferred_anti_affinity.is_empty())
     }

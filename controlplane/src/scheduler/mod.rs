@@ -30,7 +30,7 @@ use crate::events::{EventRecorder, EventType};
 use crate::model::{Kind, Object};
 use crate::sim::component::{Component, Ctx};
 use cache::Cache;
-use explain::{Decision, Evaluation, Verdict};
+use explain::{Decision, Evaluation};
 use framework::{Args, Code, CycleState, PodInfo, Status};
 use plugins::default_preemption::{self, Outcome};
 use plugins::{
@@ -249,6 +249,8 @@ impl Scheduler {
         }
         let n = cache.num_nodes();
         let to_find = if all { n } else { num_feasible_nodes_to_find(n) };
+        eval.checked.reserve(to_find);
+        eval.feasible.reserve(to_find);
         // A pod nominated to a node (by preemption) tries that node first.
         let nominated = pod.pod().status.as_ref().and_then(|s| s.nominated_node_name.as_deref()).unwrap_or("");
         if !all && !nominated.is_empty() {
@@ -258,6 +260,7 @@ impl Scheduler {
                     return (eval, state);
                 }
                 eval.statuses.clear();
+                eval.rejectors.clear();
                 eval.checked.clear();
             }
         }
@@ -277,18 +280,18 @@ impl Scheduler {
     /// Run the Filter plugins on the `i`-th node; true when it passes.
     fn filter_node(&self, args: &Args<'_>, state: &CycleState, i: usize, eval: &mut Evaluation) -> bool {
         let node = self.cache.node_at(i);
+        eval.checked.push(self.cache.index_at(i));
         for (j, f) in self.profile.filter.iter().enumerate() {
             if state.skip_filter & (1 << j) != 0 {
                 continue;
             }
             let s = f.filter(args, state, node);
             if !s.is_success() {
-                eval.checked.push((node.name.clone(), Verdict::Rejected(f.name(), s.message())));
                 eval.statuses.push((i, s));
+                eval.rejectors.push(f.name());
                 return false;
             }
         }
-        eval.checked.push((node.name.clone(), Verdict::Passed));
         eval.feasible.push(i);
         true
     }
@@ -338,7 +341,7 @@ impl Scheduler {
                         ties = 1;
                     } else if eval.totals[i] == eval.totals[best] {
                         ties += 1;
-                        if ctx.api.rng().next_u32() % ties == 0 {
+                        if ctx.api.rng().next_u32().is_multiple_of(ties) {
                             best = i;
                         }
                     }
@@ -349,15 +352,7 @@ impl Scheduler {
         match chosen {
             Some(i) => {
                 let node = self.cache.node_at(i).name.clone();
-                self.decisions.push(Decision::new(
-                    &pod,
-                    ctx.now(),
-                    attempt,
-                    n,
-                    eval,
-                    Some(node.clone()),
-                    String::new(),
-                ));
+                self.decisions.push(Decision::new(&pod, ctx.now(), attempt, &self.cache, eval, Some(i), String::new()));
                 self.assume_and_bind(ctx, &key, pod, &node);
             }
             None => self.failed(ctx, &key, pod, attempt, n, eval, state),
@@ -399,17 +394,16 @@ impl Scheduler {
         state: CycleState,
     ) {
         let mut rejected_by: Vec<&'static str> = Vec::new();
+        let mut preemption = String::new();
         let (message, nomination) = if n == 0 {
             (NO_NODES.to_string(), None)
         } else if let Some((plugin, s)) = &eval.pre_filter_failure {
             rejected_by.push(plugin);
             (format!("0/{n} nodes are available: {}.", s.message()), None)
         } else {
-            for (_, verdict) in &eval.checked {
-                if let Verdict::Rejected(p, _) = verdict {
-                    if !rejected_by.contains(p) {
-                        rejected_by.push(p);
-                    }
+            for p in &eval.rejectors {
+                if !rejected_by.contains(p) {
+                    rejected_by.push(p);
                 }
             }
             let fit = fit_message(n, eval.statuses.iter().map(|(_, s)| s));
@@ -421,12 +415,16 @@ impl Scheduler {
                     (format!("{fit} preemption: {}", fit_message(n, &statuses)), Some(None))
                 }
                 Outcome::Nominated { node, victims } => {
+                    let names: Vec<&str> = victims.iter().map(|v| v.key.as_str()).collect();
+                    preemption = format!("nominated to {node}, evicting {}", names.join(", "));
                     self.preempt(ctx, &pod, &node, &victims);
                     (fit, Some(Some(node.to_string())))
                 }
             }
         };
-        self.decisions.push(Decision::new(&pod, ctx.now(), attempt, n, eval, None, message.clone()));
+        let mut decision = Decision::new(&pod, ctx.now(), attempt, &self.cache, eval, None, message.clone());
+        decision.preemption = preemption;
+        self.decisions.push(decision);
         self.recorder.record(ctx.api, &pod.obj, None, EventType::Warning, "FailedScheduling", &message);
         self.set_unschedulable(ctx, &pod, &message, nomination);
         if let Some(t) = self.queue.failed(key, ctx.now(), rejected_by, false) {
@@ -518,10 +516,11 @@ impl Scheduler {
     /// own placement left out and every node checked.
     pub fn explain(&mut self, namespace: &str, name: &str, pod: Option<Arc<Object>>) -> String {
         let key = format!("{namespace}/{name}");
-        if let Some(d) = self.decisions.latest(&key) {
-            return d.render();
-        }
         let Some(obj) = pod else { return format!("Error from server (NotFound): pods \"{name}\" not found") };
+        let uid = obj.metadata().uid.clone().unwrap_or_default();
+        if let Some(d) = self.decisions.latest(&key, &uid) {
+            return d.render(&self.cache);
+        }
         let info = PodInfo::new(obj);
         let placed = self.cache.pod_node(&key).map(|n| n.name.clone());
         let own = self.cache.remove_pod(&key);
@@ -537,10 +536,10 @@ impl Scheduler {
         } else {
             String::new()
         };
-        let best = eval.best().map(|i| self.cache.node_at(i).name.clone());
-        let mut d = Decision::new(&info, chrono::DateTime::<chrono::Utc>::MIN_UTC, 0, n, eval, best, message);
+        let best = eval.best();
+        let mut d = Decision::new(&info, chrono::DateTime::<chrono::Utc>::MIN_UTC, 0, &self.cache, eval, best, message);
         d.computed_now = true;
-        d.render()
+        d.render(&self.cache)
     }
 }
 
@@ -587,6 +586,16 @@ impl Component for Scheduler {
 
 #[cfg(test)]
 mod tests;
+
+/// The scheduler's recorded decision for the pod `namespace/name`, rendered, if one is kept.
+pub fn recorded_decision(cluster: &mut crate::sim::cluster::Cluster, namespace: &str, name: &str) -> Option<String> {
+    let uid = cluster.api_ref().peek(Kind::Pod, namespace, name)?.metadata().uid.clone().unwrap_or_default();
+    cluster
+        .with_component::<Scheduler, _>(|s, _| {
+            s.decisions.latest(&format!("{namespace}/{name}"), &uid).map(|d| d.render(&s.cache))
+        })
+        .flatten()
+}
 
 /// `explain_schedule` for the pod `namespace/name` of a cluster: the scheduler's recorded
 /// decision for it, or what it would decide now.

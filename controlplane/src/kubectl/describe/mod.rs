@@ -229,28 +229,34 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         let kind = requests[0].kind;
         let ns = kind.info().namespaced.then_some(namespace.as_str());
         let prefix = &args[1];
-        let mut text = String::new();
+        let mut described = Vec::new();
         for obj in ctx.list(kind, ns, &LabelSelector::everything()) {
             if obj.name().starts_with(prefix.as_str()) {
-                text.push_str(&describer(kind)(&mut ctx, &obj).map_err(|e| format!("error: {e}"))?);
-                text.push('\n');
+                described.push((obj.clone(), describer(kind)(&mut ctx, &obj).map_err(|e| format!("error: {e}"))?));
             }
+        }
+        let mut text = String::new();
+        for (obj, s) in described {
+            text.push_str(&with_scheduling(cluster, &obj, s));
+            text.push('\n');
         }
         return if text.is_empty() { Err(not_found) } else { Ok(text) };
     }
 
-    let mut text = String::new();
     let mut messages: Vec<String> = errors.iter().map(ApiError::kubectl_message).collect();
+    let mut described = Vec::new();
     for (i, obj) in objects.iter().enumerate() {
         match describer(obj.kind())(&mut ctx, obj) {
-            Ok(s) => {
-                if i > 0 {
-                    text.push_str("\n\n");
-                }
-                text.push_str(&s);
-            }
+            Ok(s) => described.push((i, s)),
             Err(e) => messages.push(format!("error: {e}")),
         }
+    }
+    let mut text = String::new();
+    for (i, s) in described {
+        if i > 0 {
+            text.push_str("\n\n");
+        }
+        text.push_str(&with_scheduling(cluster, &objects[i], s));
     }
     if objects.is_empty() && messages.is_empty() {
         return Ok(if all_namespaces {
@@ -267,6 +273,27 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     }
     text.push_str(&messages.join("\n"));
     Err(text)
+}
+
+/// Beyond kubectl: a pod the scheduler has a recorded decision for gets a last section with it
+/// (each node's Filter verdict and Score), as `explain_schedule` shows it.
+fn with_scheduling(cluster: &mut Cluster, obj: &Object, mut text: String) -> String {
+    if obj.kind() != Kind::Pod {
+        return text;
+    }
+    let Some(decision) = crate::scheduler::recorded_decision(cluster, obj.namespace(), obj.name()) else {
+        return text;
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str("Scheduling (kubesim):\n");
+    for line in decision.lines() {
+        text.push_str("  ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
 }
 
 /// The builder's reading of `KIND[,KIND] [NAME...]` and `KIND/NAME...`.

@@ -22,14 +22,48 @@ const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
 
 type Pair = (String, String);
 
+/// Counts per topology domain: key → value → count (looked up without allocating).
+#[derive(Default)]
+pub struct Counts(HashMap<String, HashMap<String, i64>>);
+
+impl Counts {
+    fn add_n(&mut self, node: &NodeInfo, key: &str, n: i64) {
+        let Some(value) = node.labels().get(key) else { return };
+        if !self.0.contains_key(key) {
+            self.0.insert(key.to_string(), HashMap::new());
+        }
+        let values = self.0.get_mut(key).expect("just inserted");
+        match values.get_mut(value) {
+            Some(count) => *count += n,
+            None => {
+                values.insert(value.clone(), n);
+            }
+        }
+    }
+
+    fn get(&self, key: &str, value: &str) -> i64 {
+        self.0.get(key).and_then(|v| v.get(value)).copied().unwrap_or(0)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether any of the node's domains has a count.
+    fn any_on(&self, node: &NodeInfo) -> bool {
+        let labels = node.labels();
+        self.0.iter().any(|(k, values)| labels.get(k).is_some_and(|v| values.get(v).is_some_and(|n| *n > 0)))
+    }
+}
+
 #[derive(Default)]
 pub struct PreFilterState {
     /// Domains where a placed pod's required anti-affinity term matches the incoming pod.
-    existing_anti: HashMap<Pair, i64>,
+    existing_anti: Counts,
     /// Domains holding pods that match all the incoming pod's required affinity terms.
-    affinity: HashMap<Pair, i64>,
+    affinity: Counts,
     /// Domains holding pods that match one of the incoming pod's required anti-affinity terms.
-    anti: HashMap<Pair, i64>,
+    anti: Counts,
 }
 
 #[derive(Default)]
@@ -57,36 +91,36 @@ impl PreFilterPlugin for InterPodAffinity {
             return Status::SKIP;
         }
         let mut s = PreFilterState::default();
-        for node in args.cache.nodes() {
-            if node.pods_with_required_anti_affinity > 0 {
-                for existing in node.pods.iter().filter(|p| !p.required_anti_affinity.is_empty()) {
-                    for term in &existing.required_anti_affinity {
-                        if term.matches(pod, args.cache) {
-                            if let Some(p) = pair(node, &term.topology_key) {
-                                *s.existing_anti.entry(p).or_insert(0) += 1;
-                            }
-                        }
+        // Placed pods' required anti-affinity terms, once per distinct term.
+        for group in args.cache.anti_terms() {
+            if group.what.matches(pod, args.cache) {
+                for (&node, &n) in &group.nodes {
+                    if let Some(node) = args.cache.info(node) {
+                        s.existing_anti.add_n(node, &group.what.topology_key, n);
                     }
                 }
             }
-            if pod.required_affinity.is_empty() && pod.required_anti_affinity.is_empty() {
-                continue;
-            }
-            for existing in &node.pods {
-                if !pod.required_affinity.is_empty()
-                    && pod.required_affinity.iter().all(|t| t.matches(existing, args.cache))
-                {
-                    for term in &pod.required_affinity {
-                        if let Some(p) = pair(node, &term.topology_key) {
-                            *s.affinity.entry(p).or_insert(0) += 1;
+        }
+        if !pod.required_affinity.is_empty() || !pod.required_anti_affinity.is_empty() {
+            // The pod's own terms, once per distinct namespace and label set of placed pods.
+            for group in args.cache.label_sets() {
+                let (ns, labels) = &group.what;
+                let all_affinity = !pod.required_affinity.is_empty()
+                    && pod.required_affinity.iter().all(|t| t.matches_labels(ns, labels, args.cache));
+                let anti: Vec<&AffinityTerm> =
+                    pod.required_anti_affinity.iter().filter(|t| t.matches_labels(ns, labels, args.cache)).collect();
+                if !all_affinity && anti.is_empty() {
+                    continue;
+                }
+                for (&node, &n) in &group.nodes {
+                    let Some(node) = args.cache.info(node) else { continue };
+                    if all_affinity {
+                        for term in &pod.required_affinity {
+                            s.affinity.add_n(node, &term.topology_key, n);
                         }
                     }
-                }
-                for term in &pod.required_anti_affinity {
-                    if term.matches(existing, args.cache) {
-                        if let Some(p) = pair(node, &term.topology_key) {
-                            *s.anti.entry(p).or_insert(0) += 1;
-                        }
+                    for term in &anti {
+                        s.anti.add_n(node, &term.topology_key, n);
                     }
                 }
             }
@@ -102,9 +136,10 @@ impl FilterPlugin for InterPodAffinity {
         let pod = args.pod;
         // The pod's required affinity: every term's domain on this node holds a matching pod.
         let mut pods_exist = true;
+        let labels = node.labels();
         for term in &pod.required_affinity {
-            match pair(node, &term.topology_key) {
-                Some(p) if s.affinity.get(&p).copied().unwrap_or(0) > 0 => {}
+            match labels.get(&term.topology_key) {
+                Some(v) if s.affinity.get(&term.topology_key, v) > 0 => {}
                 Some(_) => pods_exist = false,
                 None => return Status::unresolvable(REASON_AFFINITY),
             }
@@ -117,16 +152,12 @@ impl FilterPlugin for InterPodAffinity {
             }
         }
         for term in &pod.required_anti_affinity {
-            if pair(node, &term.topology_key).is_some_and(|p| s.anti.get(&p).copied().unwrap_or(0) > 0) {
+            if labels.get(&term.topology_key).is_some_and(|v| s.anti.get(&term.topology_key, v) > 0) {
                 return Status::unschedulable(REASON_ANTI_AFFINITY);
             }
         }
-        if !s.existing_anti.is_empty() {
-            for (k, v) in node.labels() {
-                if s.existing_anti.get(&(k.clone(), v.clone())).copied().unwrap_or(0) > 0 {
-                    return Status::unschedulable(REASON_EXISTING_ANTI_AFFINITY);
-                }
-            }
+        if s.existing_anti.any_on(node) {
+            return Status::unschedulable(REASON_EXISTING_ANTI_AFFINITY);
         }
         Status::SUCCESS
     }
@@ -142,15 +173,18 @@ impl PreScorePlugin for InterPodAffinity {
     fn pre_score(&self, args: &Args<'_>, state: &mut CycleState, _nodes: &[&NodeInfo]) -> Status {
         let pod = args.pod;
         let has_preferred = !pod.preferred_affinity.is_empty() || !pod.preferred_anti_affinity.is_empty();
-        if !has_preferred && args.cache.pods_with_affinity == 0 {
+        if !has_preferred && args.cache.pods_with_scoring_terms == 0 {
             return Status::SKIP;
         }
         let mut scores: HashMap<Pair, i64> = HashMap::new();
         for node in args.cache.nodes() {
-            if !has_preferred && node.pods_with_affinity == 0 {
+            if !has_preferred && node.pods_with_scoring_terms == 0 {
                 continue;
             }
             for existing in &node.pods {
+                if !has_preferred && !existing.has_scoring_terms() {
+                    continue;
+                }
                 for t in &pod.preferred_affinity {
                     if t.matches(existing, args.cache) {
                         add(&mut scores, node, t, t.weight as i64);
@@ -161,7 +195,7 @@ impl PreScorePlugin for InterPodAffinity {
                         add(&mut scores, node, t, -(t.weight as i64));
                     }
                 }
-                if !existing.has_affinity() {
+                if !existing.has_scoring_terms() {
                     continue;
                 }
                 for t in &existing.required_affinity {
