@@ -54,8 +54,6 @@ pub struct EventRecorder {
     /// Prune when this many are remembered (doubles when pruning frees little, so a burst of
     /// distinct events in one moment stays linear).
     prune_at: usize,
-    /// The simulated instant of the last event made, and the nanosecond its name used.
-    last_name: (i64, i64),
 }
 
 impl EventRecorder {
@@ -66,7 +64,6 @@ impl EventRecorder {
             user: user.into(),
             seen: HashMap::new(),
             prune_at: PRUNE_AT,
-            last_name: (i64::MIN, 0),
         }
     }
 
@@ -106,12 +103,9 @@ impl EventRecorder {
             resource_version: meta.resource_version.clone(),
             field_path: field_path.map(Into::into),
         };
-        // client-go names an event `<object>.<hex of the time in ns>`; events made in the same
-        // simulated instant take the next nanosecond.
-        let instant = now.timestamp_nanos_opt().unwrap_or(0);
-        // Events this recorder makes in the same instant take the next nanoseconds at once,
-        // rather than finding them by failed creates.
-        let mut nanos = if self.last_name.0 == instant { self.last_name.1 + 1 } else { instant };
+        // client-go names an event `<object>.<hex of the time in ns>`; the API server hands out
+        // the nanoseconds of an instant in the order events are made.
+        let mut nanos = api.next_event_nanos();
         for _ in 0..64 {
             let name = format!("{}.{:x}", object.name(), nanos);
             let event = Event {
@@ -135,7 +129,6 @@ impl EventRecorder {
             };
             match api.create(&self.user, &namespace, Object::Event(Box::new(event))) {
                 Ok(_) => {
-                    self.last_name = (instant, nanos);
                     self.seen.insert(key, Seen { name, namespace, count: 1, last: now });
                     return;
                 }

@@ -96,6 +96,8 @@ pub struct ApiServer {
     audit_enabled: bool,
     /// Warnings of the last write (the `Warning:` headers kubectl prints).
     warnings: Vec<String>,
+    /// The simulated instant (ns) and the count of event names handed out in it.
+    event_names: (i64, i64),
 }
 
 /// A namespace keeps its content finalizer (`kubernetes`) until the namespace controller empties it.
@@ -123,7 +125,21 @@ impl ApiServer {
             audit: Vec::new(),
             audit_enabled: true,
             warnings: Vec::new(),
+            event_names: (i64::MIN, 0),
         }
+    }
+
+    /// The nanosecond to name the next event with (`<object>.<hex ns>`, as client-go names
+    /// them): events made in one simulated instant take its next nanoseconds in the order they
+    /// are made, whichever component makes them, so name order is the order they happened.
+    pub fn next_event_nanos(&mut self) -> i64 {
+        let instant = self.now.timestamp_nanos_opt().unwrap_or(0);
+        if self.event_names.0 != instant {
+            self.event_names = (instant, 0);
+        }
+        let n = instant + self.event_names.1;
+        self.event_names.1 += 1;
+        n
     }
 
     /// The store behind the API server, read-only (for etcdctl and tests).

@@ -192,11 +192,13 @@ pub mod cluster_api {
         let cluster = current(&ctx);
         let mut c = cluster.0.borrow_mut();
         let mut items: Vec<_> = c.api().list(kubectl::apply::USER, Kind::Event, None, |_| true).items;
+        // By last occurrence; within one instant, in the order they were written.
         items.sort_by_key(|e| match &**e {
-            controlplane::model::Object::Event(ev) => {
-                ev.last_timestamp.as_ref().map(|t| t.0).or(ev.metadata.creation_timestamp.as_ref().map(|t| t.0))
-            }
-            _ => None,
+            controlplane::model::Object::Event(ev) => (
+                ev.last_timestamp.as_ref().map(|t| t.0).or(ev.metadata.creation_timestamp.as_ref().map(|t| t.0)),
+                e.resource_version(),
+            ),
+            _ => (None, e.resource_version()),
         });
         items.iter().map(|o| to_dynamic(&o.to_value())).collect()
     }

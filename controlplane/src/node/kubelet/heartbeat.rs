@@ -75,12 +75,20 @@ impl Kubelet {
         let mut node: Node = (**node).clone();
         let status = node.status.get_or_insert_with(Default::default);
         let t = k8s_time(now);
+        let mut transitions = Vec::new();
         let mut conditions: Vec<NodeCondition> = status.conditions.clone().unwrap_or_default();
-        for (type_, reason, message) in [
-            ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-            ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-            ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-            ("Ready", "KubeletReady", "kubelet is posting ready status"),
+        // The kubelet's condition setters, and the event each records when its condition
+        // changes (after a node comes back, every one of them).
+        for (type_, reason, message, event) in [
+            (
+                "MemoryPressure",
+                "KubeletHasSufficientMemory",
+                "kubelet has sufficient memory available",
+                "NodeHasSufficientMemory",
+            ),
+            ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", "NodeHasNoDiskPressure"),
+            ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available", "NodeHasSufficientPID"),
+            ("Ready", "KubeletReady", "kubelet is posting ready status", "NodeReady"),
         ] {
             let healthy = if type_ == "Ready" { "True" } else { "False" };
             let c = match conditions.iter_mut().find(|c| c.type_ == type_) {
@@ -93,6 +101,7 @@ impl Kubelet {
             if c.status != healthy {
                 c.status = healthy.into();
                 c.last_transition_time = Some(t.clone());
+                transitions.push(event);
             }
             c.reason = Some(reason.into());
             c.message = Some(message.into());
@@ -111,9 +120,13 @@ impl Kubelet {
                 .collect(),
         );
         node.metadata.resource_version = None;
-        if api.update_status(&self.user, Object::Node(Box::new(node))).is_ok() {
+        if let Ok(written) = api.update_status(&self.user, Object::Node(Box::new(node))) {
             self.last_report = Some(now);
             self.images_reported = images;
+            for event in transitions {
+                let message = format!("Node {} status is now: {event}", self.node);
+                self.recorder.record(api, &written, None, crate::events::EventType::Normal, event, &message);
+            }
         }
     }
 
