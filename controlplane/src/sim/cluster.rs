@@ -226,11 +226,13 @@ impl Cluster {
                     slot.component.on_timer(&timer.key);
                 }
             }
+            // Watch history every component has seen can go: a long cascade (thousands of pods
+            // started at one moment) would otherwise keep every version of every object.
+            self.compact();
             if !busy {
                 break;
             }
         }
-        self.compact();
         Ok(())
     }
 
