@@ -154,6 +154,9 @@ pub fn normalized_image(name: &str) -> String {
     n
 }
 
+/// A namespace and a set of labels that several pods may share.
+pub type LabelSet = (String, BTreeMap<String, String>);
+
 /// Something shared by many pods (a label set, an affinity term) and how many of those pods
 /// each node holds (by stable node index).
 pub struct Group<T> {
@@ -195,7 +198,7 @@ pub struct Cache {
     image_nodes: HashMap<String, usize>,
     /// Assigned pods grouped by namespace and labels, with how many of each group each node
     /// holds: pod affinity terms are matched once per group rather than once per pod.
-    label_sets: HashMap<String, Group<(String, BTreeMap<String, String>)>>,
+    label_sets: HashMap<String, Group<LabelSet>>,
     /// Required anti-affinity terms of assigned pods, grouped by their content, with how many
     /// pods on each node carry each.
     anti_terms: HashMap<String, Group<AffinityTerm>>,
@@ -321,7 +324,7 @@ impl Cache {
     }
 
     /// Assigned pods by namespace and labels, with their count per node.
-    pub fn label_sets(&self) -> impl Iterator<Item = &Group<(String, BTreeMap<String, String>)>> + '_ {
+    pub fn label_sets(&self) -> impl Iterator<Item = &Group<LabelSet>> + '_ {
         self.label_sets.values().filter(|g| !g.nodes.is_empty())
     }
 

@@ -165,3 +165,34 @@ fn preemption_nominates_and_deletes_victim() {
         .count();
     assert_eq!(low_left, 2);
 }
+
+#[test]
+fn explain_recorded_and_computed_now() {
+    let mut c = cluster();
+    apply(&mut c, &format!("{}{}", pod("fixed", "  nodeName: node-1\n"), pod("placed", "")));
+    let text = super::explain_pod(&mut c, "default", "fixed").unwrap();
+    assert!(text.contains("computed now against the current cluster"), "{text}");
+    assert!(text.contains("Would be scheduled to: "), "{text}");
+    let text = super::explain_pod(&mut c, "default", "placed").unwrap();
+    assert!(text.contains("recorded at 2025-01-01T00:00:00Z, attempt 1"), "{text}");
+    assert!(text.contains("Score (normalized score × weight):"), "{text}");
+    let err = super::explain_pod(&mut c, "default", "nope").unwrap_err();
+    assert_eq!(err, "Error from server (NotFound): pods \"nope\" not found");
+}
+
+#[test]
+fn fit_message_sorts_counted_reasons() {
+    use super::framework::Status;
+    let statuses = [
+        Status::unschedulable("Insufficient cpu"),
+        Status {
+            code: super::framework::Code::Unschedulable,
+            reasons: vec!["Insufficient cpu".into(), "Insufficient memory".into()],
+        },
+        Status::unresolvable("node(s) had untolerated taint {a: b}"),
+    ];
+    assert_eq!(
+        super::fit_message(3, &statuses),
+        "0/3 nodes are available: 1 Insufficient memory, 1 node(s) had untolerated taint {a: b}, 2 Insufficient cpu."
+    );
+}
