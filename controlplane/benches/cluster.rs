@@ -28,11 +28,7 @@ fn env(name: &str, default: usize) -> usize {
 }
 
 fn count(c: &Cluster, f: impl Fn(&k8s_openapi::api::core::v1::Pod) -> bool) -> usize {
-    c.api_ref()
-        .peek_list(Kind::Pod, Some("default"))
-        .iter()
-        .filter(|p| matches!(&***p, Object::Pod(p) if f(p)))
-        .count()
+    c.api_ref().peek_list(Kind::Pod, Some("default")).iter().filter(|p| matches!(&***p, Object::Pod(p) if f(p))).count()
 }
 
 fn running(p: &k8s_openapi::api::core::v1::Pod) -> bool {
@@ -46,8 +42,7 @@ fn bound(p: &k8s_openapi::api::core::v1::Pod) -> bool {
 fn main() {
     let (nodes, pods) = (env("NODES", 5_000), env("PODS", 150_000));
     let start = Instant::now();
-    let config =
-        ClusterConfig { workers: nodes, cpu: "32".into(), memory: "128Gi".into(), ..ClusterConfig::default() };
+    let config = ClusterConfig { workers: nodes, cpu: "32".into(), memory: "128Gi".into(), ..ClusterConfig::default() };
     let mut c = Cluster::new(config);
     println!("cluster of {nodes} workers:       {:.2} s", start.elapsed().as_secs_f64());
 

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use controlplane::model::decode::decode_one;
 use controlplane::model::{Kind, Object};
+use controlplane::node::kubelet::Kubelets;
 use controlplane::scheduler::Scheduler;
 use controlplane::sim::bootstrap::{try_add_node, NodeSpec};
 use controlplane::sim::cluster::{Cluster, ClusterConfig};
@@ -28,7 +29,8 @@ fn env(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// A cluster with `nodes` workers of 32 CPUs, 128Gi and 110 pods each, and no audit log.
+/// A cluster with `nodes` workers of 32 CPUs, 128Gi and 110 pods each, no audit log, and its
+/// kubelets stopped.
 fn cluster(nodes: usize) -> Cluster {
     let mut c = Cluster::new(ClusterConfig { workers: 0, ..ClusterConfig::default() });
     c.api().set_audit(false);
@@ -38,6 +40,12 @@ fn cluster(nodes: usize) -> Cluster {
         try_add_node(c.api(), &spec, i).expect("node");
     }
     c.settle().expect("settle");
+    // The scheduler alone: the kubelets stay out of the timed work (nothing starts the pods).
+    c.with_component::<Kubelets, _>(|k, _| {
+        for node in k.node_names() {
+            k.stop(&node);
+        }
+    });
     println!("  {nodes} nodes registered in {:.1} s", start.elapsed().as_secs_f64());
     c
 }
