@@ -4,6 +4,10 @@
 //!
 //! `cargo bench -p controlplane --bench apiserver` (PODS=N to change the count).
 
+/// The allocator the `kubesim` binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 use controlplane::apiserver::ApiServer;

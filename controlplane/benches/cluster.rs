@@ -6,6 +6,10 @@
 //!
 //! `cargo bench -p controlplane --bench cluster` (NODES=N PODS=M to change it).
 
+/// The allocator the `kubesim` binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 use chrono::Duration;

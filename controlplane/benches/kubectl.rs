@@ -1,6 +1,10 @@
 //! `kubectl get pods -A` over 10,000 pods: listing, status columns, AGE and table layout.
 //! `cargo bench -p controlplane --bench kubectl`.
 
+/// The allocator the `kubesim` binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use controlplane::kubectl::run_line;

@@ -7,6 +7,10 @@
 //!
 //! `cargo bench -p controlplane --bench kubelet` (NODES=N PODS=M HEARTBEAT=S to change it).
 
+/// The allocator the `kubesim` binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 use chrono::Duration;

@@ -6,6 +6,10 @@
 //!
 //! `cargo bench -p controlplane --bench scheduler` (NODES=N, PODS=N, ANTI_PODS=N to scale).
 
+/// The allocator the `kubesim` binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 use controlplane::model::decode::decode_one;
