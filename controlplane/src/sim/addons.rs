@@ -138,15 +138,23 @@ pub fn kube_proxy_pod(api: &mut ApiServer, node: &str) -> Result<(), ApiError> {
     labels["controller-revision-hash"] = json!(hash);
     labels["pod-template-generation"] = json!("1");
     // Daemon pod names are random; the node name seeds them so adding nodes in any order
-    // names each node's pod alike.
-    let name = format!("kube-proxy-{}", suffix_from(&format!("{node}/{}", ds.metadata().uid.as_deref().unwrap_or(""))));
-    create(
-        api,
-        json!({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": "kube-system", "labels": labels,
-                "ownerReferences": [owner(&ds, "DaemonSet", "apps/v1")]},
-            "spec": spec}),
-    )?;
+    // names each node's pod alike. A name already taken is refused and another tried, as the
+    // controller's next sync would.
+    let uid = ds.metadata().uid.clone().unwrap_or_default();
+    for attempt in 0.. {
+        let seed = if attempt == 0 { format!("{node}/{uid}") } else { format!("{node}/{uid}/{attempt}") };
+        let doc = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("kube-proxy-{}", suffix_from(&seed)), "namespace": "kube-system",
+                "labels": labels, "ownerReferences": [owner(&ds, "DaemonSet", "apps/v1")]},
+            "spec": spec});
+        match create(api, doc) {
+            Err(e) if e.reason == crate::apiserver::Reason::AlreadyExists && attempt < 16 => continue,
+            result => {
+                result?;
+                break;
+            }
+        }
+    }
     let n = api
         .peek_list(Kind::Pod, Some("kube-system"))
         .iter()
