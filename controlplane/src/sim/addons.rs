@@ -110,8 +110,7 @@ fn daemon_tolerations(host_network: bool) -> Vec<Value> {
     t
 }
 
-/// kube-proxy's pod for one node, pinned to it by node affinity on `metadata.name`, and the
-/// DaemonSet's status counting it.
+/// kube-proxy's pod for one node, pinned to it by node affinity on `metadata.name`.
 pub fn kube_proxy_pod(api: &mut ApiServer, node: &str) -> Result<(), ApiError> {
     let Some(ds) = api.peek(Kind::DaemonSet, "kube-system", "kube-proxy") else { return Ok(()) };
     let doc = ds.to_value();
@@ -155,6 +154,12 @@ pub fn kube_proxy_pod(api: &mut ApiServer, node: &str) -> Result<(), ApiError> {
             }
         }
     }
+    Ok(())
+}
+
+/// The kube-proxy DaemonSet's status, counting its pods, as the DaemonSet controller reports it.
+pub fn kube_proxy_status(api: &mut ApiServer) {
+    let Some(ds) = api.peek(Kind::DaemonSet, "kube-system", "kube-proxy") else { return };
     let n = api
         .peek_list(Kind::Pod, Some("kube-system"))
         .iter()
@@ -166,7 +171,6 @@ pub fn kube_proxy_pod(api: &mut ApiServer, node: &str) -> Result<(), ApiError> {
         json!({"currentNumberScheduled": n, "desiredNumberScheduled": n, "numberAvailable": n, "numberMisscheduled": 0,
             "numberReady": n, "observedGeneration": 1, "updatedNumberScheduled": n}),
     );
-    Ok(())
 }
 
 #[cfg(test)]

@@ -74,6 +74,7 @@ pub fn bootstrap(cluster: &mut Cluster) {
     for node in nodes {
         super::addons::kube_proxy_pod(api, &node).expect("kube-proxy pod is created");
     }
+    super::addons::kube_proxy_status(api);
 }
 
 /// The lowest node index whose pod CIDR no node has: the node IPAM controller hands out the
@@ -95,6 +96,7 @@ pub fn free_node_index(api: &ApiServer) -> usize {
 pub fn join_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Result<Object, ApiError> {
     let node = try_add_node(api, spec, index)?;
     super::addons::kube_proxy_pod(api, &spec.name)?;
+    super::addons::kube_proxy_status(api);
     Ok(node)
 }
 
