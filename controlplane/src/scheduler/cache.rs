@@ -206,6 +206,8 @@ pub struct Cache {
     pub pods_with_affinity: usize,
     /// Pods anywhere whose terms count when scoring other pods.
     pub pods_with_scoring_terms: usize,
+    /// PodDisruptionBudgets by `namespace/name`: preemption prefers victims they allow.
+    pdbs: BTreeMap<String, Arc<Object>>,
 }
 
 impl Cache {
@@ -239,6 +241,18 @@ impl Cache {
 
     pub fn namespace_labels(&self, ns: &str) -> Option<&BTreeMap<String, String>> {
         self.namespaces.get(ns)
+    }
+
+    pub fn set_pdb(&mut self, key: String, pdb: Option<Arc<Object>>) {
+        match pdb {
+            Some(p) => self.pdbs.insert(key, p),
+            None => self.pdbs.remove(&key),
+        };
+    }
+
+    /// The PodDisruptionBudgets, in key order.
+    pub fn pdbs(&self) -> impl Iterator<Item = &Arc<Object>> {
+        self.pdbs.values()
     }
 
     pub fn set_namespace(&mut self, name: &str, labels: Option<BTreeMap<String, String>>) {

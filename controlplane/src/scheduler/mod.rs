@@ -549,13 +549,17 @@ impl Component for Scheduler {
     }
 
     fn watches(&self) -> &[Kind] {
-        &[Kind::Namespace, Kind::Node, Kind::Pod]
+        &[Kind::Namespace, Kind::Node, Kind::Pod, Kind::PodDisruptionBudget]
     }
 
     fn on_event(&mut self, event: &WatchEvent) {
         match &*event.object {
             Object::Pod(_) => self.on_pod(event),
             Object::Node(_) => self.on_node(event),
+            Object::PodDisruptionBudget(_) => {
+                let pdb = (event.event_type != WatchEventType::Deleted).then(|| event.object.clone());
+                self.cache.set_pdb(event.object.key(), pdb);
+            }
             Object::Namespace(ns) => {
                 let labels = (event.event_type != WatchEventType::Deleted)
                     .then(|| ns.metadata.labels.clone().unwrap_or_default());

@@ -196,3 +196,41 @@ fn fit_message_sorts_counted_reasons() {
         "0/3 nodes are available: 1 Insufficient memory, 1 node(s) had untolerated taint {a: b}, 2 Insufficient cpu."
     );
 }
+
+/// The victim of a preemption, with PodDisruptionBudgets (minAvailable 1) on `protected`.
+fn victim_with_budgets(protected: &[&str]) -> Vec<String> {
+    let mut c = cluster();
+    let mut yaml = String::from(
+        "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n---\n",
+    );
+    for i in 1..=3 {
+        yaml.push_str(&pod(&format!("low{i}"), "").replace("cpu: '1'", "cpu: '3'"));
+    }
+    apply(&mut c, &yaml);
+    c.advance(chrono::Duration::seconds(10)).unwrap();
+    for p in protected {
+        apply(&mut c, &format!("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: {p}}}\nspec:\n  minAvailable: 1\n  selector: {{matchLabels: {{app: {p}}}}}\n"));
+    }
+    apply(&mut c, &pod("vip", "  priorityClassName: high\n").replace("cpu: '1'", "cpu: '2'"));
+    c.api_ref()
+        .peek_list(Kind::Pod, Some("default"))
+        .iter()
+        .filter(|o| o.name().starts_with("low") && o.metadata().deletion_timestamp.is_some())
+        .map(|o| o.name().to_string())
+        .chain(
+            c.api_ref()
+                .audit_log()
+                .iter()
+                .filter(|r| r.resource == "pods" && r.verb == "delete" && r.user == "system:kube-scheduler")
+                .map(|r| r.name.clone()),
+        )
+        .take(1)
+        .collect()
+}
+
+#[test]
+fn preemption_spares_pods_a_disruption_budget_protects() {
+    assert_eq!(victim_with_budgets(&["low1", "low2"]), ["low3"]);
+    assert_eq!(victim_with_budgets(&["low2", "low3"]), ["low1"]);
+    assert_eq!(victim_with_budgets(&["low1", "low3"]), ["low2"]);
+}

@@ -1,8 +1,13 @@
 //! DefaultPreemption (PostFilter): when no node fits, find nodes where evicting pods of lower
 //! priority would let the pod fit, pick the victims on each (as few and as unimportant as
-//! possible), choose one node by upstream's criteria, and nominate the pod there.
+//! possible, sparing PodDisruptionBudgets where it can), choose one node by upstream's
+//! criteria (fewest budget violations first), and nominate the pod there.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
+
+use crate::model::selector::LabelSelector;
+use crate::model::Object;
 
 use crate::scheduler::cache::NodeInfo;
 use crate::scheduler::framework::{Args, Code, CycleState, PodInfo, Status};
@@ -40,14 +45,74 @@ fn more_important_first(a: &Arc<PodInfo>, b: &Arc<PodInfo>) -> std::cmp::Orderin
     b.priority.cmp(&a.priority).then(a.start_time().cmp(&b.start_time()))
 }
 
+/// A PodDisruptionBudget as preemption weighs it.
+struct Budget {
+    namespace: String,
+    selector: LabelSelector,
+    allowed: i32,
+    disrupted: BTreeSet<String>,
+}
+
+fn budgets(args: &Args<'_>) -> Vec<Budget> {
+    args.cache
+        .pdbs()
+        .filter_map(|o| match &**o {
+            Object::PodDisruptionBudget(p) => {
+                let selector = p.spec.as_ref().and_then(|s| s.selector.as_ref())?;
+                let selector = LabelSelector::from_k8s(selector).ok().filter(|s| !s.is_empty())?;
+                let status = p.status.as_ref();
+                Some(Budget {
+                    namespace: o.namespace().to_string(),
+                    selector,
+                    allowed: status.map_or(0, |s| s.disruptions_allowed),
+                    disrupted: status
+                        .and_then(|s| s.disrupted_pods.as_ref())
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, _)| k.clone())
+                        .collect(),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `filterPodsWithPDBViolation`: the pods whose eviction would take a budget below zero
+/// (counting down each budget as its pods are taken), and the rest.
+fn split_by_budget(pods: Vec<Arc<PodInfo>>, budgets: &[Budget]) -> (Vec<Arc<PodInfo>>, Vec<Arc<PodInfo>>) {
+    let mut allowed: Vec<i32> = budgets.iter().map(|b| b.allowed).collect();
+    let (mut violating, mut other) = (Vec::new(), Vec::new());
+    for p in pods {
+        let mut violated = false;
+        if !p.labels.is_empty() {
+            for (i, b) in budgets.iter().enumerate() {
+                if b.namespace != p.namespace || !b.selector.matches(&p.labels) || b.disrupted.contains(&p.name) {
+                    continue;
+                }
+                allowed[i] -= 1;
+                violated |= allowed[i] < 0;
+            }
+        }
+        if violated {
+            violating.push(p);
+        } else {
+            other.push(p);
+        }
+    }
+    (violating, other)
+}
+
 /// `SelectVictimsOnNode`: remove every lower-priority pod; if the pod fits, reprieve as many
-/// as possible, most important first.
+/// as possible, most important first — those a disruption budget protects before the others.
+/// Returns the victims and how many of them violate a budget.
 fn select_victims(
     profile: &Profile,
     args: &Args<'_>,
     state: &CycleState,
     node: &NodeInfo,
-) -> Result<Vec<Arc<PodInfo>>, Status> {
+    budgets: &[Budget],
+) -> Result<(Vec<Arc<PodInfo>>, usize), Status> {
     let mut potential: Vec<Arc<PodInfo>> =
         node.pods.iter().filter(|p| p.priority < args.pod.priority).cloned().collect();
     if potential.is_empty() {
@@ -62,15 +127,20 @@ fn select_victims(
     if !s.is_success() {
         return Err(s);
     }
+    let (violating, other) = split_by_budget(potential, budgets);
     let mut victims = Vec::new();
-    for p in potential {
-        trial.add_pod(p.clone());
-        if !filters(profile, args, state, &trial).is_success() {
-            trial.remove_pod(&p.key);
-            victims.push(p);
+    let mut violations = 0;
+    for (group, counts) in [(violating, true), (other, false)] {
+        for p in group {
+            trial.add_pod(p.clone());
+            if !filters(profile, args, state, &trial).is_success() {
+                trial.remove_pod(&p.key);
+                victims.push(p);
+                violations += usize::from(counts);
+            }
         }
     }
-    Ok(victims)
+    Ok((victims, violations))
 }
 
 /// Whether the pod may preempt at all (`PodEligibleToPreemptOthers`).
@@ -104,7 +174,8 @@ pub fn preempt(
     }
     let n = statuses.len();
     let mut out: Vec<Status> = vec![Status::SUCCESS; n];
-    let mut candidates: Vec<(usize, Vec<Arc<PodInfo>>)> = Vec::new();
+    let budgets = budgets(args);
+    let mut candidates: Vec<(usize, (Vec<Arc<PodInfo>>, usize))> = Vec::new();
     for k in 0..n {
         let j = (offset + k) % n;
         let (i, status) = &statuses[j];
@@ -112,21 +183,21 @@ pub fn preempt(
             out[j] = Status::unresolvable(NOT_HELPFUL);
             continue;
         }
-        match select_victims(profile, args, state, args.cache.node_at(*i)) {
+        match select_victims(profile, args, state, args.cache.node_at(*i), &budgets) {
             Ok(victims) => candidates.push((*i, victims)),
             Err(s) => out[j] = s,
         }
     }
     // Upstream's criteria, in order; the first candidate wins the remaining ties.
-    let key = |v: &Vec<Arc<PodInfo>>| {
+    let key = |(v, violations): &(Vec<Arc<PodInfo>>, usize)| {
         let highest = v.iter().map(|p| p.priority).max().unwrap_or(i32::MIN);
         let sum: i64 = v.iter().map(|p| p.priority as i64 + i32::MAX as i64 + 1).sum();
         let earliest_of_highest = v.iter().filter(|p| p.priority == highest).map(|p| p.start_time()).min().unwrap_or(0);
-        (0, highest, sum, v.len(), std::cmp::Reverse(earliest_of_highest))
+        (*violations, highest, sum, v.len(), std::cmp::Reverse(earliest_of_highest))
     };
     let best = candidates.into_iter().min_by(|(_, a), (_, b)| key(a).cmp(&key(b)));
     match best {
-        Some((i, mut victims)) => {
+        Some((i, (mut victims, _))) => {
             victims.sort_by(more_important_first);
             Outcome::Nominated { node: args.cache.node_at(i).name.clone(), victims }
         }
