@@ -45,6 +45,9 @@ fn more_important_first(a: &Arc<PodInfo>, b: &Arc<PodInfo>) -> std::cmp::Orderin
     b.priority.cmp(&a.priority).then(a.start_time().cmp(&b.start_time()))
 }
 
+/// The victims on one node, and how many of them a disruption budget protects.
+type Victims = (Vec<Arc<PodInfo>>, usize);
+
 /// A PodDisruptionBudget as preemption weighs it.
 struct Budget {
     namespace: String,
@@ -112,7 +115,7 @@ fn select_victims(
     state: &CycleState,
     node: &NodeInfo,
     budgets: &[Budget],
-) -> Result<(Vec<Arc<PodInfo>>, usize), Status> {
+) -> Result<Victims, Status> {
     let mut potential: Vec<Arc<PodInfo>> =
         node.pods.iter().filter(|p| p.priority < args.pod.priority).cloned().collect();
     if potential.is_empty() {
@@ -175,7 +178,7 @@ pub fn preempt(
     let n = statuses.len();
     let mut out: Vec<Status> = vec![Status::SUCCESS; n];
     let budgets = budgets(args);
-    let mut candidates: Vec<(usize, (Vec<Arc<PodInfo>>, usize))> = Vec::new();
+    let mut candidates: Vec<(usize, Victims)> = Vec::new();
     for k in 0..n {
         let j = (offset + k) % n;
         let (i, status) = &statuses[j];
@@ -189,7 +192,7 @@ pub fn preempt(
         }
     }
     // Upstream's criteria, in order; the first candidate wins the remaining ties.
-    let key = |(v, violations): &(Vec<Arc<PodInfo>>, usize)| {
+    let key = |(v, violations): &Victims| {
         let highest = v.iter().map(|p| p.priority).max().unwrap_or(i32::MIN);
         let sum: i64 = v.iter().map(|p| p.priority as i64 + i32::MAX as i64 + 1).sum();
         let earliest_of_highest = v.iter().filter(|p| p.priority == highest).map(|p| p.start_time()).min().unwrap_or(0);
