@@ -8,6 +8,9 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod common;
+use common::{env, peak_rss_mib};
+
 use std::time::Instant;
 
 use controlplane::apiserver::ApiServer;
@@ -16,18 +19,8 @@ use controlplane::model::selector::LabelSelector;
 use controlplane::model::{Kind, Object};
 use controlplane::sim::epoch;
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 fn main() {
-    let pods: usize = std::env::var("PODS").ok().and_then(|v| v.parse().ok()).unwrap_or(150_000);
+    let pods: usize = env("PODS", 150_000);
     let mut api = ApiServer::new(0, epoch());
     api.create("bench", "", decode_one("apiVersion: v1\nkind: Namespace\nmetadata: {name: default}").unwrap()).unwrap();
     api.create(

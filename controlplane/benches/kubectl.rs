@@ -7,6 +7,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+mod common;
+
 use controlplane::kubectl::run_line;
 use controlplane::model::decode::decode_one;
 use controlplane::sim::{Cluster, ClusterConfig};
@@ -25,9 +27,10 @@ fn cluster_with_pods(n: usize) -> Cluster {
 }
 
 fn get_pods(c: &mut Criterion) {
-    let mut cluster = cluster_with_pods(10_000);
+    let pods = common::env("PODS", 10_000);
+    let mut cluster = cluster_with_pods(pods);
     let lines = run_line(&mut cluster, "get pods -A", None).unwrap().lines().count();
-    assert_eq!(lines, 10_000 + 4 + 1, "every pod, the static pods and the header");
+    assert_eq!(lines, pods + 10 + 1, "every pod, the system's ten pods and the header");
     c.bench_function("kubectl get pods -A (10,000 pods)", |b| {
         b.iter(|| run_line(&mut cluster, "get pods -A", None).unwrap())
     });

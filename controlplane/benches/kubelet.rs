@@ -11,26 +11,15 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod common;
+use common::{env, peak_rss_mib};
+
 use std::time::Instant;
 
 use chrono::Duration;
 use controlplane::model::decode::decode_one;
 use controlplane::model::{Kind, Object};
 use controlplane::sim::{Cluster, ClusterConfig};
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 fn running(c: &Cluster) -> usize {
     c.api_ref()

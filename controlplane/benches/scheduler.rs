@@ -10,6 +10,9 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod common;
+use common::{env, peak_rss_mib};
+
 use std::time::Instant;
 
 use controlplane::model::decode::decode_one;
@@ -18,20 +21,6 @@ use controlplane::node::kubelet::Kubelets;
 use controlplane::scheduler::Scheduler;
 use controlplane::sim::bootstrap::{try_add_node, NodeSpec};
 use controlplane::sim::cluster::{Cluster, ClusterConfig};
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// A cluster with `nodes` workers of 32 CPUs, 128Gi and 110 pods each, no audit log, and its
 /// kubelets stopped.
