@@ -225,6 +225,12 @@ impl Cache {
         &self.infos[self.order[i]]
     }
 
+    /// The position (as for `node_at`) of the node called `name`, if it exists.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        let &i = self.by_name.get(name)?;
+        self.order.iter().position(|&j| j == i)
+    }
+
     /// The stable index of the `i`-th existing node (it stays valid after nodes come and go).
     pub fn index_at(&self, i: usize) -> u32 {
         self.order[i] as u32

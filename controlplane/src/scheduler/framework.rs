@@ -410,6 +410,10 @@ pub struct CycleState {
     pub inter_pod_score: Option<super::plugins::inter_pod_affinity::PreScoreState>,
     /// The number of nodes (all, and those that passed Filter) for plugins that scale by it.
     pub num_nodes: usize,
+    /// `PreFilterResult.NodeNames`: when set, only these nodes are worth filtering (a pod
+    /// pinned by `matchFields metadata.name`, as DaemonSet pods are); the rest fail with
+    /// `node(s) didn't satisfy plugin(s) [...]`.
+    pub node_names: Option<(Vec<String>, &'static str)>,
 }
 
 /// What every extension point gets: the pod, the cycle's cache snapshot.

@@ -264,11 +264,23 @@ impl Scheduler {
                 eval.checked.clear();
             }
         }
-        for k in 0..n {
-            if eval.feasible.len() >= to_find {
-                break;
+        if let Some((names, _)) = &state.node_names {
+            // Only the nodes a PreFilter named, in the order they are checked in.
+            let mut positions: Vec<usize> = names.iter().filter_map(|name| cache.position(name)).collect();
+            positions.sort_unstable();
+            for i in positions {
+                if eval.feasible.len() >= to_find {
+                    break;
+                }
+                self.filter_node(&args, &state, i, &mut eval);
             }
-            self.filter_node(&args, &state, (start + k) % n, &mut eval);
+        } else {
+            for k in 0..n {
+                if eval.feasible.len() >= to_find {
+                    break;
+                }
+                self.filter_node(&args, &state, (start + k) % n, &mut eval);
+            }
         }
         eval.processed = eval.feasible.len() + eval.statuses.len();
         if eval.feasible.len() > 1 || (all && !eval.feasible.is_empty()) {
@@ -390,7 +402,7 @@ impl Scheduler {
         pod: Arc<PodInfo>,
         attempt: u32,
         n: usize,
-        eval: Evaluation,
+        mut eval: Evaluation,
         state: CycleState,
     ) {
         let mut rejected_by: Vec<&'static str> = Vec::new();
@@ -404,6 +416,19 @@ impl Scheduler {
             for p in &eval.rejectors {
                 if !rejected_by.contains(p) {
                     rejected_by.push(p);
+                }
+            }
+            // Nodes a PreFilter ruled out were never filtered: each fails as upstream's
+            // `SetAbsentNodesStatus` says.
+            if let Some((names, plugin)) = &state.node_names {
+                let named: std::collections::BTreeSet<usize> =
+                    names.iter().filter_map(|name| self.cache.position(name)).collect();
+                let reason = format!("node(s) didn't satisfy plugin(s) [{plugin}]");
+                for i in (0..n).filter(|i| !named.contains(i)) {
+                    eval.statuses.push((i, Status::unresolvable(reason.clone())));
+                }
+                if !rejected_by.contains(plugin) {
+                    rejected_by.push(plugin);
                 }
             }
             let fit = fit_message(n, eval.statuses.iter().map(|(_, s)| s));

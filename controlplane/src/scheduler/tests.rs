@@ -234,3 +234,11 @@ fn preemption_spares_pods_a_disruption_budget_protects() {
     assert_eq!(victim_with_budgets(&["low2", "low3"]), ["low1"]);
     assert_eq!(victim_with_budgets(&["low1", "low3"]), ["low2"]);
 }
+
+#[test]
+fn a_pod_pinned_by_node_name_fields_is_filtered_only_on_that_node() {
+    let pinned = "apiVersion: v1\nkind: Pod\nmetadata: {name: pinned}\nspec:\n  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: In, values: [node-1]}]}]}}}\n  containers: [{name: c, image: nginx, resources: {requests: {cpu: '5'}}}]\n";
+    check(pinned, &["pinned=<none>: 0/4 nodes are available: 1 Insufficient cpu, 3 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/4 nodes are available: 1 No preemption victims found for incoming pod, 3 Preemption is not helpful for scheduling."]);
+    let conflict = "apiVersion: v1\nkind: Pod\nmetadata: {name: nowhere}\nspec:\n  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchFields: [{key: metadata.name, operator: In, values: [node-1]}, {key: metadata.name, operator: In, values: [node-2]}]}]}}}\n  containers: [{name: c, image: nginx}]\n";
+    check(conflict, &["nowhere=<none>: 0/4 nodes are available: pod affinity terms conflict."]);
+}

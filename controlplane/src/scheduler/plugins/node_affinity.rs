@@ -15,6 +15,8 @@ pub struct NodeAffinity;
 
 pub const NAME: &str = "NodeAffinity";
 pub const REASON: &str = "node(s) didn't match Pod's node affinity/selector";
+/// `errReasonConflict`: the terms name nodes, but no node is in all of them.
+pub const CONFLICT: &str = "pod affinity terms conflict";
 
 #[derive(Default)]
 pub struct PreState {
@@ -78,11 +80,39 @@ impl PreFilterPlugin for NodeAffinity {
         if node_selector.is_empty() && required.is_none() {
             return Status::SKIP;
         }
+        let names = required.as_deref().and_then(pinned_nodes);
         let pre = state.node_affinity.get_or_insert_with(Default::default);
         pre.node_selector = node_selector;
         pre.required = required;
-        Status::SUCCESS
+        match names {
+            Some(names) if names.is_empty() => Status::unresolvable(CONFLICT),
+            Some(names) => {
+                state.node_names = Some((names.into_iter().collect(), NAME));
+                Status::SUCCESS
+            }
+            None => Status::SUCCESS,
+        }
     }
+}
+
+/// Upstream's PreFilterResult: when every required term names nodes (`matchFields
+/// metadata.name In`), only their union can fit. None when some term allows any node.
+fn pinned_nodes(terms: &[NodeSelectorTerm]) -> Option<std::collections::BTreeSet<String>> {
+    let mut all = std::collections::BTreeSet::new();
+    for t in terms {
+        let mut term: Option<std::collections::BTreeSet<String>> = None;
+        for r in t.match_fields.as_deref().unwrap_or(&[]) {
+            if r.key == "metadata.name" && r.operator == "In" {
+                let values: std::collections::BTreeSet<String> = r.values.iter().flatten().cloned().collect();
+                term = Some(match term {
+                    None => values,
+                    Some(t) => t.intersection(&values).cloned().collect(),
+                });
+            }
+        }
+        all.extend(term?);
+    }
+    Some(all)
 }
 
 /// Whether the pod's nodeSelector and required node affinity admit the node (also used by
