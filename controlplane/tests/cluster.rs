@@ -159,3 +159,15 @@ fn apply_refuses_generate_name() {
         [Err("error: from c-: cannot use generate name with apply".to_string())]
     );
 }
+
+#[test]
+fn a_node_with_negative_capacity_is_refused_and_nothing_is_left() {
+    use controlplane::sim::bootstrap::{join_node, NodeSpec};
+    let mut c = Cluster::new(ClusterConfig::default());
+    let err = join_node(c.api(), &NodeSpec::worker("n9", "-1", "8Gi", "110"), 9).unwrap_err();
+    assert_eq!(
+        err.kubectl_message(),
+        "The Node \"n9\" is invalid: status.capacity.cpu: Invalid value: \"-1\": must be greater than or equal to 0"
+    );
+    assert!(c.api().peek(Kind::Node, "", "n9").is_none());
+}

@@ -172,8 +172,20 @@ pub fn try_add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Resul
     let condition = |type_: &str, status: &str, reason: &str, message: &str| json!({"type": type_, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": t, "lastTransitionTime": t});
     let resources = json!({"cpu": spec.cpu, "memory": spec.memory, "pods": spec.pods, "ephemeral-storage": "100Gi", "hugepages-1Gi": "0", "hugepages-2Mi": "0"});
     for (what, q) in [("cpu", &spec.cpu), ("memory", &spec.memory), ("pods", &spec.pods)] {
-        crate::model::quantity::Quantity::parse(q)
+        let quantity = crate::model::quantity::Quantity::parse(q)
             .map_err(|e| ApiError::bad_request(format!("node {}: {what} {q:?}: {e}", spec.name)))?;
+        // ValidateResourceQuantityValue on the node's capacity.
+        if quantity.milli_value() < 0 {
+            return Err(ApiError::invalid(
+                crate::model::Kind::Node.info(),
+                &spec.name,
+                vec![crate::apiserver::FieldError::invalid(
+                    &format!("status.capacity.{what}"),
+                    crate::apiserver::error::quote(q),
+                    "must be greater than or equal to 0",
+                )],
+            ));
+        }
     }
     let status = json!({
         "capacity": resources, "allocatable": resources,
