@@ -180,7 +180,7 @@ pub fn try_add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Resul
                 crate::model::Kind::Node.info(),
                 &spec.name,
                 vec![crate::apiserver::FieldError::invalid(
-                    &format!("status.capacity.{what}"),
+                    format!("status.capacity.{what}"),
                     crate::apiserver::error::quote(q),
                     "must be greater than or equal to 0",
                 )],
