@@ -206,15 +206,6 @@ enum Failure {
     Other(String),
 }
 
-/// kubectl's `utilerrors.NewAggregate` text: one error alone, several in brackets.
-fn aggregate(errors: &[String]) -> String {
-    if errors.len() == 1 {
-        errors[0].clone()
-    } else {
-        format!("[{}]", errors.join(", "))
-    }
-}
-
 /// Evict (or delete) each pod, retrying refused evictions every 5 s of simulated time, then
 /// wait for them to be gone, all within `timeout`.
 fn evict_all(
@@ -262,7 +253,6 @@ fn evict_all(
             let Ok(t) = cluster.deadline(Duration::seconds(5)) else { break };
             while !cluster.step_toward(t).map_err(other)? {}
             if t > deadline {
-                let secs = timeout.num_seconds();
                 let errors: Vec<String> = pending
                     .iter()
                     .map(|p| {
@@ -270,11 +260,11 @@ fn evict_all(
                             "error when evicting pods/{:?} -n {:?}: global timeout reached: {}",
                             p.name(),
                             p.namespace(),
-                            crate::sim::clock::go_duration(secs)
+                            crate::sim::clock::go_duration(timeout)
                         )
                     })
                     .collect();
-                return Err(Failure::Pending(aggregate(&errors)));
+                return Err(Failure::Pending(crate::model::validation::aggregate(errors).unwrap_or_default()));
             }
         }
     }

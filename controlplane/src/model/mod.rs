@@ -9,6 +9,7 @@ pub mod kinds;
 pub mod object;
 pub mod quantity;
 pub mod selector;
+pub mod toleration;
 pub mod validation;
 
 pub use decode::{decode, parse_documents, DecodeError};

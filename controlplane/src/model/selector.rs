@@ -11,6 +11,8 @@ use std::fmt::{self, Write as _};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
 
+use super::validation::aggregate;
+
 /// An invalid label or field selector. `Display` gives the message the API server puts in its
 /// `BadRequest` status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -341,21 +343,6 @@ fn new_requirement(key: &str, operator: Operator, values: Vec<String>) -> Result
     match aggregate(errs) {
         Some(message) => Err(message),
         None => Ok(Requirement { key: key.to_string(), operator, values }),
-    }
-}
-
-/// `ErrorList.ToAggregate().Error()`: duplicates dropped, one error as is, several as `[a, b]`.
-fn aggregate(errs: Vec<String>) -> Option<String> {
-    let mut unique: Vec<String> = Vec::with_capacity(errs.len());
-    for e in errs {
-        if !unique.contains(&e) {
-            unique.push(e);
-        }
-    }
-    match unique.len() {
-        0 => None,
-        1 => unique.pop(),
-        _ => Some(format!("[{}]", unique.join(", "))),
     }
 }
 

@@ -252,3 +252,18 @@ pub fn path_segment_name(name: &str, prefix: bool) -> Vec<String> {
     }
     ["/", "%"].iter().filter(|c| name.contains(**c)).map(|c| format!("may not contain '{c}'")).collect()
 }
+
+/// `ErrorList.ToAggregate().Error()`: duplicates dropped, one error as is, several as `[a, b]`.
+pub fn aggregate(errs: Vec<String>) -> Option<String> {
+    let mut unique: Vec<String> = Vec::with_capacity(errs.len());
+    for e in errs {
+        if !unique.contains(&e) {
+            unique.push(e);
+        }
+    }
+    match unique.len() {
+        0 => None,
+        1 => unique.pop(),
+        _ => Some(format!("[{}]", unique.join(", "))),
+    }
+}

@@ -11,7 +11,7 @@ use crate::apiserver::names::{random_suffix, suffix_from};
 use crate::apiserver::{ApiError, ApiServer};
 use crate::model::{decode, Kind, Object};
 
-use super::bootstrap::USER;
+use super::bootstrap::{set_status, USER};
 
 /// `rand.SafeEncodeString` of the FNV-1a hash of `text`, as the pod-template-hash and
 /// controller-revision-hash labels look.
@@ -33,15 +33,6 @@ fn owner(obj: &Object, kind: &str, api_version: &str) -> Value {
 fn create(api: &mut ApiServer, doc: Value) -> Result<Object, ApiError> {
     let obj = decode(doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok((*api.create(USER, "kube-system", obj)?).clone())
-}
-
-fn set_status(api: &mut ApiServer, obj: &Object, status: Value) {
-    let mut doc = obj.to_value();
-    doc["status"] = status;
-    doc["metadata"]["resourceVersion"] = Value::Null;
-    if let Ok(obj) = decode(doc) {
-        let _ = api.update_status(USER, obj);
-    }
 }
 
 /// CoreDNS: the Deployment's first ReplicaSet and its two pods.
@@ -75,13 +66,13 @@ pub fn coredns(api: &mut ApiServer) {
         create(api, pod).expect("a coredns pod is created");
     }
     let r = replicas;
-    set_status(
+    let _ = set_status(
         api,
         &rs,
         json!({"replicas": r, "fullyLabeledReplicas": r, "readyReplicas": r, "availableReplicas": r, "observedGeneration": 1}),
     );
     let t = api.now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    set_status(
+    let _ = set_status(
         api,
         &deploy,
         json!({"observedGeneration": 1, "replicas": r, "updatedReplicas": r, "readyReplicas": r, "availableReplicas": r,
@@ -165,7 +156,7 @@ pub fn kube_proxy_status(api: &mut ApiServer) {
         .iter()
         .filter(|p| p.labels().get("k8s-app").is_some_and(|v| v == "kube-proxy"))
         .count();
-    set_status(
+    let _ = set_status(
         api,
         &ds,
         json!({"currentNumberScheduled": n, "desiredNumberScheduled": n, "numberAvailable": n, "numberMisscheduled": 0,

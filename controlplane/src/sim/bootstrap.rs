@@ -105,12 +105,13 @@ fn create(api: &mut ApiServer, namespace: &str, yaml: &str) -> Object {
     (*api.create(USER, namespace, obj).unwrap_or_else(|e| panic!("bootstrap create: {e}\n{yaml}"))).clone()
 }
 
-fn set_status(api: &mut ApiServer, mut obj: Object, status: serde_json::Value) {
+/// Write `status` as the object's status (PUT .../status), as the component that owns it would.
+pub(super) fn set_status(api: &mut ApiServer, obj: &Object, status: serde_json::Value) -> Result<(), ApiError> {
     let mut doc = obj.to_value();
     doc["status"] = status;
-    obj = decode(doc).expect("bootstrap status decodes");
+    let mut obj = decode(doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
     obj.metadata_mut().resource_version = None;
-    api.update_status(USER, obj).expect("bootstrap status update");
+    api.update_status(USER, obj).map(|_| ())
 }
 
 /// The InternalIP of the node with this index (0 is the control plane), as kind numbers them.
@@ -204,7 +205,7 @@ pub fn try_add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Resul
             "osImage": "Debian GNU/Linux 12 (bookworm)", "systemUUID": format!("uuid-{}", spec.name)},
     });
     let node = api.create(USER, "", decode(doc).map_err(bad)?)?;
-    set_status(api, (*node).clone(), status);
+    set_status(api, &node, status).expect("bootstrap status update");
     let lease = json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
         "metadata": {"name": spec.name, "namespace": "kube-node-lease"},
         "spec": {"holderIdentity": spec.name, "leaseDurationSeconds": 40, "renewTime": api.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()}});

@@ -120,14 +120,22 @@ pub fn seconds(secs: f64) -> Result<Duration, String> {
     Ok(Duration::milliseconds((secs * 1000.0).round() as i64))
 }
 
-/// Go's `time.Duration.String()` for whole seconds, as kubectl prints timeouts: `12s`,
-/// `1m30s`, `1h0m0s`.
-pub fn go_duration(secs: i64) -> String {
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+/// Go's `time.Duration.String()`, to the millisecond: `0s`, `500ms`, `12s`, `1.5s`, `1m30s`,
+/// `1h0m0s`, as kubectl and the kubelet print durations.
+pub fn go_duration(d: Duration) -> String {
+    let ms = d.num_milliseconds();
+    if ms == 0 {
+        return "0s".into();
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let (h, m, s, frac) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    let secs = if frac == 0 { format!("{s}s") } else { format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0')) };
     match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m{s}s"),
-        _ => format!("{h}h{m}m{s}s"),
+        (0, 0) => secs,
+        (0, m) => format!("{m}m{secs}"),
+        (h, m) => format!("{h}h{m}m{secs}"),
     }
 }
 
@@ -166,5 +174,11 @@ mod tests {
         c.move_to(epoch() + Duration::seconds(5));
         let keys: Vec<_> = c.take_due().into_iter().map(|t| t.key).collect();
         assert_eq!(keys, ["first", "b", "a"], "due timers fire by time, then by registration order");
+    }
+
+    #[test]
+    fn go_durations() {
+        let f = |ms| go_duration(Duration::milliseconds(ms));
+        assert_eq!([f(10_000), f(300_000), f(500), f(90_000), f(2_500)], ["10s", "5m0s", "500ms", "1m30s", "2.5s"]);
     }
 }

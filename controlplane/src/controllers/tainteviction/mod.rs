@@ -14,6 +14,7 @@ use super::podindex::{node_name, PodsByNode};
 use super::runtime::controller_user;
 use crate::apiserver::{k8s_time, DeleteOptions, WatchEvent, WatchEventType};
 use crate::events::{EventRecorder, EventType};
+use crate::model::toleration::tolerates;
 use crate::model::{Kind, Object};
 use crate::sim::component::{Component, Ctx};
 
@@ -47,21 +48,6 @@ impl Default for TaintEvictionController {
 
 fn no_execute(taints: Option<&Vec<Taint>>) -> Vec<Taint> {
     taints.into_iter().flatten().filter(|t| t.effect == "NoExecute").cloned().collect()
-}
-
-fn tolerates(t: &Toleration, taint: &Taint) -> bool {
-    if let Some(effect) = t.effect.as_deref().filter(|e| !e.is_empty()) {
-        if effect != taint.effect {
-            return false;
-        }
-    }
-    match t.operator.as_deref() {
-        Some("Exists") => t.key.as_deref().is_none_or(|k| k.is_empty() || k == taint.key),
-        _ => {
-            t.key.as_deref() == Some(taint.key.as_str())
-                && t.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or("")
-        }
-    }
 }
 
 /// `GetMatchingTolerations` + `getMinTolerationTime`: None when some taint is not tolerated

@@ -41,24 +41,6 @@ pub fn next(entry: &mut Option<Backoff>, event: DateTime<Utc>, now: DateTime<Utc
     });
 }
 
-/// Go's `time.Duration` text: `10s`, `5m0s`, `500ms`, `1m30s`.
-pub fn go_duration(d: Duration) -> String {
-    let ms = d.num_milliseconds();
-    if ms == 0 {
-        return "0s".into();
-    }
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let (h, m, s, frac) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    let secs = if frac == 0 { format!("{s}s") } else { format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0')) };
-    match (h, m) {
-        (0, 0) => secs,
-        (0, m) => format!("{m}m{secs}"),
-        (h, m) => format!("{h}h{m}m{secs}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,11 +71,5 @@ mod tests {
         check(&[0, 0, 10, 30, 70, 150, 310, 610], &[0, 10, 30, 70, 150, 310, 610, 910]);
         // Ten minutes without a crash starts over.
         check(&[0, 0, 1000], &[0, 10, 1000]);
-    }
-
-    #[test]
-    fn durations() {
-        let f = |ms| go_duration(Duration::milliseconds(ms));
-        assert_eq!([f(10_000), f(300_000), f(500), f(90_000), f(2_500)], ["10s", "5m0s", "500ms", "1m30s", "2.5s"]);
     }
 }

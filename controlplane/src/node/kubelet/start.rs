@@ -6,7 +6,7 @@
 use chrono::Duration;
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 
-use super::backoff::{self, go_duration};
+use super::backoff;
 use super::probes::Probes;
 use super::worker::{PodWorker, PullState, Time, Wake};
 use super::Env;
@@ -14,6 +14,7 @@ use crate::events::EventType;
 use crate::model::{Kind, Object};
 use crate::node::runtime::cri::ContainerConfig;
 use crate::node::runtime::{ImageService, RuntimeService};
+use crate::sim::clock::go_duration;
 
 /// How long after a failed pull the kubelet's next sync shows ImagePullBackOff.
 const PULL_RESYNC: i64 = 1;
@@ -54,18 +55,7 @@ pub fn start(
         return;
     }
     if let Err(msg) = check_config(w, env, &cspec) {
-        let c = ctr(w, init, i);
-        c.waiting = Some(("CreateContainerConfigError", msg.clone()));
-        let c = c.clone();
-        env.recorder.record(
-            env.api,
-            &w.pod,
-            Some(&c.field_path()),
-            EventType::Warning,
-            "Failed",
-            &format!("Error: {msg}"),
-        );
-        wake.at(now + Duration::seconds(WORKER_BACKOFF));
+        failed(w, env, init, i, "CreateContainerConfigError", msg, wake);
         return;
     }
     let Some(sandbox) = w.sandbox.clone() else { return };
@@ -86,18 +76,7 @@ pub fn start(
     let id = match env.runtime.create_container(now, &sandbox, &config) {
         Ok(id) => id,
         Err(e) => {
-            let msg = e.to_string();
-            c.waiting = Some(("CreateContainerError", msg.clone()));
-            let c = c.clone();
-            env.recorder.record(
-                env.api,
-                &w.pod,
-                Some(&c.field_path()),
-                EventType::Warning,
-                "Failed",
-                &format!("Error: {msg}"),
-            );
-            wake.at(now + Duration::seconds(WORKER_BACKOFF));
+            failed(w, env, init, i, "CreateContainerError", e.to_string(), wake);
             return;
         }
     };
@@ -141,6 +120,24 @@ pub fn start(
     if let Some(t) = env.runtime.exit_due(now, &id) {
         wake.at(t);
     }
+}
+
+/// The container could not be made: it waits with `reason`, a `Failed` event says why, and the
+/// pod worker tries again after its back-off.
+fn failed(
+    w: &mut PodWorker,
+    env: &mut Env<'_>,
+    init: bool,
+    i: usize,
+    reason: &'static str,
+    msg: String,
+    wake: &mut Wake,
+) {
+    let c = ctr(w, init, i);
+    c.waiting = Some((reason, msg.clone()));
+    let field_path = c.field_path();
+    env.recorder.record(env.api, &w.pod, Some(&field_path), EventType::Warning, "Failed", &format!("Error: {msg}"));
+    wake.at(env.now + Duration::seconds(WORKER_BACKOFF));
 }
 
 fn ctr(w: &mut PodWorker, init: bool, i: usize) -> &mut super::worker::Ctr {

@@ -1,7 +1,7 @@
 //! TaintToleration: a node's NoSchedule and NoExecute taints keep out pods that do not tolerate
 //! them (Filter); PreferNoSchedule taints a pod does not tolerate lower the node's score.
 
-use k8s_openapi::api::core::v1::{Taint, Toleration};
+use k8s_openapi::api::core::v1::Toleration;
 
 use crate::scheduler::cache::NodeInfo;
 use crate::scheduler::framework::{
@@ -17,22 +17,7 @@ pub struct PreState {
     pub tolerations: Vec<Toleration>,
 }
 
-/// Whether `t` tolerates `taint` (`Toleration.ToleratesTaint`).
-pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
-    let effect = t.effect.as_deref().unwrap_or("");
-    if !effect.is_empty() && effect != taint.effect {
-        return false;
-    }
-    let key = t.key.as_deref().unwrap_or("");
-    if !key.is_empty() && key != taint.key {
-        return false;
-    }
-    match t.operator.as_deref().unwrap_or("Equal") {
-        "Exists" => true,
-        "Equal" | "" => t.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or(""),
-        _ => false,
-    }
-}
+pub use crate::model::toleration::tolerates;
 
 impl Plugin for TaintToleration {
     fn name(&self) -> &'static str {
@@ -90,6 +75,7 @@ impl ScorePlugin for TaintToleration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use k8s_openapi::api::core::v1::Taint;
 
     fn taint(s: &str) -> Taint {
         let (kv, effect) = s.split_once(':').unwrap();
