@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use stdlib::{Session, SessionOptions, Stream};
+use stdlib::{Emit, Session, SessionOptions, Stream};
 
 pub fn run_files(files: &[PathBuf], options: &SessionOptions) -> ExitCode {
     for file in files {
@@ -18,16 +18,22 @@ pub fn run_files(files: &[PathBuf], options: &SessionOptions) -> ExitCode {
             }
         };
         let mut session = Session::new(options.clone());
-        session.set_sink(Some(Box::new(|stream, text| match stream {
-            Stream::Stdout => {
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(text.as_bytes());
+        session.set_sink(Some(Box::new(|emit| match emit {
+            Emit::Text(Stream::Stdout, text) | Emit::Page(text) => {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
             }
-            Stream::Stderr => {
+            Emit::Display(bundle) => {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(bundle.text.as_bytes());
+                if !bundle.text.ends_with('\n') {
+                    let _ = out.write_all(b"\n");
+                }
+            }
+            Emit::Text(Stream::Stderr, text) => {
                 let _ = std::io::stderr().lock().write_all(text.as_bytes());
             }
             // A script's output is a log: nothing to clear.
-            Stream::Clear => {}
+            Emit::Text(Stream::Clear, _) => {}
         })));
         let out = session.execute(&code);
         if let Some(e) = out.error {

@@ -9,9 +9,11 @@ pub mod complete;
 mod convert;
 pub mod docs;
 pub mod inspect;
+pub mod pictures;
+mod rich;
 pub mod session;
 pub mod syntax;
 
 pub use clusters::{ClusterSummary, ProgressFn};
 pub use complete::Completions;
-pub use session::{Completeness, Outputs, ScriptError, Session, SessionOptions, Stream};
+pub use session::{Completeness, Emit, MimeBundle, Outputs, ScriptError, Session, SessionOptions, Stream};

@@ -14,6 +14,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
 
 use crate::api;
 use crate::clusters::{attach, ProgressSlot};
+use crate::pictures::Picture;
 
 /// Which output stream a piece of text goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +29,45 @@ pub enum Stream {
 #[derive(Clone)]
 pub struct ClusterRef(pub Rc<RefCell<Cluster>>);
 
+/// What an input shows while it runs, handed to the sink as it happens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Emit<'a> {
+    /// Printed text (`print` to stdout, `debug` to stderr), or `clear_output()`.
+    Text(Stream, &'a str),
+    /// `display(value)`: the value's mime bundle, shown now.
+    Display(&'a MimeBundle),
+    /// `help(name)`: a page of documentation (a notebook's pager; the REPL prints it).
+    Page(&'a str),
+}
+
 /// Where printed text goes: captured into [`Outputs`], or handed on as it is printed.
-pub type Sink = Box<dyn FnMut(Stream, &str)>;
+pub type Sink = Box<dyn FnMut(Emit<'_>)>;
+
+/// A value as a notebook shows it: text always, and HTML or SVG when it has them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MimeBundle {
+    pub text: String,
+    pub html: Option<String>,
+    pub svg: Option<String>,
+}
+
+impl MimeBundle {
+    pub fn text(text: impl Into<String>) -> MimeBundle {
+        MimeBundle { text: text.into(), ..MimeBundle::default() }
+    }
+
+    /// `(mime type, data)`, text/plain first.
+    pub fn entries(&self) -> Vec<(&'static str, &str)> {
+        let mut all = vec![("text/plain", self.text.as_str())];
+        if let Some(html) = &self.html {
+            all.push(("text/html", html));
+        }
+        if let Some(svg) = &self.svg {
+            all.push(("image/svg+xml", svg));
+        }
+        all
+    }
+}
 
 /// State the script functions reach through the engine's tag.
 pub struct State {
@@ -81,7 +119,7 @@ impl State {
 impl State {
     pub fn write(&mut self, stream: Stream, text: &str) {
         match (&mut self.sink, stream) {
-            (Some(sink), _) => sink(stream, text),
+            (Some(sink), _) => sink(Emit::Text(stream, text)),
             (None, Stream::Stdout) => self.stdout.push_str(text),
             (None, Stream::Stderr) => self.stderr.push_str(text),
             (None, Stream::Clear) => {
@@ -89,6 +127,40 @@ impl State {
                 self.cleared = true;
             }
         }
+    }
+}
+
+impl State {
+    /// `display(value)`: handed to the sink, or (captured) its text printed.
+    pub fn display(&mut self, bundle: &MimeBundle) {
+        match &mut self.sink {
+            Some(sink) => sink(Emit::Display(bundle)),
+            None => {
+                self.stdout.push_str(&bundle.text);
+                if !bundle.text.ends_with('\n') {
+                    self.stdout.push('\n');
+                }
+            }
+        }
+    }
+
+    /// A page of documentation: handed to the sink, or (captured) printed.
+    pub fn page(&mut self, text: &str) {
+        match &mut self.sink {
+            Some(sink) => sink(Emit::Page(text)),
+            None => self.stdout.push_str(text),
+        }
+    }
+
+    /// How a value is shown: its text, with HTML for a kubectl table or a list of objects,
+    /// and SVG for a picture.
+    pub fn bundle(&self, value: &Dynamic) -> MimeBundle {
+        if let Some(picture) = value.read_lock::<Picture>() {
+            return MimeBundle { text: picture.text.clone(), html: None, svg: Some(picture.svg.clone()) };
+        }
+        let text = display(value);
+        let html = if value.is_string() { self.table_html(&text) } else { crate::rich::object_list_html(value) };
+        MimeBundle { text, html, svg: None }
     }
 }
 
@@ -144,8 +216,10 @@ pub struct Outputs {
     pub error: Option<ScriptError>,
     /// `clear_output()` ran: what was shown before it is to be cleared.
     pub cleared: bool,
-    /// The value as HTML, when it is (or came from) a kubectl table.
+    /// The value as HTML, when it is (or came from) a kubectl table, or is a list of objects.
     pub result_html: Option<String>,
+    /// The value as SVG, when it is a picture.
+    pub result_svg: Option<String>,
 }
 
 impl Outputs {
@@ -157,6 +231,9 @@ impl Outputs {
         }
         if let Some(html) = &self.result_html {
             bundle.push(("text/html", html.clone()));
+        }
+        if let Some(svg) = &self.result_svg {
+            bundle.push(("image/svg+xml", svg.clone()));
         }
         bundle
     }
@@ -248,16 +325,19 @@ impl Session {
             ..Outputs::default()
         };
         match outcome {
-            Ok(result) => {
-                out.result_html = result.as_deref().and_then(|r| st.table_html(r));
-                out.result = result;
+            Ok(Some(value)) => {
+                let bundle = st.bundle(&value);
+                out.result = Some(bundle.text);
+                out.result_html = bundle.html;
+                out.result_svg = bundle.svg;
             }
+            Ok(None) => {}
             Err(e) => out.error = Some(e),
         }
         out
     }
 
-    fn run_kubectl(&mut self, line: &str) -> Result<Option<String>, ScriptError> {
+    fn run_kubectl(&mut self, line: &str) -> Result<Option<Dynamic>, ScriptError> {
         let cluster = self.cluster();
         let mut c = cluster.0.borrow_mut();
         let output = controlplane::kubectl::run_line_output(&mut c, line, None).map_err(|message| ScriptError {
@@ -266,21 +346,21 @@ impl Session {
             column: Some(1),
         })?;
         self.state.borrow_mut().remember_tables(&output.text, output.tables);
-        Ok(Some(output.text))
+        Ok(Some(output.text.into()))
     }
 
-    fn run_yaml(&mut self, text: &str) -> Result<Option<String>, ScriptError> {
+    fn run_yaml(&mut self, text: &str) -> Result<Option<Dynamic>, ScriptError> {
         let cluster = self.cluster();
         let mut c = cluster.0.borrow_mut();
         let outcomes = controlplane::kubectl::apply::apply_text(&mut c, text, "STDIN", "default");
-        api::cluster::join_outcomes(outcomes).map(Some).map_err(|message| ScriptError {
+        api::cluster::join_outcomes(outcomes).map(|t| Some(t.into())).map_err(|message| ScriptError {
             message,
             line: Some(1),
             column: Some(1),
         })
     }
 
-    fn run_script(&mut self, code: &str) -> Result<Option<String>, ScriptError> {
+    fn run_script(&mut self, code: &str) -> Result<Option<Dynamic>, ScriptError> {
         let ast = self.engine.compile_with_scope(&self.scope, code).map_err(|e| {
             let pos = e.1;
             ScriptError { message: e.0.to_string(), line: pos.line(), column: pos.position() }
@@ -292,13 +372,15 @@ impl Session {
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
             .map_err(|e| script_error(e, &self.options))?;
-        Ok(if value.is_unit() { None } else { Some(display(&value)) })
+        Ok(if value.is_unit() { None } else { Some(value) })
     }
 }
 
 /// How a value is shown as the result of an input.
 pub fn display(value: &Dynamic) -> String {
-    if value.is_string() {
+    if let Some(picture) = value.read_lock::<Picture>() {
+        picture.text.clone()
+    } else if value.is_string() {
         value.clone().into_string().unwrap_or_default()
     } else {
         value.to_string()

@@ -21,7 +21,7 @@ use rustyline::config::{ColorMode, CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::Editor;
-use stdlib::{Completeness, Session, SessionOptions, Stream};
+use stdlib::{Completeness, Emit, Session, SessionOptions, Stream};
 
 use commands::Outcome;
 use helper::Helper;
@@ -36,16 +36,18 @@ pub fn colours(stream_is_terminal: bool) -> bool {
 
 pub fn run(options: SessionOptions) -> anyhow::Result<()> {
     let mut session = Session::new(options);
-    session.set_sink(Some(Box::new(|stream, text| match stream {
-        Stream::Stdout => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+    session.set_sink(Some(Box::new(|emit| match emit {
+        Emit::Text(Stream::Stdout, text) | Emit::Page(text) => print_now(text),
+        Emit::Display(bundle) => {
+            print_now(&bundle.text);
+            if !bundle.text.ends_with('\n') {
+                print_now("\n");
+            }
         }
-        Stream::Stderr => {
+        Emit::Text(Stream::Stderr, text) => {
             let _ = std::io::stderr().lock().write_all(text.as_bytes());
         }
-        Stream::Clear => {
+        Emit::Text(Stream::Clear, _) => {
             if std::io::stdout().is_terminal() {
                 // Clear the screen and go home, as a terminal's `clear` does.
                 let _ = std::io::stdout().lock().write_all(b"\x1b[2J\x1b[H");
@@ -57,6 +59,12 @@ pub fn run(options: SessionOptions) -> anyhow::Result<()> {
     } else {
         piped(session)
     }
+}
+
+fn print_now(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 /// The file history is kept in: `$XDG_DATA_HOME/kubesim/history` (or the platform's data

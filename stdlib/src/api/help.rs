@@ -19,7 +19,7 @@ pub mod help_api {
         let all = docs::collect(ctx.engine(), Some(&ctx), None);
         let text = docs::render(&all, name.trim())
             .ok_or_else(|| runtime_error(format!("no function named {:?} (help() lists them)", name.trim())))?;
-        state(&ctx).borrow_mut().write(Stream::Stdout, &text);
+        state(&ctx).borrow_mut().page(&text);
         Ok(())
     }
 

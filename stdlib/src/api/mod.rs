@@ -17,6 +17,10 @@ pub mod trace;
 
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<ClusterRef>("Cluster");
+    engine
+        .register_type_with_name::<crate::pictures::Picture>("Picture")
+        .register_fn("to_string", |p: &mut crate::pictures::Picture| p.text.clone())
+        .register_fn("to_debug", |p: &mut crate::pictures::Picture| p.text.clone());
     engine.register_global_module(rhai::exported_module!(cluster::cluster_api).into());
     engine.register_global_module(rhai::exported_module!(time::time_api).into());
     engine.register_global_module(rhai::exported_module!(nodes::nodes_api).into());

@@ -5,7 +5,7 @@ use rhai::plugin::*;
 #[export_module]
 pub mod output_api {
     use crate::api::state;
-    use crate::session::{display as show, Stream};
+    use crate::session::Stream;
 
     /// Shows a value now, without ending the input (a notebook shows tables and pictures;
     /// the REPL prints the text).
@@ -14,13 +14,9 @@ pub mod output_api {
     /// display(kubectl("get nodes"));
     /// ```
     pub fn display(ctx: NativeCallContext, value: Dynamic) {
-        let text = show(&value);
         let st = state(&ctx);
-        let mut st = st.borrow_mut();
-        st.write(Stream::Stdout, &text);
-        if !text.ends_with('\n') {
-            st.write(Stream::Stdout, "\n");
-        }
+        let bundle = st.borrow().bundle(&value);
+        st.borrow_mut().display(&bundle);
     }
 
     /// Clears what this input has shown so far (a notebook cell's output; in the REPL, the
