@@ -363,17 +363,41 @@ impl Session {
         out
     }
 
-    fn run_kubectl(&mut self, line: &str) -> Result<Option<Dynamic>, ScriptError> {
-        let cluster = self.cluster();
-        let mut c = cluster.0.borrow_mut();
-        let output = controlplane::kubectl::run_line_output(&mut c, line, None).map_err(|message| ScriptError {
-            kind: ErrorKind::Runtime,
-            message,
-            line: Some(1),
-            column: Some(1),
-        })?;
-        self.state.borrow_mut().remember_tables(&output.text, output.tables);
-        Ok(Some(output.text.into()))
+    /// One `kubectl ...` line, or several (a notebook cell): each runs in turn, every output
+    /// but the last shown as it comes, the last the input's value. `#` comments and blank
+    /// lines are skipped; the first failure stops the rest.
+    fn run_kubectl(&mut self, input: &str) -> Result<Option<Dynamic>, ScriptError> {
+        let lines: Vec<(usize, &str)> = input
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim()))
+            .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        if let Some((n, _)) = lines.iter().find(|(_, l)| !(l.starts_with("kubectl ") || *l == "kubectl")) {
+            return Err(ScriptError {
+                kind: ErrorKind::Syntax,
+                message: "a kubectl input has one kubectl command per line; this line is not one".to_string(),
+                line: Some(*n),
+                column: Some(1),
+            });
+        }
+        let mut last = None;
+        for (i, (n, line)) in lines.iter().enumerate() {
+            let cluster = self.cluster();
+            let output =
+                controlplane::kubectl::run_line_output(&mut cluster.0.borrow_mut(), line, None).map_err(|message| {
+                    ScriptError { kind: ErrorKind::Runtime, message, line: Some(*n), column: Some(1) }
+                })?;
+            let mut st = self.state.borrow_mut();
+            st.remember_tables(&output.text, output.tables);
+            if i + 1 < lines.len() {
+                let bundle = st.bundle(&Dynamic::from(output.text));
+                st.display(&bundle);
+            } else {
+                last = Some(output.text.into());
+            }
+        }
+        Ok(last)
     }
 
     fn run_yaml(&mut self, text: &str) -> Result<Option<Dynamic>, ScriptError> {

@@ -111,3 +111,23 @@ fn kubectl_tables_stay_tables() {
     assert_eq!(s.execute("t.trim() + \"!\"").result_html, None, "a changed string is just a string");
     assert_eq!(s.execute("kubectl get ns default -o name").result_html, None);
 }
+
+#[test]
+fn a_kubectl_input_of_several_lines_runs_each() {
+    let mut s = Session::new(SessionOptions::default());
+    let out = s.execute("kubectl get ns default -o name\n# a comment\n\nkubectl get nodes node-1 -o name\n");
+    assert_eq!(out.stdout, "namespace/default\n");
+    assert_eq!(out.result.as_deref(), Some("node/node-1\n"));
+    let bad = s.execute("kubectl get ns\nget nodes");
+    let e = bad.error.expect("an error");
+    assert_eq!(
+        (e.message.as_str(), e.line),
+        ("a kubectl input has one kubectl command per line; this line is not one", Some(2))
+    );
+    let failed = s.execute("kubectl get ns nosuch\nkubectl get ns default -o name");
+    assert_eq!(
+        failed.error.map(|e| (e.message, e.line)),
+        Some(("Error from server (NotFound): namespaces \"nosuch\" not found".to_string(), Some(1)))
+    );
+    assert_eq!(failed.result, None);
+}
