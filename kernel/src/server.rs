@@ -25,6 +25,10 @@ use crate::history::History;
 use crate::wire::{self, log, Incoming};
 use crate::KernelError;
 
+/// How long a request already sent may take to come off the socket when looking for the
+/// ones queued behind a failed cell.
+const QUEUED_WAIT: Duration = Duration::from_millis(1);
+
 /// The Jupyter protocol version spoken.
 const PROTOCOL_VERSION: &str = "5.3";
 
@@ -238,6 +242,12 @@ async fn shell_loop(mut shell: KernelShellConnection, kernel: Kernel, mut histor
         };
         kernel.status(true, &request);
         let answer = answer_shell(&kernel, &request, &mut history).await;
+        let failed = answer.as_ref().is_some_and(
+            |a| matches!(&a.content, JupyterMessageContent::ExecuteReply(r) if r.status == ReplyStatus::Error),
+        );
+        let stop = matches!(&request.content, JupyterMessageContent::ExecuteRequest(req) if req.stop_on_error);
+        // Cells already queued behind a failed one (a notebook's "run all") are not run.
+        let queued = if failed && stop { drain(&mut shell).await } else { Vec::new() };
         if let Some(answer) = answer {
             send(&mut shell, answer, "shell").await;
         }
@@ -245,7 +255,42 @@ async fn shell_loop(mut shell: KernelShellConnection, kernel: Kernel, mut histor
         if matches!(request.content, JupyterMessageContent::ShutdownRequest(_)) {
             let _ = kernel.shutdown.send(());
         }
+        for request in queued {
+            kernel.status(true, &request);
+            let answer = if matches!(request.content, JupyterMessageContent::ExecuteRequest(_)) {
+                Some(aborted(&request))
+            } else {
+                answer_shell(&kernel, &request, &mut history).await
+            };
+            if let Some(answer) = answer {
+                send(&mut shell, answer, "shell").await;
+            }
+            kernel.status(false, &request);
+        }
     }
+}
+
+/// The requests waiting on the shell socket now.
+async fn drain(shell: &mut KernelShellConnection) -> Vec<Box<JupyterMessage>> {
+    let mut queued = Vec::new();
+    while let Ok(incoming) = tokio::time::timeout(QUEUED_WAIT, wire::read(shell, "shell")).await {
+        if let Incoming::Message(request) = incoming {
+            queued.push(request);
+        }
+    }
+    queued
+}
+
+/// The reply to a cell not run because one before it failed (as ipykernel answers).
+fn aborted(request: &JupyterMessage) -> JupyterMessage {
+    let content = ExecuteReply {
+        status: ReplyStatus::Aborted,
+        execution_count: ExecutionCount::new(0),
+        payload: Vec::new(),
+        user_expressions: Some(Default::default()),
+        error: None,
+    };
+    reply(content, request)
 }
 
 /// The reply to a shell request (None for messages that get none).

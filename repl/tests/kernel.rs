@@ -69,8 +69,17 @@ impl Kernel {
         self.child = spawn(&self.file, &self.log);
     }
 
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+    /// The kernel's log once it has `line` (the sockets are served concurrently).
+    async fn wait_for_log(&self, line: &str) -> String {
+        let mut log = String::new();
+        for _ in 0..100 {
+            log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if log.contains(line) {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the kernel's log never said {line:?}:\n{log}");
     }
 
     async fn client(&self) -> Client {
@@ -259,7 +268,7 @@ async fn a_bad_signature_is_dropped_and_logged() {
     let quiet = timeout(Duration::from_millis(500), client.shell.read()).await;
     assert!(quiet.is_err(), "no reply to a badly signed message: {quiet:?}");
     client.kernel_info().await;
-    assert!(kernel.log().contains("dropped a message on shell with a wrong signature"), "{}", kernel.log());
+    kernel.wait_for_log("dropped a message on shell with a wrong signature").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -273,9 +282,8 @@ async fn malformed_messages_leave_the_kernel_serving() {
     client.shell.socket.send(ZmqMessage::from("hello")).await.expect("sent");
     client.control.socket.send(ZmqMessage::from("hello")).await.expect("sent");
     client.kernel_info().await;
-    let log = kernel.log();
+    let log = kernel.wait_for_log("dropped a malformed message on control").await;
     assert!(log.contains("dropped a malformed message on shell"), "{log}");
-    assert!(log.contains("dropped a malformed message on control"), "{log}");
     // Heartbeat echoes whatever it is sent.
     let mut heartbeat = create_client_heartbeat_connection(&kernel.info).await.expect("heartbeat");
     heartbeat.socket.send(ZmqMessage::from("ping-42")).await.expect("sent");
@@ -338,4 +346,24 @@ async fn a_client_that_leaves_mid_execute_does_not_stop_the_kernel() {
     second.kernel_info().await;
     assert_eq!(second.result_text("40 + 2").await, "42");
     assert_eq!(second.result_text("now()").await, "2025-01-01T02:00:00Z", "the first client's cell ran to its end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cells_queued_behind_a_failed_cell_are_aborted() {
+    let kernel = Kernel::start("abort").await;
+    let mut client = kernel.client().await;
+    client.kernel_info().await;
+    // "Run all": the requests are queued together.
+    let failing = client.send_execute("throw \"boom\"").await;
+    let queued = client.send_execute("let ran = true; 1").await;
+    let status = |m: &JupyterMessage| match &m.content {
+        JupyterMessageContent::ExecuteReply(r) => r.status.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(status(&client.shell_reply(&failing).await), ReplyStatus::Error);
+    assert_eq!(status(&client.shell_reply(&queued).await), ReplyStatus::Aborted);
+    // The next cell sent on its own runs.
+    let (reply, _) = client.execute("is_def_var(\"ran\")").await;
+    assert_eq!(status(&reply), ReplyStatus::Ok);
+    assert_eq!(client.result_text("is_def_var(\"ran\")").await, "false");
 }
