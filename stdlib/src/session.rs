@@ -15,6 +15,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, Scope, AST};
 use crate::api;
 use crate::clusters::{attach, ProgressSlot};
 use crate::pictures::Picture;
+use crate::syntax::Mode;
 
 /// Which output stream a piece of text goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -336,13 +337,10 @@ impl Session {
     /// Run one input: a script, a `kubectl ...` line, or a YAML document.
     pub fn execute(&mut self, code: &str) -> Outputs {
         self.state.borrow().interrupt.store(false, Ordering::Relaxed);
-        let trimmed = code.trim_start();
-        let outcome = if trimmed.starts_with("kubectl ") || trimmed == "kubectl" {
-            self.run_kubectl(trimmed.trim_end())
-        } else if trimmed.starts_with("apiVersion:") || trimmed.starts_with("---") {
-            self.run_yaml(code)
-        } else {
-            self.run_script(code)
+        let outcome = match Mode::of(code) {
+            Mode::Kubectl => self.run_kubectl(code.trim()),
+            Mode::Yaml => self.run_yaml(code),
+            Mode::Script => self.run_script(code),
         };
         let mut st = self.state.borrow_mut();
         let mut out = Outputs {
@@ -487,11 +485,11 @@ pub enum Completeness {
 
 impl Session {
     pub fn is_complete(&self, code: &str) -> Completeness {
-        let trimmed = code.trim_start();
-        if trimmed.starts_with("kubectl") {
+        let mode = Mode::of(code);
+        if mode == Mode::Kubectl {
             return Completeness::Complete;
         }
-        if trimmed.starts_with("apiVersion:") || trimmed.starts_with("---") {
+        if mode == Mode::Yaml {
             // A YAML document goes on until an empty line.
             let ended = code.ends_with("\n\n") || code.ends_with("\r\n\r\n");
             return if ended { Completeness::Complete } else { Completeness::Incomplete };

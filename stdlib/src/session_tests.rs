@@ -131,3 +131,11 @@ fn a_kubectl_input_of_several_lines_runs_each() {
     );
     assert_eq!(failed.result, None);
 }
+
+#[test]
+fn a_manifest_starting_with_kind_or_a_comment_is_applied() {
+    let mut s = Session::new(SessionOptions::default());
+    let out = s.execute("# a namespace\nkind: Namespace\napiVersion: v1\nmetadata:\n  name: study\n");
+    assert_eq!((out.result.as_deref(), out.error), (Some("namespace/study created"), None));
+    assert_eq!(s.execute("#{a: 1}.a").result.as_deref(), Some("1"), "a map literal is a script");
+}
