@@ -9,7 +9,7 @@ use jupyter_protocol::{
     CodeMirrorMode, CommClose, CommInfoReply, CompleteReply, ConnectionInfo, ExecuteReply, ExecutionCount, HelpLink,
     HistoryReply, InspectReply, InterruptReply, IoPubWelcome, IsCompleteReply, IsCompleteReplyStatus, JupyterMessage,
     JupyterMessageContent, KernelInfoReply, LanguageInfo, Media, MediaType, ReplyError, ReplyStatus, ShutdownReply,
-    Status,
+    Status, StreamContent,
 };
 use jupyter_zmq_client::{
     create_kernel_control_connection, create_kernel_heartbeat_connection, create_kernel_iopub_xpub_connection,
@@ -35,8 +35,28 @@ const PROTOCOL_VERSION: &str = "5.3";
 /// What the IOPub loop is asked to do.
 pub enum Publish {
     Message(Box<JupyterMessage>),
+    /// Printed text of the cell `parent`: gathered for a moment with the text that follows it
+    /// on the same stream, so a loop of prints is not a message per line.
+    Text {
+        parent: Box<JupyterMessage>,
+        stderr: bool,
+        text: String,
+    },
     /// Answer once everything queued before has been sent.
     Flush(oneshot::Sender<()>),
+}
+
+/// How long printed text may wait to be joined by more before it is sent.
+const TEXT_WAIT: Duration = Duration::from_millis(50);
+/// Printed text is sent at once when this much has gathered.
+const TEXT_BATCH: usize = 64 * 1024;
+
+/// Printed text not sent yet.
+struct PendingText {
+    parent: Box<JupyterMessage>,
+    stderr: bool,
+    text: String,
+    deadline: tokio::time::Instant,
 }
 
 /// Run the kernel on the sockets a Jupyter connection file names, until a shutdown request.
@@ -146,21 +166,43 @@ async fn heartbeat_loop(mut heartbeat: KernelHeartbeatConnection) {
 /// Sends what the other loops publish, in order, and welcomes each new subscriber.
 async fn iopub_loop(mut iopub: KernelIoPubXPubConnection, mut queue: mpsc::UnboundedReceiver<Publish>) {
     let mut paused_until: Option<tokio::time::Instant> = None;
+    let mut pending: Option<PendingText> = None;
     loop {
         let listening = paused_until.is_none_or(|t| tokio::time::Instant::now() >= t);
+        let text_due = pending.as_ref().map(|p| p.deadline);
         tokio::select! {
             biased;
             item = queue.recv() => match item {
+                Some(Publish::Text { parent, stderr, text }) => {
+                    match &mut pending {
+                        Some(p) if p.stderr == stderr && p.parent.header.msg_id == parent.header.msg_id => {
+                            p.text.push_str(&text);
+                        }
+                        _ => {
+                            send_text(&mut iopub, pending.take()).await;
+                            let deadline = tokio::time::Instant::now() + TEXT_WAIT;
+                            pending = Some(PendingText { parent, stderr, text, deadline });
+                        }
+                    }
+                    if pending.as_ref().is_some_and(|p| p.text.len() >= TEXT_BATCH) {
+                        send_text(&mut iopub, pending.take()).await;
+                    }
+                }
                 Some(Publish::Message(message)) => {
+                    send_text(&mut iopub, pending.take()).await;
                     if let Err(e) = iopub.send(*message).await {
                         log(&format!("iopub send error: {e}"));
                     }
                 }
                 Some(Publish::Flush(done)) => {
+                    send_text(&mut iopub, pending.take()).await;
                     let _ = done.send(());
                 }
                 None => return,
             },
+            _ = tokio::time::sleep_until(text_due.unwrap_or_else(tokio::time::Instant::now)), if text_due.is_some() => {
+                send_text(&mut iopub, pending.take()).await;
+            }
             event = iopub.recv_subscription(), if listening => match event {
                 Ok(SubscriptionEvent::Subscribe(topic)) => {
                     paused_until = None;
@@ -178,6 +220,14 @@ async fn iopub_loop(mut iopub: KernelIoPubXPubConnection, mut queue: mpsc::Unbou
             },
             _ = tokio::time::sleep_until(paused_until.unwrap_or_else(tokio::time::Instant::now)), if !listening => {}
         }
+    }
+}
+
+async fn send_text(iopub: &mut KernelIoPubXPubConnection, pending: Option<PendingText>) {
+    let Some(p) = pending else { return };
+    let content = if p.stderr { StreamContent::stderr(&p.text) } else { StreamContent::stdout(&p.text) };
+    if let Err(e) = iopub.send(child(content, &p.parent)).await {
+        log(&format!("iopub send error: {e}"));
     }
 }
 

@@ -367,3 +367,33 @@ async fn cells_queued_behind_a_failed_cell_are_aborted() {
     assert_eq!(status(&reply), ReplyStatus::Ok);
     assert_eq!(client.result_text("is_def_var(\"ran\")").await, "false");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printed_text_is_gathered_and_keeps_its_order() {
+    let kernel = Kernel::start("streams").await;
+    let mut client = kernel.client().await;
+    let (_, outputs) =
+        client.execute("for i in 0..1000 { print(i) } display(1); debug(\"after\"); print(\"end\")").await;
+    let mut shown = Vec::new();
+    let mut stdout = String::new();
+    for m in &outputs {
+        match &m.content {
+            JupyterMessageContent::StreamContent(s) => {
+                let name = format!("{:?}", s.name).to_lowercase();
+                if name == "stdout" {
+                    stdout.push_str(&s.text);
+                }
+                shown.push(format!("{name}:{}", s.text.lines().last().unwrap_or_default()));
+            }
+            JupyterMessageContent::DisplayData(_) => shown.push("display".to_string()),
+            _ => {}
+        }
+    }
+    let expected: String = (0..1000).map(|i| format!("{i}\n")).collect::<String>() + "end\n";
+    assert_eq!(stdout, expected);
+    // A thousand prints come in a few messages (they are gathered for 50ms at a time).
+    let before_display = shown.iter().position(|s| s == "display").expect("the display");
+    assert!((1..=10).contains(&before_display), "{shown:?}");
+    assert_eq!(shown[before_display - 1], "stdout:999");
+    assert_eq!(shown[before_display..], ["display", "stderr:\"after\"", "stdout:end"]);
+}
