@@ -220,6 +220,10 @@ async fn shutdown_with_restart_ends_the_process_and_a_new_one_serves() {
     let mut kernel = Kernel::start("shutdown").await;
     let mut client = kernel.client().await;
     client.kernel_info().await;
+    // kernel_info is answered on control too.
+    client.control.send(KernelInfoRequest {}.into()).await.expect("sent");
+    let reply = timeout(WAIT, client.control.read()).await.expect("in time").expect("a reply");
+    assert_eq!(reply.header.msg_type, "kernel_info_reply");
     let request: JupyterMessage = ShutdownRequest { restart: true }.into();
     client.control.send(request).await.expect("sent");
     let reply = timeout(WAIT, client.control.read()).await.expect("in time").expect("a shutdown reply");
