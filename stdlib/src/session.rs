@@ -415,13 +415,14 @@ impl Session {
             let pos = e.1;
             ScriptError { kind: ErrorKind::Syntax, message: e.0.to_string(), line: pos.line(), column: pos.position() }
         })?;
+        let here: Vec<String> = ast.iter_functions().map(|f| f.name.to_string()).collect();
         self.functions += ast.clone_functions_only();
         let mut program = self.functions.clone();
         program += ast;
         let value = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
-            .map_err(|e| script_error(e, &self.options))?;
+            .map_err(|e| script_error(e, &self.options, &here))?;
         Ok(if value.is_unit() { None } else { Some(value) })
     }
 }
@@ -439,13 +440,28 @@ pub fn display(value: &Dynamic) -> String {
 
 /// A Rhai error as a message and the position of the failing call in the input.
 #[allow(clippy::boxed_local)] // Rhai hands errors over boxed.
-fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions) -> ScriptError {
-    // Inside a script function, report the innermost error.
+/// `here` names the functions the failing input defines.
+fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions, here: &[String]) -> ScriptError {
+    // Inside a script function, report the innermost error. Its position is in the input
+    // only while every function on the way was defined by this input; past a function of an
+    // earlier input, the call in this input is the place to show.
     let mut err = *err;
-    while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = err {
+    let mut call_here = None;
+    let mut earlier_function = None;
+    while let EvalAltResult::ErrorInFunctionCall(name, _, inner, call) = err {
+        if earlier_function.is_none() {
+            call_here = Some(call);
+            if !here.iter().any(|h| *h == name) {
+                earlier_function = Some(name);
+            }
+        }
         err = *inner;
     }
-    let pos = err.take_position();
+    let inner_pos = err.take_position();
+    let pos = match (&earlier_function, call_here) {
+        (Some(_), Some(call)) => call,
+        _ => inner_pos,
+    };
     let kind = match &err {
         EvalAltResult::ErrorTerminated(_, _) => ErrorKind::Interrupted,
         EvalAltResult::ErrorStackOverflow(_)
@@ -470,6 +486,10 @@ fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions) -> ScriptError
             limits.max_map_size
         ),
         other => other.to_string(),
+    };
+    let message = match earlier_function {
+        Some(name) => format!("{message} (in {name}(), defined in an earlier input)"),
+        None => message,
     };
     ScriptError { kind, message, line: pos.line(), column: pos.position() }
 }

@@ -139,3 +139,17 @@ fn a_manifest_starting_with_kind_or_a_comment_is_applied() {
     assert_eq!((out.result.as_deref(), out.error), (Some("namespace/study created"), None));
     assert_eq!(s.execute("#{a: 1}.a").result.as_deref(), Some("1"), "a map literal is a script");
 }
+
+#[test]
+fn an_error_in_a_function_of_an_earlier_input_points_at_the_call() {
+    let mut s = Session::new(SessionOptions::default());
+    assert_eq!(s.execute("fn boom(x) {\n  x + nosuch()\n}").error, None);
+    let e = s.execute("let a = 1;\nlet b = boom(a);").error.expect("an error");
+    assert_eq!(
+        (e.message.as_str(), e.line, e.column),
+        ("Function not found: nosuch () (in boom(), defined in an earlier input)", Some(2), Some(9))
+    );
+    // Defined in the same input: the line inside the function.
+    let e = s.execute("fn again() {\n  nosuch()\n}\nagain()").error.expect("an error");
+    assert_eq!((e.message.as_str(), e.line, e.column), ("Function not found: nosuch ()", Some(2), Some(3)));
+}
