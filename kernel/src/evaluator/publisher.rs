@@ -101,8 +101,16 @@ impl Publisher {
             return;
         }
         let now = Instant::now();
+        let same = self.progress.as_ref().is_some_and(|d| d.target == p.target && d.from == p.from);
+        if !same {
+            // A new move of the clock: the one before it has reached its target.
+            if let Some(ProgressDisplay { id: Some(id), from, target, .. }) = self.progress.take() {
+                let bundle = progress_bundle(from, target, target);
+                self.send(UpdateDisplayData::new(media(&bundle), &id).into());
+            }
+        }
         let display = match &mut self.progress {
-            Some(d) if d.target == p.target && d.from == p.from => d,
+            Some(d) if same => d,
             _ => self.progress.insert(ProgressDisplay {
                 id: None,
                 from: p.from,
