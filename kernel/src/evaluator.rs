@@ -3,14 +3,15 @@
 //! to IOPub, parented to the cell's request.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use jupyter_protocol::{
-    ErrorOutput, ExecuteInput, ExecuteResult, ExecutionCount, JupyterMessage, Media, MediaType, Payload, ReplyError,
-    Transient,
+    ErrorOutput, ExecuteInput, ExecuteResult, ExecutionCount, ExpressionResult, JupyterMessage, Media, MediaType,
+    Payload, ReplyError, Transient,
 };
 use stdlib::{Completeness, Completions, Emit, MimeBundle, Outputs, Session, SessionOptions};
 use tokio::sync::{mpsc, oneshot};
@@ -28,6 +29,8 @@ pub struct Cell {
     pub code: String,
     pub silent: bool,
     pub store_history: bool,
+    /// Expressions to evaluate after the code, by name (the request's `user_expressions`).
+    pub user_expressions: Vec<(String, String)>,
     /// The execute request: outputs are its children.
     pub parent: JupyterMessage,
 }
@@ -39,6 +42,7 @@ pub struct Executed {
     pub payload: Vec<Payload>,
     /// The result's text, for the history.
     pub result: Option<String>,
+    pub user_expressions: HashMap<String, ExpressionResult>,
 }
 
 pub enum Job {
@@ -168,7 +172,13 @@ impl Worker {
             publisher.send(output.into());
         }
         publisher.end();
-        Executed { count: self.count, error: Some(error), payload: Vec::new(), result: None }
+        Executed {
+            count: self.count,
+            error: Some(error),
+            payload: Vec::new(),
+            result: None,
+            user_expressions: HashMap::new(),
+        }
     }
 
     fn execute(&mut self, cell: &Cell) -> Executed {
@@ -208,8 +218,28 @@ impl Worker {
                 publisher.send(result.into());
             }
         }
-        publisher.end();
-        Executed { count, error, payload, result: out.result }
+        drop(publisher);
+        // As ipykernel: the expressions are evaluated after code that ran without error.
+        let user_expressions =
+            if error.is_none() { self.user_expressions(&cell.user_expressions) } else { HashMap::new() };
+        self.publisher.borrow_mut().end();
+        Executed { count, error, payload, result: out.result, user_expressions }
+    }
+
+    fn user_expressions(&mut self, expressions: &[(String, String)]) -> HashMap<String, ExpressionResult> {
+        let mut results = HashMap::new();
+        for (name, expression) in expressions {
+            let result = match self.session.evaluate_expression(expression) {
+                Ok(bundle) => ExpressionResult::Ok { data: media(&bundle), metadata: Default::default() },
+                Err(e) => ExpressionResult::Error {
+                    ename: e.kind.name().to_string(),
+                    evalue: e.message.clone(),
+                    traceback: traceback::render(&e, expression),
+                },
+            };
+            results.insert(name.clone(), result);
+        }
+        results
     }
 }
 

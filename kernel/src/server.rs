@@ -353,6 +353,7 @@ async fn answer_shell(kernel: &Kernel, request: &JupyterMessage, history: &mut H
                 code: req.code.clone(),
                 silent: req.silent,
                 store_history: req.store_history,
+                user_expressions: sorted(req.user_expressions.as_ref()),
                 parent: request.clone(),
             };
             let (done, executed) = oneshot::channel();
@@ -367,8 +368,8 @@ async fn answer_shell(kernel: &Kernel, request: &JupyterMessage, history: &mut H
                 status: if executed.error.is_some() { ReplyStatus::Error } else { ReplyStatus::Ok },
                 execution_count: ExecutionCount::new(executed.count),
                 payload: executed.payload,
-                // null fails the message schema: an empty object.
-                user_expressions: Some(Default::default()),
+                // Never null, which fails the message schema: an empty object at least.
+                user_expressions: Some(executed.user_expressions),
                 error: executed.error.map(Box::new),
             }
             .into()
@@ -436,6 +437,14 @@ async fn answer_shell(kernel: &Kernel, request: &JupyterMessage, history: &mut H
         }
     };
     Some(reply(content, request))
+}
+
+/// The request's user expressions in name order, so they run in the same order every time.
+fn sorted(expressions: Option<&std::collections::HashMap<String, String>>) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> =
+        expressions.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+    all.sort();
+    all
 }
 
 /// An error reply to a request that could not be answered.

@@ -401,3 +401,24 @@ async fn printed_text_is_gathered_and_keeps_its_order() {
     assert_eq!(shown[before_display - 1], "stdout:999");
     assert_eq!(shown[before_display..], ["display", "stderr:\"after\"", "stdout:end"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_expressions_are_evaluated_after_the_code() {
+    let kernel = Kernel::start("expressions").await;
+    let mut client = kernel.client().await;
+    let mut request = ExecuteRequest::new("let base = 20;".to_string());
+    request.user_expressions = Some(
+        [("double", "base * 2"), ("bad", "nosuch")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    );
+    let request: JupyterMessage = request.into();
+    let id = request.header.msg_id.clone();
+    client.shell.send(request).await.expect("sent");
+    let reply = client.shell_reply(&id).await;
+    let content = serde_json::to_value(&reply.content).expect("JSON");
+    assert_eq!(
+        content["user_expressions"]["double"],
+        serde_json::json!({"status": "ok", "data": {"text/plain": "40"}, "metadata": {}})
+    );
+    assert_eq!(content["user_expressions"]["bad"]["status"], "error");
+    assert_eq!(content["user_expressions"]["bad"]["evalue"], "Variable not found: nosuch");
+}

@@ -427,6 +427,27 @@ impl Session {
     }
 }
 
+impl Session {
+    /// A user expression (Jupyter's `user_expressions`): one expression, no statements,
+    /// evaluated in the session's scope with its functions; its value as a mime bundle.
+    pub fn evaluate_expression(&mut self, expression: &str) -> Result<MimeBundle, ScriptError> {
+        self.state.borrow().interrupt.store(false, Ordering::Relaxed);
+        let ast = self.engine.compile_expression_with_scope(&self.scope, expression).map_err(|e| ScriptError {
+            kind: ErrorKind::Syntax,
+            message: e.0.to_string(),
+            line: e.1.line(),
+            column: e.1.position(),
+        })?;
+        let mut program = self.functions.clone();
+        program += ast;
+        let value = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
+            .map_err(|e| script_error(e, &self.options, &[]))?;
+        Ok(self.state.borrow().bundle(&value))
+    }
+}
+
 /// How a value is shown as the result of an input.
 pub fn display(value: &Dynamic) -> String {
     if let Some(picture) = value.read_lock::<Picture>() {

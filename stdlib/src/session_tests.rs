@@ -153,3 +153,13 @@ fn an_error_in_a_function_of_an_earlier_input_points_at_the_call() {
     let e = s.execute("fn again() {\n  nosuch()\n}\nagain()").error.expect("an error");
     assert_eq!((e.message.as_str(), e.line, e.column), ("Function not found: nosuch ()", Some(2), Some(3)));
 }
+
+#[test]
+fn a_user_expression_is_one_expression_in_the_session_scope() {
+    let mut s = Session::new(SessionOptions::default());
+    s.execute("let x = 20; fn twice(n) { n * 2 }");
+    assert_eq!(s.evaluate_expression("twice(x) + 2").map(|b| b.text), Ok("42".to_string()));
+    let e = s.evaluate_expression("let y = 1").expect_err("a statement is no expression");
+    assert_eq!(e.kind, crate::ErrorKind::Syntax);
+    assert_eq!(s.evaluate_expression("nosuch").map_err(|e| e.message), Err("Variable not found: nosuch".to_string()));
+}
