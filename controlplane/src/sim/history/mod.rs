@@ -221,9 +221,28 @@ impl Series {
             if let Some(value) = *value {
                 if self.current[i] != Some(value) {
                     self.current[i] = Some(value);
-                    self.points.push(Point { at, field, value });
+                    self.change(Point { at, field, value });
                 }
             }
+        }
+    }
+
+    /// Add a change. Several writes at one moment (a node registering, then its kubelet
+    /// reporting Ready) make one change: a value held for no time at all is not history.
+    fn change(&mut self, point: Point) {
+        // The moment's points since the object was (re)created: at most one per field.
+        let mut moment = self.points.iter().rev().take_while(|p| p.at == point.at && p.field != Field::Object);
+        let Some(back) = moment.position(|p| p.field == point.field) else {
+            self.points.push(point);
+            return;
+        };
+        let index = self.points.len() - 1 - back;
+        let before = self.points[..index].iter().rev().take_while(|p| p.field != Field::Object).find(|p| p.field == point.field);
+        if before.is_some_and(|p| p.value == point.value) {
+            // Back where it was before this moment: no change after all.
+            self.points.remove(index);
+        } else {
+            self.points[index].value = point.value;
         }
     }
 

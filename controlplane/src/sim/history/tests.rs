@@ -180,3 +180,23 @@ fn writes_since_the_last_moment_are_recorded_at_the_current_time() {
     let h = c.history().expect("the cluster records histories");
     assert_eq!(h.series(Kind::Pod, "default", "web").and_then(Series::start), Some(at(90)));
 }
+
+#[test]
+fn writes_at_one_moment_make_one_change() {
+    let mut h = History::default();
+    let node = |ready: &str| obj(&format!("apiVersion: v1\nkind: Node\nmetadata: {{name: n1}}\nstatus: {{conditions: [{{type: Ready, status: '{ready}'}}]}}\n"));
+    // Registered without conditions, then reported Ready, at one moment.
+    h.written(at(0), &obj("apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n"));
+    h.written(at(0), &node("True"));
+    // False and back within a moment: no change at all.
+    h.written(at(5), &node("False"));
+    h.written(at(5), &node("True"));
+    h.written(at(9), &node("False"));
+    h.written(at(9), &node("Unknown"));
+    check(&h, Kind::Node, "", "n1", "0s object created\n0s Ready True\n0s unschedulable false\n0s pods 0\n9s Ready Unknown");
+    // Deleted and made again at one moment: both lives keep their points.
+    h.deleted(at(9), &node("Unknown"));
+    h.written(at(9), &node("True"));
+    let got = lines(&h, Kind::Node, "", "n1");
+    assert!(got.ends_with("9s Ready Unknown\n9s object deleted\n9s object created\n9s Ready True\n9s unschedulable false\n9s pods 0"), "{got}");
+}
