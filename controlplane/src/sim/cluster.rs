@@ -160,10 +160,8 @@ impl Cluster {
     /// The object histories, with every write made so far (the writes since the last moment
     /// ran, a script's own, are recorded at the current time, when they were made).
     pub fn history(&mut self) -> Option<&History> {
-        let index = self
-            .components
-            .iter_mut()
-            .position(|s| s.component.as_any_mut().is_some_and(|a| a.is::<Recorder>()))?;
+        let index =
+            self.components.iter_mut().position(|s| s.component.as_any_mut().is_some_and(|a| a.is::<Recorder>()))?;
         self.deliver(index);
         let now = self.clock.now();
         let recorder = self.components[index].component.as_any_mut()?.downcast_mut::<Recorder>()?;

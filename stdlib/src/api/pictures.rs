@@ -60,11 +60,8 @@ pub mod pictures_api {
     #[rhai_fn(return_raw)]
     pub fn timeline(ctx: NativeCallContext, kind: &str, name: &str) -> Result<Picture, Box<EvalAltResult>> {
         let kind = resolve(kind)?;
-        let (namespace, name) = if kind.info().namespaced {
-            name.split_once('/').unwrap_or(("default", name))
-        } else {
-            ("", name)
-        };
+        let (namespace, name) =
+            if kind.info().namespaced { name.split_once('/').unwrap_or(("default", name)) } else { ("", name) };
         let c = current(&ctx);
         let mut c = c.0.borrow_mut();
         let now = c.now();

@@ -82,7 +82,8 @@ impl View {
         }
         let mut pending = Vec::new();
         for p in api.peek_list(Kind::Pod, None) {
-            let pod = PodView { namespace: p.namespace().to_string(), name: p.name().to_string(), phase: pod_phase(&p) };
+            let pod =
+                PodView { namespace: p.namespace().to_string(), name: p.name().to_string(), phase: pod_phase(&p) };
             match pod_node(&p) {
                 None => pending.push(pod),
                 Some(node) => nodes
@@ -98,7 +99,11 @@ impl View {
                     .push(pod),
             }
         }
-        View { now: cluster.now().format("%Y-%m-%dT%H:%M:%SZ").to_string(), nodes: nodes.into_values().collect(), pending }
+        View {
+            now: cluster.now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            nodes: nodes.into_values().collect(),
+            pending,
+        }
     }
 
     fn pods(&self) -> impl Iterator<Item = &PodView> {
@@ -288,7 +293,12 @@ fn draw(view: &View) -> String {
             y += h + GAP;
         }
         if nodes.len() > MAX_NODES {
-            svg.text(MARGIN, y + 4.0, &format!("+{} more {section} nodes", nodes.len() - shown(nodes.len(), MAX_NODES)), r#"class="muted""#);
+            svg.text(
+                MARGIN,
+                y + 4.0,
+                &format!("+{} more {section} nodes", nodes.len() - shown(nodes.len(), MAX_NODES)),
+                r#"class="muted""#,
+            );
             y += 20.0;
         }
         y += 4.0;
@@ -296,7 +306,12 @@ fn draw(view: &View) -> String {
     // Pending pods: outside every node, in a dashed area.
     let columns = 6;
     let block_w = (WIDTH - 2.0 * MARGIN - 2.0 * PAD - (columns as f64 - 1.0) * BLOCK_GAP) / columns as f64;
-    svg.text(MARGIN, y + 12.0, &format!("pending (not scheduled): {}", plural(view.pending.len(), "pod")), r#"class="head muted""#);
+    svg.text(
+        MARGIN,
+        y + 12.0,
+        &format!("pending (not scheduled): {}", plural(view.pending.len(), "pod")),
+        r#"class="head muted""#,
+    );
     y += 20.0;
     let inner = if view.pending.is_empty() {
         BLOCK_H

@@ -28,7 +28,11 @@ pub enum PictureError {
 impl Picture {
     /// Write the SVG to `path`; returns `wrote PATH (N bytes)`.
     pub fn save(&self, function: &'static str, path: &str) -> Result<String, PictureError> {
-        std::fs::write(path, &self.svg).map_err(|source| PictureError::Write { function, path: path.to_string(), source })?;
+        std::fs::write(path, &self.svg).map_err(|source| PictureError::Write {
+            function,
+            path: path.to_string(),
+            source,
+        })?;
         Ok(format!("wrote {path} ({} bytes)", self.svg.len()))
     }
 }

@@ -104,7 +104,14 @@ impl Svg {
     }
 
     pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, attrs: &str) {
-        let _ = writeln!(self.body, r#"<rect x="{}" y="{}" width="{}" height="{}" {attrs}/>"#, num(x), num(y), num(w), num(h));
+        let _ = writeln!(
+            self.body,
+            r#"<rect x="{}" y="{}" width="{}" height="{}" {attrs}/>"#,
+            num(x),
+            num(y),
+            num(w),
+            num(h)
+        );
     }
 
     /// A rectangle with a tooltip (an SVG `title`, which notebooks show on hover).
@@ -121,7 +128,14 @@ impl Svg {
     }
 
     pub fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, attrs: &str) {
-        let _ = writeln!(self.body, r#"<line x1="{}" y1="{}" x2="{}" y2="{}" {attrs}/>"#, num(x1), num(y1), num(x2), num(y2));
+        let _ = writeln!(
+            self.body,
+            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" {attrs}/>"#,
+            num(x1),
+            num(y1),
+            num(x2),
+            num(y2)
+        );
     }
 
     /// A path through `points`, drawn with `attrs`.

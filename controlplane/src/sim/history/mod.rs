@@ -237,7 +237,8 @@ impl Series {
             return;
         };
         let index = self.points.len() - 1 - back;
-        let before = self.points[..index].iter().rev().take_while(|p| p.field != Field::Object).find(|p| p.field == point.field);
+        let before =
+            self.points[..index].iter().rev().take_while(|p| p.field != Field::Object).find(|p| p.field == point.field);
         if before.is_some_and(|p| p.value == point.value) {
             // Back where it was before this moment: no change after all.
             self.points.remove(index);
@@ -321,7 +322,9 @@ impl History {
         }
         self.node_names.push(name.to_string());
         self.pods_on.push(0);
-        let id = NodeId(NonZeroU32::new(u32::try_from(self.node_names.len()).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN));
+        let id = NodeId(
+            NonZeroU32::new(u32::try_from(self.node_names.len()).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN),
+        );
         self.node_ids.insert(name.to_string(), id);
         id
     }

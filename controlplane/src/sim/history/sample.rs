@@ -86,7 +86,11 @@ pub fn sample(obj: &Object, node: Option<Value>, pods: u32) -> Sample {
         }
         Object::Job(j) => {
             let st = j.status.as_ref();
-            put(&[count(st.and_then(|s| s.active)), count(st.and_then(|s| s.succeeded)), count(st.and_then(|s| s.failed))])
+            put(&[
+                count(st.and_then(|s| s.active)),
+                count(st.and_then(|s| s.succeeded)),
+                count(st.and_then(|s| s.failed)),
+            ])
         }
         Object::Pod(_) => put(&[
             Some(Value::Phase(pod_phase(obj))),

@@ -119,7 +119,12 @@ fn a_node_counts_the_pods_bound_to_it() {
     let mut h = History::default();
     // A pod bound before its node is known is counted when the node appears.
     h.written(at(0), &pod_with("{phase: Pending}", Some("n1"), false));
-    h.written(at(1), &obj("apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {conditions: [{type: Ready, status: 'True'}]}\n"));
+    h.written(
+        at(1),
+        &obj(
+            "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {conditions: [{type: Ready, status: 'True'}]}\n",
+        ),
+    );
     h.deleted(at(2), &pod_with("{phase: Pending}", Some("n1"), false));
     h.written(at(3), &obj("apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nspec: {unschedulable: true}\nstatus: {conditions: [{type: Ready, status: Unknown}]}\n"));
     h.written(at(4), &obj("apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nspec: {unschedulable: true}\n"));
@@ -159,16 +164,27 @@ fn the_cluster_records_with_simulated_time() {
     c.advance(Duration::seconds(20)).unwrap();
     let h = c.history().expect("the cluster records histories");
     // Written by hand (no Job controller yet), so only its creation is recorded.
-    check(h, Kind::Job, "default", "once", "30s object created\n30s status.active 0\n30s status.succeeded 0\n30s status.failed 0");
+    check(
+        h,
+        Kind::Job,
+        "default",
+        "once",
+        "30s object created\n30s status.active 0\n30s status.succeeded 0\n30s status.failed 0",
+    );
     let got = lines(h, Kind::Pod, "default", "short");
     assert!(got.starts_with("30s object created\n30s phase Pending"), "{got}");
     assert!(got.contains("phase Running") && got.contains("phase Succeeded"), "{got}");
-    let node = h.series(Kind::Pod, "default", "short").and_then(|s| s.points().iter().find(|p| p.field == Field::Node && p.value != Value::Node(None)));
+    let node = h
+        .series(Kind::Pod, "default", "short")
+        .and_then(|s| s.points().iter().find(|p| p.field == Field::Node && p.value != Value::Node(None)));
     assert!(node.is_some(), "the scheduler's binding is recorded:\n{got}");
     // Every node of the default cluster is Ready from the start.
     for n in ["control-plane", "node-1", "node-2", "node-3"] {
         let s = h.series(Kind::Node, "", n).expect("a node's series");
-        assert!(s.points().iter().any(|p| p.at == epoch() && p.value == Value::Condition(ConditionStatus::True)), "{n}");
+        assert!(
+            s.points().iter().any(|p| p.at == epoch() && p.value == Value::Condition(ConditionStatus::True)),
+            "{n}"
+        );
     }
 }
 
@@ -184,7 +200,9 @@ fn writes_since_the_last_moment_are_recorded_at_the_current_time() {
 #[test]
 fn writes_at_one_moment_make_one_change() {
     let mut h = History::default();
-    let node = |ready: &str| obj(&format!("apiVersion: v1\nkind: Node\nmetadata: {{name: n1}}\nstatus: {{conditions: [{{type: Ready, status: '{ready}'}}]}}\n"));
+    let node = |ready: &str| {
+        obj(&format!("apiVersion: v1\nkind: Node\nmetadata: {{name: n1}}\nstatus: {{conditions: [{{type: Ready, status: '{ready}'}}]}}\n"))
+    };
     // Registered without conditions, then reported Ready, at one moment.
     h.written(at(0), &obj("apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n"));
     h.written(at(0), &node("True"));
@@ -193,10 +211,21 @@ fn writes_at_one_moment_make_one_change() {
     h.written(at(5), &node("True"));
     h.written(at(9), &node("False"));
     h.written(at(9), &node("Unknown"));
-    check(&h, Kind::Node, "", "n1", "0s object created\n0s Ready True\n0s unschedulable false\n0s pods 0\n9s Ready Unknown");
+    check(
+        &h,
+        Kind::Node,
+        "",
+        "n1",
+        "0s object created\n0s Ready True\n0s unschedulable false\n0s pods 0\n9s Ready Unknown",
+    );
     // Deleted and made again at one moment: both lives keep their points.
     h.deleted(at(9), &node("Unknown"));
     h.written(at(9), &node("True"));
     let got = lines(&h, Kind::Node, "", "n1");
-    assert!(got.ends_with("9s Ready Unknown\n9s object deleted\n9s object created\n9s Ready True\n9s unschedulable false\n9s pods 0"), "{got}");
+    assert!(
+        got.ends_with(
+            "9s Ready Unknown\n9s object deleted\n9s object created\n9s Ready True\n9s unschedulable false\n9s pods 0"
+        ),
+        "{got}"
+    );
 }
