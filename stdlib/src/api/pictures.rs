@@ -46,7 +46,7 @@ pub mod pictures_api {
     }
 
     /// An object's history over simulated time, as a step chart: counts as lines (a
-    /// Deployment's replicas with the ready replicas of each of its ReplicaSets, a Job's
+    /// Deployment's replicas with the desired and ready replicas of each of its ReplicaSets, a Job's
     /// active, succeeded and failed pods, a node's pods) and states as bands of colour (a
     /// pod's phase, readiness and node, a node's Ready condition and cordon). The REPL prints
     /// the table of changes. `kind` takes kubectl's names (`deploy`, `po`, `no`); `name` is

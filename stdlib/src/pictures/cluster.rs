@@ -10,7 +10,7 @@ use controlplane::sim::history::sample::{node_ready, pod_node, pod_phase};
 use controlplane::sim::history::{ConditionStatus, Phase};
 use controlplane::sim::Cluster;
 
-use super::svg::{self, fits, phase_colour, truncate, Svg};
+use super::svg::{self, fits, phase_colour, shorten, truncate, Svg};
 use super::Picture;
 
 /// Pods drawn (and listed) per node, nodes per section and pending pods, before "+N more".
@@ -213,7 +213,7 @@ fn blocks(svg: &mut Svg, pods: &[PodView], x: f64, y: f64, block_w: f64, columns
         let fill = phase_colour(p.phase);
         let tip = format!("{}/{} {}", p.namespace, p.name, p.phase.as_str());
         svg.rect_titled(bx, by, block_w, BLOCK_H, &format!(r#"rx="3" fill="{fill}""#), &tip);
-        let label = truncate(&p.name, fits(block_w - 8.0));
+        let label = shorten(&p.name, fits(block_w - 8.0));
         svg.text(bx + 4.0, by + 13.0, &label, &format!(r#"fill="{}""#, svg::ink_on(fill)));
     }
     if pods.len() > shown {
@@ -245,7 +245,7 @@ fn node_box(svg: &mut Svg, n: &NodeView, x: f64, y: f64, h: f64) {
     };
     let fill = if n.cordoned { "#fff4e5" } else { "#f7f7f7" };
     svg.rect(x, y, BOX_W, h, &format!(r#"rx="6" fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}"#));
-    svg.text(x + PAD, y + 16.0, &truncate(&n.name, fits(BOX_W - 2.0 * PAD) - 1), r#"class="head""#);
+    svg.text(x + PAD, y + 16.0, &shorten(&n.name, fits(BOX_W - 2.0 * PAD) - 1), r#"class="head""#);
     let dot = match n.state {
         NodeState::Ready(c) => svg::condition_colour(c),
         NodeState::Gone => "#9e9e9e",
@@ -396,6 +396,6 @@ pending (not scheduled)  0 pods"
         assert!(p.text.ends_with("  +11 more pods"), "{}", p.text);
         well_formed(&p.svg);
         assert!(p.svg.contains(">+13 more<") && p.svg.contains(">+11 more<"), "{}", p.svg);
-        assert!(p.svg.contains(">a-pod-with-a-rathe…<"), "{}", p.svg);
+        assert!(p.svg.contains(">a-pod-wit…ng-name-2<"), "{}", p.svg);
     }
 }

@@ -35,6 +35,21 @@ pub fn truncate(text: &str, chars: usize) -> String {
     format!("{kept}…")
 }
 
+/// `text` cut to `chars` characters by leaving out its middle, for names whose end tells them
+/// apart (`coredns-5…dd4-4kbkm`, `web-7d4b9c…-x2m4p`).
+pub fn shorten(text: &str, chars: usize) -> String {
+    let count = text.chars().count();
+    if count <= chars {
+        return text.to_string();
+    }
+    let keep = chars.saturating_sub(1);
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(count - tail).collect();
+    format!("{start}…{end}")
+}
+
 /// How many characters fit in `width` pixels.
 pub fn fits(width: f64) -> usize {
     (width / CHAR_WIDTH).max(0.0) as usize
@@ -177,6 +192,10 @@ mod tests {
         assert_eq!(truncate("coredns-5bd45dbdd4-4kbkm", 10), "coredns-5…");
         assert_eq!(truncate("web", 10), "web");
         assert_eq!(truncate("web", 0), "…");
+        assert_eq!(shorten("coredns-5bd45dbdd4-4kbkm", 19), "coredns-5…dd4-4kbkm");
+        assert_eq!(shorten("a-pod-with-a-rather-long-name-12", 10), "a-pod…e-12");
+        assert_eq!(shorten("web", 3), "web");
+        assert_eq!(shorten("web", 0), "…");
     }
 
     #[test]
