@@ -96,7 +96,7 @@ pub fn timeline(
         }
     }
     let origin = parts.iter().filter_map(|p| p.series.start()).min().unwrap_or(now);
-    let end = now.max(origin + chrono::Duration::milliseconds(MIN_SPAN_MS));
+    let end = now.max(origin.checked_add_signed(chrono::Duration::milliseconds(MIN_SPAN_MS)).unwrap_or(now));
     let shown = if namespace.is_empty() { name.to_string() } else { format!("{namespace}/{name}") };
     let mut chart = Chart {
         title: format!("{} {shown}", info.singular),
@@ -264,17 +264,20 @@ fn tick_step(span_ms: i64) -> i64 {
     STEPS.iter().map(|s| s * 1000).find(|s| span_ms / s <= 8).unwrap_or(span_ms.max(1))
 }
 
-/// A round upper bound for counts up to `max`, and the step of its gridlines.
-fn count_scale(max: i32) -> (i32, i32) {
-    let max = max.max(1);
-    for step in [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000] {
-        if max / step <= 5 {
-            let top = (max + step - 1) / step * step;
-            return (top, step);
+/// A round upper bound for counts up to `max`, and the step of its gridlines (in i64: a count
+/// can be as large as an int32 allows).
+fn count_scale(max: i32) -> (i64, i64) {
+    let max = i64::from(max.max(1));
+    let mut base = 1;
+    // 1, 2, 5, 10, 20, 50, ...: the smallest that leaves at most five gridlines.
+    loop {
+        for step in [base, base * 2, base * 5] {
+            if max / step <= 5 {
+                return ((max + step - 1) / step * step, step);
+            }
         }
+        base *= 10;
     }
-    let step = (max / 5).max(1);
-    ((max + step - 1) / step * step, step)
 }
 
 // The chart's geometry, in pixels.
@@ -363,7 +366,7 @@ impl Chart<'_> {
             // Counts that stay at zero or one need little room.
             let plot_h = if ceiling <= 1 { PLOT_H / 3.0 } else { PLOT_H };
             let (plot_top, plot_bottom) = (y, y + plot_h);
-            let ys = |v: i32| plot_bottom - plot_h * f64::from(v.max(0)) / f64::from(ceiling);
+            let ys = |v: i64| plot_bottom - plot_h * v.max(0) as f64 / ceiling as f64;
             let mut v = 0;
             while v <= ceiling {
                 svg.line(left, ys(v), right, ys(v), r##"stroke="#ececec""##);
@@ -385,7 +388,7 @@ impl Chart<'_> {
                         svg.polyline(&path, &line_attrs(colour));
                         path.clear();
                     }
-                    let yv = ys(c) + nudge;
+                    let yv = ys(i64::from(c)) + nudge;
                     if let Some(&(_, py)) = path.last() {
                         path.push((self.x(s.from), py));
                     }
@@ -488,6 +491,7 @@ mod tests {
         assert_eq!(count_scale(7), (8, 2));
         assert_eq!(count_scale(110), (120, 20));
         assert_eq!(count_scale(150_000), (150_000, 50_000));
+        assert_eq!(count_scale(i32::MAX), (2_500_000_000, 500_000_000));
     }
 
     #[test]
