@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::clock::{epoch, Clock};
 use super::component::{Component, Ctx};
+use super::history::{History, Recorder};
 use crate::apiserver::ApiServer;
 use crate::controllers::{self, ControllerComponent};
 use crate::node::kubelet::{KubeletConfig, Kubelets};
@@ -123,6 +124,8 @@ impl Cluster {
         cluster.add_component(Box::new(crate::scheduler::Scheduler::new()));
         let kubelet = KubeletConfig { image_pull: cluster.config.image_pull };
         cluster.add_component(Box::new(Kubelets::new(kubelet)));
+        // Last: in each round it sees what every other component wrote.
+        cluster.add_component(Box::new(Recorder::new()));
         cluster
     }
 
@@ -152,6 +155,18 @@ impl Cluster {
         let component = slot.component.as_any_mut()?.downcast_mut::<T>()?;
         let mut ctx = Ctx { api: &mut self.api, clock: &mut self.clock, component: index };
         Some(f(component, &mut ctx))
+    }
+
+    /// The object histories, with every write made so far (the writes since the last moment
+    /// ran, a script's own, are recorded at the current time, when they were made).
+    pub fn history(&mut self) -> Option<&History> {
+        let index =
+            self.components.iter_mut().position(|s| s.component.as_any_mut().is_some_and(|a| a.is::<Recorder>()))?;
+        self.deliver(index);
+        let now = self.clock.now();
+        let recorder = self.components[index].component.as_any_mut()?.downcast_mut::<Recorder>()?;
+        recorder.flush(now);
+        Some(recorder.history())
     }
 
     pub fn component_names(&self) -> Vec<String> {

@@ -32,24 +32,4 @@ pub mod later_api {
     pub fn nslookup(_name: &str) -> Result<String, Box<EvalAltResult>> {
         Err(not_yet("nslookup", "cluster DNS"))
     }
-
-    /// The cluster as a picture. Not available yet: it comes with the notebook pictures.
-    ///
-    /// ```rhai
-    /// show();
-    /// ```
-    #[rhai_fn(return_raw)]
-    pub fn show() -> Result<(), Box<EvalAltResult>> {
-        Err(not_yet("show", "the cluster picture, which comes with the Jupyter kernel"))
-    }
-
-    /// An object's history over simulated time. Not available yet: it comes with the notebook pictures.
-    ///
-    /// ```rhai
-    /// timeline("deployment", "web");
-    /// ```
-    #[rhai_fn(return_raw)]
-    pub fn timeline(_kind: &str, _name: &str) -> Result<(), Box<EvalAltResult>> {
-        Err(not_yet("timeline", "object histories, which come with the Jupyter kernel"))
-    }
 }

@@ -11,6 +11,7 @@ pub mod help;
 pub mod later;
 pub mod nodes;
 pub mod output;
+pub mod pictures;
 pub mod scheduling;
 pub mod time;
 pub mod trace;
@@ -26,6 +27,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(nodes::nodes_api).into());
     engine.register_global_module(rhai::exported_module!(output::output_api).into());
     engine.register_global_module(rhai::exported_module!(later::later_api).into());
+    engine.register_global_module(rhai::exported_module!(pictures::pictures_api).into());
     engine.register_global_module(rhai::exported_module!(scheduling::scheduling_api).into());
     engine.register_global_module(rhai::exported_module!(trace::trace_api).into());
     engine.register_global_module(rhai::exported_module!(assertions::assert_api).into());
