@@ -472,7 +472,7 @@ fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions, here: &[String
     while let EvalAltResult::ErrorInFunctionCall(name, _, inner, call) = err {
         if earlier_function.is_none() {
             call_here = Some(call);
-            if !here.iter().any(|h| *h == name) {
+            if !here.contains(&name) {
                 earlier_function = Some(name);
             }
         }
