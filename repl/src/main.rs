@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use stdlib::SessionOptions;
 
@@ -30,15 +31,34 @@ enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
-    /// Run as a Jupyter kernel, or install its kernelspec.
+    /// Run as a Jupyter kernel (Jupyter starts it so), or install its kernelspec.
     Kernel {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        /// The connection file Jupyter wrote for this kernel.
+        #[arg(long, short = 'f', value_name = "FILE")]
+        connection_file: Option<std::path::PathBuf>,
+        #[command(subcommand)]
+        action: Option<KernelAction>,
     },
     /// Serve the Kubernetes HTTP API for real kubectl.
     Serve {
         #[arg(long, default_value_t = 6443)]
         port: u16,
+    },
+}
+
+#[derive(Subcommand)]
+enum KernelAction {
+    /// Install the kernelspec `kubesim` ("kubesim (Rhai)") for Jupyter.
+    Install {
+        /// Into the user's Jupyter data directory ($JUPYTER_DATA_DIR, else ~/.local/share/jupyter); the default.
+        #[arg(long, conflicts_with_all = ["sys_prefix", "prefix"])]
+        user: bool,
+        /// Into the active Python environment ($VIRTUAL_ENV or $CONDA_PREFIX).
+        #[arg(long, conflicts_with = "prefix")]
+        sys_prefix: bool,
+        /// Into DIR/share/jupyter.
+        #[arg(long, value_name = "DIR")]
+        prefix: Option<std::path::PathBuf>,
     },
 }
 
@@ -51,7 +71,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => repl::run(options),
         Some(Command::Run { files }) => return run::run_files(&files, &options),
-        Some(Command::Kernel { .. }) => Err(anyhow::anyhow!("the Jupyter kernel is not built yet")),
+        Some(Command::Kernel { connection_file, action }) => kernel_command(connection_file, action, options),
         Some(Command::Serve { .. }) => Err(anyhow::anyhow!("serving the HTTP API is not built yet")),
     };
     match result {
@@ -60,5 +80,34 @@ fn main() -> ExitCode {
             eprintln!("kubesim: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn kernel_command(
+    connection_file: Option<std::path::PathBuf>,
+    action: Option<KernelAction>,
+    options: SessionOptions,
+) -> anyhow::Result<()> {
+    match (connection_file, action) {
+        (Some(file), None) => Ok(kernel::run(&file, options)?),
+        (None, Some(KernelAction::Install { user: _, sys_prefix, prefix })) => {
+            let target = match (sys_prefix, prefix) {
+                (true, _) => kernel::install::Target::SysPrefix,
+                (false, Some(dir)) => kernel::install::Target::Prefix(dir),
+                (false, None) => kernel::install::Target::User,
+            };
+            let program = std::env::current_exe().context("finding the kubesim binary")?;
+            let program = std::fs::canonicalize(&program).unwrap_or(program);
+            let installed = kernel::install::install(&target, &program)?;
+            println!("Installed kernelspec {} in {}", kernel::install::NAME, installed.path.display());
+            if let Some(warning) = installed.warning {
+                eprintln!("kubesim: {warning}");
+            }
+            Ok(())
+        }
+        (Some(_), Some(_)) => Err(anyhow::anyhow!("give either --connection-file or install, not both")),
+        (None, None) => Err(anyhow::anyhow!(
+            "kubesim kernel needs --connection-file FILE (Jupyter passes it), or `kubesim kernel install` to install the kernelspec"
+        )),
     }
 }

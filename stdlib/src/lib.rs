@@ -14,6 +14,9 @@ mod rich;
 pub mod session;
 pub mod syntax;
 
+/// The Rhai version scripts run on (the one the workspace pins).
+pub const RHAI_VERSION: &str = "1.27.0";
+
 pub use clusters::{ClusterSummary, ProgressFn};
 pub use complete::Completions;
-pub use session::{Completeness, Emit, MimeBundle, Outputs, ScriptError, Session, SessionOptions, Stream};
+pub use session::{Completeness, Emit, ErrorKind, MimeBundle, Outputs, ScriptError, Session, SessionOptions, Stream};

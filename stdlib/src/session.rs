@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use controlplane::kubectl::printers::Table;
 use controlplane::sim::{Cluster, ClusterConfig};
-use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope, AST};
+use rhai::{Dynamic, Engine, EvalAltResult, Scope, AST};
 
 use crate::api;
 use crate::clusters::{attach, ProgressSlot};
@@ -194,9 +194,35 @@ impl Default for SessionOptions {
 /// An error with the position in the input where it happened (1-based), if known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptError {
+    pub kind: ErrorKind,
     pub message: String,
     pub line: Option<usize>,
     pub column: Option<usize>,
+}
+
+/// What sort of error ended an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The input does not parse.
+    Syntax,
+    /// It ran and failed: a thrown error, a failed call, a refused kubectl command or manifest.
+    Runtime,
+    /// Stopped by Ctrl-C or a kernel interrupt.
+    Interrupted,
+    /// It went over one of the session's limits.
+    Limit,
+}
+
+impl ErrorKind {
+    /// A short name, as a notebook shows it above the message.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Syntax => "SyntaxError",
+            ErrorKind::Runtime => "Error",
+            ErrorKind::Interrupted => "Interrupted",
+            ErrorKind::Limit => "LimitError",
+        }
+    }
 }
 
 impl std::fmt::Display for ScriptError {
@@ -341,6 +367,7 @@ impl Session {
         let cluster = self.cluster();
         let mut c = cluster.0.borrow_mut();
         let output = controlplane::kubectl::run_line_output(&mut c, line, None).map_err(|message| ScriptError {
+            kind: ErrorKind::Runtime,
             message,
             line: Some(1),
             column: Some(1),
@@ -354,6 +381,7 @@ impl Session {
         let mut c = cluster.0.borrow_mut();
         let outcomes = controlplane::kubectl::apply::apply_text(&mut c, text, "STDIN", "default");
         api::cluster::join_outcomes(outcomes).map(|t| Some(t.into())).map_err(|message| ScriptError {
+            kind: ErrorKind::Runtime,
             message,
             line: Some(1),
             column: Some(1),
@@ -363,7 +391,7 @@ impl Session {
     fn run_script(&mut self, code: &str) -> Result<Option<Dynamic>, ScriptError> {
         let ast = self.engine.compile_with_scope(&self.scope, code).map_err(|e| {
             let pos = e.1;
-            ScriptError { message: e.0.to_string(), line: pos.line(), column: pos.position() }
+            ScriptError { kind: ErrorKind::Syntax, message: e.0.to_string(), line: pos.line(), column: pos.position() }
         })?;
         self.functions += ast.clone_functions_only();
         let mut program = self.functions.clone();
@@ -396,6 +424,13 @@ fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions) -> ScriptError
         err = *inner;
     }
     let pos = err.take_position();
+    let kind = match &err {
+        EvalAltResult::ErrorTerminated(_, _) => ErrorKind::Interrupted,
+        EvalAltResult::ErrorStackOverflow(_)
+        | EvalAltResult::ErrorTooManyOperations(_)
+        | EvalAltResult::ErrorDataTooLarge(_, _) => ErrorKind::Limit,
+        _ => ErrorKind::Runtime,
+    };
     let message = match &err {
         EvalAltResult::ErrorRuntime(v, _) => display(v),
         EvalAltResult::ErrorTerminated(_, _) => "interrupted".to_string(),
@@ -414,11 +449,7 @@ fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions) -> ScriptError
         ),
         other => other.to_string(),
     };
-    position_error(message, pos)
-}
-
-fn position_error(message: String, pos: Position) -> ScriptError {
-    ScriptError { message, line: pos.line(), column: pos.position() }
+    ScriptError { kind, message, line: pos.line(), column: pos.position() }
 }
 
 /// Whether an input is ready to run (as Jupyter's is_complete_request asks).

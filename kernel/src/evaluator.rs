@@ -1,0 +1,260 @@
+//! The evaluation thread: it owns the Session (which is not `Send`) and runs one job at a time
+//! for the shell loop. While a cell runs, what it prints, displays and clears goes straight
+//! to IOPub, parented to the cell's request.
+
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use jupyter_protocol::{
+    ErrorOutput, ExecuteInput, ExecuteResult, ExecutionCount, JupyterMessage, Media, MediaType, Payload, ReplyError,
+    Transient,
+};
+use stdlib::{Completeness, Completions, Emit, MimeBundle, Outputs, Session, SessionOptions};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::server::Publish;
+use crate::traceback;
+use crate::wire::log;
+
+mod publisher;
+
+use publisher::Publisher;
+
+/// A cell to run.
+pub struct Cell {
+    pub code: String,
+    pub silent: bool,
+    pub store_history: bool,
+    /// The execute request: outputs are its children.
+    pub parent: JupyterMessage,
+}
+
+/// How a cell ended.
+pub struct Executed {
+    pub count: usize,
+    pub error: Option<ReplyError>,
+    pub payload: Vec<Payload>,
+    /// The result's text, for the history.
+    pub result: Option<String>,
+}
+
+pub enum Job {
+    Execute(Box<Cell>, oneshot::Sender<Executed>),
+    Complete { code: String, cursor: usize, done: oneshot::Sender<Completions> },
+    Inspect { code: String, cursor: usize, done: oneshot::Sender<Option<String>> },
+    IsComplete { code: String, done: oneshot::Sender<Completeness> },
+}
+
+/// The shell loop's handle on the evaluation thread.
+pub struct Evaluator {
+    jobs: mpsc::UnboundedSender<Job>,
+    /// The current session's interrupt flag (a new session after an internal error has a
+    /// new one).
+    interrupt: InterruptFlag,
+}
+
+type InterruptFlag = Arc<Mutex<Arc<AtomicBool>>>;
+
+impl Evaluator {
+    /// Start the thread. The session is made there; the shell loop does not wait for it.
+    pub fn start(options: SessionOptions, iopub: mpsc::UnboundedSender<Publish>) -> Evaluator {
+        let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
+        let interrupt: InterruptFlag = Arc::new(Mutex::new(Arc::new(AtomicBool::new(false))));
+        let flag = interrupt.clone();
+        std::thread::Builder::new()
+            .name("kubesim-eval".to_string())
+            .spawn(move || {
+                let mut worker = Worker::new(options, iopub, flag);
+                while let Some(job) = queue.blocking_recv() {
+                    worker.run(job);
+                }
+            })
+            .expect("spawning the evaluation thread");
+        Evaluator { jobs, interrupt }
+    }
+
+    /// Hand a job over; false if the thread is gone.
+    pub fn send(&self, job: Job) -> bool {
+        self.jobs.send(job).is_ok()
+    }
+
+    /// Stop the running cell: it ends with an error; the session and its cluster stay.
+    pub fn interrupt(&self) {
+        if let Ok(flag) = self.interrupt.lock() {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+struct Worker {
+    session: Session,
+    options: SessionOptions,
+    publisher: Rc<RefCell<Publisher>>,
+    interrupt: InterruptFlag,
+    count: usize,
+}
+
+impl Worker {
+    fn new(options: SessionOptions, iopub: mpsc::UnboundedSender<Publish>, interrupt: InterruptFlag) -> Worker {
+        let publisher = Rc::new(RefCell::new(Publisher::new(iopub)));
+        let session = wired_session(&options, &publisher, &interrupt);
+        Worker { session, options, publisher, interrupt, count: 0 }
+    }
+
+    fn run(&mut self, job: Job) {
+        // A bug in kubesim must not take the kernel down: the cell fails and the session
+        // starts afresh (its state may be half-changed).
+        match job {
+            Job::Execute(cell, done) => {
+                let executed = match catch_unwind(AssertUnwindSafe(|| self.execute(&cell))) {
+                    Ok(executed) => executed,
+                    Err(panic) => {
+                        let what = panic_message(panic.as_ref());
+                        self.recover(&what);
+                        self.failed(&cell, &what)
+                    }
+                };
+                let _ = done.send(executed);
+            }
+            other => {
+                // The dropped answer tells the shell loop the request failed.
+                if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.answer(other))) {
+                    self.recover(&panic_message(panic.as_ref()));
+                }
+            }
+        }
+    }
+
+    fn answer(&mut self, job: Job) {
+        match job {
+            Job::Execute(..) => {}
+            Job::Complete { code, cursor, done } => {
+                let _ = done.send(self.session.complete(&code, cursor));
+            }
+            Job::Inspect { code, cursor, done } => {
+                let _ = done.send(self.session.inspect(&code, cursor));
+            }
+            Job::IsComplete { code, done } => {
+                let _ = done.send(self.session.is_complete(&code));
+            }
+        }
+    }
+
+    fn recover(&mut self, what: &str) {
+        log(&format!("internal error, the session starts afresh: {what}"));
+        self.publisher.borrow_mut().abandon();
+        self.session = wired_session(&self.options, &self.publisher, &self.interrupt);
+    }
+
+    /// The reply (and error output) of a cell a bug stopped.
+    fn failed(&mut self, cell: &Cell, what: &str) -> Executed {
+        let error = ReplyError {
+            ename: "InternalError".to_string(),
+            evalue: format!("kubesim hit a bug ({what}); the session has started afresh"),
+            traceback: vec![format!(
+                "\x1b[1;31mInternalError\x1b[0m: kubesim hit a bug ({what}); the session has started afresh"
+            )],
+        };
+        let mut publisher = self.publisher.borrow_mut();
+        if !cell.silent {
+            let output = ErrorOutput {
+                ename: error.ename.clone(),
+                evalue: error.evalue.clone(),
+                traceback: error.traceback.clone(),
+            };
+            publisher.send(output.into());
+        }
+        publisher.end();
+        Executed { count: self.count, error: Some(error), payload: Vec::new(), result: None }
+    }
+
+    fn execute(&mut self, cell: &Cell) -> Executed {
+        let store = cell.store_history && !cell.silent;
+        if store {
+            self.count += 1;
+        }
+        let count = self.count;
+        self.publisher.borrow_mut().begin(&cell.parent, cell.silent);
+        if !cell.silent {
+            let input = ExecuteInput { code: cell.code.clone(), execution_count: ExecutionCount::new(count) };
+            self.publisher.borrow_mut().send(input.into());
+        }
+        let out = self.session.execute(&cell.code);
+        let now = self.session.cluster().0.borrow().now();
+        let mut publisher = self.publisher.borrow_mut();
+        publisher.finish(now);
+        let payload = publisher.pages().into_iter().map(page).collect();
+        let error = out.error.as_ref().map(|e| ReplyError {
+            ename: e.kind.name().to_string(),
+            evalue: e.message.clone(),
+            traceback: traceback::render(e, &cell.code),
+        });
+        if !cell.silent {
+            if let Some(e) = &error {
+                let output =
+                    ErrorOutput { ename: e.ename.clone(), evalue: e.evalue.clone(), traceback: e.traceback.clone() };
+                publisher.send(output.into());
+            } else if out.result.is_some() {
+                // `transient` null fails the message schema: an empty object.
+                let result = ExecuteResult {
+                    execution_count: ExecutionCount::new(count),
+                    data: media(&result_bundle(&out)),
+                    metadata: Default::default(),
+                    transient: Some(Transient::default()),
+                };
+                publisher.send(result.into());
+            }
+        }
+        publisher.end();
+        Executed { count, error, payload, result: out.result }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic".to_string())
+}
+
+/// A session whose output goes to the publisher and which stops on the kernel's interrupt.
+fn wired_session(options: &SessionOptions, publisher: &Rc<RefCell<Publisher>>, interrupt: &InterruptFlag) -> Session {
+    let mut session = Session::new(options.clone());
+    let sink = publisher.clone();
+    session.set_sink(Some(Box::new(move |emit: Emit<'_>| sink.borrow_mut().emit(emit))));
+    let progress = publisher.clone();
+    session.set_progress(Some(Box::new(move |p| progress.borrow_mut().progress(p))));
+    if let Ok(mut flag) = interrupt.lock() {
+        *flag = session.interrupt_flag();
+    }
+    session
+}
+
+fn result_bundle(out: &Outputs) -> MimeBundle {
+    MimeBundle {
+        text: out.result.clone().unwrap_or_default(),
+        html: out.result_html.clone(),
+        svg: out.result_svg.clone(),
+    }
+}
+
+/// A mime bundle as the protocol's media.
+pub fn media(bundle: &MimeBundle) -> Media {
+    let mut all = vec![MediaType::Plain(bundle.text.clone())];
+    if let Some(html) = &bundle.html {
+        all.push(MediaType::Html(html.clone()));
+    }
+    if let Some(svg) = &bundle.svg {
+        all.push(MediaType::Svg(svg.clone()));
+    }
+    Media::new(all)
+}
+
+/// `help(name)`'s text as a pager payload.
+fn page(text: String) -> Payload {
+    Payload::Page { data: Media::new(vec![MediaType::Plain(text)]), start: 0 }
+}

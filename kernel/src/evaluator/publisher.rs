@@ -1,0 +1,238 @@
+//! What a running cell shows, sent to IOPub as it happens: printed text (gathered for a
+//! moment so a loop of prints is not a message per line), displays, clears, and a progress
+//! display for a long move of the clock that updates in place.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use controlplane::sim::Progress;
+use jupyter_protocol::{
+    ClearOutput, DisplayData, JupyterMessage, JupyterMessageContent, StreamContent, Transient, UpdateDisplayData,
+};
+use stdlib::{Emit, MimeBundle, Stream};
+use tokio::sync::mpsc;
+
+use super::media;
+use crate::server::{child, Publish};
+
+/// How long printed text may wait before it is sent.
+const TEXT_WAIT: Duration = Duration::from_millis(50);
+/// Printed text sent at once when this much has gathered.
+const TEXT_BATCH: usize = 64 * 1024;
+/// A move of the clock shorter than this gets no progress display.
+const PROGRESS_AFTER: Duration = Duration::from_millis(300);
+/// Least time between two updates of the progress display.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+pub struct Publisher {
+    iopub: mpsc::UnboundedSender<Publish>,
+    /// The request of the running cell (None between cells).
+    parent: Option<JupyterMessage>,
+    silent: bool,
+    /// Printed text not sent yet, in order, consecutive text of one stream joined.
+    pending: Vec<(Stream, String)>,
+    pending_since: Option<Instant>,
+    pages: Vec<String>,
+    started: Instant,
+    progress: Option<ProgressDisplay>,
+    /// Progress displays made so far (their ids are unique in the kernel's life).
+    displays: u64,
+}
+
+struct ProgressDisplay {
+    id: Option<String>,
+    from: DateTime<Utc>,
+    target: DateTime<Utc>,
+    now: DateTime<Utc>,
+    began: Instant,
+    updated: Instant,
+}
+
+impl Publisher {
+    pub fn new(iopub: mpsc::UnboundedSender<Publish>) -> Publisher {
+        Publisher {
+            iopub,
+            parent: None,
+            silent: false,
+            pending: Vec::new(),
+            pending_since: None,
+            pages: Vec::new(),
+            started: Instant::now(),
+            progress: None,
+            displays: 0,
+        }
+    }
+
+    /// A cell starts.
+    pub fn begin(&mut self, parent: &JupyterMessage, silent: bool) {
+        self.parent = Some(parent.clone());
+        self.silent = silent;
+        self.pending.clear();
+        self.pending_since = None;
+        self.pages.clear();
+        self.started = Instant::now();
+        self.progress = None;
+    }
+
+    /// Send `content` to IOPub as a child of the cell's request.
+    pub fn send(&mut self, content: JupyterMessageContent) {
+        if let Some(parent) = &self.parent {
+            let _ = self.iopub.send(Publish::Message(Box::new(child(content, parent))));
+        }
+    }
+
+    pub fn emit(&mut self, emit: Emit<'_>) {
+        match emit {
+            Emit::Text(Stream::Clear, _) => {
+                // What has not been sent yet is cleared anyway.
+                self.pending.clear();
+                self.pending_since = None;
+                if !self.silent {
+                    self.send(ClearOutput { wait: false }.into());
+                }
+            }
+            Emit::Text(stream, text) => self.text(stream, text),
+            Emit::Display(bundle) => {
+                self.flush();
+                if !self.silent {
+                    self.send(DisplayData::new(media(bundle)).into());
+                }
+            }
+            Emit::Page(text) => self.pages.push(text.to_string()),
+        }
+    }
+
+    fn text(&mut self, stream: Stream, text: &str) {
+        if self.silent || text.is_empty() {
+            return;
+        }
+        match self.pending.last_mut() {
+            Some((s, gathered)) if *s == stream => gathered.push_str(text),
+            _ => self.pending.push((stream, text.to_string())),
+        }
+        let since = *self.pending_since.get_or_insert_with(Instant::now);
+        let size: usize = self.pending.iter().map(|(_, t)| t.len()).sum();
+        if size >= TEXT_BATCH || since.elapsed() >= TEXT_WAIT {
+            self.flush();
+        }
+    }
+
+    /// Send the printed text gathered so far.
+    pub fn flush(&mut self) {
+        self.pending_since = None;
+        for (stream, text) in std::mem::take(&mut self.pending) {
+            let content = match stream {
+                Stream::Stderr => StreamContent::stderr(&text),
+                _ => StreamContent::stdout(&text),
+            };
+            self.send(content.into());
+        }
+    }
+
+    /// A long `advance` or `run_until` has got this far.
+    pub fn progress(&mut self, p: &Progress) {
+        if self.silent {
+            return;
+        }
+        // Text printed before the move should not wait for its end.
+        if self.pending_since.is_some_and(|since| since.elapsed() >= TEXT_WAIT) {
+            self.flush();
+        }
+        let now = Instant::now();
+        let display = match &mut self.progress {
+            Some(d) if d.target == p.target && d.from == p.from => d,
+            _ => self.progress.insert(ProgressDisplay {
+                id: None,
+                from: p.from,
+                target: p.target,
+                now: p.now,
+                began: now,
+                updated: now,
+            }),
+        };
+        display.now = p.now;
+        if now.duration_since(display.began) < PROGRESS_AFTER || now.duration_since(display.updated) < PROGRESS_EVERY {
+            return;
+        }
+        display.updated = now;
+        let bundle = progress_bundle(display.from, display.now, display.target);
+        match display.id.clone() {
+            Some(id) => self.send(UpdateDisplayData::new(media(&bundle), &id).into()),
+            None => {
+                self.displays += 1;
+                let id = format!("kubesim-progress-{}", self.displays);
+                self.progress.as_mut().expect("set above").id = Some(id.clone());
+                self.flush();
+                let mut data = DisplayData::new(media(&bundle));
+                data.transient = Some(Transient { display_id: Some(id) });
+                self.send(data.into());
+            }
+        }
+    }
+
+    /// The cell's code has run: send the rest of its text, and leave the progress display
+    /// (if there was one) showing where the clock stopped.
+    pub fn finish(&mut self, now: DateTime<Utc>) {
+        self.flush();
+        if let Some(ProgressDisplay { id: Some(id), from, target, .. }) = self.progress.take() {
+            let bundle = progress_bundle(from, now.min(target), target);
+            self.send(UpdateDisplayData::new(media(&bundle), &id).into());
+        }
+    }
+
+    /// `help()` pages shown by the cell.
+    pub fn pages(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.pages)
+    }
+
+    /// The cell is over.
+    pub fn end(&mut self) {
+        self.flush();
+        self.parent = None;
+    }
+
+    /// A bug stopped the cell: what it printed so far still goes out.
+    pub fn abandon(&mut self) {
+        self.flush();
+        self.progress = None;
+    }
+}
+
+/// Where a move of the clock has got: a bar in text and in HTML.
+fn progress_bundle(from: DateTime<Utc>, now: DateTime<Utc>, target: DateTime<Utc>) -> MimeBundle {
+    let total = (target - from).num_milliseconds().max(1) as f64;
+    let done = ((now - from).num_milliseconds().max(0) as f64 / total).min(1.0);
+    let time = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    let filled = (done * 30.0).round() as usize;
+    let text = format!(
+        "[{}{}] {:>3}% {} of {}",
+        "#".repeat(filled),
+        ".".repeat(30 - filled),
+        (done * 100.0).round(),
+        time(now),
+        time(target)
+    );
+    let html = format!(
+        "<div class=\"kubesim-progress\"><progress value=\"{:.3}\" max=\"1\" style=\"width:20em\"></progress> \
+         <code>{}</code> of <code>{}</code></div>",
+        done,
+        time(now),
+        time(target)
+    );
+    MimeBundle { text, html: Some(html), svg: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn progress_reads_simulated_time() {
+        let t = |s: i64| Utc.timestamp_opt(1_735_689_600 + s, 0).single().expect("a time");
+        let bundle = progress_bundle(t(0), t(30), t(60));
+        assert_eq!(bundle.text, "[###############...............]  50% 2025-01-01T00:00:30Z of 2025-01-01T00:01:00Z");
+        assert!(bundle.html.unwrap_or_default().contains("<progress value=\"0.500\""));
+    }
+}
