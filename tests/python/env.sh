@@ -55,12 +55,12 @@ jupyter_sandbox() {
   local root="$TARGET/$2"
   rm -rf "$root/share/jupyter/kernels/kubesim"
   mkdir -p "$root/data" "$root/config" "$root/runtime" "$root/ipython"
-  "$bin" kernel install --prefix "$root" >/dev/null
   export JUPYTER_PATH="$root/share/jupyter"
   export JUPYTER_DATA_DIR="$root/data"
   export JUPYTER_CONFIG_DIR="$root/config"
   export JUPYTER_RUNTIME_DIR="$root/runtime"
   export IPYTHONDIR="$root/ipython"
+  "$bin" kernel install --prefix "$root" >/dev/null
   if [ ! -f "$JUPYTER_PATH/kernels/kubesim/kernel.json" ]; then
     echo "error: '$bin kernel install --prefix $root' wrote no $JUPYTER_PATH/kernels/kubesim/kernel.json" >&2
     return 1
