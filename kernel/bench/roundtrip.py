@@ -160,7 +160,8 @@ def main() -> int:
     import ipykernel
     import jupyter_client
 
-    print(f"machine: {os.cpu_count()} cores, {cpu_model()}; {platform.system()} {platform.release()}")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, {cpu_model()}; {platform.system()} {platform.release()}; load {load}")
     print(
         f"client: jupyter_client {jupyter_client.__version__}, pyzmq {zmq.__version__}, "
         f"CPython {platform.python_version()}; python3 is ipykernel {ipykernel.__version__}"
@@ -185,6 +186,7 @@ def main() -> int:
         print("| " + " | ".join(c.ljust(w) if j < 2 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths))) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print(f"\nload at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 
