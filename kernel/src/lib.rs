@@ -15,7 +15,19 @@ mod history;
 pub mod install;
 mod server;
 mod traceback;
-mod wire;
+pub mod wire;
 
 pub use error::KernelError;
 pub use server::run;
+
+/// For the fuzzer: decode frames and answer a history request from them, as the kernel would.
+#[doc(hidden)]
+pub fn fuzz_message(frames: Vec<bytes::Bytes>, key: &str) {
+    if let wire::Incoming::Message(message) = wire::parse(frames, key) {
+        if let jupyter_protocol::JupyterMessageContent::HistoryRequest(request) = &message.content {
+            let mut history = history::History::default();
+            history.record(1, "1 + 1", Some("2"));
+            let _ = history.answer(request);
+        }
+    }
+}

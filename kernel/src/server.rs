@@ -9,7 +9,7 @@ use jupyter_protocol::{
     CodeMirrorMode, CommClose, CommInfoReply, CompleteReply, ConnectionInfo, ExecuteReply, ExecutionCount, HelpLink,
     HistoryReply, InspectReply, InterruptReply, IoPubWelcome, IsCompleteReply, IsCompleteReplyStatus, JupyterMessage,
     JupyterMessageContent, KernelInfoReply, LanguageInfo, Media, MediaType, ReplyError, ReplyStatus, ShutdownReply,
-    Status,
+    Status, StreamContent,
 };
 use jupyter_zmq_client::{
     create_kernel_control_connection, create_kernel_heartbeat_connection, create_kernel_iopub_xpub_connection,
@@ -25,14 +25,38 @@ use crate::history::History;
 use crate::wire::{self, log, Incoming};
 use crate::KernelError;
 
+/// How long a request already sent may take to come off the socket when looking for the
+/// ones queued behind a failed cell.
+const QUEUED_WAIT: Duration = Duration::from_millis(1);
+
 /// The Jupyter protocol version spoken.
 const PROTOCOL_VERSION: &str = "5.3";
 
 /// What the IOPub loop is asked to do.
 pub enum Publish {
     Message(Box<JupyterMessage>),
+    /// Printed text of the cell `parent`: gathered for a moment with the text that follows it
+    /// on the same stream, so a loop of prints is not a message per line.
+    Text {
+        parent: Box<JupyterMessage>,
+        stderr: bool,
+        text: String,
+    },
     /// Answer once everything queued before has been sent.
     Flush(oneshot::Sender<()>),
+}
+
+/// How long printed text may wait to be joined by more before it is sent.
+const TEXT_WAIT: Duration = Duration::from_millis(50);
+/// Printed text is sent at once when this much has gathered.
+const TEXT_BATCH: usize = 64 * 1024;
+
+/// Printed text not sent yet.
+struct PendingText {
+    parent: Box<JupyterMessage>,
+    stderr: bool,
+    text: String,
+    deadline: tokio::time::Instant,
 }
 
 /// Run the kernel on the sockets a Jupyter connection file names, until a shutdown request.
@@ -142,21 +166,43 @@ async fn heartbeat_loop(mut heartbeat: KernelHeartbeatConnection) {
 /// Sends what the other loops publish, in order, and welcomes each new subscriber.
 async fn iopub_loop(mut iopub: KernelIoPubXPubConnection, mut queue: mpsc::UnboundedReceiver<Publish>) {
     let mut paused_until: Option<tokio::time::Instant> = None;
+    let mut pending: Option<PendingText> = None;
     loop {
         let listening = paused_until.is_none_or(|t| tokio::time::Instant::now() >= t);
+        let text_due = pending.as_ref().map(|p| p.deadline);
         tokio::select! {
             biased;
             item = queue.recv() => match item {
+                Some(Publish::Text { parent, stderr, text }) => {
+                    match &mut pending {
+                        Some(p) if p.stderr == stderr && p.parent.header.msg_id == parent.header.msg_id => {
+                            p.text.push_str(&text);
+                        }
+                        _ => {
+                            send_text(&mut iopub, pending.take()).await;
+                            let deadline = tokio::time::Instant::now() + TEXT_WAIT;
+                            pending = Some(PendingText { parent, stderr, text, deadline });
+                        }
+                    }
+                    if pending.as_ref().is_some_and(|p| p.text.len() >= TEXT_BATCH) {
+                        send_text(&mut iopub, pending.take()).await;
+                    }
+                }
                 Some(Publish::Message(message)) => {
+                    send_text(&mut iopub, pending.take()).await;
                     if let Err(e) = iopub.send(*message).await {
                         log(&format!("iopub send error: {e}"));
                     }
                 }
                 Some(Publish::Flush(done)) => {
+                    send_text(&mut iopub, pending.take()).await;
                     let _ = done.send(());
                 }
                 None => return,
             },
+            _ = tokio::time::sleep_until(text_due.unwrap_or_else(tokio::time::Instant::now)), if text_due.is_some() => {
+                send_text(&mut iopub, pending.take()).await;
+            }
             event = iopub.recv_subscription(), if listening => match event {
                 Ok(SubscriptionEvent::Subscribe(topic)) => {
                     paused_until = None;
@@ -174,6 +220,14 @@ async fn iopub_loop(mut iopub: KernelIoPubXPubConnection, mut queue: mpsc::Unbou
             },
             _ = tokio::time::sleep_until(paused_until.unwrap_or_else(tokio::time::Instant::now)), if !listening => {}
         }
+    }
+}
+
+async fn send_text(iopub: &mut KernelIoPubXPubConnection, pending: Option<PendingText>) {
+    let Some(p) = pending else { return };
+    let content = if p.stderr { StreamContent::stderr(&p.text) } else { StreamContent::stdout(&p.text) };
+    if let Err(e) = iopub.send(child(content, &p.parent)).await {
+        log(&format!("iopub send error: {e}"));
     }
 }
 
@@ -238,6 +292,12 @@ async fn shell_loop(mut shell: KernelShellConnection, kernel: Kernel, mut histor
         };
         kernel.status(true, &request);
         let answer = answer_shell(&kernel, &request, &mut history).await;
+        let failed = answer.as_ref().is_some_and(
+            |a| matches!(&a.content, JupyterMessageContent::ExecuteReply(r) if r.status == ReplyStatus::Error),
+        );
+        let stop = matches!(&request.content, JupyterMessageContent::ExecuteRequest(req) if req.stop_on_error);
+        // Cells already queued behind a failed one (a notebook's "run all") are not run.
+        let queued = if failed && stop { drain(&mut shell).await } else { Vec::new() };
         if let Some(answer) = answer {
             send(&mut shell, answer, "shell").await;
         }
@@ -245,7 +305,42 @@ async fn shell_loop(mut shell: KernelShellConnection, kernel: Kernel, mut histor
         if matches!(request.content, JupyterMessageContent::ShutdownRequest(_)) {
             let _ = kernel.shutdown.send(());
         }
+        for request in queued {
+            kernel.status(true, &request);
+            let answer = if matches!(request.content, JupyterMessageContent::ExecuteRequest(_)) {
+                Some(aborted(&request))
+            } else {
+                answer_shell(&kernel, &request, &mut history).await
+            };
+            if let Some(answer) = answer {
+                send(&mut shell, answer, "shell").await;
+            }
+            kernel.status(false, &request);
+        }
     }
+}
+
+/// The requests waiting on the shell socket now.
+async fn drain(shell: &mut KernelShellConnection) -> Vec<Box<JupyterMessage>> {
+    let mut queued = Vec::new();
+    while let Ok(incoming) = tokio::time::timeout(QUEUED_WAIT, wire::read(shell, "shell")).await {
+        if let Incoming::Message(request) = incoming {
+            queued.push(request);
+        }
+    }
+    queued
+}
+
+/// The reply to a cell not run because one before it failed (as ipykernel answers).
+fn aborted(request: &JupyterMessage) -> JupyterMessage {
+    let content = ExecuteReply {
+        status: ReplyStatus::Aborted,
+        execution_count: ExecutionCount::new(0),
+        payload: Vec::new(),
+        user_expressions: Some(Default::default()),
+        error: None,
+    };
+    reply(content, request)
 }
 
 /// The reply to a shell request (None for messages that get none).

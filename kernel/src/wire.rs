@@ -43,6 +43,17 @@ pub async fn read<S: SocketRecv>(connection: &mut Connection<S>, channel: &str) 
     decode(raw, channel)
 }
 
+/// Check and decode a message's frames as they came off a socket (what [`read`] does after
+/// the read), with the connection's key ("" for none).
+pub fn parse(frames: Vec<bytes::Bytes>, key: &str) -> Incoming {
+    let Ok(frames) = zeromq::ZmqMessage::try_from(frames) else { return Incoming::Dropped };
+    let mac = (!key.is_empty()).then(|| ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.as_bytes()));
+    match RawMessage::from_multipart(frames, &mac) {
+        Ok(raw) => decode(raw, "fuzz"),
+        Err(_) => Incoming::Dropped,
+    }
+}
+
 fn decode(raw: RawMessage, channel: &str) -> Incoming {
     let header: Header = match serde_json::from_slice(&raw.jparts[0]) {
         Ok(header) => header,

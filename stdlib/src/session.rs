@@ -15,6 +15,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, Scope, AST};
 use crate::api;
 use crate::clusters::{attach, ProgressSlot};
 use crate::pictures::Picture;
+use crate::syntax::Mode;
 
 /// Which output stream a piece of text goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -336,13 +337,10 @@ impl Session {
     /// Run one input: a script, a `kubectl ...` line, or a YAML document.
     pub fn execute(&mut self, code: &str) -> Outputs {
         self.state.borrow().interrupt.store(false, Ordering::Relaxed);
-        let trimmed = code.trim_start();
-        let outcome = if trimmed.starts_with("kubectl ") || trimmed == "kubectl" {
-            self.run_kubectl(trimmed.trim_end())
-        } else if trimmed.starts_with("apiVersion:") || trimmed.starts_with("---") {
-            self.run_yaml(code)
-        } else {
-            self.run_script(code)
+        let outcome = match Mode::of(code) {
+            Mode::Kubectl => self.run_kubectl(code.trim()),
+            Mode::Yaml => self.run_yaml(code),
+            Mode::Script => self.run_script(code),
         };
         let mut st = self.state.borrow_mut();
         let mut out = Outputs {
@@ -363,17 +361,41 @@ impl Session {
         out
     }
 
-    fn run_kubectl(&mut self, line: &str) -> Result<Option<Dynamic>, ScriptError> {
-        let cluster = self.cluster();
-        let mut c = cluster.0.borrow_mut();
-        let output = controlplane::kubectl::run_line_output(&mut c, line, None).map_err(|message| ScriptError {
-            kind: ErrorKind::Runtime,
-            message,
-            line: Some(1),
-            column: Some(1),
-        })?;
-        self.state.borrow_mut().remember_tables(&output.text, output.tables);
-        Ok(Some(output.text.into()))
+    /// One `kubectl ...` line, or several (a notebook cell): each runs in turn, every output
+    /// but the last shown as it comes, the last the input's value. `#` comments and blank
+    /// lines are skipped; the first failure stops the rest.
+    fn run_kubectl(&mut self, input: &str) -> Result<Option<Dynamic>, ScriptError> {
+        let lines: Vec<(usize, &str)> = input
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim()))
+            .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        if let Some((n, _)) = lines.iter().find(|(_, l)| !(l.starts_with("kubectl ") || *l == "kubectl")) {
+            return Err(ScriptError {
+                kind: ErrorKind::Syntax,
+                message: "a kubectl input has one kubectl command per line; this line is not one".to_string(),
+                line: Some(*n),
+                column: Some(1),
+            });
+        }
+        let mut last = None;
+        for (i, (n, line)) in lines.iter().enumerate() {
+            let cluster = self.cluster();
+            let output =
+                controlplane::kubectl::run_line_output(&mut cluster.0.borrow_mut(), line, None).map_err(|message| {
+                    ScriptError { kind: ErrorKind::Runtime, message, line: Some(*n), column: Some(1) }
+                })?;
+            let mut st = self.state.borrow_mut();
+            st.remember_tables(&output.text, output.tables);
+            if i + 1 < lines.len() {
+                let bundle = st.bundle(&Dynamic::from(output.text));
+                st.display(&bundle);
+            } else {
+                last = Some(output.text.into());
+            }
+        }
+        Ok(last)
     }
 
     fn run_yaml(&mut self, text: &str) -> Result<Option<Dynamic>, ScriptError> {
@@ -393,13 +415,14 @@ impl Session {
             let pos = e.1;
             ScriptError { kind: ErrorKind::Syntax, message: e.0.to_string(), line: pos.line(), column: pos.position() }
         })?;
+        let here: Vec<String> = ast.iter_functions().map(|f| f.name.to_string()).collect();
         self.functions += ast.clone_functions_only();
         let mut program = self.functions.clone();
         program += ast;
         let value = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
-            .map_err(|e| script_error(e, &self.options))?;
+            .map_err(|e| script_error(e, &self.options, &here))?;
         Ok(if value.is_unit() { None } else { Some(value) })
     }
 }
@@ -417,13 +440,28 @@ pub fn display(value: &Dynamic) -> String {
 
 /// A Rhai error as a message and the position of the failing call in the input.
 #[allow(clippy::boxed_local)] // Rhai hands errors over boxed.
-fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions) -> ScriptError {
-    // Inside a script function, report the innermost error.
+/// `here` names the functions the failing input defines.
+fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions, here: &[String]) -> ScriptError {
+    // Inside a script function, report the innermost error. Its position is in the input
+    // only while every function on the way was defined by this input; past a function of an
+    // earlier input, the call in this input is the place to show.
     let mut err = *err;
-    while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = err {
+    let mut call_here = None;
+    let mut earlier_function = None;
+    while let EvalAltResult::ErrorInFunctionCall(name, _, inner, call) = err {
+        if earlier_function.is_none() {
+            call_here = Some(call);
+            if !here.iter().any(|h| *h == name) {
+                earlier_function = Some(name);
+            }
+        }
         err = *inner;
     }
-    let pos = err.take_position();
+    let inner_pos = err.take_position();
+    let pos = match (&earlier_function, call_here) {
+        (Some(_), Some(call)) => call,
+        _ => inner_pos,
+    };
     let kind = match &err {
         EvalAltResult::ErrorTerminated(_, _) => ErrorKind::Interrupted,
         EvalAltResult::ErrorStackOverflow(_)
@@ -449,6 +487,10 @@ fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions) -> ScriptError
         ),
         other => other.to_string(),
     };
+    let message = match earlier_function {
+        Some(name) => format!("{message} (in {name}(), defined in an earlier input)"),
+        None => message,
+    };
     ScriptError { kind, message, line: pos.line(), column: pos.position() }
 }
 
@@ -463,11 +505,11 @@ pub enum Completeness {
 
 impl Session {
     pub fn is_complete(&self, code: &str) -> Completeness {
-        let trimmed = code.trim_start();
-        if trimmed.starts_with("kubectl") {
+        let mode = Mode::of(code);
+        if mode == Mode::Kubectl {
             return Completeness::Complete;
         }
-        if trimmed.starts_with("apiVersion:") || trimmed.starts_with("---") {
+        if mode == Mode::Yaml {
             // A YAML document goes on until an empty line.
             let ended = code.ends_with("\n\n") || code.ends_with("\r\n\r\n");
             return if ended { Completeness::Complete } else { Completeness::Incomplete };

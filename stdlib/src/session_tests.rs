@@ -111,3 +111,45 @@ fn kubectl_tables_stay_tables() {
     assert_eq!(s.execute("t.trim() + \"!\"").result_html, None, "a changed string is just a string");
     assert_eq!(s.execute("kubectl get ns default -o name").result_html, None);
 }
+
+#[test]
+fn a_kubectl_input_of_several_lines_runs_each() {
+    let mut s = Session::new(SessionOptions::default());
+    let out = s.execute("kubectl get ns default -o name\n# a comment\n\nkubectl get nodes node-1 -o name\n");
+    assert_eq!(out.stdout, "namespace/default\n");
+    assert_eq!(out.result.as_deref(), Some("node/node-1\n"));
+    let bad = s.execute("kubectl get ns\nget nodes");
+    let e = bad.error.expect("an error");
+    assert_eq!(
+        (e.message.as_str(), e.line),
+        ("a kubectl input has one kubectl command per line; this line is not one", Some(2))
+    );
+    let failed = s.execute("kubectl get ns nosuch\nkubectl get ns default -o name");
+    assert_eq!(
+        failed.error.map(|e| (e.message, e.line)),
+        Some(("Error from server (NotFound): namespaces \"nosuch\" not found".to_string(), Some(1)))
+    );
+    assert_eq!(failed.result, None);
+}
+
+#[test]
+fn a_manifest_starting_with_kind_or_a_comment_is_applied() {
+    let mut s = Session::new(SessionOptions::default());
+    let out = s.execute("# a namespace\nkind: Namespace\napiVersion: v1\nmetadata:\n  name: study\n");
+    assert_eq!((out.result.as_deref(), out.error), (Some("namespace/study created"), None));
+    assert_eq!(s.execute("#{a: 1}.a").result.as_deref(), Some("1"), "a map literal is a script");
+}
+
+#[test]
+fn an_error_in_a_function_of_an_earlier_input_points_at_the_call() {
+    let mut s = Session::new(SessionOptions::default());
+    assert_eq!(s.execute("fn boom(x) {\n  x + nosuch()\n}").error, None);
+    let e = s.execute("let a = 1;\nlet b = boom(a);").error.expect("an error");
+    assert_eq!(
+        (e.message.as_str(), e.line, e.column),
+        ("Function not found: nosuch () (in boom(), defined in an earlier input)", Some(2), Some(9))
+    );
+    // Defined in the same input: the line inside the function.
+    let e = s.execute("fn again() {\n  nosuch()\n}\nagain()").error.expect("an error");
+    assert_eq!((e.message.as_str(), e.line, e.column), ("Function not found: nosuch ()", Some(2), Some(3)));
+}

@@ -7,7 +7,8 @@
 pub enum Mode {
     /// A line whose first word is `kubectl`.
     Kubectl,
-    /// A YAML document (starts with `apiVersion:` or `---`).
+    /// A YAML document: its first line (after `#` comments and blank lines) starts with
+    /// `apiVersion:`, `kind:` or `---`, as manifests do.
     Yaml,
     /// A Rhai script.
     Script,
@@ -18,12 +19,19 @@ impl Mode {
         let trimmed = code.trim_start();
         if trimmed == "kubectl" || trimmed.starts_with("kubectl ") || trimmed.starts_with("kubectl\t") {
             Mode::Kubectl
-        } else if trimmed.starts_with("apiVersion:") || trimmed.starts_with("---") {
+        } else if is_yaml(trimmed) {
             Mode::Yaml
         } else {
             Mode::Script
         }
     }
+}
+
+fn is_yaml(code: &str) -> bool {
+    // A YAML comment line; `#{` starts a Rhai map and `#!` a shebang.
+    let comment = |l: &str| l.starts_with('#') && !l.starts_with("#{") && !l.starts_with("#!");
+    let first = code.lines().map(str::trim_start).find(|l| !l.is_empty() && !comment(l));
+    first.is_some_and(|l| l.starts_with("apiVersion:") || l.starts_with("kind:") || l.starts_with("---"))
 }
 
 /// What a token is, for colouring.

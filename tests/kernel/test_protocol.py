@@ -222,11 +222,6 @@ def test_shutdown_ends_the_process():
         km.shutdown_kernel(now=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the kernel runs execute_requests queued behind a failed one with stop_on_error, "
-    "where it should answer them with status 'aborted' as ipykernel does",
-)
 def test_stop_on_error_aborts_queued_cells(kernel):
     # JupyterLab's "Run All" sends every cell at once and relies on this to stop at an error.
     _, kc = kernel

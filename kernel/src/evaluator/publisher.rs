@@ -1,24 +1,18 @@
-//! What a running cell shows, sent to IOPub as it happens: printed text (gathered for a
-//! moment so a loop of prints is not a message per line), displays, clears, and a progress
-//! display for a long move of the clock that updates in place.
+//! What a running cell shows, sent to IOPub as it happens: printed text (which the IOPub
+//! loop gathers), displays, clears, and a progress display for a long move of the clock that
+//! updates in place.
 
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use controlplane::sim::Progress;
-use jupyter_protocol::{
-    ClearOutput, DisplayData, JupyterMessage, JupyterMessageContent, StreamContent, Transient, UpdateDisplayData,
-};
+use jupyter_protocol::{ClearOutput, DisplayData, JupyterMessage, JupyterMessageContent, Transient, UpdateDisplayData};
 use stdlib::{Emit, MimeBundle, Stream};
 use tokio::sync::mpsc;
 
 use super::media;
 use crate::server::{child, Publish};
 
-/// How long printed text may wait before it is sent.
-const TEXT_WAIT: Duration = Duration::from_millis(50);
-/// Printed text sent at once when this much has gathered.
-const TEXT_BATCH: usize = 64 * 1024;
 /// A move of the clock shorter than this gets no progress display.
 const PROGRESS_AFTER: Duration = Duration::from_millis(300);
 /// Least time between two updates of the progress display.
@@ -29,9 +23,6 @@ pub struct Publisher {
     /// The request of the running cell (None between cells).
     parent: Option<JupyterMessage>,
     silent: bool,
-    /// Printed text not sent yet, in order, consecutive text of one stream joined.
-    pending: Vec<(Stream, String)>,
-    pending_since: Option<Instant>,
     pages: Vec<String>,
     started: Instant,
     progress: Option<ProgressDisplay>,
@@ -54,8 +45,6 @@ impl Publisher {
             iopub,
             parent: None,
             silent: false,
-            pending: Vec::new(),
-            pending_since: None,
             pages: Vec::new(),
             started: Instant::now(),
             progress: None,
@@ -67,8 +56,6 @@ impl Publisher {
     pub fn begin(&mut self, parent: &JupyterMessage, silent: bool) {
         self.parent = Some(parent.clone());
         self.silent = silent;
-        self.pending.clear();
-        self.pending_since = None;
         self.pages.clear();
         self.started = Instant::now();
         self.progress = None;
@@ -84,16 +71,12 @@ impl Publisher {
     pub fn emit(&mut self, emit: Emit<'_>) {
         match emit {
             Emit::Text(Stream::Clear, _) => {
-                // What has not been sent yet is cleared anyway.
-                self.pending.clear();
-                self.pending_since = None;
                 if !self.silent {
                     self.send(ClearOutput { wait: false }.into());
                 }
             }
             Emit::Text(stream, text) => self.text(stream, text),
             Emit::Display(bundle) => {
-                self.flush();
                 if !self.silent {
                     self.send(DisplayData::new(media(bundle)).into());
                 }
@@ -106,26 +89,9 @@ impl Publisher {
         if self.silent || text.is_empty() {
             return;
         }
-        match self.pending.last_mut() {
-            Some((s, gathered)) if *s == stream => gathered.push_str(text),
-            _ => self.pending.push((stream, text.to_string())),
-        }
-        let since = *self.pending_since.get_or_insert_with(Instant::now);
-        let size: usize = self.pending.iter().map(|(_, t)| t.len()).sum();
-        if size >= TEXT_BATCH || since.elapsed() >= TEXT_WAIT {
-            self.flush();
-        }
-    }
-
-    /// Send the printed text gathered so far.
-    pub fn flush(&mut self) {
-        self.pending_since = None;
-        for (stream, text) in std::mem::take(&mut self.pending) {
-            let content = match stream {
-                Stream::Stderr => StreamContent::stderr(&text),
-                _ => StreamContent::stdout(&text),
-            };
-            self.send(content.into());
+        if let Some(parent) = &self.parent {
+            let parent = Box::new(parent.clone());
+            let _ = self.iopub.send(Publish::Text { parent, stderr: stream == Stream::Stderr, text: text.to_string() });
         }
     }
 
@@ -134,13 +100,17 @@ impl Publisher {
         if self.silent {
             return;
         }
-        // Text printed before the move should not wait for its end.
-        if self.pending_since.is_some_and(|since| since.elapsed() >= TEXT_WAIT) {
-            self.flush();
-        }
         let now = Instant::now();
+        let same = self.progress.as_ref().is_some_and(|d| d.target == p.target && d.from == p.from);
+        if !same {
+            // A new move of the clock: the one before it has reached its target.
+            if let Some(ProgressDisplay { id: Some(id), from, target, .. }) = self.progress.take() {
+                let bundle = progress_bundle(from, target, target);
+                self.send(UpdateDisplayData::new(media(&bundle), &id).into());
+            }
+        }
         let display = match &mut self.progress {
-            Some(d) if d.target == p.target && d.from == p.from => d,
+            Some(d) if same => d,
             _ => self.progress.insert(ProgressDisplay {
                 id: None,
                 from: p.from,
@@ -162,7 +132,6 @@ impl Publisher {
                 self.displays += 1;
                 let id = format!("kubesim-progress-{}", self.displays);
                 self.progress.as_mut().expect("set above").id = Some(id.clone());
-                self.flush();
                 let mut data = DisplayData::new(media(&bundle));
                 data.transient = Some(Transient { display_id: Some(id) });
                 self.send(data.into());
@@ -173,7 +142,6 @@ impl Publisher {
     /// The cell's code has run: send the rest of its text, and leave the progress display
     /// (if there was one) showing where the clock stopped.
     pub fn finish(&mut self, now: DateTime<Utc>) {
-        self.flush();
         if let Some(ProgressDisplay { id: Some(id), from, target, .. }) = self.progress.take() {
             let bundle = progress_bundle(from, now.min(target), target);
             self.send(UpdateDisplayData::new(media(&bundle), &id).into());
@@ -187,13 +155,11 @@ impl Publisher {
 
     /// The cell is over.
     pub fn end(&mut self) {
-        self.flush();
         self.parent = None;
     }
 
-    /// A bug stopped the cell: what it printed so far still goes out.
+    /// A bug stopped the cell.
     pub fn abandon(&mut self) {
-        self.flush();
         self.progress = None;
     }
 }

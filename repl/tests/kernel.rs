@@ -1,0 +1,403 @@
+//! The Jupyter kernel driven over ZeroMQ as a client drives it, in the hard cases: an
+//! interrupt during a long `advance`, shutdown and restart, a message with a bad signature,
+//! malformed messages, a client that goes away mid-execute. After each, the kernel keeps
+//! serving. Every wait is bounded, so a hang fails fast.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use bytes::Bytes;
+use jupyter_protocol::{
+    ConnectionInfo, ExecuteRequest, InterruptRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest,
+    ReplyStatus, ShutdownRequest, Transport,
+};
+use jupyter_zmq_client::{
+    create_client_control_connection, create_client_heartbeat_connection, create_client_iopub_connection,
+    create_client_shell_connection_with_identity, peek_ports, peer_identity_for_session, wait_for_iopub_welcome,
+    ClientControlConnection, ClientIoPubConnection, ClientShellConnection,
+};
+use tokio::time::timeout;
+use zeromq::{SocketRecv, SocketSend, ZmqMessage};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A kernel process on its own connection file; killed when dropped.
+struct Kernel {
+    child: Child,
+    info: ConnectionInfo,
+    file: PathBuf,
+    log: PathBuf,
+}
+
+impl Drop for Kernel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Kernel {
+    async fn start(test: &str) -> Kernel {
+        let ports = peek_ports(IpAddr::V4(Ipv4Addr::LOCALHOST), 5).await.expect("free ports");
+        let info = ConnectionInfo {
+            transport: Transport::TCP,
+            ip: "127.0.0.1".to_string(),
+            shell_port: ports[0],
+            iopub_port: ports[1],
+            stdin_port: ports[2],
+            control_port: ports[3],
+            hb_port: ports[4],
+            signature_scheme: "hmac-sha256".to_string(),
+            key: format!("key-{test}-{}", std::process::id()),
+            kernel_name: Some("kubesim".to_string()),
+        };
+        let dir = std::env::temp_dir().join(format!("kubesim-kernel-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let file = dir.join("connection.json");
+        std::fs::write(&file, serde_json::to_string(&info).expect("JSON")).expect("the connection file");
+        let log = dir.join("kernel.log");
+        let child = spawn(&file, &log);
+        Kernel { child, info, file, log }
+    }
+
+    /// Start the kernel again on the same connection file (what a client's restart does).
+    fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn(&self.file, &self.log);
+    }
+
+    /// The kernel's log once it has `line` (the sockets are served concurrently).
+    async fn wait_for_log(&self, line: &str) -> String {
+        let mut log = String::new();
+        for _ in 0..100 {
+            log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if log.contains(line) {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the kernel's log never said {line:?}:\n{log}");
+    }
+
+    async fn client(&self) -> Client {
+        let session = format!("client-{}", std::process::id());
+        Client::connect(&self.info, &session).await
+    }
+}
+
+fn spawn(file: &PathBuf, log: &PathBuf) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .args(["kernel", "--connection-file"])
+        .arg(file)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("a log file"))
+        .spawn()
+        .expect("the kernel starts")
+}
+
+struct Client {
+    shell: ClientShellConnection,
+    control: ClientControlConnection,
+    iopub: ClientIoPubConnection,
+}
+
+impl Client {
+    async fn connect(info: &ConnectionInfo, session: &str) -> Client {
+        // The kernel may still be binding its sockets: connecting retries until it answers.
+        let identity = peer_identity_for_session(session).expect("an identity");
+        let shell = create_client_shell_connection_with_identity(info, session, identity).await.expect("shell");
+        let control = create_client_control_connection(info, session).await.expect("control");
+        let mut iopub = create_client_iopub_connection(info, "", session).await.expect("iopub");
+        let welcome = wait_for_iopub_welcome(&mut iopub, WAIT).await.expect("iopub reads");
+        assert_eq!(welcome.as_deref(), Some(""), "the kernel welcomes a subscriber");
+        Client { shell, control, iopub }
+    }
+
+    async fn kernel_info(&mut self) {
+        let request: JupyterMessage = KernelInfoRequest {}.into();
+        let id = request.header.msg_id.clone();
+        self.shell.send(request).await.expect("sent");
+        let reply = self.shell_reply(&id).await;
+        let JupyterMessageContent::KernelInfoReply(info) = reply.content else { panic!("{reply:?}") };
+        assert_eq!(info.language_info.name, "rhai");
+    }
+
+    async fn shell_reply(&mut self, id: &str) -> JupyterMessage {
+        loop {
+            let msg = timeout(WAIT, self.shell.read()).await.expect("a shell reply in time").expect("a shell reply");
+            if msg.parent_header.as_ref().is_some_and(|h| h.msg_id == id) {
+                return msg;
+            }
+        }
+    }
+
+    /// Send a cell; its id.
+    async fn send_execute(&mut self, code: &str) -> String {
+        let request: JupyterMessage = ExecuteRequest::new(code.to_string()).into();
+        let id = request.header.msg_id.clone();
+        self.shell.send(request).await.expect("sent");
+        id
+    }
+
+    /// Run a cell: its reply and the IOPub messages parented to it, up to idle.
+    async fn execute(&mut self, code: &str) -> (JupyterMessage, Vec<JupyterMessage>) {
+        let id = self.send_execute(code).await;
+        let reply = self.shell_reply(&id).await;
+        (reply, self.outputs(&id).await)
+    }
+
+    async fn outputs(&mut self, id: &str) -> Vec<JupyterMessage> {
+        let mut all = Vec::new();
+        loop {
+            let msg = timeout(WAIT, self.iopub.read()).await.expect("iopub in time").expect("an iopub message");
+            if msg.parent_header.as_ref().is_none_or(|h| h.msg_id != id) {
+                continue;
+            }
+            let idle = matches!(&msg.content, JupyterMessageContent::Status(s) if format!("{:?}", s.execution_state) == "Idle");
+            all.push(msg);
+            if idle {
+                return all;
+            }
+        }
+    }
+
+    async fn result_text(&mut self, code: &str) -> String {
+        let (reply, outputs) = self.execute(code).await;
+        let JupyterMessageContent::ExecuteReply(r) = &reply.content else { panic!("{reply:?}") };
+        assert_eq!(r.status, ReplyStatus::Ok, "{code}: {reply:?}");
+        outputs
+            .iter()
+            .find_map(|m| match &m.content {
+                JupyterMessageContent::ExecuteResult(r) => serde_json::to_value(&r.data).ok(),
+                _ => None,
+            })
+            .and_then(|data| data["text/plain"].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("{code}: no result in {outputs:?}"))
+    }
+}
+
+fn kinds(outputs: &[JupyterMessage]) -> Vec<&str> {
+    outputs.iter().map(|m| m.header.msg_type.as_str()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupt_stops_a_long_advance_and_keeps_the_session() {
+    let kernel = Kernel::start("interrupt").await;
+    let mut client = kernel.client().await;
+    assert_eq!(client.result_text("let kept = 7; kept").await, "7");
+    // Thirty simulated days take far longer than the wait below.
+    let id = client.send_execute("advance(\"30d\")").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let interrupt: JupyterMessage = InterruptRequest {}.into();
+    let interrupt_id = interrupt.header.msg_id.clone();
+    client.control.send(interrupt).await.expect("sent");
+    let reply = timeout(WAIT, client.control.read()).await.expect("in time").expect("an interrupt reply");
+    assert_eq!(reply.parent_header.map(|h| h.msg_id), Some(interrupt_id));
+    assert_eq!(reply.header.msg_type, "interrupt_reply");
+
+    let reply = client.shell_reply(&id).await;
+    let JupyterMessageContent::ExecuteReply(r) = &reply.content else { panic!("{reply:?}") };
+    assert_eq!(r.status, ReplyStatus::Error);
+    assert_eq!(r.error.as_ref().map(|e| e.ename.as_str()), Some("Interrupted"));
+    let outputs = client.outputs(&id).await;
+    let seen = kinds(&outputs);
+    assert!(seen.contains(&"error"), "{seen:?}");
+    // The long move of the clock showed its progress, updated in place.
+    assert!(seen.contains(&"display_data"), "{seen:?}");
+    assert!(seen.contains(&"update_display_data"), "{seen:?}");
+
+    // The session and its cluster survive: the variable, and the clock where it stopped.
+    assert_eq!(client.result_text("kept").await, "7");
+    let now = client.result_text("now()").await;
+    assert!(now.as_str() > "2025-01-01T00:00:00Z" && now.as_str() < "2025-01-31T00:00:00Z", "{now}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_with_restart_ends_the_process_and_a_new_one_serves() {
+    let mut kernel = Kernel::start("shutdown").await;
+    let mut client = kernel.client().await;
+    client.kernel_info().await;
+    // kernel_info is answered on control too.
+    client.control.send(KernelInfoRequest {}.into()).await.expect("sent");
+    let reply = timeout(WAIT, client.control.read()).await.expect("in time").expect("a reply");
+    assert_eq!(reply.header.msg_type, "kernel_info_reply");
+    let request: JupyterMessage = ShutdownRequest { restart: true }.into();
+    client.control.send(request).await.expect("sent");
+    let reply = timeout(WAIT, client.control.read()).await.expect("in time").expect("a shutdown reply");
+    let JupyterMessageContent::ShutdownReply(r) = reply.content else { panic!("{reply:?}") };
+    assert!(r.restart);
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(status) = kernel.child.try_wait().expect("the process") {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(exited.is_some_and(|s| s.success()), "the kernel exits cleanly: {exited:?}");
+
+    kernel.restart();
+    let mut client = kernel.client().await;
+    client.kernel_info().await;
+    assert_eq!(client.result_text("1 + 1").await, "2");
+}
+
+/// Frames of a message with `content`, signed with `key` (or a wrong signature).
+fn frames(msg_type: &str, content: &str, signature: Option<&str>) -> ZmqMessage {
+    let header = serde_json::json!({
+        "msg_id": format!("raw-{msg_type}"), "username": "test", "session": "raw",
+        "date": "2025-01-01T00:00:00Z", "msg_type": msg_type, "version": "5.3",
+    })
+    .to_string();
+    let parts: Vec<Bytes> = vec![
+        Bytes::from_static(b"<IDS|MSG>"),
+        Bytes::from(signature.unwrap_or(&"0".repeat(64)).to_string()),
+        Bytes::from(header),
+        Bytes::from_static(b"{}"),
+        Bytes::from_static(b"{}"),
+        Bytes::from(content.to_string()),
+    ];
+    ZmqMessage::try_from(parts).expect("frames")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_signature_is_dropped_and_logged() {
+    let kernel = Kernel::start("signature").await;
+    let mut client = kernel.client().await;
+    client.shell.socket.send(frames("execute_request", r#"{"code": "1"}"#, None)).await.expect("sent");
+    // No reply comes for it; the next good request is answered.
+    let quiet = timeout(Duration::from_millis(500), client.shell.read()).await;
+    assert!(quiet.is_err(), "no reply to a badly signed message: {quiet:?}");
+    client.kernel_info().await;
+    kernel.wait_for_log("dropped a message on shell with a wrong signature").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_messages_leave_the_kernel_serving() {
+    let kernel = Kernel::start("malformed").await;
+    let mut client = kernel.client().await;
+    // Too few frames.
+    let short = ZmqMessage::try_from(vec![Bytes::from_static(b"<IDS|MSG>"), Bytes::from_static(b"")]).expect("frames");
+    client.shell.socket.send(short).await.expect("sent");
+    // Not a Jupyter message at all.
+    client.shell.socket.send(ZmqMessage::from("hello")).await.expect("sent");
+    client.control.socket.send(ZmqMessage::from("hello")).await.expect("sent");
+    client.kernel_info().await;
+    let log = kernel.wait_for_log("dropped a malformed message on control").await;
+    assert!(log.contains("dropped a malformed message on shell"), "{log}");
+    // Heartbeat echoes whatever it is sent.
+    let mut heartbeat = create_client_heartbeat_connection(&kernel.info).await.expect("heartbeat");
+    heartbeat.socket.send(ZmqMessage::from("ping-42")).await.expect("sent");
+    let echo = timeout(WAIT, heartbeat.socket.recv()).await.expect("in time").expect("an echo");
+    assert_eq!(echo.get(0).map(|b| b.to_vec()), Some(b"ping-42".to_vec()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_with_bad_content_gets_an_error_reply() {
+    let kernel = Kernel::start("content").await;
+    let mut client = kernel.client().await;
+    // Correctly signed, but `code` is not a string.
+    let request: JupyterMessage = ExecuteRequest::new(String::new()).into();
+    let content = serde_json::json!({"code": 5, "silent": false, "store_history": true});
+    client.shell.socket.send(signed_frames(&kernel.info.key, &request, &content)).await.expect("sent");
+    let reply = client.shell_reply(&request.header.msg_id).await;
+    let JupyterMessageContent::ExecuteReply(r) = &reply.content else { panic!("{reply:?}") };
+    assert_eq!(r.status, ReplyStatus::Error);
+    assert_eq!(r.error.as_ref().map(|e| e.ename.as_str()), Some("BadRequest"));
+    assert_eq!(client.result_text("1 + 1").await, "2");
+}
+
+/// Frames of `message` with its content replaced by `content`, signed with `key`.
+fn signed_frames(key: &str, message: &JupyterMessage, content: &serde_json::Value) -> ZmqMessage {
+    let header = serde_json::to_vec(&message.header).expect("JSON");
+    let parent = b"{}".to_vec();
+    let metadata = b"{}".to_vec();
+    let content = serde_json::to_vec(content).expect("JSON");
+    let signature = hmac_sha256_hex(key.as_bytes(), &[&header, &parent, &metadata, &content]);
+    let parts: Vec<Bytes> = vec![
+        Bytes::from_static(b"<IDS|MSG>"),
+        Bytes::from(signature),
+        Bytes::from(header),
+        Bytes::from(parent),
+        Bytes::from(metadata),
+        Bytes::from(content),
+    ];
+    ZmqMessage::try_from(parts).expect("frames")
+}
+
+fn hmac_sha256_hex(key: &[u8], parts: &[&[u8]]) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    let mut ctx = ring::hmac::Context::with_key(&key);
+    for part in parts {
+        ctx.update(part);
+    }
+    ctx.sign().as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_leaves_mid_execute_does_not_stop_the_kernel() {
+    let kernel = Kernel::start("disconnect").await;
+    {
+        let mut first = kernel.client().await;
+        first.send_execute("advance(\"2h\"); 1").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // `first` goes away with its sockets while the cell runs.
+    }
+    let mut second = Client::connect(&kernel.info, "second-client").await;
+    second.kernel_info().await;
+    assert_eq!(second.result_text("40 + 2").await, "42");
+    assert_eq!(second.result_text("now()").await, "2025-01-01T02:00:00Z", "the first client's cell ran to its end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cells_queued_behind_a_failed_cell_are_aborted() {
+    let kernel = Kernel::start("abort").await;
+    let mut client = kernel.client().await;
+    client.kernel_info().await;
+    // "Run all": the requests are queued together.
+    let failing = client.send_execute("throw \"boom\"").await;
+    let queued = client.send_execute("let ran = true; 1").await;
+    let status = |m: &JupyterMessage| match &m.content {
+        JupyterMessageContent::ExecuteReply(r) => r.status.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(status(&client.shell_reply(&failing).await), ReplyStatus::Error);
+    assert_eq!(status(&client.shell_reply(&queued).await), ReplyStatus::Aborted);
+    // The next cell sent on its own runs.
+    let (reply, _) = client.execute("is_def_var(\"ran\")").await;
+    assert_eq!(status(&reply), ReplyStatus::Ok);
+    assert_eq!(client.result_text("is_def_var(\"ran\")").await, "false");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printed_text_is_gathered_and_keeps_its_order() {
+    let kernel = Kernel::start("streams").await;
+    let mut client = kernel.client().await;
+    let (_, outputs) =
+        client.execute("for i in 0..1000 { print(i) } display(1); debug(\"after\"); print(\"end\")").await;
+    let mut shown = Vec::new();
+    let mut stdout = String::new();
+    for m in &outputs {
+        match &m.content {
+            JupyterMessageContent::StreamContent(s) => {
+                let name = format!("{:?}", s.name).to_lowercase();
+                if name == "stdout" {
+                    stdout.push_str(&s.text);
+                }
+                shown.push(format!("{name}:{}", s.text.lines().last().unwrap_or_default()));
+            }
+            JupyterMessageContent::DisplayData(_) => shown.push("display".to_string()),
+            _ => {}
+        }
+    }
+    let expected: String = (0..1000).map(|i| format!("{i}\n")).collect::<String>() + "end\n";
+    assert_eq!(stdout, expected);
+    // A thousand prints come in a few messages (they are gathered for 50ms at a time).
+    let before_display = shown.iter().position(|s| s == "display").expect("the display");
+    assert!((1..=10).contains(&before_display), "{shown:?}");
+    assert_eq!(shown[before_display - 1], "stdout:999");
+    assert_eq!(shown[before_display..], ["display", "stderr:\"after\"", "stdout:end"]);
+}
