@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test of kubesim: the Rust unit and integration tests, the scenario scripts
-# (tests/scenarios, compared with their .out files and run twice for determinism) and the
-# manifest corpus test (when ../shared/corpus or $KUBESIM_CORPUS is present).
+# (tests/scenarios, compared with their .out files and run twice for determinism), the
+# manifest corpus test (when ../shared/corpus or $KUBESIM_CORPUS is present), and the
+# Python checks of the Jupyter kernel: the jupyter_kernel_test conformance suite, the
+# kernel's own protocol tests and every notebook under notebooks/ (tests/kernel).
+#
+# The Python checks run in a virtual environment under the target directory with the
+# packages pinned in tests/python/requirements.txt (made on the first run and whenever that
+# file changes), against the kernelspec of the freshly built binary installed into a
+# throw-away Jupyter folder there; the user's own Jupyter setup is not touched.
+# Arguments are passed to pytest (for example `tests/run.sh -k conformance -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,3 +18,12 @@ if [ -z "${KUBESIM_CORPUS:-}" ] && [ ! -d ../shared/corpus ]; then
 fi
 
 cargo test --workspace --all-targets
+
+# shellcheck source=tests/python/env.sh
+. tests/python/env.sh
+python_venv
+cargo build -p kubesim
+KUBESIM_BIN="$TARGET/debug/kubesim"
+export KUBESIM_BIN
+jupyter_sandbox "$KUBESIM_BIN" jupyter
+"$VENV_PYTHON" -m pytest tests/kernel "$@"
