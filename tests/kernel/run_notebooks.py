@@ -3,10 +3,7 @@
     python tests/kernel/run_notebooks.py [NOTEBOOK...]
 
 Each notebook is executed from its first cell to its last with nbclient, with a time limit per
-cell; any `error` output fails it. One kind of error is told apart: a kubesim function that
-is not built yet says so ("... is not available in kubesim yet: it needs ..."); such a cell is
-reported as pending, not as a failure, and the rest of the notebook still has to run clean.
-The notebooks are committed without outputs, so that they stay clean and their diffs
+cell; any `error` output fails it. The notebooks are committed without outputs, so that they stay clean and their diffs
 readable: that is checked too. The executed copies are not written back.
 
 tests/run.sh runs this through test_notebooks.py; run it alone after `kubesim kernel install`
@@ -48,16 +45,11 @@ def problems_when_committed(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
-NOT_BUILT_YET = "is not available in kubesim yet"
-
-
 class Result:
-    """What running one notebook found: problems (failures) and pending cells (functions not
-    built yet)."""
+    """What running one notebook found: its problems (failures)."""
 
     def __init__(self) -> None:
         self.problems: list[str] = []
-        self.pending: list[str] = []
 
 
 def describe(i: int, cell: nbformat.NotebookNode, out: dict) -> str:
@@ -87,10 +79,7 @@ def run(path: Path) -> Result:
         for out in cell.get("outputs", []):
             if out.get("output_type") != "error":
                 continue
-            if NOT_BUILT_YET in out.get("evalue", ""):
-                result.pending.append(describe(i, cell, out))
-            else:
-                result.problems.append(describe(i, cell, out))
+            result.problems.append(describe(i, cell, out))
     return result
 
 
@@ -102,12 +91,10 @@ def main(argv: list[str]) -> int:
     failed = 0
     for path in paths:
         result = run(path)
-        status = "FAILED" if result.problems else "pending" if result.pending else "ok"
+        status = "FAILED" if result.problems else "ok"
         print(f"{path}: {status}")
         for p in result.problems:
             print("  " + p.replace("\n", "\n  "))
-        for p in result.pending:
-            print("  not built yet: " + p.replace("\n", "\n  "))
         failed += bool(result.problems)
     print(f"{len(paths) - failed} passed, {failed} failed")
     return 1 if failed else 0

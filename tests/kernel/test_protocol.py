@@ -237,7 +237,6 @@ def test_stop_on_error_aborts_queued_cells(kernel):
     assert ok["content"]["status"] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="the kernel does not evaluate user_expressions (it answers {})")
 def test_user_expressions(kernel):
     _, kc = kernel
     reply, _ = execute(kc, "let base = 20;", user_expressions={"double": "base * 2", "bad": "nope("})
