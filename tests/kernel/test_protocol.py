@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -57,6 +59,10 @@ def test_kernelspec(kubesim_bin):
     assert spec.argv[1:] == ["kernel", "--connection-file", "{connection_file}"], spec.argv
     with open(os.path.join(spec.resource_dir, "kernel.json"), encoding="utf-8") as f:
         assert json.load(f)["language"] == "rhai"
+    # What a user types to see it.
+    jupyter = os.path.join(os.path.dirname(sys.executable), "jupyter")
+    listed = subprocess.run([jupyter, "kernelspec", "list"], capture_output=True, text=True, check=True).stdout
+    assert any(line.split()[:2] == ["kubesim", spec.resource_dir] for line in listed.splitlines()), listed
 
 
 def test_kernel_info(kernel):
