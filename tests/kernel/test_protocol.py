@@ -231,7 +231,8 @@ def test_shutdown_ends_the_process():
 def test_stop_on_error_aborts_queued_cells(kernel):
     # JupyterLab's "Run All" sends every cell at once and relies on this to stop at an error.
     _, kc = kernel
-    failing = kc.execute('throw "stop here"')
+    # The failing cell runs a while, so the others are surely queued behind it.
+    failing = kc.execute('advance("2h"); throw "stop here"')
     queued = [kc.execute('print("ran anyway")'), kc.execute("1 + 1", stop_on_error=False)]
     replies = {}
     while len(replies) < 3:
