@@ -13,7 +13,7 @@ use jupyter_protocol::{
     ErrorOutput, ExecuteInput, ExecuteResult, ExecutionCount, ExpressionResult, JupyterMessage, Media, MediaType,
     Payload, ReplyError, Transient,
 };
-use stdlib::{Completeness, Completions, Emit, MimeBundle, Outputs, Session, SessionOptions};
+use stdlib::{Completeness, Completions, Emit, MimeBundle, Session, SessionOptions};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::server::Publish;
@@ -207,11 +207,11 @@ impl Worker {
                 let output =
                     ErrorOutput { ename: e.ename.clone(), evalue: e.evalue.clone(), traceback: e.traceback.clone() };
                 publisher.send(output.into());
-            } else if out.result.is_some() {
+            } else if let Some(bundle) = out.result_bundle() {
                 // `transient` null fails the message schema: an empty object.
                 let result = ExecuteResult {
                     execution_count: ExecutionCount::new(count),
-                    data: media(&result_bundle(&out)),
+                    data: media(&bundle),
                     metadata: Default::default(),
                     transient: Some(Transient::default()),
                 };
@@ -262,14 +262,6 @@ fn wired_session(options: &SessionOptions, publisher: &Rc<RefCell<Publisher>>, i
         *flag = session.interrupt_flag();
     }
     session
-}
-
-fn result_bundle(out: &Outputs) -> MimeBundle {
-    MimeBundle {
-        text: out.result.clone().unwrap_or_default(),
-        html: out.result_html.clone(),
-        svg: out.result_svg.clone(),
-    }
 }
 
 /// A mime bundle as the protocol's media.

@@ -26,14 +26,13 @@ pub fn object_list_html(value: &Dynamic) -> Option<String> {
 
 /// The string at `path` in a map of maps.
 fn field(map: &Map, path: &[&str]) -> Option<String> {
-    let (last, parents) = path.split_last()?;
-    let mut current = map.clone();
-    for key in parents {
-        let next = current.get(*key)?.read_lock::<Map>()?.clone();
-        current = next;
+    let (first, rest) = path.split_first()?;
+    let value = map.get(*first)?;
+    if rest.is_empty() {
+        value.read_lock::<rhai::ImmutableString>().map(|s| s.to_string())
+    } else {
+        field(&*value.read_lock::<Map>()?, rest)
     }
-    let value = current.get(*last)?;
-    value.read_lock::<rhai::ImmutableString>().map(|s| s.to_string())
 }
 
 #[cfg(test)]

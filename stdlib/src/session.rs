@@ -250,19 +250,16 @@ pub struct Outputs {
 }
 
 impl Outputs {
+    /// The value with its HTML and SVG, when it has a value.
+    pub fn result_bundle(&self) -> Option<MimeBundle> {
+        let text = self.result.clone()?;
+        Some(MimeBundle { text, html: self.result_html.clone(), svg: self.result_svg.clone() })
+    }
+
     /// The value as a Jupyter mime bundle: `(mime type, data)`, text/plain first.
     pub fn mime_bundle(&self) -> Vec<(&'static str, String)> {
-        let mut bundle = Vec::new();
-        if let Some(text) = &self.result {
-            bundle.push(("text/plain", text.clone()));
-        }
-        if let Some(html) = &self.result_html {
-            bundle.push(("text/html", html.clone()));
-        }
-        if let Some(svg) = &self.result_svg {
-            bundle.push(("image/svg+xml", svg.clone()));
-        }
-        bundle
+        let Some(bundle) = self.result_bundle() else { return Vec::new() };
+        bundle.entries().into_iter().map(|(m, d)| (m, d.to_string())).collect()
     }
 }
 

@@ -99,6 +99,11 @@ pub fn fit_message(num_nodes: usize, statuses: impl IntoIterator<Item = impl std
     format!("0/{num_nodes} nodes are available: {}.", reasons.join(", "))
 }
 
+/// The plugins whose rejections a pod leaving its node (deleted, or finished) can undo: it
+/// frees resources and ports, and no longer counts for affinity or spread.
+const POD_GONE: &[&str] =
+    &[node_resources_fit::NAME, node_ports::NAME, inter_pod_affinity::NAME, pod_topology_spread::NAME];
+
 impl Scheduler {
     pub fn new() -> Scheduler {
         Scheduler {
@@ -128,12 +133,7 @@ impl Scheduler {
         if event.event_type == WatchEventType::Deleted {
             self.queue.remove(&key);
             if self.cache.remove_pod(&key).is_some() {
-                self.moves.push(Move::Plugins(&[
-                    node_resources_fit::NAME,
-                    node_ports::NAME,
-                    inter_pod_affinity::NAME,
-                    pod_topology_spread::NAME,
-                ]));
+                self.moves.push(Move::Plugins(POD_GONE));
             }
             return;
         }
@@ -141,12 +141,7 @@ impl Scheduler {
             self.queue.remove(&key);
             if terminal(obj) {
                 if self.cache.remove_pod(&key).is_some() {
-                    self.moves.push(Move::Plugins(&[
-                        node_resources_fit::NAME,
-                        node_ports::NAME,
-                        inter_pod_affinity::NAME,
-                        pod_topology_spread::NAME,
-                    ]));
+                    self.moves.push(Move::Plugins(POD_GONE));
                 }
                 return;
             }

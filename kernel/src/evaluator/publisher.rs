@@ -2,6 +2,7 @@
 //! loop gathers), displays, clears, and a progress display for a long move of the clock that
 //! updates in place.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -21,7 +22,8 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 pub struct Publisher {
     iopub: mpsc::UnboundedSender<Publish>,
     /// The request of the running cell (None between cells).
-    parent: Option<JupyterMessage>,
+    /// Shared with the printed text sent for it (cloned per print otherwise).
+    parent: Option<Arc<JupyterMessage>>,
     silent: bool,
     pages: Vec<String>,
     started: Instant,
@@ -54,7 +56,7 @@ impl Publisher {
 
     /// A cell starts.
     pub fn begin(&mut self, parent: &JupyterMessage, silent: bool) {
-        self.parent = Some(parent.clone());
+        self.parent = Some(Arc::new(parent.clone()));
         self.silent = silent;
         self.pages.clear();
         self.started = Instant::now();
@@ -90,7 +92,7 @@ impl Publisher {
             return;
         }
         if let Some(parent) = &self.parent {
-            let parent = Box::new(parent.clone());
+            let parent = parent.clone();
             let _ = self.iopub.send(Publish::Text { parent, stderr: stream == Stream::Stderr, text: text.to_string() });
         }
     }

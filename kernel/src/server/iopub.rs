@@ -2,6 +2,7 @@
 //! one queue, in order; printed text is gathered for a moment; each new subscriber gets
 //! `iopub_welcome` (JEP 65), so no output is lost to a client that subscribed late.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jupyter_protocol::{IoPubWelcome, JupyterMessage, StreamContent};
@@ -17,7 +18,7 @@ pub enum Publish {
     /// Printed text of the cell `parent`: gathered for a moment with the text that follows it
     /// on the same stream, so a loop of prints is not a message per line.
     Text {
-        parent: Box<JupyterMessage>,
+        parent: Arc<JupyterMessage>,
         stderr: bool,
         text: String,
     },
@@ -32,7 +33,7 @@ const TEXT_BATCH: usize = 64 * 1024;
 
 /// Printed text not sent yet.
 struct PendingText {
-    parent: Box<JupyterMessage>,
+    parent: Arc<JupyterMessage>,
     stderr: bool,
     text: String,
     deadline: tokio::time::Instant,
@@ -50,7 +51,7 @@ pub(super) async fn iopub_loop(mut iopub: KernelIoPubXPubConnection, mut queue: 
             item = queue.recv() => match item {
                 Some(Publish::Text { parent, stderr, text }) => {
                     match &mut pending {
-                        Some(p) if p.stderr == stderr && p.parent.header.msg_id == parent.header.msg_id => {
+                        Some(p) if p.stderr == stderr && Arc::ptr_eq(&p.parent, &parent) => {
                             p.text.push_str(&text);
                         }
                         _ => {

@@ -14,7 +14,7 @@ use stdlib::Completeness;
 use tokio::sync::oneshot;
 
 use super::{next_request, reply, send, Kernel};
-use crate::evaluator::{Cell, Job};
+use crate::evaluator::{Cell, Evaluator, Job};
 use crate::history::History;
 use crate::wire::{self, log, Incoming};
 
@@ -94,10 +94,8 @@ async fn answer_shell(kernel: &Kernel, request: &JupyterMessage, history: &mut H
                 user_expressions: sorted(req.user_expressions.as_ref()),
                 parent: request.clone(),
             };
-            let (done, executed) = oneshot::channel();
-            let executed = if evaluator.send(Job::Execute(Box::new(cell), done)) { executed.await.ok() } else { None };
-            let Some(executed) = executed else {
-                return Some(failure(request, "the evaluation thread has stopped"));
+            let Some(executed) = ask(evaluator, |done| Job::Execute(Box::new(cell), done)).await else {
+                return error_reply(request, "the evaluation thread has stopped");
             };
             if req.store_history && !req.silent {
                 history.record(executed.count, &req.code, executed.result.as_deref());
@@ -113,10 +111,8 @@ async fn answer_shell(kernel: &Kernel, request: &JupyterMessage, history: &mut H
             .into()
         }
         JupyterMessageContent::CompleteRequest(req) => {
-            let (done, answer) = oneshot::channel();
-            let job = Job::Complete { code: req.code.clone(), cursor: req.cursor_pos, done };
-            let completions = if evaluator.send(job) { answer.await.ok() } else { None };
-            let Some(c) = completions else { return Some(failure(request, "completion failed")) };
+            let job = |done| Job::Complete { code: req.code.clone(), cursor: req.cursor_pos, done };
+            let Some(c) = ask(evaluator, job).await else { return error_reply(request, "completion failed") };
             CompleteReply {
                 matches: c.matches,
                 cursor_start: c.start,
@@ -128,13 +124,8 @@ async fn answer_shell(kernel: &Kernel, request: &JupyterMessage, history: &mut H
             .into()
         }
         JupyterMessageContent::InspectRequest(req) => {
-            let (done, answer) = oneshot::channel();
-            let job = Job::Inspect { code: req.code.clone(), cursor: req.cursor_pos, done };
-            let Ok(found) =
-                (if evaluator.send(job) { answer.await } else { return Some(failure(request, "inspection failed")) })
-            else {
-                return Some(failure(request, "inspection failed"));
-            };
+            let job = |done| Job::Inspect { code: req.code.clone(), cursor: req.cursor_pos, done };
+            let Some(found) = ask(evaluator, job).await else { return error_reply(request, "inspection failed") };
             InspectReply {
                 found: found.is_some(),
                 data: found.map(|text| Media::new(vec![MediaType::Plain(text)])).unwrap_or_default(),
@@ -145,18 +136,13 @@ async fn answer_shell(kernel: &Kernel, request: &JupyterMessage, history: &mut H
             .into()
         }
         JupyterMessageContent::IsCompleteRequest(req) => {
-            let (done, answer) = oneshot::channel();
-            let job = Job::IsComplete { code: req.code.clone(), done };
-            let verdict = if evaluator.send(job) { answer.await.ok() } else { None };
-            match verdict {
-                Some(Completeness::Complete) => IsCompleteReply::new(IsCompleteReplyStatus::Complete, String::new()),
-                Some(Completeness::Incomplete) => {
-                    IsCompleteReply::new(IsCompleteReplyStatus::Incomplete, String::new())
-                }
-                Some(Completeness::Invalid) => IsCompleteReply::new(IsCompleteReplyStatus::Invalid, String::new()),
-                None => IsCompleteReply::new(IsCompleteReplyStatus::Unknown, String::new()),
-            }
-            .into()
+            let status = match ask(evaluator, |done| Job::IsComplete { code: req.code.clone(), done }).await {
+                Some(Completeness::Complete) => IsCompleteReplyStatus::Complete,
+                Some(Completeness::Incomplete) => IsCompleteReplyStatus::Incomplete,
+                Some(Completeness::Invalid) => IsCompleteReplyStatus::Invalid,
+                None => IsCompleteReplyStatus::Unknown,
+            };
+            IsCompleteReply::new(status, String::new()).into()
         }
         JupyterMessageContent::HistoryRequest(req) => HistoryReply::new(history.answer(req)).into(),
         JupyterMessageContent::CommInfoRequest(_) => CommInfoReply::default().into(),
@@ -185,9 +171,14 @@ fn sorted(expressions: Option<&std::collections::HashMap<String, String>>) -> Ve
     all
 }
 
-/// An error reply to a request that could not be answered.
-fn failure(request: &JupyterMessage, what: &str) -> JupyterMessage {
-    error_reply(request, what).unwrap_or_else(|| reply(ShutdownReply::default(), request))
+/// Hand a job to the evaluation thread and wait for its answer (None if the thread is gone
+/// or dropped the job).
+async fn ask<T>(evaluator: &Evaluator, job: impl FnOnce(oneshot::Sender<T>) -> Job) -> Option<T> {
+    let (done, answer) = oneshot::channel();
+    if !evaluator.send(job(done)) {
+        return None;
+    }
+    answer.await.ok()
 }
 
 /// The error reply of a request's type (for the requests whose replies have a status).
