@@ -140,7 +140,7 @@ fn absurd_annotations_and_commands_do_not_panic() {
     apply(&mut c, &pod("twin", "node-1", "nginx"));
     c.advance(Duration::seconds(30)).unwrap();
     for cmd in ["top pod", "top node", "logs odd -c b", "logs odd -c c --previous", "top pod odd --containers"] {
-        let _ = controlplane::kubectl::run_line(&mut c, cmd, None);
+        let _ = controlplane::kubectl::run_line(&mut c, cmd, Default::default());
     }
     let _ = controlplane::node::trace::trace(&mut c, "default", "odd");
     assert_eq!(phase(&mut c, "odd"), "Running");

@@ -21,6 +21,7 @@ use super::printers::custom_columns::CustomColumns;
 use super::printers::{self, PrintOptions};
 use super::sort;
 use crate::apiserver::error::ApiError;
+use crate::fileaccess::{FileAccess, FileError};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
@@ -49,13 +50,17 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("allow-missing-template-keys", None, false),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
-    run_tables(cluster, args).map(|(text, _)| text)
+pub fn run(cluster: &mut Cluster, args: &[&str], files: &FileAccess) -> Result<String, String> {
+    run_tables(cluster, args, files).map(|(text, _)| text)
 }
 
 /// As [`run`], also giving the tables printed (one per kind), for front-ends that can show
 /// tables richly.
-pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<printers::Table>), String> {
+pub fn run_tables(
+    cluster: &mut Cluster,
+    args: &[&str],
+    files: &FileAccess,
+) -> Result<(String, Vec<printers::Table>), String> {
     let flags = parse(args, FLAGS)?;
     if flags.positional.is_empty() {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
@@ -68,6 +73,7 @@ pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<p
         flags.get("template").unwrap_or(""),
         flags.is_set("no-headers"),
         flags.get("allow-missing-template-keys") != Some("false"),
+        files,
     )?;
     let sort_by = flags.get("sort-by").filter(|s| !s.is_empty());
     let selector = match flags.get("selector") {
@@ -217,8 +223,14 @@ enum Format {
 
 impl Format {
     /// kubectl's printer flags: `-o FORMAT[=ARG]`, `--template`, `--no-headers`,
-    /// `--allow-missing-template-keys`.
-    fn parse(output: &str, template: &str, no_headers: bool, allow_missing_keys: bool) -> Result<Format, String> {
+    /// `--allow-missing-template-keys`. Template files are opened through `files`.
+    fn parse(
+        output: &str,
+        template: &str,
+        no_headers: bool,
+        allow_missing_keys: bool,
+        files: &FileAccess,
+    ) -> Result<Format, String> {
         let (name, arg) = match output.split_once('=') {
             Some((name, arg)) if template.is_empty() => (name, arg.to_string()),
             _ => (output, template.to_string()),
@@ -233,8 +245,9 @@ impl Format {
                     return Err("error: template format specified but no template given".into());
                 }
                 let template = if name == "jsonpath-file" {
-                    std::fs::read_to_string(&arg)
-                        .map_err(|e| format!("error: error reading --template {arg}, {}", go_open_error(&arg, &e)))?
+                    files.read(&arg).map_err(|e| template_error(&e, |io| {
+                        format!("error: error reading --template {arg}, {}", go_open_error(&arg, io))
+                    }))?
                 } else {
                     arg
                 };
@@ -249,8 +262,9 @@ impl Format {
                 if arg.is_empty() {
                     return Err("error: custom-columns format specified but no custom columns given".into());
                 }
-                let text = std::fs::read_to_string(&arg)
-                    .map_err(|e| format!("error: error reading template {arg}, {}", go_open_error(&arg, &e)))?;
+                let text = files.read(&arg).map_err(|e| {
+                    template_error(&e, |io| format!("error: error reading template {arg}, {}", go_open_error(&arg, io)))
+                })?;
                 Format::CustomColumns(CustomColumns::from_template(&text).map_err(|e| format!("error: {e}"))?)
             }
             "go-template" | "go-template-file" | "template" | "templatefile" => {
@@ -262,6 +276,15 @@ impl Format {
                 ))
             }
         })
+    }
+}
+
+/// A template file that could not be read: kubectl's words for the OS's errors, the policy's
+/// own for what it refuses.
+fn template_error(e: &FileError, kubectl: impl FnOnce(&std::io::Error) -> String) -> String {
+    match e.io_error() {
+        Some(io) => kubectl(io),
+        None => format!("error: {e}"),
     }
 }
 
@@ -336,7 +359,9 @@ spec:
     fn check(c: &mut Cluster, args: &str, expect: &str) {
         let words = shell_words::split(args).expect("test args split");
         let args: Vec<&str> = words.iter().map(String::as_str).collect();
-        let got = match run(c, &args) {
+        // Template files are written under the temporary directory.
+        let files = FileAccess::working_directory(&std::env::temp_dir());
+        let got = match run(c, &args, &files) {
             Ok(out) => out,
             Err(e) => e,
         };
@@ -370,8 +395,8 @@ spec:
         check(&mut c, "pods -o jsonpath", "error: template format specified but no template given");
         check(
             &mut c,
-            "pods -o jsonpath-file=/nonexistent/t.txt",
-            "error: error reading --template /nonexistent/t.txt, open /nonexistent/t.txt: no such file or directory",
+            "pods -o jsonpath-file=kubesim-nonexistent/t.txt",
+            "error: error reading --template kubesim-nonexistent/t.txt, open kubesim-nonexistent/t.txt: no such file or directory",
         );
         check(
             &mut c,
@@ -426,6 +451,23 @@ cache   2025-01-01T00:02:00Z
 db      2025-01-01T00:01:00Z
 web     2025-01-01T00:00:00Z
 ",
+        );
+        // issue 10: template files are read only where the policy allows, and only regular ones.
+        check(
+            &mut c,
+            "pods -o custom-columns-file=/etc/hostname",
+            "error: reading /etc/hostname is not allowed: kubesim may read only under the working directory; run kubesim with --allow-read=/etc/hostname to allow it",
+        );
+        let dir_arg = dir.display().to_string();
+        check(
+            &mut c,
+            &format!("pods -o jsonpath-file={dir_arg}"),
+            &format!("error: error reading --template {dir_arg}, open {dir_arg}: is a directory"),
+        );
+        check(
+            &mut c,
+            &format!("pods -o jsonpath-file={dir_arg}/missing"),
+            &format!("error: error reading --template {dir_arg}/missing, open {dir_arg}/missing: no such file or directory"),
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }

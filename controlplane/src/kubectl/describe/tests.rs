@@ -1024,7 +1024,7 @@ fn several_objects_prefixes_and_errors() {
 #[test]
 fn through_the_command_line() {
     let mut c = cluster("");
-    let text = crate::kubectl::run_line(&mut c, "kubectl describe ns kube-public", None).unwrap();
+    let text = crate::kubectl::run_line(&mut c, "kubectl describe ns kube-public", Default::default()).unwrap();
     assert!(text.starts_with("Name:         kube-public\n"), "{text}");
 }
 
