@@ -177,8 +177,8 @@ impl FileAccess {
         grant
     }
 
-    /// `path` as the OS would open it: absolute, symlinks followed, `..` taken. A part that
-    /// does not exist yet is taken as written.
+    /// `path` as the OS would open it: absolute, symlinks followed, `..` taken. The last part
+    /// may not exist yet (a file to write).
     pub fn resolve(&self, path: &Path) -> io::Result<PathBuf> {
         let mut out = self.base.clone().unwrap_or_default();
         let mut budget = MAX_SYMLINKS;
@@ -271,6 +271,10 @@ fn push_resolved(out: &mut PathBuf, path: &Path, budget: &mut u32) -> io::Result
             Component::Prefix(_) | Component::RootDir => out.push(part.as_os_str()),
             Component::CurDir => {}
             Component::ParentDir => {
+                // As the OS has it: `..` of what is not a directory does not exist.
+                if !out.as_os_str().is_empty() && !out.is_dir() {
+                    return Err(io::ErrorKind::NotFound.into());
+                }
                 out.pop();
             }
             Component::Normal(name) => {

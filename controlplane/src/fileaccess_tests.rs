@@ -37,7 +37,7 @@ fn reads_inside_the_working_directory_only() {
     check_reads(
         &access,
         &dir,
-        &["a.yaml", "./sub/b.yaml", "sub/../a.yaml", &dir.join("work/a.yaml").display().to_string(), "../outside/secret.yaml", &secret, "sub/../../outside/secret.yaml", "missing.yaml"],
+        &["a.yaml", "./sub/b.yaml", "sub/../a.yaml", &dir.join("work/a.yaml").display().to_string(), "../outside/secret.yaml", &secret, "sub/../../outside/secret.yaml", "missing.yaml", "none/../a.yaml", "a.yaml/../a.yaml"],
         r#"
 a.yaml → kind: A
 ./sub/b.yaml → kind: B
@@ -47,6 +47,8 @@ DIR/work/a.yaml → kind: A
 DIR/outside/secret.yaml → reading DIR/outside/secret.yaml is not allowed: kubesim may read only under the working directory; run kubesim with --allow-read=DIR/outside/secret.yaml to allow it
 sub/../../outside/secret.yaml → reading sub/../../outside/secret.yaml is not allowed: kubesim may read only under the working directory; run kubesim with --allow-read=sub/../../outside/secret.yaml to allow it
 missing.yaml → cannot read "missing.yaml": No such file or directory (os error 2)
+none/../a.yaml → cannot read "none/../a.yaml": entity not found
+a.yaml/../a.yaml → cannot read "a.yaml/../a.yaml": entity not found
 "#,
     );
     // Nothing was written outside either.
