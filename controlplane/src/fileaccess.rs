@@ -66,12 +66,11 @@ impl FileError {
     }
 }
 
-/// An entry of a directory: its path as the user would write it, and whether it is a
-/// directory itself (a symlink to one is not, as Go's `filepath.Walk` has it).
+/// An entry of a directory: its name, and whether it is a directory itself (a symlink to one
+/// is not, as Go's `filepath.Walk` has it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {
     pub name: String,
-    pub path: String,
     pub is_dir: bool,
 }
 
@@ -147,7 +146,9 @@ impl FileAccess {
     /// Read and write under `dir`, the working directory; relative paths are relative to it.
     pub fn working_directory(dir: &Path) -> FileAccess {
         let mut access = FileAccess::none();
-        let base = access.resolve(dir).unwrap_or_else(|_| dir.to_path_buf());
+        // Absolute first: an empty root would cover every path.
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let base = access.resolve(&dir).unwrap_or(dir);
         let root = Root { path: base.clone(), shown: "the working directory".into() };
         access.read.add(root.clone());
         access.write.add(root);
@@ -255,8 +256,7 @@ impl FileAccess {
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
                 let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-                let path = Path::new(path).join(&name).display().to_string();
-                Some(DirEntry { name, path, is_dir })
+                Some(DirEntry { name, is_dir })
             })
             .collect();
         entries.sort_by(|a, b| a.name.cmp(&b.name));

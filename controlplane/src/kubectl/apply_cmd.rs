@@ -21,7 +21,10 @@ pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<Str
     let mut outcomes = Vec::new();
     for f in files {
         for (source, text) in super::files::read(f, input, flags.is_set("recursive"), Some("creating"))? {
-            outcomes.extend(apply_text(cluster, &text, &source, namespace));
+            match text {
+                Ok(text) => outcomes.extend(apply_text(cluster, &text, &source, namespace)),
+                Err(e) => outcomes.push(Err(e)),
+            }
         }
     }
     let (ok, errs): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(Result::is_ok);

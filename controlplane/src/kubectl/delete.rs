@@ -110,7 +110,7 @@ fn from_files(
     let (mut found, mut errors) = (Vec::new(), Vec::new());
     for f in flags.all("filename") {
         for (source, text) in super::files::read(f, input, flags.is_set("recursive"), None)? {
-            let docs = parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}"))?;
+            let docs = parse_documents(&text?).map_err(|e| format!("error: error parsing {source}: {e}"))?;
             for doc in docs {
                 let obj = decode(doc).map_err(|e| format!("error: {e}"))?;
                 let ns = if obj.namespace().is_empty() { scope.namespace.as_str() } else { obj.namespace() };

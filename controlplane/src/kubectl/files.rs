@@ -5,20 +5,19 @@ use super::command::Input;
 use crate::apiserver::ApiError;
 use crate::fileaccess::{FileError, READ_LIMIT};
 
-/// (source name, text) for each file `-f arg` names, in name order for directories.
-/// `sending` is what kubectl does with the objects ("creating"): a file over the API server's
-/// request limit is then refused in the server's words; `None` for a verb that sends no body.
-pub fn read(
-    arg: &str,
-    input: Input<'_>,
-    recursive: bool,
-    sending: Option<&str>,
-) -> Result<Vec<(String, String)>, String> {
+/// One file `-f` names: its source name, and its text or kubectl's error for it.
+type Source = (String, Result<String, String>);
+
+/// The files `-f arg` names, in name order for directories, where a file that cannot be read
+/// is an error of its own, as kubectl goes on with the others. `sending` is what kubectl does
+/// with the objects ("creating"): a file over the API server's request limit is then refused
+/// in the server's words; `None` for a verb that sends no body.
+pub fn read(arg: &str, input: Input<'_>, recursive: bool, sending: Option<&str>) -> Result<Vec<Source>, String> {
     if arg == "-" {
         let text = input
             .stdin
             .ok_or("error: no input given for -f - (pass it as the second argument: kubectl(\"apply -f -\", yaml))")?;
-        return Ok(vec![("STDIN".to_string(), text.to_string())]);
+        return Ok(vec![("STDIN".to_string(), Ok(text.to_string()))]);
     }
     if input.files.is_dir(arg) {
         let mut out = Vec::new();
@@ -29,7 +28,7 @@ pub fn read(
         return Ok(out);
     }
     let text = input.files.read(arg).map_err(|e| error(arg, &e, sending))?;
-    Ok(vec![(arg.to_string(), text)])
+    Ok(vec![(arg.to_string(), Ok(text))])
 }
 
 /// As Go's `filepath.Walk`: a symlink to a directory is not descended into.
@@ -38,22 +37,46 @@ fn read_dir(
     input: Input<'_>,
     recursive: bool,
     sending: Option<&str>,
-    out: &mut Vec<(String, String)>,
+    out: &mut Vec<Source>,
 ) -> Result<(), String> {
     for entry in input.files.read_dir(dir).map_err(|e| format!("error: {e}"))? {
+        let path = go_join(dir, &entry.name);
         if entry.is_dir {
             if recursive {
-                read_dir(&entry.path, input, recursive, sending, out)?;
+                read_dir(&path, input, recursive, sending, out)?;
             }
             continue;
         }
         let ext = std::path::Path::new(&entry.name).extension().and_then(|e| e.to_str()).unwrap_or("");
         if matches!(ext, "yaml" | "yml" | "json") {
-            let text = input.files.read(&entry.path).map_err(|e| error(&entry.path, &e, sending))?;
-            out.push((entry.path, text));
+            let text = input.files.read(&path).map_err(|e| error(&path, &e, sending));
+            out.push((path, text));
         }
     }
     Ok(())
+}
+
+/// Go's `filepath.Join`, which cleans the path (`./a` is `a`): how kubectl names the files
+/// of a directory.
+fn go_join(dir: &str, name: &str) -> String {
+    let joined = format!("{dir}/{name}");
+    let rooted = joined.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if rooted => {}
+            _ => parts.push(part),
+        }
+    }
+    match (rooted, parts.join("/")) {
+        (true, body) => format!("/{body}"),
+        (false, body) if body.is_empty() => ".".to_string(),
+        (false, body) => body,
+    }
 }
 
 /// kubectl's words for a file it could not read; the policy's own for what it refuses.
@@ -106,6 +129,7 @@ mod tests {
             "apply -f a.yaml",
             "apply -f dir",
             "apply -f dir -R",
+            "apply -f ./dir/ -R",
             "apply -f missing.yaml",
             "apply -f fifo",
             "apply -f /dev/zero",
@@ -113,6 +137,7 @@ mod tests {
             "apply -f big.yaml",
             "create -f big.yaml",
             "delete -f big.yaml",
+            "apply -f .",
             "create configmap c --from-file=fifo",
         ] {
             got.push(run(&files, line));
@@ -124,6 +149,8 @@ apply -f a.yaml → configmap/a created
 apply -f dir → configmap/b created
 apply -f dir -R → configmap/b unchanged
 configmap/d created
+apply -f ./dir/ -R → configmap/b unchanged
+configmap/d unchanged
 apply -f missing.yaml → error: the path "missing.yaml" does not exist
 apply -f fifo → error: cannot read fifo: it is a named pipe; kubesim reads only regular files
 apply -f /dev/zero → error: reading /dev/zero is not allowed: kubesim may read only under the working directory; run kubesim with --allow-read=/dev/zero to allow it
@@ -131,10 +158,26 @@ apply -f ../work/../../etc/hostname → error: reading ../work/../../etc/hostnam
 apply -f big.yaml → Error from server (RequestEntityTooLarge): error when creating "big.yaml": Request entity too large: limit is 3145728
 create -f big.yaml → Error from server (RequestEntityTooLarge): error when creating "big.yaml": Request entity too large: limit is 3145728
 delete -f big.yaml → error: cannot read big.yaml: it is 3145793 bytes; kubesim reads files of at most 3145728 bytes (kube-apiserver's request limit)
+apply -f . → configmap/a unchanged
+Error from server (RequestEntityTooLarge): error when creating "big.yaml": Request entity too large: limit is 3145728
 create configmap c --from-file=fifo → error: cannot read fifo: it is a named pipe; kubesim reads only regular files
 create -f /dev/zero → error: cannot read /dev/zero: it is a character device; kubesim reads only regular files
 "#;
         assert_eq!(got.join("\n"), expect.trim());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn directory_entries_are_named_as_go_joins_them() {
+        for (dir, name, joined) in [
+            (".", "a.yaml", "a.yaml"),
+            ("./dir/", "b.yaml", "dir/b.yaml"),
+            ("dir//sub", "c.yaml", "dir/sub/c.yaml"),
+            ("../x/..", "d.yaml", "../d.yaml"),
+            ("/", "e.yaml", "/e.yaml"),
+            ("/..", "f.yaml", "/f.yaml"),
+        ] {
+            assert_eq!(super::go_join(dir, name), joined, "{dir} + {name}");
+        }
     }
 }
