@@ -37,7 +37,18 @@ fn reads_inside_the_working_directory_only() {
     check_reads(
         &access,
         &dir,
-        &["a.yaml", "./sub/b.yaml", "sub/../a.yaml", &dir.join("work/a.yaml").display().to_string(), "../outside/secret.yaml", &secret, "sub/../../outside/secret.yaml", "missing.yaml", "none/../a.yaml", "a.yaml/../a.yaml"],
+        &[
+            "a.yaml",
+            "./sub/b.yaml",
+            "sub/../a.yaml",
+            &dir.join("work/a.yaml").display().to_string(),
+            "../outside/secret.yaml",
+            &secret,
+            "sub/../../outside/secret.yaml",
+            "missing.yaml",
+            "none/../a.yaml",
+            "a.yaml/../a.yaml",
+        ],
         r#"
 a.yaml → kind: A
 ./sub/b.yaml → kind: B
@@ -104,7 +115,9 @@ fn allow_flags_widen_the_grant() {
     assert_eq!(access.read("../outside/secret.yaml").unwrap(), "kind: Secret\n");
     // Writing is a grant of its own.
     let e = access.write("../outside/x.svg", b"x").unwrap_err().to_string();
-    assert!(e.starts_with("writing ../outside/x.svg is not allowed: kubesim may write only under the working directory;"));
+    assert!(
+        e.starts_with("writing ../outside/x.svg is not allowed: kubesim may write only under the working directory;")
+    );
     // A refusal names every place that is allowed, as given.
     let e = access.read("/").unwrap_err().to_string();
     assert_eq!(
@@ -131,7 +144,10 @@ fn a_relative_working_directory_is_made_absolute() {
 #[test]
 fn the_default_allows_nothing() {
     let e = FileAccess::default().read("a.yaml").unwrap_err().to_string();
-    assert_eq!(e, "reading a.yaml is not allowed: kubesim may read no files; run kubesim with --allow-read=a.yaml to allow it");
+    assert_eq!(
+        e,
+        "reading a.yaml is not allowed: kubesim may read no files; run kubesim with --allow-read=a.yaml to allow it"
+    );
     assert!(!FileAccess::no_files().is_dir("."));
 }
 

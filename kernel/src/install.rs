@@ -151,7 +151,14 @@ mod tests {
         let spec = kernel_json(Path::new("/opt/kubesim/bin/kubesim"), &flags);
         assert_eq!(
             spec["argv"],
-            json!(["/opt/kubesim/bin/kubesim", "kernel", "--allow-read", "--allow-write=/data,/tmp", "--connection-file", "{connection_file}"])
+            json!([
+                "/opt/kubesim/bin/kubesim",
+                "kernel",
+                "--allow-read",
+                "--allow-write=/data,/tmp",
+                "--connection-file",
+                "{connection_file}"
+            ])
         );
     }
 

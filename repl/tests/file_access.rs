@@ -32,7 +32,12 @@ fn kubesim(work: &Path, args: &[&str], stdin: &str) -> String {
         .expect("kubesim runs");
     child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("written");
     let Output { status, stdout, stderr } = child.wait_with_output().expect("kubesim ends");
-    format!("{}{}exit {}", String::from_utf8_lossy(&stdout), String::from_utf8_lossy(&stderr), status.code().unwrap_or(-1))
+    format!(
+        "{}{}exit {}",
+        String::from_utf8_lossy(&stdout),
+        String::from_utf8_lossy(&stderr),
+        status.code().unwrap_or(-1)
+    )
 }
 
 #[test]
@@ -47,8 +52,14 @@ fn issue_10_run_reads_only_the_working_directory_and_named_scripts() {
       |       ^
 exit 1"
     );
-    assert_eq!(kubesim(&work, &["run", "--allow-read=../outside", "../outside/script.rhai"], ""), "configmap/outside created\nexit 0");
-    assert_eq!(kubesim(&work, &["--allow-read", "run", "../outside/script.rhai"], ""), "configmap/outside created\nexit 0");
+    assert_eq!(
+        kubesim(&work, &["run", "--allow-read=../outside", "../outside/script.rhai"], ""),
+        "configmap/outside created\nexit 0"
+    );
+    assert_eq!(
+        kubesim(&work, &["--allow-read", "run", "../outside/script.rhai"], ""),
+        "configmap/outside created\nexit 0"
+    );
     assert_eq!(
         kubesim(&work, &["run", "--allow-read=", "../outside/script.rhai"], ""),
         "error: a value is required for '--allow-read[=<PATHS>]' but none was supplied\n\nFor more information, try '--help'.\nexit 2"

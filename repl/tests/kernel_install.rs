@@ -116,10 +116,9 @@ fn issue_10_install_writes_the_file_grants_into_argv() {
     }
     let out = cmd.env("JUPYTER_DATA_DIR", &data).output().expect("kubesim runs");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let spec: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(data.join("kernels/kubesim/kernel.json")).expect("kernel.json"),
-    )
-    .expect("JSON");
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("kernels/kubesim/kernel.json")).expect("kernel.json"))
+            .expect("JSON");
     let program = std::fs::canonicalize(env!("CARGO_BIN_EXE_kubesim")).expect("the binary");
     // The working directory as the OS names it (the temporary folder may be a symlink).
     let manifests = std::fs::canonicalize(&data).expect("the folder").join("manifests");
@@ -137,9 +136,8 @@ fn issue_10_install_writes_the_file_grants_into_argv() {
     // Without grants, the argv has none.
     let plain = kernel(&["install"], &[("JUPYTER_DATA_DIR", &data)]);
     assert!(plain.status.success());
-    let spec: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(data.join("kernels/kubesim/kernel.json")).expect("kernel.json"),
-    )
-    .expect("JSON");
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("kernels/kubesim/kernel.json")).expect("kernel.json"))
+            .expect("JSON");
     assert_eq!(spec["argv"].as_array().map(Vec::len), Some(4));
 }

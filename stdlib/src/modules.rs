@@ -88,7 +88,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let work = dir.join("work");
         std::fs::create_dir_all(work.join("lib")).unwrap();
-        std::fs::write(work.join("lib/greet.rhai"), "import \"names\" as n;\nfn hello() { `hello ${n::WHO}` }").unwrap();
+        std::fs::write(work.join("lib/greet.rhai"), "import \"names\" as n;\nfn hello() { `hello ${n::WHO}` }")
+            .unwrap();
         std::fs::write(work.join("lib/names.rhai"), "export const WHO = \"world\";").unwrap();
         std::fs::write(work.join("self.rhai"), "import \"self\" as me;").unwrap();
         std::fs::write(work.join("bad.rhai"), "let = ;").unwrap();

@@ -105,7 +105,12 @@ pub static VERBS: &[Verb] = &[
         args: Args::Resources,
         run: |c, a, _| super::expose::run(c, a),
     },
-    Verb { name: "get", flags: super::get::FLAGS, args: Args::Resources, run: |c, a, i| super::get::run(c, a, i.files) },
+    Verb {
+        name: "get",
+        flags: super::get::FLAGS,
+        args: Args::Resources,
+        run: |c, a, i| super::get::run(c, a, i.files),
+    },
     Verb {
         name: "label",
         flags: super::label::FLAGS,

@@ -80,9 +80,9 @@ fn from_files(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     for f in files {
         for (source, text) in super::files::read(f, input, flags.is_set("recursive"), Some("creating"))? {
-            let docs = match text.and_then(|text| {
-                parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}"))
-            }) {
+            let docs = match text
+                .and_then(|text| parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}")))
+            {
                 Ok(d) => d,
                 Err(e) => {
                     errors.push(e);

@@ -467,7 +467,9 @@ web     2025-01-01T00:00:00Z
         check(
             &mut c,
             &format!("pods -o jsonpath-file={dir_arg}/missing"),
-            &format!("error: error reading --template {dir_arg}/missing, open {dir_arg}/missing: no such file or directory"),
+            &format!(
+                "error: error reading --template {dir_arg}/missing, open {dir_arg}/missing: no such file or directory"
+            ),
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
