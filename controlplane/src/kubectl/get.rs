@@ -51,8 +51,6 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("sort-by", None, true),
     flag("template", None, true),
     flag("allow-missing-template-keys", None, false),
-    flag("watch", Some('w'), false),
-    flag("watch-only", None, false),
 ];
 
 /// Why `get --watch` is refused, and what to do instead.
@@ -66,10 +64,15 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
 /// As [`run`], also giving the tables printed (one per kind), for front-ends that can show
 /// tables richly.
 pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<printers::Table>), String> {
-    let flags = parse(args, FLAGS)?;
-    if flags.is_set("watch") || flags.is_set("watch-only") {
+    // Looked for before parsing, so that completion does not offer flags that only refuse.
+    let watch = |a: &&str| {
+        let (name, value) = a.split_once('=').unwrap_or((a, "true"));
+        matches!(name, "-w" | "--watch" | "--watch-only") && value != "false"
+    };
+    if args.iter().any(watch) {
         return Err(NO_WATCH.into());
     }
+    let flags = parse(args, FLAGS)?;
     if flags.positional.is_empty() {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
     }
