@@ -200,7 +200,10 @@ fn issue_10_the_kubernetes_service_comes_back_within_10s() {
     c.advance(parse_duration("1s").unwrap()).unwrap();
     assert_eq!(names(&mut c, Kind::Service, Some("default")), ["kubernetes"]);
     assert_eq!(
-        kubectl(&mut c, "get svc kubernetes -o jsonpath={.spec.clusterIP}:{.spec.ports[0].port}->{.spec.ports[0].targetPort}"),
+        kubectl(
+            &mut c,
+            "get svc kubernetes -o jsonpath={.spec.clusterIP}:{.spec.ports[0].port}->{.spec.ports[0].targetPort}"
+        ),
         "10.96.0.1:443->6443"
     );
 }
@@ -210,14 +213,23 @@ fn issue_10_kubectl_wait_with_nothing_to_wait_for_answers_at_once() {
     let mut c = Cluster::new(ClusterConfig::default());
     let start = c.now();
     for (line, want) in [
-        ("wait --for=condition=Ready pods --all -n kube-public --timeout=100000h", "error: no matching resources found"),
+        (
+            "wait --for=condition=Ready pods --all -n kube-public --timeout=100000h",
+            "error: no matching resources found",
+        ),
         ("wait --for=condition=Ready pods -l app=none --timeout=100000h", "error: no matching resources found"),
         ("wait --for=jsonpath={.status.phase}=Running pods --all -n kube-public", "error: no matching resources found"),
         ("wait --for=create pods --all -n kube-public --timeout=100000h", "error: no matching resources found"),
-        ("wait --for=condition=Ready pod/missing --timeout=100000h", "Error from server (NotFound): pods \"missing\" not found"),
+        (
+            "wait --for=condition=Ready pod/missing --timeout=100000h",
+            "Error from server (NotFound): pods \"missing\" not found",
+        ),
         ("wait --for=delete pod/missing --timeout=100000h", ""),
         ("wait --for=delete pods --all -n kube-public --timeout=100000h", ""),
-        ("wait --for=condition=Ready pods --timeout=100000h", "error: resource(s) were provided, but no name was specified"),
+        (
+            "wait --for=condition=Ready pods --timeout=100000h",
+            "error: resource(s) were provided, but no name was specified",
+        ),
         ("wait --for=condition=Ready pods --all -n kube-system", "pod/coredns-5bd45dbdd4-4kbkm condition met..."),
     ] {
         let got = kubectl(&mut c, line);

@@ -153,7 +153,10 @@ fn issue_10_a_nodes_lease_goes_with_it() {
     let owner = lease.metadata().owner_references.clone().unwrap_or_default();
     let node_uid = c.api().peek(Kind::Node, "", "node-3").unwrap().metadata().uid.clone().unwrap();
     assert_eq!(
-        owner.iter().map(|r| (r.api_version.as_str(), r.kind.as_str(), r.name.as_str(), r.uid.as_str())).collect::<Vec<_>>(),
+        owner
+            .iter()
+            .map(|r| (r.api_version.as_str(), r.kind.as_str(), r.name.as_str(), r.uid.as_str()))
+            .collect::<Vec<_>>(),
         [("v1", "Node", "node-3", node_uid.as_str())]
     );
     c.api().delete("kubectl", Kind::Node, "", "node-3", DeleteOptions::default()).unwrap();
@@ -165,7 +168,10 @@ fn issue_10_a_nodes_lease_goes_with_it() {
     c.advance(Duration::seconds(10)).unwrap();
     let lease = c.api().peek(Kind::Lease, "kube-node-lease", "node-3").unwrap();
     let new_uid = c.api().peek(Kind::Node, "", "node-3").unwrap().metadata().uid.clone();
-    assert_eq!(lease.metadata().owner_references.as_ref().and_then(|o| o.first()).map(|r| Some(r.uid.clone())), Some(new_uid));
+    assert_eq!(
+        lease.metadata().owner_references.as_ref().and_then(|o| o.first()).map(|r| Some(r.uid.clone())),
+        Some(new_uid)
+    );
 }
 
 #[test]
@@ -173,12 +179,17 @@ fn issue_10_a_deleted_mirror_pod_comes_back_while_its_static_pod_runs_on() {
     let mut c = Cluster::new(ClusterConfig::default());
     c.advance(Duration::seconds(30)).unwrap();
     let status = |c: &mut Cluster| {
-        let Some(Object::Pod(p)) = c.api().peek(Kind::Pod, "kube-system", "etcd-control-plane").as_deref().cloned() else {
+        let Some(Object::Pod(p)) = c.api().peek(Kind::Pod, "kube-system", "etcd-control-plane").as_deref().cloned()
+        else {
             return None;
         };
         let s = p.status.unwrap_or_default();
         let cs = s.container_statuses.unwrap_or_default();
-        Some((p.metadata.uid.unwrap_or_default(), s.phase, cs.first().map(|c| (c.container_id.clone(), c.restart_count))))
+        Some((
+            p.metadata.uid.unwrap_or_default(),
+            s.phase,
+            cs.first().map(|c| (c.container_id.clone(), c.restart_count)),
+        ))
     };
     let (old_uid, _, old_container) = status(&mut c).unwrap();
     for opts in [DeleteOptions::default(), DeleteOptions { grace_period_seconds: Some(0), ..Default::default() }] {

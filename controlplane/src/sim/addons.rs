@@ -117,7 +117,9 @@ pub fn kube_proxy_pod(api: &mut ApiServer, node: &str, undo: &mut Undo) -> Resul
     let has_one = api.peek_list(Kind::Pod, Some("kube-system")).iter().any(|p| {
         let Object::Pod(pod) = &**p else { return false };
         let bound = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node);
-        bound && p.metadata().deletion_timestamp.is_none() && p.labels().get("k8s-app").is_some_and(|v| v == "kube-proxy")
+        bound
+            && p.metadata().deletion_timestamp.is_none()
+            && p.labels().get("k8s-app").is_some_and(|v| v == "kube-proxy")
     });
     if has_one {
         return Ok(());

@@ -230,7 +230,8 @@ fn register_node(api: &mut ApiServer, spec: &NodeSpec, index: usize, undo: &mut 
     undo.created(&node);
     set_status(api, &node, status)?;
     // The kubelet's Lease is owned by its Node, so that it goes with the Node.
-    let owner = serde_json::to_value(mirror::node_owner(&node, false)).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let owner =
+        serde_json::to_value(mirror::node_owner(&node, false)).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let lease = decode(json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
         "metadata": {"name": spec.name, "namespace": "kube-node-lease", "ownerReferences": [owner]},
         "spec": {"holderIdentity": spec.name, "leaseDurationSeconds": 40, "renewTime": api.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()}}))
@@ -243,7 +244,8 @@ fn register_node(api: &mut ApiServer, spec: &NodeSpec, index: usize, undo: &mut 
             undo.replaced(old);
         }
     }
-    let registered = api.peek(Kind::Node, "", &spec.name).ok_or_else(|| ApiError::not_found(Kind::Node.info(), &spec.name))?;
+    let registered =
+        api.peek(Kind::Node, "", &spec.name).ok_or_else(|| ApiError::not_found(Kind::Node.info(), &spec.name))?;
     Ok((*registered).clone())
 }
 
@@ -286,7 +288,8 @@ fn static_pods(api: &mut ApiServer) -> Vec<Object> {
                 "containers": [{"name": component, "image": image, "command": [command], "resources": {"requests": requests}}]},
         });
         let Ok(Object::Pod(manifest)) = decode(doc) else { panic!("the {component} manifest decodes") };
-        let pod = Object::Pod(Box::new(mirror::static_pod(*manifest, &format!("{component}.yaml"), CONTROL_PLANE, seen)));
+        let pod =
+            Object::Pod(Box::new(mirror::static_pod(*manifest, &format!("{component}.yaml"), CONTROL_PLANE, seen)));
         // The control-plane node's kubelet runs them (their images are preloaded, as in kind).
         api.create(USER, "kube-system", mirror::mirror_pod(&pod, &node)).expect("the mirror pod is created");
         statics.push(pod);

@@ -57,7 +57,8 @@ pub fn static_pod(mut pod: Pod, file: &str, node: &str, seen: DateTime<Utc>) -> 
     annotations.insert(CONFIG_SOURCE.into(), "file".into());
     let spec = pod.spec.get_or_insert_with(Default::default);
     spec.node_name = Some(node.into());
-    let tolerate_all = Toleration { operator: Some("Exists".into()), effect: Some("NoExecute".into()), ..Default::default() };
+    let tolerate_all =
+        Toleration { operator: Some("Exists".into()), effect: Some("NoExecute".into()), ..Default::default() };
     let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
     if !tolerations.contains(&tolerate_all) {
         tolerations.push(tolerate_all);

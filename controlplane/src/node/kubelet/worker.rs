@@ -230,11 +230,8 @@ impl PodWorker {
             if m.metadata().deletion_timestamp.is_none() && super::mirror::is_mirror_of(&m, &self.pod) {
                 return true;
             }
-            let opts = DeleteOptions {
-                grace_period_seconds: Some(0),
-                uid: m.metadata().uid.clone(),
-                ..Default::default()
-            };
+            let opts =
+                DeleteOptions { grace_period_seconds: Some(0), uid: m.metadata().uid.clone(), ..Default::default() };
             if env.api.delete(env.user, Kind::Pod, m.namespace(), m.name(), opts).is_err() {
                 // Gone already, or replaced: the pod's watch event says what is there.
                 return true;
