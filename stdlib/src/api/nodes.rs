@@ -102,7 +102,8 @@ pub mod nodes_api {
     }
 
     /// Removes a node from the cluster, as `kubectl delete node` does: the Node object goes,
-    /// and the pod garbage collector force-deletes its pods 40s later.
+    /// its Lease with it (the Node owns it), and the pod garbage collector force-deletes its
+    /// pods 40s later. A node that does not exist is an error and changes nothing.
     ///
     /// ```rhai
     /// remove_node("node-3");
