@@ -721,7 +721,7 @@ pub(crate) fn pod_requests_and_limits(pod: &Pod) -> (BTreeMap<String, Quantity>,
                 if !limits {
                     add(&mut total, &BTreeMap::from([(k.clone(), q)]));
                 } else if let Some(v) = total.get_mut(k).filter(|v| !v.is_zero()) {
-                    *v = v.checked_add(&q).unwrap_or_else(|| v.clone());
+                    *v = v.saturating_add(&q);
                 }
             }
         }
@@ -733,7 +733,7 @@ pub(crate) fn pod_requests_and_limits(pod: &Pod) -> (BTreeMap<String, Quantity>,
 fn add(list: &mut BTreeMap<String, Quantity>, new: &BTreeMap<String, Quantity>) {
     for (k, q) in new {
         match list.get_mut(k) {
-            Some(v) => *v = v.checked_add(q).unwrap_or_else(|| v.clone()),
+            Some(v) => *v = v.saturating_add(q),
             None => {
                 list.insert(k.clone(), q.clone());
             }

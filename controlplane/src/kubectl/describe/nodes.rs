@@ -199,7 +199,7 @@ fn node_resources(w: &mut Writer, pods: &[&Pod], allocatable: &BTreeMap<String, 
 fn sum_into(total: &mut BTreeMap<String, Quantity>, add: BTreeMap<String, Quantity>) {
     for (k, q) in add {
         match total.get_mut(&k) {
-            Some(v) => *v = v.checked_add(&q).unwrap_or_else(|| v.clone()),
+            Some(v) => *v = v.saturating_add(&q),
             None => {
                 total.insert(k, q);
             }
