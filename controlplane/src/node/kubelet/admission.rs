@@ -88,9 +88,10 @@ pub fn reject(w: &mut PodWorker, env: &mut Env<'_>, rejection: &Rejection) {
     w.post(env, status);
 }
 
-/// The pods a worker runs that count against the node: admitted, not done.
+/// The pods a worker runs that count against the node (`filterOutInactivePods`): admitted,
+/// not done, still in the API server (a force-deleted pod no longer counts).
 pub fn counts(w: &PodWorker) -> Option<&Pod> {
-    (w.rejected.is_none() && !w.terminal && !w.finished).then(|| pod_of(&w.pod)).flatten()
+    (w.rejected.is_none() && !w.terminal && !w.finished && !w.gone).then(|| pod_of(&w.pod)).flatten()
 }
 
 #[cfg(test)]
