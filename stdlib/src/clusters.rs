@@ -157,7 +157,8 @@ mod tests {
 
     #[test]
     fn issue_10_bad_capacity_is_refused_and_nothing_is_made() {
-        const FORMAT: &str = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+        const FORMAT: &str =
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
         let table = [
             (r#"cluster(#{cpu: "-1"})"#, r#"cluster option cpu: Invalid value: "-1": must be greater than or equal to 0"#.to_string()),
             (r#"cluster(#{memory: "1e400"})"#, r#"cluster option memory: Invalid value: "1e400": must be less than or equal to 9223372036854775807"#.to_string()),
@@ -186,7 +187,8 @@ mod tests {
         assert_eq!(s.clusters().len(), 1, "no cluster was made");
         assert_eq!(s.execute(r#"get("nodes").len()"#).result.as_deref(), Some("4"), "no node was made");
         // Capacity at the largest a quantity may be, and capped binary values, are taken.
-        let out = s.execute(r#"cluster(#{workers: 1, cpu: "9223372036854775807", memory: "99999999999999999999Ei"}); 1"#);
+        let out =
+            s.execute(r#"cluster(#{workers: 1, cpu: "9223372036854775807", memory: "99999999999999999999Ei"}); 1"#);
         assert_eq!(out.error, None);
     }
 

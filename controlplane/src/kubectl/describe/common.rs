@@ -754,8 +754,9 @@ fn max_into(list: &mut BTreeMap<String, Quantity>, new: &BTreeMap<String, Quanti
 }
 
 /// `int64(float64(a) / float64(b) * 100)`, as Go converts on amd64 (an infinite or NaN
-/// ratio becomes the smallest int64).
-pub(crate) fn percent(a: i64, b: i64) -> i64 {
+/// ratio becomes the smallest int64). The operands are exact: upstream's int64 values wrap
+/// past 2^63-1 milli-units, which kubesim does not copy.
+pub(crate) fn percent(a: i128, b: i128) -> i64 {
     let f = a as f64 / b as f64 * 100.0;
     if f.is_finite() {
         f as i64
