@@ -366,6 +366,22 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any text is refused (malformed, or past the bound) or kept canonical and in range.
+        #[test]
+        fn quantity_text_is_refused_or_kept_canonical(text in "[-+ ]?[0-9.]{0,32}[eEinumkKMGTP]{0,3}[-+]?[0-9]{0,4} ?") {
+            let parsed = Quantity::parse(text.trim());
+            match api_quantity(&text, "f") {
+                Ok(q) => {
+                    proptest::prop_assert!(q.within_api_range());
+                    proptest::prop_assert_eq!(api_quantity(&q.to_string(), "f"), Ok(q));
+                }
+                Err(Error::OutOfRange(_)) => proptest::prop_assert!(parsed.map_or(true, |q| !q.within_api_range())),
+                Err(e) => proptest::prop_assert_eq!(Err(e), parsed.map_err(Error::Quantity)),
+            }
+        }
+    }
+
     #[test]
     fn fields_outside_maps_are_named_like_upstream() {
         let doc = serde_json::json!({"metadata": {"name": "p"}, "spec": {"containers": [], "volumes": [

@@ -129,6 +129,35 @@ impl ScorePlugin for NodeResourcesFit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Milli-CPU as the API allows it per pod (2^63-1 cores), or a few pods' worth of it.
+    fn amount() -> impl Strategy<Value = i128> {
+        prop_oneof![0..10_000i128, 0..=i128::from(i64::MAX) * 1000, 0..=i128::from(i64::MAX) * 1000 * 110]
+    }
+
+    proptest! {
+        /// Whatever the amounts, `fits` names exactly the resources that are short, and the
+        /// node's running totals go back exactly when a pod leaves.
+        #[test]
+        fn fits_names_what_is_short(req in amount(), alloc in amount(), used in amount(), pods in 0usize..200, max in 0i128..200) {
+            let r = |v: i128| Resources { milli_cpu: v, memory: v, pods: max, ..Default::default() };
+            let short = fits(&r(req), &r(alloc), &r(used), pods);
+            let names: Vec<&str> = short.iter().map(|s| s.resource.as_ref()).collect();
+            let mut want = Vec::new();
+            if pods as i128 + 1 > max {
+                want.push("pods");
+            }
+            if req > 0 && req > alloc - used {
+                want.extend(["cpu", "memory"]);
+            }
+            prop_assert_eq!(names, want);
+            let mut total = r(used);
+            total.add(&r(req));
+            total.sub(&r(req));
+            prop_assert_eq!(total, r(used));
+        }
+    }
 
     #[test]
     fn least_requested_scores() {
