@@ -1,8 +1,11 @@
 //! `cluster(#{...})` with any options, then nodes and pods of any capacity and requests: each
 //! is refused with an error or made, never a panic. The options are built from the input as
 //! Rhai text (keys the parser knows and others; ints, floats, strings, quantities, bools, unit,
-//! arrays), run through a Session as a user would type them.
+//! arrays), run through a Session as a user would type them. Run it with `-max_len=512` or so:
+//! a short input gives empty option maps.
 #![no_main]
+
+use std::cell::RefCell;
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -73,7 +76,7 @@ fn inputs(u: &mut Unstructured<'_>) -> Result<Vec<String>> {
     let node = map(u, &["cpu", "memory", "pods", "labels"])?;
     let (cpu, memory) = (quantity(u)?, quantity(u)?);
     Ok(vec![
-        format!("let c = cluster({options}); use_cluster(c);"),
+        format!("c = cluster({options}); use_cluster(c);"),
         format!("add_node({});", node.replacen("#{", "#{name: \"extra\", ", 1)),
         format!(
             "apply(#{{apiVersion: \"v1\", kind: \"Pod\", metadata: #{{name: \"p\"}}, spec: #{{nodeName: \"{}\", containers: [#{{name: \"c\", image: \"nginx\", resources: #{{requests: #{{cpu: {cpu:?}, memory: {memory:?}}}}}}}]}}}});",
@@ -84,17 +87,31 @@ fn inputs(u: &mut Unstructured<'_>) -> Result<Vec<String>> {
         ),
         "advance(\"2s\");".into(),
         "kubectl(\"describe nodes\"); kubectl(\"describe pods\"); kubectl(\"get pods -o wide\");".into(),
+        "delete(\"pod\", \"p\");".into(),
+        "delete(\"pod\", \"q\");".into(),
     ])
+}
+
+thread_local! {
+    /// One session for all runs, as a user's: building one per run would leave little time
+    /// for the inputs. A refused `cluster()` leaves the last good cluster current.
+    static SESSION: RefCell<Session> = RefCell::new({
+        let mut options = SessionOptions::default();
+        options.max_operations = 100_000;
+        options.cluster.workers = 1;
+        let mut session = Session::new(options);
+        session.execute("let c = ();");
+        session
+    });
 }
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
     let Ok(inputs) = inputs(&mut u) else { return };
-    let mut options = SessionOptions::default();
-    options.max_operations = 100_000;
-    options.cluster.workers = 1;
-    let mut session = Session::new(options);
-    for input in inputs {
-        let _ = session.execute(&input);
-    }
+    SESSION.with(|s| {
+        let mut session = s.borrow_mut();
+        for input in inputs {
+            let _ = session.execute(&input);
+        }
+    });
 });
