@@ -156,6 +156,43 @@ mod tests {
     }
 
     #[test]
+    fn issue_10_bad_capacity_is_refused_and_nothing_is_made() {
+        const FORMAT: &str =
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+        let table = [
+            (r#"cluster(#{cpu: "-1"})"#, r#"cluster option cpu: Invalid value: "-1": must be greater than or equal to 0"#.to_string()),
+            (r#"cluster(#{memory: "1e400"})"#, r#"cluster option memory: Invalid value: "1e400": must be less than or equal to 9223372036854775807"#.to_string()),
+            ("cluster(#{pods: -5})", r#"cluster option pods: Invalid value: "-5": must be greater than or equal to 0"#.to_string()),
+            ("cluster(#{pods: 1.5})", "cluster option pods: Invalid value: 1500m: must be an integer".to_string()),
+            ("cluster(#{cpu: true, workers: 1})", format!(r#"cluster option cpu: Invalid value: "true": {FORMAT}"#)),
+            ("cluster(#{memory: ()})", format!(r#"cluster option memory: Invalid value: "": {FORMAT}"#)),
+            (
+                r#"add_node(#{name: "n", cpu: "1e29"})"#,
+                r#"The Node "n" is invalid: status.capacity.cpu: Invalid value: "1e29": must be less than or equal to 9223372036854775807"#.to_string(),
+            ),
+            (
+                r#"add_node(#{name: "n", memory: "8Gi", pods: "lots"})"#,
+                format!(r#"The Node "n" is invalid: status.capacity.pods: Invalid value: "lots": {FORMAT}"#),
+            ),
+            (
+                r#"add_node(#{name: "n", cpu: "-2", pods: "0.5"})"#,
+                "The Node \"n\" is invalid: \n* status.capacity.cpu: Invalid value: \"-2\": must be greater than or equal to 0\n* status.capacity.pods: Invalid value: 500m: must be an integer".to_string(),
+            ),
+        ];
+        let mut s = Session::new(SessionOptions::default());
+        for (input, want) in table {
+            let out = s.execute(input);
+            assert_eq!(out.error.map(|e| e.message), Some(want), "{input}");
+        }
+        assert_eq!(s.clusters().len(), 1, "no cluster was made");
+        assert_eq!(s.execute(r#"get("nodes").len()"#).result.as_deref(), Some("4"), "no node was made");
+        // Capacity at the largest a quantity may be, and capped binary values, are taken.
+        let out =
+            s.execute(r#"cluster(#{workers: 1, cpu: "9223372036854775807", memory: "99999999999999999999Ei"}); 1"#);
+        assert_eq!(out.error, None);
+    }
+
+    #[test]
     fn reset_starts_afresh() {
         let mut s = Session::new(SessionOptions::default());
         s.execute("let x = 1; fn f() { 2 } let c = cluster(); use_cluster(c); advance(\"1h\");");

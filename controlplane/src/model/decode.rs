@@ -1,9 +1,12 @@
 //! Decoding manifests: YAML or JSON text → documents → typed objects, with the checks the
-//! API server makes while decoding (known kind, strict fields, types).
+//! API server makes while decoding (known kind, strict fields, types, quantities: see
+//! [`super::value_de`]).
 
 use serde_json::Value;
 
 use super::kinds::{Kind, Object};
+use super::quantity::QuantityError;
+use super::value_de::{Error, ValueDeserializer};
 
 /// Why a document could not become an object. The texts follow what kubectl prints.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,9 +23,12 @@ pub enum DecodeError {
     /// Unknown fields (strict field validation, kubectl's default).
     #[error("{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}", fields.iter().map(|f| format!("unknown field \"{f}\"")).collect::<Vec<_>>().join(", "))]
     UnknownFields { kind: String, version: String, fields: Vec<String> },
-    /// A field of the wrong type.
+    /// A field of the wrong type, or a value its type cannot hold.
     #[error("{kind} in version \"{version}\" cannot be handled as a {kind}: {path}: {message}")]
     Type { kind: String, version: String, path: String, message: String },
+    /// A malformed resource quantity (upstream names no field).
+    #[error("{kind} in version \"{version}\" cannot be handled as a {kind}: {error}")]
+    Quantity { kind: String, version: String, error: QuantityError },
 }
 
 /// Split text into YAML (or JSON) documents, in order. Empty documents are skipped, as kubectl does.
@@ -126,15 +132,17 @@ pub fn decode(doc: Value) -> Result<Object, DecodeError> {
     if given_version != info.api_version() {
         doc = super::convert::to_stored_version(kind, doc);
     }
-    let type_error = |path: String, message: String| DecodeError::Type {
-        kind: info.name.to_string(),
-        version: info.version.to_string(),
-        path,
-        message,
-    };
+    let (kind_name, version) = (info.name.to_string(), info.version.to_string());
     let obj = match kind_decode(kind, &doc) {
         Ok(obj) => obj,
-        Err(e) => return Err(type_error(e.0, e.1)),
+        Err((_, Error::Quantity(error))) => return Err(DecodeError::Quantity { kind: kind_name, version, error }),
+        Err((_, Error::OutOfRange(e))) => {
+            let message = format!("Invalid value: {:?}: {}", e.value, e.detail());
+            return Err(DecodeError::Type { kind: kind_name, version, path: e.field, message });
+        }
+        Err((path, Error::Custom(message))) => {
+            return Err(DecodeError::Type { kind: kind_name, version, path, message })
+        }
     };
     let mut unknown = Vec::new();
     unknown_fields(&doc, &obj.to_value(), &mut String::new(), &mut unknown);
@@ -157,15 +165,12 @@ pub fn decode_one(text: &str) -> Result<Object, DecodeError> {
     }
 }
 
-fn kind_decode(kind: Kind, doc: &Value) -> Result<Object, (String, String)> {
+fn kind_decode(kind: Kind, doc: &Value) -> Result<Object, (String, Error)> {
     // Decode through serde_path_to_error to say where a wrong type is.
     let mut track = serde_path_to_error::Track::new();
-    let de = serde_path_to_error::Deserializer::new(doc, &mut track);
+    let de = serde_path_to_error::Deserializer::new(ValueDeserializer::new(doc), &mut track);
     let result = Object::deserialize_kind(kind, de);
-    result.map_err(|e| {
-        let path = track.path().to_string();
-        (path, e.to_string())
-    })
+    result.map_err(|e| (track.path().to_string(), e))
 }
 
 /// Collect the paths of fields present in `input` but dropped by the typed round trip.

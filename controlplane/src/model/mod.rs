@@ -11,6 +11,7 @@ pub mod quantity;
 pub mod selector;
 pub mod toleration;
 pub mod validation;
+pub mod value_de;
 
 pub use decode::{decode, parse_documents, DecodeError};
 pub use kinds::{Kind, KindInfo, Object, KINDS};

@@ -4,7 +4,8 @@
 //! `pkg/api/resource` (`quantity.go`, `amount.go`, `suffix.go`) as released with Kubernetes 1.33.
 //! The value is held as an `i128` count of nano-units: parsing rounds to 1n away from zero as
 //! upstream does, and anything up to about ±1.7e29 is exact. Larger values, which upstream
-//! would keep in an arbitrary-precision decimal, are rejected with [`QuantityError::OutOfRange`].
+//! would keep in an arbitrary-precision decimal, are rejected with [`QuantityError::OutOfRange`]
+//! (binary-suffixed ones are capped, as upstream does, however large).
 //!
 //! Upstream's quirks are kept, since they are what an API server sends back: input text that
 //! passes upstream's quick canonical check prints verbatim (`+1`, `01`, `1E3`, `1.500k`);
@@ -14,14 +15,19 @@
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::iter::Sum;
-use std::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
+use std::ops::Neg;
 use std::str::FromStr;
 use std::sync::Arc;
 
 const NANOS_PER_UNIT: i128 = 1_000_000_000;
 /// Upstream caps BinarySI quantities at 2^63-1 units when parsing.
 const MAX_BINARY_SI_NANOS: i128 = i64::MAX as i128 * NANOS_PER_UNIT;
+
+/// The largest magnitude, in whole units, of a quantity in an API object. Upstream documents
+/// 2^63-1 for every quantity ("no quantity may represent a number greater than 2^63-1 in
+/// magnitude") but enforces it only for binary suffixes, by capping; it keeps larger decimal
+/// values, whose `Value()` then wraps or reads 0. kubesim refuses them instead.
+pub const API_MAX_VALUE: i64 = i64::MAX;
 
 /// How a quantity prints; remembered from the parsed suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -113,11 +119,21 @@ impl Quantity {
 
     /// Whole units, rounded away from zero (`Value()`); saturates at the `i64` bounds.
     pub fn value(&self) -> i64 {
-        round_away_from_zero(self.nanos, NANOS_PER_UNIT)
+        saturate(self.exact_value())
     }
 
     /// Thousandths, rounded away from zero (`MilliValue()`); saturates at the `i64` bounds.
     pub fn milli_value(&self) -> i64 {
+        saturate(self.exact_milli_value())
+    }
+
+    /// Whole units, rounded away from zero, without `value`'s bound: for totals that may pass it.
+    pub fn exact_value(&self) -> i128 {
+        round_away_from_zero(self.nanos, NANOS_PER_UNIT)
+    }
+
+    /// Thousandths, rounded away from zero, without `milli_value`'s bound.
+    pub fn exact_milli_value(&self) -> i128 {
         round_away_from_zero(self.nanos, 1_000_000)
     }
 
@@ -138,6 +154,19 @@ impl Quantity {
         Some(Quantity { nanos, format: self.format_with(rhs), spelling: None })
     }
 
+    /// `self + rhs`, held at the largest (or smallest) value instead of overflowing. For totals
+    /// over API objects: each of their quantities is within [`API_MAX_VALUE`], so no real sum
+    /// comes near the bound (it would take 10^10 of the largest).
+    pub fn saturating_add(&self, rhs: &Quantity) -> Quantity {
+        let nanos = self.nanos.saturating_add(rhs.nanos).max(-i128::MAX);
+        Quantity { nanos, format: self.format_with(rhs), spelling: None }
+    }
+
+    /// Whether an API object may hold this quantity: at most [`API_MAX_VALUE`] in magnitude.
+    pub fn within_api_range(&self) -> bool {
+        self.nanos.unsigned_abs() <= MAX_BINARY_SI_NANOS.unsigned_abs()
+    }
+
     /// `self * factor`, `None` on overflow; the format is kept.
     pub fn checked_mul(&self, factor: i64) -> Option<Quantity> {
         let nanos = self.nanos.checked_mul(i128::from(factor)).filter(|&n| n != i128::MIN)?;
@@ -154,12 +183,17 @@ impl Quantity {
     }
 }
 
-fn round_away_from_zero(nanos: i128, per: i128) -> i64 {
-    let mut quotient = nanos / per;
+fn round_away_from_zero(nanos: i128, per: i128) -> i128 {
+    let quotient = nanos / per;
     if nanos % per != 0 {
-        quotient += nanos.signum();
+        quotient + nanos.signum()
+    } else {
+        quotient
     }
-    quotient.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+fn saturate(v: i128) -> i64 {
+    v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,15 +321,19 @@ fn parse(s: &str) -> Result<Quantity, QuantityError> {
         // The slow path adjusts an int32 decimal scale, wrapping.
         (false, None) => (0, 9 - i64::from((p.denom.len() as i32).wrapping_add(exponent.wrapping_neg()))),
     };
-    let (magnitude, inexact) = scale_digits(p.num, p.denom, pow2, pow10)?;
+    let (magnitude, inexact) = match scale_digits(p.num, p.denom, pow2, pow10) {
+        Err(QuantityError::OutOfRange) if base2 => (u128::MAX, false),
+        other => other?,
+    };
     // Non-zero values are rounded up to the next nano-unit.
-    let rounded = magnitude.checked_add(u128::from(inexact)).ok_or(QuantityError::OutOfRange)?;
-    let mut nanos = i128::try_from(rounded).map_err(|_| QuantityError::OutOfRange)?;
-    if format == Format::BinarySI {
-        nanos = nanos.min(MAX_BINARY_SI_NANOS);
-        if nanos < NANOS_PER_UNIT {
-            format = if nanos == 0 { Format::BinarySI } else { Format::DecimalSI };
-        }
+    let mut magnitude = magnitude.saturating_add(u128::from(inexact));
+    if base2 {
+        // Upstream caps binary-suffixed values at 2^63-1, however large.
+        magnitude = magnitude.min(MAX_BINARY_SI_NANOS.unsigned_abs());
+    }
+    let mut nanos = i128::try_from(magnitude).map_err(|_| QuantityError::OutOfRange)?;
+    if format == Format::BinarySI && nanos < NANOS_PER_UNIT {
+        format = if nanos == 0 { Format::BinarySI } else { Format::DecimalSI };
     }
     if p.negative {
         nanos = -nanos;
@@ -475,96 +513,8 @@ impl Hash for Quantity {
     }
 }
 
-// Arithmetic panics on overflow (beyond ±1.7e29 units), as `Duration`'s does; use the
-// `checked_*` methods where that can happen.
-
-impl Add<&Quantity> for &Quantity {
-    type Output = Quantity;
-
-    fn add(self, rhs: &Quantity) -> Quantity {
-        self.checked_add(rhs).expect("overflow when adding quantities")
-    }
-}
-
-impl Add for Quantity {
-    type Output = Quantity;
-
-    fn add(self, rhs: Quantity) -> Quantity {
-        &self + &rhs
-    }
-}
-
-impl Add<&Quantity> for Quantity {
-    type Output = Quantity;
-
-    fn add(self, rhs: &Quantity) -> Quantity {
-        &self + rhs
-    }
-}
-
-impl AddAssign<&Quantity> for Quantity {
-    fn add_assign(&mut self, rhs: &Quantity) {
-        *self = &*self + rhs;
-    }
-}
-
-impl AddAssign for Quantity {
-    fn add_assign(&mut self, rhs: Quantity) {
-        *self = &*self + &rhs;
-    }
-}
-
-impl Sub<&Quantity> for &Quantity {
-    type Output = Quantity;
-
-    fn sub(self, rhs: &Quantity) -> Quantity {
-        self.checked_sub(rhs).expect("overflow when subtracting quantities")
-    }
-}
-
-impl Sub for Quantity {
-    type Output = Quantity;
-
-    fn sub(self, rhs: Quantity) -> Quantity {
-        &self - &rhs
-    }
-}
-
-impl Sub<&Quantity> for Quantity {
-    type Output = Quantity;
-
-    fn sub(self, rhs: &Quantity) -> Quantity {
-        &self - rhs
-    }
-}
-
-impl SubAssign<&Quantity> for Quantity {
-    fn sub_assign(&mut self, rhs: &Quantity) {
-        *self = &*self - rhs;
-    }
-}
-
-impl SubAssign for Quantity {
-    fn sub_assign(&mut self, rhs: Quantity) {
-        *self = &*self - &rhs;
-    }
-}
-
-impl Mul<i64> for &Quantity {
-    type Output = Quantity;
-
-    fn mul(self, factor: i64) -> Quantity {
-        self.checked_mul(factor).expect("overflow when multiplying a quantity")
-    }
-}
-
-impl Mul<i64> for Quantity {
-    type Output = Quantity;
-
-    fn mul(self, factor: i64) -> Quantity {
-        &self * factor
-    }
-}
+// No `+`, `-` or `*`: quantities come from users, so every combination says what happens at the
+// bounds (`checked_*`, `saturating_add`). Negation cannot overflow: `i128::MIN` is never held.
 
 impl Neg for &Quantity {
     type Output = Quantity;
@@ -579,18 +529,6 @@ impl Neg for Quantity {
 
     fn neg(self) -> Quantity {
         -&self
-    }
-}
-
-impl Sum for Quantity {
-    fn sum<I: Iterator<Item = Quantity>>(iter: I) -> Quantity {
-        iter.fold(Quantity::zero(), |acc, q| &acc + &q)
-    }
-}
-
-impl<'a> Sum<&'a Quantity> for Quantity {
-    fn sum<I: Iterator<Item = &'a Quantity>>(iter: I) -> Quantity {
-        iter.fold(Quantity::zero(), |acc, q| &acc + q)
     }
 }
 
@@ -772,7 +710,6 @@ mod tests {
             ("1e100", RANGE),
             ("170141183460469231731687303715.884105728", RANGE),
             ("-170141183460469231731687303716", RANGE),
-            ("1000000000000000000000000000000000Ki", RANGE),
         ];
         for (input, want) in table {
             check(input, want);
@@ -817,6 +754,9 @@ mod tests {
             ("7Ei", "7Ei"),
             ("8Ei", "9223372036854775807"),
             ("9Ei", "9223372036854775807"),
+            ("1000000000000000000000000000000000Ki", "9223372036854775807"),
+            ("99999999999999999999Ei", "9223372036854775807"),
+            ("-100000000000000000000000Ki", "-9223372036854775807"),
             ("-9Ei", "-9223372036854775807"),
             ("170141183460469231731.687303715", "170141183460469231731687303715n"),
             ("170141183460469231731687303715.884105727", "170141183460469231731687303715884105727n"),
@@ -982,36 +922,27 @@ mod tests {
         assert_eq!(q("1.5").cmp(&q("1500m")), Ordering::Equal);
 
         // Upstream's TestAdd / TestSub: the sum keeps the receiver's format unless it is zero.
-        assert_eq!((q("10") + q("1e1")).to_string(), "20");
-        assert_eq!((q("10") + q("1Ki")).to_string(), "1034");
-        assert_eq!((q("2Ki") + q("1")).format(), Format::BinarySI);
-        assert_eq!((q("0") + q("1Ki")).to_string(), "1Ki");
-        assert_eq!((q("1Ki") + q("0")).to_string(), "1Ki");
-        assert_eq!((q("100m") + q("0")).to_string(), "100m");
-        assert_eq!((q("0") - q("1Ki")).to_string(), "-1Ki");
-        assert_eq!((q("10") - q("1e1")).to_string(), "0");
-        assert_eq!((q("1Gi") - q("512Mi")).to_string(), "512Mi");
-        assert_eq!((q("1") - q("1500m")).to_string(), "-500m");
-        assert_eq!((q("+1") + q("0")).to_string(), "1");
+        let add = |a: &str, b: &str| q(a).checked_add(&q(b)).unwrap();
+        let sub = |a: &str, b: &str| q(a).checked_sub(&q(b)).unwrap();
+        assert_eq!(add("10", "1e1").to_string(), "20");
+        assert_eq!(add("10", "1Ki").to_string(), "1034");
+        assert_eq!(add("2Ki", "1").format(), Format::BinarySI);
+        assert_eq!(add("0", "1Ki").to_string(), "1Ki");
+        assert_eq!(add("1Ki", "0").to_string(), "1Ki");
+        assert_eq!(add("100m", "0").to_string(), "100m");
+        assert_eq!(sub("0", "1Ki").to_string(), "-1Ki");
+        assert_eq!(sub("10", "1e1").to_string(), "0");
+        assert_eq!(sub("1Gi", "512Mi").to_string(), "512Mi");
+        assert_eq!(sub("1", "1500m").to_string(), "-500m");
+        assert_eq!(add("+1", "0").to_string(), "1");
         assert_eq!((-q("+1")).to_string(), "-1");
-        assert_eq!((q("1.5Ki") + q("0.5")).to_string(), "1536500m");
+        assert_eq!(add("1.5Ki", "0.5").to_string(), "1536500m");
+        assert_eq!(q("0").saturating_add(&q("1Ki")).to_string(), "1Ki");
+        assert_eq!(q("128Mi").saturating_add(&q("896Mi")).to_string(), "1Gi");
 
-        let mut total = Quantity::zero();
-        total += q("250m");
-        total += &q("250m");
-        total -= q("100m");
-        assert_eq!(total.to_string(), "400m");
-
-        let requests = [q("100m"), q("250m"), q("1"), q("0.65")];
-        assert_eq!(requests.iter().sum::<Quantity>().to_string(), "2");
-        assert_eq!(requests.into_iter().sum::<Quantity>(), q("2000m"));
-        let memory = [q("128Mi"), q("128Mi"), q("256Mi"), q("512Mi")];
-        assert_eq!(memory.iter().sum::<Quantity>().to_string(), "1Gi");
-        assert_eq!(Vec::<Quantity>::new().into_iter().sum::<Quantity>().to_string(), "0");
-
-        assert_eq!((q("10") * 10).to_string(), "100");
-        assert_eq!((q("10Ki") * -1).to_string(), "-10Ki");
-        assert_eq!((&q("-50") * -50).to_string(), "2500");
+        assert_eq!(q("10").checked_mul(10).unwrap().to_string(), "100");
+        assert_eq!(q("10Ki").checked_mul(-1).unwrap().to_string(), "-10Ki");
+        assert_eq!(q("-50").checked_mul(-50).unwrap().to_string(), "2500");
         assert_eq!(q("1.5").checked_mul(0).map(|z| z.to_string()).as_deref(), Some("0"));
 
         let max = Quantity::from_nanos(i128::MAX, Format::DecimalSI);
@@ -1019,6 +950,12 @@ mod tests {
         assert!((-&max).checked_sub(&q("1n")).is_none());
         assert!(max.checked_mul(2).is_none());
         assert_eq!(max.checked_add(&q("-1n")).map(|s| s.nanos()), Some(i128::MAX - 1));
+        assert_eq!(max.saturating_add(&max).nanos(), i128::MAX);
+        assert_eq!((-&max).saturating_add(&-&max).nanos(), -i128::MAX);
+        assert!(q("8Ei").within_api_range() && q("-9223372036854775807").within_api_range());
+        assert!(!q("9223372036854775808").within_api_range() && !q("-12E").within_api_range());
+        assert_eq!((q("1e29").exact_value(), q("1e29").value()), (10i128.pow(29), i64::MAX));
+        assert_eq!(q("-1.5n").exact_milli_value(), -1);
         assert!(!q("1").is_zero() && q("0m").is_zero());
         assert_eq!(q("1.5").as_f64(), 1.5);
         assert_eq!(format!("{:?}", q("1.5Gi")), "Quantity(1536Mi, BinarySI)");
@@ -1049,6 +986,22 @@ mod tests {
             (any::<i32>(), 0u32..7).prop_map(|(v, p)| i128::from(v) * (1i128 << (10 * p)) * NANOS_PER_UNIT),
             (any::<i16>(), 0u32..26).prop_map(|(v, p)| i128::from(v) * 10i128.pow(p)),
             (-LIMIT + 1)..LIMIT,
+        ]
+    }
+
+    /// Quantity text within the API's bound, in every form.
+    fn api_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<i64>().prop_map(|v| v.to_string()),
+            (any::<i64>(), 0u32..7).prop_map(|(v, p)| format!(
+                "{}{}",
+                v >> (10 * p),
+                ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"][p as usize]
+            )),
+            (any::<i32>(), prop_oneof![Just("m"), Just("n"), Just("k"), Just("M"), Just("G")])
+                .prop_map(|(v, s)| format!("{v}{s}")),
+            (0u64..1_000_000_000, 0u32..10).prop_map(|(v, e)| format!("{v}e{e}")),
+            "[0-9]{1,18}\\.[0-9]{1,12}",
         ]
     }
 
@@ -1092,8 +1045,53 @@ mod tests {
         #[test]
         fn addition_is_exact(a in printable_nanos(), b in printable_nanos()) {
             let (qa, qb) = (Quantity::from_nanos(a, Format::DecimalSI), Quantity::from_nanos(b, Format::BinarySI));
-            prop_assert_eq!((&qa + &qb).nanos(), a + b);
-            prop_assert_eq!(&(&qa + &qb) - &qb, qa);
+            let sum = qa.checked_add(&qb).unwrap();
+            prop_assert_eq!(sum.nanos(), a + b);
+            prop_assert_eq!(sum.checked_sub(&qb).unwrap(), qa);
+        }
+
+        /// Over the whole range: a checked sum is exact or refused, a saturating one is exact or
+        /// held at the bound, and neither panics.
+        #[test]
+        fn sums_are_exact_refused_or_held(a in (-i128::MAX)..=i128::MAX, b in (-i128::MAX)..=i128::MAX, factor in any::<i64>()) {
+            let (qa, qb) = (Quantity::from_nanos(a, Format::DecimalSI), Quantity::from_nanos(b, Format::DecimalSI));
+            let exact = a.checked_add(b).filter(|&n| n != i128::MIN);
+            prop_assert_eq!(qa.checked_add(&qb).map(|q| q.nanos()), exact);
+            prop_assert_eq!(qa.checked_sub(&qb).map(|q| q.nanos()), a.checked_sub(b).filter(|&n| n != i128::MIN));
+            prop_assert_eq!(qa.saturating_add(&qb).nanos(), exact.unwrap_or(if a > 0 { i128::MAX } else { -i128::MAX }));
+            let product = a.checked_mul(i128::from(factor)).filter(|&n| n != i128::MIN);
+            prop_assert_eq!(qa.checked_mul(factor).map(|q| q.nanos()), product);
+            let _ = (qa.to_string(), qa.value(), qa.milli_value(), qa.exact_milli_value(), -&qa);
+        }
+
+        /// Quantities an API object may hold add up exactly, however many a pod or node has.
+        #[test]
+        fn api_quantities_sum_exactly(texts in proptest::collection::vec(api_text(), 0..64)) {
+            let parsed: Vec<Quantity> = texts.iter().map(|t| Quantity::parse(t).unwrap()).collect();
+            let mut total = Quantity::zero();
+            let mut exact: i128 = 0;
+            for q in &parsed {
+                prop_assert!(q.within_api_range(), "{}", q);
+                total = total.saturating_add(q);
+                exact += q.nanos();
+            }
+            prop_assert_eq!(total.nanos(), exact);
+            prop_assert!(total.nanos().unsigned_abs() <= 64 * MAX_BINARY_SI_NANOS.unsigned_abs());
+        }
+
+        /// Any number with any suffix parses or is refused; binary-suffixed ones are never too
+        /// large (they are capped), decimal ones past an `i128` of nano-units are.
+        #[test]
+        fn large_values_are_capped_or_refused(digits in "[1-9][0-9]{0,60}", suffix in "(|Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|e[0-9]{1,3})", negative in any::<bool>()) {
+            let text = format!("{}{digits}{suffix}", if negative { "-" } else { "" });
+            match Quantity::parse(&text) {
+                Ok(q) if suffix.ends_with('i') => prop_assert!(q.within_api_range(), "{} -> {}", text, q),
+                Ok(q) => prop_assert!(q.nanos() != i128::MIN),
+                Err(e) => {
+                    prop_assert_eq!(e, QuantityError::OutOfRange);
+                    prop_assert!(!suffix.ends_with('i'), "{}", text);
+                }
+            }
         }
 
         #[test]

@@ -20,8 +20,8 @@ pub struct NodeInfo {
     pub allocatable: Resources,
     pub requested: Resources,
     /// Requests with the scoring defaults for containers that state none.
-    pub non_zero_cpu: i64,
-    pub non_zero_memory: i64,
+    pub non_zero_cpu: i128,
+    pub non_zero_memory: i128,
     pub pods: Vec<Arc<PodInfo>>,
     pub used_ports: Vec<HostPort>,
     /// Image name → size in bytes, from `status.images`.

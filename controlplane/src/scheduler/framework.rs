@@ -62,43 +62,46 @@ impl Status {
     }
 }
 
-/// Resources as integers: milli-CPU, bytes, a pod count, and extended resources.
+/// Resources as integers: milli-CPU, bytes, a pod count, and extended resources. Upstream
+/// counts in int64, which a node's total can pass (it wraps); these are exact: every quantity in
+/// an API object is within 2^63-1 units, so no total comes near the `i128` bound (sums still
+/// saturate rather than panic).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resources {
-    pub milli_cpu: i64,
-    pub memory: i64,
-    pub ephemeral_storage: i64,
-    pub pods: i64,
+    pub milli_cpu: i128,
+    pub memory: i128,
+    pub ephemeral_storage: i128,
+    pub pods: i128,
     /// Extended resources (`nvidia.com/gpu`), by name.
-    pub scalar: Vec<(String, i64)>,
+    pub scalar: Vec<(String, i128)>,
 }
 
 impl Resources {
     pub fn add(&mut self, other: &Resources) {
-        self.milli_cpu += other.milli_cpu;
-        self.memory += other.memory;
-        self.ephemeral_storage += other.ephemeral_storage;
-        self.pods += other.pods;
+        self.milli_cpu = self.milli_cpu.saturating_add(other.milli_cpu);
+        self.memory = self.memory.saturating_add(other.memory);
+        self.ephemeral_storage = self.ephemeral_storage.saturating_add(other.ephemeral_storage);
+        self.pods = self.pods.saturating_add(other.pods);
         for (name, v) in &other.scalar {
             self.add_scalar(name, *v);
         }
     }
     pub fn sub(&mut self, other: &Resources) {
-        self.milli_cpu -= other.milli_cpu;
-        self.memory -= other.memory;
-        self.ephemeral_storage -= other.ephemeral_storage;
-        self.pods -= other.pods;
+        self.milli_cpu = self.milli_cpu.saturating_sub(other.milli_cpu);
+        self.memory = self.memory.saturating_sub(other.memory);
+        self.ephemeral_storage = self.ephemeral_storage.saturating_sub(other.ephemeral_storage);
+        self.pods = self.pods.saturating_sub(other.pods);
         for (name, v) in &other.scalar {
-            self.add_scalar(name, -*v);
+            self.add_scalar(name, v.saturating_neg());
         }
     }
-    fn add_scalar(&mut self, name: &str, v: i64) {
+    fn add_scalar(&mut self, name: &str, v: i128) {
         match self.scalar.iter_mut().find(|(n, _)| n == name) {
-            Some((_, x)) => *x += v,
+            Some((_, x)) => *x = x.saturating_add(v),
             None => self.scalar.push((name.to_string(), v)),
         }
     }
-    pub fn scalar(&self, name: &str) -> i64 {
+    pub fn scalar(&self, name: &str) -> i128 {
         self.scalar.iter().find(|(n, _)| n == name).map(|(_, v)| *v).unwrap_or(0)
     }
     fn max_with(&mut self, other: &Resources) {
@@ -106,8 +109,8 @@ impl Resources {
         self.memory = self.memory.max(other.memory);
         self.ephemeral_storage = self.ephemeral_storage.max(other.ephemeral_storage);
         for (name, v) in &other.scalar {
-            if *v > self.scalar(name) {
-                let cur = self.scalar(name);
+            let cur = self.scalar(name);
+            if *v > cur {
                 self.add_scalar(name, v - cur);
             }
         }
@@ -121,11 +124,11 @@ impl Resources {
         for (name, q) in list.into_iter().flatten() {
             let Ok(q) = Quantity::from_k8s(q) else { continue };
             match name.as_str() {
-                "cpu" => r.milli_cpu = q.milli_value(),
-                "memory" => r.memory = q.value(),
-                "ephemeral-storage" => r.ephemeral_storage = q.value(),
-                "pods" => r.pods = q.value(),
-                n if is_extended(n) => r.add_scalar(n, q.value()),
+                "cpu" => r.milli_cpu = q.exact_milli_value(),
+                "memory" => r.memory = q.exact_value(),
+                "ephemeral-storage" => r.ephemeral_storage = q.exact_value(),
+                "pods" => r.pods = q.exact_value(),
+                n if is_extended(n) => r.add_scalar(n, q.exact_value()),
                 _ => {}
             }
         }
@@ -139,9 +142,9 @@ fn is_extended(name: &str) -> bool {
 }
 
 /// The CPU a container without a CPU request counts as when scoring (`DefaultMilliCPURequest`).
-pub const DEFAULT_MILLI_CPU_REQUEST: i64 = 100;
+pub const DEFAULT_MILLI_CPU_REQUEST: i128 = 100;
 /// The memory a container without a memory request counts as when scoring (200 MiB).
-pub const DEFAULT_MEMORY_REQUEST: i64 = 200 * 1024 * 1024;
+pub const DEFAULT_MEMORY_REQUEST: i128 = 200 * 1024 * 1024;
 
 /// A host port a pod uses: protocol, host IP (`0.0.0.0` when unset), port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,8 +223,8 @@ pub struct PodInfo {
     /// Requests as the pod's containers state them (init containers and overhead included).
     pub requests: Resources,
     /// Requests where a container with no cpu or memory request counts as 100m / 200Mi.
-    pub non_zero_cpu: i64,
-    pub non_zero_memory: i64,
+    pub non_zero_cpu: i128,
+    pub non_zero_memory: i128,
     pub host_ports: Vec<HostPort>,
     pub required_affinity: Vec<AffinityTerm>,
     pub required_anti_affinity: Vec<AffinityTerm>,
@@ -342,7 +345,7 @@ fn compile_all<'a>(terms: impl Iterator<Item = &'a PodAffinityTerm>, ns: &str) -
     terms.filter_map(|t| AffinityTerm::compile(t, ns, 1)).collect()
 }
 
-fn container_requests(c: &Container) -> (Resources, i64, i64) {
+fn container_requests(c: &Container) -> (Resources, i128, i128) {
     let requests = c.resources.as_ref().and_then(|r| r.requests.as_ref());
     let r = Resources::from_list(requests);
     let has = |name: &str| requests.is_some_and(|m| m.contains_key(name));
@@ -354,7 +357,7 @@ fn container_requests(c: &Container) -> (Resources, i64, i64) {
 /// A pod's requests as upstream's `PodRequests`: the containers' sum (with restartable init
 /// containers, the sidecars), at least each ordinary init container with the sidecars started
 /// before it, plus the pod overhead. Also the "non-zero" cpu and memory used for scoring.
-pub fn pod_requests(spec: &PodSpec) -> (Resources, i64, i64) {
+pub fn pod_requests(spec: &PodSpec) -> (Resources, i128, i128) {
     let mut sum = Resources::default();
     let (mut cpu, mut memory) = (0, 0);
     for c in &spec.containers {

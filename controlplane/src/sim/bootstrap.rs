@@ -6,7 +6,9 @@ use serde_json::json;
 
 use super::cluster::Cluster;
 use super::undo::Undo;
-use crate::apiserver::{ApiError, ApiServer};
+use crate::apiserver::error::quote;
+use crate::apiserver::{registry, ApiError, ApiServer, FieldError};
+use crate::model::value_de::{self, api_quantity};
 use crate::model::{decode, decode::decode_one, Kind, Object};
 use crate::node::kubelet::{mirror, Kubelets};
 
@@ -29,6 +31,11 @@ pub struct NodeSpec {
 }
 
 impl NodeSpec {
+    /// The capacity it is given: cpu, memory and pods with their text.
+    pub fn capacity(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [("cpu", self.cpu.as_str()), ("memory", self.memory.as_str()), ("pods", self.pods.as_str())].into_iter()
+    }
+
     pub fn worker(name: &str, cpu: &str, memory: &str, pods: &str) -> Self {
         NodeSpec {
             name: name.into(),
@@ -194,21 +201,9 @@ fn register_node(api: &mut ApiServer, spec: &NodeSpec, index: usize, undo: &mut 
     let t = api.now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let condition = |type_: &str, status: &str, reason: &str, message: &str| json!({"type": type_, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": t, "lastTransitionTime": t});
     let resources = json!({"cpu": spec.cpu, "memory": spec.memory, "pods": spec.pods, "ephemeral-storage": "100Gi", "hugepages-1Gi": "0", "hugepages-2Mi": "0"});
-    for (what, q) in [("cpu", &spec.cpu), ("memory", &spec.memory), ("pods", &spec.pods)] {
-        let quantity = crate::model::quantity::Quantity::parse(q)
-            .map_err(|e| ApiError::bad_request(format!("node {}: {what} {q:?}: {e}", spec.name)))?;
-        // ValidateResourceQuantityValue on the node's capacity.
-        if quantity.milli_value() < 0 {
-            return Err(ApiError::invalid(
-                Kind::Node.info(),
-                &spec.name,
-                vec![crate::apiserver::FieldError::invalid(
-                    format!("status.capacity.{what}"),
-                    crate::apiserver::error::quote(q),
-                    "must be greater than or equal to 0",
-                )],
-            ));
-        }
+    let errs: Vec<FieldError> = spec.capacity().filter_map(|(resource, text)| capacity_error(resource, text)).collect();
+    if !errs.is_empty() {
+        return Err(ApiError::invalid(Kind::Node.info(), &spec.name, errs));
     }
     let status = json!({
         "capacity": resources, "allocatable": resources,
@@ -247,6 +242,21 @@ fn register_node(api: &mut ApiServer, spec: &NodeSpec, index: usize, undo: &mut 
     let registered =
         api.peek(Kind::Node, "", &spec.name).ok_or_else(|| ApiError::not_found(Kind::Node.info(), &spec.name))?;
     Ok((*registered).clone())
+}
+
+/// Why a node cannot have `text` as its capacity of `resource`, as the API server would say:
+/// a quantity it decodes (within 2^63-1), not negative, whole for pods.
+pub fn capacity_error(resource: &str, text: &str) -> Option<FieldError> {
+    let field = format!("status.capacity.{resource}");
+    match api_quantity(text, &field) {
+        Err(value_de::Error::OutOfRange(e)) => Some(FieldError::invalid(field, quote(&e.value), e.detail())),
+        Err(e) => Some(FieldError::invalid(field, quote(text), e.to_string())),
+        Ok(q) => {
+            let mut errs = Vec::new();
+            registry::quantity_value(resource, &q.to_k8s(), &field, &mut errs);
+            errs.into_iter().next()
+        }
+    }
 }
 
 /// The control plane as static pods, from the manifests kubeadm writes, with the mirror pods

@@ -42,8 +42,24 @@ impl Default for ClusterConfig {
     }
 }
 
+impl ClusterConfig {
+    /// Check what the API server would refuse before anything is built: each node's capacity
+    /// (a quantity it takes, not negative, pods whole).
+    pub fn validate(&self) -> Result<(), SimError> {
+        let node = super::bootstrap::NodeSpec::worker("node", &self.cpu, &self.memory, &self.pods);
+        for (option, text) in node.capacity() {
+            if let Some(e) = super::bootstrap::capacity_error(option, text) {
+                return Err(SimError::BadOption(option, e.message()));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SimError {
+    #[error("cluster option {0}: {1}")]
+    BadOption(&'static str, String),
     #[error("interrupted")]
     Interrupted,
     #[error("the simulated clock cannot go that far (it is already {0})")]
@@ -91,7 +107,8 @@ pub struct Cluster {
 const MAX_ROUNDS: usize = 10_000;
 
 impl Cluster {
-    /// A cluster with the default layout of nodes, namespaces and system objects.
+    /// A cluster with the default layout of nodes, namespaces and system objects, from options
+    /// known to be good ([`ClusterConfig::validate`]).
     pub fn new(config: ClusterConfig) -> Cluster {
         let mut cluster = Cluster::empty(config);
         super::bootstrap::bootstrap(&mut cluster);

@@ -2,6 +2,7 @@
 //! etcdctl, and make separate clusters.
 
 use controlplane::model::Kind;
+use controlplane::sim::ClusterConfig;
 use rhai::plugin::*;
 use rhai::{Array, Map};
 
@@ -25,9 +26,9 @@ pub mod cluster_api {
     use controlplane::apiserver::DeleteOptions;
     use controlplane::kubectl::{self, apply};
     use controlplane::model::Kind;
-    use controlplane::sim::{Cluster, ClusterConfig};
+    use controlplane::sim::Cluster;
 
-    use super::{join_outcomes, resolve, run_kubectl, trim_newline};
+    use super::{cluster_config, join_outcomes, resolve, run_kubectl, trim_newline};
     use crate::api::{current, state};
     use crate::clusters::attach;
     use crate::convert::{runtime_error, to_dynamic, to_json};
@@ -248,44 +249,7 @@ pub mod cluster_api {
     /// ```
     #[rhai_fn(name = "cluster", return_raw)]
     pub fn new_cluster(ctx: NativeCallContext, opts: Map) -> Result<ClusterRef, Box<EvalAltResult>> {
-        let mut config = ClusterConfig::default();
-        for (k, v) in opts {
-            match k.as_str() {
-                "workers" => {
-                    config.workers = v
-                        .as_int()
-                        .ok()
-                        .filter(|n| (0..=10_000).contains(n))
-                        .ok_or_else(|| runtime_error("workers must be a number from 0 to 10000"))?
-                        as usize
-                }
-                "seed" => {
-                    config.seed = v
-                        .as_int()
-                        .ok()
-                        .filter(|n| *n >= 0)
-                        .ok_or_else(|| runtime_error("seed must be a non-negative number"))?
-                        as u64
-                }
-                "cpu" => config.cpu = v.to_string(),
-                "memory" => config.memory = v.to_string(),
-                "pods" => config.pods = v.to_string(),
-                "image_pull_seconds" => {
-                    let secs = v.as_int().map(|n| n as f64).or_else(|_| v.as_float()).ok();
-                    config.image_pull = secs
-                        .filter(|s| (0.0..=86_400.0).contains(s))
-                        .map(|s| chrono::Duration::milliseconds((s * 1000.0).round() as i64))
-                        .ok_or_else(|| {
-                            runtime_error("image_pull_seconds must be a number of seconds from 0 to 86400")
-                        })?
-                }
-                other => {
-                    return Err(runtime_error(format!(
-                        "unknown cluster option {other:?} (workers, seed, cpu, memory, pods, image_pull_seconds)"
-                    )))
-                }
-            }
-        }
+        let config = cluster_config(&opts).map_err(runtime_error)?;
         let state = state(&ctx);
         let mut st = state.borrow_mut();
         let cluster = attach(Cluster::new(config), &st.interrupt, &st.progress);
@@ -302,6 +266,42 @@ pub mod cluster_api {
     pub fn use_cluster(ctx: NativeCallContext, c: ClusterRef) {
         state(&ctx).borrow_mut().current = c;
     }
+}
+
+/// The options of `cluster(#{...})`, each checked before anything is built.
+pub fn cluster_config(opts: &Map) -> Result<ClusterConfig, String> {
+    let mut config = ClusterConfig::default();
+    for (k, v) in opts {
+        match k.as_str() {
+            "workers" => {
+                config.workers = v
+                    .as_int()
+                    .ok()
+                    .filter(|n| (0..=10_000).contains(n))
+                    .ok_or("workers must be a number from 0 to 10000")? as usize
+            }
+            "seed" => {
+                config.seed = v.as_int().ok().filter(|n| *n >= 0).ok_or("seed must be a non-negative number")? as u64
+            }
+            "cpu" => config.cpu = v.to_string(),
+            "memory" => config.memory = v.to_string(),
+            "pods" => config.pods = v.to_string(),
+            "image_pull_seconds" => {
+                let secs = v.as_int().map(|n| n as f64).or_else(|_| v.as_float()).ok();
+                config.image_pull = secs
+                    .filter(|s| (0.0..=86_400.0).contains(s))
+                    .map(|s| chrono::Duration::milliseconds((s * 1000.0).round() as i64))
+                    .ok_or("image_pull_seconds must be a number of seconds from 0 to 86400")?
+            }
+            other => {
+                return Err(format!(
+                    "unknown cluster option {other:?} (workers, seed, cpu, memory, pods, image_pull_seconds)"
+                ))
+            }
+        }
+    }
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(config)
 }
 
 pub fn resolve(kind: &str) -> Result<Kind, Box<EvalAltResult>> {

@@ -350,14 +350,34 @@ fn resource_name(name: &str, fp: &str, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn quantity_value(name: &str, q: &Quantity, fp: &str, errs: &mut Vec<FieldError>) {
+/// `ValidateResourceQuantityValue`: not negative, and whole for resources counted in integers.
+pub fn quantity_value(name: &str, q: &Quantity, fp: &str, errs: &mut Vec<FieldError>) {
     let Some(v) = Qty::from_k8s(q).ok() else { return };
     if v.nanos() < 0 {
         errs.push(FieldError::invalid(fp, quote(&v.to_string()), "must be greater than or equal to 0"));
     }
-    if name.contains('/') && !name.starts_with("kubernetes.io/") && v.milli_value() % 1000 != 0 {
+    if is_integer_resource(name) && v.exact_milli_value() % 1000 != 0 {
         errs.push(FieldError::invalid(fp, v.to_string(), "must be an integer"));
     }
+}
+
+/// `IsIntegerResourceName`: object counts, and extended resources.
+fn is_integer_resource(name: &str) -> bool {
+    const COUNTS: [&str; 9] = [
+        "pods",
+        "resourcequotas",
+        "services",
+        "replicationcontrollers",
+        "secrets",
+        "configmaps",
+        "persistentvolumeclaims",
+        "services.nodeports",
+        "services.loadbalancers",
+    ];
+    // `IsExtendedResourceName`: not native (no domain, or a kubernetes.io one), not a quota's
+    // `requests.` name.
+    let extended = name.contains('/') && !name.contains("kubernetes.io/") && !name.starts_with("requests.");
+    COUNTS.contains(&name) || extended
 }
 
 fn port_num_or_name(port: &IntOrString, fp: &str, errs: &mut Vec<FieldError>) {

@@ -47,6 +47,7 @@ mod storageclass;
 #[cfg(test)]
 mod tests;
 
+pub use containers::quantity_value;
 pub use meta::validate_object_meta;
 pub use status::StatusSplit;
 

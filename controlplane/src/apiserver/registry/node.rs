@@ -1,8 +1,10 @@
 //! Nodes (core/v1 `SetDefaults_NodeStatus`, `ValidateNode`, `ValidateNodeUpdate`): allocatable
-//! defaults to capacity; taints unique by key and effect; podCIDRs and providerID set once.
+//! defaults to capacity; taints unique by key and effect; capacity and allocatable not
+//! negative, pods whole; podCIDRs and providerID set once.
 
 use k8s_openapi::api::core::v1::Node;
 
+use super::containers::quantity_value;
 use super::names::{invalid_str, is_label_value, is_qualified_name};
 use super::Strategy;
 use crate::apiserver::error::{quote, FieldError};
@@ -53,6 +55,16 @@ impl Strategy for Node {
                 continue;
             }
             seen.push(key);
+        }
+        // `ValidateNodeResources`: optional, but valid when given.
+        let status = self.status.as_ref();
+        for (list, resources) in [
+            ("capacity", status.and_then(|s| s.capacity.as_ref())),
+            ("allocatable", status.and_then(|s| s.allocatable.as_ref())),
+        ] {
+            for (name, q) in resources.into_iter().flatten() {
+                quantity_value(name, q, &format!("status.{list}.{name}"), errs);
+            }
         }
         for (i, cidr) in spec.pod_cidrs.iter().flatten().enumerate() {
             if !is_cidr(cidr) {

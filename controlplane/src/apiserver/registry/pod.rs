@@ -173,7 +173,7 @@ pub fn qos_class(spec: &PodSpec) -> &'static str {
     let mut limits: Vec<(String, Qty)> = Vec::new();
     let mut guaranteed = true;
     let add = |acc: &mut Vec<(String, Qty)>, name: &str, q: Qty| match acc.iter_mut().find(|(n, _)| n == name) {
-        Some((_, total)) => *total = total.clone() + &q,
+        Some((_, total)) => *total = total.saturating_add(&q),
         None => acc.push((name.to_string(), q)),
     };
     for c in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {

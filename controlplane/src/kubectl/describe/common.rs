@@ -721,7 +721,7 @@ pub(crate) fn pod_requests_and_limits(pod: &Pod) -> (BTreeMap<String, Quantity>,
                 if !limits {
                     add(&mut total, &BTreeMap::from([(k.clone(), q)]));
                 } else if let Some(v) = total.get_mut(k).filter(|v| !v.is_zero()) {
-                    *v = v.checked_add(&q).unwrap_or_else(|| v.clone());
+                    *v = v.saturating_add(&q);
                 }
             }
         }
@@ -733,7 +733,7 @@ pub(crate) fn pod_requests_and_limits(pod: &Pod) -> (BTreeMap<String, Quantity>,
 fn add(list: &mut BTreeMap<String, Quantity>, new: &BTreeMap<String, Quantity>) {
     for (k, q) in new {
         match list.get_mut(k) {
-            Some(v) => *v = v.checked_add(q).unwrap_or_else(|| v.clone()),
+            Some(v) => *v = v.saturating_add(q),
             None => {
                 list.insert(k.clone(), q.clone());
             }
@@ -754,8 +754,9 @@ fn max_into(list: &mut BTreeMap<String, Quantity>, new: &BTreeMap<String, Quanti
 }
 
 /// `int64(float64(a) / float64(b) * 100)`, as Go converts on amd64 (an infinite or NaN
-/// ratio becomes the smallest int64).
-pub(crate) fn percent(a: i64, b: i64) -> i64 {
+/// ratio becomes the smallest int64). The operands are exact: upstream's int64 values wrap
+/// past 2^63-1 milli-units, which kubesim does not copy.
+pub(crate) fn percent(a: i128, b: i128) -> i64 {
     let f = a as f64 / b as f64 * 100.0;
     if f.is_finite() {
         f as i64

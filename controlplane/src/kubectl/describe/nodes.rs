@@ -145,8 +145,8 @@ fn node_resources(w: &mut Writer, pods: &[&Pod], allocatable: &BTreeMap<String, 
     out!(w, 0, "Non-terminated Pods:\t({} in total)\n", pods.len());
     w.write(1, "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n");
     w.write(1, "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n");
-    let cpu = parsed(allocatable, "cpu").milli_value();
-    let memory = parsed(allocatable, "memory").value();
+    let cpu = parsed(allocatable, "cpu").exact_milli_value();
+    let memory = parsed(allocatable, "memory").exact_value();
     let zero = Quantity::zero();
     let mut total_requests: BTreeMap<String, Quantity> = BTreeMap::new();
     let mut total_limits: BTreeMap<String, Quantity> = BTreeMap::new();
@@ -162,13 +162,13 @@ fn node_resources(w: &mut Writer, pods: &[&Pod], allocatable: &BTreeMap<String, 
             s(&pod.metadata.namespace),
             s(&pod.metadata.name),
             cpu_req,
-            percent(cpu_req.milli_value(), cpu),
+            percent(cpu_req.exact_milli_value(), cpu),
             cpu_lim,
-            percent(cpu_lim.milli_value(), cpu),
+            percent(cpu_lim.exact_milli_value(), cpu),
             mem_req,
-            percent(mem_req.value(), memory),
+            percent(mem_req.exact_value(), memory),
             mem_lim,
-            percent(mem_lim.value(), memory),
+            percent(mem_lim.exact_value(), memory),
             since(pod.metadata.creation_timestamp.as_ref(), ctx.now)
         );
         sum_into(&mut total_requests, requests);
@@ -178,18 +178,36 @@ fn node_resources(w: &mut Writer, pods: &[&Pod], allocatable: &BTreeMap<String, 
     w.write(1, "Resource\tRequests\tLimits\n");
     w.write(1, "--------\t--------\t------\n");
     let get = |m: &BTreeMap<String, Quantity>, k: &str| m.get(k).cloned().unwrap_or_else(Quantity::zero);
-    let share = |used: i64, of: i64| if of != 0 { percent(used, of) } else { 0 };
+    let share = |used: i128, of: i128| if of != 0 { percent(used, of) } else { 0 };
     let (req, lim) = (get(&total_requests, "cpu"), get(&total_limits, "cpu"));
-    out!(w, 1, "cpu\t{req} ({}%)\t{lim} ({}%)\n", share(req.milli_value(), cpu), share(lim.milli_value(), cpu));
+    out!(
+        w,
+        1,
+        "cpu\t{req} ({}%)\t{lim} ({}%)\n",
+        share(req.exact_milli_value(), cpu),
+        share(lim.exact_milli_value(), cpu)
+    );
     for resource in ["memory", "ephemeral-storage"] {
-        let of = parsed(allocatable, resource).value();
+        let of = parsed(allocatable, resource).exact_value();
         let (req, lim) = (get(&total_requests, resource), get(&total_limits, resource));
-        out!(w, 1, "{resource}\t{req} ({}%)\t{lim} ({}%)\n", share(req.value(), of), share(lim.value(), of));
+        out!(
+            w,
+            1,
+            "{resource}\t{req} ({}%)\t{lim} ({}%)\n",
+            share(req.exact_value(), of),
+            share(lim.exact_value(), of)
+        );
     }
     for resource in allocatable.keys().filter(|k| k.starts_with("hugepages-")) {
-        let of = parsed(allocatable, resource).value();
+        let of = parsed(allocatable, resource).exact_value();
         let (req, lim) = (get(&total_requests, resource), get(&total_limits, resource));
-        out!(w, 1, "{resource}\t{req} ({}%)\t{lim} ({}%)\n", share(req.value(), of), share(lim.value(), of));
+        out!(
+            w,
+            1,
+            "{resource}\t{req} ({}%)\t{lim} ({}%)\n",
+            share(req.exact_value(), of),
+            share(lim.exact_value(), of)
+        );
     }
     for resource in allocatable.keys().filter(|k| is_extended(k)) {
         out!(w, 1, "{resource}\t{}\t{}\n", get(&total_requests, resource), get(&total_limits, resource));
@@ -199,7 +217,7 @@ fn node_resources(w: &mut Writer, pods: &[&Pod], allocatable: &BTreeMap<String, 
 fn sum_into(total: &mut BTreeMap<String, Quantity>, add: BTreeMap<String, Quantity>) {
     for (k, q) in add {
         match total.get_mut(&k) {
-            Some(v) => *v = v.checked_add(&q).unwrap_or_else(|| v.clone()),
+            Some(v) => *v = v.saturating_add(&q),
             None => {
                 total.insert(k, q);
             }

@@ -170,7 +170,7 @@ fn qos_class(spec: &PodSpec) -> &'static str {
         ] {
             for (k, q) in items {
                 let sum = match map.get(&k) {
-                    Some(v) => v.checked_add(&q).unwrap_or(q),
+                    Some(v) => v.saturating_add(&q),
                     None => q,
                 };
                 map.insert(k, sum);

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+pub mod admission;
 pub mod backoff;
 pub mod heartbeat;
 pub mod ipam;
@@ -30,6 +31,7 @@ use crate::apiserver::{ApiServer, WatchEvent, WatchEventType};
 use crate::events::EventRecorder;
 use crate::model::{Kind, Object};
 use crate::node::runtime::{images, Containerd};
+use crate::scheduler::framework::Resources;
 use crate::sim::component::{Component, Ctx};
 use worker::PodWorker;
 
@@ -82,6 +84,8 @@ pub struct Kubelet {
     lease: Option<Arc<Object>>,
     last_report: Option<DateTime<Utc>>,
     images_reported: usize,
+    /// The node's allocatable, which admission checks pods against.
+    allocatable: Resources,
 }
 
 impl Kubelet {
@@ -101,15 +105,17 @@ impl Kubelet {
             lease: None,
             last_report: None,
             images_reported: images::preloaded().len(),
+            allocatable: Resources::default(),
         };
         k.learn_node(node);
         k
     }
 
-    /// Take the node's InternalIP and pod CIDR once they are known.
+    /// Take the node's InternalIP and pod CIDR once they are known, its allocatable as it is.
     fn learn_node(&mut self, node: &Arc<Object>) {
         self.node_obj = Some(node.clone());
         let Object::Node(n) = &**node else { return };
+        self.allocatable = Resources::from_list(n.status.as_ref().and_then(|s| s.allocatable.as_ref()));
         if !self.ipam.has_range() {
             self.ipam = ipam::Ipam::new(n.spec.as_ref().and_then(|s| s.pod_cidr.as_deref()));
         }
@@ -331,7 +337,12 @@ impl Kubelets {
                     if matches!(phase, Some("Succeeded" | "Failed")) {
                         return;
                     }
-                    kubelet.pods.insert(uid, PodWorker::new(obj.clone(), self.now));
+                    let mut w = PodWorker::new(obj.clone(), self.now);
+                    if let Some(pod) = worker::pod_of(obj) {
+                        let admitted = kubelet.pods.values().filter_map(admission::counts);
+                        w.rejected = admission::admit(pod, &kubelet.allocatable, admitted).err();
+                    }
+                    kubelet.pods.insert(uid, w);
                     self.dirty.insert(key);
                 }
             },

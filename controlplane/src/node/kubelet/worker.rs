@@ -121,6 +121,8 @@ pub struct PodWorker {
     pub gone: bool,
     /// The earliest timer already set for this pod.
     pub wake: Option<Time>,
+    /// Admission refused the pod: it never runs.
+    pub rejected: Option<super::admission::Rejection>,
 }
 
 pub fn pod_of(obj: &Object) -> Option<&Pod> {
@@ -157,6 +159,7 @@ impl PodWorker {
             finished: false,
             gone: false,
             wake: None,
+            rejected: None,
         }
     }
 
@@ -199,6 +202,10 @@ impl PodWorker {
             wake.at(retry_after(env.now, MIRROR_RETRY));
         }
         let pod = self.pod.clone();
+        if let Some(rejection) = self.rejected.clone() {
+            self.sync_rejected(env, &rejection);
+            return None;
+        }
         let spec = spec_of(&pod)?;
         if pod.metadata().deletion_timestamp.is_some() {
             self.terminate(env, spec, &mut wake);
@@ -407,6 +414,19 @@ impl PodWorker {
         let _ = env.api.delete(env.user, Kind::Pod, &ns, &name, opts);
     }
 
+    /// A pod admission refused: it is failed once; deleted, it goes at once (nothing runs).
+    fn sync_rejected(&mut self, env: &mut Env<'_>, rejection: &super::admission::Rejection) {
+        if self.pod.metadata().deletion_timestamp.is_some() {
+            self.finished = true;
+            let (ns, name) = (self.pod.namespace().to_string(), self.pod.name().to_string());
+            let opts = DeleteOptions { grace_period_seconds: Some(0), ..Default::default() };
+            let _ = env.api.delete(env.user, Kind::Pod, &ns, &name, opts);
+        } else if !self.terminal {
+            self.terminal = true;
+            super::admission::reject(self, env, rejection);
+        }
+    }
+
     /// The pod is gone from the API server: remove what is left of it in the runtime.
     pub fn teardown(&mut self, env: &mut Env<'_>) {
         env.mark();
@@ -429,7 +449,7 @@ impl PodWorker {
 
     /// Write the status if it differs from the one the API server has (a static pod's goes to
     /// its mirror pod, when there is one).
-    fn post(&mut self, env: &mut Env<'_>, status: PodStatus) {
+    pub(super) fn post(&mut self, env: &mut Env<'_>, status: PodStatus) {
         let target = if self.is_static { self.mirror.clone() } else { Some(self.pod.clone()) };
         let Some(pod) = target.as_deref().and_then(pod_of) else { return };
         if pod.status.as_ref() == Some(&status) {

@@ -2,10 +2,12 @@
 //! the requests of its pods (Filter); the LeastAllocated strategy scores the node by how much
 //! cpu and memory stay free once the pod is there.
 
+use std::borrow::Cow;
+
 use crate::scheduler::cache::NodeInfo;
 use crate::scheduler::framework::Code;
 use crate::scheduler::framework::{
-    Args, CycleState, FilterPlugin, Plugin, Reason, ScorePlugin, Status, MAX_NODE_SCORE,
+    Args, CycleState, FilterPlugin, Plugin, Reason, Resources, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 
 pub struct NodeResourcesFit;
@@ -18,31 +20,68 @@ impl Plugin for NodeResourcesFit {
     }
 }
 
-/// The reasons a pod does not fit (`fitsRequest`), empty when it fits.
-pub fn insufficient(args: &Args<'_>, node: &NodeInfo) -> Vec<Reason> {
-    let mut reasons: Vec<Reason> = Vec::new();
-    let (req, alloc, used) = (&args.pod.requests, &node.allocatable, &node.requested);
-    if node.pods.len() as i64 + 1 > alloc.pods {
-        reasons.push("Too many pods".into());
-    }
-    if req.milli_cpu == 0 && req.memory == 0 && req.ephemeral_storage == 0 && req.scalar.iter().all(|(_, v)| *v == 0) {
-        return reasons;
-    }
-    if req.milli_cpu > 0 && req.milli_cpu > alloc.milli_cpu - used.milli_cpu {
-        reasons.push("Insufficient cpu".into());
-    }
-    if req.memory > 0 && req.memory > alloc.memory - used.memory {
-        reasons.push("Insufficient memory".into());
-    }
-    if req.ephemeral_storage > 0 && req.ephemeral_storage > alloc.ephemeral_storage - used.ephemeral_storage {
-        reasons.push("Insufficient ephemeral-storage".into());
-    }
-    for (name, v) in &req.scalar {
-        if *v > 0 && *v > alloc.scalar(name) - used.scalar(name) {
-            reasons.push(format!("Insufficient {name}").into());
+/// A resource a node lacks for a pod (`InsufficientResource`): what the pod requests, what the
+/// node's pods already request and the node's allocatable, in milli-CPU, bytes or a count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Insufficient {
+    pub resource: Cow<'static, str>,
+    pub requested: i128,
+    pub used: i128,
+    pub capacity: i128,
+}
+
+impl Insufficient {
+    /// The scheduler's words for it.
+    pub fn reason(&self) -> Reason {
+        match &self.resource {
+            Cow::Borrowed("pods") => "Too many pods".into(),
+            Cow::Borrowed("cpu") => "Insufficient cpu".into(),
+            Cow::Borrowed("memory") => "Insufficient memory".into(),
+            Cow::Borrowed("ephemeral-storage") => "Insufficient ephemeral-storage".into(),
+            other => format!("Insufficient {other}").into(),
         }
     }
-    reasons
+}
+
+/// `fitsRequest`: what a pod requesting `req` lacks on a node with `alloc`, whose `pods` pods
+/// request `used` together; empty when it fits. The scheduler's Filter and the kubelet's
+/// admission both ask this.
+pub fn fits(req: &Resources, alloc: &Resources, used: &Resources, pods: usize) -> Vec<Insufficient> {
+    let mut out = Vec::new();
+    let mut lacks = |resource: Cow<'static, str>, requested: i128, used: i128, capacity: i128| {
+        out.push(Insufficient { resource, requested, used, capacity })
+    };
+    let pods = pods as i128;
+    if pods + 1 > alloc.pods {
+        lacks("pods".into(), 1, pods, alloc.pods);
+    }
+    if req.milli_cpu == 0 && req.memory == 0 && req.ephemeral_storage == 0 && req.scalar.iter().all(|(_, v)| *v == 0) {
+        return out;
+    }
+    for (name, r, a, u) in [
+        ("cpu", req.milli_cpu, alloc.milli_cpu, used.milli_cpu),
+        ("memory", req.memory, alloc.memory, used.memory),
+        ("ephemeral-storage", req.ephemeral_storage, alloc.ephemeral_storage, used.ephemeral_storage),
+    ] {
+        if r > 0 && r > a.saturating_sub(u) {
+            lacks(name.into(), r, u, a);
+        }
+    }
+    for (name, r) in &req.scalar {
+        let (a, u) = (alloc.scalar(name), used.scalar(name));
+        if *r > 0 && *r > a.saturating_sub(u) {
+            lacks(name.clone().into(), *r, u, a);
+        }
+    }
+    out
+}
+
+/// The reasons a pod does not fit (`fitsRequest`), empty when it fits.
+pub fn insufficient(args: &Args<'_>, node: &NodeInfo) -> Vec<Reason> {
+    fits(&args.pod.requests, &node.allocatable, &node.requested, node.pods.len())
+        .iter()
+        .map(Insufficient::reason)
+        .collect()
 }
 
 impl FilterPlugin for NodeResourcesFit {
@@ -57,11 +96,11 @@ impl FilterPlugin for NodeResourcesFit {
 }
 
 /// `leastRequestedScore`: the free share of the resource, 0..=100.
-fn least_requested(requested: i64, capacity: i64) -> i64 {
+fn least_requested(requested: i128, capacity: i128) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
-    (capacity - requested) * MAX_NODE_SCORE / capacity
+    ((capacity - requested) * i128::from(MAX_NODE_SCORE) / capacity) as i64
 }
 
 impl ScorePlugin for NodeResourcesFit {
@@ -90,6 +129,35 @@ impl ScorePlugin for NodeResourcesFit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Milli-CPU as the API allows it per pod (2^63-1 cores), or a few pods' worth of it.
+    fn amount() -> impl Strategy<Value = i128> {
+        prop_oneof![0..10_000i128, 0..=i128::from(i64::MAX) * 1000, 0..=i128::from(i64::MAX) * 1000 * 110]
+    }
+
+    proptest! {
+        /// Whatever the amounts, `fits` names exactly the resources that are short, and the
+        /// node's running totals go back exactly when a pod leaves.
+        #[test]
+        fn fits_names_what_is_short(req in amount(), alloc in amount(), used in amount(), pods in 0usize..200, max in 0i128..200) {
+            let r = |v: i128| Resources { milli_cpu: v, memory: v, pods: max, ..Default::default() };
+            let short = fits(&r(req), &r(alloc), &r(used), pods);
+            let names: Vec<&str> = short.iter().map(|s| s.resource.as_ref()).collect();
+            let mut want = Vec::new();
+            if pods as i128 + 1 > max {
+                want.push("pods");
+            }
+            if req > 0 && req > alloc - used {
+                want.extend(["cpu", "memory"]);
+            }
+            prop_assert_eq!(names, want);
+            let mut total = r(used);
+            total.add(&r(req));
+            total.sub(&r(req));
+            prop_assert_eq!(total, r(used));
+        }
+    }
 
     #[test]
     fn least_requested_scores() {
