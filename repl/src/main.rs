@@ -69,8 +69,13 @@ fn main() -> ExitCode {
         ..Default::default()
     };
     let result = match cli.command {
-        None => repl::run(options),
-        Some(Command::Run { files }) => return run::run_files(&files, &options),
+        None => on_eval_thread(move || repl::run(options)).and_then(|r| r),
+        Some(Command::Run { files }) => {
+            return on_eval_thread(move || run::run_files(&files, &options)).unwrap_or_else(|e| {
+                eprintln!("kubesim: {e:#}");
+                ExitCode::FAILURE
+            })
+        }
         Some(Command::Kernel { connection_file, action }) => kernel_command(connection_file, action, options),
         Some(Command::Serve { .. }) => Err(anyhow::anyhow!("serving the HTTP API is not built yet")),
     };
@@ -81,6 +86,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `f` on a thread with the stack a session's evaluation needs (the main thread's is
+/// the platform's), as the kernel does.
+fn on_eval_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    let thread = stdlib::eval_thread("kubesim").spawn(f).context("starting the evaluation thread")?;
+    Ok(thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
 }
 
 fn kernel_command(
