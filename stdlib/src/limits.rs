@@ -10,9 +10,10 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, FnPtr, Map, Position};
 
 use crate::session::SessionOptions;
 
-/// Stack of the thread a [`Session`](crate::Session) runs on. Rhai and serde recurse over
-/// nested values; a deep value within the session's limits needs several MiB in a debug build
-/// (see `the_eval_stack_holds_values_past_the_depth_limit`). Untouched stack costs nothing.
+/// Stack of the thread a [`Session`](crate::Session) runs on. Rhai's evaluation recurses over
+/// calls and expressions, and Rhai and serde over nested values: in a debug build, 48 MiB
+/// holds twice the deepest value a script can make (`the_eval_stack_holds_values_past_the_
+/// depth_limit`); this leaves five times that. Stack never touched is only address space.
 pub const EVAL_STACK_SIZE: usize = 256 * 1024 * 1024;
 
 /// A thread to run a Session on, with [`EVAL_STACK_SIZE`]. Every front-end evaluates on one.
@@ -35,9 +36,11 @@ const PREFIX: &str = "script limit: ";
 /// Rhai has no limit on how deep values nest, and recurses over them (to print, copy, compare,
 /// measure and free them). A value grows deeper only by being put into a new array, map or
 /// curried function, and a loop that does so reads a variable each time round: each
-/// variable read checks the variable's value, and a too-deep one is dropped (the variable
-/// then holds `()`) and stops the script. What one expression can add beyond that is bounded
-/// by the expression depth and call limits, which [`EVAL_STACK_SIZE`] leaves room for.
+/// variable read checks the variable's value (in time proportional to its size), and a
+/// too-deep one is dropped (the variable then holds `()`) and stops the script. What one
+/// expression can add beyond that is bounded by the expression depth and call limits, which
+/// [`EVAL_STACK_SIZE`] leaves room for. A method that deepens `this` in a loop that reads no
+/// variable at all is bounded only by time: every step copies and measures the whole value.
 pub(crate) fn watch_depth(engine: &mut Engine, limit: usize) {
     let reads = std::cell::Cell::new(0u32);
     #[allow(deprecated)] // Rhai marks `on_var` as an API that may still change.
@@ -150,15 +153,11 @@ impl Walk {
                 }
             };
         }
-        let kind = value.type_id();
-        if kind == TypeId::of::<Array>() {
-            let items = value.read_lock::<Array>()?;
+        if let Some(items) = value.read_lock::<Array>() {
             self.children(items.iter(), above)
-        } else if kind == TypeId::of::<Map>() {
-            let map = value.read_lock::<Map>()?;
+        } else if let Some(map) = value.read_lock::<Map>() {
             self.children(map.values(), above)
-        } else if kind == TypeId::of::<FnPtr>() {
-            let f = value.read_lock::<FnPtr>()?;
+        } else if let Some(f) = value.read_lock::<FnPtr>() {
             self.children(f.iter_curry(), above)
         } else {
             Some(0)
