@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of kubesim: the Rust unit and integration tests, the scenario scripts
 # (tests/scenarios, compared with their .out files and run twice for determinism), the
-# manifest corpus test (when ../shared/corpus or $KUBESIM_CORPUS is present), and the
-# Python checks of the Jupyter kernel: the jupyter_kernel_test conformance suite, the
-# kernel's own protocol tests and every notebook under notebooks/ (tests/kernel).
+# manifest corpus test (when ../shared/corpus or $KUBESIM_CORPUS is present), the
+# robustness suite (tests/robustness, through the REPL and `kubesim run` here, and through the
+# kernel below), and the Python checks of the Jupyter kernel: the jupyter_kernel_test
+# conformance suite, the kernel's own protocol tests, the robustness suite's cases as cells and
+# every notebook under notebooks/ (tests/kernel).
 #
 # The Python checks run in a virtual environment under the target directory with the
 # packages pinned in tests/python/requirements.txt (made on the first run and whenever that

@@ -66,6 +66,6 @@ fn main() {
     let total = start.elapsed().as_secs_f64();
     assert!(all, "only {} of {pods} Running", count(&c, running));
     println!("until all Running:                {total:.2} s wall, at {} simulated", c.now());
-    println!("requests handled:                 {}", c.api_ref().audit_log().len());
+    println!("requests handled:                 {}", c.api_ref().audit_log().written());
     println!("peak memory (VmHWM):              {:.0} MiB", peak_rss_mib());
 }

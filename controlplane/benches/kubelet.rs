@@ -33,6 +33,8 @@ fn main() {
     let (nodes, pods, heartbeat) = (env("NODES", 5_000), env("PODS", 150_000), env("HEARTBEAT", 60));
     let start = Instant::now();
     let mut c = Cluster::new(ClusterConfig { workers: nodes, ..Default::default() });
+    // The requests are counted from the audit log: keep all of them.
+    c.api().set_audit_limit(usize::MAX);
     let boot = start.elapsed().as_secs_f64();
     let template = decode_one(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: x, labels: {app: x}}\nspec:\n  containers:\n  - name: app\n    image: nginx:1.27\n    resources: {requests: {cpu: 10m, memory: 16Mi}}\n",

@@ -25,7 +25,7 @@ use crate::model::selector::LabelSelector;
 use crate::model::{Kind, KindInfo, Object};
 use crate::store::{Compare, EventType, Op, Store, Txn};
 use admission::{AdmissionPlugin, Attributes, Operation};
-pub use audit::AuditRecord;
+pub use audit::{AuditLog, AuditRecord};
 pub use error::{ApiError, FieldError, Reason};
 pub use patch::PatchType;
 
@@ -92,7 +92,7 @@ pub struct ApiServer {
     now: DateTime<Utc>,
     rng: ChaCha8Rng,
     admission: Vec<Box<dyn AdmissionPlugin>>,
-    audit: Vec<AuditRecord>,
+    audit: AuditLog,
     audit_enabled: bool,
     /// Warnings of the last write (the `Warning:` headers kubectl prints).
     warnings: Vec<String>,
@@ -122,7 +122,7 @@ impl ApiServer {
             now,
             rng: ChaCha8Rng::seed_from_u64(seed),
             admission: admission::default_chain(),
-            audit: Vec::new(),
+            audit: AuditLog::default(),
             audit_enabled: true,
             warnings: Vec::new(),
             event_names: (i64::MIN, 0),
@@ -160,8 +160,13 @@ impl ApiServer {
         &mut self.rng
     }
 
-    pub fn audit_log(&self) -> &[AuditRecord] {
+    pub fn audit_log(&self) -> &AuditLog {
         &self.audit
+    }
+
+    /// Keep at most `limit` audit records (the default is [`AuditLog::DEFAULT_LIMIT`]).
+    pub fn set_audit_limit(&mut self, limit: usize) {
+        self.audit.set_limit(limit);
     }
 
     /// Stop (or resume) recording requests, e.g. for very large benchmarks.

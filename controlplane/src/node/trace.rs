@@ -3,7 +3,7 @@
 //! CRI calls its kubelet made with what containerd and the shims did for them, merged in the
 //! order they happened, with simulated timestamps.
 
-use crate::apiserver::AuditRecord;
+use crate::apiserver::AuditLog;
 use crate::model::{Kind, Object};
 use crate::node::kubelet::Kubelets;
 use crate::node::runtime::CriCall;
@@ -86,13 +86,13 @@ pub fn trace(cluster: &mut Cluster, namespace: &str, name: &str) -> Result<Strin
         _ => (Vec::new(), Vec::new()),
     };
     let api = cluster.api_ref();
-    let audit: &[AuditRecord] = api.audit_log();
+    let audit: &AuditLog = api.audit_log();
     let event_prefix = format!("{name}.");
     let mut rows: Vec<(String, String, String, String)> = Vec::new();
     let mut next_call = 0;
-    let mut last_revision = audit.first().map(|r| r.revision).unwrap_or(0);
+    let mut last_revision = audit.iter().next().map(|r| r.revision).unwrap_or(0);
     let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    for (i, r) in audit.iter().enumerate() {
+    for (i, r) in audit.positioned() {
         while next_call < calls.len() && calls[next_call].mark <= i {
             let c = &calls[next_call];
             for (who, to, what) in cri_lines(c, &node, &pod_ip, host_network, pids[next_call]) {

@@ -204,7 +204,7 @@ pub mod cluster_api {
         items.iter().map(|o| to_dynamic(&o.to_value())).collect()
     }
 
-    /// The API server's audit log: every request, oldest first, as maps with `time`, `user`,
+    /// The API server's audit log: the latest 100,000 requests, oldest first, as maps with `time`, `user`,
     /// `verb`, `resource`, `namespace`, `name` and `code` (the HTTP status).
     ///
     /// ```rhai

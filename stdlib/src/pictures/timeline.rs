@@ -197,6 +197,11 @@ impl Chart<'_> {
             rfc3339(now),
             go_duration(now - self.origin)
         );
+        let forgotten: usize = self.parts.iter().map(|p| p.series.forgotten()).sum();
+        if forgotten > 0 {
+            // The history keeps an object's latest changes; the first rows are the state then.
+            out.push_str(&format!("({forgotten} older changes forgotten; the first rows are the state they led to)\n"));
+        }
         out.push_str(&columns(&table));
         out.truncate(out.trim_end().len());
         out

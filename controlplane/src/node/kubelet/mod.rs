@@ -58,7 +58,7 @@ pub struct Env<'a> {
 impl Env<'_> {
     /// Stamp the runtime's next calls with the API server's audit position (for `trace`).
     pub fn mark(&mut self) {
-        self.runtime.mark = self.api.audit_log().len();
+        self.runtime.mark = self.api.audit_log().written();
     }
 }
 

@@ -239,7 +239,7 @@ fn ensure_image(
             return true;
         }
         record(env, EventType::Normal, "Pulling", &format!("Pulling image \"{image}\""));
-        env.runtime.mark = env.api.audit_log().len();
+        env.runtime.mark = env.api.audit_log().written();
         let pull = env.runtime.pull_image(now, &image, &sandbox);
         c.waiting = None;
         c.pull = PullState::Pulling { asked: now, pull };

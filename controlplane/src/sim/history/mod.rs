@@ -6,13 +6,17 @@
 //!
 //! Objects are known by kind, namespace and name: a deleted object keeps its series, ended by
 //! a `deleted` point, and an object made again under the same name continues it.
+//!
+//! Nothing grows without bound in simulated time: a series keeps its latest changes (a pod
+//! crashlooping for months would otherwise add three points every five minutes), and only the
+//! most recently deleted objects keep their series.
 
 mod recorder;
 pub mod sample;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::num::NonZeroU32;
 
 use chrono::{DateTime, Utc};
@@ -21,6 +25,11 @@ pub use recorder::Recorder;
 use sample::{fields, Sample, MAX_FIELDS};
 
 use crate::model::{Kind, Object};
+
+/// A series past this many points forgets its oldest half (see [`Series::forget_oldest`]).
+pub const MAX_POINTS: usize = 4096;
+/// How many deleted objects keep their series; the one deleted longest ago goes first.
+pub const MAX_DELETED: usize = 10_000;
 
 /// A field followed over time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -183,6 +192,8 @@ pub struct Series {
     /// The value each field has now (None: never seen, or the object is deleted).
     current: Sample,
     points: Vec<Point>,
+    /// How many older changes were forgotten.
+    forgotten: usize,
 }
 
 impl Series {
@@ -210,7 +221,12 @@ impl Series {
         self.alive
     }
 
-    /// When its history begins.
+    /// How many of its oldest changes were forgotten (past [`MAX_POINTS`]).
+    pub fn forgotten(&self) -> usize {
+        self.forgotten
+    }
+
+    /// When its history (as kept) begins.
     pub fn start(&self) -> Option<DateTime<Utc>> {
         self.points.first().map(|p| p.at)
     }
@@ -234,6 +250,7 @@ impl Series {
         let mut moment = self.points.iter().rev().take_while(|p| p.at == point.at && p.field != Field::Object);
         let Some(back) = moment.position(|p| p.field == point.field) else {
             self.points.push(point);
+            self.forget_oldest();
             return;
         };
         let index = self.points.len() - 1 - back;
@@ -250,6 +267,39 @@ impl Series {
     fn lifecycle(&mut self, at: DateTime<Utc>, l: Lifecycle) {
         self.alive = l == Lifecycle::Created;
         self.points.push(Point { at, field: Field::Object, value: Value::Lifecycle(l) });
+        self.forget_oldest();
+    }
+
+    /// Past [`MAX_POINTS`], the oldest half of the points gives way to the state they led
+    /// to: one point per field, at the moment of the last one forgotten, so what is kept still
+    /// tells every field's value from its start on.
+    fn forget_oldest(&mut self) {
+        if self.points.len() <= MAX_POINTS {
+            return;
+        }
+        let mut cut = self.points.len() - MAX_POINTS / 2;
+        // Never split a moment: its points belong together.
+        while cut < self.points.len() && self.points[cut].at == self.points[cut - 1].at {
+            cut += 1;
+        }
+        let at = self.points[cut - 1].at;
+        let mut state: Vec<Point> = Vec::new();
+        for p in &self.points[..cut] {
+            match p.value {
+                // A deletion clears every field; the next creation starts afresh.
+                Value::Lifecycle(Lifecycle::Deleted) => state.clear(),
+                Value::Lifecycle(Lifecycle::Created) => {}
+                value => match state.iter_mut().find(|s| s.field == p.field) {
+                    Some(s) => s.value = value,
+                    None => state.push(Point { at, field: p.field, value }),
+                },
+            }
+        }
+        let order = fields(self.kind);
+        state.sort_by_key(|p| order.iter().position(|f| *f == p.field));
+        let summary = state.len();
+        self.forgotten += cut - summary;
+        self.points.splice(..cut, state);
     }
 }
 
@@ -266,6 +316,9 @@ pub struct History {
     node_ids: BTreeMap<String, NodeId>,
     /// Pods bound to each node, by NodeId index.
     pods_on: Vec<u32>,
+    /// Deleted objects, the one deleted longest ago first, with the time of their deletion;
+    /// an entry whose object was made again (or deleted again later) is skipped.
+    deleted: VecDeque<(Kind, String, String, DateTime<Utc>)>,
 }
 
 impl History {
@@ -341,7 +394,14 @@ impl History {
         }
         let by_name = by_ns.get_mut(namespace)?;
         if !by_name.contains_key(name) {
-            let series = Series { kind, owner: None, alive: false, current: [None; MAX_FIELDS], points: Vec::new() };
+            let series = Series {
+                kind,
+                owner: None,
+                alive: false,
+                current: [None; MAX_FIELDS],
+                points: Vec::new(),
+                forgotten: 0,
+            };
             by_name.insert(name.to_string(), series);
         }
         by_name.get_mut(name)
@@ -396,6 +456,17 @@ impl History {
         if kind == Kind::Pod {
             let node_slot = fields(kind).iter().position(|f| *f == Field::Node).unwrap_or(0);
             self.moved(at, was[node_slot], None);
+        }
+        self.deleted.push_back((kind, namespace.to_string(), name.to_string(), at));
+        while self.deleted.len() > MAX_DELETED {
+            let Some((kind, namespace, name, at)) = self.deleted.pop_front() else { break };
+            let Some(by_name) = self.objects.get_mut(&kind).and_then(|by_ns| by_ns.get_mut(&namespace)) else {
+                continue;
+            };
+            let gone_since = by_name.get(&name).filter(|s| !s.alive).and_then(|s| s.points.last()).map(|p| p.at);
+            if gone_since == Some(at) {
+                by_name.remove(&name);
+            }
         }
     }
 

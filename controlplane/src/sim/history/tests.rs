@@ -229,3 +229,58 @@ fn writes_at_one_moment_make_one_change() {
         "{got}"
     );
 }
+
+fn restarted(n: i32) -> Object {
+    pod_with(
+        &format!("{{phase: Running, containerStatuses: [{{name: c, image: nginx, imageID: '', ready: false, restartCount: {n}}}]}}"),
+        Some("node-1"),
+        false,
+    )
+}
+
+#[test]
+fn issue_10_a_long_crashloop_keeps_a_bounded_history_that_still_tells_the_state() {
+    let mut h = History::default();
+    h.written(at(0), &obj(POD));
+    for n in 1..=20_000 {
+        h.written(at(i64::from(n) * 300), &restarted(n));
+    }
+    let series = h.series(Kind::Pod, "default", "web").expect("the pod's series");
+    assert!(series.points().len() <= MAX_POINTS, "{} points", series.points().len());
+    assert!(series.forgotten() > 10_000, "{} forgotten", series.forgotten());
+    // The first points kept are the state the forgotten ones led to, at one moment.
+    let first = series.points()[0];
+    let summary: Vec<&Point> = series.points().iter().take_while(|p| p.at == first.at).collect();
+    let phase = summary.iter().find(|p| p.field == Field::Phase).map(|p| h.value_text(p.value));
+    assert_eq!(phase.as_deref(), Some("Running"));
+    assert!(summary.iter().any(|p| p.field == Field::Node && h.value_text(p.value) == "node-1"));
+    let last = series.points().last().expect("a last point");
+    assert_eq!((last.field, h.value_text(last.value)), (Field::Restarts, "20000".to_string()));
+}
+
+#[test]
+fn issue_10_only_the_latest_deleted_objects_keep_their_series() {
+    let mut h = History::default();
+    let pod = |name: &str| {
+        obj(&format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: default}}\nspec: {{containers: [{{name: c, image: nginx}}]}}\n"
+        ))
+    };
+    let total = MAX_DELETED + 50;
+    for i in 0..total {
+        let p = pod(&format!("p{i}"));
+        h.written(at(i as i64), &p);
+        h.deleted(at(i as i64 + 1), &p);
+    }
+    assert!(h.series(Kind::Pod, "default", "p0").is_none(), "the first deleted pod's series is gone");
+    assert!(h.series(Kind::Pod, "default", &format!("p{}", total - 1)).is_some());
+    // A deleted name made again keeps its series while it lives.
+    let again = pod("p60");
+    h.written(at(100_000), &again);
+    for i in 0..100 {
+        let p = pod(&format!("q{i}"));
+        h.written(at(100_001), &p);
+        h.deleted(at(100_002), &p);
+    }
+    assert!(h.series(Kind::Pod, "default", "p60").is_some_and(Series::exists));
+}
