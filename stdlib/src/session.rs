@@ -232,6 +232,13 @@ impl ErrorKind {
     }
 }
 
+impl ScriptError {
+    /// A limit passed outside the script's own code (where its value is shown).
+    fn limit(message: String) -> ScriptError {
+        ScriptError { kind: ErrorKind::Limit, message, line: None, column: None }
+    }
+}
+
 impl std::fmt::Display for ScriptError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
@@ -361,9 +368,7 @@ impl Session {
                     out.result_html = bundle.html;
                     out.result_svg = bundle.svg;
                 }
-                Err(message) => {
-                    out.error = Some(ScriptError { kind: ErrorKind::Limit, message, line: None, column: None })
-                }
+                Err(message) => out.error = Some(ScriptError::limit(message)),
             },
             Ok(None) => {}
             Err(e) => out.error = Some(e),
@@ -456,7 +461,7 @@ impl Session {
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
             .map_err(|e| script_error(e, &self.options, &[]))?;
         let bundle = self.state.borrow().bundle(&value);
-        bundle.map_err(|message| ScriptError { kind: ErrorKind::Limit, message, line: None, column: None })
+        bundle.map_err(ScriptError::limit)
     }
 }
 
