@@ -60,7 +60,7 @@ pub(crate) fn watch_depth(engine: &mut Engine, limit: usize) {
         // Inside a method, `this` can be deepened by a loop too; checking it now and then
         // keeps that bounded without walking a large `this` at every read.
         reads.set(reads.get().wrapping_add(1));
-        if reads.get() % THIS_CHECKED_EVERY == 0 {
+        if reads.get().is_multiple_of(THIS_CHECKED_EVERY) {
             if let Some(this) = ctx.this_ptr_mut() {
                 if !within(this, limit) {
                     clear(this);

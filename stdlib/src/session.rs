@@ -405,7 +405,7 @@ impl Session {
             st.remember_tables(&output.text, output.tables);
             if i + 1 < lines.len() {
                 let text = Dynamic::from(output.text);
-                let bundle = st.bundle(&text).unwrap_or_else(|message| MimeBundle::text(message));
+                let bundle = st.bundle(&text).unwrap_or_else(MimeBundle::text);
                 st.display(&bundle);
             } else {
                 last = Some(output.text.into());
