@@ -221,13 +221,18 @@ impl ApiError {
     }
 
     pub fn conflict(info: &KindInfo, name: &str) -> Self {
+        Self::conflict_because(
+            info,
+            name,
+            "the object has been modified; please apply your changes to the latest version and try again",
+        )
+    }
+
+    /// A Conflict for another reason, such as a failed precondition.
+    pub fn conflict_because(info: &KindInfo, name: &str, why: &str) -> Self {
         Self::new(
             Reason::Conflict,
-            format!(
-                "Operation cannot be fulfilled on {} {}: the object has been modified; please apply your changes to the latest version and try again",
-                info.group_resource(),
-                quote(name)
-            ),
+            format!("Operation cannot be fulfilled on {} {}: {why}", info.group_resource(), quote(name)),
         )
     }
 

@@ -80,11 +80,11 @@ pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<
     if objects.is_empty() && errors.is_empty() && !flags.is_set("ignore-not-found") {
         return Ok("No resources found".into());
     }
-    let opts = DeleteOptions { grace_period_seconds: grace, propagation_policy: Some(propagation) };
+    let opts = DeleteOptions { grace_period_seconds: grace, propagation_policy: Some(propagation), uid: None };
     let mut waiting: Vec<Arc<Object>> = Vec::new();
     for obj in objects {
         let info = obj.info();
-        match cluster.api().delete(USER, obj.kind(), obj.namespace(), obj.name(), opts) {
+        match cluster.api().delete(USER, obj.kind(), obj.namespace(), obj.name(), opts.clone()) {
             Ok(_) => {
                 lines.push(format!("{} {} deleted", info.group_singular(), crate::apiserver::error::quote(obj.name())));
                 waiting.push(obj);

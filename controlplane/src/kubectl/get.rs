@@ -6,9 +6,13 @@
 //! As in kubectl, a table (`-o wide` or none) is printed per kind and `--sort-by` sorts each
 //! kind's rows; any other format prints one object when one name of one kind was asked for,
 //! and otherwise a `List` of everything found, sorted as a whole. A sort field that no
-//! object has is an error for the other formats, while a table prints nothing for that kind
-//! (kubectl drops that error, issue kubernetes/kubectl#1343). Rows of named objects
-//! (`get pods a b`) are not sorted in table output.
+//! object has is the sorter's error (`couldn't find any field with path ...`) for every format:
+//! kubectl's own table path drops that error and says `No resources found` although there are
+//! objects (kubernetes/kubectl#1343, an open bug), which misleads, so kubesim does not copy it.
+//! Rows of named objects (`get pods a b`) are not sorted in table output.
+//!
+//! `--watch` needs time to pass while the command runs, which only the script can make happen:
+//! it is refused, saying what to do instead.
 
 use std::sync::Arc;
 
@@ -49,6 +53,10 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("allow-missing-template-keys", None, false),
 ];
 
+/// Why `get --watch` is refused, and what to do instead.
+const NO_WATCH: &str = "error: --watch is not available in kubesim: simulated time moves only when you move it. \
+Move the clock with advance(\"30s\") or step() and run get again, or wait for a state with kubectl wait or run_until(...)";
+
 pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     run_tables(cluster, args).map(|(text, _)| text)
 }
@@ -56,6 +64,14 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
 /// As [`run`], also giving the tables printed (one per kind), for front-ends that can show
 /// tables richly.
 pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<printers::Table>), String> {
+    // Looked for before parsing, so that completion does not offer flags that only refuse.
+    let watch = |a: &&str| {
+        let (name, value) = a.split_once('=').unwrap_or((a, "true"));
+        matches!(name, "-w" | "--watch" | "--watch-only") && value != "false"
+    };
+    if args.iter().any(watch) {
+        return Err(NO_WATCH.into());
+    }
     let flags = parse(args, FLAGS)?;
     if flags.positional.is_empty() {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
@@ -97,6 +113,8 @@ pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<p
             kinds_in_order.push(*k);
         }
     }
+    // kubectl names the namespace only when every kind asked for lives in one.
+    let in_namespace = !all_namespaces && kinds_in_order.iter().all(|k| k.info().namespaced);
     let mut all_objects: Vec<Arc<Object>> = Vec::new();
     for kind in kinds_in_order {
         let info = kind.info();
@@ -117,15 +135,14 @@ pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<p
         if objects.is_empty() {
             continue;
         }
-        if let (Some(field), Format::Table, true) = (sort_by, &format, objects.len() > 1) {
+        if let (Some(field), Format::Table) = (sort_by, &format) {
             let named = requests.iter().any(|r| r.0 == kind && r.1.is_some());
             if !named {
                 let values: Vec<Value> = objects.iter().map(|o| o.to_value()).collect();
                 match sort::sort_table_order(&values, field) {
                     Ok(order) => objects = order.into_iter().map(|i| objects[i].clone()).collect(),
                     Err(e) if e.starts_with("Field ") => return Err(e),
-                    // kubectl drops this error and prints nothing for the kind.
-                    Err(_) => continue,
+                    Err(e) => return Err(format!("error: {e}")),
                 }
             }
         }
@@ -149,7 +166,7 @@ pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<p
     let body = match format {
         Format::Table => {
             if sections.is_empty() && errors.is_empty() {
-                return Ok((printers::no_resources(if all_namespaces { None } else { Some(&namespace) }), tables));
+                return Ok((printers::no_resources(in_namespace.then_some(namespace.as_str())), tables));
             }
             sections.join("\n")
         }
@@ -456,7 +473,7 @@ web     1Gi
             "pods -o name --sort-by=.spec.containers",
             "error: Field {.spec.containers} in *unstructured.Unstructured is an unsortable type: interface, err: unsortable type: []interface {}",
         );
-        // Tables are sorted per kind; a field nobody has prints nothing, as kubectl does.
+        // Tables are sorted per kind.
         check(
             &mut c,
             "pods --sort-by=.metadata.creationTimestamp",
@@ -467,7 +484,33 @@ db      1/1     Running            0             2m
 cache   1/1     Running            0             60s
 ",
         );
-        check(&mut c, "pods --sort-by=.metadata.nope", "No resources found in default namespace.");
         check(&mut c, "pod web --sort-by=.metadata.nope -o name", "pod/web\n");
+    }
+
+    #[test]
+    fn issue_10_messages_say_what_is_wrong() {
+        let mut c = cluster();
+        // A sort field no object has is the sorter's error, not "No resources found".
+        check(
+            &mut c,
+            "pods --sort-by=.metadata.nope",
+            "error: couldn't find any field with path \"{.metadata.nope}\" in the list of objects",
+        );
+        check(
+            &mut c,
+            "nodes --sort-by={.foo}",
+            "error: couldn't find any field with path \"{.foo}\" in the list of objects",
+        );
+        // Nothing found names a namespace only when every kind asked for is namespaced.
+        check(&mut c, "pv", "No resources found");
+        check(&mut c, "nodes -l x=y", "No resources found");
+        check(&mut c, "clusterroles -l x", "No resources found");
+        check(&mut c, "pods,nodes -l x=y", "No resources found");
+        check(&mut c, "pods -l x=y", "No resources found in default namespace.");
+        check(&mut c, "pods -n kube-public", "No resources found in kube-public namespace.");
+        // Watching needs time to pass while the command runs.
+        for args in ["pods -w", "pods --watch", "pods --watch-only"] {
+            check(&mut c, args, NO_WATCH);
+        }
     }
 }
