@@ -68,8 +68,7 @@ impl Evaluator {
         let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
         let interrupt: InterruptFlag = Arc::new(Mutex::new(Arc::new(AtomicBool::new(false))));
         let flag = interrupt.clone();
-        std::thread::Builder::new()
-            .name("kubesim-eval".to_string())
+        stdlib::eval_thread("kubesim-eval")
             .spawn(move || {
                 let mut worker = Worker::new(options, iopub, flag);
                 while let Some(job) = queue.blocking_recv() {

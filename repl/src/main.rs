@@ -121,8 +121,11 @@ fn main() -> ExitCode {
             ..Default::default()
         };
         match &cli.command {
-            None => repl::run(options).map(|()| ExitCode::SUCCESS),
-            Some(Command::Run { files }) => Ok(run::run_files(files, options)),
+            None => on_eval_thread(move || repl::run(options)).and_then(|r| r).map(|()| ExitCode::SUCCESS),
+            Some(Command::Run { files }) => {
+                let files = files.clone();
+                on_eval_thread(move || run::run_files(&files, options))
+            }
             Some(Command::Kernel { connection_file, action }) => {
                 kernel_command(&cli, connection_file.as_deref(), action.as_ref(), options).map(|()| ExitCode::SUCCESS)
             }
@@ -136,6 +139,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `f` on a thread with the stack a session's evaluation needs (the main thread's is
+/// the platform's), as the kernel does.
+fn on_eval_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    let thread = stdlib::eval_thread("kubesim").spawn(f).context("starting the evaluation thread")?;
+    Ok(thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
 }
 
 fn kernel_command(

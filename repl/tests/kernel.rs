@@ -423,3 +423,32 @@ async fn user_expressions_are_evaluated_after_the_code() {
     assert_eq!(content["user_expressions"]["bad"]["status"], "error");
     assert_eq!(content["user_expressions"]["bad"]["evalue"], "Variable not found: nosuch");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_10_a_deep_value_fails_its_cell_and_the_session_stays() {
+    let kernel = Kernel::start("deep").await;
+    let mut client = kernel.client().await;
+    assert_eq!(client.result_text("let kept = 7; kept").await, "7");
+    // Printing a value this deep used to overflow the evaluation thread's stack.
+    let (reply, _) = client.execute("let a = []; for i in 0..5000 { a = [a]; } print(a)").await;
+    let JupyterMessageContent::ExecuteReply(r) = &reply.content else { panic!("{reply:?}") };
+    assert_eq!(r.status, ReplyStatus::Error);
+    let error = r.error.as_ref().map(|e| (e.ename.as_str(), e.evalue.as_str()));
+    let limit = "script limit: a value nested deeper than 1000 levels (max_data_depth)";
+    assert_eq!(error, Some(("LimitError", format!("{limit}; variable a is now () to free it").as_str())));
+    assert_eq!(client.result_text("kept").await, "7");
+    assert_eq!(client.result_text("type_of(a)").await, "()");
+    // A user expression that nests a value past the limit is refused too.
+    let code = "fn deeper(n, x) { if n == 0 { x } else { [[[[[[[deeper(n - 1, x)]]]]]]] } }
+        let x = []; for i in 0..999 { x = [x]; }";
+    let mut request = ExecuteRequest::new(code.to_string());
+    request.user_expressions = Some([("deep".to_string(), "deeper(2, x)".to_string())].into_iter().collect());
+    let request: JupyterMessage = request.into();
+    let id = request.header.msg_id.clone();
+    client.shell.send(request).await.expect("sent");
+    let content = serde_json::to_value(&client.shell_reply(&id).await.content).expect("JSON");
+    assert_eq!(content["status"], "ok");
+    assert_eq!(content["user_expressions"]["deep"]["ename"], "LimitError");
+    assert_eq!(content["user_expressions"]["deep"]["evalue"], limit);
+    assert_eq!(client.result_text("kept").await, "7");
+}

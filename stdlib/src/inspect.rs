@@ -53,15 +53,17 @@ impl Session {
     /// A variable's value: maps (Kubernetes objects) and arrays as YAML, others with their type.
     fn variable(&self, name: &str) -> Option<String> {
         let (_, _, value) = self.scope.iter_raw().filter(|(n, _, _)| *n == name).last()?;
+        let max_depth = self.options.max_data_depth;
         if value.is_map() || value.is_array() {
-            if let Ok(json) = convert::to_json(value) {
+            if let Ok(json) = convert::to_json(value, max_depth) {
                 return Some(to_yaml(&json));
             }
         }
         if value.is::<ClusterRef>() {
             return Some(format!("{name}: Cluster\n"));
         }
-        Some(format!("{name}: {}\n{}\n", type_of(value), display(value)))
+        let shown = display(value, max_depth).unwrap_or_else(|message| message);
+        Some(format!("{name}: {}\n{shown}\n", type_of(value)))
     }
 
     /// A function's help: each overload's signature, doc comment and example. With an empty

@@ -9,6 +9,7 @@ pub mod complete;
 mod convert;
 pub mod docs;
 pub mod inspect;
+mod limits;
 mod modules;
 pub mod pictures;
 mod rich;
@@ -20,4 +21,5 @@ pub const RHAI_VERSION: &str = "1.27.0";
 
 pub use clusters::{ClusterSummary, ProgressFn};
 pub use complete::Completions;
+pub use limits::{eval_thread, EVAL_STACK_SIZE};
 pub use session::{Completeness, Emit, ErrorKind, MimeBundle, Outputs, ScriptError, Session, SessionOptions, Stream};

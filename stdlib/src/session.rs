@@ -15,6 +15,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, Scope, AST};
 
 use crate::api;
 use crate::clusters::{attach, ProgressSlot};
+use crate::limits;
 use crate::pictures::Picture;
 use crate::syntax::Mode;
 
@@ -91,6 +92,8 @@ pub struct State {
     pub tables: Vec<(String, Vec<Table>)>,
     /// What kubectl, the pictures and `import` may read and write on the host.
     pub files: Rc<FileAccess>,
+    /// How deep a value may nest to be shown or converted (the session's `max_data_depth`).
+    pub max_data_depth: usize,
 }
 
 /// How many recent kubectl tables are remembered.
@@ -157,14 +160,14 @@ impl State {
     }
 
     /// How a value is shown: its text, with HTML for a kubectl table or a list of objects,
-    /// and SVG for a picture.
-    pub fn bundle(&self, value: &Dynamic) -> MimeBundle {
+    /// and SVG for a picture. Err (the limit's message) for a value nested too deep to show.
+    pub fn bundle(&self, value: &Dynamic) -> Result<MimeBundle, String> {
         if let Some(picture) = value.read_lock::<Picture>() {
-            return MimeBundle { text: picture.text.clone(), html: None, svg: Some(picture.svg.clone()) };
+            return Ok(MimeBundle { text: picture.text.clone(), html: None, svg: Some(picture.svg.clone()) });
         }
-        let text = display(value);
+        let text = display(value, self.max_data_depth)?;
         let html = if value.is_string() { self.table_html(&text) } else { crate::rich::object_list_html(value) };
-        MimeBundle { text, html, svg: None }
+        Ok(MimeBundle { text, html, svg: None })
     }
 }
 
@@ -183,6 +186,8 @@ pub struct SessionOptions {
     pub max_string_size: usize,
     pub max_array_size: usize,
     pub max_map_size: usize,
+    /// How deep arrays, maps and curried functions may nest in a value.
+    pub max_data_depth: usize,
 }
 
 impl Default for SessionOptions {
@@ -195,6 +200,7 @@ impl Default for SessionOptions {
             max_string_size: 16 * 1024 * 1024,
             max_array_size: 1_000_000,
             max_map_size: 1_000_000,
+            max_data_depth: 1_000,
         }
     }
 }
@@ -230,6 +236,13 @@ impl ErrorKind {
             ErrorKind::Interrupted => "Interrupted",
             ErrorKind::Limit => "LimitError",
         }
+    }
+}
+
+impl ScriptError {
+    /// A limit passed outside the script's own code (where its value is shown).
+    fn limit(message: String) -> ScriptError {
+        ScriptError { kind: ErrorKind::Limit, message, line: None, column: None }
     }
 }
 
@@ -296,10 +309,13 @@ impl Session {
             made: Vec::new(),
             tables: Vec::new(),
             files: Rc::new(options.files.clone()),
+            max_data_depth: options.max_data_depth,
         }));
         let mut engine = Engine::new();
         engine.set_max_operations(options.max_operations);
         engine.set_max_call_levels(options.max_call_depth);
+        engine.set_max_expr_depths(limits::MAX_EXPR_DEPTH, limits::MAX_FUNCTION_EXPR_DEPTH);
+        limits::watch_depth(&mut engine, options.max_data_depth);
         engine.set_max_string_size(options.max_string_size);
         engine.set_max_array_size(options.max_array_size);
         engine.set_max_map_size(options.max_map_size);
@@ -360,12 +376,14 @@ impl Session {
             ..Outputs::default()
         };
         match outcome {
-            Ok(Some(value)) => {
-                let bundle = st.bundle(&value);
-                out.result = Some(bundle.text);
-                out.result_html = bundle.html;
-                out.result_svg = bundle.svg;
-            }
+            Ok(Some(value)) => match st.bundle(&value) {
+                Ok(bundle) => {
+                    out.result = Some(bundle.text);
+                    out.result_html = bundle.html;
+                    out.result_svg = bundle.svg;
+                }
+                Err(message) => out.error = Some(ScriptError::limit(message)),
+            },
             Ok(None) => {}
             Err(e) => out.error = Some(e),
         }
@@ -401,7 +419,8 @@ impl Session {
             let mut st = self.state.borrow_mut();
             st.remember_tables(&output.text, output.tables);
             if i + 1 < lines.len() {
-                let bundle = st.bundle(&Dynamic::from(output.text));
+                let text = Dynamic::from(output.text);
+                let bundle = st.bundle(&text).unwrap_or_else(MimeBundle::text);
                 st.display(&bundle);
             } else {
                 last = Some(output.text.into());
@@ -456,18 +475,22 @@ impl Session {
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
             .map_err(|e| script_error(e, &self.options, &[]))?;
-        Ok(self.state.borrow().bundle(&value))
+        let bundle = self.state.borrow().bundle(&value);
+        bundle.map_err(ScriptError::limit)
     }
 }
 
-/// How a value is shown as the result of an input.
-pub fn display(value: &Dynamic) -> String {
+/// How a value is shown as the result of an input. Err (the limit's message) for a value
+/// nested deeper than `max_depth`: Rhai's printing recurses through every level.
+pub fn display(value: &Dynamic, max_depth: usize) -> Result<String, String> {
     if let Some(picture) = value.read_lock::<Picture>() {
-        picture.text.clone()
+        Ok(picture.text.clone())
     } else if value.is_string() {
-        value.clone().into_string().unwrap_or_default()
+        Ok(value.clone().into_string().unwrap_or_default())
+    } else if limits::within(value, max_depth) {
+        Ok(value.to_string())
     } else {
-        value.to_string()
+        Err(limits::depth_message(max_depth))
     }
 }
 
@@ -495,30 +518,32 @@ fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions, here: &[String
         (Some(_), Some(call)) => call,
         _ => inner_pos,
     };
-    let kind = match &err {
-        EvalAltResult::ErrorTerminated(_, _) => ErrorKind::Interrupted,
-        EvalAltResult::ErrorStackOverflow(_)
-        | EvalAltResult::ErrorTooManyOperations(_)
-        | EvalAltResult::ErrorDataTooLarge(_, _) => ErrorKind::Limit,
+    let thrown = match &err {
+        EvalAltResult::ErrorRuntime(v, _) => Some(display(v, limits.max_data_depth)),
+        _ => None,
+    };
+    let kind = match (&err, &thrown) {
+        (EvalAltResult::ErrorTerminated(_, _), _) => ErrorKind::Interrupted,
+        (
+            EvalAltResult::ErrorStackOverflow(_)
+            | EvalAltResult::ErrorTooManyOperations(_)
+            | EvalAltResult::ErrorDataTooLarge(_, _),
+            _,
+        )
+        | (_, Some(Err(_))) => ErrorKind::Limit,
         _ => ErrorKind::Runtime,
     };
-    let message = match &err {
-        EvalAltResult::ErrorRuntime(v, _) => display(v),
-        EvalAltResult::ErrorTerminated(_, _) => "interrupted".to_string(),
-        EvalAltResult::ErrorStackOverflow(_) => {
+    let message = match (&err, thrown) {
+        (_, Some(Ok(text) | Err(text))) => text,
+        (EvalAltResult::ErrorTerminated(_, _), _) => "interrupted".to_string(),
+        (EvalAltResult::ErrorStackOverflow(_), _) => {
             format!("script limit: calls nested deeper than {} (max_call_depth)", limits.max_call_depth)
         }
-        EvalAltResult::ErrorTooManyOperations(_) => {
+        (EvalAltResult::ErrorTooManyOperations(_), _) => {
             format!("script limit: more than {} operations in one input (max_operations)", limits.max_operations)
         }
-        EvalAltResult::ErrorDataTooLarge(what, _) => format!(
-            "script limit: {} over the limit (max_string_size {}, max_array_size {}, max_map_size {})",
-            what.to_lowercase(),
-            limits.max_string_size,
-            limits.max_array_size,
-            limits.max_map_size
-        ),
-        other => other.to_string(),
+        (EvalAltResult::ErrorDataTooLarge(what, _), _) => crate::limits::data_too_large(what, limits),
+        (other, _) => other.to_string(),
     };
     let message = match earlier_function {
         Some(name) => format!("{message} (in {name}(), defined in an earlier input)"),
@@ -564,4 +589,4 @@ impl Session {
 
 #[cfg(test)]
 #[path = "session_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -1,21 +1,26 @@
 use super::*;
 
-/// Run inputs in one session; each gives `value`, `error: ...` or `()`, with printed text first.
-fn check(inputs: &[&str], expect: &[&str]) {
-    let mut s = Session::new(SessionOptions { max_operations: 100_000, ..Default::default() });
-    let got: Vec<String> = inputs
-        .iter()
-        .map(|i| {
-            let out = s.execute(i);
-            let mut text = format!("{}{}", out.stdout, out.stderr);
-            text.push_str(&match (out.result, out.error) {
-                (_, Some(e)) => format!("error: {}", e.message),
-                (Some(r), None) => r,
-                (None, None) => "()".into(),
-            });
-            text
-        })
-        .collect();
+/// Run inputs in one session, on an evaluation thread as the front-ends do; each gives
+/// `value`, `error: ...` or `()`, with printed text first.
+pub(crate) fn check(inputs: &[&str], expect: &[&str]) {
+    let owned: Vec<String> = inputs.iter().map(|i| i.to_string()).collect();
+    let run = move || {
+        let mut s = Session::new(SessionOptions { max_operations: 100_000, ..Default::default() });
+        owned
+            .iter()
+            .map(|i| {
+                let out = s.execute(i);
+                let mut text = format!("{}{}", out.stdout, out.stderr);
+                text.push_str(&match (out.result, out.error) {
+                    (_, Some(e)) => format!("error: {}", e.message),
+                    (Some(r), None) => r,
+                    (None, None) => "()".into(),
+                });
+                text
+            })
+            .collect::<Vec<String>>()
+    };
+    let got = crate::eval_thread("check").spawn(run).expect("an evaluation thread").join().expect("no panic");
     assert_eq!(got, expect);
 }
 
@@ -51,7 +56,7 @@ fn script_limits_give_clear_errors() {
         &[
             "error: script limit: calls nested deeper than 64 (max_call_depth)",
             "error: script limit: more than 100000 operations in one input (max_operations)",
-            "error: script limit: length of string over the limit (max_string_size 16777216, max_array_size 1000000, max_map_size 1000000)",
+            "error: script limit: a string longer than 16777216 bytes, counting all the strings in an array or map together (max_string_size)",
         ],
     );
 }

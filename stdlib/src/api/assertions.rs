@@ -73,13 +73,14 @@ fn equal_or_fail(
         Some(m) => format!("assertion failed: {m}"),
         None => "assertion failed: left == right".to_string(),
     };
-    Err(runtime_error(format!("{head}\n  left: {}\n right: {}", show(&left), show(&right))))
+    let max_depth = crate::api::state(ctx).borrow().max_data_depth;
+    Err(runtime_error(format!("{head}\n  left: {}\n right: {}", show(&left, max_depth), show(&right, max_depth))))
 }
 
-fn show(v: &Dynamic) -> String {
+fn show(v: &Dynamic, max_depth: usize) -> String {
     if v.is_string() {
         format!("{v:?}")
     } else {
-        v.to_string()
+        crate::session::display(v, max_depth).unwrap_or_else(|message| message)
     }
 }

@@ -59,7 +59,7 @@ pub mod cluster_api {
     /// ```
     #[rhai_fn(name = "apply", return_raw)]
     pub fn apply_map(ctx: NativeCallContext, obj: Map) -> Result<String, Box<EvalAltResult>> {
-        let doc = to_json(&Dynamic::from_map(obj))?;
+        let doc = to_json(&Dynamic::from_map(obj), state(&ctx).borrow().max_data_depth)?;
         let cluster = current(&ctx);
         let mut c = cluster.0.borrow_mut();
         let outcome = apply::apply_doc(&mut c, doc, "STDIN", "default");
@@ -71,10 +71,11 @@ pub mod cluster_api {
     #[rhai_fn(name = "apply", return_raw)]
     pub fn apply_array(ctx: NativeCallContext, objs: Array) -> Result<String, Box<EvalAltResult>> {
         let cluster = current(&ctx);
+        let max_depth = state(&ctx).borrow().max_data_depth;
         let mut c = cluster.0.borrow_mut();
         let mut outcomes = Vec::new();
         for obj in objs {
-            outcomes.push(apply::apply_doc(&mut c, to_json(&obj)?, "STDIN", "default"));
+            outcomes.push(apply::apply_doc(&mut c, to_json(&obj, max_depth)?, "STDIN", "default"));
             let _ = c.settle();
         }
         join_outcomes(outcomes).map_err(runtime_error)

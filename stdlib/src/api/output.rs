@@ -13,10 +13,12 @@ pub mod output_api {
     /// ```rhai
     /// display(kubectl("get nodes"));
     /// ```
-    pub fn display(ctx: NativeCallContext, value: Dynamic) {
+    #[rhai_fn(return_raw)]
+    pub fn display(ctx: NativeCallContext, value: Dynamic) -> Result<(), Box<EvalAltResult>> {
         let st = state(&ctx);
-        let bundle = st.borrow().bundle(&value);
+        let bundle = st.borrow().bundle(&value).map_err(crate::limits::limit_error)?;
         st.borrow_mut().display(&bundle);
+        Ok(())
     }
 
     /// Clears what this input has shown so far (a notebook cell's output; in the REPL, the
