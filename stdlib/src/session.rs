@@ -418,6 +418,10 @@ impl Session {
             )?;
             let mut st = self.state.borrow_mut();
             st.remember_tables(&output.text, output.tables);
+            if output.text.is_empty() {
+                // kubectl prints nothing (`wait --for=delete` of what is gone): neither do we.
+                continue;
+            }
             if i + 1 < lines.len() {
                 let text = Dynamic::from(output.text);
                 let bundle = st.bundle(&text).unwrap_or_else(MimeBundle::text);
