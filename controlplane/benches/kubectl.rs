@@ -29,10 +29,10 @@ fn cluster_with_pods(n: usize) -> Cluster {
 fn get_pods(c: &mut Criterion) {
     let pods = common::env("PODS", 10_000);
     let mut cluster = cluster_with_pods(pods);
-    let lines = run_line(&mut cluster, "get pods -A", None).unwrap().lines().count();
+    let lines = run_line(&mut cluster, "get pods -A", Default::default()).unwrap().lines().count();
     assert_eq!(lines, pods + 10 + 1, "every pod, the system's ten pods and the header");
     c.bench_function("kubectl get pods -A (10,000 pods)", |b| {
-        b.iter(|| run_line(&mut cluster, "get pods -A", None).unwrap())
+        b.iter(|| run_line(&mut cluster, "get pods -A", Default::default()).unwrap())
     });
 }
 

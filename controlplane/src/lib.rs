@@ -5,11 +5,13 @@
 //! [`sim`] (the clock, the timer queue, the RNG and the `Cluster` that composes everything),
 //! and [`kubectl`] (command lines to requests, and kubectl's printers).
 //!
-//! This crate knows nothing of Rhai, terminals or Jupyter.
+//! This crate knows nothing of Rhai, terminals or Jupyter, and touches no host file but
+//! through [`fileaccess::FileAccess`].
 
 pub mod apiserver;
 pub mod controllers;
 pub mod events;
+pub mod fileaccess;
 pub mod kubectl;
 pub mod model;
 pub mod node;

@@ -171,3 +171,73 @@ fn a_node_with_negative_capacity_is_refused_and_nothing_is_left() {
     );
     assert!(c.api().peek(Kind::Node, "", "n9").is_none());
 }
+
+/// `kubectl LINE` on `c`: its output, or its error text.
+fn kubectl(c: &mut Cluster, line: &str) -> String {
+    controlplane::kubectl::run_line(c, &format!("kubectl {line}"), Default::default()).unwrap_or_else(|e| e)
+}
+
+#[test]
+fn issue_10_a_refused_join_takes_back_what_it_wrote() {
+    use controlplane::sim::bootstrap::{join_node, NodeSpec};
+    let mut c = Cluster::new(ClusterConfig::default());
+    // The Node and its Lease are written first; then kube-proxy's pod is refused.
+    kubectl(&mut c, "delete serviceaccount kube-proxy -n kube-system");
+    let before = (names(&mut c, Kind::Node, None), names(&mut c, Kind::Lease, None), names(&mut c, Kind::Pod, None));
+    let err = join_node(c.api(), &NodeSpec::worker("node-4", "4", "8Gi", "110"), 4).unwrap_err();
+    assert!(err.kubectl_message().contains("serviceaccount \"kube-proxy\" not found"), "{}", err.kubectl_message());
+    c.settle().unwrap();
+    let after = (names(&mut c, Kind::Node, None), names(&mut c, Kind::Lease, None), names(&mut c, Kind::Pod, None));
+    assert_eq!(after, before);
+}
+
+#[test]
+fn issue_10_the_kubernetes_service_comes_back_within_10s() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    assert_eq!(kubectl(&mut c, "delete svc kubernetes"), "service \"kubernetes\" deleted");
+    c.advance(parse_duration("9s").unwrap()).unwrap();
+    assert_eq!(names(&mut c, Kind::Service, Some("default")), Vec::<String>::new());
+    c.advance(parse_duration("1s").unwrap()).unwrap();
+    assert_eq!(names(&mut c, Kind::Service, Some("default")), ["kubernetes"]);
+    assert_eq!(
+        kubectl(
+            &mut c,
+            "get svc kubernetes -o jsonpath={.spec.clusterIP}:{.spec.ports[0].port}->{.spec.ports[0].targetPort}"
+        ),
+        "10.96.0.1:443->6443"
+    );
+}
+
+#[test]
+fn issue_10_kubectl_wait_with_nothing_to_wait_for_answers_at_once() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    let start = c.now();
+    for (line, want) in [
+        (
+            "wait --for=condition=Ready pods --all -n kube-public --timeout=100000h",
+            "error: no matching resources found",
+        ),
+        ("wait --for=condition=Ready pods -l app=none --timeout=100000h", "error: no matching resources found"),
+        ("wait --for=jsonpath={.status.phase}=Running pods --all -n kube-public", "error: no matching resources found"),
+        ("wait --for=create pods --all -n kube-public --timeout=100000h", "error: no matching resources found"),
+        (
+            "wait --for=condition=Ready pod/missing --timeout=100000h",
+            "Error from server (NotFound): pods \"missing\" not found",
+        ),
+        ("wait --for=delete pod/missing --timeout=100000h", ""),
+        ("wait --for=delete pods --all -n kube-public --timeout=100000h", ""),
+        (
+            "wait --for=condition=Ready pods --timeout=100000h",
+            "error: resource(s) were provided, but no name was specified",
+        ),
+        ("wait --for=condition=Ready pods --all -n kube-system", "pod/coredns-5bd45dbdd4-4kbkm condition met..."),
+    ] {
+        let got = kubectl(&mut c, line);
+        let same = match want.strip_suffix("...") {
+            Some(prefix) => got.starts_with(prefix),
+            None => got == want,
+        };
+        assert!(same, "kubectl {line}\ngot: {got}\nwant: {want}");
+    }
+    assert_eq!(c.now(), start, "no simulated time passed");
+}

@@ -145,8 +145,65 @@ fn absurd_annotations_and_commands_do_not_panic() {
     apply(&mut c, &pod("twin", "node-1", "nginx"));
     c.advance(Duration::seconds(30)).unwrap();
     for cmd in ["top pod", "top node", "logs odd -c b", "logs odd -c c --previous", "top pod odd --containers"] {
-        let _ = controlplane::kubectl::run_line(&mut c, cmd, None);
+        let _ = controlplane::kubectl::run_line(&mut c, cmd, Default::default());
     }
     let _ = controlplane::node::trace::trace(&mut c, "default", "odd");
     assert_eq!(phase(&mut c, "odd"), "Running");
+}
+
+#[test]
+fn issue_10_a_nodes_lease_goes_with_it() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    let lease = c.api().peek(Kind::Lease, "kube-node-lease", "node-3").unwrap();
+    let owner = lease.metadata().owner_references.clone().unwrap_or_default();
+    let node_uid = c.api().peek(Kind::Node, "", "node-3").unwrap().metadata().uid.clone().unwrap();
+    assert_eq!(
+        owner
+            .iter()
+            .map(|r| (r.api_version.as_str(), r.kind.as_str(), r.name.as_str(), r.uid.as_str()))
+            .collect::<Vec<_>>(),
+        [("v1", "Node", "node-3", node_uid.as_str())]
+    );
+    c.api().delete("kubectl", Kind::Node, "", "node-3", DeleteOptions::default()).unwrap();
+    c.settle().unwrap();
+    assert!(c.api().peek(Kind::Lease, "kube-node-lease", "node-3").is_none());
+    // A node of that name joins again, whole.
+    let joined = controlplane::sim::bootstrap::join_node(c.api(), &NodeSpec::worker("node-3", "4", "8Gi", "110"), 3);
+    assert!(joined.is_ok(), "{:?}", joined.err());
+    c.advance(Duration::seconds(10)).unwrap();
+    let lease = c.api().peek(Kind::Lease, "kube-node-lease", "node-3").unwrap();
+    let new_uid = c.api().peek(Kind::Node, "", "node-3").unwrap().metadata().uid.clone();
+    assert_eq!(
+        lease.metadata().owner_references.as_ref().and_then(|o| o.first()).map(|r| Some(r.uid.clone())),
+        Some(new_uid)
+    );
+}
+
+#[test]
+fn issue_10_a_deleted_mirror_pod_comes_back_while_its_static_pod_runs_on() {
+    let mut c = Cluster::new(ClusterConfig::default());
+    c.advance(Duration::seconds(30)).unwrap();
+    let status = |c: &mut Cluster| {
+        let Some(Object::Pod(p)) = c.api().peek(Kind::Pod, "kube-system", "etcd-control-plane").as_deref().cloned()
+        else {
+            return None;
+        };
+        let s = p.status.unwrap_or_default();
+        let cs = s.container_statuses.unwrap_or_default();
+        Some((
+            p.metadata.uid.unwrap_or_default(),
+            s.phase,
+            cs.first().map(|c| (c.container_id.clone(), c.restart_count)),
+        ))
+    };
+    let (old_uid, _, old_container) = status(&mut c).unwrap();
+    for opts in [DeleteOptions::default(), DeleteOptions { grace_period_seconds: Some(0), ..Default::default() }] {
+        c.api().delete("kubectl", Kind::Pod, "kube-system", "etcd-control-plane", opts).unwrap();
+        c.settle().unwrap();
+        let (uid, phase, container) = status(&mut c).expect("the mirror pod is back");
+        assert_ne!(uid, old_uid);
+        // The same container runs on, never restarted.
+        assert_eq!((phase.as_deref(), &container), (Some("Running"), &old_container));
+    }
+    assert_eq!(c.now().to_rfc3339(), "2025-01-01T00:00:30+00:00");
 }

@@ -35,13 +35,14 @@ pub struct Installed {
     pub warning: Option<String>,
 }
 
-/// Install the kernelspec whose kernel is `program` (this binary), replacing an older one.
-pub fn install(target: &Target, program: &Path) -> Result<Installed, KernelError> {
+/// Install the kernelspec whose kernel is `program` (this binary) run with `flags` (the
+/// file-access grants), replacing an older one.
+pub fn install(target: &Target, program: &Path, flags: &[String]) -> Result<Installed, KernelError> {
     let data = data_dir(target)?;
     let path = data.join("kernels").join(NAME);
     let failed = |source| KernelError::Install { path: path.clone(), source };
     std::fs::create_dir_all(&path).map_err(failed)?;
-    let spec = kernel_json(program);
+    let spec = kernel_json(program, flags);
     let text = serde_json::to_string_pretty(&spec).expect("a JSON value serialises") + "\n";
     std::fs::write(path.join("kernel.json"), text).map_err(failed)?;
     std::fs::write(path.join("logo-svg.svg"), LOGO_SVG).map_err(failed)?;
@@ -58,9 +59,12 @@ pub fn install(target: &Target, program: &Path) -> Result<Installed, KernelError
 }
 
 /// kernel.json: how Jupyter starts the kernel and what it calls it.
-pub fn kernel_json(program: &Path) -> serde_json::Value {
+pub fn kernel_json(program: &Path, flags: &[String]) -> serde_json::Value {
+    let mut argv = vec![program.to_string_lossy().into_owned(), "kernel".into()];
+    argv.extend(flags.iter().cloned());
+    argv.extend(["--connection-file".into(), "{connection_file}".into()]);
     json!({
-        "argv": [program.to_string_lossy(), "kernel", "--connection-file", "{connection_file}"],
+        "argv": argv,
         "display_name": DISPLAY_NAME,
         "language": "rhai",
         "interrupt_mode": "message",
@@ -131,7 +135,7 @@ mod tests {
 
     #[test]
     fn kernel_json_runs_this_binary_with_message_interrupts() {
-        let spec = kernel_json(Path::new("/opt/kubesim/bin/kubesim"));
+        let spec = kernel_json(Path::new("/opt/kubesim/bin/kubesim"), &[]);
         assert_eq!(
             spec,
             json!({
@@ -142,12 +146,26 @@ mod tests {
                 "metadata": { "debugger": false },
             })
         );
+        // The file-access grants go before the connection file.
+        let flags = ["--allow-read".to_string(), "--allow-write=/data,/tmp".to_string()];
+        let spec = kernel_json(Path::new("/opt/kubesim/bin/kubesim"), &flags);
+        assert_eq!(
+            spec["argv"],
+            json!([
+                "/opt/kubesim/bin/kubesim",
+                "kernel",
+                "--allow-read",
+                "--allow-write=/data,/tmp",
+                "--connection-file",
+                "{connection_file}"
+            ])
+        );
     }
 
     #[test]
     fn prefix_installs_under_share_jupyter() {
         let dir = std::env::temp_dir().join(format!("kubesim-install-test-{}", std::process::id()));
-        let installed = install(&Target::Prefix(dir.clone()), Path::new("/bin/kubesim")).expect("installs");
+        let installed = install(&Target::Prefix(dir.clone()), Path::new("/bin/kubesim"), &[]).expect("installs");
         assert_eq!(installed.path, dir.join("share/jupyter/kernels/kubesim"));
         for file in ["kernel.json", "logo-svg.svg", "logo-32x32.png", "logo-64x64.png"] {
             assert!(installed.path.join(file).is_file(), "{file}");

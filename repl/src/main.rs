@@ -1,9 +1,11 @@
 //! The `kubesim` binary: the REPL (default), `kubesim run FILE...`, and the kernel front-end.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use controlplane::fileaccess::FileAccess;
 use stdlib::SessionOptions;
 
 mod repl;
@@ -22,6 +24,53 @@ struct Cli {
     /// Seed of the cluster's random choices (generated names, uids).
     #[arg(long, default_value_t = 0, global = true)]
     seed: u64,
+    /// Let scripts and kubectl read files anywhere, or also under PATHS (comma-separated).
+    /// Without it they read only under the working directory.
+    #[arg(long, global = true, value_name = "PATHS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
+    allow_read: Option<Vec<PathBuf>>,
+    /// Let scripts write files (pictures) anywhere, or also under PATHS (comma-separated).
+    /// Without it they write only under the working directory.
+    #[arg(long, global = true, value_name = "PATHS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
+    allow_write: Option<Vec<PathBuf>>,
+}
+
+impl Cli {
+    /// What sessions may read and write: the working directory, and what the flags add.
+    fn file_access(&self) -> anyhow::Result<FileAccess> {
+        let cwd = std::env::current_dir().context("finding the working directory")?;
+        let mut files = FileAccess::working_directory(&cwd);
+        if let Some(grants) = &self.allow_read {
+            files.allow_read(grant(grants));
+        }
+        if let Some(grants) = &self.allow_write {
+            files.allow_write(grant(grants));
+        }
+        Ok(files)
+    }
+
+    /// The flags again, with absolute paths, for a kernelspec: the kernel starts in the
+    /// notebook's folder, not here.
+    fn grant_flags(&self) -> anyhow::Result<Vec<String>> {
+        let cwd = std::env::current_dir().context("finding the working directory")?;
+        let mut flags = Vec::new();
+        for (flag, grants) in [("--allow-read", &self.allow_read), ("--allow-write", &self.allow_write)] {
+            let Some(grants) = grants else { continue };
+            flags.push(match grant(grants) {
+                None => flag.to_string(),
+                Some(paths) => {
+                    let paths: Vec<String> = paths.iter().map(|p| cwd.join(p).display().to_string()).collect();
+                    format!("{flag}={}", paths.join(","))
+                }
+            });
+        }
+        Ok(flags)
+    }
+}
+
+/// The paths of a grant flag: `None` (everywhere) when it was given without paths (clap
+/// refuses an empty path).
+fn grant(paths: &[PathBuf]) -> Option<&[PathBuf]> {
+    (!paths.is_empty()).then_some(paths)
 }
 
 #[derive(Subcommand)]
@@ -48,7 +97,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum KernelAction {
-    /// Install the kernelspec `kubesim` ("kubesim (Rhai)") for Jupyter.
+    /// Install the kernelspec `kubesim` ("kubesim (Rhai)") for Jupyter; `--allow-read` and
+    /// `--allow-write` given here are written into it, for the kernel to run with.
     Install {
         /// Into the user's Jupyter data directory ($JUPYTER_DATA_DIR, else ~/.local/share/jupyter); the default.
         #[arg(long, conflicts_with_all = ["sys_prefix", "prefix"])]
@@ -64,18 +114,23 @@ enum KernelAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let options = SessionOptions {
-        cluster: controlplane::sim::ClusterConfig { seed: cli.seed, ..Default::default() },
-        ..Default::default()
-    };
-    let result = match cli.command {
-        None => repl::run(options),
-        Some(Command::Run { files }) => return run::run_files(&files, &options),
-        Some(Command::Kernel { connection_file, action }) => kernel_command(connection_file, action, options),
-        Some(Command::Serve { .. }) => Err(anyhow::anyhow!("serving the HTTP API is not built yet")),
-    };
+    let result = cli.file_access().and_then(|files| {
+        let options = SessionOptions {
+            cluster: controlplane::sim::ClusterConfig { seed: cli.seed, ..Default::default() },
+            files,
+            ..Default::default()
+        };
+        match &cli.command {
+            None => repl::run(options).map(|()| ExitCode::SUCCESS),
+            Some(Command::Run { files }) => Ok(run::run_files(files, options)),
+            Some(Command::Kernel { connection_file, action }) => {
+                kernel_command(&cli, connection_file.as_deref(), action.as_ref(), options).map(|()| ExitCode::SUCCESS)
+            }
+            Some(Command::Serve { .. }) => Err(anyhow::anyhow!("serving the HTTP API is not built yet")),
+        }
+    });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("kubesim: {e:#}");
             ExitCode::FAILURE
@@ -84,21 +139,22 @@ fn main() -> ExitCode {
 }
 
 fn kernel_command(
-    connection_file: Option<std::path::PathBuf>,
-    action: Option<KernelAction>,
+    cli: &Cli,
+    connection_file: Option<&std::path::Path>,
+    action: Option<&KernelAction>,
     options: SessionOptions,
 ) -> anyhow::Result<()> {
     match (connection_file, action) {
-        (Some(file), None) => Ok(kernel::run(&file, options)?),
+        (Some(file), None) => Ok(kernel::run(file, options)?),
         (None, Some(KernelAction::Install { user: _, sys_prefix, prefix })) => {
             let target = match (sys_prefix, prefix) {
                 (true, _) => kernel::install::Target::SysPrefix,
-                (false, Some(dir)) => kernel::install::Target::Prefix(dir),
+                (false, Some(dir)) => kernel::install::Target::Prefix(dir.clone()),
                 (false, None) => kernel::install::Target::User,
             };
             let program = std::env::current_exe().context("finding the kubesim binary")?;
             let program = std::fs::canonicalize(&program).unwrap_or(program);
-            let installed = kernel::install::install(&target, &program)?;
+            let installed = kernel::install::install(&target, &program, &cli.grant_flags()?)?;
             println!("Installed kernelspec {} in {}", kernel::install::NAME, installed.path.display());
             if let Some(warning) = installed.warning {
                 eprintln!("kubesim: {warning}");

@@ -7,13 +7,15 @@ use std::process::ExitCode;
 
 use stdlib::{Emit, Session, SessionOptions, Stream};
 
-pub fn run_files(files: &[PathBuf], options: &SessionOptions) -> ExitCode {
+pub fn run_files(files: &[PathBuf], mut options: SessionOptions) -> ExitCode {
+    // The scripts named on the command line may be read wherever they are.
+    options.files.allow_read(Some(files));
     for file in files {
         let shown = file.display().to_string();
-        let code = match std::fs::read_to_string(file) {
+        let code = match options.files.read(&shown) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("{shown}: cannot read: {e}");
+                eprintln!("kubesim: {e}");
                 return ExitCode::FAILURE;
             }
         };

@@ -103,3 +103,41 @@ fn kernel_without_a_connection_file_says_what_it_needs() {
     let invalid = kernel(&["--connection-file", bad.join("c.json").to_str().expect("a path")], &[]);
     assert!(text(&invalid.stderr).contains("is not a Jupyter connection file"), "{}", text(&invalid.stderr));
 }
+
+/// issue 10: `kernel install --allow-read/--allow-write` writes the grants into the
+/// kernelspec's argv, with paths made absolute (the kernel starts in the notebook's folder).
+#[test]
+fn issue_10_install_writes_the_file_grants_into_argv() {
+    let data = dir("grants");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubesim"));
+    cmd.current_dir(&data).args(["kernel", "install", "--allow-read=manifests,/etc/kubesim", "--allow-write"]);
+    for var in ["JUPYTER_PATH", "VIRTUAL_ENV", "CONDA_PREFIX"] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.env("JUPYTER_DATA_DIR", &data).output().expect("kubesim runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("kernels/kubesim/kernel.json")).expect("kernel.json"))
+            .expect("JSON");
+    let program = std::fs::canonicalize(env!("CARGO_BIN_EXE_kubesim")).expect("the binary");
+    // The working directory as the OS names it (the temporary folder may be a symlink).
+    let manifests = std::fs::canonicalize(&data).expect("the folder").join("manifests");
+    assert_eq!(
+        spec["argv"],
+        serde_json::json!([
+            program.to_string_lossy(),
+            "kernel",
+            format!("--allow-read={},/etc/kubesim", manifests.display()),
+            "--allow-write",
+            "--connection-file",
+            "{connection_file}"
+        ])
+    );
+    // Without grants, the argv has none.
+    let plain = kernel(&["install"], &[("JUPYTER_DATA_DIR", &data)]);
+    assert!(plain.status.success());
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("kernels/kubesim/kernel.json")).expect("kernel.json"))
+            .expect("JSON");
+    assert_eq!(spec["argv"].as_array().map(Vec::len), Some(4));
+}

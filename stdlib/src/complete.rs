@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use controlplane::fileaccess::FileAccess;
 use controlplane::kubectl::flags::FlagSpec;
 use controlplane::kubectl::{Args, Verb, VERBS};
 use controlplane::model::{Kind, KINDS};
@@ -43,7 +44,8 @@ impl Session {
             Mode::Kubectl => {
                 let cluster = self.cluster();
                 let c = cluster.0.borrow();
-                kubectl(&c, prefix)
+                let files = self.state.borrow().files.clone();
+                kubectl(&c, prefix, &files)
             }
             Mode::Yaml => (at, Vec::new()),
             Mode::Script => self.complete_script(prefix),
@@ -109,7 +111,7 @@ impl Session {
         let arg = args.len();
         let (start, matches) = match (name, arg) {
             ("kubectl", 0) => {
-                let (start, matches) = kubectl(&c, content);
+                let (start, matches) = kubectl(&c, content, &self.files());
                 (content_start + start, matches)
             }
             ("get" | "delete", 0) => (content_start, kinds(content)),
@@ -217,7 +219,7 @@ fn flag_awaiting_value(verb: &Verb, word: &str) -> Option<&'static FlagSpec> {
 
 /// Completions in a kubectl command line (with or without its leading `kubectl`): the byte
 /// offset in `text` where the completed word starts, and the matches.
-fn kubectl(cluster: &Cluster, text: &str) -> (usize, Vec<String>) {
+fn kubectl(cluster: &Cluster, text: &str, files: &FileAccess) -> (usize, Vec<String>) {
     let start = text.rfind(|c: char| c.is_ascii_whitespace()).map_or(0, |i| i + 1);
     let current = &text[start..];
     let mut words: Vec<&str> = text[..start].split_ascii_whitespace().collect();
@@ -233,13 +235,13 @@ fn kubectl(cluster: &Cluster, text: &str) -> (usize, Vec<String>) {
     };
     let ns = namespace_of(rest);
     if let Some(spec) = rest.last().and_then(|w| flag_awaiting_value(verb, w)) {
-        return (start, filter(flag_values(cluster, spec, current), current));
+        return (start, filter(flag_values(cluster, spec, current, files), current));
     }
     if let Some((name, value)) = current.strip_prefix("--").and_then(|b| b.split_once('=')) {
         let Some(spec) = verb.flags.iter().find(|f| f.long == name && f.takes_value) else {
             return (start, Vec::new());
         };
-        return (start + 3 + name.len(), filter(flag_values(cluster, spec, value), value));
+        return (start + 3 + name.len(), filter(flag_values(cluster, spec, value, files), value));
     }
     if current.starts_with('-') {
         let mut all = Vec::new();
@@ -305,11 +307,11 @@ fn kubectl(cluster: &Cluster, text: &str) -> (usize, Vec<String>) {
 }
 
 /// The values a flag takes: its fixed set, namespaces, or file names.
-fn flag_values(cluster: &Cluster, spec: &FlagSpec, current: &str) -> Vec<String> {
+fn flag_values(cluster: &Cluster, spec: &FlagSpec, current: &str, files: &FileAccess) -> Vec<String> {
     match spec.long {
         _ if !spec.values.is_empty() => spec.values.iter().map(|v| v.to_string()).collect(),
         "namespace" => object_names(cluster, Kind::Namespace, &Namespace::All),
-        "filename" => paths(current),
+        "filename" => paths(current, files),
         _ => Vec::new(),
     }
 }
@@ -340,25 +342,20 @@ fn object_names(cluster: &Cluster, kind: Kind, ns: &Namespace) -> Vec<String> {
     cluster.api_ref().peek_list(kind, namespace).iter().map(|o| o.metadata().name.clone().unwrap_or_default()).collect()
 }
 
-/// Files and directories (with a trailing `/`) whose path starts with `prefix`.
-fn paths(prefix: &str) -> Vec<String> {
+/// Files and directories (with a trailing `/`) whose path starts with `prefix`, listed only
+/// where the file-access policy lets the session read.
+fn paths(prefix: &str, files: &FileAccess) -> Vec<String> {
     let (dir, base) = match prefix.rfind('/') {
         Some(i) => (&prefix[..=i], &prefix[i + 1..]),
         None => ("", prefix),
     };
-    let Ok(entries) = std::fs::read_dir(if dir.is_empty() { "." } else { dir }) else {
+    let Ok(entries) = files.read_dir(if dir.is_empty() { "." } else { dir }) else {
         return Vec::new();
     };
     entries
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            if !name.starts_with(base) || (name.starts_with('.') && !base.starts_with('.')) {
-                return None;
-            }
-            let slash = if e.file_type().ok()?.is_dir() { "/" } else { "" };
-            Some(format!("{dir}{name}{slash}"))
-        })
+        .into_iter()
+        .filter(|e| e.name.starts_with(base) && (!e.name.starts_with('.') || base.starts_with('.')))
+        .map(|e| format!("{dir}{}{}", e.name, if e.is_dir { "/" } else { "" }))
         .collect()
 }
 
@@ -370,7 +367,9 @@ mod tests {
     /// Completes `input` at the `|` in it (or at its end) after running `setup`; `expect` is
     /// the replaced text and the matches, `text → a b c`.
     fn check(setup: &str, input: &str, expect: &str) {
-        let mut s = Session::new(SessionOptions::default());
+        // The session works in this crate's folder.
+        let files = FileAccess::working_directory(std::path::Path::new(env!("CARGO_MANIFEST_DIR")));
+        let mut s = Session::new(SessionOptions { files, ..SessionOptions::default() });
         if !setup.is_empty() {
             let out = s.execute(setup);
             assert_eq!(out.error, None, "{setup}");
@@ -460,6 +459,9 @@ spec:
         check("", "kubectl get pods -", "- → --all-namespaces --allow-missing-template-keys --field-selector --namespace --no-headers --output --selector --show-labels --sort-by --template -A -l -n -o");
         check("", "kubectl apply -", "- → --filename --namespace --recursive -R -f -n");
         check("", "kubectl apply -f ../stdlib/Cargo.t", "../stdlib/Cargo.t → ../stdlib/Cargo.toml");
+        // issue 10: nothing is listed where the session may not read.
+        check("", "kubectl apply -f ../Cargo.t", "../Cargo.t →");
+        check("", "kubectl apply -f /et", "/et →");
         check("", "kubectl apply x", "x →");
         check("", "kubectl frobnicate p", "p →");
         check(

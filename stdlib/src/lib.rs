@@ -9,6 +9,7 @@ pub mod complete;
 mod convert;
 pub mod docs;
 pub mod inspect;
+mod modules;
 pub mod pictures;
 mod rich;
 pub mod session;

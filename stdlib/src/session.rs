@@ -8,6 +8,7 @@ use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use controlplane::fileaccess::FileAccess;
 use controlplane::kubectl::printers::Table;
 use controlplane::sim::{Cluster, ClusterConfig};
 use rhai::{Dynamic, Engine, EvalAltResult, Scope, AST};
@@ -88,6 +89,8 @@ pub struct State {
     /// The latest kubectl outputs that were tables, by their text: a string a script returns
     /// that is one of them can still be shown as a table.
     pub tables: Vec<(String, Vec<Table>)>,
+    /// What kubectl, the pictures and `import` may read and write on the host.
+    pub files: Rc<FileAccess>,
 }
 
 /// How many recent kubectl tables are remembered.
@@ -171,6 +174,9 @@ pub type Shared = Rc<RefCell<State>>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionOptions {
     pub cluster: ClusterConfig,
+    /// The host files scripts and kubectl may read and write: none by default; the front-ends
+    /// allow the working directory and what `--allow-read`/`--allow-write` add.
+    pub files: FileAccess,
     /// Operations per input (0: unlimited).
     pub max_operations: u64,
     pub max_call_depth: usize,
@@ -183,6 +189,7 @@ impl Default for SessionOptions {
     fn default() -> Self {
         SessionOptions {
             cluster: ClusterConfig::default(),
+            files: FileAccess::none(),
             max_operations: 0,
             max_call_depth: 64,
             max_string_size: 16 * 1024 * 1024,
@@ -288,6 +295,7 @@ impl Session {
             default: cluster,
             made: Vec::new(),
             tables: Vec::new(),
+            files: Rc::new(options.files.clone()),
         }));
         let mut engine = Engine::new();
         engine.set_max_operations(options.max_operations);
@@ -312,6 +320,7 @@ impl Session {
         engine
             .on_progress(move |_| if flag.load(Ordering::Relaxed) { Some(Dynamic::from("interrupted")) } else { None });
         api::register(&mut engine);
+        engine.set_module_resolver(crate::modules::Resolver::new(state.borrow().files.clone()));
         Session { engine, scope: Scope::new(), functions: AST::empty(), state, options }
     }
 
@@ -324,6 +333,11 @@ impl Session {
     /// the next input starts.
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
         self.state.borrow().interrupt.clone()
+    }
+
+    /// What the session may read and write on the host.
+    pub fn files(&self) -> Rc<FileAccess> {
+        self.state.borrow().files.clone()
     }
 
     /// The current cluster.
@@ -377,12 +391,13 @@ impl Session {
             });
         }
         let mut last = None;
+        let files = self.files();
         for (i, (n, line)) in lines.iter().enumerate() {
             let cluster = self.cluster();
-            let output =
-                controlplane::kubectl::run_line_output(&mut cluster.0.borrow_mut(), line, None).map_err(|message| {
-                    ScriptError { kind: ErrorKind::Runtime, message, line: Some(*n), column: Some(1) }
-                })?;
+            let input = controlplane::kubectl::Input { stdin: None, files: &files };
+            let output = controlplane::kubectl::run_line_output(&mut cluster.0.borrow_mut(), line, input).map_err(
+                |message| ScriptError { kind: ErrorKind::Runtime, message, line: Some(*n), column: Some(1) },
+            )?;
             let mut st = self.state.borrow_mut();
             st.remember_tables(&output.text, output.tables);
             if i + 1 < lines.len() {

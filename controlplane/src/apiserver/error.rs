@@ -17,6 +17,7 @@ pub enum Reason {
     MethodNotAllowed,
     InternalError,
     TooManyRequests,
+    RequestEntityTooLarge,
 }
 
 impl Reason {
@@ -31,6 +32,7 @@ impl Reason {
             Reason::MethodNotAllowed => 405,
             Reason::InternalError => 500,
             Reason::TooManyRequests => 429,
+            Reason::RequestEntityTooLarge => 413,
         }
     }
 
@@ -46,6 +48,7 @@ impl Reason {
             Reason::MethodNotAllowed => "MethodNotAllowed",
             Reason::InternalError => "InternalError",
             Reason::TooManyRequests => "TooManyRequests",
+            Reason::RequestEntityTooLarge => "RequestEntityTooLarge",
         }
     }
 }
@@ -221,18 +224,28 @@ impl ApiError {
     }
 
     pub fn conflict(info: &KindInfo, name: &str) -> Self {
+        Self::conflict_because(
+            info,
+            name,
+            "the object has been modified; please apply your changes to the latest version and try again",
+        )
+    }
+
+    /// A Conflict for another reason, such as a failed precondition.
+    pub fn conflict_because(info: &KindInfo, name: &str, why: &str) -> Self {
         Self::new(
             Reason::Conflict,
-            format!(
-                "Operation cannot be fulfilled on {} {}: the object has been modified; please apply your changes to the latest version and try again",
-                info.group_resource(),
-                quote(name)
-            ),
+            format!("Operation cannot be fulfilled on {} {}: {why}", info.group_resource(), quote(name)),
         )
     }
 
     pub fn forbidden(info: &KindInfo, name: &str, why: impl fmt::Display) -> Self {
         Self::new(Reason::Forbidden, format!("{} {} is forbidden: {why}", info.group_resource(), quote(name)))
+    }
+
+    /// A request body over kube-apiserver's `MaxRequestBodyBytes` (3 MiB).
+    pub fn request_entity_too_large(limit: u64) -> Self {
+        Self::new(Reason::RequestEntityTooLarge, format!("Request entity too large: limit is {limit}"))
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {

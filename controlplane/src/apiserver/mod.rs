@@ -38,10 +38,12 @@ pub enum Propagation {
 }
 
 /// `metav1.DeleteOptions`, the parts kubesim honours.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeleteOptions {
     pub grace_period_seconds: Option<i64>,
     pub propagation_policy: Option<Propagation>,
+    /// `preconditions.uid`: delete only the object with this uid (a Conflict otherwise).
+    pub uid: Option<String>,
 }
 
 /// A watch event as the apiserver sends it.
@@ -602,6 +604,14 @@ impl ApiServer {
         let Some(current) = self.store.get(&key).map(|kv| kv.value.clone()) else {
             return Err(ApiError::not_found(info, name));
         };
+        if let Some(uid) = opts.uid.as_deref().filter(|u| Some(*u) != current.metadata().uid.as_deref()) {
+            let have = current.metadata().uid.as_deref().unwrap_or_default();
+            return Err(ApiError::conflict_because(
+                info,
+                name,
+                &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {have}"),
+            ));
+        }
         self.admit(Operation::Delete, info, namespace, name, None, Some(&current))?;
         let mut obj = (*current).clone();
         let grace = self.grace_period(&obj, opts.grace_period_seconds);

@@ -1,7 +1,9 @@
-//! kube-controller-manager: the controller runtime and one folder per controller.
+//! kube-controller-manager: the controller runtime and one folder per controller; and the
+//! API server's own controller of the `kubernetes` Service.
 
 pub mod disruption;
 pub mod garbagecollector;
+pub mod kubernetesservice;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod podgc;

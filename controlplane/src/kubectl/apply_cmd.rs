@@ -1,13 +1,14 @@
 //! `kubectl apply -f FILE|DIR|- [-n NS]`.
 
 use super::apply::apply_text;
+use super::command::Input;
 use super::flags::{flag, parse, FlagSpec};
 use crate::sim::Cluster;
 
 pub(super) const FLAGS: &[FlagSpec] =
     &[flag("filename", Some('f'), true), flag("namespace", Some('n'), true), flag("recursive", Some('R'), false)];
 
-pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     if let Some(extra) = flags.positional.first() {
         return Err(format!("error: Unexpected args: [{extra}]\nSee 'kubectl apply -h' for help and examples"));
@@ -19,8 +20,11 @@ pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<
     let namespace = flags.get("namespace").unwrap_or("default");
     let mut outcomes = Vec::new();
     for f in files {
-        for (source, text) in super::files::read(f, stdin, flags.is_set("recursive"))? {
-            outcomes.extend(apply_text(cluster, &text, &source, namespace));
+        for (source, text) in super::files::read(f, input, flags.is_set("recursive"), Some("creating"))? {
+            match text {
+                Ok(text) => outcomes.extend(apply_text(cluster, &text, &source, namespace)),
+                Err(e) => outcomes.push(Err(e)),
+            }
         }
     }
     let (ok, errs): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(Result::is_ok);

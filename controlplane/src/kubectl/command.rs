@@ -1,6 +1,7 @@
 //! The kubectl command line: words → a command → API server requests → kubectl's text.
 
 use super::flags::FlagSpec;
+use crate::fileaccess::FileAccess;
 use crate::sim::Cluster;
 
 /// What a verb's positional arguments name.
@@ -16,8 +17,23 @@ pub enum Args {
     Subcommand(&'static [&'static str]),
 }
 
-/// How a verb runs: the cluster, its arguments after the verb, and what `-f -` reads.
-type Run = fn(&mut Cluster, &[&str], Option<&str>) -> Result<String, String>;
+/// What a command reads besides its words: the text `-f -` reads, and the files it may open
+/// (`-f FILE`, `-o jsonpath-file=`, `--from-file`).
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub stdin: Option<&'a str>,
+    pub files: &'a FileAccess,
+}
+
+impl Default for Input<'_> {
+    /// No standard input, and no file may be opened.
+    fn default() -> Self {
+        Input { stdin: None, files: FileAccess::no_files() }
+    }
+}
+
+/// How a verb runs: the cluster, its arguments after the verb, and what it may read.
+type Run = fn(&mut Cluster, &[&str], Input<'_>) -> Result<String, String>;
 
 /// One kubectl verb: its name, its flags, what its arguments name, and how it runs.
 pub struct Verb {
@@ -89,7 +105,12 @@ pub static VERBS: &[Verb] = &[
         args: Args::Resources,
         run: |c, a, _| super::expose::run(c, a),
     },
-    Verb { name: "get", flags: super::get::FLAGS, args: Args::Resources, run: |c, a, _| super::get::run(c, a) },
+    Verb {
+        name: "get",
+        flags: super::get::FLAGS,
+        args: Args::Resources,
+        run: |c, a, i| super::get::run(c, a, i.files),
+    },
     Verb {
         name: "label",
         flags: super::label::FLAGS,
@@ -147,21 +168,23 @@ pub struct Output {
 }
 
 /// As [`run_line`], also giving the tables printed.
-pub fn run_line_output(cluster: &mut Cluster, line: &str, stdin: Option<&str>) -> Result<Output, String> {
+pub fn run_line_output(cluster: &mut Cluster, line: &str, input: Input<'_>) -> Result<Output, String> {
     let words = shell_words::split(line).map_err(|e| format!("error: {e}"))?;
     let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
     if args.first() == Some(&"kubectl") {
         args.remove(0);
     }
     match args.split_first() {
-        Some((&"get", rest)) => super::get::run_tables(cluster, rest).map(|(text, tables)| Output { text, tables }),
-        _ => run_line(cluster, line, stdin).map(|text| Output { text, tables: Vec::new() }),
+        Some((&"get", rest)) => {
+            super::get::run_tables(cluster, rest, input.files).map(|(text, tables)| Output { text, tables })
+        }
+        _ => run_line(cluster, line, input).map(|text| Output { text, tables: Vec::new() }),
     }
 }
 
-/// Run one kubectl command line (with or without the leading `kubectl`). `stdin` is what
-/// `-f -` reads. Returns what kubectl prints on success, or its error text.
-pub fn run_line(cluster: &mut Cluster, line: &str, stdin: Option<&str>) -> Result<String, String> {
+/// Run one kubectl command line (with or without the leading `kubectl`), reading `input`.
+/// Returns what kubectl prints on success, or its error text.
+pub fn run_line(cluster: &mut Cluster, line: &str, input: Input<'_>) -> Result<String, String> {
     let words = shell_words::split(line).map_err(|e| format!("error: {e}"))?;
     let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
     if args.first() == Some(&"kubectl") {
@@ -171,7 +194,7 @@ pub fn run_line(cluster: &mut Cluster, line: &str, stdin: Option<&str>) -> Resul
         return Err("error: no command given (try `kubectl get pods`)".into());
     };
     match VERBS.iter().find(|v| v.name == verb) {
-        Some(v) => (v.run)(cluster, rest, stdin),
+        Some(v) => (v.run)(cluster, rest, input),
         None if ["attach", "cp", "port-forward"].contains(&verb) => super::later::not_yet(verb),
         None => Err(format!("error: unknown command {verb:?} for \"kubectl\"")),
     }

@@ -4,8 +4,10 @@
 use serde_json::{json, Map, Value};
 
 use super::apply::USER;
+use super::command::Input;
 use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::finish;
+use crate::fileaccess::FileAccess;
 use crate::model::{decode, parse_documents, Object};
 use crate::sim::Cluster;
 
@@ -38,17 +40,17 @@ const COMMON: [FlagSpec; 4] = [
     flag("filename", Some('f'), true),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<String, String> {
     let (generator, rest) = match args.split_first() {
         Some((g, rest)) if !g.starts_with('-') => (*g, rest),
-        _ => return from_files(cluster, args, stdin),
+        _ => return from_files(cluster, args, input),
     };
     match generator {
         "deployment" | "deploy" => deployment(cluster, rest),
         "namespace" | "ns" => namespace(cluster, rest),
-        "configmap" | "cm" => configmap(cluster, rest),
+        "configmap" | "cm" => configmap(cluster, rest, input.files),
         "secret" => match rest.split_first() {
-            Some((&"generic", rest)) => secret(cluster, rest),
+            Some((&"generic", rest)) => secret(cluster, rest, input.files),
             Some((other, _)) => {
                 Err(format!("error: \"kubectl create secret {other}\" is not available in kubesim yet (only generic)"))
             }
@@ -68,7 +70,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<
     }
 }
 
-fn from_files(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+fn from_files(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<String, String> {
     let flags = parse(args, &[COMMON[0], COMMON[3], flag("recursive", Some('R'), false)])?;
     let files = flags.all("filename");
     if files.is_empty() {
@@ -77,11 +79,13 @@ fn from_files(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Resu
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     for f in files {
-        for (source, text) in super::files::read(f, stdin, flags.is_set("recursive"))? {
-            let docs = match parse_documents(&text) {
+        for (source, text) in super::files::read(f, input, flags.is_set("recursive"), Some("creating"))? {
+            let docs = match text
+                .and_then(|text| parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}")))
+            {
                 Ok(d) => d,
                 Err(e) => {
-                    errors.push(format!("error: error parsing {source}: {e}"));
+                    errors.push(e);
                     continue;
                 }
             };
@@ -222,7 +226,7 @@ fn namespace(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
 }
 
 /// `--from-literal=k=v`, `--from-file=[key=]path`, `--from-env-file=path` into a data map.
-fn data_from(flags: &Parsed) -> Result<Map<String, Value>, String> {
+fn data_from(flags: &Parsed, files: &FileAccess) -> Result<Map<String, Value>, String> {
     let mut data = Map::new();
     for lit in flags.all("from-literal") {
         let (k, v) =
@@ -234,11 +238,11 @@ fn data_from(flags: &Parsed) -> Result<Map<String, Value>, String> {
             Some((k, p)) => (k.to_string(), p.to_string()),
             None => (std::path::Path::new(f).file_name().and_then(|n| n.to_str()).unwrap_or(f).to_string(), f.clone()),
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("error: error reading {path}: {e}"))?;
+        let text = read_source(files, &path)?;
         data.insert(key, Value::String(text));
     }
     for f in flags.all("from-env-file") {
-        let text = std::fs::read_to_string(f).map_err(|e| format!("error: error reading {f}: {e}"))?;
+        let text = read_source(files, f)?;
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
             let (k, v) = line.split_once('=').unwrap_or((line, ""));
             data.insert(k.to_string(), Value::String(v.to_string()));
@@ -247,13 +251,20 @@ fn data_from(flags: &Parsed) -> Result<Map<String, Value>, String> {
     Ok(data)
 }
 
+fn read_source(files: &FileAccess, path: &str) -> Result<String, String> {
+    files.read(path).map_err(|e| match e.io_error() {
+        Some(io) => format!("error: error reading {path}: {io}"),
+        None => format!("error: {e}"),
+    })
+}
+
 const DATA_FLAGS: [FlagSpec; 3] =
     [flag("from-literal", None, true), flag("from-file", None, true), flag("from-env-file", None, true)];
 
-fn configmap(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+fn configmap(cluster: &mut Cluster, args: &[&str], files: &FileAccess) -> Result<String, String> {
     let flags = flags_with(args, &DATA_FLAGS)?;
     let name = name_arg(&flags, "configmap")?;
-    let data = data_from(&flags)?;
+    let data = data_from(&flags, files)?;
     submit(
         cluster,
         &flags,
@@ -262,12 +273,12 @@ fn configmap(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     )
 }
 
-fn secret(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+fn secret(cluster: &mut Cluster, args: &[&str], files: &FileAccess) -> Result<String, String> {
     let mut extra: Vec<FlagSpec> = DATA_FLAGS.to_vec();
     extra.push(flag("type", None, true));
     let flags = flags_with(args, &extra)?;
     let name = name_arg(&flags, "secret generic")?;
-    let data = data_from(&flags)?;
+    let data = data_from(&flags, files)?;
     let type_ = flags.get("type").unwrap_or("Opaque");
     submit(
         cluster,

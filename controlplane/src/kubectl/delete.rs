@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use super::apply::USER;
+use super::command::Input;
 use super::flags::{flag, parse, FlagSpec};
 use super::resources::{field_selector, finish, label_selector, targets, Scope};
 use crate::apiserver::{DeleteOptions, Propagation};
@@ -30,7 +31,7 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("ignore-not-found", None, false),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let propagation = match flags.get("cascade").unwrap_or("background") {
         "background" | "true" => Propagation::Background,
@@ -61,7 +62,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<
     }
     let scope = Scope::from_flags(&flags);
     let (objects, mut errors) = if !flags.all("filename").is_empty() {
-        from_files(cluster, &flags, &scope, stdin)?
+        from_files(cluster, &flags, &scope, input)?
     } else {
         let targets = targets(&flags.positional)?;
         let by_name = targets.iter().any(|t| t.1.is_some());
@@ -80,11 +81,11 @@ pub fn run(cluster: &mut Cluster, args: &[&str], stdin: Option<&str>) -> Result<
     if objects.is_empty() && errors.is_empty() && !flags.is_set("ignore-not-found") {
         return Ok("No resources found".into());
     }
-    let opts = DeleteOptions { grace_period_seconds: grace, propagation_policy: Some(propagation) };
+    let opts = DeleteOptions { grace_period_seconds: grace, propagation_policy: Some(propagation), uid: None };
     let mut waiting: Vec<Arc<Object>> = Vec::new();
     for obj in objects {
         let info = obj.info();
-        match cluster.api().delete(USER, obj.kind(), obj.namespace(), obj.name(), opts) {
+        match cluster.api().delete(USER, obj.kind(), obj.namespace(), obj.name(), opts.clone()) {
             Ok(_) => {
                 lines.push(format!("{} {} deleted", info.group_singular(), crate::apiserver::error::quote(obj.name())));
                 waiting.push(obj);
@@ -104,12 +105,12 @@ fn from_files(
     cluster: &mut Cluster,
     flags: &super::flags::Parsed,
     scope: &Scope,
-    stdin: Option<&str>,
+    input: Input<'_>,
 ) -> Result<(Vec<Arc<Object>>, Vec<String>), String> {
     let (mut found, mut errors) = (Vec::new(), Vec::new());
     for f in flags.all("filename") {
-        for (source, text) in super::files::read(f, stdin, flags.is_set("recursive"))? {
-            let docs = parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}"))?;
+        for (source, text) in super::files::read(f, input, flags.is_set("recursive"), None)? {
+            let docs = parse_documents(&text?).map_err(|e| format!("error: error parsing {source}: {e}"))?;
             for doc in docs {
                 let obj = decode(doc).map_err(|e| format!("error: {e}"))?;
                 let ns = if obj.namespace().is_empty() { scope.namespace.as_str() } else { obj.namespace() };

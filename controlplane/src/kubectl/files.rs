@@ -1,46 +1,183 @@
-//! Reading `-f` arguments: a file, a directory of manifests, or `-` for standard input.
+//! Reading `-f` arguments: a file, a directory of manifests, or `-` for standard input. Files
+//! are opened through the session's [`FileAccess`](crate::fileaccess::FileAccess) policy.
 
-use std::path::Path;
+use super::command::Input;
+use crate::apiserver::ApiError;
+use crate::fileaccess::{FileError, READ_LIMIT};
 
-/// (source name, text) for each file `-f arg` names, in name order for directories.
-pub fn read(arg: &str, stdin: Option<&str>, recursive: bool) -> Result<Vec<(String, String)>, String> {
+/// One file `-f` names: its source name, and its text or kubectl's error for it.
+type Source = (String, Result<String, String>);
+
+/// The files `-f arg` names, in name order for directories, where a file that cannot be read
+/// is an error of its own, as kubectl goes on with the others. `sending` is what kubectl does
+/// with the objects ("creating"): a file over the API server's request limit is then refused
+/// in the server's words; `None` for a verb that sends no body.
+pub fn read(arg: &str, input: Input<'_>, recursive: bool, sending: Option<&str>) -> Result<Vec<Source>, String> {
     if arg == "-" {
-        let text = stdin
+        let text = input
+            .stdin
             .ok_or("error: no input given for -f - (pass it as the second argument: kubectl(\"apply -f -\", yaml))")?;
-        return Ok(vec![("STDIN".to_string(), text.to_string())]);
+        return Ok(vec![("STDIN".to_string(), Ok(text.to_string()))]);
     }
-    let path = Path::new(arg);
-    if path.is_dir() {
+    if input.files.is_dir(arg) {
         let mut out = Vec::new();
-        read_dir(path, recursive, &mut out)?;
+        read_dir(arg, input, recursive, sending, &mut out)?;
         if out.is_empty() {
             return Err(format!("error: error reading [{arg}]: recognized file extensions are [.json .yaml .yml]"));
         }
         return Ok(out);
     }
-    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("error: the path \"{arg}\" does not exist"),
-        _ => format!("error: error reading {arg}: {e}"),
-    })?;
-    Ok(vec![(arg.to_string(), text)])
+    let text = input.files.read(arg).map_err(|e| error(arg, &e, sending))?;
+    Ok(vec![(arg.to_string(), Ok(text))])
 }
 
-fn read_dir(dir: &Path, recursive: bool, out: &mut Vec<(String, String)>) -> Result<(), String> {
-    let mut entries: Vec<_> =
-        std::fs::read_dir(dir).map_err(|e| format!("error: {e}"))?.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
+/// As Go's `filepath.Walk`: a symlink to a directory is not descended into.
+fn read_dir(
+    dir: &str,
+    input: Input<'_>,
+    recursive: bool,
+    sending: Option<&str>,
+    out: &mut Vec<Source>,
+) -> Result<(), String> {
+    for entry in input.files.read_dir(dir).map_err(|e| format!("error: {e}"))? {
+        let path = go_join(dir, &entry.name);
+        if entry.is_dir {
             if recursive {
-                read_dir(&p, recursive, out)?;
+                read_dir(&path, input, recursive, sending, out)?;
             }
             continue;
         }
-        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let ext = std::path::Path::new(&entry.name).extension().and_then(|e| e.to_str()).unwrap_or("");
         if matches!(ext, "yaml" | "yml" | "json") {
-            let text = std::fs::read_to_string(&p).map_err(|e| format!("error: error reading {}: {e}", p.display()))?;
-            out.push((p.display().to_string(), text));
+            let text = input.files.read(&path).map_err(|e| error(&path, &e, sending));
+            out.push((path, text));
         }
     }
     Ok(())
+}
+
+/// Go's `filepath.Join`, which cleans the path (`./a` is `a`): how kubectl names the files
+/// of a directory.
+fn go_join(dir: &str, name: &str) -> String {
+    let joined = format!("{dir}/{name}");
+    let rooted = joined.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if rooted => {}
+            _ => parts.push(part),
+        }
+    }
+    match (rooted, parts.join("/")) {
+        (true, body) => format!("/{body}"),
+        (false, body) if body.is_empty() => ".".to_string(),
+        (false, body) => body,
+    }
+}
+
+/// kubectl's words for a file it could not read; the policy's own for what it refuses.
+fn error(path: &str, e: &FileError, sending: Option<&str>) -> String {
+    match (e, sending) {
+        (FileError::Io { source, .. }, _) if source.kind() == std::io::ErrorKind::NotFound => {
+            format!("error: the path \"{path}\" does not exist")
+        }
+        (FileError::Io { source, .. }, _) => format!("error: error reading {path}: {source}"),
+        (FileError::TooLarge { .. }, Some(verb)) => ApiError::request_entity_too_large(READ_LIMIT)
+            .kubectl_message_with_source(Some(&format!("error when {verb} {path:?}: "))),
+        _ => format!("error: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fileaccess::FileAccess;
+    use crate::kubectl::{run_line, Input};
+    use crate::sim::{Cluster, ClusterConfig};
+
+    fn configmap(name: &str) -> String {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n")
+    }
+
+    /// issue 10: `-f` reads only regular files the policy allows, of at most 3 MiB, and a
+    /// directory only as deep as asked.
+    #[test]
+    fn issue_10_reads_are_bounded_and_allowed() {
+        let dir = std::env::temp_dir().join(format!("kubesim-kubectl-files-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let work = dir.join("work");
+        std::fs::create_dir_all(work.join("dir/sub")).unwrap();
+        std::fs::write(work.join("a.yaml"), configmap("a")).unwrap();
+        std::fs::write(work.join("dir/b.yaml"), configmap("b")).unwrap();
+        std::fs::write(work.join("dir/notes.txt"), "not a manifest").unwrap();
+        std::fs::write(work.join("dir/sub/d.yaml"), configmap("d")).unwrap();
+        let big = configmap("big") + "data:\n  x: " + &"x".repeat(3 * 1024 * 1024) + "\n";
+        std::fs::write(work.join("big.yaml"), big).unwrap();
+        std::os::unix::fs::symlink(&work, work.join("dir/loop")).unwrap();
+        assert!(std::process::Command::new("mkfifo").arg(work.join("fifo")).status().unwrap().success());
+        let mut files = FileAccess::working_directory(&work);
+        let mut c = Cluster::new(ClusterConfig::default());
+        let mut run = |files: &FileAccess, line: &str| {
+            let out = run_line(&mut c, line, Input { stdin: None, files }).unwrap_or_else(|e| e);
+            format!("{line} → {out}")
+        };
+        let mut got = Vec::new();
+        for line in [
+            "apply -f a.yaml",
+            "apply -f dir",
+            "apply -f dir -R",
+            "apply -f ./dir/ -R",
+            "apply -f missing.yaml",
+            "apply -f fifo",
+            "apply -f /dev/zero",
+            "apply -f ../work/../../etc/hostname",
+            "apply -f big.yaml",
+            "create -f big.yaml",
+            "delete -f big.yaml",
+            "apply -f .",
+            "create configmap c --from-file=fifo",
+        ] {
+            got.push(run(&files, line));
+        }
+        files.allow_read(None);
+        got.push(run(&files, "create -f /dev/zero"));
+        let expect = r#"
+apply -f a.yaml → configmap/a created
+apply -f dir → configmap/b created
+apply -f dir -R → configmap/b unchanged
+configmap/d created
+apply -f ./dir/ -R → configmap/b unchanged
+configmap/d unchanged
+apply -f missing.yaml → error: the path "missing.yaml" does not exist
+apply -f fifo → error: cannot read fifo: it is a named pipe; kubesim reads only regular files
+apply -f /dev/zero → error: reading /dev/zero is not allowed: kubesim may read only under the working directory; run kubesim with --allow-read=/dev/zero to allow it
+apply -f ../work/../../etc/hostname → error: reading ../work/../../etc/hostname is not allowed: kubesim may read only under the working directory; run kubesim with --allow-read=../work/../../etc/hostname to allow it
+apply -f big.yaml → Error from server (RequestEntityTooLarge): error when creating "big.yaml": Request entity too large: limit is 3145728
+create -f big.yaml → Error from server (RequestEntityTooLarge): error when creating "big.yaml": Request entity too large: limit is 3145728
+delete -f big.yaml → error: cannot read big.yaml: it is 3145793 bytes; kubesim reads files of at most 3145728 bytes (kube-apiserver's request limit)
+apply -f . → configmap/a unchanged
+Error from server (RequestEntityTooLarge): error when creating "big.yaml": Request entity too large: limit is 3145728
+create configmap c --from-file=fifo → error: cannot read fifo: it is a named pipe; kubesim reads only regular files
+create -f /dev/zero → error: cannot read /dev/zero: it is a character device; kubesim reads only regular files
+"#;
+        assert_eq!(got.join("\n"), expect.trim());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn directory_entries_are_named_as_go_joins_them() {
+        for (dir, name, joined) in [
+            (".", "a.yaml", "a.yaml"),
+            ("./dir/", "b.yaml", "dir/b.yaml"),
+            ("dir//sub", "c.yaml", "dir/sub/c.yaml"),
+            ("../x/..", "d.yaml", "../d.yaml"),
+            ("/", "e.yaml", "/e.yaml"),
+            ("/..", "f.yaml", "/f.yaml"),
+        ] {
+            assert_eq!(super::go_join(dir, name), joined, "{dir} + {name}");
+        }
+    }
 }

@@ -6,9 +6,13 @@
 //! As in kubectl, a table (`-o wide` or none) is printed per kind and `--sort-by` sorts each
 //! kind's rows; any other format prints one object when one name of one kind was asked for,
 //! and otherwise a `List` of everything found, sorted as a whole. A sort field that no
-//! object has is an error for the other formats, while a table prints nothing for that kind
-//! (kubectl drops that error, issue kubernetes/kubectl#1343). Rows of named objects
-//! (`get pods a b`) are not sorted in table output.
+//! object has is the sorter's error (`couldn't find any field with path ...`) for every format:
+//! kubectl's own table path drops that error and says `No resources found` although there are
+//! objects (kubernetes/kubectl#1343, an open bug), which misleads, so kubesim does not copy it.
+//! Rows of named objects (`get pods a b`) are not sorted in table output.
+//!
+//! `--watch` needs time to pass while the command runs, which only the script can make happen:
+//! it is refused, saying what to do instead.
 
 use std::sync::Arc;
 
@@ -21,6 +25,7 @@ use super::printers::custom_columns::CustomColumns;
 use super::printers::{self, PrintOptions};
 use super::sort;
 use crate::apiserver::error::ApiError;
+use crate::fileaccess::{FileAccess, FileError};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
@@ -49,13 +54,29 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("allow-missing-template-keys", None, false),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
-    run_tables(cluster, args).map(|(text, _)| text)
+/// Why `get --watch` is refused, and what to do instead.
+const NO_WATCH: &str = "error: --watch is not available in kubesim: simulated time moves only when you move it. \
+Move the clock with advance(\"30s\") or step() and run get again, or wait for a state with kubectl wait or run_until(...)";
+
+pub fn run(cluster: &mut Cluster, args: &[&str], files: &FileAccess) -> Result<String, String> {
+    run_tables(cluster, args, files).map(|(text, _)| text)
 }
 
 /// As [`run`], also giving the tables printed (one per kind), for front-ends that can show
 /// tables richly.
-pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<printers::Table>), String> {
+pub fn run_tables(
+    cluster: &mut Cluster,
+    args: &[&str],
+    files: &FileAccess,
+) -> Result<(String, Vec<printers::Table>), String> {
+    // Looked for before parsing, so that completion does not offer flags that only refuse.
+    let watch = |a: &&str| {
+        let (name, value) = a.split_once('=').unwrap_or((a, "true"));
+        matches!(name, "-w" | "--watch" | "--watch-only") && value != "false"
+    };
+    if args.iter().any(watch) {
+        return Err(NO_WATCH.into());
+    }
     let flags = parse(args, FLAGS)?;
     if flags.positional.is_empty() {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
@@ -68,6 +89,7 @@ pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<p
         flags.get("template").unwrap_or(""),
         flags.is_set("no-headers"),
         flags.get("allow-missing-template-keys") != Some("false"),
+        files,
     )?;
     let sort_by = flags.get("sort-by").filter(|s| !s.is_empty());
     let selector = match flags.get("selector") {
@@ -97,6 +119,8 @@ pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<p
             kinds_in_order.push(*k);
         }
     }
+    // kubectl names the namespace only when every kind asked for lives in one.
+    let in_namespace = !all_namespaces && kinds_in_order.iter().all(|k| k.info().namespaced);
     let mut all_objects: Vec<Arc<Object>> = Vec::new();
     for kind in kinds_in_order {
         let info = kind.info();
@@ -117,15 +141,14 @@ pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<p
         if objects.is_empty() {
             continue;
         }
-        if let (Some(field), Format::Table, true) = (sort_by, &format, objects.len() > 1) {
+        if let (Some(field), Format::Table) = (sort_by, &format) {
             let named = requests.iter().any(|r| r.0 == kind && r.1.is_some());
             if !named {
                 let values: Vec<Value> = objects.iter().map(|o| o.to_value()).collect();
                 match sort::sort_table_order(&values, field) {
                     Ok(order) => objects = order.into_iter().map(|i| objects[i].clone()).collect(),
                     Err(e) if e.starts_with("Field ") => return Err(e),
-                    // kubectl drops this error and prints nothing for the kind.
-                    Err(_) => continue,
+                    Err(e) => return Err(format!("error: {e}")),
                 }
             }
         }
@@ -149,7 +172,7 @@ pub fn run_tables(cluster: &mut Cluster, args: &[&str]) -> Result<(String, Vec<p
     let body = match format {
         Format::Table => {
             if sections.is_empty() && errors.is_empty() {
-                return Ok((printers::no_resources(if all_namespaces { None } else { Some(&namespace) }), tables));
+                return Ok((printers::no_resources(in_namespace.then_some(namespace.as_str())), tables));
             }
             sections.join("\n")
         }
@@ -217,8 +240,14 @@ enum Format {
 
 impl Format {
     /// kubectl's printer flags: `-o FORMAT[=ARG]`, `--template`, `--no-headers`,
-    /// `--allow-missing-template-keys`.
-    fn parse(output: &str, template: &str, no_headers: bool, allow_missing_keys: bool) -> Result<Format, String> {
+    /// `--allow-missing-template-keys`. Template files are opened through `files`.
+    fn parse(
+        output: &str,
+        template: &str,
+        no_headers: bool,
+        allow_missing_keys: bool,
+        files: &FileAccess,
+    ) -> Result<Format, String> {
         let (name, arg) = match output.split_once('=') {
             Some((name, arg)) if template.is_empty() => (name, arg.to_string()),
             _ => (output, template.to_string()),
@@ -233,8 +262,9 @@ impl Format {
                     return Err("error: template format specified but no template given".into());
                 }
                 let template = if name == "jsonpath-file" {
-                    std::fs::read_to_string(&arg)
-                        .map_err(|e| format!("error: error reading --template {arg}, {}", go_open_error(&arg, &e)))?
+                    files.read(&arg).map_err(|e| template_error(&e, |io| {
+                        format!("error: error reading --template {arg}, {}", go_open_error(&arg, io))
+                    }))?
                 } else {
                     arg
                 };
@@ -249,8 +279,9 @@ impl Format {
                 if arg.is_empty() {
                     return Err("error: custom-columns format specified but no custom columns given".into());
                 }
-                let text = std::fs::read_to_string(&arg)
-                    .map_err(|e| format!("error: error reading template {arg}, {}", go_open_error(&arg, &e)))?;
+                let text = files.read(&arg).map_err(|e| {
+                    template_error(&e, |io| format!("error: error reading template {arg}, {}", go_open_error(&arg, io)))
+                })?;
                 Format::CustomColumns(CustomColumns::from_template(&text).map_err(|e| format!("error: {e}"))?)
             }
             "go-template" | "go-template-file" | "template" | "templatefile" => {
@@ -262,6 +293,15 @@ impl Format {
                 ))
             }
         })
+    }
+}
+
+/// A template file that could not be read: kubectl's words for the OS's errors, the policy's
+/// own for what it refuses.
+fn template_error(e: &FileError, kubectl: impl FnOnce(&std::io::Error) -> String) -> String {
+    match e.io_error() {
+        Some(io) => kubectl(io),
+        None => format!("error: {e}"),
     }
 }
 
@@ -336,7 +376,9 @@ spec:
     fn check(c: &mut Cluster, args: &str, expect: &str) {
         let words = shell_words::split(args).expect("test args split");
         let args: Vec<&str> = words.iter().map(String::as_str).collect();
-        let got = match run(c, &args) {
+        // Template files are written under the temporary directory.
+        let files = FileAccess::working_directory(&std::env::temp_dir());
+        let got = match run(c, &args, &files) {
             Ok(out) => out,
             Err(e) => e,
         };
@@ -370,8 +412,8 @@ spec:
         check(&mut c, "pods -o jsonpath", "error: template format specified but no template given");
         check(
             &mut c,
-            "pods -o jsonpath-file=/nonexistent/t.txt",
-            "error: error reading --template /nonexistent/t.txt, open /nonexistent/t.txt: no such file or directory",
+            "pods -o jsonpath-file=kubesim-nonexistent/t.txt",
+            "error: error reading --template kubesim-nonexistent/t.txt, open kubesim-nonexistent/t.txt: no such file or directory",
         );
         check(
             &mut c,
@@ -427,6 +469,25 @@ db      2025-01-01T00:01:00Z
 web     2025-01-01T00:00:00Z
 ",
         );
+        // issue 10: template files are read only where the policy allows, and only regular ones.
+        check(
+            &mut c,
+            "pods -o custom-columns-file=/etc/hostname",
+            "error: reading /etc/hostname is not allowed: kubesim may read only under the working directory; run kubesim with --allow-read=/etc/hostname to allow it",
+        );
+        let dir_arg = dir.display().to_string();
+        check(
+            &mut c,
+            &format!("pods -o jsonpath-file={dir_arg}"),
+            &format!("error: error reading --template {dir_arg}, open {dir_arg}: is a directory"),
+        );
+        check(
+            &mut c,
+            &format!("pods -o jsonpath-file={dir_arg}/missing"),
+            &format!(
+                "error: error reading --template {dir_arg}/missing, open {dir_arg}/missing: no such file or directory"
+            ),
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -456,7 +517,7 @@ web     1Gi
             "pods -o name --sort-by=.spec.containers",
             "error: Field {.spec.containers} in *unstructured.Unstructured is an unsortable type: interface, err: unsortable type: []interface {}",
         );
-        // Tables are sorted per kind; a field nobody has prints nothing, as kubectl does.
+        // Tables are sorted per kind.
         check(
             &mut c,
             "pods --sort-by=.metadata.creationTimestamp",
@@ -467,7 +528,33 @@ db      1/1     Running            0             2m
 cache   1/1     Running            0             60s
 ",
         );
-        check(&mut c, "pods --sort-by=.metadata.nope", "No resources found in default namespace.");
         check(&mut c, "pod web --sort-by=.metadata.nope -o name", "pod/web\n");
+    }
+
+    #[test]
+    fn issue_10_messages_say_what_is_wrong() {
+        let mut c = cluster();
+        // A sort field no object has is the sorter's error, not "No resources found".
+        check(
+            &mut c,
+            "pods --sort-by=.metadata.nope",
+            "error: couldn't find any field with path \"{.metadata.nope}\" in the list of objects",
+        );
+        check(
+            &mut c,
+            "nodes --sort-by={.foo}",
+            "error: couldn't find any field with path \"{.foo}\" in the list of objects",
+        );
+        // Nothing found names a namespace only when every kind asked for is namespaced.
+        check(&mut c, "pv", "No resources found");
+        check(&mut c, "nodes -l x=y", "No resources found");
+        check(&mut c, "clusterroles -l x", "No resources found");
+        check(&mut c, "pods,nodes -l x=y", "No resources found");
+        check(&mut c, "pods -l x=y", "No resources found in default namespace.");
+        check(&mut c, "pods -n kube-public", "No resources found in kube-public namespace.");
+        // Watching needs time to pass while the command runs.
+        for args in ["pods -w", "pods --watch", "pods --watch-only"] {
+            check(&mut c, args, NO_WATCH);
+        }
     }
 }

@@ -1,5 +1,9 @@
 //! `kubectl wait --for=condition=C[=value] | --for=delete | --for=create RESOURCE... [--timeout=30s]`:
 //! the simulated clock runs until the condition holds for every object, or the timeout.
+//!
+//! With nothing to wait for, kubectl answers at once (`RunWait`): a name that does not exist
+//! is its NotFound error (for a condition); `--all` or a selector that matches nothing is
+//! `error: no matching resources found` (for anything but delete, which is then done).
 
 use chrono::Duration;
 use serde_json::Value;
@@ -58,6 +62,9 @@ fn has_condition(obj: &Object, name: &str, value: &str) -> bool {
     })
 }
 
+/// kubectl's `errNoMatchingResources`.
+const NO_MATCH: &str = "error: no matching resources found";
+
 pub(super) const FLAGS: &[FlagSpec] = &[
     flag("for", None, true),
     flag("timeout", None, true),
@@ -79,6 +86,10 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     let targets = targets(&flags.positional)?;
     let labels = label_selector(&flags)?;
     let fields = field_selector(&flags)?;
+    let listed = flags.is_set("all") || flags.get("selector").is_some() || flags.get("field-selector").is_some();
+    if !listed && targets.iter().any(|(_, name)| name.is_none()) {
+        return Err("error: resource(s) were provided, but no name was specified".into());
+    }
     let deadline = cluster.deadline(timeout).map_err(|e| format!("error: {e}"))?;
     // For delete, the objects as they are now; the condition is that they are gone.
     let (initial, errors) = super::resources::fetch(cluster, &targets, &scope, &labels, &fields);
@@ -87,6 +98,9 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         .find(|e| !matches!(condition, WaitFor::Create | WaitFor::Delete) || !e.contains("(NotFound)"))
     {
         return Err(e);
+    }
+    if initial.is_empty() && matches!(condition, WaitFor::Status { .. } | WaitFor::JsonPath { .. }) {
+        return Err(NO_MATCH.into());
     }
     loop {
         cluster.settle().map_err(|e| format!("error: {e}"))?;
@@ -116,10 +130,6 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         };
         if done {
             let shown: Vec<String> = match &condition {
-                WaitFor::Create => targets
-                    .iter()
-                    .map(|(k, n)| format!("{}/{}", k.info().group_singular(), n.clone().unwrap_or_default()))
-                    .collect(),
                 WaitFor::Delete => initial.iter().map(|o| o.type_name()).collect(),
                 _ => super::resources::fetch(cluster, &targets, &scope, &labels, &fields)
                     .0
@@ -127,6 +137,9 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
                     .map(|o| o.type_name())
                     .collect(),
             };
+            if shown.is_empty() && !matches!(condition, WaitFor::Delete) {
+                return Err(NO_MATCH.into());
+            }
             return Ok(shown.iter().map(|s| format!("{s} condition met")).collect::<Vec<_>>().join("\n"));
         }
         if cluster.step_toward(deadline).map_err(|e| format!("error: {e}"))? {

@@ -73,13 +73,15 @@ pub fn trace(cluster: &mut Cluster, namespace: &str, name: &str) -> Result<Strin
     };
     let Object::Pod(pod) = &*obj else { return Err(format!("{name} is not a pod")) };
     let uid = pod.metadata.uid.clone().unwrap_or_default();
+    // A mirror pod's containers and kubelet events are its static pod's.
+    let runtime_uid = crate::node::kubelet::mirror::runtime_uid(&obj);
     let node = pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default();
     let pod_ip = pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_default();
     let key = Kind::Pod.info().key(namespace, name);
     let host_network = pod.spec.as_ref().and_then(|s| s.host_network) == Some(true);
     let (calls, pids): (Vec<CriCall>, Vec<Option<u32>>) = match cluster.component_mut::<Kubelets>() {
         Some(k) if !node.is_empty() => {
-            let calls = k.cri_calls(&node, &uid);
+            let calls = k.cri_calls(&node, &runtime_uid);
             let pids = calls.iter().map(|c| k.kubelet(&node).and_then(|kl| kl.runtime.pid(&c.id))).collect();
             (calls, pids)
         }
@@ -123,7 +125,8 @@ pub fn trace(cluster: &mut Cluster, namespace: &str, name: &str) -> Result<Strin
         } else if r.resource == "events" && r.name.starts_with(&event_prefix) && changed {
             let Some(ev) = api.peek(Kind::Event, namespace, &r.name) else { continue };
             let Object::Event(ev) = &*ev else { continue };
-            if ev.involved_object.uid.as_deref() != Some(uid.as_str()) {
+            let about = ev.involved_object.uid.as_deref();
+            if about != Some(uid.as_str()) && about != Some(runtime_uid.as_str()) {
                 continue;
             }
             let from = ev.source.as_ref().and_then(|s| s.component.clone()).unwrap_or_default();

@@ -12,6 +12,7 @@ use crate::apiserver::{ApiError, ApiServer};
 use crate::model::{decode, Kind, Object};
 
 use super::bootstrap::{set_status, USER};
+use super::undo::Undo;
 
 /// `rand.SafeEncodeString` of the FNV-1a hash of `text`, as the pod-template-hash and
 /// controller-revision-hash labels look.
@@ -31,8 +32,15 @@ fn owner(obj: &Object, kind: &str, api_version: &str) -> Value {
 }
 
 fn create(api: &mut ApiServer, doc: Value) -> Result<Object, ApiError> {
+    create_noted(api, doc, &mut Undo::new(USER))
+}
+
+/// Create, noting the write in `undo`.
+fn create_noted(api: &mut ApiServer, doc: Value, undo: &mut Undo) -> Result<Object, ApiError> {
     let obj = decode(doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    Ok((*api.create(USER, "kube-system", obj)?).clone())
+    let created = api.create(USER, "kube-system", obj)?;
+    undo.created(&created);
+    Ok((*created).clone())
 }
 
 /// CoreDNS: the Deployment's first ReplicaSet and its two pods.
@@ -101,20 +109,33 @@ fn daemon_tolerations(host_network: bool) -> Vec<Value> {
     t
 }
 
-/// kube-proxy's pod for one node, pinned to it by node affinity on `metadata.name`.
-pub fn kube_proxy_pod(api: &mut ApiServer, node: &str) -> Result<(), ApiError> {
+/// kube-proxy's pod for one node, pinned to it by node affinity on `metadata.name`, unless the
+/// node has one already (a pod left from an earlier node of that name, not yet collected, is
+/// kept, as the DaemonSet controller keeps it). Writes are noted in `undo`.
+pub fn kube_proxy_pod(api: &mut ApiServer, node: &str, undo: &mut Undo) -> Result<(), ApiError> {
     let Some(ds) = api.peek(Kind::DaemonSet, "kube-system", "kube-proxy") else { return Ok(()) };
+    let has_one = api.peek_list(Kind::Pod, Some("kube-system")).iter().any(|p| {
+        let Object::Pod(pod) = &**p else { return false };
+        let bound = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node);
+        bound
+            && p.metadata().deletion_timestamp.is_none()
+            && p.labels().get("k8s-app").is_some_and(|v| v == "kube-proxy")
+    });
+    if has_one {
+        return Ok(());
+    }
     let doc = ds.to_value();
     let template = doc["spec"]["template"].clone();
     let hash = template_hash(&template.to_string());
     if api.peek(Kind::ControllerRevision, "kube-system", &format!("kube-proxy-{hash}")).is_none() {
-        create(
+        create_noted(
             api,
             json!({"apiVersion": "apps/v1", "kind": "ControllerRevision",
                 "metadata": {"name": format!("kube-proxy-{hash}"), "namespace": "kube-system",
                     "labels": {"k8s-app": "kube-proxy", "controller-revision-hash": hash},
                     "ownerReferences": [owner(&ds, "DaemonSet", "apps/v1")]},
                 "data": {"spec": {"template": template.clone()}}, "revision": 1}),
+            undo,
         )?;
     }
     let mut spec = template["spec"].clone();
@@ -137,7 +158,7 @@ pub fn kube_proxy_pod(api: &mut ApiServer, node: &str) -> Result<(), ApiError> {
             "metadata": {"name": format!("kube-proxy-{}", suffix_from(&seed)), "namespace": "kube-system",
                 "labels": labels, "ownerReferences": [owner(&ds, "DaemonSet", "apps/v1")]},
             "spec": spec});
-        match create(api, doc) {
+        match create_noted(api, doc, undo) {
             Err(e) if e.reason == crate::apiserver::Reason::AlreadyExists && attempt < 16 => continue,
             result => {
                 result?;

@@ -5,10 +5,12 @@
 use serde_json::json;
 
 use super::cluster::Cluster;
+use super::undo::Undo;
 use crate::apiserver::error::quote;
 use crate::apiserver::{registry, ApiError, ApiServer, FieldError};
 use crate::model::value_de::{self, api_quantity};
-use crate::model::{decode, decode::decode_one, Object};
+use crate::model::{decode, decode::decode_one, Kind, Object};
+use crate::node::kubelet::{mirror, Kubelets};
 
 /// The audit user of everything the bootstrap writes.
 pub const USER: &str = "kubeadm";
@@ -72,23 +74,27 @@ pub fn bootstrap(cluster: &mut Cluster) {
     for i in 1..=config.workers {
         add_node(api, &NodeSpec::worker(&format!("node-{i}"), &config.cpu, &config.memory, &config.pods), i);
     }
-    static_pods(api);
+    let statics = static_pods(api);
     services(api);
     addons(api);
     super::addons::coredns(api);
     let mut nodes = vec![CONTROL_PLANE.to_string()];
     nodes.extend((1..=config.workers).map(|i| format!("node-{i}")));
     for node in nodes {
-        super::addons::kube_proxy_pod(api, &node).expect("kube-proxy pod is created");
+        let mut undo = Undo::new(USER);
+        super::addons::kube_proxy_pod(api, &node, &mut undo).expect("kube-proxy pod is created");
     }
     super::addons::kube_proxy_status(api);
+    if let Some(kubelets) = cluster.component_mut::<Kubelets>() {
+        kubelets.set_static_pods(CONTROL_PLANE, statics);
+    }
 }
 
 /// The lowest node index whose pod CIDR no node has: the node IPAM controller hands out the
 /// first free range, so a node added after one was removed takes its range.
 pub fn free_node_index(api: &ApiServer) -> usize {
     let used: std::collections::BTreeSet<String> = api
-        .peek_list(crate::model::Kind::Node, None)
+        .peek_list(Kind::Node, None)
         .iter()
         .filter_map(|n| match &**n {
             Object::Node(n) => n.spec.as_ref().and_then(|s| s.pod_cidr.clone()),
@@ -99,12 +105,22 @@ pub fn free_node_index(api: &ApiServer) -> usize {
 }
 
 /// A node joining the running cluster: registered as its kubelet does, with the DaemonSet
-/// pods every node gets.
+/// pods every node gets. All or nothing: if a step fails, what the earlier ones wrote is
+/// taken back.
 pub fn join_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Result<Object, ApiError> {
-    let node = try_add_node(api, spec, index)?;
-    super::addons::kube_proxy_pod(api, &spec.name)?;
-    super::addons::kube_proxy_status(api);
-    Ok(node)
+    let mut undo = Undo::new(USER);
+    let joined = register_node(api, spec, index, &mut undo)
+        .and_then(|node| super::addons::kube_proxy_pod(api, &spec.name, &mut undo).map(|()| node));
+    match joined {
+        Ok(node) => {
+            super::addons::kube_proxy_status(api);
+            Ok(node)
+        }
+        Err(e) => {
+            undo.rollback(api);
+            Err(e)
+        }
+    }
 }
 
 fn create(api: &mut ApiServer, namespace: &str, yaml: &str) -> Object {
@@ -142,6 +158,12 @@ pub fn add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Object {
 /// Register a node, or say why the API server refused it (a bad label, a bad quantity, ...).
 /// Nothing is left behind on failure.
 pub fn try_add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Result<Object, ApiError> {
+    let mut undo = Undo::new(USER);
+    register_node(api, spec, index, &mut undo).inspect_err(|_| undo.rollback(api))
+}
+
+/// The Node with its status and its Lease, each write noted in `undo`.
+fn register_node(api: &mut ApiServer, spec: &NodeSpec, index: usize, undo: &mut Undo) -> Result<Object, ApiError> {
     let mut labels = serde_json::Map::new();
     for (k, v) in [
         ("beta.kubernetes.io/arch", "amd64"),
@@ -181,7 +203,7 @@ pub fn try_add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Resul
     let resources = json!({"cpu": spec.cpu, "memory": spec.memory, "pods": spec.pods, "ephemeral-storage": "100Gi", "hugepages-1Gi": "0", "hugepages-2Mi": "0"});
     let errs: Vec<FieldError> = spec.capacity().filter_map(|(resource, text)| capacity_error(resource, text)).collect();
     if !errs.is_empty() {
-        return Err(ApiError::invalid(crate::model::Kind::Node.info(), &spec.name, errs));
+        return Err(ApiError::invalid(Kind::Node.info(), &spec.name, errs));
     }
     let status = json!({
         "capacity": resources, "allocatable": resources,
@@ -200,12 +222,26 @@ pub fn try_add_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Resul
             "osImage": "Debian GNU/Linux 12 (bookworm)", "systemUUID": format!("uuid-{}", spec.name)},
     });
     let node = api.create(USER, "", decode(doc).map_err(bad)?)?;
-    set_status(api, &node, status).expect("bootstrap status update");
-    let lease = json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-        "metadata": {"name": spec.name, "namespace": "kube-node-lease"},
-        "spec": {"holderIdentity": spec.name, "leaseDurationSeconds": 40, "renewTime": api.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()}});
-    api.create(USER, "kube-node-lease", decode(lease).map_err(bad)?)?;
-    Ok((*api.peek(crate::model::Kind::Node, "", &spec.name).expect("the node was just created")).clone())
+    undo.created(&node);
+    set_status(api, &node, status)?;
+    // The kubelet's Lease is owned by its Node, so that it goes with the Node.
+    let owner =
+        serde_json::to_value(mirror::node_owner(&node, false)).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let lease = decode(json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": spec.name, "namespace": "kube-node-lease", "ownerReferences": [owner]},
+        "spec": {"holderIdentity": spec.name, "leaseDurationSeconds": 40, "renewTime": api.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()}}))
+    .map_err(bad)?;
+    match api.peek(Kind::Lease, "kube-node-lease", &spec.name) {
+        None => undo.created(&api.create(USER, "kube-node-lease", lease)?),
+        // A Lease an earlier node of that name left: the kubelet takes it over.
+        Some(old) => {
+            api.update(USER, lease)?;
+            undo.replaced(old);
+        }
+    }
+    let registered =
+        api.peek(Kind::Node, "", &spec.name).ok_or_else(|| ApiError::not_found(Kind::Node.info(), &spec.name))?;
+    Ok((*registered).clone())
 }
 
 /// Why a node cannot have `text` as its capacity of `resource`, as the API server would say:
@@ -223,8 +259,12 @@ pub fn capacity_error(resource: &str, text: &str) -> Option<FieldError> {
     }
 }
 
-/// The control plane as mirror pods of the static manifests kubeadm writes.
-fn static_pods(api: &mut ApiServer) {
+/// The control plane as static pods, from the manifests kubeadm writes, with the mirror pods
+/// the control-plane node's kubelet makes for them. Returns the static pods, for that kubelet.
+fn static_pods(api: &mut ApiServer) -> Vec<Object> {
+    let node = api.peek(Kind::Node, "", CONTROL_PLANE).expect("the control-plane node registers first");
+    let seen = api.now();
+    let mut statics = Vec::new();
     // kubeadm's requests: etcd 100m and 100Mi, the API server 250m, the controller manager
     // 200m, the scheduler 100m (so the pods are Burstable).
     let images = [
@@ -249,23 +289,26 @@ fn static_pods(api: &mut ApiServer) {
         ),
     ];
     for (component, image, command, requests) in images {
-        let name = format!("{component}-{CONTROL_PLANE}");
         let doc = json!({
             "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": "kube-system",
-                "labels": {"component": component, "tier": "control-plane"},
-                "annotations": {"kubernetes.io/config.source": "file", "kubernetes.io/config.mirror": crate::apiserver::names::suffix_from(&name)}},
-            "spec": {"nodeName": CONTROL_PLANE, "hostNetwork": true, "priorityClassName": "system-node-critical", "priority": 2000001000,
+            "metadata": {"name": component, "namespace": "kube-system",
+                "labels": {"component": component, "tier": "control-plane"}},
+            "spec": {"hostNetwork": true, "priorityClassName": "system-node-critical", "priority": 2000001000,
                 "automountServiceAccountToken": false,
                 "containers": [{"name": component, "image": image, "command": [command], "resources": {"requests": requests}}]},
         });
+        let Ok(Object::Pod(manifest)) = decode(doc) else { panic!("the {component} manifest decodes") };
+        let pod =
+            Object::Pod(Box::new(mirror::static_pod(*manifest, &format!("{component}.yaml"), CONTROL_PLANE, seen)));
         // The control-plane node's kubelet runs them (their images are preloaded, as in kind).
-        api.create(USER, "kube-system", decode(doc).expect("static pod decodes")).expect("static pod is created");
+        api.create(USER, "kube-system", mirror::mirror_pod(&pod, &node)).expect("the mirror pod is created");
+        statics.push(pod);
     }
+    statics
 }
 
 fn services(api: &mut ApiServer) {
-    create(api, "default", "apiVersion: v1\nkind: Service\nmetadata: {name: kubernetes, labels: {component: apiserver, provider: kubernetes}}\nspec: {clusterIP: 10.96.0.1, ports: [{name: https, port: 443, protocol: TCP, targetPort: 6443}]}");
+    crate::controllers::kubernetesservice::ensure(api, USER).expect("the kubernetes Service is created");
     create(api, "kube-system", "apiVersion: v1\nkind: Service\nmetadata: {name: kube-dns, labels: {k8s-app: kube-dns, kubernetes.io/cluster-service: \"true\", kubernetes.io/name: CoreDNS}}\nspec: {clusterIP: 10.96.0.10, selector: {k8s-app: kube-dns}, ports: [{name: dns, port: 53, protocol: UDP, targetPort: 53}, {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}, {name: metrics, port: 9153, protocol: TCP, targetPort: 9153}]}");
 }
 

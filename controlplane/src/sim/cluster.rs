@@ -126,6 +126,7 @@ impl Cluster {
             interrupt: None,
             progress: None,
         };
+        cluster.add_component(Box::new(controllers::kubernetesservice::KubernetesServiceController::new()));
         cluster.add_component(Box::new(controllers::garbagecollector::GarbageCollector::new()));
         cluster.add_component(Box::new(ControllerComponent::new(controllers::namespace::NamespaceController)));
         cluster

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod cluster;
 pub mod component;
 pub mod history;
+pub mod undo;
 
 pub use clock::{epoch, parse_duration, Clock};
 pub use cluster::{Cluster, ClusterConfig, Progress, SimError};

@@ -62,10 +62,11 @@ fn error(message: &str, colour: bool) {
 }
 
 /// `:load FILE`: the file runs as one input; its value is shown, and an error says where.
+/// The file is read as scripts read files: where the session may read.
 fn load(session: &mut Session, file: &str, colour: bool) {
-    let code = match std::fs::read_to_string(file) {
+    let code = match session.files().read(file) {
         Ok(code) => code,
-        Err(e) => return error(&format!("{file}: cannot read: {e}"), colour),
+        Err(e) => return error(&format!(":load: {e}"), colour),
     };
     let out = session.execute(&code);
     if let Some(result) = out.result {

@@ -321,9 +321,11 @@ fn trim_newline(mut s: String) -> String {
 /// value can still be shown as a table.
 fn run_kubectl(ctx: &NativeCallContext, cmdline: &str, stdin: Option<&str>) -> Result<String, Box<EvalAltResult>> {
     let cluster = crate::api::current(ctx);
+    let files = crate::api::state(ctx).borrow().files.clone();
     let output = {
         let mut c = cluster.0.borrow_mut();
-        controlplane::kubectl::run_line_output(&mut c, cmdline, stdin).map_err(runtime_error)?
+        let input = controlplane::kubectl::Input { stdin, files: &files };
+        controlplane::kubectl::run_line_output(&mut c, cmdline, input).map_err(runtime_error)?
     };
     let text = trim_newline(output.text);
     crate::api::state(ctx).borrow_mut().remember_tables(&text, output.tables);

@@ -13,7 +13,9 @@ pub mod nodes_api {
 
     /// Adds a worker node: `#{name, cpu, memory, pods, labels, taints}` (`cpu` "4", `memory`
     /// "8Gi" and `pods` "110" by default; `labels` a map; `taints` strings like
-    /// `"gpu=true:NoSchedule"`). The node registers Ready, as a kubelet would on start.
+    /// `"gpu=true:NoSchedule"` or maps `#{key, value, effect}`). The node registers Ready, as
+    /// a kubelet would on start, with its kube-proxy pod. If anything is refused, nothing is
+    /// added.
     ///
     /// ```rhai
     /// add_node(#{name: "gpu-1", cpu: "8", memory: "32Gi", labels: #{accelerator: "a100"}, taints: ["gpu=true:NoSchedule"]});
@@ -45,25 +47,24 @@ pub mod nodes_api {
         if let Some(labels) = spec.get("labels") {
             let map =
                 labels.clone().try_cast::<Map>().ok_or_else(|| runtime_error("add_node: labels must be a map"))?;
-            node.labels = map.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            for (k, v) in map {
+                if v.is_map() || v.is_array() {
+                    return Err(runtime_error(format!(
+                        "add_node: label {:?} must be a string, not {}",
+                        k.as_str(),
+                        v.type_name()
+                    )));
+                }
+                node.labels.push((k.to_string(), v.to_string()));
+            }
         }
         if let Some(taints) = spec.get("taints") {
             let list = taints
                 .clone()
                 .try_cast::<Array>()
-                .ok_or_else(|| runtime_error("add_node: taints must be an array of \"key=value:Effect\" strings"))?;
-            for t in list {
-                let t = t.to_string();
-                let (kv, effect) = t.split_once(':').ok_or_else(|| {
-                    runtime_error(format!("add_node: invalid taint {t:?}: expected key=value:Effect"))
-                })?;
-                if !["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&effect) {
-                    return Err(runtime_error(format!(
-                        "add_node: invalid taint effect {effect:?} (NoSchedule, PreferNoSchedule, NoExecute)"
-                    )));
-                }
-                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-                node.taints.push((k.to_string(), v.to_string(), effect.to_string()));
+                .ok_or_else(|| runtime_error(format!("add_node: taints must be an array ({TAINT_FORMS})")))?;
+            for t in &list {
+                node.taints.push(super::taint(t)?);
             }
         }
         if c.api_ref().peek(Kind::Node, "", &name).is_some() {
@@ -101,7 +102,8 @@ pub mod nodes_api {
     }
 
     /// Removes a node from the cluster, as `kubectl delete node` does: the Node object goes,
-    /// and the pod garbage collector force-deletes its pods 40s later.
+    /// its Lease with it (the Node owns it), and the pod garbage collector force-deletes its
+    /// pods 40s later. A node that does not exist is an error and changes nothing.
     ///
     /// ```rhai
     /// remove_node("node-3");
@@ -116,6 +118,44 @@ pub mod nodes_api {
         let _ = c.settle();
         Ok(format!("node \"{name}\" deleted"))
     }
+}
+
+/// The forms a taint of `add_node` takes.
+const TAINT_FORMS: &str = "a taint is \"key=value:Effect\", \"key:Effect\" or #{key, value, effect}";
+
+/// One taint of `add_node` as (key, value, effect), split as `kubectl taint` splits a spec;
+/// the API server judges the parts (its error names the allowed effects).
+fn taint(t: &rhai::Dynamic) -> Result<(String, String, String), Box<EvalAltResult>> {
+    let invalid = |what: String| crate::convert::runtime_error(format!("add_node: {what} ({TAINT_FORMS})"));
+    if let Some(map) = t.clone().try_cast::<Map>() {
+        let mut parts = [String::new(), String::new(), String::new()];
+        for (k, v) in map {
+            let slot = match k.as_str() {
+                "key" => 0,
+                "value" => 1,
+                "effect" => 2,
+                other => return Err(invalid(format!("unknown taint field {other:?}"))),
+            };
+            parts[slot] = v.to_string();
+        }
+        let [key, value, effect] = parts;
+        return Ok((key, value, effect));
+    }
+    if !t.is_string() {
+        return Err(invalid(format!("a taint cannot be {}", t.type_name())));
+    }
+    let spec = t.to_string();
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (kv, effect) = match parts[..] {
+        [kv, effect] => (kv, effect),
+        _ => return Err(invalid(format!("invalid taint spec: {spec:?}"))),
+    };
+    let (key, value) = match kv.split('=').collect::<Vec<_>>()[..] {
+        [key] => (key, ""),
+        [key, value] => (key, value),
+        _ => return Err(invalid(format!("invalid taint spec: {spec:?}"))),
+    };
+    Ok((key.to_string(), value.to_string(), effect.to_string()))
 }
 
 /// Stop or start the kubelet of node `name`.

@@ -35,14 +35,16 @@ pub mod pictures_api {
         cluster::show(&c)
     }
 
-    /// Writes the cluster's picture to an SVG file; returns `wrote PATH (N bytes)`.
+    /// Writes the cluster's picture to an SVG file; returns `wrote PATH (N bytes)`. The file
+    /// must be where the session may write (its working directory, or `--allow-write`).
     ///
     /// ```rhai
     /// show("cluster.svg");
     /// ```
     #[rhai_fn(name = "show", return_raw)]
     pub fn show_to(ctx: NativeCallContext, path: &str) -> Result<String, Box<EvalAltResult>> {
-        show(ctx).save("show", path).map_err(script_error)
+        let files = crate::api::state(&ctx).borrow().files.clone();
+        show(ctx).save("show", path, &files).map_err(script_error)
     }
 
     /// An object's history over simulated time, as a step chart: counts as lines (a
@@ -70,7 +72,8 @@ pub mod pictures_api {
         timeline::timeline(history, kind, namespace, name, now).map_err(script_error)
     }
 
-    /// Writes an object's timeline to an SVG file; returns `wrote PATH (N bytes)`.
+    /// Writes an object's timeline to an SVG file; returns `wrote PATH (N bytes)`. The file
+    /// must be where the session may write (its working directory, or `--allow-write`).
     ///
     /// ```rhai
     /// timeline("node", "node-1", "node-1.svg");
@@ -82,7 +85,8 @@ pub mod pictures_api {
         name: &str,
         path: &str,
     ) -> Result<String, Box<EvalAltResult>> {
-        timeline(ctx, kind, name)?.save("timeline", path).map_err(script_error)
+        let files = crate::api::state(&ctx).borrow().files.clone();
+        timeline(ctx, kind, name)?.save("timeline", path, &files).map_err(script_error)
     }
 
     /// The text a picture prints as.

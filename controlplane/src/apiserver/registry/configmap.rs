@@ -29,7 +29,8 @@ impl Strategy for ConfigMap {
             total += v.0.len();
         }
         if total > MAX_SIZE {
-            errs.push(FieldError::too_long("", MAX_SIZE));
+            // Upstream reports it on `field.NewPath("")`, the whole object, which prints as `[]`.
+            errs.push(FieldError::too_long("[]", MAX_SIZE));
         }
     }
 

@@ -505,6 +505,12 @@ fn configmaps_and_secrets() {
             r#"data[a b]: Invalid value: "a b": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"#,
         ]),
     );
+    // issue 10: the whole object is too large, reported on upstream's empty path.
+    let big = "x".repeat(super::configmap::MAX_SIZE + 1);
+    check(
+        &format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata: {{a: {big}}}"),
+        Errors(&["[]: Too long: may not be more than 1048576 bytes"]),
+    );
     let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {user: admin}";
     check(secret, Json("/type", json!("Opaque")));
     check(secret, Json("/data", json!({"user": "YWRtaW4="})));

@@ -308,14 +308,7 @@ fn pod_waiting_and_terminating() {
 #[test]
 fn static_pod_events_are_found_by_the_mirror_uid() {
     let mut c = cluster("");
-    let pod = get(&mut c, Kind::Pod, "kube-system", "etcd-control-plane");
-    let mirror = pod["metadata"]["annotations"]["kubernetes.io/config.mirror"].as_str().unwrap_or("").to_string();
     // The kubelet records events about the static pod, whose uid the mirror annotation holds.
-    let doc = json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "etcd.1", "namespace": "kube-system"},
-        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "etcd-control-plane", "namespace": "kube-system", "uid": mirror},
-        "type": "Normal", "reason": "Pulled", "message": "Container image \"registry.k8s.io/etcd:3.5.21-0\" already present on machine",
-        "source": {"component": "kubelet", "host": "control-plane"}, "firstTimestamp": k8s_time(c.now()), "lastTimestamp": k8s_time(c.now()), "count": 1});
-    c.api().create(USER, "kube-system", decode(doc).unwrap()).unwrap();
     advance(&mut c, 600);
     check(&mut c, "pod etcd-control-plane -n kube-system", "pod-static");
 }
@@ -1024,7 +1017,7 @@ fn several_objects_prefixes_and_errors() {
 #[test]
 fn through_the_command_line() {
     let mut c = cluster("");
-    let text = crate::kubectl::run_line(&mut c, "kubectl describe ns kube-public", None).unwrap();
+    let text = crate::kubectl::run_line(&mut c, "kubectl describe ns kube-public", Default::default()).unwrap();
     assert!(text.starts_with("Name:         kube-public\n"), "{text}");
 }
 

@@ -2,6 +2,7 @@
 //! `kube-node-lease` is renewed every 10s (`nodeLeaseDurationSeconds` 40); the Node's status
 //! is written when it changed (conditions, images) or every 5 minutes
 //! (`nodeStatusReportFrequency`), though it is computed every 10s (`nodeStatusUpdateFrequency`).
+//! The Lease is owned by the Node, so that the garbage collector removes it with the Node.
 
 use std::sync::Arc;
 
@@ -49,6 +50,12 @@ impl Kubelet {
                 spec: None,
             },
         };
+        if lease.metadata.owner_references.as_deref().unwrap_or_default().is_empty() {
+            // Set at each renewal until the Node can be read (`setNodeOwnerFunc`).
+            if let Ok(node) = api.get(&self.user, Kind::Node, "", &self.node) {
+                lease.metadata.owner_references = Some(vec![super::mirror::node_owner(&node, false)]);
+            }
+        }
         let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
         spec.holder_identity = Some(self.node.clone());
         spec.lease_duration_seconds = Some(LEASE_DURATION);

@@ -8,6 +8,7 @@
 //!
 //! A Node that appears gets a kubelet; a deleted Node's kubelet goes. [`Kubelets::stop`] and
 //! [`Kubelets::start`] stop and restart one node's kubelet (its containers keep running).
+//! A node's static pods ([`mirror`]) are handed to its kubelet when it starts.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub mod heartbeat;
 pub mod ipam;
 pub mod logs;
 pub mod metrics;
+pub mod mirror;
 pub mod probes;
 mod start;
 pub mod status;
@@ -55,6 +57,8 @@ pub struct Env<'a> {
     pub recorder: &'a mut EventRecorder,
     pub ipam: &'a mut ipam::Ipam,
     pub node_ip: &'a str,
+    /// The Node as last seen, for the owner of mirror pods.
+    pub node: Option<&'a Arc<Object>>,
 }
 
 impl Env<'_> {
@@ -75,6 +79,8 @@ pub struct Kubelet {
     ipam: ipam::Ipam,
     recorder: EventRecorder,
     node_ip: String,
+    /// The Node as the kubelet's watch last saw it.
+    node_obj: Option<Arc<Object>>,
     lease: Option<Arc<Object>>,
     last_report: Option<DateTime<Utc>>,
     images_reported: usize,
@@ -83,7 +89,7 @@ pub struct Kubelet {
 }
 
 impl Kubelet {
-    fn new(node: &Object, config: &KubeletConfig, now: DateTime<Utc>) -> Self {
+    fn new(node: &Arc<Object>, config: &KubeletConfig, now: DateTime<Utc>) -> Self {
         let name = node.name().to_string();
         let user = format!("system:node:{name}");
         let mut k = Kubelet {
@@ -95,6 +101,7 @@ impl Kubelet {
             pods: BTreeMap::new(),
             ipam: ipam::Ipam::new(None),
             node_ip: String::new(),
+            node_obj: None,
             lease: None,
             last_report: None,
             images_reported: images::preloaded().len(),
@@ -105,8 +112,9 @@ impl Kubelet {
     }
 
     /// Take the node's InternalIP and pod CIDR once they are known, its allocatable as it is.
-    fn learn_node(&mut self, node: &Object) {
-        let Object::Node(n) = node else { return };
+    fn learn_node(&mut self, node: &Arc<Object>) {
+        self.node_obj = Some(node.clone());
+        let Object::Node(n) = &**node else { return };
         self.allocatable = Resources::from_list(n.status.as_ref().and_then(|s| s.allocatable.as_ref()));
         if !self.ipam.has_range() {
             self.ipam = ipam::Ipam::new(n.spec.as_ref().and_then(|s| s.pod_cidr.as_deref()));
@@ -122,9 +130,46 @@ impl Kubelet {
         self.running
     }
 
-    /// The pod worker for a pod uid.
+    /// The pod worker for a pod uid (a mirror pod's finds its static pod's).
     pub fn worker(&self, uid: &str) -> Option<&PodWorker> {
-        self.pods.get(uid)
+        self.pods.get(uid).or_else(|| {
+            self.pods.values().find(|w| w.mirror.as_ref().is_some_and(|m| m.metadata().uid.as_deref() == Some(uid)))
+        })
+    }
+
+    /// Run these static pods (from the node's manifest directory); their uids, to sync.
+    fn add_static_pods(&mut self, pods: Vec<Arc<Object>>, now: DateTime<Utc>) -> Vec<String> {
+        let mut uids = Vec::new();
+        for pod in pods {
+            let worker = PodWorker::new_static(pod, now);
+            uids.push(worker.uid.clone());
+            self.pods.insert(worker.uid.clone(), worker);
+        }
+        uids
+    }
+
+    /// A mirror pod's watch event, for the static pod of that name: `None` when this node has
+    /// no such static pod; else the static pod's uid if it must sync now (its mirror pod went,
+    /// is being deleted, or is not its own).
+    fn on_mirror(&mut self, e: &WatchEvent) -> Option<Option<String>> {
+        let obj = &e.object;
+        let w = self
+            .pods
+            .values_mut()
+            .find(|w| w.is_static && w.pod.name() == obj.name() && w.pod.namespace() == obj.namespace())?;
+        let uid = obj.metadata().uid.as_deref();
+        let current = w.mirror.as_ref().and_then(|m| m.metadata().uid.clone());
+        if current.is_some() && current.as_deref() != uid {
+            // News of a mirror pod already replaced.
+            return Some(None);
+        }
+        if e.event_type == WatchEventType::Deleted {
+            w.mirror = None;
+            return Some(Some(w.uid.clone()));
+        }
+        w.mirror = Some(obj.clone());
+        let stale = obj.metadata().deletion_timestamp.is_some() || !mirror::is_mirror_of(obj, &w.pod);
+        Some(stale.then(|| w.uid.clone()))
     }
 
     /// Sync one pod; returns when it wants the next sync.
@@ -139,6 +184,7 @@ impl Kubelet {
             recorder: &mut self.recorder,
             ipam: &mut self.ipam,
             node_ip: &self.node_ip,
+            node: self.node_obj.as_ref(),
         };
         let next = worker.sync(&mut env);
         if worker.gone {
@@ -165,6 +211,8 @@ pub struct Kubelets {
     due: BTreeSet<(String, Work)>,
     /// Kubelets that just appeared and need their heartbeat timers.
     fresh: Vec<String>,
+    /// Static pods for nodes whose kubelet has not started yet: each node's manifests.
+    static_pods: BTreeMap<String, Vec<Arc<Object>>>,
     /// The time of the last run (watch events carry none).
     now: DateTime<Utc>,
 }
@@ -181,6 +229,7 @@ impl Kubelets {
             dirty: BTreeSet::new(),
             due: BTreeSet::new(),
             fresh: Vec::new(),
+            static_pods: BTreeMap::new(),
             now: DateTime::<Utc>::MIN_UTC,
         }
     }
@@ -192,6 +241,22 @@ impl Kubelets {
     /// Change how long image pulls take, for kubelets made from now on and pulls to come.
     pub fn set_image_pull(&mut self, d: Duration) {
         self.config.image_pull = d;
+    }
+
+    /// Put static pods (made with [`mirror::static_pod`]) in a node's manifest directory: its
+    /// kubelet runs them, now or when it starts.
+    pub fn set_static_pods(&mut self, node: &str, pods: Vec<Object>) {
+        let pods: Vec<Arc<Object>> = pods.into_iter().map(Arc::new).collect();
+        match self.nodes.get_mut(node) {
+            Some(k) => {
+                for uid in k.add_static_pods(pods, self.now) {
+                    self.dirty.insert((node.to_string(), uid));
+                }
+            }
+            None => {
+                self.static_pods.insert(node.to_string(), pods);
+            }
+        }
     }
 
     pub fn kubelet(&self, node: &str) -> Option<&Kubelet> {
@@ -241,6 +306,14 @@ impl Kubelets {
             return;
         };
         let Some(kubelet) = self.nodes.get_mut(node) else { return };
+        if obj.annotations().contains_key(mirror::CONFIG_MIRROR) {
+            if let Some(sync) = kubelet.on_mirror(e) {
+                if let Some(uid) = sync {
+                    self.dirty.insert((node.to_string(), uid));
+                }
+                return;
+            }
+        }
         let uid = obj.metadata().uid.clone().unwrap_or_default();
         let key = (node.to_string(), uid.clone());
         match e.event_type {
@@ -285,7 +358,14 @@ impl Kubelets {
             }
             _ => match self.nodes.get_mut(&name) {
                 None => {
-                    self.nodes.insert(name.clone(), Kubelet::new(&e.object, &self.config, self.now));
+                    let mut kubelet = Kubelet::new(&e.object, &self.config, self.now);
+                    // The node's manifests stay with that machine: a node registered later
+                    // under the same name starts without them.
+                    let statics = self.static_pods.remove(&name).unwrap_or_default();
+                    for uid in kubelet.add_static_pods(statics, self.now) {
+                        self.dirty.insert((name.clone(), uid));
+                    }
+                    self.nodes.insert(name.clone(), kubelet);
                     self.fresh.push(name);
                 }
                 // A node registers first and gets its addresses and pod CIDR after.

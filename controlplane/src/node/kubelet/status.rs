@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{
     PodCondition, PodIP, PodSpec, PodStatus,
 };
 
-use super::worker::{pod_of, restart_policy, Ctr, PodWorker};
+use super::worker::{restart_policy, Ctr, PodWorker};
 use super::Env;
 use crate::apiserver::k8s_time;
 use crate::node::runtime::cri::{self, ContainerState as CriState};
@@ -187,7 +187,7 @@ pub fn generate(w: &PodWorker, env: &Env<'_>, spec: &PodSpec, pod_is_terminal: b
         condition("ContainersReady", unready.is_empty(), Some(ready_reason), ready_message),
         condition("PodScheduled", true, None, None),
     ];
-    let old = pod_of(&w.pod).and_then(|p| p.status.as_ref());
+    let old = w.old_status();
     let old_conditions = old.and_then(|s| s.conditions.as_deref()).unwrap_or_default();
     for c in &mut conditions {
         let same = old_conditions.iter().find(|o| o.type_ == c.type_ && o.status == c.status);

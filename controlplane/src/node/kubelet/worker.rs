@@ -3,6 +3,9 @@
 //! containers (restarting them as the restart policy says, with back-off), probes, graceful
 //! termination; then it writes the pod's status if it changed. It returns when it wants to be
 //! synced again (a pull ending, a back-off expiring, a probe due, a task exiting).
+//!
+//! A static pod's worker runs the pod from its manifest and keeps its mirror pod in the API
+//! server: the status goes to the mirror pod, which is made again whenever it goes.
 
 use std::sync::Arc;
 
@@ -93,7 +96,14 @@ impl Wake {
 }
 
 pub struct PodWorker {
+    /// The pod as the API server has it; for a static pod, the pod from its manifest.
     pub pod: Arc<Object>,
+    /// A pod from the node's manifest directory, not from the API server.
+    pub is_static: bool,
+    /// A static pod's mirror pod, as last seen or written.
+    pub mirror: Option<Arc<Object>>,
+    /// The status last written for a static pod: what its next mirror pod starts from.
+    last_status: Option<PodStatus>,
     pub uid: String,
     pub sandbox: Option<String>,
     pub sandbox_config: PodSandboxConfig,
@@ -134,6 +144,9 @@ impl PodWorker {
         let uid = pod.metadata().uid.clone().unwrap_or_default();
         PodWorker {
             pod,
+            is_static: false,
+            mirror: None,
+            last_status: None,
             uid,
             sandbox: None,
             sandbox_config: PodSandboxConfig::default(),
@@ -147,6 +160,21 @@ impl PodWorker {
             gone: false,
             wake: None,
             rejected: None,
+        }
+    }
+
+    /// The worker of a static pod (see [`super::mirror::static_pod`]).
+    pub fn new_static(pod: Arc<Object>, now: Time) -> Self {
+        PodWorker { is_static: true, ..PodWorker::new(pod, now) }
+    }
+
+    /// The status the pod had before this sync: the API server's, or for a static pod the
+    /// one last written, since its mirror pod may be new.
+    pub fn old_status(&self) -> Option<&PodStatus> {
+        if self.is_static {
+            self.last_status.as_ref()
+        } else {
+            pod_of(&self.pod).and_then(|p| p.status.as_ref())
         }
     }
 
@@ -169,6 +197,9 @@ impl PodWorker {
         }
         if self.finished {
             return None;
+        }
+        if self.is_static && !self.sync_mirror(env) {
+            wake.at(retry_after(env.now, MIRROR_RETRY));
         }
         let pod = self.pod.clone();
         if let Some(rejection) = self.rejected.clone() {
@@ -197,6 +228,32 @@ impl PodWorker {
         }
         self.post(env, status);
         wake.0
+    }
+
+    /// A static pod's mirror pod: one being deleted, or not this pod's, is deleted; a missing
+    /// one is created, unless the Node is going. False when the mirror pod is still missing.
+    fn sync_mirror(&mut self, env: &mut Env<'_>) -> bool {
+        if let Some(m) = self.mirror.clone() {
+            if m.metadata().deletion_timestamp.is_none() && super::mirror::is_mirror_of(&m, &self.pod) {
+                return true;
+            }
+            let opts =
+                DeleteOptions { grace_period_seconds: Some(0), uid: m.metadata().uid.clone(), ..Default::default() };
+            if env.api.delete(env.user, Kind::Pod, m.namespace(), m.name(), opts).is_err() {
+                // Gone already, or replaced: the pod's watch event says what is there.
+                return true;
+            }
+            self.mirror = None;
+        }
+        let Some(node) = env.node.filter(|n| n.metadata().deletion_timestamp.is_none()) else { return true };
+        let mirror = super::mirror::mirror_pod(&self.pod, node);
+        match env.api.create(env.user, self.pod.namespace(), mirror) {
+            Ok(m) => {
+                self.mirror = Some(m);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     fn run_sandbox(&mut self, env: &mut Env<'_>, spec: &PodSpec) {
@@ -390,20 +447,31 @@ impl PodWorker {
         }
     }
 
-    /// Write the status if it differs from the one the API server has.
+    /// Write the status if it differs from the one the API server has (a static pod's goes to
+    /// its mirror pod, when there is one).
     pub(super) fn post(&mut self, env: &mut Env<'_>, status: PodStatus) {
-        let Some(pod) = pod_of(&self.pod) else { return };
+        let target = if self.is_static { self.mirror.clone() } else { Some(self.pod.clone()) };
+        let Some(pod) = target.as_deref().and_then(pod_of) else { return };
         if pod.status.as_ref() == Some(&status) {
             return;
         }
         let mut pod = pod.clone();
-        pod.status = Some(status);
+        pod.status = Some(status.clone());
         pod.metadata.resource_version = None;
         if let Ok(updated) = env.api.update_status(env.user, Object::Pod(Box::new(pod))) {
-            self.pod = updated;
+            if self.is_static {
+                self.mirror = Some(updated);
+                self.last_status = Some(status);
+            } else {
+                self.pod = updated;
+            }
         }
     }
 }
+
+/// How long a static pod waits before trying again to create its mirror pod (the pod
+/// worker's resync, `syncFrequency`).
+const MIRROR_RETRY: i64 = 60;
 
 pub fn restart_policy(spec: &PodSpec) -> &str {
     spec.restart_policy.as_deref().unwrap_or("Always")
