@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import pathlib
+import subprocess
 import time
 
 import pytest
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
 TIMEOUT = 60
@@ -102,3 +104,32 @@ def test_case_through_the_kernel(case: pathlib.Path, tmp_path: pathlib.Path):
 
 def test_the_suite_has_cases():
     assert CASES, "no cases under tests/robustness"
+
+
+def test_the_kernel_honours_the_file_grants_of_its_kernelspec(kubesim_bin, tmp_path: pathlib.Path):
+    """`kernel install --allow-read=DIR` puts the grant into the kernelspec's argv, and the
+    kernel Jupyter starts from it may read there, and still nowhere else."""
+    granted = tmp_path / "granted"
+    granted.mkdir()
+    (granted / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: granted\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: elsewhere\n")
+    cwd = tmp_path / "notebooks"
+    cwd.mkdir()
+    prefix = tmp_path / "prefix"
+    subprocess.run([kubesim_bin, "kernel", "install", "--prefix", str(prefix), f"--allow-read={granted}"],
+                   check=True, capture_output=True)
+    ksm = KernelSpecManager(kernel_dirs=[str(prefix / "share" / "jupyter" / "kernels")])
+    km = KernelManager(kernel_name="kubesim", kernel_spec_manager=ksm)
+    km.start_kernel(cwd=str(cwd))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=TIMEOUT)
+        assert run_cell(kc, f"kubectl apply -f {granted}/ns.yaml") == "namespace/granted created\n"
+        refused = run_cell(kc, f"kubectl apply -f {elsewhere}/ns.yaml")
+        assert "is not allowed" in refused and "--allow-read=" in refused, refused
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
