@@ -80,53 +80,29 @@ pub trait Strategy: Typed + StatusSplit + Clone + PartialEq {
     }
 }
 
+/// `match` an object over every kind, binding its typed value to `$o` (from the list of kinds).
 macro_rules! dispatch {
     ($obj:expr, $o:ident => $body:expr) => {
-        match $obj {
-            Object::Namespace($o) => $body, Object::Node($o) => $body, Object::Pod($o) => $body,
-            Object::Service($o) => $body, Object::Endpoints($o) => $body, Object::ConfigMap($o) => $body,
-            Object::Secret($o) => $body, Object::ServiceAccount($o) => $body, Object::PersistentVolume($o) => $body,
-            Object::PersistentVolumeClaim($o) => $body, Object::ResourceQuota($o) => $body,
-            Object::LimitRange($o) => $body, Object::Event($o) => $body, Object::ReplicationController($o) => $body,
-            Object::EndpointSlice($o) => $body, Object::ControllerRevision($o) => $body,
-            Object::DaemonSet($o) => $body, Object::Deployment($o) => $body, Object::ReplicaSet($o) => $body,
-            Object::StatefulSet($o) => $body, Object::HorizontalPodAutoscaler($o) => $body,
-            Object::CronJob($o) => $body, Object::Job($o) => $body, Object::Lease($o) => $body,
-            Object::IngressClass($o) => $body, Object::Ingress($o) => $body, Object::NetworkPolicy($o) => $body,
-            Object::PodDisruptionBudget($o) => $body, Object::ClusterRoleBinding($o) => $body,
-            Object::ClusterRole($o) => $body, Object::RoleBinding($o) => $body, Object::Role($o) => $body,
-            Object::PriorityClass($o) => $body, Object::StorageClass($o) => $body,
-        }
+        crate::model::kinds::for_each_kind!(dispatch_arms ($obj, $o => $body))
     };
 }
 
+macro_rules! dispatch_arms {
+    (($obj:expr, $o:ident => $body:expr) $($variant:ident : $ty:ty = $info:tt)*) => {
+        match $obj { $(Object::$variant($o) => $body,)* }
+    };
+}
+
+/// `match` two objects of the same kind; `$mismatch` when their kinds differ.
 macro_rules! dispatch2 {
     ($new:expr, $old:expr, $n:ident, $o:ident => $body:expr, $mismatch:expr) => {
-        match ($new, $old) {
-            (Object::Namespace($n), Object::Namespace($o)) => $body, (Object::Node($n), Object::Node($o)) => $body,
-            (Object::Pod($n), Object::Pod($o)) => $body, (Object::Service($n), Object::Service($o)) => $body,
-            (Object::Endpoints($n), Object::Endpoints($o)) => $body, (Object::ConfigMap($n), Object::ConfigMap($o)) => $body,
-            (Object::Secret($n), Object::Secret($o)) => $body, (Object::ServiceAccount($n), Object::ServiceAccount($o)) => $body,
-            (Object::PersistentVolume($n), Object::PersistentVolume($o)) => $body,
-            (Object::PersistentVolumeClaim($n), Object::PersistentVolumeClaim($o)) => $body,
-            (Object::ResourceQuota($n), Object::ResourceQuota($o)) => $body, (Object::LimitRange($n), Object::LimitRange($o)) => $body,
-            (Object::Event($n), Object::Event($o)) => $body,
-            (Object::ReplicationController($n), Object::ReplicationController($o)) => $body,
-            (Object::EndpointSlice($n), Object::EndpointSlice($o)) => $body,
-            (Object::ControllerRevision($n), Object::ControllerRevision($o)) => $body,
-            (Object::DaemonSet($n), Object::DaemonSet($o)) => $body, (Object::Deployment($n), Object::Deployment($o)) => $body,
-            (Object::ReplicaSet($n), Object::ReplicaSet($o)) => $body, (Object::StatefulSet($n), Object::StatefulSet($o)) => $body,
-            (Object::HorizontalPodAutoscaler($n), Object::HorizontalPodAutoscaler($o)) => $body,
-            (Object::CronJob($n), Object::CronJob($o)) => $body, (Object::Job($n), Object::Job($o)) => $body,
-            (Object::Lease($n), Object::Lease($o)) => $body, (Object::IngressClass($n), Object::IngressClass($o)) => $body,
-            (Object::Ingress($n), Object::Ingress($o)) => $body, (Object::NetworkPolicy($n), Object::NetworkPolicy($o)) => $body,
-            (Object::PodDisruptionBudget($n), Object::PodDisruptionBudget($o)) => $body,
-            (Object::ClusterRoleBinding($n), Object::ClusterRoleBinding($o)) => $body,
-            (Object::ClusterRole($n), Object::ClusterRole($o)) => $body, (Object::RoleBinding($n), Object::RoleBinding($o)) => $body,
-            (Object::Role($n), Object::Role($o)) => $body, (Object::PriorityClass($n), Object::PriorityClass($o)) => $body,
-            (Object::StorageClass($n), Object::StorageClass($o)) => $body,
-            _ => $mismatch,
-        }
+        crate::model::kinds::for_each_kind!(dispatch2_arms ($new, $old, $n, $o => $body, $mismatch))
+    };
+}
+
+macro_rules! dispatch2_arms {
+    (($new:expr, $old:expr, $n:ident, $o:ident => $body:expr, $mismatch:expr) $($variant:ident : $ty:ty = $info:tt)*) => {
+        match ($new, $old) { $((Object::$variant($n), Object::$variant($o)) => $body,)* _ => $mismatch }
     };
 }
 
