@@ -1,7 +1,8 @@
 //! What the workload controllers (ReplicaSet, Deployment, DaemonSet, Job, StatefulSet) share,
 //! after upstream's `pkg/controller`: pods made from a template with a controller
 //! ownerReference and created through `PodControl` (`template.rs`), adoption and release of
-//! pods by a selector (`ref_manager.rs`, `controller_ref_manager.go`), slow-start batches, and
+//! pods (or ReplicaSets, ControllerRevisions) by a selector (`ref_manager.rs`,
+//! `controller_ref_manager.go`), slow-start batches, and
 //! which pods are active and which to delete first on scale-down (`ranking.rs`).
 //!
 //! Everything here talks to the cluster only through the API server, as the controller's own
@@ -15,7 +16,7 @@ pub use ranking::{
     deletion_cost, filter_active_pods, get_pods_to_delete, is_pod_active, is_pod_ready, ActivePods,
     ActivePodsWithRanks, POD_DELETION_COST,
 };
-pub use ref_manager::PodControllerRefManager;
+pub use ref_manager::ControllerRefManager;
 pub use template::{get_pod_from_template, new_controller_ref, validate_controller_ref, PodControl};
 
 use crate::apiserver::{ApiError, Reason};
@@ -30,8 +31,8 @@ pub enum Error {
     #[error("unable to create pods, no labels")]
     NoLabels,
     /// `RecheckDeletionTimestamp`: the owner is gone or going, so it may not adopt.
-    #[error("can't adopt Pod {namespace}/{name} ({uid}): {why}")]
-    CannotAdopt { namespace: String, name: String, uid: String, why: String },
+    #[error("can't adopt {kind} {namespace}/{name} ({uid}): {why}")]
+    CannotAdopt { kind: &'static str, namespace: String, name: String, uid: String, why: String },
     /// The API server refused a request.
     #[error("{}", .0.message)]
     Api(ApiError),

@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use serde_json::Value;
 
 use super::Error;
-use crate::apiserver::{ApiServer, DeleteOptions, PatchType, Reason};
+use crate::apiserver::{ApiServer, DeleteOptions, Reason};
 use crate::events::{EventRecorder, EventType};
 use crate::model::validation::is_dns1123_subdomain;
 use crate::model::{Kind, Object, Typed};
@@ -100,11 +99,6 @@ impl PodControl {
         PodControl { user: user.to_string(), recorder }
     }
 
-    /// The audit user of every write.
-    pub fn user(&self) -> &str {
-        &self.user
-    }
-
     /// The controller's event recorder, for events about other things than pods.
     pub fn recorder(&mut self) -> &mut EventRecorder {
         &mut self.recorder
@@ -171,12 +165,6 @@ impl PodControl {
                 Err(e.into())
             }
         }
-    }
-
-    /// `PatchPod`: a strategic merge patch of a pod.
-    pub fn patch_pod(&mut self, api: &mut ApiServer, namespace: &str, name: &str, patch: &Value) -> Result<(), Error> {
-        api.patch(&self.user, Kind::Pod, namespace, name, PatchType::Strategic, patch)?;
-        Ok(())
     }
 }
 

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
 use serde_json::{json, Value};
 
 use super::*;
 use crate::apiserver::patch::merge_patch;
 use crate::apiserver::{ApiServer, DeleteOptions};
-use crate::events::EventRecorder;
 use crate::model::decode::decode_one;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object, Typed};
@@ -149,16 +149,12 @@ fn controller_uid(api: &ApiServer, name: &str) -> Option<String> {
     refs.into_iter().find(|r| r.controller == Some(true)).map(|r| r.uid)
 }
 
-fn control() -> PodControl {
-    PodControl::new(USER, EventRecorder::new("replicaset-controller", None, USER))
-}
-
 /// What `owner` claims of the pods of `default` with selector `app=web`, by name.
 fn claim(api: &mut ApiServer, owner: &Object, filters: &[&dyn Fn(&Pod) -> bool]) -> Result<Vec<String>, Error> {
     let selector = LabelSelector::parse("app=web").unwrap();
     let all = api.peek_list(Kind::Pod, Some("default"));
     let typed: Vec<&Pod> = all.iter().filter_map(|o| Pod::from_object(o)).collect();
-    let claimed = PodControllerRefManager::new(owner, &selector).claim_pods(api, &mut control(), typed, filters)?;
+    let claimed = ControllerRefManager::new(owner, &selector, USER).claim(api, typed, filters)?;
     Ok(claimed.iter().map(|p| p.metadata.name.clone().unwrap_or_default()).collect())
 }
 
@@ -239,4 +235,25 @@ fn a_controller_made_again_may_not_adopt() {
     assert_eq!(controller_uid(&api, "orphan"), None);
     let gets = pod_requests(&api).iter().filter(|r| r.starts_with("get ")).count();
     assert_eq!(gets, 1, "the owner is read once per manager");
+}
+
+#[test]
+fn other_kinds_are_claimed_alike() {
+    // A Deployment adopts an orphan ReplicaSet its selector matches (`ClaimReplicaSets`).
+    let mut api = server();
+    let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": template(&[("app", "web")])}});
+    let deployment = api.create(USER, "default", crate::model::decode(deployment).unwrap()).unwrap();
+    let mut orphan = rs("web-1", "", &[("app", "web")]);
+    orphan.metadata_mut().labels = Some([("app".to_string(), "web".to_string())].into());
+    api.create("kubectl", "default", orphan).unwrap();
+    api.create("kubectl", "default", rs("db-1", "", &[("app", "db")])).unwrap();
+    let selector = LabelSelector::parse("app=web").unwrap();
+    let all = api.peek_list(Kind::ReplicaSet, Some("default"));
+    let typed: Vec<&ReplicaSet> = all.iter().filter_map(|o| ReplicaSet::from_object(o)).collect();
+    let claimed = ControllerRefManager::new(&deployment, &selector, USER).claim(&mut api, typed, &[]).unwrap();
+    assert_eq!(claimed.iter().map(|r| r.metadata.name.as_deref().unwrap_or("")).collect::<Vec<_>>(), ["web-1"]);
+    let adopted = api.peek(Kind::ReplicaSet, "default", "web-1").unwrap();
+    assert_eq!(adopted.metadata().owner_references, Some(vec![new_controller_ref(&deployment)]));
+    assert_eq!(pod_requests(&api).last().map(String::as_str), Some("patch replicasets.apps web-1 200"));
 }
