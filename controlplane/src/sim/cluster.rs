@@ -26,6 +26,8 @@ pub struct ClusterConfig {
     pub pods: String,
     /// How long the kubelets take to pull an image.
     pub image_pull: Duration,
+    /// How many requests the audit log keeps (the newest).
+    pub audit_log: usize,
 }
 
 impl Default for ClusterConfig {
@@ -38,6 +40,7 @@ impl Default for ClusterConfig {
             memory: "8Gi".into(),
             pods: "110".into(),
             image_pull: Duration::seconds(2),
+            audit_log: crate::apiserver::AuditLog::DEFAULT_LIMIT,
         }
     }
 }
@@ -118,8 +121,10 @@ impl Cluster {
 
     /// A cluster with only its components: no nodes, no namespaces.
     pub fn empty(config: ClusterConfig) -> Cluster {
+        let mut api = ApiServer::new(config.seed, config.start);
+        api.set_audit_limit(config.audit_log);
         let mut cluster = Cluster {
-            api: ApiServer::new(config.seed, config.start),
+            api,
             clock: Clock::new(config.start),
             components: Vec::new(),
             config,
