@@ -199,7 +199,32 @@ impl<V> Lru<V> {
 
 #[cfg(test)]
 mod tests {
-    use super::Lru;
+    use super::*;
+    use crate::model::decode::decode_one;
+    use crate::model::Kind;
+
+    #[test]
+    fn issue_11_the_correlator_remembers_at_most_4096_events_and_still_folds() {
+        let mut api = ApiServer::new(0, DateTime::<Utc>::default());
+        api.create("test", "", decode_one("apiVersion: v1\nkind: Namespace\nmetadata: {name: default}").unwrap())
+            .unwrap();
+        let pod = api
+            .create("test", "default", decode_one("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}").unwrap())
+            .unwrap();
+        let mut recorder = EventRecorder::new("test", None, "test");
+        for i in 0..5000 {
+            recorder.record(&mut api, &pod, None, EventType::Normal, "Seen", &format!("number {i}"));
+        }
+        assert_eq!(recorder.remembered(), MAX_LRU_CACHE_ENTRIES);
+        assert_eq!(api.peek_list(Kind::Event, None).len(), 5000);
+        // The newest are remembered: a repeat folds into its event.
+        recorder.record(&mut api, &pod, None, EventType::Normal, "Seen", "number 4999");
+        assert_eq!(api.peek_list(Kind::Event, None).len(), 5000, "folded");
+        // The oldest were forgotten: a repeat makes a new event, as client-go's LRU would.
+        recorder.record(&mut api, &pod, None, EventType::Normal, "Seen", "number 0");
+        assert_eq!(api.peek_list(Kind::Event, None).len(), 5001);
+        assert_eq!(recorder.remembered(), MAX_LRU_CACHE_ENTRIES);
+    }
 
     #[test]
     fn the_lru_drops_the_least_recently_used_key() {

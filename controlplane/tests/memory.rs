@@ -43,3 +43,24 @@ fn issue_11_memory_is_flat_over_simulated_days() {
         assert_eq!(now.history_points, first.history_points, "day {n}: histories record only changes");
     }
 }
+
+#[test]
+fn issue_11_a_crash_looping_pod_leaves_no_events_behind() {
+    let mut c = Cluster::new(ClusterConfig { workers: 1, ..ClusterConfig::default() });
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: crash}\nspec:\n  containers:\n  - {name: c, image: busybox, command: [sh, -c, exit 1]}\n";
+    let pod = controlplane::model::decode::decode_one(pod).unwrap();
+    c.api().create("test", "default", pod).unwrap();
+    let day = Duration::days(1);
+    c.advance(day).unwrap();
+    let first = sizes(&mut c);
+    let events = |c: &Cluster| c.api_ref().peek_list(controlplane::model::Kind::Event, None).len();
+    let first_events = events(&c);
+    for n in 2..=2 {
+        c.advance(day).unwrap();
+        let now = sizes(&mut c);
+        assert_eq!(now.objects, first.objects, "day {n}: repeats fold into the events there are");
+        assert_eq!(events(&c), first_events, "day {n}");
+        assert_eq!(now.leases, first_events, "day {n}: every Event has a lease");
+    }
+    assert!(first_events > 0, "the crashes are reported");
+}

@@ -100,11 +100,18 @@ pub struct ApiServer {
     audit_enabled: bool,
     /// The leases of objects with a time to live (Events).
     leases: leases::LeaseManager,
+    /// When the watch history was last compacted.
+    compacted_at: DateTime<Utc>,
     /// Warnings of the last write (the `Warning:` headers kubectl prints).
     warnings: Vec<String>,
     /// The simulated instant (ns) and the count of event names handed out in it.
     event_names: (i64, i64),
 }
+
+/// kube-apiserver's `--etcd-compaction-interval` default: five minutes.
+const COMPACTION_INTERVAL_SECONDS: i64 = 300;
+/// Revisions behind after which the history is compacted at once.
+const COMPACTION_BACKLOG: i64 = 50_000;
 
 /// A `metav1.Time` for a moment of the simulated clock.
 pub fn k8s_time(t: DateTime<Utc>) -> Time {
@@ -127,6 +134,7 @@ impl ApiServer {
             audit: AuditLog::default(),
             audit_enabled: true,
             leases: Default::default(),
+            compacted_at: now,
             warnings: Vec::new(),
             event_names: (i64::MIN, 0),
         }
@@ -193,6 +201,19 @@ impl ApiServer {
     /// Forget watch history up to `revision` (etcd compaction).
     pub fn compact(&mut self, revision: i64) {
         let _ = self.store.compact(revision);
+    }
+
+    /// The compactor: forget the watch history every watcher has seen (up to `seen`) every
+    /// five simulated minutes, as kube-apiserver compacts etcd (`--etcd-compaction-interval`),
+    /// and sooner when a burst of writes leaves more than 50,000 revisions behind. So what is
+    /// kept is a few minutes of changes, however long the cluster runs.
+    pub fn compact_seen(&mut self, seen: i64) {
+        let behind = seen - self.store.compacted_revision();
+        let due = self.now - self.compacted_at >= chrono::Duration::seconds(COMPACTION_INTERVAL_SECONDS);
+        if behind > COMPACTION_BACKLOG || (due && behind > 0) {
+            self.compact(seen);
+            self.compacted_at = self.now;
+        }
     }
 
     // ---- reads -------------------------------------------------------------------------------
@@ -371,8 +392,7 @@ impl ApiServer {
         patch_type: PatchType,
         patch: &Value,
     ) -> Result<Arc<Object>, ApiError> {
-        let req = RequestInfo { verb: "patch", info: kind.info(), sub: "", namespace, name };
-        self.serve(user, req, |s, _| s.do_patch(kind, namespace, name, patch_type, patch, false))
+        self.serve_patch(user, "", kind, namespace, name, (patch_type, patch))
     }
 
     /// Patch an object's status subresource.
@@ -385,8 +405,20 @@ impl ApiServer {
         patch_type: PatchType,
         patch: &Value,
     ) -> Result<Arc<Object>, ApiError> {
-        let req = RequestInfo { verb: "patch", info: kind.info(), sub: "status", namespace, name };
-        self.serve(user, req, |s, _| s.do_patch(kind, namespace, name, patch_type, patch, true))
+        self.serve_patch(user, "status", kind, namespace, name, (patch_type, patch))
+    }
+
+    fn serve_patch(
+        &mut self,
+        user: impl Into<UserInfo>,
+        sub: &'static str,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        (patch_type, patch): (PatchType, &Value),
+    ) -> Result<Arc<Object>, ApiError> {
+        let req = RequestInfo { verb: "patch", info: kind.info(), sub, namespace, name };
+        self.serve(user, req, |s, _| s.do_patch(kind, namespace, name, patch_type, patch, sub == "status"))
     }
 
     /// The patch handler: apply the patch to the stored object, then update with the result.

@@ -1,7 +1,9 @@
 use super::*;
 use crate::model::decode::decode_one;
 
-fn server() -> ApiServer {
+/// An API server with the namespaces `default` and `kube-system`, each with its default
+/// ServiceAccount (what admission needs to let a pod in).
+pub(super) fn server() -> ApiServer {
     let mut api = ApiServer::new(0, DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap().with_timezone(&Utc));
     for ns in ["default", "kube-system"] {
         api.create(

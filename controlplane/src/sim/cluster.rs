@@ -295,12 +295,10 @@ impl Cluster {
         !events.is_empty()
     }
 
-    /// Drop watch history every component has seen (the apiserver compacts etcd periodically).
+    /// Let the API server's compactor drop watch history every component has seen.
     fn compact(&mut self) {
         let seen = self.components.iter().map(|s| s.cursor).min().unwrap_or(self.api.revision());
-        if seen - self.api.store().compacted_revision() > 50_000 {
-            self.api.compact(seen);
-        }
+        self.api.compact_seen(seen);
     }
 
     /// Run the work due now, then move the clock to the next timer and run what is due then.
