@@ -26,6 +26,8 @@ pub struct ClusterConfig {
     pub pods: String,
     /// How long the kubelets take to pull an image.
     pub image_pull: Duration,
+    /// How many requests the audit log keeps (the newest).
+    pub audit_log: usize,
 }
 
 impl Default for ClusterConfig {
@@ -38,6 +40,7 @@ impl Default for ClusterConfig {
             memory: "8Gi".into(),
             pods: "110".into(),
             image_pull: Duration::seconds(2),
+            audit_log: crate::apiserver::AuditLog::DEFAULT_LIMIT,
         }
     }
 }
@@ -118,8 +121,10 @@ impl Cluster {
 
     /// A cluster with only its components: no nodes, no namespaces.
     pub fn empty(config: ClusterConfig) -> Cluster {
+        let mut api = ApiServer::new(config.seed, config.start);
+        api.set_audit_limit(config.audit_log);
         let mut cluster = Cluster {
-            api: ApiServer::new(config.seed, config.start),
+            api,
             clock: Clock::new(config.start),
             components: Vec::new(),
             config,
@@ -290,12 +295,10 @@ impl Cluster {
         !events.is_empty()
     }
 
-    /// Drop watch history every component has seen (the apiserver compacts etcd periodically).
+    /// Let the API server's compactor drop watch history every component has seen.
     fn compact(&mut self) {
         let seen = self.components.iter().map(|s| s.cursor).min().unwrap_or(self.api.revision());
-        if seen - self.api.store().compacted_revision() > 50_000 {
-            self.api.compact(seen);
-        }
+        self.api.compact_seen(seen);
     }
 
     /// Run the work due now, then move the clock to the next timer and run what is due then.
