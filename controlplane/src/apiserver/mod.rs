@@ -16,9 +16,12 @@ pub mod audit;
 mod binding;
 pub mod error;
 mod eviction;
+pub mod metrics;
 pub mod names;
 pub mod patch;
+pub mod proxy;
 pub mod registry;
+pub mod scheduling;
 
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
