@@ -105,7 +105,8 @@ impl ApiServer {
                 out.extend(self.pod_metrics(&pod, kubelets));
             }
         }
-        let req = Request { user, verb: "list", info: &POD_METRICS, sub: "", namespace: namespace.unwrap_or(""), name: "" };
+        let req =
+            Request { user, verb: "list", info: &POD_METRICS, sub: "", namespace: namespace.unwrap_or(""), name: "" };
         self.recorded(req, Ok(out))
     }
 

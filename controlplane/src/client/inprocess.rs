@@ -69,8 +69,7 @@ fn answer<T>(api: &mut ApiServer, f: impl FnOnce(&mut ApiServer) -> Result<T, Ap
     result.map(|body| Response { body, warnings })
 }
 
-impl InProcess<'_> {
-}
+impl InProcess<'_> {}
 
 impl Client for &InProcess<'_> {
     fn get(&mut self, kind: Kind, namespace: &str, name: &str) -> Answer<Arc<Object>> {

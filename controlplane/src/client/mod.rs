@@ -33,7 +33,10 @@ impl User {
     /// kubectl's user. The audit log has always named kubectl's requests `kubectl`; the groups
     /// are those of the admin credentials kubeadm writes (`system:masters`).
     pub fn kubectl() -> User {
-        User { name: crate::kubectl::apply::USER.into(), groups: vec!["system:masters".into(), "system:authenticated".into()] }
+        User {
+            name: crate::kubectl::apply::USER.into(),
+            groups: vec!["system:masters".into(), "system:authenticated".into()],
+        }
     }
 }
 
@@ -72,8 +75,14 @@ pub trait Client {
     fn create(&mut self, namespace: &str, obj: Object) -> Answer<Arc<Object>>;
     fn update(&mut self, obj: Object) -> Answer<Arc<Object>>;
     fn update_status(&mut self, obj: Object) -> Answer<Arc<Object>>;
-    fn patch(&mut self, kind: Kind, namespace: &str, name: &str, patch_type: PatchType, patch: &Value)
-        -> Answer<Arc<Object>>;
+    fn patch(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+    ) -> Answer<Arc<Object>>;
     fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>>;
     /// `POST pods/NAME/eviction`.
     fn evict(&mut self, namespace: &str, name: &str, grace_period_seconds: Option<i64>) -> Answer<Arc<Object>>;

@@ -29,7 +29,13 @@ impl Client for Recording<'_> {
         self.note("get", at(kind, namespace, name));
         self.inner.get(kind, namespace, name)
     }
-    fn list(&mut self, kind: Kind, ns: Option<&str>, labels: &LabelSelector, fields: &FieldSelector) -> Answer<ListResult> {
+    fn list(
+        &mut self,
+        kind: Kind,
+        ns: Option<&str>,
+        labels: &LabelSelector,
+        fields: &FieldSelector,
+    ) -> Answer<ListResult> {
         self.note("list", format!("{} {}/ {labels} {fields}", kind.info().plural, ns.unwrap_or("")));
         self.inner.list(kind, ns, labels, fields)
     }
@@ -187,6 +193,7 @@ fn a_waiter_error_reaches_the_user() {
 fn an_interrupted_wait_says_so() {
     let mut c = cluster();
     c.set_interrupt(Arc::new(AtomicBool::new(true)));
-    let out = crate::kubectl::run_line(&mut c, "wait --for=condition=Ready=false pod/web --timeout=1m", Input::default());
+    let out =
+        crate::kubectl::run_line(&mut c, "wait --for=condition=Ready=false pod/web --timeout=1m", Input::default());
     assert_eq!(out, Err("error: interrupted".to_string()));
 }

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
-use crate::apiserver::{error::ApiError, patch::three_way_merge};
-use crate::model::{decode, parse_documents, DecodeError, Object};
 use super::resources::settled;
+use crate::apiserver::{error::ApiError, patch::three_way_merge};
 use crate::client::{Client, InProcess, Response, Waiter};
+use crate::model::{decode, parse_documents, DecodeError, Object};
 use crate::sim::Cluster;
 
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -20,7 +20,13 @@ pub type DocOutcome = Result<String, String>;
 /// Apply every document in `text` (from `source`, a file name or "STDIN"), defaulting the
 /// namespace to `namespace`. Components run between documents, as they would while kubectl
 /// makes one request after another.
-pub fn apply_all(client: &mut dyn Client, waiter: &mut dyn Waiter, text: &str, source: &str, namespace: &str) -> Vec<DocOutcome> {
+pub fn apply_all(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    text: &str,
+    source: &str,
+    namespace: &str,
+) -> Vec<DocOutcome> {
     let docs = match parse_documents(text) {
         Ok(docs) => docs,
         Err(e) => return vec![Err(format!("error: error parsing {source}: {e}"))],

@@ -8,7 +8,12 @@ use crate::client::{Client, Waiter};
 pub(super) const FLAGS: &[FlagSpec] =
     &[flag("filename", Some('f'), true), flag("namespace", Some('n'), true), flag("recursive", Some('R'), false)];
 
-pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], input: Input<'_>) -> Result<String, String> {
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     if let Some(extra) = flags.positional.first() {
         return Err(format!("error: Unexpected args: [{extra}]\nSee 'kubectl apply -h' for help and examples"));

@@ -1,8 +1,8 @@
 //! The kubectl command line: words → a command → API server requests → kubectl's text.
 
 use super::flags::FlagSpec;
-use crate::fileaccess::FileAccess;
 use crate::client::{Client, InProcess, Waiter};
+use crate::fileaccess::FileAccess;
 use crate::sim::Cluster;
 
 /// What a verb's positional arguments name.
@@ -126,7 +126,12 @@ pub static VERBS: &[Verb] = &[
         args: Args::Subcommand(&["history", "pause", "restart", "resume", "status", "undo"]),
         run: |c, w, a, _| super::rollout::run(c, w, a),
     },
-    Verb { name: "run", flags: super::run_cmd::FLAGS, args: Args::Nothing, run: |c, w, a, _| super::run_cmd::run(c, w, a) },
+    Verb {
+        name: "run",
+        flags: super::run_cmd::FLAGS,
+        args: Args::Nothing,
+        run: |c, w, a, _| super::run_cmd::run(c, w, a),
+    },
     Verb {
         name: "scale",
         flags: super::scale::SCALE_FLAGS,
@@ -158,7 +163,12 @@ pub static VERBS: &[Verb] = &[
         args: Args::Nothing,
         run: |_, _, a, _| super::info::version(a),
     },
-    Verb { name: "wait", flags: super::wait::FLAGS, args: Args::Resources, run: |c, w, a, _| super::wait::run(c, w, a) },
+    Verb {
+        name: "wait",
+        flags: super::wait::FLAGS,
+        args: Args::Resources,
+        run: |c, w, a, _| super::wait::run(c, w, a),
+    },
 ];
 
 /// What a command printed: kubectl's text, and the tables in it (for front-ends that show
@@ -201,7 +211,12 @@ pub fn run_line_with(
     }
 }
 
-fn run_verb(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], input: Input<'_>) -> Result<String, String> {
+fn run_verb(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let Some((&verb, rest)) = args.split_first() else {
         return Err("error: no command given (try `kubectl get pods`)".into());
     };

@@ -6,9 +6,9 @@ use serde_json::{json, Map, Value};
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{finish, settled};
+use crate::client::{Client, Response, Waiter};
 use crate::fileaccess::FileAccess;
 use crate::model::{decode, parse_documents, Object};
-use crate::client::{Client, Response, Waiter};
 
 /// Every flag of `create` and its generators, for completion.
 pub(super) const FLAGS: &[FlagSpec] = &[
@@ -39,7 +39,12 @@ const COMMON: [FlagSpec; 4] = [
     flag("filename", Some('f'), true),
 ];
 
-pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], input: Input<'_>) -> Result<String, String> {
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let (generator, rest) = match args.split_first() {
         Some((g, rest)) if !g.starts_with('-') => (*g, rest),
         _ => return from_files(client, waiter, args, input),
@@ -69,7 +74,12 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], inpu
     }
 }
 
-fn from_files(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], input: Input<'_>) -> Result<String, String> {
+fn from_files(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, &[COMMON[0], COMMON[3], flag("recursive", Some('R'), false)])?;
     let files = flags.all("filename");
     if files.is_empty() {
@@ -109,7 +119,9 @@ fn create_doc(client: &mut dyn Client, doc: Value, source: &str, namespace: &str
     } else {
         namespace.to_string()
     };
-    let created = client.create(&ns, obj).map(Response::into_body)
+    let created = client
+        .create(&ns, obj)
+        .map(Response::into_body)
         .map_err(|e| e.kubectl_message_with_source(Some(&format!("error when creating {source:?}: "))))?;
     Ok(format!("{} created", created.type_name()))
 }
@@ -135,7 +147,13 @@ fn name_arg(flags: &Parsed, what: &str) -> Result<String, String> {
 }
 
 /// Create the generated object, or with `--dry-run=client` only print it (`-o yaml|json|name`).
-pub fn submit(client: &mut dyn Client, waiter: &mut dyn Waiter, flags: &Parsed, doc: Value, verb: &str) -> Result<String, String> {
+pub fn submit(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    flags: &Parsed,
+    doc: Value,
+    verb: &str,
+) -> Result<String, String> {
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let mut obj: Object = decode(doc).map_err(|e| format!("error: {e}"))?;
     let dry = match flags.get("dry-run") {
@@ -220,7 +238,13 @@ fn deployment(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -
 fn namespace(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = flags_with(args, &[])?;
     let name = name_arg(&flags, "namespace")?;
-    submit(client, waiter, &flags, json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}), "created")
+    submit(
+        client,
+        waiter,
+        &flags,
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
+        "created",
+    )
 }
 
 /// `--from-literal=k=v`, `--from-file=[key=]path`, `--from-env-file=path` into a data map.
@@ -259,7 +283,12 @@ fn read_source(files: &FileAccess, path: &str) -> Result<String, String> {
 const DATA_FLAGS: [FlagSpec; 3] =
     [flag("from-literal", None, true), flag("from-file", None, true), flag("from-env-file", None, true)];
 
-fn configmap(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], files: &FileAccess) -> Result<String, String> {
+fn configmap(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    files: &FileAccess,
+) -> Result<String, String> {
     let flags = flags_with(args, &DATA_FLAGS)?;
     let name = name_arg(&flags, "configmap")?;
     let data = data_from(&flags, files)?;
@@ -272,7 +301,12 @@ fn configmap(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], fi
     )
 }
 
-fn secret(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], files: &FileAccess) -> Result<String, String> {
+fn secret(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    files: &FileAccess,
+) -> Result<String, String> {
     let mut extra: Vec<FlagSpec> = DATA_FLAGS.to_vec();
     extra.push(flag("type", None, true));
     let flags = flags_with(args, &extra)?;
@@ -350,13 +384,22 @@ fn job(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Resul
     submit(client, waiter, &flags, doc, "created")
 }
 
-fn job_from_cronjob(client: &mut dyn Client, waiter: &mut dyn Waiter, flags: &Parsed, name: &str, from: &str) -> Result<String, String> {
+fn job_from_cronjob(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    flags: &Parsed,
+    name: &str,
+    from: &str,
+) -> Result<String, String> {
     let cj_name = from
         .strip_prefix("cronjob/")
         .or_else(|| from.strip_prefix("cronjob.batch/"))
         .ok_or_else(|| format!("error: from must be an existing cronjob: {from}"))?;
     let ns = flags.get("namespace").unwrap_or("default");
-    let cj = client.get(crate::model::Kind::CronJob, ns, cj_name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
+    let cj = client
+        .get(crate::model::Kind::CronJob, ns, cj_name)
+        .map(Response::into_body)
+        .map_err(|e| e.kubectl_message())?;
     let Object::CronJob(c) = &*cj else { return Err("error: not a cronjob".into()) };
     let template =
         c.spec.as_ref().map(|s| serde_json::to_value(&s.job_template).unwrap_or_default()).unwrap_or_default();

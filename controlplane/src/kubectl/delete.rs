@@ -9,10 +9,10 @@ use chrono::Duration;
 
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{field_selector, finish, label_selector, targets, Scope, settled};
+use super::resources::{field_selector, finish, label_selector, settled, targets, Scope};
 use crate::apiserver::{DeleteOptions, Propagation};
-use crate::model::{decode, parse_documents, Object};
 use crate::client::{all_deleted, wait_until, Client, Response, WaitFailure, Waiter};
+use crate::model::{decode, parse_documents, Object};
 
 pub(super) const FLAGS: &[FlagSpec] = &[
     flag("namespace", Some('n'), true),
@@ -30,7 +30,12 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("ignore-not-found", None, false),
 ];
 
-pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], input: Input<'_>) -> Result<String, String> {
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let propagation = match flags.get("cascade").unwrap_or("background") {
         "background" | "true" => Propagation::Background,
@@ -143,8 +148,9 @@ fn wait_until_gone(
         })
         .max()
         .unwrap_or(0);
-    let waited = waiter.deadline(Duration::seconds(longest + 30)).map_err(WaitFailure::from).and_then(|deadline| {
-        wait_until(waiter, deadline, || all_deleted(client, objects).map_err(WaitFailure::Api))
-    });
+    let waited = waiter
+        .deadline(Duration::seconds(longest + 30))
+        .map_err(WaitFailure::from)
+        .and_then(|deadline| wait_until(waiter, deadline, || all_deleted(client, objects).map_err(WaitFailure::Api)));
     waited.map(|_| ()).map_err(|e| e.kubectl_message())
 }

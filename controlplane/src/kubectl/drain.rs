@@ -9,10 +9,10 @@ use chrono::Duration;
 use super::flags::{flag, parse, FlagSpec};
 use super::resources::{finish, label_selector, modify, settled};
 use crate::apiserver::error::{ApiError, Reason};
+use crate::client::{all_deleted, is_deleted, wait_until, Client, Response, WaitError, Waiter};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
-use crate::client::{all_deleted, is_deleted, wait_until, Client, Response, WaitError, Waiter};
 
 /// The nodes a command names (by name or `-l`).
 fn nodes(client: &mut dyn Client, names: &[String], selector: Option<&LabelSelector>) -> Result<Vec<String>, String> {
@@ -86,7 +86,9 @@ pub fn drain(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) ->
     let mut errors = Vec::new();
     for node in nodes(client, &flags.positional, sel.as_ref())? {
         lines.push(set_unschedulable(client, &node, true)?);
-        let pods = client.list(Kind::Pod, None, &pod_selector, &FieldSelector::one_term_equal("spec.nodeName", &node)).map(Response::into_body)
+        let pods = client
+            .list(Kind::Pod, None, &pod_selector, &FieldSelector::one_term_equal("spec.nodeName", &node))
+            .map(Response::into_body)
             .map_err(|e| e.kubectl_message())?
             .items;
         let mut fatal: Vec<(String, Vec<String>)> = Vec::new();
@@ -211,7 +213,8 @@ impl From<WaitError> for Failure {
 /// Evict (or delete) each pod, retrying refused evictions every 5 s of simulated time, then
 /// wait for them to be gone, all within `timeout`.
 fn evict_all(
-    client: &mut dyn Client, waiter: &mut dyn Waiter,
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
     pods: &[Arc<Object>],
     grace: Option<i64>,
     timeout: Duration,

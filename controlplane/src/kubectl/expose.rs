@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 use super::create::submit;
 use super::flags::{flag, parse, FlagSpec};
 use super::resources::targets;
-use crate::model::Object;
 use crate::client::{Client, Response, Waiter};
+use crate::model::Object;
 
 pub(super) const FLAGS: &[FlagSpec] = &[
     flag("port", None, true),

@@ -24,11 +24,11 @@ use super::printers::custom_columns::CustomColumns;
 use super::printers::{self, PrintOptions};
 use super::sort;
 use crate::apiserver::error::ApiError;
+use crate::client::{Client, Response, Waiter};
 use crate::fileaccess::{FileAccess, FileError};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
-use crate::client::{Client, Response, Waiter};
 
 pub(super) const FLAGS: &[FlagSpec] = &[
     flag("namespace", Some('n'), true),
@@ -57,14 +57,20 @@ pub(super) const FLAGS: &[FlagSpec] = &[
 const NO_WATCH: &str = "error: --watch is not available in kubesim: simulated time moves only when you move it. \
 Move the clock with advance(\"30s\") or step() and run get again, or wait for a state with kubectl wait or run_until(...)";
 
-pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], files: &FileAccess) -> Result<String, String> {
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    files: &FileAccess,
+) -> Result<String, String> {
     run_tables(client, waiter, args, files).map(|(text, _)| text)
 }
 
 /// As [`run`], also giving the tables printed (one per kind), for front-ends that can show
 /// tables richly.
 pub fn run_tables(
-    client: &mut dyn Client, waiter: &mut dyn Waiter,
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
     args: &[&str],
     files: &FileAccess,
 ) -> Result<(String, Vec<printers::Table>), String> {
@@ -332,8 +338,8 @@ fn kubectl_error(e: &ApiError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kubectl::apply::apply_text;
     use crate::client::InProcess;
+    use crate::kubectl::apply::apply_text;
     use crate::sim::{Cluster, ClusterConfig};
 
     /// Three pods made a minute apart: web, then db, then cache.

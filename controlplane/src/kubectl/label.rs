@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{field_selector, finish, label_selector, modify, targets, Scope, settled};
+use super::resources::{field_selector, finish, label_selector, modify, settled, targets, Scope};
 use crate::client::{Client, Waiter};
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! `kubectl logs`: the API server asks the pod's kubelet for a container's log.
 
 use super::flags::{flag, parse, FlagSpec};
-use crate::model::{Kind, Object};
 use crate::client::{Client, Response};
+use crate::model::{Kind, Object};
 use crate::node::kubelet::logs::LogRequest;
 
 pub const FLAGS: &[FlagSpec] = &[

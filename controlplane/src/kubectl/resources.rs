@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use super::flags::Parsed;
 use crate::apiserver::error::ApiError;
+use crate::client::{Client, Response, Waiter};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
-use crate::client::{Client, Response, Waiter};
 
 /// The kinds `all` stands for (kubectl's "all" category).
 pub const ALL: &[Kind] = &[

@@ -8,12 +8,12 @@ use chrono::Duration;
 use k8s_openapi::api::apps::v1::Deployment;
 
 use super::flags::{flag, parse, FlagSpec, Parsed};
-use super::resources::{modify, targets, settled};
+use super::resources::{modify, settled, targets};
 use crate::apiserver::k8s_time;
+use crate::client::{Client, Response, Waiter};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
-use crate::client::{Client, Response, Waiter};
 
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
 pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
@@ -180,7 +180,14 @@ fn status_line(obj: &Object) -> Result<(String, bool), String> {
     }
 }
 
-fn status(client: &mut dyn Client, waiter: &mut dyn Waiter, kind: Kind, ns: &str, name: &str, flags: &Parsed) -> Result<String, String> {
+fn status(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    kind: Kind,
+    ns: &str,
+    name: &str,
+    flags: &Parsed,
+) -> Result<String, String> {
     let watch = flags.get("watch") != Some("false");
     // kubectl waits forever by default; the simulation stops after 10 minutes of cluster time.
     let timeout = match flags.get("timeout") {
@@ -219,7 +226,11 @@ fn revisions(client: &mut dyn Client, ns: &str, deployment: &Object) -> Result<B
         .body
         .items;
     let owned = |o: &Object| {
-        o.metadata().owner_references.iter().flatten().any(|r| Some(&r.uid) == uid.as_ref() && r.controller == Some(true))
+        o.metadata()
+            .owner_references
+            .iter()
+            .flatten()
+            .any(|r| Some(&r.uid) == uid.as_ref() && r.controller == Some(true))
     };
     Ok(rss
         .iter()
@@ -252,7 +263,14 @@ fn history(client: &mut dyn Client, ns: &str, name: &str, shown: &str, flags: &P
     Ok(out)
 }
 
-fn undo(client: &mut dyn Client, waiter: &mut dyn Waiter, ns: &str, name: &str, shown: &str, flags: &Parsed) -> Result<String, String> {
+fn undo(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    ns: &str,
+    name: &str,
+    shown: &str,
+    flags: &Parsed,
+) -> Result<String, String> {
     let d = client.get(Kind::Deployment, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
     let revs = revisions(client, ns, &d)?;
     let target: i64 = flags

@@ -5,9 +5,9 @@ use serde_json::json;
 
 use super::create::submit;
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{finish, modify, targets, settled};
-use crate::model::{Kind, Object};
+use super::resources::{finish, modify, settled, targets};
 use crate::client::{Client, Response, Waiter};
+use crate::model::{Kind, Object};
 
 pub(super) const SCALE_FLAGS: &[FlagSpec] = &[
     flag("replicas", None, true),

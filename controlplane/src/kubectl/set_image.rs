@@ -1,9 +1,9 @@
 //! `kubectl set image KIND/NAME CONTAINER=IMAGE ...` (`*=IMAGE` for every container).
 
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{finish, modify, targets, settled};
-use crate::model::Object;
+use super::resources::{finish, modify, settled, targets};
 use crate::client::{Client, Waiter};
+use crate::model::Object;
 use k8s_openapi::api::core::v1::PodSpec;
 
 pub(super) const FLAGS: &[FlagSpec] =

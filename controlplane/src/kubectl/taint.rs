@@ -3,9 +3,9 @@
 use k8s_openapi::api::core::v1::Taint;
 
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{field_selector, finish, label_selector, modify, targets, Scope, settled};
-use crate::model::{Kind, Object};
+use super::resources::{field_selector, finish, label_selector, modify, settled, targets, Scope};
 use crate::client::{Client, Waiter};
+use crate::model::{Kind, Object};
 
 const EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 

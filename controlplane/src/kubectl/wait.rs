@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::flags::{flag, parse, FlagSpec};
 use super::resources::{field_selector, label_selector, targets, Scope};
-use crate::model::{Kind, Object};
 use crate::client::{all_deleted, wait_until, Client, WaitFailure, Waiter};
+use crate::model::{Kind, Object};
 
 enum WaitFor {
     Status {

@@ -610,4 +610,3 @@ impl Component for Scheduler {
 
 #[cfg(test)]
 mod tests;
-

@@ -54,10 +54,10 @@ use k8s_openapi::api::core::v1::Event;
 
 use super::flags::{flag, parse, FlagSpec};
 use crate::apiserver::error::{ApiError, Reason};
+use crate::client::{Client, Response, Waiter};
 use crate::model::field_selector::{escape_value, FieldSelector};
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object, Typed};
-use crate::client::{Client, Response, Waiter};
 
 /// What a describer may use: the client (describers read related objects and events
 /// through it), the time, and whether events are wanted.
