@@ -197,3 +197,43 @@ fn an_interrupted_wait_says_so() {
         crate::kubectl::run_line(&mut c, "wait --for=condition=Ready=false pod/web --timeout=1m", Input::default());
     assert_eq!(out, Err("error: interrupted".to_string()));
 }
+
+#[test]
+fn a_stopped_kubelet_serves_no_logs_and_no_metrics() {
+    let mut c = cluster();
+    let node = c.api_ref().peek(Kind::Pod, "default", "web").and_then(|p| match &*p {
+        Object::Pod(p) => p.spec.as_ref().and_then(|s| s.node_name.clone()),
+        _ => None,
+    });
+    let node = node.expect("web is scheduled");
+    let ip = match c.api_ref().peek(Kind::Pod, "default", "web").as_deref() {
+        Some(Object::Pod(p)) => p.status.as_ref().and_then(|s| s.host_ip.clone()).unwrap_or_default(),
+        _ => String::new(),
+    };
+    c.with_component::<crate::node::kubelet::Kubelets, _>(|k, _| k.stop(&node));
+    let mut run = |line: &str| crate::kubectl::run_line(&mut c, line, Input::default());
+    assert_eq!(
+        run("logs web"),
+        Err(format!("Error from server: Get \"https://{ip}:10250/containerLogs/default/web/app\": dial tcp {ip}:10250: connect: connection refused"))
+    );
+    assert_eq!(run("top pod web"), Err("error: Metrics not available for pod default/web, age: 30s".to_string()));
+    let nodes = run("top node").expect("top node");
+    assert!(nodes.lines().any(|l| l.starts_with(&node) && l.contains("<unknown>")), "{nodes}");
+    assert_eq!(run("logs nope"), Err("Error from server (NotFound): pods \"nope\" not found".to_string()));
+}
+
+#[test]
+fn a_watch_from_a_resource_version_sees_the_changes_since() {
+    let mut c = cluster();
+    let conn = InProcess::new(&mut c, User::kubectl());
+    let mut client = &conn;
+    let all = LabelSelector::everything();
+    let from = client.list(Kind::ConfigMap, Some("default"), &all, &FieldSelector::everything()).unwrap().body;
+    let cm =
+        crate::model::decode(serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}));
+    client.create("default", cm.expect("a config map")).expect("created");
+    client.delete(Kind::ConfigMap, "default", "c", DeleteOptions::default()).expect("deleted");
+    let events = client.watch(Kind::ConfigMap, Some("default"), from.resource_version).expect("watched").body;
+    let seen: Vec<_> = events.iter().map(|e| (e.event_type.as_str(), e.object.name().to_string())).collect();
+    assert_eq!(seen, [("ADDED", "c".to_string()), ("DELETED", "c".to_string())]);
+}
