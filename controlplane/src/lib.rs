@@ -9,6 +9,7 @@
 //! through [`fileaccess::FileAccess`].
 
 pub mod apiserver;
+pub mod client;
 pub mod controllers;
 pub mod events;
 pub mod fileaccess;

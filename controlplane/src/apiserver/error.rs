@@ -18,6 +18,8 @@ pub enum Reason {
     InternalError,
     TooManyRequests,
     RequestEntityTooLarge,
+    /// No reason given (`StatusReasonUnknown`), as when the API server cannot reach a kubelet.
+    Unknown,
 }
 
 impl Reason {
@@ -33,6 +35,7 @@ impl Reason {
             Reason::InternalError => 500,
             Reason::TooManyRequests => 429,
             Reason::RequestEntityTooLarge => 413,
+            Reason::Unknown => 500,
         }
     }
 
@@ -49,6 +52,7 @@ impl Reason {
             Reason::InternalError => "InternalError",
             Reason::TooManyRequests => "TooManyRequests",
             Reason::RequestEntityTooLarge => "RequestEntityTooLarge",
+            Reason::Unknown => "",
         }
     }
 }
@@ -292,10 +296,11 @@ impl ApiError {
                 format!("{head}\n{}", seen.iter().map(|c| format!("* {c}")).collect::<Vec<_>>().join("\n"))
             };
         }
-        match context {
-            Some(ctx) => format!("Error from server ({}): {ctx}{}", self.reason.as_str(), self.message),
-            None => format!("Error from server ({}): {}", self.reason.as_str(), self.message),
-        }
+        let reason = match self.reason {
+            Reason::Unknown => String::new(),
+            r => format!(" ({})", r.as_str()),
+        };
+        format!("Error from server{reason}: {}{}", context.unwrap_or_default(), self.message)
     }
 }
 

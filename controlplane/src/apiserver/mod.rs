@@ -23,9 +23,12 @@ mod finalize;
 mod genericregistry;
 mod handler;
 mod leases;
+pub mod metrics;
 pub mod names;
 pub mod patch;
+pub mod proxy;
 pub mod registry;
+pub mod scheduling;
 pub mod user;
 
 use crate::model::field_selector::FieldSelector;

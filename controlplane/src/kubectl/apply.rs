@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
+use super::resources::settled;
 use crate::apiserver::{error::ApiError, patch::three_way_merge};
+use crate::client::{Client, InProcess, Response, Waiter};
 use crate::model::{decode, parse_documents, DecodeError, Object};
 use crate::sim::Cluster;
 
@@ -18,7 +20,13 @@ pub type DocOutcome = Result<String, String>;
 /// Apply every document in `text` (from `source`, a file name or "STDIN"), defaulting the
 /// namespace to `namespace`. Components run between documents, as they would while kubectl
 /// makes one request after another.
-pub fn apply_text(cluster: &mut Cluster, text: &str, source: &str, namespace: &str) -> Vec<DocOutcome> {
+pub fn apply_all(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    text: &str,
+    source: &str,
+    namespace: &str,
+) -> Vec<DocOutcome> {
     let docs = match parse_documents(text) {
         Ok(docs) => docs,
         Err(e) => return vec![Err(format!("error: error parsing {source}: {e}"))],
@@ -28,15 +36,14 @@ pub fn apply_text(cluster: &mut Cluster, text: &str, source: &str, namespace: &s
     }
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs {
-        out.push(apply_doc(cluster, doc, source, namespace));
         // Controllers react between requests (a new namespace gets its service account).
-        let _ = cluster.settle();
+        out.push(settled(waiter, apply_object(client, doc, source, namespace)));
     }
     out
 }
 
 /// Apply one decoded document (e.g. a Rhai map turned into JSON).
-pub fn apply_doc(cluster: &mut Cluster, mut doc: Value, source: &str, namespace: &str) -> DocOutcome {
+pub fn apply_object(client: &mut dyn Client, mut doc: Value, source: &str, namespace: &str) -> DocOutcome {
     let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
     let doc_ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("").to_string();
     let kind = match decode::kind_of(&doc) {
@@ -72,10 +79,11 @@ pub fn apply_doc(cluster: &mut Cluster, mut doc: Value, source: &str, namespace:
     if info.namespaced {
         doc["metadata"]["namespace"] = Value::String(ns.clone());
     }
+    let current = client.get(kind, &ns, &name).map(Response::into_body).ok();
     let annotations_ok = doc.pointer("/metadata/annotations").is_none_or(|a| a.is_object() || a.is_null());
     if !annotations_ok || !doc.get("metadata").is_some_and(Value::is_object) {
         // Let decoding say what is wrong with it, as the API server would.
-        let verb = if cluster.api().peek(kind, &ns, &name).is_some() { "patching" } else { "creating" };
+        let verb = if current.is_some() { "patching" } else { "creating" };
         return Err(match decode(doc) {
             Err(e) => decode_error(&e, verb, source),
             Ok(_) => format!("error: error validating {}: metadata must be an object", q(source)),
@@ -90,12 +98,11 @@ pub fn apply_doc(cluster: &mut Cluster, mut doc: Value, source: &str, namespace:
         annotations[LAST_APPLIED] = Value::String(last_applied);
     }
     let shown = info.group_singular();
-    let current = cluster.api().get(USER, kind, &ns, &name).ok();
     match current {
         None => {
             let obj = decode(doc).map_err(|e| decode_error(&e, "creating", source))?;
-            cluster.api().create(USER, &ns, obj).map_err(|e| api_error(&e, "creating", source))?;
-            Ok(with_warnings(cluster, format!("{shown}/{name} created")))
+            let created = client.create(&ns, obj).map_err(|e| api_error(&e, "creating", source))?;
+            Ok(with_warnings(&created.warnings, format!("{shown}/{name} created")))
         }
         Some(current) => {
             let live = current.to_value();
@@ -109,15 +116,25 @@ pub fn apply_doc(cluster: &mut Cluster, mut doc: Value, source: &str, namespace:
                 return Ok(format!("{shown}/{name} unchanged"));
             }
             let obj: Object = decode(merged).map_err(|e| decode_error(&e, "patching", source))?;
-            cluster.api().update(USER, obj).map_err(|e| api_error(&e, "patching", source))?;
-            Ok(with_warnings(cluster, format!("{shown}/{name} configured")))
+            let updated = client.update(obj).map_err(|e| api_error(&e, "patching", source))?;
+            Ok(with_warnings(&updated.warnings, format!("{shown}/{name} configured")))
         }
     }
 }
 
+/// [`apply_all`] on a cluster in this process, as kubectl.
+pub fn apply_text(cluster: &mut Cluster, text: &str, source: &str, namespace: &str) -> Vec<DocOutcome> {
+    InProcess::as_kubectl(cluster, |client, waiter| apply_all(client, waiter, text, source, namespace))
+}
+
+/// [`apply_object`] on a cluster in this process, as kubectl, and the cluster's reaction.
+pub fn apply_doc(cluster: &mut Cluster, doc: Value, source: &str, namespace: &str) -> DocOutcome {
+    InProcess::as_kubectl(cluster, |client, waiter| settled(waiter, apply_object(client, doc, source, namespace)))
+}
+
 /// kubectl prints the API server's warnings before the result line.
-fn with_warnings(cluster: &mut Cluster, line: String) -> String {
-    let mut out: String = cluster.api().take_warnings().iter().map(|w| format!("Warning: {w}\n")).collect();
+pub(super) fn with_warnings(warnings: &[String], line: String) -> String {
+    let mut out: String = warnings.iter().map(|w| format!("Warning: {w}\n")).collect();
     out.push_str(&line);
     out
 }

@@ -1,14 +1,19 @@
 //! `kubectl apply -f FILE|DIR|- [-n NS]`.
 
-use super::apply::apply_text;
+use super::apply::apply_all;
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec};
-use crate::sim::Cluster;
+use crate::client::{Client, Waiter};
 
 pub(super) const FLAGS: &[FlagSpec] =
     &[flag("filename", Some('f'), true), flag("namespace", Some('n'), true), flag("recursive", Some('R'), false)];
 
-pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<String, String> {
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     if let Some(extra) = flags.positional.first() {
         return Err(format!("error: Unexpected args: [{extra}]\nSee 'kubectl apply -h' for help and examples"));
@@ -22,7 +27,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<Str
     for f in files {
         for (source, text) in super::files::read(f, input, flags.is_set("recursive"), Some("creating"))? {
             match text {
-                Ok(text) => outcomes.extend(apply_text(cluster, &text, &source, namespace)),
+                Ok(text) => outcomes.extend(apply_all(client, waiter, &text, &source, namespace)),
                 Err(e) => outcomes.push(Err(e)),
             }
         }

@@ -1,6 +1,7 @@
 //! The kubectl command line: words → a command → API server requests → kubectl's text.
 
 use super::flags::FlagSpec;
+use crate::client::{Client, InProcess, Waiter};
 use crate::fileaccess::FileAccess;
 use crate::sim::Cluster;
 
@@ -32,8 +33,9 @@ impl Default for Input<'_> {
     }
 }
 
-/// How a verb runs: the cluster, its arguments after the verb, and what it may read.
-type Run = fn(&mut Cluster, &[&str], Input<'_>) -> Result<String, String>;
+/// How a verb runs: the client and waiter it reaches the cluster with, its arguments after
+/// the verb, and what it may read.
+type Run = fn(&mut dyn Client, &mut dyn Waiter, &[&str], Input<'_>) -> Result<String, String>;
 
 /// One kubectl verb: its name, its flags, what its arguments name, and how it runs.
 pub struct Verb {
@@ -51,27 +53,27 @@ pub static VERBS: &[Verb] = &[
         name: "annotate",
         flags: super::label::FLAGS,
         args: Args::Resources,
-        run: |c, a, _| super::label::run(c, a, super::label::Which::Annotations),
+        run: |c, w, a, _| super::label::run(c, w, a, super::label::Which::Annotations),
     },
     Verb {
         name: "api-resources",
         flags: super::info::API_RESOURCES_FLAGS,
         args: Args::Nothing,
-        run: |_, a, _| super::info::api_resources(a),
+        run: |_, _, a, _| super::info::api_resources(a),
     },
     Verb { name: "apply", flags: super::apply_cmd::FLAGS, args: Args::Nothing, run: super::apply_cmd::run },
     Verb {
         name: "autoscale",
         flags: super::scale::AUTOSCALE_FLAGS,
         args: Args::Resources,
-        run: |c, a, _| super::scale::autoscale(c, a),
+        run: |c, w, a, _| super::scale::autoscale(c, w, a),
     },
-    Verb { name: "cluster-info", flags: NO_FLAGS, args: Args::Nothing, run: |c, a, _| super::info::cluster_info(c, a) },
+    Verb { name: "cluster-info", flags: NO_FLAGS, args: Args::Nothing, run: |_, _, a, _| super::info::cluster_info(a) },
     Verb {
         name: "cordon",
         flags: super::drain::CORDON_FLAGS,
         args: Args::Nodes,
-        run: |c, a, _| super::drain::cordon(c, a, true),
+        run: |c, w, a, _| super::drain::cordon(c, w, a, true),
     },
     Verb {
         name: "create",
@@ -83,80 +85,90 @@ pub static VERBS: &[Verb] = &[
         name: "describe",
         flags: super::describe::FLAGS,
         args: Args::Resources,
-        run: |c, a, _| super::describe::run(c, a),
+        run: |c, w, a, _| super::describe::run(c, w, a),
     },
     Verb { name: "delete", flags: super::delete::FLAGS, args: Args::Resources, run: super::delete::run },
     Verb {
         name: "drain",
         flags: super::drain::DRAIN_FLAGS,
         args: Args::Nodes,
-        run: |c, a, _| super::drain::drain(c, a),
+        run: |c, w, a, _| super::drain::drain(c, w, a),
     },
     Verb {
         name: "explain",
         flags: super::explain::FLAGS,
         args: Args::Resources,
-        run: |_, a, _| super::explain::run(a),
+        run: |_, _, a, _| super::explain::run(a),
     },
-    Verb { name: "exec", flags: NO_FLAGS, args: Args::Resources, run: |_, _, _| super::later::not_yet("exec") },
+    Verb { name: "exec", flags: NO_FLAGS, args: Args::Resources, run: |_, _, _, _| super::later::not_yet("exec") },
     Verb {
         name: "expose",
         flags: super::expose::FLAGS,
         args: Args::Resources,
-        run: |c, a, _| super::expose::run(c, a),
+        run: |c, w, a, _| super::expose::run(c, w, a),
     },
     Verb {
         name: "get",
         flags: super::get::FLAGS,
         args: Args::Resources,
-        run: |c, a, i| super::get::run(c, a, i.files),
+        run: |c, w, a, i| super::get::run(c, w, a, i.files),
     },
     Verb {
         name: "label",
         flags: super::label::FLAGS,
         args: Args::Resources,
-        run: |c, a, _| super::label::run(c, a, super::label::Which::Labels),
+        run: |c, w, a, _| super::label::run(c, w, a, super::label::Which::Labels),
     },
-    Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: |c, a, _| super::logs::run(c, a) },
+    Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: |c, _, a, _| super::logs::run(c, a) },
     Verb {
         name: "rollout",
         flags: super::rollout::FLAGS,
         args: Args::Subcommand(&["history", "pause", "restart", "resume", "status", "undo"]),
-        run: |c, a, _| super::rollout::run(c, a),
+        run: |c, w, a, _| super::rollout::run(c, w, a),
     },
-    Verb { name: "run", flags: super::run_cmd::FLAGS, args: Args::Nothing, run: |c, a, _| super::run_cmd::run(c, a) },
+    Verb {
+        name: "run",
+        flags: super::run_cmd::FLAGS,
+        args: Args::Nothing,
+        run: |c, w, a, _| super::run_cmd::run(c, w, a),
+    },
     Verb {
         name: "scale",
         flags: super::scale::SCALE_FLAGS,
         args: Args::Resources,
-        run: |c, a, _| super::scale::scale(c, a),
+        run: |c, w, a, _| super::scale::scale(c, w, a),
     },
     Verb {
         name: "set",
         flags: super::set_image::FLAGS,
         args: Args::Subcommand(&["image"]),
-        run: |c, a, _| super::set_image::run(c, a),
+        run: |c, w, a, _| super::set_image::run(c, w, a),
     },
-    Verb { name: "taint", flags: super::taint::FLAGS, args: Args::Nodes, run: |c, a, _| super::taint::run(c, a) },
+    Verb { name: "taint", flags: super::taint::FLAGS, args: Args::Nodes, run: |c, w, a, _| super::taint::run(c, w, a) },
     Verb {
         name: "top",
         flags: super::top::FLAGS,
         args: Args::Subcommand(&["node", "pod"]),
-        run: |c, a, _| super::top::run(c, a),
+        run: |c, w, a, _| super::top::run(c, w, a),
     },
     Verb {
         name: "uncordon",
         flags: super::drain::CORDON_FLAGS,
         args: Args::Nodes,
-        run: |c, a, _| super::drain::cordon(c, a, false),
+        run: |c, w, a, _| super::drain::cordon(c, w, a, false),
     },
     Verb {
         name: "version",
         flags: super::info::VERSION_FLAGS,
         args: Args::Nothing,
-        run: |_, a, _| super::info::version(a),
+        run: |_, _, a, _| super::info::version(a),
     },
-    Verb { name: "wait", flags: super::wait::FLAGS, args: Args::Resources, run: |c, a, _| super::wait::run(c, a) },
+    Verb {
+        name: "wait",
+        flags: super::wait::FLAGS,
+        args: Args::Resources,
+        run: |c, w, a, _| super::wait::run(c, w, a),
+    },
 ];
 
 /// What a command printed: kubectl's text, and the tables in it (for front-ends that show
@@ -169,6 +181,23 @@ pub struct Output {
 
 /// As [`run_line`], also giving the tables printed.
 pub fn run_line_output(cluster: &mut Cluster, line: &str, input: Input<'_>) -> Result<Output, String> {
+    InProcess::as_kubectl(cluster, |client, waiter| run_line_with(client, waiter, line, input))
+}
+
+/// Run one kubectl command line (with or without the leading `kubectl`) on a cluster in this
+/// process, reading `input`. Returns what kubectl prints on success, or its error text.
+pub fn run_line(cluster: &mut Cluster, line: &str, input: Input<'_>) -> Result<String, String> {
+    run_line_output(cluster, line, input).map(|o| o.text)
+}
+
+/// Run one command line through `client` and `waiter`: the text kubectl prints (with the
+/// tables in it), or its error text.
+pub fn run_line_with(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    line: &str,
+    input: Input<'_>,
+) -> Result<Output, String> {
     let words = shell_words::split(line).map_err(|e| format!("error: {e}"))?;
     let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
     if args.first() == Some(&"kubectl") {
@@ -176,25 +205,23 @@ pub fn run_line_output(cluster: &mut Cluster, line: &str, input: Input<'_>) -> R
     }
     match args.split_first() {
         Some((&"get", rest)) => {
-            super::get::run_tables(cluster, rest, input.files).map(|(text, tables)| Output { text, tables })
+            super::get::run_tables(client, waiter, rest, input.files).map(|(text, tables)| Output { text, tables })
         }
-        _ => run_line(cluster, line, input).map(|text| Output { text, tables: Vec::new() }),
+        _ => run_verb(client, waiter, &args, input).map(|text| Output { text, tables: Vec::new() }),
     }
 }
 
-/// Run one kubectl command line (with or without the leading `kubectl`), reading `input`.
-/// Returns what kubectl prints on success, or its error text.
-pub fn run_line(cluster: &mut Cluster, line: &str, input: Input<'_>) -> Result<String, String> {
-    let words = shell_words::split(line).map_err(|e| format!("error: {e}"))?;
-    let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
-    if args.first() == Some(&"kubectl") {
-        args.remove(0);
-    }
+fn run_verb(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let Some((&verb, rest)) = args.split_first() else {
         return Err("error: no command given (try `kubectl get pods`)".into());
     };
     match VERBS.iter().find(|v| v.name == verb) {
-        Some(v) => (v.run)(cluster, rest, input),
+        Some(v) => (v.run)(client, waiter, rest, input),
         None if ["attach", "cp", "port-forward"].contains(&verb) => super::later::not_yet(verb),
         None => Err(format!("error: unknown command {verb:?} for \"kubectl\"")),
     }

@@ -3,13 +3,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::apply::USER;
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec, Parsed};
-use super::resources::finish;
+use super::resources::{finish, settled};
+use crate::client::{Client, Response, Waiter};
 use crate::fileaccess::FileAccess;
 use crate::model::{decode, parse_documents, Object};
-use crate::sim::Cluster;
 
 /// Every flag of `create` and its generators, for completion.
 pub(super) const FLAGS: &[FlagSpec] = &[
@@ -40,37 +39,47 @@ const COMMON: [FlagSpec; 4] = [
     flag("filename", Some('f'), true),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<String, String> {
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let (generator, rest) = match args.split_first() {
         Some((g, rest)) if !g.starts_with('-') => (*g, rest),
-        _ => return from_files(cluster, args, input),
+        _ => return from_files(client, waiter, args, input),
     };
     match generator {
-        "deployment" | "deploy" => deployment(cluster, rest),
-        "namespace" | "ns" => namespace(cluster, rest),
-        "configmap" | "cm" => configmap(cluster, rest, input.files),
+        "deployment" | "deploy" => deployment(client, waiter, rest),
+        "namespace" | "ns" => namespace(client, waiter, rest),
+        "configmap" | "cm" => configmap(client, waiter, rest, input.files),
         "secret" => match rest.split_first() {
-            Some((&"generic", rest)) => secret(cluster, rest, input.files),
+            Some((&"generic", rest)) => secret(client, waiter, rest, input.files),
             Some((other, _)) => {
                 Err(format!("error: \"kubectl create secret {other}\" is not available in kubesim yet (only generic)"))
             }
             None => Err("error: must specify one of generic, docker-registry or tls".into()),
         },
         "service" | "svc" => match rest.split_first() {
-            Some((&"clusterip", rest)) => service(cluster, rest, "ClusterIP"),
-            Some((&"nodeport", rest)) => service(cluster, rest, "NodePort"),
+            Some((&"clusterip", rest)) => service(client, waiter, rest, "ClusterIP"),
+            Some((&"nodeport", rest)) => service(client, waiter, rest, "NodePort"),
             Some((other, _)) => Err(format!(
                 "error: \"kubectl create service {other}\" is not available in kubesim yet (clusterip, nodeport)"
             )),
             None => Err("error: must specify a service type: clusterip, nodeport".into()),
         },
-        "job" => job(cluster, rest),
-        "cronjob" | "cj" => cronjob(cluster, rest),
+        "job" => job(client, waiter, rest),
+        "cronjob" | "cj" => cronjob(client, waiter, rest),
         other => Err(format!("error: unknown command \"{other}\" for \"kubectl create\"")),
     }
 }
 
-fn from_files(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<String, String> {
+fn from_files(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, &[COMMON[0], COMMON[3], flag("recursive", Some('R'), false)])?;
     let files = flags.all("filename");
     if files.is_empty() {
@@ -90,27 +99,29 @@ fn from_files(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<
                 }
             };
             for doc in docs {
-                match create_doc(cluster, doc, &source, &namespace) {
+                match create_doc(client, doc, &source, &namespace) {
                     Ok(line) => lines.push(line),
                     Err(e) => errors.push(e),
                 }
-                let _ = cluster.settle();
+                if let Err(e) = waiter.settle() {
+                    errors.push(format!("error: {e}"));
+                }
             }
         }
     }
     finish(lines, errors)
 }
 
-fn create_doc(cluster: &mut Cluster, doc: Value, source: &str, namespace: &str) -> Result<String, String> {
+fn create_doc(client: &mut dyn Client, doc: Value, source: &str, namespace: &str) -> Result<String, String> {
     let obj = decode(doc).map_err(|e| format!("error: error validating {source:?}: {e}"))?;
     let ns = if obj.info().namespaced && !obj.namespace().is_empty() {
         obj.namespace().to_string()
     } else {
         namespace.to_string()
     };
-    let created = cluster
-        .api()
-        .create(USER, &ns, obj)
+    let created = client
+        .create(&ns, obj)
+        .map(Response::into_body)
         .map_err(|e| e.kubectl_message_with_source(Some(&format!("error when creating {source:?}: "))))?;
     Ok(format!("{} created", created.type_name()))
 }
@@ -136,7 +147,13 @@ fn name_arg(flags: &Parsed, what: &str) -> Result<String, String> {
 }
 
 /// Create the generated object, or with `--dry-run=client` only print it (`-o yaml|json|name`).
-pub fn submit(cluster: &mut Cluster, flags: &Parsed, doc: Value, verb: &str) -> Result<String, String> {
+pub fn submit(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    flags: &Parsed,
+    doc: Value,
+    verb: &str,
+) -> Result<String, String> {
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let mut obj: Object = decode(doc).map_err(|e| format!("error: {e}"))?;
     let dry = match flags.get("dry-run") {
@@ -156,10 +173,9 @@ pub fn submit(cluster: &mut Cluster, flags: &Parsed, doc: Value, verb: &str) -> 
     if dry == Some("server") {
         return Err("error: --dry-run=server is not available in kubesim yet".into());
     }
-    let created = cluster.api().create(USER, &namespace, obj).map_err(|e| e.kubectl_message())?;
+    let created = client.create(&namespace, obj).map(Response::into_body).map_err(|e| e.kubectl_message())?;
     let line = print_object(&created, flags.get("output"), &format!("{} {verb}", created.type_name()))?;
-    let _ = cluster.settle();
-    Ok(line)
+    settled(waiter, Ok(line))
 }
 
 fn print_object(obj: &Object, output: Option<&str>, line: &str) -> Result<String, String> {
@@ -181,7 +197,7 @@ pub fn container_name(image: &str) -> String {
     cleaned.trim_matches('-').to_string()
 }
 
-fn deployment(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+fn deployment(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags =
         flags_with(args, &[flag("image", None, true), flag("replicas", Some('r'), true), flag("port", None, true)])?;
     let name = name_arg(&flags, "deployment")?;
@@ -216,13 +232,19 @@ fn deployment(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}}, "strategy": {},
             "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": containers}}},
     });
-    submit(cluster, &flags, doc, "created")
+    submit(client, waiter, &flags, doc, "created")
 }
 
-fn namespace(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+fn namespace(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = flags_with(args, &[])?;
     let name = name_arg(&flags, "namespace")?;
-    submit(cluster, &flags, json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}), "created")
+    submit(
+        client,
+        waiter,
+        &flags,
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
+        "created",
+    )
 }
 
 /// `--from-literal=k=v`, `--from-file=[key=]path`, `--from-env-file=path` into a data map.
@@ -261,19 +283,30 @@ fn read_source(files: &FileAccess, path: &str) -> Result<String, String> {
 const DATA_FLAGS: [FlagSpec; 3] =
     [flag("from-literal", None, true), flag("from-file", None, true), flag("from-env-file", None, true)];
 
-fn configmap(cluster: &mut Cluster, args: &[&str], files: &FileAccess) -> Result<String, String> {
+fn configmap(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    files: &FileAccess,
+) -> Result<String, String> {
     let flags = flags_with(args, &DATA_FLAGS)?;
     let name = name_arg(&flags, "configmap")?;
     let data = data_from(&flags, files)?;
     submit(
-        cluster,
+        client,
+        waiter,
         &flags,
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}),
         "created",
     )
 }
 
-fn secret(cluster: &mut Cluster, args: &[&str], files: &FileAccess) -> Result<String, String> {
+fn secret(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    files: &FileAccess,
+) -> Result<String, String> {
     let mut extra: Vec<FlagSpec> = DATA_FLAGS.to_vec();
     extra.push(flag("type", None, true));
     let flags = flags_with(args, &extra)?;
@@ -281,14 +314,15 @@ fn secret(cluster: &mut Cluster, args: &[&str], files: &FileAccess) -> Result<St
     let data = data_from(&flags, files)?;
     let type_ = flags.get("type").unwrap_or("Opaque");
     submit(
-        cluster,
+        client,
+        waiter,
         &flags,
         json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "type": type_, "stringData": data}),
         "created",
     )
 }
 
-fn service(cluster: &mut Cluster, args: &[&str], type_: &str) -> Result<String, String> {
+fn service(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], type_: &str) -> Result<String, String> {
     let flags =
         flags_with(args, &[flag("tcp", None, true), flag("clusterip", None, true), flag("node-port", None, true)])?;
     let what = if type_ == "NodePort" { "service nodeport" } else { "service clusterip" };
@@ -315,7 +349,8 @@ fn service(cluster: &mut Cluster, args: &[&str], type_: &str) -> Result<String, 
         spec["clusterIP"] = Value::String(ip.to_string());
     }
     submit(
-        cluster,
+        client,
+        waiter,
         &flags,
         json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": {"app": name}}, "spec": spec}),
         "created",
@@ -330,12 +365,12 @@ fn command_after_dashes<'a>(args: &[&'a str]) -> (Vec<String>, Vec<&'a str>) {
     }
 }
 
-fn job(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+fn job(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let (command, args) = command_after_dashes(args);
     let flags = flags_with(&args, &[flag("image", None, true), flag("from", None, true)])?;
     let name = name_arg(&flags, "job")?;
     if let Some(from) = flags.get("from") {
-        return job_from_cronjob(cluster, &flags, &name, from);
+        return job_from_cronjob(client, waiter, &flags, &name, from);
     }
     let image = flags.get("image").ok_or("error: required flag(s) \"image\" not set")?;
     let mut container = json!({"name": name, "image": image, "resources": {}});
@@ -346,16 +381,25 @@ fn job(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
         "spec": {"template": {"spec": {"containers": [container], "restartPolicy": "Never"}}},
     });
-    submit(cluster, &flags, doc, "created")
+    submit(client, waiter, &flags, doc, "created")
 }
 
-fn job_from_cronjob(cluster: &mut Cluster, flags: &Parsed, name: &str, from: &str) -> Result<String, String> {
+fn job_from_cronjob(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    flags: &Parsed,
+    name: &str,
+    from: &str,
+) -> Result<String, String> {
     let cj_name = from
         .strip_prefix("cronjob/")
         .or_else(|| from.strip_prefix("cronjob.batch/"))
         .ok_or_else(|| format!("error: from must be an existing cronjob: {from}"))?;
     let ns = flags.get("namespace").unwrap_or("default");
-    let cj = cluster.api().get(USER, crate::model::Kind::CronJob, ns, cj_name).map_err(|e| e.kubectl_message())?;
+    let cj = client
+        .get(crate::model::Kind::CronJob, ns, cj_name)
+        .map(Response::into_body)
+        .map_err(|e| e.kubectl_message())?;
     let Object::CronJob(c) = &*cj else { return Err("error: not a cronjob".into()) };
     let template =
         c.spec.as_ref().map(|s| serde_json::to_value(&s.job_template).unwrap_or_default()).unwrap_or_default();
@@ -366,10 +410,10 @@ fn job_from_cronjob(cluster: &mut Cluster, flags: &Parsed, name: &str, from: &st
             "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": cj_name, "uid": uid, "controller": true}]},
         "spec": template.get("spec").cloned().unwrap_or_default(),
     });
-    submit(cluster, flags, doc, "created")
+    submit(client, waiter, flags, doc, "created")
 }
 
-fn cronjob(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+fn cronjob(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let (command, args) = command_after_dashes(args);
     let flags =
         flags_with(&args, &[flag("image", None, true), flag("schedule", None, true), flag("restart", None, true)])?;
@@ -386,7 +430,7 @@ fn cronjob(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         "spec": {"schedule": schedule, "jobTemplate": {"metadata": {"name": name},
             "spec": {"template": {"spec": {"containers": [container], "restartPolicy": restart}}}}},
     });
-    submit(cluster, &flags, doc, "created")
+    submit(client, waiter, &flags, doc, "created")
 }
 
 #[cfg(test)]

@@ -7,13 +7,12 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use super::apply::USER;
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{field_selector, finish, label_selector, targets, Scope};
+use super::resources::{field_selector, finish, label_selector, settled, targets, Scope};
 use crate::apiserver::{DeleteOptions, Propagation};
+use crate::client::{all_deleted, wait_until, Client, Response, WaitFailure, Waiter};
 use crate::model::{decode, parse_documents, Object};
-use crate::sim::Cluster;
 
 pub(super) const FLAGS: &[FlagSpec] = &[
     flag("namespace", Some('n'), true),
@@ -31,7 +30,12 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("ignore-not-found", None, false),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<String, String> {
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let propagation = match flags.get("cascade").unwrap_or("background") {
         "background" | "true" => Propagation::Background,
@@ -62,7 +66,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<Str
     }
     let scope = Scope::from_flags(&flags);
     let (objects, mut errors) = if !flags.all("filename").is_empty() {
-        from_files(cluster, &flags, &scope, input)?
+        from_files(client, &flags, &scope, input)?
     } else {
         let targets = targets(&flags.positional)?;
         let by_name = targets.iter().any(|t| t.1.is_some());
@@ -73,7 +77,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<Str
         if by_name && selected {
             return Err("error: name cannot be provided when a selector is specified".into());
         }
-        super::resources::fetch(cluster, &targets, &scope, &label_selector(&flags)?, &field_selector(&flags)?)
+        super::resources::fetch(client, &targets, &scope, &label_selector(&flags)?, &field_selector(&flags)?)
     };
     if flags.is_set("ignore-not-found") {
         errors.retain(|e| !e.starts_with("Error from server (NotFound)"));
@@ -85,7 +89,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<Str
     let mut waiting: Vec<Arc<Object>> = Vec::new();
     for obj in objects {
         let info = obj.info();
-        match cluster.api().delete(USER, obj.kind(), obj.namespace(), obj.name(), opts.clone()) {
+        match client.delete(obj.kind(), obj.namespace(), obj.name(), opts.clone()).map(Response::into_body) {
             Ok(_) => {
                 lines.push(format!("{} {} deleted", info.group_singular(), crate::apiserver::error::quote(obj.name())));
                 waiting.push(obj);
@@ -94,15 +98,17 @@ pub fn run(cluster: &mut Cluster, args: &[&str], input: Input<'_>) -> Result<Str
         }
     }
     if flags.get("wait") != Some("false") {
-        wait_until_gone(cluster, &waiting, grace);
+        if let Err(e) = wait_until_gone(client, waiter, &waiting, grace) {
+            errors.push(e);
+        }
+        finish(lines, errors)
     } else {
-        let _ = cluster.settle();
+        settled(waiter, finish(lines, errors))
     }
-    finish(lines, errors)
 }
 
 fn from_files(
-    cluster: &mut Cluster,
+    client: &mut dyn Client,
     flags: &super::flags::Parsed,
     scope: &Scope,
     input: Input<'_>,
@@ -115,7 +121,7 @@ fn from_files(
                 let obj = decode(doc).map_err(|e| format!("error: {e}"))?;
                 let ns = if obj.namespace().is_empty() { scope.namespace.as_str() } else { obj.namespace() };
                 let ns = if obj.info().namespaced { ns.to_string() } else { String::new() };
-                match cluster.api().get(USER, obj.kind(), &ns, obj.name()) {
+                match client.get(obj.kind(), &ns, obj.name()).map(Response::into_body) {
                     Ok(o) => found.push(o),
                     Err(e) => errors.push(e.kubectl_message()),
                 }
@@ -126,8 +132,13 @@ fn from_files(
 }
 
 /// Let simulated time pass until the deleted objects are gone (kubectl's `--wait`), for at
-/// most the longest grace period plus 30 seconds.
-fn wait_until_gone(cluster: &mut Cluster, objects: &[Arc<Object>], grace: Option<i64>) {
+/// most the longest grace period plus 30 seconds. An error is kubectl's line for it.
+fn wait_until_gone(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    objects: &[Arc<Object>],
+    grace: Option<i64>,
+) -> Result<(), String> {
     let longest = objects
         .iter()
         .map(|o| match (&**o, grace) {
@@ -137,20 +148,9 @@ fn wait_until_gone(cluster: &mut Cluster, objects: &[Arc<Object>], grace: Option
         })
         .max()
         .unwrap_or(0);
-    let Ok(deadline) = cluster.deadline(Duration::seconds(longest + 30)) else { return };
-    let gone = |c: &mut Cluster| {
-        objects.iter().all(|o| {
-            let uid = o.metadata().uid.clone();
-            c.api_ref().peek(o.kind(), o.namespace(), o.name()).is_none_or(|now| now.metadata().uid != uid)
-        })
-    };
-    loop {
-        if cluster.settle().is_err() || gone(cluster) {
-            return;
-        }
-        match cluster.step_toward(deadline) {
-            Ok(false) => continue,
-            _ => return,
-        }
-    }
+    let waited = waiter
+        .deadline(Duration::seconds(longest + 30))
+        .map_err(WaitFailure::from)
+        .and_then(|deadline| wait_until(waiter, deadline, || all_deleted(client, objects).map_err(WaitFailure::Api)));
+    waited.map(|_| ()).map_err(|e| e.kubectl_message())
 }

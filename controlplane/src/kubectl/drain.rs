@@ -6,26 +6,25 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use super::apply::USER;
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{finish, label_selector, modify};
-use crate::apiserver::error::Reason;
+use super::resources::{finish, label_selector, modify, settled};
+use crate::apiserver::error::{ApiError, Reason};
+use crate::client::{all_deleted, is_deleted, wait_until, Client, Response, WaitError, Waiter};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
-use crate::sim::Cluster;
 
 /// The nodes a command names (by name or `-l`).
-fn nodes(cluster: &mut Cluster, names: &[String], selector: Option<&LabelSelector>) -> Result<Vec<String>, String> {
+fn nodes(client: &mut dyn Client, names: &[String], selector: Option<&LabelSelector>) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for n in names {
         let n = n.strip_prefix("node/").or_else(|| n.strip_prefix("nodes/")).unwrap_or(n);
-        cluster.api().get(USER, Kind::Node, "", n).map_err(|e| e.kubectl_message())?;
+        client.get(Kind::Node, "", n).map(Response::into_body).map_err(|e| e.kubectl_message())?;
         out.push(n.to_string());
     }
     if let Some(sel) = selector {
-        let list = cluster.api().list(USER, Kind::Node, None, |o| sel.matches(o.labels()));
-        out.extend(list.items.iter().map(|o| o.name().to_string()));
+        let list = client.list(Kind::Node, None, sel, &FieldSelector::everything()).map_err(|e| e.kubectl_message())?;
+        out.extend(list.body.items.iter().map(|o| o.name().to_string()));
     }
     if out.is_empty() {
         return Err("error: resource(s) were provided, but no name was specified".into());
@@ -34,10 +33,10 @@ fn nodes(cluster: &mut Cluster, names: &[String], selector: Option<&LabelSelecto
 }
 
 /// Set `spec.unschedulable`; kubectl's line for the node.
-fn set_unschedulable(cluster: &mut Cluster, node: &str, value: bool) -> Result<String, String> {
+fn set_unschedulable(client: &mut dyn Client, node: &str, value: bool) -> Result<String, String> {
     let verb = if value { "cordoned" } else { "uncordoned" };
     let mut already = false;
-    modify(cluster, Kind::Node, "", node, |obj| {
+    modify(client, Kind::Node, "", node, |obj| {
         if let Object::Node(n) = obj {
             let spec = n.spec.get_or_insert_with(Default::default);
             already = spec.unschedulable.unwrap_or(false) == value;
@@ -61,18 +60,17 @@ pub(super) const DRAIN_FLAGS: &[FlagSpec] = &[
     flag("disable-eviction", None, false),
 ];
 
-pub fn cordon(cluster: &mut Cluster, args: &[&str], value: bool) -> Result<String, String> {
+pub fn cordon(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], value: bool) -> Result<String, String> {
     let flags = parse(args, CORDON_FLAGS)?;
     let sel = flags.get("selector").map(|_| label_selector(&flags)).transpose()?;
     let mut lines = Vec::new();
-    for node in nodes(cluster, &flags.positional, sel.as_ref())? {
-        lines.push(set_unschedulable(cluster, &node, value)?);
+    for node in nodes(client, &flags.positional, sel.as_ref())? {
+        lines.push(set_unschedulable(client, &node, value)?);
     }
-    let _ = cluster.settle();
-    Ok(lines.join("\n"))
+    settled(waiter, Ok(lines.join("\n")))
 }
 
-pub fn drain(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn drain(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, DRAIN_FLAGS)?;
     let sel = flags.get("selector").map(|_| label_selector(&flags)).transpose()?;
     let pod_selector = match flags.get("pod-selector") {
@@ -86,11 +84,11 @@ pub fn drain(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     };
     let mut lines = Vec::new();
     let mut errors = Vec::new();
-    for node in nodes(cluster, &flags.positional, sel.as_ref())? {
-        lines.push(set_unschedulable(cluster, &node, true)?);
-        let pods = cluster
-            .api()
-            .list_selected(USER, Kind::Pod, None, &pod_selector, &FieldSelector::one_term_equal("spec.nodeName", &node))
+    for node in nodes(client, &flags.positional, sel.as_ref())? {
+        lines.push(set_unschedulable(client, &node, true)?);
+        let pods = client
+            .list(Kind::Pod, None, &pod_selector, &FieldSelector::one_term_equal("spec.nodeName", &node))
+            .map(Response::into_body)
             .map_err(|e| e.kubectl_message())?
             .items;
         let mut fatal: Vec<(String, Vec<String>)> = Vec::new();
@@ -163,16 +161,17 @@ pub fn drain(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             let msgs: Vec<String> = warnings.iter().map(|(m, ids)| format!("{m}: {}", ids.join(", "))).collect();
             lines.push(format!("Warning: {}", msgs.join("; ")));
         }
-        match evict_all(cluster, &to_evict, grace, timeout, flags.is_set("disable-eviction"), &mut lines) {
+        match evict_all(client, waiter, &to_evict, grace, timeout, flags.is_set("disable-eviction"), &mut lines) {
             Ok(()) => lines.push(format!("node/{node} drained")),
             Err(Failure::Other(e)) => errors.push(e),
             Err(Failure::Pending(err)) => {
                 // As kubectl: the pods still to go, then the node the command stopped at.
-                let pending: Vec<String> = to_evict
-                    .iter()
-                    .filter(|p| cluster.api_ref().peek(Kind::Pod, p.namespace(), p.name()).is_some())
-                    .map(|p| format!("pod/{}", p.name()))
-                    .collect();
+                let mut pending = Vec::new();
+                for p in &to_evict {
+                    if client.get(Kind::Pod, p.namespace(), p.name()).is_ok() {
+                        pending.push(format!("pod/{}", p.name()));
+                    }
+                }
                 let mut text = String::new();
                 if !pending.is_empty() {
                     text.push_str(&format!(
@@ -188,8 +187,7 @@ pub fn drain(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             }
         }
     }
-    let _ = cluster.settle();
-    finish(lines, errors)
+    settled(waiter, finish(lines, errors))
 }
 
 fn push(groups: &mut Vec<(String, Vec<String>)>, message: &str, id: String) {
@@ -206,18 +204,24 @@ enum Failure {
     Other(String),
 }
 
+impl From<WaitError> for Failure {
+    fn from(e: WaitError) -> Failure {
+        Failure::Other(format!("error: {e}"))
+    }
+}
+
 /// Evict (or delete) each pod, retrying refused evictions every 5 s of simulated time, then
 /// wait for them to be gone, all within `timeout`.
 fn evict_all(
-    cluster: &mut Cluster,
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
     pods: &[Arc<Object>],
     grace: Option<i64>,
     timeout: Duration,
     delete: bool,
     lines: &mut Vec<String>,
 ) -> Result<(), Failure> {
-    let other = |e: crate::sim::SimError| Failure::Other(format!("error: {e}"));
-    let deadline = cluster.deadline(timeout).map_err(other)?;
+    let deadline = waiter.deadline(timeout)?;
     let mut pending: Vec<&Arc<Object>> = pods.iter().collect();
     let mut evicted: Vec<&Arc<Object>> = Vec::new();
     while !pending.is_empty() {
@@ -228,9 +232,9 @@ fn evict_all(
             }
             let result = if delete {
                 let opts = crate::apiserver::DeleteOptions { grace_period_seconds: grace, ..Default::default() };
-                cluster.api().delete(USER, Kind::Pod, pod.namespace(), pod.name(), opts)
+                client.delete(Kind::Pod, pod.namespace(), pod.name(), opts).map(Response::into_body)
             } else {
-                cluster.api().evict(USER, pod.namespace(), pod.name(), grace)
+                client.evict(pod.namespace(), pod.name(), grace).map(Response::into_body)
             };
             match result {
                 Ok(_) => evicted.push(pod),
@@ -250,8 +254,8 @@ fn evict_all(
         pending = retry;
         if !pending.is_empty() {
             // kubectl sleeps 5s between tries and looks at its global timeout after the sleep.
-            let Ok(t) = cluster.deadline(Duration::seconds(5)) else { break };
-            while !cluster.step_toward(t).map_err(other)? {}
+            let Ok(t) = waiter.deadline(Duration::seconds(5)) else { break };
+            while !waiter.step_toward(t)? {}
             if t > deadline {
                 let errors: Vec<String> = pending
                     .iter()
@@ -269,30 +273,10 @@ fn evict_all(
         }
     }
     // Wait for the evicted pods to be gone, as kubectl does.
-    loop {
-        cluster.settle().map_err(other)?;
-        let gone: Vec<bool> = evicted
-            .iter()
-            .map(|p| {
-                cluster
-                    .api_ref()
-                    .peek(Kind::Pod, p.namespace(), p.name())
-                    .is_none_or(|now| now.metadata().uid != p.metadata().uid)
-            })
-            .collect();
-        if gone.iter().all(|g| *g) {
-            break;
-        }
-        if cluster.step_toward(deadline).map_err(other)? {
-            break;
-        }
-    }
+    let api = |e: ApiError| Failure::Other(e.kubectl_message());
+    wait_until(waiter, deadline, || all_deleted(client, &evicted).map_err(api))?;
     for pod in &evicted {
-        if cluster
-            .api_ref()
-            .peek(Kind::Pod, pod.namespace(), pod.name())
-            .is_none_or(|now| now.metadata().uid != pod.metadata().uid)
-        {
+        if is_deleted(client, pod).map_err(api)? {
             lines.push(format!("pod/{} {}", pod.name(), if delete { "deleted" } else { "evicted" }));
         }
     }

@@ -3,12 +3,11 @@
 
 use serde_json::{json, Value};
 
-use super::apply::USER;
 use super::create::submit;
 use super::flags::{flag, parse, FlagSpec};
 use super::resources::targets;
+use crate::client::{Client, Response, Waiter};
 use crate::model::Object;
-use crate::sim::Cluster;
 
 pub(super) const FLAGS: &[FlagSpec] = &[
     flag("port", None, true),
@@ -23,14 +22,14 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("cluster-ip", None, true),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let targets = targets(&flags.positional)?;
     let [(kind, Some(name))] = targets.as_slice() else {
         return Err("error: You must provide the resource and name to expose: kubectl expose TYPE NAME".into());
     };
     let ns = flags.get("namespace").unwrap_or("default").to_string();
-    let obj = cluster.api().get(USER, *kind, &ns, name).map_err(|e| e.kubectl_message())?;
+    let obj = client.get(*kind, &ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
     let (selector, ports) = exposable(&obj)?;
     let selector = match flags.get("selector") {
         Some(s) => s
@@ -60,7 +59,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     let labels = obj.metadata().labels.clone().unwrap_or_default();
     let doc =
         json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": svc_name, "labels": labels}, "spec": spec});
-    submit(cluster, &flags, doc, "exposed")
+    submit(client, waiter, &flags, doc, "exposed")
 }
 
 /// The selector and container ports of what can be exposed.

@@ -16,7 +16,6 @@
 
 use std::sync::Arc;
 
-use super::apply::USER;
 use super::flags::{flag, parse, FlagSpec};
 use serde_json::Value;
 
@@ -25,11 +24,11 @@ use super::printers::custom_columns::CustomColumns;
 use super::printers::{self, PrintOptions};
 use super::sort;
 use crate::apiserver::error::ApiError;
+use crate::client::{Client, Response, Waiter};
 use crate::fileaccess::{FileAccess, FileError};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
-use crate::sim::Cluster;
 
 pub(super) const FLAGS: &[FlagSpec] = &[
     flag("namespace", Some('n'), true),
@@ -58,14 +57,20 @@ pub(super) const FLAGS: &[FlagSpec] = &[
 const NO_WATCH: &str = "error: --watch is not available in kubesim: simulated time moves only when you move it. \
 Move the clock with advance(\"30s\") or step() and run get again, or wait for a state with kubectl wait or run_until(...)";
 
-pub fn run(cluster: &mut Cluster, args: &[&str], files: &FileAccess) -> Result<String, String> {
-    run_tables(cluster, args, files).map(|(text, _)| text)
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    files: &FileAccess,
+) -> Result<String, String> {
+    run_tables(client, waiter, args, files).map(|(text, _)| text)
 }
 
 /// As [`run`], also giving the tables printed (one per kind), for front-ends that can show
 /// tables richly.
 pub fn run_tables(
-    cluster: &mut Cluster,
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
     args: &[&str],
     files: &FileAccess,
 ) -> Result<(String, Vec<printers::Table>), String> {
@@ -108,7 +113,7 @@ pub fn run_tables(
         show_labels: flags.is_set("show-labels"),
         no_headers: flags.is_set("no-headers"),
     };
-    let now = cluster.now();
+    let now = waiter.now();
     let mut sections: Vec<String> = Vec::new();
     let mut tables: Vec<printers::Table> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
@@ -128,11 +133,11 @@ pub fn run_tables(
         let mut objects: Vec<Arc<Object>> = Vec::new();
         for (_, name) in requests.iter().filter(|r| r.0 == kind) {
             match name {
-                Some(n) => match cluster.api().get(USER, kind, ns_filter.unwrap_or(&namespace), n) {
+                Some(n) => match client.get(kind, ns_filter.unwrap_or(&namespace), n).map(Response::into_body) {
                     Ok(o) => objects.push(o),
                     Err(e) => errors.push(kubectl_error(&e)),
                 },
-                None => match cluster.api().list_selected(USER, kind, ns_filter, &selector, &field_selector) {
+                None => match client.list(kind, ns_filter, &selector, &field_selector).map(Response::into_body) {
                     Ok(list) => objects.extend(list.items),
                     Err(e) => errors.push(kubectl_error(&e)),
                 },
@@ -333,8 +338,9 @@ fn kubectl_error(e: &ApiError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::InProcess;
     use crate::kubectl::apply::apply_text;
-    use crate::sim::ClusterConfig;
+    use crate::sim::{Cluster, ClusterConfig};
 
     /// Three pods made a minute apart: web, then db, then cache.
     const PODS: [&str; 3] = [
@@ -378,7 +384,7 @@ spec:
         let args: Vec<&str> = words.iter().map(String::as_str).collect();
         // Template files are written under the temporary directory.
         let files = FileAccess::working_directory(&std::env::temp_dir());
-        let got = match run(c, &args, &files) {
+        let got = match InProcess::as_kubectl(c, |client, w| run(client, w, &args, &files)) {
             Ok(out) => out,
             Err(e) => e,
         };

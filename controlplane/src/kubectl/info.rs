@@ -4,7 +4,6 @@ use super::flags::{flag, parse, FlagSpec};
 use super::printers::Table;
 use crate::model::{KindInfo, KINDS};
 use crate::sim::bootstrap::KUBERNETES_VERSION;
-use crate::sim::Cluster;
 
 /// The kubectl whose output kubesim reproduces.
 pub const KUBECTL_VERSION: &str = "v1.32.4";
@@ -91,7 +90,7 @@ pub fn version(args: &[&str]) -> Result<String, String> {
     Ok(if flags.is_set("client") { client } else { format!("{client}\nServer Version: {KUBERNETES_VERSION}") })
 }
 
-pub fn cluster_info(_cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn cluster_info(args: &[&str]) -> Result<String, String> {
     if args.first() == Some(&"dump") {
         return Err("error: \"kubectl cluster-info dump\" is not available in kubesim yet".into());
     }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{field_selector, finish, label_selector, modify, targets, Scope};
-use crate::sim::Cluster;
+use super::resources::{field_selector, finish, label_selector, modify, settled, targets, Scope};
+use crate::client::{Client, Waiter};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Which {
@@ -23,7 +23,7 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("list", None, false),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str], which: Which) -> Result<String, String> {
+pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], which: Which) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let (changes, resources): (Vec<&String>, Vec<String>) = {
         let (c, r): (Vec<&String>, Vec<&String>) =
@@ -56,12 +56,12 @@ pub fn run(cluster: &mut Cluster, args: &[&str], which: Which) -> Result<String,
         return Err("error: resource(s) were provided, but no name was specified".into());
     }
     let (objects, mut errors) =
-        super::resources::fetch(cluster, &targets, &scope, &label_selector(&flags)?, &field_selector(&flags)?);
+        super::resources::fetch(client, &targets, &scope, &label_selector(&flags)?, &field_selector(&flags)?);
     let mut lines = Vec::new();
     let overwrite = flags.is_set("overwrite");
     for obj in objects {
         let mut changed = false;
-        let result = modify(cluster, obj.kind(), obj.namespace(), obj.name(), |o| {
+        let result = modify(client, obj.kind(), obj.namespace(), obj.name(), |o| {
             let meta = o.metadata_mut();
             let map = match which {
                 Which::Labels => meta.labels.get_or_insert_with(BTreeMap::new),
@@ -93,8 +93,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str], which: Which) -> Result<String,
             Err(e) => errors.push(e),
         }
     }
-    let _ = cluster.settle();
-    finish(lines, errors)
+    settled(waiter, finish(lines, errors))
 }
 
 fn past(verb: &str, removed: bool) -> &'static str {

@@ -1,11 +1,9 @@
 //! `kubectl logs`: the API server asks the pod's kubelet for a container's log.
 
-use super::apply::USER;
 use super::flags::{flag, parse, FlagSpec};
+use crate::client::{Client, Response};
 use crate::model::{Kind, Object};
-use crate::node::kubelet::logs::{container_id, render, LogRequest};
-use crate::node::kubelet::Kubelets;
-use crate::sim::Cluster;
+use crate::node::kubelet::logs::LogRequest;
 
 pub const FLAGS: &[FlagSpec] = &[
     flag("container", Some('c'), true),
@@ -18,7 +16,7 @@ pub const FLAGS: &[FlagSpec] = &[
 
 const USAGE: &str = "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples";
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn run(client: &mut dyn Client, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     if flags.is_set("follow") {
         return Err("error: \"kubectl logs -f\" is not available in kubesim: a log is read at one moment of simulated time; advance the clock and read it again".into());
@@ -42,7 +40,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         None | Some("-1") => None,
         Some(n) => Some(n.parse::<usize>().map_err(|_| format!("error: invalid argument \"{n}\" for \"--tail\" flag: strconv.ParseInt: parsing \"{n}\": invalid syntax"))?),
     };
-    let obj = cluster.api().get(USER, Kind::Pod, &namespace, &name).map_err(|e| e.kubectl_message())?;
+    let obj = client.get(Kind::Pod, &namespace, &name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
     let Object::Pod(pod) = &*obj else { return Err(format!("error: {name} is not a pod")) };
     let spec = pod.spec.clone().unwrap_or_default();
     let container = match flags.get("container") {
@@ -57,24 +55,10 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             .unwrap_or_default(),
     };
     let req = LogRequest {
-        container: Some(container.clone()),
+        container: Some(container),
         previous: flags.is_set("previous"),
         tail,
         timestamps: flags.is_set("timestamps"),
     };
-    let bad = |m: String| format!("Error from server (BadRequest): {m}");
-    let Some(node) = spec.node_name.clone().filter(|n| !n.is_empty()) else {
-        return Ok(String::new());
-    };
-    let Some(id) = container_id(pod, &container, req.previous).map_err(bad)? else { return Ok(String::new()) };
-    let now = cluster.now();
-    let node_ip = pod.status.as_ref().and_then(|s| s.host_ip.clone()).unwrap_or_default();
-    let kubelets = cluster.component_mut::<Kubelets>().ok_or("error: this cluster runs no kubelets")?;
-    if kubelets.is_running(&node) != Some(true) {
-        return Err(format!(
-            "Error from server: Get \"https://{node_ip}:10250/containerLogs/{namespace}/{name}/{container}\": dial tcp {node_ip}:10250: connect: connection refused"
-        ));
-    }
-    let lines = kubelets.container_log(&node, &id, now).unwrap_or_default();
-    Ok(render(&lines, &req))
+    client.logs(&namespace, &name, &req).map(Response::into_body).map_err(|e| e.kubectl_message())
 }

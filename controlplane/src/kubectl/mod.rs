@@ -31,5 +31,5 @@ mod taint;
 mod top;
 mod wait;
 
-pub use command::{run_line, run_line_output, Args, Input, Output, Verb, VERBS};
+pub use command::{run_line, run_line_output, run_line_with, Args, Input, Output, Verb, VERBS};
 pub use info::KUBECTL_VERSION;

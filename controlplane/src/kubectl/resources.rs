@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use super::apply::USER;
 use super::flags::Parsed;
 use crate::apiserver::error::ApiError;
+use crate::client::{Client, Response, Waiter};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
-use crate::sim::Cluster;
 
 /// The kinds `all` stands for (kubectl's "all" category).
 pub const ALL: &[Kind] = &[
@@ -108,7 +107,7 @@ pub fn field_selector(flags: &Parsed) -> Result<FieldSelector, String> {
 
 /// The objects `targets` name. Missing named objects become kubectl's error lines.
 pub fn fetch(
-    cluster: &mut Cluster,
+    client: &mut dyn Client,
     targets: &[(Kind, Option<String>)],
     scope: &Scope,
     labels: &LabelSelector,
@@ -119,11 +118,11 @@ pub fn fetch(
     for (kind, name) in targets {
         let ns = if kind.info().namespaced { scope.namespace.as_str() } else { "" };
         match name {
-            Some(n) => match cluster.api().get(USER, *kind, ns, n) {
+            Some(n) => match client.get(*kind, ns, n).map(Response::into_body) {
                 Ok(o) => found.push(o),
                 Err(e) => errors.push(e.kubectl_message()),
             },
-            None => match cluster.api().list_selected(USER, *kind, scope.list_namespace(*kind), labels, fields) {
+            None => match client.list(*kind, scope.list_namespace(*kind), labels, fields).map(Response::into_body) {
                 Ok(list) => found.extend(list.items),
                 Err(e) => errors.push(e.kubectl_message()),
             },
@@ -134,20 +133,20 @@ pub fn fetch(
 
 /// Read-modify-write one object, retrying on a conflict as kubectl's patch does.
 pub fn modify(
-    cluster: &mut Cluster,
+    client: &mut dyn Client,
     kind: Kind,
     namespace: &str,
     name: &str,
     mut change: impl FnMut(&mut Object) -> Result<(), String>,
 ) -> Result<Arc<Object>, String> {
     for _ in 0..5 {
-        let current = cluster.api().get(USER, kind, namespace, name).map_err(|e| e.kubectl_message())?;
+        let current = client.get(kind, namespace, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
         let mut obj = (*current).clone();
         change(&mut obj)?;
         if obj == *current {
             return Ok(current);
         }
-        match cluster.api().update(USER, obj) {
+        match client.update(obj).map(Response::into_body) {
             Ok(o) => return Ok(o),
             Err(e) if e.reason == crate::apiserver::Reason::Conflict => continue,
             Err(e) => return Err(e.kubectl_message()),
@@ -159,6 +158,14 @@ pub fn modify(
 /// `pod/web`, `deployment.apps/web`.
 pub fn type_name(obj: &Object) -> String {
     obj.type_name()
+}
+
+/// Let the cluster react to a command's writes; if it cannot, the error follows what the
+/// command printed.
+pub fn settled(waiter: &mut dyn Waiter, result: Result<String, String>) -> Result<String, String> {
+    let Err(e) = waiter.settle() else { return result };
+    let (Ok(text) | Err(text)) = result;
+    Err(if text.is_empty() { format!("error: {e}") } else { format!("{text}\nerror: {e}") })
 }
 
 /// Join output lines and error lines: all good → Ok; any error → Err with everything, as

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 use k8s_openapi::api::apps::v1::Deployment;
 
-use super::apply::USER;
 use super::flags::{flag, parse, FlagSpec, Parsed};
-use super::resources::{modify, targets};
+use super::resources::{modify, settled, targets};
 use crate::apiserver::k8s_time;
+use crate::client::{Client, Response, Waiter};
+use crate::model::field_selector::FieldSelector;
+use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
-use crate::sim::Cluster;
 
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
 pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
@@ -26,7 +27,7 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("to-revision", None, true),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let (sub, rest) =
         args.split_first().ok_or("error: Required subcommand: history, pause, restart, resume, status, undo")?;
     let flags = parse(rest, FLAGS)?;
@@ -53,7 +54,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         "pause" | "resume" => {
             let pause = *sub == "pause";
             let mut already = false;
-            modify(cluster, *kind, &ns, name, |obj| {
+            modify(client, *kind, &ns, name, |obj| {
                 if let Object::Deployment(d) = obj {
                     let spec = d.spec.get_or_insert_with(Default::default);
                     already = spec.paused.unwrap_or(false) == pause;
@@ -64,13 +65,12 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             if already {
                 return Err(format!("error: {quoted} is {}", if pause { "already paused" } else { "not paused" }));
             }
-            let _ = cluster.settle();
-            Ok(format!("{shown} {}", if pause { "paused" } else { "resumed" }))
+            settled(waiter, Ok(format!("{shown} {}", if pause { "paused" } else { "resumed" })))
         }
         "restart" => {
-            let at = k8s_time(cluster.now());
+            let at = k8s_time(waiter.now());
             let stamp = serde_json::to_value(&at).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-            modify(cluster, *kind, &ns, name, |obj| {
+            modify(client, *kind, &ns, name, |obj| {
                 if let Object::Deployment(d) = obj {
                     if d.spec.as_ref().and_then(|s| s.paused).unwrap_or(false) {
                         return Err(format!(
@@ -91,16 +91,15 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
                     .insert(RESTARTED_AT.into(), stamp.clone());
                 Ok(())
             })?;
-            let _ = cluster.settle();
-            Ok(format!("{shown} restarted"))
+            settled(waiter, Ok(format!("{shown} restarted")))
         }
-        "status" => status(cluster, *kind, &ns, name, &flags),
+        "status" => status(client, waiter, *kind, &ns, name, &flags),
         "history" | "undo" if *kind != Kind::Deployment => Err(format!(
             "error: \"kubectl rollout {sub}\" for {} is not available in kubesim yet",
             kind.info().group_resource()
         )),
-        "history" => history(cluster, &ns, name, &shown, &flags),
-        _ => undo(cluster, &ns, name, &shown, &flags),
+        "history" => history(client, &ns, name, &shown, &flags),
+        _ => undo(client, waiter, &ns, name, &shown, &flags),
     }
 }
 
@@ -181,18 +180,25 @@ fn status_line(obj: &Object) -> Result<(String, bool), String> {
     }
 }
 
-fn status(cluster: &mut Cluster, kind: Kind, ns: &str, name: &str, flags: &Parsed) -> Result<String, String> {
+fn status(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    kind: Kind,
+    ns: &str,
+    name: &str,
+    flags: &Parsed,
+) -> Result<String, String> {
     let watch = flags.get("watch") != Some("false");
     // kubectl waits forever by default; the simulation stops after 10 minutes of cluster time.
     let timeout = match flags.get("timeout") {
         Some(t) if t != "0" && t != "0s" => crate::sim::parse_duration(t).map_err(|e| format!("error: {e}"))?,
         _ => Duration::minutes(10),
     };
-    let deadline = cluster.deadline(timeout).map_err(|e| format!("error: {e}"))?;
+    let deadline = waiter.deadline(timeout).map_err(|e| format!("error: {e}"))?;
     let mut lines: Vec<String> = Vec::new();
     loop {
-        cluster.settle().map_err(|e| format!("error: {e}"))?;
-        let obj = cluster.api().get(USER, kind, ns, name).map_err(|e| e.kubectl_message())?;
+        waiter.settle().map_err(|e| format!("error: {e}"))?;
+        let obj = client.get(kind, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
         let (line, done) = match status_line(&obj) {
             Ok(x) => x,
             Err(e) => return Err(lines.into_iter().chain(std::iter::once(e)).collect::<Vec<_>>().join("\n")),
@@ -203,7 +209,7 @@ fn status(cluster: &mut Cluster, kind: Kind, ns: &str, name: &str, flags: &Parse
         if done || !watch {
             return Ok(lines.join("\n"));
         }
-        if cluster.step_toward(deadline).map_err(|e| format!("error: {e}"))? {
+        if waiter.step_toward(deadline).map_err(|e| format!("error: {e}"))? {
             lines.push("error: timed out waiting for the condition".into());
             return Err(lines.join("\n"));
         }
@@ -211,26 +217,31 @@ fn status(cluster: &mut Cluster, kind: Kind, ns: &str, name: &str, flags: &Parse
 }
 
 /// The deployment's ReplicaSets by revision.
-fn revisions(cluster: &mut Cluster, ns: &str, deployment: &Object) -> BTreeMap<i64, Object> {
+fn revisions(client: &mut dyn Client, ns: &str, deployment: &Object) -> Result<BTreeMap<i64, Object>, String> {
     let uid = deployment.metadata().uid.clone();
-    let rss = cluster
-        .api()
-        .list(USER, Kind::ReplicaSet, Some(ns), |o| {
-            o.metadata()
-                .owner_references
-                .iter()
-                .flatten()
-                .any(|r| Some(&r.uid) == uid.as_ref() && r.controller == Some(true))
-        })
+    let all = LabelSelector::everything();
+    let rss = client
+        .list(Kind::ReplicaSet, Some(ns), &all, &FieldSelector::everything())
+        .map_err(|e| e.kubectl_message())?
+        .body
         .items;
-    rss.iter()
+    let owned = |o: &Object| {
+        o.metadata()
+            .owner_references
+            .iter()
+            .flatten()
+            .any(|r| Some(&r.uid) == uid.as_ref() && r.controller == Some(true))
+    };
+    Ok(rss
+        .iter()
+        .filter(|rs| owned(rs))
         .filter_map(|rs| rs.annotations().get(REVISION).and_then(|r| r.parse().ok()).map(|r| (r, (**rs).clone())))
-        .collect()
+        .collect())
 }
 
-fn history(cluster: &mut Cluster, ns: &str, name: &str, shown: &str, flags: &Parsed) -> Result<String, String> {
-    let d = cluster.api().get(USER, Kind::Deployment, ns, name).map_err(|e| e.kubectl_message())?;
-    let revs = revisions(cluster, ns, &d);
+fn history(client: &mut dyn Client, ns: &str, name: &str, shown: &str, flags: &Parsed) -> Result<String, String> {
+    let d = client.get(Kind::Deployment, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
+    let revs = revisions(client, ns, &d)?;
     if flags.get("revision").is_some() {
         return Err("error: \"kubectl rollout history --revision\" is not available in kubesim yet".into());
     }
@@ -252,9 +263,16 @@ fn history(cluster: &mut Cluster, ns: &str, name: &str, shown: &str, flags: &Par
     Ok(out)
 }
 
-fn undo(cluster: &mut Cluster, ns: &str, name: &str, shown: &str, flags: &Parsed) -> Result<String, String> {
-    let d = cluster.api().get(USER, Kind::Deployment, ns, name).map_err(|e| e.kubectl_message())?;
-    let revs = revisions(cluster, ns, &d);
+fn undo(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    ns: &str,
+    name: &str,
+    shown: &str,
+    flags: &Parsed,
+) -> Result<String, String> {
+    let d = client.get(Kind::Deployment, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
+    let revs = revisions(client, ns, &d)?;
     let target: i64 = flags
         .get("to-revision")
         .map(|r| r.parse().map_err(|_| format!("error: invalid --to-revision {r:?}")))
@@ -285,12 +303,11 @@ fn undo(cluster: &mut Cluster, ns: &str, name: &str, shown: &str, flags: &Parsed
     if current.and_then(|c| c.spec.as_ref()).map(|s| &s.template) == Some(&template) {
         return Ok(format!("{shown} skipped rollback (current template already matches revision {revision})"));
     }
-    modify(cluster, Kind::Deployment, ns, name, |obj| {
+    modify(client, Kind::Deployment, ns, name, |obj| {
         if let Object::Deployment(dep) = obj {
             dep.spec.get_or_insert_with(Default::default).template = template.clone();
         }
         Ok(())
     })?;
-    let _ = cluster.settle();
-    Ok(format!("{shown} rolled back"))
+    settled(waiter, Ok(format!("{shown} rolled back")))
 }

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::create::submit;
 use super::flags::{flag, parse, FlagSpec};
-use crate::sim::Cluster;
+use crate::client::{Client, Waiter};
 
 pub(super) const FLAGS: &[FlagSpec] = &[
     flag("image", None, true),
@@ -21,7 +21,7 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("annotations", None, true),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let (after, before) = match args.iter().position(|a| *a == "--") {
         Some(i) => (args[i + 1..].iter().map(|s| s.to_string()).collect::<Vec<_>>(), &args[..i]),
         None => (Vec::new(), args),
@@ -75,5 +75,5 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         "metadata": {"name": name, "labels": labels},
         "spec": {"containers": [container], "restartPolicy": restart, "dnsPolicy": "ClusterFirst"},
     });
-    submit(cluster, &flags, doc, "created")
+    submit(client, waiter, &flags, doc, "created")
 }

@@ -5,9 +5,9 @@ use serde_json::json;
 
 use super::create::submit;
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{finish, modify, targets};
+use super::resources::{finish, modify, settled, targets};
+use crate::client::{Client, Response, Waiter};
 use crate::model::{Kind, Object};
-use crate::sim::Cluster;
 
 pub(super) const SCALE_FLAGS: &[FlagSpec] = &[
     flag("replicas", None, true),
@@ -26,7 +26,7 @@ pub(super) const AUTOSCALE_FLAGS: &[FlagSpec] = &[
     flag("output", Some('o'), true),
 ];
 
-pub fn scale(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn scale(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, SCALE_FLAGS)?;
     let replicas: i32 =
         flags.get("replicas").ok_or("error: required flag(s) \"replicas\" not set")?.parse().map_err(|_| {
@@ -42,7 +42,7 @@ pub fn scale(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         let Some(name) = name else {
             return Err("error: resource(s) were provided, but no name was specified".into());
         };
-        let result = modify(cluster, kind, &ns, &name, |obj| {
+        let result = modify(client, kind, &ns, &name, |obj| {
             let resource = obj.info().group_resource();
             let slot = replicas_of(obj).ok_or_else(|| format!("error: no scale subresource for {resource}"))?;
             if let Some(c) = current {
@@ -58,8 +58,7 @@ pub fn scale(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             Err(e) => errors.push(e),
         }
     }
-    let _ = cluster.settle();
-    finish(lines, errors)
+    settled(waiter, finish(lines, errors))
 }
 
 /// The `spec.replicas` of a scalable kind.
@@ -73,7 +72,7 @@ fn replicas_of(obj: &mut Object) -> Option<&mut Option<i32>> {
     }
 }
 
-pub fn autoscale(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn autoscale(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, AUTOSCALE_FLAGS)?;
     let targets = targets(&flags.positional)?;
     let [(kind, Some(name))] = targets.as_slice() else {
@@ -95,7 +94,7 @@ pub fn autoscale(cluster: &mut Cluster, args: &[&str]) -> Result<String, String>
         );
     }
     let ns = flags.get("namespace").unwrap_or("default");
-    cluster.api().get(super::apply::USER, *kind, ns, name).map_err(|e| e.kubectl_message())?;
+    client.get(*kind, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
     let info = kind.info();
     let mut spec = json!({"scaleTargetRef": {"apiVersion": info.api_version(), "kind": info.name, "name": name}, "maxReplicas": max});
     if let Some(m) = min {
@@ -107,5 +106,5 @@ pub fn autoscale(cluster: &mut Cluster, args: &[&str]) -> Result<String, String>
     }
     let hpa_name = flags.get("name").unwrap_or(name);
     let doc = json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": hpa_name}, "spec": spec});
-    submit(cluster, &flags, doc, "autoscaled")
+    submit(client, waiter, &flags, doc, "autoscaled")
 }

@@ -1,24 +1,24 @@
 //! `kubectl set image KIND/NAME CONTAINER=IMAGE ...` (`*=IMAGE` for every container).
 
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{finish, modify, targets};
+use super::resources::{finish, modify, settled, targets};
+use crate::client::{Client, Waiter};
 use crate::model::Object;
-use crate::sim::Cluster;
 use k8s_openapi::api::core::v1::PodSpec;
 
 pub(super) const FLAGS: &[FlagSpec] =
     &[flag("namespace", Some('n'), true), flag("all", None, false), flag("selector", Some('l'), true)];
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let (what, rest) =
         args.split_first().ok_or("error: Unexpected args: []\nSee 'kubectl set -h' for help and examples")?;
     match *what {
-        "image" => image(cluster, rest),
+        "image" => image(client, waiter, rest),
         other => Err(format!("error: \"kubectl set {other}\" is not available in kubesim yet (set image)")),
     }
 }
 
-fn image(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+fn image(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let (pairs, resources): (Vec<&String>, Vec<&String>) = flags.positional.iter().partition(|a| a.contains('='));
     if pairs.is_empty() {
@@ -31,7 +31,7 @@ fn image(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     for (kind, name) in targets(&resources)? {
         let Some(name) = name else { return Err("error: resource(s) were provided, but no name was specified".into()) };
-        let result = modify(cluster, kind, &ns, &name, |obj| {
+        let result = modify(client, kind, &ns, &name, |obj| {
             let shown = obj.type_name();
             let spec = pod_spec(obj).ok_or_else(|| format!("error: {shown} has no pod template"))?;
             for (container, image) in &updates {
@@ -53,8 +53,7 @@ fn image(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             Err(e) => errors.push(e),
         }
     }
-    let _ = cluster.settle();
-    finish(lines, errors)
+    settled(waiter, finish(lines, errors))
 }
 
 /// The pod spec inside an object with containers.

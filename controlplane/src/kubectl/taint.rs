@@ -3,9 +3,9 @@
 use k8s_openapi::api::core::v1::Taint;
 
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{field_selector, finish, label_selector, modify, targets, Scope};
+use super::resources::{field_selector, finish, label_selector, modify, settled, targets, Scope};
+use crate::client::{Client, Waiter};
 use crate::model::{Kind, Object};
-use crate::sim::Cluster;
 
 const EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
@@ -44,7 +44,7 @@ fn parse_change(spec: &str) -> Result<Change, String> {
 pub(super) const FLAGS: &[FlagSpec] =
     &[flag("overwrite", None, false), flag("selector", Some('l'), true), flag("all", None, false)];
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let (resource, rest) = flags.positional.split_first().ok_or("error: at least one taint update is required")?;
     if Kind::from_resource_name(resource) != Some(Kind::Node)
@@ -69,12 +69,12 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     let targets = targets(&positional)?;
     let scope = Scope { namespace: String::new(), all_namespaces: true };
     let (nodes, mut errors) =
-        super::resources::fetch(cluster, &targets, &scope, &label_selector(&flags)?, &field_selector(&flags)?);
+        super::resources::fetch(client, &targets, &scope, &label_selector(&flags)?, &field_selector(&flags)?);
     let overwrite = flags.is_set("overwrite");
     let mut lines = Vec::new();
     for node in nodes {
         let mut removed_only = true;
-        let result = modify(cluster, Kind::Node, "", node.name(), |obj| {
+        let result = modify(client, Kind::Node, "", node.name(), |obj| {
             let Object::Node(n) = obj else { return Ok(()) };
             let name = n.metadata.name.clone().unwrap_or_default();
             let taints = n.spec.get_or_insert_with(Default::default).taints.get_or_insert_with(Vec::new);
@@ -116,6 +116,5 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             Err(e) => errors.push(e),
         }
     }
-    let _ = cluster.settle();
-    finish(lines, errors)
+    settled(waiter, finish(lines, errors))
 }

@@ -1,15 +1,16 @@
-//! `kubectl top pod` and `kubectl top node`: resource usage as metrics-server would serve it,
-//! from what each kubelet reports (see `node::kubelet::metrics`).
+//! `kubectl top pod` and `kubectl top node`: resource usage from the metrics API
+//! (`metrics.k8s.io`, see `apiserver::metrics`), with each node's allocatable for the percentages.
 
-use super::apply::USER;
+use chrono::{DateTime, Utc};
+
 use super::flags::{flag, parse, FlagSpec};
 use super::printers::table::render_tabbed;
 use super::resources::{label_selector, Scope};
+use crate::apiserver::{ApiError, Reason};
+use crate::client::{Client, Waiter};
+use crate::model::field_selector::FieldSelector;
 use crate::model::quantity::Quantity;
 use crate::model::{Kind, Object};
-use crate::node::kubelet::metrics::{NODE_BASE_MEMORY, NODE_BASE_MILLICPU};
-use crate::node::kubelet::Kubelets;
-use crate::sim::Cluster;
 
 pub const FLAGS: &[FlagSpec] = &[
     flag("namespace", Some('n'), true),
@@ -27,31 +28,42 @@ fn mem(bytes: i64) -> String {
     format!("{}Mi", bytes / (1024 * 1024))
 }
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let Some((what, rest)) = args.split_first() else {
         return Err("error: a subcommand is required: kubectl top pod | kubectl top node".into());
     };
     match *what {
-        "pod" | "pods" | "po" => pods(cluster, rest),
-        "node" | "nodes" | "no" => nodes(cluster, rest),
+        "pod" | "pods" | "po" => pods(client, waiter.now(), rest),
+        "node" | "nodes" | "no" => nodes(client, rest),
         other => Err(format!("error: unknown command \"{other}\" for \"kubectl top\"")),
     }
 }
 
-fn pods(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+fn pods(client: &mut dyn Client, now: DateTime<Utc>, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let scope = Scope::from_flags(&flags);
     let labels = label_selector(&flags)?;
     let ns = scope.list_namespace(Kind::Pod).map(str::to_string);
+    let message = |e: ApiError| e.kubectl_message();
     let mut list = match flags.positional.first() {
         Some(name) => {
-            vec![cluster.api().get(USER, Kind::Pod, &scope.namespace, name).map_err(|e| e.kubectl_message())?]
+            // As kubectl: the pod first (its age explains missing metrics), then its metrics.
+            let pod = client.get(Kind::Pod, &scope.namespace, name).map_err(message)?.body;
+            match client.get_pod_metrics(&scope.namespace, name) {
+                Ok(m) => vec![m.body],
+                Err(e) if e.reason == Reason::NotFound => {
+                    return Err(format!(
+                        "error: Metrics not available for pod {}/{name}, age: {}",
+                        pod.namespace(),
+                        age(&pod, now)
+                    ));
+                }
+                Err(e) => return Err(message(e)),
+            }
         }
-        None => cluster.api().list(USER, Kind::Pod, ns.as_deref(), |o| labels.matches(o.labels())).items,
+        None => client.pod_metrics(ns.as_deref(), &labels).map_err(message)?.body,
     };
-    list.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
-    let now = cluster.now();
-    let kubelets = cluster.component_mut::<Kubelets>().ok_or("error: Metrics API not available")?;
+    list.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     let (all, containers) = (scope.all_namespaces, flags.is_set("containers"));
     let mut text = String::new();
     if !flags.is_set("no-headers") {
@@ -62,25 +74,14 @@ fn pods(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
             (false, false) => "NAME\tCPU(cores)\tMEMORY(bytes)\t\n",
         });
     }
-    let mut any = false;
     for pod in &list {
-        let Some(usage) = kubelets.pod_usage(pod, now) else {
-            if let Some(name) = flags.positional.first() {
-                return Err(format!(
-                    "error: Metrics not available for pod {}/{name}, age: {}",
-                    pod.namespace(),
-                    age(pod, now)
-                ));
-            }
-            continue;
-        };
-        any = true;
-        let prefix = if all { format!("{}\t", pod.namespace()) } else { String::new() };
+        let usage = &pod.containers;
+        let prefix = if all { format!("{}\t", pod.namespace) } else { String::new() };
         if containers {
-            for u in &usage {
+            for u in usage {
                 text.push_str(&format!(
                     "{prefix}{}\t{}\t{}\t{}\t\n",
-                    pod.name(),
+                    pod.name,
                     u.container,
                     cpu(u.millicpu),
                     mem(u.memory)
@@ -89,10 +90,10 @@ fn pods(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         } else {
             let (c, m) =
                 usage.iter().fold((0i64, 0i64), |(c, m), u| (c.saturating_add(u.millicpu), m.saturating_add(u.memory)));
-            text.push_str(&format!("{prefix}{}\t{}\t{}\t\n", pod.name(), cpu(c), mem(m)));
+            text.push_str(&format!("{prefix}{}\t{}\t{}\t\n", pod.name, cpu(c), mem(m)));
         }
     }
-    if !any {
+    if list.is_empty() {
         return Ok(match ns {
             Some(ns) => format!("No resources found in {ns} namespace.\n"),
             None => "No resources found\n".into(),
@@ -101,45 +102,35 @@ fn pods(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     Ok(render_tabbed(&text))
 }
 
-fn age(pod: &Object, now: chrono::DateTime<chrono::Utc>) -> String {
+fn age(pod: &Object, now: DateTime<Utc>) -> String {
     let created = pod.metadata().creation_timestamp.as_ref().map(|t| t.0.as_second()).unwrap_or(now.timestamp());
     let secs = (now.timestamp() - created).max(0);
     super::printers::age::human_duration(chrono::Duration::seconds(secs))
 }
 
-fn nodes(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+fn nodes(client: &mut dyn Client, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let labels = label_selector(&flags)?;
-    let mut nodes = cluster.api().list(USER, Kind::Node, None, |o| labels.matches(o.labels())).items;
+    let message = |e: ApiError| e.kubectl_message();
+    let mut nodes = client.list(Kind::Node, None, &labels, &FieldSelector::everything()).map_err(message)?.body.items;
     if let Some(name) = flags.positional.first() {
         nodes.retain(|n| n.name() == name);
         if nodes.is_empty() {
             return Err(format!("Error from server (NotFound): nodes \"{name}\" not found"));
         }
     }
-    let pods = cluster.api().list(USER, Kind::Pod, None, |_| true).items;
-    let now = cluster.now();
-    let kubelets = cluster.component_mut::<Kubelets>().ok_or("error: Metrics API not available")?;
+    let metrics = client.node_metrics(&labels).map_err(message)?.body;
     let mut text = String::new();
     if !flags.is_set("no-headers") {
         text.push_str("NAME\tCPU(cores)\tCPU(%)\tMEMORY(bytes)\tMEMORY(%)\t\n");
     }
     for node in &nodes {
         let name = node.name();
-        if kubelets.is_running(name) != Some(true) {
+        let Some(usage) = metrics.iter().find(|m| m.name == name) else {
             text.push_str(&format!("{name}\t<unknown>\t<unknown>\t<unknown>\t<unknown>\t\n"));
             continue;
-        }
-        let (mut c, mut m) = (NODE_BASE_MILLICPU, NODE_BASE_MEMORY);
-        for pod in pods
-            .iter()
-            .filter(|p| crate::node::kubelet::worker::spec_of(p).and_then(|s| s.node_name.as_deref()) == Some(name))
-        {
-            for u in kubelets.pod_usage(pod, now).unwrap_or_default() {
-                c = c.saturating_add(u.millicpu);
-                m = m.saturating_add(u.memory);
-            }
-        }
+        };
+        let (c, m) = (usage.millicpu, usage.memory);
         let (alloc_c, alloc_m) = allocatable(node);
         let pct = |used: i64, of: i64| {
             if of > 0 {

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::flags::{flag, parse, FlagSpec};
 use super::resources::{field_selector, label_selector, targets, Scope};
+use crate::client::{all_deleted, wait_until, Client, WaitFailure, Waiter};
 use crate::model::{Kind, Object};
-use crate::sim::Cluster;
 
 enum WaitFor {
     Status {
@@ -75,7 +75,7 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("all", None, false),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let condition = parse_for(flags.get("for").ok_or("error: --for must be set")?)?;
     let timeout = match flags.get("timeout") {
@@ -90,9 +90,9 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     if !listed && targets.iter().any(|(_, name)| name.is_none()) {
         return Err("error: resource(s) were provided, but no name was specified".into());
     }
-    let deadline = cluster.deadline(timeout).map_err(|e| format!("error: {e}"))?;
+    let deadline = waiter.deadline(timeout).map_err(|e| format!("error: {e}"))?;
     // For delete, the objects as they are now; the condition is that they are gone.
-    let (initial, errors) = super::resources::fetch(cluster, &targets, &scope, &labels, &fields);
+    let (initial, errors) = super::resources::fetch(client, &targets, &scope, &labels, &fields);
     if let Some(e) = errors
         .into_iter()
         .find(|e| !matches!(condition, WaitFor::Create | WaitFor::Delete) || !e.contains("(NotFound)"))
@@ -102,18 +102,18 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
     if initial.is_empty() && matches!(condition, WaitFor::Status { .. } | WaitFor::JsonPath { .. }) {
         return Err(NO_MATCH.into());
     }
-    loop {
-        cluster.settle().map_err(|e| format!("error: {e}"))?;
-        let done = match &condition {
-            WaitFor::Delete => initial.iter().all(|o| {
-                cluster
-                    .api_ref()
-                    .peek(o.kind(), o.namespace(), o.name())
-                    .is_none_or(|now| now.metadata().uid != o.metadata().uid)
-            }),
-            WaitFor::Create => targets.iter().all(|(kind, name)| exists(cluster, *kind, &scope, name.as_deref())),
+    let mut check = || -> Result<bool, WaitFailure> {
+        Ok(match &condition {
+            WaitFor::Delete => all_deleted(client, &initial).map_err(WaitFailure::Api)?,
+            WaitFor::Create => {
+                let mut all = true;
+                for (kind, name) in &targets {
+                    all = all && exists(client, *kind, &scope, name.as_deref());
+                }
+                all
+            }
             WaitFor::JsonPath { path, value } => {
-                let (now, _) = super::resources::fetch(cluster, &targets, &scope, &labels, &fields);
+                let (now, _) = super::resources::fetch(client, &targets, &scope, &labels, &fields);
                 !now.is_empty()
                     && now.iter().all(|o| match path.execute(&o.to_value()) {
                         Ok(found) => match value {
@@ -124,39 +124,39 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
                     })
             }
             WaitFor::Status { name, value } => {
-                let (now, _) = super::resources::fetch(cluster, &targets, &scope, &labels, &fields);
+                let (now, _) = super::resources::fetch(client, &targets, &scope, &labels, &fields);
                 !now.is_empty() && now.iter().all(|o| has_condition(o, name, value))
             }
+        })
+    };
+    let met = wait_until(waiter, deadline, &mut check).map_err(|e| e.kubectl_message())?;
+    if met {
+        let shown: Vec<String> = match &condition {
+            WaitFor::Delete => initial.iter().map(|o| o.type_name()).collect(),
+            _ => super::resources::fetch(client, &targets, &scope, &labels, &fields)
+                .0
+                .iter()
+                .map(|o| o.type_name())
+                .collect(),
         };
-        if done {
-            let shown: Vec<String> = match &condition {
-                WaitFor::Delete => initial.iter().map(|o| o.type_name()).collect(),
-                _ => super::resources::fetch(cluster, &targets, &scope, &labels, &fields)
-                    .0
-                    .iter()
-                    .map(|o| o.type_name())
-                    .collect(),
-            };
-            if shown.is_empty() && !matches!(condition, WaitFor::Delete) {
-                return Err(NO_MATCH.into());
-            }
-            return Ok(shown.iter().map(|s| format!("{s} condition met")).collect::<Vec<_>>().join("\n"));
+        if shown.is_empty() && !matches!(condition, WaitFor::Delete) {
+            return Err(NO_MATCH.into());
         }
-        if cluster.step_toward(deadline).map_err(|e| format!("error: {e}"))? {
-            let (now, _) = super::resources::fetch(cluster, &targets, &scope, &labels, &fields);
-            let first = now
-                .first()
-                .map(|o| format!("{}/{}", o.info().group_resource(), o.name()))
-                .unwrap_or_else(|| "resources".into());
-            return Err(format!("error: timed out waiting for the condition on {first}"));
-        }
+        return Ok(shown.iter().map(|s| format!("{s} condition met")).collect::<Vec<_>>().join("\n"));
     }
+    let (now, _) = super::resources::fetch(client, &targets, &scope, &labels, &fields);
+    let first = now
+        .first()
+        .map(|o| format!("{}/{}", o.info().group_resource(), o.name()))
+        .unwrap_or_else(|| "resources".into());
+    Err(format!("error: timed out waiting for the condition on {first}"))
 }
 
-fn exists(cluster: &Cluster, kind: Kind, scope: &Scope, name: Option<&str>) -> bool {
+/// Whether the object `name` names exists (`--for=create`); no name is any.
+fn exists(client: &mut dyn Client, kind: Kind, scope: &Scope, name: Option<&str>) -> bool {
     let ns = if kind.info().namespaced { scope.namespace.as_str() } else { "" };
     match name {
-        Some(n) => cluster.api_ref().peek(kind, ns, n).is_some(),
+        Some(n) => client.get(kind, ns, n).is_ok(),
         None => true,
     }
 }

@@ -5,11 +5,14 @@
 
 use std::collections::VecDeque;
 use std::fmt::Write;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::cache::Cache;
 use super::framework::{PodInfo, Status};
+use super::profile::SCHEDULER_NAME;
+use crate::model::Object;
 
 /// How many recent decisions are kept.
 pub const KEEP: usize = 1000;
@@ -199,5 +202,33 @@ impl Decisions {
     /// The latest decision about the pod `key` with this uid (not an earlier pod of the same name).
     pub fn latest(&self, key: &str, uid: &str) -> Option<&Decision> {
         self.list.iter().rev().find(|d| d.key == key && d.uid == uid)
+    }
+}
+
+/// The scheduler answers the API server's `pods/scheduling` subresource.
+impl crate::apiserver::scheduling::SchedulerServer for super::Scheduler {
+    fn decision(&self, pod: &Object) -> Option<String> {
+        let key = format!("{}/{}", pod.namespace(), pod.name());
+        let uid = pod.metadata().uid.clone().unwrap_or_default();
+        self.decisions.latest(&key, &uid).map(|d| d.render(&self.cache))
+    }
+
+    fn explain(&mut self, pod: Arc<Object>) -> String {
+        let note = match &*pod {
+            Object::Pod(p) => {
+                let spec = p.spec.as_ref();
+                let scheduler = spec.and_then(|s| s.scheduler_name.as_deref()).unwrap_or(SCHEDULER_NAME);
+                if scheduler != SCHEDULER_NAME {
+                    format!(
+                        "Note: this pod asks for scheduler {scheduler:?}, not {SCHEDULER_NAME}; it does not place it.\n"
+                    )
+                } else {
+                    String::new()
+                }
+            }
+            _ => String::new(),
+        };
+        let (namespace, name) = (pod.namespace().to_string(), pod.name().to_string());
+        format!("{note}{}", super::Scheduler::explain(self, &namespace, &name, Some(pod)))
     }
 }

@@ -610,38 +610,3 @@ impl Component for Scheduler {
 
 #[cfg(test)]
 mod tests;
-
-/// The scheduler's recorded decision for the pod `namespace/name`, rendered, if one is kept.
-pub fn recorded_decision(cluster: &mut crate::sim::cluster::Cluster, namespace: &str, name: &str) -> Option<String> {
-    let uid = cluster.api_ref().peek(Kind::Pod, namespace, name)?.metadata().uid.clone().unwrap_or_default();
-    cluster
-        .with_component::<Scheduler, _>(|s, _| {
-            s.decisions.latest(&format!("{namespace}/{name}"), &uid).map(|d| d.render(&s.cache))
-        })
-        .flatten()
-}
-
-/// `explain_schedule` for the pod `namespace/name` of a cluster: the scheduler's recorded
-/// decision for it, or what it would decide now.
-pub fn explain_pod(cluster: &mut crate::sim::cluster::Cluster, namespace: &str, name: &str) -> Result<String, String> {
-    let Some(pod) = cluster.api_ref().peek(Kind::Pod, namespace, name) else {
-        return Err(format!("Error from server (NotFound): pods \"{name}\" not found"));
-    };
-    let note = match &*pod {
-        Object::Pod(p) => {
-            let spec = p.spec.as_ref();
-            let scheduler = spec.and_then(|s| s.scheduler_name.as_deref()).unwrap_or(SCHEDULER_NAME);
-            if scheduler != SCHEDULER_NAME {
-                format!(
-                    "Note: this pod asks for scheduler {scheduler:?}, not {SCHEDULER_NAME}; it does not place it.\n"
-                )
-            } else {
-                String::new()
-            }
-        }
-        _ => String::new(),
-    };
-    cluster
-        .with_component::<Scheduler, _>(|s, _| format!("{note}{}", s.explain(namespace, name, Some(pod.clone()))))
-        .ok_or_else(|| "this cluster has no scheduler".to_string())
-}

@@ -1,5 +1,6 @@
 //! Scheduling on a small cluster: one `check` per behaviour, through the API as a user would.
 
+use crate::client::{Client, InProcess};
 use crate::model::decode::{decode, parse_documents};
 use crate::model::{Kind, Object};
 use crate::sim::cluster::{Cluster, ClusterConfig};
@@ -170,13 +171,17 @@ fn preemption_nominates_and_deletes_victim() {
 fn explain_recorded_and_computed_now() {
     let mut c = cluster();
     apply(&mut c, &format!("{}{}", pod("fixed", "  nodeName: node-1\n"), pod("placed", "")));
-    let text = super::explain_pod(&mut c, "default", "fixed").unwrap();
+    let mut explain = |name: &str| {
+        let conn = InProcess::new(&mut c, crate::client::kubectl_user());
+        (&conn).scheduling("default", name, true).map(|r| r.body.unwrap_or_default()).map_err(|e| e.kubectl_message())
+    };
+    let text = explain("fixed").unwrap();
     assert!(text.contains("computed now against the current cluster"), "{text}");
     assert!(text.contains("Would be scheduled to: "), "{text}");
-    let text = super::explain_pod(&mut c, "default", "placed").unwrap();
+    let text = explain("placed").unwrap();
     assert!(text.contains("recorded at 2025-01-01T00:00:00Z, attempt 1"), "{text}");
     assert!(text.contains("Score (normalized score × weight):"), "{text}");
-    let err = super::explain_pod(&mut c, "default", "nope").unwrap_err();
+    let err = explain("nope").unwrap_err();
     assert_eq!(err, "Error from server (NotFound): pods \"nope\" not found");
 }
 

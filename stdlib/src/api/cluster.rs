@@ -63,7 +63,6 @@ pub mod cluster_api {
         let cluster = current(&ctx);
         let mut c = cluster.0.borrow_mut();
         let outcome = apply::apply_doc(&mut c, doc, "STDIN", "default");
-        let _ = c.settle();
         join_outcomes(vec![outcome]).map_err(runtime_error)
     }
 
@@ -76,7 +75,6 @@ pub mod cluster_api {
         let mut outcomes = Vec::new();
         for obj in objs {
             outcomes.push(apply::apply_doc(&mut c, to_json(&obj, max_depth)?, "STDIN", "default"));
-            let _ = c.settle();
         }
         join_outcomes(outcomes).map_err(runtime_error)
     }

@@ -4,7 +4,7 @@ use rhai::plugin::*;
 
 #[export_module]
 pub mod scheduling_api {
-    use controlplane::scheduler;
+    use controlplane::client::InProcess;
 
     use crate::api::current;
     use crate::convert::runtime_error;
@@ -43,7 +43,14 @@ pub mod scheduling_api {
     ) -> Result<String, Box<EvalAltResult>> {
         let cluster = current(&ctx);
         let mut c = cluster.0.borrow_mut();
-        let _ = c.settle();
-        scheduler::explain_pod(&mut c, namespace, name).map(|s| s.trim_end().to_string()).map_err(runtime_error)
+        // Asked through the API server's `pods/scheduling`, once the cluster has caught up.
+        let explained = InProcess::as_kubectl(&mut c, |client, waiter| {
+            waiter.settle().map_err(|e| e.to_string())?;
+            match client.scheduling(namespace, name, true) {
+                Ok(answer) => answer.body.ok_or_else(|| "this cluster has no scheduler".to_string()),
+                Err(e) => Err(e.kubectl_message()),
+            }
+        });
+        explained.map(|s| s.trim_end().to_string()).map_err(runtime_error)
     }
 }

@@ -52,19 +52,17 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Event;
 
-use super::apply::USER;
 use super::flags::{flag, parse, FlagSpec};
 use crate::apiserver::error::{ApiError, Reason};
-use crate::apiserver::ApiServer;
+use crate::client::{Client, Response, Waiter};
 use crate::model::field_selector::{escape_value, FieldSelector};
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object, Typed};
-use crate::sim::Cluster;
 
-/// What a describer may use: the API server (describers read related objects and events
+/// What a describer may use: the client (describers read related objects and events
 /// through it), the time, and whether events are wanted.
 pub(crate) struct Ctx<'a> {
-    api: &'a mut ApiServer,
+    client: &'a mut dyn Client,
     pub now: DateTime<Utc>,
     show_events: bool,
 }
@@ -96,8 +94,8 @@ impl Ctx<'_> {
         }
         let Ok(fields) = FieldSelector::parse(&terms.join(",")) else { return Vec::new() };
         let ns = if namespace.is_empty() { None } else { Some(namespace) };
-        match self.api.list_selected(USER, Kind::Event, ns, &LabelSelector::everything(), &fields) {
-            Ok(list) => list.items.iter().filter_map(|o| Event::from_object(o).cloned()).collect(),
+        match self.client.list(Kind::Event, ns, &LabelSelector::everything(), &fields) {
+            Ok(list) => list.body.items.iter().filter_map(|o| Event::from_object(o).cloned()).collect(),
             Err(_) => Vec::new(),
         }
     }
@@ -114,11 +112,11 @@ impl Ctx<'_> {
         labels: &LabelSelector,
         fields: &FieldSelector,
     ) -> Vec<Arc<Object>> {
-        self.api.list_selected(USER, kind, namespace, labels, fields).map(|l| l.items).unwrap_or_default()
+        self.client.list(kind, namespace, labels, fields).map(|l| l.body.items).unwrap_or_default()
     }
 
     pub fn get(&mut self, kind: Kind, namespace: &str, name: &str) -> Result<Arc<Object>, ApiError> {
-        self.api.get(USER, kind, namespace, name)
+        self.client.get(kind, namespace, name).map(Response::into_body)
     }
 }
 
@@ -176,7 +174,7 @@ pub(in crate::kubectl) const FLAGS: &[FlagSpec] = &[
     flag("filename", Some('f'), true),
 ];
 
-pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
+pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     if flags.get("filename").is_some() {
         return Err("error: kubectl describe -f is not available in kubesim yet".into());
@@ -201,8 +199,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         return Err("error: a resource cannot be retrieved by name across all namespaces".into());
     }
 
-    let now = cluster.now();
-    let mut ctx = Ctx { api: cluster.api(), now, show_events };
+    let mut ctx = Ctx { client, now: waiter.now(), show_events };
     let selector = selector.unwrap_or_else(LabelSelector::everything);
     let mut objects: Vec<Arc<Object>> = Vec::new();
     let mut errors: Vec<ApiError> = Vec::new();
@@ -237,7 +234,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         }
         let mut text = String::new();
         for (obj, s) in described {
-            text.push_str(&with_scheduling(cluster, &obj, s));
+            text.push_str(&with_scheduling(ctx.client, &obj, s));
             text.push('\n');
         }
         return if text.is_empty() { Err(not_found) } else { Ok(text) };
@@ -256,7 +253,7 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
         if i > 0 {
             text.push_str("\n\n");
         }
-        text.push_str(&with_scheduling(cluster, &objects[i], s));
+        text.push_str(&with_scheduling(ctx.client, &objects[i], s));
     }
     if objects.is_empty() && messages.is_empty() {
         return Ok(if all_namespaces {
@@ -277,11 +274,11 @@ pub fn run(cluster: &mut Cluster, args: &[&str]) -> Result<String, String> {
 
 /// Beyond kubectl: a pod the scheduler has a recorded decision for gets a last section with it
 /// (each node's Filter verdict and Score), as `explain_schedule` shows it.
-fn with_scheduling(cluster: &mut Cluster, obj: &Object, mut text: String) -> String {
+fn with_scheduling(client: &mut dyn Client, obj: &Object, mut text: String) -> String {
     if obj.kind() != Kind::Pod {
         return text;
     }
-    let Some(decision) = crate::scheduler::recorded_decision(cluster, obj.namespace(), obj.name()) else {
+    let Ok(Response { body: Some(decision), .. }) = client.scheduling(obj.namespace(), obj.name(), false) else {
         return text;
     };
     if !text.ends_with('\n') {

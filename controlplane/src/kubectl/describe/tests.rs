@@ -2,6 +2,7 @@
 //! events recorded), `kubectl describe ...` run on it, and the whole output compared with
 //! `controlplane/tests/expected/describe/NAME.txt`. `UPDATE_EXPECT=1` rewrites the files.
 
+use crate::client::InProcess;
 use std::path::PathBuf;
 
 use chrono::Duration;
@@ -18,7 +19,7 @@ const USER: &str = "test";
 #[track_caller]
 fn check(cluster: &mut Cluster, args: &str, name: &str) {
     let words: Vec<&str> = args.split_whitespace().collect();
-    let got = match super::run(cluster, &words) {
+    let got = match InProcess::as_kubectl(cluster, |c, w| super::run(c, w, &words)) {
         Ok(text) => text,
         Err(text) => format!("{text}\n[exit 1]\n"),
     };
@@ -982,7 +983,9 @@ fn several_objects_prefixes_and_errors() {
     check(&mut c, "cm app --show-events=false", "prefix");
     check(&mut c, "cm -l tier=x --show-events=false", "selector");
     check(&mut c, "cm app-a nope --show-events=false", "several-one-missing");
-    let run = |c: &mut Cluster, args: &str| super::run(c, &args.split_whitespace().collect::<Vec<_>>());
+    let run = |c: &mut Cluster, args: &str| {
+        InProcess::as_kubectl(c, |c, w| super::run(c, w, &args.split_whitespace().collect::<Vec<_>>()))
+    };
     let not_found = Err("Error from server (NotFound): configmaps \"nope\" not found".to_string());
     assert_eq!(run(&mut c, "cm nope"), not_found);
     assert_eq!(run(&mut c, "cm/nope"), not_found);
@@ -1207,10 +1210,14 @@ fn every_kind_describes_a_bare_object_and_every_object_of_the_default_cluster() 
     let now = c.now();
     for info in crate::model::KINDS {
         let obj = Object::named(info.kind, info.namespaced.then_some("default"), "x");
-        let mut ctx = super::Ctx { api: c.api(), now, show_events: true };
-        let text = super::describer(info.kind)(&mut ctx, &obj).unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        let text = InProcess::as_kubectl(&mut c, |client, _| {
+            let mut ctx = super::Ctx { client, now, show_events: true };
+            super::describer(info.kind)(&mut ctx, &obj)
+        })
+        .unwrap_or_else(|e| panic!("{}: {e}", info.name));
         assert!(text.starts_with("Name:"), "{}: {text}", info.name);
-        let all = super::run(&mut c, &[info.plural, "-A"]).unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        let all = InProcess::as_kubectl(&mut c, |client, w| super::run(client, w, &[info.plural, "-A"]))
+            .unwrap_or_else(|e| panic!("{}: {e}", info.name));
         assert!(all.starts_with("Name:") || all == "No resources found", "{}: {all}", info.name);
     }
 }

@@ -81,6 +81,21 @@ impl Kubelets {
     }
 }
 
+/// What the kubelets serve the API server (`/containerLogs`, `/metrics/resource`).
+impl crate::apiserver::proxy::KubeletServer for Kubelets {
+    fn serving(&self, node: &str) -> bool {
+        self.is_running(node) == Some(true)
+    }
+
+    fn container_log(&self, node: &str, container_id: &str, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, String)> {
+        Kubelets::container_log(self, node, container_id, now).unwrap_or_default()
+    }
+
+    fn pod_usage(&self, pod: &crate::model::Object, now: DateTime<Utc>) -> Option<Vec<super::metrics::Usage>> {
+        Kubelets::pod_usage(self, pod, now)
+    }
+}
+
 /// kubectl's text for log lines.
 pub fn render(lines: &[(DateTime<Utc>, String)], req: &LogRequest) -> String {
     let skip = req.tail.map(|n| lines.len().saturating_sub(n)).unwrap_or(0);

@@ -1,0 +1,171 @@
+//! The client and waiter of a cluster in the same process: requests are calls on its API
+//! server, and waiting runs its components and moves its clock.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+use super::{Answer, Client, Response, User, WaitError, Waiter};
+use crate::apiserver::metrics::{NodeMetrics, PodMetrics};
+use crate::apiserver::proxy::KubeletServer;
+use crate::apiserver::scheduling::SchedulerServer;
+use crate::apiserver::{ApiError, ApiServer, DeleteOptions, ListResult, PatchType, WatchEvent};
+use crate::model::field_selector::FieldSelector;
+use crate::model::selector::LabelSelector;
+use crate::model::{Kind, Object};
+use crate::node::kubelet::logs::LogRequest;
+use crate::node::kubelet::Kubelets;
+use crate::scheduler::Scheduler;
+use crate::sim::Cluster;
+
+/// A connection to an in-process cluster. `&InProcess` is both the [`Client`] and the
+/// [`Waiter`], so a command can hold both at once.
+pub struct InProcess<'a> {
+    cluster: RefCell<&'a mut Cluster>,
+    user: User,
+}
+
+impl<'a> InProcess<'a> {
+    pub fn new(cluster: &'a mut Cluster, user: User) -> InProcess<'a> {
+        InProcess { cluster: RefCell::new(cluster), user }
+    }
+
+    /// Run `f` with kubectl's client and waiter on `cluster`.
+    pub fn as_kubectl<R>(cluster: &mut Cluster, f: impl FnOnce(&mut dyn Client, &mut dyn Waiter) -> R) -> R {
+        let conn = InProcess::new(cluster, super::kubectl_user());
+        f(&mut &conn, &mut &conn)
+    }
+
+    /// One request: the API server's answer, and on success the warnings it left.
+    fn request<T>(&self, f: impl FnOnce(&mut ApiServer, &User) -> Result<T, ApiError>) -> Answer<T> {
+        let mut cluster = self.cluster.borrow_mut();
+        answer(cluster.api(), |api| f(api, &self.user))
+    }
+
+    /// A request the API server serves by reaching component `C` (a kubelet, the scheduler),
+    /// as kube-apiserver dials them; `None` for `C` when the cluster runs none.
+    fn request_through<C: 'static, T>(
+        &self,
+        mut f: impl FnMut(&mut ApiServer, &User, Option<&mut C>) -> Result<T, ApiError>,
+    ) -> Answer<T> {
+        let mut cluster = self.cluster.borrow_mut();
+        let user = &self.user;
+        let served = cluster.with_component::<C, _>(|c, ctx| answer(ctx.api, |api| f(api, user, Some(c))));
+        match served {
+            Some(answer) => answer,
+            None => answer(cluster.api(), |api| f(api, user, None)),
+        }
+    }
+}
+
+/// The result of `f` with the warnings it left on `api`.
+fn answer<T>(api: &mut ApiServer, f: impl FnOnce(&mut ApiServer) -> Result<T, ApiError>) -> Answer<T> {
+    // Warnings left by another client's request are not this one's.
+    api.take_warnings();
+    let result = f(api);
+    let warnings = api.take_warnings();
+    result.map(|body| Response { body, warnings })
+}
+
+impl InProcess<'_> {}
+
+impl Client for &InProcess<'_> {
+    fn get(&mut self, kind: Kind, namespace: &str, name: &str) -> Answer<Arc<Object>> {
+        self.request(|api, user| api.get(user, kind, namespace, name))
+    }
+
+    fn list(
+        &mut self,
+        kind: Kind,
+        namespace: Option<&str>,
+        labels: &LabelSelector,
+        fields: &FieldSelector,
+    ) -> Answer<ListResult> {
+        self.request(|api, user| api.list_selected(user, kind, namespace, labels, fields))
+    }
+
+    fn watch(&mut self, kind: Kind, namespace: Option<&str>, resource_version: i64) -> Answer<Vec<WatchEvent>> {
+        self.request(|api, user| api.watch(user, kind, namespace, resource_version))
+    }
+
+    fn create(&mut self, namespace: &str, obj: Object) -> Answer<Arc<Object>> {
+        self.request(|api, user| api.create(user, namespace, obj))
+    }
+
+    fn update(&mut self, obj: Object) -> Answer<Arc<Object>> {
+        self.request(|api, user| api.update(user, obj))
+    }
+
+    fn update_status(&mut self, obj: Object) -> Answer<Arc<Object>> {
+        self.request(|api, user| api.update_status(user, obj))
+    }
+
+    fn patch(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+    ) -> Answer<Arc<Object>> {
+        self.request(|api, user| api.patch(user, kind, namespace, name, patch_type, patch))
+    }
+
+    fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>> {
+        self.request(|api, user| api.delete(user, kind, namespace, name, opts))
+    }
+
+    fn evict(&mut self, namespace: &str, name: &str, grace_period_seconds: Option<i64>) -> Answer<Arc<Object>> {
+        self.request(|api, user| api.evict(user, namespace, name, grace_period_seconds))
+    }
+
+    fn logs(&mut self, namespace: &str, name: &str, req: &LogRequest) -> Answer<String> {
+        self.request_through::<Kubelets, _>(|api, user, k| {
+            api.pod_log(user, namespace, name, req, k.map(|k| &*k as &dyn KubeletServer))
+        })
+    }
+
+    fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>> {
+        self.request_through::<Kubelets, _>(|api, user, k| {
+            api.list_node_metrics(user, labels, k.map(|k| &*k as &dyn KubeletServer))
+        })
+    }
+
+    fn pod_metrics(&mut self, namespace: Option<&str>, labels: &LabelSelector) -> Answer<Vec<PodMetrics>> {
+        self.request_through::<Kubelets, _>(|api, user, k| {
+            api.list_pod_metrics(user, namespace, labels, k.map(|k| &*k as &dyn KubeletServer))
+        })
+    }
+
+    fn get_pod_metrics(&mut self, namespace: &str, name: &str) -> Answer<PodMetrics> {
+        self.request_through::<Kubelets, _>(|api, user, k| {
+            api.get_pod_metrics(user, namespace, name, k.map(|k| &*k as &dyn KubeletServer))
+        })
+    }
+
+    fn scheduling(&mut self, namespace: &str, name: &str, simulate: bool) -> Answer<Option<String>> {
+        self.request_through::<Scheduler, _>(|api, user, s| {
+            api.pod_scheduling(user, namespace, name, simulate, s.map(|s| s as &mut dyn SchedulerServer))
+        })
+    }
+}
+
+impl Waiter for &InProcess<'_> {
+    fn now(&self) -> DateTime<Utc> {
+        self.cluster.borrow().now()
+    }
+
+    fn deadline(&self, timeout: Duration) -> Result<DateTime<Utc>, WaitError> {
+        Ok(self.cluster.borrow().deadline(timeout)?)
+    }
+
+    fn settle(&mut self) -> Result<(), WaitError> {
+        Ok(self.cluster.borrow_mut().settle()?)
+    }
+
+    fn step_toward(&mut self, deadline: DateTime<Utc>) -> Result<bool, WaitError> {
+        Ok(self.cluster.borrow_mut().step_toward(deadline)?)
+    }
+}

@@ -1,0 +1,239 @@
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+use super::*;
+use crate::kubectl::{apply::apply_text, run_line_with, Input};
+use crate::sim::{Cluster, ClusterConfig};
+
+/// A client that passes every request on and writes down what it asked for.
+struct Recording<'c> {
+    inner: &'c mut dyn Client,
+    requests: Vec<String>,
+}
+
+impl Recording<'_> {
+    fn note(&mut self, verb: &str, what: String) {
+        self.requests.push(format!("{verb} {what}"));
+    }
+}
+
+fn at(kind: Kind, namespace: &str, name: &str) -> String {
+    format!("{} {namespace}/{name}", kind.info().plural)
+}
+
+impl Client for Recording<'_> {
+    fn get(&mut self, kind: Kind, namespace: &str, name: &str) -> Answer<Arc<Object>> {
+        self.note("get", at(kind, namespace, name));
+        self.inner.get(kind, namespace, name)
+    }
+    fn list(
+        &mut self,
+        kind: Kind,
+        ns: Option<&str>,
+        labels: &LabelSelector,
+        fields: &FieldSelector,
+    ) -> Answer<ListResult> {
+        self.note("list", format!("{} {}/ {labels} {fields}", kind.info().plural, ns.unwrap_or("")));
+        self.inner.list(kind, ns, labels, fields)
+    }
+    fn watch(&mut self, kind: Kind, ns: Option<&str>, rv: i64) -> Answer<Vec<WatchEvent>> {
+        self.note("watch", at(kind, ns.unwrap_or(""), ""));
+        self.inner.watch(kind, ns, rv)
+    }
+    fn create(&mut self, namespace: &str, obj: Object) -> Answer<Arc<Object>> {
+        self.note("create", at(obj.kind(), namespace, obj.name()));
+        self.inner.create(namespace, obj)
+    }
+    fn update(&mut self, obj: Object) -> Answer<Arc<Object>> {
+        self.note("update", at(obj.kind(), obj.namespace(), obj.name()));
+        self.inner.update(obj)
+    }
+    fn update_status(&mut self, obj: Object) -> Answer<Arc<Object>> {
+        self.note("update-status", at(obj.kind(), obj.namespace(), obj.name()));
+        self.inner.update_status(obj)
+    }
+    fn patch(&mut self, kind: Kind, ns: &str, name: &str, t: PatchType, patch: &Value) -> Answer<Arc<Object>> {
+        self.note("patch", at(kind, ns, name));
+        self.inner.patch(kind, ns, name, t, patch)
+    }
+    fn delete(&mut self, kind: Kind, ns: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>> {
+        self.note("delete", at(kind, ns, name));
+        self.inner.delete(kind, ns, name, opts)
+    }
+    fn evict(&mut self, ns: &str, name: &str, grace: Option<i64>) -> Answer<Arc<Object>> {
+        self.note("evict", at(Kind::Pod, ns, name));
+        self.inner.evict(ns, name, grace)
+    }
+    fn logs(&mut self, ns: &str, name: &str, req: &LogRequest) -> Answer<String> {
+        self.note("get-log", at(Kind::Pod, ns, name));
+        self.inner.logs(ns, name, req)
+    }
+    fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>> {
+        self.note("list", "nodes.metrics.k8s.io".into());
+        self.inner.node_metrics(labels)
+    }
+    fn pod_metrics(&mut self, ns: Option<&str>, labels: &LabelSelector) -> Answer<Vec<PodMetrics>> {
+        self.note("list", format!("pods.metrics.k8s.io {}/", ns.unwrap_or("")));
+        self.inner.pod_metrics(ns, labels)
+    }
+    fn get_pod_metrics(&mut self, ns: &str, name: &str) -> Answer<PodMetrics> {
+        self.note("get", format!("pods.metrics.k8s.io {ns}/{name}"));
+        self.inner.get_pod_metrics(ns, name)
+    }
+    fn scheduling(&mut self, ns: &str, name: &str, simulate: bool) -> Answer<Option<String>> {
+        self.note("get-scheduling", at(Kind::Pod, ns, name));
+        self.inner.scheduling(ns, name, simulate)
+    }
+}
+
+/// A default cluster with one running pod `web`.
+fn cluster() -> Cluster {
+    let mut c = Cluster::new(ClusterConfig::default());
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, labels: {app: web}}\nspec: {containers: [{name: app, image: nginx}]}\n";
+    for outcome in apply_text(&mut c, pod, "pod.yaml", "default") {
+        outcome.expect("the pod applies");
+    }
+    c.advance(Duration::seconds(30)).expect("the clock moves");
+    c
+}
+
+/// The requests `line` makes, and the audit records it leaves (`verb resource ns/name`).
+fn requests(c: &mut Cluster, line: &str) -> (Result<String, String>, Vec<String>, Vec<String>) {
+    let before = c.api_ref().audit_log().len();
+    let (out, requests) = InProcess::as_kubectl(c, |client, waiter| {
+        let mut recording = Recording { inner: client, requests: Vec::new() };
+        let out = run_line_with(&mut recording, waiter, line, Input::default()).map(|o| o.text);
+        (out, recording.requests)
+    });
+    let audited = c
+        .api_ref()
+        .audit_log()
+        .iter()
+        .skip(before)
+        .filter(|r| r.user == "kubectl")
+        .map(|r| format!("{} {} {}/{}", r.verb, r.resource, r.namespace, r.name))
+        .collect();
+    (out, requests, audited)
+}
+
+#[test]
+fn a_command_makes_exactly_the_requests_expected() {
+    let mut c = cluster();
+    let (out, made, audited) = requests(&mut c, "kubectl label pod web tier=front");
+    assert_eq!(out, Ok("pod/web labeled".to_string()));
+    // The resource builder's read, then the read-modify-write.
+    let label = ["get pods default/web", "get pods default/web", "update pods default/web"];
+    assert_eq!(made, label);
+    assert_eq!(audited, label);
+
+    let (out, made, audited) = requests(&mut c, "get pods -l app=web");
+    assert!(out.as_ref().is_ok_and(|t| t.contains("web ")), "{out:?}");
+    assert_eq!(made, ["list pods default/ app=web "]);
+    assert_eq!(audited, ["list pods default/"]);
+
+    // describe reads the pod, its events and the scheduler's decision, all as requests.
+    let (out, made, audited) = requests(&mut c, "describe pod web");
+    assert!(out.as_ref().is_ok_and(|t| t.contains("Scheduling (kubesim):")), "{out:?}");
+    assert_eq!(made[0], "get pods default/web");
+    assert!(made[1].starts_with("list events default/ "), "{made:?}");
+    assert_eq!(made.last().map(String::as_str), Some("get-scheduling pods default/web"));
+    assert_eq!(audited.last().map(String::as_str), Some("get pods/scheduling default/web"));
+    assert_eq!(made.len(), audited.len());
+
+    // Logs and metrics are served through the API server.
+    let (_, made, audited) = requests(&mut c, "logs web");
+    assert_eq!(made, ["get pods default/web", "get-log pods default/web"]);
+    assert_eq!(audited, ["get pods default/web", "get pods/log default/web"]);
+    let (out, made, audited) = requests(&mut c, "top pod");
+    assert!(out.as_ref().is_ok_and(|t| t.starts_with("NAME")), "{out:?}");
+    assert_eq!(made, ["list pods.metrics.k8s.io default/"]);
+    assert_eq!(audited, ["list pods.metrics.k8s.io default/"]);
+    let (_, made, audited) = requests(&mut c, "top node");
+    assert_eq!(made, ["list nodes /  ", "list nodes.metrics.k8s.io"]);
+    assert_eq!(audited, ["list nodes /", "list nodes.metrics.k8s.io /"]);
+}
+
+/// A waiter that cannot let time pass.
+struct Stuck {
+    now: DateTime<Utc>,
+}
+
+impl Waiter for Stuck {
+    fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+    fn deadline(&self, timeout: Duration) -> Result<DateTime<Utc>, WaitError> {
+        Ok(self.now + timeout)
+    }
+    fn settle(&mut self) -> Result<(), WaitError> {
+        Err(SimError::NoProgress(100, self.now.to_rfc3339()).into())
+    }
+    fn step_toward(&mut self, _: DateTime<Utc>) -> Result<bool, WaitError> {
+        Err(SimError::Interrupted.into())
+    }
+}
+
+#[test]
+fn a_waiter_error_reaches_the_user() {
+    let mut c = cluster();
+    let now = c.now();
+    let conn = InProcess::new(&mut c, crate::client::kubectl_user());
+    let run = |line: &str| run_line_with(&mut &conn, &mut Stuck { now }, line, Input::default()).map(|o| o.text);
+    // The write happened; the cluster could not react to it, and the user is told.
+    let stuck = "error: the cluster did not settle: components kept each other busy for 100 rounds at 2025-01-01T00:00:30+00:00 (a controller loop?)";
+    assert_eq!(run("label pod web tier=front"), Err(format!("pod/web labeled\n{stuck}")));
+    assert_eq!(run("delete pod web"), Err(format!("pod \"web\" deleted\n{stuck}")));
+    assert_eq!(run("wait --for=delete pod/web"), Err(stuck.to_string()));
+}
+
+#[test]
+fn an_interrupted_wait_says_so() {
+    let mut c = cluster();
+    c.set_interrupt(Arc::new(AtomicBool::new(true)));
+    let out =
+        crate::kubectl::run_line(&mut c, "wait --for=condition=Ready=false pod/web --timeout=1m", Input::default());
+    assert_eq!(out, Err("error: interrupted".to_string()));
+}
+
+#[test]
+fn a_stopped_kubelet_serves_no_logs_and_no_metrics() {
+    let mut c = cluster();
+    let node = c.api_ref().peek(Kind::Pod, "default", "web").and_then(|p| match &*p {
+        Object::Pod(p) => p.spec.as_ref().and_then(|s| s.node_name.clone()),
+        _ => None,
+    });
+    let node = node.expect("web is scheduled");
+    let ip = match c.api_ref().peek(Kind::Pod, "default", "web").as_deref() {
+        Some(Object::Pod(p)) => p.status.as_ref().and_then(|s| s.host_ip.clone()).unwrap_or_default(),
+        _ => String::new(),
+    };
+    c.with_component::<crate::node::kubelet::Kubelets, _>(|k, _| k.stop(&node));
+    let mut run = |line: &str| crate::kubectl::run_line(&mut c, line, Input::default());
+    assert_eq!(
+        run("logs web"),
+        Err(format!("Error from server: Get \"https://{ip}:10250/containerLogs/default/web/app\": dial tcp {ip}:10250: connect: connection refused"))
+    );
+    assert_eq!(run("top pod web"), Err("error: Metrics not available for pod default/web, age: 30s".to_string()));
+    let nodes = run("top node").expect("top node");
+    assert!(nodes.lines().any(|l| l.starts_with(&node) && l.contains("<unknown>")), "{nodes}");
+    assert_eq!(run("logs nope"), Err("Error from server (NotFound): pods \"nope\" not found".to_string()));
+}
+
+#[test]
+fn a_watch_from_a_resource_version_sees_the_changes_since() {
+    let mut c = cluster();
+    let conn = InProcess::new(&mut c, crate::client::kubectl_user());
+    let mut client = &conn;
+    let all = LabelSelector::everything();
+    let from = client.list(Kind::ConfigMap, Some("default"), &all, &FieldSelector::everything()).unwrap().body;
+    let cm =
+        crate::model::decode(serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}));
+    client.create("default", cm.expect("a config map")).expect("created");
+    client.delete(Kind::ConfigMap, "default", "c", DeleteOptions::default()).expect("deleted");
+    let events = client.watch(Kind::ConfigMap, Some("default"), from.resource_version).expect("watched").body;
+    let seen: Vec<_> = events.iter().map(|e| (e.event_type.as_str(), e.object.name().to_string())).collect();
+    assert_eq!(seen, [("ADDED", "c".to_string()), ("DELETED", "c".to_string())]);
+}
