@@ -13,6 +13,7 @@ pub mod client;
 pub mod controllers;
 pub mod events;
 pub mod fileaccess;
+pub mod gosort;
 pub mod kubectl;
 pub mod model;
 pub mod node;

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 
-use crate::kubectl::sort::{go_sort, SortData};
+use crate::gosort::{go_sort, SortData};
 
 /// The annotation that tells a controller which of its pods to delete first (lower first).
 pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
