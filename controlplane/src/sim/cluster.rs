@@ -1,6 +1,7 @@
 //! The Cluster: the composition root. It owns the clock, the API server and the components,
 //! and moves time: `step`, `advance`, `run_until`.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -9,8 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use super::clock::{epoch, Clock};
 use super::component::{Component, Ctx};
 use super::history::{History, Recorder};
-use crate::apiserver::ApiServer;
-use crate::controllers::{self, ControllerComponent};
+use crate::apiserver::{ApiServer, WatchEvent};
+use crate::controllers::{self, ControllerComponent, Informers};
+use crate::model::KINDS;
 use crate::node::kubelet::{KubeletConfig, Kubelets};
 
 /// How to build a cluster.
@@ -92,11 +94,24 @@ struct Slot {
     component: Box<dyn Component>,
     /// The store revision up to which watch events were delivered.
     cursor: i64,
+    /// Which kinds it watches, by `Kind as usize`.
+    watched: Vec<bool>,
+}
+
+/// The watch history read once for every component: the shared informers and the events not
+/// yet delivered to every component.
+struct Feed {
+    informers: Informers,
+    /// Events of the informers' kinds after the oldest component cursor, in revision order.
+    events: VecDeque<WatchEvent>,
+    /// The revision up to which the history was read.
+    pulled: i64,
 }
 
 pub struct Cluster {
     api: ApiServer,
     clock: Clock,
+    feed: Feed,
     components: Vec<Slot>,
     config: ClusterConfig,
     interrupt: Option<Arc<AtomicBool>>,
@@ -121,6 +136,7 @@ impl Cluster {
         let mut cluster = Cluster {
             api: ApiServer::new(config.seed, config.start),
             clock: Clock::new(config.start),
+            feed: Feed { informers: Informers::default(), events: VecDeque::new(), pulled: 0 },
             components: Vec::new(),
             config,
             interrupt: None,
@@ -153,7 +169,22 @@ impl Cluster {
 
     /// Components run in the order they were added: that order is part of determinism.
     pub fn add_component(&mut self, component: Box<dyn Component>) {
-        self.components.push(Slot { component, cursor: self.api.revision() });
+        self.pull();
+        let mut watched = vec![false; KINDS.len()];
+        for &kind in component.watches() {
+            watched[kind as usize] = true;
+            if !self.feed.informers.has(kind) {
+                // A new informer starts from a list of what exists now.
+                self.feed.informers.start(kind, self.api.peek_list(kind, None));
+            }
+        }
+        self.components.push(Slot { component, cursor: self.api.revision(), watched });
+    }
+
+    /// The shared informers, as fed so far.
+    pub fn informers(&mut self) -> &Informers {
+        self.pull();
+        &self.feed.informers
     }
 
     /// The first component of type `T`, for calls the cluster makes on it directly.
@@ -169,9 +200,11 @@ impl Cluster {
             .iter_mut()
             .position(|s| s.component.as_any_mut().is_some_and(|a| a.downcast_mut::<T>().is_some()))?;
         self.api.set_now(self.clock.now());
+        self.pull();
         let slot = &mut self.components[index];
         let component = slot.component.as_any_mut()?.downcast_mut::<T>()?;
-        let mut ctx = Ctx { api: &mut self.api, clock: &mut self.clock, component: index };
+        let informers = &self.feed.informers;
+        let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index };
         Some(f(component, &mut ctx))
     }
 
@@ -249,7 +282,8 @@ impl Cluster {
             for index in 0..self.components.len() {
                 busy |= self.deliver(index);
                 let slot = &mut self.components[index];
-                let mut ctx = Ctx { api: &mut self.api, clock: &mut self.clock, component: index };
+                let informers = &self.feed.informers;
+                let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index };
                 busy |= slot.component.run(&mut ctx);
             }
             // Timers set for "now" during this round fire in the next one.
@@ -269,30 +303,50 @@ impl Cluster {
         Ok(())
     }
 
-    /// Deliver the watch events component `index` has not seen. Returns whether there were any.
-    fn deliver(&mut self, index: usize) -> bool {
-        let revision = self.api.revision();
-        let slot = &mut self.components[index];
-        if slot.cursor >= revision {
-            return false;
+    /// Read the watch history since the last read, once for all components: every kind in one
+    /// pass, in revision order, into the shared informers and the queue of events to deliver.
+    fn pull(&mut self) {
+        let feed = &mut self.feed;
+        if feed.pulled >= self.api.revision() {
+            return;
         }
-        let mut events = Vec::new();
-        for &kind in slot.component.watches() {
-            // The cursor is always at or after the compaction point, so this cannot fail.
-            let _ = self.api.watch_each(kind, None, slot.cursor, |e| events.push(e.clone()));
-        }
-        // One stream in revision order, as a client watching several kinds would merge them.
-        events.sort_by_key(|e| e.revision);
-        for e in &events {
-            slot.component.on_event(e);
-        }
-        slot.cursor = revision;
-        !events.is_empty()
+        // `pulled` is never behind the compaction point, so this cannot fail.
+        let _ = self.api.watch_all(feed.pulled, |e| {
+            if feed.informers.apply(e).0 {
+                feed.events.push_back(e.clone());
+            }
+        });
+        feed.pulled = self.api.revision();
     }
 
-    /// Drop watch history every component has seen (the apiserver compacts etcd periodically).
+    /// Deliver the watch events component `index` has not seen, after the shared informers
+    /// took them in. Returns whether there were any.
+    fn deliver(&mut self, index: usize) -> bool {
+        self.pull();
+        let feed = &self.feed;
+        let slot = &mut self.components[index];
+        if slot.cursor >= feed.pulled {
+            return false;
+        }
+        let start = feed.events.partition_point(|e| e.revision <= slot.cursor);
+        let mut any = false;
+        for e in feed.events.range(start..) {
+            if slot.watched[e.object.kind() as usize] {
+                slot.component.on_event(e, &feed.informers);
+                any = true;
+            }
+        }
+        slot.cursor = feed.pulled;
+        any
+    }
+
+    /// Drop events every component has seen, and watch history the informers have read (the
+    /// apiserver compacts etcd periodically).
     fn compact(&mut self) {
-        let seen = self.components.iter().map(|s| s.cursor).min().unwrap_or(self.api.revision());
+        let seen = self.components.iter().map(|s| s.cursor).min().unwrap_or(self.feed.pulled).min(self.feed.pulled);
+        while self.feed.events.front().is_some_and(|e| e.revision <= seen) {
+            self.feed.events.pop_front();
+        }
         if seen - self.api.store().compacted_revision() > 50_000 {
             self.api.compact(seen);
         }

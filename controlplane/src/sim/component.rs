@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::clock::Clock;
 use crate::apiserver::{ApiServer, WatchEvent};
+use crate::controllers::Informers;
 use crate::model::Kind;
 
 /// A running part of the cluster. The cluster delivers watch events for the kinds it
@@ -14,8 +15,9 @@ pub trait Component {
     fn name(&self) -> &str;
     /// The kinds this component watches, in the order their events are delivered.
     fn watches(&self) -> &[Kind];
-    /// A watch event: update caches and enqueue work; do not write here.
-    fn on_event(&mut self, event: &WatchEvent);
+    /// A watch event of a watched kind, with the cluster's shared informers (already fed with
+    /// it and every change up to now): update own caches and enqueue work; do not write here.
+    fn on_event(&mut self, event: &WatchEvent, informers: &Informers);
     /// A timer set through [`Ctx::after`] is due.
     fn on_timer(&mut self, key: &str);
     /// Do the queued work. Returns whether anything was done.
@@ -27,9 +29,11 @@ pub trait Component {
     }
 }
 
-/// What a component may use while it runs: the API server, the time, and its timers.
+/// What a component may use while it runs: the API server, the shared informers, the time,
+/// and its timers.
 pub struct Ctx<'a> {
     pub api: &'a mut ApiServer,
+    pub informers: &'a Informers,
     pub(crate) clock: &'a mut Clock,
     pub(crate) component: usize,
 }

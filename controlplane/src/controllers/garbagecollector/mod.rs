@@ -151,7 +151,7 @@ impl Component for GarbageCollector {
         &self.kinds
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
+    fn on_event(&mut self, event: &WatchEvent, _: &super::Informers) {
         let obj = &event.object;
         let r = ObjRef { kind: obj.kind(), namespace: obj.namespace().to_string(), name: obj.name().to_string() };
         let uid = obj.metadata().uid.clone().unwrap_or_default();

@@ -66,7 +66,7 @@ impl Component for KubernetesServiceController {
         &[Kind::Service]
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
+    fn on_event(&mut self, event: &WatchEvent, _: &super::Informers) {
         if event.object.name() == SERVICE && event.object.namespace() == NAMESPACE {
             self.exists = event.event_type != WatchEventType::Deleted;
         }

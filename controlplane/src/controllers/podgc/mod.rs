@@ -183,7 +183,7 @@ impl Component for PodGcController {
         &[Kind::Node, Kind::Pod]
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
+    fn on_event(&mut self, event: &WatchEvent, _: &super::Informers) {
         match event.object.kind() {
             Kind::Node => {
                 let name = event.object.name().to_string();
