@@ -11,7 +11,7 @@ use super::clock::{epoch, Clock};
 use super::component::{Component, Ctx};
 use super::history::{History, Recorder};
 use crate::apiserver::{ApiServer, WatchEvent};
-use crate::controllers::{self, ControllerComponent, Informers};
+use crate::controllers::{self, Informers};
 use crate::model::KINDS;
 use crate::node::kubelet::{KubeletConfig, Kubelets};
 
@@ -28,6 +28,9 @@ pub struct ClusterConfig {
     pub pods: String,
     /// How long the kubelets take to pull an image.
     pub image_pull: Duration,
+    /// kube-controller-manager's `--controllers`: `*`, `name` or `-name` (canonical names or
+    /// aliases), the first entry naming a controller deciding.
+    pub controllers: Vec<String>,
 }
 
 impl Default for ClusterConfig {
@@ -40,6 +43,7 @@ impl Default for ClusterConfig {
             memory: "8Gi".into(),
             pods: "110".into(),
             image_pull: Duration::seconds(2),
+            controllers: controllers::descriptors::default_controllers(),
         }
     }
 }
@@ -54,6 +58,8 @@ impl ClusterConfig {
                 return Err(SimError::BadOption(option, e.message()));
             }
         }
+        controllers::descriptors::enabled(&self.controllers)
+            .map_err(|e| SimError::BadOption("controllers", e.to_string()))?;
         Ok(())
     }
 }
@@ -142,19 +148,13 @@ impl Cluster {
             interrupt: None,
             progress: None,
         };
+        // The API server's own controller: not one of kube-controller-manager's, always on.
         cluster.add_component(Box::new(controllers::kubernetesservice::KubernetesServiceController::new()));
-        cluster.add_component(Box::new(controllers::garbagecollector::GarbageCollector::new()));
-        cluster.add_component(Box::new(ControllerComponent::new(controllers::namespace::NamespaceController)));
-        cluster
-            .add_component(Box::new(ControllerComponent::new(controllers::serviceaccount::ServiceAccountsController)));
-        cluster
-            .add_component(Box::new(ControllerComponent::new(controllers::rootcacertpublisher::RootCaCertPublisher)));
-        cluster.add_component(Box::new(controllers::nodelifecycle::NodeLifecycleController::new()));
-        cluster.add_component(Box::new(controllers::tainteviction::TaintEvictionController::new()));
-        cluster.add_component(Box::new(controllers::podgc::PodGcController::new()));
-        cluster.add_component(Box::new(ControllerComponent::new(
-            controllers::disruption::DisruptionController::default(),
-        )));
+        // Options are validated before a cluster is built; an unknown name here starts nothing.
+        let enabled = controllers::descriptors::enabled(&cluster.config.controllers).unwrap_or_default();
+        for descriptor in enabled {
+            cluster.add_component(descriptor.start());
+        }
         cluster.add_component(Box::new(crate::scheduler::Scheduler::new()));
         let kubelet = KubeletConfig { image_pull: cluster.config.image_pull };
         cluster.add_component(Box::new(Kubelets::new(kubelet)));
