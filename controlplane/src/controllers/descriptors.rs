@@ -30,7 +30,7 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         name: "garbage-collector-controller",
         aliases: &["garbagecollector"],
         disabled_by_default: false,
-        start: || Box::new(garbagecollector::GarbageCollector::new()),
+        start: || Box::new(ControllerComponent::new(garbagecollector::GarbageCollector::new())),
     },
     ControllerDescriptor {
         name: "namespace-controller",
@@ -66,7 +66,7 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         name: "pod-garbage-collector-controller",
         aliases: &["podgc"],
         disabled_by_default: false,
-        start: || Box::new(podgc::PodGcController::new()),
+        start: || Box::new(ControllerComponent::new(podgc::PodGcController::new())),
     },
     ControllerDescriptor {
         name: "disruption-controller",

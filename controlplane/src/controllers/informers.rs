@@ -173,6 +173,12 @@ impl Informers {
         keys.into_iter().flatten().filter_map(move |k| informer?.items.get(k))
     }
 
+    /// Every pod, grouped by node name (unbound pods first), in key order within a node.
+    pub fn pods_by_node(&self) -> impl Iterator<Item = &Arc<Object>> {
+        let informer = self.informer(Kind::Pod);
+        informer.into_iter().flat_map(|i| i.by_node.values().flatten().filter_map(|k| i.items.get(k)))
+    }
+
     /// The names of the nodes that pods are bound to, in order.
     pub fn nodes_with_pods(&self) -> impl Iterator<Item = &str> {
         self.informer(Kind::Pod)

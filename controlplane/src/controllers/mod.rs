@@ -9,7 +9,6 @@ pub mod kubernetesservice;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod podgc;
-pub mod podindex;
 pub mod rootcacertpublisher;
 pub mod runtime;
 pub mod serviceaccount;
@@ -17,3 +16,6 @@ pub mod tainteviction;
 
 pub use informers::Informers;
 pub use runtime::{Action, Controller, ControllerComponent};
+
+#[cfg(test)]
+mod tests;

@@ -10,7 +10,7 @@ use chrono::Duration;
 
 use super::informers::Informers;
 use crate::apiserver::{ApiError, WatchEvent};
-use crate::model::Kind;
+use crate::model::{Kind, Object};
 use crate::sim::component::{Component, Ctx};
 
 /// What to do with a key after reconciling it.
@@ -131,7 +131,7 @@ impl<C: Controller + 'static> Component for ControllerComponent<C> {
         self.controller.watches()
     }
 
-    fn on_event(&mut self, event: &WatchEvent, informers: &Informers) {
+    fn on_event(&mut self, event: &WatchEvent, _old: Option<&Object>, informers: &Informers) {
         for key in self.controller.keys_for(event, informers) {
             self.enqueue(key);
         }

@@ -11,8 +11,8 @@ use super::clock::{epoch, Clock};
 use super::component::{Component, Ctx};
 use super::history::{History, Recorder};
 use crate::apiserver::{ApiServer, WatchEvent};
-use crate::controllers::{self, Informers};
-use crate::model::KINDS;
+use crate::controllers::{self, ControllerComponent, Informers};
+use crate::model::{Object, KINDS};
 use crate::node::kubelet::{KubeletConfig, Kubelets};
 
 /// How to build a cluster.
@@ -108,8 +108,9 @@ struct Slot {
 /// yet delivered to every component.
 struct Feed {
     informers: Informers,
-    /// Events of the informers' kinds after the oldest component cursor, in revision order.
-    events: VecDeque<WatchEvent>,
+    /// Events of the informers' kinds after the oldest component cursor, in revision order,
+    /// each with the object's previous version.
+    events: VecDeque<(WatchEvent, Option<Arc<Object>>)>,
     /// The revision up to which the history was read.
     pulled: i64,
 }
@@ -149,7 +150,9 @@ impl Cluster {
             progress: None,
         };
         // The API server's own controller: not one of kube-controller-manager's, always on.
-        cluster.add_component(Box::new(controllers::kubernetesservice::KubernetesServiceController::new()));
+        cluster.add_component(Box::new(ControllerComponent::new(
+            controllers::kubernetesservice::KubernetesServiceController::new(),
+        )));
         // Options are validated before a cluster is built; an unknown name here starts nothing.
         let enabled = controllers::descriptors::enabled(&cluster.config.controllers).unwrap_or_default();
         for descriptor in enabled {
@@ -312,8 +315,8 @@ impl Cluster {
         }
         // `pulled` is never behind the compaction point, so this cannot fail.
         let _ = self.api.watch_all(feed.pulled, |e| {
-            if feed.informers.apply(e).0 {
-                feed.events.push_back(e.clone());
+            if let (true, old) = feed.informers.apply(e) {
+                feed.events.push_back((e.clone(), old));
             }
         });
         feed.pulled = self.api.revision();
@@ -328,11 +331,11 @@ impl Cluster {
         if slot.cursor >= feed.pulled {
             return false;
         }
-        let start = feed.events.partition_point(|e| e.revision <= slot.cursor);
+        let start = feed.events.partition_point(|(e, _)| e.revision <= slot.cursor);
         let mut any = false;
-        for e in feed.events.range(start..) {
+        for (e, old) in feed.events.range(start..) {
             if slot.watched[e.object.kind() as usize] {
-                slot.component.on_event(e, &feed.informers);
+                slot.component.on_event(e, old.as_deref(), &feed.informers);
                 any = true;
             }
         }
@@ -344,7 +347,7 @@ impl Cluster {
     /// apiserver compacts etcd periodically).
     fn compact(&mut self) {
         let seen = self.components.iter().map(|s| s.cursor).min().unwrap_or(self.feed.pulled).min(self.feed.pulled);
-        while self.feed.events.front().is_some_and(|e| e.revision <= seen) {
+        while self.feed.events.front().is_some_and(|(e, _)| e.revision <= seen) {
             self.feed.events.pop_front();
         }
         if seen - self.api.store().compacted_revision() > 50_000 {

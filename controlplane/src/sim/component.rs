@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::clock::Clock;
 use crate::apiserver::{ApiServer, WatchEvent};
 use crate::controllers::Informers;
-use crate::model::Kind;
+use crate::model::{Kind, Object};
 
 /// A running part of the cluster. The cluster delivers watch events for the kinds it
 /// watches, fires its timers, and calls `run` until no component has work left.
@@ -15,9 +15,10 @@ pub trait Component {
     fn name(&self) -> &str;
     /// The kinds this component watches, in the order their events are delivered.
     fn watches(&self) -> &[Kind];
-    /// A watch event of a watched kind, with the cluster's shared informers (already fed with
-    /// it and every change up to now): update own caches and enqueue work; do not write here.
-    fn on_event(&mut self, event: &WatchEvent, informers: &Informers);
+    /// A watch event of a watched kind, with the object's previous version (as an informer's
+    /// update handler gets old and new) and the cluster's shared informers (already fed with it
+    /// and every change up to now): update own caches and enqueue work; do not write here.
+    fn on_event(&mut self, event: &WatchEvent, old: Option<&Object>, informers: &Informers);
     /// A timer set through [`Ctx::after`] is due.
     fn on_timer(&mut self, key: &str);
     /// Do the queued work. Returns whether anything was done.

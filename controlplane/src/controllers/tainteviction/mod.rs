@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::{PodCondition, Taint, Toleration};
 
-use super::podindex::{node_name, PodsByNode};
+use super::informers::node_name;
 use super::runtime::controller_user;
 use crate::apiserver::{k8s_time, DeleteOptions, WatchEvent, WatchEventType};
 use crate::events::{EventRecorder, EventType};
@@ -28,7 +28,6 @@ struct Scheduled {
 }
 
 pub struct TaintEvictionController {
-    pods: PodsByNode,
     /// node → its NoExecute taints, for tainted nodes only.
     tainted: BTreeMap<String, Vec<Taint>>,
     scheduled: BTreeMap<String, Scheduled>,
@@ -77,7 +76,6 @@ impl TaintEvictionController {
     pub fn new() -> Self {
         let user = controller_user("taint-eviction-controller");
         TaintEvictionController {
-            pods: PodsByNode::default(),
             tainted: BTreeMap::new(),
             scheduled: BTreeMap::new(),
             dirty_nodes: Vec::new(),
@@ -173,7 +171,7 @@ impl TaintEvictionController {
     }
 
     fn handle_node(&mut self, ctx: &mut Ctx<'_>, node: &str) {
-        let pods: Vec<Arc<Object>> = self.pods.on_node(node).cloned().collect();
+        let pods: Vec<Arc<Object>> = ctx.informers.pods_on_node(node).cloned().collect();
         let taints = self.tainted.get(node).cloned().unwrap_or_default();
         for pod in pods {
             let key = pod.key();
@@ -209,7 +207,7 @@ impl Component for TaintEvictionController {
         &[Kind::Node, Kind::Pod]
     }
 
-    fn on_event(&mut self, event: &WatchEvent, _: &super::Informers) {
+    fn on_event(&mut self, event: &WatchEvent, old: Option<&Object>, _: &super::Informers) {
         match event.object.kind() {
             Kind::Node => {
                 let name = event.object.name().to_string();
@@ -234,9 +232,8 @@ impl Component for TaintEvictionController {
                 }
             }
             Kind::Pod => {
-                let old = self.pods.apply(event);
-                let new = (event.event_type != WatchEventType::Deleted).then(|| event.object.clone());
-                let changed = match (&old, &new) {
+                let new = (event.event_type != WatchEventType::Deleted).then_some(&*event.object);
+                let changed = match (old, new) {
                     (Some(o), Some(n)) => node_name(o) != node_name(n) || tolerations_of(o) != tolerations_of(n),
                     _ => true,
                 };
@@ -259,7 +256,7 @@ impl Component for TaintEvictionController {
             self.handle_node(ctx, &node);
         }
         for (key, node) in std::mem::take(&mut self.dirty_pods) {
-            let Some(pod) = self.pods.get(&key).cloned() else {
+            let Some(pod) = ctx.informers.get(Kind::Pod, &key).cloned() else {
                 self.cancel(ctx, &key);
                 continue;
             };
