@@ -107,18 +107,13 @@ impl<C: Controller> ControllerComponent<C> {
     }
 
     /// The controlling owner's key, when its kind is the controller's own.
-    fn owner_key(&self, event: &WatchEvent) -> Option<String> {
+    fn owner_key(&self, obj: &Object) -> Option<String> {
         let primary = *self.controller.watches().first()?;
-        let meta = event.object.metadata();
-        let owner = meta.owner_references.iter().flatten().find(|r| r.controller == Some(true))?;
+        let owner = obj.metadata().owner_references.iter().flatten().find(|r| r.controller == Some(true))?;
         if Kind::from_api_version_kind(&owner.api_version, &owner.kind) != Some(primary) {
             return None;
         }
-        Some(if primary.info().namespaced {
-            format!("{}/{}", event.object.namespace(), owner.name)
-        } else {
-            owner.name.clone()
-        })
+        Some(if primary.info().namespaced { format!("{}/{}", obj.namespace(), owner.name) } else { owner.name.clone() })
     }
 }
 
@@ -131,12 +126,17 @@ impl<C: Controller + 'static> Component for ControllerComponent<C> {
         self.controller.watches()
     }
 
-    fn on_event(&mut self, event: &WatchEvent, _old: Option<&Object>, informers: &Informers) {
+    fn on_event(&mut self, event: &WatchEvent, old: Option<&Object>, informers: &Informers) {
         for key in self.controller.keys_for(event, informers) {
             self.enqueue(key);
         }
         if self.controller.owns().contains(&event.object.kind()) {
-            if let Some(key) = self.owner_key(event) {
+            // A controller ref that changed tells the old owner too (`updatePod`), first.
+            let new = self.owner_key(&event.object);
+            if let Some(old) = old.and_then(|o| self.owner_key(o)).filter(|o| Some(o) != new.as_ref()) {
+                self.enqueue(old);
+            }
+            if let Some(key) = new {
                 self.enqueue(key);
             }
         }

@@ -129,6 +129,15 @@ fn a_change_to_an_owned_object_enqueues_its_controlling_owner() {
         c.informers().controlled_by(Kind::Pod, &uid).map(|p| p.name().to_string()).collect::<Vec<_>>(),
         ["web-1"]
     );
+    // Released (no controller ref left), the pod still tells the owner it had.
+    log.borrow_mut().clear();
+    let pod = c.api().peek(Kind::Pod, "default", "web-1").expect("the pod exists");
+    let mut released = (*pod).clone();
+    released.metadata_mut().owner_references = None;
+    c.api().update(USER, released).expect("the pod is released");
+    c.settle().expect("settles");
+    assert_eq!(log.borrow().iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["default/web"]);
+    assert_eq!(c.informers().controlled_by(Kind::Pod, &uid).count(), 0);
 }
 
 /// Writes a ConfigMap on each run and checks, on the next, that its informers show that write.
