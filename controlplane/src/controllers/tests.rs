@@ -196,3 +196,31 @@ fn a_component_sees_its_own_writes_in_its_informers_before_it_runs_again() {
     c.settle().expect("settles");
     assert_eq!(*seen.borrow(), [true, true, true]);
 }
+
+/// A pod bound to `node-1`, whose Node is then deleted; what is left of the pod 2m later.
+fn pod_of_deleted_node(controllers: &[&str]) -> Option<std::sync::Arc<Object>> {
+    let controllers = controllers.iter().map(|c| c.to_string()).collect();
+    let mut c = Cluster::new(ClusterConfig { workers: 1, controllers, ..Default::default() });
+    let pod = decoded(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "stranded"},
+        "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "nginx"}]}}));
+    c.api().create(USER, "default", pod).expect("the pod is created");
+    c.advance(Duration::seconds(10)).expect("advances");
+    c.api().delete(USER, Kind::Node, "", "node-1", Default::default()).expect("the node is deleted");
+    c.advance(Duration::minutes(2)).expect("advances");
+    c.api().peek(Kind::Pod, "default", "stranded")
+}
+
+#[test]
+fn a_controller_switched_off_does_not_run() {
+    assert!(pod_of_deleted_node(&["*"]).is_none(), "pod GC deletes the pods of a deleted node");
+    assert!(pod_of_deleted_node(&["*", "-podgc"]).is_some(), "without pod GC the pod stays");
+    let names = |list: &[&str]| {
+        let controllers = list.iter().map(|c| c.to_string()).collect();
+        Cluster::empty(ClusterConfig { controllers, ..Default::default() }).component_names()
+    };
+    assert!(names(&["*"]).iter().any(|n| n == "pod-garbage-collector-controller"));
+    let without = names(&["*", "-pod-garbage-collector-controller"]);
+    assert!(!without.iter().any(|n| n == "pod-garbage-collector-controller"));
+    // The API server's own controller is not kube-controller-manager's: always there.
+    assert_eq!(names(&[])[0], "bootstrap-controller");
+}
