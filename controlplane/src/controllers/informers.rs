@@ -239,6 +239,14 @@ mod tests {
     }
 
     #[test]
+    fn kinds_index_their_table() {
+        // The caches are found by `Kind as usize`: the enum and `KINDS` share one order.
+        for (i, info) in KINDS.iter().enumerate() {
+            assert_eq!(info.kind as usize, i, "{}", info.name);
+        }
+    }
+
+    #[test]
     fn namespace_lists_stop_at_the_namespace() {
         let mut informers = Informers::default();
         let mut other = (*pod("x", None, None)).clone();
