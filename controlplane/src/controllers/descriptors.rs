@@ -60,7 +60,7 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         name: "taint-eviction-controller",
         aliases: &[],
         disabled_by_default: false,
-        start: || Box::new(tainteviction::TaintEvictionController::new()),
+        start: || Box::new(ControllerComponent::new(tainteviction::TaintEvictionController::new())),
     },
     ControllerDescriptor {
         name: "pod-garbage-collector-controller",

@@ -48,9 +48,9 @@ pub trait Controller {
     fn owns(&self) -> &'static [Kind] {
         &[]
     }
-    /// Keys to enqueue for an event (event handlers only enqueue). By default: the object's own
-    /// key for the first watched kind.
-    fn keys_for(&mut self, event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    /// Keys to enqueue for an event, given the object's previous version (event handlers only
+    /// enqueue). By default: the object's own key for the first watched kind.
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         if Some(&event.object.kind()) == self.watches().first() {
             vec![event.object.key()]
         } else {
@@ -127,7 +127,7 @@ impl<C: Controller + 'static> Component for ControllerComponent<C> {
     }
 
     fn on_event(&mut self, event: &WatchEvent, old: Option<&Object>, informers: &Informers) {
-        for key in self.controller.keys_for(event, informers) {
+        for key in self.controller.keys_for(event, old, informers) {
             self.enqueue(key);
         }
         if self.controller.owns().contains(&event.object.kind()) {

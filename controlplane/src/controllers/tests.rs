@@ -39,7 +39,7 @@ impl Controller for Flaky {
         &[Kind::ConfigMap]
     }
 
-    fn keys_for(&mut self, _event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, _event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         Vec::new()
     }
 

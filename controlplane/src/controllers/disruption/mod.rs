@@ -119,7 +119,7 @@ impl Controller for DisruptionController {
     }
 
     /// A pod change concerns the budgets in its namespace that select it.
-    fn keys_for(&mut self, event: &WatchEvent, informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, informers: &Informers) -> Vec<String> {
         match &*event.object {
             Object::PodDisruptionBudget(_) => vec![event.object.key()],
             Object::Pod(_) => informers

@@ -150,7 +150,7 @@ impl Controller for GarbageCollector {
     }
 
     /// The graph builder: keep the graph up to date and name the owners to look at.
-    fn keys_for(&mut self, event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         let mut keys = Vec::new();
         let obj = &event.object;
         let r = ObjRef { kind: obj.kind(), namespace: obj.namespace().to_string(), name: obj.name().to_string() };

@@ -61,7 +61,7 @@ impl Controller for KubernetesServiceController {
         &[Kind::Service]
     }
 
-    fn keys_for(&mut self, _event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, _event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         Vec::new()
     }
 

@@ -22,7 +22,7 @@ impl Controller for NamespaceController {
         &[Kind::Namespace]
     }
 
-    fn keys_for(&mut self, event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         if event.object.metadata().deletion_timestamp.is_some() {
             vec![event.object.name().to_string()]
         } else {

@@ -175,7 +175,7 @@ impl Controller for PodGcController {
         &[Kind::Node, Kind::Pod]
     }
 
-    fn keys_for(&mut self, _event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, _event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         Vec::new()
     }
 

@@ -27,7 +27,7 @@ impl Controller for RootCaCertPublisher {
         &[Kind::Namespace, Kind::ConfigMap]
     }
 
-    fn keys_for(&mut self, event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         match event.object.kind() {
             Kind::Namespace => vec![event.object.name().to_string()],
             Kind::ConfigMap if event.object.name() == CONFIGMAP => vec![event.object.namespace().to_string()],

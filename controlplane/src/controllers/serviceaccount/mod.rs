@@ -19,7 +19,7 @@ impl Controller for ServiceAccountsController {
         &[Kind::Namespace, Kind::ServiceAccount]
     }
 
-    fn keys_for(&mut self, event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         match event.object.kind() {
             Kind::Namespace => vec![event.object.name().to_string()],
             // A deleted default account is made again.
