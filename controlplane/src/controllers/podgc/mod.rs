@@ -1,7 +1,8 @@
-//! The pod garbage collector (`pod-garbage-collector`). Every 20s it force-deletes pods no
-//! kubelet will ever finish: pods bound to a node that has been gone for the 40s quarantine,
-//! terminating pods that were never scheduled, terminating pods on a not-ready node tainted
-//! `node.kubernetes.io/out-of-service`, and the oldest finished pods beyond 12,500.
+//! The pod garbage collector (`pod-garbage-collector-controller`, whose client is
+//! `pod-garbage-collector`). Every 20s it force-deletes pods no kubelet will ever finish: pods
+//! bound to a node that has been gone for the 40s quarantine, terminating pods that were never
+//! scheduled, terminating pods on a not-ready node tainted `node.kubernetes.io/out-of-service`,
+//! and the oldest finished pods beyond 12,500.
 //! Each is first marked Failed (with a `DisruptionTarget` condition for orphans).
 
 use std::collections::{BTreeMap, BTreeSet};
