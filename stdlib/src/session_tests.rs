@@ -168,3 +168,15 @@ fn a_user_expression_is_one_expression_in_the_session_scope() {
     assert_eq!(e.kind, crate::ErrorKind::Syntax);
     assert_eq!(s.evaluate_expression("nosuch").map_err(|e| e.message), Err("Variable not found: nosuch".to_string()));
 }
+
+#[test]
+fn issue_11_the_audit_log_size_is_a_cluster_option() {
+    check(
+        &[
+            "use_cluster(cluster(#{workers: 1, audit_log: 3})); kubectl(\"get pods\"); audit_log().len()",
+            "audit_log()[2].verb",
+            "cluster(#{audit_log: 0})",
+        ],
+        &["3", "list", "error: audit_log must be a number of requests from 1 to 10000000"],
+    );
+}

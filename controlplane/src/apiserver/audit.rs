@@ -5,6 +5,9 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
+use super::handler::RequestInfo;
+use super::user::UserInfo;
+
 /// One request, as an audit event at the Metadata level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
@@ -21,6 +24,43 @@ pub struct AuditRecord {
     pub code: u16,
     /// The store's revision after the request (a write that changed something raised it).
     pub revision: i64,
+}
+
+/// A request's audit event while it is served: opened when the request arrives, so a request
+/// that is refused (or fails) anywhere is audited alike, and written to the log with the
+/// response's code when it completes (the Metadata level logs the ResponseComplete stage).
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    time: DateTime<Utc>,
+    user: String,
+    verb: &'static str,
+    resource: String,
+    namespace: String,
+    /// The object's name; a create with `generateName` learns it while it is served.
+    pub name: String,
+}
+
+impl AuditEvent {
+    pub(super) fn open(time: DateTime<Utc>, user: &UserInfo, request: &RequestInfo<'_>) -> Self {
+        let mut resource = request.info.group_resource();
+        if !request.sub.is_empty() {
+            resource.push('/');
+            resource.push_str(request.sub);
+        }
+        AuditEvent {
+            time,
+            user: user.name.clone(),
+            verb: request.verb,
+            resource,
+            namespace: request.namespace.to_string(),
+            name: request.name.to_string(),
+        }
+    }
+
+    pub(super) fn complete(self, code: u16, revision: i64) -> AuditRecord {
+        let AuditEvent { time, user, verb, resource, namespace, name } = self;
+        AuditRecord { time, user, verb, resource, namespace, name, code, revision }
+    }
 }
 
 /// The audit log: the latest requests, oldest first. Like kube-apiserver's log file, which is

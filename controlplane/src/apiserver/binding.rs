@@ -7,15 +7,20 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::PodCondition;
 
 use super::error::{ApiError, Reason};
-use super::{k8s_time, ApiServer, Request};
+use super::{k8s_time, ApiServer, RequestInfo, UserInfo};
 use crate::model::{Kind, Object};
 
 impl ApiServer {
     /// Bind the pod `namespace/name` to `node` (the scheduler's one write per pod).
-    pub fn bind(&mut self, user: &str, namespace: &str, name: &str, node: &str) -> Result<Arc<Object>, ApiError> {
-        let info = Kind::Pod.info();
-        let result = self.do_bind(namespace, name, node);
-        self.recorded(Request { user, verb: "create", info, sub: "binding", namespace, name }, result)
+    pub fn bind(
+        &mut self,
+        user: impl Into<UserInfo>,
+        namespace: &str,
+        name: &str,
+        node: &str,
+    ) -> Result<Arc<Object>, ApiError> {
+        let req = RequestInfo { verb: "create", info: Kind::Pod.info(), sub: "binding", namespace, name };
+        self.serve(user, req, |s, _| s.do_bind(namespace, name, node))
     }
 
     fn do_bind(&mut self, namespace: &str, name: &str, node: &str) -> Result<Arc<Object>, ApiError> {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::error::{quote, ApiError, Reason};
-use super::{ApiServer, DeleteOptions, Request};
+use super::{ApiServer, DeleteOptions, RequestInfo, UserInfo};
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
 
@@ -13,14 +13,13 @@ impl ApiServer {
     /// disruptions; otherwise the budget's allowance goes down by one and the pod is deleted.
     pub fn evict(
         &mut self,
-        user: &str,
+        user: impl Into<UserInfo>,
         namespace: &str,
         name: &str,
         grace_period_seconds: Option<i64>,
     ) -> Result<Arc<Object>, ApiError> {
-        let info = Kind::Pod.info();
-        let result = self.do_evict(namespace, name, grace_period_seconds);
-        self.recorded(Request { user, verb: "create", info, sub: "eviction", namespace, name }, result)
+        let req = RequestInfo { verb: "create", info: Kind::Pod.info(), sub: "eviction", namespace, name };
+        self.serve(user, req, |s, _| s.do_evict(namespace, name, grace_period_seconds))
     }
 
     fn do_evict(&mut self, namespace: &str, name: &str, grace: Option<i64>) -> Result<Arc<Object>, ApiError> {

@@ -1,7 +1,9 @@
 use super::*;
 use crate::model::decode::decode_one;
 
-fn server() -> ApiServer {
+/// An API server with the namespaces `default` and `kube-system`, each with its default
+/// ServiceAccount (what admission needs to let a pod in).
+pub(super) fn server() -> ApiServer {
     let mut api = ApiServer::new(0, DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap().with_timezone(&Utc));
     for ns in ["default", "kube-system"] {
         api.create(
@@ -311,4 +313,121 @@ fn list_by_field_selector() {
         e.kubectl_message(),
         "Error from server (BadRequest): Unable to find \"/v1, Resource=pods\" that match label selector \"\", field selector \"foo=bar\": field label not supported: foo"
     );
+}
+
+/// Refuses what nodes may not do here (deleting anything) and every write of `mallory`.
+struct Denying;
+
+impl Authorizer for Denying {
+    fn authorize(&self, attrs: &authorization::Attributes<'_>) -> Decision {
+        if attrs.user.in_group(user::NODES_GROUP) && attrs.verb() == "delete" {
+            return Decision::Deny("nodes may not delete".into());
+        }
+        if attrs.user.name == "mallory" && attrs.verb() != "get" {
+            return Decision::NoOpinion(String::new());
+        }
+        Decision::Allow
+    }
+}
+
+/// Counts the requests that reach admission.
+struct Counting(std::rc::Rc<std::cell::Cell<usize>>);
+
+impl AdmissionPlugin for Counting {
+    fn name(&self) -> &'static str {
+        "Counting"
+    }
+    fn admit(&self, _attrs: &mut admission::Attributes<'_>, _store: &Store<Object>) -> Result<(), ApiError> {
+        self.0.set(self.0.get() + 1);
+        Ok(())
+    }
+}
+
+#[test]
+fn issue_11_a_denying_authorizer_stops_a_request_before_admission_and_changes_nothing() {
+    let mut api = server();
+    api.create("kubectl", "default", pod("web")).unwrap();
+    let admitted = std::rc::Rc::new(std::cell::Cell::new(0));
+    api.admission.push(Box::new(Counting(admitted.clone())));
+    api.set_authorizer(Box::new(Denying));
+    let (revision, audited) = (api.revision(), api.audit_log().written());
+
+    let e = api.create("mallory", "default", pod("evil")).unwrap_err();
+    assert_eq!(
+        e.kubectl_message(),
+        "Error from server (Forbidden): pods \"evil\" is forbidden: User \"mallory\" cannot create resource \"pods\" in API group \"\" in the namespace \"default\""
+    );
+    let e = api.delete("system:node:node-1", Kind::Pod, "default", "web", DeleteOptions::default()).unwrap_err();
+    assert_eq!(
+        e.message,
+        "pods \"web\" is forbidden: User \"system:node:node-1\" cannot delete resource \"pods\" in API group \"\" in the namespace \"default\": nodes may not delete"
+    );
+    let e = api.finalize_namespace("mallory", api.peek(Kind::Namespace, "", "default").unwrap().as_ref().clone());
+    assert!(e
+        .unwrap_err()
+        .message
+        .ends_with("cannot update resource \"namespaces/finalize\" in API group \"\" at the cluster scope"));
+    assert!(api.try_list("mallory", Kind::Pod, None, |_| true).is_err());
+    assert!(api.list("mallory", Kind::Pod, None, |_| true).items.is_empty());
+
+    assert_eq!(admitted.get(), 0, "no refused request reached admission");
+    assert_eq!(api.revision(), revision, "a refused request writes nothing");
+    assert!(api.peek(Kind::Pod, "default", "evil").is_none() && api.peek(Kind::Pod, "default", "web").is_some());
+    // Refused requests are audited, with the code they were answered with.
+    let records: Vec<(&str, &str, u16)> =
+        api.audit_log().since(audited).map(|r| (r.user.as_str(), r.verb, r.code)).collect();
+    assert_eq!(
+        records,
+        [
+            ("mallory", "create", 403),
+            ("system:node:node-1", "delete", 403),
+            ("mallory", "update", 403),
+            ("mallory", "list", 403),
+            ("mallory", "list", 403)
+        ]
+    );
+    // What the authorizer allows goes on through admission as before.
+    assert!(api.get("mallory", Kind::Pod, "default", "web").is_ok());
+    api.create("kubectl", "default", pod("ok")).unwrap();
+    assert_eq!(admitted.get(), 1);
+}
+
+fn event(name: &str) -> Object {
+    decode_one(&format!("apiVersion: v1\nkind: Event\nmetadata: {{name: {name}}}\ninvolvedObject: {{kind: Pod, name: web, namespace: default}}\nreason: Test\nmessage: hello")).unwrap()
+}
+
+#[test]
+fn issue_11_events_expire_an_hour_after_their_last_update() {
+    let mut api = server();
+    let start = api.now();
+    let at = |s: i64| start + chrono::Duration::seconds(s);
+    api.create("kubectl", "default", event("a")).unwrap();
+    api.set_now(at(1800));
+    api.create("kubectl", "default", event("b")).unwrap();
+    // An update renews the lease: `a` now lives until an hour after this.
+    let mut a = (*api.peek(Kind::Event, "default", "a").unwrap()).clone();
+    if let Object::Event(ev) = &mut a {
+        ev.count = Some(2);
+    }
+    api.set_now(at(3000));
+    api.update("kubectl", a).unwrap();
+    let revision = api.revision();
+
+    api.set_now(at(3600 + 1800));
+    assert!(api.peek(Kind::Event, "default", "b").is_some(), "b was written an hour ago: its lease has a minute more");
+    api.set_now(at(3660 + 1800));
+    assert!(api.peek(Kind::Event, "default", "b").is_none(), "b expired");
+    assert!(api.peek(Kind::Event, "default", "a").is_some(), "a was updated since");
+    api.set_now(at(3660 + 3000));
+    assert!(api.peek(Kind::Event, "default", "a").is_none());
+    let events = api.watch("kubectl", Kind::Event, None, revision).unwrap();
+    let seen: Vec<(&str, WatchEventType)> = events.iter().map(|e| (e.object.name(), e.event_type)).collect();
+    assert_eq!(seen, [("b", WatchEventType::Deleted), ("a", WatchEventType::Deleted)]);
+    assert_eq!(api.store().lease_count(), 0);
+    // Expiry is etcd's, not a request: nothing is audited for it.
+    assert!(api.audit_log().iter().all(|r| r.verb != "delete"));
+    // Other kinds have no time to live.
+    api.create("kubectl", "default", cm("c", "v")).unwrap();
+    api.set_now(at(365 * 86_400));
+    assert!(api.peek(Kind::ConfigMap, "default", "c").is_some());
 }

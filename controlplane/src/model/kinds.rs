@@ -2,13 +2,19 @@
 //! short names, scope and etcd key prefix. Every layer (apply, kubectl, the store) asks this table,
 //! so `kubectl api-resources` prints exactly what the cluster knows.
 
-use k8s_openapi::api::{
-    apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination,
-    core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac,
-    scheduling::v1 as scheduling, storage::v1 as storage,
-};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::Metadata;
+
+use super::object::Typed;
+
+/// The API groups the kinds' types come from, by the names the list of kinds uses.
+pub mod api {
+    pub use k8s_openapi::api::{
+        apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination,
+        core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy,
+        rbac::v1 as rbac, scheduling::v1 as scheduling, storage::v1 as storage,
+    };
+}
 
 /// Static facts about one kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,11 +86,13 @@ impl KindInfo {
     }
 }
 
+/// Generates what this module declares from the list of kinds: the `Kind` and `Object` enums,
+/// the `KINDS` table and the glue between a kind and its k8s-openapi type.
 macro_rules! kinds {
-    ($( $variant:ident : $ty:ty = {
+    (() $( $variant:ident : $ty:ty = {
         group: $group:literal, version: $version:literal, others: [$($other:literal),*],
         plural: $plural:literal, singular: $singular:literal, short: [$($short:literal),*],
-        namespaced: $ns:literal, etcd: $etcd:literal, status: $status:literal, generation: $gen:literal
+        namespaced: $ns:literal, etcd: $etcd:literal, status: $status:tt, generation: $gen:literal
     } )* ) => {
         /// Every kind kubesim serves.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -139,45 +147,75 @@ macro_rules! kinds {
                 Ok(match kind { $(Kind::$variant => Object::$variant(Box::new(serde_json::from_value(value)?))),* })
             }
         }
+
+        $(
+            impl Typed for $ty {
+                const KIND: Kind = Kind::$variant;
+                fn from_object(obj: &Object) -> Option<&Self> {
+                    match obj { Object::$variant(o) => Some(o), _ => None }
+                }
+                fn from_object_mut(obj: &mut Object) -> Option<&mut Self> {
+                    match obj { Object::$variant(o) => Some(o), _ => None }
+                }
+                fn into_object(self) -> Object {
+                    Object::$variant(Box::new(self))
+                }
+            }
+        )*
     };
 }
 
-kinds! {
-    Namespace: core::Namespace = { group: "", version: "v1", others: [], plural: "namespaces", singular: "namespace", short: ["ns"], namespaced: false, etcd: "namespaces", status: true, generation: false }
-    Node: core::Node = { group: "", version: "v1", others: [], plural: "nodes", singular: "node", short: ["no"], namespaced: false, etcd: "minions", status: true, generation: false }
-    Pod: core::Pod = { group: "", version: "v1", others: [], plural: "pods", singular: "pod", short: ["po"], namespaced: true, etcd: "pods", status: true, generation: false }
-    Service: core::Service = { group: "", version: "v1", others: [], plural: "services", singular: "service", short: ["svc"], namespaced: true, etcd: "services/specs", status: true, generation: false }
-    Endpoints: core::Endpoints = { group: "", version: "v1", others: [], plural: "endpoints", singular: "endpoints", short: ["ep"], namespaced: true, etcd: "services/endpoints", status: false, generation: false }
-    ConfigMap: core::ConfigMap = { group: "", version: "v1", others: [], plural: "configmaps", singular: "configmap", short: ["cm"], namespaced: true, etcd: "configmaps", status: false, generation: false }
-    Secret: core::Secret = { group: "", version: "v1", others: [], plural: "secrets", singular: "secret", short: [], namespaced: true, etcd: "secrets", status: false, generation: false }
-    ServiceAccount: core::ServiceAccount = { group: "", version: "v1", others: [], plural: "serviceaccounts", singular: "serviceaccount", short: ["sa"], namespaced: true, etcd: "serviceaccounts", status: false, generation: false }
-    PersistentVolume: core::PersistentVolume = { group: "", version: "v1", others: [], plural: "persistentvolumes", singular: "persistentvolume", short: ["pv"], namespaced: false, etcd: "persistentvolumes", status: true, generation: false }
-    PersistentVolumeClaim: core::PersistentVolumeClaim = { group: "", version: "v1", others: [], plural: "persistentvolumeclaims", singular: "persistentvolumeclaim", short: ["pvc"], namespaced: true, etcd: "persistentvolumeclaims", status: true, generation: false }
-    ResourceQuota: core::ResourceQuota = { group: "", version: "v1", others: [], plural: "resourcequotas", singular: "resourcequota", short: ["quota"], namespaced: true, etcd: "resourcequotas", status: true, generation: false }
-    LimitRange: core::LimitRange = { group: "", version: "v1", others: [], plural: "limitranges", singular: "limitrange", short: ["limits"], namespaced: true, etcd: "limitranges", status: false, generation: false }
-    Event: core::Event = { group: "", version: "v1", others: [], plural: "events", singular: "event", short: ["ev"], namespaced: true, etcd: "events", status: false, generation: false }
-    ReplicationController: core::ReplicationController = { group: "", version: "v1", others: [], plural: "replicationcontrollers", singular: "replicationcontroller", short: ["rc"], namespaced: true, etcd: "controllers", status: true, generation: true }
-    EndpointSlice: discovery::EndpointSlice = { group: "discovery.k8s.io", version: "v1", others: [], plural: "endpointslices", singular: "endpointslice", short: [], namespaced: true, etcd: "endpointslices", status: false, generation: false }
-    ControllerRevision: apps::ControllerRevision = { group: "apps", version: "v1", others: [], plural: "controllerrevisions", singular: "controllerrevision", short: [], namespaced: true, etcd: "controllerrevisions", status: false, generation: false }
-    DaemonSet: apps::DaemonSet = { group: "apps", version: "v1", others: [], plural: "daemonsets", singular: "daemonset", short: ["ds"], namespaced: true, etcd: "daemonsets", status: true, generation: true }
-    Deployment: apps::Deployment = { group: "apps", version: "v1", others: [], plural: "deployments", singular: "deployment", short: ["deploy"], namespaced: true, etcd: "deployments", status: true, generation: true }
-    ReplicaSet: apps::ReplicaSet = { group: "apps", version: "v1", others: [], plural: "replicasets", singular: "replicaset", short: ["rs"], namespaced: true, etcd: "replicasets", status: true, generation: true }
-    StatefulSet: apps::StatefulSet = { group: "apps", version: "v1", others: [], plural: "statefulsets", singular: "statefulset", short: ["sts"], namespaced: true, etcd: "statefulsets", status: true, generation: true }
-    HorizontalPodAutoscaler: autoscaling::HorizontalPodAutoscaler = { group: "autoscaling", version: "v2", others: ["v1"], plural: "horizontalpodautoscalers", singular: "horizontalpodautoscaler", short: ["hpa"], namespaced: true, etcd: "horizontalpodautoscalers", status: true, generation: true }
-    CronJob: batch::CronJob = { group: "batch", version: "v1", others: [], plural: "cronjobs", singular: "cronjob", short: ["cj"], namespaced: true, etcd: "cronjobs", status: true, generation: true }
-    Job: batch::Job = { group: "batch", version: "v1", others: [], plural: "jobs", singular: "job", short: [], namespaced: true, etcd: "jobs", status: true, generation: true }
-    Lease: coordination::Lease = { group: "coordination.k8s.io", version: "v1", others: [], plural: "leases", singular: "lease", short: [], namespaced: true, etcd: "leases", status: false, generation: false }
-    IngressClass: networking::IngressClass = { group: "networking.k8s.io", version: "v1", others: [], plural: "ingressclasses", singular: "ingressclass", short: [], namespaced: false, etcd: "ingressclasses", status: false, generation: true }
-    Ingress: networking::Ingress = { group: "networking.k8s.io", version: "v1", others: [], plural: "ingresses", singular: "ingress", short: ["ing"], namespaced: true, etcd: "ingress", status: true, generation: true }
-    NetworkPolicy: networking::NetworkPolicy = { group: "networking.k8s.io", version: "v1", others: [], plural: "networkpolicies", singular: "networkpolicy", short: ["netpol"], namespaced: true, etcd: "networkpolicies", status: false, generation: true }
-    PodDisruptionBudget: policy::PodDisruptionBudget = { group: "policy", version: "v1", others: [], plural: "poddisruptionbudgets", singular: "poddisruptionbudget", short: ["pdb"], namespaced: true, etcd: "poddisruptionbudgets", status: true, generation: true }
-    ClusterRoleBinding: rbac::ClusterRoleBinding = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "clusterrolebindings", singular: "clusterrolebinding", short: [], namespaced: false, etcd: "clusterrolebindings", status: false, generation: false }
-    ClusterRole: rbac::ClusterRole = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "clusterroles", singular: "clusterrole", short: [], namespaced: false, etcd: "clusterroles", status: false, generation: false }
-    RoleBinding: rbac::RoleBinding = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "rolebindings", singular: "rolebinding", short: [], namespaced: true, etcd: "rolebindings", status: false, generation: false }
-    Role: rbac::Role = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "roles", singular: "role", short: [], namespaced: true, etcd: "roles", status: false, generation: false }
-    PriorityClass: scheduling::PriorityClass = { group: "scheduling.k8s.io", version: "v1", others: [], plural: "priorityclasses", singular: "priorityclass", short: ["pc"], namespaced: false, etcd: "priorityclasses", status: false, generation: false }
-    StorageClass: storage::StorageClass = { group: "storage.k8s.io", version: "v1", others: [], plural: "storageclasses", singular: "storageclass", short: ["sc"], namespaced: false, etcd: "storageclasses", status: false, generation: false }
+/// The one list of kinds: one entry per kind kubesim serves, in `kubectl api-resources` order
+/// (core group first), `Variant: group_module::Type = { facts }`. Every other per-kind list is
+/// generated from it: `for_each_kind!(callback (args))` invokes `callback!` with `(args)`
+/// followed by every entry, its type as a full path. A new kind is one entry here, plus its
+/// strategy, printer and describer.
+macro_rules! for_each_kind {
+    ($callback:ident $args:tt) => {
+        $crate::model::kinds::for_each_kind! { @paths $callback $args
+            Namespace: core::Namespace = { group: "", version: "v1", others: [], plural: "namespaces", singular: "namespace", short: ["ns"], namespaced: false, etcd: "namespaces", status: true, generation: false }
+            Node: core::Node = { group: "", version: "v1", others: [], plural: "nodes", singular: "node", short: ["no"], namespaced: false, etcd: "minions", status: true, generation: false }
+            Pod: core::Pod = { group: "", version: "v1", others: [], plural: "pods", singular: "pod", short: ["po"], namespaced: true, etcd: "pods", status: true, generation: false }
+            Service: core::Service = { group: "", version: "v1", others: [], plural: "services", singular: "service", short: ["svc"], namespaced: true, etcd: "services/specs", status: true, generation: false }
+            Endpoints: core::Endpoints = { group: "", version: "v1", others: [], plural: "endpoints", singular: "endpoints", short: ["ep"], namespaced: true, etcd: "services/endpoints", status: false, generation: false }
+            ConfigMap: core::ConfigMap = { group: "", version: "v1", others: [], plural: "configmaps", singular: "configmap", short: ["cm"], namespaced: true, etcd: "configmaps", status: false, generation: false }
+            Secret: core::Secret = { group: "", version: "v1", others: [], plural: "secrets", singular: "secret", short: [], namespaced: true, etcd: "secrets", status: false, generation: false }
+            ServiceAccount: core::ServiceAccount = { group: "", version: "v1", others: [], plural: "serviceaccounts", singular: "serviceaccount", short: ["sa"], namespaced: true, etcd: "serviceaccounts", status: false, generation: false }
+            PersistentVolume: core::PersistentVolume = { group: "", version: "v1", others: [], plural: "persistentvolumes", singular: "persistentvolume", short: ["pv"], namespaced: false, etcd: "persistentvolumes", status: true, generation: false }
+            PersistentVolumeClaim: core::PersistentVolumeClaim = { group: "", version: "v1", others: [], plural: "persistentvolumeclaims", singular: "persistentvolumeclaim", short: ["pvc"], namespaced: true, etcd: "persistentvolumeclaims", status: true, generation: false }
+            ResourceQuota: core::ResourceQuota = { group: "", version: "v1", others: [], plural: "resourcequotas", singular: "resourcequota", short: ["quota"], namespaced: true, etcd: "resourcequotas", status: true, generation: false }
+            LimitRange: core::LimitRange = { group: "", version: "v1", others: [], plural: "limitranges", singular: "limitrange", short: ["limits"], namespaced: true, etcd: "limitranges", status: false, generation: false }
+            Event: core::Event = { group: "", version: "v1", others: [], plural: "events", singular: "event", short: ["ev"], namespaced: true, etcd: "events", status: false, generation: false }
+            ReplicationController: core::ReplicationController = { group: "", version: "v1", others: [], plural: "replicationcontrollers", singular: "replicationcontroller", short: ["rc"], namespaced: true, etcd: "controllers", status: true, generation: true }
+            EndpointSlice: discovery::EndpointSlice = { group: "discovery.k8s.io", version: "v1", others: [], plural: "endpointslices", singular: "endpointslice", short: [], namespaced: true, etcd: "endpointslices", status: false, generation: false }
+            ControllerRevision: apps::ControllerRevision = { group: "apps", version: "v1", others: [], plural: "controllerrevisions", singular: "controllerrevision", short: [], namespaced: true, etcd: "controllerrevisions", status: false, generation: false }
+            DaemonSet: apps::DaemonSet = { group: "apps", version: "v1", others: [], plural: "daemonsets", singular: "daemonset", short: ["ds"], namespaced: true, etcd: "daemonsets", status: true, generation: true }
+            Deployment: apps::Deployment = { group: "apps", version: "v1", others: [], plural: "deployments", singular: "deployment", short: ["deploy"], namespaced: true, etcd: "deployments", status: true, generation: true }
+            ReplicaSet: apps::ReplicaSet = { group: "apps", version: "v1", others: [], plural: "replicasets", singular: "replicaset", short: ["rs"], namespaced: true, etcd: "replicasets", status: true, generation: true }
+            StatefulSet: apps::StatefulSet = { group: "apps", version: "v1", others: [], plural: "statefulsets", singular: "statefulset", short: ["sts"], namespaced: true, etcd: "statefulsets", status: true, generation: true }
+            HorizontalPodAutoscaler: autoscaling::HorizontalPodAutoscaler = { group: "autoscaling", version: "v2", others: ["v1"], plural: "horizontalpodautoscalers", singular: "horizontalpodautoscaler", short: ["hpa"], namespaced: true, etcd: "horizontalpodautoscalers", status: true, generation: true }
+            CronJob: batch::CronJob = { group: "batch", version: "v1", others: [], plural: "cronjobs", singular: "cronjob", short: ["cj"], namespaced: true, etcd: "cronjobs", status: true, generation: true }
+            Job: batch::Job = { group: "batch", version: "v1", others: [], plural: "jobs", singular: "job", short: [], namespaced: true, etcd: "jobs", status: true, generation: true }
+            Lease: coordination::Lease = { group: "coordination.k8s.io", version: "v1", others: [], plural: "leases", singular: "lease", short: [], namespaced: true, etcd: "leases", status: false, generation: false }
+            IngressClass: networking::IngressClass = { group: "networking.k8s.io", version: "v1", others: [], plural: "ingressclasses", singular: "ingressclass", short: [], namespaced: false, etcd: "ingressclasses", status: false, generation: true }
+            Ingress: networking::Ingress = { group: "networking.k8s.io", version: "v1", others: [], plural: "ingresses", singular: "ingress", short: ["ing"], namespaced: true, etcd: "ingress", status: true, generation: true }
+            NetworkPolicy: networking::NetworkPolicy = { group: "networking.k8s.io", version: "v1", others: [], plural: "networkpolicies", singular: "networkpolicy", short: ["netpol"], namespaced: true, etcd: "networkpolicies", status: false, generation: true }
+            PodDisruptionBudget: policy::PodDisruptionBudget = { group: "policy", version: "v1", others: [], plural: "poddisruptionbudgets", singular: "poddisruptionbudget", short: ["pdb"], namespaced: true, etcd: "poddisruptionbudgets", status: true, generation: true }
+            ClusterRoleBinding: rbac::ClusterRoleBinding = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "clusterrolebindings", singular: "clusterrolebinding", short: [], namespaced: false, etcd: "clusterrolebindings", status: false, generation: false }
+            ClusterRole: rbac::ClusterRole = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "clusterroles", singular: "clusterrole", short: [], namespaced: false, etcd: "clusterroles", status: false, generation: false }
+            RoleBinding: rbac::RoleBinding = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "rolebindings", singular: "rolebinding", short: [], namespaced: true, etcd: "rolebindings", status: false, generation: false }
+            Role: rbac::Role = { group: "rbac.authorization.k8s.io", version: "v1", others: [], plural: "roles", singular: "role", short: [], namespaced: true, etcd: "roles", status: false, generation: false }
+            PriorityClass: scheduling::PriorityClass = { group: "scheduling.k8s.io", version: "v1", others: [], plural: "priorityclasses", singular: "priorityclass", short: ["pc"], namespaced: false, etcd: "priorityclasses", status: false, generation: false }
+            StorageClass: storage::StorageClass = { group: "storage.k8s.io", version: "v1", others: [], plural: "storageclasses", singular: "storageclass", short: ["sc"], namespaced: false, etcd: "storageclasses", status: false, generation: false }
+        }
+    };
+    (@paths $callback:ident $args:tt $($variant:ident : $module:ident :: $ty:ident = $info:tt)*) => {
+        $callback! { $args $($variant : $crate::model::kinds::api::$module::$ty = $info)* }
+    };
 }
+pub(crate) use for_each_kind;
+
+for_each_kind!(kinds());
 
 impl Kind {
     pub fn info(self) -> &'static KindInfo {
@@ -261,6 +299,69 @@ mod tests {
         );
         assert_eq!(Kind::from_api_version_kind("extensions/v1beta1", "Deployment"), None);
         assert_eq!(Kind::from_api_version_kind("v1", "Deployment"), None);
+    }
+
+    /// Every entry of the list of kinds agrees with its k8s-openapi type and round-trips
+    /// through it.
+    #[test]
+    fn entries_agree_with_their_types() {
+        use k8s_openapi::Resource;
+        use std::any::TypeId;
+        macro_rules! check_types {
+            (() $($variant:ident : $ty:ty = $info:tt)*) => {{
+                let mut seen = Vec::new();
+                $(
+                    let info = Kind::$variant.info();
+                    seen.push(info.kind);
+                    assert_eq!(<$ty as Typed>::KIND, Kind::$variant);
+                    assert_eq!(<$ty as Resource>::KIND, info.name);
+                    assert_eq!(<$ty as Resource>::GROUP, info.group, "{}", info.name);
+                    assert_eq!(<$ty as Resource>::VERSION, info.version, "{}", info.name);
+                    assert_eq!(<$ty as Resource>::API_VERSION, info.api_version(), "{}", info.name);
+                    assert_eq!(<$ty as Resource>::URL_PATH_SEGMENT, info.plural, "{}", info.name);
+                    let namespaced = TypeId::of::<<$ty as Resource>::Scope>() == TypeId::of::<k8s_openapi::NamespaceResourceScope>();
+                    assert_eq!(namespaced, info.namespaced, "{}", info.name);
+                    let obj = Object::named(Kind::$variant, Some("ns"), "x");
+                    assert_eq!(obj.kind(), Kind::$variant);
+                    let typed = <$ty as Typed>::from_object(&obj).expect("the object is of its kind's type");
+                    assert_eq!(typed.clone().into_object(), obj);
+                    assert_eq!(Object::from_value(Kind::$variant, obj.to_value()).ok(), Some(obj));
+                )*
+                seen
+            }};
+        }
+        let seen = for_each_kind!(check_types());
+        assert_eq!(seen, KINDS.iter().map(|k| k.kind).collect::<Vec<_>>(), "the list and the table agree");
+    }
+
+    /// Every name kubectl or a manifest uses finds its own kind, and no name is taken twice.
+    #[test]
+    fn entries_are_found_by_their_names() {
+        let mut names = std::collections::BTreeMap::new();
+        let mut prefixes = Vec::new();
+        for info in KINDS {
+            let check = |found: Option<Kind>, by: &str| assert_eq!(found, Some(info.kind), "{} by {by}", info.name);
+            check(Kind::from_api_version_kind(&info.api_version(), info.name), "apiVersion and kind");
+            for other in info.other_versions {
+                let api_version = format!("{}/{other}", info.group);
+                check(Kind::from_api_version_kind(&api_version, info.name), &api_version);
+            }
+            let mut resource_names = vec![info.plural, info.singular, info.name];
+            resource_names.extend(info.short_names);
+            for name in resource_names {
+                check(Kind::from_resource_name(name), name);
+                if !info.group.is_empty() {
+                    check(Kind::from_resource_name(&format!("{name}.{}", info.group)), name);
+                    check(Kind::from_resource_name(&format!("{name}.{}.{}", info.version, info.group)), name);
+                }
+                let taken = names.insert(name.to_ascii_lowercase(), info.name);
+                assert!(taken.is_none_or(|k| k == info.name), "{name} names {} and {}", taken.unwrap_or(""), info.name);
+            }
+            prefixes.push(info.key_prefix(None));
+        }
+        for a in &prefixes {
+            assert_eq!(prefixes.iter().filter(|b| b.starts_with(a.as_str())).count(), 1, "{a} holds only its kind");
+        }
     }
 
     #[test]

@@ -64,48 +64,12 @@ impl Revisioned for Object {
     }
 }
 
-/// Typed access to one kind inside an `Object`: `Pod::from_object(&obj)`.
+/// Typed access to one kind inside an `Object`: `Pod::from_object(&obj)`. Every kind's type
+/// implements it (from the list of kinds).
 pub trait Typed: Sized {
+    /// The kind of this type.
+    const KIND: Kind;
     fn from_object(obj: &Object) -> Option<&Self>;
     fn from_object_mut(obj: &mut Object) -> Option<&mut Self>;
     fn into_object(self) -> Object;
-}
-
-macro_rules! typed {
-    ($($variant:ident : $ty:ty),* $(,)?) => {$(
-        impl Typed for $ty {
-            fn from_object(obj: &Object) -> Option<&Self> {
-                match obj { Object::$variant(o) => Some(o), _ => None }
-            }
-            fn from_object_mut(obj: &mut Object) -> Option<&mut Self> {
-                match obj { Object::$variant(o) => Some(o), _ => None }
-            }
-            fn into_object(self) -> Object {
-                Object::$variant(Box::new(self))
-            }
-        }
-    )*};
-}
-
-use k8s_openapi::api::{
-    apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination,
-    core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac,
-    scheduling::v1 as scheduling, storage::v1 as storage,
-};
-
-typed! {
-    Namespace: core::Namespace, Node: core::Node, Pod: core::Pod, Service: core::Service,
-    Endpoints: core::Endpoints, ConfigMap: core::ConfigMap, Secret: core::Secret,
-    ServiceAccount: core::ServiceAccount, PersistentVolume: core::PersistentVolume,
-    PersistentVolumeClaim: core::PersistentVolumeClaim, ResourceQuota: core::ResourceQuota,
-    LimitRange: core::LimitRange, Event: core::Event, ReplicationController: core::ReplicationController,
-    EndpointSlice: discovery::EndpointSlice, ControllerRevision: apps::ControllerRevision,
-    DaemonSet: apps::DaemonSet, Deployment: apps::Deployment, ReplicaSet: apps::ReplicaSet,
-    StatefulSet: apps::StatefulSet, HorizontalPodAutoscaler: autoscaling::HorizontalPodAutoscaler,
-    CronJob: batch::CronJob, Job: batch::Job, Lease: coordination::Lease,
-    IngressClass: networking::IngressClass, Ingress: networking::Ingress,
-    NetworkPolicy: networking::NetworkPolicy, PodDisruptionBudget: policy::PodDisruptionBudget,
-    ClusterRoleBinding: rbac::ClusterRoleBinding, ClusterRole: rbac::ClusterRole,
-    RoleBinding: rbac::RoleBinding, Role: rbac::Role, PriorityClass: scheduling::PriorityClass,
-    StorageClass: storage::StorageClass,
 }

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::apiserver::names::{random_suffix, suffix_from};
 use crate::apiserver::{ApiError, ApiServer};
+use crate::controllers::controller_utils::new_controller_ref;
 use crate::model::{decode, Kind, Object};
 
 use super::bootstrap::{set_status, USER};
@@ -24,11 +25,6 @@ pub fn template_hash(text: &str) -> String {
         h = h.wrapping_mul(0x01000193);
     }
     h.to_string().bytes().map(|b| ALPHANUMS[b as usize % ALPHANUMS.len()] as char).collect()
-}
-
-fn owner(obj: &Object, kind: &str, api_version: &str) -> Value {
-    json!({"apiVersion": api_version, "kind": kind, "name": obj.name(), "uid": obj.metadata().uid,
-        "controller": true, "blockOwnerDeletion": true})
 }
 
 fn create(api: &mut ApiServer, doc: Value) -> Result<Object, ApiError> {
@@ -59,7 +55,7 @@ pub fn coredns(api: &mut ApiServer) {
                 "annotations": {"deployment.kubernetes.io/desired-replicas": replicas.to_string(),
                     "deployment.kubernetes.io/max-replicas": (replicas + 1).to_string(),
                     "deployment.kubernetes.io/revision": "1"},
-                "ownerReferences": [owner(&deploy, "Deployment", "apps/v1")]},
+                "ownerReferences": [new_controller_ref(&deploy)]},
             "spec": {"replicas": replicas, "selector": {"matchLabels": {"k8s-app": "kube-dns", "pod-template-hash": hash}},
                 "template": rs_template}}),
     )
@@ -68,7 +64,7 @@ pub fn coredns(api: &mut ApiServer) {
         let name = format!("coredns-{hash}-{}", random_suffix(api.rng()));
         let mut pod = json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": "kube-system", "labels": rs_template["metadata"]["labels"].clone(),
-                "ownerReferences": [owner(&rs, "ReplicaSet", "apps/v1")]},
+                "ownerReferences": [new_controller_ref(&rs)]},
             "spec": rs_template["spec"].clone()});
         pod["metadata"]["labels"]["pod-template-hash"] = json!(hash);
         create(api, pod).expect("a coredns pod is created");
@@ -133,7 +129,7 @@ pub fn kube_proxy_pod(api: &mut ApiServer, node: &str, undo: &mut Undo) -> Resul
             json!({"apiVersion": "apps/v1", "kind": "ControllerRevision",
                 "metadata": {"name": format!("kube-proxy-{hash}"), "namespace": "kube-system",
                     "labels": {"k8s-app": "kube-proxy", "controller-revision-hash": hash},
-                    "ownerReferences": [owner(&ds, "DaemonSet", "apps/v1")]},
+                    "ownerReferences": [new_controller_ref(&ds)]},
                 "data": {"spec": {"template": template.clone()}}, "revision": 1}),
             undo,
         )?;
@@ -156,7 +152,7 @@ pub fn kube_proxy_pod(api: &mut ApiServer, node: &str, undo: &mut Undo) -> Resul
         let seed = if attempt == 0 { format!("{node}/{uid}") } else { format!("{node}/{uid}/{attempt}") };
         let doc = json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": format!("kube-proxy-{}", suffix_from(&seed)), "namespace": "kube-system",
-                "labels": labels, "ownerReferences": [owner(&ds, "DaemonSet", "apps/v1")]},
+                "labels": labels, "ownerReferences": [new_controller_ref(&ds)]},
             "spec": spec});
         match create_noted(api, doc, undo) {
             Err(e) if e.reason == crate::apiserver::Reason::AlreadyExists && attempt < 16 => continue,

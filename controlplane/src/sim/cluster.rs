@@ -31,6 +31,8 @@ pub struct ClusterConfig {
     /// kube-controller-manager's `--controllers`: `*`, `name` or `-name` (canonical names or
     /// aliases), the first entry naming a controller deciding.
     pub controllers: Vec<String>,
+    /// How many requests the audit log keeps (the newest).
+    pub audit_log: usize,
 }
 
 impl Default for ClusterConfig {
@@ -44,6 +46,7 @@ impl Default for ClusterConfig {
             pods: "110".into(),
             image_pull: Duration::seconds(2),
             controllers: controllers::descriptors::default_controllers(),
+            audit_log: crate::apiserver::AuditLog::DEFAULT_LIMIT,
         }
     }
 }
@@ -140,8 +143,10 @@ impl Cluster {
 
     /// A cluster with only its components: no nodes, no namespaces.
     pub fn empty(config: ClusterConfig) -> Cluster {
+        let mut api = ApiServer::new(config.seed, config.start);
+        api.set_audit_limit(config.audit_log);
         let mut cluster = Cluster {
-            api: ApiServer::new(config.seed, config.start),
+            api,
             clock: Clock::new(config.start),
             feed: Feed { informers: Informers::default(), events: VecDeque::new(), pulled: 0 },
             components: Vec::new(),
@@ -343,16 +348,14 @@ impl Cluster {
         any
     }
 
-    /// Drop events every component has seen, and watch history the informers have read (the
-    /// apiserver compacts etcd periodically).
+    /// Drop the events every component has seen, and let the API server's compactor drop the
+    /// watch history behind them.
     fn compact(&mut self) {
         let seen = self.components.iter().map(|s| s.cursor).min().unwrap_or(self.feed.pulled).min(self.feed.pulled);
         while self.feed.events.front().is_some_and(|(e, _)| e.revision <= seen) {
             self.feed.events.pop_front();
         }
-        if seen - self.api.store().compacted_revision() > 50_000 {
-            self.api.compact(seen);
-        }
+        self.api.compact_seen(seen);
     }
 
     /// Run the work due now, then move the clock to the next timer and run what is due then.

@@ -1,12 +1,13 @@
 //! An etcd-like MVCC key-value store: one global revision, per-key create/mod revision and
-//! version, range by prefix, transactions that compare revisions, watch from a revision, and
-//! compaction. Values stay typed (`Arc<V>`); nothing is serialised unless a reader asks.
+//! version, range by prefix, transactions that compare revisions, watch from a revision,
+//! compaction, and keys that expire (`lease.rs`). Values stay typed (`Arc<V>`); nothing is serialised unless a reader asks.
 //!
 //! Like etcd, the store knows nothing of Kubernetes: the API server decides keys and values.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
+mod lease;
 mod txn;
 pub use txn::{Compare, CompareTarget, Op, Txn, TxnResponse};
 
@@ -64,6 +65,10 @@ pub struct Store<V> {
     kvs: BTreeMap<Arc<str>, KeyValue<V>>,
     /// Every change since the compaction point, oldest first, for watches.
     history: VecDeque<Event<V>>,
+    /// Keys with a lease: when each expires.
+    leases: BTreeMap<Arc<str>, i64>,
+    /// The same leases in the order they expire.
+    expiry: BTreeSet<(i64, Arc<str>)>,
 }
 
 impl<V: Revisioned> Default for Store<V> {
@@ -75,7 +80,14 @@ impl<V: Revisioned> Default for Store<V> {
 impl<V: Revisioned> Store<V> {
     pub fn new() -> Self {
         // etcd starts at revision 1 with an empty keyspace.
-        Store { revision: 1, compacted: 0, kvs: BTreeMap::new(), history: VecDeque::new() }
+        Store {
+            revision: 1,
+            compacted: 0,
+            kvs: BTreeMap::new(),
+            history: VecDeque::new(),
+            leases: BTreeMap::new(),
+            expiry: BTreeSet::new(),
+        }
     }
 
     /// The current (latest) revision.
@@ -105,6 +117,11 @@ impl<V: Revisioned> Store<V> {
             .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
             .take_while(move |(k, _)| k.starts_with(prefix))
             .map(|(_, kv)| kv)
+    }
+
+    /// How many changes are kept for watches (those since the compaction point).
+    pub fn history_len(&self) -> usize {
+        self.history.len()
     }
 
     /// Number of keys under `prefix`.
@@ -216,6 +233,8 @@ impl<V: Revisioned> Store<V> {
             Some(p) => (p.key.clone(), p.create_revision, p.version + 1),
             None => (Arc::<str>::from(key), rev, 1),
         };
+        // As in etcd, a put without a lease detaches the key from the one it had.
+        self.detach_lease(&key);
         let kv = KeyValue { key: key.clone(), create_revision, mod_revision: rev, version, value: Arc::new(value) };
         self.kvs.insert(key, kv.clone());
         self.history.push_back(Event { event_type: EventType::Put, kv, prev_kv: prev });
@@ -223,6 +242,7 @@ impl<V: Revisioned> Store<V> {
 
     fn apply_delete(&mut self, key: &str) {
         if let Some(prev) = self.kvs.remove(key) {
+            self.detach_lease(&prev.key);
             let kv = KeyValue { mod_revision: self.revision, ..prev.clone() };
             self.history.push_back(Event { event_type: EventType::Delete, kv, prev_kv: Some(prev) });
         }

@@ -116,3 +116,34 @@ fn compaction() {
     assert_eq!(s.compact(5), Err(StoreError::Compacted { compacted: 6 }));
     assert_eq!(s.compact(100), Err(StoreError::FutureRevision));
 }
+
+#[test]
+fn keys_on_a_lease_expire_with_a_delete_event() {
+    let mut s = Store::new();
+    s.put("/e/a", v("a"));
+    s.put("/e/b", v("b"));
+    s.put("/e/c", v("c"));
+    s.attach_lease("/e/a", 100);
+    s.attach_lease("/e/b", 50);
+    s.attach_lease("/e/missing", 10);
+    assert_eq!(s.lease_count(), 2, "a lease needs a key");
+    assert_eq!(s.expire(49), 0);
+    let before = s.revision();
+    assert_eq!(s.expire(50), 1);
+    assert!(s.get("/e/b").is_none());
+    let events = s.watch("/e/", before + 1).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!((events[0].event_type, &*events[0].kv.key), (EventType::Delete, "/e/b"));
+    // A new lease replaces the old one; a plain put detaches it, as etcd's put without a lease.
+    s.attach_lease("/e/a", 500);
+    assert_eq!(s.lease_deadline("/e/a"), Some(500));
+    assert_eq!(s.expire(100), 0);
+    s.put("/e/a", v("a2"));
+    assert_eq!(s.lease_deadline("/e/a"), None);
+    assert_eq!(s.expire(1_000), 0);
+    assert_eq!(s.len(), 2);
+    // A deleted key takes its lease with it.
+    s.attach_lease("/e/c", 5);
+    s.delete("/e/c");
+    assert_eq!(s.lease_count(), 0);
+}

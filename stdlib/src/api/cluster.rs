@@ -205,7 +205,8 @@ pub mod cluster_api {
         items.iter().map(|o| to_dynamic(&o.to_value())).collect()
     }
 
-    /// The API server's audit log: the latest 100,000 requests, oldest first, as maps with `time`, `user`,
+    /// The API server's audit log: the latest requests (100,000 unless the cluster was made
+    /// with another `audit_log` size, e.g. `cluster(#{audit_log: 1000})`), oldest first, as maps with `time`, `user`,
     /// `verb`, `resource`, `namespace`, `name` and `code` (the HTTP status).
     ///
     /// ```rhai
@@ -242,12 +243,12 @@ pub mod cluster_api {
     }
 
     /// A new, separate cluster: `#{workers: 3, seed: 0, cpu: "4", memory: "8Gi", pods: "110",
-    /// image_pull_seconds: 2, controllers: ["*"]}`. `image_pull_seconds` is how long a kubelet
-    /// takes to pull an image; `controllers` is kube-controller-manager's `--controllers`: `"*"`
-    /// all, `"name"` one on, `"-name"` one off (the first entry naming a controller decides),
-    /// by upstream's names or aliases (`garbagecollector`, `namespace`, `serviceaccount`,
-    /// `root-ca-cert-publisher`, `nodelifecycle`, `taint-eviction-controller`, `podgc`,
-    /// `disruption`).
+    /// image_pull_seconds: 2, audit_log: 100000, controllers: ["*"]}`. `image_pull_seconds` is how
+    /// long a kubelet takes to pull an image; `audit_log` how many requests `audit_log()` keeps;
+    /// `controllers` is kube-controller-manager's `--controllers`: `"*"` all, `"name"` one on,
+    /// `"-name"` one off (the first entry naming a controller decides), by upstream's names or
+    /// aliases (`garbagecollector`, `namespace`, `serviceaccount`, `root-ca-cert-publisher`,
+    /// `nodelifecycle`, `taint-eviction-controller`, `podgc`, `disruption`).
     ///
     /// ```rhai
     /// let big = cluster(#{workers: 10, seed: 7});
@@ -299,6 +300,14 @@ pub fn cluster_config(opts: &Map) -> Result<ClusterConfig, String> {
                     .filter(|s| (0.0..=86_400.0).contains(s))
                     .map(|s| chrono::Duration::milliseconds((s * 1000.0).round() as i64))
                     .ok_or("image_pull_seconds must be a number of seconds from 0 to 86400")?
+            }
+            "audit_log" => {
+                config.audit_log = v
+                    .as_int()
+                    .ok()
+                    .filter(|n| (1..=10_000_000).contains(n))
+                    .ok_or("audit_log must be a number of requests from 1 to 10000000")?
+                    as usize
             }
             "controllers" => {
                 let list = v.as_array_ref().map_err(|_| "controllers must be an array of controller names")?;

@@ -3,9 +3,9 @@
 
 use k8s_openapi::api::core::v1::Toleration;
 
-use super::{AdmissionPlugin, Attributes, Operation};
+use super::{AdmissionPlugin, Attributes};
 use crate::apiserver::error::ApiError;
-use crate::model::{Kind, Object};
+use crate::model::Object;
 use crate::store::Store;
 
 pub struct DefaultTolerationSeconds;
@@ -20,10 +20,7 @@ impl AdmissionPlugin for DefaultTolerationSeconds {
     }
 
     fn admit(&self, attrs: &mut Attributes<'_>, _store: &Store<Object>) -> Result<(), ApiError> {
-        if attrs.operation != Operation::Create || attrs.info.kind != Kind::Pod {
-            return Ok(());
-        }
-        let Some(Object::Pod(pod)) = attrs.object.as_deref_mut() else { return Ok(()) };
+        let Some(pod) = attrs.pod_created() else { return Ok(()) };
         let spec = pod.spec.get_or_insert_with(Default::default);
         let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
         for key in [NOT_READY, UNREACHABLE] {
@@ -50,20 +47,12 @@ impl AdmissionPlugin for DefaultTolerationSeconds {
 
 #[cfg(test)]
 mod tests {
-    use crate::apiserver::ApiServer;
     use crate::model::decode::decode_one;
     use crate::model::Object;
 
     /// The pod's tolerations as `key:effect:seconds` after admission.
     fn check(tolerations: &str, expect: &[&str]) {
-        let mut api = ApiServer::new(0, crate::sim::epoch());
-        api.create("t", "", decode_one("apiVersion: v1\nkind: Namespace\nmetadata: {name: default}").unwrap()).unwrap();
-        api.create(
-            "t",
-            "default",
-            decode_one("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}").unwrap(),
-        )
-        .unwrap();
+        let mut api = crate::apiserver::tests::server();
         let pod = decode_one(&format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec: {{tolerations: {tolerations}, containers: [{{name: c, image: nginx}}]}}")).unwrap();
         let obj = api.create("kubectl", "default", pod).unwrap();
         let Object::Pod(p) = &*obj else { panic!() };

@@ -1,8 +1,10 @@
 //! The admission chain: plugins that may change (mutate) or refuse (validate) a request after
 //! decoding and defaulting, as kube-apiserver's `--enable-admission-plugins`. One file per plugin.
 
+use k8s_openapi::api::core::v1::Pod;
+
 use super::error::ApiError;
-use crate::model::{KindInfo, Object};
+use crate::model::{Kind, KindInfo, Object};
 use crate::store::Store;
 
 mod default_toleration_seconds;
@@ -32,6 +34,19 @@ pub struct Attributes<'a, O = Option<&'a mut Object>> {
     pub object: O,
     /// The object as stored before this request (update and delete).
     pub old: Option<&'a Object>,
+}
+
+impl Attributes<'_> {
+    /// The pod a create request writes: what the plugins that act only on new pods change.
+    pub fn pod_created(&mut self) -> Option<&mut Pod> {
+        if self.operation != Operation::Create || self.info.kind != Kind::Pod {
+            return None;
+        }
+        match self.object.as_deref_mut() {
+            Some(Object::Pod(pod)) => Some(pod),
+            _ => None,
+        }
+    }
 }
 
 /// One admission plugin. Plugins read cluster state from the store the API server owns,

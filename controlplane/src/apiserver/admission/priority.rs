@@ -1,7 +1,7 @@
 //! Priority: a pod's `priorityClassName` becomes its `spec.priority` (and the class's
 //! `preemptionPolicy`); a pod that names no class gets the global default class, if one exists.
 
-use super::{AdmissionPlugin, Attributes, Operation};
+use super::{AdmissionPlugin, Attributes};
 use crate::apiserver::error::ApiError;
 use crate::model::{Kind, Object};
 use crate::store::Store;
@@ -20,11 +20,8 @@ impl AdmissionPlugin for Priority {
     }
 
     fn admit(&self, attrs: &mut Attributes<'_>, store: &Store<Object>) -> Result<(), ApiError> {
-        if attrs.operation != Operation::Create || attrs.info.kind != Kind::Pod {
-            return Ok(());
-        }
         let (info, name) = (attrs.info, attrs.name);
-        let Some(Object::Pod(pod)) = attrs.object.as_deref_mut() else { return Ok(()) };
+        let Some(pod) = attrs.pod_created() else { return Ok(()) };
         let spec = pod.spec.get_or_insert_with(Default::default);
         let named = spec.priority_class_name.clone().filter(|n| !n.is_empty());
         let (priority, policy) = match named {
@@ -72,20 +69,12 @@ impl AdmissionPlugin for Priority {
 
 #[cfg(test)]
 mod tests {
-    use crate::apiserver::ApiServer;
     use crate::model::decode::decode_one;
     use crate::model::Object;
 
     /// The created pod's `priority/preemptionPolicy`, or the error.
     fn check(classes: &[&str], pod_spec: &str, expect: &str) {
-        let mut api = ApiServer::new(0, crate::sim::epoch());
-        api.create("t", "", decode_one("apiVersion: v1\nkind: Namespace\nmetadata: {name: default}").unwrap()).unwrap();
-        api.create(
-            "t",
-            "default",
-            decode_one("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}").unwrap(),
-        )
-        .unwrap();
+        let mut api = crate::apiserver::tests::server();
         for c in classes {
             api.create(
                 "t",

@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::{
     ProjectedVolumeSource, ServiceAccountTokenProjection, Volume, VolumeMount, VolumeProjection,
 };
 
-use super::{AdmissionPlugin, Attributes, Operation};
+use super::{AdmissionPlugin, Attributes};
 use crate::apiserver::error::ApiError;
 use crate::model::{Kind, Object};
 use crate::store::Store;
@@ -22,12 +22,9 @@ impl AdmissionPlugin for ServiceAccount {
     }
 
     fn admit(&self, attrs: &mut Attributes<'_>, store: &Store<Object>) -> Result<(), ApiError> {
-        if attrs.operation != Operation::Create || attrs.info.kind != Kind::Pod {
-            return Ok(());
-        }
         let namespace = attrs.namespace;
         let (info, name) = (attrs.info, attrs.name);
-        let Some(Object::Pod(pod)) = attrs.object.as_deref_mut() else { return Ok(()) };
+        let Some(pod) = attrs.pod_created() else { return Ok(()) };
         let spec = pod.spec.get_or_insert_with(Default::default);
         let sa_name = match spec.service_account_name.as_deref() {
             Some(n) if !n.is_empty() => n.to_string(),
@@ -129,14 +126,7 @@ mod tests {
     use crate::model::Object;
 
     fn server() -> ApiServer {
-        let mut api = ApiServer::new(0, crate::sim::epoch());
-        api.create("t", "", decode_one("apiVersion: v1\nkind: Namespace\nmetadata: {name: default}").unwrap()).unwrap();
-        api.create(
-            "t",
-            "default",
-            decode_one("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default}").unwrap(),
-        )
-        .unwrap();
+        let mut api = crate::apiserver::tests::server();
         api.create(
             "t",
             "default",

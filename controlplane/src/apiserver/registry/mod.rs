@@ -4,8 +4,11 @@
 //! metadata), `names` (name and key formats), `podspec`/`podvalidation`/`containers`/`volumes`
 //! (pod templates), `selector` and `gofmt` (values printed as upstream prints them).
 
+use rand_chacha::ChaCha8Rng;
+
 use super::error::FieldError;
 use crate::model::{Object, Typed};
+use crate::store::Store;
 
 mod containers;
 mod gofmt;
@@ -25,6 +28,7 @@ mod cronjob;
 mod daemonset;
 mod deployment;
 mod endpoints;
+mod event;
 mod hpa;
 mod ingress;
 mod job;
@@ -48,11 +52,20 @@ mod storageclass;
 mod tests;
 
 pub use containers::quantity_value;
+pub use event::EVENT_TTL_SECONDS;
 pub use meta::validate_object_meta;
 pub use status::StatusSplit;
 
+/// What a strategy hook that takes from the cluster sees: the store (what others hold) and
+/// the seeded RNG (random picks), as the Service REST storage sees its allocators.
+pub struct StrategyContext<'a> {
+    pub store: &'a Store<Object>,
+    pub rng: &'a mut ChaCha8Rng,
+}
+
 /// What a resource does at each step of a write. Every method has a neutral default,
-/// so a resource implements only what it needs.
+/// so a resource implements only what it needs. The write skeleton that calls them, in
+/// genericregistry.Store's order, is `apiserver/genericregistry.rs`.
 pub trait Strategy: Typed + StatusSplit + Clone + PartialEq {
     /// Fill in defaults, as the apiserver's defaulting (SetDefaults_*) does.
     fn default(&mut self) {}
@@ -68,6 +81,32 @@ pub trait Strategy: Typed + StatusSplit + Clone + PartialEq {
     fn warnings(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Take what a new object needs from the cluster, after defaulting and before admission
+    /// (`BeginCreate`: a Service's ClusterIP and NodePorts).
+    fn begin_create(&mut self, _ctx: &mut StrategyContext<'_>) -> Vec<FieldError> {
+        Vec::new()
+    }
+    /// The same for an update of `old` (`BeginUpdate`). What an object held is free again once
+    /// it is gone from the store, which is where allocation looks.
+    fn begin_update(&mut self, _old: &Self, _ctx: &mut StrategyContext<'_>) -> Vec<FieldError> {
+        Vec::new()
+    }
+    /// The grace period a delete gives (`RESTGracefulDeleteStrategy.CheckGracefulDelete`):
+    /// 0 removes the object at once, more marks it and waits.
+    fn grace_period(&self, _asked: Option<i64>) -> i64 {
+        0
+    }
+    /// Change the object as its deletion begins (`BeforeDelete`).
+    fn before_delete(&mut self) {}
+    /// Whether something other than `metadata.finalizers` keeps a deleted object
+    /// (the negation of the store's `ShouldDeleteDuringUpdate`).
+    fn held(&self) -> bool {
+        false
+    }
+    /// How long the object lives after its last write (`TTLFunc`), in seconds.
+    fn ttl_seconds(&self) -> Option<i64> {
+        None
+    }
     /// Whether the spec differs from `old`'s: a change bumps `metadata.generation`.
     fn spec_changed(&self, old: &Self) -> bool {
         let mut a = self.clone();
@@ -80,53 +119,29 @@ pub trait Strategy: Typed + StatusSplit + Clone + PartialEq {
     }
 }
 
+/// `match` an object over every kind, binding its typed value to `$o` (from the list of kinds).
 macro_rules! dispatch {
     ($obj:expr, $o:ident => $body:expr) => {
-        match $obj {
-            Object::Namespace($o) => $body, Object::Node($o) => $body, Object::Pod($o) => $body,
-            Object::Service($o) => $body, Object::Endpoints($o) => $body, Object::ConfigMap($o) => $body,
-            Object::Secret($o) => $body, Object::ServiceAccount($o) => $body, Object::PersistentVolume($o) => $body,
-            Object::PersistentVolumeClaim($o) => $body, Object::ResourceQuota($o) => $body,
-            Object::LimitRange($o) => $body, Object::Event($o) => $body, Object::ReplicationController($o) => $body,
-            Object::EndpointSlice($o) => $body, Object::ControllerRevision($o) => $body,
-            Object::DaemonSet($o) => $body, Object::Deployment($o) => $body, Object::ReplicaSet($o) => $body,
-            Object::StatefulSet($o) => $body, Object::HorizontalPodAutoscaler($o) => $body,
-            Object::CronJob($o) => $body, Object::Job($o) => $body, Object::Lease($o) => $body,
-            Object::IngressClass($o) => $body, Object::Ingress($o) => $body, Object::NetworkPolicy($o) => $body,
-            Object::PodDisruptionBudget($o) => $body, Object::ClusterRoleBinding($o) => $body,
-            Object::ClusterRole($o) => $body, Object::RoleBinding($o) => $body, Object::Role($o) => $body,
-            Object::PriorityClass($o) => $body, Object::StorageClass($o) => $body,
-        }
+        crate::model::kinds::for_each_kind!(dispatch_arms ($obj, $o => $body))
     };
 }
 
+macro_rules! dispatch_arms {
+    (($obj:expr, $o:ident => $body:expr) $($variant:ident : $ty:ty = $info:tt)*) => {
+        match $obj { $(Object::$variant($o) => $body,)* }
+    };
+}
+
+/// `match` two objects of the same kind; `$mismatch` when their kinds differ.
 macro_rules! dispatch2 {
     ($new:expr, $old:expr, $n:ident, $o:ident => $body:expr, $mismatch:expr) => {
-        match ($new, $old) {
-            (Object::Namespace($n), Object::Namespace($o)) => $body, (Object::Node($n), Object::Node($o)) => $body,
-            (Object::Pod($n), Object::Pod($o)) => $body, (Object::Service($n), Object::Service($o)) => $body,
-            (Object::Endpoints($n), Object::Endpoints($o)) => $body, (Object::ConfigMap($n), Object::ConfigMap($o)) => $body,
-            (Object::Secret($n), Object::Secret($o)) => $body, (Object::ServiceAccount($n), Object::ServiceAccount($o)) => $body,
-            (Object::PersistentVolume($n), Object::PersistentVolume($o)) => $body,
-            (Object::PersistentVolumeClaim($n), Object::PersistentVolumeClaim($o)) => $body,
-            (Object::ResourceQuota($n), Object::ResourceQuota($o)) => $body, (Object::LimitRange($n), Object::LimitRange($o)) => $body,
-            (Object::Event($n), Object::Event($o)) => $body,
-            (Object::ReplicationController($n), Object::ReplicationController($o)) => $body,
-            (Object::EndpointSlice($n), Object::EndpointSlice($o)) => $body,
-            (Object::ControllerRevision($n), Object::ControllerRevision($o)) => $body,
-            (Object::DaemonSet($n), Object::DaemonSet($o)) => $body, (Object::Deployment($n), Object::Deployment($o)) => $body,
-            (Object::ReplicaSet($n), Object::ReplicaSet($o)) => $body, (Object::StatefulSet($n), Object::StatefulSet($o)) => $body,
-            (Object::HorizontalPodAutoscaler($n), Object::HorizontalPodAutoscaler($o)) => $body,
-            (Object::CronJob($n), Object::CronJob($o)) => $body, (Object::Job($n), Object::Job($o)) => $body,
-            (Object::Lease($n), Object::Lease($o)) => $body, (Object::IngressClass($n), Object::IngressClass($o)) => $body,
-            (Object::Ingress($n), Object::Ingress($o)) => $body, (Object::NetworkPolicy($n), Object::NetworkPolicy($o)) => $body,
-            (Object::PodDisruptionBudget($n), Object::PodDisruptionBudget($o)) => $body,
-            (Object::ClusterRoleBinding($n), Object::ClusterRoleBinding($o)) => $body,
-            (Object::ClusterRole($n), Object::ClusterRole($o)) => $body, (Object::RoleBinding($n), Object::RoleBinding($o)) => $body,
-            (Object::Role($n), Object::Role($o)) => $body, (Object::PriorityClass($n), Object::PriorityClass($o)) => $body,
-            (Object::StorageClass($n), Object::StorageClass($o)) => $body,
-            _ => $mismatch,
-        }
+        crate::model::kinds::for_each_kind!(dispatch2_arms ($new, $old, $n, $o => $body, $mismatch))
+    };
+}
+
+macro_rules! dispatch2_arms {
+    (($new:expr, $old:expr, $n:ident, $o:ident => $body:expr, $mismatch:expr) $($variant:ident : $ty:ty = $info:tt)*) => {
+        match ($new, $old) { $((Object::$variant($n), Object::$variant($o)) => $body,)* _ => $mismatch }
     };
 }
 
@@ -162,6 +177,34 @@ pub fn validate_update(new: &Object, old: &Object) -> Vec<FieldError> {
         dispatch2!(new, old, n, o => n.validate_update(o, &mut errs), ());
     }
     errs
+}
+
+/// Take what `obj` needs from the cluster on create (see [`Strategy::begin_create`]).
+pub fn begin_create(obj: &mut Object, ctx: &mut StrategyContext<'_>) -> Vec<FieldError> {
+    dispatch!(obj, o => o.begin_create(ctx))
+}
+
+/// Take what `new` needs from the cluster on update of `old`.
+pub fn begin_update(new: &mut Object, old: &Object, ctx: &mut StrategyContext<'_>) -> Vec<FieldError> {
+    dispatch2!(new, old, n, o => n.begin_update(o, ctx), Vec::new())
+}
+
+/// The grace period a delete of `obj` gives, `asked` being the request's.
+pub fn grace_period(obj: &Object, asked: Option<i64>) -> i64 {
+    dispatch!(obj, o => o.grace_period(asked))
+}
+
+pub fn before_delete(obj: &mut Object) {
+    dispatch!(obj, o => o.before_delete())
+}
+
+/// Whether something other than finalizers and a grace period keeps deleted `obj`.
+pub fn held(obj: &Object) -> bool {
+    dispatch!(obj, o => o.held())
+}
+
+pub fn ttl_seconds(obj: &Object) -> Option<i64> {
+    dispatch!(obj, o => o.ttl_seconds())
 }
 
 pub fn spec_changed(new: &Object, old: &Object) -> bool {

@@ -36,6 +36,17 @@ impl Strategy for Namespace {
         self.spec.get_or_insert_with(NamespaceSpec::default).finalizers = finalizers;
     }
 
+    /// The namespace controller empties a deleted namespace, then removes the `kubernetes`
+    /// finalizer (namespace REST storage's `Delete`).
+    fn before_delete(&mut self) {
+        self.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
+    }
+
+    /// A namespace stays until its `spec.finalizers` are gone too (`ShouldDeleteNamespaceDuringUpdate`).
+    fn held(&self) -> bool {
+        self.spec.as_ref().and_then(|s| s.finalizers.as_ref()).is_some_and(|f| !f.is_empty())
+    }
+
     fn validate(&self, errs: &mut Vec<FieldError>) {
         for f in self.spec.iter().flat_map(|s| s.finalizers.iter().flatten()) {
             errs.extend(invalid_str("spec.finalizers", f, is_qualified_name(f)));

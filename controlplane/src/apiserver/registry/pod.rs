@@ -34,6 +34,18 @@ impl Strategy for Pod {
         });
     }
 
+    /// `CheckGracefulDelete`: only a pod a kubelet runs gets a grace period, the request's or
+    /// `terminationGracePeriodSeconds` (30 by default); an unscheduled or finished pod goes at once.
+    fn grace_period(&self, asked: Option<i64>) -> i64 {
+        let spec = self.spec.as_ref();
+        let scheduled = spec.and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
+        let phase = self.status.as_ref().and_then(|s| s.phase.as_deref());
+        if !scheduled || matches!(phase, Some("Succeeded") | Some("Failed")) {
+            return 0;
+        }
+        asked.or_else(|| spec.and_then(|s| s.termination_grace_period_seconds)).unwrap_or(30).max(0)
+    }
+
     fn validate(&self, errs: &mut Vec<FieldError>) {
         let empty;
         let spec = match &self.spec {

@@ -12,10 +12,19 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::names::{
     invalid_str, is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_port_num, validate_labels,
 };
-use super::{gofmt, Strategy};
+use super::{gofmt, Strategy, StrategyContext};
+use crate::apiserver::allocator;
 use crate::apiserver::error::{quote, FieldError};
 
 impl Strategy for Service {
+    fn begin_create(&mut self, ctx: &mut StrategyContext<'_>) -> Vec<FieldError> {
+        allocator::allocate(self, None, ctx.store, ctx.rng)
+    }
+
+    fn begin_update(&mut self, old: &Self, ctx: &mut StrategyContext<'_>) -> Vec<FieldError> {
+        allocator::allocate(self, Some(old), ctx.store, ctx.rng)
+    }
+
     fn default(&mut self) {
         let spec = self.spec.get_or_insert_with(Default::default);
         set(&mut spec.session_affinity, "None");

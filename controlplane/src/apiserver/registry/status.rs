@@ -15,8 +15,14 @@ pub trait StatusSplit: Typed {
     fn meta_mut(&mut self) -> &mut ObjectMeta;
 }
 
-macro_rules! with_status {
-    ($($ty:ty),* $(,)?) => {$(
+/// Implements [`StatusSplit`] for every kind, by whether its entry in the list of kinds has a
+/// status subresource.
+macro_rules! status_split {
+    (() $($variant:ident : $ty:ty = { group: $g:tt, version: $v:tt, others: $o:tt, plural: $p:tt, singular: $s:tt,
+        short: $sh:tt, namespaced: $ns:tt, etcd: $e:tt, status: $status:tt, generation: $gen:tt })*) => {
+        $( status_split!(@impl $status $ty); )*
+    };
+    (@impl true $ty:ty) => {
         impl StatusSplit for $ty {
             fn take_status(&mut self) -> Option<Box<dyn Any>> {
                 self.status.take().map(|s| Box::new(s) as Box<dyn Any>)
@@ -28,11 +34,8 @@ macro_rules! with_status {
                 self.metadata_mut()
             }
         }
-    )*};
-}
-
-macro_rules! without_status {
-    ($($ty:ty),* $(,)?) => {$(
+    };
+    (@impl false $ty:ty) => {
         impl StatusSplit for $ty {
             fn take_status(&mut self) -> Option<Box<dyn Any>> {
                 None
@@ -42,28 +45,10 @@ macro_rules! without_status {
                 self.metadata_mut()
             }
         }
-    )*};
+    };
 }
 
-use k8s_openapi::api::{
-    apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination,
-    core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac,
-    scheduling::v1 as scheduling, storage::v1 as storage,
-};
-
-with_status! {
-    core::Namespace, core::Node, core::Pod, core::Service, core::PersistentVolume, core::PersistentVolumeClaim,
-    core::ResourceQuota, core::ReplicationController, apps::DaemonSet, apps::Deployment, apps::ReplicaSet,
-    apps::StatefulSet, autoscaling::HorizontalPodAutoscaler, batch::CronJob, batch::Job, networking::Ingress,
-    policy::PodDisruptionBudget,
-}
-
-without_status! {
-    core::Endpoints, core::ConfigMap, core::Secret, core::ServiceAccount, core::LimitRange, core::Event,
-    discovery::EndpointSlice, apps::ControllerRevision, coordination::Lease, networking::IngressClass,
-    networking::NetworkPolicy, rbac::ClusterRoleBinding, rbac::ClusterRole, rbac::RoleBinding, rbac::Role,
-    scheduling::PriorityClass, storage::StorageClass,
-}
+crate::model::kinds::for_each_kind!(status_split());
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
 //! Resources whose upstream strategy checks nothing beyond metadata here: ServiceAccounts
 //! (upstream: metadata only), and kinds whose own rules are not modelled yet (ResourceQuota,
-//! Event, EndpointSlice, ControllerRevision, Lease, IngressClass).
+//! EndpointSlice, ControllerRevision, Lease, IngressClass).
 
 use super::Strategy;
 use k8s_openapi::api::{
@@ -13,6 +13,6 @@ macro_rules! neutral {
 }
 
 neutral! {
-    core::ServiceAccount, core::ResourceQuota, core::Event, discovery::EndpointSlice, apps::ControllerRevision,
+    core::ServiceAccount, core::ResourceQuota, discovery::EndpointSlice, apps::ControllerRevision,
     coordination::Lease, networking::IngressClass,
 }

@@ -1,0 +1,272 @@
+//! The one write skeleton every resource shares, after k8s.io/apiserver's
+//! `registry/generic/registry.Store`: create, update and delete run the same steps for every
+//! kind, and what differs by resource is a hook of its strategy (`registry::Strategy`):
+//! PrepareForCreate/Update, defaulting, BeginCreate/Update (a Service's allocations),
+//! Validate, CheckGracefulDelete (a pod's grace period), BeforeDelete and
+//! ShouldDeleteDuringUpdate (a namespace's finalize), and TTLFunc (Events expire). Admission
+//! runs inside, mutating before validation and validating after, and every check runs before
+//! the single store transaction that makes the write.
+
+use std::sync::Arc;
+
+use super::admission::{Attributes, Operation};
+use super::error::{ApiError, FieldError};
+use super::registry::{self, StrategyContext};
+use super::{k8s_time, names, ApiServer, DeleteOptions, Propagation};
+use crate::model::{KindInfo, Object};
+use crate::store::{Compare, Op, Txn};
+
+impl ApiServer {
+    pub(super) fn do_create(&mut self, namespace: &str, mut obj: Object) -> Result<Arc<Object>, ApiError> {
+        let info = obj.info();
+        check_namespace(info, namespace, &mut obj)?;
+        let meta = obj.metadata_mut();
+        if meta.name.as_deref().unwrap_or("").is_empty() {
+            if let Some(prefix) = meta.generate_name.clone().filter(|p| !p.is_empty()) {
+                meta.name = Some(format!("{prefix}{}", names::random_suffix(&mut self.rng)));
+            }
+        }
+        let meta = obj.metadata_mut();
+        meta.uid = Some(names::uid(&mut self.rng));
+        meta.creation_timestamp = Some(k8s_time(self.now));
+        meta.deletion_timestamp = None;
+        meta.deletion_grace_period_seconds = None;
+        meta.resource_version = None;
+        meta.generation = if info.tracks_generation { Some(1) } else { None };
+        registry::prepare_for_create(&mut obj);
+        registry::default(&mut obj);
+        let name = obj.name().to_string();
+        let errs = registry::begin_create(&mut obj, &mut StrategyContext { store: &self.store, rng: &mut self.rng });
+        invalid(info, &name, errs)?;
+        self.admit(Operation::Create, info, namespace, &name, Some(&mut obj), None)?;
+        invalid(info, &name, registry::validate(&obj))?;
+        self.admit_validate(Operation::Create, info, namespace, &name, Some(&obj), None)?;
+        self.warnings = registry::warnings(&obj);
+        let key = info.key(namespace, &name);
+        let ttl = registry::ttl_seconds(&obj);
+        let resp =
+            self.store.txn(Txn::new(vec![Compare::absent(key.clone())], vec![Op::Put(key.clone(), obj)], vec![]));
+        if !resp.succeeded {
+            return Err(ApiError::already_exists(info, &name));
+        }
+        self.renew_lease(&key, ttl);
+        Ok(resp.responses[0].as_ref().map(|kv| kv.value.clone()).expect("a put returns its value"))
+    }
+
+    /// Replace the stored object with `obj` (a status-only write keeps all but its status).
+    pub(super) fn do_update(&mut self, mut obj: Object, status_only: bool) -> Result<Arc<Object>, ApiError> {
+        let info = obj.info();
+        let namespace = if info.namespaced { obj.namespace().to_string() } else { String::new() };
+        let name = obj.name().to_string();
+        let key = info.key(&namespace, &name);
+        let Some(current) = self.store.get(&key).map(|kv| kv.value.clone()) else {
+            return Err(ApiError::not_found(info, &name));
+        };
+        let given_rv = obj.metadata().resource_version.clone().filter(|rv| !rv.is_empty());
+        if let Some(rv) = &given_rv {
+            if rv.parse::<i64>().ok() != Some(current.resource_version()) {
+                return Err(ApiError::conflict(info, &name));
+            }
+        }
+        check_namespace(info, &namespace, &mut obj)?;
+        if status_only {
+            obj = registry::only_status(&obj, &current);
+        } else {
+            let old = current.metadata();
+            let meta = obj.metadata_mut();
+            meta.uid = old.uid.clone();
+            meta.creation_timestamp = old.creation_timestamp.clone();
+            meta.deletion_timestamp = old.deletion_timestamp.clone();
+            meta.deletion_grace_period_seconds = old.deletion_grace_period_seconds;
+            meta.generation = old.generation;
+            meta.generate_name = meta.generate_name.take().or_else(|| old.generate_name.clone());
+            if info.has_status {
+                registry::keep_status(&mut obj, &current);
+            }
+            registry::prepare_for_update(&mut obj, &current);
+            registry::default(&mut obj);
+            let errs = registry::begin_update(
+                &mut obj,
+                &current,
+                &mut StrategyContext { store: &self.store, rng: &mut self.rng },
+            );
+            invalid(info, &name, errs)?;
+            self.admit(Operation::Update, info, &namespace, &name, Some(&mut obj), Some(&current))?;
+            invalid(info, &name, registry::validate_update(&obj, &current))?;
+            self.admit_validate(Operation::Update, info, &namespace, &name, Some(&obj), Some(&current))?;
+            self.warnings = registry::warnings(&obj);
+            if info.tracks_generation && registry::spec_changed(&obj, &current) {
+                obj.metadata_mut().generation = Some(current.metadata().generation.unwrap_or(0) + 1);
+            }
+        }
+        obj.metadata_mut().resource_version = current.metadata().resource_version.clone();
+        if obj == *current {
+            // A no-op update writes nothing, as the real apiserver.
+            return Ok(current);
+        }
+        self.store_update(info, &name, &current, obj)
+    }
+
+    /// Write `obj` over `current` (compare-and-swap on its revision), or remove it when it is
+    /// being deleted and nothing holds it any more (`ShouldDeleteDuringUpdate`): no
+    /// finalizer, no grace period left (a pod waits for its kubelet), no strategy's hold.
+    pub(super) fn store_update(
+        &mut self,
+        info: &KindInfo,
+        name: &str,
+        current: &Arc<Object>,
+        obj: Object,
+    ) -> Result<Arc<Object>, ApiError> {
+        let key = info.key(current.namespace(), name);
+        let meta = obj.metadata();
+        let finalized = meta.deletion_timestamp.is_some()
+            && meta.finalizers.as_ref().is_none_or(|f| f.is_empty())
+            && meta.deletion_grace_period_seconds.unwrap_or(0) <= 0
+            && !registry::held(&obj);
+        let ttl = registry::ttl_seconds(&obj);
+        let op = if finalized { Op::Delete(key.clone()) } else { Op::Put(key.clone(), obj) };
+        let resp = self.store.txn(Txn::new(
+            vec![Compare::mod_revision(key.clone(), current.resource_version())],
+            vec![op],
+            vec![],
+        ));
+        if !resp.succeeded {
+            return Err(ApiError::conflict(info, name));
+        }
+        if !finalized {
+            self.renew_lease(&key, ttl);
+        }
+        Ok(resp.responses[0].as_ref().map(|kv| kv.value.clone()).unwrap_or_else(|| current.clone()))
+    }
+
+    /// Delete: removed at once, or only marked (deletionTimestamp) while finalizers, a grace
+    /// period or the strategy hold it; a second delete changes only a shorter grace period.
+    pub(super) fn do_delete(
+        &mut self,
+        info: &'static KindInfo,
+        namespace: &str,
+        name: &str,
+        opts: DeleteOptions,
+    ) -> Result<Arc<Object>, ApiError> {
+        let key = info.key(namespace, name);
+        let Some(current) = self.store.get(&key).map(|kv| kv.value.clone()) else {
+            return Err(ApiError::not_found(info, name));
+        };
+        if let Some(uid) = opts.uid.as_deref().filter(|u| Some(*u) != current.metadata().uid.as_deref()) {
+            let have = current.metadata().uid.as_deref().unwrap_or_default();
+            return Err(ApiError::conflict_because(
+                info,
+                name,
+                &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {have}"),
+            ));
+        }
+        self.admit(Operation::Delete, info, namespace, name, None, Some(&current))?;
+        let mut obj = (*current).clone();
+        let grace = registry::grace_period(&obj, opts.grace_period_seconds);
+        let mut finalizers = obj.metadata().finalizers.clone().unwrap_or_default();
+        let policy_finalizer = match opts.propagation_policy {
+            Some(Propagation::Orphan) => Some("orphan"),
+            Some(Propagation::Foreground) => Some("foregroundDeletion"),
+            _ => None,
+        };
+        if let Some(f) = policy_finalizer.filter(|f| !finalizers.iter().any(|have| have == f)) {
+            finalizers.push(f.into());
+        }
+        registry::before_delete(&mut obj);
+        if finalizers.is_empty() && grace == 0 && !registry::held(&obj) {
+            let resp = self.store.txn(Txn::new(
+                vec![Compare::mod_revision(key.clone(), current.resource_version())],
+                vec![Op::Delete(key)],
+                vec![],
+            ));
+            if !resp.succeeded {
+                return Err(ApiError::conflict(info, name));
+            }
+            return Ok(current);
+        }
+        let meta = obj.metadata_mut();
+        if meta.deletion_timestamp.is_some() {
+            // Already being deleted: only a shorter grace period changes anything.
+            let shorter = meta.deletion_grace_period_seconds.is_some_and(|g| grace < g);
+            if !shorter && meta.finalizers.as_deref().unwrap_or_default() == finalizers.as_slice() {
+                return Ok(current);
+            }
+        }
+        meta.deletion_timestamp = Some(k8s_time(self.now + chrono::Duration::seconds(grace)));
+        meta.deletion_grace_period_seconds = Some(grace);
+        meta.finalizers = if finalizers.is_empty() { None } else { Some(finalizers) };
+        if info.tracks_generation {
+            // Marking for deletion bumps the generation, as upstream's BeforeDelete does.
+            meta.generation = Some(meta.generation.unwrap_or(0) + 1);
+        }
+        self.store_update(info, name, &current, obj)
+    }
+
+    /// Attach the written key to a lease of the strategy's time to live, if it has one.
+    fn renew_lease(&mut self, key: &str, ttl_seconds: Option<i64>) {
+        if let Some(ttl) = ttl_seconds {
+            let expiry = self.leases.lease(self.now, ttl);
+            self.store.attach_lease(key, expiry.timestamp_nanos_opt().unwrap_or(i64::MAX));
+        }
+    }
+
+    fn admit(
+        &self,
+        operation: Operation,
+        info: &'static KindInfo,
+        namespace: &str,
+        name: &str,
+        object: Option<&mut Object>,
+        old: Option<&Object>,
+    ) -> Result<(), ApiError> {
+        let mut attrs = Attributes { operation, info, namespace, name, object, old };
+        for plugin in &self.admission {
+            plugin.admit(&mut attrs, &self.store)?;
+        }
+        Ok(())
+    }
+
+    fn admit_validate(
+        &self,
+        operation: Operation,
+        info: &'static KindInfo,
+        namespace: &str,
+        name: &str,
+        object: Option<&Object>,
+        old: Option<&Object>,
+    ) -> Result<(), ApiError> {
+        let attrs = Attributes { operation, info, namespace, name, object, old };
+        for plugin in &self.admission {
+            plugin.validate(&attrs, &self.store)?;
+        }
+        Ok(())
+    }
+}
+
+/// An Invalid error when validation found anything.
+fn invalid(info: &KindInfo, name: &str, errs: Vec<FieldError>) -> Result<(), ApiError> {
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(info, name, errs))
+    }
+}
+
+/// The object's namespace is the request's (cluster-scoped kinds have none).
+fn check_namespace(info: &KindInfo, namespace: &str, obj: &mut Object) -> Result<(), ApiError> {
+    let meta = obj.metadata_mut();
+    if !info.namespaced {
+        meta.namespace = None;
+        return Ok(());
+    }
+    match meta.namespace.as_deref() {
+        None | Some("") => meta.namespace = Some(namespace.to_string()),
+        Some(ns) if ns != namespace => {
+            return Err(ApiError::bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ))
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! Who makes a request, as k8s.io/apiserver's `user.Info`: a name and the groups the
+//! authenticator found. In one process the caller names itself; authentication gives the name
+//! the groups kube-apiserver's authenticators would (a node's, a service account's, and
+//! `system:authenticated` for everyone), so an authorizer can decide by group.
+
+/// The user of a request (`user.DefaultInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserInfo {
+    pub name: String,
+    pub groups: Vec<String>,
+}
+
+/// Every authenticated user's group (`user.AllAuthenticated`).
+pub const ALL_AUTHENTICATED: &str = "system:authenticated";
+/// The group of node credentials (`user.NodesGroup`).
+pub const NODES_GROUP: &str = "system:nodes";
+/// The prefix of node user names (`system:node:<node>`).
+pub const NODE_USER_PREFIX: &str = "system:node:";
+/// The prefix of service account user names (`system:serviceaccount:<namespace>:<name>`).
+pub const SERVICE_ACCOUNT_USER_PREFIX: &str = "system:serviceaccount:";
+/// Every service account's group (`serviceaccount.AllServiceAccountsGroup`).
+pub const ALL_SERVICE_ACCOUNTS: &str = "system:serviceaccounts";
+
+impl UserInfo {
+    /// A user with exactly these groups.
+    pub fn new(name: impl Into<String>, groups: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        UserInfo { name: name.into(), groups: groups.into_iter().map(Into::into).collect() }
+    }
+
+    /// The user a credential with this name authenticates as: the groups its kind of
+    /// credential carries upstream, then `system:authenticated`.
+    pub fn authenticated(name: &str) -> Self {
+        let mut groups = Vec::new();
+        if name.starts_with(NODE_USER_PREFIX) {
+            groups.push(NODES_GROUP.to_string());
+        } else if let Some(rest) = name.strip_prefix(SERVICE_ACCOUNT_USER_PREFIX) {
+            if let Some((namespace, _)) = rest.split_once(':') {
+                groups.push(ALL_SERVICE_ACCOUNTS.to_string());
+                groups.push(format!("{ALL_SERVICE_ACCOUNTS}:{namespace}"));
+            }
+        }
+        groups.push(ALL_AUTHENTICATED.to_string());
+        UserInfo { name: name.to_string(), groups }
+    }
+
+    pub fn in_group(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| g == group)
+    }
+}
+
+impl From<&str> for UserInfo {
+    fn from(name: &str) -> Self {
+        UserInfo::authenticated(name)
+    }
+}
+
+impl From<&String> for UserInfo {
+    fn from(name: &String) -> Self {
+        UserInfo::authenticated(name)
+    }
+}
+
+impl From<&UserInfo> for UserInfo {
+    fn from(user: &UserInfo) -> Self {
+        user.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authentication_gives_the_groups_of_the_credential() {
+        assert_eq!(UserInfo::from("system:node:node-1").groups, ["system:nodes", "system:authenticated"]);
+        assert_eq!(
+            UserInfo::from("system:serviceaccount:kube-system:default").groups,
+            ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"]
+        );
+        let admin = UserInfo::from("kubectl");
+        assert_eq!(
+            (admin.name.as_str(), admin.groups.as_slice()),
+            ("kubectl", &["system:authenticated".to_string()][..])
+        );
+        assert!(UserInfo::new("x", ["g"]).in_group("g"));
+    }
+}

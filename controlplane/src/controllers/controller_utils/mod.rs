@@ -1,0 +1,96 @@
+//! What the workload controllers (ReplicaSet, Deployment, DaemonSet, Job, StatefulSet) share,
+//! after upstream's `pkg/controller`: pods made from a template with a controller
+//! ownerReference and created through `PodControl` (`template.rs`), adoption and release of
+//! pods (or ReplicaSets, ControllerRevisions) by a selector (`ref_manager.rs`,
+//! `controller_ref_manager.go`), slow-start batches, and
+//! which pods are active and which to delete first on scale-down (`ranking.rs`).
+//!
+//! Everything here talks to the cluster only through the API server, as the controller's own
+//! user, so adoptions, releases and creations show up in the audit log as upstream's do.
+
+mod ranking;
+mod ref_manager;
+mod template;
+
+pub use ranking::{
+    deletion_cost, filter_active_pods, get_pods_to_delete, is_pod_active, is_pod_ready, ActivePods,
+    ActivePodsWithRanks, POD_DELETION_COST,
+};
+pub use ref_manager::ControllerRefManager;
+pub use template::{get_pod_from_template, new_controller_ref, validate_controller_ref, PodControl};
+
+use crate::apiserver::{ApiError, Reason};
+
+/// What a controller_utils operation can fail with.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// `validateControllerRef`: a reference pods cannot be created with.
+    #[error("{0}")]
+    InvalidControllerRef(&'static str),
+    /// A pod without labels could never be selected by its controller again.
+    #[error("unable to create pods, no labels")]
+    NoLabels,
+    /// `RecheckDeletionTimestamp`: the owner is gone or going, so it may not adopt.
+    #[error("can't adopt {kind} {namespace}/{name} ({uid}): {why}")]
+    CannotAdopt { kind: &'static str, namespace: String, name: String, uid: String, why: String },
+    /// The API server refused a request.
+    #[error("{}", .0.message)]
+    Api(ApiError),
+    /// Several of the above, as `utilerrors.NewAggregate`.
+    #[error("{}", aggregate_message(.0))]
+    Aggregate(Vec<Error>),
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(e)
+    }
+}
+
+impl Error {
+    fn is_reason(&self, reason: Reason) -> bool {
+        matches!(self, Error::Api(e) if e.reason == reason)
+    }
+}
+
+/// `utilerrors.NewAggregate(...).Error()`: one error as is, several as `[a, b]`.
+fn aggregate_message(errs: &[Error]) -> String {
+    crate::model::validation::aggregate(errs.iter().map(ToString::to_string).collect()).unwrap_or_default()
+}
+
+/// `SlowStartInitialBatchSize`: the first batch of a slow start.
+pub const SLOW_START_INITIAL_BATCH_SIZE: usize = 1;
+
+/// `slowStartBatch`: call `f` `count` times in batches of `initial_batch_size`, then twice as
+/// many each time, so a controller whose creations all fail (a quota, a bad template) makes one
+/// failing request rather than `count`. Every call of a batch is made; the first batch with a
+/// failure is the last. Returns how many calls succeeded and the first error.
+pub fn slow_start_batch<E>(
+    count: usize,
+    initial_batch_size: usize,
+    mut f: impl FnMut() -> Result<(), E>,
+) -> (usize, Result<(), E>) {
+    let mut remaining = count;
+    let mut successes = 0;
+    let mut batch_size = remaining.min(initial_batch_size);
+    while batch_size > 0 {
+        let mut first_error = None;
+        for _ in 0..batch_size {
+            match f() {
+                Ok(()) => successes += 1,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return (successes, Err(e));
+        }
+        remaining -= batch_size;
+        batch_size = (2 * batch_size).min(remaining);
+    }
+    (successes, Ok(()))
+}
+
+#[cfg(test)]
+mod tests;
