@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::sync::Arc;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+
 use crate::apiserver::{WatchEvent, WatchEventType};
 use crate::model::{Kind, Object, KINDS};
 
@@ -45,9 +47,14 @@ pub fn node_name(pod: &Object) -> &str {
     }
 }
 
-/// The uid of an object's controlling owner (`metav1.GetControllerOf`).
+/// An object's controlling owner reference (`metav1.GetControllerOf`).
+pub fn controller_of(obj: &Object) -> Option<&OwnerReference> {
+    obj.metadata().owner_references.iter().flatten().find(|r| r.controller == Some(true))
+}
+
+/// The uid of an object's controlling owner.
 pub fn controller_uid(obj: &Object) -> Option<&str> {
-    obj.metadata().owner_references.iter().flatten().find(|r| r.controller == Some(true)).map(|r| r.uid.as_str())
+    controller_of(obj).map(|r| r.uid.as_str())
 }
 
 fn write_key(out: &mut String, obj: &Object) {

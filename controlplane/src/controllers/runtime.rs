@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chrono::Duration;
 
-use super::informers::Informers;
+use super::informers::{controller_of, Informers};
 use crate::apiserver::{ApiError, WatchEvent};
 use crate::model::{Kind, Object};
 use crate::sim::component::{Component, Ctx};
@@ -109,7 +109,7 @@ impl<C: Controller> ControllerComponent<C> {
     /// The controlling owner's key, when its kind is the controller's own.
     fn owner_key(&self, obj: &Object) -> Option<String> {
         let primary = *self.controller.watches().first()?;
-        let owner = obj.metadata().owner_references.iter().flatten().find(|r| r.controller == Some(true))?;
+        let owner = controller_of(obj)?;
         if Kind::from_api_version_kind(&owner.api_version, &owner.kind) != Some(primary) {
             return None;
         }
