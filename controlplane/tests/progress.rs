@@ -23,7 +23,13 @@ impl Component for Ticker {
     fn watches(&self) -> &[Kind] {
         &[]
     }
-    fn on_event(&mut self, _: &WatchEvent) {}
+    fn on_event(
+        &mut self,
+        _: &WatchEvent,
+        _: Option<&controlplane::model::Object>,
+        _: &controlplane::controllers::Informers,
+    ) {
+    }
     fn on_timer(&mut self, _: &str) {
         self.started = false;
     }

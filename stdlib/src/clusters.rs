@@ -214,7 +214,13 @@ mod tests {
         fn watches(&self) -> &[Kind] {
             &[]
         }
-        fn on_event(&mut self, _: &controlplane::apiserver::WatchEvent) {}
+        fn on_event(
+            &mut self,
+            _: &controlplane::apiserver::WatchEvent,
+            _: Option<&controlplane::model::Object>,
+            _: &controlplane::controllers::Informers,
+        ) {
+        }
         fn on_timer(&mut self, _: &str) {
             self.0 = false;
         }

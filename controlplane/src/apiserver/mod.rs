@@ -329,11 +329,20 @@ impl ApiServer {
         kind: Kind,
         namespace: Option<&str>,
         from: i64,
-        mut f: impl FnMut(&WatchEvent),
+        f: impl FnMut(&WatchEvent),
     ) -> Result<(), ApiError> {
-        let prefix = kind.info().key_prefix(namespace);
+        self.watch_prefix(&kind.info().key_prefix(namespace), from, f)
+    }
+
+    /// Visit the changes of every kind since `from` (exclusive), in revision order: the one
+    /// pass over the watch history that feeds the cluster's shared informers.
+    pub fn watch_all(&self, from: i64, f: impl FnMut(&WatchEvent)) -> Result<(), ApiError> {
+        self.watch_prefix("/registry/", from, f)
+    }
+
+    fn watch_prefix(&self, prefix: &str, from: i64, mut f: impl FnMut(&WatchEvent)) -> Result<(), ApiError> {
         self.store
-            .for_each_event(&prefix, from + 1, |e| {
+            .for_each_event(prefix, from + 1, |e| {
                 let event_type = match e.event_type {
                     EventType::Delete => WatchEventType::Deleted,
                     EventType::Put if e.kv.create_revision == e.kv.mod_revision => WatchEventType::Added,

@@ -1,17 +1,22 @@
-//! kube-controller-manager: the controller runtime and one folder per controller; and the
-//! API server's own controller of the `kubernetes` Service.
+//! kube-controller-manager: the shared informers, the controller runtime and one folder per
+//! controller; and the API server's own controller of the `kubernetes` Service.
 
 pub mod controller_utils;
+pub mod descriptors;
 pub mod disruption;
 pub mod garbagecollector;
+pub mod informers;
 pub mod kubernetesservice;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod podgc;
-pub mod podindex;
 pub mod rootcacertpublisher;
 pub mod runtime;
 pub mod serviceaccount;
 pub mod tainteviction;
 
-pub use runtime::{Action, Controller, ControllerComponent, Informers};
+pub use informers::Informers;
+pub use runtime::{Action, Controller, ControllerComponent};
+
+#[cfg(test)]
+mod tests;

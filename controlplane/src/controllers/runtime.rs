@@ -1,13 +1,15 @@
-//! The controller runtime shared by every controller: informers (caches kept up to date by
-//! watch events), a de-duplicating work queue, and requeue-after, as client-go and
-//! kube-runtime provide. A controller only implements [`Controller`].
+//! The controller runtime every controller runs on, as client-go's workqueue and kube-runtime's
+//! controller provide: a de-duplicating work queue fed by the shared informers' events, per-key
+//! exponential back-off on error (`ItemExponentialFailureRateLimiter`), requeue-after on the
+//! simulated clock, owner triggers and periodic resync. A controller only implements
+//! [`Controller`].
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::apiserver::{WatchEvent, WatchEventType};
+use super::informers::{controller_of, Informers};
+use crate::apiserver::{ApiError, WatchEvent};
 use crate::model::{Kind, Object};
 use crate::sim::component::{Component, Ctx};
 
@@ -20,94 +22,102 @@ pub enum Action {
     RequeueAfter(Duration),
 }
 
-/// Caches of watched objects by kind and `namespace/name` key. Like a reflector's store, they
-/// may lag behind the API server by the events not yet delivered.
-#[derive(Debug, Default)]
-pub struct Informers {
-    caches: BTreeMap<Kind, BTreeMap<String, Arc<Object>>>,
+/// `DefaultControllerRateLimiter`'s per-item part: 5ms, doubling per failure, at most 1000s.
+pub const BACKOFF_BASE_MS: i64 = 5;
+pub const BACKOFF_MAX_MS: i64 = 1_000_000;
+
+/// The delay before retrying a key that has failed `failures` times in a row (0 = first).
+pub fn backoff(failures: u32) -> Duration {
+    let ms = BACKOFF_BASE_MS.saturating_mul(1i64.checked_shl(failures.min(62)).unwrap_or(i64::MAX));
+    Duration::milliseconds(ms.clamp(BACKOFF_BASE_MS, BACKOFF_MAX_MS))
 }
 
-impl Informers {
-    pub fn get(&self, kind: Kind, key: &str) -> Option<&Arc<Object>> {
-        self.caches.get(&kind).and_then(|c| c.get(key))
-    }
+/// The timer key of a periodic resync: `#` is in no object key, so it never names one.
+const RESYNC: &str = "#resync";
 
-    /// All cached objects of `kind`, in key order.
-    pub fn list(&self, kind: Kind) -> impl Iterator<Item = &Arc<Object>> {
-        self.caches.get(&kind).into_iter().flat_map(|c| c.values())
-    }
-
-    /// Cached objects of `kind` in one namespace, in key order.
-    pub fn list_namespace<'a>(&'a self, kind: Kind, namespace: &'a str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
-        let prefix = format!("{namespace}/");
-        let start = prefix.clone();
-        self.caches
-            .get(&kind)
-            .into_iter()
-            .flat_map(move |c| c.range(start.clone()..))
-            .take_while(move |(k, _)| k.starts_with(&prefix))
-            .map(|(_, v)| v)
-    }
-
-    fn apply(&mut self, event: &WatchEvent) {
-        let cache = self.caches.entry(event.object.kind()).or_default();
-        let key = event.object.key();
-        match event.event_type {
-            WatchEventType::Deleted => {
-                cache.remove(&key);
-            }
-            _ => {
-                cache.insert(key, event.object.clone());
-            }
-        }
-    }
-}
-
-/// A controller: level-triggered, idempotent `reconcile(key)`.
+/// A controller: level-triggered, idempotent `reconcile(key)`. Keys are `namespace/name` (or
+/// `name`) of the first watched kind, as client-go's `MetaNamespaceKeyFunc`, unless the
+/// controller enqueues its own (`keys_for`, `initial_keys`).
 pub trait Controller {
-    /// As in kube-controller-manager's `--controllers` (e.g. `replicaset-controller`).
+    /// As in kube-controller-manager (e.g. `namespace-controller`): the component's name.
     fn name(&self) -> &'static str;
-    /// The kinds whose informers it needs; events of the first kind enqueue their own key.
+    /// The kinds whose informers it reads; their events go to `keys_for`.
     fn watches(&self) -> &'static [Kind];
-    /// Keys to enqueue for an event (event handlers only enqueue). By default: the object's own
-    /// key for the first watched kind.
-    fn keys_for(&self, event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    /// Kinds whose objects it controls: a change to one enqueues the key of its controlling
+    /// owner when that owner is of the first watched kind (`enqueueController`).
+    fn owns(&self) -> &'static [Kind] {
+        &[]
+    }
+    /// Keys to enqueue for an event, given the object's previous version (event handlers only
+    /// enqueue). By default: the object's own key for the first watched kind.
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         if Some(&event.object.kind()) == self.watches().first() {
             vec![event.object.key()]
         } else {
             Vec::new()
         }
     }
-    /// Move the object at `key` one step toward its spec.
-    fn reconcile(&mut self, key: &str, informers: &Informers, ctx: &mut Ctx<'_>) -> Action;
+    /// Keys queued when the controller starts (a periodic controller's one key).
+    fn initial_keys(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Every key of the first watched kind is enqueued again this often (an informer's resync).
+    fn resync_period(&self) -> Option<Duration> {
+        None
+    }
+    /// Move the object at `key` one step toward its spec. An error retries the key with
+    /// back-off; success forgets its failures.
+    fn reconcile(&mut self, key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError>;
 }
 
 /// Runs a [`Controller`] as a cluster [`Component`].
 pub struct ControllerComponent<C: Controller> {
     controller: C,
-    informers: Informers,
     queue: VecDeque<String>,
     queued: BTreeSet<String>,
+    /// Keys that failed, with how many times in a row (the rate limiter's `NumRequeues`).
+    failures: BTreeMap<String, u32>,
+    started: bool,
 }
 
 impl<C: Controller> ControllerComponent<C> {
     pub fn new(controller: C) -> Self {
-        ControllerComponent {
+        let mut component = ControllerComponent {
             controller,
-            informers: Informers::default(),
             queue: VecDeque::new(),
             queued: BTreeSet::new(),
+            failures: BTreeMap::new(),
+            started: false,
+        };
+        for key in component.controller.initial_keys() {
+            component.enqueue(key);
         }
+        component
+    }
+
+    pub fn controller(&self) -> &C {
+        &self.controller
     }
 
     fn enqueue(&mut self, key: String) {
-        if self.queued.insert(key.clone()) {
+        if !self.queued.contains(&key) {
+            self.queued.insert(key.clone());
             self.queue.push_back(key);
         }
     }
+
+    /// The controlling owner's key, when its kind is the controller's own.
+    fn owner_key(&self, obj: &Object) -> Option<String> {
+        let primary = *self.controller.watches().first()?;
+        let owner = controller_of(obj)?;
+        if Kind::from_api_version_kind(&owner.api_version, &owner.kind) != Some(primary) {
+            return None;
+        }
+        Some(if primary.info().namespaced { format!("{}/{}", obj.namespace(), owner.name) } else { owner.name.clone() })
+    }
 }
 
-impl<C: Controller> Component for ControllerComponent<C> {
+impl<C: Controller + 'static> Component for ControllerComponent<C> {
     fn name(&self) -> &str {
         self.controller.name()
     }
@@ -116,27 +126,67 @@ impl<C: Controller> Component for ControllerComponent<C> {
         self.controller.watches()
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
-        self.informers.apply(event);
-        for key in self.controller.keys_for(event, &self.informers) {
+    fn on_event(&mut self, event: &WatchEvent, old: Option<&Object>, informers: &Informers) {
+        for key in self.controller.keys_for(event, old, informers) {
             self.enqueue(key);
+        }
+        if self.controller.owns().contains(&event.object.kind()) {
+            // A controller ref that changed tells the old owner too (`updatePod`), first.
+            let new = self.owner_key(&event.object);
+            if let Some(old) = old.and_then(|o| self.owner_key(o)).filter(|o| Some(o) != new.as_ref()) {
+                self.enqueue(old);
+            }
+            if let Some(key) = new {
+                self.enqueue(key);
+            }
         }
     }
 
     fn on_timer(&mut self, key: &str) {
-        self.enqueue(key.to_string());
+        if key == RESYNC {
+            // Which keys is known only with the informers: `run` enqueues them.
+            self.started = false;
+        } else {
+            self.enqueue(key.to_string());
+        }
     }
 
     fn run(&mut self, ctx: &mut Ctx<'_>) -> bool {
         let mut worked = false;
+        if !self.started {
+            self.started = true;
+            if let Some(period) = self.controller.resync_period() {
+                if let Some(kind) = self.controller.watches().first() {
+                    for obj in ctx.informers.list(*kind) {
+                        self.enqueue(obj.key());
+                    }
+                }
+                ctx.after(period, RESYNC);
+            }
+        }
         while let Some(key) = self.queue.pop_front() {
             self.queued.remove(&key);
             worked = true;
-            if let Action::RequeueAfter(d) = self.controller.reconcile(&key, &self.informers, ctx) {
-                ctx.after(d, key);
+            match self.controller.reconcile(&key, ctx) {
+                Ok(action) => {
+                    self.failures.remove(&key);
+                    if let Action::RequeueAfter(d) = action {
+                        ctx.after(d, key);
+                    }
+                }
+                Err(_) => {
+                    let failures = self.failures.entry(key.clone()).or_insert(0);
+                    let delay = backoff(*failures);
+                    *failures = failures.saturating_add(1);
+                    ctx.after(delay, key);
+                }
             }
         }
         worked
+    }
+
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
     }
 }
 

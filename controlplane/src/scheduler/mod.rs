@@ -572,7 +572,7 @@ impl Component for Scheduler {
         &[Kind::Namespace, Kind::Node, Kind::Pod, Kind::PodDisruptionBudget]
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
+    fn on_event(&mut self, event: &WatchEvent, _: Option<&crate::model::Object>, _: &crate::controllers::Informers) {
         match &*event.object {
             Object::Pod(_) => self.on_pod(event),
             Object::Node(_) => self.on_node(event),

@@ -1,6 +1,7 @@
 //! The Cluster: the composition root. It owns the clock, the API server and the components,
 //! and moves time: `step`, `advance`, `run_until`.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -9,8 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use super::clock::{epoch, Clock};
 use super::component::{Component, Ctx};
 use super::history::{History, Recorder};
-use crate::apiserver::ApiServer;
-use crate::controllers::{self, ControllerComponent};
+use crate::apiserver::{ApiServer, WatchEvent};
+use crate::controllers::{self, ControllerComponent, Informers};
+use crate::model::{Object, KINDS};
 use crate::node::kubelet::{KubeletConfig, Kubelets};
 
 /// How to build a cluster.
@@ -26,6 +28,9 @@ pub struct ClusterConfig {
     pub pods: String,
     /// How long the kubelets take to pull an image.
     pub image_pull: Duration,
+    /// kube-controller-manager's `--controllers`: `*`, `name` or `-name` (canonical names or
+    /// aliases), the first entry naming a controller deciding.
+    pub controllers: Vec<String>,
     /// How many requests the audit log keeps (the newest).
     pub audit_log: usize,
 }
@@ -40,6 +45,7 @@ impl Default for ClusterConfig {
             memory: "8Gi".into(),
             pods: "110".into(),
             image_pull: Duration::seconds(2),
+            controllers: controllers::descriptors::default_controllers(),
             audit_log: crate::apiserver::AuditLog::DEFAULT_LIMIT,
         }
     }
@@ -55,6 +61,8 @@ impl ClusterConfig {
                 return Err(SimError::BadOption(option, e.message()));
             }
         }
+        controllers::descriptors::enabled(&self.controllers)
+            .map_err(|e| SimError::BadOption("controllers", e.to_string()))?;
         Ok(())
     }
 }
@@ -95,11 +103,25 @@ struct Slot {
     component: Box<dyn Component>,
     /// The store revision up to which watch events were delivered.
     cursor: i64,
+    /// Which kinds it watches, by `Kind as usize`.
+    watched: Vec<bool>,
+}
+
+/// The watch history read once for every component: the shared informers and the events not
+/// yet delivered to every component.
+struct Feed {
+    informers: Informers,
+    /// Events of the informers' kinds after the oldest component cursor, in revision order,
+    /// each with the object's previous version.
+    events: VecDeque<(WatchEvent, Option<Arc<Object>>)>,
+    /// The revision up to which the history was read.
+    pulled: i64,
 }
 
 pub struct Cluster {
     api: ApiServer,
     clock: Clock,
+    feed: Feed,
     components: Vec<Slot>,
     config: ClusterConfig,
     interrupt: Option<Arc<AtomicBool>>,
@@ -126,24 +148,21 @@ impl Cluster {
         let mut cluster = Cluster {
             api,
             clock: Clock::new(config.start),
+            feed: Feed { informers: Informers::default(), events: VecDeque::new(), pulled: 0 },
             components: Vec::new(),
             config,
             interrupt: None,
             progress: None,
         };
-        cluster.add_component(Box::new(controllers::kubernetesservice::KubernetesServiceController::new()));
-        cluster.add_component(Box::new(controllers::garbagecollector::GarbageCollector::new()));
-        cluster.add_component(Box::new(ControllerComponent::new(controllers::namespace::NamespaceController)));
-        cluster
-            .add_component(Box::new(ControllerComponent::new(controllers::serviceaccount::ServiceAccountsController)));
-        cluster
-            .add_component(Box::new(ControllerComponent::new(controllers::rootcacertpublisher::RootCaCertPublisher)));
-        cluster.add_component(Box::new(controllers::nodelifecycle::NodeLifecycleController::new()));
-        cluster.add_component(Box::new(controllers::tainteviction::TaintEvictionController::new()));
-        cluster.add_component(Box::new(controllers::podgc::PodGcController::new()));
+        // The API server's own controller: not one of kube-controller-manager's, always on.
         cluster.add_component(Box::new(ControllerComponent::new(
-            controllers::disruption::DisruptionController::default(),
+            controllers::kubernetesservice::KubernetesServiceController::new(),
         )));
+        // Options are validated before a cluster is built; an unknown name here starts nothing.
+        let enabled = controllers::descriptors::enabled(&cluster.config.controllers).unwrap_or_default();
+        for descriptor in enabled {
+            cluster.add_component(descriptor.start());
+        }
         cluster.add_component(Box::new(crate::scheduler::Scheduler::new()));
         let kubelet = KubeletConfig { image_pull: cluster.config.image_pull };
         cluster.add_component(Box::new(Kubelets::new(kubelet)));
@@ -158,7 +177,22 @@ impl Cluster {
 
     /// Components run in the order they were added: that order is part of determinism.
     pub fn add_component(&mut self, component: Box<dyn Component>) {
-        self.components.push(Slot { component, cursor: self.api.revision() });
+        self.pull();
+        let mut watched = vec![false; KINDS.len()];
+        for &kind in component.watches() {
+            watched[kind as usize] = true;
+            if !self.feed.informers.has(kind) {
+                // A new informer starts from a list of what exists now.
+                self.feed.informers.start(kind, self.api.peek_list(kind, None));
+            }
+        }
+        self.components.push(Slot { component, cursor: self.api.revision(), watched });
+    }
+
+    /// The shared informers, as fed so far.
+    pub fn informers(&mut self) -> &Informers {
+        self.pull();
+        &self.feed.informers
     }
 
     /// The first component of type `T`, for calls the cluster makes on it directly.
@@ -174,9 +208,11 @@ impl Cluster {
             .iter_mut()
             .position(|s| s.component.as_any_mut().is_some_and(|a| a.downcast_mut::<T>().is_some()))?;
         self.api.set_now(self.clock.now());
+        self.pull();
         let slot = &mut self.components[index];
         let component = slot.component.as_any_mut()?.downcast_mut::<T>()?;
-        let mut ctx = Ctx { api: &mut self.api, clock: &mut self.clock, component: index };
+        let informers = &self.feed.informers;
+        let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index };
         Some(f(component, &mut ctx))
     }
 
@@ -254,7 +290,8 @@ impl Cluster {
             for index in 0..self.components.len() {
                 busy |= self.deliver(index);
                 let slot = &mut self.components[index];
-                let mut ctx = Ctx { api: &mut self.api, clock: &mut self.clock, component: index };
+                let informers = &self.feed.informers;
+                let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index };
                 busy |= slot.component.run(&mut ctx);
             }
             // Timers set for "now" during this round fire in the next one.
@@ -274,30 +311,50 @@ impl Cluster {
         Ok(())
     }
 
-    /// Deliver the watch events component `index` has not seen. Returns whether there were any.
-    fn deliver(&mut self, index: usize) -> bool {
-        let revision = self.api.revision();
-        let slot = &mut self.components[index];
-        if slot.cursor >= revision {
-            return false;
+    /// Read the watch history since the last read, once for all components: every kind in one
+    /// pass, in revision order, into the shared informers and the queue of events to deliver.
+    fn pull(&mut self) {
+        let feed = &mut self.feed;
+        if feed.pulled >= self.api.revision() {
+            return;
         }
-        let mut events = Vec::new();
-        for &kind in slot.component.watches() {
-            // The cursor is always at or after the compaction point, so this cannot fail.
-            let _ = self.api.watch_each(kind, None, slot.cursor, |e| events.push(e.clone()));
-        }
-        // One stream in revision order, as a client watching several kinds would merge them.
-        events.sort_by_key(|e| e.revision);
-        for e in &events {
-            slot.component.on_event(e);
-        }
-        slot.cursor = revision;
-        !events.is_empty()
+        // `pulled` is never behind the compaction point, so this cannot fail.
+        let _ = self.api.watch_all(feed.pulled, |e| {
+            if let (true, old) = feed.informers.apply(e) {
+                feed.events.push_back((e.clone(), old));
+            }
+        });
+        feed.pulled = self.api.revision();
     }
 
-    /// Let the API server's compactor drop watch history every component has seen.
+    /// Deliver the watch events component `index` has not seen, after the shared informers
+    /// took them in. Returns whether there were any.
+    fn deliver(&mut self, index: usize) -> bool {
+        self.pull();
+        let feed = &self.feed;
+        let slot = &mut self.components[index];
+        if slot.cursor >= feed.pulled {
+            return false;
+        }
+        let start = feed.events.partition_point(|(e, _)| e.revision <= slot.cursor);
+        let mut any = false;
+        for (e, old) in feed.events.range(start..) {
+            if slot.watched[e.object.kind() as usize] {
+                slot.component.on_event(e, old.as_deref(), &feed.informers);
+                any = true;
+            }
+        }
+        slot.cursor = feed.pulled;
+        any
+    }
+
+    /// Drop the events every component has seen, and let the API server's compactor drop the
+    /// watch history behind them.
     fn compact(&mut self) {
-        let seen = self.components.iter().map(|s| s.cursor).min().unwrap_or(self.api.revision());
+        let seen = self.components.iter().map(|s| s.cursor).min().unwrap_or(self.feed.pulled).min(self.feed.pulled);
+        while self.feed.events.front().is_some_and(|(e, _)| e.revision <= seen) {
+            self.feed.events.pop_front();
+        }
         self.api.compact_seen(seen);
     }
 

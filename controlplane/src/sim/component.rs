@@ -5,7 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::clock::Clock;
 use crate::apiserver::{ApiServer, WatchEvent};
-use crate::model::Kind;
+use crate::controllers::Informers;
+use crate::model::{Kind, Object};
 
 /// A running part of the cluster. The cluster delivers watch events for the kinds it
 /// watches, fires its timers, and calls `run` until no component has work left.
@@ -14,8 +15,10 @@ pub trait Component {
     fn name(&self) -> &str;
     /// The kinds this component watches, in the order their events are delivered.
     fn watches(&self) -> &[Kind];
-    /// A watch event: update caches and enqueue work; do not write here.
-    fn on_event(&mut self, event: &WatchEvent);
+    /// A watch event of a watched kind, with the object's previous version (as an informer's
+    /// update handler gets old and new) and the cluster's shared informers (already fed with it
+    /// and every change up to now): update own caches and enqueue work; do not write here.
+    fn on_event(&mut self, event: &WatchEvent, old: Option<&Object>, informers: &Informers);
     /// A timer set through [`Ctx::after`] is due.
     fn on_timer(&mut self, key: &str);
     /// Do the queued work. Returns whether anything was done.
@@ -27,9 +30,11 @@ pub trait Component {
     }
 }
 
-/// What a component may use while it runs: the API server, the time, and its timers.
+/// What a component may use while it runs: the API server, the shared informers, the time,
+/// and its timers.
 pub struct Ctx<'a> {
     pub api: &'a mut ApiServer,
+    pub informers: &'a Informers,
     pub(crate) clock: &'a mut Clock,
     pub(crate) component: usize,
 }

@@ -241,12 +241,17 @@ pub mod cluster_api {
     }
 
     /// A new, separate cluster: `#{workers: 3, seed: 0, cpu: "4", memory: "8Gi", pods: "110",
-    /// image_pull_seconds: 2, audit_log: 100000}` (how long a kubelet takes to pull an image;
-    /// how many requests `audit_log()` keeps).
+    /// image_pull_seconds: 2, audit_log: 100000, controllers: ["*"]}`. `image_pull_seconds` is how
+    /// long a kubelet takes to pull an image; `audit_log` how many requests `audit_log()` keeps;
+    /// `controllers` is kube-controller-manager's `--controllers`: `"*"` all, `"name"` one on,
+    /// `"-name"` one off (the first entry naming a controller decides), by upstream's names or
+    /// aliases (`garbagecollector`, `namespace`, `serviceaccount`, `root-ca-cert-publisher`,
+    /// `nodelifecycle`, `taint-eviction-controller`, `podgc`, `disruption`).
     ///
     /// ```rhai
     /// let big = cluster(#{workers: 10, seed: 7});
     /// use_cluster(big);
+    /// let no_podgc = cluster(#{controllers: ["*", "-podgc"]});
     /// ```
     #[rhai_fn(name = "cluster", return_raw)]
     pub fn new_cluster(ctx: NativeCallContext, opts: Map) -> Result<ClusterRef, Box<EvalAltResult>> {
@@ -301,6 +306,14 @@ pub fn cluster_config(opts: &Map) -> Result<ClusterConfig, String> {
                     .filter(|n| (1..=10_000_000).contains(n))
                     .ok_or("audit_log must be a number of requests from 1 to 10000000")?
                     as usize
+            }
+            "controllers" => {
+                let list = v.as_array_ref().map_err(|_| "controllers must be an array of controller names")?;
+                config.controllers = list
+                    .iter()
+                    .map(|c| c.clone().into_immutable_string().map(|s| s.to_string()))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| "controllers must be an array of controller names")?;
             }
             other => {
                 return Err(format!(

@@ -11,8 +11,9 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::runtime::{controller_user, Action, Controller, Informers};
-use crate::apiserver::{from_k8s_time, k8s_time, WatchEvent};
+use super::informers::Informers;
+use super::runtime::{controller_user, Action, Controller};
+use crate::apiserver::{from_k8s_time, k8s_time, ApiError, WatchEvent};
 use crate::events::{EventRecorder, EventType};
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
@@ -118,7 +119,7 @@ impl Controller for DisruptionController {
     }
 
     /// A pod change concerns the budgets in its namespace that select it.
-    fn keys_for(&self, event: &WatchEvent, informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, informers: &Informers) -> Vec<String> {
         match &*event.object {
             Object::PodDisruptionBudget(_) => vec![event.object.key()],
             Object::Pod(_) => informers
@@ -135,11 +136,12 @@ impl Controller for DisruptionController {
         }
     }
 
-    fn reconcile(&mut self, key: &str, informers: &Informers, ctx: &mut Ctx<'_>) -> Action {
-        let Some(obj) = informers.get(Kind::PodDisruptionBudget, key).cloned() else { return Action::AwaitChange };
-        let Object::PodDisruptionBudget(pdb) = &*obj else { return Action::AwaitChange };
+    fn reconcile(&mut self, key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
+        let informers = ctx.informers;
+        let Some(obj) = informers.get(Kind::PodDisruptionBudget, key).cloned() else { return Ok(Action::AwaitChange) };
+        let Object::PodDisruptionBudget(pdb) = &*obj else { return Ok(Action::AwaitChange) };
         if pdb.metadata.deletion_timestamp.is_some() {
-            return Action::AwaitChange;
+            return Ok(Action::AwaitChange);
         }
         let now = ctx.now();
         let sel = selector(pdb);
@@ -231,9 +233,9 @@ impl Controller for DisruptionController {
         }
         // Look again when a disrupted pod's deletion window runs out.
         if pdb.status.as_ref().and_then(|s| s.disrupted_pods.as_ref()).is_some_and(|d| !d.is_empty()) {
-            return Action::RequeueAfter(Duration::seconds(DELETION_TIMEOUT));
+            return Ok(Action::RequeueAfter(Duration::seconds(DELETION_TIMEOUT)));
         }
-        Action::AwaitChange
+        Ok(Action::AwaitChange)
     }
 }
 

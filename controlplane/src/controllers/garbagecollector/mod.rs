@@ -1,14 +1,17 @@
 //! GarbageCollector: objects whose owners are gone are deleted (or, if another owner is
 //! still there, released); owners deleted in the foreground wait for their dependents; owners
 //! deleted with the orphan policy release theirs. It keeps its own graph of owner uid →
-//! dependents, as upstream's GraphBuilder does.
+//! dependents, as upstream's GraphBuilder does, built in its event handler; its work-queue keys
+//! are owner uids. Events are not tracked (upstream's `ignoredResources`).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
-use crate::apiserver::{DeleteOptions, Propagation, WatchEvent, WatchEventType};
-use crate::controllers::runtime::controller_user;
+use crate::apiserver::{ApiError, DeleteOptions, Propagation, WatchEvent, WatchEventType};
+use crate::controllers::informers::Informers;
+use crate::controllers::runtime::{controller_user, Action, Controller};
 use crate::model::{Kind, Object, KINDS};
-use crate::sim::component::{Component, Ctx};
+use crate::sim::component::Ctx;
 
 const NAME: &str = "garbage-collector-controller";
 pub const FOREGROUND: &str = "foregroundDeletion";
@@ -22,28 +25,23 @@ struct ObjRef {
     name: String,
 }
 
+/// Every kind but the ignored ones (`DefaultIgnoredResources`: core and events.k8s.io Events).
+static TRACKED: LazyLock<Vec<Kind>> =
+    LazyLock::new(|| KINDS.iter().map(|k| k.kind).filter(|k| *k != Kind::Event).collect());
+
 #[derive(Default)]
 pub struct GarbageCollector {
-    kinds: Vec<Kind>,
     /// Live objects by uid.
     alive: BTreeMap<String, ObjRef>,
     /// Owner uid → dependents.
     dependents: BTreeMap<String, BTreeSet<ObjRef>>,
     /// Each object's owner uids, to update the graph when they change.
     owners_of: BTreeMap<ObjRef, Vec<String>>,
-    queue: VecDeque<String>,
-    queued: BTreeSet<String>,
 }
 
 impl GarbageCollector {
     pub fn new() -> Self {
-        GarbageCollector { kinds: KINDS.iter().map(|k| k.kind).collect(), ..Default::default() }
-    }
-
-    fn enqueue(&mut self, uid: &str) {
-        if self.queued.insert(uid.to_string()) {
-            self.queue.push_back(uid.to_string());
-        }
+        GarbageCollector::default()
     }
 
     fn forget_edges(&mut self, r: &ObjRef) {
@@ -69,7 +67,7 @@ impl GarbageCollector {
     }
 
     /// Act for one owner uid: see the module doc.
-    fn reconcile(&mut self, uid: &str, ctx: &mut Ctx<'_>) {
+    fn sync(&mut self, uid: &str, ctx: &mut Ctx<'_>) {
         let user = controller_user(NAME);
         let deps: Vec<ObjRef> = self.dependents.get(uid).map(|d| d.iter().cloned().collect()).unwrap_or_default();
         let owner = self
@@ -142,16 +140,18 @@ fn remove_finalizer(ctx: &mut Ctx<'_>, user: &str, owner: &Object, finalizer: &s
     let _ = ctx.api.update(user, done);
 }
 
-impl Component for GarbageCollector {
-    fn name(&self) -> &str {
+impl Controller for GarbageCollector {
+    fn name(&self) -> &'static str {
         NAME
     }
 
-    fn watches(&self) -> &[Kind] {
-        &self.kinds
+    fn watches(&self) -> &'static [Kind] {
+        &TRACKED
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
+    /// The graph builder: keep the graph up to date and name the owners to look at.
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
+        let mut keys = Vec::new();
         let obj = &event.object;
         let r = ObjRef { kind: obj.kind(), namespace: obj.namespace().to_string(), name: obj.name().to_string() };
         let uid = obj.metadata().uid.clone().unwrap_or_default();
@@ -160,38 +160,28 @@ impl Component for GarbageCollector {
         if event.event_type == WatchEventType::Deleted {
             self.alive.remove(&uid);
             // Its dependents lost an owner; its owners may be waiting for it.
-            self.enqueue(&uid);
-            for o in owner_uids {
-                self.enqueue(&o);
-            }
-            return;
+            keys.push(uid);
+            keys.extend(owner_uids);
+            return keys;
         }
         self.alive.insert(uid.clone(), r.clone());
         for o in &owner_uids {
             self.dependents.entry(o.clone()).or_default().insert(r.clone());
             if !self.alive.contains_key(o) {
                 // Possibly dangling (or the owner's event is still to come): check.
-                self.enqueue(o);
+                keys.push(o.clone());
             }
         }
         self.owners_of.insert(r, owner_uids);
         let fins = obj.metadata().finalizers.as_deref().unwrap_or_default();
         if obj.metadata().deletion_timestamp.is_some() && fins.iter().any(|f| f == FOREGROUND || f == ORPHAN) {
-            self.enqueue(&uid);
+            keys.push(uid);
         }
+        keys
     }
 
-    fn on_timer(&mut self, key: &str) {
-        self.enqueue(key);
-    }
-
-    fn run(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        let mut worked = false;
-        while let Some(uid) = self.queue.pop_front() {
-            self.queued.remove(&uid);
-            worked = true;
-            self.reconcile(&uid, ctx);
-        }
-        worked
+    fn reconcile(&mut self, uid: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
+        self.sync(uid, ctx);
+        Ok(Action::AwaitChange)
     }
 }

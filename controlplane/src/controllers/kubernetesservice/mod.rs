@@ -7,9 +7,11 @@
 use chrono::Duration;
 use serde_json::json;
 
-use crate::apiserver::{ApiError, ApiServer, Reason, WatchEvent, WatchEventType};
+use super::informers::Informers;
+use super::runtime::{Action, Controller};
+use crate::apiserver::{ApiError, ApiServer, Reason, WatchEvent};
 use crate::model::{decode, Kind, Object};
-use crate::sim::component::{Component, Ctx};
+use crate::sim::component::Ctx;
 
 const NAME: &str = "bootstrap-controller";
 /// The API server's loopback client.
@@ -39,53 +41,39 @@ pub fn ensure(api: &mut ApiServer, user: &str) -> Result<(), ApiError> {
     }
 }
 
-pub struct KubernetesServiceController {
-    /// Whether the watch has the Service (the service lister).
-    exists: bool,
-    due: bool,
-}
-
-impl Default for KubernetesServiceController {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// The periodic check, on the controller runtime: its one key is the Service's, requeued every
+/// 10s; events do not trigger it (a deleted Service comes back at the next tick, as upstream).
+#[derive(Debug, Default)]
+pub struct KubernetesServiceController;
 
 impl KubernetesServiceController {
     pub fn new() -> Self {
-        KubernetesServiceController { exists: false, due: true }
+        KubernetesServiceController
     }
 }
 
-impl Component for KubernetesServiceController {
-    fn name(&self) -> &str {
+impl Controller for KubernetesServiceController {
+    fn name(&self) -> &'static str {
         NAME
     }
 
-    fn watches(&self) -> &[Kind] {
+    fn watches(&self) -> &'static [Kind] {
         &[Kind::Service]
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
-        if event.object.name() == SERVICE && event.object.namespace() == NAMESPACE {
-            self.exists = event.event_type != WatchEventType::Deleted;
-        }
+    fn keys_for(&mut self, _event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
+        Vec::new()
     }
 
-    fn on_timer(&mut self, _key: &str) {
-        self.due = true;
+    fn initial_keys(&self) -> Vec<String> {
+        vec![format!("{NAMESPACE}/{SERVICE}")]
     }
 
-    fn run(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        if !self.due {
-            return false;
-        }
-        self.due = false;
+    fn reconcile(&mut self, key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
         // Not reconciled after it exists: a changed Service stays as it is, as upstream.
-        if !self.exists {
+        if ctx.informers.get(Kind::Service, key).is_none() {
             let _ = ensure(ctx.api, USER);
         }
-        ctx.after(Duration::seconds(PERIOD), "sync");
-        true
+        Ok(Action::RequeueAfter(Duration::seconds(PERIOD)))
     }
 }

@@ -3,8 +3,9 @@
 
 use chrono::Duration;
 
-use crate::apiserver::{DeleteOptions, WatchEvent};
-use crate::controllers::runtime::{controller_user, Action, Controller, Informers};
+use crate::apiserver::{ApiError, DeleteOptions, WatchEvent};
+use crate::controllers::informers::Informers;
+use crate::controllers::runtime::{controller_user, Action, Controller};
 use crate::model::{Kind, Object, KINDS};
 use crate::sim::component::Ctx;
 
@@ -21,7 +22,7 @@ impl Controller for NamespaceController {
         &[Kind::Namespace]
     }
 
-    fn keys_for(&self, event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         if event.object.metadata().deletion_timestamp.is_some() {
             vec![event.object.name().to_string()]
         } else {
@@ -29,10 +30,11 @@ impl Controller for NamespaceController {
         }
     }
 
-    fn reconcile(&mut self, name: &str, informers: &Informers, ctx: &mut Ctx<'_>) -> Action {
-        let Some(ns) = informers.get(Kind::Namespace, name) else { return Action::AwaitChange };
+    fn reconcile(&mut self, name: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
+        let informers = ctx.informers;
+        let Some(ns) = informers.get(Kind::Namespace, name) else { return Ok(Action::AwaitChange) };
         if ns.metadata().deletion_timestamp.is_none() {
-            return Action::AwaitChange;
+            return Ok(Action::AwaitChange);
         }
         let user = controller_user(NAME);
         let mut remaining = 0;
@@ -49,7 +51,7 @@ impl Controller for NamespaceController {
         }
         if remaining > 0 {
             // Check again until the contents are gone (pods wait for their kubelets).
-            return Action::RequeueAfter(Duration::seconds(1));
+            return Ok(Action::RequeueAfter(Duration::seconds(1)));
         }
         let mut done = (**ns).clone();
         if let Object::Namespace(n) = &mut done {
@@ -58,6 +60,6 @@ impl Controller for NamespaceController {
             }
         }
         let _ = ctx.api.finalize_namespace(&user, done);
-        Action::AwaitChange
+        Ok(Action::AwaitChange)
     }
 }

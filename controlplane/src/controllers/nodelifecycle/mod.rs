@@ -14,7 +14,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::Node;
 
-use super::podindex::PodsByNode;
 use super::runtime::controller_user;
 use crate::apiserver::{from_k8s_time, k8s_time, WatchEvent, WatchEventType};
 use crate::events::{EventRecorder, EventType};
@@ -61,7 +60,6 @@ impl Tainter {
 pub struct NodeLifecycleController {
     nodes: BTreeMap<String, Arc<Object>>,
     leases: BTreeMap<String, DateTime<Utc>>,
-    pods: PodsByNode,
     health: BTreeMap<String, NodeHealth>,
     /// Nodes the controller has registered, with the last version seen (for the removal event).
     known: BTreeMap<String, Arc<Object>>,
@@ -88,7 +86,6 @@ impl NodeLifecycleController {
         NodeLifecycleController {
             nodes: BTreeMap::new(),
             leases: BTreeMap::new(),
-            pods: PodsByNode::default(),
             health: BTreeMap::new(),
             known: BTreeMap::new(),
             zone_states: BTreeMap::new(),
@@ -292,7 +289,7 @@ impl NodeLifecycleController {
 
     /// `MarkPodsNotReady`: the pods of a node that stopped reporting are not Ready any more.
     fn mark_pods_not_ready(&mut self, ctx: &mut Ctx<'_>, node: &str) {
-        let pods: Vec<Arc<Object>> = self.pods.on_node(node).cloned().collect();
+        let pods: Vec<Arc<Object>> = ctx.informers.pods_on_node(node).cloned().collect();
         for pod in pods {
             let Object::Pod(p) = &*pod else { continue };
             let mut p = p.clone();
@@ -359,7 +356,7 @@ impl Component for NodeLifecycleController {
         &[Kind::Node, Kind::Lease, Kind::Pod]
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
+    fn on_event(&mut self, event: &WatchEvent, _: Option<&Object>, _: &super::Informers) {
         match event.object.kind() {
             Kind::Node => {
                 let name = event.object.name().to_string();
@@ -388,9 +385,6 @@ impl Component for NodeLifecycleController {
                         self.leases.insert(name, t);
                     }
                 }
-            }
-            Kind::Pod => {
-                self.pods.apply(event);
             }
             _ => {}
         }

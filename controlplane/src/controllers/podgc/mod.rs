@@ -1,7 +1,8 @@
-//! The pod garbage collector (`pod-garbage-collector`). Every 20s it force-deletes pods no
-//! kubelet will ever finish: pods bound to a node that has been gone for the 40s quarantine,
-//! terminating pods that were never scheduled, terminating pods on a not-ready node tainted
-//! `node.kubernetes.io/out-of-service`, and the oldest finished pods beyond 12,500.
+//! The pod garbage collector (`pod-garbage-collector-controller`, whose client is
+//! `pod-garbage-collector`). Every 20s it force-deletes pods no kubelet will ever finish: pods
+//! bound to a node that has been gone for the 40s quarantine, terminating pods that were never
+//! scheduled, terminating pods on a not-ready node tainted `node.kubernetes.io/out-of-service`,
+//! and the oldest finished pods beyond 12,500.
 //! Each is first marked Failed (with a `DisruptionTarget` condition for orphans).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,13 +11,15 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::PodCondition;
 
-use super::podindex::{node_name, PodsByNode};
-use super::runtime::controller_user;
-use crate::apiserver::{k8s_time, DeleteOptions, WatchEvent, WatchEventType};
+use super::informers::{node_name, Informers};
+use super::runtime::{controller_user, Action, Controller};
+use crate::apiserver::{k8s_time, ApiError, DeleteOptions, WatchEvent};
 use crate::model::{Kind, Object};
-use crate::sim::component::{Component, Ctx};
+use crate::sim::component::Ctx;
 
-const NAME: &str = "pod-garbage-collector";
+const NAME: &str = "pod-garbage-collector-controller";
+/// The key of the one periodic pass (`gc`): pod GC looks at the whole cluster each time.
+const KEY: &str = "gc";
 /// `gcCheckPeriod`.
 const PERIOD: i64 = 20;
 /// `quarantineTime`: how long a node must stay missing before its pods go.
@@ -24,12 +27,11 @@ const QUARANTINE: i64 = 40;
 /// `--terminated-pod-gc-threshold`.
 const TERMINATED_THRESHOLD: usize = 12_500;
 
+/// Reads pods (by node) and nodes from the shared informers; runs every 20s as a requeue of
+/// its one key, not on events.
 pub struct PodGcController {
-    pods: PodsByNode,
-    nodes: BTreeMap<String, Arc<Object>>,
     /// Missing nodes seen with pods bound to them, and when they may be judged gone.
     quarantine: BTreeMap<String, DateTime<Utc>>,
-    due: bool,
     user: String,
 }
 
@@ -52,23 +54,18 @@ fn terminated(pod: &Object) -> bool {
 
 impl PodGcController {
     pub fn new() -> Self {
-        PodGcController {
-            pods: PodsByNode::default(),
-            nodes: BTreeMap::new(),
-            quarantine: BTreeMap::new(),
-            due: true,
-            user: controller_user("pod-garbage-collector"),
-        }
+        PodGcController { quarantine: BTreeMap::new(), user: controller_user("pod-garbage-collector") }
     }
 
     fn gc(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
+        let informers = ctx.informers;
+        let node = |name: &str| informers.get(Kind::Node, name);
         self.gc_terminated(ctx);
-        let terminating_out_of_service: Vec<Arc<Object>> = self
-            .pods
-            .all()
+        let terminating_out_of_service: Vec<Arc<Object>> = informers
+            .pods_by_node()
             .filter(|p| p.metadata().deletion_timestamp.is_some())
-            .filter(|p| self.nodes.get(node_name(p)).is_some_and(|n| out_of_service(n)))
+            .filter(|p| node(node_name(p)).is_some_and(|n| out_of_service(n)))
             .cloned()
             .collect();
         for pod in terminating_out_of_service {
@@ -76,19 +73,19 @@ impl PodGcController {
         }
         // gcOrphaned: a node missing now is quarantined; one still missing after it is gone.
         let missing: BTreeSet<String> =
-            self.pods.nodes().filter(|n| !self.nodes.contains_key(*n)).map(str::to_string).collect();
+            informers.nodes_with_pods().filter(|n| node(n).is_none()).map(str::to_string).collect();
         for n in &missing {
             self.quarantine.entry(n.clone()).or_insert(now + Duration::seconds(QUARANTINE));
         }
         let gone: Vec<String> = self
             .quarantine
             .iter()
-            .filter(|(n, until)| **until <= now && !self.nodes.contains_key(*n))
+            .filter(|(n, until)| **until <= now && node(n).is_none())
             .map(|(n, _)| n.clone())
             .collect();
         self.quarantine.retain(|n, until| *until > now && missing.contains(n));
         for node in gone {
-            let pods: Vec<Arc<Object>> = self.pods.on_node(&node).cloned().collect();
+            let pods: Vec<Arc<Object>> = informers.pods_on_node(&node).cloned().collect();
             let condition = PodCondition {
                 type_: "DisruptionTarget".into(),
                 status: "True".into(),
@@ -102,12 +99,8 @@ impl PodGcController {
             }
         }
         // gcUnscheduledTerminating.
-        let unscheduled: Vec<Arc<Object>> = self
-            .pods
-            .all()
-            .filter(|p| p.metadata().deletion_timestamp.is_some() && node_name(p).is_empty())
-            .cloned()
-            .collect();
+        let unscheduled: Vec<Arc<Object>> =
+            informers.pods_on_node("").filter(|p| p.metadata().deletion_timestamp.is_some()).cloned().collect();
         for pod in unscheduled {
             self.mark_failed_and_delete(ctx, &pod, None);
         }
@@ -115,7 +108,7 @@ impl PodGcController {
 
     /// Keep at most 12,500 finished pods: the oldest go first.
     fn gc_terminated(&mut self, ctx: &mut Ctx<'_>) {
-        let mut done: Vec<Arc<Object>> = self.pods.all().filter(|p| terminated(p)).cloned().collect();
+        let mut done: Vec<Arc<Object>> = ctx.informers.pods_by_node().filter(|p| terminated(p)).cloned().collect();
         if done.len() <= TERMINATED_THRESHOLD {
             return;
         }
@@ -174,43 +167,25 @@ fn out_of_service(node: &Object) -> bool {
     !ready && tainted
 }
 
-impl Component for PodGcController {
-    fn name(&self) -> &str {
+impl Controller for PodGcController {
+    fn name(&self) -> &'static str {
         NAME
     }
 
-    fn watches(&self) -> &[Kind] {
+    fn watches(&self) -> &'static [Kind] {
         &[Kind::Node, Kind::Pod]
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
-        match event.object.kind() {
-            Kind::Node => {
-                let name = event.object.name().to_string();
-                if event.event_type == WatchEventType::Deleted {
-                    self.nodes.remove(&name);
-                } else {
-                    self.nodes.insert(name, event.object.clone());
-                }
-            }
-            Kind::Pod => {
-                self.pods.apply(event);
-            }
-            _ => {}
-        }
+    fn keys_for(&mut self, _event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
+        Vec::new()
     }
 
-    fn on_timer(&mut self, _key: &str) {
-        self.due = true;
+    fn initial_keys(&self) -> Vec<String> {
+        vec![KEY.to_string()]
     }
 
-    fn run(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        if !self.due {
-            return false;
-        }
-        self.due = false;
+    fn reconcile(&mut self, _key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
         self.gc(ctx);
-        ctx.after(Duration::seconds(PERIOD), "gc");
-        true
+        Ok(Action::RequeueAfter(Duration::seconds(PERIOD)))
     }
 }

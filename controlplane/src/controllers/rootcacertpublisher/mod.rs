@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::apiserver::WatchEvent;
-use crate::controllers::runtime::{controller_user, Action, Controller, Informers};
+use crate::apiserver::{ApiError, WatchEvent};
+use crate::controllers::informers::Informers;
+use crate::controllers::runtime::{controller_user, Action, Controller};
 use crate::model::{Kind, Object};
 use crate::sim::component::Ctx;
 
@@ -26,7 +27,7 @@ impl Controller for RootCaCertPublisher {
         &[Kind::Namespace, Kind::ConfigMap]
     }
 
-    fn keys_for(&self, event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         match event.object.kind() {
             Kind::Namespace => vec![event.object.name().to_string()],
             Kind::ConfigMap if event.object.name() == CONFIGMAP => vec![event.object.namespace().to_string()],
@@ -34,10 +35,11 @@ impl Controller for RootCaCertPublisher {
         }
     }
 
-    fn reconcile(&mut self, namespace: &str, informers: &Informers, ctx: &mut Ctx<'_>) -> Action {
-        let Some(ns) = informers.get(Kind::Namespace, namespace) else { return Action::AwaitChange };
+    fn reconcile(&mut self, namespace: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
+        let informers = ctx.informers;
+        let Some(ns) = informers.get(Kind::Namespace, namespace) else { return Ok(Action::AwaitChange) };
         if ns.metadata().deletion_timestamp.is_some() {
-            return Action::AwaitChange;
+            return Ok(Action::AwaitChange);
         }
         if informers.get(Kind::ConfigMap, &format!("{namespace}/{CONFIGMAP}")).is_none() {
             let mut cm = Object::named(Kind::ConfigMap, Some(namespace), CONFIGMAP);
@@ -50,6 +52,6 @@ impl Controller for RootCaCertPublisher {
             }
             let _ = ctx.api.create(&controller_user(NAME), namespace, cm);
         }
-        Action::AwaitChange
+        Ok(Action::AwaitChange)
     }
 }

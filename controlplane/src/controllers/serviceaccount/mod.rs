@@ -1,7 +1,8 @@
 //! ServiceAccountsController: every active namespace has a `default` service account.
 
-use crate::apiserver::WatchEvent;
-use crate::controllers::runtime::{controller_user, Action, Controller, Informers};
+use crate::apiserver::{ApiError, WatchEvent};
+use crate::controllers::informers::Informers;
+use crate::controllers::runtime::{controller_user, Action, Controller};
 use crate::model::{Kind, Object};
 use crate::sim::component::Ctx;
 
@@ -18,7 +19,7 @@ impl Controller for ServiceAccountsController {
         &[Kind::Namespace, Kind::ServiceAccount]
     }
 
-    fn keys_for(&self, event: &WatchEvent, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         match event.object.kind() {
             Kind::Namespace => vec![event.object.name().to_string()],
             // A deleted default account is made again.
@@ -27,16 +28,17 @@ impl Controller for ServiceAccountsController {
         }
     }
 
-    fn reconcile(&mut self, namespace: &str, informers: &Informers, ctx: &mut Ctx<'_>) -> Action {
-        let Some(ns) = informers.get(Kind::Namespace, namespace) else { return Action::AwaitChange };
+    fn reconcile(&mut self, namespace: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
+        let informers = ctx.informers;
+        let Some(ns) = informers.get(Kind::Namespace, namespace) else { return Ok(Action::AwaitChange) };
         if ns.metadata().deletion_timestamp.is_some() {
-            return Action::AwaitChange;
+            return Ok(Action::AwaitChange);
         }
         if informers.get(Kind::ServiceAccount, &format!("{namespace}/default")).is_none() {
             let sa = Object::named(Kind::ServiceAccount, Some(namespace), "default");
             // AlreadyExists means the cache lagged: the account is there.
             let _ = ctx.api.create(&controller_user(NAME), namespace, sa);
         }
-        Action::AwaitChange
+        Ok(Action::AwaitChange)
     }
 }

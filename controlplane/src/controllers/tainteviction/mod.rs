@@ -3,20 +3,22 @@
 //! (`tolerationSeconds`, 300s for not-ready/unreachable by default) is deleted when the
 //! shortest of those runs out, counted from when the controller saw the taint. The deletion
 //! is an ordinary graceful one, after a `DisruptionTarget` condition is added to the pod.
+//! On the controller runtime its keys are pods: a node whose NoExecute taints change enqueues
+//! its pods (`handleNodeUpdate`), a pod that moves or changes tolerations enqueues itself, and a
+//! scheduled deletion requeues the pod for when it is due.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::{PodCondition, Taint, Toleration};
 
-use super::podindex::{node_name, PodsByNode};
-use super::runtime::controller_user;
-use crate::apiserver::{k8s_time, DeleteOptions, WatchEvent, WatchEventType};
+use super::informers::{node_name, Informers};
+use super::runtime::{controller_user, Action, Controller};
+use crate::apiserver::{k8s_time, ApiError, DeleteOptions, WatchEvent, WatchEventType};
 use crate::events::{EventRecorder, EventType};
 use crate::model::toleration::tolerates;
 use crate::model::{Kind, Object};
-use crate::sim::component::{Component, Ctx};
+use crate::sim::component::Ctx;
 
 const NAME: &str = "taint-eviction-controller";
 
@@ -28,14 +30,7 @@ struct Scheduled {
 }
 
 pub struct TaintEvictionController {
-    pods: PodsByNode,
-    /// node → its NoExecute taints, for tainted nodes only.
-    tainted: BTreeMap<String, Vec<Taint>>,
     scheduled: BTreeMap<String, Scheduled>,
-    /// Nodes and pods to look at again.
-    dirty_nodes: Vec<String>,
-    dirty_pods: Vec<(String, String)>,
-    due: Vec<String>,
     recorder: EventRecorder,
     user: String,
 }
@@ -46,8 +41,17 @@ impl Default for TaintEvictionController {
     }
 }
 
-fn no_execute(taints: Option<&Vec<Taint>>) -> Vec<Taint> {
+/// A node's NoExecute taints.
+fn no_execute(node: Option<&Object>) -> Vec<Taint> {
+    let taints = match node {
+        Some(Object::Node(n)) => n.spec.as_ref().and_then(|s| s.taints.as_ref()),
+        _ => None,
+    };
     taints.into_iter().flatten().filter(|t| t.effect == "NoExecute").cloned().collect()
+}
+
+fn same_taints(a: &[Taint], b: &[Taint]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.key == b.key && a.value == b.value && a.effect == b.effect)
 }
 
 /// `GetMatchingTolerations` + `getMinTolerationTime`: None when some taint is not tolerated
@@ -76,16 +80,7 @@ pub fn toleration_time(taints: &[Taint], tolerations: &[Toleration]) -> Option<O
 impl TaintEvictionController {
     pub fn new() -> Self {
         let user = controller_user("taint-eviction-controller");
-        TaintEvictionController {
-            pods: PodsByNode::default(),
-            tainted: BTreeMap::new(),
-            scheduled: BTreeMap::new(),
-            dirty_nodes: Vec::new(),
-            dirty_pods: Vec::new(),
-            due: Vec::new(),
-            recorder: EventRecorder::new(NAME, None, &user),
-            user,
-        }
+        TaintEvictionController { scheduled: BTreeMap::new(), recorder: EventRecorder::new(NAME, None, &user), user }
     }
 
     fn pod_ref(key: &str) -> Object {
@@ -171,19 +166,6 @@ impl TaintEvictionController {
         }
         let _ = ctx.api.delete(&self.user, Kind::Pod, ns, name, DeleteOptions::default());
     }
-
-    fn handle_node(&mut self, ctx: &mut Ctx<'_>, node: &str) {
-        let pods: Vec<Arc<Object>> = self.pods.on_node(node).cloned().collect();
-        let taints = self.tainted.get(node).cloned().unwrap_or_default();
-        for pod in pods {
-            let key = pod.key();
-            if taints.is_empty() {
-                self.cancel(ctx, &key);
-            } else {
-                self.process_pod(ctx, &key, &tolerations(&pod), &taints);
-            }
-        }
-    }
 }
 
 fn tolerations_of(pod: &Object) -> Option<&Vec<Toleration>> {
@@ -200,79 +182,62 @@ fn tolerations(pod: &Object) -> Vec<Toleration> {
     }
 }
 
-impl Component for TaintEvictionController {
-    fn name(&self) -> &str {
+impl Controller for TaintEvictionController {
+    fn name(&self) -> &'static str {
         NAME
     }
 
-    fn watches(&self) -> &[Kind] {
+    fn watches(&self) -> &'static [Kind] {
         &[Kind::Node, Kind::Pod]
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
+    fn keys_for(&mut self, event: &WatchEvent, old: Option<&Object>, informers: &Informers) -> Vec<String> {
+        let new = (event.event_type != WatchEventType::Deleted).then_some(&*event.object);
         match event.object.kind() {
             Kind::Node => {
-                let name = event.object.name().to_string();
-                let taints = match (&*event.object, event.event_type) {
-                    (_, WatchEventType::Deleted) => Vec::new(),
-                    (Object::Node(n), _) => no_execute(n.spec.as_ref().and_then(|s| s.taints.as_ref())),
-                    _ => Vec::new(),
-                };
-                let old = self.tainted.get(&name).cloned().unwrap_or_default();
-                if taints.is_empty() {
-                    self.tainted.remove(&name);
+                let changed = !same_taints(&no_execute(old), &no_execute(new));
+                if changed || event.event_type == WatchEventType::Added {
+                    informers.pods_on_node(event.object.name()).map(|p| p.key()).collect()
                 } else {
-                    self.tainted.insert(name.clone(), taints.clone());
-                }
-                let same = old.len() == taints.len()
-                    && old
-                        .iter()
-                        .zip(&taints)
-                        .all(|(a, b)| a.key == b.key && a.value == b.value && a.effect == b.effect);
-                if !same || event.event_type == WatchEventType::Added {
-                    self.dirty_nodes.push(name);
+                    Vec::new()
                 }
             }
             Kind::Pod => {
-                let old = self.pods.apply(event);
-                let new = (event.event_type != WatchEventType::Deleted).then(|| event.object.clone());
-                let changed = match (&old, &new) {
+                let changed = match (old, new) {
                     (Some(o), Some(n)) => node_name(o) != node_name(n) || tolerations_of(o) != tolerations_of(n),
                     _ => true,
                 };
                 if changed {
-                    self.dirty_pods.push((event.object.key(), node_name(&event.object).to_string()));
+                    vec![event.object.key()]
+                } else {
+                    Vec::new()
                 }
             }
-            _ => {}
+            _ => Vec::new(),
         }
     }
 
-    fn on_timer(&mut self, key: &str) {
-        self.due.push(key.to_string());
-    }
-
-    fn run(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        let worked = !self.dirty_nodes.is_empty() || !self.dirty_pods.is_empty() || !self.due.is_empty();
-        // Node updates first, as upstream's workers prefer them.
-        for node in std::mem::take(&mut self.dirty_nodes) {
-            self.handle_node(ctx, &node);
+    fn reconcile(&mut self, key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
+        if self.scheduled.get(key).is_some_and(|s| s.fire <= ctx.now()) {
+            self.evict(ctx, key);
+            return Ok(Action::AwaitChange);
         }
-        for (key, node) in std::mem::take(&mut self.dirty_pods) {
-            let Some(pod) = self.pods.get(&key).cloned() else {
-                self.cancel(ctx, &key);
-                continue;
-            };
-            if node_name(&pod) != node || node.is_empty() {
-                continue;
-            }
-            let Some(taints) = self.tainted.get(&node).cloned() else { continue };
-            self.process_pod(ctx, &key, &tolerations(&pod), &taints);
+        let informers = ctx.informers;
+        let Some(pod) = informers.get(Kind::Pod, key) else {
+            self.cancel(ctx, key);
+            return Ok(Action::AwaitChange);
+        };
+        let node = node_name(pod);
+        if node.is_empty() {
+            return Ok(Action::AwaitChange);
         }
-        for key in std::mem::take(&mut self.due) {
-            self.evict(ctx, &key);
+        let taints = no_execute(informers.get(Kind::Node, node).map(|n| &**n));
+        if taints.is_empty() {
+            self.cancel(ctx, key);
+        } else {
+            self.process_pod(ctx, key, &tolerations(pod), &taints);
         }
-        worked
+        Ok(Action::AwaitChange)
     }
 }
 

@@ -384,7 +384,7 @@ impl Component for Kubelets {
         &[Kind::Node, Kind::Pod]
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
+    fn on_event(&mut self, event: &WatchEvent, _: Option<&crate::model::Object>, _: &crate::controllers::Informers) {
         match event.object.kind() {
             Kind::Node => self.on_node(event),
             Kind::Pod => self.on_pod(event),

@@ -46,7 +46,7 @@ impl Component for Recorder {
         sample::KINDS
     }
 
-    fn on_event(&mut self, event: &WatchEvent) {
+    fn on_event(&mut self, event: &WatchEvent, _: Option<&crate::model::Object>, _: &crate::controllers::Informers) {
         self.pending.push(event.clone());
     }
 

@@ -1,0 +1,162 @@
+//! kube-controller-manager's controller descriptors (`ControllerDescriptor`: a canonical name
+//! from `names.go`, its aliases, how to start it) and its `--controllers` flag: `*` enables
+//! every controller on by default, `foo` enables foo, `-foo` disables it; the first entry that
+//! names a controller decides (`IsControllerEnabled`).
+
+use super::runtime::ControllerComponent;
+use super::tainteviction;
+use super::{disruption, garbagecollector, namespace, nodelifecycle, podgc, rootcacertpublisher, serviceaccount};
+use crate::sim::component::Component;
+
+#[derive(Debug)]
+pub struct ControllerDescriptor {
+    /// The canonical name (`names.go`).
+    pub name: &'static str,
+    /// Older names `--controllers` accepts too.
+    pub aliases: &'static [&'static str],
+    pub disabled_by_default: bool,
+    start: fn() -> Box<dyn Component>,
+}
+
+impl ControllerDescriptor {
+    pub fn start(&self) -> Box<dyn Component> {
+        (self.start)()
+    }
+}
+
+/// Every controller kubesim runs, in the order they run.
+pub static DESCRIPTORS: &[ControllerDescriptor] = &[
+    ControllerDescriptor {
+        name: "garbage-collector-controller",
+        aliases: &["garbagecollector"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(garbagecollector::GarbageCollector::new())),
+    },
+    ControllerDescriptor {
+        name: "namespace-controller",
+        aliases: &["namespace"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(namespace::NamespaceController)),
+    },
+    ControllerDescriptor {
+        name: "serviceaccount-controller",
+        aliases: &["serviceaccount"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(serviceaccount::ServiceAccountsController)),
+    },
+    ControllerDescriptor {
+        name: "root-ca-certificate-publisher-controller",
+        aliases: &["root-ca-cert-publisher"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(rootcacertpublisher::RootCaCertPublisher)),
+    },
+    ControllerDescriptor {
+        name: "node-lifecycle-controller",
+        aliases: &["nodelifecycle"],
+        disabled_by_default: false,
+        start: || Box::new(nodelifecycle::NodeLifecycleController::new()),
+    },
+    ControllerDescriptor {
+        name: "taint-eviction-controller",
+        aliases: &[],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(tainteviction::TaintEvictionController::new())),
+    },
+    ControllerDescriptor {
+        name: "pod-garbage-collector-controller",
+        aliases: &["podgc"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(podgc::PodGcController::new())),
+    },
+    ControllerDescriptor {
+        name: "disruption-controller",
+        aliases: &["disruption"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(disruption::DisruptionController::default())),
+    },
+];
+
+/// The default of `--controllers`.
+pub fn default_controllers() -> Vec<String> {
+    vec!["*".to_string()]
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ControllersError {
+    #[error("{0:?} is not in the list of known controllers (known: {known})", known = known())]
+    Unknown(String),
+}
+
+fn known() -> String {
+    let mut names: Vec<&str> =
+        DESCRIPTORS.iter().flat_map(|d| std::iter::once(d.name).chain(d.aliases.iter().copied())).collect();
+    names.sort_unstable();
+    names.join(", ")
+}
+
+fn descriptor(name: &str) -> Option<&'static ControllerDescriptor> {
+    DESCRIPTORS.iter().find(|d| d.name == name || d.aliases.contains(&name))
+}
+
+/// The controllers `--controllers` enables, in run order; an unknown name is an error.
+pub fn enabled(controllers: &[String]) -> Result<Vec<&'static ControllerDescriptor>, ControllersError> {
+    // Aliases become canonical names first, as the flag's validation does.
+    let mut choices: Vec<(bool, Option<&'static str>)> = Vec::new();
+    for entry in controllers {
+        if entry == "*" {
+            choices.push((true, None));
+            continue;
+        }
+        let (on, name) = match entry.strip_prefix('-') {
+            Some(name) => (false, name),
+            None => (true, entry.as_str()),
+        };
+        let d = descriptor(name).ok_or_else(|| ControllersError::Unknown(entry.clone()))?;
+        choices.push((on, Some(d.name)));
+    }
+    let is_enabled = |d: &ControllerDescriptor| {
+        let mut star = false;
+        for (on, name) in &choices {
+            match name {
+                Some(n) if *n == d.name => return *on,
+                Some(_) => {}
+                None => star = true,
+            }
+        }
+        star && !d.disabled_by_default
+    };
+    Ok(DESCRIPTORS.iter().filter(|d| is_enabled(d)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<&'static str> {
+        let list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+        enabled(&list).expect("known names").iter().map(|d| d.name).collect()
+    }
+
+    #[test]
+    fn star_enables_all_and_the_first_choice_wins() {
+        assert_eq!(names(&["*"]).len(), DESCRIPTORS.len());
+        assert!(names(&[]).is_empty());
+        let without = names(&["*", "-podgc"]);
+        assert!(!without.contains(&"pod-garbage-collector-controller"));
+        assert_eq!(without.len(), DESCRIPTORS.len() - 1);
+        assert_eq!(
+            names(&["podgc", "namespace-controller"]),
+            ["namespace-controller", "pod-garbage-collector-controller"]
+        );
+        // The first entry naming a controller decides, alias or canonical name alike.
+        assert_eq!(names(&["podgc", "-pod-garbage-collector-controller"]), ["pod-garbage-collector-controller"]);
+        assert_eq!(names(&["-podgc", "*", "podgc"]).len(), DESCRIPTORS.len() - 1);
+    }
+
+    #[test]
+    fn an_unknown_name_is_an_error_naming_the_known_ones() {
+        let err = enabled(&["*".to_string(), "-replicaset".to_string()]).unwrap_err().to_string();
+        assert!(err.starts_with("\"-replicaset\" is not in the list of known controllers (known: "), "{err}");
+        assert!(err.contains("podgc") && err.contains("garbage-collector-controller"), "{err}");
+    }
+}

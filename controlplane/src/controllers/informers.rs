@@ -1,0 +1,265 @@
+//! Shared informers, as client-go's `SharedInformerFactory` and `cache.Indexer` provide: one
+//! cache per kind, owned by the cluster and fed once from the watch history, which every
+//! component reads. Objects are the store's own `Arc<Object>`s, never copies. Indexes: by
+//! namespace (the `namespace/name` key order), pods by node (`spec.nodeName`), and objects by
+//! the uid of their controlling owner.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+use std::sync::Arc;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+
+use crate::apiserver::{WatchEvent, WatchEventType};
+use crate::model::{Kind, Object, KINDS};
+
+/// One kind's cache and its indexes.
+#[derive(Debug, Default)]
+struct Informer {
+    items: BTreeMap<String, Arc<Object>>,
+    /// Controlling owner uid → keys of the objects it controls.
+    by_controller: BTreeMap<String, BTreeSet<String>>,
+    /// Pods only: node name → pod keys ("" for unbound pods).
+    by_node: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// The caches of every kind some component watches. Like a reflector's store, they may lag
+/// behind the API server by the writes made since they were last fed.
+#[derive(Debug)]
+pub struct Informers {
+    /// By `Kind as usize`; None for kinds nobody watches.
+    kinds: Vec<Option<Informer>>,
+    /// Reused to build keys, so an update of a known object allocates nothing.
+    scratch: String,
+}
+
+impl Default for Informers {
+    fn default() -> Self {
+        Informers { kinds: KINDS.iter().map(|_| None).collect(), scratch: String::new() }
+    }
+}
+
+/// The node a pod is bound to, "" if none.
+pub fn node_name(pod: &Object) -> &str {
+    match pod {
+        Object::Pod(p) => p.spec.as_ref().and_then(|s| s.node_name.as_deref()).unwrap_or(""),
+        _ => "",
+    }
+}
+
+/// An object's controlling owner reference (`metav1.GetControllerOf`).
+pub fn controller_of(obj: &Object) -> Option<&OwnerReference> {
+    obj.metadata().owner_references.iter().flatten().find(|r| r.controller == Some(true))
+}
+
+/// The uid of an object's controlling owner.
+pub fn controller_uid(obj: &Object) -> Option<&str> {
+    controller_of(obj).map(|r| r.uid.as_str())
+}
+
+fn write_key(out: &mut String, obj: &Object) {
+    out.clear();
+    if obj.info().namespaced {
+        let _ = write!(out, "{}/{}", obj.namespace(), obj.name());
+    } else {
+        out.push_str(obj.name());
+    }
+}
+
+fn index_remove(index: &mut BTreeMap<String, BTreeSet<String>>, value: &str, key: &str) {
+    if let Some(keys) = index.get_mut(value) {
+        keys.remove(key);
+        if keys.is_empty() {
+            index.remove(value);
+        }
+    }
+}
+
+fn index_insert(index: &mut BTreeMap<String, BTreeSet<String>>, value: &str, key: &str) {
+    match index.get_mut(value) {
+        Some(keys) => {
+            keys.insert(key.to_string());
+        }
+        None => {
+            index.insert(value.to_string(), BTreeSet::from([key.to_string()]));
+        }
+    }
+}
+
+impl Informer {
+    /// Apply a change; returns the object's previous version.
+    fn apply(&mut self, key: &str, event_type: WatchEventType, obj: &Arc<Object>) -> Option<Arc<Object>> {
+        let old = if event_type == WatchEventType::Deleted {
+            self.items.remove(key)
+        } else if let Some(slot) = self.items.get_mut(key) {
+            Some(std::mem::replace(slot, obj.clone()))
+        } else {
+            self.items.insert(key.to_string(), obj.clone());
+            None
+        };
+        let new = (event_type != WatchEventType::Deleted).then_some(&**obj);
+        let (old_owner, new_owner) = (old.as_deref().and_then(controller_uid), new.and_then(controller_uid));
+        if old_owner != new_owner {
+            if let Some(uid) = old_owner {
+                index_remove(&mut self.by_controller, uid, key);
+            }
+            if let Some(uid) = new_owner {
+                index_insert(&mut self.by_controller, uid, key);
+            }
+        }
+        if obj.kind() == Kind::Pod {
+            let (old_node, new_node) = (old.as_deref().map(node_name), new.map(node_name));
+            if old_node != new_node {
+                if let Some(node) = old_node {
+                    index_remove(&mut self.by_node, node, key);
+                }
+                if let Some(node) = new_node {
+                    index_insert(&mut self.by_node, node, key);
+                }
+            }
+        }
+        old
+    }
+}
+
+impl Informers {
+    fn informer(&self, kind: Kind) -> Option<&Informer> {
+        self.kinds.get(kind as usize).and_then(Option::as_ref)
+    }
+
+    /// Whether `kind` has a cache.
+    pub fn has(&self, kind: Kind) -> bool {
+        self.informer(kind).is_some()
+    }
+
+    /// Start the cache of `kind` from a list of what exists (a reflector's initial List).
+    pub(crate) fn start(&mut self, kind: Kind, items: Vec<Arc<Object>>) {
+        if self.has(kind) {
+            return;
+        }
+        let mut informer = Informer::default();
+        let mut key = String::new();
+        for obj in items {
+            write_key(&mut key, &obj);
+            informer.apply(&key, WatchEventType::Added, &obj);
+        }
+        self.kinds[kind as usize] = Some(informer);
+    }
+
+    /// Keep the cache of the event's kind (if it has one) up to date. Returns whether the kind
+    /// has a cache, and the object's previous version.
+    pub(crate) fn apply(&mut self, event: &WatchEvent) -> (bool, Option<Arc<Object>>) {
+        let Some(Some(informer)) = self.kinds.get_mut(event.object.kind() as usize) else { return (false, None) };
+        write_key(&mut self.scratch, &event.object);
+        (true, informer.apply(&self.scratch, event.event_type, &event.object))
+    }
+
+    pub fn get(&self, kind: Kind, key: &str) -> Option<&Arc<Object>> {
+        self.informer(kind)?.items.get(key)
+    }
+
+    /// All cached objects of `kind`, in key order.
+    pub fn list(&self, kind: Kind) -> impl Iterator<Item = &Arc<Object>> {
+        self.informer(kind).into_iter().flat_map(|i| i.items.values())
+    }
+
+    /// Cached objects of `kind` in one namespace, in key order (the namespace index).
+    pub fn list_namespace<'a>(&'a self, kind: Kind, namespace: &'a str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
+        let start = format!("{namespace}/");
+        self.informer(kind)
+            .into_iter()
+            .flat_map(move |i| i.items.range(start.clone()..))
+            .take_while(move |(k, _)| k.strip_prefix(namespace).is_some_and(|rest| rest.starts_with('/')))
+            .map(|(_, v)| v)
+    }
+
+    /// The pods bound to `node` ("" for unbound pods), in key order.
+    pub fn pods_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
+        let informer = self.informer(Kind::Pod);
+        let keys = informer.and_then(|i| i.by_node.get(node));
+        keys.into_iter().flatten().filter_map(move |k| informer?.items.get(k))
+    }
+
+    /// Every pod, grouped by node name (unbound pods first), in key order within a node.
+    pub fn pods_by_node(&self) -> impl Iterator<Item = &Arc<Object>> {
+        let informer = self.informer(Kind::Pod);
+        informer.into_iter().flat_map(|i| i.by_node.values().flatten().filter_map(|k| i.items.get(k)))
+    }
+
+    /// The names of the nodes that pods are bound to, in order.
+    pub fn nodes_with_pods(&self) -> impl Iterator<Item = &str> {
+        self.informer(Kind::Pod)
+            .into_iter()
+            .flat_map(|i| i.by_node.keys())
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+    }
+
+    /// The objects of `kind` whose controlling owner has `uid`, in key order.
+    pub fn controlled_by<'a>(&'a self, kind: Kind, uid: &str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
+        let informer = self.informer(kind);
+        let keys = informer.and_then(|i| i.by_controller.get(uid));
+        keys.into_iter().flatten().filter_map(move |k| informer?.items.get(k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(name: &str, node: Option<&str>, owner: Option<&str>) -> Arc<Object> {
+        let mut v = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+        if let Some(n) = node {
+            v["spec"]["nodeName"] = json!(n);
+        }
+        if let Some(uid) = owner {
+            v["metadata"]["ownerReferences"] = json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "name": "rs", "uid": uid, "controller": true}]);
+        }
+        Arc::new(crate::model::decode(v).expect("pod decodes"))
+    }
+
+    fn event(event_type: WatchEventType, object: Arc<Object>) -> WatchEvent {
+        WatchEvent { event_type, object, revision: 0 }
+    }
+
+    #[test]
+    fn indexes_follow_changes() {
+        let mut informers = Informers::default();
+        informers.start(Kind::Pod, vec![pod("a", None, Some("u1"))]);
+        assert_eq!(informers.pods_on_node("").count(), 1);
+        let (watched, old) = informers.apply(&event(WatchEventType::Modified, pod("a", Some("n1"), Some("u2"))));
+        assert!(watched && old.is_some());
+        assert_eq!(informers.pods_on_node("").count(), 0);
+        assert_eq!(informers.pods_on_node("n1").map(|p| p.name().to_string()).collect::<Vec<_>>(), ["a"]);
+        assert_eq!(informers.nodes_with_pods().collect::<Vec<_>>(), ["n1"]);
+        assert_eq!(informers.controlled_by(Kind::Pod, "u1").count(), 0);
+        assert_eq!(informers.controlled_by(Kind::Pod, "u2").count(), 1);
+        informers.apply(&event(WatchEventType::Deleted, pod("a", Some("n1"), Some("u2"))));
+        assert_eq!(informers.list(Kind::Pod).count(), 0);
+        assert_eq!(informers.nodes_with_pods().count(), 0);
+        assert_eq!(informers.controlled_by(Kind::Pod, "u2").count(), 0);
+        // A kind nobody watches has no cache.
+        assert!(!informers.has(Kind::Node));
+    }
+
+    #[test]
+    fn kinds_index_their_table() {
+        // The caches are found by `Kind as usize`: the enum and `KINDS` share one order.
+        for (i, info) in KINDS.iter().enumerate() {
+            assert_eq!(info.kind as usize, i, "{}", info.name);
+        }
+    }
+
+    #[test]
+    fn namespace_lists_stop_at_the_namespace() {
+        let mut informers = Informers::default();
+        let mut other = (*pod("x", None, None)).clone();
+        other.metadata_mut().namespace = Some("default-2".into());
+        informers.start(Kind::Pod, vec![pod("a", None, None), Arc::new(other)]);
+        assert_eq!(informers.list_namespace(Kind::Pod, "default").count(), 1);
+        assert_eq!(informers.list_namespace(Kind::Pod, "default-2").count(), 1);
+    }
+}
