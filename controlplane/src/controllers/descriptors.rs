@@ -54,7 +54,7 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         name: "node-lifecycle-controller",
         aliases: &["nodelifecycle"],
         disabled_by_default: false,
-        start: || Box::new(nodelifecycle::NodeLifecycleController::new()),
+        start: || Box::new(ControllerComponent::new(nodelifecycle::NodeLifecycleController::new())),
     },
     ControllerDescriptor {
         name: "taint-eviction-controller",

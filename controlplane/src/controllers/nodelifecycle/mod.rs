@@ -18,7 +18,10 @@ use super::runtime::controller_user;
 use crate::apiserver::{from_k8s_time, k8s_time, WatchEvent, WatchEventType};
 use crate::events::{EventRecorder, EventType};
 use crate::model::{Kind, Object};
-use crate::sim::component::{Component, Ctx};
+use crate::sim::component::Ctx;
+use super::runtime::{Action, Controller};
+use super::Informers;
+use crate::apiserver::error::ApiError;
 use health::NodeHealth;
 use taints::ZoneState;
 
@@ -27,6 +30,8 @@ pub use health::{MONITOR_GRACE, STARTUP_GRACE};
 /// `--node-monitor-period`.
 const MONITOR_PERIOD: i64 = 5;
 const NAME: &str = "node-lifecycle-controller";
+/// The one work-queue key: the passes due now.
+const KEY: &str = "passes";
 
 /// The per-zone NoExecute tainting queue with its token-bucket rate limiter (burst 1).
 struct Tainter {
@@ -67,9 +72,12 @@ pub struct NodeLifecycleController {
     tainters: BTreeMap<String, Tainter>,
     /// Nodes whose NoSchedule taints must be brought in step with their conditions.
     changed: BTreeSet<String>,
-    monitor_due: bool,
+    /// When `monitorNodeHealth` runs next (every `--node-monitor-period`).
+    next_monitor: DateTime<Utc>,
+    /// When a zone's rate limiter lets the tainting pass go on (it may have set several).
+    taint_at: BTreeSet<DateTime<Utc>>,
+    /// The monitor queued nodes for tainting: the tainting pass follows it at once.
     taint_due: bool,
-    started: bool,
     recorder: EventRecorder,
     user: String,
 }
@@ -91,9 +99,9 @@ impl NodeLifecycleController {
             zone_states: BTreeMap::new(),
             tainters: BTreeMap::new(),
             changed: BTreeSet::new(),
-            monitor_due: true,
+            next_monitor: DateTime::<Utc>::MIN_UTC,
+            taint_at: BTreeSet::new(),
             taint_due: false,
-            started: false,
             recorder: EventRecorder::new("node-controller", None, &user),
             user,
         }
@@ -234,7 +242,8 @@ impl NodeLifecycleController {
             }
         }
         if let Some(at) = next {
-            ctx.after(at - now, "taint");
+            self.taint_at.insert(at);
+            ctx.after(at - now, KEY);
         }
     }
 
@@ -347,25 +356,28 @@ fn zone_of(node: &Object) -> String {
     }
 }
 
-impl Component for NodeLifecycleController {
-    fn name(&self) -> &str {
+impl Controller for NodeLifecycleController {
+    fn name(&self) -> &'static str {
         NAME
     }
 
-    fn watches(&self) -> &[Kind] {
+    fn watches(&self) -> &'static [Kind] {
         &[Kind::Node, Kind::Lease, Kind::Pod]
     }
 
-    fn on_event(&mut self, event: &WatchEvent, _: Option<&Object>, _: &super::Informers) {
+    /// Node and Lease events update what the monitor reads; a node that changed is queued for
+    /// its NoSchedule pass, which the controller's one key runs.
+    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         match event.object.kind() {
             Kind::Node => {
                 let name = event.object.name().to_string();
                 if event.event_type == WatchEventType::Deleted {
                     self.nodes.remove(&name);
-                } else {
-                    self.nodes.insert(name.clone(), event.object.clone());
-                    self.changed.insert(name);
+                    return Vec::new();
                 }
+                self.nodes.insert(name.clone(), event.object.clone());
+                self.changed.insert(name);
+                vec![KEY.to_string()]
             }
             Kind::Lease if event.object.namespace() == "kube-node-lease" => {
                 let name = event.object.name().to_string();
@@ -385,40 +397,38 @@ impl Component for NodeLifecycleController {
                         self.leases.insert(name, t);
                     }
                 }
+                Vec::new()
             }
-            _ => {}
+            _ => Vec::new(),
         }
     }
 
-    fn on_timer(&mut self, key: &str) {
-        match key {
-            "monitor" => self.monitor_due = true,
-            "taint" => self.taint_due = true,
-            _ => {}
-        }
+    fn initial_keys(&self) -> Vec<String> {
+        vec![KEY.to_string()]
     }
 
-    fn run(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        let mut worked = false;
-        if !self.started {
-            self.started = true;
-            self.monitor_due = true;
-        }
-        if self.monitor_due {
-            self.monitor_due = false;
+    /// Upstream runs three loops: `monitorNodeHealth` every 5s, the rate-limited NoExecute
+    /// tainting pass, and the NoSchedule pass per changed node. Here one key runs whichever are
+    /// due, in that order, so a moment where the monitor and the tainting pass are both due
+    /// monitors first; each pass sets the timer of its next turn itself.
+    fn reconcile(&mut self, _key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
+        let now = ctx.now();
+        if self.next_monitor <= now {
             self.monitor(ctx);
-            ctx.after(Duration::seconds(MONITOR_PERIOD), "monitor");
-            worked = true;
+            self.next_monitor = now + Duration::seconds(MONITOR_PERIOD);
+            ctx.after(Duration::seconds(MONITOR_PERIOD), KEY);
         }
-        if self.taint_due {
+        let due: Vec<DateTime<Utc>> = self.taint_at.range(..=now).copied().collect();
+        for at in &due {
+            self.taint_at.remove(at);
+        }
+        if !due.is_empty() || self.taint_due {
             self.taint_due = false;
             self.taint_pass(ctx);
-            worked = true;
         }
         while let Some(name) = self.changed.pop_first() {
             self.no_schedule_pass(ctx, &name);
-            worked = true;
         }
-        worked
+        Ok(Action::AwaitChange)
     }
 }
