@@ -317,7 +317,7 @@ pub fn cluster_config(opts: &Map) -> Result<ClusterConfig, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown cluster option {other:?} (workers, seed, cpu, memory, pods, image_pull_seconds)"
+                    "unknown cluster option {other:?} (workers, seed, cpu, memory, pods, image_pull_seconds, audit_log, controllers)"
                 ))
             }
         }

@@ -15,13 +15,13 @@ use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::Node;
 
 use super::runtime::controller_user;
+use super::runtime::{Action, Controller};
+use super::Informers;
+use crate::apiserver::error::ApiError;
 use crate::apiserver::{from_k8s_time, k8s_time, WatchEvent, WatchEventType};
 use crate::events::{EventRecorder, EventType};
 use crate::model::{Kind, Object};
 use crate::sim::component::Ctx;
-use super::runtime::{Action, Controller};
-use super::Informers;
-use crate::apiserver::error::ApiError;
 use health::NodeHealth;
 use taints::ZoneState;
 
