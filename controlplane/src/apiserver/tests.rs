@@ -163,28 +163,14 @@ fn finalizers_hold_deletion() {
 #[test]
 fn foreground_and_orphan_add_finalizers() {
     let mut api = server();
-    api.create("kubectl", "default", cm("a", "1")).unwrap();
-    let a = api
-        .delete(
-            "kubectl",
-            Kind::ConfigMap,
-            "default",
-            "a",
-            DeleteOptions { propagation_policy: Some(Propagation::Foreground), ..Default::default() },
-        )
-        .unwrap();
-    assert_eq!(a.metadata().finalizers.as_deref(), Some(&["foregroundDeletion".to_string()][..]));
-    api.create("kubectl", "default", cm("b", "1")).unwrap();
-    let b = api
-        .delete(
-            "kubectl",
-            Kind::ConfigMap,
-            "default",
-            "b",
-            DeleteOptions { propagation_policy: Some(Propagation::Orphan), ..Default::default() },
-        )
-        .unwrap();
-    assert_eq!(b.metadata().finalizers.as_deref(), Some(&["orphan".to_string()][..]));
+    for (name, propagation, finalizer) in
+        [("a", Propagation::Foreground, "foregroundDeletion"), ("b", Propagation::Orphan, "orphan")]
+    {
+        api.create("kubectl", "default", cm(name, "1")).unwrap();
+        let opts = DeleteOptions { propagation_policy: Some(propagation), ..Default::default() };
+        let deleted = api.delete("kubectl", Kind::ConfigMap, "default", name, opts).unwrap();
+        assert_eq!(deleted.metadata().finalizers.as_deref(), Some(&[finalizer.to_string()][..]));
+    }
 }
 
 #[test]

@@ -194,3 +194,15 @@ impl<C: Controller + 'static> Component for ControllerComponent<C> {
 pub fn controller_user(name: &str) -> String {
     format!("system:serviceaccount:kube-system:{name}")
 }
+
+/// The key of a controller that keeps one object per namespace (`ServiceAccountsController`,
+/// `RootCACertPublisher`): the namespace, queued by its own events and by those of the kept
+/// object (`kept` named `name`), so that a deleted one is made again.
+pub fn namespace_key(event: &WatchEvent, kept: Kind, name: &str) -> Vec<String> {
+    let o = &event.object;
+    match o.kind() {
+        Kind::Namespace => vec![o.name().to_string()],
+        k if k == kept && o.name() == name => vec![o.namespace().to_string()],
+        _ => Vec::new(),
+    }
+}

@@ -457,59 +457,71 @@ fn indent(s: &str, amount: usize) -> String {
 fn wrap(s: &str, limit: usize) -> String {
     let mut out = String::with_capacity(s.len());
     let mut current = 0usize;
-    let (mut word, mut space) = (String::new(), String::new());
-    let (mut word_len, mut space_len) = (0usize, 0usize);
+    let (mut word, mut space) = (Buffered::default(), Buffered::default());
     for c in s.chars() {
         if c == '\n' {
             // The line ends: what is buffered is written (trailing spaces only if they fit).
             if word.is_empty() {
-                if current + space_len <= limit {
-                    out.push_str(&space);
+                if current + space.len <= limit {
+                    out.push_str(&space.text);
                 }
                 space.clear();
-                space_len = 0;
             } else {
-                out.push_str(&space);
-                space.clear();
-                space_len = 0;
-                out.push_str(&word);
-                word.clear();
-                word_len = 0;
+                space.write_to(&mut out);
+                word.write_to(&mut out);
             }
             out.push(c);
             current = 0;
         } else if c.is_whitespace() && c != '\u{a0}' {
             if space.is_empty() || !word.is_empty() {
-                current += space_len + word_len;
-                out.push_str(&space);
-                space.clear();
-                space_len = 0;
-                out.push_str(&word);
-                word.clear();
-                word_len = 0;
+                current += space.len + word.len;
+                space.write_to(&mut out);
+                word.write_to(&mut out);
             }
             space.push(c);
-            space_len += 1;
         } else {
             word.push(c);
-            word_len += 1;
-            if current + word_len + space_len > limit && word_len < limit {
+            if current + word.len + space.len > limit && word.len < limit {
                 out.push('\n');
                 current = 0;
                 space.clear();
-                space_len = 0;
             }
         }
     }
-    if word.is_empty() {
-        if current + space_len <= limit {
-            out.push_str(&space);
-        }
-    } else {
-        out.push_str(&space);
-        out.push_str(&word);
+    if !word.is_empty() || current + space.len <= limit {
+        out.push_str(&space.text);
     }
+    out.push_str(&word.text);
     out
+}
+
+/// A word or run of spaces `wrap` holds back, with its length in characters (go-wordwrap's buffers).
+#[derive(Default)]
+struct Buffered {
+    text: String,
+    len: usize,
+}
+
+impl Buffered {
+    fn push(&mut self, c: char) {
+        self.text.push(c);
+        self.len += 1;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.len = 0;
+    }
+
+    /// Writes what is held to `out` and empties the buffer.
+    fn write_to(&mut self, out: &mut String) {
+        out.push_str(&self.text);
+        self.clear();
+    }
 }
 
 #[cfg(test)]
@@ -519,7 +531,7 @@ mod tests {
     /// `kubectl explain ARGS` compared with the golden file `controlplane/tests/expected/NAME`
     /// (`UPDATE_EXPECT=1` rewrites it), or with an error text.
     #[track_caller]
-    fn check(args: &str, expect: Expect) {
+    fn check(args: &str, expect: Expect<'_>) {
         let words: Vec<&str> = args.split_whitespace().collect();
         let got = match run(&words) {
             Ok(out) => out,
@@ -538,46 +550,41 @@ mod tests {
         }
     }
 
-    enum Expect {
-        Text(&'static str),
-        File(&'static str),
+    enum Expect<'a> {
+        Text(&'a str),
+        File(&'a str),
     }
 
     #[test]
     fn kinds_and_fields() {
-        check("pods", Expect::File("explain-pods.txt"));
-        check("pods.spec.containers", Expect::File("explain-pods.spec.containers.txt"));
-        check("deployment.spec.strategy", Expect::File("explain-deployment.spec.strategy.txt"));
-        check(
-            "deployments.apps.spec.strategy --recursive",
-            Expect::File("explain-deployment.spec.strategy-recursive.txt"),
-        );
-        check("svc.spec.ports.port", Expect::File("explain-svc.spec.ports.port.txt"));
+        for (args, golden) in [
+            ("pods", "explain-pods.txt"),
+            ("pods.spec.containers", "explain-pods.spec.containers.txt"),
+            ("deployment.spec.strategy", "explain-deployment.spec.strategy.txt"),
+            ("deployments.apps.spec.strategy --recursive", "explain-deployment.spec.strategy-recursive.txt"),
+            ("svc.spec.ports.port", "explain-svc.spec.ports.port.txt"),
+        ] {
+            check(args, Expect::File(golden));
+        }
     }
 
     #[test]
     fn errors() {
-        check(
-            "pods.spec.nope",
-            Expect::Text("KIND:       Pod\nVERSION:    v1\n\nerror: field \"nope\" does not exist"),
-        );
-        check(
-            "pods.nope.deeper",
-            Expect::Text("KIND:       Pod\nVERSION:    v1\n\nerror: field \"deeper\" does not exist"),
-        );
-        check("foo", Expect::Text("the server doesn't have a resource type \"foo\""));
-        check("", Expect::Text("error: You must specify the type of resource to explain. Use \"kubectl api-resources\" for a complete list of supported resources."));
-        check("pods svc", Expect::Text("error: We accept only this format: explain RESOURCE"));
-        check("pods[0]", Expect::Text("error: invalid jsonpath syntax, first node must be field node"));
-        check(
-            "pods.spec --api-version=apps/v2",
-            Expect::Text("error: couldn't find resource for \"apps/v2, Resource=pods\""),
-        );
-        check(
-            "deployments --api-version=v1",
-            Expect::Text("error: GVR (/v1, Resource=deployments) not found in OpenAPI schema"),
-        );
-        check("pods -o yaml", Expect::Text("error: unrecognized format: yaml"));
+        let field_error =
+            |field: &str| format!("KIND:       Pod\nVERSION:    v1\n\nerror: field \"{field}\" does not exist");
+        for (args, want) in [
+            ("pods.spec.nope", field_error("nope")),
+            ("pods.nope.deeper", field_error("deeper")),
+            ("foo", "the server doesn't have a resource type \"foo\"".into()),
+            ("", "error: You must specify the type of resource to explain. Use \"kubectl api-resources\" for a complete list of supported resources.".into()),
+            ("pods svc", "error: We accept only this format: explain RESOURCE".into()),
+            ("pods[0]", "error: invalid jsonpath syntax, first node must be field node".into()),
+            ("pods.spec --api-version=apps/v2", "error: couldn't find resource for \"apps/v2, Resource=pods\"".into()),
+            ("deployments --api-version=v1", "error: GVR (/v1, Resource=deployments) not found in OpenAPI schema".into()),
+            ("pods -o yaml", "error: unrecognized format: yaml".into()),
+        ] {
+            check(args, Expect::Text(&want));
+        }
     }
 
     #[test]

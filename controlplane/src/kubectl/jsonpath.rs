@@ -36,6 +36,7 @@ use serde_json::{Map, Value};
 
 use super::jsonpath_parse::{self, Node, Param};
 use super::printers::json::{go_format_g, to_json, to_json_compact};
+use crate::model::selector::go_quote;
 
 /// A parsed template, ready to run over any number of objects.
 #[derive(Debug, Clone, PartialEq)]
@@ -559,36 +560,6 @@ fn write_go_sharp_v(v: &Value, out: &mut String) {
             out.push('}');
         }
     }
-}
-
-/// Go's `strconv.Quote`.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control() || (c.is_whitespace() && c != ' ') || c == '\u{ad}' => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// The Go type name of a decoded JSON value, as client-go's errors name it.

@@ -29,10 +29,11 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use super::jsonpath::{self, go_quote};
+use super::jsonpath;
 use super::printers::custom_columns::relaxed_jsonpath;
 use crate::gosort::{go_sort, SortData};
 use crate::model::quantity::Quantity;
+use crate::model::selector::go_quote;
 
 /// The order in which to print `objects` (each an object as JSON) sorted by `field`: indexes
 /// into `objects`. The error is kubectl's text without `error: `.

@@ -142,8 +142,8 @@ fn binding_conflict_and_audit() {
     assert_eq!(binds, ["system:kube-scheduler create 201", "someone create 409"]);
 }
 
-#[test]
-fn preemption_nominates_and_deletes_victim() {
+/// A cluster with the PriorityClass `high` and three pods `low1..3` of 3 cpu each, without priority.
+fn three_low_priority_pods() -> Cluster {
     let mut c = cluster();
     let mut yaml = String::from(
         "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n---\n",
@@ -152,6 +152,12 @@ fn preemption_nominates_and_deletes_victim() {
         yaml.push_str(&pod(&format!("low{i}"), "").replace("cpu: '1'", "cpu: '3'"));
     }
     apply(&mut c, &yaml);
+    c
+}
+
+#[test]
+fn preemption_nominates_and_deletes_victim() {
+    let mut c = three_low_priority_pods();
     apply(&mut c, &pod("vip", "  priorityClassName: high\n").replace("cpu: '1'", "cpu: '2'"));
     let vip = c.api_ref().peek(Kind::Pod, "default", "vip").unwrap();
     let Object::Pod(p) = &*vip else { unreachable!() };
@@ -204,14 +210,7 @@ fn fit_message_sorts_counted_reasons() {
 
 /// The victim of a preemption, with PodDisruptionBudgets (minAvailable 1) on `protected`.
 fn victim_with_budgets(protected: &[&str]) -> Vec<String> {
-    let mut c = cluster();
-    let mut yaml = String::from(
-        "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n---\n",
-    );
-    for i in 1..=3 {
-        yaml.push_str(&pod(&format!("low{i}"), "").replace("cpu: '1'", "cpu: '3'"));
-    }
-    apply(&mut c, &yaml);
+    let mut c = three_low_priority_pods();
     c.advance(chrono::Duration::seconds(10)).unwrap();
     for p in protected {
         apply(&mut c, &format!("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: {p}}}\nspec:\n  minAvailable: 1\n  selector: {{matchLabels: {{app: {p}}}}}\n"));

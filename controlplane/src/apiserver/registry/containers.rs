@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::names::{
     check_name, inclusive_range_error, invalid_str, is_config_map_key, is_dns1123_label, is_http_header_name,
-    is_qualified_name, is_relaxed_env_var_name, is_valid_port_name, is_valid_port_num, nonnegative, NameRule,
+    is_qualified_name, is_relaxed_env_var_name, is_valid_port_name, is_valid_port_num, nonnegative, one_of, NameRule,
 };
 use crate::apiserver::error::{quote, FieldError};
 use crate::model::quantity::Quantity as Qty;
@@ -96,15 +96,12 @@ fn validate_common(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mu
     if c.image.as_deref().unwrap_or("").is_empty() {
         errs.push(FieldError::required(format!("{p}.image"), ""));
     }
-    match c.termination_message_policy.as_deref().unwrap_or("") {
-        "File" | "FallbackToLogsOnError" => {}
-        "" => errs.push(FieldError::required(format!("{p}.terminationMessagePolicy"), "")),
-        other => errs.push(FieldError::not_supported(
-            format!("{p}.terminationMessagePolicy"),
-            quote(other),
-            &["File", "FallbackToLogsOnError"],
-        )),
-    }
+    one_of(
+        c.termination_message_policy.as_deref().unwrap_or(""),
+        format!("{p}.terminationMessagePolicy"),
+        &["File", "FallbackToLogsOnError"],
+        errs,
+    );
     validate_ports(c, p, errs);
     for (i, e) in c.env.iter().flatten().enumerate() {
         validate_env(e, &format!("{p}.env[{i}]"), errs);
@@ -129,15 +126,12 @@ fn validate_common(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mu
         }
     }
     validate_mounts(c, volumes, p, errs);
-    match c.image_pull_policy.as_deref().unwrap_or("") {
-        "Always" | "IfNotPresent" | "Never" => {}
-        "" => errs.push(FieldError::required(format!("{p}.imagePullPolicy"), "")),
-        other => errs.push(FieldError::not_supported(
-            format!("{p}.imagePullPolicy"),
-            quote(other),
-            &["Always", "IfNotPresent", "Never"],
-        )),
-    }
+    one_of(
+        c.image_pull_policy.as_deref().unwrap_or(""),
+        format!("{p}.imagePullPolicy"),
+        &["Always", "IfNotPresent", "Never"],
+        errs,
+    );
     if let Some(r) = &c.resources {
         validate_resources(r.limits.as_ref(), r.requests.as_ref(), &format!("{p}.resources"), errs);
     }

@@ -6,7 +6,7 @@ use k8s_openapi::api::batch::v1::CronJob;
 
 use super::cron::parse_standard;
 use super::job::validate_job_spec;
-use super::names::nonnegative;
+use super::names::{nonnegative, one_of};
 use super::podspec::default_template;
 use super::{gofmt, Strategy};
 use crate::apiserver::error::{quote, FieldError};
@@ -51,15 +51,12 @@ impl Strategy for CronJob {
         if let Some(tz) = spec.time_zone.as_deref() {
             validate_time_zone(tz, errs);
         }
-        match spec.concurrency_policy.as_deref().unwrap_or("") {
-            "Allow" | "Forbid" | "Replace" => {}
-            "" => errs.push(FieldError::required("spec.concurrencyPolicy", "")),
-            other => errs.push(FieldError::not_supported(
-                "spec.concurrencyPolicy",
-                quote(other),
-                &["Allow", "Forbid", "Replace"],
-            )),
-        }
+        one_of(
+            spec.concurrency_policy.as_deref().unwrap_or(""),
+            "spec.concurrencyPolicy",
+            &["Allow", "Forbid", "Replace"],
+            errs,
+        );
         let job = spec.job_template.spec.clone().unwrap_or_default();
         validate_job_spec(&job, "spec.jobTemplate.spec", errs);
         if let Some(s) = &job.selector {

@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::containers::port_warnings;
 use super::names::nonnegative;
 use super::podspec::default_template;
-use super::podvalidation::validate_template;
+use super::podvalidation::{validate_restart_always, validate_template};
 use super::{gofmt, intorpercent, selector, Strategy};
 use crate::apiserver::error::{quote, FieldError};
 
@@ -50,17 +50,7 @@ impl Strategy for DaemonSet {
         selector::validate(&spec.selector, "spec.selector", errs);
         selector::check_template(&spec.selector, labels, "spec.template", errs);
         validate_template(&spec.template, "spec.template", errs);
-        let pod = spec.template.spec.clone().unwrap_or_default();
-        let restart = pod.restart_policy.as_deref().unwrap_or("");
-        if restart != "Always" {
-            errs.push(FieldError::not_supported("spec.template.spec.restartPolicy", quote(restart), &["Always"]));
-        }
-        if pod.active_deadline_seconds.is_some() {
-            errs.push(FieldError::forbidden(
-                "spec.template.spec.activeDeadlineSeconds",
-                "activeDeadlineSeconds in DaemonSet is not Supported",
-            ));
-        }
+        validate_restart_always(&spec.template, "DaemonSet", errs);
         nonnegative(spec.min_ready_seconds.unwrap_or(0).into(), "spec.minReadySeconds", errs);
         validate_update_strategy(&spec, errs);
         if let Some(r) = spec.revision_history_limit {

@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::containers::port_warnings;
 use super::names::nonnegative;
 use super::podspec::default_template;
-use super::podvalidation::validate_template;
+use super::podvalidation::{validate_restart_always, validate_template};
 use super::{gofmt, intorpercent, selector, Strategy};
 use crate::apiserver::error::{quote, FieldError};
 
@@ -82,17 +82,7 @@ pub fn validate_selector_and_template(
 ) {
     selector::check_workload(sel, template.metadata.as_ref().and_then(|m| m.labels.as_ref()), errs);
     validate_template(template, "spec.template", errs);
-    let spec = template.spec.clone().unwrap_or_default();
-    let restart = spec.restart_policy.as_deref().unwrap_or("");
-    if restart != "Always" {
-        errs.push(FieldError::not_supported("spec.template.spec.restartPolicy", quote(restart), &["Always"]));
-    }
-    if spec.active_deadline_seconds.is_some() {
-        errs.push(FieldError::forbidden(
-            "spec.template.spec.activeDeadlineSeconds",
-            "activeDeadlineSeconds in ReplicaSet is not Supported",
-        ));
-    }
+    validate_restart_always(template, "ReplicaSet", errs);
 }
 
 fn validate_strategy(strategy: Option<&DeploymentStrategy>, errs: &mut Vec<FieldError>) {

@@ -3,7 +3,7 @@
 
 use k8s_openapi::api::core::v1::Endpoints;
 
-use super::names::{invalid_str, is_dns1123_label, is_valid_port_num};
+use super::names::{invalid_str, is_dns1123_label, is_valid_port_num, one_of};
 use super::Strategy;
 use crate::apiserver::error::{quote, FieldError};
 
@@ -50,15 +50,7 @@ impl Strategy for Endpoints {
                 for m in is_valid_port_num(p.port.into()) {
                     errs.push(FieldError::invalid(format!("{pp}.port"), p.port.to_string(), m));
                 }
-                match p.protocol.as_deref().unwrap_or("") {
-                    "TCP" | "UDP" | "SCTP" => {}
-                    "" => errs.push(FieldError::required(format!("{pp}.protocol"), "")),
-                    other => errs.push(FieldError::not_supported(
-                        format!("{pp}.protocol"),
-                        quote(other),
-                        &["SCTP", "TCP", "UDP"],
-                    )),
-                }
+                one_of(p.protocol.as_deref().unwrap_or(""), format!("{pp}.protocol"), &["SCTP", "TCP", "UDP"], errs);
             }
         }
     }

@@ -66,6 +66,16 @@ pub fn validate_annotations(
     }
 }
 
+/// An enum-valued field: empty is `Required`, a value outside `supported` is `NotSupported`
+/// (the list as the message names it, in upstream's order).
+pub fn one_of(value: &str, path: impl Into<String>, supported: &[&str], errs: &mut Vec<FieldError>) {
+    if value.is_empty() {
+        errs.push(FieldError::required(path, ""));
+    } else if !supported.contains(&value) {
+        errs.push(FieldError::not_supported(path, quote(value), supported));
+    }
+}
+
 /// `ValidateNonnegativeField`.
 pub fn nonnegative(value: i64, path: &str, errs: &mut Vec<FieldError>) {
     if value < 0 {

@@ -5,7 +5,7 @@
 use k8s_openapi::api::core::v1::Node;
 
 use super::containers::quantity_value;
-use super::names::{invalid_str, is_label_value, is_qualified_name};
+use super::names::{invalid_str, is_label_value, is_qualified_name, one_of};
 use super::Strategy;
 use crate::apiserver::error::{quote, FieldError};
 
@@ -30,15 +30,7 @@ impl Strategy for Node {
             if !msgs.is_empty() {
                 errs.push(FieldError::invalid(format!("{ip}.value"), quote(&value), msgs.join(";")));
             }
-            match t.effect.as_str() {
-                "" => errs.push(FieldError::required(format!("{ip}.effect"), "")),
-                "NoSchedule" | "PreferNoSchedule" | "NoExecute" => {}
-                other => errs.push(FieldError::not_supported(
-                    format!("{ip}.effect"),
-                    quote(other),
-                    &["NoSchedule", "PreferNoSchedule", "NoExecute"],
-                )),
-            }
+            one_of(t.effect.as_str(), format!("{ip}.effect"), &["NoSchedule", "PreferNoSchedule", "NoExecute"], errs);
             let key = (t.key.clone(), t.effect.clone());
             if seen.contains(&key) {
                 let mut e = FieldError::duplicate(

@@ -5,11 +5,29 @@ use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, Toleration};
 
 use super::containers::{validate_containers, validate_init_containers};
 use super::names::{
-    check_name, inclusive_range_error, invalid_str, is_dns1123_label, is_label_value, is_qualified_name,
+    check_name, inclusive_range_error, invalid_str, is_dns1123_label, is_label_value, is_qualified_name, one_of,
     validate_annotations, validate_labels, NameRule,
 };
 use super::volumes::validate_volumes;
 use crate::apiserver::error::{quote, FieldError};
+
+/// The template rules of the controllers that keep pods running (upstream repeats them in
+/// `ValidatePodTemplateSpecForReplicaSet`, `ValidateDaemonSetSpec`, `ValidateStatefulSetSpec` and
+/// `ValidateReplicationControllerSpec`): `restartPolicy` must be `Always` and no
+/// `activeDeadlineSeconds`; `kind` names the workload in the message.
+pub fn validate_restart_always(t: &PodTemplateSpec, kind: &str, errs: &mut Vec<FieldError>) {
+    let spec = t.spec.as_ref();
+    let restart = spec.and_then(|s| s.restart_policy.as_deref()).unwrap_or("");
+    if restart != "Always" {
+        errs.push(FieldError::not_supported("spec.template.spec.restartPolicy", quote(restart), &["Always"]));
+    }
+    if spec.is_some_and(|s| s.active_deadline_seconds.is_some()) {
+        errs.push(FieldError::forbidden(
+            "spec.template.spec.activeDeadlineSeconds",
+            format!("activeDeadlineSeconds in {kind} is not Supported"),
+        ));
+    }
+}
 
 /// `ValidatePodTemplateSpec`: labels and annotations (on upstream's paths), then the spec.
 pub fn validate_template(t: &PodTemplateSpec, path: &str, errs: &mut Vec<FieldError>) {
@@ -56,25 +74,19 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Ve
             }
         }
     }
-    match spec.restart_policy.as_deref().unwrap_or("") {
-        "Always" | "OnFailure" | "Never" => {}
-        "" => errs.push(FieldError::required(format!("{path}.restartPolicy"), "")),
-        other => errs.push(FieldError::not_supported(
-            format!("{path}.restartPolicy"),
-            quote(other),
-            &["Always", "OnFailure", "Never"],
-        )),
-    }
+    one_of(
+        spec.restart_policy.as_deref().unwrap_or(""),
+        format!("{path}.restartPolicy"),
+        &["Always", "OnFailure", "Never"],
+        errs,
+    );
     let dns_policy = spec.dns_policy.as_deref().unwrap_or("");
-    match dns_policy {
-        "ClusterFirstWithHostNet" | "ClusterFirst" | "Default" | "None" => {}
-        "" => errs.push(FieldError::required(format!("{path}.dnsPolicy"), "")),
-        other => errs.push(FieldError::not_supported(
-            format!("{path}.dnsPolicy"),
-            quote(other),
-            &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
-        )),
-    }
+    one_of(
+        dns_policy,
+        format!("{path}.dnsPolicy"),
+        &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
+        errs,
+    );
     validate_labels(spec.node_selector.as_ref(), &format!("{path}.nodeSelector"), errs);
     if let Some(sc) = &spec.security_context {
         let sp = format!("{path}.securityContext");
@@ -124,15 +136,7 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Ve
     }
     validate_tolerations(spec.tolerations.as_deref().unwrap_or_default(), &format!("{path}.tolerations"), errs);
     if let Some(p) = spec.preemption_policy.as_deref() {
-        match p {
-            "PreemptLowerPriority" | "Never" => {}
-            "" => errs.push(FieldError::required(format!("{path}.preemptionPolicy"), "")),
-            other => errs.push(FieldError::not_supported(
-                format!("{path}.preemptionPolicy"),
-                quote(other),
-                &["PreemptLowerPriority", "Never"],
-            )),
-        }
+        one_of(p, format!("{path}.preemptionPolicy"), &["PreemptLowerPriority", "Never"], errs);
     }
     if is_pod {
         for (list, field) in

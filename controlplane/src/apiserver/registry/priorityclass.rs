@@ -3,6 +3,7 @@
 
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 
+use super::names::one_of;
 use super::Strategy;
 use crate::apiserver::error::{quote, FieldError};
 
@@ -39,15 +40,7 @@ impl Strategy for PriorityClass {
             errs.push(FieldError::forbidden("value", "maximum allowed value of a user defined priority is 1000000000"));
         }
         if let Some(p) = self.preemption_policy.as_deref() {
-            match p {
-                "PreemptLowerPriority" | "Never" => {}
-                "" => errs.push(FieldError::required("preemptionPolicy", "")),
-                other => errs.push(FieldError::not_supported(
-                    "preemptionPolicy",
-                    quote(other),
-                    &["PreemptLowerPriority", "Never"],
-                )),
-            }
+            one_of(p, "preemptionPolicy", &["PreemptLowerPriority", "Never"], errs);
         }
     }
 

@@ -6,9 +6,9 @@ use k8s_openapi::api::core::v1::ReplicationController;
 use super::gofmt;
 use super::names::nonnegative;
 use super::podspec::default_template;
-use super::podvalidation::validate_template;
+use super::podvalidation::{validate_restart_always, validate_template};
 use super::Strategy;
-use crate::apiserver::error::{quote, FieldError};
+use crate::apiserver::error::FieldError;
 
 impl Strategy for ReplicationController {
     fn default(&mut self) {
@@ -54,16 +54,6 @@ impl Strategy for ReplicationController {
             ));
         }
         validate_template(t, "spec.template", errs);
-        let pod_spec = t.spec.clone().unwrap_or_default();
-        let restart = pod_spec.restart_policy.as_deref().unwrap_or("");
-        if restart != "Always" {
-            errs.push(FieldError::not_supported("spec.template.spec.restartPolicy", quote(restart), &["Always"]));
-        }
-        if pod_spec.active_deadline_seconds.is_some() {
-            errs.push(FieldError::forbidden(
-                "spec.template.spec.activeDeadlineSeconds",
-                "activeDeadlineSeconds in ReplicationController is not Supported",
-            ));
-        }
+        validate_restart_always(t, "ReplicationController", errs);
     }
 }

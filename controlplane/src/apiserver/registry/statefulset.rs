@@ -7,6 +7,7 @@ use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 
 use super::names::{nonnegative, validate_annotations, validate_labels};
 use super::podspec::default_template;
+use super::podvalidation::validate_restart_always;
 use super::{gofmt, intorpercent, selector, Strategy};
 use crate::apiserver::error::{quote, FieldError};
 
@@ -83,17 +84,7 @@ impl Strategy for StatefulSet {
             "spec.template.annotations",
             errs,
         );
-        let pod = spec.template.spec.clone().unwrap_or_default();
-        let restart = pod.restart_policy.as_deref().unwrap_or("");
-        if restart != "Always" {
-            errs.push(FieldError::not_supported("spec.template.spec.restartPolicy", quote(restart), &["Always"]));
-        }
-        if pod.active_deadline_seconds.is_some() {
-            errs.push(FieldError::forbidden(
-                "spec.template.spec.activeDeadlineSeconds",
-                "activeDeadlineSeconds in StatefulSet is not Supported",
-            ));
-        }
+        validate_restart_always(&spec.template, "StatefulSet", errs);
     }
 
     fn validate_update(&self, old: &Self, errs: &mut Vec<FieldError>) {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::apiserver::{ApiError, WatchEvent};
 use crate::controllers::informers::Informers;
-use crate::controllers::runtime::{controller_user, Action, Controller};
+use crate::controllers::runtime::{controller_user, namespace_key, Action, Controller};
 use crate::model::{Kind, Object};
 use crate::sim::component::Ctx;
 
@@ -28,11 +28,7 @@ impl Controller for RootCaCertPublisher {
     }
 
     fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
-        match event.object.kind() {
-            Kind::Namespace => vec![event.object.name().to_string()],
-            Kind::ConfigMap if event.object.name() == CONFIGMAP => vec![event.object.namespace().to_string()],
-            _ => Vec::new(),
-        }
+        namespace_key(event, Kind::ConfigMap, CONFIGMAP)
     }
 
     fn reconcile(&mut self, namespace: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {

@@ -2,7 +2,7 @@
 
 use crate::apiserver::{ApiError, WatchEvent};
 use crate::controllers::informers::Informers;
-use crate::controllers::runtime::{controller_user, Action, Controller};
+use crate::controllers::runtime::{controller_user, namespace_key, Action, Controller};
 use crate::model::{Kind, Object};
 use crate::sim::component::Ctx;
 
@@ -20,12 +20,7 @@ impl Controller for ServiceAccountsController {
     }
 
     fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
-        match event.object.kind() {
-            Kind::Namespace => vec![event.object.name().to_string()],
-            // A deleted default account is made again.
-            Kind::ServiceAccount if event.object.name() == "default" => vec![event.object.namespace().to_string()],
-            _ => Vec::new(),
-        }
+        namespace_key(event, Kind::ServiceAccount, "default")
     }
 
     fn reconcile(&mut self, namespace: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {

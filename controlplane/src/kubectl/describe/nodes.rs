@@ -187,18 +187,8 @@ fn node_resources(w: &mut Writer, pods: &[&Pod], allocatable: &BTreeMap<String, 
         share(req.exact_milli_value(), cpu),
         share(lim.exact_milli_value(), cpu)
     );
-    for resource in ["memory", "ephemeral-storage"] {
-        let of = parsed(allocatable, resource).exact_value();
-        let (req, lim) = (get(&total_requests, resource), get(&total_limits, resource));
-        out!(
-            w,
-            1,
-            "{resource}\t{req} ({}%)\t{lim} ({}%)\n",
-            share(req.exact_value(), of),
-            share(lim.exact_value(), of)
-        );
-    }
-    for resource in allocatable.keys().filter(|k| k.starts_with("hugepages-")) {
+    let hugepages = allocatable.keys().map(String::as_str).filter(|k| k.starts_with("hugepages-"));
+    for resource in ["memory", "ephemeral-storage"].into_iter().chain(hugepages) {
         let of = parsed(allocatable, resource).exact_value();
         let (req, lim) = (get(&total_requests, resource), get(&total_limits, resource));
         out!(
