@@ -165,6 +165,60 @@ struct Entry {
     verb: u16,
 }
 
+/// Entries in blocks of [`Ring::BLOCK`], oldest first: the ring grows a block at a time and
+/// reuses the block that falls off its front, so it holds what it keeps and a block more,
+/// never a doubled buffer or the copy a growing one makes.
+#[derive(Debug, Clone, Default)]
+struct Ring {
+    /// Every block but the last is full.
+    blocks: VecDeque<Vec<Entry>>,
+    /// The oldest entry's index in the first block.
+    head: usize,
+    len: usize,
+    /// The last block emptied, kept for the next one needed.
+    spare: Option<Vec<Entry>>,
+}
+
+impl Ring {
+    const BLOCK: usize = 1024;
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The entry `i` places after the oldest; `i` is below `len`.
+    fn get(&self, i: usize) -> &Entry {
+        let at = self.head + i;
+        &self.blocks[at / Ring::BLOCK][at % Ring::BLOCK]
+    }
+
+    fn push(&mut self, entry: Entry) {
+        if self.blocks.back().is_none_or(|b| b.len() == Ring::BLOCK) {
+            self.blocks.push_back(self.spare.take().unwrap_or_default());
+        }
+        if let Some(block) = self.blocks.back_mut() {
+            block.push(entry);
+            self.len += 1;
+        }
+    }
+
+    /// Take the oldest entry out.
+    fn pop(&mut self) -> Option<Entry> {
+        let first = self.blocks.front()?;
+        let entry = *first.get(self.head)?;
+        self.head += 1;
+        self.len -= 1;
+        if self.head == first.len() && (self.head == Ring::BLOCK || self.len == 0) {
+            if let Some(mut block) = self.blocks.pop_front() {
+                block.clear();
+                self.spare = Some(block);
+            }
+            self.head = 0;
+        }
+        Some(entry)
+    }
+}
+
 /// The audit log: the latest requests, oldest first. Like kube-apiserver's log file, which is
 /// rotated at a size, it keeps only the newest [`AuditLog::DEFAULT_LIMIT`] records, so a
 /// cluster left running for simulated months does not grow. Every record has a position that
@@ -172,7 +226,7 @@ struct Entry {
 /// valid after older records are dropped.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    records: VecDeque<Entry>,
+    records: Ring,
     symbols: Symbols,
     /// The verbs seen, in first-seen order: a handful of the API server's own constants.
     verbs: Vec<&'static str>,
@@ -184,7 +238,7 @@ pub struct AuditLog {
 impl Default for AuditLog {
     fn default() -> Self {
         AuditLog {
-            records: VecDeque::new(),
+            records: Ring::default(),
             symbols: Symbols::default(),
             verbs: Vec::new(),
             dropped: 0,
@@ -199,18 +253,18 @@ impl AuditLog {
 
     /// The records kept, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = AuditRecord<'_>> + ExactSizeIterator {
-        self.records.iter().map(|e| self.view(e))
+        self.since(self.dropped)
     }
 
     /// The records kept with their positions, oldest first.
     pub fn positioned(&self) -> impl DoubleEndedIterator<Item = (usize, AuditRecord<'_>)> + ExactSizeIterator {
-        self.records.iter().enumerate().map(move |(i, e)| (self.dropped + i, self.view(e)))
+        (0..self.records.len()).map(move |i| (self.dropped + i, self.view(self.records.get(i))))
     }
 
     /// The records kept from position `from` on (all kept ones if `from` was dropped).
     pub fn since(&self, from: usize) -> impl DoubleEndedIterator<Item = AuditRecord<'_>> + ExactSizeIterator {
         let start = from.saturating_sub(self.dropped).min(self.records.len());
-        self.records.range(start..).map(|e| self.view(e))
+        (start..self.records.len()).map(|i| self.view(self.records.get(i)))
     }
 
     /// How many records are kept.
@@ -219,7 +273,7 @@ impl AuditLog {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.records.len() == 0
     }
 
     /// How many records were ever written: the position the next one will have.
@@ -236,7 +290,7 @@ impl AuditLog {
     pub fn set_limit(&mut self, limit: usize) {
         self.limit = limit.max(1);
         self.trim();
-        self.records.shrink_to(self.limit);
+        self.records.spare = None;
         self.symbols.shrink();
     }
 
@@ -258,13 +312,13 @@ impl AuditLog {
             code: record.code,
             verb: u16::try_from(verb).unwrap_or(u16::MAX),
         };
-        self.records.push_back(entry);
+        self.records.push(entry);
         self.trim();
     }
 
     fn trim(&mut self) {
         while self.records.len() > self.limit {
-            let Some(e) = self.records.pop_front() else { break };
+            let Some(e) = self.records.pop() else { break };
             for id in [e.user, e.resource, e.namespace, e.name] {
                 self.symbols.release(id);
             }
@@ -317,6 +371,25 @@ mod tests {
         assert_eq!(log.since(0).len(), 3, "a dropped position gives every record kept");
         assert_eq!(log.since(9).len(), 0);
         assert_eq!(log.iter().next_back(), Some(record("e")), "a record reads back as written");
+    }
+
+    #[test]
+    fn issue_11_the_ring_spans_blocks_and_reuses_them() {
+        let mut log = AuditLog::default();
+        log.set_limit(2500);
+        let names: Vec<String> = (0..10_000).map(|i| i.to_string()).collect();
+        for name in &names {
+            log.push(record(name));
+        }
+        let kept: Vec<(usize, &str)> = log.positioned().map(|(i, r)| (i, r.name)).collect();
+        let expected: Vec<(usize, &str)> = (7500..10_000).map(|i| (i, names[i].as_str())).collect();
+        assert_eq!(kept, expected);
+        assert_eq!(log.iter().next_back().map(|r| r.name), Some("9999"));
+        assert_eq!(log.since(9000).map(|r| r.name).collect::<Vec<_>>(), names[9000..]);
+        assert!(log.records.blocks.len() <= 2500 / Ring::BLOCK + 2, "{} blocks", log.records.blocks.len());
+        log.set_limit(1);
+        assert_eq!(log.iter().map(|r| r.name).collect::<Vec<_>>(), ["9999"]);
+        assert_eq!(log.records.blocks.len(), 1);
     }
 
     #[test]
