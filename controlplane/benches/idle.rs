@@ -1,9 +1,9 @@
 //! An idle cluster over simulated days: NODES workers (100) and nothing else running but the
 //! heartbeats, leases, node status and periodic controllers. Prints the wall time of the first
 //! 24 simulated hours, and peak memory (VmHWM) and what the cluster keeps (objects, watch
-//! history, audit records, Event leases, history points) after 1, 24 and HOURS (72) hours:
-//! what is kept in simulated time must stay bounded, so the peak after 72 hours should be
-//! close to the peak after the rings have filled.
+//! history, audit records and the strings they use, Event leases, history points) after 1, 24
+//! and HOURS (72) hours: what is kept in simulated time must stay bounded, so the peak after 72
+//! hours should be close to the peak after the rings have filled.
 //!
 //! `cargo bench -p controlplane --bench idle` (NODES=N HOURS=H to change it).
 
@@ -24,12 +24,13 @@ fn report(c: &mut Cluster, hours: i64) {
     let api = c.api_ref();
     let store = api.store();
     println!(
-        "after {hours:>3} h: peak {:>6.0} MiB; {} objects, {} watch events kept, {} audit records of {} written, {} Event leases, {} history points",
+        "after {hours:>3} h: peak {:>6.0} MiB; {} objects, {} watch events kept, {} audit records of {} written ({} strings), {} Event leases, {} history points",
         peak_rss_mib(),
         store.len(),
         store.history_len(),
         api.audit_log().len(),
         api.audit_log().written(),
+        api.audit_log().symbols(),
         store.lease_count(),
         points
     );

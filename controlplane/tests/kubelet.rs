@@ -106,7 +106,7 @@ fn a_pod_costs_two_status_writes_and_four_events() {
     apply(&mut c, &pod("web", "node-2", "nginx"));
     c.advance(Duration::seconds(5)).unwrap();
     // Only web's writes: the add-on pods on node-2 started before it.
-    let web = |r: &&controlplane::apiserver::AuditRecord| r.name == "web" || r.name.starts_with("web.");
+    let web = |r: &controlplane::apiserver::AuditRecord<'_>| r.name == "web" || r.name.starts_with("web.");
     let of_web: Vec<(String, i64)> = c
         .api_ref()
         .audit_log()
@@ -115,7 +115,7 @@ fn a_pod_costs_two_status_writes_and_four_events() {
         .filter(web)
         .map(|r| {
             (
-                r.resource.clone(),
+                r.resource.to_string(),
                 r.time.timestamp() - c.api_ref().audit_log().iter().next().map_or(0, |r| r.time.timestamp()),
             )
         })

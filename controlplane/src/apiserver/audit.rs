@@ -1,25 +1,31 @@
 //! The audit log: every request the API server handled, so a learner can see that every
 //! component works through the API server.
+//!
+//! The log is a ring of compact entries: the strings of a request (user, resource, namespace,
+//! name) are interned in a symbol table the log owns, counted by the entries that use them and
+//! removed with the last one, so a full ring costs a few dozen bytes a request and the table
+//! holds only what the ring does (names of objects long deleted do not pile up).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::handler::RequestInfo;
 use super::user::UserInfo;
 
-/// One request, as an audit event at the Metadata level.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditRecord {
+/// One request, as an audit event at the Metadata level: a view of a record the log keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditRecord<'a> {
     pub time: DateTime<Utc>,
     /// Who asked: `kubectl`, `kube-scheduler`, `kubelet/node-1`, ...
-    pub user: String,
+    pub user: &'a str,
     /// create, get, list, update, patch, delete, watch.
     pub verb: &'static str,
     /// `pods`, `deployments.apps`, with `/status` for the status subresource.
-    pub resource: String,
-    pub namespace: String,
-    pub name: String,
+    pub resource: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
     /// HTTP status code of the response.
     pub code: u16,
     /// The store's revision after the request (a write that changed something raised it).
@@ -57,9 +63,159 @@ impl AuditEvent {
         }
     }
 
-    pub(super) fn complete(self, code: u16, revision: i64) -> AuditRecord {
-        let AuditEvent { time, user, verb, resource, namespace, name } = self;
-        AuditRecord { time, user, verb, resource, namespace, name, code, revision }
+    /// The event as written when the response is: with its code and the store's revision.
+    pub(super) fn complete(&self, code: u16, revision: i64) -> AuditRecord<'_> {
+        AuditRecord {
+            time: self.time,
+            user: &self.user,
+            verb: self.verb,
+            resource: &self.resource,
+            namespace: &self.namespace,
+            name: &self.name,
+            code,
+            revision,
+        }
+    }
+}
+
+/// An interned string's id in a [`Symbols`] table.
+type Symbol = u32;
+
+/// Interned strings, each counted by the records that use it and removed with the last one.
+/// Ids of removed strings are reused, so the table never outgrows the most it held at once.
+#[derive(Debug, Clone, Default)]
+struct Symbols {
+    /// By id: the text and how many uses it has; `None` once free.
+    slots: Vec<Option<(Arc<str>, u32)>>,
+    /// Free ids, reused before the table grows.
+    free: Vec<Symbol>,
+    /// Lookup only: never iterated, so its order decides nothing.
+    ids: HashMap<Arc<str>, Symbol>,
+}
+
+impl Symbols {
+    /// The id of `text`, with one more use.
+    fn intern(&mut self, text: &str) -> Symbol {
+        if let Some(&id) = self.ids.get(text) {
+            if let Some((_, uses)) = &mut self.slots[id as usize] {
+                *uses += 1;
+            }
+            return id;
+        }
+        let text: Arc<str> = Arc::from(text);
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                self.slots.push(None);
+                // More live strings than u32 ids would need a ring of a billion records.
+                Symbol::try_from(self.slots.len() - 1).unwrap_or(Symbol::MAX)
+            }
+        };
+        self.slots[id as usize] = Some((text.clone(), 1));
+        self.ids.insert(text, id);
+        id
+    }
+
+    /// One use of `id` fewer; the string goes with its last use.
+    fn release(&mut self, id: Symbol) {
+        let slot = &mut self.slots[id as usize];
+        let Some((text, uses)) = slot else { return };
+        *uses -= 1;
+        if *uses == 0 {
+            self.ids.remove(&**text);
+            *slot = None;
+            self.free.push(id);
+        }
+    }
+
+    fn get(&self, id: Symbol) -> &str {
+        self.slots[id as usize].as_ref().map_or("", |(text, _)| text)
+    }
+
+    /// How many strings are held.
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Give back the memory of ids no longer used after the table shrank a lot.
+    fn shrink(&mut self) {
+        while let Some(None) = self.slots.last() {
+            self.slots.pop();
+        }
+        let len = self.slots.len();
+        self.free.retain(|&id| (id as usize) < len);
+        self.slots.shrink_to_fit();
+        self.free.shrink_to_fit();
+        self.ids.shrink_to_fit();
+    }
+}
+
+/// A record as the ring keeps it: the time, interned strings, the verb's index, the code and
+/// the revision (40 bytes, no allocation of its own).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    time: DateTime<Utc>,
+    revision: i64,
+    user: Symbol,
+    resource: Symbol,
+    namespace: Symbol,
+    name: Symbol,
+    code: u16,
+    /// Index in [`AuditLog::verbs`].
+    verb: u16,
+}
+
+/// Entries in blocks of [`Ring::BLOCK`], oldest first: the ring grows a block at a time and
+/// reuses the block that falls off its front, so it holds what it keeps and a block more,
+/// never a doubled buffer or the copy a growing one makes.
+#[derive(Debug, Clone, Default)]
+struct Ring {
+    /// Every block but the last is full.
+    blocks: VecDeque<Vec<Entry>>,
+    /// The oldest entry's index in the first block.
+    head: usize,
+    len: usize,
+    /// The last block emptied, kept for the next one needed.
+    spare: Option<Vec<Entry>>,
+}
+
+impl Ring {
+    const BLOCK: usize = 1024;
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The entry `i` places after the oldest; `i` is below `len`.
+    fn get(&self, i: usize) -> &Entry {
+        let at = self.head + i;
+        &self.blocks[at / Ring::BLOCK][at % Ring::BLOCK]
+    }
+
+    fn push(&mut self, entry: Entry) {
+        if self.blocks.back().is_none_or(|b| b.len() == Ring::BLOCK) {
+            self.blocks.push_back(self.spare.take().unwrap_or_default());
+        }
+        if let Some(block) = self.blocks.back_mut() {
+            block.push(entry);
+            self.len += 1;
+        }
+    }
+
+    /// Take the oldest entry out.
+    fn pop(&mut self) -> Option<Entry> {
+        let first = self.blocks.front()?;
+        let entry = *first.get(self.head)?;
+        self.head += 1;
+        self.len -= 1;
+        if self.head == first.len() && (self.head == Ring::BLOCK || self.len == 0) {
+            if let Some(mut block) = self.blocks.pop_front() {
+                block.clear();
+                self.spare = Some(block);
+            }
+            self.head = 0;
+        }
+        Some(entry)
     }
 }
 
@@ -70,7 +226,10 @@ impl AuditEvent {
 /// valid after older records are dropped.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    records: VecDeque<AuditRecord>,
+    records: Ring,
+    symbols: Symbols,
+    /// The verbs seen, in first-seen order: a handful of the API server's own constants.
+    verbs: Vec<&'static str>,
     /// Records dropped from the front: the position of the oldest one kept.
     dropped: usize,
     limit: usize,
@@ -78,7 +237,13 @@ pub struct AuditLog {
 
 impl Default for AuditLog {
     fn default() -> Self {
-        AuditLog { records: VecDeque::new(), dropped: 0, limit: AuditLog::DEFAULT_LIMIT }
+        AuditLog {
+            records: Ring::default(),
+            symbols: Symbols::default(),
+            verbs: Vec::new(),
+            dropped: 0,
+            limit: AuditLog::DEFAULT_LIMIT,
+        }
     }
 }
 
@@ -87,18 +252,19 @@ impl AuditLog {
     pub const DEFAULT_LIMIT: usize = 100_000;
 
     /// The records kept, oldest first.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &AuditRecord> + ExactSizeIterator {
-        self.records.iter()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = AuditRecord<'_>> + ExactSizeIterator {
+        self.since(self.dropped)
     }
 
     /// The records kept with their positions, oldest first.
-    pub fn positioned(&self) -> impl DoubleEndedIterator<Item = (usize, &AuditRecord)> + ExactSizeIterator {
-        self.records.iter().enumerate().map(move |(i, r)| (self.dropped + i, r))
+    pub fn positioned(&self) -> impl DoubleEndedIterator<Item = (usize, AuditRecord<'_>)> + ExactSizeIterator {
+        (0..self.records.len()).map(move |i| (self.dropped + i, self.view(self.records.get(i))))
     }
 
     /// The records kept from position `from` on (all kept ones if `from` was dropped).
-    pub fn since(&self, from: usize) -> impl DoubleEndedIterator<Item = &AuditRecord> + ExactSizeIterator {
-        self.records.range(from.saturating_sub(self.dropped).min(self.records.len())..)
+    pub fn since(&self, from: usize) -> impl DoubleEndedIterator<Item = AuditRecord<'_>> + ExactSizeIterator {
+        let start = from.saturating_sub(self.dropped).min(self.records.len());
+        (start..self.records.len()).map(|i| self.view(self.records.get(i)))
     }
 
     /// How many records are kept.
@@ -107,7 +273,7 @@ impl AuditLog {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.records.len() == 0
     }
 
     /// How many records were ever written: the position the next one will have.
@@ -115,21 +281,61 @@ impl AuditLog {
         self.dropped + self.records.len()
     }
 
+    /// How many distinct strings the kept records use (and the log holds).
+    pub fn symbols(&self) -> usize {
+        self.symbols.len()
+    }
+
     /// Keep at most `limit` records (at least one); older ones are dropped now.
     pub fn set_limit(&mut self, limit: usize) {
         self.limit = limit.max(1);
         self.trim();
+        self.records.spare = None;
+        self.symbols.shrink();
     }
 
-    pub(super) fn push(&mut self, record: AuditRecord) {
-        self.records.push_back(record);
+    pub(super) fn push(&mut self, record: AuditRecord<'_>) {
+        let verb = match self.verbs.iter().position(|v| *v == record.verb) {
+            Some(i) => i,
+            None => {
+                self.verbs.push(record.verb);
+                self.verbs.len() - 1
+            }
+        };
+        let entry = Entry {
+            time: record.time,
+            revision: record.revision,
+            user: self.symbols.intern(record.user),
+            resource: self.symbols.intern(record.resource),
+            namespace: self.symbols.intern(record.namespace),
+            name: self.symbols.intern(record.name),
+            code: record.code,
+            verb: u16::try_from(verb).unwrap_or(u16::MAX),
+        };
+        self.records.push(entry);
         self.trim();
     }
 
     fn trim(&mut self) {
         while self.records.len() > self.limit {
-            self.records.pop_front();
+            let Some(e) = self.records.pop() else { break };
+            for id in [e.user, e.resource, e.namespace, e.name] {
+                self.symbols.release(id);
+            }
             self.dropped += 1;
+        }
+    }
+
+    fn view<'a>(&'a self, e: &Entry) -> AuditRecord<'a> {
+        AuditRecord {
+            time: e.time,
+            user: self.symbols.get(e.user),
+            verb: self.verbs.get(e.verb as usize).copied().unwrap_or(""),
+            resource: self.symbols.get(e.resource),
+            namespace: self.symbols.get(e.namespace),
+            name: self.symbols.get(e.name),
+            code: e.code,
+            revision: e.revision,
         }
     }
 }
@@ -138,14 +344,14 @@ impl AuditLog {
 mod tests {
     use super::*;
 
-    fn record(name: &str) -> AuditRecord {
+    fn record(name: &str) -> AuditRecord<'_> {
         AuditRecord {
             time: DateTime::<Utc>::default(),
-            user: "kubectl".into(),
+            user: "kubectl",
             verb: "get",
-            resource: "pods".into(),
-            namespace: "default".into(),
-            name: name.into(),
+            resource: "pods",
+            namespace: "default",
+            name,
             code: 200,
             revision: 1,
         }
@@ -158,11 +364,60 @@ mod tests {
         for n in ["a", "b", "c", "d", "e"] {
             log.push(record(n));
         }
-        let kept: Vec<(usize, &str)> = log.positioned().map(|(i, r)| (i, r.name.as_str())).collect();
+        let kept: Vec<(usize, &str)> = log.positioned().map(|(i, r)| (i, r.name)).collect();
         assert_eq!(kept, [(2, "c"), (3, "d"), (4, "e")]);
         assert_eq!((log.len(), log.written()), (3, 5));
-        assert_eq!(log.since(4).map(|r| r.name.as_str()).collect::<Vec<_>>(), ["e"]);
+        assert_eq!(log.since(4).map(|r| r.name).collect::<Vec<_>>(), ["e"]);
         assert_eq!(log.since(0).len(), 3, "a dropped position gives every record kept");
         assert_eq!(log.since(9).len(), 0);
+        assert_eq!(log.iter().next_back(), Some(record("e")), "a record reads back as written");
+    }
+
+    #[test]
+    fn issue_11_the_ring_spans_blocks_and_reuses_them() {
+        let mut log = AuditLog::default();
+        log.set_limit(2500);
+        let names: Vec<String> = (0..10_000).map(|i| i.to_string()).collect();
+        for name in &names {
+            log.push(record(name));
+        }
+        let kept: Vec<(usize, &str)> = log.positioned().map(|(i, r)| (i, r.name)).collect();
+        let expected: Vec<(usize, &str)> = (7500..10_000).map(|i| (i, names[i].as_str())).collect();
+        assert_eq!(kept, expected);
+        assert_eq!(log.iter().next_back().map(|r| r.name), Some("9999"));
+        assert_eq!(log.since(9000).map(|r| r.name).collect::<Vec<_>>(), names[9000..]);
+        assert!(log.records.blocks.len() <= 2500 / Ring::BLOCK + 2, "{} blocks", log.records.blocks.len());
+        log.set_limit(1);
+        assert_eq!(log.iter().map(|r| r.name).collect::<Vec<_>>(), ["9999"]);
+        assert_eq!(log.records.blocks.len(), 1);
+    }
+
+    #[test]
+    fn issue_11_a_kept_record_is_compact() {
+        assert!(std::mem::size_of::<Entry>() <= 40, "{} bytes", std::mem::size_of::<Entry>());
+    }
+
+    #[test]
+    fn issue_11_the_symbol_table_holds_only_what_the_ring_does() {
+        let mut log = AuditLog::default();
+        log.set_limit(10);
+        let names: Vec<String> = (0..1000).map(|i| format!("pod-{i}")).collect();
+        for name in &names {
+            log.push(record(name));
+        }
+        // kubectl, pods, default and the ten names kept.
+        assert_eq!(log.symbols(), 13, "names of dropped records are gone");
+        assert!(log.symbols.slots.len() <= 14, "ids are reused: {}", log.symbols.slots.len());
+        let kept: Vec<&str> = log.iter().map(|r| r.name).collect();
+        assert_eq!(kept, names[990..].iter().map(String::as_str).collect::<Vec<_>>());
+        log.set_limit(2);
+        assert_eq!(log.symbols(), 5, "the table shrinks with the ring");
+        assert!(log.symbols.slots.len() <= 14);
+        log.push(AuditRecord { user: "system:node:node-1", verb: "update", ..record("node-1") });
+        log.push(record("pod-999"));
+        log.push(record("pod-999"));
+        assert_eq!(log.symbols(), 4, "a string used twice is kept once");
+        let last: Vec<(&str, &str, &str)> = log.iter().map(|r| (r.user, r.verb, r.name)).collect();
+        assert_eq!(last, [("kubectl", "get", "pod-999"), ("kubectl", "get", "pod-999")]);
     }
 }

@@ -110,7 +110,7 @@ pub fn trace(cluster: &mut Cluster, namespace: &str, name: &str) -> Result<Strin
         }
         if r.resource.starts_with("pods") && r.name == name {
             let what = format!("{} {} {namespace}/{name} ({})", r.verb, r.resource, r.code);
-            rows.push((time(r.time), component(&r.user), "kube-apiserver".into(), what));
+            rows.push((time(r.time), component(r.user), "kube-apiserver".into(), what));
             if changed {
                 let gone = r.verb == "delete"
                     && api.peek(Kind::Pod, namespace, name).is_none_or(|p| p.resource_version() < r.revision);
@@ -123,7 +123,7 @@ pub fn trace(cluster: &mut Cluster, namespace: &str, name: &str) -> Result<Strin
                 ));
             }
         } else if r.resource == "events" && r.name.starts_with(&event_prefix) && changed {
-            let Some(ev) = api.peek(Kind::Event, namespace, &r.name) else { continue };
+            let Some(ev) = api.peek(Kind::Event, namespace, r.name) else { continue };
             let Object::Event(ev) = &*ev else { continue };
             let about = ev.involved_object.uid.as_deref();
             if about != Some(uid.as_str()) && about != Some(runtime_uid.as_str()) {
@@ -133,7 +133,7 @@ pub fn trace(cluster: &mut Cluster, namespace: &str, name: &str) -> Result<Strin
             let again = if r.verb == "update" { " (again)" } else { "" };
             let what =
                 format!("event {}{again}: {}", ev.reason.as_deref().unwrap_or(""), ev.message.as_deref().unwrap_or(""));
-            let who = if r.user.starts_with("system:node:") { component(&r.user) } else { from };
+            let who = if r.user.starts_with("system:node:") { component(r.user) } else { from };
             rows.push((time(r.time), who, String::new(), what));
         }
     }

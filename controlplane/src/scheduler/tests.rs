@@ -226,7 +226,7 @@ fn victim_with_budgets(protected: &[&str]) -> Vec<String> {
                 .audit_log()
                 .iter()
                 .filter(|r| r.resource == "pods" && r.verb == "delete" && r.user == "system:kube-scheduler")
-                .map(|r| r.name.clone()),
+                .map(|r| r.name.to_string()),
         )
         .take(1)
         .collect()

@@ -219,11 +219,11 @@ pub mod cluster_api {
             .map(|r| {
                 let mut m = Map::new();
                 m.insert("time".into(), r.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true).into());
-                m.insert("user".into(), r.user.clone().into());
+                m.insert("user".into(), r.user.into());
                 m.insert("verb".into(), r.verb.into());
-                m.insert("resource".into(), r.resource.clone().into());
-                m.insert("namespace".into(), r.namespace.clone().into());
-                m.insert("name".into(), r.name.clone().into());
+                m.insert("resource".into(), r.resource.into());
+                m.insert("namespace".into(), r.namespace.into());
+                m.insert("name".into(), r.name.into());
                 m.insert("code".into(), (r.code as i64).into());
                 Dynamic::from_map(m)
             })
