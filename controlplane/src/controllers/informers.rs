@@ -19,8 +19,10 @@ struct Informer {
     items: BTreeMap<String, Arc<Object>>,
     /// Controlling owner uid → keys of the objects it controls.
     by_controller: BTreeMap<String, BTreeSet<String>>,
-    /// Pods only: node name → pod keys ("" for unbound pods).
-    by_node: BTreeMap<String, BTreeSet<String>>,
+    /// Pods only: node name ("" for unbound pods) → pods by key. It holds the objects
+    /// themselves: the periodic controllers walk every pod by node, and a lookup per pod would
+    /// cost them a chain of key comparisons each.
+    by_node: BTreeMap<String, BTreeMap<String, Arc<Object>>>,
 }
 
 /// The caches of every kind some component watches. Like a reflector's store, they may lag
@@ -110,11 +112,24 @@ impl Informer {
         if obj.kind() == Kind::Pod {
             let (old_node, new_node) = (old.as_deref().map(node_name), new.map(node_name));
             if old_node != new_node {
-                if let Some(node) = old_node {
-                    index_remove(&mut self.by_node, node, key);
+                if let Some(pods) = old_node.and_then(|node| self.by_node.get_mut(node)) {
+                    pods.remove(key);
+                    if pods.is_empty() {
+                        self.by_node.remove(old_node.unwrap_or_default());
+                    }
                 }
-                if let Some(node) = new_node {
-                    index_insert(&mut self.by_node, node, key);
+            }
+            if let Some(node) = new_node {
+                match self.by_node.get_mut(node) {
+                    Some(pods) => match pods.get_mut(key) {
+                        Some(slot) => *slot = obj.clone(),
+                        None => {
+                            pods.insert(key.to_string(), obj.clone());
+                        }
+                    },
+                    None => {
+                        self.by_node.insert(node.to_string(), BTreeMap::from([(key.to_string(), obj.clone())]));
+                    }
                 }
             }
         }
@@ -176,14 +191,13 @@ impl Informers {
     /// The pods bound to `node` ("" for unbound pods), in key order.
     pub fn pods_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         let informer = self.informer(Kind::Pod);
-        let keys = informer.and_then(|i| i.by_node.get(node));
-        keys.into_iter().flatten().filter_map(move |k| informer?.items.get(k))
+        informer.and_then(|i| i.by_node.get(node)).into_iter().flat_map(|pods| pods.values())
     }
 
     /// Every pod, grouped by node name (unbound pods first), in key order within a node.
     pub fn pods_by_node(&self) -> impl Iterator<Item = &Arc<Object>> {
         let informer = self.informer(Kind::Pod);
-        informer.into_iter().flat_map(|i| i.by_node.values().flatten().filter_map(|k| i.items.get(k)))
+        informer.into_iter().flat_map(|i| i.by_node.values().flat_map(|pods| pods.values()))
     }
 
     /// The names of the nodes that pods are bound to, in order.
