@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::sync::Arc;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
 use crate::apiserver::{WatchEvent, WatchEventType};
 use crate::model::{Kind, Object, KINDS};
@@ -51,7 +51,12 @@ pub fn node_name(pod: &Object) -> &str {
 
 /// An object's controlling owner reference (`metav1.GetControllerOf`).
 pub fn controller_of(obj: &Object) -> Option<&OwnerReference> {
-    obj.metadata().owner_references.iter().flatten().find(|r| r.controller == Some(true))
+    controller_ref(obj.metadata())
+}
+
+/// The controlling owner reference in `meta`, for typed objects as well.
+pub fn controller_ref(meta: &ObjectMeta) -> Option<&OwnerReference> {
+    meta.owner_references.iter().flatten().find(|r| r.controller == Some(true))
 }
 
 /// The uid of an object's controlling owner.

@@ -75,7 +75,7 @@ impl<'a> ControllerRefManager<'a> {
         };
         let owner_uid = self.controller.metadata().uid.as_deref().unwrap_or("");
         let owner_deleting = self.controller.metadata().deletion_timestamp.is_some();
-        let controller_ref = meta.owner_references.iter().flatten().find(|r| r.controller == Some(true));
+        let controller_ref = crate::controllers::informers::controller_ref(meta);
         if let Some(controller_ref) = controller_ref {
             if controller_ref.uid != owner_uid {
                 // Someone else's.
