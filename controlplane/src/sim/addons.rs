@@ -9,23 +9,11 @@ use serde_json::{json, Value};
 
 use crate::apiserver::names::{random_suffix, suffix_from};
 use crate::apiserver::{ApiError, ApiServer};
-use crate::controllers::controller_utils::new_controller_ref;
+use crate::controllers::controller_utils::{compute_hash, new_controller_ref};
 use crate::model::{decode, Kind, Object};
 
 use super::bootstrap::{set_status, USER};
 use super::undo::Undo;
-
-/// `rand.SafeEncodeString` of the FNV-1a hash of `text`, as the pod-template-hash and
-/// controller-revision-hash labels look.
-pub fn template_hash(text: &str) -> String {
-    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut h: u32 = 0x811c9dc5;
-    for b in text.bytes() {
-        h ^= b as u32;
-        h = h.wrapping_mul(0x01000193);
-    }
-    h.to_string().bytes().map(|b| ALPHANUMS[b as usize % ALPHANUMS.len()] as char).collect()
-}
 
 fn create(api: &mut ApiServer, doc: Value) -> Result<Object, ApiError> {
     create_noted(api, doc, &mut Undo::new(USER))
@@ -43,7 +31,7 @@ fn create_noted(api: &mut ApiServer, doc: Value, undo: &mut Undo) -> Result<Obje
 pub fn coredns(api: &mut ApiServer) {
     let Some(deploy) = api.peek(Kind::Deployment, "kube-system", "coredns") else { return };
     let template = deploy.to_value()["spec"]["template"].clone();
-    let hash = template_hash(&template.to_string());
+    let hash = compute_hash(&template, None);
     let mut rs_template = template.clone();
     rs_template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
     let replicas = deploy.to_value()["spec"]["replicas"].as_i64().unwrap_or(1);
@@ -122,7 +110,7 @@ pub fn kube_proxy_pod(api: &mut ApiServer, node: &str, undo: &mut Undo) -> Resul
     }
     let doc = ds.to_value();
     let template = doc["spec"]["template"].clone();
-    let hash = template_hash(&template.to_string());
+    let hash = compute_hash(&template, None);
     if api.peek(Kind::ControllerRevision, "kube-system", &format!("kube-proxy-{hash}")).is_none() {
         create_noted(
             api,
@@ -179,17 +167,4 @@ pub fn kube_proxy_status(api: &mut ApiServer) {
         json!({"currentNumberScheduled": n, "desiredNumberScheduled": n, "numberAvailable": n, "numberMisscheduled": 0,
             "numberReady": n, "observedGeneration": 1, "updatedNumberScheduled": n}),
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn template_hashes_look_like_upstreams() {
-        let h = template_hash("{}");
-        assert!(h.len() >= 8 && h.len() <= 10, "{h}");
-        assert!(h.bytes().all(|b| b"bcdfg56789".contains(&b)), "{h}");
-        assert_eq!(h, template_hash("{}"));
-    }
 }

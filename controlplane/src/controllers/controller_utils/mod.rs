@@ -8,10 +8,12 @@
 //! Everything here talks to the cluster only through the API server, as the controller's own
 //! user, so adoptions, releases and creations show up in the audit log as upstream's do.
 
+mod hash;
 mod ranking;
 mod ref_manager;
 mod template;
 
+pub use hash::{compute_hash, safe_encode_string};
 pub use ranking::{
     deletion_cost, filter_active_pods, get_pods_to_delete, is_pod_active, is_pod_ready, ActivePods,
     ActivePodsWithRanks, POD_DELETION_COST,
