@@ -42,6 +42,9 @@ impl ApiServer {
         invalid(info, &name, registry::validate(&obj))?;
         self.admit_validate(Operation::Create, info, namespace, &name, Some(&obj), None)?;
         self.warnings = registry::warnings(&obj);
+        if let Some((_, warning)) = self.unacted.iter().find(|(k, _)| *k == info.kind) {
+            self.warnings.push(warning.clone());
+        }
         let key = info.key(namespace, &name);
         let ttl = registry::ttl_seconds(&obj);
         let resp =
