@@ -204,3 +204,45 @@ fn replication_controllers_are_synced_by_their_own_controller() {
     );
     assert!(events(&mut c).iter().all(|e| e.starts_with("replication-controller SuccessfulCreate Created pod: rc-")));
 }
+
+#[test]
+fn a_sync_creates_at_most_burst_replicas() {
+    let mut c = cluster(&["replicaset-controller"]);
+    create(&mut c, rs_doc("web", 1100, json!({})));
+    c.settle().unwrap();
+    assert_eq!(pods(&mut c).len(), 1100);
+    // The controller's pod creations, in runs between its status writes: one run per sync.
+    let mut runs = vec![0];
+    for a in
+        c.api().audit_log().iter().filter(|a| a.user.ends_with(":replicaset-controller") && a.namespace == "default")
+    {
+        match (a.verb, a.resource) {
+            ("create", "pods") => *runs.last_mut().unwrap() += 1,
+            ("update", "replicasets.apps/status") => runs.push(0),
+            _ => {}
+        }
+    }
+    runs.retain(|n| *n > 0);
+    assert_eq!(runs, [super::BURST_REPLICAS, super::BURST_REPLICAS, 100]);
+}
+
+#[test]
+fn an_orphan_relabeled_to_match_is_adopted_and_the_surplus_deleted() {
+    let mut c = cluster(&["replicaset-controller"]);
+    create(&mut c, rs_doc("web", 2, json!({})));
+    create(
+        &mut c,
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare", "labels": {"app": "other"}},
+        "spec": {"containers": [{"name": "c", "image": "nginx"}]}}),
+    );
+    c.settle().unwrap();
+    assert_eq!(pods(&mut c).len(), 3);
+    let patch = json!({"metadata": {"labels": {"app": "web"}}});
+    c.api().patch(USER, Kind::Pod, "default", "bare", crate::apiserver::PatchType::Merge, &patch).unwrap();
+    c.settle().unwrap();
+    // Adopted, it made three, so one of them goes.
+    let all = pods(&mut c);
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|p| owner_names(p) == ["ReplicaSet/web"]), "{all:?}");
+    assert_eq!(events(&mut c).iter().filter(|e| e.contains("SuccessfulDelete")).count(), 1);
+}
