@@ -5,7 +5,9 @@
 
 use super::runtime::ControllerComponent;
 use super::tainteviction;
-use super::{disruption, garbagecollector, namespace, nodelifecycle, podgc, rootcacertpublisher, serviceaccount};
+use super::{
+    daemon, disruption, garbagecollector, namespace, nodelifecycle, podgc, rootcacertpublisher, serviceaccount,
+};
 use crate::sim::component::Component;
 
 #[derive(Debug)]
@@ -67,6 +69,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["podgc"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(podgc::PodGcController::new())),
+    },
+    ControllerDescriptor {
+        name: "daemonset-controller",
+        aliases: &["daemonset"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(daemon::DaemonSetsController::default())),
     },
     ControllerDescriptor {
         name: "disruption-controller",
