@@ -17,8 +17,8 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 
 pub use update::{get_patch, matches};
 use util::{
-    allows_surge, create_pod_template, node_should_run_daemon_pod, replace_node_name_affinity, target_node_name,
-    template, template_generation, REVISION_HASH_LABEL,
+    allows_surge, create_pod_template, replace_node_name_affinity, target_node_name, template, template_generation,
+    DaemonPod, REVISION_HASH_LABEL,
 };
 
 use super::controller_utils::{
@@ -48,6 +48,8 @@ pub(super) struct Sync<'a> {
     obj: &'a Arc<Object>,
     ds: &'a DaemonSet,
     nodes: Vec<&'a Node>,
+    /// `NodeShouldRunDaemonPod` of each node of `nodes`.
+    fits: Vec<(bool, bool)>,
     /// The claimed pods by node, without finished pods already being deleted.
     pods: NodePods<'a>,
     /// Every claimed pod.
@@ -180,7 +182,9 @@ impl Controller for DaemonSetsController {
                 pods.entry(node.to_string()).or_default().push(pod);
             }
         }
-        let s = Sync { obj, ds, nodes, pods, all_pods, now: ctx.now() };
+        let daemon_pod = DaemonPod::new(ds);
+        let fits = nodes.iter().map(|n| daemon_pod.should_run(n)).collect();
+        let s = Sync { obj, ds, nodes, fits, pods, all_pods, now: ctx.now() };
         let (cur, old) = self.construct_history(ctx, &s)?;
         let hash = cur.metadata.labels.as_ref().and_then(|l| l.get(REVISION_HASH_LABEL)).cloned().unwrap_or_default();
         let mut requeue: Option<Duration> = None;
@@ -211,8 +215,8 @@ impl DaemonSetsController {
         requeue: &mut Option<Duration>,
     ) -> Result<bool, ApiError> {
         let (mut needing, mut to_delete) = (Vec::new(), Vec::new());
-        for node in &s.nodes {
-            let (needs, delete) = self.pods_should_be_on_node(ctx, s, node, hash, requeue);
+        for (node, fit) in s.nodes.iter().zip(&s.fits) {
+            let (needs, delete) = self.pods_should_be_on_node(ctx, s, node, *fit, hash, requeue);
             if needs {
                 needing.push(node_name(node).to_string());
             }
@@ -237,10 +241,10 @@ impl DaemonSetsController {
         ctx: &mut Ctx<'_>,
         s: &Sync<'_>,
         node: &Node,
+        (should_run, should_continue): (bool, bool),
         hash: &str,
         requeue: &mut Option<Duration>,
     ) -> (bool, Vec<String>) {
-        let (should_run, should_continue) = node_should_run_daemon_pod(node, s.ds);
         let name = node_name(node);
         let pods = s.pods.get(name);
         let mut to_delete = Vec::new();

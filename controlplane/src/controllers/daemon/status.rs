@@ -4,7 +4,7 @@
 use chrono::Duration;
 use k8s_openapi::api::apps::v1::DaemonSetStatus;
 
-use super::util::{is_pod_updated, node_should_run_daemon_pod, template_generation};
+use super::util::{is_pod_updated, template_generation};
 use super::{sort_by_creation, DaemonSetsController, Sync};
 use crate::apiserver::ApiError;
 use crate::controllers::controller_utils::{is_pod_available, is_pod_ready};
@@ -20,8 +20,7 @@ fn nonzero(n: i32) -> Option<i32> {
 fn counts(s: &Sync<'_>, hash: &str) -> DaemonSetStatus {
     let (mut desired, mut current, mut misscheduled, mut ready, mut updated, mut available) = (0, 0, 0, 0, 0, 0);
     let generation = template_generation(s.ds);
-    for node in &s.nodes {
-        let (should_run, _) = node_should_run_daemon_pod(node, s.ds);
+    for (node, &(should_run, _)) in s.nodes.iter().zip(&s.fits) {
         let pods = s.pods.get(node.metadata.name.as_deref().unwrap_or("")).filter(|p| !p.is_empty());
         if !should_run {
             misscheduled += i32::from(pods.is_some());

@@ -86,3 +86,53 @@ fn one_pod_per_worker_and_a_rolling_update() {
     assert_eq!(numbers.len(), 2);
     assert!(numbers.contains(&1) && numbers.contains(&2));
 }
+
+#[test]
+fn with_surge_a_node_keeps_an_available_pod_throughout() {
+    let mut c = cluster(3);
+    create_ds(&mut c, "agent", "nginx:1.25");
+    c.advance(Duration::seconds(30)).unwrap();
+    let mut ds = (*c.api().peek(Kind::DaemonSet, "default", "agent").unwrap()).clone();
+    if let Object::DaemonSet(d) = &mut ds {
+        let spec = d.spec.as_mut().unwrap();
+        spec.template.spec.as_mut().unwrap().containers[0].image = Some("nginx:1.26".into());
+        let strategy: k8s_openapi::api::apps::v1::DaemonSetUpdateStrategy = serde_json::from_value(
+            json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}),
+        )
+        .unwrap();
+        spec.update_strategy = Some(strategy);
+    }
+    ds.metadata_mut().resource_version = None;
+    c.api().update(USER, ds).unwrap();
+    let mut most = 0;
+    for _ in 0..120 {
+        c.advance(Duration::seconds(1)).unwrap();
+        let st = status(&mut c, "agent");
+        assert_eq!(st["numberUnavailable"].as_i64().unwrap_or(0), 0, "maxUnavailable 0: {st}");
+        most = most.max(pods(&mut c, "agent").len());
+    }
+    assert_eq!(most, 4, "one surge pod at a time");
+    let after = pods(&mut c, "agent");
+    assert!(after.iter().all(|p| p.1 == "nginx:1.26") && after.len() == 3, "{after:?}");
+}
+
+#[test]
+fn failed_pod_back_off_doubles_to_its_maximum() {
+    let mut dsc = super::DaemonSetsController::default();
+    let t0 = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    assert_eq!(dsc.in_backoff("k", t0), None);
+    dsc.next_backoff("k", t0);
+    assert_eq!(dsc.in_backoff("k", t0), Some(Duration::seconds(1)));
+    assert_eq!(dsc.in_backoff("k", t0 + Duration::seconds(1)), None);
+    dsc.next_backoff("k", t0 + Duration::seconds(1));
+    assert_eq!(dsc.in_backoff("k", t0 + Duration::seconds(1)), Some(Duration::seconds(2)));
+    for i in 2..20 {
+        dsc.next_backoff("k", t0 + Duration::seconds(i));
+    }
+    let last = t0 + Duration::seconds(19);
+    assert_eq!(dsc.in_backoff("k", last), Some(Duration::minutes(15)));
+    // Forgotten after twice the maximum without a failure.
+    assert_eq!(dsc.in_backoff("k", last + Duration::minutes(31)), None);
+    dsc.next_backoff("k", last + Duration::minutes(31));
+    assert_eq!(dsc.in_backoff("k", last + Duration::minutes(31)), Some(Duration::seconds(1)));
+}

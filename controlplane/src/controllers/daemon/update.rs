@@ -9,10 +9,7 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::apimachinery::pkg::runtime::RawExtension;
 use serde_json::{json, Value};
 
-use super::util::{
-    is_pod_updated, node_should_run_daemon_pod, surge_count, template, template_generation, unavailable_count,
-    REVISION_HASH_LABEL,
-};
+use super::util::{is_pod_updated, surge_count, template, template_generation, unavailable_count, REVISION_HASH_LABEL};
 use super::{api_error, DaemonSetsController, NodePods, Sync};
 use crate::apiserver::{ApiError, DeleteOptions, PatchType, Reason};
 use crate::controllers::controller_utils::{compute_hash, is_pod_available, new_controller_ref, ControllerRefManager};
@@ -232,8 +229,8 @@ impl DaemonSetsController {
     /// that should run a pod and has none counts as a node with no pods.
     fn desired_counts(s: &Sync<'_>, pods: &mut NodePods<'_>) -> (i32, i32, i32) {
         let mut desired = 0;
-        for node in &s.nodes {
-            if !node_should_run_daemon_pod(node, s.ds).0 {
+        for (node, fit) in s.nodes.iter().zip(&s.fits) {
+            if !fit.0 {
                 continue;
             }
             desired += 1;
@@ -286,8 +283,8 @@ impl DaemonSetsController {
         let (mut old_to_delete, mut should_not_run) = (Vec::new(), Vec::new());
         let (mut candidates, mut allowed) = (Vec::new(), Vec::new());
         let (mut num_surge, mut num_available) = (0, 0);
-        let nodes: BTreeMap<&str, &Node> = s.nodes.iter().map(|n| (node_name(n), *n)).collect();
-        let should_run = |node: &str| nodes.get(node).is_some_and(|n| node_should_run_daemon_pod(n, s.ds).0);
+        let fits: BTreeMap<&str, bool> = s.nodes.iter().zip(&s.fits).map(|(n, f)| (node_name(n), f.0)).collect();
+        let should_run = |node: &str| fits.get(node).copied().unwrap_or(false);
         for (node, node_pods) in &pods {
             let Some((new, old)) = find_updated_pods_on_node(s.ds, node_pods, hash) else {
                 num_surge += 1;

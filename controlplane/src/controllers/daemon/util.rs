@@ -60,45 +60,55 @@ fn add_or_update_toleration(spec: &mut PodSpec, toleration: Toleration) {
     }
 }
 
-/// `NewPod`: the pod the DaemonSet would run on `node`, for the predicates.
-fn new_pod_spec(ds: &DaemonSet, node: &str) -> PodSpec {
-    let mut spec = template(ds).spec.clone().unwrap_or_default();
-    spec.node_name = Some(node.to_string());
-    add_or_update_daemon_pod_tolerations(&mut spec);
-    spec
-}
-
 /// The DaemonSet's pod template.
 pub fn template(ds: &DaemonSet) -> &PodTemplateSpec {
     static EMPTY: std::sync::OnceLock<PodTemplateSpec> = std::sync::OnceLock::new();
     ds.spec.as_ref().map(|s| &s.template).unwrap_or_else(|| EMPTY.get_or_init(PodTemplateSpec::default))
 }
 
-/// `NodeShouldRunDaemonPod`: (should a daemon pod be created on the node, should one already
-/// there keep running). A node whose labels or affinity no longer fit gets neither; an
-/// untolerated NoSchedule taint stops new pods but keeps a running one; an untolerated
-/// NoExecute taint stops both.
+/// `NewPod`: the pod the DaemonSet would run, with the daemon tolerations, made once for
+/// asking [`DaemonPod::should_run`] of every node.
+pub struct DaemonPod {
+    spec: PodSpec,
+}
+
+impl DaemonPod {
+    pub fn new(ds: &DaemonSet) -> Self {
+        let mut spec = template(ds).spec.clone().unwrap_or_default();
+        add_or_update_daemon_pod_tolerations(&mut spec);
+        DaemonPod { spec }
+    }
+
+    /// `NodeShouldRunDaemonPod`: (should a daemon pod be created on the node, should one
+    /// already there keep running). A node whose labels or affinity no longer fit gets neither;
+    /// an untolerated NoSchedule taint stops new pods but keeps a running one; an untolerated
+    /// NoExecute taint stops both.
+    pub fn should_run(&self, node: &Node) -> (bool, bool) {
+        let name = node.metadata.name.as_deref().unwrap_or("");
+        let wanted = self.spec.node_name.as_deref().unwrap_or("");
+        if !(wanted.is_empty() || wanted == name) {
+            return (false, false);
+        }
+        let empty = Default::default();
+        let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
+        if !required_affinity_matches(&self.spec, labels, name) {
+            return (false, false);
+        }
+        let taints = node.spec.as_ref().and_then(|s| s.taints.as_deref()).unwrap_or(&[]);
+        let tolerations = self.spec.tolerations.as_deref().unwrap_or(&[]);
+        let fits_taints =
+            find_untolerated(taints, tolerations, |t| t.effect == "NoExecute" || t.effect == "NoSchedule").is_none();
+        if !fits_taints {
+            let keeps = find_untolerated(taints, tolerations, |t| t.effect == "NoExecute").is_none();
+            return (false, keeps);
+        }
+        (true, true)
+    }
+}
+
+/// [`DaemonPod::should_run`] for one node.
 pub fn node_should_run_daemon_pod(node: &Node, ds: &DaemonSet) -> (bool, bool) {
-    let name = node.metadata.name.as_deref().unwrap_or("");
-    let wanted = template(ds).spec.as_ref().and_then(|s| s.node_name.as_deref()).unwrap_or("");
-    if !(wanted.is_empty() || wanted == name) {
-        return (false, false);
-    }
-    let spec = new_pod_spec(ds, name);
-    let empty = Default::default();
-    let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
-    if !required_affinity_matches(&spec, labels, name) {
-        return (false, false);
-    }
-    let taints = node.spec.as_ref().and_then(|s| s.taints.as_deref()).unwrap_or(&[]);
-    let tolerations = spec.tolerations.as_deref().unwrap_or(&[]);
-    let fits_taints =
-        find_untolerated(taints, tolerations, |t| t.effect == "NoExecute" || t.effect == "NoSchedule").is_none();
-    if !fits_taints {
-        let keeps = find_untolerated(taints, tolerations, |t| t.effect == "NoExecute").is_none();
-        return (false, keeps);
-    }
-    (true, true)
+    DaemonPod::new(ds).should_run(node)
 }
 
 /// `util.ReplaceDaemonSetPodNodeNameNodeAffinity`: pin the pod to `node` through the
