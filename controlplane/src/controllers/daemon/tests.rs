@@ -136,3 +136,32 @@ fn failed_pod_back_off_doubles_to_its_maximum() {
     dsc.next_backoff("k", last + Duration::minutes(31));
     assert_eq!(dsc.in_backoff("k", last + Duration::minutes(31)), Some(Duration::seconds(1)));
 }
+
+#[test]
+fn a_failed_daemon_pod_is_replaced_with_an_event() {
+    let mut c = cluster(1);
+    create_ds(&mut c, "agent", "nginx:1.25");
+    c.advance(Duration::seconds(10)).unwrap();
+    let pod = c.api().peek_list(Kind::Pod, Some("default"))[0].clone();
+    let failed_name = pod.name().to_string();
+    let mut failed = (*pod).clone();
+    if let Object::Pod(p) = &mut failed {
+        p.status.get_or_insert_with(Default::default).phase = Some("Failed".into());
+    }
+    failed.metadata_mut().resource_version = None;
+    c.api().update_status(USER, failed).unwrap();
+    c.advance(Duration::seconds(10)).unwrap();
+    let now = pods(&mut c, "agent");
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert!(c.api().peek(Kind::Pod, "default", &failed_name).is_none(), "the failed pod is deleted");
+    let events = c.api().peek_list(Kind::Event, Some("default"));
+    let messages: Vec<String> = events
+        .iter()
+        .filter(|e| e.to_value()["reason"] == "FailedDaemonPod")
+        .map(|e| e.to_value()["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        messages,
+        [format!("Found failed daemon pod default/{failed_name} on node node-1, will try to kill it")]
+    );
+}

@@ -90,7 +90,7 @@ impl DaemonSetsController {
                 old.push(history);
             }
         }
-        let next = max_revision(&old) + 1;
+        let next = max_revision(&old).saturating_add(1);
         let cur = if current.is_empty() {
             self.snapshot(ctx, s, next)?
         } else {

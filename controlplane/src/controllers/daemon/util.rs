@@ -195,7 +195,8 @@ pub fn scaled_value_round_up(v: &IntOrString, total: i32) -> i32 {
         IntOrString::Int(i) => *i,
         IntOrString::String(s) => {
             let pct: i64 = s.strip_suffix('%').and_then(|p| p.parse().ok()).unwrap_or(0);
-            ((pct * i64::from(total) + 99).div_euclid(100)) as i32
+            let scaled = pct.saturating_mul(i64::from(total)).saturating_add(99).div_euclid(100);
+            scaled.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
         }
     }
 }
