@@ -35,6 +35,13 @@ pub fn merge_patch(doc: &mut Value, patch: &Value) {
         *doc = patch.clone();
         return;
     };
+    if p.get("$patch").and_then(Value::as_str) == Some("replace") {
+        // `$patch: replace`: this map replaces the original instead of merging into it.
+        let mut replaced = p.clone();
+        replaced.remove("$patch");
+        *doc = Value::Object(replaced);
+        return;
+    }
     if !doc.is_object() {
         *doc = Value::Object(Map::new());
     }
@@ -72,6 +79,13 @@ fn strategic_patch(doc: &mut Value, patch: &Value, parent: &str) {
         *doc = patch.clone();
         return;
     };
+    if p.get("$patch").and_then(Value::as_str) == Some("replace") {
+        // `$patch: replace`: this map replaces the original instead of merging into it.
+        let mut replaced = p.clone();
+        replaced.remove("$patch");
+        *doc = Value::Object(replaced);
+        return;
+    }
     if !doc.is_object() {
         *doc = Value::Object(Map::new());
     }
@@ -200,6 +214,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(doc["spec"]["containers"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn strategic_replace_directive_replaces_a_map() {
+        let mut doc = json!({"spec": {"template": {"metadata": {"labels": {"a": "1"}}, "spec": {"x": 1}}, "keep": 1}});
+        let patch = json!({"spec": {"template": {"$patch": "replace", "spec": {"y": 2}}}});
+        apply_patch(PatchType::Strategic, &mut doc, &patch).unwrap();
+        assert_eq!(doc, json!({"spec": {"template": {"spec": {"y": 2}}, "keep": 1}}));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 use super::runtime::ControllerComponent;
 use super::tainteviction;
 use super::{
-    disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset, rootcacertpublisher, serviceaccount,
+    daemon, disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset, rootcacertpublisher,
+    serviceaccount,
 };
 use crate::model::Kind;
 use crate::sim::component::Component;
@@ -82,6 +83,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["podgc"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(podgc::PodGcController::new())),
+    },
+    ControllerDescriptor {
+        name: "daemonset-controller",
+        aliases: &["daemonset"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(daemon::DaemonSetsController::default())),
     },
     ControllerDescriptor {
         name: "disruption-controller",

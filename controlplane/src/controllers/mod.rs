@@ -2,9 +2,11 @@
 //! controller; and the API server's own controller of the `kubernetes` Service.
 
 pub mod controller_utils;
+pub mod daemon;
 pub mod descriptors;
 pub mod disruption;
 pub mod garbagecollector;
+pub mod history;
 pub mod informers;
 pub mod kubernetesservice;
 pub mod namespace;

@@ -22,6 +22,7 @@ mod logs;
 pub mod printers;
 pub mod resources;
 mod rollout;
+mod rollout_daemonset;
 mod run_cmd;
 mod scale;
 mod set_image;

@@ -1,5 +1,6 @@
 //! `kubectl rollout status|history|undo|restart|pause|resume` for Deployments (restart and
-//! status also for DaemonSets and StatefulSets). `status` watches: the simulated clock runs
+//! status also for DaemonSets and StatefulSets; history and undo for DaemonSets in
+//! `rollout_daemonset.rs`). `status` watches: the simulated clock runs
 //! and each new status line is printed, until the rollout is done or `--timeout`.
 
 use std::collections::BTreeMap;
@@ -9,6 +10,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 
 use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{modify, settled, targets};
+use super::rollout_daemonset;
 use crate::apiserver::k8s_time;
 use crate::client::{Client, Response, Waiter};
 use crate::model::field_selector::FieldSelector;
@@ -94,6 +96,17 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
             settled(waiter, Ok(format!("{shown} restarted")))
         }
         "status" => status(client, waiter, *kind, &ns, name, &flags),
+        "history" if *kind == Kind::DaemonSet => {
+            let revision = rollout_daemonset::revision_flag(&flags, "revision")?;
+            if revision < 0 {
+                return Err(format!("error: revision must be a positive integer: {revision}"));
+            }
+            rollout_daemonset::history(client, &ns, name, &shown, revision)
+        }
+        "undo" if *kind == Kind::DaemonSet => {
+            let to_revision = rollout_daemonset::revision_flag(&flags, "to-revision")?;
+            rollout_daemonset::undo(client, waiter, &ns, name, &shown, to_revision)
+        }
         "history" | "undo" if *kind != Kind::Deployment => Err(format!(
             "error: \"kubectl rollout {sub}\" for {} is not available in kubesim yet",
             kind.info().group_resource()
@@ -136,6 +149,10 @@ fn status_line(obj: &Object) -> Result<(String, bool), String> {
             })
         }
         Object::DaemonSet(d) => {
+            let strategy = d.spec.as_ref().and_then(|s| s.update_strategy.as_ref()).and_then(|u| u.type_.as_deref());
+            if strategy != Some("RollingUpdate") {
+                return Err("error: rollout status is only available for RollingUpdate strategy type".into());
+            }
             let st = d.status.clone().unwrap_or_default();
             if d.metadata.generation.unwrap_or(0) > st.observed_generation.unwrap_or(0) {
                 return Ok(("Waiting for daemon set spec update to be observed...".into(), false));

@@ -20,3 +20,13 @@ pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
         _ => false,
     }
 }
+
+/// `v1helper.FindMatchingUntoleratedTaint`: the first taint `filter` accepts that none of
+/// `tolerations` tolerates.
+pub fn find_untolerated<'a>(
+    taints: &'a [Taint],
+    tolerations: &[Toleration],
+    filter: impl Fn(&Taint) -> bool,
+) -> Option<&'a Taint> {
+    taints.iter().filter(|taint| filter(taint)).find(|taint| !tolerations.iter().any(|t| tolerates(t, taint)))
+}

@@ -78,13 +78,6 @@ pub fn bootstrap(cluster: &mut Cluster) {
     services(api);
     addons(api);
     super::addons::coredns(api);
-    let mut nodes = vec![CONTROL_PLANE.to_string()];
-    nodes.extend((1..=config.workers).map(|i| format!("node-{i}")));
-    for node in nodes {
-        let mut undo = Undo::new(USER);
-        super::addons::kube_proxy_pod(api, &node, &mut undo).expect("kube-proxy pod is created");
-    }
-    super::addons::kube_proxy_status(api);
     if let Some(kubelets) = cluster.component_mut::<Kubelets>() {
         kubelets.set_static_pods(CONTROL_PLANE, statics);
     }
@@ -104,18 +97,13 @@ pub fn free_node_index(api: &ApiServer) -> usize {
     (0..).find(|i| !used.contains(&pod_cidr(*i))).unwrap_or(0)
 }
 
-/// A node joining the running cluster: registered as its kubelet does, with the DaemonSet
-/// pods every node gets. All or nothing: if a step fails, what the earlier ones wrote is
-/// taken back.
+/// A node joining the running cluster: registered as its kubelet does (the DaemonSet
+/// controller then gives it its daemon pods). All or nothing: if a step fails, what the
+/// earlier ones wrote is taken back.
 pub fn join_node(api: &mut ApiServer, spec: &NodeSpec, index: usize) -> Result<Object, ApiError> {
     let mut undo = Undo::new(USER);
-    let joined = register_node(api, spec, index, &mut undo)
-        .and_then(|node| super::addons::kube_proxy_pod(api, &spec.name, &mut undo).map(|()| node));
-    match joined {
-        Ok(node) => {
-            super::addons::kube_proxy_status(api);
-            Ok(node)
-        }
+    match register_node(api, spec, index, &mut undo) {
+        Ok(node) => Ok(node),
         Err(e) => {
             undo.rollback(api);
             Err(e)

@@ -1,5 +1,5 @@
 //! The writes of a step made of several requests (a node joining: the Node, its status, its
-//! Lease, its kube-proxy pod), kept so that a failure part-way takes them all back and the
+//! Lease), kept so that a failure part-way takes them all back and the
 //! step changes nothing.
 
 use std::sync::Arc;

@@ -354,16 +354,16 @@ control-plane  Ready  control-plane  5 pods
   Running      kube-system/etcd-control-plane
   Running      kube-system/kube-apiserver-control-plane
   Running      kube-system/kube-controller-manager-control-plane
-  Running      kube-system/kube-proxy-fv6d2
+  Running      kube-system/kube-proxy-dtssm
   Running      kube-system/kube-scheduler-control-plane
 node-1  Ready  2 pods
   Running      kube-system/coredns-5bd45dbdd4-4kbkm
-  Running      kube-system/kube-proxy-l4zxq
+  Running      kube-system/kube-proxy-w97hf
 node-2  Ready  2 pods
   Running      kube-system/coredns-5bd45dbdd4-c4hjb
-  Running      kube-system/kube-proxy-kxgsd
+  Running      kube-system/kube-proxy-7s7cl
 node-3  Ready  1 pod
-  Running      kube-system/kube-proxy-wwnjw
+  Running      kube-system/kube-proxy-8vmgv
 pending (not scheduled)  0 pods"
         );
         well_formed(&p.svg);

@@ -59,6 +59,13 @@ use crate::model::field_selector::{escape_value, FieldSelector};
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object, Typed};
 
+/// `DescribePodTemplate` alone, as `kubectl rollout history --revision` prints a revision.
+pub(crate) fn pod_template_text(template: &k8s_openapi::api::core::v1::PodTemplateSpec) -> String {
+    let mut w = writer::Writer::new();
+    common::pod_template(&mut w, Some(template));
+    w.finish()
+}
+
 /// What a describer may use: the client (describers read related objects and events
 /// through it), the time, and whether events are wanted.
 pub(crate) struct Ctx<'a> {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{NodeSelectorRequirement, NodeSelectorTerm, PreferredSchedulingTerm};
+use k8s_openapi::api::core::v1::{NodeSelectorRequirement, NodeSelectorTerm, PodSpec, PreferredSchedulingTerm};
 
 use crate::scheduler::cache::NodeInfo;
 use crate::scheduler::framework::{
@@ -51,14 +51,34 @@ fn requirement_matches(r: &NodeSelectorRequirement, value: Option<&str>) -> bool
 
 /// A term matches when all its expressions and fields do; a term with neither matches nothing.
 pub fn term_matches(term: &NodeSelectorTerm, node: &NodeInfo) -> bool {
+    term_matches_node(term, node.labels(), &node.name)
+}
+
+/// [`term_matches`] for a node known by its labels and name.
+fn term_matches_node(term: &NodeSelectorTerm, labels: &BTreeMap<String, String>, name: &str) -> bool {
     let exprs = term.match_expressions.as_deref().unwrap_or(&[]);
     let fields = term.match_fields.as_deref().unwrap_or(&[]);
     if exprs.is_empty() && fields.is_empty() {
         return false;
     }
-    let labels = node.labels();
     exprs.iter().all(|r| requirement_matches(r, labels.get(&r.key).map(String::as_str)))
-        && fields.iter().all(|r| r.key == "metadata.name" && requirement_matches(r, Some(&node.name)))
+        && fields.iter().all(|r| r.key == "metadata.name" && requirement_matches(r, Some(name)))
+}
+
+/// `nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)`: the pod's nodeSelector and
+/// required node affinity admit a node with these labels and this name.
+pub fn required_affinity_matches(spec: &PodSpec, labels: &BTreeMap<String, String>, name: &str) -> bool {
+    if let Some(sel) = &spec.node_selector {
+        if !sel.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+            return false;
+        }
+    }
+    let required = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref());
+    required.is_none_or(|r| r.node_selector_terms.iter().any(|t| term_matches_node(t, labels, name)))
 }
 
 impl Plugin for NodeAffinity {
@@ -119,18 +139,7 @@ fn pinned_nodes(terms: &[NodeSelectorTerm]) -> Option<std::collections::BTreeSet
 /// PodTopologySpread's node inclusion policy).
 pub fn pod_matches_node(args: &Args<'_>, node: &NodeInfo) -> bool {
     let Some(spec) = args.pod.spec() else { return true };
-    let labels = node.labels();
-    if let Some(sel) = &spec.node_selector {
-        if !sel.iter().all(|(k, v)| labels.get(k) == Some(v)) {
-            return false;
-        }
-    }
-    let required = spec
-        .affinity
-        .as_ref()
-        .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref());
-    required.is_none_or(|r| r.node_selector_terms.iter().any(|t| term_matches(t, node)))
+    required_affinity_matches(spec, node.labels(), &node.name)
 }
 
 impl FilterPlugin for NodeAffinity {

@@ -28,11 +28,9 @@ impl Plugin for TaintToleration {
 impl FilterPlugin for TaintToleration {
     fn filter(&self, args: &Args<'_>, _state: &CycleState, node: &NodeInfo) -> Status {
         let tolerations = args.pod.spec().and_then(|s| s.tolerations.as_deref()).unwrap_or(&[]);
-        let untolerated = node
-            .taints()
-            .iter()
-            .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
-            .find(|taint| !tolerations.iter().any(|t| tolerates(t, taint)));
+        let untolerated = crate::model::toleration::find_untolerated(node.taints(), tolerations, |t| {
+            t.effect == "NoSchedule" || t.effect == "NoExecute"
+        });
         match untolerated {
             None => Status::SUCCESS,
             Some(taint) => Status::unresolvable(format!(
