@@ -120,6 +120,7 @@ pub static VERBS: &[Verb] = &[
         run: |c, w, a, _| super::label::run(c, w, a, super::label::Which::Labels),
     },
     Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: |c, _, a, _| super::logs::run(c, a) },
+    Verb { name: "patch", flags: super::patch::FLAGS, args: Args::Resources, run: super::patch::run },
     Verb {
         name: "rollout",
         flags: super::rollout::FLAGS,

@@ -178,7 +178,7 @@ pub fn submit(
     settled(waiter, Ok(line))
 }
 
-fn print_object(obj: &Object, output: Option<&str>, line: &str) -> Result<String, String> {
+pub(super) fn print_object(obj: &Object, output: Option<&str>, line: &str) -> Result<String, String> {
     Ok(match output {
         None | Some("") => line.to_string(),
         Some("yaml") => super::printers::object_yaml(obj),

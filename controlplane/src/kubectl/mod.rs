@@ -19,6 +19,7 @@ mod jsonpath_parse;
 mod label;
 mod later;
 mod logs;
+mod patch;
 pub mod printers;
 pub mod resources;
 mod rollout;
