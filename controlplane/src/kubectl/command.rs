@@ -121,6 +121,7 @@ pub static VERBS: &[Verb] = &[
     },
     Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: |c, _, a, _| super::logs::run(c, a) },
     Verb { name: "patch", flags: super::patch::FLAGS, args: Args::Resources, run: super::patch::run },
+    Verb { name: "replace", flags: super::replace::FLAGS, args: Args::Nothing, run: super::replace::run },
     Verb {
         name: "rollout",
         flags: super::rollout::FLAGS,

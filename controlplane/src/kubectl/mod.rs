@@ -21,6 +21,7 @@ mod later;
 mod logs;
 mod patch;
 pub mod printers;
+mod replace;
 pub mod resources;
 mod rollout;
 mod run_cmd;
