@@ -173,6 +173,26 @@ pub fn is_config_map_key(v: &str) -> Vec<String> {
     errs
 }
 
+/// `IsEnvVarName`: the strict form kubectl checks `set env` names with.
+pub fn is_env_var_name(v: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    let ok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_');
+    if v.is_empty() || v.as_bytes()[0].is_ascii_digit() || !v.bytes().all(ok) {
+        errs.push(regex_error(
+            "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+            "[-._a-zA-Z][-._a-zA-Z0-9]*",
+            &["my.env-name", "MY_ENV.NAME", "MyEnvName1"],
+        ));
+    }
+    match v {
+        "." => errs.push("must not be '.'".to_string()),
+        ".." => errs.push("must not be '..'".to_string()),
+        _ if v.starts_with("..") => errs.push("must not start with '..'".to_string()),
+        _ => {}
+    }
+    errs
+}
+
 /// `IsRelaxedEnvVarName` (RelaxedEnvironmentVariableValidation is on by default since v1.32).
 pub fn is_relaxed_env_var_name(v: &str) -> Vec<String> {
     let mut errs = Vec::new();
