@@ -120,14 +120,18 @@ fn main() -> ExitCode {
             files,
             ..Default::default()
         };
+        // In the REPL and the kernel a person can interrupt an input; a script run from a file
+        // cannot be.
+        let interactive = SessionOptions { interactive: true, ..options.clone() };
         match &cli.command {
-            None => on_eval_thread(move || repl::run(options)).and_then(|r| r).map(|()| ExitCode::SUCCESS),
+            None => on_eval_thread(move || repl::run(interactive)).and_then(|r| r).map(|()| ExitCode::SUCCESS),
             Some(Command::Run { files }) => {
                 let files = files.clone();
                 on_eval_thread(move || run::run_files(&files, options))
             }
             Some(Command::Kernel { connection_file, action }) => {
-                kernel_command(&cli, connection_file.as_deref(), action.as_ref(), options).map(|()| ExitCode::SUCCESS)
+                kernel_command(&cli, connection_file.as_deref(), action.as_ref(), interactive)
+                    .map(|()| ExitCode::SUCCESS)
             }
             Some(Command::Serve { .. }) => Err(anyhow::anyhow!("serving the HTTP API is not built yet")),
         }

@@ -11,14 +11,14 @@
 //! objects (kubernetes/kubectl#1343, an open bug), which misleads, so kubesim does not copy it.
 //! Rows of named objects (`get pods a b`) are not sorted in table output.
 //!
-//! `--watch` needs time to pass while the command runs, which only the script can make happen:
-//! it is refused, saying what to do instead.
+//! `-w`/`--watch`/`--watch-only` hand the request to [`super::watch`], which moves the clock.
 
 use std::sync::Arc;
 
 use super::flags::{flag, parse, FlagSpec};
 use serde_json::Value;
 
+use super::command::Input;
 use super::jsonpath;
 use super::printers::custom_columns::CustomColumns;
 use super::printers::{self, PrintOptions};
@@ -51,19 +51,18 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("sort-by", None, true),
     flag("template", None, true),
     flag("allow-missing-template-keys", None, false),
+    flag("watch", Some('w'), false),
+    flag("watch-only", None, false),
+    flag("request-timeout", None, true),
 ];
-
-/// Why `get --watch` is refused, and what to do instead.
-const NO_WATCH: &str = "error: --watch is not available in kubesim: simulated time moves only when you move it. \
-Move the clock with advance(\"30s\") or step() and run get again, or wait for a state with kubectl wait or run_until(...)";
 
 pub fn run(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
     args: &[&str],
-    files: &FileAccess,
+    input: Input<'_>,
 ) -> Result<String, String> {
-    run_tables(client, waiter, args, files).map(|(text, _)| text)
+    run_tables(client, waiter, args, input).map(|(text, _)| text)
 }
 
 /// As [`run`], also giving the tables printed (one per kind), for front-ends that can show
@@ -72,16 +71,9 @@ pub fn run_tables(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
     args: &[&str],
-    files: &FileAccess,
+    input: Input<'_>,
 ) -> Result<(String, Vec<printers::Table>), String> {
-    // Looked for before parsing, so that completion does not offer flags that only refuse.
-    let watch = |a: &&str| {
-        let (name, value) = a.split_once('=').unwrap_or((a, "true"));
-        matches!(name, "-w" | "--watch" | "--watch-only") && value != "false"
-    };
-    if args.iter().any(watch) {
-        return Err(NO_WATCH.into());
-    }
+    let files = input.files;
     let flags = parse(args, FLAGS)?;
     if flags.positional.is_empty() {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
@@ -113,6 +105,20 @@ pub fn run_tables(
         show_labels: flags.is_set("show-labels"),
         no_headers: flags.is_set("no-headers"),
     };
+    if flags.is_set("watch") || flags.is_set("watch-only") {
+        let req = super::watch::WatchRequest {
+            targets: &requests,
+            namespace: &namespace,
+            all_namespaces,
+            labels: &selector,
+            fields: &field_selector,
+            format: &format,
+            opts,
+            watch_only: flags.is_set("watch-only"),
+            request_timeout: flags.get("request-timeout"),
+        };
+        return super::watch::run(client, waiter, &req, input).map(|text| (text, Vec::new()));
+    }
     let now = waiter.now();
     let mut sections: Vec<String> = Vec::new();
     let mut tables: Vec<printers::Table> = Vec::new();
@@ -234,7 +240,7 @@ pub fn run_tables(
 }
 
 /// What `-o` asks for.
-enum Format {
+pub(super) enum Format {
     Table,
     Yaml,
     Json,
@@ -244,6 +250,20 @@ enum Format {
 }
 
 impl Format {
+    /// One object in a template format (`jsonpath`, `custom-columns`), as a watch prints it.
+    pub(super) fn print_one(&self, obj: &Object) -> Result<String, String> {
+        match self {
+            Format::JsonPath { template, allow_missing_keys, as_json } => {
+                jsonpath::print(template, &obj.to_value(), *allow_missing_keys, *as_json)
+                    .map_err(|e| format!("error: {e}"))
+            }
+            Format::CustomColumns(printer) => printer.print(&[obj.to_value()]).map_err(|e| format!("error: {e}")),
+            Format::Yaml => Ok(printers::object_yaml(obj)),
+            Format::Json => Ok(printers::object_json(obj)),
+            Format::Name | Format::Table => Ok(format!("{}\n", printers::name(obj))),
+        }
+    }
+
     /// kubectl's printer flags: `-o FORMAT[=ARG]`, `--template`, `--no-headers`,
     /// `--allow-missing-template-keys`. Template files are opened through `files`.
     fn parse(
@@ -384,7 +404,8 @@ spec:
         let args: Vec<&str> = words.iter().map(String::as_str).collect();
         // Template files are written under the temporary directory.
         let files = FileAccess::working_directory(&std::env::temp_dir());
-        let got = match InProcess::as_kubectl(c, |client, w| run(client, w, &args, &files)) {
+        let input = Input { stdin: None, files: &files, interactive: false };
+        let got = match InProcess::as_kubectl(c, |client, w| run(client, w, &args, input)) {
             Ok(out) => out,
             Err(e) => e,
         };
@@ -558,9 +579,9 @@ cache   1/1     Running            0             60s
         check(&mut c, "pods,nodes -l x=y", "No resources found");
         check(&mut c, "pods -l x=y", "No resources found in default namespace.");
         check(&mut c, "pods -n kube-public", "No resources found in kube-public namespace.");
-        // Watching needs time to pass while the command runs.
-        for args in ["pods -w", "pods --watch", "pods --watch-only"] {
-            check(&mut c, args, NO_WATCH);
+        // A watch in a script needs a timeout: nothing can interrupt it.
+        for args in ["pods -w", "pods --watch", "pods --watch-only", "pods -w --request-timeout=0"] {
+            check(&mut c, args, "error: kubectl get -w needs --request-timeout in a script: ...");
         }
     }
 }
