@@ -8,7 +8,7 @@ use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{finish, settled};
 use crate::client::{Client, Response, Waiter};
 use crate::fileaccess::FileAccess;
-use crate::model::{decode, parse_documents, Object};
+use crate::model::{decode, Object};
 
 /// Every flag of `create` and its generators, for completion.
 pub(super) const FLAGS: &[FlagSpec] = &[
@@ -88,10 +88,8 @@ fn from_files(
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     for f in files {
-        for (source, text) in super::files::read(f, input, flags.is_set("recursive"), Some("creating"))? {
-            let docs = match text
-                .and_then(|text| parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}")))
-            {
+        for (source, docs) in super::files::read_documents(f, input, flags.is_set("recursive"), Some("creating"))? {
+            let docs = match docs {
                 Ok(d) => d,
                 Err(e) => {
                     errors.push(e);
@@ -156,22 +154,11 @@ pub fn submit(
 ) -> Result<String, String> {
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let mut obj: Object = decode(doc).map_err(|e| format!("error: {e}"))?;
-    let dry = match flags.get("dry-run") {
-        None | Some("none") | Some("false") => None,
-        Some("client") | Some("true") => Some("client"),
-        Some("server") => Some("server"),
-        Some(other) => {
-            return Err(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))
-        }
-    };
-    if dry == Some("client") {
+    if super::resources::dry_run(flags)? {
         if obj.info().namespaced && flags.get("namespace").is_some() {
             obj.metadata_mut().namespace = Some(namespace.clone());
         }
         return print_object(&obj, flags.get("output"), &format!("{} {verb} (dry run)", obj.type_name()));
-    }
-    if dry == Some("server") {
-        return Err("error: --dry-run=server is not available in kubesim yet".into());
     }
     let created = client.create(&namespace, obj).map(Response::into_body).map_err(|e| e.kubectl_message())?;
     let line = print_object(&created, flags.get("output"), &format!("{} {verb}", created.type_name()))?;

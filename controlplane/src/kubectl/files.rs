@@ -31,6 +31,29 @@ pub fn read(arg: &str, input: Input<'_>, recursive: bool, sending: Option<&str>)
     Ok(vec![(arg.to_string(), Ok(text))])
 }
 
+/// One file's source name, and its documents or kubectl's error for it.
+type Documents = (String, Result<Vec<serde_json::Value>, String>);
+
+/// The documents of the files `-f arg` names: each file's source name with its documents, or
+/// kubectl's error for that file.
+pub fn read_documents(
+    arg: &str,
+    input: Input<'_>,
+    recursive: bool,
+    sending: Option<&str>,
+) -> Result<Vec<Documents>, String> {
+    let files = read(arg, input, recursive, sending)?;
+    Ok(files
+        .into_iter()
+        .map(|(source, text)| {
+            let docs = text.and_then(|text| {
+                crate::model::decode::parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}"))
+            });
+            (source, docs)
+        })
+        .collect())
+}
+
 /// As Go's `filepath.Walk`: a symlink to a directory is not descended into.
 fn read_dir(
     dir: &str,

@@ -36,7 +36,7 @@ pub fn run(
 ) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let (patch_type, patch) = read_patch(&flags, input)?;
-    let dry_run = dry_run(&flags)?;
+    let dry_run = super::resources::dry_run(&flags)?;
     let subresource = match flags.get("subresource") {
         None | Some("") => false,
         Some("status") => true,
@@ -140,17 +140,6 @@ fn read_patch(flags: &Parsed, input: Input<'_>) -> Result<(PatchType, Value), St
     Ok((patch_type, patch))
 }
 
-fn dry_run(flags: &Parsed) -> Result<bool, String> {
-    match flags.get("dry-run") {
-        None | Some("none") | Some("false") => Ok(false),
-        Some("client") | Some("true") => Ok(true),
-        Some("server") => Err("error: --dry-run=server is not available in kubesim yet".into()),
-        Some(other) => {
-            Err(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))
-        }
-    }
-}
-
 /// The objects to patch: from `-f` files, or the resource arguments.
 fn objects(flags: &Parsed, input: Input<'_>, ns: &str) -> Result<Vec<(Kind, String, String)>, String> {
     let files = flags.all("filename");
@@ -163,9 +152,8 @@ fn objects(flags: &Parsed, input: Input<'_>, ns: &str) -> Result<Vec<(Kind, Stri
         }
         let mut out = Vec::new();
         for f in files {
-            for (source, text) in super::files::read(f, input, false, None)? {
-                let docs = crate::model::decode::parse_documents(&text?)
-                    .map_err(|e| format!("error: error parsing {source}: {e}"))?;
+            for (_, docs) in super::files::read_documents(f, input, false, None)? {
+                let docs = docs?;
                 for doc in docs {
                     let kind = crate::model::decode::kind_of(&doc).map_err(|e| format!("error: {e}"))?;
                     let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();

@@ -13,7 +13,7 @@ use super::flags::{flag, parse, FlagSpec};
 use super::resources::{finish, settled};
 use crate::apiserver::DeleteOptions;
 use crate::client::{Client, Response, Waiter};
-use crate::model::decode::{decode, parse_documents};
+use crate::model::decode::decode;
 use crate::model::Object;
 
 pub(super) const FLAGS: &[FlagSpec] = &[
@@ -42,10 +42,8 @@ pub fn run(
     let (force, output) = (flags.is_set("force"), flags.get("output"));
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     for f in files {
-        for (source, text) in super::files::read(f, input, flags.is_set("recursive"), Some("replacing"))? {
-            let docs = match text
-                .and_then(|text| parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}")))
-            {
+        for (source, docs) in super::files::read_documents(f, input, flags.is_set("recursive"), Some("replacing"))? {
+            let docs = match docs {
                 Ok(d) => d,
                 Err(e) => {
                     errors.push(e);

@@ -70,14 +70,7 @@ pub(super) fn update_objects(
     unchanged: Unchanged,
     mut change: impl FnMut(&mut Object) -> Result<(), String>,
 ) -> Result<String, String> {
-    let dry_run = match flags.get("dry-run") {
-        None | Some("none") | Some("false") => false,
-        Some("client") | Some("true") => true,
-        Some("server") => return Err("error: --dry-run=server is not available in kubesim yet".into()),
-        Some(other) => {
-            return Err(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))
-        }
-    };
+    let dry_run = super::resources::dry_run(flags)?;
     let (objects, mut errors) = select_objects(client, flags, resources)?;
     let mut lines = Vec::new();
     for before in objects {

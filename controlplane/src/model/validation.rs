@@ -164,13 +164,18 @@ pub fn is_config_map_key(v: &str) -> Vec<String> {
     if v.is_empty() || !v.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_')) {
         errs.push(regex_error(CONFIG_KEY_MSG, CONFIG_KEY_FMT, &["key.name", "KEY_NAME", "key-name"]));
     }
-    match v {
-        "." => errs.push("must not be '.'".to_string()),
-        ".." => errs.push("must not be '..'".to_string()),
-        _ if v.starts_with("..") => errs.push("must not start with '..'".to_string()),
-        _ => {}
-    }
+    errs.extend(has_chdir_prefix(v));
     errs
+}
+
+/// `hasChDirPrefix`: a name that would move out of a directory.
+fn has_chdir_prefix(v: &str) -> Option<String> {
+    match v {
+        "." => Some("must not be '.'".to_string()),
+        ".." => Some("must not be '..'".to_string()),
+        _ if v.starts_with("..") => Some("must not start with '..'".to_string()),
+        _ => None,
+    }
 }
 
 /// `IsEnvVarName`: the strict form kubectl checks `set env` names with.
@@ -184,12 +189,7 @@ pub fn is_env_var_name(v: &str) -> Vec<String> {
             &["my.env-name", "MY_ENV.NAME", "MyEnvName1"],
         ));
     }
-    match v {
-        "." => errs.push("must not be '.'".to_string()),
-        ".." => errs.push("must not be '..'".to_string()),
-        _ if v.starts_with("..") => errs.push("must not start with '..'".to_string()),
-        _ => {}
-    }
+    errs.extend(has_chdir_prefix(v));
     errs
 }
 
