@@ -275,6 +275,8 @@ impl Format {
     ) -> Result<Format, String> {
         let (name, arg) = match output.split_once('=') {
             Some((name, arg)) if template.is_empty() => (name, arg.to_string()),
+            // kubectl takes `--template` alone as `-o go-template`.
+            _ if output.is_empty() && !template.is_empty() => ("go-template", template.to_string()),
             _ => (output, template.to_string()),
         };
         Ok(match name {
@@ -310,7 +312,9 @@ impl Format {
                 Format::CustomColumns(CustomColumns::from_template(&text).map_err(|e| format!("error: {e}"))?)
             }
             "go-template" | "go-template-file" | "template" | "templatefile" => {
-                return Err(format!("error: -o {name} is not available in kubesim yet"))
+                return Err(format!(
+                    "error: -o {name} is not available in kubesim yet; -o jsonpath=TEMPLATE or -o custom-columns=SPEC print the same fields"
+                ))
             }
             _ => {
                 return Err(format!(
@@ -437,6 +441,12 @@ spec:
         );
         check(&mut c, "pods -o jsonpath={.a", "error: error parsing jsonpath {.a, unclosed action");
         check(&mut c, "pods -o jsonpath", "error: template format specified but no template given");
+        // `--template` alone is `-o go-template`, not a table that ignores it.
+        check(
+            &mut c,
+            "pods --template={{.metadata.name}}",
+            "error: -o go-template is not available in kubesim yet; ...",
+        );
         check(
             &mut c,
             "pods -o jsonpath-file=kubesim-nonexistent/t.txt",
