@@ -81,30 +81,18 @@ fn from_files(
     input: Input<'_>,
 ) -> Result<String, String> {
     let flags = parse(args, &[COMMON[0], COMMON[3], flag("recursive", Some('R'), false)])?;
-    let files = flags.all("filename");
-    if files.is_empty() {
+    if flags.all("filename").is_empty() {
         return Err("error: must specify one of -f and -k".into());
     }
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
-    for f in files {
-        for (source, docs) in super::files::read_documents(f, input, flags.is_set("recursive"), Some("creating"))? {
-            let docs = match docs {
-                Ok(d) => d,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            for doc in docs {
-                match create_doc(client, doc, &source, &namespace) {
-                    Ok(line) => lines.push(line),
-                    Err(e) => errors.push(e),
-                }
-                if let Err(e) = waiter.settle() {
-                    errors.push(format!("error: {e}"));
-                }
-            }
+    for (source, doc) in super::files::documents(&flags, input, Some("creating"))? {
+        match doc.and_then(|doc| create_doc(client, doc, &source, &namespace)) {
+            Ok(line) => lines.push(line),
+            Err(e) => errors.push(e),
+        }
+        if let Err(e) = waiter.settle() {
+            errors.push(format!("error: {e}"));
         }
     }
     finish(lines, errors)

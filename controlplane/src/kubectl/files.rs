@@ -31,12 +31,15 @@ pub fn read(arg: &str, input: Input<'_>, recursive: bool, sending: Option<&str>)
     Ok(vec![(arg.to_string(), Ok(text))])
 }
 
+/// One document with its file's source name, or kubectl's error for that file.
+pub type Document = (String, Result<serde_json::Value, String>);
+
 /// One file's source name, and its documents or kubectl's error for it.
 type Documents = (String, Result<Vec<serde_json::Value>, String>);
 
 /// The documents of the files `-f arg` names: each file's source name with its documents, or
 /// kubectl's error for that file.
-pub fn read_documents(
+fn read_documents(
     arg: &str,
     input: Input<'_>,
     recursive: bool,
@@ -52,6 +55,26 @@ pub fn read_documents(
             (source, docs)
         })
         .collect())
+}
+
+/// Each document of every file the `-f` flags name (`-R` to descend), with its file's source
+/// name, in order; a file that cannot be read or parsed is kubectl's error for it in its place,
+/// and the others go on.
+pub fn documents(
+    flags: &super::flags::Parsed,
+    input: Input<'_>,
+    sending: Option<&str>,
+) -> Result<Vec<Document>, String> {
+    let mut out = Vec::new();
+    for arg in flags.all("filename") {
+        for (source, docs) in read_documents(arg, input, flags.is_set("recursive"), sending)? {
+            match docs {
+                Ok(docs) => out.extend(docs.into_iter().map(|doc| (source.clone(), Ok(doc)))),
+                Err(e) => out.push((source, Err(e))),
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// As Go's `filepath.Walk`: a symlink to a directory is not descended into.

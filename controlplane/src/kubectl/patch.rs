@@ -142,8 +142,7 @@ fn read_patch(flags: &Parsed, input: Input<'_>) -> Result<(PatchType, Value), St
 
 /// The objects to patch: from `-f` files, or the resource arguments.
 fn objects(flags: &Parsed, input: Input<'_>, ns: &str) -> Result<Vec<(Kind, String, String)>, String> {
-    let files = flags.all("filename");
-    if !files.is_empty() {
+    if !flags.all("filename").is_empty() {
         if !flags.positional.is_empty() {
             return Err(format!(
                 "error: Unexpected args: {:?}\nSee 'kubectl patch -h' for help and examples",
@@ -151,16 +150,12 @@ fn objects(flags: &Parsed, input: Input<'_>, ns: &str) -> Result<Vec<(Kind, Stri
             ));
         }
         let mut out = Vec::new();
-        for f in files {
-            for (_, docs) in super::files::read_documents(f, input, false, None)? {
-                let docs = docs?;
-                for doc in docs {
-                    let kind = crate::model::decode::kind_of(&doc).map_err(|e| format!("error: {e}"))?;
-                    let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
-                    let doc_ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or(ns);
-                    out.push((kind, doc_ns.to_string(), name.to_string()));
-                }
-            }
+        for (_, doc) in super::files::documents(flags, input, None)? {
+            let doc = doc?;
+            let kind = crate::model::decode::kind_of(&doc).map_err(|e| format!("error: {e}"))?;
+            let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            let doc_ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or(ns);
+            out.push((kind, doc_ns.to_string(), name.to_string()));
         }
         return Ok(out);
     }

@@ -34,37 +34,23 @@ pub fn run(
     if let Some(extra) = flags.positional.first() {
         return Err(format!("error: Unexpected args: [{extra}]\nSee 'kubectl replace -h' for help and examples"));
     }
-    let files = flags.all("filename");
-    if files.is_empty() {
+    if flags.all("filename").is_empty() {
         return Err("error: must specify --filename to replace".into());
     }
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let (force, output) = (flags.is_set("force"), flags.get("output"));
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
-    for f in files {
-        for (source, docs) in super::files::read_documents(f, input, flags.is_set("recursive"), Some("replacing"))? {
-            let docs = match docs {
-                Ok(d) => d,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            for doc in docs {
-                let result = match force {
-                    false => replace(client, doc, &source, &namespace),
-                    true => force_replace(client, waiter, doc, &source, &namespace, &mut lines),
-                };
-                match result
-                    .and_then(|o| super::create::print_object(&o, output, &format!("{} replaced", o.type_name())))
-                {
-                    Ok(line) => lines.push(line),
-                    Err(e) => errors.push(e),
-                }
-                if let Err(e) = waiter.settle() {
-                    errors.push(format!("error: {e}"));
-                }
-            }
+    for (source, doc) in super::files::documents(&flags, input, Some("replacing"))? {
+        let result = doc.and_then(|doc| match force {
+            false => replace(client, doc, &source, &namespace),
+            true => force_replace(client, waiter, doc, &source, &namespace, &mut lines),
+        });
+        match result.and_then(|o| super::create::print_object(&o, output, &format!("{} replaced", o.type_name()))) {
+            Ok(line) => lines.push(line),
+            Err(e) => errors.push(e),
+        }
+        if let Err(e) = waiter.settle() {
+            errors.push(format!("error: {e}"));
         }
     }
     settled(waiter, finish(lines, errors))
