@@ -26,6 +26,6 @@ fuzz_target!(|data: &[u8]| {
     let files = FileAccess::working_directory(&dir);
     let mut cluster = Cluster::new(ClusterConfig { workers: 1, ..Default::default() });
     for line in LINES {
-        let _ = run_line(&mut cluster, line, Input { stdin: None, files: &files });
+        let _ = run_line(&mut cluster, line, Input { stdin: None, files: &files, interactive: false });
     }
 });

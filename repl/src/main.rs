@@ -1,5 +1,6 @@
 //! The `kubesim` binary: the REPL (default), `kubesim run FILE...`, and the kernel front-end.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -120,14 +121,19 @@ fn main() -> ExitCode {
             files,
             ..Default::default()
         };
+        // At a terminal and in the kernel a person can interrupt an input (Ctrl-C, the stop
+        // button); a script run from a file or piped into the REPL cannot be.
+        let interactive = SessionOptions { interactive: true, ..options.clone() };
+        let at_terminal = SessionOptions { interactive: std::io::stdin().is_terminal(), ..options.clone() };
         match &cli.command {
-            None => on_eval_thread(move || repl::run(options)).and_then(|r| r).map(|()| ExitCode::SUCCESS),
+            None => on_eval_thread(move || repl::run(at_terminal)).and_then(|r| r).map(|()| ExitCode::SUCCESS),
             Some(Command::Run { files }) => {
                 let files = files.clone();
                 on_eval_thread(move || run::run_files(&files, options))
             }
             Some(Command::Kernel { connection_file, action }) => {
-                kernel_command(&cli, connection_file.as_deref(), action.as_ref(), options).map(|()| ExitCode::SUCCESS)
+                kernel_command(&cli, connection_file.as_deref(), action.as_ref(), interactive)
+                    .map(|()| ExitCode::SUCCESS)
             }
             Some(Command::Serve { .. }) => Err(anyhow::anyhow!("serving the HTTP API is not built yet")),
         }

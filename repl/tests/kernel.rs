@@ -216,6 +216,33 @@ async fn interrupt_stops_a_long_advance_and_keeps_the_session() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupt_ends_a_watch_with_what_it_saw() {
+    let kernel = Kernel::start("watch").await;
+    let mut client = kernel.client().await;
+    // Without --request-timeout the watch moves the clock until the stop button.
+    let id = client.send_execute("kubectl get pods -n kube-system -w").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    client.control.send(InterruptRequest {}.into()).await.expect("sent");
+    let reply = timeout(WAIT, client.control.read()).await.expect("in time").expect("an interrupt reply");
+    assert_eq!(reply.header.msg_type, "interrupt_reply");
+    let reply = client.shell_reply(&id).await;
+    let JupyterMessageContent::ExecuteReply(r) = &reply.content else { panic!("{reply:?}") };
+    assert_eq!(r.status, ReplyStatus::Ok, "{reply:?}");
+    let outputs = client.outputs(&id).await;
+    let text = outputs
+        .iter()
+        .find_map(|m| match &m.content {
+            JupyterMessageContent::ExecuteResult(r) => serde_json::to_value(&r.data).ok(),
+            _ => None,
+        })
+        .and_then(|data| data["text/plain"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no result in {outputs:?}"));
+    assert!(text.contains("READY") && text.contains("kube-apiserver"), "{text}");
+    let now = client.result_text("now()").await;
+    assert!(now.as_str() > "2025-01-01T00:00:10Z", "the watch moved the clock: {now}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_with_restart_ends_the_process_and_a_new_one_serves() {
     let mut kernel = Kernel::start("shutdown").await;
     let mut client = kernel.client().await;

@@ -141,6 +141,24 @@ fn ctrl_c_stops_a_running_input_and_keeps_the_session() {
 }
 
 #[test]
+fn ctrl_c_ends_a_watch_and_shows_what_it_saw() {
+    let data = data_dir("watch");
+    let mut p = start(&data);
+    ready(&mut p);
+    // Without --request-timeout the watch runs the clock until interrupted (a script refuses it).
+    enter(&mut p, "kubectl get pods -n kube-system -w");
+    std::thread::sleep(Duration::from_millis(700));
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("READY").expect("the table's header");
+    p.expect("kube-apiserver").expect("the pods listed when the watch began");
+    ready(&mut p);
+    enter(&mut p, "now() > \"2025-01-01T00:00:10Z\"");
+    p.expect("true").expect("the watch moved the clock");
+    quit(p);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
 fn help_and_reset_commands() {
     let data = data_dir("commands");
     let mut p = start(&data);

@@ -433,7 +433,7 @@ spec:
 
     #[test]
     fn kubectl_lines() {
-        check("", "kubectl ", "→ annotate api-resources apply autoscale cluster-info cordon create delete describe drain exec explain expose get label logs rollout run scale set taint top uncordon version wait");
+        check("", "kubectl ", "→ annotate api-resources apply autoscale cluster-info cordon create delete describe drain edit exec explain expose get label logs patch replace rollout run scale set taint top uncordon version wait");
         check("", "kubectl g", "g → get");
         check("", "kubectl get deploy", "deploy → deploy deployment deployments");
         check("", "kubectl get deployment.", "deployment. → deployment.apps");
@@ -456,7 +456,7 @@ spec:
         );
         check("", "kubectl get pods --output=y", "y → yaml");
         check("", "kubectl get pods --sh", "--sh → --show-labels");
-        check("", "kubectl get pods -", "- → --all-namespaces --allow-missing-template-keys --field-selector --namespace --no-headers --output --selector --show-labels --sort-by --template -A -l -n -o");
+        check("", "kubectl get pods -", "- → --all-namespaces --allow-missing-template-keys --field-selector --namespace --no-headers --output --request-timeout --selector --show-labels --sort-by --template --watch --watch-only -A -l -n -o -w");
         check("", "kubectl apply -", "- → --filename --namespace --recursive -R -f -n");
         check("", "kubectl apply -f ../stdlib/Cargo.t", "../stdlib/Cargo.t → ../stdlib/Cargo.toml");
         // issue 10: nothing is listed where the session may not read.

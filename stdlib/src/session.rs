@@ -94,6 +94,8 @@ pub struct State {
     pub files: Rc<FileAccess>,
     /// How deep a value may nest to be shown or converted (the session's `max_data_depth`).
     pub max_data_depth: usize,
+    /// Whether a person can interrupt an input (the session's `interactive`).
+    pub interactive: bool,
 }
 
 /// How many recent kubectl tables are remembered.
@@ -188,6 +190,9 @@ pub struct SessionOptions {
     pub max_map_size: usize,
     /// How deep arrays, maps and curried functions may nest in a value.
     pub max_data_depth: usize,
+    /// Whether a person at the session can interrupt an input (the REPL's Ctrl-C, a notebook's
+    /// stop button); a script run from a file cannot be, so `kubectl get -w` needs a timeout there.
+    pub interactive: bool,
 }
 
 impl Default for SessionOptions {
@@ -201,6 +206,7 @@ impl Default for SessionOptions {
             max_array_size: 1_000_000,
             max_map_size: 1_000_000,
             max_data_depth: 1_000,
+            interactive: false,
         }
     }
 }
@@ -310,6 +316,7 @@ impl Session {
             tables: Vec::new(),
             files: Rc::new(options.files.clone()),
             max_data_depth: options.max_data_depth,
+            interactive: options.interactive,
         }));
         let mut engine = Engine::new();
         engine.set_max_operations(options.max_operations);
@@ -410,9 +417,10 @@ impl Session {
         }
         let mut last = None;
         let files = self.files();
+        let interactive = self.state.borrow().interactive;
         for (i, (n, line)) in lines.iter().enumerate() {
             let cluster = self.cluster();
-            let input = controlplane::kubectl::Input { stdin: None, files: &files };
+            let input = controlplane::kubectl::Input { stdin: None, files: &files, interactive };
             let output = controlplane::kubectl::run_line_output(&mut cluster.0.borrow_mut(), line, input).map_err(
                 |message| ScriptError { kind: ErrorKind::Runtime, message, line: Some(*n), column: Some(1) },
             )?;

@@ -456,7 +456,11 @@ impl ApiServer {
         let ns = if info.namespaced { namespace } else { "" };
         let current = self.peek(kind, ns, name).ok_or_else(|| ApiError::not_found(info, name))?;
         let mut doc = current.to_value();
-        patch::apply_patch(patch_type, &mut doc, patch).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        patch::apply_patch(patch_type, &mut doc, patch).map_err(|e| match e {
+            // The API server answers 422 for an operation that does not apply.
+            patch::PatchError::OperationFailed(why) => ApiError::new(Reason::Invalid, why),
+            e => ApiError::bad_request(e.to_string()),
+        })?;
         // The patch may not rename or move the object.
         doc["apiVersion"] = Value::String(info.api_version());
         doc["kind"] = Value::String(info.name.to_string());

@@ -1,10 +1,13 @@
-//! Patches: JSON merge patch (RFC 7386), strategic merge patch for the list fields Kubernetes
-//! merges by key, and the three-way merge behind `kubectl apply`.
+//! Patches: JSON patch (RFC 6902), JSON merge patch (RFC 7386), strategic merge patch for the
+//! list fields Kubernetes merges by key, and the three-way merge behind `kubectl apply`.
 
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PatchType {
+    /// `application/json-patch+json`: a list of operations (add, remove, replace, move, copy,
+    /// test) on JSON pointers.
+    Json,
     /// `application/merge-patch+json`: maps merge, lists are replaced, null deletes.
     Merge,
     /// `application/strategic-merge-patch+json`: as Merge, but lists with a merge key
@@ -16,13 +19,23 @@ pub enum PatchType {
 pub enum PatchError {
     #[error("the patch is not a JSON object")]
     NotAnObject,
+    /// A JSON patch that is not a list of operations (the API server's 400).
+    #[error("{0}")]
+    NotOperations(String),
+    /// An operation that does not apply to the object (the API server's 422).
+    #[error("{0}")]
+    OperationFailed(String),
 }
 
 pub fn apply_patch(patch_type: PatchType, doc: &mut Value, patch: &Value) -> Result<(), PatchError> {
-    if !patch.is_object() {
-        return Err(PatchError::NotAnObject);
-    }
     match patch_type {
+        PatchType::Json => {
+            let ops: json_patch::Patch =
+                serde_json::from_value(patch.clone()).map_err(|e| PatchError::NotOperations(e.to_string()))?;
+            // All or nothing: the crate leaves the document as it was when an operation fails.
+            return json_patch::patch(doc, &ops).map_err(|e| PatchError::OperationFailed(e.to_string()));
+        }
+        _ if !patch.is_object() => return Err(PatchError::NotAnObject),
         PatchType::Merge => merge_patch(doc, patch),
         PatchType::Strategic => strategic_patch(doc, patch, ""),
     }
@@ -98,20 +111,31 @@ fn strategic_patch(doc: &mut Value, patch: &Value, parent: &str) {
             (Value::Array(items), Some(key), Some(Value::Array(existing))) => {
                 for item in items {
                     let id = item.get(key);
-                    match existing.iter_mut().find(|e| id.is_some() && e.get(key) == id) {
-                        Some(e) if item.get("$patch").and_then(Value::as_str) == Some("delete") => *e = Value::Null,
+                    let found = existing.iter_mut().find(|e| id.is_some() && e.get(key) == id);
+                    match found {
+                        Some(e) if is_delete(item) => *e = Value::Null,
                         Some(e) => strategic_patch(e, item, k),
+                        // Deleting what is not there changes nothing.
+                        None if is_delete(item) => {}
                         None => existing.push(item.clone()),
                     }
                 }
                 existing.retain(|e| !e.is_null());
             }
             (Value::Object(_), _, Some(existing)) => strategic_patch(existing, v, k),
+            (Value::Array(items), Some(_), _) => {
+                d.insert(k.clone(), Value::Array(items.iter().filter(|i| !is_delete(i)).cloned().collect()));
+            }
             _ => {
                 d.insert(k.clone(), v.clone());
             }
         }
     }
+}
+
+/// A keyed list's `{"$patch": "delete"}` directive.
+fn is_delete(item: &Value) -> bool {
+    item.get("$patch").and_then(Value::as_str) == Some("delete")
 }
 
 /// kubectl apply's three-way merge: the result of applying `modified` (the new manifest) to
@@ -222,6 +246,36 @@ mod tests {
         let patch = json!({"spec": {"template": {"$patch": "replace", "spec": {"y": 2}}}});
         apply_patch(PatchType::Strategic, &mut doc, &patch).unwrap();
         assert_eq!(doc, json!({"spec": {"template": {"spec": {"y": 2}}, "keep": 1}}));
+    }
+
+    #[test]
+    fn issue_12_deleting_a_missing_item_inserts_nothing() {
+        let mut doc = json!({"spec": {"containers": [{"name": "a", "image": "x:1"}]}});
+        let delete_b = json!({"spec": {"containers": [{"name": "b", "$patch": "delete"}]}});
+        apply_patch(PatchType::Strategic, &mut doc, &delete_b).unwrap();
+        assert_eq!(doc, json!({"spec": {"containers": [{"name": "a", "image": "x:1"}]}}));
+        let mut empty = json!({"spec": {}});
+        apply_patch(PatchType::Strategic, &mut empty, &delete_b).unwrap();
+        assert_eq!(empty, json!({"spec": {"containers": []}}));
+    }
+
+    #[test]
+    fn json_patch_rfc6902_all_or_nothing() {
+        let mut doc = json!({"spec": {"replicas": 1, "template": {"spec": {"containers": [{"image": "a"}]}}}});
+        let ops = json!([{"op": "replace", "path": "/spec/replicas", "value": 3},
+                         {"op": "add", "path": "/spec/template/spec/containers/0/args", "value": ["-v"]}]);
+        apply_patch(PatchType::Json, &mut doc, &ops).unwrap();
+        assert_eq!(doc["spec"]["replicas"], 3);
+        assert_eq!(doc["spec"]["template"]["spec"]["containers"][0]["args"], json!(["-v"]));
+        let before = doc.clone();
+        let bad = json!([{"op": "replace", "path": "/spec/replicas", "value": 9},
+                         {"op": "remove", "path": "/spec/nope"}]);
+        assert!(matches!(apply_patch(PatchType::Json, &mut doc, &bad), Err(PatchError::OperationFailed(_))));
+        assert_eq!(doc, before);
+        assert!(matches!(
+            apply_patch(PatchType::Json, &mut doc, &json!({"op": "x"})),
+            Err(PatchError::NotOperations(_))
+        ));
     }
 
     #[test]

@@ -113,6 +113,17 @@ impl Client for &InProcess<'_> {
         self.request(|api, user| api.patch(user, kind, namespace, name, patch_type, patch))
     }
 
+    fn patch_status(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+    ) -> Answer<Arc<Object>> {
+        self.request(|api, user| api.patch_status(user, kind, namespace, name, patch_type, patch))
+    }
+
     fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>> {
         self.request(|api, user| api.delete(user, kind, namespace, name, opts))
     }

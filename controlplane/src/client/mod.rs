@@ -74,6 +74,15 @@ pub trait Client {
         patch_type: PatchType,
         patch: &Value,
     ) -> Answer<Arc<Object>>;
+    /// `PATCH KIND/NAME/status`.
+    fn patch_status(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+    ) -> Answer<Arc<Object>>;
     fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>>;
     /// `POST pods/NAME/eviction`.
     fn evict(&mut self, namespace: &str, name: &str, grace_period_seconds: Option<i64>) -> Answer<Arc<Object>>;

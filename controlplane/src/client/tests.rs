@@ -59,6 +59,10 @@ impl Client for Recording<'_> {
         self.note("patch", at(kind, ns, name));
         self.inner.patch(kind, ns, name, t, patch)
     }
+    fn patch_status(&mut self, kind: Kind, ns: &str, name: &str, t: PatchType, patch: &Value) -> Answer<Arc<Object>> {
+        self.note("patch-status", at(kind, ns, name));
+        self.inner.patch_status(kind, ns, name, t, patch)
+    }
     fn delete(&mut self, kind: Kind, ns: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>> {
         self.note("delete", at(kind, ns, name));
         self.inner.delete(kind, ns, name, opts)

@@ -24,12 +24,15 @@ pub enum Args {
 pub struct Input<'a> {
     pub stdin: Option<&'a str>,
     pub files: &'a FileAccess,
+    /// Whether the user can interrupt a command (Ctrl-C, a notebook's stop button), as in the
+    /// REPL and the kernel but not in a script: a watch without a timeout needs it.
+    pub interactive: bool,
 }
 
 impl Default for Input<'_> {
     /// No standard input, and no file may be opened.
     fn default() -> Self {
-        Input { stdin: None, files: FileAccess::no_files() }
+        Input { stdin: None, files: FileAccess::no_files(), interactive: false }
     }
 }
 
@@ -94,6 +97,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Nodes,
         run: |c, w, a, _| super::drain::drain(c, w, a),
     },
+    Verb { name: "edit", flags: NO_FLAGS, args: Args::Resources, run: |_, _, _, _| super::later::not_yet("edit") },
     Verb {
         name: "explain",
         flags: super::explain::FLAGS,
@@ -107,12 +111,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Resources,
         run: |c, w, a, _| super::expose::run(c, w, a),
     },
-    Verb {
-        name: "get",
-        flags: super::get::FLAGS,
-        args: Args::Resources,
-        run: |c, w, a, i| super::get::run(c, w, a, i.files),
-    },
+    Verb { name: "get", flags: super::get::FLAGS, args: Args::Resources, run: super::get::run },
     Verb {
         name: "label",
         flags: super::label::FLAGS,
@@ -120,6 +119,8 @@ pub static VERBS: &[Verb] = &[
         run: |c, w, a, _| super::label::run(c, w, a, super::label::Which::Labels),
     },
     Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: |c, _, a, _| super::logs::run(c, a) },
+    Verb { name: "patch", flags: super::patch::FLAGS, args: Args::Resources, run: super::patch::run },
+    Verb { name: "replace", flags: super::replace::FLAGS, args: Args::Nothing, run: super::replace::run },
     Verb {
         name: "rollout",
         flags: super::rollout::FLAGS,
@@ -141,7 +142,7 @@ pub static VERBS: &[Verb] = &[
     Verb {
         name: "set",
         flags: super::set_image::FLAGS,
-        args: Args::Subcommand(&["image"]),
+        args: Args::Subcommand(&["env", "image", "resources", "selector", "serviceaccount"]),
         run: |c, w, a, _| super::set_image::run(c, w, a),
     },
     Verb { name: "taint", flags: super::taint::FLAGS, args: Args::Nodes, run: |c, w, a, _| super::taint::run(c, w, a) },
@@ -205,7 +206,7 @@ pub fn run_line_with(
     }
     match args.split_first() {
         Some((&"get", rest)) => {
-            super::get::run_tables(client, waiter, rest, input.files).map(|(text, tables)| Output { text, tables })
+            super::get::run_tables(client, waiter, rest, input).map(|(text, tables)| Output { text, tables })
         }
         _ => run_verb(client, waiter, &args, input).map(|text| Output { text, tables: Vec::new() }),
     }

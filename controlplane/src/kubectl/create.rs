@@ -9,7 +9,7 @@ use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{finish, settled};
 use crate::client::{Client, Response, Waiter};
 use crate::fileaccess::FileAccess;
-use crate::model::{decode, parse_documents, Object};
+use crate::model::{decode, Object};
 
 /// Every flag of `create` and its generators, for completion.
 pub(super) const FLAGS: &[FlagSpec] = &[
@@ -82,32 +82,18 @@ fn from_files(
     input: Input<'_>,
 ) -> Result<String, String> {
     let flags = parse(args, &[COMMON[0], COMMON[3], flag("recursive", Some('R'), false)])?;
-    let files = flags.all("filename");
-    if files.is_empty() {
+    if flags.all("filename").is_empty() {
         return Err("error: must specify one of -f and -k".into());
     }
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
-    for f in files {
-        for (source, text) in super::files::read(f, input, flags.is_set("recursive"), Some("creating"))? {
-            let docs = match text
-                .and_then(|text| parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}")))
-            {
-                Ok(d) => d,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            for doc in docs {
-                match create_doc(client, doc, &source, &namespace) {
-                    Ok(line) => lines.push(line),
-                    Err(e) => errors.push(e),
-                }
-                if let Err(e) = waiter.settle() {
-                    errors.push(format!("error: {e}"));
-                }
-            }
+    for (source, doc) in super::files::documents(&flags, input, Some("creating"))? {
+        match doc.and_then(|doc| create_doc(client, doc, &source, &namespace)) {
+            Ok(line) => lines.push(line),
+            Err(e) => errors.push(e),
+        }
+        if let Err(e) = waiter.settle() {
+            errors.push(format!("error: {e}"));
         }
     }
     finish(lines, errors)
@@ -156,29 +142,18 @@ pub fn submit(
 ) -> Result<String, String> {
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let mut obj: Object = decode(doc).map_err(|e| format!("error: {e}"))?;
-    let dry = match flags.get("dry-run") {
-        None | Some("none") | Some("false") => None,
-        Some("client") | Some("true") => Some("client"),
-        Some("server") => Some("server"),
-        Some(other) => {
-            return Err(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))
-        }
-    };
-    if dry == Some("client") {
+    if super::resources::dry_run(flags)? {
         if obj.info().namespaced && flags.get("namespace").is_some() {
             obj.metadata_mut().namespace = Some(namespace.clone());
         }
         return print_object(&obj, flags.get("output"), &format!("{} {verb} (dry run)", obj.type_name()));
-    }
-    if dry == Some("server") {
-        return Err("error: --dry-run=server is not available in kubesim yet".into());
     }
     let created = client.create(&namespace, obj).map_err(|e| e.kubectl_message())?;
     let line = print_object(&created.body, flags.get("output"), &format!("{} {verb}", created.body.type_name()))?;
     settled(waiter, Ok(with_warnings(&created.warnings, line)))
 }
 
-fn print_object(obj: &Object, output: Option<&str>, line: &str) -> Result<String, String> {
+pub(super) fn print_object(obj: &Object, output: Option<&str>, line: &str) -> Result<String, String> {
     Ok(match output {
         None | Some("") => line.to_string(),
         Some("yaml") => super::printers::object_yaml(obj),

@@ -133,7 +133,7 @@ fn from_files(
 
 /// Let simulated time pass until the deleted objects are gone (kubectl's `--wait`), for at
 /// most the longest grace period plus 30 seconds. An error is kubectl's line for it.
-fn wait_until_gone(
+pub(super) fn wait_until_gone(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
     objects: &[Arc<Object>],

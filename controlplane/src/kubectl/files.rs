@@ -31,6 +31,52 @@ pub fn read(arg: &str, input: Input<'_>, recursive: bool, sending: Option<&str>)
     Ok(vec![(arg.to_string(), Ok(text))])
 }
 
+/// One document with its file's source name, or kubectl's error for that file.
+pub type Document = (String, Result<serde_json::Value, String>);
+
+/// One file's source name, and its documents or kubectl's error for it.
+type Documents = (String, Result<Vec<serde_json::Value>, String>);
+
+/// The documents of the files `-f arg` names: each file's source name with its documents, or
+/// kubectl's error for that file.
+fn read_documents(
+    arg: &str,
+    input: Input<'_>,
+    recursive: bool,
+    sending: Option<&str>,
+) -> Result<Vec<Documents>, String> {
+    let files = read(arg, input, recursive, sending)?;
+    Ok(files
+        .into_iter()
+        .map(|(source, text)| {
+            let docs = text.and_then(|text| {
+                crate::model::decode::parse_documents(&text).map_err(|e| format!("error: error parsing {source}: {e}"))
+            });
+            (source, docs)
+        })
+        .collect())
+}
+
+/// Each document of every file the `-f` flags name (`-R` to descend), with its file's source
+/// name, in order; a file that cannot be read or parsed is kubectl's error for it in its place,
+/// and the others go on.
+pub fn documents(
+    flags: &super::flags::Parsed,
+    input: Input<'_>,
+    sending: Option<&str>,
+) -> Result<Vec<Document>, String> {
+    let mut out = Vec::new();
+    for arg in flags.all("filename") {
+        for (source, docs) in read_documents(arg, input, flags.is_set("recursive"), sending)? {
+            match docs {
+                Ok(docs) => out.extend(docs.into_iter().map(|doc| (source.clone(), Ok(doc)))),
+                Err(e) => out.push((source, Err(e))),
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// As Go's `filepath.Walk`: a symlink to a directory is not descended into.
 fn read_dir(
     dir: &str,
@@ -121,7 +167,7 @@ mod tests {
         let mut files = FileAccess::working_directory(&work);
         let mut c = Cluster::new(ClusterConfig::default());
         let mut run = |files: &FileAccess, line: &str| {
-            let out = run_line(&mut c, line, Input { stdin: None, files }).unwrap_or_else(|e| e);
+            let out = run_line(&mut c, line, Input { stdin: None, files, interactive: false }).unwrap_or_else(|e| e);
             format!("{line} → {out}")
         };
         let mut got = Vec::new();

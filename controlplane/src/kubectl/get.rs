@@ -11,14 +11,14 @@
 //! objects (kubernetes/kubectl#1343, an open bug), which misleads, so kubesim does not copy it.
 //! Rows of named objects (`get pods a b`) are not sorted in table output.
 //!
-//! `--watch` needs time to pass while the command runs, which only the script can make happen:
-//! it is refused, saying what to do instead.
+//! `-w`/`--watch`/`--watch-only` hand the request to [`super::watch`], which moves the clock.
 
 use std::sync::Arc;
 
 use super::flags::{flag, parse, FlagSpec};
 use serde_json::Value;
 
+use super::command::Input;
 use super::jsonpath;
 use super::printers::custom_columns::CustomColumns;
 use super::printers::{self, PrintOptions};
@@ -51,19 +51,18 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("sort-by", None, true),
     flag("template", None, true),
     flag("allow-missing-template-keys", None, false),
+    flag("watch", Some('w'), false),
+    flag("watch-only", None, false),
+    flag("request-timeout", None, true),
 ];
-
-/// Why `get --watch` is refused, and what to do instead.
-const NO_WATCH: &str = "error: --watch is not available in kubesim: simulated time moves only when you move it. \
-Move the clock with advance(\"30s\") or step() and run get again, or wait for a state with kubectl wait or run_until(...)";
 
 pub fn run(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
     args: &[&str],
-    files: &FileAccess,
+    input: Input<'_>,
 ) -> Result<String, String> {
-    run_tables(client, waiter, args, files).map(|(text, _)| text)
+    run_tables(client, waiter, args, input).map(|(text, _)| text)
 }
 
 /// As [`run`], also giving the tables printed (one per kind), for front-ends that can show
@@ -72,16 +71,9 @@ pub fn run_tables(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
     args: &[&str],
-    files: &FileAccess,
+    input: Input<'_>,
 ) -> Result<(String, Vec<printers::Table>), String> {
-    // Looked for before parsing, so that completion does not offer flags that only refuse.
-    let watch = |a: &&str| {
-        let (name, value) = a.split_once('=').unwrap_or((a, "true"));
-        matches!(name, "-w" | "--watch" | "--watch-only") && value != "false"
-    };
-    if args.iter().any(watch) {
-        return Err(NO_WATCH.into());
-    }
+    let files = input.files;
     let flags = parse(args, FLAGS)?;
     if flags.positional.is_empty() {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
@@ -113,6 +105,20 @@ pub fn run_tables(
         show_labels: flags.is_set("show-labels"),
         no_headers: flags.is_set("no-headers"),
     };
+    if flags.is_set("watch") || flags.is_set("watch-only") {
+        let req = super::watch::WatchRequest {
+            targets: &requests,
+            namespace: &namespace,
+            all_namespaces,
+            labels: &selector,
+            fields: &field_selector,
+            format: &format,
+            opts,
+            watch_only: flags.is_set("watch-only"),
+            request_timeout: flags.get("request-timeout"),
+        };
+        return super::watch::run(client, waiter, &req, input).map(|text| (text, Vec::new()));
+    }
     let now = waiter.now();
     let mut sections: Vec<String> = Vec::new();
     let mut tables: Vec<printers::Table> = Vec::new();
@@ -234,7 +240,7 @@ pub fn run_tables(
 }
 
 /// What `-o` asks for.
-enum Format {
+pub(super) enum Format {
     Table,
     Yaml,
     Json,
@@ -244,6 +250,20 @@ enum Format {
 }
 
 impl Format {
+    /// One object in a template format (`jsonpath`, `custom-columns`), as a watch prints it.
+    pub(super) fn print_one(&self, obj: &Object) -> Result<String, String> {
+        match self {
+            Format::JsonPath { template, allow_missing_keys, as_json } => {
+                jsonpath::print(template, &obj.to_value(), *allow_missing_keys, *as_json)
+                    .map_err(|e| format!("error: {e}"))
+            }
+            Format::CustomColumns(printer) => printer.print(&[obj.to_value()]).map_err(|e| format!("error: {e}")),
+            Format::Yaml => Ok(printers::object_yaml(obj)),
+            Format::Json => Ok(printers::object_json(obj)),
+            Format::Name | Format::Table => Ok(format!("{}\n", printers::name(obj))),
+        }
+    }
+
     /// kubectl's printer flags: `-o FORMAT[=ARG]`, `--template`, `--no-headers`,
     /// `--allow-missing-template-keys`. Template files are opened through `files`.
     fn parse(
@@ -255,6 +275,8 @@ impl Format {
     ) -> Result<Format, String> {
         let (name, arg) = match output.split_once('=') {
             Some((name, arg)) if template.is_empty() => (name, arg.to_string()),
+            // kubectl takes `--template` alone as `-o go-template`.
+            _ if output.is_empty() && !template.is_empty() => ("go-template", template.to_string()),
             _ => (output, template.to_string()),
         };
         Ok(match name {
@@ -290,7 +312,9 @@ impl Format {
                 Format::CustomColumns(CustomColumns::from_template(&text).map_err(|e| format!("error: {e}"))?)
             }
             "go-template" | "go-template-file" | "template" | "templatefile" => {
-                return Err(format!("error: -o {name} is not available in kubesim yet"))
+                return Err(format!(
+                    "error: -o {name} is not available in kubesim yet; -o jsonpath=TEMPLATE or -o custom-columns=SPEC print the same fields"
+                ))
             }
             _ => {
                 return Err(format!(
@@ -336,231 +360,5 @@ fn kubectl_error(e: &ApiError) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::client::InProcess;
-    use crate::kubectl::apply::apply_text;
-    use crate::sim::{Cluster, ClusterConfig};
-
-    /// Three pods made a minute apart: web, then db, then cache.
-    const PODS: [&str; 3] = [
-        "apiVersion: v1
-kind: Pod
-metadata: {name: web, labels: {app: web, tier: front}}
-spec:
-  containers:
-  - {name: nginx, image: nginx, resources: {requests: {memory: 1Gi}}, ports: [{containerPort: 80}]}
-  - {name: sidecar, image: busybox}",
-        "apiVersion: v1
-kind: Pod
-metadata: {name: db, labels: {app: db}}
-spec:
-  containers:
-  - {name: postgres, image: postgres, resources: {requests: {memory: 500Mi}}}",
-        "apiVersion: v1
-kind: Pod
-metadata: {name: cache}
-spec:
-  containers:
-  - {name: redis, image: redis, resources: {requests: {memory: '2'}}}",
-    ];
-
-    fn cluster() -> Cluster {
-        let mut c = Cluster::new(ClusterConfig::default());
-        for doc in PODS {
-            for outcome in apply_text(&mut c, doc, "pods.yaml", "default") {
-                outcome.expect("test pod applies");
-            }
-            c.advance(chrono::TimeDelta::seconds(60)).expect("clock advances");
-        }
-        c
-    }
-
-    /// Run `kubectl get ARGS` on `c` and compare with `expect` (a leading newline is dropped),
-    /// or with the error text; an `expect` ending in `...` is a prefix.
-    #[track_caller]
-    fn check(c: &mut Cluster, args: &str, expect: &str) {
-        let words = shell_words::split(args).expect("test args split");
-        let args: Vec<&str> = words.iter().map(String::as_str).collect();
-        // Template files are written under the temporary directory.
-        let files = FileAccess::working_directory(&std::env::temp_dir());
-        let got = match InProcess::as_kubectl(c, |client, w| run(client, w, &args, &files)) {
-            Ok(out) => out,
-            Err(e) => e,
-        };
-        let expect = expect.strip_prefix('\n').unwrap_or(expect);
-        let same = match expect.strip_suffix("...") {
-            Some(prefix) => got.starts_with(prefix),
-            None => got == expect,
-        };
-        assert!(same, "kubectl get {}\ngot:\n{got}\nexpected:\n{expect}", args.join(" "));
-    }
-
-    #[test]
-    fn jsonpath_output() {
-        let mut c = cluster();
-        check(&mut c, "pods -o jsonpath={.items[*].metadata.name}", "cache db web");
-        check(&mut c, "pod web -o jsonpath={.spec.containers[*].name}", "nginx sidecar");
-        check(
-            &mut c,
-            r#"pods -o jsonpath='{range .items[*]}{.metadata.name}{"\t"}{.spec.containers[0].image}{"\n"}{end}'"#,
-            "cache\tredis\ndb\tpostgres\nweb\tnginx\n",
-        );
-        check(&mut c, "pod web -o jsonpath --template={.metadata.labels}", r#"{"app":"web","tier":"front"}"#);
-        check(&mut c, "pod web -o jsonpath-as-json={.metadata.name}", "[\n    \"web\"\n]\n");
-        check(&mut c, "pods -o jsonpath={.items[*].metadata.nope}", "");
-        check(
-            &mut c,
-            "pods -o jsonpath={.items[*].metadata.nope} --allow-missing-template-keys=false",
-            "error: error executing jsonpath \"{.items[*].metadata.nope}\": Error executing template: nope is not found. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{.items[*].metadata.nope}\n\tobject given to jsonpath engine was:\n\t\tmap[string]interface {}{\"apiVersion\":\"v1\", \"items\":[]interface {}{map[string]interface {}{\"apiVersion\":\"v1\", \"kind\":\"Pod\", ...",
-        );
-        check(&mut c, "pods -o jsonpath={.a", "error: error parsing jsonpath {.a, unclosed action");
-        check(&mut c, "pods -o jsonpath", "error: template format specified but no template given");
-        check(
-            &mut c,
-            "pods -o jsonpath-file=kubesim-nonexistent/t.txt",
-            "error: error reading --template kubesim-nonexistent/t.txt, open kubesim-nonexistent/t.txt: no such file or directory",
-        );
-        check(
-            &mut c,
-            "pods -o jsonpath={.items[*].metadata.name} --sort-by=.metadata.creationTimestamp",
-            "web db cache",
-        );
-    }
-
-    #[test]
-    fn custom_columns_output() {
-        let mut c = cluster();
-        check(
-            &mut c,
-            "pods -o custom-columns=NAME:.metadata.name,APP:.metadata.labels.app,IMAGES:.spec.containers[*].image",
-            "
-NAME    APP      IMAGES
-cache   <none>   redis
-db      db       postgres
-web     web      nginx,busybox
-",
-        );
-        check(
-            &mut c,
-            "pods --no-headers -o custom-columns=NAME:metadata.name,PORTS:{.spec.containers[*].ports}",
-            "
-cache   <none>
-db      <none>
-web     [map[containerPort:80 protocol:TCP]]
-",
-        );
-        check(&mut c, "pod db -o custom-columns=C:.spec.containers[0].name", "C\npostgres\n");
-        check(
-            &mut c,
-            "pods -o custom-columns=NAME",
-            "error: unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>",
-        );
-        check(
-            &mut c,
-            "pods -o custom-columns=N:.spec.containers[3]",
-            "error: array index out of bounds: index 3, length 1",
-        );
-        let dir = std::env::temp_dir().join(format!("kubesim-cc-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("cols.txt");
-        std::fs::write(&file, "NAME          CREATED\nmetadata.name {.metadata.creationTimestamp}\n").unwrap();
-        check(
-            &mut c,
-            &format!("pods --no-headers -o custom-columns-file={}", file.display()),
-            "
-NAME    CREATED
-cache   2025-01-01T00:02:00Z
-db      2025-01-01T00:01:00Z
-web     2025-01-01T00:00:00Z
-",
-        );
-        // issue 10: template files are read only where the policy allows, and only regular ones.
-        check(
-            &mut c,
-            "pods -o custom-columns-file=/etc/hostname",
-            "error: reading /etc/hostname is not allowed: kubesim may read only under the working directory; run kubesim with --allow-read=/etc/hostname to allow it",
-        );
-        let dir_arg = dir.display().to_string();
-        check(
-            &mut c,
-            &format!("pods -o jsonpath-file={dir_arg}"),
-            &format!("error: error reading --template {dir_arg}, open {dir_arg}: is a directory"),
-        );
-        check(
-            &mut c,
-            &format!("pods -o jsonpath-file={dir_arg}/missing"),
-            &format!(
-                "error: error reading --template {dir_arg}/missing, open {dir_arg}/missing: no such file or directory"
-            ),
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn sort_by() {
-        let mut c = cluster();
-        let cols = "-o custom-columns=NAME:.metadata.name,MEMORY:.spec.containers[0].resources.requests.memory";
-        check(
-            &mut c,
-            &format!("pods {cols} --sort-by=.spec.containers[0].resources.requests.memory"),
-            "
-NAME    MEMORY
-cache   2
-db      500Mi
-web     1Gi
-",
-        );
-        check(&mut c, "pods -o name --sort-by={.metadata.creationTimestamp}", "pod/web\npod/db\npod/cache\n");
-        check(&mut c, "pods -o name --sort-by=.metadata.labels.app", "pod/cache\npod/db\npod/web\n");
-        check(
-            &mut c,
-            "pods -o name --sort-by=.metadata.nope",
-            "error: couldn't find any field with path \"{.metadata.nope}\" in the list of objects",
-        );
-        check(
-            &mut c,
-            "pods -o name --sort-by=.spec.containers",
-            "error: Field {.spec.containers} in *unstructured.Unstructured is an unsortable type: interface, err: unsortable type: []interface {}",
-        );
-        // Tables are sorted per kind.
-        check(
-            &mut c,
-            "pods --sort-by=.metadata.creationTimestamp",
-            "
-NAME    READY   STATUS             RESTARTS      AGE
-web     1/2     CrashLoopBackOff   5 (24s ago)   3m
-db      1/1     Running            0             2m
-cache   1/1     Running            0             60s
-",
-        );
-        check(&mut c, "pod web --sort-by=.metadata.nope -o name", "pod/web\n");
-    }
-
-    #[test]
-    fn issue_10_messages_say_what_is_wrong() {
-        let mut c = cluster();
-        // A sort field no object has is the sorter's error, not "No resources found".
-        check(
-            &mut c,
-            "pods --sort-by=.metadata.nope",
-            "error: couldn't find any field with path \"{.metadata.nope}\" in the list of objects",
-        );
-        check(
-            &mut c,
-            "nodes --sort-by={.foo}",
-            "error: couldn't find any field with path \"{.foo}\" in the list of objects",
-        );
-        // Nothing found names a namespace only when every kind asked for is namespaced.
-        check(&mut c, "pv", "No resources found");
-        check(&mut c, "nodes -l x=y", "No resources found");
-        check(&mut c, "clusterroles -l x", "No resources found");
-        check(&mut c, "pods,nodes -l x=y", "No resources found");
-        check(&mut c, "pods -l x=y", "No resources found in default namespace.");
-        check(&mut c, "pods -n kube-public", "No resources found in kube-public namespace.");
-        // Watching needs time to pass while the command runs.
-        for args in ["pods -w", "pods --watch", "pods --watch-only"] {
-            check(&mut c, args, NO_WATCH);
-        }
-    }
-}
+#[path = "get_tests.rs"]
+mod tests;

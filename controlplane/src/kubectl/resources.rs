@@ -131,6 +131,19 @@ pub fn fetch(
     (found, errors)
 }
 
+/// kubectl's `--dry-run`: true for `client` (the change shown, nothing sent). kubesim has no
+/// server-side dry run yet, so `server` is refused.
+pub fn dry_run(flags: &Parsed) -> Result<bool, String> {
+    match flags.get("dry-run") {
+        None | Some("none") | Some("false") => Ok(false),
+        Some("client") | Some("true") => Ok(true),
+        Some("server") => Err("error: --dry-run=server is not available in kubesim yet".into()),
+        Some(other) => {
+            Err(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))
+        }
+    }
+}
+
 /// Read-modify-write one object, retrying on a conflict as kubectl's patch does.
 pub fn modify(
     client: &mut dyn Client,

@@ -1,59 +1,200 @@
-//! `kubectl set image KIND/NAME CONTAINER=IMAGE ...` (`*=IMAGE` for every container).
+//! `kubectl set SUBCOMMAND`: `image KIND/NAME CONTAINER=IMAGE ...` (`*=IMAGE` for every
+//! container) here; `env`, `resources`, `selector` and `serviceaccount` in their files. All
+//! of them change objects through [`update_objects`] and find a workload's pod template with
+//! [`pod_spec`].
 
-use super::flags::{flag, parse, FlagSpec};
-use super::resources::{finish, modify, settled, targets};
+use std::sync::Arc;
+
+use super::flags::{flag, parse, FlagSpec, Parsed};
+use super::resources::{finish, modify, settled, targets, Scope};
 use crate::client::{Client, Waiter};
 use crate::model::Object;
-use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::api::core::v1::{Container, PodSpec};
 
-pub(super) const FLAGS: &[FlagSpec] =
-    &[flag("namespace", Some('n'), true), flag("all", None, false), flag("selector", Some('l'), true)];
+pub(super) const FLAGS: &[FlagSpec] = &[
+    flag("namespace", Some('n'), true),
+    flag("all", None, false),
+    flag("selector", Some('l'), true),
+    flag("output", Some('o'), true).with_values(&["json", "name", "yaml"]),
+    flag("dry-run", None, true).with_values(&["client", "none", "server"]),
+    // env
+    flag("containers", Some('c'), true),
+    flag("env", Some('e'), true),
+    flag("from", None, true),
+    flag("prefix", None, true),
+    flag("keys", None, true),
+    flag("list", None, false),
+    flag("overwrite", None, false),
+    // resources
+    flag("limits", None, true),
+    flag("requests", None, true),
+    // selector
+    flag("resource-version", None, true),
+];
 
 pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let (what, rest) =
         args.split_first().ok_or("error: Unexpected args: []\nSee 'kubectl set -h' for help and examples")?;
     match *what {
         "image" => image(client, waiter, rest),
-        other => Err(format!("error: \"kubectl set {other}\" is not available in kubesim yet (set image)")),
+        "env" => super::set_env::run(client, waiter, rest),
+        "resources" => super::set_resources::resources(client, waiter, rest),
+        "selector" => super::set_resources::selector(client, waiter, rest),
+        "serviceaccount" | "sa" => super::set_resources::serviceaccount(client, waiter, rest),
+        other => Err(format!(
+            "error: unknown command \"{other}\" for \"kubectl set\" (image, env, resources, selector, serviceaccount)"
+        )),
     }
+}
+
+/// What a set command prints for an object it left as it was.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unchanged {
+    /// Nothing (`set env`: an empty patch is not sent).
+    Silent,
+    /// `info: deployments.apps/web was not changed`, among the errors (`set resources`).
+    Info,
+    /// The usual line (`set serviceaccount` sends its patch anyway).
+    Print,
+}
+
+/// Change each object `resources` name (or `-l`/`--all` select) with `change`, and print
+/// `TYPE/NAME DONE` (or the object, with `-o`) for each, as the set commands do.
+/// `--dry-run=client` changes a copy and sends nothing.
+pub(super) fn update_objects(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    flags: &Parsed,
+    resources: &[String],
+    done: &str,
+    unchanged: Unchanged,
+    mut change: impl FnMut(&mut Object) -> Result<(), String>,
+) -> Result<String, String> {
+    let dry_run = super::resources::dry_run(flags)?;
+    let (objects, mut errors) = select_objects(client, flags, resources)?;
+    let mut lines = Vec::new();
+    for before in objects {
+        let resource = format!("{}/{}", before.info().group_resource(), before.name());
+        let after: Result<Arc<Object>, String> = if dry_run {
+            let mut copy = (*before).clone();
+            change(&mut copy).map(|()| Arc::new(copy))
+        } else {
+            modify(client, before.kind(), before.namespace(), before.name(), &mut change)
+        };
+        let after = match after {
+            Ok(a) => a,
+            Err(e) if e.starts_with("error: ") || e.starts_with("Error from server") || e.starts_with("The ") => {
+                errors.push(e);
+                continue;
+            }
+            Err(e) => {
+                errors.push(format!("error: {resource} {e}"));
+                continue;
+            }
+        };
+        if *after == *before {
+            match unchanged {
+                Unchanged::Silent => continue,
+                Unchanged::Info => {
+                    errors.push(format!("info: {resource} was not changed"));
+                    continue;
+                }
+                Unchanged::Print => {}
+            }
+        }
+        let line = format!("{} {done}{}", after.type_name(), if dry_run { " (dry run)" } else { "" });
+        match super::create::print_object(&after, flags.get("output"), &line) {
+            Ok(text) => lines.push(text),
+            Err(e) => errors.push(e),
+        }
+    }
+    settled(waiter, finish(lines, errors))
+}
+
+/// The objects `resources` name, or `-l`/`--all` select, and kubectl's errors for those
+/// missing.
+pub(super) fn select_objects(
+    client: &mut dyn Client,
+    flags: &Parsed,
+    resources: &[String],
+) -> Result<(Vec<Arc<Object>>, Vec<String>), String> {
+    if flags.is_set("all") && flags.get("selector").is_some() {
+        return Err("error: cannot set --all and --selector at the same time".into());
+    }
+    if resources.is_empty() {
+        return Err("error: one or more resources must be specified as <resource> <name> or <resource>/<name>".into());
+    }
+    let targets = targets(resources)?;
+    if !targets.iter().any(|t| t.1.is_some()) && flags.get("selector").is_none() && !flags.is_set("all") {
+        return Err("error: resource(s) were provided, but no name was specified".into());
+    }
+    let labels = super::resources::label_selector(flags)?;
+    let everything = crate::model::field_selector::FieldSelector::everything();
+    let scope = Scope::from_flags(flags);
+    Ok(super::resources::fetch(client, &targets, &scope, &labels, &everything))
+}
+
+/// The containers and init containers of `spec` whose names match the glob `pattern`
+/// (kubectl's `-c`, `*` by default), in that order.
+pub(super) fn select_containers<'a>(spec: &'a mut PodSpec, pattern: &str) -> Vec<&'a mut Container> {
+    spec.containers
+        .iter_mut()
+        .chain(spec.init_containers.iter_mut().flatten())
+        .filter(|c| glob_match(pattern, &c.name))
+        .collect()
+}
+
+/// Go's `filepath.Match` for names: `*` any run of characters, `?` one, others themselves.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 fn image(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
-    let (pairs, resources): (Vec<&String>, Vec<&String>) = flags.positional.iter().partition(|a| a.contains('='));
+    let (pairs, resources): (Vec<&String>, Vec<String>) = {
+        let (p, r): (Vec<&String>, Vec<&String>) = flags.positional.iter().partition(|a| a.contains('='));
+        (p, r.into_iter().cloned().collect())
+    };
     if pairs.is_empty() {
         return Err("error: at least one image update is required".into());
     }
     let updates: Vec<(String, String)> =
         pairs.iter().filter_map(|p| p.split_once('=')).map(|(c, i)| (c.to_string(), i.to_string())).collect();
-    let resources: Vec<String> = resources.into_iter().cloned().collect();
-    let ns = flags.get("namespace").unwrap_or("default").to_string();
-    let (mut lines, mut errors) = (Vec::new(), Vec::new());
-    for (kind, name) in targets(&resources)? {
-        let Some(name) = name else { return Err("error: resource(s) were provided, but no name was specified".into()) };
-        let result = modify(client, kind, &ns, &name, |obj| {
-            let shown = obj.type_name();
-            let spec = pod_spec(obj).ok_or_else(|| format!("error: {shown} has no pod template"))?;
-            for (container, image) in &updates {
-                let mut found = false;
-                for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut().flatten()) {
-                    if container == "*" || &c.name == container {
-                        c.image = Some(image.clone());
-                        found = true;
-                    }
-                }
-                if !found {
-                    return Err(format!("error: unable to find container named \"{container}\""));
+    update_objects(client, waiter, &flags, &resources, "image updated", Unchanged::Silent, |obj| {
+        let shown = obj.type_name();
+        let spec = pod_spec(obj).ok_or_else(|| format!("error: {shown} has no pod template"))?;
+        for (container, image) in &updates {
+            let mut found = false;
+            for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut().flatten()) {
+                if container == "*" || &c.name == container {
+                    c.image = Some(image.clone());
+                    found = true;
                 }
             }
-            Ok(())
-        });
-        match result {
-            Ok(o) => lines.push(format!("{} image updated", o.type_name())),
-            Err(e) => errors.push(e),
+            if !found {
+                return Err(format!("error: unable to find container named \"{container}\""));
+            }
         }
-    }
-    settled(waiter, finish(lines, errors))
+        Ok(())
+    })
 }
 
 /// The pod spec inside an object with containers.

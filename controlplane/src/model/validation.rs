@@ -164,12 +164,32 @@ pub fn is_config_map_key(v: &str) -> Vec<String> {
     if v.is_empty() || !v.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_')) {
         errs.push(regex_error(CONFIG_KEY_MSG, CONFIG_KEY_FMT, &["key.name", "KEY_NAME", "key-name"]));
     }
+    errs.extend(has_chdir_prefix(v));
+    errs
+}
+
+/// `hasChDirPrefix`: a name that would move out of a directory.
+fn has_chdir_prefix(v: &str) -> Option<String> {
     match v {
-        "." => errs.push("must not be '.'".to_string()),
-        ".." => errs.push("must not be '..'".to_string()),
-        _ if v.starts_with("..") => errs.push("must not start with '..'".to_string()),
-        _ => {}
+        "." => Some("must not be '.'".to_string()),
+        ".." => Some("must not be '..'".to_string()),
+        _ if v.starts_with("..") => Some("must not start with '..'".to_string()),
+        _ => None,
     }
+}
+
+/// `IsEnvVarName`: the strict form kubectl checks `set env` names with.
+pub fn is_env_var_name(v: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    let ok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_');
+    if v.is_empty() || v.as_bytes()[0].is_ascii_digit() || !v.bytes().all(ok) {
+        errs.push(regex_error(
+            "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+            "[-._a-zA-Z][-._a-zA-Z0-9]*",
+            &["my.env-name", "MY_ENV.NAME", "MyEnvName1"],
+        ));
+    }
+    errs.extend(has_chdir_prefix(v));
     errs
 }
 

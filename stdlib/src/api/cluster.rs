@@ -343,10 +343,14 @@ fn trim_newline(mut s: String) -> String {
 /// value can still be shown as a table.
 fn run_kubectl(ctx: &NativeCallContext, cmdline: &str, stdin: Option<&str>) -> Result<String, Box<EvalAltResult>> {
     let cluster = crate::api::current(ctx);
-    let files = crate::api::state(ctx).borrow().files.clone();
+    let (files, interactive) = {
+        let state = crate::api::state(ctx);
+        let state = state.borrow();
+        (state.files.clone(), state.interactive)
+    };
     let output = {
         let mut c = cluster.0.borrow_mut();
-        let input = controlplane::kubectl::Input { stdin, files: &files };
+        let input = controlplane::kubectl::Input { stdin, files: &files, interactive };
         controlplane::kubectl::run_line_output(&mut c, cmdline, input).map_err(runtime_error)?
     };
     let text = trim_newline(output.text);
