@@ -16,6 +16,7 @@
 use std::sync::Arc;
 
 use super::flags::{flag, parse, FlagSpec};
+use super::gotemplate::GoTemplate;
 use serde_json::Value;
 
 use super::command::Input;
@@ -211,6 +212,16 @@ pub fn run_tables(
                         }
                     }
                 }
+                (Format::GoTemplate(template), single) => {
+                    let value = if single { refs[0].to_value() } else { list_value(&refs) };
+                    match template.execute(&value) {
+                        Ok(text) => text,
+                        Err(e) => {
+                            errors.push(e);
+                            String::new()
+                        }
+                    }
+                }
                 (Format::CustomColumns(printer), _) => {
                     let values: Vec<Value> = refs.iter().map(|o| o.to_value()).collect();
                     match printer.print(&values) {
@@ -246,6 +257,7 @@ pub(super) enum Format {
     Json,
     Name,
     JsonPath { template: String, allow_missing_keys: bool, as_json: bool },
+    GoTemplate(GoTemplate),
     CustomColumns(CustomColumns),
 }
 
@@ -257,6 +269,7 @@ impl Format {
                 jsonpath::print(template, &obj.to_value(), *allow_missing_keys, *as_json)
                     .map_err(|e| format!("error: {e}"))
             }
+            Format::GoTemplate(template) => template.execute(&obj.to_value()),
             Format::CustomColumns(printer) => printer.print(&[obj.to_value()]).map_err(|e| format!("error: {e}")),
             Format::Yaml => Ok(printers::object_yaml(obj)),
             Format::Json => Ok(printers::object_json(obj)),
@@ -312,9 +325,17 @@ impl Format {
                 Format::CustomColumns(CustomColumns::from_template(&text).map_err(|e| format!("error: {e}"))?)
             }
             "go-template" | "go-template-file" | "template" | "templatefile" => {
-                return Err(format!(
-                    "error: -o {name} is not available in kubesim yet; -o jsonpath=TEMPLATE or -o custom-columns=SPEC print the same fields"
-                ))
+                if arg.is_empty() {
+                    return Err("error: template format specified but no template given".into());
+                }
+                let template = if name.ends_with("file") {
+                    files.read(&arg).map_err(|e| template_error(&e, |io| {
+                        format!("error: error reading --template {arg}, {}", go_open_error(&arg, io))
+                    }))?
+                } else {
+                    arg
+                };
+                Format::GoTemplate(GoTemplate::parse(&template, allow_missing_keys)?)
             }
             _ => {
                 return Err(format!(

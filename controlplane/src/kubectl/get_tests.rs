@@ -79,8 +79,11 @@ fn jsonpath_output() {
     );
     check(&mut c, "pods -o jsonpath={.a", "error: error parsing jsonpath {.a, unclosed action");
     check(&mut c, "pods -o jsonpath", "error: template format specified but no template given");
-    // `--template` alone is `-o go-template`, not a table that ignores it.
-    check(&mut c, "pods --template={{.metadata.name}}", "error: -o go-template is not available in kubesim yet; ...");
+    // `--template` alone is `-o go-template`, not a table that ignores it: over a list,
+    // `.metadata.name` is the List's, which has none.
+    check(&mut c, "pods --template={{.metadata.name}}", "<no value>");
+    check(&mut c, "pods -o go-template={{range.items}}{{.metadata.name}};{{end}}", "cache;db;web;");
+    check(&mut c, "pods -o go-template", "error: template format specified but no template given");
     check(
         &mut c,
         "pods -o jsonpath-file=kubesim-nonexistent/t.txt",

@@ -13,6 +13,7 @@ mod expose;
 mod files;
 pub mod flags;
 mod get;
+pub mod gotemplate;
 mod info;
 pub mod jsonpath;
 mod jsonpath_parse;
