@@ -5,7 +5,9 @@
 
 use super::runtime::ControllerComponent;
 use super::tainteviction;
-use super::{disruption, garbagecollector, namespace, nodelifecycle, podgc, rootcacertpublisher, serviceaccount};
+use super::{
+    deployment, disruption, garbagecollector, namespace, nodelifecycle, podgc, rootcacertpublisher, serviceaccount,
+};
 use crate::sim::component::Component;
 
 #[derive(Debug)]
@@ -67,6 +69,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["podgc"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(podgc::PodGcController::new())),
+    },
+    ControllerDescriptor {
+        name: "deployment-controller",
+        aliases: &["deployment"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(deployment::DeploymentController::default())),
     },
     ControllerDescriptor {
         name: "disruption-controller",

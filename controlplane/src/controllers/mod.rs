@@ -2,6 +2,7 @@
 //! controller; and the API server's own controller of the `kubernetes` Service.
 
 pub mod controller_utils;
+pub mod deployment;
 pub mod descriptors;
 pub mod disruption;
 pub mod garbagecollector;
