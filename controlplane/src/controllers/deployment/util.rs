@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde_json::Value;
 
 use crate::apiserver::{from_k8s_time, k8s_time};
 
@@ -21,7 +22,7 @@ pub const MAX_REPLICAS: &str = "deployment.kubernetes.io/max-replicas";
 const MAX_REV_HISTORY_CHARS: usize = 2000;
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// The annotations never copied from a Deployment to its ReplicaSets (`annotationsToSkip`).
-const SKIP: &[&str] =
+pub const SKIP_ANNOTATIONS: &[&str] =
     &[LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, "deprecated.deployment.rollback.to"];
 
 // Condition reasons.
@@ -191,7 +192,7 @@ fn copy_annotations(d: &Deployment, rs: &mut ReplicaSet) -> bool {
     let annotations = rs.metadata.annotations.get_or_insert_with(BTreeMap::new);
     let mut changed = false;
     for (k, v) in d.metadata.annotations.iter().flatten() {
-        if SKIP.contains(&k.as_str()) || annotations.get(k) == Some(v) {
+        if SKIP_ANNOTATIONS.contains(&k.as_str()) || annotations.get(k) == Some(v) {
             continue;
         }
         annotations.insert(k.clone(), v.clone());
@@ -254,30 +255,38 @@ pub fn set_deployment_revision(d: &mut Deployment, revision: &str) -> bool {
     true
 }
 
-/// A template without its `pod-template-hash` label, empty labels and metadata as none (the
-/// API's semantic equality treats them alike).
-fn without_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
-    let mut t = t.clone();
-    if let Some(meta) = t.metadata.as_mut() {
-        if let Some(labels) = meta.labels.as_mut() {
-            labels.remove(POD_TEMPLATE_HASH);
-            if labels.is_empty() {
-                meta.labels = None;
-            }
-        }
-        if meta.annotations.as_ref().is_some_and(BTreeMap::is_empty) {
-            meta.annotations = None;
-        }
-        if *meta == Default::default() {
-            t.metadata = None;
-        }
+/// A pod template as JSON without the `pod-template-hash` label and without empty maps and
+/// lists (Go's semantic equality counts empty and absent alike).
+fn template_without_hash(t: &PodTemplateSpec) -> Value {
+    let mut v = serde_json::to_value(t).unwrap_or_default();
+    if let Some(labels) = v.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+        labels.remove(POD_TEMPLATE_HASH);
     }
-    t
+    prune_empty(&mut v);
+    v
+}
+
+fn prune_empty(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for child in m.values_mut() {
+                prune_empty(child);
+            }
+            m.retain(|_, c| match c {
+                Value::Null => false,
+                Value::Object(m) => !m.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                _ => true,
+            });
+        }
+        Value::Array(items) => items.iter_mut().for_each(prune_empty),
+        _ => {}
+    }
 }
 
 /// `EqualIgnoreHash`: whether two templates are equal but for the `pod-template-hash` label.
 pub fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
-    without_hash(a) == without_hash(b)
+    template_without_hash(a) == template_without_hash(b)
 }
 
 pub fn rs_template(rs: &ReplicaSet) -> PodTemplateSpec {
