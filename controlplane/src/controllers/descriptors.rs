@@ -6,7 +6,8 @@
 use super::runtime::ControllerComponent;
 use super::tainteviction;
 use super::{
-    deployment, disruption, garbagecollector, namespace, nodelifecycle, podgc, rootcacertpublisher, serviceaccount,
+    deployment, disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset, rootcacertpublisher,
+    serviceaccount,
 };
 use crate::sim::component::Component;
 
@@ -51,6 +52,18 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["root-ca-cert-publisher"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(rootcacertpublisher::RootCaCertPublisher)),
+    },
+    ControllerDescriptor {
+        name: "replicationcontroller-controller",
+        aliases: &["replicationcontroller"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(replicaset::ReplicaSetController::replication_controllers())),
+    },
+    ControllerDescriptor {
+        name: "replicaset-controller",
+        aliases: &["replicaset"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(replicaset::ReplicaSetController::replica_sets())),
     },
     ControllerDescriptor {
         name: "node-lifecycle-controller",
@@ -163,8 +176,8 @@ mod tests {
 
     #[test]
     fn an_unknown_name_is_an_error_naming_the_known_ones() {
-        let err = enabled(&["*".to_string(), "-replicaset".to_string()]).unwrap_err().to_string();
-        assert!(err.starts_with("\"-replicaset\" is not in the list of known controllers (known: "), "{err}");
+        let err = enabled(&["*".to_string(), "-replicasets".to_string()]).unwrap_err().to_string();
+        assert!(err.starts_with("\"-replicasets\" is not in the list of known controllers (known: "), "{err}");
         assert!(err.contains("podgc") && err.contains("garbage-collector-controller"), "{err}");
     }
 }

@@ -2,7 +2,7 @@
 //! cache per kind, owned by the cluster and fed once from the watch history, which every
 //! component reads. Objects are the store's own `Arc<Object>`s, never copies. Indexes: by
 //! namespace (the `namespace/name` key order), pods by node (`spec.nodeName`), and objects by
-//! the uid of their controlling owner.
+//! the uid of their controlling owner (pods without one: orphans, by namespace).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -64,6 +64,15 @@ pub fn controller_uid(obj: &Object) -> Option<&str> {
     controller_of(obj).map(|r| r.uid.as_str())
 }
 
+/// The uid under which `by_controller` indexes an object: its controller's; pods without a
+/// controller under [`ORPHAN`], for the controllers that may adopt them.
+fn owner_index(obj: &Object) -> Option<&str> {
+    controller_uid(obj).or((obj.kind() == Kind::Pod).then_some(ORPHAN))
+}
+
+/// No uid is empty, so the empty one indexes the pods without a controller.
+const ORPHAN: &str = "";
+
 fn write_key(out: &mut String, obj: &Object) {
     out.clear();
     if obj.info().namespaced {
@@ -105,7 +114,7 @@ impl Informer {
             None
         };
         let new = (event_type != WatchEventType::Deleted).then_some(&**obj);
-        let (old_owner, new_owner) = (old.as_deref().and_then(controller_uid), new.and_then(controller_uid));
+        let (old_owner, new_owner) = (old.as_deref().and_then(owner_index), new.and_then(owner_index));
         if old_owner != new_owner {
             if let Some(uid) = old_owner {
                 index_remove(&mut self.by_controller, uid, key);
@@ -214,6 +223,17 @@ impl Informers {
             .filter(|n| !n.is_empty())
     }
 
+    /// The pods of `namespace` without a controlling owner, in key order.
+    pub fn orphans<'a>(&'a self, kind: Kind, namespace: &'a str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
+        let informer = self.informer(kind);
+        let keys = informer.and_then(|i| i.by_controller.get(ORPHAN));
+        let start = format!("{namespace}/");
+        keys.into_iter()
+            .flat_map(move |k| k.range(start.clone()..))
+            .take_while(move |k| k.strip_prefix(namespace).is_some_and(|rest| rest.starts_with('/')))
+            .filter_map(move |k| informer?.items.get(k))
+    }
+
     /// The objects of `kind` whose controlling owner has `uid`, in key order.
     pub fn controlled_by<'a>(&'a self, kind: Kind, uid: &str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         let informer = self.informer(kind);
@@ -260,6 +280,12 @@ mod tests {
         assert_eq!(informers.list(Kind::Pod).count(), 0);
         assert_eq!(informers.nodes_with_pods().count(), 0);
         assert_eq!(informers.controlled_by(Kind::Pod, "u2").count(), 0);
+        // Pods without a controller are indexed as orphans, by namespace.
+        informers.apply(&event(WatchEventType::Added, pod("b", None, None)));
+        assert_eq!(informers.orphans(Kind::Pod, "default").map(|p| p.name()).collect::<Vec<_>>(), ["b"]);
+        assert_eq!(informers.orphans(Kind::Pod, "defaul").count(), 0);
+        informers.apply(&event(WatchEventType::Modified, pod("b", None, Some("u3"))));
+        assert_eq!(informers.orphans(Kind::Pod, "default").count(), 0);
         // A kind nobody watches has no cache.
         assert!(!informers.has(Kind::Node));
     }

@@ -11,6 +11,7 @@ pub mod kubernetesservice;
 pub mod namespace;
 pub mod nodelifecycle;
 pub mod podgc;
+pub mod replicaset;
 pub mod rootcacertpublisher;
 pub mod runtime;
 pub mod serviceaccount;

@@ -15,11 +15,13 @@ mod template;
 
 pub use hash::{compute_hash, safe_encode_string};
 pub use ranking::{
-    deletion_cost, filter_active_pods, get_pods_to_delete, is_pod_active, is_pod_ready, ActivePods,
-    ActivePodsWithRanks, POD_DELETION_COST,
+    deletion_cost, filter_active_pods, get_pods_to_delete, is_pod_active, is_pod_available, is_pod_ready,
+    pod_available_after, ActivePods, ActivePodsWithRanks, POD_DELETION_COST,
 };
 pub use ref_manager::ControllerRefManager;
-pub use template::{get_pod_from_template, new_controller_ref, validate_controller_ref, PodControl};
+pub use template::{
+    get_pod_from_template, is_namespace_terminating, new_controller_ref, validate_controller_ref, PodControl,
+};
 
 use crate::apiserver::{ApiError, Reason};
 

@@ -49,6 +49,22 @@ fn ready_condition_true(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::PodCon
     conditions.iter().find(|c| c.type_ == "Ready").filter(|c| c.status == "True")
 }
 
+/// `podutil.IsPodAvailable`: ready, and for longer than `min_ready_seconds` (strictly).
+pub fn is_pod_available(pod: &Pod, min_ready_seconds: i32, now: DateTime<Utc>) -> bool {
+    if !is_pod_ready(pod) {
+        return false;
+    }
+    min_ready_seconds == 0 || pod_available_after(pod, min_ready_seconds).is_some_and(|at| at < now)
+}
+
+/// The moment after which a ready pod counts as available: its Ready transition plus
+/// `min_ready_seconds`. None when the pod is not ready or the transition time is unknown.
+pub fn pod_available_after(pod: &Pod, min_ready_seconds: i32) -> Option<DateTime<Utc>> {
+    let since = pod_ready_time(pod)?;
+    let since = DateTime::from_timestamp(since.as_second(), since.subsec_nanosecond().unsigned_abs())?;
+    since.checked_add_signed(chrono::Duration::seconds(i64::from(min_ready_seconds)))
+}
+
 /// `podReadyTime`; None is Go's zero time.
 fn pod_ready_time(pod: &Pod) -> Option<Timestamp> {
     ready_condition_true(pod).and_then(|c| c.last_transition_time.as_ref()).map(|t| t.0)

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
 use super::Error;
-use crate::apiserver::{ApiServer, DeleteOptions, Reason};
+use crate::apiserver::{ApiError, ApiServer, DeleteOptions, Reason};
 use crate::events::{EventRecorder, EventType};
 use crate::model::validation::is_dns1123_subdomain;
 use crate::model::{Kind, Object, Typed};
@@ -86,6 +86,12 @@ fn mask_trailing_dash(name: &str) -> String {
     }
 }
 
+/// Whether a create failed because its namespace is being terminated (the error's
+/// `NamespaceTerminating` cause, which this API server states only in its message).
+pub fn is_namespace_terminating(e: &ApiError) -> bool {
+    e.reason == Reason::Forbidden && e.message.ends_with("because it is being terminated")
+}
+
 /// `RealPodControl`: pod writes made as one controller's user, with the events upstream
 /// records on the controlling object.
 pub struct PodControl {
@@ -130,11 +136,8 @@ impl PodControl {
                 Ok(created)
             }
             Err(e) => {
-                // Upstream skips the event when the namespace is terminating (the error's
-                // NamespaceTerminating cause, which this API server states only in its message).
-                let terminating =
-                    e.reason == Reason::Forbidden && e.message.ends_with("because it is being terminated");
-                if !terminating {
+                // Upstream skips the event when the namespace is terminating.
+                if !is_namespace_terminating(&e) {
                     let message = format!("Error creating: {}", e.message);
                     self.recorder.record(api, controller, None, EventType::Warning, "FailedCreate", &message);
                 }
