@@ -77,7 +77,6 @@ pub fn bootstrap(cluster: &mut Cluster) {
     let statics = static_pods(api);
     services(api);
     addons(api);
-    super::addons::coredns(api);
     let mut nodes = vec![CONTROL_PLANE.to_string()];
     nodes.extend((1..=config.workers).map(|i| format!("node-{i}")));
     for node in nodes {
