@@ -11,6 +11,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
 use crate::apiserver::{from_k8s_time, k8s_time};
+use crate::controllers::controller_utils::scaled_value;
 
 /// `DefaultDeploymentUniqueLabelKey`.
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
@@ -86,27 +87,6 @@ pub fn is_rolling_update(d: &Deployment) -> bool {
 
 pub fn strategy_type(d: &Deployment) -> &str {
     d.spec.as_ref().and_then(|s| s.strategy.as_ref()).and_then(|s| s.type_.as_deref()).unwrap_or("RollingUpdate")
-}
-
-/// `intstr.GetScaledValueFromIntOrPercent`: a count, or a percentage of `total` rounded up
-/// or down.
-pub fn scaled_value(v: &IntOrString, total: i32, round_up: bool) -> Result<i32, String> {
-    match v {
-        IntOrString::Int(i) => Ok(*i),
-        IntOrString::String(s) => {
-            let pct: i64 = s
-                .strip_suffix('%')
-                .and_then(|p| p.parse().ok())
-                .ok_or_else(|| "invalid value for IntOrString: invalid type: string is not a percentage".to_string())?;
-            let product = pct * total as i64;
-            let value = if round_up {
-                product.div_euclid(100) + i64::from(product.rem_euclid(100) != 0)
-            } else {
-                product.div_euclid(100)
-            };
-            Ok(value as i32)
-        }
-    }
 }
 
 /// `ResolveFenceposts`: maxSurge rounded up, maxUnavailable rounded down, and if both come out
