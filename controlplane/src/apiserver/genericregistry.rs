@@ -21,9 +21,13 @@ impl ApiServer {
         let info = obj.info();
         check_namespace(info, namespace, &mut obj)?;
         let meta = obj.metadata_mut();
+        // Mutating admission runs before the name is generated upstream, so its refusals name
+        // the object by its prefix (`pods "web-" is forbidden: ...`).
+        let mut admitted_as = None;
         if meta.name.as_deref().unwrap_or("").is_empty() {
             if let Some(prefix) = meta.generate_name.clone().filter(|p| !p.is_empty()) {
                 meta.name = Some(format!("{prefix}{}", names::random_suffix(&mut self.rng)));
+                admitted_as = Some(prefix);
             }
         }
         let meta = obj.metadata_mut();
@@ -38,10 +42,14 @@ impl ApiServer {
         let name = obj.name().to_string();
         let errs = registry::begin_create(&mut obj, &mut StrategyContext { store: &self.store, rng: &mut self.rng });
         invalid(info, &name, errs)?;
-        self.admit(Operation::Create, info, namespace, &name, Some(&mut obj), None)?;
+        let admitted_as = admitted_as.unwrap_or_else(|| name.clone());
+        self.admit(Operation::Create, info, namespace, &admitted_as, Some(&mut obj), None)?;
         invalid(info, &name, registry::validate(&obj))?;
         self.admit_validate(Operation::Create, info, namespace, &name, Some(&obj), None)?;
         self.warnings = registry::warnings(&obj);
+        if let Some((_, warning)) = self.unacted.iter().find(|(k, _)| *k == info.kind) {
+            self.warnings.push(warning.clone());
+        }
         let key = info.key(namespace, &name);
         let ttl = registry::ttl_seconds(&obj);
         let resp =
@@ -80,6 +88,11 @@ impl ApiServer {
             meta.deletion_grace_period_seconds = old.deletion_grace_period_seconds;
             meta.generation = old.generation;
             meta.generate_name = meta.generate_name.take().or_else(|| old.generate_name.clone());
+            // An empty list is stored as none, as Go's `omitempty` writes it (a released
+            // dependent's last owner reference removed by a patch).
+            if meta.owner_references.as_ref().is_some_and(Vec::is_empty) {
+                meta.owner_references = None;
+            }
             if info.has_status {
                 registry::keep_status(&mut obj, &current);
             }

@@ -107,6 +107,8 @@ pub struct ApiServer {
     compacted_at: DateTime<Utc>,
     /// Warnings of the last write (the `Warning:` headers kubectl prints).
     warnings: Vec<String>,
+    /// The warning a create of each kind no controller acts on gets (`set_unacted`).
+    unacted: Vec<(Kind, String)>,
     /// The simulated instant (ns) and the count of event names handed out in it.
     event_names: (i64, i64),
 }
@@ -139,6 +141,7 @@ impl ApiServer {
             leases: Default::default(),
             compacted_at: now,
             warnings: Vec::new(),
+            unacted: Vec::new(),
             event_names: (i64::MIN, 0),
         }
     }
@@ -194,6 +197,12 @@ impl ApiServer {
     /// Stop (or resume) recording requests, e.g. for very large benchmarks.
     pub fn set_audit(&mut self, enabled: bool) {
         self.audit_enabled = enabled;
+    }
+
+    /// Kinds that nothing in this cluster acts on, with the warning a create of one gets, so
+    /// no one waits for what will never happen. The cluster sets them from its controllers.
+    pub fn set_unacted(&mut self, unacted: Vec<(Kind, String)>) {
+        self.unacted = unacted;
     }
 
     /// The warnings of the most recent create or update, taken (kubectl prints them as `Warning: ...`).

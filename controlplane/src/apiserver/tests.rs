@@ -416,3 +416,38 @@ fn issue_11_events_expire_an_hour_after_their_last_update() {
     api.set_now(at(365 * 86_400));
     assert!(api.peek(Kind::ConfigMap, "default", "c").is_some());
 }
+
+#[test]
+fn issue_12_mutating_admission_names_a_generated_pod_by_its_prefix() {
+    // Upstream generates the name after mutating admission, so a controller's refused
+    // creations all read `pods "web-" is forbidden`, and their events fold into one.
+    let mut api = server();
+    let doc = "apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-, labels: {app: web}}\nspec: {priorityClassName: nope, containers: [{name: c, image: nginx}]}";
+    let err = api.create("test", "default", decode_one(doc).unwrap()).unwrap_err();
+    assert_eq!(err.message, "pods \"web-\" is forbidden: no PriorityClass with name nope was found");
+    let mut named = pod("web-1");
+    if let Object::Pod(p) = &mut named {
+        p.spec.as_mut().unwrap().priority_class_name = Some("nope".into());
+    }
+    let err = api.create("test", "default", named).unwrap_err();
+    assert_eq!(err.message, "pods \"web-1\" is forbidden: no PriorityClass with name nope was found");
+}
+
+#[test]
+fn issue_12_a_patch_removing_the_last_owner_reference_leaves_none() {
+    // A controller releasing a pod deletes its reference by uid; Go omits the empty list.
+    let mut api = server();
+    let mut p = pod("web");
+    p.metadata_mut().owner_references = Some(vec![k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+        api_version: "apps/v1".into(),
+        kind: "ReplicaSet".into(),
+        name: "web".into(),
+        uid: "u-1".into(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }]);
+    api.create("test", "default", p).unwrap();
+    let patch = serde_json::json!({"metadata": {"ownerReferences": [{"$patch": "delete", "uid": "u-1"}]}});
+    let released = api.patch("test", Kind::Pod, "default", "web", PatchType::Strategic, &patch).unwrap();
+    assert_eq!(released.metadata().owner_references, None);
+}

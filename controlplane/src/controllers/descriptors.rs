@@ -9,6 +9,7 @@ use super::{
     deployment, disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset, rootcacertpublisher,
     serviceaccount,
 };
+use crate::model::Kind;
 use crate::sim::component::Component;
 
 #[derive(Debug)]
@@ -97,6 +98,43 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
     },
 ];
 
+/// The kinds a learner waits on something to act on, each with the kube-controller-manager
+/// controller that does upstream (None: an add-on, such as an ingress controller) and what
+/// its absence means.
+static AWAITED: &[(Kind, Option<&str>, &str)] = &[
+    (Kind::Deployment, Some("deployment-controller"), "no ReplicaSets or pods will be made for it"),
+    (Kind::ReplicaSet, Some("replicaset-controller"), "no pods will be made for it"),
+    (Kind::ReplicationController, Some("replicationcontroller-controller"), "no pods will be made for it"),
+    (Kind::DaemonSet, Some("daemonset-controller"), "no pods will be made for it"),
+    (Kind::StatefulSet, Some("statefulset-controller"), "no pods will be made for it"),
+    (Kind::Job, Some("job-controller"), "no pods will be made for it"),
+    (Kind::CronJob, Some("cronjob-controller"), "no Jobs will be made for it"),
+    (Kind::HorizontalPodAutoscaler, Some("horizontal-pod-autoscaler-controller"), "nothing will be scaled by it"),
+    (Kind::PersistentVolumeClaim, Some("persistentvolume-binder-controller"), "it will stay Pending"),
+    (Kind::Ingress, None, "it will get no address and route nothing"),
+];
+
+/// The kinds no controller of kubesim acts on, with the warning the API server gives when
+/// one is created: `nothing in kubesim acts on StatefulSets yet: no pods will be made for it`.
+pub fn unacted_kinds() -> Vec<(Kind, String)> {
+    let built = |name: &str| DESCRIPTORS.iter().any(|d| d.name == name);
+    AWAITED
+        .iter()
+        .filter(|(_, controller, _)| !controller.is_some_and(built))
+        .map(|(kind, _, means)| (*kind, format!("nothing in kubesim acts on {} yet: {means}", plural(*kind))))
+        .collect()
+}
+
+/// A kind's plural as prose: `StatefulSets`, `Ingresses`.
+fn plural(kind: Kind) -> String {
+    let name = kind.info().name;
+    if name.ends_with('s') {
+        format!("{name}es")
+    } else {
+        format!("{name}s")
+    }
+}
+
 /// The default of `--controllers`.
 pub fn default_controllers() -> Vec<String> {
     vec!["*".to_string()]
@@ -172,6 +210,22 @@ mod tests {
         // The first entry naming a controller decides, alias or canonical name alike.
         assert_eq!(names(&["podgc", "-pod-garbage-collector-controller"]), ["pod-garbage-collector-controller"]);
         assert_eq!(names(&["-podgc", "*", "podgc"]).len(), DESCRIPTORS.len() - 1);
+    }
+
+    #[test]
+    fn kinds_without_a_controller_are_named_in_a_warning() {
+        let unacted = unacted_kinds();
+        let warning = |kind: Kind| unacted.iter().find(|(k, _)| *k == kind).map(|(_, w)| w.as_str());
+        assert_eq!(
+            warning(Kind::StatefulSet),
+            Some("nothing in kubesim acts on StatefulSets yet: no pods will be made for it")
+        );
+        assert_eq!(
+            warning(Kind::Ingress),
+            Some("nothing in kubesim acts on Ingresses yet: it will get no address and route nothing")
+        );
+        assert_eq!(warning(Kind::ReplicaSet), None);
+        assert_eq!(warning(Kind::ReplicationController), None);
     }
 
     #[test]

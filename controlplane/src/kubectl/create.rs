@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::apply::with_warnings;
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{finish, settled};
@@ -121,9 +122,8 @@ fn create_doc(client: &mut dyn Client, doc: Value, source: &str, namespace: &str
     };
     let created = client
         .create(&ns, obj)
-        .map(Response::into_body)
         .map_err(|e| e.kubectl_message_with_source(Some(&format!("error when creating {source:?}: "))))?;
-    Ok(format!("{} created", created.type_name()))
+    Ok(with_warnings(&created.warnings, format!("{} created", created.body.type_name())))
 }
 
 fn flags_with(args: &[&str], extra: &[FlagSpec]) -> Result<Parsed, String> {
@@ -173,9 +173,9 @@ pub fn submit(
     if dry == Some("server") {
         return Err("error: --dry-run=server is not available in kubesim yet".into());
     }
-    let created = client.create(&namespace, obj).map(Response::into_body).map_err(|e| e.kubectl_message())?;
-    let line = print_object(&created, flags.get("output"), &format!("{} {verb}", created.type_name()))?;
-    settled(waiter, Ok(line))
+    let created = client.create(&namespace, obj).map_err(|e| e.kubectl_message())?;
+    let line = print_object(&created.body, flags.get("output"), &format!("{} {verb}", created.body.type_name()))?;
+    settled(waiter, Ok(with_warnings(&created.warnings, line)))
 }
 
 fn print_object(obj: &Object, output: Option<&str>, line: &str) -> Result<String, String> {

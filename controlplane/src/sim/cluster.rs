@@ -145,6 +145,7 @@ impl Cluster {
     pub fn empty(config: ClusterConfig) -> Cluster {
         let mut api = ApiServer::new(config.seed, config.start);
         api.set_audit_limit(config.audit_log);
+        api.set_unacted(controllers::descriptors::unacted_kinds());
         let mut cluster = Cluster {
             api,
             clock: Clock::new(config.start),

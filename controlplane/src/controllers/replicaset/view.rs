@@ -2,8 +2,8 @@
 //! controller over ReplicationControllers converted to ReplicaSets: the RC's equality
 //! selector becomes `matchLabels`, and its status is converted to and from a ReplicaSet's.
 
-use k8s_openapi::api::apps::v1::{ReplicaSetCondition, ReplicaSetStatus};
-use k8s_openapi::api::core::v1::{PodTemplateSpec, ReplicationControllerCondition, ReplicationControllerStatus};
+use k8s_openapi::api::apps::v1::ReplicaSetStatus;
+use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 use crate::model::selector::LabelSelector;
 use crate::model::Object;
@@ -45,7 +45,7 @@ impl<'a> Replicated<'a> {
                     replicas: spec.and_then(|s| s.replicas).unwrap_or(1),
                     min_ready_seconds: spec.and_then(|s| s.min_ready_seconds).unwrap_or(0),
                     template: spec.and_then(|s| s.template.as_ref()),
-                    status: rc.status.clone().map(from_rc_status).unwrap_or_default(),
+                    status: rc.status.clone().map(convert).unwrap_or_default(),
                 })
             }
             _ => None,
@@ -62,53 +62,14 @@ pub(super) fn with_status(object: &Object, status: ReplicaSetStatus) -> Object {
     let mut object = object.clone();
     match &mut object {
         Object::ReplicaSet(rs) => rs.status = Some(status),
-        Object::ReplicationController(rc) => rc.status = Some(to_rc_status(status)),
+        Object::ReplicationController(rc) => rc.status = Some(convert(status)),
         _ => {}
     }
     object
 }
 
-fn from_rc_status(s: ReplicationControllerStatus) -> ReplicaSetStatus {
-    let conditions = s.conditions.map(|cs| {
-        cs.into_iter()
-            .map(|c| ReplicaSetCondition {
-                last_transition_time: c.last_transition_time,
-                message: c.message,
-                reason: c.reason,
-                status: c.status,
-                type_: c.type_,
-            })
-            .collect()
-    });
-    ReplicaSetStatus {
-        available_replicas: s.available_replicas,
-        conditions,
-        fully_labeled_replicas: s.fully_labeled_replicas,
-        observed_generation: s.observed_generation,
-        ready_replicas: s.ready_replicas,
-        replicas: s.replicas,
-        terminating_replicas: None,
-    }
-}
-
-fn to_rc_status(s: ReplicaSetStatus) -> ReplicationControllerStatus {
-    let conditions = s.conditions.map(|cs| {
-        cs.into_iter()
-            .map(|c| ReplicationControllerCondition {
-                last_transition_time: c.last_transition_time,
-                message: c.message,
-                reason: c.reason,
-                status: c.status,
-                type_: c.type_,
-            })
-            .collect()
-    });
-    ReplicationControllerStatus {
-        available_replicas: s.available_replicas,
-        conditions,
-        fully_labeled_replicas: s.fully_labeled_replicas,
-        observed_generation: s.observed_generation,
-        ready_replicas: s.ready_replicas,
-        replicas: s.replicas,
-    }
+/// A status of one kind as the other's: the two have the same fields, so the same JSON (a
+/// ReplicaSet's `terminatingReplicas`, which an RC lacks, is never set here).
+fn convert<A: serde::Serialize, B: serde::de::DeserializeOwned + Default>(status: A) -> B {
+    serde_json::to_value(status).and_then(serde_json::from_value).unwrap_or_default()
 }

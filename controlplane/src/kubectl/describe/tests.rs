@@ -39,9 +39,12 @@ fn check(cluster: &mut Cluster, args: &str, name: &str) {
 }
 
 /// A default cluster with `manifests` applied (each must apply). Its kubelets are stopped
-/// once the static pods run, so that the statuses the tests set stay as they are.
+/// once the static pods run, and its workload controllers are off, so that the pods and
+/// statuses the tests write stay as they are.
 fn cluster(manifests: &str) -> Cluster {
-    let mut c = Cluster::new(ClusterConfig::default());
+    let controllers = ["*", "-replicaset-controller", "-replicationcontroller-controller"];
+    let controllers = controllers.iter().map(|c| c.to_string()).collect();
+    let mut c = Cluster::new(ClusterConfig { controllers, ..Default::default() });
     if let Some(kubelets) = c.component_mut::<crate::node::kubelet::Kubelets>() {
         for node in kubelets.node_names() {
             kubelets.stop(&node);
