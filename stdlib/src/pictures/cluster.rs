@@ -356,13 +356,13 @@ control-plane  Ready  control-plane  5 pods
   Running      kube-system/kube-controller-manager-control-plane
   Running      kube-system/kube-proxy-fv6d2
   Running      kube-system/kube-scheduler-control-plane
-node-1  Ready  2 pods
-  Running      kube-system/coredns-5bd45dbdd4-4kbkm
+node-1  Ready  1 pod
   Running      kube-system/kube-proxy-l4zxq
 node-2  Ready  2 pods
-  Running      kube-system/coredns-5bd45dbdd4-c4hjb
+  Running      kube-system/coredns-5bd45dbdd4-qxr9n
   Running      kube-system/kube-proxy-kxgsd
-node-3  Ready  1 pod
+node-3  Ready  2 pods
+  Running      kube-system/coredns-5bd45dbdd4-xkckw
   Running      kube-system/kube-proxy-wwnjw
 pending (not scheduled)  0 pods"
         );
@@ -390,12 +390,12 @@ pending (not scheduled)  0 pods"
         apply_text(&mut c, &yaml, "pods.yaml", "default");
         c.settle().unwrap();
         let p = show(&c);
-        assert!(p.text.contains("node-1  Ready  32 pods\n"), "{}", p.text);
-        assert!(p.text.contains("  +13 more pods\nnode-2"), "{}", p.text);
+        assert!(p.text.contains("node-1  Ready  31 pods\n"), "{}", p.text);
+        assert!(p.text.contains("  +12 more pods\nnode-2"), "{}", p.text);
         assert!(p.text.contains("pending (not scheduled)  70 pods\n"), "{}", p.text);
         assert!(p.text.ends_with("  +11 more pods"), "{}", p.text);
         well_formed(&p.svg);
-        assert!(p.svg.contains(">+13 more<") && p.svg.contains(">+11 more<"), "{}", p.svg);
+        assert!(p.svg.contains(">+12 more<") && p.svg.contains(">+11 more<"), "{}", p.svg);
         assert!(p.svg.contains(">a-pod-wit…ng-name-2<"), "{}", p.svg);
     }
 }
