@@ -16,15 +16,15 @@ fn default_cluster_layout() {
     assert_eq!(
         names(&mut c, Kind::Pod, Some("kube-system")),
         [
-            "coredns-5bd45dbdd4-4kbkm",
-            "coredns-5bd45dbdd4-c4hjb",
+            "coredns-5bd45dbdd4-4c8t6",
+            "coredns-5bd45dbdd4-pbfwt",
             "etcd-control-plane",
             "kube-apiserver-control-plane",
             "kube-controller-manager-control-plane",
-            "kube-proxy-7s7cl",
-            "kube-proxy-8vmgv",
-            "kube-proxy-dtssm",
-            "kube-proxy-w97hf",
+            "kube-proxy-45vn7",
+            "kube-proxy-7dlns",
+            "kube-proxy-7hfjr",
+            "kube-proxy-ssm6x",
             "kube-scheduler-control-plane"
         ]
     );
@@ -236,7 +236,7 @@ fn issue_10_kubectl_wait_with_nothing_to_wait_for_answers_at_once() {
             "wait --for=condition=Ready pods --timeout=100000h",
             "error: resource(s) were provided, but no name was specified",
         ),
-        ("wait --for=condition=Ready pods --all -n kube-system", "pod/coredns-5bd45dbdd4-4kbkm condition met..."),
+        ("wait --for=condition=Ready pods --all -n kube-system", "pod/coredns-5bd45dbdd4-4c8t6 condition met..."),
     ] {
         let got = kubectl(&mut c, line);
         let same = match want.strip_suffix("...") {

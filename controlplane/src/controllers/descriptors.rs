@@ -6,7 +6,7 @@
 use super::runtime::ControllerComponent;
 use super::tainteviction;
 use super::{
-    daemon, disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset, rootcacertpublisher,
+    daemon, deployment, disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset, rootcacertpublisher,
     serviceaccount,
 };
 use crate::model::Kind;
@@ -89,6 +89,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["daemonset"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(daemon::DaemonSetsController::default())),
+    },
+    ControllerDescriptor {
+        name: "deployment-controller",
+        aliases: &["deployment"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(deployment::DeploymentController::default())),
     },
     ControllerDescriptor {
         name: "disruption-controller",

@@ -3,6 +3,7 @@
 
 pub mod controller_utils;
 pub mod daemon;
+pub mod deployment;
 pub mod descriptors;
 pub mod disruption;
 pub mod garbagecollector;

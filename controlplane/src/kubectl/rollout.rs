@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use chrono::Duration;
-use k8s_openapi::api::apps::v1::Deployment;
 
 use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{modify, settled, targets};
@@ -17,7 +16,9 @@ use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
 
-pub const REVISION: &str = "deployment.kubernetes.io/revision";
+use super::describe::{pod_template, Writer};
+pub use crate::controllers::deployment::util::REVISION;
+use crate::controllers::deployment::util::{equal_ignore_hash, POD_TEMPLATE_HASH, SKIP_ANNOTATIONS};
 pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 
@@ -256,30 +257,42 @@ fn revisions(client: &mut dyn Client, ns: &str, deployment: &Object) -> Result<B
         .collect())
 }
 
+/// `DeploymentHistoryViewer.ViewHistory`: the revisions with their change causes, or one
+/// revision's pod template (`--revision`).
 fn history(client: &mut dyn Client, ns: &str, name: &str, shown: &str, flags: &Parsed) -> Result<String, String> {
     let d = client.get(Kind::Deployment, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
     let revs = revisions(client, ns, &d)?;
-    if flags.get("revision").is_some() {
-        return Err("error: \"kubectl rollout history --revision\" is not available in kubesim yet".into());
-    }
+    let revision: i64 = match flags.get("revision") {
+        Some(r) => r.parse().map_err(|_| format!("error: invalid argument {r:?} for \"--revision\" flag: strconv.ParseInt: parsing {r:?}: invalid syntax"))?,
+        None => 0,
+    };
     if revs.is_empty() {
         return Ok(format!("{shown} \nNo rollout history found."));
     }
-    let rows: Vec<Vec<String>> = revs
-        .iter()
-        .map(|(r, rs)| {
-            let cause = rs.annotations().get(CHANGE_CAUSE).cloned().unwrap_or_else(|| "<none>".into());
-            vec![r.to_string(), cause]
-        })
-        .collect();
-    let width = rows.iter().map(|r| r[0].len()).max().unwrap_or(0).max("REVISION".len());
-    let mut out = format!("{shown} \n{:<width$}  CHANGE-CAUSE\n", "REVISION");
-    for r in rows {
-        out.push_str(&format!("{:<width$}  {}\n", r[0], r[1]));
+    if revision > 0 {
+        let Some(Object::ReplicaSet(rs)) = revs.get(&revision) else {
+            return Err("error: unable to find the specified revision".into());
+        };
+        let mut template = rs.spec.clone().and_then(|s| s.template).unwrap_or_default();
+        if let Some(cause) = rs.metadata.annotations.as_ref().and_then(|a| a.get(CHANGE_CAUSE)) {
+            let meta = template.metadata.get_or_insert_with(Default::default);
+            meta.annotations.get_or_insert_with(BTreeMap::new).insert(CHANGE_CAUSE.into(), cause.clone());
+        }
+        let mut w = Writer::new();
+        pod_template(&mut w, Some(&template));
+        return Ok(format!("{shown} with revision #{revision}\n{}", w.finish()));
     }
-    Ok(out)
+    let mut w = Writer::new();
+    w.write(0, "REVISION\tCHANGE-CAUSE\n");
+    for (r, rs) in &revs {
+        let cause = rs.annotations().get(CHANGE_CAUSE).cloned().unwrap_or_else(|| "<none>".into());
+        w.write(0, &format!("{r}\t{cause}\n"));
+    }
+    Ok(format!("{shown} \n{}", w.finish()))
 }
 
+/// `DeploymentRollbacker.Rollback`: the Deployment gets the template (and the annotations)
+/// of the ReplicaSet of the revision asked for, or of the one before the latest.
 fn undo(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
@@ -288,41 +301,44 @@ fn undo(
     shown: &str,
     flags: &Parsed,
 ) -> Result<String, String> {
-    let d = client.get(Kind::Deployment, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
-    let revs = revisions(client, ns, &d)?;
     let target: i64 = flags
         .get("to-revision")
-        .map(|r| r.parse().map_err(|_| format!("error: invalid --to-revision {r:?}")))
+        .map(|r| r.parse().map_err(|_| format!("error: invalid argument {r:?} for \"--to-revision\" flag: strconv.ParseInt: parsing {r:?}: invalid syntax")))
         .transpose()?
         .unwrap_or(0);
-    let chosen = if target == 0 {
-        // The previous revision: the second highest.
-        revs.iter().rev().nth(1).map(|(r, rs)| (*r, rs.clone()))
-    } else {
-        revs.get(&target).map(|rs| (target, rs.clone()))
-    };
-    let Some((revision, rs)) = chosen else {
+    if target < 0 {
+        return Err(format!("error: unable to find specified revision {target} in history"));
+    }
+    let d = client.get(Kind::Deployment, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
+    let Object::Deployment(current) = &*d else { return Err("error: not a Deployment".into()) };
+    if current.spec.as_ref().and_then(|s| s.paused).unwrap_or(false) {
+        return Err("error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again".into());
+    }
+    let revs = revisions(client, ns, &d)?;
+    let chosen =
+        if target == 0 { revs.iter().rev().nth(1).map(|(_, rs)| rs.clone()) } else { revs.get(&target).cloned() };
+    let Some(Object::ReplicaSet(rs)) = chosen else {
         return Err(if target == 0 {
             format!("error: no rollout history found for deployment {name:?}")
         } else {
             format!("error: unable to find specified revision {target} in history")
         });
     };
-    let Object::ReplicaSet(rs) = rs else { return Err("error: not a ReplicaSet".into()) };
     let mut template = rs.spec.and_then(|s| s.template).unwrap_or_default();
+    if equal_ignore_hash(&template, &current.spec.clone().unwrap_or_default().template) {
+        return Ok(format!("{shown} skipped rollback (current template already matches revision {target})"));
+    }
     if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
-        labels.remove("pod-template-hash");
+        labels.remove(POD_TEMPLATE_HASH);
     }
-    let current: Option<&Deployment> = match &*d {
-        Object::Deployment(dep) => Some(dep),
-        _ => None,
-    };
-    if current.and_then(|c| c.spec.as_ref()).map(|s| &s.template) == Some(&template) {
-        return Ok(format!("{shown} skipped rollback (current template already matches revision {revision})"));
-    }
+    // The Deployment's own bookkeeping annotations stay; the rest come from the revision.
+    let kept = current.metadata.annotations.iter().flatten().filter(|(k, _)| SKIP_ANNOTATIONS.contains(&k.as_str()));
+    let restored = rs.metadata.annotations.iter().flatten().filter(|(k, _)| !SKIP_ANNOTATIONS.contains(&k.as_str()));
+    let annotations: BTreeMap<String, String> = kept.chain(restored).map(|(k, v)| (k.clone(), v.clone())).collect();
     modify(client, Kind::Deployment, ns, name, |obj| {
         if let Object::Deployment(dep) = obj {
             dep.spec.get_or_insert_with(Default::default).template = template.clone();
+            dep.metadata.annotations = Some(annotations.clone());
         }
         Ok(())
     })?;

@@ -77,7 +77,6 @@ pub fn bootstrap(cluster: &mut Cluster) {
     let statics = static_pods(api);
     services(api);
     addons(api);
-    super::addons::coredns(api);
     if let Some(kubelets) = cluster.component_mut::<Kubelets>() {
         kubelets.set_static_pods(CONTROL_PLANE, statics);
     }

@@ -1,7 +1,6 @@
 //! The simulation: the clock and timer queue, the component model, the default cluster,
 //! object histories, and `Cluster`, the composition root that moves time.
 
-pub mod addons;
 pub mod bootstrap;
 pub mod clock;
 pub mod cluster;

@@ -224,5 +224,10 @@ pub fn only_status(new: &Object, old: &Object) -> Object {
     let status = dispatch!(&mut new, n => n.take_status());
     let mut out = old.clone();
     dispatch!(&mut out, o => { o.take_status(); o.restore_status(status) });
+    // `deploymentStatusStrategy` keeps only the spec and labels: the Deployment controller
+    // writes the revision annotation with its status.
+    if let (Object::Deployment(o), Object::Deployment(n)) = (&mut out, &new) {
+        o.metadata.annotations = n.metadata.annotations.clone();
+    }
     out
 }

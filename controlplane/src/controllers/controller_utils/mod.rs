@@ -23,6 +23,8 @@ pub use template::{
     get_pod_from_template, is_namespace_terminating, new_controller_ref, validate_controller_ref, PodControl,
 };
 
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
 use crate::apiserver::{ApiError, Reason};
 
 /// What a controller_utils operation can fail with.
@@ -94,6 +96,27 @@ pub fn slow_start_batch<E>(
         batch_size = (2 * batch_size).min(remaining);
     }
     (successes, Ok(()))
+}
+
+/// `intstr.GetScaledValueFromIntOrPercent`: a count, or a percentage of `total` rounded up
+/// or down.
+pub fn scaled_value(v: &IntOrString, total: i32, round_up: bool) -> Result<i32, String> {
+    match v {
+        IntOrString::Int(i) => Ok(*i),
+        IntOrString::String(s) => {
+            let pct: i64 = s
+                .strip_suffix('%')
+                .and_then(|p| p.parse().ok())
+                .ok_or_else(|| "invalid value for IntOrString: invalid type: string is not a percentage".to_string())?;
+            let product = pct * total as i64;
+            let value = if round_up {
+                product.div_euclid(100) + i64::from(product.rem_euclid(100) != 0)
+            } else {
+                product.div_euclid(100)
+            };
+            Ok(value as i32)
+        }
+    }
 }
 
 #[cfg(test)]

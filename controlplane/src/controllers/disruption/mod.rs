@@ -11,6 +11,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::controller_utils::scaled_value;
 use super::informers::Informers;
 use super::runtime::{controller_user, Action, Controller};
 use crate::apiserver::{from_k8s_time, k8s_time, ApiError, WatchEvent};
@@ -46,17 +47,6 @@ fn ready(pod: &Pod) -> bool {
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
         .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
-/// A count or a percentage of `total`, rounded up (`GetScaledValueFromIntOrPercent`).
-fn scaled(v: &IntOrString, total: i32) -> Option<i32> {
-    match v {
-        IntOrString::Int(i) => Some(*i),
-        IntOrString::String(s) => {
-            let pct: i64 = s.strip_suffix('%')?.parse().ok()?;
-            Some(((pct * total as i64 + 99) / 100) as i32)
-        }
-    }
 }
 
 /// The scale of the pod's controller (`getExpectedScale` finders), or why there is none.
@@ -171,8 +161,8 @@ impl Controller for DisruptionController {
                 }
                 let expected: i32 = scales.values().sum();
                 let desired = match (max, min) {
-                    (Some(m), _) => scaled(m, expected).map(|m| (expected - m).max(0)),
-                    (None, Some(m)) => scaled(m, expected),
+                    (Some(m), _) => scaled_value(m, expected, true).ok().map(|m| (expected - m).max(0)),
+                    (None, Some(m)) => scaled_value(m, expected, true).ok(),
                     (None, None) => Some(expected),
                 };
                 (expected, desired.unwrap_or(expected))
@@ -245,8 +235,8 @@ mod tests {
 
     #[test]
     fn percentages_round_up() {
-        assert_eq!(scaled(&IntOrString::String("50%".into()), 3), Some(2));
-        assert_eq!(scaled(&IntOrString::Int(2), 3), Some(2));
-        assert_eq!(scaled(&IntOrString::String("x".into()), 3), None);
+        assert_eq!(scaled_value(&IntOrString::String("50%".into()), 3, true), Ok(2));
+        assert_eq!(scaled_value(&IntOrString::Int(2), 3, true), Ok(2));
+        assert!(scaled_value(&IntOrString::String("x".into()), 3, true).is_err());
     }
 }

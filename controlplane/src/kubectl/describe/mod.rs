@@ -44,6 +44,10 @@ mod storage;
 mod workloads;
 mod writer;
 
+// `rollout history --revision` prints a revision's pod template as describe does.
+pub(in crate::kubectl) use common::pod_template;
+pub(in crate::kubectl) use writer::Writer;
+
 #[cfg(test)]
 mod tests;
 

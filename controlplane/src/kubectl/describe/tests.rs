@@ -42,7 +42,19 @@ fn check(cluster: &mut Cluster, args: &str, name: &str) {
 /// once the static pods run, and its workload controllers are off, so that the pods and
 /// statuses the tests write stay as they are.
 fn cluster(manifests: &str) -> Cluster {
-    let controllers = ["*", "-replicaset-controller", "-replicationcontroller-controller"];
+    cluster_with(
+        &["*", "-replicaset-controller", "-replicationcontroller-controller", "-deployment-controller"],
+        manifests,
+    )
+}
+
+/// The default cluster as it starts, every controller on (CoreDNS's pods come from its
+/// Deployment), its kubelets stopped once its pods run.
+fn default_cluster() -> Cluster {
+    cluster_with(&["*"], "")
+}
+
+fn cluster_with(controllers: &[&str], manifests: &str) -> Cluster {
     let controllers = controllers.iter().map(|c| c.to_string()).collect();
     let mut c = Cluster::new(ClusterConfig { controllers, ..Default::default() });
     if let Some(kubelets) = c.component_mut::<crate::node::kubelet::Kubelets>() {
@@ -311,7 +323,7 @@ fn pod_waiting_and_terminating() {
 
 #[test]
 fn static_pod_events_are_found_by_the_mirror_uid() {
-    let mut c = cluster("");
+    let mut c = default_cluster();
     // The kubelet records events about the static pod, whose uid the mirror annotation holds.
     advance(&mut c, 600);
     check(&mut c, "pod etcd-control-plane -n kube-system", "pod-static");
@@ -457,7 +469,7 @@ fn replica_set_with_pod_counts() {
 
 #[test]
 fn daemon_set_of_the_default_cluster() {
-    let mut c = cluster("");
+    let mut c = default_cluster();
     check(&mut c, "ds kube-proxy -n kube-system", "daemonset");
 }
 
@@ -1022,14 +1034,14 @@ fn several_objects_prefixes_and_errors() {
 
 #[test]
 fn through_the_command_line() {
-    let mut c = cluster("");
+    let mut c = default_cluster();
     let text = crate::kubectl::run_line(&mut c, "kubectl describe ns kube-public", Default::default()).unwrap();
     assert!(text.starts_with("Name:         kube-public\n"), "{text}");
 }
 
 #[test]
 fn the_default_cluster() {
-    let mut c = cluster("");
+    let mut c = default_cluster();
     advance(&mut c, 3600);
     check(&mut c, "nodes", "default-nodes");
     check(&mut c, "pods -n kube-system", "default-kube-system-pods");
@@ -1209,7 +1221,7 @@ spec:
 
 #[test]
 fn every_kind_describes_a_bare_object_and_every_object_of_the_default_cluster() {
-    let mut c = cluster("");
+    let mut c = default_cluster();
     let now = c.now();
     for info in crate::model::KINDS {
         let obj = Object::named(info.kind, info.namespaced.then_some("default"), "x");

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec, ReplicationController};
-use serde_json::Value;
+use k8s_openapi::api::core::v1::{Pod, ReplicationController};
 
 use super::common::*;
 use super::writer::{out, Writer};
 use super::Ctx;
+use crate::controllers::deployment::util::equal_ignore_hash;
 use crate::kubectl::printers::selector_string;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object, Typed};
@@ -139,12 +139,11 @@ fn replica_sets_of(ctx: &mut Ctx<'_>, d: &Deployment) -> (Vec<Arc<Object>>, Opti
         let key = |o: &Arc<Object>| (o.metadata().creation_timestamp.as_ref().map(|t| t.0), o.name().to_string());
         key(a).cmp(&key(b))
     });
-    let template = template_without_hash(&spec.template);
     let new = owned.iter().find(|o| {
         ReplicaSet::from_object(o)
             .and_then(|rs| rs.spec.as_ref())
             .and_then(|s| s.template.as_ref())
-            .is_some_and(|t| template_without_hash(t) == template)
+            .is_some_and(|t| equal_ignore_hash(t, &spec.template))
     });
     let new = new.cloned();
     let old = owned
@@ -155,38 +154,6 @@ fn replica_sets_of(ctx: &mut Ctx<'_>, d: &Deployment) -> (Vec<Arc<Object>>, Opti
         })
         .collect();
     (old, new)
-}
-
-/// A pod template as JSON without the `pod-template-hash` label and without empty maps and
-/// lists (Go's semantic equality counts empty and absent alike).
-fn template_without_hash(t: &PodTemplateSpec) -> Value {
-    let mut v = serde_json::to_value(t).unwrap_or_default();
-    if let Some(labels) = v.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
-        labels.remove("pod-template-hash");
-    }
-    prune_empty(&mut v);
-    v
-}
-
-fn prune_empty(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            for child in m.values_mut() {
-                prune_empty(child);
-            }
-            m.retain(|_, c| !matches!(c, Value::Null) && !is_empty_container(c));
-        }
-        Value::Array(items) => items.iter_mut().for_each(prune_empty),
-        _ => {}
-    }
-}
-
-fn is_empty_container(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => m.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        _ => false,
-    }
 }
 
 fn replica_set_conditions(w: &mut Writer, conditions: &[(String, String, String)]) {
