@@ -9,6 +9,7 @@
 //! through [`fileaccess::FileAccess`].
 
 pub mod apiserver;
+pub mod backoff;
 pub mod client;
 pub mod controllers;
 pub mod events;

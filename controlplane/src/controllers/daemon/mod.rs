@@ -28,6 +28,7 @@ use super::controller_utils::{
 use super::informers::Informers;
 use super::runtime::{controller_user, Action, Controller};
 use crate::apiserver::{ApiError, Reason, WatchEvent, WatchEventType};
+use crate::backoff::{Backoff, DAEMON_FAILED_PODS};
 use crate::events::{EventRecorder, EventType};
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object, Typed};
@@ -36,9 +37,6 @@ use crate::sim::component::Ctx;
 pub const NAME: &str = "daemonset-controller";
 /// `BurstReplicas`: at most this many creations (and deletions) per sync.
 const BURST_REPLICAS: usize = 250;
-/// `failedPodsBackoff`: 1s, doubling to 15 minutes, before a failed daemon pod is replaced.
-const FAILED_BACKOFF_INITIAL: i64 = 1;
-const FAILED_BACKOFF_MAX: i64 = 15 * 60;
 
 /// A DaemonSet's pods by the node they are on (or pinned to).
 pub(super) type NodePods<'a> = BTreeMap<String, Vec<&'a Pod>>;
@@ -61,13 +59,6 @@ impl Sync<'_> {
     fn min_ready_seconds(&self) -> i32 {
         self.ds.spec.as_ref().and_then(|s| s.min_ready_seconds).unwrap_or(0)
     }
-}
-
-/// `flowcontrol.Backoff`'s entry for one node's failed daemon pods.
-#[derive(Debug, Clone, Copy)]
-struct Backoff {
-    delay: Duration,
-    last_update: DateTime<Utc>,
 }
 
 pub struct DaemonSetsController {
@@ -313,24 +304,16 @@ impl DaemonSetsController {
         format!("{uid}/{generation}/{node}")
     }
 
-    /// `IsInBackOffSinceUpdate`: the delay still to wait, if any.
+    /// `failedPodsBackoff.IsInBackOffSinceUpdate`: the delay still to wait, if any.
     fn in_backoff(&self, key: &str, now: DateTime<Utc>) -> Option<Duration> {
-        let b = self.failed_pods_backoff.get(key)?;
-        let since = now - b.last_update;
-        let expired = since > Duration::seconds(2 * FAILED_BACKOFF_MAX);
-        (!expired && since < b.delay).then_some(b.delay - since)
+        DAEMON_FAILED_PODS.remaining_since_update(&self.failed_pods_backoff.get(key).copied(), now)
     }
 
-    /// `Backoff.Next`: start at 1s, or double the delay up to the maximum.
+    /// `failedPodsBackoff.Next`.
     fn next_backoff(&mut self, key: &str, now: DateTime<Utc>) {
-        let initial = Duration::seconds(FAILED_BACKOFF_INITIAL);
-        let delay = match self.failed_pods_backoff.get(key) {
-            Some(b) if now - b.last_update <= Duration::seconds(2 * FAILED_BACKOFF_MAX) => {
-                (b.delay * 2).min(Duration::seconds(FAILED_BACKOFF_MAX))
-            }
-            _ => initial,
-        };
-        self.failed_pods_backoff.insert(key.to_string(), Backoff { delay, last_update: now });
+        let mut entry = self.failed_pods_backoff.get(key).copied();
+        DAEMON_FAILED_PODS.next(&mut entry, now, now);
+        self.failed_pods_backoff.extend(entry.map(|b| (key.to_string(), b)));
     }
 
     /// `syncNodes`: delete `to_delete` and create a pod for each node of `nodes` (at most

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 pub mod admission;
-pub mod backoff;
 pub mod heartbeat;
 pub mod ipam;
 pub mod logs;

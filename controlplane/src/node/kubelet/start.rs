@@ -6,10 +6,10 @@
 use chrono::Duration;
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 
-use super::backoff;
 use super::probes::Probes;
 use super::worker::{PodWorker, PullState, Time, Wake};
 use super::Env;
+use crate::backoff::KUBELET;
 use crate::events::EventType;
 use crate::model::{Kind, Object};
 use crate::node::runtime::cri::ContainerConfig;
@@ -35,7 +35,7 @@ pub fn start(
     let Some(cspec) = PodWorker::container_spec(spec, c).cloned() else { return };
     let name = c.name.clone();
     if let Some(finished) = last_finish {
-        if backoff::in_backoff_since(&c.restart_backoff, finished, now) {
+        if KUBELET.in_backoff_since(&c.restart_backoff, finished, now) {
             let delay = c.restart_backoff.map(|b| b.delay).unwrap_or_default();
             let (pod, ns) = (w.pod.name().to_string(), w.pod.namespace().to_string());
             let who = format!("{pod}_{ns}({})", w.uid);
@@ -62,7 +62,7 @@ pub fn start(
     let pod_ip = w.ip.clone().unwrap_or_default();
     let c = ctr(w, init, i);
     if let Some(finished) = last_finish {
-        backoff::next(&mut c.restart_backoff, finished, now);
+        KUBELET.next(&mut c.restart_backoff, finished, now);
     }
     let attempt = if c.id.is_some() { c.restarts + 1 } else { 0 };
     let config = ContainerConfig {
@@ -193,7 +193,7 @@ fn ensure_image(
                     Err(err) => {
                         record(env, EventType::Warning, "Failed", &format!("Failed to pull image \"{image}\": {err}"));
                         record(env, EventType::Warning, "Failed", "Error: ErrImagePull");
-                        backoff::next(&mut c.pull_backoff, now, now);
+                        KUBELET.next(&mut c.pull_backoff, now, now);
                         c.waiting = Some(("ErrImagePull", err.clone()));
                         c.pull_error = err;
                         c.pull = PullState::BackOff;
@@ -202,7 +202,7 @@ fn ensure_image(
                     }
                 }
             }
-            PullState::BackOff if backoff::in_backoff_since_update(&c.pull_backoff, now) => {
+            PullState::BackOff if KUBELET.in_backoff_since_update(&c.pull_backoff, now) => {
                 if c.waiting.as_ref().is_some_and(|w| w.0 == "ErrImagePull")
                     && now < c.pull_backoff.map(|b| b.last_update).unwrap_or(now) + Duration::seconds(PULL_RESYNC)
                 {

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus};
 
-use super::backoff::Backoff;
 use super::probes::Probes;
 use super::Env;
 use crate::apiserver::DeleteOptions;
+use crate::backoff::Backoff;
 use crate::events::EventType;
 use crate::model::{Kind, Object};
 use crate::node::runtime::cri::Pull;
