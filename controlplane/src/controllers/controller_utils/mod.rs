@@ -16,7 +16,7 @@ mod template;
 pub use hash::{compute_hash, safe_encode_string};
 pub use ranking::{
     deletion_cost, filter_active_pods, get_pods_to_delete, is_pod_active, is_pod_available, is_pod_ready,
-    pod_available_after, ActivePods, ActivePodsWithRanks, POD_DELETION_COST,
+    pod_available_after, pod_phase, ActivePods, ActivePodsWithRanks, POD_DELETION_COST,
 };
 pub use ref_manager::ControllerRefManager;
 pub use template::{
@@ -50,6 +50,17 @@ pub enum Error {
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
         Error::Api(e)
+    }
+}
+
+/// A failure as the controller runtime's error, which only decides the back-off: the API
+/// server's own error, or an internal one.
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Api(e) => e,
+            other => ApiError::new(Reason::InternalError, other.to_string()),
+        }
     }
 }
 

@@ -16,7 +16,8 @@ use crate::gosort::{go_sort, SortData};
 /// The annotation that tells a controller which of its pods to delete first (lower first).
 pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
 
-fn phase(pod: &Pod) -> &str {
+/// The pod's phase, "" before its kubelet reports one.
+pub fn pod_phase(pod: &Pod) -> &str {
     pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("")
 }
 
@@ -30,7 +31,7 @@ fn uid(pod: &Pod) -> &str {
 
 /// `IsPodActive`: not finished (Succeeded or Failed) and not being deleted.
 pub fn is_pod_active(pod: &Pod) -> bool {
-    !matches!(phase(pod), "Succeeded" | "Failed") && pod.metadata.deletion_timestamp.is_none()
+    !matches!(pod_phase(pod), "Succeeded" | "Failed") && pod.metadata.deletion_timestamp.is_none()
 }
 
 /// `FilterActivePods`: the pods that have not terminated.
@@ -76,7 +77,7 @@ fn creation_time(pod: &Pod) -> Option<Timestamp> {
 
 /// `podPhaseToOrdinal`: Pending < Unknown < Running; any other phase counts as Pending.
 fn phase_ordinal(pod: &Pod) -> u8 {
-    match phase(pod) {
+    match pod_phase(pod) {
         "Unknown" => 1,
         "Running" => 2,
         _ => 0,

@@ -22,8 +22,8 @@ use util::{
 };
 
 use super::controller_utils::{
-    is_pod_available, is_pod_ready, new_controller_ref, slow_start_batch, ControllerRefManager, Error, PodControl,
-    SLOW_START_INITIAL_BATCH_SIZE,
+    is_pod_available, is_pod_ready, new_controller_ref, pod_phase, slow_start_batch, ControllerRefManager, Error,
+    PodControl, SLOW_START_INITIAL_BATCH_SIZE,
 };
 use super::informers::Informers;
 use super::runtime::{controller_user, Action, Controller};
@@ -75,13 +75,6 @@ impl Default for DaemonSetsController {
     }
 }
 
-pub(super) fn api_error(e: Error) -> ApiError {
-    match e {
-        Error::Api(e) => e,
-        other => ApiError::new(Reason::InternalError, other.to_string()),
-    }
-}
-
 fn selector(ds: &DaemonSet) -> LabelSelector {
     let s = ds.spec.as_ref().map(|s| &s.selector);
     s.and_then(|s| LabelSelector::from_k8s(s).ok()).unwrap_or_else(LabelSelector::nothing)
@@ -93,10 +86,6 @@ fn node_name(node: &Node) -> &str {
 
 fn pod_name(pod: &Pod) -> String {
     pod.metadata.name.clone().unwrap_or_default()
-}
-
-fn phase(pod: &Pod) -> &str {
-    pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("")
 }
 
 /// `podByCreationTimestampAndPhase`: bound pods first, then the oldest, then by name.
@@ -162,10 +151,10 @@ impl Controller for DaemonSetsController {
         let candidates = informers.list_namespace(Kind::Pod, obj.namespace()).filter_map(|p| Pod::from_object(p));
         let sel = selector(ds);
         let all_pods =
-            ControllerRefManager::new(obj, &sel, &self.user).claim(ctx.api, candidates, &[]).map_err(api_error)?;
+            ControllerRefManager::new(obj, &sel, &self.user).claim(ctx.api, candidates, &[]).map_err(ApiError::from)?;
         let mut pods = NodePods::new();
         for &pod in &all_pods {
-            let finished = matches!(phase(pod), "Succeeded" | "Failed");
+            let finished = matches!(pod_phase(pod), "Succeeded" | "Failed");
             if finished && pod.metadata.deletion_timestamp.is_some() {
                 continue;
             }
@@ -246,7 +235,7 @@ impl DaemonSetsController {
         }
         let mut running = Vec::new();
         for &pod in pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
-            match phase(pod) {
+            match pod_phase(pod) {
                 "Failed" => {
                     // The kubelet may keep rejecting the pod: replace it only after a back-off.
                     let key = self.backoff_key(s, name);
@@ -338,13 +327,13 @@ impl DaemonSetsController {
             spec.affinity = Some(replace_node_name_affinity(spec.affinity.take(), node));
             control.create_pods(api, ns, &pod, s.obj, &controller_ref, None).map(|_| ())
         });
-        let mut first_error = created.err().map(api_error);
+        let mut first_error = created.err().map(ApiError::from);
         for name in to_delete.iter().take(BURST_REPLICAS) {
             match control.delete_pod(api, ns, name, s.obj) {
                 Ok(()) => {}
                 Err(Error::Api(e)) if e.reason == Reason::NotFound => {}
                 Err(e) => {
-                    first_error.get_or_insert(api_error(e));
+                    first_error.get_or_insert(ApiError::from(e));
                 }
             }
         }

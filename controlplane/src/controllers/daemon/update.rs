@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::runtime::RawExtension;
 use serde_json::{json, Value};
 
 use super::util::{is_pod_updated, surge_count, template, template_generation, unavailable_count, REVISION_HASH_LABEL};
-use super::{api_error, DaemonSetsController, NodePods, Sync};
+use super::{DaemonSetsController, NodePods, Sync};
 use crate::apiserver::{ApiError, DeleteOptions, PatchType, Reason};
 use crate::controllers::controller_utils::{compute_hash, is_pod_available, new_controller_ref, ControllerRefManager};
 use crate::controllers::history::{max_revision, revision_name, sort_by_revision};
@@ -73,7 +73,7 @@ impl DaemonSetsController {
         let candidates: Vec<&ControllerRevision> = all.filter_map(|o| ControllerRevision::from_object(o)).collect();
         let histories = ControllerRefManager::new(s.obj, &selector, &self.user)
             .claim(ctx.api, candidates, &[])
-            .map_err(api_error)?;
+            .map_err(ApiError::from)?;
         let (mut current, mut old) = (Vec::new(), Vec::new());
         for history in histories {
             let mut history = history.clone();

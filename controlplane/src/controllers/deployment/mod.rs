@@ -171,10 +171,7 @@ impl Syncer<'_, '_> {
         let candidates: Vec<&ReplicaSet> =
             informers.list_namespace(Kind::ReplicaSet, self.object.namespace()).filter_map(|o| as_rs(o)).collect();
         let mut manager = ControllerRefManager::new(&self.object, &selector, self.user);
-        let claimed = manager.claim(self.ctx.api, candidates, &[]).map_err(|e| match e {
-            super::controller_utils::Error::Api(e) => e,
-            other => ApiError::new(Reason::InternalError, other.to_string()),
-        })?;
+        let claimed = manager.claim(self.ctx.api, candidates, &[]).map_err(ApiError::from)?;
         Ok(claimed.into_iter().cloned().collect())
     }
 

@@ -128,14 +128,6 @@ fn related_pods<'a>(informers: &'a Informers, object: &Object) -> Vec<&'a Arc<Ob
     siblings.flat_map(|s| informers.controlled_by(Kind::Pod, s.metadata().uid.as_deref().unwrap_or(""))).collect()
 }
 
-/// A failure as the runtime's error, which only decides the back-off.
-fn api_error(e: Error) -> ApiError {
-    match e {
-        Error::Api(e) => e,
-        e => ApiError::new(Reason::InternalError, e.to_string()),
-    }
-}
-
 impl Controller for ReplicaSetController {
     fn name(&self) -> &'static str {
         self.name
@@ -189,7 +181,7 @@ impl Controller for ReplicaSetController {
         candidates.sort_by(|a, b| a.name().cmp(b.name()));
         let active: Vec<&Pod> = candidates.iter().filter_map(|p| as_pod(p)).filter(|p| is_pod_active(p)).collect();
         let mut refs = ControllerRefManager::new(&object, &selector, &self.user);
-        let pods = refs.claim(ctx.api, active, &[]).map_err(api_error)?;
+        let pods = refs.claim(ctx.api, active, &[]).map_err(ApiError::from)?;
 
         let manage_error = if object.metadata().deletion_timestamp.is_none() {
             self.manage_replicas(ctx.api, informers, &rs, &pods, now)
@@ -200,7 +192,7 @@ impl Controller for ReplicaSetController {
         let status = calculate_status(&rs, &pods, message.as_deref(), now);
         update_status(ctx.api, &self.user, &rs, status)?;
         if let Some(e) = manage_error {
-            return Err(api_error(e));
+            return Err(ApiError::from(e));
         }
         Ok(match next_availability(&rs, &pods, now) {
             Some(after) => Action::RequeueAfter(after),
