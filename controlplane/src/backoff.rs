@@ -50,6 +50,12 @@ impl Policy {
         }
     }
 
+    /// `GC`: forget the entries of `table` whose last update is more than twice the cap ago
+    /// (they would start over anyway), so a table keyed by things that come and go stays small.
+    pub fn gc<K: Ord>(&self, table: &mut std::collections::BTreeMap<K, Backoff>, now: DateTime<Utc>) {
+        table.retain(|_, e| !self.expired(now, e));
+    }
+
     /// `Next`: start at the initial delay, or double up to the cap.
     pub fn next(&self, entry: &mut Option<Backoff>, event: DateTime<Utc>, now: DateTime<Utc>) {
         *entry = Some(match entry {
@@ -65,6 +71,19 @@ impl Policy {
 mod tests {
     use super::*;
     use crate::sim::clock::epoch;
+
+    #[test]
+    fn gc_forgets_entries_older_than_twice_the_cap() {
+        let t0 = epoch();
+        let mut table = std::collections::BTreeMap::new();
+        let (mut old, mut new) = (None, None);
+        DAEMON_FAILED_PODS.next(&mut old, t0, t0);
+        DAEMON_FAILED_PODS.next(&mut new, t0, t0 + Duration::minutes(20));
+        table.insert("old", old.unwrap());
+        table.insert("new", new.unwrap());
+        DAEMON_FAILED_PODS.gc(&mut table, t0 + Duration::minutes(31));
+        assert_eq!(table.keys().copied().collect::<Vec<_>>(), vec!["new"]);
+    }
 
     /// Crashes at the given seconds; says when each restart may happen.
     fn check(crashes: &[i64], expect: &[i64]) {

@@ -372,6 +372,15 @@ impl Cache {
     }
 
     /// Replace a cached pod's object (labels changed) keeping its node.
+    /// A newer version of an assigned pod whose labels and spec the cache already has (a status
+    /// write): only the object is swapped, so the cache never keeps an older version alive.
+    pub fn refresh_pod(&mut self, key: &str, obj: &Arc<Object>) {
+        let Some(&i) = self.pods.get(key) else { return };
+        if let Some(p) = self.infos[i].pods.iter_mut().find(|p| p.key == key) {
+            Arc::make_mut(p).obj = obj.clone();
+        }
+    }
+
     pub fn update_pod(&mut self, pod: Arc<PodInfo>) {
         if let Some(&i) = self.pods.get(&pod.key) {
             let node = self.infos[i].name.clone();

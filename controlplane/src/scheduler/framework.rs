@@ -210,7 +210,7 @@ impl AffinityTerm {
 }
 
 /// What the scheduler knows of a pod, computed once from the object (`framework.PodInfo`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PodInfo {
     pub obj: Arc<Object>,
     pub key: String,

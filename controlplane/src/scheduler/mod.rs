@@ -19,7 +19,7 @@ pub mod plugins;
 pub mod profile;
 pub mod queue;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::PodCondition;
@@ -154,6 +154,8 @@ impl Scheduler {
                         && obj.metadata().deletion_timestamp.is_some();
                     if relabelled || deleting {
                         self.cache.update_pod(Arc::new(PodInfo::new(obj.clone())));
+                    } else {
+                        self.cache.refresh_pod(&key, obj);
                     }
                     if relabelled {
                         self.moves.push(Move::Plugins(&[inter_pod_affinity::NAME, pod_topology_spread::NAME]));
@@ -208,14 +210,24 @@ impl Scheduler {
         if self.moves.is_empty() {
             return;
         }
-        let mut keys: BTreeSet<String> = BTreeSet::new();
-        for m in std::mem::take(&mut self.moves) {
-            let plugins = match m {
-                Move::All => None,
-                Move::Plugins(p) => Some(p),
-            };
-            keys.extend(self.queue.unschedulable(plugins));
-        }
+        // One scan of the unschedulable pods for all the round's events: everything when any
+        // event concerns every plugin, else the union of the plugins named.
+        let moves = std::mem::take(&mut self.moves);
+        let keys = if moves.iter().any(|m| matches!(m, Move::All)) {
+            self.queue.unschedulable(None)
+        } else {
+            let mut plugins: Vec<&str> = Vec::new();
+            for m in &moves {
+                if let Move::Plugins(ps) = m {
+                    for p in *ps {
+                        if !plugins.contains(p) {
+                            plugins.push(p);
+                        }
+                    }
+                }
+            }
+            self.queue.unschedulable(Some(&plugins))
+        };
         let now = ctx.now();
         for key in keys {
             if let Some(t) = self.queue.move_to_active_or_backoff(&key, now) {

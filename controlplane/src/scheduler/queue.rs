@@ -46,6 +46,9 @@ pub struct Entry {
 pub struct Queue {
     active: BTreeSet<(Reverse<i32>, u64, String)>,
     entries: HashMap<String, Entry>,
+    /// The keys of `entries` whose place is `Unschedulable`, in key order: cluster events scan
+    /// only these, not every queued pod (upstream's `unschedulablePods`).
+    unschedulable: BTreeSet<String>,
     seq: u64,
 }
 
@@ -79,6 +82,9 @@ impl Queue {
         self.seq += 1;
         let seq = self.seq;
         if let Some(e) = self.entries.get_mut(key) {
+            if e.place == Where::Unschedulable {
+                self.unschedulable.remove(key);
+            }
             e.place = Where::Active;
             e.seq = seq;
             e.generation += 1;
@@ -133,6 +139,7 @@ impl Queue {
 
     pub fn remove(&mut self, key: &str) {
         self.deactivate(key);
+        self.unschedulable.remove(key);
         self.entries.remove(key);
     }
 
@@ -177,10 +184,12 @@ impl Queue {
         e.rejected_by = rejected_by;
         e.generation += 1;
         if error {
+            self.unschedulable.remove(key);
             e.place = Where::Backoff;
             return Some(Timer { delay: Self::backoff(e.attempts), key: format!("backoff {} {key}", e.generation) });
         }
         e.place = Where::Unschedulable;
+        self.unschedulable.insert(key.to_string());
         // Upstream looks every 30s for pods unschedulable for more than 5 minutes.
         let due = now.timestamp() + MAX_UNSCHEDULABLE_SECONDS;
         let tick = (due / FLUSH_PERIOD_SECONDS + 1) * FLUSH_PERIOD_SECONDS;
@@ -196,6 +205,7 @@ impl Queue {
         }
         let until = e.failed_at.unwrap_or(now) + Self::backoff(e.attempts);
         if until > now {
+            self.unschedulable.remove(key);
             e.place = Where::Backoff;
             e.generation += 1;
             return Some(Timer { delay: until - now, key: format!("backoff {} {key}", e.generation) });
@@ -228,17 +238,15 @@ impl Queue {
 
     /// Keys of unschedulable pods that one of `plugins` rejected (all of them when `None`), in key order.
     pub fn unschedulable(&self, plugins: Option<&[&str]>) -> Vec<String> {
-        let mut keys: Vec<String> = self
-            .entries
+        self.unschedulable
             .iter()
-            .filter(|(_, e)| e.place == Where::Unschedulable)
-            .filter(|(_, e)| {
-                plugins.is_none_or(|ps| e.rejected_by.is_empty() || e.rejected_by.iter().any(|r| ps.contains(r)))
+            .filter(|k| {
+                self.entries.get(*k).is_some_and(|e| {
+                    plugins.is_none_or(|ps| e.rejected_by.is_empty() || e.rejected_by.iter().any(|r| ps.contains(r)))
+                })
             })
-            .map(|(k, _)| k.clone())
-            .collect();
-        keys.sort();
-        keys
+            .cloned()
+            .collect()
     }
 }
 

@@ -298,8 +298,10 @@ impl DaemonSetsController {
         DAEMON_FAILED_PODS.remaining_since_update(&self.failed_pods_backoff.get(key).copied(), now)
     }
 
-    /// `failedPodsBackoff.Next`.
+    /// `failedPodsBackoff.Next`, after the `GC` upstream runs every minute: entries only come
+    /// from here, so collecting here keeps the table to the recent failures.
     fn next_backoff(&mut self, key: &str, now: DateTime<Utc>) {
+        DAEMON_FAILED_PODS.gc(&mut self.failed_pods_backoff, now);
         let mut entry = self.failed_pods_backoff.get(key).copied();
         DAEMON_FAILED_PODS.next(&mut entry, now, now);
         self.failed_pods_backoff.extend(entry.map(|b| (key.to_string(), b)));

@@ -28,18 +28,20 @@ pub struct Rejection {
     pub message: String,
 }
 
-/// Whether the kubelet admits `pod` on a node with `allocatable` where it already runs
-/// `admitted`.
-pub fn admit<'a>(pod: &Pod, allocatable: &Resources, admitted: impl Iterator<Item = &'a Pod>) -> Result<(), Rejection> {
+/// Whether the kubelet admits `pod` on a node with `allocatable` where it already runs pods
+/// requesting `admitted`.
+pub fn admit<'a>(
+    pod: &Pod,
+    allocatable: &Resources,
+    admitted: impl Iterator<Item = &'a Resources>,
+) -> Result<(), Rejection> {
     if is_critical(pod) {
         return Ok(());
     }
     let Some(spec) = pod.spec.as_ref() else { return Ok(()) };
     let (mut used, mut count) = (Resources::default(), 0);
     for other in admitted {
-        if let Some(s) = other.spec.as_ref() {
-            used.add(&pod_requests(s).0);
-        }
+        used.add(other);
         count += 1;
     }
     // Upstream reports the first resource that is short.
@@ -90,8 +92,8 @@ pub fn reject(w: &mut PodWorker, env: &mut Env<'_>, rejection: &Rejection) {
 
 /// The pods a worker runs that count against the node (`filterOutInactivePods`): admitted,
 /// not done, still in the API server (a force-deleted pod no longer counts).
-pub fn counts(w: &PodWorker) -> Option<&Pod> {
-    (w.rejected.is_none() && !w.terminal && !w.finished && !w.gone).then(|| pod_of(&w.pod)).flatten()
+pub fn counts(w: &PodWorker) -> Option<&Resources> {
+    (w.rejected.is_none() && !w.terminal && !w.finished && !w.gone).then_some(&w.requests)
 }
 
 #[cfg(test)]
@@ -116,7 +118,9 @@ mod tests {
         let node = Resources { milli_cpu: 4000, memory: 8 << 30, pods: 3, ..Default::default() };
         let running = [cpu("1"), cpu("2")];
         let check = |p: &Pod, others: &[Pod]| {
-            admit(p, &node, others.iter()).map_err(|r| format!("{}: {}", r.reason, r.message))
+            let requests: Vec<Resources> =
+                others.iter().filter_map(|o| o.spec.as_ref()).map(|s| pod_requests(s).0).collect();
+            admit(p, &node, requests.iter()).map_err(|r| format!("{}: {}", r.reason, r.message))
         };
         assert_eq!(check(&cpu("1"), &running), Ok(()));
         assert_eq!(

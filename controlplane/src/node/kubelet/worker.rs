@@ -21,6 +21,7 @@ use crate::model::{Kind, Object};
 use crate::node::runtime::cri::Pull;
 use crate::node::runtime::cri::{ContainerState, ContainerStatus, PodSandboxConfig};
 use crate::node::runtime::RuntimeService;
+use crate::scheduler::framework::{pod_requests, Resources};
 
 pub type Time = DateTime<Utc>;
 
@@ -123,6 +124,9 @@ pub struct PodWorker {
     pub wake: Option<Time>,
     /// Admission refused the pod: it never runs.
     pub rejected: Option<super::admission::Rejection>,
+    /// What the pod requests, as admission counts it: computed once, as a pod's resources do
+    /// not change.
+    pub requests: Resources,
 }
 
 pub fn pod_of(obj: &Object) -> Option<&Pod> {
@@ -138,9 +142,15 @@ pub fn spec_of(obj: &Object) -> Option<&PodSpec> {
 
 impl PodWorker {
     pub fn new(pod: Arc<Object>, now: Time) -> Self {
-        let spec = spec_of(&pod).cloned().unwrap_or_default();
-        let init = spec.init_containers.unwrap_or_default().iter().map(|c| Ctr::new(&c.name, true)).collect();
-        let ctrs = spec.containers.iter().map(|c| Ctr::new(&c.name, false)).collect();
+        let spec = spec_of(&pod);
+        let init = spec
+            .and_then(|s| s.init_containers.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|c| Ctr::new(&c.name, true))
+            .collect();
+        let ctrs = spec.into_iter().flat_map(|s| &s.containers).map(|c| Ctr::new(&c.name, false)).collect();
+        let requests = spec.map(|s| pod_requests(s).0).unwrap_or_default();
         let uid = pod.metadata().uid.clone().unwrap_or_default();
         PodWorker {
             pod,
@@ -160,6 +170,7 @@ impl PodWorker {
             gone: false,
             wake: None,
             rejected: None,
+            requests,
         }
     }
 
