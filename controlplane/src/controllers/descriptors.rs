@@ -7,7 +7,7 @@ use super::runtime::ControllerComponent;
 use super::tainteviction;
 use super::{
     daemon, deployment, disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset, rootcacertpublisher,
-    serviceaccount,
+    serviceaccount, statefulset,
 };
 use crate::model::Kind;
 use crate::sim::component::Component;
@@ -95,6 +95,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["deployment"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(deployment::DeploymentController::default())),
+    },
+    ControllerDescriptor {
+        name: "statefulset-controller",
+        aliases: &["statefulset"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(statefulset::StatefulSetController::default())),
     },
     ControllerDescriptor {
         name: "disruption-controller",
