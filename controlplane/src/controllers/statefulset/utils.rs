@@ -237,7 +237,7 @@ pub fn is_running_and_ready(pod: &Pod) -> bool {
 
 /// `isUnavailable`: not healthy (running, ready, not terminating) or not yet available.
 pub fn is_unavailable(pod: &Pod, min_ready_seconds: i32, now: chrono::DateTime<chrono::Utc>) -> bool {
-    !(is_running_and_ready(pod) && !is_terminating(pod)) || !is_pod_available(pod, min_ready_seconds, now)
+    !is_running_and_ready(pod) || is_terminating(pod) || !is_pod_available(pod, min_ready_seconds, now)
 }
 
 /// The PVC retention policy: (whenDeleted, whenScaled) is Delete.
