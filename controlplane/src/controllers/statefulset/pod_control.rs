@@ -88,10 +88,24 @@ impl StatefulPodControl {
         }
     }
 
-    /// A claim from the informer's cache (upstream's claim lister).
-    fn get_claim(ctx: &Ctx<'_>, ns: &str, name: &str) -> Option<PersistentVolumeClaim> {
-        let claim = ctx.informers.get(Kind::PersistentVolumeClaim, &format!("{ns}/{name}"))?;
-        PersistentVolumeClaim::from_object(claim).cloned()
+    /// The claims the pod's ordinal should have, each with the one that exists in the
+    /// informer's cache (upstream's claim lister); none for a pod without an ordinal.
+    fn claims(
+        ctx: &Ctx<'_>,
+        set: &StatefulSet,
+        pod: &Pod,
+    ) -> Vec<(PersistentVolumeClaim, Option<PersistentVolumeClaim>)> {
+        let Some(ord) = ordinal(pod) else { return Vec::new() };
+        let ns = set.metadata.namespace.as_deref().unwrap_or("");
+        claims_for(set, ord)
+            .into_iter()
+            .map(|(_, claim)| {
+                let key = format!("{ns}/{}", claim.metadata.name.as_deref().unwrap_or(""));
+                let found = ctx.informers.get(Kind::PersistentVolumeClaim, &key);
+                let found = found.and_then(|c| PersistentVolumeClaim::from_object(c)).cloned();
+                (claim, found)
+            })
+            .collect()
     }
 
     /// `createPersistentVolumeClaims`: each claim of the pod's ordinal that does not exist yet;
@@ -103,11 +117,10 @@ impl StatefulPodControl {
         set: &StatefulSet,
         pod: &Pod,
     ) -> Result<(), ApiError> {
-        let Some(ord) = ordinal(pod) else { return Ok(()) };
         let mut errors = Vec::new();
-        for (_, claim) in claims_for(set, ord) {
+        for (claim, found) in Self::claims(ctx, set, pod) {
             let name = claim.metadata.name.clone().unwrap_or_default();
-            match Self::get_claim(ctx, obj.namespace(), &name) {
+            match found {
                 None => match ctx.api.create(&self.user, obj.namespace(), claim.into_object()) {
                     Ok(_) => self.claim_event(ctx.api, obj, &name, pod_name_of(pod), None),
                     Err(e) => {
@@ -217,13 +230,10 @@ impl StatefulPodControl {
 
     /// `ClaimsMatchRetentionPolicy`: a missing claim is picked up on a later sync.
     pub fn claims_match_retention(&self, ctx: &Ctx<'_>, obj: &Object, set: &StatefulSet, pod: &Pod) -> bool {
-        let Some(ord) = ordinal(pod) else { return true };
         let (set_owner, pod_owner) = owners(obj, pod);
-        claims_for(set, ord).iter().all(|(_, claim)| {
-            let name = claim.metadata.name.as_deref().unwrap_or("");
-            let found = Self::get_claim(ctx, obj.namespace(), name);
-            found.is_none_or(|c| is_claim_owner_up_to_date(&c, set, &set_owner, pod, &pod_owner))
-        })
+        Self::claims(ctx, set, pod)
+            .into_iter()
+            .all(|(_, found)| found.is_none_or(|c| is_claim_owner_up_to_date(&c, set, &set_owner, pod, &pod_owner)))
     }
 
     /// `UpdatePodClaimForRetentionPolicy`.
@@ -234,11 +244,10 @@ impl StatefulPodControl {
         set: &StatefulSet,
         pod: &Pod,
     ) -> Result<(), ApiError> {
-        let Some(ord) = ordinal(pod) else { return Ok(()) };
         let (set_owner, pod_owner) = owners(obj, pod);
-        for (_, claim) in claims_for(set, ord) {
+        for (claim, found) in Self::claims(ctx, set, pod) {
             let name = claim.metadata.name.clone().unwrap_or_default();
-            let Some(mut claim) = Self::get_claim(ctx, obj.namespace(), &name) else { continue };
+            let Some(mut claim) = found else { continue };
             if is_claim_owner_up_to_date(&claim, set, &set_owner, pod, &pod_owner) {
                 continue;
             }
@@ -254,13 +263,12 @@ impl StatefulPodControl {
     /// `PodClaimIsStale`: with whenScaled Delete, a claim still referring to an earlier pod of
     /// the same name is about to be deleted, so the pod must wait.
     pub fn pod_claim_is_stale(ctx: &Ctx<'_>, obj: &Object, set: &StatefulSet, pod: &Pod) -> bool {
-        let Some(ord) = ordinal(pod).filter(|_| retention(set).1) else { return false };
+        if !retention(set).1 {
+            return false;
+        }
         let (_, pod_owner) = owners(obj, pod);
-        claims_for(set, ord).iter().any(|(_, claim)| {
-            let name = claim.metadata.name.as_deref().unwrap_or("");
-            Self::get_claim(ctx, obj.namespace(), name)
-                .is_some_and(|found| super::utils::has_stale_owner_ref(&found, &pod_owner))
-        })
+        let claims = Self::claims(ctx, set, pod);
+        claims.iter().any(|(_, found)| found.as_ref().is_some_and(|c| super::utils::has_stale_owner_ref(c, &pod_owner)))
     }
 }
 
