@@ -112,6 +112,22 @@ fn claim_owners_follow_the_retention_policy() {
     claim.metadata.owner_references = Some(vec![stale]);
     assert!(has_stale_owner_ref(&claim, &pod_owner));
     assert!(is_claim_owner_up_to_date(&claim, &s, &set_owner, &p, &pod_owner));
+
+    // Back to Retain/Retain: the set's reference goes, another controller's stays.
+    let s = web(2, ("Retain", "Retain"));
+    let mine = OwnerReference {
+        api_version: "apps/v1".into(),
+        kind: "StatefulSet".into(),
+        name: "web".into(),
+        uid: "set-uid".into(),
+        controller: Some(true),
+        ..Default::default()
+    };
+    let other = OwnerReference { kind: "Other".into(), uid: "x".into(), controller: Some(true), ..Default::default() };
+    claim.metadata.owner_references = Some(vec![mine, other]);
+    assert!(!is_claim_owner_up_to_date(&claim, &s, &set_owner, &p, &pod_owner));
+    update_claim_owner_refs(&mut claim, &s, &set_owner, &p, &pod_owner);
+    assert_eq!(owners(&claim), [("Other".to_string(), true)]);
 }
 
 fn cluster() -> Cluster {

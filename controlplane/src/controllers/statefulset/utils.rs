@@ -256,9 +256,9 @@ pub struct Owner<'a> {
 }
 
 impl Owner<'_> {
-    /// `matchesRef`: the same kind and name (whatever the uid).
+    /// `matchesRef`: the same apiVersion, kind and name (whatever the uid).
     fn matches(&self, r: &OwnerReference) -> bool {
-        r.name == self.name && r.kind == self.kind && group(&r.api_version) == group(self.api_version)
+        r.name == self.name && r.kind == self.kind && r.api_version == self.api_version
     }
 
     fn controller_ref(&self) -> OwnerReference {
@@ -271,10 +271,6 @@ impl Owner<'_> {
             controller: Some(true),
         }
     }
-}
-
-fn group(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
 fn refs(claim: &PersistentVolumeClaim) -> &[OwnerReference] {
@@ -290,9 +286,17 @@ pub fn has_stale_owner_ref(claim: &PersistentVolumeClaim, owner: &Owner<'_>) -> 
     refs(claim).iter().find(|r| owner.matches(r)).is_some_and(|r| r.uid != owner.uid)
 }
 
-/// `hasUnexpectedController`: some other object controls the claim, or a reference to the set
-/// or pod is stale.
-fn has_unexpected_controller(claim: &PersistentVolumeClaim, set: &Owner<'_>, pod: &Owner<'_>) -> bool {
+/// `hasUnexpectedController`: under a Delete policy, some other object controls the claim, or
+/// a reference to the set or pod is stale. (Under Retain/Retain anyone may control it.)
+fn has_unexpected_controller(
+    claim: &PersistentVolumeClaim,
+    policy: &StatefulSet,
+    set: &Owner<'_>,
+    pod: &Owner<'_>,
+) -> bool {
+    if retention(policy) == (false, false) {
+        return false;
+    }
     refs(claim).iter().any(|r| {
         if set.matches(r) {
             return r.uid != set.uid;
@@ -323,7 +327,7 @@ pub fn is_claim_owner_up_to_date(
     if has_stale_owner_ref(claim, set_owner) || has_stale_owner_ref(claim, pod_owner) {
         return true;
     }
-    if has_unexpected_controller(claim, set_owner, pod_owner) {
+    if has_unexpected_controller(claim, set, set_owner, pod_owner) {
         return !(has_owner_ref(claim, set_owner) || has_owner_ref(claim, pod_owner));
     }
     if has_non_controller_owner(claim, set_owner, pod_owner) {
@@ -349,7 +353,7 @@ pub fn update_claim_owner_refs(
     pod: &Pod,
     pod_owner: &Owner<'_>,
 ) {
-    let unexpected = has_unexpected_controller(claim, set_owner, pod_owner);
+    let unexpected = has_unexpected_controller(claim, set, set_owner, pod_owner);
     let mut refs: Vec<OwnerReference> =
         refs(claim).iter().filter(|r| !set_owner.matches(r) && !pod_owner.matches(r)).cloned().collect();
     if !unexpected {
