@@ -7,7 +7,7 @@ use super::runtime::ControllerComponent;
 use super::tainteviction;
 use super::{
     daemon, deployment, disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset, rootcacertpublisher,
-    serviceaccount,
+    serviceaccount, statefulset,
 };
 use crate::model::Kind;
 use crate::sim::component::Component;
@@ -97,6 +97,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         start: || Box::new(ControllerComponent::new(deployment::DeploymentController::default())),
     },
     ControllerDescriptor {
+        name: "statefulset-controller",
+        aliases: &["statefulset"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(statefulset::StatefulSetController::default())),
+    },
+    ControllerDescriptor {
         name: "disruption-controller",
         aliases: &["disruption"],
         disabled_by_default: false,
@@ -121,7 +127,7 @@ static AWAITED: &[(Kind, Option<&str>, &str)] = &[
 ];
 
 /// The kinds no controller of kubesim acts on, with the warning the API server gives when
-/// one is created: `nothing in kubesim acts on StatefulSets yet: no pods will be made for it`.
+/// one is created: `nothing in kubesim acts on Ingresses yet: it will get no address and route nothing`.
 pub fn unacted_kinds() -> Vec<(Kind, String)> {
     let built = |name: &str| DESCRIPTORS.iter().any(|d| d.name == name);
     AWAITED
@@ -223,8 +229,8 @@ mod tests {
         let unacted = unacted_kinds();
         let warning = |kind: Kind| unacted.iter().find(|(k, _)| *k == kind).map(|(_, w)| w.as_str());
         assert_eq!(
-            warning(Kind::StatefulSet),
-            Some("nothing in kubesim acts on StatefulSets yet: no pods will be made for it")
+            warning(Kind::PersistentVolumeClaim),
+            Some("nothing in kubesim acts on PersistentVolumeClaims yet: it will stay Pending")
         );
         assert_eq!(
             warning(Kind::Ingress),
@@ -232,6 +238,7 @@ mod tests {
         );
         assert_eq!(warning(Kind::ReplicaSet), None);
         assert_eq!(warning(Kind::ReplicationController), None);
+        assert_eq!(warning(Kind::StatefulSet), None);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod replicaset;
 pub mod rootcacertpublisher;
 pub mod runtime;
 pub mod serviceaccount;
+pub mod statefulset;
 pub mod tainteviction;
 
 pub use informers::Informers;

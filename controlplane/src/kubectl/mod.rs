@@ -25,7 +25,7 @@ pub mod printers;
 mod replace;
 pub mod resources;
 mod rollout;
-mod rollout_daemonset;
+mod rollout_history;
 mod run_cmd;
 mod scale;
 mod set_env;

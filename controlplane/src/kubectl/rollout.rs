@@ -1,6 +1,6 @@
 //! `kubectl rollout status|history|undo|restart|pause|resume` for Deployments (restart and
-//! status also for DaemonSets and StatefulSets; history and undo for DaemonSets in
-//! `rollout_daemonset.rs`). `status` watches: the simulated clock runs
+//! status also for DaemonSets and StatefulSets; their history and undo in
+//! `rollout_history.rs`). `status` watches: the simulated clock runs
 //! and each new status line is printed, until the rollout is done or `--timeout`.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use chrono::Duration;
 
 use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{modify, settled, targets};
-use super::rollout_daemonset;
+use super::rollout_history;
 use crate::apiserver::k8s_time;
 use crate::client::{Client, Response, Waiter};
 use crate::model::field_selector::FieldSelector;
@@ -97,21 +97,17 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
             settled(waiter, Ok(format!("{shown} restarted")))
         }
         "status" => status(client, waiter, *kind, &ns, name, &flags),
-        "history" if *kind == Kind::DaemonSet => {
-            let revision = rollout_daemonset::revision_flag(&flags, "revision")?;
+        "history" if *kind != Kind::Deployment => {
+            let revision = rollout_history::revision_flag(&flags, "revision")?;
             if revision < 0 {
                 return Err(format!("error: revision must be a positive integer: {revision}"));
             }
-            rollout_daemonset::history(client, &ns, name, &shown, revision)
+            rollout_history::history(client, *kind, &ns, name, &shown, revision)
         }
-        "undo" if *kind == Kind::DaemonSet => {
-            let to_revision = rollout_daemonset::revision_flag(&flags, "to-revision")?;
-            rollout_daemonset::undo(client, waiter, &ns, name, &shown, to_revision)
+        "undo" if *kind != Kind::Deployment => {
+            let to_revision = rollout_history::revision_flag(&flags, "to-revision")?;
+            rollout_history::undo(client, waiter, *kind, &ns, name, &shown, to_revision)
         }
-        "history" | "undo" if *kind != Kind::Deployment => Err(format!(
-            "error: \"kubectl rollout {sub}\" for {} is not available in kubesim yet",
-            kind.info().group_resource()
-        )),
         "history" => history(client, &ns, name, &shown, &flags),
         _ => undo(client, waiter, &ns, name, &shown, &flags),
     }
@@ -172,23 +168,51 @@ fn status_line(obj: &Object) -> Result<(String, bool), String> {
             })
         }
         Object::StatefulSet(s) => {
+            let spec = s.spec.clone().unwrap_or_default();
+            let strategy = spec.update_strategy.unwrap_or_default();
+            if strategy.type_.as_deref() != Some("RollingUpdate") {
+                return Err("error: rollout status is only available for RollingUpdate strategy type".into());
+            }
             let st = s.status.clone().unwrap_or_default();
-            let replicas = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
             if st.observed_generation.unwrap_or(0) == 0
                 || s.metadata.generation.unwrap_or(0) > st.observed_generation.unwrap_or(0)
             {
                 return Ok(("Waiting for statefulset spec update to be observed...".into(), false));
             }
             let ready = st.ready_replicas.unwrap_or(0);
-            Ok(if ready < replicas {
-                (format!("Waiting for {} pods to be ready...", replicas - ready), false)
-            } else if st.update_revision != st.current_revision {
-                (format!("Waiting for partitioned roll out to finish: {} out of {replicas} new pods have been updated...", st.updated_replicas.unwrap_or(0)), false)
+            let updated = st.updated_replicas.unwrap_or(0);
+            if let Some(replicas) = spec.replicas.filter(|r| ready < *r) {
+                return Ok((format!("Waiting for {} pods to be ready...", replicas - ready), false));
+            }
+            // The API server defaults the partition, so this is what kubectl says of any
+            // RollingUpdate.
+            if let Some(ru) = strategy.rolling_update {
+                if let (Some(replicas), Some(partition)) = (spec.replicas, ru.partition) {
+                    if updated < replicas - partition {
+                        return Ok((
+                            format!(
+                                "Waiting for partitioned roll out to finish: {updated} out of {} new pods have been updated...",
+                                replicas - partition
+                            ),
+                            false,
+                        ));
+                    }
+                }
+                return Ok((format!("partitioned roll out complete: {updated} new pods have been updated..."), true));
+            }
+            let (current, update) = (st.current_revision.unwrap_or_default(), st.update_revision.unwrap_or_default());
+            Ok(if update != current {
+                (
+                    format!(
+                        "waiting for statefulset rolling update to complete {updated} pods at revision {update}..."
+                    ),
+                    false,
+                )
             } else {
                 (
                     format!(
-                        "statefulset rolling update complete {replicas} pods at revision {}...",
-                        st.current_revision.unwrap_or_default()
+                        "statefulset rolling update complete {} pods at revision {current}...",
+                        st.current_replicas.unwrap_or(0)
                     ),
                     true,
                 )

@@ -16,7 +16,7 @@ mod template;
 pub use hash::{compute_hash, safe_encode_string};
 pub use ranking::{
     deletion_cost, filter_active_pods, get_pods_to_delete, is_pod_active, is_pod_available, is_pod_ready,
-    pod_available_after, pod_phase, ActivePods, ActivePodsWithRanks, POD_DELETION_COST,
+    next_availability, pod_available_after, pod_phase, ActivePods, ActivePodsWithRanks, POD_DELETION_COST,
 };
 pub use ref_manager::ControllerRefManager;
 pub use template::{

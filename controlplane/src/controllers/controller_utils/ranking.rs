@@ -58,6 +58,25 @@ pub fn is_pod_available(pod: &Pod, min_ready_seconds: i32, now: DateTime<Utc>) -
     min_ready_seconds == 0 || pod_available_after(pod, min_ready_seconds).is_some_and(|at| at < now)
 }
 
+/// When availability next changes by time alone: the earliest moment one of the ready pods
+/// becomes available, one second after its `minReadySeconds` ran out (as a requeue after
+/// `minReadySeconds` falls when a controller that saw the pod become ready a moment later
+/// looks again). None when no ready pod is waiting.
+pub fn next_availability<'a>(
+    pods: impl IntoIterator<Item = &'a Pod>,
+    min_ready_seconds: i32,
+    now: DateTime<Utc>,
+) -> Option<chrono::Duration> {
+    if min_ready_seconds <= 0 {
+        return None;
+    }
+    pods.into_iter()
+        .filter(|p| is_pod_ready(p) && !is_pod_available(p, min_ready_seconds, now))
+        .filter_map(|p| pod_available_after(p, min_ready_seconds))
+        .map(|at| (at - now).max(chrono::Duration::zero()) + chrono::Duration::seconds(1))
+        .min()
+}
+
 /// The moment after which a ready pod counts as available: its Ready transition plus
 /// `min_ready_seconds`. None when the pod is not ready or the transition time is unknown.
 pub fn pod_available_after(pod: &Pod, min_ready_seconds: i32) -> Option<DateTime<Utc>> {

@@ -13,18 +13,14 @@ use super::util::{is_pod_updated, surge_count, template, template_generation, un
 use super::{DaemonSetsController, NodePods, Sync};
 use crate::apiserver::{ApiError, DeleteOptions, PatchType, Reason};
 use crate::controllers::controller_utils::{compute_hash, is_pod_available, new_controller_ref, ControllerRefManager};
-use crate::controllers::history::{max_revision, revision_name, sort_by_revision};
+use crate::controllers::history::{max_revision, revision_name, sort_by_revision, template_patch};
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Typed};
 use crate::sim::component::Ctx;
 
 /// `getPatch`: what a revision stores, a strategic merge patch that puts the template back.
 pub fn get_patch(ds: &DaemonSet) -> Value {
-    let mut t = serde_json::to_value(template(ds)).unwrap_or_else(|_| json!({}));
-    if let Value::Object(m) = &mut t {
-        m.insert("$patch".into(), json!("replace"));
-    }
-    json!({"spec": {"template": t}})
+    template_patch(template(ds))
 }
 
 /// `Match`: whether `revision` holds the DaemonSet's current template.

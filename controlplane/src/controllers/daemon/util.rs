@@ -13,7 +13,7 @@ use crate::model::toleration::find_untolerated;
 use crate::scheduler::plugins::node_affinity::required_affinity_matches;
 
 /// `apps.DefaultDaemonSetUniqueLabelKey` (= `ControllerRevisionHashLabelKey`).
-pub const REVISION_HASH_LABEL: &str = "controller-revision-hash";
+pub use crate::controllers::history::REVISION_HASH_LABEL;
 /// `extensions.DaemonSetTemplateGenerationKey`: the pod label of the template generation.
 pub const TEMPLATE_GENERATION_LABEL: &str = "pod-template-generation";
 /// Where apps/v1 keeps the DaemonSet's template generation.

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Pod;
 
 use super::view::{with_status, Replicated};
 use crate::apiserver::{k8s_time, ApiError, ApiServer};
-use crate::controllers::controller_utils::{is_pod_available, is_pod_ready, pod_available_after};
+use crate::controllers::controller_utils::{is_pod_available, is_pod_ready};
 use crate::model::selector::LabelSelector;
 
 /// `apps.ReplicaSetReplicaFailure`.
@@ -109,15 +109,7 @@ pub(super) fn update_status(
     Ok(status)
 }
 
-/// When the status next changes by time alone: the earliest moment a ready pod becomes
-/// available, one second after its `minReadySeconds` ran out as upstream's requeue.
+/// When the status next changes by time alone (`next_availability`).
 pub(super) fn next_availability(rs: &Replicated<'_>, pods: &[&Pod], now: DateTime<Utc>) -> Option<Duration> {
-    if rs.min_ready_seconds <= 0 {
-        return None;
-    }
-    pods.iter()
-        .filter(|p| is_pod_ready(p) && !is_pod_available(p, rs.min_ready_seconds, now))
-        .filter_map(|p| pod_available_after(p, rs.min_ready_seconds))
-        .map(|at| (at - now).max(Duration::zero()) + Duration::seconds(1))
-        .min()
+    crate::controllers::controller_utils::next_availability(pods.iter().copied(), rs.min_ready_seconds, now)
 }

@@ -1,33 +1,42 @@
-//! `kubectl rollout history|undo` for DaemonSets (`DaemonSetHistoryViewer`,
-//! `DaemonSetRollbacker`): a DaemonSet's revisions are the ControllerRevisions it controls,
-//! each holding a patch that puts its template back.
+//! `kubectl rollout history|undo` for DaemonSets and StatefulSets (`DaemonSetHistoryViewer`,
+//! `StatefulSetHistoryViewer`, `DaemonSetRollbacker`, `StatefulSetRollbacker`): their revisions
+//! are the ControllerRevisions they control, each holding a patch that puts its template back.
 
 use std::sync::Arc;
 
-use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet};
+use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector as K8sSelector;
 
 use super::resources::settled;
 use super::rollout::CHANGE_CAUSE;
 use super::tabwriter::TabWriter;
-use crate::apiserver::patch::apply_patch;
 use crate::apiserver::PatchType;
 use crate::client::{Client, Response, Waiter};
-use crate::controllers::daemon::matches;
-use crate::controllers::history::controlled_by;
+use crate::controllers::history::{apply_revision, controlled_by, template_patch};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
-use crate::model::{Kind, Object, Typed};
+use crate::model::{Kind, Object};
 
-/// `daemonSetHistory`: the DaemonSet and every revision it controls, by revision.
-fn daemon_set_history(
+/// The selector and pod template of a DaemonSet or StatefulSet.
+fn parts(obj: &Object) -> Option<(&K8sSelector, &PodTemplateSpec)> {
+    match obj {
+        Object::DaemonSet(d) => d.spec.as_ref().map(|s| (&s.selector, &s.template)),
+        Object::StatefulSet(s) => s.spec.as_ref().map(|s| (&s.selector, &s.template)),
+        _ => None,
+    }
+}
+
+/// `daemonSetHistory`, `statefulSetHistory`: the object and every revision it controls, by
+/// revision.
+fn controlled_history(
     client: &mut dyn Client,
+    kind: Kind,
     ns: &str,
     name: &str,
 ) -> Result<(Arc<Object>, Vec<ControllerRevision>), String> {
-    let obj = client.get(Kind::DaemonSet, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
-    let Some(ds) = DaemonSet::from_object(&obj) else { return Err("error: not a DaemonSet".into()) };
-    let selector = ds.spec.as_ref().map(|s| &s.selector);
+    let obj = client.get(kind, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
+    let selector = parts(&obj).map(|(s, _)| s);
     let selector = selector.map(LabelSelector::from_k8s).transpose().map_err(|e| format!("error: {e}"))?;
     let selector = selector.unwrap_or_else(LabelSelector::everything);
     let all = client
@@ -39,19 +48,27 @@ fn daemon_set_history(
     Ok((obj, revisions))
 }
 
-/// `applyDaemonSetHistory`: the template the DaemonSet would have with `revision` applied.
+/// `applyDaemonSetHistory`, `applyRevision`: the template the object would have with
+/// `revision` applied.
 fn template_of(obj: &Object, revision: &ControllerRevision) -> Result<PodTemplateSpec, String> {
-    let mut doc = obj.to_value();
-    let data = revision.data.as_ref().map(|d| d.0.clone()).unwrap_or_default();
     let unparsable = || format!("error: unable to parse history {}", revision.metadata.name.as_deref().unwrap_or(""));
-    apply_patch(PatchType::Strategic, &mut doc, &data).map_err(|_| unparsable())?;
-    let ds: DaemonSet = serde_json::from_value(doc).map_err(|_| unparsable())?;
-    Ok(ds.spec.map(|s| s.template).unwrap_or_default())
+    let template = match obj {
+        Object::DaemonSet(_) => apply_revision::<DaemonSet>(obj, revision).map(|d| d.spec.map(|s| s.template)),
+        _ => apply_revision::<StatefulSet>(obj, revision).map(|s| s.spec.map(|s| s.template)),
+    };
+    template.ok_or_else(unparsable).map(Option::unwrap_or_default)
 }
 
 /// `printHistory`: every revision with its change cause, or one revision's template.
-pub fn history(client: &mut dyn Client, ns: &str, name: &str, shown: &str, revision: i64) -> Result<String, String> {
-    let (obj, revisions) = daemon_set_history(client, ns, name)?;
+pub fn history(
+    client: &mut dyn Client,
+    kind: Kind,
+    ns: &str,
+    name: &str,
+    shown: &str,
+    revision: i64,
+) -> Result<String, String> {
+    let (obj, revisions) = controlled_history(client, kind, ns, name)?;
     if revisions.is_empty() {
         return Ok(format!("{shown} \nNo rollout history found."));
     }
@@ -77,11 +94,12 @@ pub fn history(client: &mut dyn Client, ns: &str, name: &str, shown: &str, revis
     Ok(format!("{shown} \n{table}"))
 }
 
-/// `DaemonSetRollbacker.Rollback`: patch the DaemonSet with the revision's data, the previous
-/// revision when `to_revision` is 0.
+/// `DaemonSetRollbacker.Rollback`, `StatefulSetRollbacker.Rollback`: patch the object with the
+/// revision's data, the previous revision when `to_revision` is 0.
 pub fn undo(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
+    kind: Kind,
     ns: &str,
     name: &str,
     shown: &str,
@@ -91,7 +109,7 @@ pub fn undo(
     if to_revision < 0 {
         return Err(not_found());
     }
-    let (obj, revisions) = daemon_set_history(client, ns, name)?;
+    let (obj, revisions) = controlled_history(client, kind, ns, name)?;
     if to_revision == 0 && revisions.len() <= 1 {
         return Err("error: no last revision to roll back to".into());
     }
@@ -101,13 +119,13 @@ pub fn undo(
         revisions.iter().find(|r| r.revision == to_revision)
     };
     let Some(target) = target else { return Err(not_found()) };
-    let Some(ds) = DaemonSet::from_object(&obj) else { return Err("error: not a DaemonSet".into()) };
-    if matches(ds, target) {
+    let Some((_, template)) = parts(&obj) else { return Err(format!("error: no rollbacker for {shown}")) };
+    let data = target.data.as_ref().map(|d| d.0.clone()).unwrap_or_default();
+    if template_patch(template) == data {
         return Ok(format!("{shown} skipped rollback (current template already matches revision {to_revision})"));
     }
-    let data = target.data.as_ref().map(|d| d.0.clone()).unwrap_or_default();
     client
-        .patch(Kind::DaemonSet, ns, name, PatchType::Strategic, &data)
+        .patch(kind, ns, name, PatchType::Strategic, &data)
         .map_err(|e| format!("error: failed restoring revision {to_revision}: {}", e.message))?;
     settled(waiter, Ok(format!("{shown} rolled back")))
 }
