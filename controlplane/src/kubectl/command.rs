@@ -147,7 +147,7 @@ pub static VERBS: &[Verb] = &[
         name: "set",
         flags: super::set_image::FLAGS,
         args: Args::Subcommand(&["env", "image", "resources", "selector", "serviceaccount"]),
-        run: |c, w, a, _| super::set_image::run(c, w, a),
+        run: super::set_image::run,
     },
     Verb { name: "taint", flags: super::taint::FLAGS, args: Args::Nodes, run: |c, w, a, _| super::taint::run(c, w, a) },
     Verb {

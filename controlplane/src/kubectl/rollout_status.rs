@@ -31,9 +31,11 @@ pub(super) fn status(
     let watch = match flags.get("watch") {
         None | Some("true") => true,
         Some("false") => false,
-        Some(v) => return Err(format!(
+        Some(v) => {
+            return Err(format!(
             "error: invalid argument {v:?} for \"-w, --watch\" flag: strconv.ParseBool: parsing {v:?}: invalid syntax"
-        )),
+        ))
+        }
     };
     let revision = revision_flag(flags, "revision")?;
     if revision < 0 {
