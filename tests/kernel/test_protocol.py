@@ -30,7 +30,11 @@ def kernel():
 def execute(kc, code: str, **kwargs: Any) -> tuple[dict, list[dict]]:
     """Runs `code`; returns the execute_reply and every IOPub message of the request, from
     `busy` to `idle` included."""
-    msg_id = kc.execute(code, **kwargs)
+    return collect(kc, kc.execute(code, **kwargs))
+
+
+def collect(kc, msg_id: str) -> tuple[dict, list[dict]]:
+    """The execute_reply and every IOPub message of request `msg_id`, `busy` to `idle`."""
     reply = kc.get_shell_msg(timeout=TIMEOUT)
     while reply["parent_header"].get("msg_id") != msg_id:
         reply = kc.get_shell_msg(timeout=TIMEOUT)
@@ -261,16 +265,9 @@ def test_watch_streams_its_lines_and_an_interrupt_keeps_them():
         msg_id = kc.execute('let seen = kubectl("get pods -w"); "not reached"')
         time.sleep(1.0)
         km.interrupt_kernel()
-        reply = kc.get_shell_msg(timeout=TIMEOUT)
-        while reply["parent_header"].get("msg_id") != msg_id:
-            reply = kc.get_shell_msg(timeout=TIMEOUT)
+        reply, messages = collect(kc, msg_id)
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "Interrupted"
-        messages = []
-        while not (messages and messages[-1]["msg_type"] == "status" and messages[-1]["content"]["execution_state"] == "idle"):
-            msg = kc.get_iopub_msg(timeout=TIMEOUT)
-            if msg["parent_header"].get("msg_id") == msg_id:
-                messages.append(msg)
         text = "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
         assert text.startswith("NAME ") and "crash" in text, messages
         assert not [m for m in messages if m["msg_type"] == "execute_result"], messages
