@@ -141,16 +141,20 @@ fn ctrl_c_stops_a_running_input_and_keeps_the_session() {
 }
 
 #[test]
-fn ctrl_c_ends_a_watch_and_shows_what_it_saw() {
+fn a_watch_prints_each_change_as_it_comes_and_ctrl_c_ends_it() {
     let data = data_dir("watch");
     let mut p = start(&data);
     ready(&mut p);
-    // Without --request-timeout the watch runs the clock until interrupted (a script refuses it).
-    enter(&mut p, "kubectl get pods -n kube-system -w");
-    std::thread::sleep(Duration::from_millis(700));
-    p.send(ControlCode::EndOfText).unwrap();
+    enter(&mut p, r#"kubectl run crash --image=busybox --command -- sh -c "sleep 5; exit 1""#);
+    p.expect("pod/crash created").unwrap();
+    ready(&mut p);
+    // Without --request-timeout the watch runs the clock until interrupted (a script refuses
+    // it). Its lines reach the terminal while it runs, before any Ctrl-C.
+    enter(&mut p, "kubectl get pods -w");
     p.expect("READY").expect("the table's header");
-    p.expect("kube-apiserver").expect("the pods listed when the watch began");
+    p.expect("crash").expect("the pods listed when the watch began");
+    p.expect("CrashLoopBackOff").expect("a change printed while the watch runs");
+    p.send(ControlCode::EndOfText).unwrap();
     ready(&mut p);
     enter(&mut p, "now() > \"2025-01-01T00:00:10Z\"");
     p.expect("true").expect("the watch moved the clock");

@@ -418,9 +418,14 @@ impl Session {
         let mut last = None;
         let files = self.files();
         let interactive = self.state.borrow().interactive;
+        // `get -w` and `rollout status` print each line as it happens, as the session prints
+        // (then their value is only what was not shown yet: nothing is shown twice).
+        let printer = self.state.clone();
+        let live = RefCell::new(move |text: &str| printer.borrow_mut().write(Stream::Stdout, text));
         for (i, (n, line)) in lines.iter().enumerate() {
             let cluster = self.cluster();
-            let input = controlplane::kubectl::Input { stdin: None, files: &files, interactive };
+            let stdout = controlplane::kubectl::Stdout::to(&live);
+            let input = controlplane::kubectl::Input { stdin: None, files: &files, interactive, stdout };
             let output = controlplane::kubectl::run_line_output(&mut cluster.0.borrow_mut(), line, input).map_err(
                 |message| ScriptError { kind: ErrorKind::Runtime, message, line: Some(*n), column: Some(1) },
             )?;

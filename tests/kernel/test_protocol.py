@@ -30,7 +30,11 @@ def kernel():
 def execute(kc, code: str, **kwargs: Any) -> tuple[dict, list[dict]]:
     """Runs `code`; returns the execute_reply and every IOPub message of the request, from
     `busy` to `idle` included."""
-    msg_id = kc.execute(code, **kwargs)
+    return collect(kc, kc.execute(code, **kwargs))
+
+
+def collect(kc, msg_id: str) -> tuple[dict, list[dict]]:
+    """The execute_reply and every IOPub message of request `msg_id`, `busy` to `idle`."""
     reply = kc.get_shell_msg(timeout=TIMEOUT)
     while reply["parent_header"].get("msg_id") != msg_id:
         reply = kc.get_shell_msg(timeout=TIMEOUT)
@@ -204,6 +208,69 @@ def test_interrupt_keeps_the_session():
         reply, messages = execute(kc, "kept * 6")
         assert reply["content"]["status"] == "ok"
         assert outputs(messages)[0]["content"]["data"]["text/plain"] == "42"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def _interrupt_when_streamed(km, kc, code: str, wanted: str) -> tuple[dict, str, list[dict]]:
+    """Runs `code`, interrupts it once its `stream` output holds `wanted`; returns the reply,
+    all the text streamed, and the cell's other outputs."""
+    msg_id = kc.execute(code)
+    streamed = ""
+    interrupted = False
+    others = []
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind = msg["msg_type"]
+        if kind == "stream":
+            assert msg["content"]["name"] == "stdout", msg
+            streamed += msg["content"]["text"]
+        elif kind == "status" and msg["content"]["execution_state"] == "idle":
+            break
+        elif kind not in ("status", "execute_input"):
+            others.append(msg)
+        if wanted in streamed and not interrupted:
+            km.interrupt_kernel()
+            interrupted = True
+    assert interrupted, f"{wanted!r} never streamed: {streamed!r}"
+    reply = kc.get_shell_msg(timeout=TIMEOUT)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=TIMEOUT)
+    return reply, streamed, others
+
+
+def test_watch_streams_its_lines_and_an_interrupt_keeps_them():
+    km, kc = start_new_kernel(kernel_name="kubesim", startup_timeout=TIMEOUT)
+    try:
+        execute(kc, 'kubectl run crash --image=busybox --command -- sh -c "sleep 5; exit 1"')
+        # A kubectl line: each change is a `stream` message while the cell runs; the stop
+        # button ends the watch and keeps what was sent, which is not sent again as a value.
+        reply, streamed, others = _interrupt_when_streamed(km, kc, "kubectl get pods -w", "CrashLoopBackOff")
+        assert reply["content"]["status"] == "ok", reply
+        assert streamed.startswith("NAME "), streamed
+        assert streamed.count("crash ") >= 3, streamed
+        assert not [m for m in others if m["msg_type"] == "execute_result"], others
+        # `rollout status` streams the same way.
+        execute(kc, "kubectl create deployment web --image=nginx --replicas=2")
+        reply, streamed, _ = _interrupt_when_streamed(
+            km, kc, "kubectl set image deployment/web nginx=nginx:1.28\nkubectl rollout status deploy/web", "web"
+        )
+        assert 'deployment "web"' in streamed, streamed
+        # The script function returns the text; interrupted, it prints what it saw and the
+        # cell stops there.
+        msg_id = kc.execute('let seen = kubectl("get pods -w"); "not reached"')
+        time.sleep(1.0)
+        km.interrupt_kernel()
+        reply, messages = collect(kc, msg_id)
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] == "Interrupted"
+        text = "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
+        assert text.startswith("NAME ") and "crash" in text, messages
+        assert not [m for m in messages if m["msg_type"] == "execute_result"], messages
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

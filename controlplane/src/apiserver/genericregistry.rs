@@ -5,7 +5,8 @@
 //! Validate, CheckGracefulDelete (a pod's grace period), BeforeDelete and
 //! ShouldDeleteDuringUpdate (a namespace's finalize), and TTLFunc (Events expire). Admission
 //! runs inside, mutating before validation and validating after, and every check runs before
-//! the single store transaction that makes the write.
+//! the single store transaction that makes the write. A dry run (`dryRun=All`) runs them all
+//! and stops before that transaction.
 
 use std::sync::Arc;
 
@@ -51,6 +52,12 @@ impl ApiServer {
             self.warnings.push(warning.clone());
         }
         let key = info.key(namespace, &name);
+        if self.dry_run {
+            return match self.store.get(&key) {
+                Some(_) => Err(ApiError::already_exists(info, &name)),
+                None => Ok(Arc::new(obj)),
+            };
+        }
         let ttl = registry::ttl_seconds(&obj);
         let resp =
             self.store.txn(Txn::new(vec![Compare::absent(key.clone())], vec![Op::Put(key.clone(), obj)], vec![]));
@@ -136,6 +143,9 @@ impl ApiServer {
             && meta.finalizers.as_ref().is_none_or(|f| f.is_empty())
             && meta.deletion_grace_period_seconds.unwrap_or(0) <= 0
             && !registry::held(&obj);
+        if self.dry_run {
+            return Ok(if finalized { current.clone() } else { Arc::new(obj) });
+        }
         let ttl = registry::ttl_seconds(&obj);
         let op = if finalized { Op::Delete(key.clone()) } else { Op::Put(key.clone(), obj) };
         let resp = self.store.txn(Txn::new(
@@ -187,6 +197,9 @@ impl ApiServer {
         }
         registry::before_delete(&mut obj);
         if finalizers.is_empty() && grace == 0 && !registry::held(&obj) {
+            if self.dry_run {
+                return Ok(current);
+            }
             let resp = self.store.txn(Txn::new(
                 vec![Compare::mod_revision(key.clone(), current.resource_version())],
                 vec![Op::Delete(key)],

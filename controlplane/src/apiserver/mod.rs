@@ -111,6 +111,8 @@ pub struct ApiServer {
     unacted: Vec<(Kind, String)>,
     /// The simulated instant (ns) and the count of event names handed out in it.
     event_names: (i64, i64),
+    /// The request being served has `dryRun=All` (see [`ApiServer::dry_run`]).
+    dry_run: bool,
 }
 
 /// kube-apiserver's `--etcd-compaction-interval` default: five minutes.
@@ -142,6 +144,7 @@ impl ApiServer {
             compacted_at: now,
             warnings: Vec::new(),
             unacted: Vec::new(),
+            dry_run: false,
             event_names: (i64::MIN, 0),
         }
     }
@@ -203,6 +206,16 @@ impl ApiServer {
     /// no one waits for what will never happen. The cluster sets them from its controllers.
     pub fn set_unacted(&mut self, unacted: Vec<(Kind, String)>) {
         self.unacted = unacted;
+    }
+
+    /// Serve the requests `f` makes with `dryRun=All`, as a client's `?dryRun=All`: each runs
+    /// its whole pipeline (authorization, admission, defaulting, validation) and answers with
+    /// the object as it would be stored, but the write skeleton stops before the store.
+    pub fn dry_run<T>(&mut self, f: impl FnOnce(&mut ApiServer) -> T) -> T {
+        self.dry_run = true;
+        let result = f(self);
+        self.dry_run = false;
+        result
     }
 
     /// The warnings of the most recent create or update, taken (kubectl prints them as `Warning: ...`).

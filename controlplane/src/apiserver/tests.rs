@@ -451,3 +451,43 @@ fn issue_12_a_patch_removing_the_last_owner_reference_leaves_none() {
     let released = api.patch("test", Kind::Pod, "default", "web", PatchType::Strategic, &patch).unwrap();
     assert_eq!(released.metadata().owner_references, None);
 }
+
+#[test]
+fn a_dry_run_checks_everything_and_stores_nothing() {
+    let mut api = server();
+    api.create("kubectl", "default", cm("kept", "1")).unwrap();
+    let revision = api.revision();
+    // Create: admitted and defaulted (the pod gets its service account), not stored.
+    let p = api.dry_run(|api| api.create("kubectl", "default", pod("web"))).unwrap();
+    let Object::Pod(pod_spec) = &*p else { panic!() };
+    assert_eq!(pod_spec.spec.as_ref().unwrap().service_account_name.as_deref(), Some("default"));
+    assert_eq!(p.metadata().resource_version, None);
+    // Update, patch and delete: answered with what they would make, nothing written.
+    let mut update = cm("kept", "2");
+    update.metadata_mut().namespace = Some("default".into());
+    let changed = api.dry_run(|api| api.update("kubectl", update)).unwrap();
+    assert_eq!(changed.to_value()["data"]["k"], "2");
+    let patched = api
+        .dry_run(|api| {
+            api.patch(
+                "kubectl",
+                Kind::ConfigMap,
+                "default",
+                "kept",
+                PatchType::Merge,
+                &serde_json::json!({"data": {"k": "3"}}),
+            )
+        })
+        .unwrap();
+    assert_eq!(patched.to_value()["data"]["k"], "3");
+    api.dry_run(|api| api.delete("kubectl", Kind::ConfigMap, "default", "kept", DeleteOptions::default())).unwrap();
+    assert_eq!(api.revision(), revision, "nothing stored");
+    assert_eq!(api.get("kubectl", Kind::ConfigMap, "default", "kept").unwrap().to_value()["data"]["k"], "1");
+    assert!(api.get("kubectl", Kind::Pod, "default", "web").is_err());
+    // Refusals are the same as for a real write.
+    let e = api.dry_run(|api| api.create("kubectl", "default", cm("kept", "4"))).unwrap_err();
+    assert_eq!(e.kubectl_message(), "Error from server (AlreadyExists): configmaps \"kept\" already exists");
+    // Later requests are real again.
+    api.create("kubectl", "default", pod("web")).unwrap();
+    assert!(api.revision() > revision);
+}

@@ -1,7 +1,7 @@
 //! The client and waiter of a cluster in the same process: requests are calls on its API
 //! server, and waiting runs its components and moves its clock.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -25,11 +25,13 @@ use crate::sim::Cluster;
 pub struct InProcess<'a> {
     cluster: RefCell<&'a mut Cluster>,
     user: User,
+    /// Requests go with `dryRun=All` (`Client::set_dry_run`).
+    dry_run: Cell<bool>,
 }
 
 impl<'a> InProcess<'a> {
     pub fn new(cluster: &'a mut Cluster, user: User) -> InProcess<'a> {
-        InProcess { cluster: RefCell::new(cluster), user }
+        InProcess { cluster: RefCell::new(cluster), user, dry_run: Cell::new(false) }
     }
 
     /// Run `f` with kubectl's client and waiter on `cluster`.
@@ -41,6 +43,9 @@ impl<'a> InProcess<'a> {
     /// One request: the API server's answer, and on success the warnings it left.
     fn request<T>(&self, f: impl FnOnce(&mut ApiServer, &User) -> Result<T, ApiError>) -> Answer<T> {
         let mut cluster = self.cluster.borrow_mut();
+        if self.dry_run.get() {
+            return answer(cluster.api(), |api| api.dry_run(|api| f(api, &self.user)));
+        }
         answer(cluster.api(), |api| f(api, &self.user))
     }
 
@@ -72,6 +77,10 @@ fn answer<T>(api: &mut ApiServer, f: impl FnOnce(&mut ApiServer) -> Result<T, Ap
 impl InProcess<'_> {}
 
 impl Client for &InProcess<'_> {
+    fn set_dry_run(&mut self, on: bool) {
+        self.dry_run.set(on);
+    }
+
     fn get(&mut self, kind: Kind, namespace: &str, name: &str) -> Answer<Arc<Object>> {
         self.request(|api, user| api.get(user, kind, namespace, name))
     }

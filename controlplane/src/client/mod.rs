@@ -63,6 +63,9 @@ pub trait Client {
     ) -> Answer<ListResult>;
     /// Changes to `kind` after `resource_version`, oldest first.
     fn watch(&mut self, kind: Kind, namespace: Option<&str>, resource_version: i64) -> Answer<Vec<WatchEvent>>;
+    /// Send the writes that follow with `dryRun=All` (kubectl's `--dry-run=server`): the API
+    /// server checks and answers them but stores nothing.
+    fn set_dry_run(&mut self, on: bool);
     fn create(&mut self, namespace: &str, obj: Object) -> Answer<Arc<Object>>;
     fn update(&mut self, obj: Object) -> Answer<Arc<Object>>;
     fn update_status(&mut self, obj: Object) -> Answer<Arc<Object>>;

@@ -25,6 +25,9 @@ fn at(kind: Kind, namespace: &str, name: &str) -> String {
 }
 
 impl Client for Recording<'_> {
+    fn set_dry_run(&mut self, on: bool) {
+        self.inner.set_dry_run(on);
+    }
     fn get(&mut self, kind: Kind, namespace: &str, name: &str) -> Answer<Arc<Object>> {
         self.note("get", at(kind, namespace, name));
         self.inner.get(kind, namespace, name)

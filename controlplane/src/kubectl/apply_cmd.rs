@@ -1,12 +1,17 @@
-//! `kubectl apply -f FILE|DIR|- [-n NS]`.
+//! `kubectl apply -f FILE|DIR|- [-n NS] [--dry-run=server]`.
 
 use super::apply::apply_all;
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec};
+use super::resources::server_dry_run;
 use crate::client::{Client, Waiter};
 
-pub(super) const FLAGS: &[FlagSpec] =
-    &[flag("filename", Some('f'), true), flag("namespace", Some('n'), true), flag("recursive", Some('R'), false)];
+pub(super) const FLAGS: &[FlagSpec] = &[
+    flag("filename", Some('f'), true),
+    flag("namespace", Some('n'), true),
+    flag("recursive", Some('R'), false),
+    flag("dry-run", None, true).with_values(&["none", "server"]),
+];
 
 pub fn run(
     client: &mut dyn Client,
@@ -23,6 +28,7 @@ pub fn run(
         return Err("error: must specify one of -f and -k".into());
     }
     let namespace = flags.get("namespace").unwrap_or("default");
+    let dry_run = server_dry_run("apply", &flags, client)?;
     let mut outcomes = Vec::new();
     for f in files {
         for (source, text) in super::files::read(f, input, flags.is_set("recursive"), Some("creating"))? {
@@ -33,7 +39,7 @@ pub fn run(
         }
     }
     let (ok, errs): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(Result::is_ok);
-    let ok: Vec<String> = ok.into_iter().flatten().collect();
+    let ok: Vec<String> = ok.into_iter().flatten().map(|line| format!("{line}{}", dry_run.suffix())).collect();
     if errs.is_empty() {
         Ok(ok.join("\n"))
     } else {

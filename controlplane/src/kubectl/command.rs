@@ -1,6 +1,7 @@
 //! The kubectl command line: words → a command → API server requests → kubectl's text.
 
 use super::flags::FlagSpec;
+use super::stdout::Stdout;
 use crate::client::{Client, InProcess, Waiter};
 use crate::fileaccess::FileAccess;
 use crate::sim::Cluster;
@@ -27,12 +28,15 @@ pub struct Input<'a> {
     /// Whether the user can interrupt a command (Ctrl-C, a notebook's stop button), as in the
     /// REPL and the kernel but not in a script: a watch without a timeout needs it.
     pub interactive: bool,
+    /// Where `get -w` and `rollout status` print each line as it happens (by default, nowhere:
+    /// the lines are the command's text).
+    pub stdout: Stdout<'a>,
 }
 
 impl Default for Input<'_> {
     /// No standard input, and no file may be opened.
     fn default() -> Self {
-        Input { stdin: None, files: FileAccess::no_files(), interactive: false }
+        Input { stdin: None, files: FileAccess::no_files(), interactive: false, stdout: Stdout::default() }
     }
 }
 
@@ -125,7 +129,7 @@ pub static VERBS: &[Verb] = &[
         name: "rollout",
         flags: super::rollout::FLAGS,
         args: Args::Subcommand(&["history", "pause", "restart", "resume", "status", "undo"]),
-        run: |c, w, a, _| super::rollout::run(c, w, a),
+        run: super::rollout::run,
     },
     Verb {
         name: "run",
@@ -143,7 +147,7 @@ pub static VERBS: &[Verb] = &[
         name: "set",
         flags: super::set_image::FLAGS,
         args: Args::Subcommand(&["env", "image", "resources", "selector", "serviceaccount"]),
-        run: |c, w, a, _| super::set_image::run(c, w, a),
+        run: super::set_image::run,
     },
     Verb { name: "taint", flags: super::taint::FLAGS, args: Args::Nodes, run: |c, w, a, _| super::taint::run(c, w, a) },
     Verb {

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use super::apply::with_warnings;
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec, Parsed};
-use super::resources::{finish, settled};
+use super::resources::{finish, settled, DryRun};
 use crate::client::{Client, Response, Waiter};
 use crate::fileaccess::FileAccess;
 use crate::model::{decode, Object};
@@ -81,14 +81,15 @@ fn from_files(
     args: &[&str],
     input: Input<'_>,
 ) -> Result<String, String> {
-    let flags = parse(args, &[COMMON[0], COMMON[3], flag("recursive", Some('R'), false)])?;
+    let flags = parse(args, &[COMMON[0], COMMON[1], COMMON[3], flag("recursive", Some('R'), false)])?;
     if flags.all("filename").is_empty() {
         return Err("error: must specify one of -f and -k".into());
     }
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
+    let dry_run = super::resources::dry_run(&flags, client)?;
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     for (source, doc) in super::files::documents(&flags, input, Some("creating"))? {
-        match doc.and_then(|doc| create_doc(client, doc, &source, &namespace)) {
+        match doc.and_then(|doc| create_doc(client, doc, &source, &namespace, dry_run)) {
             Ok(line) => lines.push(line),
             Err(e) => errors.push(e),
         }
@@ -99,8 +100,17 @@ fn from_files(
     finish(lines, errors)
 }
 
-fn create_doc(client: &mut dyn Client, doc: Value, source: &str, namespace: &str) -> Result<String, String> {
+fn create_doc(
+    client: &mut dyn Client,
+    doc: Value,
+    source: &str,
+    namespace: &str,
+    dry_run: DryRun,
+) -> Result<String, String> {
     let obj = decode(doc).map_err(|e| format!("error: error validating {source:?}: {e}"))?;
+    if dry_run == DryRun::Client {
+        return Ok(format!("{} created (dry run)", obj.type_name()));
+    }
     let ns = if obj.info().namespaced && !obj.namespace().is_empty() {
         obj.namespace().to_string()
     } else {
@@ -109,7 +119,7 @@ fn create_doc(client: &mut dyn Client, doc: Value, source: &str, namespace: &str
     let created = client
         .create(&ns, obj)
         .map_err(|e| e.kubectl_message_with_source(Some(&format!("error when creating {source:?}: "))))?;
-    Ok(with_warnings(&created.warnings, format!("{} created", created.body.type_name())))
+    Ok(with_warnings(&created.warnings, format!("{} created{}", created.body.type_name(), dry_run.suffix())))
 }
 
 fn flags_with(args: &[&str], extra: &[FlagSpec]) -> Result<Parsed, String> {
@@ -132,7 +142,8 @@ fn name_arg(flags: &Parsed, what: &str) -> Result<String, String> {
     }
 }
 
-/// Create the generated object, or with `--dry-run=client` only print it (`-o yaml|json|name`).
+/// Create the generated object (with `--dry-run=server` checked by the API server and not
+/// stored), or with `--dry-run=client` only print it (`-o yaml|json|name`).
 pub fn submit(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
@@ -142,14 +153,16 @@ pub fn submit(
 ) -> Result<String, String> {
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let mut obj: Object = decode(doc).map_err(|e| format!("error: {e}"))?;
-    if super::resources::dry_run(flags)? {
+    let dry_run = super::resources::dry_run(flags, client)?;
+    if dry_run == DryRun::Client {
         if obj.info().namespaced && flags.get("namespace").is_some() {
             obj.metadata_mut().namespace = Some(namespace.clone());
         }
         return print_object(&obj, flags.get("output"), &format!("{} {verb} (dry run)", obj.type_name()));
     }
     let created = client.create(&namespace, obj).map_err(|e| e.kubectl_message())?;
-    let line = print_object(&created.body, flags.get("output"), &format!("{} {verb}", created.body.type_name()))?;
+    let line = format!("{} {verb}{}", created.body.type_name(), dry_run.suffix());
+    let line = print_object(&created.body, flags.get("output"), &line)?;
     settled(waiter, Ok(with_warnings(&created.warnings, line)))
 }
 

@@ -9,7 +9,7 @@ use chrono::Duration;
 
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{field_selector, finish, label_selector, settled, targets, Scope};
+use super::resources::{field_selector, finish, label_selector, settled, targets, DryRun, Scope};
 use crate::apiserver::{DeleteOptions, Propagation};
 use crate::client::{all_deleted, wait_until, Client, Response, WaitFailure, Waiter};
 use crate::model::{decode, parse_documents, Object};
@@ -28,6 +28,7 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("force", None, false),
     flag("wait", None, true),
     flag("ignore-not-found", None, false),
+    flag("dry-run", None, true).with_values(&["client", "none", "server"]),
 ];
 
 pub fn run(
@@ -37,6 +38,7 @@ pub fn run(
     input: Input<'_>,
 ) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
+    let dry_run = super::resources::dry_run(&flags, client)?;
     let propagation = match flags.get("cascade").unwrap_or("background") {
         "background" | "true" => Propagation::Background,
         "foreground" => Propagation::Foreground,
@@ -89,15 +91,21 @@ pub fn run(
     let mut waiting: Vec<Arc<Object>> = Vec::new();
     for obj in objects {
         let info = obj.info();
-        match client.delete(obj.kind(), obj.namespace(), obj.name(), opts.clone()).map(Response::into_body) {
-            Ok(_) => {
-                lines.push(format!("{} {} deleted", info.group_singular(), crate::apiserver::error::quote(obj.name())));
+        let deleted = match dry_run {
+            // Client dry run: nothing sent.
+            DryRun::Client => Ok(()),
+            _ => client.delete(obj.kind(), obj.namespace(), obj.name(), opts.clone()).map(|_| ()),
+        };
+        match deleted {
+            Ok(()) => {
+                let name = crate::apiserver::error::quote(obj.name());
+                lines.push(format!("{} {name} deleted{}", info.group_singular(), dry_run.suffix()));
                 waiting.push(obj);
             }
             Err(e) => errors.push(e.kubectl_message()),
         }
     }
-    if flags.get("wait") != Some("false") {
+    if flags.get("wait") != Some("false") && dry_run == DryRun::None {
         if let Err(e) = wait_until_gone(client, waiter, &waiting, grace) {
             errors.push(e);
         }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::command::Input;
 use super::create::print_object;
 use super::flags::{flag, parse, FlagSpec, Parsed};
-use super::resources::{finish, settled, targets};
+use super::resources::{finish, settled, targets, DryRun};
 use crate::apiserver::patch::apply_patch;
 use crate::apiserver::{ApiError, PatchType};
 use crate::client::{Client, Response, Waiter};
@@ -36,7 +36,7 @@ pub fn run(
 ) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let (patch_type, patch) = read_patch(&flags, input)?;
-    let dry_run = super::resources::dry_run(&flags)?;
+    let dry_run = super::resources::dry_run(&flags, client)?;
     let subresource = match flags.get("subresource") {
         None | Some("") => false,
         Some("status") => true,
@@ -56,7 +56,7 @@ pub fn run(
         let ns = if kind.info().namespaced { ns } else { String::new() };
         let result = match dry_run {
             // Client dry run: the patch applied here to what the server has, and nothing sent.
-            true => client.get(kind, &ns, &name).map_err(|e| e.kubectl_message()).and_then(|current| {
+            DryRun::Client => client.get(kind, &ns, &name).map_err(|e| e.kubectl_message()).and_then(|current| {
                 let before = current.body;
                 let mut doc = before.to_value();
                 apply_patch(patch_type, &mut doc, &patch).map_err(|e| format!("error: {e}"))?;
@@ -64,9 +64,10 @@ pub fn run(
                 let op = operation(*before == after);
                 print_object(&after, flags.get("output"), &format!("{} {op} (dry run)", after.type_name()))
             }),
-            false => send(client, kind, &ns, &name, patch_type, &patch, subresource).and_then(|(before, after)| {
+            _ => send(client, kind, &ns, &name, patch_type, &patch, subresource).and_then(|(before, after)| {
                 let op = operation(*before == *after);
-                print_object(&after, flags.get("output"), &format!("{} {op}", after.type_name()))
+                let line = format!("{} {op}{}", after.type_name(), dry_run.suffix());
+                print_object(&after, flags.get("output"), &line)
             }),
         };
         match result {

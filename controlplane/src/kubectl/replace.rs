@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::command::Input;
 use super::delete::wait_until_gone;
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{finish, settled};
+use super::resources::{finish, settled, DryRun};
 use crate::apiserver::DeleteOptions;
 use crate::client::{Client, Response, Waiter};
 use crate::model::decode::decode;
@@ -22,6 +22,7 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("recursive", Some('R'), false),
     flag("force", None, false),
     flag("output", Some('o'), true).with_values(&["json", "name", "yaml"]),
+    flag("dry-run", None, true).with_values(&["none", "server"]),
 ];
 
 pub fn run(
@@ -39,13 +40,18 @@ pub fn run(
     }
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let (force, output) = (flags.is_set("force"), flags.get("output"));
+    let dry_run = super::resources::server_dry_run("replace", &flags, client)?;
+    if force && dry_run == DryRun::Server {
+        return Err("error: --dry-run=server cannot be used with --force".into());
+    }
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     for (source, doc) in super::files::documents(&flags, input, Some("replacing"))? {
         let result = doc.and_then(|doc| match force {
             false => replace(client, doc, &source, &namespace),
             true => force_replace(client, waiter, doc, &source, &namespace, &mut lines),
         });
-        match result.and_then(|o| super::create::print_object(&o, output, &format!("{} replaced", o.type_name()))) {
+        let line = |o: &Object| format!("{} replaced{}", o.type_name(), dry_run.suffix());
+        match result.and_then(|o| super::create::print_object(&o, output, &line(&o))) {
             Ok(line) => lines.push(line),
             Err(e) => errors.push(e),
         }

@@ -131,15 +131,48 @@ pub fn fetch(
     (found, errors)
 }
 
-/// kubectl's `--dry-run`: true for `client` (the change shown, nothing sent). kubesim has no
-/// server-side dry run yet, so `server` is refused.
-pub fn dry_run(flags: &Parsed) -> Result<bool, String> {
-    match flags.get("dry-run") {
-        None | Some("none") | Some("false") => Ok(false),
-        Some("client") | Some("true") => Ok(true),
-        Some("server") => Err("error: --dry-run=server is not available in kubesim yet".into()),
+/// kubectl's `--dry-run` flag; for `server`, the client's writes from now on go with
+/// `dryRun=All`.
+pub fn dry_run(flags: &Parsed, client: &mut dyn Client) -> Result<DryRun, String> {
+    let mode = match flags.get("dry-run") {
+        None | Some("none") | Some("false") => DryRun::None,
+        Some("client") | Some("true") => DryRun::Client,
+        Some("server") => DryRun::Server,
         Some(other) => {
-            Err(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))
+            return Err(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))
+        }
+    };
+    client.set_dry_run(mode == DryRun::Server);
+    Ok(mode)
+}
+
+/// `--dry-run` for a command that kubesim runs only with the server's dry run (its client dry
+/// run would compute on the client what the server does).
+pub fn server_dry_run(verb: &str, flags: &Parsed, client: &mut dyn Client) -> Result<DryRun, String> {
+    match dry_run(flags, client)? {
+        DryRun::Client => Err(format!(
+            "error: kubectl {verb} --dry-run=client is not available in kubesim yet; --dry-run=server shows what the API server would do"
+        )),
+        mode => Ok(mode),
+    }
+}
+
+/// kubectl's `--dry-run`: off; `client`, the change made here and nothing sent; `server`, the
+/// requests sent with `dryRun=All`, so the API server runs all its checks and stores nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DryRun {
+    None,
+    Client,
+    Server,
+}
+
+impl DryRun {
+    /// What kubectl adds to the line it prints for each object.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            DryRun::None => "",
+            DryRun::Client => " (dry run)",
+            DryRun::Server => " (server dry run)",
         }
     }
 }

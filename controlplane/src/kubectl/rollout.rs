@@ -1,12 +1,11 @@
 //! `kubectl rollout status|history|undo|restart|pause|resume` for Deployments (restart and
 //! status also for DaemonSets and StatefulSets; their history and undo in
-//! `rollout_history.rs`). `status` watches: the simulated clock runs
-//! and each new status line is printed, until the rollout is done or `--timeout`.
+//! `rollout_history.rs`). `status` (in `rollout_status.rs`) watches while the simulated
+//! clock runs.
 
 use std::collections::BTreeMap;
 
-use chrono::Duration;
-
+use super::command::Input;
 use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{modify, settled, targets};
 use super::rollout_history;
@@ -25,12 +24,17 @@ pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 pub(super) const FLAGS: &[FlagSpec] = &[
     flag("namespace", Some('n'), true),
     flag("timeout", None, true),
-    flag("watch", Some('w'), true),
+    flag("watch", Some('w'), false),
     flag("revision", None, true),
     flag("to-revision", None, true),
 ];
 
-pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let (sub, rest) =
         args.split_first().ok_or("error: Required subcommand: history, pause, restart, resume, status, undo")?;
     let flags = parse(rest, FLAGS)?;
@@ -96,7 +100,7 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
             })?;
             settled(waiter, Ok(format!("{shown} restarted")))
         }
-        "status" => status(client, waiter, *kind, &ns, name, &flags),
+        "status" => super::rollout_status::status(client, waiter, (*kind, &ns, name), &flags, input),
         "history" if *kind != Kind::Deployment => {
             let revision = rollout_history::revision_flag(&flags, "revision")?;
             if revision < 0 {
@@ -114,7 +118,7 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
 }
 
 /// kubectl's status viewer for one object: (message, done).
-fn status_line(obj: &Object) -> Result<(String, bool), String> {
+pub(super) fn status_line(obj: &Object) -> Result<(String, bool), String> {
     let name = obj.name();
     match obj {
         Object::Deployment(d) => {
@@ -219,42 +223,6 @@ fn status_line(obj: &Object) -> Result<(String, bool), String> {
             })
         }
         _ => Err("error: no status viewer for this kind".into()),
-    }
-}
-
-fn status(
-    client: &mut dyn Client,
-    waiter: &mut dyn Waiter,
-    kind: Kind,
-    ns: &str,
-    name: &str,
-    flags: &Parsed,
-) -> Result<String, String> {
-    let watch = flags.get("watch") != Some("false");
-    // kubectl waits forever by default; the simulation stops after 10 minutes of cluster time.
-    let timeout = match flags.get("timeout") {
-        Some(t) if t != "0" && t != "0s" => crate::sim::parse_duration(t).map_err(|e| format!("error: {e}"))?,
-        _ => Duration::minutes(10),
-    };
-    let deadline = waiter.deadline(timeout).map_err(|e| format!("error: {e}"))?;
-    let mut lines: Vec<String> = Vec::new();
-    loop {
-        waiter.settle().map_err(|e| format!("error: {e}"))?;
-        let obj = client.get(kind, ns, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
-        let (line, done) = match status_line(&obj) {
-            Ok(x) => x,
-            Err(e) => return Err(lines.into_iter().chain(std::iter::once(e)).collect::<Vec<_>>().join("\n")),
-        };
-        if lines.last() != Some(&line) {
-            lines.push(line);
-        }
-        if done || !watch {
-            return Ok(lines.join("\n"));
-        }
-        if waiter.step_toward(deadline).map_err(|e| format!("error: {e}"))? {
-            lines.push("error: timed out waiting for the condition".into());
-            return Err(lines.join("\n"));
-        }
     }
 }
 

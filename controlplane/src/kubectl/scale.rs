@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::create::submit;
 use super::flags::{flag, parse, FlagSpec};
-use super::resources::{finish, modify, settled, targets};
+use super::resources::{finish, modify, settled, targets, DryRun};
 use crate::client::{Client, Response, Waiter};
 use crate::model::{Kind, Object};
 
@@ -14,6 +14,7 @@ pub(super) const SCALE_FLAGS: &[FlagSpec] = &[
     flag("current-replicas", None, true),
     flag("namespace", Some('n'), true),
     flag("timeout", None, true),
+    flag("dry-run", None, true).with_values(&["client", "none", "server"]),
 ];
 
 pub(super) const AUTOSCALE_FLAGS: &[FlagSpec] = &[
@@ -37,12 +38,13 @@ pub fn scale(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) ->
     }
     let current: Option<i32> = flags.get("current-replicas").and_then(|c| c.parse().ok());
     let ns = flags.get("namespace").unwrap_or("default").to_string();
+    let dry_run = super::resources::dry_run(&flags, client)?;
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     for (kind, name) in targets(&flags.positional)? {
         let Some(name) = name else {
             return Err("error: resource(s) were provided, but no name was specified".into());
         };
-        let result = modify(client, kind, &ns, &name, |obj| {
+        let change = |obj: &mut Object| {
             let resource = obj.info().group_resource();
             let slot = replicas_of(obj).ok_or_else(|| format!("error: no scale subresource for {resource}"))?;
             if let Some(c) = current {
@@ -52,9 +54,17 @@ pub fn scale(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) ->
             }
             *slot = Some(replicas);
             Ok(())
-        });
+        };
+        let result = match dry_run {
+            // Client dry run: checked here against what the server has, and nothing sent.
+            DryRun::Client => client
+                .get(kind, &ns, &name)
+                .map_err(|e| e.kubectl_message())
+                .and_then(|o| change(&mut (*o.body).clone()).map(|()| o.body)),
+            _ => modify(client, kind, &ns, &name, change),
+        };
         match result {
-            Ok(o) => lines.push(format!("{} scaled", o.type_name())),
+            Ok(o) => lines.push(format!("{} scaled{}", o.type_name(), dry_run.suffix())),
             Err(e) => errors.push(e),
         }
     }

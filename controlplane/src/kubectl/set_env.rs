@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::{
     SecretKeySelector,
 };
 
+use super::command::Input;
 use super::flags::parse;
 use super::resources::targets;
 use super::set_image::{pod_spec, select_containers, select_objects, update_objects, Unchanged, FLAGS};
@@ -14,7 +15,12 @@ use crate::client::{Client, Response, Waiter};
 use crate::model::validation::is_env_var_name;
 use crate::model::Object;
 
-pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let (resources, env_args) = split_env(&flags.positional)?;
     if flags.is_set("list") && flags.get("output").is_some() {
@@ -59,7 +65,7 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
     let mut listing = String::new();
     if flags.is_set("list") {
         // The environment with the changes made, and nothing sent.
-        let (objects, mut errors) = select_objects(client, &flags, &resources)?;
+        let (objects, mut errors) = select_objects(client, &flags, input, &resources)?;
         for obj in objects {
             if let Err(e) = change(&mut (*obj).clone(), &mut warnings, &mut listing) {
                 errors.push(e);
@@ -68,7 +74,7 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
         let text = format!("{}{}", lines(&warnings), listing.trim_end_matches('\n'));
         return if errors.is_empty() { Ok(text) } else { Err(format!("{text}\n{}", errors.join("\n"))) };
     }
-    let result = update_objects(client, waiter, &flags, &resources, "env updated", Unchanged::Silent, |obj| {
+    let result = update_objects(client, waiter, &flags, input, &resources, "env updated", Unchanged::Silent, |obj| {
         change(obj, &mut warnings, &mut listing)
     });
     if result.as_ref().is_ok_and(|r| !r.is_empty()) && env.is_empty() && env_args.is_empty() {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::ResourceRequirements;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 
+use super::command::Input;
 use super::flags::parse;
 use super::set_image::{pod_spec, select_containers, update_objects, Unchanged, FLAGS};
 use crate::client::{Client, Waiter};
@@ -13,7 +14,12 @@ use crate::model::selector::{LabelSelector, Operator};
 use crate::model::Object;
 
 /// `set resources KIND/NAME [-c CONTAINERS] [--limits=cpu=200m,memory=512Mi] [--requests=...]`.
-pub fn resources(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
+pub fn resources(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let limits = resource_list(flags.get("limits").unwrap_or(""))?;
     let requests = resource_list(flags.get("requests").unwrap_or(""))?;
@@ -28,6 +34,7 @@ pub fn resources(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]
         client,
         waiter,
         &flags,
+        input,
         &flags.positional,
         "resource requirements updated",
         Unchanged::Info,
@@ -74,7 +81,12 @@ fn resource_list(spec: &str) -> Result<BTreeMap<String, K8sQuantity>, String> {
 
 /// `set selector (TYPE NAME | TYPE/NAME) EXPRESSIONS [--resource-version=V]`: a Service's
 /// selector replaced by the equality terms given.
-pub fn selector(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
+pub fn selector(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let Some((expression, resources)) = flags.positional.split_last() else {
         return Err("error: one or more resources must be specified as <resource> <name> or <resource>/<name>".into());
@@ -90,7 +102,7 @@ pub fn selector(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str])
         }
     }
     let version = flags.get("resource-version").map(str::to_string);
-    update_objects(client, waiter, &flags, resources, "selector updated", Unchanged::Print, |obj| {
+    update_objects(client, waiter, &flags, input, resources, "selector updated", Unchanged::Print, |obj| {
         let Object::Service(svc) = obj else {
             return Err("setting a selector is only supported for Services".into());
         };
@@ -117,12 +129,17 @@ fn go_operator(op: Operator) -> &'static str {
 }
 
 /// `set serviceaccount (TYPE NAME | TYPE/NAME) SERVICE_ACCOUNT`.
-pub fn serviceaccount(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
+pub fn serviceaccount(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
     let Some((account, resources)) = flags.positional.split_last() else {
         return Err("error: serviceaccount is required".into());
     };
-    update_objects(client, waiter, &flags, resources, "serviceaccount updated", Unchanged::Print, |obj| {
+    update_objects(client, waiter, &flags, input, resources, "serviceaccount updated", Unchanged::Print, |obj| {
         let shown = obj.type_name();
         let spec = pod_spec(obj).ok_or_else(|| format!("error: {shown} has no pod template"))?;
         spec.service_account_name = Some(account.clone());

@@ -1,8 +1,9 @@
 //! `kubectl get KIND [NAME] -w | --watch | --watch-only [--request-timeout=D]`: the list, then
 //! each change as it happens, in simulated time. The watch moves the clock through the
 //! [`Waiter`] and ends at the request timeout (simulated) or when the session is interrupted
-//! (Ctrl-C, a notebook's stop button), printing what it saw. A script cannot be interrupted
-//! by hand, so there a watch needs a timeout.
+//! (Ctrl-C, a notebook's stop button). Each line goes to the front-end's [`super::Stdout`] as
+//! it is printed (else it is returned when the watch ends). A script cannot be interrupted by
+//! hand, so there a watch needs a timeout.
 //!
 //! As kubectl prints it: a table's header once, then one row per change (each change a row of
 //! its own, aligned on its own, as kubectl flushes its tab writer per event); `-o yaml` one
@@ -10,11 +11,13 @@
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use super::command::Input;
 use super::get::Format;
 use super::printers::{self, PrintOptions};
+use super::stdout::Printed;
+use crate::apiserver::WatchEvent;
 use crate::client::{Client, Response, WaitError, Waiter};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
@@ -76,46 +79,102 @@ pub fn run(
     };
     let listed =
         client.list(kind, ns, req.labels, req.fields).map(Response::into_body).map_err(|e| e.kubectl_message())?;
-    let mut printer = Printer { out: String::new(), printed: 0, format: req.format, opts: req.opts };
+    let mut printer = Printer { out: Printed::new(input.stdout), printed: 0, format: req.format, opts: req.opts };
     let initial: Vec<Arc<Object>> = listed.items.into_iter().filter(|o| matches(o)).collect();
     if !req.watch_only {
         printer.print(&initial, waiter.now())?;
     }
-    let mut revision = listed.resource_version;
+    match follow(client, waiter, &mut printer, kind, ns, listed.resource_version, timeout, &matches) {
+        Ok(()) => Ok(printer.out.done()),
+        Err(e) => Err(printer.out.failed(&e)),
+    }
+}
+
+/// Print each change from `revision` on, moving the clock, until the timeout or an interrupt.
+#[allow(clippy::too_many_arguments)]
+fn follow(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    printer: &mut Printer<'_, '_>,
+    kind: crate::model::Kind,
+    ns: Option<&str>,
+    mut revision: i64,
+    timeout: Option<Duration>,
+    matches: &dyn Fn(&Object) -> bool,
+) -> Result<(), String> {
     let end = match timeout {
         Some(t) => Some(waiter.deadline(t).map_err(|e| format!("error: {e}"))?),
         None => None,
     };
     loop {
-        let deadline = match end {
-            Some(end) => end,
-            None => waiter.deadline(Duration::seconds(CHUNK)).map_err(|e| format!("error: {e}"))?,
-        };
-        let reached = match waiter.step_toward(deadline) {
-            Ok(reached) => reached,
-            // Interrupted: the watch ends, as kubectl's does on Ctrl-C, with what it printed.
-            Err(WaitError::Cluster(SimError::Interrupted)) => break,
-            Err(e) => return Err(format!("{}error: {e}", printer.out)),
-        };
-        let events = client.watch(kind, ns, revision).map(Response::into_body).map_err(|e| e.kubectl_message())?;
-        // The store's revision now, so that the next look starts there even when nothing of
-        // this kind changed: the API server forgets old history every few minutes.
-        revision = client
-            .list(kind, ns, &LabelSelector::everything(), &NO_OBJECT)
-            .map(|r| r.body.resource_version)
-            .map_err(|e| e.kubectl_message())?;
+        let moved = step(waiter, end)?;
+        if moved == Moved::Interrupted {
+            // The watch ends, as kubectl's does on Ctrl-C, with what it printed.
+            return Ok(());
+        }
         let now = waiter.now();
-        for event in events {
+        for event in changes(client, kind, ns, &mut revision)? {
             // A deleted object is printed too, as it was last.
             if matches(&event.object) {
                 printer.print(std::slice::from_ref(&event.object), now)?;
             }
         }
-        if reached && end.is_some() {
-            break;
+        if moved == Moved::End {
+            return Ok(());
         }
     }
-    Ok(printer.out.trim_end_matches('\n').to_string())
+}
+
+/// How far one move of a watch's clock got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Moved {
+    /// Something may have changed; the watch goes on.
+    On,
+    /// The watch's end (its timeout) has come.
+    End,
+    /// The user interrupted it (Ctrl-C, a notebook's stop button).
+    Interrupted,
+}
+
+/// Let time pass until something may have changed, toward `end` (a watch's timeout), or
+/// without one an hour at a time until the user interrupts.
+pub(super) fn step(waiter: &mut dyn Waiter, end: Option<DateTime<Utc>>) -> Result<Moved, String> {
+    let deadline = match end {
+        Some(end) => end,
+        None => waiter.deadline(Duration::seconds(CHUNK)).map_err(|e| format!("error: {e}"))?,
+    };
+    match waiter.step_toward(deadline) {
+        Ok(true) if end.is_some() => Ok(Moved::End),
+        Ok(_) => Ok(Moved::On),
+        Err(WaitError::Cluster(SimError::Interrupted)) => Ok(Moved::Interrupted),
+        Err(e) => Err(format!("error: {e}")),
+    }
+}
+
+/// The changes to `kind` since `revision`, oldest first; `revision` becomes the store's now,
+/// so that the next look starts there even when nothing of this kind changed (the API server
+/// forgets old history every few minutes).
+pub(super) fn changes(
+    client: &mut dyn Client,
+    kind: crate::model::Kind,
+    ns: Option<&str>,
+    revision: &mut i64,
+) -> Result<Vec<WatchEvent>, String> {
+    let events = client.watch(kind, ns, *revision).map(Response::into_body).map_err(|e| e.kubectl_message())?;
+    *revision = store_revision(client, kind, ns)?;
+    Ok(events)
+}
+
+/// The store's revision now, from a list that matches nothing.
+pub(super) fn store_revision(
+    client: &mut dyn Client,
+    kind: crate::model::Kind,
+    ns: Option<&str>,
+) -> Result<i64, String> {
+    client
+        .list(kind, ns, &LabelSelector::everything(), &NO_OBJECT)
+        .map(|r| r.body.resource_version)
+        .map_err(|e| e.kubectl_message())
 }
 
 /// kubectl's `--request-timeout`: a whole number of seconds, or one with a unit.
@@ -130,14 +189,14 @@ fn request_timeout(t: &str) -> Result<Duration, String> {
 }
 
 /// Prints objects as a watch does, remembering what it printed before.
-struct Printer<'a> {
-    out: String,
+struct Printer<'a, 'o> {
+    out: Printed<'o>,
     printed: usize,
     format: &'a Format,
     opts: PrintOptions,
 }
 
-impl Printer<'_> {
+impl Printer<'_, '_> {
     fn print(&mut self, objects: &[Arc<Object>], now: chrono::DateTime<chrono::Utc>) -> Result<(), String> {
         if objects.is_empty() {
             return Ok(());
@@ -146,7 +205,7 @@ impl Printer<'_> {
         match self.format {
             Format::Table => {
                 let opts = PrintOptions { no_headers: self.opts.no_headers || self.printed > 0, ..self.opts };
-                self.out.push_str(&printers::table(refs[0].kind(), &refs, now, &opts).render());
+                self.out.print(&printers::table(refs[0].kind(), &refs, now, &opts).render());
             }
             format => {
                 for obj in &refs {
@@ -162,7 +221,7 @@ impl Printer<'_> {
                         }
                         other => other.print_one(obj)?,
                     };
-                    self.out.push_str(&text);
+                    self.out.print(&text);
                     self.printed += 1;
                 }
                 return Ok(());

@@ -341,18 +341,31 @@ fn trim_newline(mut s: String) -> String {
 
 /// Run kubectl for a script: the text without its final newline; tables are remembered so the
 /// value can still be shown as a table.
+///
+/// A watch (`get -w`, `rollout status`) in a script prints nothing itself: its lines are the
+/// value, as `$(kubectl ...)` gives them in a shell, so `print(kubectl(...))` shows them once.
+/// Interrupted, it prints the lines it saw (they would be lost with the value) and the input
+/// stops there.
 fn run_kubectl(ctx: &NativeCallContext, cmdline: &str, stdin: Option<&str>) -> Result<String, Box<EvalAltResult>> {
     let cluster = crate::api::current(ctx);
-    let (files, interactive) = {
-        let state = crate::api::state(ctx);
+    let state = crate::api::state(ctx);
+    let (files, interactive, interrupt) = {
         let state = state.borrow();
-        (state.files.clone(), state.interactive)
+        (state.files.clone(), state.interactive, state.interrupt.clone())
     };
     let output = {
         let mut c = cluster.0.borrow_mut();
-        let input = controlplane::kubectl::Input { stdin, files: &files, interactive };
+        let input = controlplane::kubectl::Input { stdin, files: &files, interactive, stdout: Default::default() };
         controlplane::kubectl::run_line_output(&mut c, cmdline, input).map_err(runtime_error)?
     };
+    if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+        let mut st = state.borrow_mut();
+        st.write(crate::session::Stream::Stdout, &output.text);
+        if !output.text.is_empty() && !output.text.ends_with('\n') {
+            st.write(crate::session::Stream::Stdout, "\n");
+        }
+        return Err(Box::new(EvalAltResult::ErrorTerminated(Dynamic::from("interrupted"), Position::NONE)));
+    }
     let text = trim_newline(output.text);
     crate::api::state(ctx).borrow_mut().remember_tables(&text, output.tables);
     Ok(text)
