@@ -191,3 +191,21 @@ fn an_orphaned_pod_loses_its_finalizer() {
     assert_eq!(left.len(), 1);
     assert!(left[0].metadata().finalizers.is_none(), "{:?}", left[0].metadata().finalizers);
 }
+
+#[test]
+fn restart_policy_on_failure_counts_restarts_toward_the_backoff_limit() {
+    let mut c = cluster();
+    let mut doc = job_doc("restarts", "exit 1", json!({"backoffLimit": 2}));
+    doc["spec"]["template"]["spec"]["restartPolicy"] = json!("OnFailure");
+    create(&mut c, doc);
+    // The kubelet restarts the container in place, with its own back-off between restarts.
+    c.advance(Duration::seconds(8)).unwrap();
+    let pod = pods(&mut c)[0].to_value();
+    assert_eq!(pod["status"]["containerStatuses"][0]["restartCount"], 1);
+    assert_eq!(conditions(&job(&mut c, "restarts")), Vec::<String>::new());
+    c.advance(Duration::seconds(60)).unwrap();
+    let j = job(&mut c, "restarts");
+    assert_eq!(conditions(&j), ["FailureTarget True BackoffLimitExceeded", "Failed True BackoffLimitExceeded"]);
+    assert_eq!(j["status"]["failed"], 1, "one pod, restarted in place, deleted and counted as failed");
+    assert!(pods(&mut c).is_empty(), "never replaced");
+}
