@@ -2,7 +2,7 @@
 
 use super::flags::{flag, parse, FlagSpec};
 use crate::client::{Client, Response};
-use crate::controllers::controller_utils::{is_pod_ready, pod_phase};
+use crate::controllers::controller_utils::{after_or_zero, creation_time, is_pod_ready, pod_phase, pod_ready_time};
 use crate::gosort::{go_sort, SortData};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
@@ -138,14 +138,13 @@ impl SortData for ByLogging<'_> {
         if is_pod_ready(a) != is_pod_ready(b) {
             return is_pod_ready(a);
         }
-        if is_pod_ready(a) && is_pod_ready(b) && ready_time(a) != ready_time(b) {
-            return after_or_zero(ready_time(b), ready_time(a));
+        if is_pod_ready(a) && is_pod_ready(b) && pod_ready_time(a) != pod_ready_time(b) {
+            return after_or_zero(pod_ready_time(b), pod_ready_time(a));
         }
         if max_restarts(a) != max_restarts(b) {
             return max_restarts(a) > max_restarts(b);
         }
-        let created = |p: &Pod| p.metadata.creation_timestamp.as_ref().map(|t| t.0);
-        created(a) != created(b) && after_or_zero(created(b), created(a))
+        creation_time(a) != creation_time(b) && after_or_zero(creation_time(b), creation_time(a))
     }
 
     fn swap(&mut self, i: usize, j: usize) {
@@ -153,23 +152,7 @@ impl SortData for ByLogging<'_> {
     }
 }
 
-fn ready_time(pod: &Pod) -> Option<k8s_openapi::jiff::Timestamp> {
-    let conditions = pod.status.as_ref().and_then(|s| s.conditions.as_ref())?;
-    let ready = conditions.iter().find(|c| c.type_ == "Ready" && c.status == "True")?;
-    ready.last_transition_time.as_ref().map(|t| t.0)
-}
-
 fn max_restarts(pod: &Pod) -> i32 {
     let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
     statuses.into_iter().flatten().map(|c| c.restart_count).max().unwrap_or(0)
-}
-
-/// `afterOrZero`: whether `a` is after `b`, an absent time being the latest of all.
-fn after_or_zero(a: Option<k8s_openapi::jiff::Timestamp>, b: Option<k8s_openapi::jiff::Timestamp>) -> bool {
-    match (a, b) {
-        (None, None) => false,
-        (None, Some(_)) => true,
-        (Some(_), None) => false,
-        (Some(a), Some(b)) => a > b,
-    }
 }
