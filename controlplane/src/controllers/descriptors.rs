@@ -4,11 +4,11 @@
 //! names a controller decides (`IsControllerEnabled`).
 
 use super::runtime::ControllerComponent;
-use super::tainteviction;
 use super::{
-    daemon, deployment, disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset, rootcacertpublisher,
-    serviceaccount, statefulset,
+    daemon, deployment, disruption, garbagecollector, job, namespace, nodelifecycle, podgc, replicaset,
+    rootcacertpublisher, serviceaccount, statefulset,
 };
+use super::{tainteviction, ttlafterfinished};
 use crate::model::Kind;
 use crate::sim::component::Component;
 
@@ -101,6 +101,18 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["statefulset"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(statefulset::StatefulSetController::default())),
+    },
+    ControllerDescriptor {
+        name: "job-controller",
+        aliases: &["job"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(job::JobController::default())),
+    },
+    ControllerDescriptor {
+        name: "ttl-after-finished-controller",
+        aliases: &["ttl-after-finished"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(ttlafterfinished::TtlAfterFinishedController::default())),
     },
     ControllerDescriptor {
         name: "disruption-controller",

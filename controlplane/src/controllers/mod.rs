@@ -9,6 +9,7 @@ pub mod disruption;
 pub mod garbagecollector;
 pub mod history;
 pub mod informers;
+pub mod job;
 pub mod kubernetesservice;
 pub mod namespace;
 pub mod nodelifecycle;
@@ -19,6 +20,7 @@ pub mod runtime;
 pub mod serviceaccount;
 pub mod statefulset;
 pub mod tainteviction;
+pub mod ttlafterfinished;
 
 pub use informers::Informers;
 pub use runtime::{Action, Controller, ControllerComponent};
