@@ -43,7 +43,13 @@ fn check(cluster: &mut Cluster, args: &str, name: &str) {
 /// statuses the tests write stay as they are.
 fn cluster(manifests: &str) -> Cluster {
     cluster_with(
-        &["*", "-replicaset-controller", "-replicationcontroller-controller", "-deployment-controller"],
+        &[
+            "*",
+            "-replicaset-controller",
+            "-replicationcontroller-controller",
+            "-deployment-controller",
+            "-cronjob-controller",
+        ],
         manifests,
     )
 }
