@@ -6,7 +6,7 @@
 use super::runtime::ControllerComponent;
 use super::tainteviction;
 use super::{
-    cronjob, daemon, deployment, disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset,
+    cronjob, daemon, deployment, disruption, garbagecollector, job, namespace, nodelifecycle, podgc, replicaset,
     rootcacertpublisher, serviceaccount,
 };
 use crate::model::Kind;
@@ -95,6 +95,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["deployment"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(deployment::DeploymentController::default())),
+    },
+    ControllerDescriptor {
+        name: "job-controller",
+        aliases: &["job"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(job::JobController::default())),
     },
     ControllerDescriptor {
         name: "disruption-controller",

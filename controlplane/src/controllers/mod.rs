@@ -10,6 +10,7 @@ pub mod disruption;
 pub mod garbagecollector;
 pub mod history;
 pub mod informers;
+pub mod job;
 pub mod kubernetesservice;
 pub mod namespace;
 pub mod nodelifecycle;

@@ -129,6 +129,12 @@ fn simple(program: &str, rest: &[&str], p: &mut Plan) {
             p.lines.push((Duration::zero(), unquote(&rest.join(" "))));
             p.exits = Some((Duration::zero(), 0));
         }
+        "perl" => {
+            if let Some((after, line)) = super::perl::bpi(rest) {
+                p.lines.push((after, line));
+                p.exits = Some((after, 0));
+            }
+        }
         _ => {}
     }
 }

@@ -6,6 +6,7 @@ pub mod behaviour;
 pub mod containerd;
 pub mod cri;
 pub mod images;
+pub mod perl;
 
 pub use containerd::{Containerd, CriCall};
 pub use cri::{ImageService, RuntimeService};

@@ -1,0 +1,498 @@
+//! The Job controller (`job-controller`, `pkg/controller/job`): pods from the Job's template
+//! until `completions` succeed (or, without completions, one does), at most `parallelism`
+//! at a time; NonIndexed or Indexed (`indexed.rs`); failed pods replaced after a back-off
+//! (`pod_backoff.rs`) until `backoffLimit`, `backoffLimitPerIndex` or `activeDeadlineSeconds`
+//! fails the Job, or a `podFailurePolicy` rule (`failure_policy.rs`) decides otherwise; a
+//! `successPolicy` (`success_policy.rs`) may end it early; suspend and resume. Finished pods
+//! are counted through `status.uncountedTerminatedPods` and the tracking finalizer
+//! (`tracking.rs`), and the terminal condition comes only once no pod is left terminating:
+//! FailureTarget then Failed, SuccessCriteriaMet then Complete, as v1.33 does.
+//!
+//! Upstream batches pod events for a second (`syncJobBatchPeriod`) before a sync; here a
+//! pod's change is synced in the same round. Upstream's expectations are not needed: a sync
+//! always sees the writes of the one before.
+
+mod failure_policy;
+pub mod indexed;
+mod manage;
+mod pod_backoff;
+mod success_policy;
+mod tracking;
+pub mod util;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+pub use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::batch::v1::JobCondition;
+use k8s_openapi::api::core::v1::Pod;
+
+use self::indexed::Intervals;
+use self::pod_backoff::{BackoffRecord, BackoffStore};
+use self::util::{
+    find_condition, has_tracking_finalizer, is_finished, is_indexed, is_pod_failed, is_suspended, is_terminating,
+    new_condition, phase, uid, TRACKING_FINALIZER,
+};
+use super::controller_utils::{filter_active_pods, is_pod_ready, ControllerRefManager, PodControl};
+use super::informers::{controller_of, Informers};
+use super::runtime::{controller_user, Action, Controller};
+use crate::apiserver::{from_k8s_time, ApiError, PatchType, Reason, WatchEvent, WatchEventType};
+use crate::events::{EventRecorder, EventType};
+use crate::model::selector::LabelSelector;
+use crate::model::{Kind, Object, Typed};
+use crate::sim::component::Ctx;
+
+pub const NAME: &str = "job-controller";
+/// `MaxPodCreateDeletePerSync`.
+const MAX_POD_CREATE_DELETE_PER_SYNC: usize = 500;
+/// The queue key of an orphan pod whose tracking finalizer is to go (upstream's orphan
+/// queue); a space is in no object key.
+const ORPHAN: &str = "orphan ";
+
+pub struct JobController {
+    user: String,
+    control: PodControl,
+    backoff: BackoffStore,
+}
+
+impl Default for JobController {
+    fn default() -> Self {
+        let user = controller_user(NAME);
+        let control = PodControl::new(&user, EventRecorder::new(NAME, None, &user));
+        JobController { user, control, backoff: BackoffStore::default() }
+    }
+}
+
+/// What one sync of one Job reads and decides (`syncJobCtx`).
+pub(super) struct JobCtx<'a> {
+    key: &'a str,
+    /// The Job as read, for events and owner references.
+    obj: &'a Arc<Object>,
+    /// The Job whose status this sync writes.
+    job: Job,
+    pods: Vec<&'a Pod>,
+    active: Vec<&'a Pod>,
+    finished: Option<JobCondition>,
+    succeeded: i32,
+    failed: i32,
+    prev_succeeded_indexes: Intervals,
+    succeeded_indexes: Intervals,
+    failed_indexes: Option<Intervals>,
+    new_backoff: BackoffRecord,
+    uncounted_succeeded: BTreeSet<String>,
+    uncounted_failed: BTreeSet<String>,
+    /// Per index, the failed pod whose removal waits until its replacement exists.
+    delayed_deletion: BTreeMap<i64, &'a Pod>,
+    terminating: i32,
+    ready: i32,
+    now: DateTime<Utc>,
+    requeue: Option<Duration>,
+}
+
+impl JobCtx<'_> {
+    fn requeue_after(&mut self, d: Duration) {
+        self.requeue = Some(self.requeue.map_or(d, |r| r.min(d)));
+    }
+
+    fn completions(&self) -> Option<i32> {
+        self.job.spec.as_ref().and_then(|s| s.completions)
+    }
+
+    fn backoff_limit_per_index(&self) -> Option<i32> {
+        self.job.spec.as_ref().and_then(|s| s.backoff_limit_per_index)
+    }
+}
+
+fn job_selector(job: &Job) -> Option<LabelSelector> {
+    let s = job.spec.as_ref()?.selector.as_ref()?;
+    LabelSelector::from_k8s(s).ok()
+}
+
+fn as_pod(obj: &Object) -> Option<&Pod> {
+    Pod::from_object(obj)
+}
+
+/// The controlling Job of `pod`, as the informer has it (`resolveControllerRef`).
+fn controlling_job<'a>(informers: &'a Informers, pod: &Object) -> Option<&'a Job> {
+    let r = controller_of(pod).filter(|r| r.kind == "Job" && r.api_version == "batch/v1")?;
+    let job = informers.get(Kind::Job, &format!("{}/{}", pod.namespace(), r.name))?;
+    Job::from_object(job).filter(|j| j.metadata.uid.as_deref() == Some(r.uid.as_str()))
+}
+
+impl Controller for JobController {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn watches(&self) -> &'static [Kind] {
+        &[Kind::Job, Kind::Pod]
+    }
+
+    fn owns(&self) -> &'static [Kind] {
+        &[Kind::Pod]
+    }
+
+    /// A Job by its key; a deleted or finished Job also sends its pods that still hold the
+    /// finalizer to the orphan queue (`cleanupPodFinalizers`). A pod with the finalizer whose
+    /// Job is gone or finished goes there too; an orphan pod that is new or changed labels wakes
+    /// the Jobs that select it. Owned pods wake their Job through `owns`.
+    fn keys_for(&mut self, event: &WatchEvent, old: Option<&Object>, informers: &Informers) -> Vec<String> {
+        let o = &event.object;
+        match &**o {
+            Object::Job(job) => {
+                let mut keys = vec![o.key()];
+                if event.event_type == WatchEventType::Deleted || is_finished(job) {
+                    let uid = job.metadata.uid.as_deref().unwrap_or("");
+                    let pods = informers
+                        .controlled_by(Kind::Pod, uid)
+                        .filter(|p| as_pod(p).is_some_and(has_tracking_finalizer));
+                    keys.extend(pods.map(|p| format!("{ORPHAN}{}", p.key())));
+                }
+                keys
+            }
+            Object::Pod(pod) => {
+                let mut keys = Vec::new();
+                let job = controlling_job(informers, o);
+                if has_tracking_finalizer(pod) && job.is_none_or(is_finished) {
+                    keys.push(format!("{ORPHAN}{}", o.key()));
+                }
+                let deleted = event.event_type == WatchEventType::Deleted;
+                let relabelled = old.is_none_or(|old| old.labels() != o.labels() || controller_of(old).is_some());
+                if controller_of(o).is_none() && !deleted && relabelled {
+                    let jobs = informers.list_namespace(Kind::Job, o.namespace());
+                    let matching = jobs.filter(|j| {
+                        Job::from_object(j)
+                            .and_then(job_selector)
+                            .is_some_and(|s| !s.is_empty() && s.matches(o.labels()))
+                    });
+                    keys.extend(matching.map(|j| j.key()));
+                }
+                keys
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn reconcile(&mut self, key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
+        if let Some(pod) = key.strip_prefix(ORPHAN) {
+            self.sync_orphan_pod(pod, ctx)?;
+            return Ok(Action::AwaitChange);
+        }
+        self.sync_job(key, ctx)
+    }
+}
+
+impl JobController {
+    /// `syncOrphanPod`: remove the tracking finalizer of a pod no unfinished Job controls.
+    fn sync_orphan_pod(&mut self, key: &str, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
+        let informers = ctx.informers;
+        let Some(obj) = informers.get(Kind::Pod, key) else { return Ok(()) };
+        let Some(pod) = as_pod(obj) else { return Ok(()) };
+        if let Some(r) = controller_of(obj) {
+            if r.kind != "Job" || r.api_version != "batch/v1" {
+                return Ok(());
+            }
+            if controlling_job(informers, obj).is_some_and(|j| !is_finished(j)) {
+                return Ok(());
+            }
+        }
+        match self.remove_tracking_finalizer(ctx, pod) {
+            Err(e) if e.reason != Reason::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// `removeTrackingFinalizerPatch`, as a JSON patch that tests the entry it removes.
+    fn remove_tracking_finalizer(&mut self, ctx: &mut Ctx<'_>, pod: &Pod) -> Result<(), ApiError> {
+        let Some(i) = pod.metadata.finalizers.iter().flatten().position(|f| f == TRACKING_FINALIZER) else {
+            return Ok(());
+        };
+        let finalizers = pod.metadata.finalizers.clone().unwrap_or_default();
+        // The last finalizer takes the list with it, as Go's omitempty leaves no empty list.
+        let patch = if finalizers.len() == 1 {
+            serde_json::json!([
+                {"op": "test", "path": "/metadata/finalizers", "value": finalizers},
+                {"op": "remove", "path": "/metadata/finalizers"},
+            ])
+        } else {
+            let path = format!("/metadata/finalizers/{i}");
+            serde_json::json!([
+                {"op": "test", "path": path, "value": TRACKING_FINALIZER},
+                {"op": "remove", "path": path},
+            ])
+        };
+        let namespace = pod.metadata.namespace.as_deref().unwrap_or("");
+        ctx.api.patch(&self.user, Kind::Pod, namespace, util::name(pod), PatchType::Json, &patch).map(|_| ())
+    }
+
+    /// `getPodsForJob`: the pods the Job owns after adopting matching orphans and releasing
+    /// pods that stopped matching.
+    fn pods_for_job<'a>(&self, ctx: &mut Ctx<'a>, obj: &'a Object, job: &Job) -> Result<Vec<&'a Pod>, ApiError> {
+        let informers = ctx.informers;
+        let uid = job.metadata.uid.as_deref().unwrap_or("");
+        let mut candidates: Vec<&Arc<Object>> =
+            informers.controlled_by(Kind::Pod, uid).chain(informers.orphans(Kind::Pod, obj.namespace())).collect();
+        candidates.sort_by(|a, b| a.name().cmp(b.name()));
+        let Some(selector) = job_selector(job) else { return Ok(Vec::new()) };
+        let pods = candidates.into_iter().filter_map(|p| as_pod(p));
+        ControllerRefManager::new(obj, &selector, &self.user).claim(ctx.api, pods, &[]).map_err(ApiError::from)
+    }
+
+    /// `syncJob`.
+    fn sync_job(&mut self, key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
+        let informers = ctx.informers;
+        let Some(obj) = informers.get(Kind::Job, key) else {
+            self.backoff.remove(key);
+            return Ok(Action::AwaitChange);
+        };
+        let Some(shared) = Job::from_object(obj) else { return Ok(Action::AwaitChange) };
+        let spec = shared.spec.clone().unwrap_or_default();
+        if spec.managed_by.as_deref().is_some_and(|m| m != "kubernetes.io/job-controller") {
+            return Ok(Action::AwaitChange);
+        }
+        if is_finished(shared) {
+            self.backoff.remove(key);
+            return Ok(Action::AwaitChange);
+        }
+        if spec.completion_mode.as_deref().is_some_and(|m| m != "NonIndexed" && m != "Indexed") {
+            let message = "Skipped Job sync because completion mode is unknown";
+            self.control.recorder().record(ctx.api, obj, None, EventType::Warning, "UnknownCompletionMode", message);
+            return Ok(Action::AwaitChange);
+        }
+        let mut job = shared.clone();
+        let status = job.status.get_or_insert_with(Default::default);
+        let uncounted = status.uncounted_terminated_pods.get_or_insert_with(Default::default).clone();
+        let pods = self.pods_for_job(ctx, obj, shared)?;
+        let now = ctx.now();
+        let active = filter_active_pods(pods.iter().copied());
+        let mut jc = JobCtx {
+            key,
+            obj,
+            job,
+            ready: active.iter().filter(|p| is_pod_ready(p)).count() as i32,
+            terminating: pods.iter().filter(|p| is_terminating(p)).count() as i32,
+            active,
+            pods,
+            finished: None,
+            succeeded: 0,
+            failed: 0,
+            prev_succeeded_indexes: Intervals::default(),
+            succeeded_indexes: Intervals::default(),
+            failed_indexes: None,
+            new_backoff: BackoffRecord::default(),
+            uncounted_succeeded: uncounted.succeeded.iter().flatten().cloned().collect(),
+            uncounted_failed: uncounted.failed.iter().flatten().cloned().collect(),
+            delayed_deletion: BTreeMap::new(),
+            now,
+            requeue: None,
+        };
+        let mut active_count = jc.active.len() as i32;
+        let (new_succeeded, new_failed) = new_finished_pods(&jc);
+        let status = jc.job.status.clone().unwrap_or_default();
+        jc.succeeded = status.succeeded.unwrap_or(0) + new_succeeded.len() as i32 + jc.uncounted_succeeded.len() as i32;
+        let counted_failed = match failure_policy::policy(&jc.job) {
+            Some(p) => new_failed.iter().filter(|pod| failure_policy::match_policy(p, pod).count_failed).count(),
+            None => new_failed.len(),
+        };
+        jc.failed = status.failed.unwrap_or(0) + counted_failed as i32 + jc.uncounted_failed.len() as i32;
+        if status.start_time.is_none() && !is_suspended(&jc.job) {
+            jc.job.status.get_or_insert_with(Default::default).start_time = Some(crate::apiserver::k8s_time(now));
+        }
+        jc.new_backoff = self.backoff.new_record(key, &new_succeeded, &new_failed);
+
+        self.decide_finished(&mut jc);
+        if is_indexed(&jc.job) {
+            self.decide_indexed(&mut jc);
+        }
+        let mut suspend_changed = false;
+        let mut manage_error = None;
+        if jc.finished.is_some() {
+            let (deleted_ready, deleted, err) = self.delete_active_pods(ctx, &jc);
+            if deleted != active_count {
+                jc.finished = None;
+            }
+            active_count -= deleted;
+            jc.terminating += deleted;
+            jc.ready -= deleted_ready;
+            manage_error = err;
+        } else {
+            let mut manage_called = false;
+            if jc.job.metadata.deletion_timestamp.is_none() {
+                let (active, err) = self.manage_job(ctx, &mut jc);
+                active_count = active;
+                manage_error = err;
+                manage_called = true;
+            }
+            let complete = match jc.completions() {
+                None => jc.succeeded > 0 && active_count == 0,
+                Some(c) => jc.succeeded >= c && active_count == 0,
+            };
+            if complete {
+                let message = "Reached expected number of succeeded pods";
+                jc.finished = Some(new_condition("SuccessCriteriaMet", "True", "CompletionsReached", message, now));
+            } else if manage_called {
+                suspend_changed = self.update_suspended(ctx, &mut jc);
+            }
+        }
+        let status = jc.job.status.get_or_insert_with(Default::default);
+        let needs_update = suspend_changed
+            || active_count != status.active.unwrap_or(0)
+            || Some(jc.ready) != status.ready
+            || Some(jc.terminating) != status.terminating;
+        status.active = Some(active_count).filter(|a| *a != 0);
+        status.ready = Some(jc.ready);
+        status.terminating = Some(jc.terminating);
+        self.track_status_and_remove_finalizers(ctx, &mut jc, needs_update)?;
+        if let Some(e) = manage_error {
+            return Err(e);
+        }
+        Ok(jc.requeue.map_or(Action::AwaitChange, Action::RequeueAfter))
+    }
+
+    /// The terminal decisions before pods are managed: a SuccessCriteriaMet or FailureTarget
+    /// already recorded, a FailJob rule, the backoff limit, the active deadline.
+    fn decide_finished(&mut self, jc: &mut JobCtx<'_>) {
+        let now = jc.now;
+        let conds = util::conditions(&jc.job).to_vec();
+        let is_true = |c: &&JobCondition| c.status == "True";
+        jc.finished = find_condition(&conds, "SuccessCriteriaMet").filter(is_true).cloned();
+        if jc.finished.is_none() {
+            if let Some(target) = find_condition(&conds, "FailureTarget").filter(is_true) {
+                jc.finished = Some(failed_from_target(target, now));
+            } else if let Some(message) = fail_job_message(&jc.job, &jc.pods) {
+                jc.finished = Some(new_condition("FailureTarget", "True", "PodFailurePolicy", &message, now));
+            }
+        }
+        if jc.finished.is_some() {
+            return;
+        }
+        let spec = jc.job.spec.clone().unwrap_or_default();
+        let limit = spec.backoff_limit.unwrap_or(6);
+        let start = jc.job.status.as_ref().and_then(|s| s.start_time.as_ref()).map(from_k8s_time);
+        if jc.failed > limit || past_backoff_limit_on_failure(&jc.job, &jc.pods) {
+            let message = "Job has reached the specified backoff limit";
+            jc.finished = Some(new_condition("FailureTarget", "True", "BackoffLimitExceeded", message, now));
+        } else if let (Some(deadline), Some(start), false) =
+            (spec.active_deadline_seconds, start, is_suspended(&jc.job))
+        {
+            let allowed = Duration::seconds(deadline);
+            if now - start >= allowed {
+                let message = "Job was active longer than specified deadline";
+                jc.finished = Some(new_condition("FailureTarget", "True", "DeadlineExceeded", message, now));
+            } else {
+                jc.requeue_after(allowed - (now - start));
+            }
+        }
+    }
+
+    /// An Indexed Job's succeeded and failed indexes, and the ends they bring: too many failed
+    /// indexes, failed indexes once every index is done, a success policy met.
+    fn decide_indexed(&mut self, jc: &mut JobCtx<'_>) {
+        let completions = i64::from(jc.completions().unwrap_or(0));
+        let (prev, all) = indexed::succeeded_indexes(&jc.job, &jc.pods, completions);
+        jc.prev_succeeded_indexes = prev;
+        jc.succeeded_indexes = all;
+        jc.succeeded = jc.succeeded_indexes.total() as i32;
+        let now = jc.now;
+        if let Some(limit) = jc.backoff_limit_per_index() {
+            let failed = indexed::failed_indexes(&jc.job, &jc.pods, completions, limit);
+            if jc.finished.is_none() {
+                let max = jc.job.spec.as_ref().and_then(|s| s.max_failed_indexes);
+                if max.is_some_and(|m| failed.total() > i64::from(m)) {
+                    let message = "Job has exceeded the specified maximal number of failed indexes";
+                    jc.finished =
+                        Some(new_condition("FailureTarget", "True", "MaxFailedIndexesExceeded", message, now));
+                } else if failed.total() > 0 && failed.total() + jc.succeeded_indexes.total() >= completions {
+                    let message = "Job has failed indexes";
+                    jc.finished = Some(new_condition("FailureTarget", "True", "FailedIndexes", message, now));
+                }
+            }
+            jc.failed_indexes = Some(failed);
+            jc.delayed_deletion = manage::pods_with_delayed_deletion(jc);
+        }
+        if jc.finished.is_none() {
+            let policy = jc.job.spec.as_ref().and_then(|s| s.success_policy.as_ref());
+            if let Some(message) = success_policy::match_success_policy(policy, completions, &jc.succeeded_indexes) {
+                jc.finished = Some(new_condition("SuccessCriteriaMet", "True", "SuccessPolicy", &message, now));
+            }
+        }
+    }
+
+    /// The Suspended condition and its events once the pods of a (un)suspended Job are
+    /// managed; a resumed Job starts its clock again. Whether the conditions changed.
+    fn update_suspended(&mut self, ctx: &mut Ctx<'_>, jc: &mut JobCtx<'_>) -> bool {
+        let now = jc.now;
+        let suspended = is_suspended(&jc.job);
+        let status = jc.job.status.get_or_insert_with(Default::default);
+        let list = status.conditions.get_or_insert_with(Vec::new);
+        let (state, reason, message, event) = if suspended {
+            ("True", "JobSuspended", "Job suspended", "Suspended")
+        } else {
+            ("False", "JobResumed", "Job resumed", "Resumed")
+        };
+        let changed = util::ensure_condition(list, "Suspended", state, reason, message, now);
+        if status.conditions.as_ref().is_some_and(Vec::is_empty) {
+            status.conditions = None;
+        }
+        if changed {
+            if state == "False" {
+                status.start_time = Some(crate::apiserver::k8s_time(now));
+            }
+            self.control.recorder().record(ctx.api, jc.obj, None, EventType::Normal, event, message);
+        }
+        changed
+    }
+}
+
+/// `newFailedConditionForFailureTarget`.
+fn failed_from_target(target: &JobCondition, now: DateTime<Utc>) -> JobCondition {
+    let reason = target.reason.as_deref().unwrap_or("");
+    new_condition("Failed", "True", reason, target.message.as_deref().unwrap_or(""), now)
+}
+
+/// `getFailJobMessage`: the message of a FailJob rule a failed pod matches.
+fn fail_job_message(job: &Job, pods: &[&Pod]) -> Option<String> {
+    let policy = failure_policy::policy(job)?;
+    pods.iter().filter(|p| is_pod_failed(p, job)).find_map(|p| failure_policy::match_policy(policy, p).fail_job_message)
+}
+
+/// `pastBackoffLimitOnFailure`: with restartPolicy OnFailure, the restarts of the running and
+/// pending pods' containers reach the backoff limit (any restart, for a limit of 0).
+fn past_backoff_limit_on_failure(job: &Job, pods: &[&Pod]) -> bool {
+    let spec = job.spec.as_ref();
+    let restart = spec.and_then(|s| s.template.spec.as_ref()).and_then(|s| s.restart_policy.as_deref());
+    if restart != Some("OnFailure") {
+        return false;
+    }
+    let restarts: i32 = pods
+        .iter()
+        .filter(|p| matches!(phase(p), "Running" | "Pending"))
+        .filter_map(|p| p.status.as_ref())
+        .flat_map(|s| s.init_container_statuses.iter().flatten().chain(s.container_statuses.iter().flatten()))
+        .map(|c| c.restart_count)
+        .sum();
+    match spec.and_then(|s| s.backoff_limit).unwrap_or(6) {
+        0 => restarts > 0,
+        limit => restarts >= limit,
+    }
+}
+
+/// `getNewFinishedPods`: the succeeded and failed pods not counted yet (holding the finalizer
+/// and not in the uncounted lists), of a valid index for an Indexed Job.
+fn new_finished_pods<'a>(jc: &JobCtx<'a>) -> (Vec<&'a Pod>, Vec<&'a Pod>) {
+    let completions = i64::from(jc.completions().unwrap_or(0));
+    let valid = |p: &&&'a Pod, uncounted: &BTreeSet<String>| {
+        has_tracking_finalizer(p)
+            && !uncounted.contains(uid(p))
+            && (!is_indexed(&jc.job) || indexed::valid_index(p, completions).is_some())
+    };
+    let succeeded =
+        jc.pods.iter().filter(|p| valid(p, &jc.uncounted_succeeded) && phase(p) == "Succeeded").copied().collect();
+    let failed =
+        jc.pods.iter().filter(|p| valid(p, &jc.uncounted_failed) && is_pod_failed(p, &jc.job)).copied().collect();
+    (succeeded, failed)
+}
+
+#[cfg(test)]
+mod tests;

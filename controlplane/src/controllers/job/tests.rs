@@ -1,0 +1,193 @@
+//! The Job controller on a cluster with kubelets: pods run their commands on the simulated
+//! clock (`sleep 5`, `exit 3`), so counts, conditions and back-off times are the real ones.
+
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use crate::model::{decode, Kind, Object};
+use crate::sim::{Cluster, ClusterConfig};
+
+const USER: &str = "test";
+
+fn cluster() -> Cluster {
+    Cluster::new(ClusterConfig { workers: 2, ..Default::default() })
+}
+
+fn job_doc(name: &str, command: &str, spec: Value) -> Value {
+    let mut doc = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
+        "spec": {"template": {"spec": {"restartPolicy": "Never",
+            "containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", command]}]}}}});
+    crate::apiserver::patch::merge_patch(&mut doc["spec"], &spec);
+    doc
+}
+
+fn create(c: &mut Cluster, doc: Value) {
+    let obj = decode(doc).expect("decodes");
+    c.api().create(USER, "default", obj).expect("created");
+}
+
+fn job(c: &mut Cluster, name: &str) -> Value {
+    c.api().peek(Kind::Job, "default", name).expect("exists").to_value()
+}
+
+fn pods(c: &mut Cluster) -> Vec<Object> {
+    let mut pods: Vec<Object> = c.api().peek_list(Kind::Pod, Some("default")).iter().map(|p| (**p).clone()).collect();
+    pods.sort_by(|a, b| a.name().cmp(b.name()));
+    pods
+}
+
+fn conditions(job: &Value) -> Vec<String> {
+    let list = job["status"]["conditions"].as_array().cloned().unwrap_or_default();
+    list.iter().map(|c| format!("{} {} {}", c["type"], c["status"], c["reason"]).replace('"', "")).collect()
+}
+
+fn job_events(c: &mut Cluster) -> Vec<String> {
+    let mut events = c.api().peek_list(Kind::Event, Some("default"));
+    events.sort_by_key(|e| e.resource_version());
+    let v = events.iter().map(|e| e.to_value());
+    v.filter(|e| e["involvedObject"]["kind"] == "Job")
+        .map(|e| format!("{} {}", e["reason"].as_str().unwrap_or(""), e["message"].as_str().unwrap_or("")))
+        .collect()
+}
+
+#[test]
+fn parallel_completions_complete_with_tracking_finalizers_removed() {
+    let mut c = cluster();
+    create(&mut c, job_doc("work", "sleep 5", json!({"completions": 4, "parallelism": 2})));
+    c.settle().unwrap();
+    let made = pods(&mut c);
+    assert_eq!(made.len(), 2);
+    for p in &made {
+        let v = p.to_value();
+        assert_eq!(v["metadata"]["finalizers"], json!(["batch.kubernetes.io/job-tracking"]));
+        assert_eq!(v["metadata"]["labels"]["job-name"], "work");
+        assert_eq!(v["metadata"]["ownerReferences"][0]["kind"], "Job");
+    }
+    c.advance(Duration::seconds(60)).unwrap();
+    let j = job(&mut c, "work");
+    assert_eq!(j["status"]["succeeded"], 4);
+    assert_eq!(j["status"]["uncountedTerminatedPods"], json!({}));
+    assert_eq!(conditions(&j), ["SuccessCriteriaMet True CompletionsReached", "Complete True CompletionsReached"]);
+    assert!(j["status"]["completionTime"].is_string());
+    let all = pods(&mut c);
+    assert_eq!(all.len(), 4);
+    assert!(all.iter().all(|p| p.metadata().finalizers.is_none()), "every pod counted");
+    assert_eq!(job_events(&mut c).last().map(String::as_str), Some("Completed Job completed"));
+}
+
+#[test]
+fn backoff_limit_fails_after_limit_plus_one_failures_with_back_off_between() {
+    let mut c = cluster();
+    create(&mut c, job_doc("fail", "exit 3", json!({"backoffLimit": 2})));
+    let start = c.now();
+    let mut created: Vec<(String, i64)> = Vec::new();
+    for _ in 0..200 {
+        c.settle().unwrap();
+        for p in pods(&mut c) {
+            let at = (c.now() - start).num_seconds();
+            if !created.iter().any(|(n, _)| n == p.name()) {
+                created.push((p.name().to_string(), at));
+            }
+        }
+        c.advance(Duration::seconds(1)).unwrap();
+    }
+    let times: Vec<i64> = created.iter().map(|(_, t)| *t).collect();
+    assert_eq!(times.len(), 3, "backoffLimit 2: three pods, {times:?}");
+    // Each replacement waits 10s, then 20s, after the failure it replaces.
+    // The container fails as it starts: each replacement waits 10s, then 20s.
+    assert_eq!(times, [0, 10, 30]);
+    let j = job(&mut c, "fail");
+    assert_eq!(j["status"]["failed"], 3);
+    assert_eq!(conditions(&j), ["FailureTarget True BackoffLimitExceeded", "Failed True BackoffLimitExceeded"]);
+    assert_eq!(
+        job_events(&mut c).last().map(String::as_str),
+        Some("BackoffLimitExceeded Job has reached the specified backoff limit")
+    );
+}
+
+#[test]
+fn active_deadline_fails_the_job_and_deletes_its_pods() {
+    let mut c = cluster();
+    create(&mut c, job_doc("slow", "sleep 600", json!({"activeDeadlineSeconds": 20})));
+    c.advance(Duration::seconds(19)).unwrap();
+    assert_eq!(conditions(&job(&mut c, "slow")), Vec::<String>::new());
+    c.advance(Duration::seconds(60)).unwrap();
+    let j = job(&mut c, "slow");
+    assert_eq!(conditions(&j), ["FailureTarget True DeadlineExceeded", "Failed True DeadlineExceeded"]);
+    assert_eq!(j["status"]["failed"], 1);
+    assert!(pods(&mut c).is_empty(), "the deleted pod is gone once its finalizer is removed");
+}
+
+#[test]
+fn suspend_deletes_pods_and_resume_restarts_the_clock() {
+    let mut c = cluster();
+    create(&mut c, job_doc("s", "sleep 100", json!({"parallelism": 2, "completions": 2})));
+    c.advance(Duration::seconds(5)).unwrap();
+    assert_eq!(pods(&mut c).len(), 2);
+    let patch = json!({"spec": {"suspend": true}});
+    c.api().patch(USER, Kind::Job, "default", "s", crate::apiserver::PatchType::Merge, &patch).unwrap();
+    c.advance(Duration::seconds(40)).unwrap();
+    let j = job(&mut c, "s");
+    assert_eq!(conditions(&j), ["Suspended True JobSuspended"]);
+    assert!(j["status"]["active"].is_null());
+    let patch = json!({"spec": {"suspend": false}});
+    c.api().patch(USER, Kind::Job, "default", "s", crate::apiserver::PatchType::Merge, &patch).unwrap();
+    c.settle().unwrap();
+    let j = job(&mut c, "s");
+    assert_eq!(conditions(&j), ["Suspended False JobResumed"]);
+    assert_eq!(j["status"]["active"], 2);
+    assert_eq!(j["status"]["startTime"], json!(crate::apiserver::k8s_time(c.now())));
+    let events = job_events(&mut c);
+    assert!(
+        events.contains(&"Suspended Job suspended".to_string()) && events.contains(&"Resumed Job resumed".to_string())
+    );
+}
+
+#[test]
+fn indexed_jobs_run_each_index_once() {
+    let mut c = cluster();
+    create(&mut c, job_doc("ix", "sleep 5", json!({"completions": 3, "parallelism": 3, "completionMode": "Indexed"})));
+    c.settle().unwrap();
+    let made = pods(&mut c);
+    let mut seen: Vec<(String, String, String)> = made
+        .iter()
+        .map(|p| {
+            let v = p.to_value();
+            let ix = v["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            assert_eq!(v["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"], json!(ix));
+            assert!(p.name().starts_with(&format!("ix-{ix}-")), "{}", p.name());
+            let env = &v["spec"]["containers"][0]["env"][0];
+            assert_eq!(env["name"], "JOB_COMPLETION_INDEX");
+            assert_eq!(
+                env["valueFrom"]["fieldRef"]["fieldPath"],
+                "metadata.labels['batch.kubernetes.io/job-completion-index']"
+            );
+            (ix, v["spec"]["hostname"].as_str().unwrap_or("").to_string(), String::new())
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(seen.iter().map(|s| s.1.as_str()).collect::<Vec<_>>(), ["ix-0", "ix-1", "ix-2"]);
+    c.advance(Duration::seconds(30)).unwrap();
+    let j = job(&mut c, "ix");
+    assert_eq!(j["status"]["completedIndexes"], "0-2");
+    assert_eq!(j["status"]["succeeded"], 3);
+}
+
+#[test]
+fn an_orphaned_pod_loses_its_finalizer() {
+    let mut c = cluster();
+    create(&mut c, job_doc("o", "sleep 300", json!({})));
+    c.advance(Duration::seconds(5)).unwrap();
+    let opts = crate::apiserver::DeleteOptions {
+        propagation_policy: Some(crate::apiserver::Propagation::Orphan),
+        ..Default::default()
+    };
+    c.api().delete(USER, Kind::Job, "default", "o", opts).unwrap();
+    c.settle().unwrap();
+    let left = pods(&mut c);
+    assert_eq!(left.len(), 1);
+    assert!(left[0].metadata().finalizers.is_none(), "{:?}", left[0].metadata().finalizers);
+}
