@@ -16,6 +16,7 @@ use std::sync::Arc;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 
 use super::informers::{controller_ref, Informers};
+use super::job::util::conditions;
 use super::runtime::{controller_user, Action, Controller};
 use crate::apiserver::{ApiError, WatchEvent, WatchEventType};
 use crate::events::{EventRecorder, EventType};
@@ -143,10 +144,9 @@ impl Syncer<'_, '_> {
     }
 }
 
-/// `IsJobFinished` with `FinishedCondition`: the first true Complete or Failed condition.
+/// `FinishedCondition`: the type of the first true Complete or Failed condition.
 pub fn finished_condition(j: &Job) -> Option<&str> {
-    let conditions = j.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
-    conditions
+    conditions(j)
         .iter()
         .find(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
         .map(|c| c.type_.as_str())

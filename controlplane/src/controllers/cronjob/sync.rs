@@ -13,6 +13,7 @@ use super::{finished_condition, Syncer, SCHEDULED_TIMESTAMP};
 use crate::apiserver::registry::cron::load_location;
 use crate::apiserver::{from_k8s_time, k8s_time, ApiError, DeleteOptions, Propagation, Reason};
 use crate::controllers::controller_utils::new_controller_ref;
+use crate::controllers::job::util::conditions;
 use crate::events::EventType;
 use crate::model::{Kind, Object};
 
@@ -321,6 +322,5 @@ impl Syncer<'_, '_> {
 
 /// `IsJobSucceeded`: a true Complete condition anywhere in the list.
 fn is_succeeded(j: &Job) -> bool {
-    let conditions = j.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
-    conditions.iter().any(|c| c.type_ == "Complete" && c.status == "True")
+    conditions(j).iter().any(|c| c.type_ == "Complete" && c.status == "True")
 }
