@@ -120,12 +120,14 @@ impl Controller for CronJobController {
 }
 
 impl Syncer<'_, '_> {
-    /// `getJobsToBeReconciled`: the namespace's Jobs whose controller has the CronJob's name.
+    /// `getJobsToBeReconciled`: the Jobs the CronJob controls, through the informers' index
+    /// by controller uid (upstream lists the namespace and matches the controller's name).
     fn jobs_to_be_reconciled(&self) -> Vec<Job> {
+        let uid = self.object.metadata().uid.as_deref().unwrap_or("");
         let name = self.object.name();
         self.ctx
             .informers
-            .list_namespace(Kind::Job, self.object.namespace())
+            .controlled_by(Kind::Job, uid)
             .filter_map(|o| match &**o {
                 Object::Job(j) if controller_ref(&j.metadata).is_some_and(|r| r.name == name) => Some((**j).clone()),
                 _ => None,
