@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use k8s_openapi::api::core::v1::PodCondition;
+
 use super::error::{quote, ApiError, Reason};
 use super::{ApiServer, DeleteOptions, RequestInfo, UserInfo};
 use crate::model::selector::LabelSelector;
@@ -43,6 +45,9 @@ impl ApiServer {
                 self.take_disruption(pdb, &pod)?;
             }
         }
+        if pod.metadata().deletion_timestamp.is_none() {
+            self.mark_disruption_target(&pod);
+        }
         self.delete(
             "eviction",
             Kind::Pod,
@@ -50,6 +55,33 @@ impl ApiServer {
             name,
             DeleteOptions { grace_period_seconds: grace, ..Default::default() },
         )
+    }
+
+    /// `addConditionAndDeletePod`: the pod learns why it goes (a Job's pod failure policy
+    /// reads it) through the status, before the delete.
+    fn mark_disruption_target(&mut self, pod: &Object) {
+        let Object::Pod(p) = pod else { return };
+        let mut p = p.clone();
+        let conditions = p.status.get_or_insert_with(Default::default).conditions.get_or_insert_with(Vec::new);
+        let wanted = PodCondition {
+            type_: "DisruptionTarget".into(),
+            status: "True".into(),
+            reason: Some("EvictionByEvictionAPI".into()),
+            message: Some("Eviction API: evicting".into()),
+            last_transition_time: Some(super::k8s_time(self.now)),
+            ..Default::default()
+        };
+        match conditions.iter_mut().find(|c| c.type_ == wanted.type_) {
+            // `UpdatePodCondition` keeps the transition time of an unchanged status.
+            Some(c) if c.status == wanted.status => {
+                c.reason = wanted.reason;
+                c.message = wanted.message;
+            }
+            Some(c) => *c = wanted,
+            None => conditions.push(wanted),
+        }
+        // A failed write leaves the eviction to go on as a plain delete.
+        let _ = self.update_status("eviction", Object::Pod(p));
     }
 
     /// Use one of the budget's allowed disruptions, recording the pod as disrupted.

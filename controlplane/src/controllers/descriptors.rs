@@ -4,11 +4,11 @@
 //! names a controller decides (`IsControllerEnabled`).
 
 use super::runtime::ControllerComponent;
-use super::tainteviction;
 use super::{
     cronjob, daemon, deployment, disruption, garbagecollector, job, namespace, nodelifecycle, podgc, replicaset,
     rootcacertpublisher, serviceaccount,
 };
+use super::{tainteviction, ttlafterfinished};
 use crate::model::Kind;
 use crate::sim::component::Component;
 
@@ -101,6 +101,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["job"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(job::JobController::default())),
+    },
+    ControllerDescriptor {
+        name: "ttl-after-finished-controller",
+        aliases: &["ttl-after-finished"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(ttlafterfinished::TtlAfterFinishedController::default())),
     },
     ControllerDescriptor {
         name: "disruption-controller",

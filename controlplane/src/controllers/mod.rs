@@ -20,6 +20,7 @@ pub mod rootcacertpublisher;
 pub mod runtime;
 pub mod serviceaccount;
 pub mod tainteviction;
+pub mod ttlafterfinished;
 
 pub use informers::Informers;
 pub use runtime::{Action, Controller, ControllerComponent};

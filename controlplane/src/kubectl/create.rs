@@ -379,10 +379,18 @@ fn job_from_cronjob(
     let template =
         c.spec.as_ref().map(|s| serde_json::to_value(&s.job_template).unwrap_or_default()).unwrap_or_default();
     let uid = cj.metadata().uid.clone().unwrap_or_default();
+    // `createJobFromCronJob`: the template's annotations over the manual mark, its labels.
+    let mut annotations = json!({"cronjob.kubernetes.io/instantiate": "manual"});
+    if let Some(own) = template.pointer("/metadata/annotations").and_then(|a| a.as_object()) {
+        annotations.as_object_mut().into_iter().for_each(|a| a.extend(own.clone()));
+    }
+    let mut metadata = json!({"name": name, "annotations": annotations,
+        "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": cj_name, "uid": uid, "controller": true}]});
+    if let Some(labels) = template.pointer("/metadata/labels") {
+        metadata["labels"] = labels.clone();
+    }
     let doc = json!({
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {"name": name, "annotations": {"cronjob.kubernetes.io/instantiate": "manual"},
-            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": cj_name, "uid": uid, "controller": true}]},
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": metadata,
         "spec": template.get("spec").cloned().unwrap_or_default(),
     });
     submit(client, waiter, flags, doc, "created")

@@ -15,8 +15,9 @@ mod template;
 
 pub use hash::{compute_hash, safe_encode_string};
 pub use ranking::{
-    deletion_cost, filter_active_pods, get_pods_to_delete, is_pod_active, is_pod_available, is_pod_ready,
-    pod_available_after, pod_phase, ActivePods, ActivePodsWithRanks, POD_DELETION_COST,
+    after_or_zero, creation_time, deletion_cost, filter_active_pods, get_pods_to_delete, is_pod_active,
+    is_pod_available, is_pod_ready, pod_available_after, pod_phase, pod_ready_time, ActivePods, ActivePodsWithRanks,
+    POD_DELETION_COST,
 };
 pub use ref_manager::ControllerRefManager;
 pub use template::{

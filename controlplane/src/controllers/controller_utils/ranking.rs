@@ -67,11 +67,12 @@ pub fn pod_available_after(pod: &Pod, min_ready_seconds: i32) -> Option<DateTime
 }
 
 /// `podReadyTime`; None is Go's zero time.
-fn pod_ready_time(pod: &Pod) -> Option<Timestamp> {
+/// When the pod last turned Ready, if it is.
+pub fn pod_ready_time(pod: &Pod) -> Option<Timestamp> {
     ready_condition_true(pod).and_then(|c| c.last_transition_time.as_ref()).map(|t| t.0)
 }
 
-fn creation_time(pod: &Pod) -> Option<Timestamp> {
+pub fn creation_time(pod: &Pod) -> Option<Timestamp> {
     pod.metadata.creation_timestamp.as_ref().map(|t| t.0)
 }
 
@@ -129,7 +130,7 @@ fn compare_max_container_restarts(a: &Pod, b: &Pod) -> Option<bool> {
 }
 
 /// `afterOrZero`: whether `t1` is after `t2`, the zero time being after every other.
-fn after_or_zero(t1: Option<Timestamp>, t2: Option<Timestamp>) -> bool {
+pub fn after_or_zero(t1: Option<Timestamp>, t2: Option<Timestamp>) -> bool {
     match (t1, t2) {
         (Some(a), Some(b)) => a > b,
         _ => t1.is_none(),

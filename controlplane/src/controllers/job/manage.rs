@@ -12,15 +12,12 @@ use super::pod_backoff::remaining;
 use super::util::{
     finished_time, is_indexed, is_pod_failed, is_suspended, name, only_replace_failed_pods, TRACKING_FINALIZER,
 };
-use super::{JobController, JobCtx, MAX_POD_CREATE_DELETE_PER_SYNC};
+use super::{JobController, JobCtx, MAX_POD_CREATE_DELETE_PER_SYNC, SYNC_JOB_BATCH_PERIOD};
 use crate::apiserver::{ApiError, Reason};
 use crate::controllers::controller_utils::{
     is_namespace_terminating, is_pod_ready, new_controller_ref, ActivePods, Error, SLOW_START_INITIAL_BATCH_SIZE,
 };
 use crate::sim::component::Ctx;
-
-/// `syncJobBatchPeriod`: the shortest delay of a sync put off for the back-off.
-const SYNC_JOB_BATCH_PERIOD: i64 = 1;
 
 impl JobController {
     /// `manageJob`: the number of active pods after this sync, and the first failure.

@@ -8,9 +8,10 @@
 //! (`tracking.rs`), and the terminal condition comes only once no pod is left terminating:
 //! FailureTarget then Failed, SuccessCriteriaMet then Complete, as v1.33 does.
 //!
-//! Upstream batches pod events for a second (`syncJobBatchPeriod`) before a sync; here a
-//! pod's change is synced in the same round. Upstream's expectations are not needed: a sync
-//! always sees the writes of the one before.
+//! As upstream, a pod's change or a Job's status change is synced a second later
+//! (`syncJobBatchPeriod`), so several are seen at once; a new Job or a change to its spec at
+//! once. Upstream's expectations are not needed: a sync always sees the writes of the one
+//! before.
 
 mod failure_policy;
 pub mod indexed;
@@ -49,18 +50,25 @@ const MAX_POD_CREATE_DELETE_PER_SYNC: usize = 500;
 /// The queue key of an orphan pod whose tracking finalizer is to go (upstream's orphan
 /// queue); a space is in no object key.
 const ORPHAN: &str = "orphan ";
+/// The key of a Job to sync after the batch period, and of the timer that then syncs it.
+const BATCH: &str = "batch ";
+const BATCHED: &str = "batched ";
+/// `syncJobBatchPeriod`, in seconds.
+const SYNC_JOB_BATCH_PERIOD: i64 = 1;
 
 pub struct JobController {
     user: String,
     control: PodControl,
     backoff: BackoffStore,
+    /// Jobs whose batched sync is waiting for its timer.
+    batched: BTreeSet<String>,
 }
 
 impl Default for JobController {
     fn default() -> Self {
         let user = controller_user(NAME);
         let control = PodControl::new(&user, EventRecorder::new(NAME, None, &user));
-        JobController { user, control, backoff: BackoffStore::default() }
+        JobController { user, control, backoff: BackoffStore::default(), batched: BTreeSet::new() }
     }
 }
 
@@ -129,19 +137,20 @@ impl Controller for JobController {
         &[Kind::Job, Kind::Pod]
     }
 
-    fn owns(&self) -> &'static [Kind] {
-        &[Kind::Pod]
-    }
-
     /// A Job by its key; a deleted or finished Job also sends its pods that still hold the
     /// finalizer to the orphan queue (`cleanupPodFinalizers`). A pod with the finalizer whose
     /// Job is gone or finished goes there too; an orphan pod that is new or changed labels wakes
-    /// the Jobs that select it. Owned pods wake their Job through `owns`.
+    /// the Jobs that select it. A pod's change wakes its Job (and a Job it left) after the batch period.
     fn keys_for(&mut self, event: &WatchEvent, old: Option<&Object>, informers: &Informers) -> Vec<String> {
         let o = &event.object;
         match &**o {
             Object::Job(job) => {
-                let mut keys = vec![o.key()];
+                // A status change (same generation) is batched; a new Job or new spec is not.
+                let same_generation = old.is_some_and(|old| old.metadata().generation == job.metadata.generation);
+                let mut keys = match event.event_type {
+                    WatchEventType::Modified if same_generation => vec![format!("{BATCH}{}", o.key())],
+                    _ => vec![o.key()],
+                };
                 if event.event_type == WatchEventType::Deleted || is_finished(job) {
                     let uid = job.metadata.uid.as_deref().unwrap_or("");
                     let pods = informers
@@ -153,9 +162,17 @@ impl Controller for JobController {
             }
             Object::Pod(pod) => {
                 let mut keys = Vec::new();
+                // A controller reference that moved tells the old Job too.
+                let old_job = old.and_then(|old| controlling_job(informers, old));
                 let job = controlling_job(informers, o);
                 if has_tracking_finalizer(pod) && job.is_none_or(is_finished) {
                     keys.push(format!("{ORPHAN}{}", o.key()));
+                }
+                for j in [old_job, job].into_iter().flatten() {
+                    let key = format!("{BATCH}{}/{}", o.namespace(), j.metadata.name.as_deref().unwrap_or(""));
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
                 }
                 let deleted = event.event_type == WatchEventType::Deleted;
                 let relabelled = old.is_none_or(|old| old.labels() != o.labels() || controller_of(old).is_some());
@@ -166,7 +183,7 @@ impl Controller for JobController {
                             .and_then(job_selector)
                             .is_some_and(|s| !s.is_empty() && s.matches(o.labels()))
                     });
-                    keys.extend(matching.map(|j| j.key()));
+                    keys.extend(matching.map(|j| format!("{BATCH}{}", j.key())));
                 }
                 keys
             }
@@ -178,6 +195,24 @@ impl Controller for JobController {
         if let Some(pod) = key.strip_prefix(ORPHAN) {
             self.sync_orphan_pod(pod, ctx)?;
             return Ok(Action::AwaitChange);
+        }
+        if let Some(job) = key.strip_prefix(BATCH) {
+            // `enqueueSyncJobBatched`: one timer however many events come meanwhile.
+            if self.batched.insert(job.to_string()) {
+                ctx.after(Duration::seconds(SYNC_JOB_BATCH_PERIOD), format!("{BATCHED}{job}"));
+            }
+            return Ok(Action::AwaitChange);
+        }
+        if let Some(job) = key.strip_prefix(BATCHED) {
+            self.batched.remove(job);
+            return match self.sync_job(job, ctx)? {
+                // Retries and requeues go to the Job's own key.
+                Action::RequeueAfter(d) => {
+                    ctx.after(d, job.to_string());
+                    Ok(Action::AwaitChange)
+                }
+                Action::AwaitChange => Ok(Action::AwaitChange),
+            };
         }
         self.sync_job(key, ctx)
     }

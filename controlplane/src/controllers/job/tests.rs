@@ -191,3 +191,90 @@ fn an_orphaned_pod_loses_its_finalizer() {
     assert_eq!(left.len(), 1);
     assert!(left[0].metadata().finalizers.is_none(), "{:?}", left[0].metadata().finalizers);
 }
+
+#[test]
+fn restart_policy_on_failure_counts_restarts_toward_the_backoff_limit() {
+    let mut c = cluster();
+    let mut doc = job_doc("restarts", "exit 1", json!({"backoffLimit": 2}));
+    doc["spec"]["template"]["spec"]["restartPolicy"] = json!("OnFailure");
+    create(&mut c, doc);
+    // The kubelet restarts the container in place, with its own back-off between restarts.
+    c.advance(Duration::seconds(8)).unwrap();
+    let pod = pods(&mut c)[0].to_value();
+    assert_eq!(pod["status"]["containerStatuses"][0]["restartCount"], 1);
+    assert_eq!(conditions(&job(&mut c, "restarts")), Vec::<String>::new());
+    c.advance(Duration::seconds(60)).unwrap();
+    let j = job(&mut c, "restarts");
+    assert_eq!(conditions(&j), ["FailureTarget True BackoffLimitExceeded", "Failed True BackoffLimitExceeded"]);
+    assert_eq!(j["status"]["failed"], 1, "one pod, restarted in place, deleted and counted as failed");
+    assert!(pods(&mut c).is_empty(), "never replaced");
+}
+
+#[test]
+fn backoff_limit_per_index_fails_indexes_then_the_job() {
+    let mut c = cluster();
+    let spec = json!({"completions": 2, "parallelism": 2, "completionMode": "Indexed", "backoffLimitPerIndex": 1});
+    create(&mut c, job_doc("per-index", "exit 1", spec));
+    c.advance(Duration::seconds(120)).unwrap();
+    let j = job(&mut c, "per-index");
+    assert_eq!(j["status"]["failedIndexes"], "0,1");
+    assert_eq!(j["status"]["failed"], 4, "two tries of each index");
+    assert_eq!(conditions(&j), ["FailureTarget True FailedIndexes", "Failed True FailedIndexes"]);
+    let counts: Vec<String> = pods(&mut c)
+        .iter()
+        .map(|p| {
+            let a = &p.to_value()["metadata"]["annotations"];
+            format!(
+                "{}:{}",
+                a["batch.kubernetes.io/job-completion-index"].as_str().unwrap_or(""),
+                a["batch.kubernetes.io/job-index-failure-count"].as_str().unwrap_or("")
+            )
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(counts, ["0:0", "0:1", "1:0", "1:1"]);
+
+    let spec = json!({"completions": 3, "parallelism": 1, "completionMode": "Indexed", "backoffLimitPerIndex": 0,
+        "maxFailedIndexes": 0});
+    create(&mut c, job_doc("max-failed", "exit 1", spec));
+    c.advance(Duration::seconds(30)).unwrap();
+    let j = job(&mut c, "max-failed");
+    assert_eq!(conditions(&j), ["FailureTarget True MaxFailedIndexesExceeded", "Failed True MaxFailedIndexesExceeded"]);
+}
+
+#[test]
+fn a_fail_job_rule_fails_the_job_on_an_exit_code() {
+    let mut c = cluster();
+    let spec = json!({"podFailurePolicy": {"rules": [
+        {"action": "FailJob", "onExitCodes": {"containerName": "c", "operator": "In", "values": [42]}}]}});
+    create(&mut c, job_doc("fatal", "exit 42", spec));
+    c.advance(Duration::seconds(10)).unwrap();
+    let j = job(&mut c, "fatal");
+    assert_eq!(conditions(&j), ["FailureTarget True PodFailurePolicy", "Failed True PodFailurePolicy"]);
+    let message = j["status"]["conditions"][1]["message"].as_str().unwrap_or("").to_string();
+    assert!(
+        message.starts_with("Container c for pod default/fatal-")
+            && message.ends_with(" failed with exit code 42 matching FailJob rule at index 0"),
+        "{message}"
+    );
+    assert_eq!(j["status"]["failed"], 1);
+}
+
+#[test]
+fn a_success_policy_ends_an_indexed_job_early() {
+    let mut c = cluster();
+    let spec = json!({"completions": 4, "parallelism": 2, "completionMode": "Indexed",
+        "successPolicy": {"rules": [{"succeededIndexes": "0"}]}});
+    let mut doc = job_doc("leader", "sleep 5", spec);
+    // Indexes 0 and 1 run first; once index 0 has succeeded the rule is met, and indexes 2
+    // and 3 never run.
+    doc["spec"]["template"]["metadata"] = json!({"annotations": {"kubesim.io/run-seconds": "2"}});
+    create(&mut c, doc);
+    c.advance(Duration::seconds(60)).unwrap();
+    let j = job(&mut c, "leader");
+    assert_eq!(conditions(&j), ["SuccessCriteriaMet True SuccessPolicy", "Complete True SuccessPolicy"]);
+    assert_eq!(j["status"]["conditions"][1]["message"], "Matched rules at index 0");
+    assert_eq!(j["status"]["completedIndexes"], "0,1");
+    assert_eq!(pods(&mut c).len(), 2);
+}

@@ -48,6 +48,7 @@ fn cluster(manifests: &str) -> Cluster {
             "-replicaset-controller",
             "-replicationcontroller-controller",
             "-deployment-controller",
+            "-job-controller",
             "-cronjob-controller",
         ],
         manifests,

@@ -163,13 +163,14 @@ fn the_cluster_records_with_simulated_time() {
     apply_text(&mut c, pod, "pod.yaml", "default");
     c.advance(Duration::seconds(20)).unwrap();
     let h = c.history().expect("the cluster records histories");
-    // Written by hand (no Job controller yet), so only its creation is recorded.
+    // The Job controller's pod runs at once; it is counted a second after it ends (the
+    // controller's batch period).
     check(
         h,
         Kind::Job,
         "default",
         "once",
-        "30s object created\n30s status.active 0\n30s status.succeeded 0\n30s status.failed 0",
+        "30s object created\n30s status.active 1\n30s status.succeeded 0\n30s status.failed 0\n38s status.active 0\n38s status.succeeded 1",
     );
     let got = lines(h, Kind::Pod, "default", "short");
     assert!(got.starts_with("30s object created\n30s phase Pending"), "{got}");
