@@ -48,7 +48,13 @@ fn to_croner(fields: [u64; 5], dom_and_dow: bool) -> Option<Box<Cron>> {
     }
     let list =
         |bits: u64| (0..64).filter(|v| bits & (1 << v) != 0).map(|v: u32| v.to_string()).collect::<Vec<_>>().join(",");
-    let pattern = fields.map(list).join(" ");
+    // A whole minute, hour or month field is `*` (shorter to parse); the day fields stay lists,
+    // since croner's own star rule for them is not robfig's.
+    let [minutes, hours, days, months, weekdays] = fields;
+    let whole = |bits: u64, full: u64| if bits == full { "*".to_string() } else { list(bits) };
+    let pattern =
+        [whole(minutes, (1 << 60) - 1), whole(hours, (1 << 24) - 1), list(days), whole(months, 0x1ffe), list(weekdays)]
+            .join(" ");
     let parser =
         CronParser::builder().seconds(Seconds::Disallowed).year(Year::Disallowed).dom_and_dow(dom_and_dow).build();
     parser.parse(&pattern).ok().map(Box::new)
