@@ -5,7 +5,7 @@
 
 use super::runtime::ControllerComponent;
 use super::{
-    daemon, deployment, disruption, garbagecollector, job, namespace, nodelifecycle, podgc, replicaset,
+    cronjob, daemon, deployment, disruption, garbagecollector, job, namespace, nodelifecycle, podgc, replicaset,
     rootcacertpublisher, serviceaccount, statefulset,
 };
 use super::{tainteviction, ttlafterfinished};
@@ -119,6 +119,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["disruption"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(disruption::DisruptionController::default())),
+    },
+    ControllerDescriptor {
+        name: "cronjob-controller",
+        aliases: &["cronjob"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(cronjob::CronJobController::default())),
     },
 ];
 

@@ -2,6 +2,7 @@
 //! controller; and the API server's own controller of the `kubernetes` Service.
 
 pub mod controller_utils;
+pub mod cronjob;
 pub mod daemon;
 pub mod deployment;
 pub mod descriptors;

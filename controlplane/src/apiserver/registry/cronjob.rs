@@ -4,7 +4,7 @@
 
 use k8s_openapi::api::batch::v1::CronJob;
 
-use super::cron::parse_standard;
+use super::cron::{load_location, parse_standard};
 use super::job::validate_job_spec;
 use super::names::{nonnegative, one_of};
 use super::podspec::default_template;
@@ -84,7 +84,7 @@ impl Strategy for CronJob {
     }
 }
 
-/// `validateTimeZone`, without a time-zone database: names are checked for IANA's characters.
+/// `validateTimeZone`: IANA's characters, not `Local`, and a zone the database has.
 fn validate_time_zone(tz: &str, errs: &mut Vec<FieldError>) {
     if tz.is_empty() {
         errs.push(FieldError::invalid("spec.timeZone", quote(tz), "timeZone must be nil or non-empty string"));
@@ -100,11 +100,16 @@ fn validate_time_zone(tz: &str, errs: &mut Vec<FieldError>) {
     });
     if bad_part {
         errs.push(FieldError::invalid("spec.timeZone", quote(tz), format!("unknown time zone {tz}")));
-    } else if tz.eq_ignore_ascii_case("local") {
+        return;
+    }
+    if tz.eq_ignore_ascii_case("local") {
         errs.push(FieldError::invalid(
             "spec.timeZone",
             quote(tz),
             "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones",
         ));
+    }
+    if let Err(e) = load_location(tz) {
+        errs.push(FieldError::invalid("spec.timeZone", quote(tz), e));
     }
 }

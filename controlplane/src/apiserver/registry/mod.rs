@@ -23,7 +23,7 @@ mod strategies;
 mod volumes;
 
 mod configmap;
-mod cron;
+pub mod cron;
 mod cronjob;
 mod daemonset;
 mod deployment;

@@ -419,6 +419,20 @@ fn cronjobs() {
         &CRON.replace("'*/5 * * * *'", "'61 * * * *'"),
         Errors(&[r#"spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61"#]),
     );
+    check(
+        &CRON.replace("  schedule:", "  timeZone: Mars/Olympus\n  schedule:"),
+        Errors(&[r#"spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus"#]),
+    );
+    check(
+        &CRON.replace("  schedule:", "  timeZone: Asia/Tokyo\n  schedule:"),
+        Json("/spec/timeZone", json!("Asia/Tokyo")),
+    );
+    check(
+        &CRON.replace("'*/5 * * * *'", "'CRON_TZ=UTC 0 * * * *'"),
+        Errors(&[
+            r#"spec.schedule: Invalid value: "CRON_TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"#,
+        ]),
+    );
     let long = "a".repeat(53);
     check(
         &CRON.replace("name: hello", &format!("name: {long}")),

@@ -49,6 +49,7 @@ fn cluster(manifests: &str) -> Cluster {
             "-replicationcontroller-controller",
             "-deployment-controller",
             "-job-controller",
+            "-cronjob-controller",
         ],
         manifests,
     )

@@ -1,0 +1,49 @@
+//! `cleanupFinishedJobs`: finished Jobs past `successfulJobsHistoryLimit` and
+//! `failedJobsHistoryLimit` are deleted, the earliest started first.
+
+use std::cmp::Ordering;
+
+use k8s_openapi::api::batch::v1::Job;
+
+use super::{finished_condition, Syncer};
+use crate::apiserver::from_k8s_time;
+use crate::model::Object;
+
+/// `byJobStartTime`: by start time, those not started last, then by name.
+fn by_start_time(a: &Job, b: &Job) -> Ordering {
+    let start = |j: &Job| j.status.as_ref().and_then(|s| s.start_time.as_ref()).map(from_k8s_time);
+    let name = |j: &Job| j.metadata.name.clone().unwrap_or_default();
+    match (start(a), start(b)) {
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (x, y) if x == y => name(a).cmp(&name(b)),
+        (x, y) => x.cmp(&y),
+    }
+}
+
+impl Syncer<'_, '_> {
+    pub(super) fn cleanup_finished_jobs(&mut self, jobs: &[Job]) {
+        let spec = self.cj.spec.clone().unwrap_or_default();
+        for (condition, limit) in
+            [("Complete", spec.successful_jobs_history_limit), ("Failed", spec.failed_jobs_history_limit)]
+        {
+            let Some(limit) = limit else { continue };
+            let mut finished: Vec<&Job> = jobs.iter().filter(|j| finished_condition(j) == Some(condition)).collect();
+            self.remove_oldest_jobs(&mut finished, limit);
+        }
+    }
+
+    /// `removeOldestJobs`.
+    fn remove_oldest_jobs(&mut self, jobs: &mut [&Job], max: i32) {
+        let excess = jobs.len().saturating_sub(usize::try_from(max).unwrap_or(0));
+        if excess == 0 {
+            return;
+        }
+        jobs.sort_by(|a, b| by_start_time(a, b));
+        for job in &jobs[..excess] {
+            if self.delete_job(&Object::Job(Box::new((*job).clone()))) {
+                self.update_status = true;
+            }
+        }
+    }
+}

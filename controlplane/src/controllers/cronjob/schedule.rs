@@ -1,0 +1,278 @@
+//! The time maths of a CronJob's schedule (`utils.go`): robfig/cron's `Schedule.Next` over the
+//! fields the API server's parser read (the croner crate walks the calendar in the time zone),
+//! and upstream's count of missed schedule times.
+
+use chrono::{DateTime, Datelike, Duration, Months, Utc};
+use chrono_tz::Tz;
+use croner::parser::{CronParser, Seconds, Year};
+use croner::Cron;
+
+use crate::apiserver::registry::cron::{load_location, parse_standard, CronKind};
+
+/// `nextScheduleDelta`: a requeue lands this long after the schedule time.
+pub const NEXT_SCHEDULE_DELTA: Duration = Duration::milliseconds(100);
+
+/// More missed times than this is `TooManyMissedTimes`.
+const MANY_MISSED: i64 = 100;
+
+/// A schedule that can say when it next fires.
+pub enum Schedule {
+    /// A `SpecSchedule`: the cron fields in a time zone; `None` when no date can match.
+    Spec { cron: Option<Box<Cron>>, tz: Tz },
+    /// `@every`: a `ConstantDelaySchedule`.
+    Every(Duration),
+}
+
+/// `formatSchedule` then `cron.ParseStandard`: the spec's time zone becomes a `TZ=` prefix,
+/// unless the schedule names one itself or the zone is unknown.
+pub fn parse(schedule: &str, time_zone: Option<&str>) -> Result<Schedule, String> {
+    let formatted = match time_zone {
+        Some(tz) if !schedule.contains("TZ") && load_location(tz).is_ok() => format!("TZ={tz} {schedule}"),
+        _ => schedule.to_string(),
+    };
+    let spec = parse_standard(&formatted)?;
+    let tz = load_location(spec.location.as_deref().unwrap_or(""))?;
+    Ok(match spec.kind {
+        CronKind::Every { seconds } => Schedule::Every(Duration::seconds(seconds)),
+        CronKind::Fields { fields, star_dom, star_dow } => {
+            Schedule::Spec { cron: to_croner(fields, star_dom || star_dow), tz }
+        }
+    })
+}
+
+/// The fields as lists of values for croner; robfig ANDs the day fields when either began with
+/// a star and ORs them otherwise, which croner does with lists and `dom_and_dow`.
+fn to_croner(fields: [u64; 5], dom_and_dow: bool) -> Option<Box<Cron>> {
+    if !may_match(fields, dom_and_dow) {
+        return None;
+    }
+    let list =
+        |bits: u64| (0..64).filter(|v| bits & (1 << v) != 0).map(|v: u32| v.to_string()).collect::<Vec<_>>().join(",");
+    // A whole minute, hour or month field is `*` (shorter to parse); the day fields stay lists,
+    // since croner's own star rule for them is not robfig's.
+    let [minutes, hours, days, months, weekdays] = fields;
+    let whole = |bits: u64, full: u64| if bits == full { "*".to_string() } else { list(bits) };
+    let pattern =
+        [whole(minutes, (1 << 60) - 1), whole(hours, (1 << 24) - 1), list(days), whole(months, 0x1ffe), list(weekdays)]
+            .join(" ");
+    let parser =
+        CronParser::builder().seconds(Seconds::Disallowed).year(Year::Disallowed).dom_and_dow(dom_and_dow).build();
+    parser.parse(&pattern).ok().map(Box::new)
+}
+
+/// Whether some date matches (`59 23 31 2 *` never does; robfig finds nothing and gives the
+/// zero time).
+fn may_match(fields: [u64; 5], dom_and_dow: bool) -> bool {
+    let [minutes, hours, days, months, weekdays] = fields;
+    if minutes == 0 || hours == 0 || months == 0 {
+        return false;
+    }
+    if !dom_and_dow && weekdays != 0 {
+        return true;
+    }
+    const LONGEST: [u32; 13] = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    weekdays != 0 && (1..=12).any(|m| months & (1 << m) != 0 && (1..=LONGEST[m]).any(|d| days & (1 << d) != 0))
+}
+
+impl Schedule {
+    /// `Next`: the first activation after `t` (to the second), or `None` when there is none in
+    /// the next five years (robfig's zero time).
+    pub fn next(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let whole = t - Duration::nanoseconds(t.timestamp_subsec_nanos().into());
+        match self {
+            Schedule::Every(delay) => whole.checked_add_signed(*delay),
+            Schedule::Spec { cron, tz } => {
+                let next = cron.as_ref()?.find_next_occurrence(&whole.with_timezone(tz), false).ok()?;
+                let limit = t.with_year(t.year() + 5).or_else(|| t.checked_add_months(Months::new(60)))?;
+                let next = next.with_timezone(&Utc);
+                (next <= limit).then_some(next)
+            }
+        }
+    }
+}
+
+/// `missedSchedulesType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missed {
+    None,
+    Few,
+    Many,
+}
+
+/// What `mostRecentScheduleTime` finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MostRecent {
+    /// The last schedule time, or the creation time (later the starting deadline).
+    pub earliest: DateTime<Utc>,
+    /// The latest time a Job should have started, at or before now.
+    pub most_recent: Option<DateTime<Utc>>,
+    pub missed: Missed,
+}
+
+/// The error of a schedule whose two next times are less than a second apart (or never come).
+pub const TOO_CLOSE: &str = "time difference between two schedules is less than 1 second";
+
+/// `mostRecentScheduleTime`: from `earliest` (the last schedule time or creation, moved up to
+/// `now - startingDeadlineSeconds` when `deadline` is given), the latest time at or before now,
+/// and how many were missed, counted roughly as upstream does: the gap between the next two
+/// times, fitted into the time since the first.
+pub fn most_recent_schedule_time(
+    earliest: DateTime<Utc>,
+    deadline: Option<i64>,
+    now: DateTime<Utc>,
+    schedule: &Schedule,
+) -> Result<MostRecent, String> {
+    let mut earliest = earliest;
+    if let Some(seconds) = deadline {
+        let scheduling_deadline = now - Duration::seconds(seconds);
+        if scheduling_deadline > earliest {
+            earliest = scheduling_deadline;
+        }
+    }
+    let none = |missed| MostRecent { earliest, most_recent: None, missed };
+    let t1 = schedule.next(earliest);
+    let t2 = t1.and_then(|t| schedule.next(t));
+    match (t1, t2) {
+        (Some(t1), _) if now < t1 => return Ok(none(Missed::None)),
+        (Some(t1), Some(t2)) if now < t2 => {
+            return Ok(MostRecent { earliest, most_recent: Some(t1), missed: Missed::None })
+        }
+        _ => {}
+    }
+    let (Some(t1), Some(t2)) = (t1, t2) else { return Err(TOO_CLOSE.into()) };
+    // `t2.Sub(t1).Round(time.Second)`.
+    let between = (t2 - t1 + Duration::milliseconds(500)).num_seconds();
+    if between < 1 {
+        return Err(TOO_CLOSE.into());
+    }
+    let elapsed = (now - t1).num_seconds();
+    let number_missed = elapsed / between + 1;
+    // One interval further back than the estimate, then the schedule's own steps up to now.
+    let potential_earliest = t1 + Duration::seconds((number_missed - 2) * between);
+    let mut most_recent = None;
+    let mut t = schedule.next(potential_earliest);
+    while let Some(at) = t.filter(|at| *at <= now) {
+        most_recent = Some(at);
+        t = schedule.next(at);
+    }
+    let missed = if number_missed > MANY_MISSED { Missed::Many } else { Missed::Few };
+    Ok(MostRecent { earliest, most_recent, missed })
+}
+
+/// `nextScheduleTimeDuration`: how long until the sync after the next schedule time (plus
+/// the delta); `None` when the schedule never fires again.
+pub fn next_schedule_time_duration(
+    earliest: DateTime<Utc>,
+    now: DateTime<Utc>,
+    schedule: &Schedule,
+) -> Option<Duration> {
+    let from = match most_recent_schedule_time(earliest, None, now, schedule) {
+        Err(_) => now,
+        Ok(MostRecent { most_recent: Some(t), .. }) => t,
+        Ok(MostRecent { missed: Missed::None, earliest, .. }) => earliest,
+        Ok(_) => now,
+    };
+    let next = schedule.next(from)?;
+    Some((next + NEXT_SCHEDULE_DELTA - now).max(Duration::zero()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).expect("a time").with_timezone(&Utc)
+    }
+
+    fn next(schedule: &str, tz: Option<&str>, from: &str) -> Option<String> {
+        let s = parse(schedule, tz).expect("parses");
+        s.next(at(from)).map(|t| t.to_rfc3339())
+    }
+
+    #[test]
+    fn next_times_as_robfig() {
+        let n = |s, from| next(s, None, from).unwrap_or_default();
+        assert_eq!(n("*/5 * * * *", "2025-01-01T00:00:00Z"), "2025-01-01T00:05:00+00:00");
+        // Strictly after, to the second: a requeue lands 100ms past the time.
+        assert_eq!(n("*/5 * * * *", "2025-01-01T00:05:00.100Z"), "2025-01-01T00:10:00+00:00");
+        assert_eq!(n("@hourly", "2025-01-01T00:00:00Z"), "2025-01-01T01:00:00+00:00");
+        assert_eq!(n("@midnight", "2025-01-01T10:00:00Z"), "2025-01-02T00:00:00+00:00");
+        // 2025-01-01 is a Wednesday: @weekly is Sunday midnight.
+        assert_eq!(n("@weekly", "2025-01-01T10:00:00Z"), "2025-01-05T00:00:00+00:00");
+        assert_eq!(n("@monthly", "2025-01-01T10:00:00Z"), "2025-02-01T00:00:00+00:00");
+        assert_eq!(n("@yearly", "2025-01-01T10:00:00Z"), "2026-01-01T00:00:00+00:00");
+        assert_eq!(n("0 9 * * mon-fri", "2025-01-03T10:00:00Z"), "2025-01-06T09:00:00+00:00");
+        // Both day fields restricted: either matches (the 15th, or a Friday).
+        assert_eq!(n("0 0 15 * fri", "2025-01-01T00:00:00Z"), "2025-01-03T00:00:00+00:00");
+        // A starred day field with a step of 1 still ANDs (robfig's star bit).
+        assert_eq!(n("0 0 */1 * fri", "2025-01-01T00:00:00Z"), "2025-01-03T00:00:00+00:00");
+        assert_eq!(n("0 0 ? * 0", "2025-01-01T00:00:00Z"), "2025-01-05T00:00:00+00:00");
+        // A step above 1 is no star: OR with Friday.
+        assert_eq!(n("0 0 */10 * fri", "2025-01-01T01:00:00Z"), "2025-01-03T00:00:00+00:00");
+        assert_eq!(n("30/15 * * * *", "2025-01-01T00:50:00Z"), "2025-01-01T01:30:00+00:00");
+        assert_eq!(n("0 0 29 2 *", "2025-01-01T00:00:00Z"), "2028-02-29T00:00:00+00:00");
+        assert_eq!(next("59 23 31 2 *", None, "2025-01-01T00:00:00Z"), None);
+        assert_eq!(n("@every 90s", "2025-01-01T00:00:00.500Z"), "2025-01-01T00:01:30+00:00");
+    }
+
+    #[test]
+    fn time_zones() {
+        let n = |s, tz, from| next(s, Some(tz), from).unwrap_or_default();
+        assert_eq!(n("0 9 * * *", "Europe/Berlin", "2025-01-01T00:00:00Z"), "2025-01-01T08:00:00+00:00");
+        assert_eq!(n("0 9 * * *", "Europe/Berlin", "2025-07-01T00:00:00Z"), "2025-07-01T07:00:00+00:00");
+        assert_eq!(n("0 0 * * *", "Asia/Kolkata", "2025-01-01T00:00:00Z"), "2025-01-01T18:30:00+00:00");
+        // An unknown zone is left out, as `formatSchedule` does (the sync refuses it first).
+        assert_eq!(n("0 9 * * *", "Mars/Olympus", "2025-01-01T00:00:00Z"), "2025-01-01T09:00:00+00:00");
+    }
+
+    fn recent(schedule: &str, earliest: &str, deadline: Option<i64>, now: &str) -> (Option<String>, Missed) {
+        let s = parse(schedule, None).expect("parses");
+        let r = most_recent_schedule_time(at(earliest), deadline, at(now), &s).expect("a schedule");
+        (r.most_recent.map(|t| t.to_rfc3339()), r.missed)
+    }
+
+    #[test]
+    fn missed_schedules_as_upstream_counts_them() {
+        let t0 = "2025-01-01T00:00:00Z";
+        assert_eq!(recent("*/5 * * * *", t0, None, "2025-01-01T00:04:59Z"), (None, Missed::None));
+        assert_eq!(
+            recent("*/5 * * * *", t0, None, "2025-01-01T00:05:00.100Z"),
+            (Some("2025-01-01T00:05:00+00:00".into()), Missed::None)
+        );
+        assert_eq!(
+            recent("*/5 * * * *", t0, None, "2025-01-01T00:17:00Z"),
+            (Some("2025-01-01T00:15:00+00:00".into()), Missed::Few)
+        );
+        // 101 minutes past: more than 100 missed.
+        assert_eq!(
+            recent("* * * * *", t0, None, "2025-01-01T01:41:00Z"),
+            (Some("2025-01-01T01:41:00+00:00".into()), Missed::Many)
+        );
+        assert_eq!(
+            recent("* * * * *", t0, None, "2025-01-01T01:40:00Z"),
+            (Some("2025-01-01T01:40:00+00:00".into()), Missed::Few)
+        );
+        // The starting deadline moves the earliest time up: nothing is missed before it.
+        assert_eq!(
+            recent("* * * * *", t0, Some(200), "2025-01-01T05:00:30Z"),
+            (Some("2025-01-01T05:00:00+00:00".into()), Missed::Few)
+        );
+        // An irregular schedule: the estimate starts one gap early, the schedule finds the time.
+        assert_eq!(
+            recent("30 6-16/4 * * 1-5", t0, None, "2025-01-03T12:00:00Z"),
+            (Some("2025-01-03T10:30:00+00:00".into()), Missed::Few)
+        );
+        let never = parse("59 23 31 2 *", None).expect("parses");
+        assert_eq!(most_recent_schedule_time(at(t0), None, at(t0), &never), Err(TOO_CLOSE.to_string()));
+    }
+
+    #[test]
+    fn requeue_after_the_next_time() {
+        let s = parse("*/5 * * * *", None).expect("parses");
+        let t0 = at("2025-01-01T00:00:00Z");
+        let d = |now: &str| next_schedule_time_duration(t0, at(now), &s).map(|d| d.num_milliseconds());
+        assert_eq!(d("2025-01-01T00:00:00Z"), Some(300_100));
+        assert_eq!(d("2025-01-01T00:05:00.100Z"), Some(300_000));
+        assert_eq!(d("2025-01-01T00:17:00Z"), Some(180_100));
+    }
+}
