@@ -6,8 +6,8 @@
 use super::runtime::ControllerComponent;
 use super::tainteviction;
 use super::{
-    daemon, deployment, disruption, garbagecollector, namespace, nodelifecycle, podgc, replicaset, rootcacertpublisher,
-    serviceaccount,
+    daemon, deployment, disruption, garbagecollector, namespace, nodelifecycle, podautoscaler, podgc, replicaset,
+    rootcacertpublisher, serviceaccount,
 };
 use crate::model::Kind;
 use crate::sim::component::Component;
@@ -101,6 +101,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["disruption"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(disruption::DisruptionController::default())),
+    },
+    ControllerDescriptor {
+        name: "horizontal-pod-autoscaler-controller",
+        aliases: &["horizontalpodautoscaling"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(podautoscaler::HorizontalController::default())),
     },
 ];
 

@@ -12,6 +12,7 @@ pub mod informers;
 pub mod kubernetesservice;
 pub mod namespace;
 pub mod nodelifecycle;
+pub mod podautoscaler;
 pub mod podgc;
 pub mod replicaset;
 pub mod rootcacertpublisher;
