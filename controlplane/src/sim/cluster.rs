@@ -123,7 +123,7 @@ fn with_kubelets(
     };
     let kubelets = other
         .and_then(|s| s.component.as_any_mut())
-        .and_then(|a| (&*a).downcast_ref::<Kubelets>())
+        .and_then(|a| (*a).downcast_ref::<Kubelets>())
         .map(|k| k as &dyn KubeletServer);
     (slot, kubelets)
 }

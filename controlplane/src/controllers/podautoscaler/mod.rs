@@ -27,7 +27,7 @@ pub mod normalize;
 pub mod replica_calculator;
 
 use normalize::{CondSet, Memory};
-use replica_calculator::ReplicaCalculator;
+use replica_calculator::{ReplicaCalculator, Sample};
 
 /// `--horizontal-pod-autoscaler-sync-period`: how often each HPA is looked at.
 pub const SYNC_PERIOD_SECONDS: i64 = 15;
@@ -113,6 +113,10 @@ fn set_condition(conditions: &mut Vec<HorizontalPodAutoscalerCondition>, c: &Con
     existing.reason = Some(reason.to_string());
     existing.message = Some(message.clone());
 }
+
+/// What the metrics together gave: replicas, the deciding metric's name, the statuses; or
+/// the statuses so far and the error.
+type Computed = Result<(i32, String, Vec<MetricStatus>), (Vec<MetricStatus>, String)>;
 
 /// What one metric gave: replicas, the metric's name for events, its status.
 type Proposal = (i32, String, MetricStatus);
@@ -330,7 +334,7 @@ impl HorizontalController {
         selector: &str,
         current: i32,
         specs: &[MetricSpec],
-    ) -> Result<(i32, String, Vec<MetricStatus>), (Vec<MetricStatus>, String)> {
+    ) -> Computed {
         if selector.is_empty() {
             self.event(ctx, &sync.hpa, EventType::Warning, "SelectorRequired", "selector is required");
             sync.cond((
@@ -454,7 +458,7 @@ impl HorizontalController {
                 .map_err(|e| format!("failed to get {resource} usage: {e}"))?;
             let (replicas, usage) = self
                 .calculator
-                .raw_resource_replicas(current, target, resource, info, &pods, now)
+                .raw_resource_replicas(current, target, resource, Sample { metrics: info, pods: &pods, now })
                 .map_err(|e| format!("failed to get {resource} usage: {e}"))?;
             let status =
                 MetricValueStatus { average_value: Some(metrics::milli_quantity(usage)), ..Default::default() };
@@ -467,7 +471,7 @@ impl HorizontalController {
             .map_err(|e| format!("failed to get {resource} utilization: {e}"))?;
         let u = self
             .calculator
-            .resource_replicas(current, utilization, resource, container, info, &pods, now)
+            .resource_replicas(current, utilization, resource, container, Sample { metrics: info, pods: &pods, now })
             .map_err(|e| format!("failed to get {resource} utilization: {e}"))?;
         let status = MetricValueStatus {
             average_utilization: Some(u.utilization),

@@ -165,7 +165,7 @@ impl Memory {
         let ups = self.scale_up_events.get(key).map(Vec::as_slice).unwrap_or(&[]);
         let downs = self.scale_down_events.get(key).map(Vec::as_slice).unwrap_or(&[]);
         if desired > current {
-            let limit = scale_up_limit_with_rules(current, ups, downs, up, now).max(current);
+            let limit = scale_limit(true, current, (ups, downs), up, now).max(current);
             let (maximum, reason, message) = if max > limit {
                 (limit, "ScaleUpLimit", "the desired replica count is increasing faster than the maximum scale rate")
             } else {
@@ -175,7 +175,7 @@ impl Memory {
                 return (maximum, reason, message);
             }
         } else if desired < current {
-            let limit = scale_down_limit_with_rules(current, ups, downs, down, now).min(current);
+            let limit = scale_limit(false, current, (ups, downs), down, now).min(current);
             let (minimum, reason, message) = if min < limit {
                 (limit, "ScaleDownLimit", "the desired replica count is decreasing faster than the maximum scale rate")
             } else {
@@ -224,63 +224,36 @@ fn change_in_period(period_seconds: i32, events: &[ScaleEvent], now: DateTime<Ut
     events.iter().filter(|e| e.at > cutoff).map(|e| e.change).sum()
 }
 
-/// `calculateScaleUpLimitWithScalingRules`.
-pub fn scale_up_limit_with_rules(
+/// The most (scaling up) or fewest (down) replicas the scaling policies allow now
+/// (`calculateScaleUpLimitWithScalingRules`, `calculateScaleDownLimitWithBehaviors`): each
+/// policy counts from the replicas at the start of its period (the current count less the
+/// changes made within it); Max picks the policy allowing the largest change, Min the
+/// smallest, Disabled allows none.
+pub fn scale_limit(
+    up: bool,
     current: i32,
-    ups: &[ScaleEvent],
-    downs: &[ScaleEvent],
+    (ups, downs): (&[ScaleEvent], &[ScaleEvent]),
     rules: &HPAScalingRules,
     now: DateTime<Utc>,
 ) -> i32 {
-    let select = rules.select_policy.as_deref().unwrap_or("Max");
-    if select == "Disabled" {
-        return current;
-    }
-    let mut result: Option<i32> = None;
-    for p in rules.policies.iter().flatten() {
+    let limits = rules.policies.iter().flatten().map(|p| {
         let start =
             current - change_in_period(p.period_seconds, ups, now) + change_in_period(p.period_seconds, downs, now);
-        let proposed = match p.type_.as_str() {
-            "Pods" => start + p.value,
-            _ => (f64::from(start) * (1.0 + f64::from(p.value) / 100.0)).ceil() as i32,
-        };
-        result = Some(match (result, select) {
-            (None, _) => proposed,
-            (Some(r), "Min") => r.min(proposed),
-            (Some(r), _) => r.max(proposed),
-        });
-    }
-    result.unwrap_or(if select == "Min" { i32::MAX } else { i32::MIN })
-}
-
-/// `calculateScaleDownLimitWithBehaviors`: the Min policy is the smallest change, so the
-/// highest count.
-pub fn scale_down_limit_with_rules(
-    current: i32,
-    ups: &[ScaleEvent],
-    downs: &[ScaleEvent],
-    rules: &HPAScalingRules,
-    now: DateTime<Utc>,
-) -> i32 {
-    let select = rules.select_policy.as_deref().unwrap_or("Max");
-    if select == "Disabled" {
-        return current;
-    }
-    let mut result: Option<i32> = None;
-    for p in rules.policies.iter().flatten() {
-        let start =
-            current - change_in_period(p.period_seconds, ups, now) + change_in_period(p.period_seconds, downs, now);
-        let proposed = match p.type_.as_str() {
-            "Pods" => start - p.value,
-            _ => (f64::from(start) * (1.0 - f64::from(p.value) / 100.0)) as i32,
-        };
-        result = Some(match (result, select) {
-            (None, _) => proposed,
-            (Some(r), "Min") => r.max(proposed),
-            (Some(r), _) => r.min(proposed),
-        });
-    }
-    result.unwrap_or(if select == "Min" { i32::MIN } else { i32::MAX })
+        let (start, value) = (f64::from(start), f64::from(p.value));
+        match (p.type_.as_str(), up) {
+            ("Pods", true) => start + value,
+            ("Pods", false) => start - value,
+            (_, true) => (start * (1.0 + value / 100.0)).ceil(),
+            (_, false) => (start * (1.0 - value / 100.0)).trunc(),
+        }
+    });
+    let largest_change = match rules.select_policy.as_deref() {
+        Some("Disabled") => return current,
+        Some("Min") => false,
+        _ => true,
+    };
+    let limit = if largest_change == up { limits.fold(f64::MIN, f64::max) } else { limits.fold(f64::MAX, f64::min) };
+    limit.clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
 }
 
 #[cfg(test)]

@@ -95,6 +95,14 @@ pub struct Utilization {
     pub raw: i64,
 }
 
+/// What a calculation looks at: the pods' usage, the pods the target's selector picks (from
+/// the informer), and the time.
+pub struct Sample<'a> {
+    pub metrics: PodMetricsInfo,
+    pub pods: &'a [&'a Pod],
+    pub now: DateTime<Utc>,
+}
+
 /// Pods by how upstream counts them.
 struct Groups {
     ready: usize,
@@ -161,6 +169,28 @@ impl ReplicaCalculator {
         g
     }
 
+    /// The pods grouped, with the metrics of ignored and unready pods dropped; an error when
+    /// there are no pods, or no metrics left.
+    fn usable(
+        &self,
+        pods: &[&Pod],
+        metrics: &mut PodMetricsInfo,
+        resource: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Groups, String> {
+        if pods.is_empty() {
+            return Err("no pods returned by selector while calculating replica count".into());
+        }
+        let g = self.group_pods(pods, metrics, resource, now);
+        for n in g.ignored.iter().chain(&g.unready) {
+            metrics.remove(n);
+        }
+        if metrics.is_empty() {
+            return Err("did not receive metrics for targeted pods (pods might be unready)".into());
+        }
+        Ok(g)
+    }
+
     /// `GetResourceReplicas`: the replicas for a target utilization (percent of request).
     pub fn resource_replicas(
         &self,
@@ -168,20 +198,10 @@ impl ReplicaCalculator {
         target_utilization: i32,
         resource: &str,
         container: &str,
-        mut metrics: PodMetricsInfo,
-        pods: &[&Pod],
-        now: DateTime<Utc>,
+        sample: Sample<'_>,
     ) -> Result<Utilization, String> {
-        if pods.is_empty() {
-            return Err("no pods returned by selector while calculating replica count".into());
-        }
-        let g = self.group_pods(pods, &metrics, resource, now);
-        for n in g.ignored.iter().chain(&g.unready) {
-            metrics.remove(n);
-        }
-        if metrics.is_empty() {
-            return Err("did not receive metrics for targeted pods (pods might be unready)".into());
-        }
+        let Sample { mut metrics, pods, now } = sample;
+        let g = self.usable(pods, &mut metrics, resource, now)?;
         let requests = pod_requests(pods, container, resource)?;
         let (ratio, utilization, raw) = utilization_ratio(&metrics, &requests, target_utilization)?;
         let result = |replicas| Ok(Utilization { replicas, utilization, raw });
@@ -219,20 +239,10 @@ impl ReplicaCalculator {
         current_replicas: i32,
         target_usage: i64,
         resource: &str,
-        mut metrics: PodMetricsInfo,
-        pods: &[&Pod],
-        now: DateTime<Utc>,
+        sample: Sample<'_>,
     ) -> Result<(i32, i64), String> {
-        if pods.is_empty() {
-            return Err("no pods returned by selector while calculating replica count".into());
-        }
-        let g = self.group_pods(pods, &metrics, resource, now);
-        for n in g.ignored.iter().chain(&g.unready) {
-            metrics.remove(n);
-        }
-        if metrics.is_empty() {
-            return Err("did not receive metrics for targeted pods (pods might be unready)".into());
-        }
+        let Sample { mut metrics, pods, now } = sample;
+        let g = self.usable(pods, &mut metrics, resource, now)?;
         let (ratio, usage) = usage_ratio(&metrics, target_usage);
         let scale_up_with_unready = !g.unready.is_empty() && ratio > 1.0;
         if !scale_up_with_unready && g.missing.is_empty() {

@@ -103,7 +103,7 @@ impl Kubelets {
         let mut n = 0;
         for k in self.nodes.values().filter(|k| k.is_running()) {
             for w in k.workers() {
-                if pod_of(&w.pod).is_some_and(|p| select(p)) && serves(pod_of(&w.pod)) {
+                if pod_of(&w.pod).is_some_and(&select) && serves(pod_of(&w.pod)) {
                     n += 1;
                 }
             }

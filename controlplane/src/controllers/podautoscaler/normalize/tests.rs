@@ -31,30 +31,27 @@ fn events(changes: &[(i32, i64)]) -> Vec<ScaleEvent> {
 fn scale_up_limits() {
     // The defaults: 4 pods or 100% per 15s, the larger.
     let default = rules("Max", &[("Pods", 4, 15), ("Percent", 100, 15)]);
-    assert_eq!(scale_up_limit_with_rules(1, &[], &[], &default, now()), 5);
-    assert_eq!(scale_up_limit_with_rules(10, &[], &[], &default, now()), 20);
-    assert_eq!(
-        scale_up_limit_with_rules(10, &[], &[], &rules("Min", &[("Pods", 4, 15), ("Percent", 100, 15)]), now()),
-        14
-    );
-    assert_eq!(scale_up_limit_with_rules(10, &[], &[], &rules("Disabled", &[("Pods", 4, 15)]), now()), 10);
+    assert_eq!(scale_limit(true, 1, (&[], &[]), &default, now()), 5);
+    assert_eq!(scale_limit(true, 10, (&[], &[]), &default, now()), 20);
+    assert_eq!(scale_limit(true, 10, (&[], &[]), &rules("Min", &[("Pods", 4, 15), ("Percent", 100, 15)]), now()), 14);
+    assert_eq!(scale_limit(true, 10, (&[], &[]), &rules("Disabled", &[("Pods", 4, 15)]), now()), 10);
     // Pods added within the period count against it; older ones do not.
     let ups = events(&[(3, 10), (5, 100)]);
-    assert_eq!(scale_up_limit_with_rules(10, &ups, &[], &rules("Max", &[("Pods", 4, 60)]), now()), 11);
+    assert_eq!(scale_limit(true, 10, (&ups, &[]), &rules("Max", &[("Pods", 4, 60)]), now()), 11);
     // Percent rounds up.
-    assert_eq!(scale_up_limit_with_rules(3, &[], &[], &rules("Max", &[("Percent", 50, 60)]), now()), 5);
+    assert_eq!(scale_limit(true, 3, (&[], &[]), &rules("Max", &[("Percent", 50, 60)]), now()), 5);
 }
 
 #[test]
 fn scale_down_limits() {
     let default = rules("Max", &[("Percent", 100, 15)]);
-    assert_eq!(scale_down_limit_with_rules(10, &[], &[], &default, now()), 0);
+    assert_eq!(scale_limit(false, 10, (&[], &[]), &default, now()), 0);
     let two = rules("Max", &[("Pods", 2, 60), ("Percent", 10, 60)]);
-    assert_eq!(scale_down_limit_with_rules(10, &[], &[], &two, now()), 8);
+    assert_eq!(scale_limit(false, 10, (&[], &[]), &two, now()), 8);
     let min = rules("Min", &[("Pods", 2, 60), ("Percent", 10, 60)]);
-    assert_eq!(scale_down_limit_with_rules(10, &[], &[], &min, now()), 9);
+    assert_eq!(scale_limit(false, 10, (&[], &[]), &min, now()), 9);
     // A pod already removed in the period counts.
-    assert_eq!(scale_down_limit_with_rules(9, &[], &events(&[(1, 30)]), &two, now()), 8);
+    assert_eq!(scale_limit(false, 9, (&[], &events(&[(1, 30)])), &two, now()), 8);
 }
 
 #[test]

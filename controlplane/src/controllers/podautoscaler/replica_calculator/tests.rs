@@ -11,7 +11,7 @@ use crate::apiserver::k8s_time;
 
 const CONTAINERS: i64 = 2;
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Case {
     current: i32,
     expected: i32,
@@ -83,8 +83,13 @@ impl Case {
             })
             .collect();
         let refs: Vec<&Pod> = pods.iter().collect();
-        let got =
-            ReplicaCalculator::default().resource_replicas(self.current, self.target, "cpu", "", metrics, &refs, now());
+        let got = ReplicaCalculator::default().resource_replicas(
+            self.current,
+            self.target,
+            "cpu",
+            "",
+            Sample { metrics, pods: &refs, now: now() },
+        );
         if !self.error.is_empty() {
             assert!(got.as_ref().is_err_and(|e| e.contains(self.error)), "{got:?}");
             return;
@@ -94,315 +99,79 @@ impl Case {
     }
 }
 
-fn ones(n: usize) -> Vec<&'static str> {
-    vec!["1.0"; n]
+/// A case of pods requesting 1 CPU each: current and expected replicas, the levels, the
+/// target, and the utilization and raw value upstream expects.
+fn case(current: i32, expected: i32, levels: &[i64], target: i32, utilization: i32, raw: i64) -> Case {
+    let requests = vec!["1.0"; current as usize];
+    Case { current, expected, requests, levels: levels.to_vec(), target, utilization, raw, ..Default::default() }
 }
 
 #[test]
 fn scale_up() {
-    Case {
-        current: 3,
-        expected: 5,
-        requests: ones(3),
-        levels: vec![300, 500, 700],
-        target: 30,
-        utilization: 50,
-        raw: 1000,
-        ..Default::default()
-    }
-    .run();
-}
-
-#[test]
-fn scale_up_unready_less_scale() {
-    Case {
-        current: 3,
-        expected: 4,
-        requests: ones(3),
-        levels: vec![300, 500, 700],
-        target: 30,
-        utilization: 60,
-        raw: 1200,
-        ready: vec![false, true, true],
-        ..Default::default()
-    }
-    .run();
-}
-
-#[test]
-fn scale_up_hot_cpu_less_scale() {
-    Case {
-        current: 3,
-        expected: 4,
-        requests: ones(3),
-        levels: vec![300, 500, 700],
-        target: 30,
-        utilization: 60,
-        raw: 1200,
-        hot: vec![true, false, false],
-        ..Default::default()
-    }
-    .run();
-}
-
-#[test]
-fn scale_up_unready_no_scale() {
-    Case {
-        current: 3,
-        expected: 3,
-        requests: ones(3),
-        levels: vec![400, 500, 700],
-        target: 30,
-        utilization: 40,
-        raw: 800,
-        ready: vec![true, false, false],
-        ..Default::default()
-    }
-    .run();
-}
-
-#[test]
-fn scale_hot_cpu_no_scale() {
-    Case {
-        current: 3,
-        expected: 3,
-        requests: ones(3),
-        levels: vec![400, 500, 700],
-        target: 30,
-        utilization: 40,
-        raw: 800,
-        ready: vec![true, false, false],
-        hot: vec![false, true, true],
-        ..Default::default()
-    }
-    .run();
+    let base = || case(3, 4, &[300, 500, 700], 30, 60, 1200);
+    case(3, 5, &[300, 500, 700], 30, 50, 1000).run();
+    // An unready or a still initializing pod: less scale.
+    Case { ready: vec![false, true, true], ..base() }.run();
+    Case { hot: vec![true, false, false], ..base() }.run();
+    // Two of three unready, or initializing and unready: no scale.
+    let none = || Case { ready: vec![true, false, false], ..case(3, 3, &[400, 500, 700], 30, 40, 800) };
+    none().run();
+    Case { hot: vec![false, true, true], ..none() }.run();
 }
 
 #[test]
 fn scale_up_ignores_failed_and_deleted_pods() {
     let failed = Case {
-        current: 2,
-        expected: 4,
-        requests: ones(4),
-        levels: vec![500, 700],
-        target: 30,
-        utilization: 60,
-        raw: 1200,
+        requests: vec!["1.0"; 4],
         ready: vec![true, true, false, false],
         phase: vec!["Running", "Running", "Failed", "Failed"],
-        ..Default::default()
+        ..case(2, 4, &[500, 700], 30, 60, 1200)
     };
+    Case { phase: vec!["Running"; 4], deleting: vec![false, false, true, true], ..failed.clone() }.run();
     failed.run();
-    Case { phase: vec!["Running"; 4], deleting: vec![false, false, true, true], ..failed }.run();
 }
 
 #[test]
 fn scale_down() {
-    Case {
-        current: 5,
-        expected: 3,
-        requests: ones(5),
-        levels: vec![100, 300, 500, 250, 250],
-        target: 50,
-        utilization: 28,
-        raw: 560,
-        ..Default::default()
-    }
-    .run();
-}
-
-#[test]
-fn scale_down_include_unready_pods() {
-    Case {
-        current: 5,
-        expected: 2,
-        requests: ones(5),
-        levels: vec![100, 300, 500, 250, 250],
-        target: 50,
-        utilization: 30,
-        raw: 600,
-        ready: vec![true, true, true, false, false],
-        ..Default::default()
-    }
-    .run();
-}
-
-#[test]
-fn scale_down_exclude_unscheduled_pods() {
-    Case {
-        current: 5,
-        expected: 1,
-        requests: ones(5),
-        levels: vec![100],
-        target: 50,
-        utilization: 10,
-        raw: 200,
-        ready: vec![true, false, false, false, false],
-        phase: vec!["Running", "Pending", "Pending", "Pending", "Pending"],
-        ..Default::default()
-    }
-    .run();
-}
-
-#[test]
-fn scale_down_ignore_hot_cpu_pods() {
-    Case {
-        current: 5,
-        expected: 2,
-        requests: ones(5),
-        levels: vec![100, 300, 500, 250, 250],
-        target: 50,
-        utilization: 30,
-        raw: 600,
-        hot: vec![false, false, false, true, true],
-        ..Default::default()
-    }
-    .run();
+    let levels = [100, 300, 500, 250, 250];
+    case(5, 3, &levels, 50, 28, 560).run();
+    Case { ready: vec![true, true, true, false, false], ..case(5, 2, &levels, 50, 30, 600) }.run();
+    Case { hot: vec![false, false, false, true, true], ..case(5, 2, &levels, 50, 30, 600) }.run();
+    let pending = vec!["Running", "Pending", "Pending", "Pending", "Pending"];
+    Case { ready: vec![true, false, false, false, false], phase: pending, ..case(5, 1, &[100], 50, 10, 200) }.run();
 }
 
 #[test]
 fn tolerance() {
-    Case {
-        current: 3,
-        expected: 3,
-        requests: vec!["0.9", "1.0", "1.1"],
-        levels: vec![1010, 1030, 1020],
-        target: 100,
-        utilization: 102,
-        raw: 2040,
-        ..Default::default()
-    }
-    .run();
+    Case { requests: vec!["0.9", "1.0", "1.1"], ..case(3, 3, &[1010, 1030, 1020], 100, 102, 2040) }.run();
 }
 
 #[test]
 fn superfluous_metrics() {
-    Case {
-        current: 4,
-        expected: 24,
-        requests: ones(4),
-        levels: vec![4000, 9500, 3000, 7000, 3200, 2000],
-        target: 100,
-        utilization: 587,
-        raw: 11750,
-        ..Default::default()
-    }
-    .run();
+    case(4, 24, &[4000, 9500, 3000, 7000, 3200, 2000], 100, 587, 11750).run();
 }
 
 #[test]
 fn missing_metrics() {
-    Case {
-        current: 4,
-        expected: 3,
-        requests: ones(4),
-        levels: vec![400, 95],
-        target: 100,
-        utilization: 24,
-        raw: 495,
-        ..Default::default()
-    }
-    .run();
+    case(4, 3, &[400, 95], 100, 24, 495).run();
     for (level, utilization) in [(1000, 100), (1900, 190), (600, 60)] {
-        Case {
-            current: 2,
-            expected: 2,
-            requests: ones(2),
-            levels: vec![level],
-            target: 100,
-            utilization,
-            raw: level * 2,
-            ..Default::default()
-        }
-        .run();
+        case(2, 2, &[level], 100, utilization, level * 2).run();
     }
-}
-
-#[test]
-fn missing_metrics_with_unready_or_hot_pods() {
-    Case {
-        current: 3,
-        expected: 3,
-        requests: ones(3),
-        levels: vec![100, 450],
-        target: 50,
-        utilization: 45,
-        raw: 900,
-        ready: vec![false, true, true],
-        ..Default::default()
-    }
-    .run();
-    Case {
-        current: 3,
-        expected: 3,
-        requests: ones(3),
-        levels: vec![100, 450],
-        target: 50,
-        utilization: 45,
-        raw: 900,
-        hot: vec![true, false, false],
-        ..Default::default()
-    }
-    .run();
-    Case {
-        current: 3,
-        expected: 4,
-        requests: ones(3),
-        levels: vec![100, 2000],
-        target: 50,
-        utilization: 200,
-        raw: 4000,
-        ready: vec![false, true, true],
-        ..Default::default()
-    }
-    .run();
-    Case {
-        current: 4,
-        expected: 3,
-        requests: ones(4),
-        levels: vec![100, 100, 100],
-        target: 50,
-        utilization: 10,
-        raw: 200,
-        ready: vec![false, true, true, true],
-        ..Default::default()
-    }
-    .run();
+    // With an unready or initializing pod too.
+    Case { ready: vec![false, true, true], ..case(3, 3, &[100, 450], 50, 45, 900) }.run();
+    Case { hot: vec![true, false, false], ..case(3, 3, &[100, 450], 50, 45, 900) }.run();
+    Case { ready: vec![false, true, true], ..case(3, 4, &[100, 2000], 50, 200, 4000) }.run();
+    Case { ready: vec![false, true, true, true], ..case(4, 3, &[100, 100, 100], 50, 10, 200) }.run();
 }
 
 #[test]
 fn during_rolling_update_with_max_surge() {
-    Case {
-        current: 2,
-        expected: 2,
-        requests: ones(3),
-        levels: vec![100, 100],
-        target: 50,
-        utilization: 10,
-        raw: 200,
-        phase: vec!["Running"; 3],
-        ..Default::default()
-    }
-    .run();
+    Case { requests: vec!["1.0"; 3], phase: vec!["Running"; 3], ..case(2, 2, &[100, 100], 50, 10, 200) }.run();
 }
 
 #[test]
 fn errors() {
-    Case {
-        current: 1,
-        requests: vec![],
-        levels: vec![200],
-        target: 100,
-        error: "missing request for",
-        ..Default::default()
-    }
-    .run();
-    Case {
-        current: 0,
-        levels: vec![200],
-        target: 100,
-        error: "no pods returned by selector while calculating replica count",
-        ..Default::default()
-    }
-    .run();
+    Case { requests: vec![], error: "missing request for", ..case(1, 0, &[200], 100, 0, 0) }.run();
+    Case { error: "no pods returned by selector while calculating replica count", ..case(0, 0, &[200], 100, 0, 0) }
+        .run();
 }
