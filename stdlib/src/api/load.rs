@@ -88,7 +88,7 @@ fn set(
     total: bool,
 ) -> Result<String, Box<EvalAltResult>> {
     let what = if total { "set_load" } else { "set_usage" };
-    let demand = parse_demand(what, &demand, total).map_err(runtime_error)?;
+    let parsed = parse_demand(what, &demand, total).map_err(runtime_error)?;
     let cluster = current(ctx);
     let mut c = cluster.0.borrow_mut();
     let resolved = resolve(c.api_ref(), target, namespace).map_err(runtime_error)?;
@@ -97,9 +97,9 @@ fn set(
     };
     let loads = kubelets.loads_mut();
     if total {
-        loads.set_load(resolved, demand);
+        loads.set_load(resolved, parsed);
     } else {
-        loads.set_usage(resolved, demand);
+        loads.set_usage(resolved, parsed);
     }
     let _ = c.settle();
     Ok(describe(target, &demand, total))
@@ -159,16 +159,11 @@ fn resolve(api: &ApiServer, text: &str, namespace: &str) -> Result<Target, Strin
     Ok(Target { name: text.to_string(), namespace: namespace.to_string(), selects })
 }
 
-fn describe(target: &str, d: &Demand, total: bool) -> String {
-    let amount = |a: Option<Amount>, unit: &str| match a {
-        Some(Amount::Absolute(v)) if unit == "m" => Some(format!("{v}m")),
-        Some(Amount::Absolute(v)) => Some(format!("{v} bytes")),
-        Some(Amount::PercentOfRequest(p)) => Some(format!("{p}% of its request")),
-        None => None,
-    };
-    let parts: Vec<String> = [("cpu", amount(d.cpu, "m")), ("memory", amount(d.memory, "b"))]
+/// What was set, in the script's own words.
+fn describe(target: &str, map: &rhai::Map, total: bool) -> String {
+    let parts: Vec<String> = ["cpu", "memory"]
         .into_iter()
-        .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))
+        .filter_map(|k| map.get(k).map(|v| format!("{k} {}", v.to_string().trim())))
         .collect();
     match (parts.is_empty(), total) {
         (true, true) => format!("{target}: no load"),
