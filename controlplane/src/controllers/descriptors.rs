@@ -121,7 +121,6 @@ static AWAITED: &[(Kind, Option<&str>, &str)] = &[
     (Kind::StatefulSet, Some("statefulset-controller"), "no pods will be made for it"),
     (Kind::Job, Some("job-controller"), "no pods will be made for it"),
     (Kind::CronJob, Some("cronjob-controller"), "no Jobs will be made for it"),
-    (Kind::HorizontalPodAutoscaler, Some("horizontal-pod-autoscaler-controller"), "nothing will be scaled by it"),
     (Kind::PersistentVolumeClaim, Some("persistentvolume-binder-controller"), "it will stay Pending"),
     (Kind::Ingress, None, "it will get no address and route nothing"),
 ];

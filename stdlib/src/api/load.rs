@@ -134,6 +134,11 @@ fn resolve(api: &ApiServer, text: &str, namespace: &str) -> Result<Target, Strin
     let selects = match text.split_once('/') {
         Some((kind, name)) if !kind.contains('=') && !kind.contains(',') => {
             let kind = controlplane::kubectl::resources::resolve(kind).map_err(|e| e.replace("error: ", ""))?;
+            if !matches!(kind, Kind::Pod | Kind::Deployment | Kind::StatefulSet | Kind::ReplicaSet) {
+                return Err(format!(
+                    "{text}: a target is pod/NAME, deployment/NAME, statefulset/NAME, replicaset/NAME or a label selector"
+                ));
+            }
             if kind == Kind::Pod {
                 Selects::Pod(name.to_string())
             } else {

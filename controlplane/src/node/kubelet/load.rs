@@ -33,7 +33,8 @@ impl Amount {
         if q.nanos() < 0 {
             return Err(format!("{text:?} is negative"));
         }
-        Ok(Amount::Absolute(if milli { q.milli_value() } else { q.value() }))
+        let exact = if milli { q.exact_milli_value() } else { q.exact_value() };
+        i64::try_from(exact).map(Amount::Absolute).map_err(|_| format!("{text:?} is too large"))
     }
 
     /// The amount for a container whose request is `request` (same unit).
@@ -159,6 +160,9 @@ mod tests {
         assert_eq!(Amount::parse("80%", true), Ok(Amount::PercentOfRequest(80)));
         assert!(Amount::parse("-1", true).is_err());
         assert!(Amount::parse("x%", true).is_err());
+        assert!(Amount::parse("1e29", true).is_err());
+        assert!(Amount::parse("9223372036854775807", true).is_err());
+        assert_eq!(Amount::parse("8Ei", false), Ok(Amount::Absolute(8 << 60)));
         assert_eq!(container_usage(1, Some(Amount::PercentOfRequest(80)), 0, 200, None), 160);
         assert_eq!(container_usage(1, None, 900, 200, Some(500)), 500);
         assert_eq!(container_usage(1, None, 99, 200, Some(500)), 100);
