@@ -162,7 +162,7 @@ mod tests {
         assert!(Amount::parse("x%", true).is_err());
         assert!(Amount::parse("1e29", true).is_err());
         assert!(Amount::parse("9223372036854775807", true).is_err());
-        assert_eq!(Amount::parse("8Ei", false), Ok(Amount::Absolute(8 << 60)));
+        assert_eq!(Amount::parse("4Ei", false), Ok(Amount::Absolute(4i64 << 60)));
         assert_eq!(container_usage(1, Some(Amount::PercentOfRequest(80)), 0, 200, None), 160);
         assert_eq!(container_usage(1, None, 900, 200, Some(500)), 500);
         assert_eq!(container_usage(1, None, 99, 200, Some(500)), 100);
