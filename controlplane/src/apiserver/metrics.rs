@@ -20,12 +20,18 @@ pub struct NodeMetrics {
     pub memory: i64,
 }
 
+/// metrics-server's `--metric-resolution`: each usage is a rate over the last two scrapes,
+/// this far apart, reported as the metrics' `window`.
+pub const METRICS_WINDOW_SECONDS: i64 = 15;
+
 /// `PodMetrics`: what each running container of a pod uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodMetrics {
     pub namespace: String,
     pub name: String,
     pub timestamp: DateTime<Utc>,
+    /// The span the usage is measured over (`METRICS_WINDOW_SECONDS`).
+    pub window: chrono::Duration,
     pub containers: Vec<Usage>,
 }
 
@@ -137,6 +143,7 @@ impl ApiServer {
             namespace: pod.namespace().to_string(),
             name: pod.name().to_string(),
             timestamp: self.now,
+            window: chrono::Duration::seconds(METRICS_WINDOW_SECONDS),
             containers,
         })
     }

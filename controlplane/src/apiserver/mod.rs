@@ -28,6 +28,7 @@ pub mod names;
 pub mod patch;
 pub mod proxy;
 pub mod registry;
+pub mod scale;
 pub mod scheduling;
 pub mod user;
 

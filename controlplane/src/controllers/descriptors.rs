@@ -5,8 +5,8 @@
 
 use super::runtime::ControllerComponent;
 use super::{
-    cronjob, daemon, deployment, disruption, garbagecollector, job, namespace, nodelifecycle, podgc, replicaset,
-    rootcacertpublisher, serviceaccount, statefulset,
+    cronjob, daemon, deployment, disruption, garbagecollector, job, namespace, nodelifecycle, podautoscaler, podgc,
+    replicaset, rootcacertpublisher, serviceaccount, statefulset,
 };
 use super::{tainteviction, ttlafterfinished};
 use crate::model::Kind;
@@ -126,6 +126,12 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(cronjob::CronJobController::default())),
     },
+    ControllerDescriptor {
+        name: "horizontal-pod-autoscaler-controller",
+        aliases: &["horizontalpodautoscaling"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(podautoscaler::HorizontalController::default())),
+    },
 ];
 
 /// The kinds a learner waits on something to act on, each with the kube-controller-manager
@@ -139,7 +145,6 @@ static AWAITED: &[(Kind, Option<&str>, &str)] = &[
     (Kind::StatefulSet, Some("statefulset-controller"), "no pods will be made for it"),
     (Kind::Job, Some("job-controller"), "no pods will be made for it"),
     (Kind::CronJob, Some("cronjob-controller"), "no Jobs will be made for it"),
-    (Kind::HorizontalPodAutoscaler, Some("horizontal-pod-autoscaler-controller"), "nothing will be scaled by it"),
     (Kind::PersistentVolumeClaim, Some("persistentvolume-binder-controller"), "it will stay Pending"),
     (Kind::Ingress, None, "it will get no address and route nothing"),
 ];

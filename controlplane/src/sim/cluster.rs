@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::clock::{epoch, Clock};
 use super::component::{Component, Ctx};
 use super::history::{History, Recorder};
+use crate::apiserver::proxy::KubeletServer;
 use crate::apiserver::{ApiServer, WatchEvent};
 use crate::controllers::{self, ControllerComponent, Informers};
 use crate::model::{Object, KINDS};
@@ -107,6 +108,26 @@ struct Slot {
     watched: Vec<bool>,
 }
 
+/// The slot at `index`, with the kubelets when another slot (`kubelets_at`) holds them.
+fn with_kubelets(
+    components: &mut [Slot],
+    index: usize,
+    kubelets_at: Option<usize>,
+) -> (&mut Slot, Option<&dyn KubeletServer>) {
+    let (before, rest) = components.split_at_mut(index);
+    let (slot, after) = rest.split_first_mut().expect("a component's index is in range");
+    let other = match kubelets_at {
+        Some(k) if k < index => before.get_mut(k),
+        Some(k) if k > index => after.get_mut(k - index - 1),
+        _ => None,
+    };
+    let kubelets = other
+        .and_then(|s| s.component.as_any_mut())
+        .and_then(|a| (*a).downcast_ref::<Kubelets>())
+        .map(|k| k as &dyn KubeletServer);
+    (slot, kubelets)
+}
+
 /// The watch history read once for every component: the shared informers and the events not
 /// yet delivered to every component.
 struct Feed {
@@ -123,6 +144,8 @@ pub struct Cluster {
     clock: Clock,
     feed: Feed,
     components: Vec<Slot>,
+    /// Which slot holds the kubelets, which the API server dials for components' requests.
+    kubelets_at: Option<usize>,
     config: ClusterConfig,
     interrupt: Option<Arc<AtomicBool>>,
     progress: Option<ProgressHook>,
@@ -151,6 +174,7 @@ impl Cluster {
             clock: Clock::new(config.start),
             feed: Feed { informers: Informers::default(), events: VecDeque::new(), pulled: 0 },
             components: Vec::new(),
+            kubelets_at: None,
             config,
             interrupt: None,
             progress: None,
@@ -187,6 +211,10 @@ impl Cluster {
                 self.feed.informers.start(kind, self.api.peek_list(kind, None));
             }
         }
+        let mut component = component;
+        if component.as_any_mut().is_some_and(|a| a.is::<Kubelets>()) {
+            self.kubelets_at = Some(self.components.len());
+        }
         self.components.push(Slot { component, cursor: self.api.revision(), watched });
     }
 
@@ -213,7 +241,7 @@ impl Cluster {
         let slot = &mut self.components[index];
         let component = slot.component.as_any_mut()?.downcast_mut::<T>()?;
         let informers = &self.feed.informers;
-        let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index };
+        let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index, kubelets: None };
         Some(f(component, &mut ctx))
     }
 
@@ -290,9 +318,9 @@ impl Cluster {
             let mut busy = false;
             for index in 0..self.components.len() {
                 busy |= self.deliver(index);
-                let slot = &mut self.components[index];
+                let (slot, kubelets) = with_kubelets(&mut self.components, index, self.kubelets_at);
                 let informers = &self.feed.informers;
-                let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index };
+                let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index, kubelets };
                 busy |= slot.component.run(&mut ctx);
             }
             // Timers set for "now" during this round fire in the next one.

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::clock::Clock;
+use crate::apiserver::proxy::KubeletServer;
 use crate::apiserver::{ApiServer, WatchEvent};
 use crate::controllers::Informers;
 use crate::model::{Kind, Object};
@@ -37,6 +38,9 @@ pub struct Ctx<'a> {
     pub informers: &'a Informers,
     pub(crate) clock: &'a mut Clock,
     pub(crate) component: usize,
+    /// The kubelets, for the API server to reach while it serves this component's requests
+    /// for pod metrics (`metrics.k8s.io`) or logs; `None` when no kubelet runs here.
+    pub kubelets: Option<&'a dyn KubeletServer>,
 }
 
 impl Ctx<'_> {

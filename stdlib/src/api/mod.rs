@@ -9,6 +9,7 @@ pub mod assertions;
 pub mod cluster;
 pub mod help;
 pub mod later;
+pub mod load;
 pub mod nodes;
 pub mod output;
 pub mod pictures;
@@ -25,6 +26,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(cluster::cluster_api).into());
     engine.register_global_module(rhai::exported_module!(time::time_api).into());
     engine.register_global_module(rhai::exported_module!(nodes::nodes_api).into());
+    engine.register_global_module(rhai::exported_module!(load::load_api).into());
     engine.register_global_module(rhai::exported_module!(output::output_api).into());
     engine.register_global_module(rhai::exported_module!(later::later_api).into());
     engine.register_global_module(rhai::exported_module!(pictures::pictures_api).into());

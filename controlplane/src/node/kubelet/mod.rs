@@ -18,6 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 pub mod admission;
 pub mod heartbeat;
 pub mod ipam;
+pub mod load;
 pub mod logs;
 pub mod metrics;
 pub mod mirror;
@@ -129,6 +130,11 @@ impl Kubelet {
         self.running
     }
 
+    /// The pod workers, by pod uid.
+    pub fn workers(&self) -> impl Iterator<Item = &PodWorker> {
+        self.pods.values()
+    }
+
     /// The pod worker for a pod uid (a mirror pod's finds its static pod's).
     pub fn worker(&self, uid: &str) -> Option<&PodWorker> {
         self.pods.get(uid).or_else(|| {
@@ -214,6 +220,8 @@ pub struct Kubelets {
     static_pods: BTreeMap<String, Vec<Arc<Object>>>,
     /// The time of the last run (watch events carry none).
     now: DateTime<Utc>,
+    /// What the script says pods use (`set_usage`, `set_load`).
+    loads: load::Loads,
 }
 
 const LEASE_KEY: &str = "l:";
@@ -230,6 +238,7 @@ impl Kubelets {
             fresh: Vec::new(),
             static_pods: BTreeMap::new(),
             now: DateTime::<Utc>::MIN_UTC,
+            loads: load::Loads::default(),
         }
     }
 
