@@ -1,0 +1,249 @@
+//! Recording events, as client-go's `record.EventRecorder` does: each component writes
+//! core/v1 Events about the objects it acts on, through the API server, after client-go's
+//! correlator (`correlator.rs`) has folded repeats into counts, combined similar events and
+//! dropped what a source writes past its budget for one object.
+
+mod correlator;
+
+use correlator::{Correlator, Seen};
+pub use correlator::{AGGREGATE_PREFIX, MAX_LRU_CACHE_ENTRIES};
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+
+use crate::apiserver::{k8s_time, ApiServer, Reason};
+use crate::model::Object;
+
+/// `Normal` or `Warning`, the two event types Kubernetes has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    Normal,
+    Warning,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
+/// Records events for one source: a component (`default-scheduler`, `kubelet`,
+/// `node-controller`) on an optional host (the kubelet's node).
+pub struct EventRecorder {
+    component: String,
+    host: Option<String>,
+    /// The audit user the writes are made as.
+    user: String,
+    correlator: Correlator,
+}
+
+impl EventRecorder {
+    pub fn new(component: &str, host: Option<&str>, user: &str) -> Self {
+        EventRecorder {
+            component: component.into(),
+            host: host.map(Into::into),
+            user: user.into(),
+            correlator: Correlator::default(),
+        }
+    }
+
+    /// How many events are remembered for folding.
+    pub fn remembered(&self) -> usize {
+        self.correlator.remembered()
+    }
+
+    /// Record an event about `object`; `field_path` names a part of it
+    /// (`spec.containers{nginx}`). Failures are dropped, as client-go drops them: an event is
+    /// never worth failing the work it describes.
+    pub fn record(
+        &mut self,
+        api: &mut ApiServer,
+        object: &Object,
+        field_path: Option<&str>,
+        type_: EventType,
+        reason: &str,
+        message: &str,
+    ) {
+        let now = api.now();
+        let meta = object.metadata();
+        let info = object.info();
+        let identity = format!(
+            "{}\x00{}\x00{}\x00{}",
+            info.name,
+            object.namespace(),
+            object.name(),
+            meta.uid.as_deref().unwrap_or("")
+        );
+        let seen =
+            Seen { object: &identity, field_path: field_path.unwrap_or(""), type_: type_.as_str(), reason, message };
+        let Some(write) = self.correlator.correlate(&seen, now) else { return };
+        let namespace = if info.namespaced { object.namespace() } else { "default" };
+        if let Some(name) = &write.existing {
+            match counted(api, &self.user, (namespace, name), &write, now) {
+                Some(true) | None => return,
+                // The event is gone (its hour is up, or it was deleted): write it again.
+                Some(false) => {}
+            }
+        }
+        let namespace = namespace.to_string();
+        let involved = ObjectReference {
+            api_version: Some(info.api_version()),
+            kind: Some(info.name.to_string()),
+            name: Some(object.name().to_string()),
+            namespace: info.namespaced.then(|| object.namespace().to_string()),
+            uid: meta.uid.clone(),
+            resource_version: meta.resource_version.clone(),
+            field_path: field_path.map(Into::into),
+        };
+        // client-go names an event `<object>.<hex of the time in ns>`; the API server hands out
+        // the nanoseconds of an instant in the order events are made.
+        let mut nanos = api.next_event_nanos();
+        for _ in 0..64 {
+            let name = format!("{}.{:x}", object.name(), nanos);
+            let event = Event {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(namespace.clone()),
+                    ..Default::default()
+                },
+                involved_object: involved.clone(),
+                reason: Some(reason.into()),
+                message: Some(write.message.clone()),
+                type_: Some(type_.as_str().into()),
+                source: Some(EventSource { component: Some(self.component.clone()), host: self.host.clone() }),
+                first_timestamp: Some(k8s_time(write.first)),
+                last_timestamp: Some(k8s_time(now)),
+                count: Some(write.count),
+                event_time: None::<MicroTime>,
+                reporting_component: Some(self.component.clone()),
+                reporting_instance: Some(self.host.clone().unwrap_or_default()),
+                ..Default::default()
+            };
+            match api.create(&self.user, &namespace, Object::Event(Box::new(event))) {
+                Ok(_) => {
+                    self.correlator.named(&write.key, name);
+                    return;
+                }
+                Err(e) if e.reason == Reason::AlreadyExists => nanos += 1,
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+/// Write the logger's count, time and message on the stored event (client-go's patch).
+/// Some(false) when it is gone; None when the write failed otherwise.
+fn counted(
+    api: &mut ApiServer,
+    user: &str,
+    (namespace, name): (&str, &str),
+    write: &correlator::Write,
+    now: DateTime<Utc>,
+) -> Option<bool> {
+    let Some(current) = api.peek(crate::model::Kind::Event, namespace, name) else { return Some(false) };
+    let Object::Event(ev) = &*current else { return Some(false) };
+    let mut ev = ev.clone();
+    ev.count = Some(write.count);
+    ev.last_timestamp = Some(k8s_time(now));
+    ev.message = Some(write.message.clone());
+    api.update(user, Object::Event(ev)).ok().map(|_| true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::decode::decode_one;
+    use crate::model::Kind;
+    use std::sync::Arc;
+
+    fn setup() -> (ApiServer, Arc<Object>) {
+        let mut api = ApiServer::new(0, DateTime::<Utc>::default());
+        api.create("test", "", decode_one("apiVersion: v1\nkind: Namespace\nmetadata: {name: default}").unwrap())
+            .unwrap();
+        let object = api
+            .create("test", "default", decode_one("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}").unwrap())
+            .unwrap();
+        (api, object)
+    }
+
+    fn events(api: &ApiServer) -> Vec<(String, i32)> {
+        let mut all: Vec<_> = api
+            .peek_list(Kind::Event, None)
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Event(e) => Some((e.message.clone().unwrap_or_default(), e.count.unwrap_or(0))),
+                _ => None,
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn issue_11_the_correlator_remembers_at_most_4096_events_and_still_folds() {
+        let (mut api, object) = setup();
+        let mut recorder = EventRecorder::new("test", None, "test");
+        for i in 0..5000 {
+            // Each on its own object, so neither aggregation nor the spam filter applies.
+            let mut o = (*object).clone();
+            o.metadata_mut().uid = Some(format!("uid-{i}"));
+            recorder.record(&mut api, &o, None, EventType::Normal, "Seen", "seen");
+        }
+        assert_eq!(recorder.remembered(), MAX_LRU_CACHE_ENTRIES);
+        assert_eq!(api.peek_list(Kind::Event, None).len(), 5000);
+        let mut newest = (*object).clone();
+        newest.metadata_mut().uid = Some("uid-4999".into());
+        recorder.record(&mut api, &newest, None, EventType::Normal, "Seen", "seen");
+        assert_eq!(api.peek_list(Kind::Event, None).len(), 5000, "the newest are remembered: a repeat folds");
+        let mut oldest = (*object).clone();
+        oldest.metadata_mut().uid = Some("uid-0".into());
+        recorder.record(&mut api, &oldest, None, EventType::Normal, "Seen", "seen");
+        assert_eq!(api.peek_list(Kind::Event, None).len(), 5001, "the oldest were forgotten, as by client-go's LRU");
+        assert_eq!(recorder.remembered(), MAX_LRU_CACHE_ENTRIES);
+    }
+
+    #[test]
+    fn a_hundred_creations_write_nine_events_and_an_aggregate_as_client_go_does() {
+        let (mut api, object) = setup();
+        let mut recorder = EventRecorder::new("replicaset-controller", None, "test");
+        for i in 0..100 {
+            recorder.record(
+                &mut api,
+                &object,
+                None,
+                EventType::Normal,
+                "SuccessfulCreate",
+                &format!("Created pod: p{i:02}"),
+            );
+        }
+        let got = events(&api);
+        assert_eq!(got.len(), 10);
+        // The spam filter lets 25 through: nine events, then the aggregate and 15 counts on it.
+        assert_eq!(got[0], ("(combined from similar events): Created pod: p24".to_string(), 16));
+        assert_eq!(got[1..].iter().map(|(m, c)| (m.as_str(), *c)).collect::<Vec<_>>()[0], ("Created pod: p00", 1));
+        api.set_now(api.now() + chrono::Duration::seconds(300));
+        recorder.record(&mut api, &object, None, EventType::Normal, "SuccessfulCreate", "Created pod: p100");
+        let got = events(&api);
+        assert_eq!(
+            got[0],
+            ("(combined from similar events): Created pod: p100".to_string(), 92),
+            "dropped ones counted"
+        );
+    }
+
+    #[test]
+    fn an_expired_event_is_written_again_with_its_count() {
+        let (mut api, object) = setup();
+        let mut recorder = EventRecorder::new("kubelet", Some("node-1"), "test");
+        recorder.record(&mut api, &object, None, EventType::Warning, "BackOff", "Back-off restarting failed container");
+        for e in api.peek_list(Kind::Event, None) {
+            api.delete("test", Kind::Event, "default", e.name(), Default::default()).unwrap();
+        }
+        recorder.record(&mut api, &object, None, EventType::Warning, "BackOff", "Back-off restarting failed container");
+        assert_eq!(events(&api), vec![("Back-off restarting failed container".to_string(), 2)]);
+    }
+}
