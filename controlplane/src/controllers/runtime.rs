@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use super::informers::{controller_of, Informers};
 use crate::apiserver::{ApiError, WatchEvent};
@@ -20,6 +20,10 @@ pub enum Action {
     AwaitChange,
     /// Look again after this long, even if nothing changes.
     RequeueAfter(Duration),
+    /// Look again through the queue's rate limiter (`AddRateLimited`): its per-item back-off
+    /// starts again at 5ms (a success forgets the failures), but the whole controller's queue
+    /// passes at most 10 keys a second after a burst of 100.
+    RequeueRateLimited,
 }
 
 /// `DefaultControllerRateLimiter`'s per-item part: 5ms, doubling per failure, at most 1000s.
@@ -30,6 +34,30 @@ pub const BACKOFF_MAX_MS: i64 = 1_000_000;
 pub fn backoff(failures: u32) -> Duration {
     let ms = BACKOFF_BASE_MS.saturating_mul(1i64.checked_shl(failures.min(62)).unwrap_or(i64::MAX));
     Duration::milliseconds(ms.clamp(BACKOFF_BASE_MS, BACKOFF_MAX_MS))
+}
+
+/// `DefaultControllerRateLimiter`'s overall part: a token bucket of 10 qps with a burst of 100.
+const BUCKET_QPS: f64 = 10.0;
+const BUCKET_BURST: f64 = 100.0;
+
+/// golang.org/x/time/rate's limiter as the workqueue uses it (`Reserve().Delay()`): a token is
+/// always taken, and when none is left the delay is how long until it will have been.
+struct Bucket {
+    tokens: f64,
+    last: Option<DateTime<Utc>>,
+}
+
+impl Bucket {
+    fn reserve(&mut self, now: DateTime<Utc>) -> Duration {
+        let elapsed =
+            self.last.map_or(0.0, |last| (now - last).num_microseconds().unwrap_or(i64::MAX).max(0) as f64 / 1e6);
+        self.tokens = (self.tokens + elapsed * BUCKET_QPS).min(BUCKET_BURST) - 1.0;
+        self.last = Some(now);
+        if self.tokens >= 0.0 {
+            return Duration::zero();
+        }
+        Duration::microseconds((-self.tokens / BUCKET_QPS * 1e6).ceil() as i64)
+    }
 }
 
 /// The timer key of a periodic resync: `#` is in no object key, so it never names one.
@@ -77,6 +105,7 @@ pub struct ControllerComponent<C: Controller> {
     queued: BTreeSet<String>,
     /// Keys that failed, with how many times in a row (the rate limiter's `NumRequeues`).
     failures: BTreeMap<String, u32>,
+    bucket: Bucket,
     started: bool,
 }
 
@@ -87,6 +116,7 @@ impl<C: Controller> ControllerComponent<C> {
             queue: VecDeque::new(),
             queued: BTreeSet::new(),
             failures: BTreeMap::new(),
+            bucket: Bucket { tokens: BUCKET_BURST, last: None },
             started: false,
         };
         for key in component.controller.initial_keys() {
@@ -170,13 +200,18 @@ impl<C: Controller + 'static> Component for ControllerComponent<C> {
             match self.controller.reconcile(&key, ctx) {
                 Ok(action) => {
                     self.failures.remove(&key);
-                    if let Action::RequeueAfter(d) = action {
-                        ctx.after(d, key);
+                    match action {
+                        Action::AwaitChange => {}
+                        Action::RequeueAfter(d) => ctx.after(d, key),
+                        Action::RequeueRateLimited => {
+                            let delay = backoff(0).max(self.bucket.reserve(ctx.now()));
+                            ctx.after(delay, key);
+                        }
                     }
                 }
                 Err(_) => {
                     let failures = self.failures.entry(key.clone()).or_insert(0);
-                    let delay = backoff(*failures);
+                    let delay = backoff(*failures).max(self.bucket.reserve(ctx.now()));
                     *failures = failures.saturating_add(1);
                     ctx.after(delay, key);
                 }

@@ -74,6 +74,50 @@ fn a_failing_key_backs_off_exponentially_and_success_forgets_it() {
     assert_eq!(super::runtime::backoff(40), Duration::seconds(1000));
 }
 
+/// Asks to be looked at again through the rate limiter, always (a stuck Deployment).
+struct Stuck {
+    log: Log,
+}
+
+impl Controller for Stuck {
+    fn name(&self) -> &'static str {
+        "stuck-controller"
+    }
+
+    fn watches(&self) -> &'static [Kind] {
+        &[Kind::ConfigMap]
+    }
+
+    fn keys_for(&mut self, _event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn initial_keys(&self) -> Vec<String> {
+        vec!["k".into()]
+    }
+
+    fn reconcile(&mut self, key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
+        self.log.borrow_mut().push((key.to_string(), ctx.now()));
+        Ok(Action::RequeueRateLimited)
+    }
+}
+
+#[test]
+fn a_rate_limited_requeue_passes_a_burst_of_100_then_ten_a_second() {
+    let mut c = cluster();
+    let log = Log::default();
+    c.add_component(Box::new(ControllerComponent::new(Stuck { log: log.clone() })));
+    let start = c.now();
+    c.advance(Duration::seconds(10)).expect("advances");
+    let offsets: Vec<i64> = log.borrow().iter().map(|(_, t)| (*t - start).num_milliseconds()).collect();
+    // The burst: every 5ms (the per-item back-off, forgotten after each success).
+    assert_eq!(offsets[..4], [0, 5, 10, 15]);
+    // Then the bucket, refilled meanwhile a little, holds the key to about one run per 100ms.
+    let late: Vec<i64> = offsets.windows(2).skip(110).map(|w| w[1] - w[0]).collect();
+    assert!(late.iter().all(|d| *d == 100), "{late:?}");
+    assert!((180..=200).contains(&offsets.len()), "{} runs in 10s", offsets.len());
+}
+
 /// Reconciles ReplicaSets, and owns pods.
 struct Owner {
     log: Log,

@@ -11,7 +11,7 @@ use super::sync::{all, Split};
 use super::util;
 use super::Syncer;
 use crate::apiserver::{from_k8s_time, ApiError};
-use crate::controllers::runtime::{backoff, Action};
+use crate::controllers::runtime::Action;
 
 impl Syncer<'_, '_> {
     /// `calculateStatus`.
@@ -117,7 +117,9 @@ impl Syncer<'_, '_> {
         let Some(updated) = cond.last_update_time.as_ref().map(from_k8s_time) else { return Action::AwaitChange };
         let after = updated + Duration::seconds(deadline.into()) - self.ctx.now();
         if after < Duration::seconds(1) {
-            return Action::RequeueAfter(backoff(0));
+            // Upstream too keeps looking at a stuck Deployment whose condition cannot time
+            // out (one that completed before), at the pace of the queue's rate limiter.
+            return Action::RequeueRateLimited;
         }
         Action::RequeueAfter(after + Duration::seconds(1))
     }

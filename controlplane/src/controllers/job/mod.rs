@@ -214,6 +214,8 @@ impl Controller for JobController {
                     Ok(Action::AwaitChange)
                 }
                 Action::AwaitChange => Ok(Action::AwaitChange),
+                // Through the runtime's limiter: the batched key syncs the same Job again.
+                Action::RequeueRateLimited => Ok(Action::RequeueRateLimited),
             };
         }
         self.sync_job(key, ctx)
