@@ -86,6 +86,12 @@ pub fn merge_key(parent: &str, field: &str) -> Option<&'static str> {
     })
 }
 
+/// Whether a list of scalars merges as a set (`patchStrategy:"merge"` without a merge key):
+/// `metadata.finalizers`.
+fn merges_as_set(parent: &str, field: &str) -> bool {
+    parent == "metadata" && field == "finalizers"
+}
+
 /// Strategic merge patch: like merge patch, but keyed lists merge by element.
 fn strategic_patch(doc: &mut Value, patch: &Value, parent: &str) {
     let Value::Object(p) = patch else {
@@ -103,10 +109,28 @@ fn strategic_patch(doc: &mut Value, patch: &Value, parent: &str) {
         *doc = Value::Object(Map::new());
     }
     let d = doc.as_object_mut().expect("made an object above");
+    // `$deleteFromPrimitiveList/<field>`: these values leave the list, before anything merges.
     for (k, v) in p {
+        let (Some(field), Value::Array(gone)) = (k.strip_prefix("$deleteFromPrimitiveList/"), v) else { continue };
+        if let Some(Value::Array(existing)) = d.get_mut(field) {
+            existing.retain(|e| !gone.contains(e));
+        }
+    }
+    for (k, v) in p {
+        if k.starts_with("$deleteFromPrimitiveList/") {
+            continue;
+        }
         match (v, merge_key(parent, k), d.get_mut(k)) {
             (Value::Null, _, _) => {
                 d.remove(k);
+            }
+            // A list of scalars with the merge strategy is a set: the patch's values are added.
+            (Value::Array(items), None, Some(Value::Array(existing))) if merges_as_set(parent, k) => {
+                for item in items {
+                    if !existing.contains(item) {
+                        existing.push(item.clone());
+                    }
+                }
             }
             (Value::Array(items), Some(key), Some(Value::Array(existing))) => {
                 for item in items {
@@ -257,6 +281,26 @@ mod tests {
         let mut empty = json!({"spec": {}});
         apply_patch(PatchType::Strategic, &mut empty, &delete_b).unwrap();
         assert_eq!(empty, json!({"spec": {"containers": []}}));
+    }
+
+    #[test]
+    fn issue_13_finalizers_merge_as_a_set_and_delete_from_primitive_list() {
+        // The Job controller's adoption patch adds its finalizer to the pod's own.
+        let mut doc = json!({"metadata": {"finalizers": ["example.com/keep"]}});
+        let adopt = json!({"metadata": {"finalizers": ["batch.kubernetes.io/job-tracking", "example.com/keep"]}});
+        apply_patch(PatchType::Strategic, &mut doc, &adopt).unwrap();
+        assert_eq!(doc, json!({"metadata": {"finalizers": ["example.com/keep", "batch.kubernetes.io/job-tracking"]}}));
+        // Its release patch takes it out again, leaving the rest.
+        let release =
+            json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["batch.kubernetes.io/job-tracking"]}});
+        apply_patch(PatchType::Strategic, &mut doc, &release).unwrap();
+        assert_eq!(doc, json!({"metadata": {"finalizers": ["example.com/keep"]}}));
+        // Other lists of scalars are still replaced whole; a merge patch replaces finalizers.
+        let mut args = json!({"spec": {"args": ["a", "b"]}});
+        apply_patch(PatchType::Strategic, &mut args, &json!({"spec": {"args": ["c"]}})).unwrap();
+        assert_eq!(args, json!({"spec": {"args": ["c"]}}));
+        apply_patch(PatchType::Merge, &mut doc, &json!({"metadata": {"finalizers": ["x"]}})).unwrap();
+        assert_eq!(doc, json!({"metadata": {"finalizers": ["x"]}}));
     }
 
     #[test]

@@ -1,15 +1,18 @@
-//! The `scale` subresource (`GET`/`PUT deployments/NAME/scale`, and of ReplicaSets,
+//! The `scale` subresource (`GET`/`PUT`/`PATCH deployments/NAME/scale`, and of ReplicaSets,
 //! StatefulSets and ReplicationControllers): an `autoscaling/v1` Scale read from and written
 //! to the object's `spec.replicas`, with the selector as a string, which is how the
-//! HorizontalPodAutoscaler controller reads and sets its target.
+//! HorizontalPodAutoscaler controller reads and sets its target, and how `kubectl scale` and
+//! `kubectl patch --subresource=scale` write it.
 
 use std::sync::Arc;
 
 use k8s_openapi::api::autoscaling::v1::{Scale, ScaleSpec, ScaleStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::Value;
 
 use super::error::{ApiError, Reason};
-use super::{ApiServer, RequestInfo, UserInfo};
+use super::patch::{apply_patch, PatchError};
+use super::{ApiServer, PatchType, RequestInfo, UserInfo};
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
 
@@ -48,15 +51,49 @@ impl ApiServer {
         let req = RequestInfo { verb: "update", info: kind.info(), sub: "scale", namespace, name };
         self.serve(user, req, |s, _| {
             let current = s.scalable(kind, namespace, name)?;
-            let replicas = scale.spec.as_ref().and_then(|sp| sp.replicas).unwrap_or(0);
-            let mut obj = (*current).clone();
-            if let Some(rv) = scale.metadata.resource_version.clone().filter(|rv| !rv.is_empty()) {
-                obj.metadata_mut().resource_version = Some(rv);
-            }
-            set_replicas(&mut obj, replicas);
-            let updated = s.do_update(obj, false)?;
-            Ok(scale_of(&updated).unwrap_or_default())
+            s.write_scale(&current, scale)
         })
+    }
+
+    /// `PATCH <kind>/NAME/scale`: the patch applied to the object's Scale as it is now (a
+    /// strategic merge of a Scale is a plain merge: it has no lists), then written as `PUT`
+    /// writes it. A patch that sets a stale resourceVersion is a Conflict.
+    pub fn patch_scale(
+        &mut self,
+        user: impl Into<UserInfo>,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+    ) -> Result<Scale, ApiError> {
+        let req = RequestInfo { verb: "patch", info: kind.info(), sub: "scale", namespace, name };
+        self.serve(user, req, |s, _| {
+            let current = s.scalable(kind, namespace, name)?;
+            let mut doc = scale_json(&scale_of(&current).unwrap_or_default());
+            apply_patch(patch_type, &mut doc, patch).map_err(|e| match e {
+                PatchError::OperationFailed(why) => ApiError::new(Reason::Invalid, why),
+                e => ApiError::bad_request(e.to_string()),
+            })?;
+            let scale: Scale = serde_json::from_value(doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
+            if scale.metadata.name.as_deref().is_some_and(|n| n != name) {
+                return Err(ApiError::bad_request("the name of the object and the name in the request do not match"));
+            }
+            s.write_scale(&current, &scale)
+        })
+    }
+
+    /// `spec.replicas` of the object set to the Scale's, through the object's own update (its
+    /// validation, its generation), with the Scale's resourceVersion as the precondition.
+    fn write_scale(&mut self, current: &Object, scale: &Scale) -> Result<Scale, ApiError> {
+        let replicas = scale.spec.as_ref().and_then(|sp| sp.replicas).unwrap_or(0);
+        let mut obj = current.clone();
+        if let Some(rv) = scale.metadata.resource_version.clone().filter(|rv| !rv.is_empty()) {
+            obj.metadata_mut().resource_version = Some(rv);
+        }
+        set_replicas(&mut obj, replicas);
+        let updated = self.do_update(obj, false)?;
+        Ok(scale_of(&updated).unwrap_or_default())
     }
 
     fn scalable(&self, kind: Kind, namespace: &str, name: &str) -> Result<Arc<Object>, ApiError> {
@@ -133,4 +170,14 @@ pub fn scale_of(obj: &Object) -> Option<Scale> {
         spec: Some(ScaleSpec { replicas: Some(desired) }),
         status: Some(ScaleStatus { replicas: current, selector: Some(selector) }),
     })
+}
+
+/// A Scale as the API serves it: `autoscaling/v1`, kind `Scale`.
+pub fn scale_json(scale: &Scale) -> Value {
+    let mut doc = serde_json::to_value(scale).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut doc {
+        map.insert("apiVersion".into(), Value::String("autoscaling/v1".into()));
+        map.insert("kind".into(), Value::String("Scale".into()));
+    }
+    doc
 }

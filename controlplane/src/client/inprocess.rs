@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use k8s_openapi::api::autoscaling::v1::Scale;
 use serde_json::Value;
 
 use super::{Answer, Client, Response, User, WaitError, Waiter};
@@ -131,6 +132,25 @@ impl Client for &InProcess<'_> {
         patch: &Value,
     ) -> Answer<Arc<Object>> {
         self.request(|api, user| api.patch_status(user, kind, namespace, name, patch_type, patch))
+    }
+
+    fn get_scale(&mut self, kind: Kind, namespace: &str, name: &str) -> Answer<Scale> {
+        self.request(|api, user| api.get_scale(user, kind, namespace, name))
+    }
+
+    fn update_scale(&mut self, kind: Kind, namespace: &str, name: &str, scale: &Scale) -> Answer<Scale> {
+        self.request(|api, user| api.update_scale(user, kind, namespace, name, scale))
+    }
+
+    fn patch_scale(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+    ) -> Answer<Scale> {
+        self.request(|api, user| api.patch_scale(user, kind, namespace, name, patch_type, patch))
     }
 
     fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>> {

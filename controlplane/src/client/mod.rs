@@ -10,6 +10,7 @@ mod tests;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use k8s_openapi::api::autoscaling::v1::Scale;
 use serde_json::Value;
 
 use crate::apiserver::metrics::{NodeMetrics, PodMetrics};
@@ -86,6 +87,19 @@ pub trait Client {
         patch_type: PatchType,
         patch: &Value,
     ) -> Answer<Arc<Object>>;
+    /// `GET KIND/NAME/scale`.
+    fn get_scale(&mut self, kind: Kind, namespace: &str, name: &str) -> Answer<Scale>;
+    /// `PUT KIND/NAME/scale`.
+    fn update_scale(&mut self, kind: Kind, namespace: &str, name: &str, scale: &Scale) -> Answer<Scale>;
+    /// `PATCH KIND/NAME/scale`.
+    fn patch_scale(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+    ) -> Answer<Scale>;
     fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>>;
     /// `POST pods/NAME/eviction`.
     fn evict(&mut self, namespace: &str, name: &str, grace_period_seconds: Option<i64>) -> Answer<Arc<Object>>;

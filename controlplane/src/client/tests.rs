@@ -66,6 +66,18 @@ impl Client for Recording<'_> {
         self.note("patch-status", at(kind, ns, name));
         self.inner.patch_status(kind, ns, name, t, patch)
     }
+    fn get_scale(&mut self, kind: Kind, ns: &str, name: &str) -> Answer<Scale> {
+        self.note("get-scale", at(kind, ns, name));
+        self.inner.get_scale(kind, ns, name)
+    }
+    fn update_scale(&mut self, kind: Kind, ns: &str, name: &str, scale: &Scale) -> Answer<Scale> {
+        self.note("update-scale", at(kind, ns, name));
+        self.inner.update_scale(kind, ns, name, scale)
+    }
+    fn patch_scale(&mut self, kind: Kind, ns: &str, name: &str, t: PatchType, patch: &Value) -> Answer<Scale> {
+        self.note("patch-scale", at(kind, ns, name));
+        self.inner.patch_scale(kind, ns, name, t, patch)
+    }
     fn delete(&mut self, kind: Kind, ns: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>> {
         self.note("delete", at(kind, ns, name));
         self.inner.delete(kind, ns, name, opts)
@@ -161,6 +173,34 @@ fn a_command_makes_exactly_the_requests_expected() {
     let (_, made, audited) = requests(&mut c, "top node");
     assert_eq!(made, ["list nodes /  ", "list nodes.metrics.k8s.io"]);
     assert_eq!(audited, ["list nodes /", "list nodes.metrics.k8s.io /"]);
+}
+
+#[test]
+fn kubectl_scale_goes_through_the_scale_subresource() {
+    let mut c = cluster();
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: w}}\n  template:\n    metadata: {labels: {app: w}}\n    spec: {containers: [{name: app, image: nginx}]}\n";
+    for outcome in apply_text(&mut c, deploy, "deploy.yaml", "default") {
+        outcome.expect("the deployment applies");
+    }
+    // Without a precondition: the builder's read, then one merge patch of the Scale.
+    let (out, made, audited) = requests(&mut c, "scale deployment web --replicas=3");
+    assert_eq!(out, Ok("deployment.apps/web scaled".to_string()));
+    assert_eq!(made, ["get deployments default/web", "patch-scale deployments default/web"]);
+    assert_eq!(audited, ["get deployments.apps default/web", "patch deployments.apps/scale default/web"]);
+    // With one: the Scale read and checked, then written whole.
+    let (out, made, _) = requests(&mut c, "scale deployment web --current-replicas=3 --replicas=1");
+    assert_eq!(out, Ok("deployment.apps/web scaled".to_string()));
+    assert_eq!(
+        made,
+        ["get deployments default/web", "get-scale deployments default/web", "update-scale deployments default/web"]
+    );
+    let (out, made, _) = requests(&mut c, "scale deployment web --current-replicas=3 --replicas=2");
+    assert_eq!(out, Err("error: Expected replicas to be 3, was 1".to_string()));
+    assert_eq!(made, ["get deployments default/web", "get-scale deployments default/web"]);
+    // A client dry run reads and sends nothing else.
+    let (out, made, _) = requests(&mut c, "scale deployment web --replicas=5 --dry-run=client");
+    assert_eq!(out, Ok("deployment.apps/web scaled (dry run)".to_string()));
+    assert_eq!(made, ["get deployments default/web"]);
 }
 
 /// A waiter that cannot let time pass.

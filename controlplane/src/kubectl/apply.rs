@@ -1,6 +1,8 @@
 //! `kubectl apply`: client-side apply with the last-applied-configuration annotation.
 //! Each document succeeds or fails on its own, in order, as kubectl does.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::resources::settled;
@@ -43,7 +45,21 @@ pub fn apply_all(
 }
 
 /// Apply one decoded document (e.g. a Rhai map turned into JSON).
-pub fn apply_object(client: &mut dyn Client, mut doc: Value, source: &str, namespace: &str) -> DocOutcome {
+pub fn apply_object(client: &mut dyn Client, doc: Value, source: &str, namespace: &str) -> DocOutcome {
+    apply_one(client, doc, source, namespace, false).map(|(line, _)| line)
+}
+
+/// Apply one document: kubectl's line (without a dry-run suffix) and the object as it came
+/// back. With `client_dry_run` nothing is sent but the read: a new object is the document
+/// with its last-applied annotation, `created`; one that exists is printed as the server has
+/// it, `configured`, whatever the document says (kubectl v1.32 computes no patch then).
+pub fn apply_one(
+    client: &mut dyn Client,
+    mut doc: Value,
+    source: &str,
+    namespace: &str,
+    client_dry_run: bool,
+) -> Result<(String, Arc<Object>), String> {
     let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
     let doc_ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("").to_string();
     let kind = match decode::kind_of(&doc) {
@@ -101,9 +117,13 @@ pub fn apply_object(client: &mut dyn Client, mut doc: Value, source: &str, names
     match current {
         None => {
             let obj = decode(doc).map_err(|e| decode_error(&e, "creating", source))?;
+            if client_dry_run {
+                return Ok((format!("{shown}/{name} created"), Arc::new(obj)));
+            }
             let created = client.create(&ns, obj).map_err(|e| api_error(&e, "creating", source))?;
-            Ok(with_warnings(&created.warnings, format!("{shown}/{name} created")))
+            Ok((with_warnings(&created.warnings, format!("{shown}/{name} created")), created.body))
         }
+        Some(current) if client_dry_run => Ok((format!("{shown}/{name} configured"), current)),
         Some(current) => {
             let live = current.to_value();
             let original = current
@@ -113,11 +133,11 @@ pub fn apply_object(client: &mut dyn Client, mut doc: Value, source: &str, names
                 .unwrap_or(Value::Object(Default::default()));
             let merged = three_way_merge(&original, &doc, &live);
             if merged == live {
-                return Ok(format!("{shown}/{name} unchanged"));
+                return Ok((format!("{shown}/{name} unchanged"), current));
             }
             let obj: Object = decode(merged).map_err(|e| decode_error(&e, "patching", source))?;
             let updated = client.update(obj).map_err(|e| api_error(&e, "patching", source))?;
-            Ok(with_warnings(&updated.warnings, format!("{shown}/{name} configured")))
+            Ok((with_warnings(&updated.warnings, format!("{shown}/{name} configured")), updated.body))
         }
     }
 }

@@ -1,18 +1,22 @@
 //! `kubectl patch (TYPE NAME | TYPE/NAME | -f FILE) (-p PATCH | --patch-file FILE)
-//! [--type strategic|merge|json] [--subresource status] [-o yaml|json|name] [--dry-run=client]`.
+//! [--type strategic|merge|json] [--subresource status|scale] [-o yaml|json|name] [--dry-run=client]`.
 //!
 //! The patch is YAML or JSON, applied by the API server (the strategic merge by its merge keys,
 //! json as RFC 6902 operations); kubectl says `patched`, or `patched (no change)` when the
 //! object came back as it was. kubesim serves no custom resources, so strategic merge (which
-//! kubectl refuses for them) applies to every kind here.
+//! kubectl refuses for them) applies to every kind here. With `--subresource=scale` what is
+//! read, patched and printed is the object's `autoscaling/v1` Scale (`scale.autoscaling/web
+//! patched`).
 
 use serde_json::Value;
 
 use super::command::Input;
 use super::create::print_object;
 use super::flags::{flag, parse, FlagSpec, Parsed};
+use super::printers::yaml::{to_json, to_yaml};
 use super::resources::{finish, settled, targets, DryRun};
 use crate::apiserver::patch::apply_patch;
+use crate::apiserver::scale::scale_json;
 use crate::apiserver::{ApiError, PatchType};
 use crate::client::{Client, Response, Waiter};
 use crate::model::{decode, Kind};
@@ -21,7 +25,7 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("patch", Some('p'), true),
     flag("patch-file", None, true),
     flag("type", None, true).with_values(&["json", "merge", "strategic"]),
-    flag("subresource", None, true).with_values(&["status"]),
+    flag("subresource", None, true).with_values(&["scale", "status"]),
     flag("namespace", Some('n'), true),
     flag("filename", Some('f'), true),
     flag("output", Some('o'), true).with_values(&["json", "name", "yaml"]),
@@ -38,12 +42,11 @@ pub fn run(
     let (patch_type, patch) = read_patch(&flags, input)?;
     let dry_run = super::resources::dry_run(&flags, client)?;
     let subresource = match flags.get("subresource") {
-        None | Some("") => false,
-        Some("status") => true,
+        None | Some("") => Sub::None,
+        Some("status") => Sub::Status,
+        Some("scale") => Sub::Scale,
         Some(other) => {
-            return Err(format!(
-                "error: invalid subresource value: \"{other}\". Must be one of [status scale]; kubesim serves status"
-            ))
+            return Err(format!("error: invalid subresource value: \"{other}\". Must be one of [status scale]"))
         }
     };
     let ns = flags.get("namespace").unwrap_or("default").to_string();
@@ -54,6 +57,13 @@ pub fn run(
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     for (kind, ns, name) in objects {
         let ns = if kind.info().namespaced { ns } else { String::new() };
+        if subresource == Sub::Scale {
+            match patch_scale(client, kind, &ns, &name, (patch_type, &patch), dry_run, flags.get("output")) {
+                Ok(line) => lines.push(line),
+                Err(e) => errors.push(e),
+            }
+            continue;
+        }
         let result = match dry_run {
             // Client dry run: the patch applied here to what the server has, and nothing sent.
             DryRun::Client => client.get(kind, &ns, &name).map_err(|e| e.kubectl_message()).and_then(|current| {
@@ -64,11 +74,13 @@ pub fn run(
                 let op = operation(*before == after);
                 print_object(&after, flags.get("output"), &format!("{} {op} (dry run)", after.type_name()))
             }),
-            _ => send(client, kind, &ns, &name, patch_type, &patch, subresource).and_then(|(before, after)| {
-                let op = operation(*before == *after);
-                let line = format!("{} {op}{}", after.type_name(), dry_run.suffix());
-                print_object(&after, flags.get("output"), &line)
-            }),
+            _ => send(client, kind, &ns, &name, patch_type, &patch, subresource == Sub::Status).and_then(
+                |(before, after)| {
+                    let op = operation(*before == *after);
+                    let line = format!("{} {op}{}", after.type_name(), dry_run.suffix());
+                    print_object(&after, flags.get("output"), &line)
+                },
+            ),
         };
         match result {
             Ok(line) => lines.push(line),
@@ -76,6 +88,47 @@ pub fn run(
         }
     }
     settled(waiter, finish(lines, errors))
+}
+
+/// The part of the object a patch is sent to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sub {
+    None,
+    Status,
+    Scale,
+}
+
+/// `kubectl patch --subresource=scale`: the Scale read (as the resource builder reads it with
+/// the subresource), patched by the server (or here, for a client dry run), and printed.
+fn patch_scale(
+    client: &mut dyn Client,
+    kind: Kind,
+    ns: &str,
+    name: &str,
+    (patch_type, patch): (PatchType, &Value),
+    dry_run: DryRun,
+    output: Option<&str>,
+) -> Result<String, String> {
+    let before = client.get_scale(kind, ns, name).map_err(|e| e.kubectl_message())?.into_body();
+    let before = scale_json(&before);
+    let after = match dry_run {
+        DryRun::Client => {
+            let mut doc = before.clone();
+            apply_patch(patch_type, &mut doc, patch).map_err(|e| format!("error: {e}"))?;
+            doc
+        }
+        _ => {
+            let scale = client.patch_scale(kind, ns, name, patch_type, patch).map_err(|e| patch_error(&e))?;
+            scale_json(&scale.into_body())
+        }
+    };
+    let line = format!("scale.autoscaling/{name} {}{}", operation(before == after), dry_run.suffix());
+    Ok(match output {
+        None | Some("") => line,
+        Some("yaml") => to_yaml(&after),
+        Some("json") => to_json(&after),
+        Some(_) => format!("scale.autoscaling/{name}"),
+    })
 }
 
 fn operation(unchanged: bool) -> &'static str {

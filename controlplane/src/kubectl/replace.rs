@@ -1,7 +1,8 @@
 //! `kubectl replace -f FILE [--force]`: each object in the files sent whole in place of the
 //! live one (an update). Without a resourceVersion in the file the live one's is taken, so
 //! the update overwrites; with one, a stale version is the server's Conflict. `--force`
-//! deletes the object, waits until it is gone, and creates it again.
+//! deletes the object, waits until it is gone, and creates it again. `--dry-run=client` sends
+//! nothing: each object is printed as it would be sent, `replaced (dry run)`.
 
 use std::sync::Arc;
 
@@ -22,7 +23,7 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("recursive", Some('R'), false),
     flag("force", None, false),
     flag("output", Some('o'), true).with_values(&["json", "name", "yaml"]),
-    flag("dry-run", None, true).with_values(&["none", "server"]),
+    flag("dry-run", None, true).with_values(&["client", "none", "server"]),
 ];
 
 pub fn run(
@@ -40,15 +41,19 @@ pub fn run(
     }
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let (force, output) = (flags.is_set("force"), flags.get("output"));
-    let dry_run = super::resources::server_dry_run("replace", &flags, client)?;
-    if force && dry_run == DryRun::Server {
-        return Err("error: --dry-run=server cannot be used with --force".into());
+    let dry_run = super::resources::dry_run(&flags, client)?;
+    // kubectl's --force would delete and create for real whatever --dry-run says; refused here.
+    match (force, dry_run) {
+        (true, DryRun::Server) => return Err("error: --dry-run=server cannot be used with --force".into()),
+        (true, DryRun::Client) => return Err("error: --dry-run=client cannot be used with --force".into()),
+        _ => {}
     }
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     for (source, doc) in super::files::documents(&flags, input, Some("replacing"))? {
-        let result = doc.and_then(|doc| match force {
-            false => replace(client, doc, &source, &namespace),
-            true => force_replace(client, waiter, doc, &source, &namespace, &mut lines),
+        let result = doc.and_then(|doc| match (force, dry_run) {
+            (_, DryRun::Client) => object(doc, &source, &namespace).map(Arc::new),
+            (false, _) => replace(client, doc, &source, &namespace),
+            (true, _) => force_replace(client, waiter, doc, &source, &namespace, &mut lines),
         });
         let line = |o: &Object| format!("{} replaced{}", o.type_name(), dry_run.suffix());
         match result.and_then(|o| super::create::print_object(&o, output, &line(&o))) {

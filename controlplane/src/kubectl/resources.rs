@@ -146,17 +146,6 @@ pub fn dry_run(flags: &Parsed, client: &mut dyn Client) -> Result<DryRun, String
     Ok(mode)
 }
 
-/// `--dry-run` for a command that kubesim runs only with the server's dry run (its client dry
-/// run would compute on the client what the server does).
-pub fn server_dry_run(verb: &str, flags: &Parsed, client: &mut dyn Client) -> Result<DryRun, String> {
-    match dry_run(flags, client)? {
-        DryRun::Client => Err(format!(
-            "error: kubectl {verb} --dry-run=client is not available in kubesim yet; --dry-run=server shows what the API server would do"
-        )),
-        mode => Ok(mode),
-    }
-}
-
 /// kubectl's `--dry-run`: off; `client`, the change made here and nothing sent; `server`, the
 /// requests sent with `dryRun=All`, so the API server runs all its checks and stores nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

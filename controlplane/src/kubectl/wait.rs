@@ -145,10 +145,8 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
         return Ok(shown.iter().map(|s| format!("{s} condition met")).collect::<Vec<_>>().join("\n"));
     }
     let (now, _) = super::resources::fetch(client, &targets, &scope, &labels, &fields);
-    let first = now
-        .first()
-        .map(|o| format!("{}/{}", o.info().group_resource(), o.name()))
-        .unwrap_or_else(|| "resources".into());
+    // kubectl names the resource without its group (`jobs/pi`, `deployments/web`).
+    let first = now.first().map(|o| format!("{}/{}", o.info().plural, o.name())).unwrap_or_else(|| "resources".into());
     Err(format!("error: timed out waiting for the condition on {first}"))
 }
 

@@ -5,7 +5,8 @@
 //! (`PodControllerRefManager.ClaimPods`, `ReplicaSetControllerRefManager.ClaimReplicaSets`,
 //! `ControllerRevisionControllerRefManager.ClaimControllerRevisions`) over one
 //! `BaseControllerRefManager.ClaimObject`; here one manager claims any kind. Adoption and
-//! release are strategic merge patches of the dependent's `ownerReferences`, made as the
+//! release are strategic merge patches of the dependent's `ownerReferences` (and of the
+//! finalizers the controller puts on what it owns, as the Job controller does), made as the
 //! controller's user, exactly as upstream sends them.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -23,6 +24,8 @@ pub struct ControllerRefManager<'a> {
     controller: &'a Object,
     selector: &'a LabelSelector,
     user: &'a str,
+    /// Finalizers added on adoption and removed on release.
+    finalizers: &'a [&'a str],
     /// `canAdoptOnce`: whether the controller may adopt, asked of the API server at most once.
     can_adopt: Option<Result<(), String>>,
 }
@@ -30,7 +33,14 @@ pub struct ControllerRefManager<'a> {
 impl<'a> ControllerRefManager<'a> {
     /// `controller` claims as `user` (its audit user) what `selector` matches.
     pub fn new(controller: &'a Object, selector: &'a LabelSelector, user: &'a str) -> Self {
-        ControllerRefManager { controller, selector, user, can_adopt: None }
+        ControllerRefManager { controller, selector, user, finalizers: &[], can_adopt: None }
+    }
+
+    /// The same, adding `finalizers` to what it adopts and removing them from what it
+    /// releases (`NewPodControllerRefManager`'s `finalizers`).
+    pub fn with_finalizers(mut self, finalizers: &'a [&'a str]) -> Self {
+        self.finalizers = finalizers;
+        self
     }
 
     /// `ClaimPods` (or `ClaimReplicaSets`, `ClaimControllerRevisions`): the objects this
@@ -123,7 +133,7 @@ impl<'a> ControllerRefManager<'a> {
                 why,
             });
         }
-        let patch = owner_ref_controller_patch(self.controller, uid);
+        let patch = owner_ref_controller_patch(self.controller, uid, self.finalizers);
         api.patch(self.user, kind, namespace, name, PatchType::Strategic, &patch)?;
         Ok(())
     }
@@ -133,7 +143,7 @@ impl<'a> ControllerRefManager<'a> {
     fn release(&mut self, api: &mut ApiServer, kind: Kind, meta: &ObjectMeta) -> Result<(), Error> {
         let (namespace, name, uid) = identity(meta);
         let owner_uid = self.controller.metadata().uid.as_deref().unwrap_or("");
-        let patch = delete_owner_ref_patch(uid, &[owner_uid]);
+        let patch = delete_owner_ref_patch(uid, &[owner_uid], self.finalizers);
         match api.patch(self.user, kind, namespace, name, PatchType::Strategic, &patch) {
             Err(e) if matches!(e.reason, Reason::NotFound | Reason::Invalid) => Ok(()),
             Err(e) => Err(e.into()),
@@ -176,14 +186,23 @@ fn identity(m: &ObjectMeta) -> (&str, &str, &str) {
     (m.namespace.as_deref().unwrap_or(""), m.name.as_deref().unwrap_or(""), m.uid.as_deref().unwrap_or(""))
 }
 
-/// `ownerRefControllerPatch`: adds the controller reference; the dependent's uid makes the
-/// patch apply only to the object that was read.
-fn owner_ref_controller_patch(controller: &Object, uid: &str) -> Value {
-    json!({"metadata": {"ownerReferences": [new_controller_ref(controller)], "uid": uid}})
+/// `ownerRefControllerPatch`: adds the controller reference (and the finalizers); the
+/// dependent's uid makes the patch apply only to the object that was read.
+fn owner_ref_controller_patch(controller: &Object, uid: &str, finalizers: &[&str]) -> Value {
+    let mut patch = json!({"metadata": {"ownerReferences": [new_controller_ref(controller)], "uid": uid}});
+    if !finalizers.is_empty() {
+        patch["metadata"]["finalizers"] = json!(finalizers);
+    }
+    patch
 }
 
-/// `GenerateDeleteOwnerRefStrategicMergeBytes`: removes the references to `owner_uids`.
-fn delete_owner_ref_patch(uid: &str, owner_uids: &[&str]) -> Value {
+/// `GenerateDeleteOwnerRefStrategicMergeBytes`: removes the references to `owner_uids` (and
+/// the finalizers).
+fn delete_owner_ref_patch(uid: &str, owner_uids: &[&str], finalizers: &[&str]) -> Value {
     let refs: Vec<Value> = owner_uids.iter().map(|owner| json!({"$patch": "delete", "uid": owner})).collect();
-    json!({"metadata": {"uid": uid, "ownerReferences": refs}})
+    let mut patch = json!({"metadata": {"uid": uid, "ownerReferences": refs}});
+    if !finalizers.is_empty() {
+        patch["metadata"]["$deleteFromPrimitiveList/finalizers"] = json!(finalizers);
+    }
+    patch
 }

@@ -275,7 +275,10 @@ impl JobController {
         candidates.sort_by(|a, b| a.name().cmp(b.name()));
         let Some(selector) = job_selector(job) else { return Ok(Vec::new()) };
         let pods = candidates.into_iter().filter_map(|p| as_pod(p));
-        ControllerRefManager::new(obj, &selector, &self.user).claim(ctx.api, pods, &[]).map_err(ApiError::from)
+        ControllerRefManager::new(obj, &selector, &self.user)
+            .with_finalizers(&[TRACKING_FINALIZER])
+            .claim(ctx.api, pods, &[])
+            .map_err(ApiError::from)
     }
 
     /// `syncJob`.
@@ -302,7 +305,22 @@ impl JobController {
         let mut job = shared.clone();
         let status = job.status.get_or_insert_with(Default::default);
         let uncounted = status.uncounted_terminated_pods.get_or_insert_with(Default::default).clone();
-        let pods = self.pods_for_job(ctx, obj, shared)?;
+        let claimed = self.pods_for_job(ctx, obj, shared)?;
+        // The pods just adopted got the tracking finalizer with their owner reference; the
+        // rest of this sync sees them with it, as upstream's `getPodsForJob` makes them.
+        let job_uid = shared.metadata.uid.as_deref().unwrap_or("");
+        let adopted: Vec<Pod> = claimed
+            .iter()
+            .filter(|p| !p.metadata.owner_references.iter().flatten().any(|r| r.uid == job_uid))
+            .filter(|p| !has_tracking_finalizer(p))
+            .map(|p| {
+                let mut p = (*p).clone();
+                p.metadata.finalizers.get_or_insert_with(Vec::new).push(TRACKING_FINALIZER.into());
+                p
+            })
+            .collect();
+        let pods: Vec<&Pod> =
+            claimed.into_iter().map(|p| adopted.iter().find(|a| uid(a) == uid(p)).unwrap_or(p)).collect();
         let now = ctx.now();
         let active = filter_active_pods(pods.iter().copied());
         let mut jc = JobCtx {

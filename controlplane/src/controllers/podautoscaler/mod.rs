@@ -5,7 +5,7 @@
 //! ([`replica_calculator`]), stabilizes and limits them ([`normalize`]), sets the target's
 //! scale and writes the HPA's status with upstream's conditions and events.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::autoscaling::v2::{
@@ -43,6 +43,10 @@ pub struct HorizontalController {
     /// When each HPA is next due: the work queue's fixed-interval rate limiter, which makes
     /// every sync, the first too, wait out the period.
     due: BTreeMap<String, DateTime<Utc>>,
+    /// Upstream's `hpaSelectors`: the pod selector of each HPA's target by HPA key, which
+    /// finds pods that more than one HPA controls. An HPA is registered selecting nothing
+    /// when first seen, and gets its target's selector at each sync.
+    selectors: BTreeMap<String, Option<LabelSelector>>,
 }
 
 impl Default for HorizontalController {
@@ -54,6 +58,7 @@ impl Default for HorizontalController {
             calculator: ReplicaCalculator::default(),
             memory: Memory::default(),
             due: BTreeMap::new(),
+            selectors: BTreeMap::new(),
         }
     }
 }
@@ -76,9 +81,12 @@ impl Controller for HorizontalController {
             _ => {
                 self.due.remove(key);
                 self.memory.forget(key);
+                self.selectors.remove(key);
                 return Ok(Action::AwaitChange);
             }
         };
+        // `enqueueHPA`: registered as selecting nothing until its first sync.
+        self.selectors.entry(key.to_string()).or_insert(None);
         match self.due.get(key) {
             Some(due) if *due > now => return Ok(Action::RequeueAfter(*due - now)),
             Some(_) => {}
@@ -331,11 +339,11 @@ impl HorizontalController {
         ctx: &mut Ctx<'_>,
         sync: &mut Sync,
         ns: &str,
-        selector: &str,
+        selector_text: &str,
         current: i32,
         specs: &[MetricSpec],
     ) -> Computed {
-        if selector.is_empty() {
+        if selector_text.is_empty() {
             self.event(ctx, &sync.hpa, EventType::Warning, "SelectorRequired", "selector is required");
             sync.cond((
                 "ScalingActive",
@@ -345,7 +353,7 @@ impl HorizontalController {
             ));
             return Err((Vec::new(), "selector is required".into()));
         }
-        let selector = match LabelSelector::parse(selector) {
+        let selector = match LabelSelector::parse(selector_text) {
             Ok(s) => s,
             Err(e) => {
                 let msg = format!("couldn't convert selector into a corresponding internal selector object: {e}");
@@ -354,6 +362,9 @@ impl HorizontalController {
                 return Err((Vec::new(), msg));
             }
         };
+        if let Err(msg) = self.claim_selector(ctx, sync, ns, selector_text, &selector) {
+            return Err((Vec::new(), msg));
+        }
         let mut statuses = vec![MetricStatus::default(); specs.len()];
         let (mut replicas, mut metric) = (0, String::new());
         let mut invalid: Vec<MetricError> = Vec::new();
@@ -387,6 +398,42 @@ impl HorizontalController {
             format!("the HPA was able to successfully calculate a replica count from {metric}"),
         ));
         Ok((replicas, metric, statuses))
+    }
+
+    /// The end of `validateAndParseSelector`: the HPA's selector recorded, and refused when
+    /// the pods it selects are also selected by another HPA of the namespace (each HPA would
+    /// fight the other over the same pods).
+    fn claim_selector(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        sync: &mut Sync,
+        ns: &str,
+        selector_text: &str,
+        selector: &LabelSelector,
+    ) -> Result<(), String> {
+        let key = format!("{ns}/{}", sync.hpa.metadata.name.as_deref().unwrap_or(""));
+        if let Some(slot) = self.selectors.get_mut(&key) {
+            *slot = Some(selector.clone());
+        }
+        // Upstream gathers the HPAs in a Go map; they are sorted here so the message is stable.
+        let mut selecting = BTreeSet::new();
+        for pod in pods_selected(ctx.informers, ns, selector) {
+            let labels = pod.metadata.labels.clone().unwrap_or_default();
+            for (hpa, sel) in &self.selectors {
+                let same_ns = hpa.split_once('/').is_some_and(|(n, _)| n == ns);
+                if same_ns && sel.as_ref().is_some_and(|s| s.matches(&labels)) {
+                    selecting.insert(hpa.as_str());
+                }
+            }
+        }
+        if selecting.len() <= 1 {
+            return Ok(());
+        }
+        let hpas: Vec<&str> = selecting.into_iter().collect();
+        let msg = format!("pods by selector {selector_text} are controlled by multiple HPAs: [{}]", hpas.join(" "));
+        self.event(ctx, &sync.hpa, EventType::Warning, "AmbiguousSelector", &msg);
+        sync.cond(("ScalingActive", false, "AmbiguousSelector", msg.clone()));
+        Err(msg)
     }
 
     /// `computeReplicasForMetric`: resource metrics (of the pod, or of one container) from the
