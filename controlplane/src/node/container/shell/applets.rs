@@ -5,7 +5,7 @@ use super::{Shell, Sys};
 use crate::node::container::fs::{self, FsError};
 
 /// Programs that would need the cluster network, which containers do not have yet.
-const NETWORK: &[&str] = &["wget", "curl", "nslookup", "nc", "ping", "telnet", "ssh"];
+pub const NETWORK: &[&str] = &["wget", "curl", "nslookup", "nc", "ping", "telnet", "ssh"];
 
 /// The most output an applet that makes its own (`seq`) writes: a reader would have stopped.
 const GENERATED_CAP: usize = 1 << 20;

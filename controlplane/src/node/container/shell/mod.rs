@@ -20,6 +20,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use applets::{APPLETS, NETWORK};
+
 use super::fs::{self, Fs};
 use ir::{Cmd, Item, Redir};
 
