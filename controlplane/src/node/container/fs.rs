@@ -214,7 +214,7 @@ impl Fs {
             }
             Some(Node::Dir) => {
                 let below = self.below(path);
-                if !recursive && !(dir_ok && below.is_empty()) {
+                if !(recursive || dir_ok && below.is_empty()) {
                     return Err(if dir_ok { FsError::NotEmpty } else { FsError::IsDir });
                 }
                 for k in below {

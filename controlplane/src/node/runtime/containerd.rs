@@ -500,6 +500,19 @@ mod tests {
         }
     }
 
+    /// Fire the runtime's process timers due by `until`, in order, as the kubelet does.
+    fn run_timers(rt: &mut Containerd, wakes: &mut Vec<(Time, String)>, until: Time) {
+        loop {
+            wakes.extend(rt.take_wakes());
+            wakes.sort();
+            if wakes.first().is_none_or(|(t, _)| *t > until) {
+                return;
+            }
+            let (t, id) = wakes.remove(0);
+            rt.wake(t, &id);
+        }
+    }
+
     /// Runs a container from `t0` and says what its status is at `t0 + at` seconds, stopped
     /// with `stop` = (after, timeout) if given.
     fn check(image: &str, command: &[&str], stop: Option<(i64, i64)>, at: i64, expect: &str) {
@@ -510,9 +523,12 @@ mod tests {
         let t = pull.done_at;
         let id = rt.create_container(t, &sb, &container(image, command)).unwrap();
         rt.start_container(t, &id).unwrap();
+        let mut wakes = Vec::new();
         if let Some((after, timeout)) = stop {
+            run_timers(&mut rt, &mut wakes, t + Duration::seconds(after));
             rt.stop_container(t + Duration::seconds(after), &id, timeout).unwrap();
         }
+        run_timers(&mut rt, &mut wakes, t + Duration::seconds(at));
         let st = rt.container_status(t + Duration::seconds(at), &id).unwrap();
         let finished = st.finished_at.map(|f| (f - t).num_seconds());
         let got = format!("{:?} {} {} {:?}", st.state, st.exit_code, st.reason, finished);
@@ -527,6 +543,17 @@ mod tests {
         check("busybox", &["sleep", "3600"], Some((5, 30)), 35, "Exited 137 Error Some(35)");
         check("busybox", &["sleep", "5"], None, 5, "Exited 0 Completed Some(5)");
         check("busybox", &["sh", "-c", "exit 3"], None, 0, "Exited 3 Error Some(0)");
+        check("busybox", &["sh", "-c", "sleep 2; echo done; exit 4"], None, 3, "Exited 4 Error Some(2)");
+        // A TERM trap runs when the sleep it waits for ends; without one, PID 1 is killed.
+        let trapped = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 10; done"];
+        check("busybox", &trapped, Some((5, 30)), 10, "Exited 0 Completed Some(10)");
+        check(
+            "busybox",
+            &["sh", "-c", "while true; do sleep 10; done"],
+            Some((5, 30)),
+            40,
+            "Exited 137 Error Some(35)",
+        );
     }
 
     #[test]

@@ -550,7 +550,7 @@ impl Shell {
     fn grep(&mut self, flags: &[&str], operands: &[&String], sys: &mut Sys<'_>) -> i32 {
         let has = |c: char| flags.iter().any(|f| f.contains(c));
         let Some((pattern, files)) = operands.split_first() else {
-            self.err(b"BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...\n", sys);
+            self.err(b"BusyBox v1.37.0 multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...\n", sys);
             return 2;
         };
         let re = match super::regex::Regex::new(pattern, has('E'), has('F'), has('i')) {
@@ -648,7 +648,7 @@ impl Shell {
                 let picked: Vec<&str> = parts
                     .iter()
                     .enumerate()
-                    .filter(|(i, _)| list.iter().any(|(a, b)| *a <= i + 1 && i + 1 <= *b))
+                    .filter(|(i, _)| list.iter().any(|(a, b)| *a <= i + 1 && *i < *b))
                     .map(|(_, p)| p.as_str())
                     .collect();
                 let sep = if fields.is_some() { delim.to_string() } else { String::new() };

@@ -186,7 +186,7 @@ impl Shell {
             }
             "sleep" => match args.first().map(|a| sleep_duration(a)) {
                 None => {
-                    let msg = b"BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: sleep [N]...\n";
+                    let msg = b"BusyBox v1.37.0 multi-call binary.\n\nUsage: sleep [N]...\n";
                     self.err(msg, sys);
                     1
                 }
