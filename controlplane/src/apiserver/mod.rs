@@ -19,6 +19,7 @@ pub mod authorization;
 mod binding;
 pub mod error;
 mod eviction;
+pub mod exec;
 mod finalize;
 mod genericregistry;
 mod handler;

@@ -19,6 +19,17 @@ pub trait KubeletServer {
     /// `/metrics/resource`: the running containers of a pod and their usage; `None` when no
     /// kubelet runs it.
     fn pod_usage(&self, pod: &Object, now: DateTime<Utc>) -> Option<Vec<Usage>>;
+    /// `/exec`: start `cmd` in a running container, by runtime id; the exec's id.
+    fn exec_start(&mut self, node: &str, container_id: &str, cmd: &[String], now: DateTime<Utc>)
+        -> Result<u64, String>;
+    /// Run an exec'd command on to `now`: its output so far and, once ended, its code.
+    fn exec_poll(
+        &mut self,
+        node: &str,
+        container_id: &str,
+        exec: u64,
+        now: DateTime<Utc>,
+    ) -> Result<crate::node::container::ExecOutput, String>;
 }
 
 impl ApiServer {

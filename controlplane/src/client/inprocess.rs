@@ -9,6 +9,7 @@ use k8s_openapi::api::autoscaling::v1::Scale;
 use serde_json::Value;
 
 use super::{Answer, Client, Response, User, WaitError, Waiter};
+use crate::apiserver::exec::ExecStep;
 use crate::apiserver::metrics::{NodeMetrics, PodMetrics};
 use crate::apiserver::proxy::KubeletServer;
 use crate::apiserver::scheduling::SchedulerServer;
@@ -165,6 +166,16 @@ impl Client for &InProcess<'_> {
         self.request_through::<Kubelets, _>(|api, user, k| {
             api.pod_log(user, namespace, name, req, k.map(|k| &*k as &dyn KubeletServer))
         })
+    }
+
+    fn exec(&mut self, namespace: &str, name: &str, container: &str, cmd: &[String]) -> Answer<ExecStep> {
+        self.request_through::<Kubelets, _>(|api, user, k| {
+            api.pod_exec(user, namespace, name, container, cmd, k.map(|k| k as &mut dyn KubeletServer))
+        })
+    }
+
+    fn exec_poll(&mut self, step: &ExecStep) -> Answer<ExecStep> {
+        self.request_through::<Kubelets, _>(|api, _, k| api.pod_exec_poll(step, k.map(|k| k as &mut dyn KubeletServer)))
     }
 
     fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>> {

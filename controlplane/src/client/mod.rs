@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::autoscaling::v1::Scale;
 use serde_json::Value;
 
+use crate::apiserver::exec::ExecStep;
 use crate::apiserver::metrics::{NodeMetrics, PodMetrics};
 use crate::apiserver::{ApiError, DeleteOptions, ListResult, PatchType, WatchEvent};
 use crate::model::field_selector::FieldSelector;
@@ -105,6 +106,10 @@ pub trait Client {
     fn evict(&mut self, namespace: &str, name: &str, grace_period_seconds: Option<i64>) -> Answer<Arc<Object>>;
     /// `GET pods/NAME/log`: the log `req` names, from the pod's kubelet.
     fn logs(&mut self, namespace: &str, name: &str, req: &LogRequest) -> Answer<String>;
+    /// `POST pods/NAME/exec`: `cmd` started in `container` and run up to now.
+    fn exec(&mut self, namespace: &str, name: &str, container: &str, cmd: &[String]) -> Answer<ExecStep>;
+    /// The exec's stream, run on to now.
+    fn exec_poll(&mut self, step: &ExecStep) -> Answer<ExecStep>;
     /// `LIST nodes.metrics.k8s.io` with a label selector.
     fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>>;
     /// `LIST pods.metrics.k8s.io` in a namespace (all when `None`) with a label selector.

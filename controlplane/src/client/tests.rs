@@ -90,6 +90,19 @@ impl Client for Recording<'_> {
         self.note("get-log", at(Kind::Pod, ns, name));
         self.inner.logs(ns, name, req)
     }
+    fn exec(
+        &mut self,
+        ns: &str,
+        name: &str,
+        container: &str,
+        cmd: &[String],
+    ) -> Answer<crate::apiserver::exec::ExecStep> {
+        self.note("create-exec", at(Kind::Pod, ns, name));
+        self.inner.exec(ns, name, container, cmd)
+    }
+    fn exec_poll(&mut self, step: &crate::apiserver::exec::ExecStep) -> Answer<crate::apiserver::exec::ExecStep> {
+        self.inner.exec_poll(step)
+    }
     fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>> {
         self.note("list", "nodes.metrics.k8s.io".into());
         self.inner.node_metrics(labels)

@@ -108,7 +108,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Resources,
         run: |_, _, a, _| super::explain::run(a),
     },
-    Verb { name: "exec", flags: NO_FLAGS, args: Args::Resources, run: |_, _, _, _| super::later::not_yet("exec") },
+    Verb { name: "exec", flags: super::exec::FLAGS, args: Args::Resources, run: super::exec::run },
     Verb {
         name: "expose",
         flags: super::expose::FLAGS,

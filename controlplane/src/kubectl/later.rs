@@ -2,9 +2,8 @@
 
 pub fn not_yet(verb: &str) -> Result<String, String> {
     let why = match verb {
-        "exec" | "attach" | "cp" | "port-forward" => {
-            "containers here are simulated processes with no file system, terminal or network socket to reach"
-        }
+        "attach" | "cp" => "interactive sessions and copying files to and from containers are not built yet",
+        "port-forward" => "containers here have no network socket to reach yet",
         "edit" => {
             "it opens an editor, and a simulated cluster has none; change the object with \
              `kubectl patch TYPE NAME -p '{...}'`, `kubectl apply -f FILE`, `kubectl replace -f FILE` or \

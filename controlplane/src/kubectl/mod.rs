@@ -8,6 +8,7 @@ mod delete;
 mod describe;
 mod drain;
 pub mod etcdctl;
+pub mod exec;
 mod explain;
 mod expose;
 mod files;

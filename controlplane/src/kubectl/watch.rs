@@ -178,7 +178,7 @@ pub(super) fn store_revision(
 }
 
 /// kubectl's `--request-timeout`: a whole number of seconds, or one with a unit.
-fn request_timeout(t: &str) -> Result<Duration, String> {
+pub(super) fn request_timeout(t: &str) -> Result<Duration, String> {
     let bad = || {
         "error: invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)".to_string()
     };

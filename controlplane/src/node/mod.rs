@@ -6,6 +6,7 @@
 //! and requests, audited as `system:node:<node>`), and containers only through the runtime's
 //! CRI traits. The runtime knows nothing of the API server or of pods as API objects.
 
+pub mod container;
 pub mod kubelet;
 pub mod runtime;
 pub mod trace;

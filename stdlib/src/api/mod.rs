@@ -7,6 +7,7 @@ use crate::session::{ClusterRef, Shared};
 
 pub mod assertions;
 pub mod cluster;
+pub mod containers;
 pub mod help;
 pub mod later;
 pub mod load;
@@ -29,6 +30,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(load::load_api).into());
     engine.register_global_module(rhai::exported_module!(output::output_api).into());
     engine.register_global_module(rhai::exported_module!(later::later_api).into());
+    engine.register_global_module(rhai::exported_module!(containers::containers_api).into());
     engine.register_global_module(rhai::exported_module!(pictures::pictures_api).into());
     engine.register_global_module(rhai::exported_module!(scheduling::scheduling_api).into());
     engine.register_global_module(rhai::exported_module!(trace::trace_api).into());

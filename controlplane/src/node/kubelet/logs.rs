@@ -94,6 +94,28 @@ impl crate::apiserver::proxy::KubeletServer for Kubelets {
     fn pod_usage(&self, pod: &crate::model::Object, now: DateTime<Utc>) -> Option<Vec<super::metrics::Usage>> {
         Kubelets::pod_usage(self, pod, now)
     }
+
+    fn exec_start(
+        &mut self,
+        node: &str,
+        container_id: &str,
+        cmd: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<u64, String> {
+        let k = self.kubelet_mut(node).ok_or("no such node")?;
+        k.runtime.exec_start(now, container_id, cmd).map_err(|e| e.to_string())
+    }
+
+    fn exec_poll(
+        &mut self,
+        node: &str,
+        container_id: &str,
+        exec: u64,
+        now: DateTime<Utc>,
+    ) -> Result<crate::node::container::ExecOutput, String> {
+        let k = self.kubelet_mut(node).ok_or("no such node")?;
+        k.runtime.exec_poll(now, container_id, exec).map_err(|e| e.to_string())
+    }
 }
 
 /// kubectl's text for log lines.

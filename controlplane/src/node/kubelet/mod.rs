@@ -16,6 +16,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 pub mod admission;
+pub mod envvars;
 pub mod heartbeat;
 pub mod ipam;
 pub mod load;
@@ -59,6 +60,8 @@ pub struct Env<'a> {
     pub node_ip: &'a str,
     /// The Node as last seen, for the owner of mirror pods.
     pub node: Option<&'a Arc<Object>>,
+    /// The node's allocatable: what a container's unset limits are in the downward API.
+    pub allocatable: &'a Resources,
 }
 
 impl Env<'_> {
@@ -190,6 +193,7 @@ impl Kubelet {
             ipam: &mut self.ipam,
             node_ip: &self.node_ip,
             node: self.node_obj.as_ref(),
+            allocatable: &self.allocatable,
         };
         let next = worker.sync(&mut env);
         if worker.gone {
@@ -214,6 +218,8 @@ pub struct Kubelets {
     dirty: BTreeSet<(String, String)>,
     /// Heartbeat work due: (node, what).
     due: BTreeSet<(String, Work)>,
+    /// Container processes whose runtime timer fired: (node, container id).
+    procs_due: BTreeSet<(String, String)>,
     /// Kubelets that just appeared and need their heartbeat timers.
     fresh: Vec<String>,
     /// Static pods for nodes whose kubelet has not started yet: each node's manifests.
@@ -227,6 +233,7 @@ pub struct Kubelets {
 const LEASE_KEY: &str = "l:";
 const STATUS_KEY: &str = "s:";
 const POD_KEY: &str = "p:";
+const PROC_KEY: &str = "r:";
 
 impl Kubelets {
     pub fn new(config: KubeletConfig) -> Self {
@@ -235,6 +242,7 @@ impl Kubelets {
             nodes: BTreeMap::new(),
             dirty: BTreeSet::new(),
             due: BTreeSet::new(),
+            procs_due: BTreeSet::new(),
             fresh: Vec::new(),
             static_pods: BTreeMap::new(),
             now: DateTime::<Utc>::MIN_UTC,
@@ -269,6 +277,10 @@ impl Kubelets {
 
     pub fn kubelet(&self, node: &str) -> Option<&Kubelet> {
         self.nodes.get(node)
+    }
+
+    pub fn kubelet_mut(&mut self, node: &str) -> Option<&mut Kubelet> {
+        self.nodes.get_mut(node)
     }
 
     pub fn node_names(&self) -> Vec<String> {
@@ -383,6 +395,18 @@ impl Kubelets {
     }
 }
 
+impl Kubelets {
+    /// Set the runtime timers the nodes' container processes asked for.
+    fn schedule_procs(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        for (node, k) in self.nodes.iter_mut() {
+            for (at, id) in k.runtime.take_wakes() {
+                ctx.after((at - now).max(Duration::zero()), format!("{PROC_KEY}{node}/{id}"));
+            }
+        }
+    }
+}
+
 impl Component for Kubelets {
     fn name(&self) -> &str {
         "kubelet"
@@ -404,6 +428,10 @@ impl Component for Kubelets {
         if let Some(rest) = key.strip_prefix(POD_KEY) {
             if let Some((node, uid)) = rest.split_once('/') {
                 self.dirty.insert((node.to_string(), uid.to_string()));
+            }
+        } else if let Some(rest) = key.strip_prefix(PROC_KEY) {
+            if let Some((node, id)) = rest.split_once('/') {
+                self.procs_due.insert((node.to_string(), id.to_string()));
             }
         } else if let Some(node) = key.strip_prefix(LEASE_KEY) {
             self.due.insert((node.to_string(), Work::Lease));
@@ -441,6 +469,14 @@ impl Component for Kubelets {
             }
             busy = true;
         }
+        // Containers' processes run on the runtime's own timers; one that ends wakes its pod.
+        for (node, id) in std::mem::take(&mut self.procs_due) {
+            let Some(k) = self.nodes.get_mut(&node) else { continue };
+            busy = true;
+            if let Some(uid) = k.runtime.wake(now, &id) {
+                self.dirty.insert((node, uid.to_string()));
+            }
+        }
         while let Some((node, uid)) = self.dirty.pop_first() {
             let Some(k) = self.nodes.get_mut(&node) else { continue };
             if !k.running {
@@ -455,6 +491,7 @@ impl Component for Kubelets {
                 }
             }
         }
+        self.schedule_procs(ctx);
         busy
     }
 

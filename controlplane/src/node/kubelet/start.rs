@@ -11,7 +11,6 @@ use super::worker::{PodWorker, PullState, Time, Wake};
 use super::Env;
 use crate::backoff::KUBELET;
 use crate::events::EventType;
-use crate::model::{Kind, Object};
 use crate::node::runtime::cri::ContainerConfig;
 use crate::node::runtime::{ImageService, RuntimeService};
 use crate::sim::clock::go_duration;
@@ -54,12 +53,17 @@ pub fn start(
     if !ensure_image(w, env, init, i, &cspec, wake) {
         return;
     }
-    if let Err(msg) = check_config(w, env, &cspec) {
-        failed(w, env, init, i, "CreateContainerConfigError", msg, wake);
-        return;
-    }
-    let Some(sandbox) = w.sandbox.clone() else { return };
     let pod_ip = w.ip.clone().unwrap_or_default();
+    let Some(pod) = super::worker::pod_of(&w.pod).cloned() else { return };
+    let made = match super::envvars::make(env, &pod, &cspec, &pod_ip) {
+        Ok(m) => m,
+        Err(msg) => {
+            failed(w, env, init, i, "CreateContainerConfigError", msg, wake);
+            return;
+        }
+    };
+    let Some(sandbox) = w.sandbox.clone() else { return };
+    let files = super::envvars::managed_files(&pod, &w.sandbox_config.hostname, &pod_ip, w.sandbox_config.host_network);
     let c = ctr(w, init, i);
     if let Some(finished) = last_finish {
         KUBELET.next(&mut c.restart_backoff, finished, now);
@@ -69,8 +73,10 @@ pub fn start(
         name: name.clone(),
         attempt: attempt as u32,
         image: cspec.image.clone().unwrap_or_default(),
-        command: cspec.command.clone().unwrap_or_default(),
-        args: cspec.args.clone().unwrap_or_default(),
+        command: made.command,
+        args: made.args,
+        envs: made.env,
+        files,
     };
     env.mark();
     let id = match env.runtime.create_container(now, &sandbox, &config) {
@@ -243,55 +249,5 @@ fn ensure_image(
         let pull = env.runtime.pull_image(now, &image, &sandbox);
         c.waiting = None;
         c.pull = PullState::Pulling { asked: now, pull };
-    }
-}
-
-/// The ConfigMaps and Secrets the container's environment names must exist (unless optional).
-fn check_config(w: &PodWorker, env: &mut Env<'_>, c: &Container) -> Result<(), String> {
-    let ns = w.pod.namespace().to_string();
-    for e in c.env.iter().flatten() {
-        let Some(from) = &e.value_from else { continue };
-        if let Some(r) = &from.config_map_key_ref {
-            if r.optional != Some(true) {
-                lookup(env, Kind::ConfigMap, &ns, &r.name, Some(&r.key))?;
-            }
-        }
-        if let Some(r) = &from.secret_key_ref {
-            if r.optional != Some(true) {
-                lookup(env, Kind::Secret, &ns, &r.name, Some(&r.key))?;
-            }
-        }
-    }
-    for f in c.env_from.iter().flatten() {
-        if let Some(r) = f.config_map_ref.as_ref().filter(|r| r.optional != Some(true)) {
-            lookup(env, Kind::ConfigMap, &ns, &r.name, None)?;
-        }
-        if let Some(r) = f.secret_ref.as_ref().filter(|r| r.optional != Some(true)) {
-            lookup(env, Kind::Secret, &ns, &r.name, None)?;
-        }
-    }
-    Ok(())
-}
-
-fn lookup(env: &mut Env<'_>, kind: Kind, ns: &str, name: &str, key: Option<&str>) -> Result<(), String> {
-    let word = if kind == Kind::ConfigMap { "configmap" } else { "secret" };
-    let obj = env.api.get(env.user, kind, ns, name).map_err(|_| format!("{word} \"{name}\" not found"))?;
-    let Some(key) = key else { return Ok(()) };
-    let has = match &*obj {
-        Object::ConfigMap(cm) => {
-            cm.data.as_ref().is_some_and(|d| d.contains_key(key))
-                || cm.binary_data.as_ref().is_some_and(|d| d.contains_key(key))
-        }
-        Object::Secret(s) => {
-            s.data.as_ref().is_some_and(|d| d.contains_key(key))
-                || s.string_data.as_ref().is_some_and(|d| d.contains_key(key))
-        }
-        _ => false,
-    };
-    if has {
-        Ok(())
-    } else {
-        let what = if kind == Kind::ConfigMap { "ConfigMap" } else { "Secret" };
-        Err(format!("couldn't find key {key} in {what} {ns}/{name}"))
     }
 }

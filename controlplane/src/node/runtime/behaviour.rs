@@ -116,6 +116,20 @@ pub fn plan(image: &str, command: &[String], args: &[String], container: &str, a
     p
 }
 
+/// Whether the container's command runs as a process in the shell (`sh -c`, busybox's
+/// applets, `sleep`), rather than by its image's plan (servers, `perl`, unknown programs).
+/// The `run-seconds` and `crash-after` annotations keep the plan: they decide the ending.
+pub fn runs_in_shell(command: &[String], args: &[String], container: &str, ann: &BTreeMap<String, String>) -> bool {
+    if annotation(ann, "run-seconds", container).is_some() || annotation(ann, "crash-after", container).is_some() {
+        return false;
+    }
+    let Some(first) = command.iter().chain(args).next() else { return false };
+    let name = first.rsplit('/').next().unwrap_or(first);
+    matches!(name, "sh" | "bash" | "ash" | "dash" | "sleep")
+        || crate::node::container::shell::APPLETS.contains(&name)
+        || crate::node::container::shell::NETWORK.contains(&name)
+}
+
 /// One program with its arguments.
 fn simple(program: &str, rest: &[&str], p: &mut Plan) {
     match program {

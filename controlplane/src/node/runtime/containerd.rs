@@ -9,6 +9,8 @@ use chrono::Duration;
 use super::behaviour::{self, Ending, Plan, PREFIX};
 use super::cri::*;
 use super::images;
+use crate::node::container::log::Log;
+use crate::node::container::{image, ExecOutput, Fs, Process};
 
 /// One CRI call as the runtime received it, for `trace`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,13 +50,29 @@ struct Shim {
     /// When the stop signal came, and the kill timeout.
     stop: Option<(Time, i64)>,
     pid: u32,
+    /// The main process, when the command runs in the shell; else `plan` says what it does.
+    proc: Option<Process>,
+    /// The exit code the pod's annotations impose on the process's own.
+    code_override: Option<i32>,
+    /// The container's files, its environment and its host name.
+    fs: Fs,
+    env: Vec<(String, String)>,
+    hostname: String,
+    log: Log,
+    /// Commands exec'd in the container, by id.
+    execs: BTreeMap<u64, (Process, ExecOutput)>,
+    /// The runtime timer already set for the main process.
+    scheduled: Option<Time>,
 }
 
 impl Shim {
     /// When the task exits and how, as far as known now (the moment may be in the future).
     fn end(&self) -> Option<(Time, i32, Ending)> {
         let started = self.started_at?;
-        let natural = self.plan.exits.map(|(after, code)| (started + after, code, Ending::Exited));
+        let natural = match &self.proc {
+            Some(p) => p.exit.map(|(at, code)| (at, self.code_override.unwrap_or(code), Ending::Exited)),
+            None => self.plan.exits.map(|(after, code)| (started + after, code, Ending::Exited)),
+        };
         let stopped = self.stop.map(|(at, timeout)| {
             if self.plan.honours_sigterm {
                 (at, 0, Ending::Terminated)
@@ -110,6 +128,9 @@ pub struct Containerd {
     /// Stamped on each recorded call; the caller sets it.
     pub mark: usize,
     next_pid: u32,
+    /// When processes want to run again: (moment, container id), for the owner's timers.
+    wakes: Vec<(Time, String)>,
+    next_exec: u64,
 }
 
 fn image_of(full: &str) -> Image {
@@ -137,6 +158,8 @@ impl Containerd {
             calls: VecDeque::new(),
             mark: 0,
             next_pid: 1000,
+            wakes: Vec::new(),
+            next_exec: 0,
         }
     }
 
@@ -160,14 +183,92 @@ impl Containerd {
     pub fn container_log(&self, now: Time, id: &str) -> Option<Vec<(Time, String)>> {
         let shim = self.shims.get(id)?;
         let started = shim.started_at?;
+        if shim.proc.is_some() {
+            return Some(shim.log.lines().filter(|(t, _)| *t <= now).cloned().collect());
+        }
         let end = shim.end().filter(|e| e.0 <= now).map(|e| (e.0, e.2));
         Some(behaviour::log(&shim.plan, started, end, now))
+    }
+
+    /// When processes want to run next: `(moment, container id)`, each asked once.
+    pub fn take_wakes(&mut self) -> Vec<(Time, String)> {
+        std::mem::take(&mut self.wakes)
+    }
+
+    /// Run a container's main process up to `now` (its timer fired). The pod's uid when the
+    /// process has just ended, so the kubelet looks at it (containerd's `TaskExit`).
+    pub fn wake(&mut self, now: Time, id: &str) -> Option<Arc<str>> {
+        let shim = self.shims.get_mut(id)?;
+        if shim.scheduled.is_some_and(|t| t <= now) {
+            shim.scheduled = None;
+        }
+        let ended = advance(shim, now);
+        let uid = self.sandbox_uid(&self.shims.get(id)?.sandbox_id.clone());
+        self.schedule(id, now);
+        ended.then_some(uid)
+    }
+
+    /// Ask for the main process's next wake, unless a timer for it is already set.
+    fn schedule(&mut self, id: &str, now: Time) {
+        let Some(shim) = self.shims.get_mut(id) else { return };
+        let Some(t) = shim.proc.as_ref().and_then(|p| p.wake) else { return };
+        // `sleep infinity` wakes only for a signal.
+        if shim.end().is_some_and(|e| e.0 <= now) || t - now > chrono::Duration::days(36_500) {
+            return;
+        }
+        if shim.scheduled.is_none_or(|s| s <= now || t < s) {
+            shim.scheduled = Some(t);
+            self.wakes.push((t, id.to_string()));
+        }
+    }
+
+    /// Start `cmd` in a running container (`ExecSync`/`Exec` of CRI); its id.
+    pub fn exec_start(&mut self, now: Time, id: &str, cmd: &[String]) -> Result<u64, CriError> {
+        self.next_exec += 1;
+        self.next_pid += 1;
+        let (exec, pid) = (self.next_exec, self.next_pid);
+        let shim = self.shims.get_mut(id).filter(|s| s.status(id, now).state == ContainerState::Running);
+        let Some(shim) = shim else {
+            return Err(CriError::not_found(format!("container {id:?} is not running")));
+        };
+        let p = Process::new(cmd, &shim.env, pid);
+        shim.execs.insert(exec, (p, ExecOutput::default()));
+        Ok(exec)
+    }
+
+    /// Run an exec'd command up to `now`: what it wrote so far, and its code once it ended
+    /// (or the moment it runs next). An ended command is forgotten.
+    pub fn exec_poll(&mut self, now: Time, id: &str, exec: u64) -> Result<ExecOutput, CriError> {
+        let shim = self.shims.get_mut(id).ok_or_else(|| CriError::not_found(format!("container {id:?} not found")))?;
+        let Some((mut p, mut out)) = shim.execs.remove(&exec) else {
+            return Err(CriError::not_found(format!("exec {exec} not found")));
+        };
+        p.advance_exec(&mut shim.fs, &shim.hostname, now, &mut out);
+        if out.code.is_none() {
+            shim.execs.insert(exec, (p, out.clone()));
+        }
+        Ok(out)
     }
 
     /// The shim's process id, for traces.
     pub fn pid(&self, id: &str) -> Option<u32> {
         self.shims.get(id).map(|s| s.pid)
     }
+}
+
+/// Run a shim's main process to `now`, its output into the log. True when it just ended.
+fn advance(shim: &mut Shim, now: Time) -> bool {
+    if shim.end().is_some_and(|e| e.0 <= now) {
+        return false;
+    }
+    let Some(p) = shim.proc.as_mut() else { return false };
+    let log = &mut shim.log;
+    p.advance(&mut shim.fs, &shim.hostname, now, &mut |stream, data| log.write(now, stream, data));
+    if let Some((at, _)) = p.exit {
+        log.flush(at);
+        return true;
+    }
+    false
 }
 
 impl RuntimeService for Containerd {
@@ -212,7 +313,27 @@ impl RuntimeService for Containerd {
         let Some(image) = self.image_status(now, &config.image) else {
             return Err(CriError::not_found(format!("failed to get image {full:?}: image not found")));
         };
-        let plan = behaviour::plan(&full, &config.command, &config.args, &config.name, &sandbox.config.annotations);
+        let ann = &sandbox.config.annotations;
+        let mut plan = behaviour::plan(&full, &config.command, &config.args, &config.name, ann);
+        let shell = behaviour::runs_in_shell(&config.command, &config.args, &config.name, ann);
+        if shell {
+            // The shell itself prints what the script says; only the annotation's lines are
+            // the plan's.
+            plan.exits = None;
+            plan.honours_sigterm = false;
+            plan.lines = behaviour::annotation(ann, "logs", &config.name)
+                .map(|l| l.lines().map(|l| (Duration::zero(), l.to_string())).collect())
+                .unwrap_or_default();
+        }
+        let code_override = behaviour::annotation(ann, "exit-code", &config.name).and_then(|c| c.trim().parse().ok());
+        let hostname = sandbox.config.hostname.clone();
+        let mut fs = image::files(behaviour::short_name(&full));
+        for (path, data) in &config.files {
+            let _ = fs.write(path, data, false);
+        }
+        let mut env = vec![("PATH".to_string(), image::PATH.to_string()), ("HOSTNAME".to_string(), hostname.clone())];
+        env.extend(config.envs.iter().cloned());
+        env.push(("HOME".into(), "/root".into()));
         let id = images::digest(&format!("{}/{}/{}/{}", self.node, sandbox.uid, config.name, config.attempt));
         let uid = sandbox.uid.clone();
         self.record(now, uid, "CreateContainer", config.name.clone(), id.clone());
@@ -225,6 +346,14 @@ impl RuntimeService for Containerd {
             started_at: None,
             stop: None,
             pid: 0,
+            proc: shell.then(|| Process::new(&[], &[], 0)),
+            code_override,
+            fs,
+            env,
+            hostname,
+            log: Log::default(),
+            execs: BTreeMap::new(),
+            scheduled: None,
         };
         self.shims.insert(id.clone(), shim);
         Ok(id)
@@ -238,9 +367,18 @@ impl RuntimeService for Containerd {
         };
         shim.started_at = Some(now);
         shim.pid = pid;
+        if shim.proc.is_some() {
+            let words: Vec<String> = shim.config.command.iter().chain(&shim.config.args).cloned().collect();
+            shim.proc = Some(Process::new(&words, &shim.env, 1));
+            for (after, line) in &shim.plan.lines {
+                shim.log.push(now + *after, line.as_bytes());
+            }
+            advance(shim, now);
+        }
         let (name, sandbox) = (shim.config.name.clone(), shim.sandbox_id.clone());
         let uid = self.sandbox_uid(&sandbox);
         self.record(now, uid, "StartContainer", name, id.to_string());
+        self.schedule(id, now);
         Ok(())
     }
 
@@ -249,12 +387,21 @@ impl RuntimeService for Containerd {
             return Err(CriError::not_found(format!("container {id:?} not found")));
         };
         let running = shim.end().is_none_or(|e| e.0 > now);
+        let mut signalled = false;
         if shim.started_at.is_some() && running && shim.stop.is_none() {
             shim.stop = Some((now, timeout.max(0)));
+            // SIGTERM: a shell with a trap runs it; PID 1 without one ignores it.
+            if let Some(p) = shim.proc.as_mut() {
+                signalled = p.signal("TERM");
+            }
+        }
+        if signalled {
+            advance(shim, now);
         }
         let (name, sandbox) = (shim.config.name.clone(), shim.sandbox_id.clone());
         let uid = self.sandbox_uid(&sandbox);
         self.record(now, uid, "StopContainer", format!("{name} (timeout {timeout}s)"), id.to_string());
+        self.schedule(id, now);
         Ok(())
     }
 
@@ -353,6 +500,19 @@ mod tests {
         }
     }
 
+    /// Fire the runtime's process timers due by `until`, in order, as the kubelet does.
+    fn run_timers(rt: &mut Containerd, wakes: &mut Vec<(Time, String)>, until: Time) {
+        loop {
+            wakes.extend(rt.take_wakes());
+            wakes.sort();
+            if wakes.first().is_none_or(|(t, _)| *t > until) {
+                return;
+            }
+            let (t, id) = wakes.remove(0);
+            rt.wake(t, &id);
+        }
+    }
+
     /// Runs a container from `t0` and says what its status is at `t0 + at` seconds, stopped
     /// with `stop` = (after, timeout) if given.
     fn check(image: &str, command: &[&str], stop: Option<(i64, i64)>, at: i64, expect: &str) {
@@ -363,9 +523,12 @@ mod tests {
         let t = pull.done_at;
         let id = rt.create_container(t, &sb, &container(image, command)).unwrap();
         rt.start_container(t, &id).unwrap();
+        let mut wakes = Vec::new();
         if let Some((after, timeout)) = stop {
+            run_timers(&mut rt, &mut wakes, t + Duration::seconds(after));
             rt.stop_container(t + Duration::seconds(after), &id, timeout).unwrap();
         }
+        run_timers(&mut rt, &mut wakes, t + Duration::seconds(at));
         let st = rt.container_status(t + Duration::seconds(at), &id).unwrap();
         let finished = st.finished_at.map(|f| (f - t).num_seconds());
         let got = format!("{:?} {} {} {:?}", st.state, st.exit_code, st.reason, finished);
@@ -380,6 +543,17 @@ mod tests {
         check("busybox", &["sleep", "3600"], Some((5, 30)), 35, "Exited 137 Error Some(35)");
         check("busybox", &["sleep", "5"], None, 5, "Exited 0 Completed Some(5)");
         check("busybox", &["sh", "-c", "exit 3"], None, 0, "Exited 3 Error Some(0)");
+        check("busybox", &["sh", "-c", "sleep 2; echo done; exit 4"], None, 3, "Exited 4 Error Some(2)");
+        // A TERM trap runs when the sleep it waits for ends; without one, PID 1 is killed.
+        let trapped = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 10; done"];
+        check("busybox", &trapped, Some((5, 30)), 10, "Exited 0 Completed Some(10)");
+        check(
+            "busybox",
+            &["sh", "-c", "while true; do sleep 10; done"],
+            Some((5, 30)),
+            40,
+            "Exited 137 Error Some(35)",
+        );
     }
 
     #[test]

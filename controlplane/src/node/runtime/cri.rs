@@ -37,6 +37,10 @@ pub struct ContainerConfig {
     pub image: String,
     pub command: Vec<String>,
     pub args: Vec<String>,
+    /// The environment (`envs`), as the kubelet made it.
+    pub envs: Vec<(String, String)>,
+    /// Files the kubelet puts in the container (`/etc/hosts`, ...): path and contents.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// `ContainerState` of CRI.

@@ -1,0 +1,304 @@
+//! A container's file system, in memory: absolute paths to directories and files. Nothing
+//! here touches the host's files. The whole tree is one map keyed by normalized path, so a
+//! directory's entries are a range of keys; a mount table (emptyDir per pod, hostPath per node)
+//! can later route a path prefix to another `Fs`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What a write may add to a container's files in all (its writable layer): past it, writes
+/// fail with `No space left on device`, so a script appending forever stays bounded.
+pub const CAPACITY: usize = 16 << 20;
+
+/// A failed file operation, with the C library's words (`strerror`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FsError {
+    #[error("No such file or directory")]
+    NotFound,
+    #[error("Not a directory")]
+    NotDir,
+    #[error("Is a directory")]
+    IsDir,
+    #[error("File exists")]
+    Exists,
+    #[error("Directory not empty")]
+    NotEmpty,
+    #[error("No space left on device")]
+    NoSpace,
+    #[error("Read-only file system")]
+    ReadOnly,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Dir,
+    File(Arc<Vec<u8>>),
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub name: String,
+    pub dir: bool,
+    pub size: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fs {
+    nodes: BTreeMap<String, Node>,
+    used: usize,
+}
+
+impl Default for Fs {
+    fn default() -> Self {
+        Fs::new()
+    }
+}
+
+/// `path` made absolute against `cwd`, with `.`, `..` and doubled slashes resolved.
+pub fn normalize(cwd: &str, path: &str) -> String {
+    let joined = if path.starts_with('/') { path.to_string() } else { format!("{cwd}/{path}") };
+    let mut parts: Vec<&str> = Vec::new();
+    for p in joined.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// The directory holding `path` (`/` for `/`).
+pub fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
+/// The last component of `path`.
+pub fn base(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+impl Fs {
+    /// A file system with only `/`.
+    pub fn new() -> Self {
+        let mut nodes = BTreeMap::new();
+        nodes.insert("/".to_string(), Node::Dir);
+        Fs { nodes, used: 0 }
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Node> {
+        self.nodes.get(path)
+    }
+
+    pub fn is_dir(&self, path: &str) -> bool {
+        matches!(self.nodes.get(path), Some(Node::Dir))
+    }
+
+    pub fn is_file(&self, path: &str) -> bool {
+        matches!(self.nodes.get(path), Some(Node::File(_)))
+    }
+
+    /// The bytes the files hold.
+    pub fn used(&self) -> usize {
+        self.used
+    }
+
+    fn check_parent(&self, path: &str) -> Result<(), FsError> {
+        match self.nodes.get(parent(path)) {
+            Some(Node::Dir) => Ok(()),
+            Some(Node::File(_)) => Err(FsError::NotDir),
+            None => Err(FsError::NotFound),
+        }
+    }
+
+    pub fn read(&self, path: &str) -> Result<Arc<Vec<u8>>, FsError> {
+        match self.nodes.get(path) {
+            Some(Node::File(data)) => Ok(data.clone()),
+            Some(Node::Dir) => Err(FsError::IsDir),
+            None => Err(FsError::NotFound),
+        }
+    }
+
+    /// Write `data` to the file at `path` (made if missing), replacing or appending.
+    pub fn write(&mut self, path: &str, data: &[u8], append: bool) -> Result<(), FsError> {
+        self.check_parent(path)?;
+        let old = match self.nodes.get(path) {
+            Some(Node::Dir) => return Err(FsError::IsDir),
+            Some(Node::File(d)) => d.len(),
+            None => 0,
+        };
+        let new_len = if append { old + data.len() } else { data.len() };
+        let used = self.used - old + new_len;
+        if used > CAPACITY && new_len > old {
+            return Err(FsError::NoSpace);
+        }
+        self.used = used;
+        match self.nodes.get_mut(path) {
+            Some(Node::File(d)) if append => Arc::make_mut(d).extend_from_slice(data),
+            _ => {
+                self.nodes.insert(path.to_string(), Node::File(Arc::new(data.to_vec())));
+            }
+        }
+        Ok(())
+    }
+
+    /// Make a directory; with `parents`, its missing parents too and no error if it exists.
+    pub fn mkdir(&mut self, path: &str, parents: bool) -> Result<(), FsError> {
+        if parents {
+            let mut at = String::new();
+            for p in path.split('/').filter(|p| !p.is_empty()) {
+                at.push('/');
+                at.push_str(p);
+                match self.nodes.get(&at) {
+                    Some(Node::Dir) => {}
+                    Some(Node::File(_)) => return Err(FsError::NotDir),
+                    None => {
+                        self.nodes.insert(at.clone(), Node::Dir);
+                    }
+                }
+            }
+            return Ok(());
+        }
+        if self.nodes.contains_key(path) {
+            return Err(FsError::Exists);
+        }
+        self.check_parent(path)?;
+        self.nodes.insert(path.to_string(), Node::Dir);
+        Ok(())
+    }
+
+    /// The paths under directory `dir` (all depths), in order.
+    fn below(&self, dir: &str) -> Vec<String> {
+        let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
+        self.nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect()
+    }
+
+    /// The entries of directory `dir`, by name.
+    pub fn list(&self, dir: &str) -> Result<Vec<Entry>, FsError> {
+        match self.nodes.get(dir) {
+            Some(Node::Dir) => {}
+            Some(Node::File(_)) => return Err(FsError::NotDir),
+            None => return Err(FsError::NotFound),
+        }
+        let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
+        let mut out = Vec::new();
+        for (k, node) in self.nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)) {
+            let rest = &k[prefix.len()..];
+            if rest.is_empty() || rest.contains('/') {
+                continue;
+            }
+            let (dir, size) = match node {
+                Node::Dir => (true, 4096),
+                Node::File(d) => (false, d.len()),
+            };
+            out.push(Entry { name: rest.to_string(), dir, size });
+        }
+        Ok(out)
+    }
+
+    /// Remove a file, or with `recursive` a directory and what it holds; an empty directory
+    /// goes with `dir_ok` (rmdir).
+    pub fn remove(&mut self, path: &str, recursive: bool, dir_ok: bool) -> Result<(), FsError> {
+        match self.nodes.get(path) {
+            None => Err(FsError::NotFound),
+            Some(Node::File(d)) => {
+                self.used -= d.len();
+                self.nodes.remove(path);
+                Ok(())
+            }
+            Some(Node::Dir) => {
+                let below = self.below(path);
+                if !(recursive || dir_ok && below.is_empty()) {
+                    return Err(if dir_ok { FsError::NotEmpty } else { FsError::IsDir });
+                }
+                for k in below {
+                    if let Some(Node::File(d)) = self.nodes.remove(&k) {
+                        self.used -= d.len();
+                    }
+                }
+                if path != "/" {
+                    self.nodes.remove(path);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Move `from` (a file or a directory with its contents) to `to`.
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<(), FsError> {
+        if !self.nodes.contains_key(from) {
+            return Err(FsError::NotFound);
+        }
+        self.check_parent(to)?;
+        if from == to {
+            return Ok(());
+        }
+        if self.is_dir(to) {
+            return Err(FsError::IsDir);
+        }
+        let mut moved = vec![from.to_string()];
+        moved.extend(self.below(from));
+        if let Some(Node::File(d)) = self.nodes.get(to) {
+            self.used -= d.len();
+        }
+        for k in moved {
+            if let Some(node) = self.nodes.remove(&k) {
+                self.nodes.insert(format!("{to}{}", &k[from.len()..]), node);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(normalize("/", "tmp/../etc//hosts"), "/etc/hosts");
+        assert_eq!(normalize("/a/b", ".."), "/a");
+        assert_eq!(normalize("/", "/../.."), "/");
+        assert_eq!(parent("/tmp/f"), "/tmp");
+        assert_eq!(parent("/tmp"), "/");
+        assert_eq!(base("/tmp/f"), "f");
+    }
+
+    #[test]
+    fn files_and_dirs() {
+        let mut fs = Fs::new();
+        assert_eq!(fs.write("/tmp/f", b"x", false), Err(FsError::NotFound));
+        fs.mkdir("/tmp", false).unwrap();
+        fs.write("/tmp/f", b"hi\n", false).unwrap();
+        fs.write("/tmp/f", b"more\n", true).unwrap();
+        assert_eq!(&**fs.read("/tmp/f").unwrap(), b"hi\nmore\n");
+        assert_eq!(fs.used(), 8);
+        assert_eq!(fs.mkdir("/tmp", false), Err(FsError::Exists));
+        fs.mkdir("/a/b/c", true).unwrap();
+        let names: Vec<String> = fs.list("/").unwrap().into_iter().map(|e| e.name).collect();
+        assert_eq!(names, ["a", "tmp"]);
+        assert_eq!(fs.remove("/a", false, false), Err(FsError::IsDir));
+        assert_eq!(fs.remove("/a", false, true), Err(FsError::NotEmpty));
+        fs.rename("/tmp", "/a/t").unwrap();
+        assert_eq!(&**fs.read("/a/t/f").unwrap(), b"hi\nmore\n");
+        fs.remove("/a", true, false).unwrap();
+        assert_eq!(fs.used(), 0);
+        assert!(fs.get("/a/t/f").is_none());
+    }
+
+    #[test]
+    fn capacity_is_bounded() {
+        let mut fs = Fs::new();
+        let big = vec![b'x'; CAPACITY];
+        fs.write("/big", &big, false).unwrap();
+        assert_eq!(fs.write("/big", b"y", true), Err(FsError::NoSpace));
+        fs.write("/big", b"", false).unwrap();
+        assert_eq!(fs.used(), 0);
+    }
+}

@@ -1,0 +1,13 @@
+//! The inside of a container: its processes ([`process`]), the shell and busybox applets they
+//! run ([`shell`]), its in-memory files ([`fs`]) made from the image's profile ([`image`]),
+//! and its log ([`log`]). Everything runs on the simulated clock: a process stops at a
+//! `sleep` or at the end of its step budget and goes on when its owner wakes it.
+
+pub mod fs;
+pub mod image;
+pub mod log;
+pub mod process;
+pub mod shell;
+
+pub use fs::Fs;
+pub use process::{ExecOutput, Process};

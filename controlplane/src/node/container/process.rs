@@ -1,0 +1,84 @@
+//! A process in a container: a shell (or one applet) run slice by slice on the simulated
+//! clock. Each [`Process::advance`] runs it until it sleeps, exits or spends its step budget;
+//! a process that spends it all is CPU-bound and gets its next slice a second later, so an
+//! endless loop without sleeps costs [`shell::FUEL`] steps per simulated second and no more.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::fs::Fs;
+use super::shell::{self, Run, Shell, Sys};
+
+pub type Time = DateTime<Utc>;
+
+/// How long a CPU-bound process waits for its next slice.
+pub const SLICE: i64 = 1;
+
+/// What an exec'd command wrote and how it ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecOutput {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// Its exit code once it has ended.
+    pub code: Option<i32>,
+    /// When it wants to run again, while it runs.
+    pub wake: Option<Time>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Process {
+    shell: Shell,
+    /// When and how it ended.
+    pub exit: Option<(Time, i32)>,
+    /// When it runs next, while it runs.
+    pub wake: Option<Time>,
+}
+
+impl Process {
+    /// `words` run as a program with `env` (a shell for `sh -c ...`).
+    pub fn new(words: &[String], env: &[(String, String)], pid: u32) -> Process {
+        let mut shell = Shell::new("sh", env);
+        shell.pid = pid;
+        shell.start_command(words);
+        Process { shell, exit: None, wake: None }
+    }
+
+    /// Deliver a signal; true when the process handles it (a trap), false when the default
+    /// applies (for PID 1: nothing).
+    pub fn signal(&mut self, sig: &str) -> bool {
+        self.shell.signal(sig)
+    }
+
+    /// Run until `now`; what it writes goes to `out(stream, bytes)`.
+    pub fn advance(&mut self, fs: &mut Fs, hostname: &str, now: Time, out: &mut dyn FnMut(usize, &[u8])) {
+        if self.exit.is_some() || self.wake.is_some_and(|w| w > now) && !self.shell.has_pending() {
+            return;
+        }
+        let mut fuel = shell::FUEL;
+        let run = self.shell.run(&mut Sys { fs, now, hostname }, &mut fuel);
+        for (i, buf) in self.shell.term.iter_mut().enumerate() {
+            if !buf.is_empty() {
+                out(i, buf);
+                buf.clear();
+            }
+        }
+        match run {
+            Run::Exited(code) => {
+                self.exit = Some((now, code));
+                self.wake = None;
+            }
+            Run::Sleeping(t) => self.wake = Some(t),
+            Run::Busy => self.wake = Some(now + Duration::seconds(SLICE)),
+        }
+    }
+
+    /// Run an exec'd process until `now`, collecting its output.
+    pub fn advance_exec(&mut self, fs: &mut Fs, hostname: &str, now: Time, into: &mut ExecOutput) {
+        self.advance(fs, hostname, now, &mut |s, d| {
+            let buf = if s == 0 { &mut into.stdout } else { &mut into.stderr };
+            let room = (1usize << 20).saturating_sub(buf.len());
+            buf.extend_from_slice(&d[..d.len().min(room)]);
+        });
+        into.code = self.exit.map(|e| e.1);
+        into.wake = self.wake;
+    }
+}

@@ -1,0 +1,194 @@
+use super::*;
+use crate::node::container::image;
+use crate::sim::clock::epoch;
+
+/// Run `script` to its end on a simulated clock: (stdout, stderr, exit code, seconds taken).
+fn run_with(script: &str, fs: &mut Fs) -> (String, String, i32, i64) {
+    let mut sh = Shell::new("sh", &[("HOME".into(), "/root".into()), ("MODE".into(), "dev".into())]);
+    sh.start_script(script);
+    let t0 = epoch();
+    let mut now = t0;
+    for _ in 0..10_000 {
+        let mut fuel = FUEL;
+        let r = sh.run(&mut Sys { fs, now, hostname: "web" }, &mut fuel);
+        match r {
+            Run::Exited(code) => {
+                let [o, e] = std::mem::take(&mut sh.term);
+                let s = |b: Vec<u8>| String::from_utf8(b).unwrap();
+                return (s(o), s(e), code, (now - t0).num_seconds());
+            }
+            Run::Sleeping(t) => now = t,
+            Run::Busy => now += chrono::Duration::seconds(1),
+        }
+    }
+    panic!("script did not end: {script}");
+}
+
+fn run(script: &str) -> (String, String, i32, i64) {
+    run_with(script, &mut image::files("busybox"))
+}
+
+fn out(script: &str) -> String {
+    let (o, e, _, _) = run(script);
+    o + &e
+}
+
+#[test]
+fn variables_and_quoting() {
+    assert_eq!(out("echo mode=$MODE"), "mode=dev\n");
+    assert_eq!(out("echo \"${UNSET:-fallback}\" '${MODE}' ${MODE}"), "fallback ${MODE} dev\n");
+    assert_eq!(out("x='a  b'; echo $x; echo \"$x\""), "a b\na  b\n");
+    assert_eq!(out("echo ${#MODE} ${X:=set} $X"), "3 set set\n");
+    assert_eq!(out("f=archive.tar.gz; echo ${f%.gz} ${f%%.*} ${f#*.}"), "archive.tar archive tar.gz\n");
+    assert_eq!(out("echo $((1 + 2 * 3)) $((7 / 2)) $((10 % 4))"), "7 3 2\n");
+    assert_eq!(out("i=0; i=$((i+1)); echo $i"), "1\n");
+    assert_eq!(out("echo \"a\\\"b\" 'c\"d'"), "a\"b c\"d\n");
+    assert_eq!(out("A=1 env | grep '^A='; echo ${A:-gone}"), "A=1\ngone\n");
+}
+
+#[test]
+fn lists_pipes_and_status() {
+    assert_eq!(out("true && echo yes; false && echo no; false || echo alt"), "yes\nalt\n");
+    assert_eq!(out("printf 'b\\na\\nc\\n' | sort | head -n 2"), "a\nb\n");
+    assert_eq!(out("echo one two three | wc -w"), "3\n");
+    assert_eq!(out("false; echo $?; ! false; echo $?"), "1\n0\n");
+    assert_eq!(out("x=$(echo hi; echo there); echo \"$x\""), "hi\nthere\n");
+    assert_eq!(run("exit 3").2, 3);
+    assert_eq!(run("(exit 4); echo $?").0, "4\n");
+    assert_eq!(out("echo a | { read v; echo got $v; }"), "got a\n");
+}
+
+#[test]
+fn control_flow() {
+    assert_eq!(out("for i in 1 2 3; do echo $i; done"), "1\n2\n3\n");
+    assert_eq!(out("i=0; while [ $i -lt 3 ]; do i=$((i+1)); done; echo $i"), "3\n");
+    assert_eq!(out("if [ \"$MODE\" = prod ]; then echo p; elif [ -n \"$MODE\" ]; then echo d; else echo x; fi"), "d\n");
+    assert_eq!(out("case $MODE in prod) echo p;; d*) echo dev-ish;; esac"), "dev-ish\n");
+    assert_eq!(out("for i in 1 2 3 4; do [ $i = 2 ] && continue; [ $i = 4 ] && break; echo $i; done"), "1\n3\n");
+    assert_eq!(out("greet() { echo hello $1; return 3; }; greet you; echo $?"), "hello you\n3\n");
+    assert_eq!(out("for i in $(seq 3); do echo -n $i; done; echo"), "123\n");
+}
+
+#[test]
+fn files_and_redirections() {
+    let mut fs = image::files("busybox");
+    let r = run_with("echo hi > /tmp/f; echo more >> /tmp/f; cat /tmp/f; wc -l < /tmp/f", &mut fs);
+    assert_eq!(r.0, "hi\nmore\n2\n");
+    assert_eq!(&**fs.read("/tmp/f").unwrap(), b"hi\nmore\n");
+    assert_eq!(out("ls /nope 2>&1 >/dev/null; echo $?"), "ls: /nope: No such file or directory\n1\n");
+    assert_eq!(out("cat /nope"), "cat: can't open '/nope': No such file or directory\n");
+    let r = run("echo x > /no/dir/f; echo $?");
+    assert_eq!((r.0.as_str(), r.1.as_str()), ("2\n", "sh: can't create /no/dir/f: nonexistent directory\n"));
+    assert_eq!(out("mkdir -p /data/a && touch /data/a/x /data/b && ls /data"), "a\nb\n");
+    assert_eq!(out("mkdir /tmp 2>&1; echo $?"), "mkdir: can't create directory '/tmp': File exists\n1\n");
+    assert_eq!(out("cd /etc && cat hostname 2>/dev/null; pwd"), "/etc\n");
+    assert_eq!(out("echo a > /tmp/x; cp /tmp/x /tmp/y; mv /tmp/y /tmp/z; rm /tmp/x; ls /tmp"), "z\n");
+    assert_eq!(out("echo 'a:b:c' | cut -d: -f2,3"), "b:c\n");
+    assert_eq!(out("printf 'x\\ny\\nx\\n' | grep -c x"), "2\n");
+    assert_eq!(out("cat <<EOF\nhello $MODE\nEOF"), "hello dev\n");
+    assert_eq!(out("touch /tmp/a.log /tmp/b.log; echo /tmp/*.log"), "/tmp/a.log /tmp/b.log\n");
+}
+
+#[test]
+fn errors_as_ash_gives_them() {
+    assert_eq!(run("foo"), (String::new(), "sh: foo: not found\n".into(), 127, 0));
+    assert_eq!(
+        run("echo 'unterminated"),
+        (String::new(), "sh: syntax error: unterminated quoted string\n".into(), 2, 0)
+    );
+    assert_eq!(out("sleep abc 2>&1; echo $?"), "sleep: invalid number 'abc'\n1\n");
+    assert_eq!(
+        out("wget http://web"),
+        "wget: the cluster network is not simulated yet, so containers cannot reach it\n"
+    );
+    assert_eq!(out("exit abc"), "sh: exit: Illegal number: abc\n");
+}
+
+#[test]
+fn sleeps_take_simulated_time() {
+    let (o, _, code, took) = run("echo a; sleep 5; echo b; sleep 1m; exit 7");
+    assert_eq!((o.as_str(), code, took), ("a\nb\n", 7, 65));
+    let (o, _, _, took) = run("x=$(sleep 2; echo late); echo $x");
+    assert_eq!((o.as_str(), took), ("late\n", 2));
+    assert_eq!(out("date"), "Wed Jan  1 00:00:00 UTC 2025\n");
+    assert_eq!(out("sleep 3; date +%H:%M:%S"), "00:00:03\n");
+}
+
+#[test]
+fn a_sleeping_loop_suspends_and_resumes() {
+    let mut fs = image::files("busybox");
+    let mut sh = Shell::new("sh", &[]);
+    sh.start_script("while true; do echo hi; sleep 1; done");
+    let mut now = epoch();
+    let mut lines = 0;
+    for _ in 0..5 {
+        let mut fuel = FUEL;
+        match sh.run(&mut Sys { fs: &mut fs, now, hostname: "h" }, &mut fuel) {
+            Run::Sleeping(t) => {
+                assert_eq!(t, now + chrono::Duration::seconds(1));
+                now = t;
+            }
+            other => panic!("{other:?}"),
+        }
+        lines += std::mem::take(&mut sh.term[0]).split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+    }
+    assert_eq!(lines, 5);
+}
+
+#[test]
+fn an_endless_loop_is_bounded_by_its_fuel() {
+    let mut fs = image::files("busybox");
+    let mut sh = Shell::new("sh", &[]);
+    sh.start_script("while :; do echo spam; done");
+    let mut fuel = FUEL;
+    assert_eq!(sh.run(&mut Sys { fs: &mut fs, now: epoch(), hostname: "h" }, &mut fuel), Run::Busy);
+    assert!(sh.term[0].len() < 100_000);
+}
+
+#[test]
+fn trap_on_term_runs_after_the_current_command() {
+    let mut fs = image::files("busybox");
+    let mut sh = Shell::new("sh", &[]);
+    sh.start_script("trap 'echo bye; exit 0' TERM; while true; do sleep 10; done");
+    let t0 = epoch();
+    let mut fuel = FUEL;
+    assert_eq!(
+        sh.run(&mut Sys { fs: &mut fs, now: t0, hostname: "h" }, &mut fuel),
+        Run::Sleeping(t0 + chrono::Duration::seconds(10))
+    );
+    assert!(sh.signal("TERM"));
+    let mut fuel = FUEL;
+    let t = t0 + chrono::Duration::seconds(10);
+    assert_eq!(sh.run(&mut Sys { fs: &mut fs, now: t, hostname: "h" }, &mut fuel), Run::Exited(0));
+    assert_eq!(sh.term[0], b"bye\n");
+    let mut plain = Shell::new("sh", &[]);
+    plain.start_script("sleep 100");
+    assert!(!plain.signal("TERM"));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+    /// No input makes the shell panic or run unbounded.
+    #[test]
+    fn random_scripts_never_panic(script in "[ -~\n]{0,60}") {
+        let mut fs = image::files("busybox");
+        let mut sh = Shell::new("sh", &[]);
+        sh.start_script(&script);
+        let mut fuel = FUEL;
+        let _ = sh.run(&mut Sys { fs: &mut fs, now: epoch(), hostname: "h" }, &mut fuel);
+    }
+
+    #[test]
+    fn shell_like_scripts_never_panic(parts in proptest::collection::vec(proptest::sample::select(vec![
+        "echo", "$x", "${x:-y}", "\"", "'", "|", "&&", "||", ";", "(", ")", "{", "}", "if", "then", "fi", "while",
+        "do", "done", "for", "in", "case", "esac", ";;", ">", "<", ">>", "2>&1", "$(", "`", "$((", "))", "1", "x=",
+        "sleep", "cat", "\n", "*", "[", "]", "exit", "break", "trap", "-",
+    ]), 0..25)) {
+        let script = parts.join(" ");
+        let mut fs = image::files("busybox");
+        let mut sh = Shell::new("sh", &[]);
+        sh.start_script(&script);
+        let mut fuel = FUEL;
+        let _ = sh.run(&mut Sys { fs: &mut fs, now: epoch(), hostname: "h" }, &mut fuel);
+    }
+}
