@@ -55,12 +55,16 @@ fn issue_11_a_crash_looping_pod_leaves_no_events_behind() {
     let first = sizes(&mut c);
     let events = |c: &Cluster| c.api_ref().peek_list(controlplane::model::Kind::Event, None).len();
     let first_events = events(&c);
-    for n in 2..=2 {
+    // The kubelet writes one event about the pod every five minutes at most (client-go's spam
+    // filter), so an event whose turn does not come within its hour expires and comes back
+    // later: the count moves by the pod's few kinds of event, and never grows.
+    let slack = 4;
+    for n in 2..=3 {
         c.advance(day).unwrap();
         let now = sizes(&mut c);
-        assert_eq!(now.objects, first.objects, "day {n}: repeats fold into the events there are");
-        assert_eq!(events(&c), first_events, "day {n}");
-        assert_eq!(now.leases, first_events, "day {n}: every Event has a lease");
+        assert!(now.objects <= first.objects + slack, "day {n}: repeats fold into the events there are");
+        assert!(events(&c) <= first_events + slack, "day {n}");
+        assert_eq!(now.leases, events(&c), "day {n}: every Event has a lease");
     }
     assert!(first_events > 0, "the crashes are reported");
 }
