@@ -85,7 +85,7 @@ impl ApiServer {
         }
         check_namespace(info, &namespace, &mut obj)?;
         if status_only {
-            obj = registry::only_status(&obj, &current);
+            obj = registry::only_status(obj, &current);
         } else {
             let old = current.metadata();
             let meta = obj.metadata_mut();

@@ -1,6 +1,7 @@
 //! Patches: JSON patch (RFC 6902), JSON merge patch (RFC 7386), strategic merge patch for the
 //! list fields Kubernetes merges by key, and the three-way merge behind `kubectl apply`.
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,74 @@ pub fn apply_patch(patch_type: PatchType, doc: &mut Value, patch: &Value) -> Res
         PatchType::Strategic => strategic_patch(doc, patch, ""),
     }
     Ok(())
+}
+
+/// The metadata fields a patch may change without the whole object's round trip through JSON:
+/// lists and maps of strings, which decode alike alone and inside the object.
+const PLAIN_METADATA: [&str; 3] = ["finalizers", "labels", "annotations"];
+
+/// Whether `patch` can change nothing but [`PLAIN_METADATA`] (the Job controller's removal of
+/// its tracking finalizer, a label or annotation patch).
+fn only_plain_metadata(patch_type: PatchType, patch: &Value) -> bool {
+    let plain = |field: &str| PLAIN_METADATA.contains(&field);
+    match patch_type {
+        PatchType::Json => patch.as_array().is_some_and(|ops| {
+            ops.iter().all(|op| {
+                let Some(op) = op.as_object() else { return false };
+                let path = op.get("path").and_then(Value::as_str).and_then(|p| p.strip_prefix("/metadata/"));
+                matches!(op.get("op").and_then(Value::as_str), Some("add" | "remove" | "replace" | "test"))
+                    && op.keys().all(|k| matches!(k.as_str(), "op" | "path" | "value"))
+                    && path.is_some_and(|p| plain(p.split('/').next().unwrap_or("")))
+            })
+        }),
+        PatchType::Merge | PatchType::Strategic => patch.as_object().is_some_and(|p| {
+            p.len() == 1
+                && p.get("metadata").and_then(Value::as_object).is_some_and(|m| {
+                    m.keys().all(|k| {
+                        let directive =
+                            k.strip_prefix("$deleteFromPrimitiveList/").or(k.strip_prefix("$setElementOrder/"));
+                        plain(k) || directive.is_some_and(plain)
+                    })
+                })
+        }),
+    }
+}
+
+/// The metadata of `meta` that [`PLAIN_METADATA`] names, patched, when `patch` changes nothing
+/// else and applies cleanly: what the patch of the whole object would give, without turning
+/// the object into JSON and back. `None` leaves the patch to the whole object (and its errors).
+pub fn patch_plain_metadata(meta: &ObjectMeta, patch_type: PatchType, patch: &Value) -> Option<ObjectMeta> {
+    if !only_plain_metadata(patch_type, patch) {
+        return None;
+    }
+    let mut fields = Map::new();
+    let mut put = |name: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            fields.insert(name.to_string(), v);
+        }
+    };
+    put("finalizers", meta.finalizers.as_ref().and_then(|f| serde_json::to_value(f).ok()));
+    put("labels", meta.labels.as_ref().and_then(|l| serde_json::to_value(l).ok()));
+    put("annotations", meta.annotations.as_ref().and_then(|a| serde_json::to_value(a).ok()));
+    let mut doc = Value::Object(Map::from_iter([("metadata".to_string(), Value::Object(fields))]));
+    apply_patch(patch_type, &mut doc, patch).ok()?;
+    let Value::Object(mut root) = doc else { return None };
+    let Some(Value::Object(mut fields)) = root.remove("metadata") else { return None };
+    if !root.is_empty() {
+        return None;
+    }
+    fn take<T: serde::de::DeserializeOwned>(fields: &mut Map<String, Value>, name: &str) -> Option<Option<T>> {
+        match fields.remove(name) {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => serde_json::from_value(v).ok().map(Some),
+        }
+    }
+    let mut out = meta.clone();
+    out.finalizers = take(&mut fields, "finalizers")?;
+    out.labels = take(&mut fields, "labels")?;
+    out.annotations = take(&mut fields, "annotations")?;
+    // Anything else the patch left is for the whole object's decoding to judge.
+    fields.is_empty().then_some(out)
 }
 
 /// RFC 7386 JSON merge patch.

@@ -219,8 +219,7 @@ pub fn keep_status(new: &mut Object, old: &Object) {
 }
 
 /// Keep everything of `old` but `new`'s status (an update of the status subresource).
-pub fn only_status(new: &Object, old: &Object) -> Object {
-    let mut new = new.clone();
+pub fn only_status(mut new: Object, old: &Object) -> Object {
     let status = dispatch!(&mut new, n => n.take_status());
     let mut out = old.clone();
     dispatch!(&mut out, o => { o.take_status(); o.restore_status(status) });

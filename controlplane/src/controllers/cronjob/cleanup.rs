@@ -7,7 +7,6 @@ use k8s_openapi::api::batch::v1::Job;
 
 use super::{finished_condition, Syncer};
 use crate::apiserver::from_k8s_time;
-use crate::model::Object;
 
 /// `byJobStartTime`: by start time, those not started last, then by name.
 fn by_start_time(a: &Job, b: &Job) -> Ordering {
@@ -22,13 +21,16 @@ fn by_start_time(a: &Job, b: &Job) -> Ordering {
 }
 
 impl Syncer<'_, '_> {
-    pub(super) fn cleanup_finished_jobs(&mut self, jobs: &[Job]) {
-        let spec = self.cj.spec.clone().unwrap_or_default();
-        for (condition, limit) in
-            [("Complete", spec.successful_jobs_history_limit), ("Failed", spec.failed_jobs_history_limit)]
-        {
+    pub(super) fn cleanup_finished_jobs(&mut self, jobs: &[&Job]) {
+        let spec = self.cj.spec.as_ref();
+        let limits = [
+            ("Complete", spec.and_then(|s| s.successful_jobs_history_limit)),
+            ("Failed", spec.and_then(|s| s.failed_jobs_history_limit)),
+        ];
+        for (condition, limit) in limits {
             let Some(limit) = limit else { continue };
-            let mut finished: Vec<&Job> = jobs.iter().filter(|j| finished_condition(j) == Some(condition)).collect();
+            let mut finished: Vec<&Job> =
+                jobs.iter().copied().filter(|j| finished_condition(j) == Some(condition)).collect();
             self.remove_oldest_jobs(&mut finished, limit);
         }
     }
@@ -41,7 +43,7 @@ impl Syncer<'_, '_> {
         }
         jobs.sort_by(|a, b| by_start_time(a, b));
         for job in &jobs[..excess] {
-            if self.delete_job(&Object::Job(Box::new((*job).clone()))) {
+            if self.delete_job(&job.metadata) {
                 self.update_status = true;
             }
         }

@@ -10,10 +10,12 @@ mod cleanup;
 pub mod schedule;
 mod sync;
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::informers::{controller_ref, Informers};
 use super::job::util::conditions;
@@ -34,12 +36,28 @@ pub struct CronJobController {
     /// CronJobs whose schedule or time zone changed: their next sync only waits for the next
     /// time of the new schedule (`updateCronJob` enqueues them after it, not now).
     rescheduled: BTreeSet<String>,
+    /// Each CronJob's schedule as last parsed, with the text and zone it was parsed from: a
+    /// CronJob is synced at every change of its Jobs, and parsing is most of a sync's work.
+    /// Entries go with their CronJob.
+    schedules: BTreeMap<String, ParsedSchedule>,
+}
+
+/// A schedule and time zone, and what parsing them gave.
+pub(crate) struct ParsedSchedule {
+    schedule: String,
+    time_zone: Option<String>,
+    parsed: Result<Arc<schedule::Schedule>, String>,
 }
 
 impl Default for CronJobController {
     fn default() -> Self {
         let user = controller_user(NAME);
-        CronJobController { recorder: EventRecorder::new(NAME, None, &user), user, rescheduled: BTreeSet::new() }
+        CronJobController {
+            recorder: EventRecorder::new(NAME, None, &user),
+            user,
+            rescheduled: BTreeSet::new(),
+            schedules: BTreeMap::new(),
+        }
     }
 }
 
@@ -61,9 +79,12 @@ pub(crate) struct Syncer<'c, 'a> {
     pub ctx: &'c mut Ctx<'a>,
     pub recorder: &'c mut EventRecorder,
     pub user: &'c str,
+    /// The CronJob's parsed schedule, kept from one sync to the next.
+    pub schedule: &'c mut Option<ParsedSchedule>,
     /// The CronJob as read, for events.
-    pub object: Arc<Object>,
-    pub cj: CronJob,
+    pub object: &'a Arc<Object>,
+    /// Copied only when the sync changes it.
+    pub cj: Cow<'a, CronJob>,
     pub update_status: bool,
 }
 
@@ -96,40 +117,57 @@ impl Controller for CronJobController {
 
     /// `sync`.
     fn reconcile(&mut self, key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError> {
-        let Some(object) = ctx.informers.get(Kind::CronJob, key).cloned() else {
+        let informers: &Informers = ctx.informers;
+        let Some(object) = informers.get(Kind::CronJob, key) else {
             self.rescheduled.remove(key);
+            self.schedules.remove(key);
             return Ok(Action::AwaitChange);
         };
-        let Some(cj) = as_cronjob(&object).cloned() else { return Ok(Action::AwaitChange) };
-        let mut s = Syncer { ctx, recorder: &mut self.recorder, user: &self.user, object, cj, update_status: false };
-        if self.rescheduled.remove(key) {
-            return Ok(s.requeue_for_new_schedule());
+        let Some(cj) = as_cronjob(object) else { return Ok(Action::AwaitChange) };
+        let mut cached = self.schedules.remove(key);
+        let mut s = Syncer {
+            ctx,
+            recorder: &mut self.recorder,
+            user: &self.user,
+            schedule: &mut cached,
+            object,
+            cj: Cow::Borrowed(cj),
+            update_status: false,
+        };
+        let result = if self.rescheduled.remove(key) {
+            Ok((Some(s.requeue_for_new_schedule()), Ok(())))
+        } else {
+            let jobs = s.jobs_to_be_reconciled();
+            s.cleanup_finished_jobs(&jobs);
+            let (requeue, result) = s.sync_cron_job(&jobs);
+            match s.update_status {
+                true => s.write_status().map(|()| (requeue.map(Action::RequeueAfter), result)),
+                false => Ok((requeue.map(Action::RequeueAfter), result)),
+            }
+        };
+        if let Some(parsed) = cached {
+            self.schedules.insert(key.to_string(), parsed);
         }
-        let jobs = s.jobs_to_be_reconciled();
-        s.cleanup_finished_jobs(&jobs);
-        let (requeue, result) = s.sync_cron_job(&jobs);
-        if s.update_status {
-            s.write_status()?;
-        }
-        match (requeue, result) {
-            (Some(after), _) => Ok(Action::RequeueAfter(after)),
+        let (action, result) = result?;
+        match (action, result) {
+            (Some(action), _) => Ok(action),
             (None, Err(e)) => Err(e),
             (None, Ok(())) => Ok(Action::AwaitChange),
         }
     }
 }
 
-impl Syncer<'_, '_> {
+impl<'a> Syncer<'_, 'a> {
     /// `getJobsToBeReconciled`: the Jobs the CronJob controls, through the informers' index
     /// by controller uid (upstream lists the namespace and matches the controller's name).
-    fn jobs_to_be_reconciled(&self) -> Vec<Job> {
+    fn jobs_to_be_reconciled(&self) -> Vec<&'a Job> {
         let uid = self.object.metadata().uid.as_deref().unwrap_or("");
         let name = self.object.name();
-        self.ctx
-            .informers
+        let informers: &'a Informers = self.ctx.informers;
+        informers
             .controlled_by(Kind::Job, uid)
             .filter_map(|o| match &**o {
-                Object::Job(j) if controller_ref(&j.metadata).is_some_and(|r| r.name == name) => Some((**j).clone()),
+                Object::Job(j) if controller_ref(&j.metadata).is_some_and(|r| r.name == name) => Some(&**j),
                 _ => None,
             })
             .collect()
@@ -137,11 +175,23 @@ impl Syncer<'_, '_> {
 
     /// An event about the CronJob.
     pub fn event(&mut self, type_: EventType, reason: &str, message: &str) {
-        self.recorder.record(self.ctx.api, &self.object, None, type_, reason, message);
+        self.recorder.record(self.ctx.api, self.object, None, type_, reason, message);
     }
 
     fn write_status(&mut self) -> Result<(), ApiError> {
-        self.ctx.api.update_status(self.user, Object::CronJob(Box::new(self.cj.clone())))?;
+        // A status write reads only the name, namespace, resourceVersion and status.
+        let meta = &self.cj.metadata;
+        let cj = CronJob {
+            metadata: ObjectMeta {
+                name: meta.name.clone(),
+                namespace: meta.namespace.clone(),
+                resource_version: meta.resource_version.clone(),
+                ..Default::default()
+            },
+            spec: None,
+            status: self.cj.status.clone(),
+        };
+        self.ctx.api.update_status(self.user, Object::CronJob(Box::new(cj)))?;
         Ok(())
     }
 }

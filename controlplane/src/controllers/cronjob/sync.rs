@@ -1,15 +1,17 @@
 //! `syncCronJob`: the active list kept true to the Jobs, then, at a schedule time, a new Job
 //! (or a skip, a miss, a replacement), and when to look again.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, Duration, Offset, Utc};
-use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::batch::v1::{CronJobSpec, Job};
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::schedule::{self, Missed, Schedule};
-use super::{finished_condition, Syncer, SCHEDULED_TIMESTAMP};
+use super::{finished_condition, ParsedSchedule, Syncer, SCHEDULED_TIMESTAMP};
 use crate::apiserver::registry::cron::load_location;
 use crate::apiserver::{from_k8s_time, k8s_time, ApiError, DeleteOptions, Propagation, Reason};
 use crate::controllers::controller_utils::new_controller_ref;
@@ -33,8 +35,9 @@ fn rfc3339(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 }
 
 impl Syncer<'_, '_> {
-    fn spec(&self) -> k8s_openapi::api::batch::v1::CronJobSpec {
-        self.cj.spec.clone().unwrap_or_default()
+    fn spec(&self) -> &CronJobSpec {
+        static NONE: LazyLock<CronJobSpec> = LazyLock::new(CronJobSpec::default);
+        self.cj.spec.as_ref().unwrap_or(&NONE)
     }
 
     fn active(&self) -> &[ObjectReference] {
@@ -43,7 +46,10 @@ impl Syncer<'_, '_> {
 
     /// `deleteFromActiveList`.
     pub(super) fn delete_from_active(&mut self, uid: Option<&str>) {
-        if let Some(active) = self.cj.status.as_mut().and_then(|s| s.active.as_mut()) {
+        if !self.active().iter().any(|j| j.uid.as_deref() == uid) {
+            return;
+        }
+        if let Some(active) = self.cj.to_mut().status.as_mut().and_then(|s| s.active.as_mut()) {
             active.retain(|j| j.uid.as_deref() != uid);
         }
     }
@@ -55,7 +61,8 @@ impl Syncer<'_, '_> {
     }
 
     /// `formatSchedule` (with its warning for a time zone in the schedule) and the parse.
-    fn schedule(&mut self, warn: bool) -> Result<Schedule, String> {
+    /// The parse is kept while the schedule and zone stay the same.
+    fn schedule(&mut self, warn: bool) -> Result<Arc<Schedule>, String> {
         let spec = self.spec();
         if warn && spec.schedule.contains("TZ") {
             let message = format!(
@@ -64,7 +71,19 @@ impl Syncer<'_, '_> {
             );
             self.event(EventType::Warning, "UnsupportedSchedule", &message);
         }
-        schedule::parse(&spec.schedule, spec.time_zone.as_deref())
+        let spec = self.spec();
+        let (text, zone) = (spec.schedule.as_str(), spec.time_zone.as_deref());
+        match &*self.schedule {
+            Some(p) if p.schedule == text && p.time_zone.as_deref() == zone => {}
+            _ => {
+                *self.schedule = Some(ParsedSchedule {
+                    schedule: text.to_string(),
+                    time_zone: zone.map(str::to_string),
+                    parsed: schedule::parse(text, zone).map(Arc::new),
+                })
+            }
+        }
+        self.schedule.as_ref().map_or_else(|| Err(String::new()), |p| p.parsed.clone())
     }
 
     fn next_duration(&self, schedule: &Schedule) -> Option<Duration> {
@@ -84,7 +103,7 @@ impl Syncer<'_, '_> {
     }
 
     /// `syncCronJob`: when to look again, and the error to retry with.
-    pub(super) fn sync_cron_job(&mut self, jobs: &[Job]) -> (Option<Duration>, Result<(), ApiError>) {
+    pub(super) fn sync_cron_job(&mut self, jobs: &[&Job]) -> (Option<Duration>, Result<(), ApiError>) {
         match self.sync_active(jobs) {
             Ok(true) => {}
             Ok(false) => return (None, Ok(())),
@@ -94,7 +113,7 @@ impl Syncer<'_, '_> {
     }
 
     /// The active list against the Jobs that exist; `false` when the sync stops there.
-    fn sync_active(&mut self, jobs: &[Job]) -> Result<bool, ApiError> {
+    fn sync_active(&mut self, jobs: &[&Job]) -> Result<bool, ApiError> {
         let mut children = BTreeSet::new();
         for j in jobs {
             let uid = j.metadata.uid.as_deref();
@@ -109,7 +128,7 @@ impl Syncer<'_, '_> {
                     if let Object::CronJob(fresh) = &*fresh {
                         let listed = fresh.status.as_ref().and_then(|s| s.active.as_deref()).unwrap_or(&[]);
                         if listed.iter().any(|a| a.uid.as_deref() == uid) {
-                            self.cj = (**fresh).clone();
+                            self.cj = Cow::Owned((**fresh).clone());
                             continue;
                         }
                     }
@@ -149,7 +168,7 @@ impl Syncer<'_, '_> {
         if self.cj.metadata.deletion_timestamp.is_some() {
             return Ok(false);
         }
-        if let Some(tz) = self.spec().time_zone {
+        if let Some(tz) = self.spec().time_zone.clone() {
             if let Err(e) = load_location(&tz) {
                 let message = format!("invalid timeZone: {}: {e}", crate::apiserver::error::quote(&tz));
                 self.event(EventType::Warning, "UnknownTimeZone", &message);
@@ -162,10 +181,9 @@ impl Syncer<'_, '_> {
     /// `lastSuccessfulTime` moves up to a succeeded Job's completion time.
     fn note_success(&mut self, j: &Job) {
         let Some(done) = j.status.as_ref().and_then(|s| s.completion_time.clone()) else { return };
-        let status = self.cj.status.get_or_insert_with(Default::default);
-        let later = status.last_successful_time.as_ref().is_none_or(|t| from_k8s_time(&done) > from_k8s_time(t));
-        if later {
-            status.last_successful_time = Some(done);
+        let last = self.cj.status.as_ref().and_then(|s| s.last_successful_time.as_ref());
+        if last.is_none_or(|t| from_k8s_time(&done) > from_k8s_time(t)) {
+            self.cj.to_mut().status.get_or_insert_with(Default::default).last_successful_time = Some(done);
             self.update_status = true;
         }
     }
@@ -213,7 +231,7 @@ impl Syncer<'_, '_> {
         if self.active().iter().any(|a| a.name.as_deref() == Some(&name)) || last == Some(scheduled) {
             return (requeue(self), Ok(()));
         }
-        let policy = self.spec().concurrency_policy.unwrap_or_default();
+        let policy = self.spec().concurrency_policy.clone().unwrap_or_default();
         if policy == "Forbid" && !self.active().is_empty() {
             let message = "Not starting job because prior execution is running and concurrency policy is Forbid";
             self.event(EventType::Normal, "JobAlreadyActive", message);
@@ -229,7 +247,7 @@ impl Syncer<'_, '_> {
                         return (None, Err(e));
                     }
                 };
-                if !self.delete_job(&job) {
+                if !self.delete_job(job.metadata()) {
                     let message = format!("could not replace job {}/{}", job.namespace(), job.name());
                     return (None, Err(ApiError::new(Reason::InternalError, message)));
                 }
@@ -238,7 +256,7 @@ impl Syncer<'_, '_> {
         }
         match self.create_job(scheduled, &name) {
             Ok(Some(reference)) => {
-                let status = self.cj.status.get_or_insert_with(Default::default);
+                let status = self.cj.to_mut().status.get_or_insert_with(Default::default);
                 status.active.get_or_insert_with(Vec::new).push(reference);
                 status.last_schedule_time = Some(k8s_time(scheduled));
                 self.update_status = true;
@@ -252,7 +270,7 @@ impl Syncer<'_, '_> {
     /// Make the Job of `scheduled` (`getJobFromTemplate2`, `CreateJob`): its reference for the
     /// active list, or `None` when a Job of that name exists and needs no adding.
     fn create_job(&mut self, scheduled: DateTime<Utc>, name: &str) -> Result<Option<ObjectReference>, ApiError> {
-        let template = self.spec().job_template;
+        let template = self.spec().job_template.clone();
         let meta = template.metadata.unwrap_or_default();
         let mut annotations = meta.annotations.unwrap_or_default();
         let tz = load_location(self.spec().time_zone.as_deref().unwrap_or(""))
@@ -263,7 +281,7 @@ impl Syncer<'_, '_> {
                 name: Some(name.to_string()),
                 labels: meta.labels.filter(|l| !l.is_empty()),
                 annotations: Some(annotations),
-                owner_references: Some(vec![new_controller_ref(&self.object)]),
+                owner_references: Some(vec![new_controller_ref(self.object)]),
                 ..Default::default()
             },
             spec: template.spec,
@@ -308,14 +326,15 @@ impl Syncer<'_, '_> {
     }
 
     /// `deleteJob`: the Job (its pods in the background) and its place in the active list.
-    pub(super) fn delete_job(&mut self, job: &Object) -> bool {
+    pub(super) fn delete_job(&mut self, job: &ObjectMeta) -> bool {
+        let (ns, name) = (job.namespace.as_deref().unwrap_or(""), job.name.as_deref().unwrap_or(""));
         let opts = DeleteOptions { propagation_policy: Some(Propagation::Background), ..Default::default() };
-        if let Err(e) = self.ctx.api.delete(self.user, Kind::Job, job.namespace(), job.name(), opts) {
+        if let Err(e) = self.ctx.api.delete(self.user, Kind::Job, ns, name, opts) {
             self.event(EventType::Warning, "FailedDelete", &format!("Deleted job: {}", e.message));
             return false;
         }
-        self.delete_from_active(job.metadata().uid.as_deref());
-        self.event(EventType::Normal, "SuccessfulDelete", &format!("Deleted job {}", job.name()));
+        self.delete_from_active(job.uid.as_deref());
+        self.event(EventType::Normal, "SuccessfulDelete", &format!("Deleted job {name}"));
         true
     }
 }

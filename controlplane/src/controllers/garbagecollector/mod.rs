@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
 use crate::apiserver::{ApiError, DeleteOptions, Propagation, WatchEvent, WatchEventType};
 use crate::controllers::informers::Informers;
 use crate::controllers::runtime::{controller_user, Action, Controller};
@@ -64,6 +66,19 @@ impl GarbageCollector {
             let namespace = if kind.info().namespaced { dep.namespace.clone() } else { String::new() };
             Some(ObjRef { kind, namespace, name: r.name })
         })
+    }
+
+    /// Whether the graph already has `obj` as it is: seen alive under its uid and coordinates,
+    /// with the owners of `old`, its previous version, the same as its own.
+    fn graph_holds(&self, obj: &Object, old: Option<&Object>) -> bool {
+        let meta = obj.metadata();
+        let Some(old) = old.filter(|o| o.metadata().uid == meta.uid) else { return false };
+        fn owners(m: &ObjectMeta) -> impl Iterator<Item = &str> {
+            m.owner_references.iter().flatten().map(|r| r.uid.as_str())
+        }
+        let known = self.alive.get(meta.uid.as_deref().unwrap_or_default());
+        known.is_some_and(|r| r.kind == obj.kind() && r.namespace == obj.namespace() && r.name == obj.name())
+            && owners(old.metadata()).eq(owners(meta))
     }
 
     /// Act for one owner uid: see the module doc.
@@ -150,9 +165,23 @@ impl Controller for GarbageCollector {
     }
 
     /// The graph builder: keep the graph up to date and name the owners to look at.
-    fn keys_for(&mut self, event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
+    fn keys_for(&mut self, event: &WatchEvent, old: Option<&Object>, _informers: &Informers) -> Vec<String> {
         let mut keys = Vec::new();
         let obj = &event.object;
+        if event.event_type == WatchEventType::Modified && self.graph_holds(obj, old) {
+            // Most changes (statuses, leases) leave the graph as it is: only the owners to look at.
+            let meta = obj.metadata();
+            for o in meta.owner_references.iter().flatten() {
+                if !self.alive.contains_key(&o.uid) {
+                    keys.push(o.uid.clone());
+                }
+            }
+            let fins = meta.finalizers.as_deref().unwrap_or_default();
+            if meta.deletion_timestamp.is_some() && fins.iter().any(|f| f == FOREGROUND || f == ORPHAN) {
+                keys.push(meta.uid.clone().unwrap_or_default());
+            }
+            return keys;
+        }
         let r = ObjRef { kind: obj.kind(), namespace: obj.namespace().to_string(), name: obj.name().to_string() };
         let uid = obj.metadata().uid.clone().unwrap_or_default();
         self.forget_edges(&r);

@@ -289,15 +289,15 @@ impl JobController {
             return Ok(Action::AwaitChange);
         };
         let Some(shared) = Job::from_object(obj) else { return Ok(Action::AwaitChange) };
-        let spec = shared.spec.clone().unwrap_or_default();
-        if spec.managed_by.as_deref().is_some_and(|m| m != "kubernetes.io/job-controller") {
+        let spec = shared.spec.as_ref();
+        if spec.and_then(|s| s.managed_by.as_deref()).is_some_and(|m| m != "kubernetes.io/job-controller") {
             return Ok(Action::AwaitChange);
         }
         if is_finished(shared) {
             self.backoff.remove(key);
             return Ok(Action::AwaitChange);
         }
-        if spec.completion_mode.as_deref().is_some_and(|m| m != "NonIndexed" && m != "Indexed") {
+        if spec.and_then(|s| s.completion_mode.as_deref()).is_some_and(|m| m != "NonIndexed" && m != "Indexed") {
             let message = "Skipped Job sync because completion mode is unknown";
             self.control.recorder().record(ctx.api, obj, None, EventType::Warning, "UnknownCompletionMode", message);
             return Ok(Action::AwaitChange);

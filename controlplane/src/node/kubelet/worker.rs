@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::probes::Probes;
 use super::Env;
@@ -466,9 +467,14 @@ impl PodWorker {
         if pod.status.as_ref() == Some(&status) {
             return;
         }
-        let mut pod = pod.clone();
-        pod.status = Some(status.clone());
-        pod.metadata.resource_version = None;
+        // A status write reads only the name, namespace and status (no resourceVersion: the
+        // kubelet's status is the truth).
+        let meta = ObjectMeta {
+            name: pod.metadata.name.clone(),
+            namespace: pod.metadata.namespace.clone(),
+            ..Default::default()
+        };
+        let pod = Pod { metadata: meta, spec: None, status: Some(status.clone()) };
         if let Ok(updated) = env.api.update_status(env.user, Object::Pod(Box::new(pod))) {
             if self.is_static {
                 self.mirror = Some(updated);
