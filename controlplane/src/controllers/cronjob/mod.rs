@@ -14,8 +14,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::controllers::controller_utils::status_write_meta;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::informers::{controller_ref, Informers};
 use super::job::util::conditions;
@@ -179,18 +179,7 @@ impl<'a> Syncer<'_, 'a> {
     }
 
     fn write_status(&mut self) -> Result<(), ApiError> {
-        // A status write reads only the name, namespace, resourceVersion and status.
-        let meta = &self.cj.metadata;
-        let cj = CronJob {
-            metadata: ObjectMeta {
-                name: meta.name.clone(),
-                namespace: meta.namespace.clone(),
-                resource_version: meta.resource_version.clone(),
-                ..Default::default()
-            },
-            spec: None,
-            status: self.cj.status.clone(),
-        };
+        let cj = CronJob { metadata: status_write_meta(&self.cj.metadata), spec: None, status: self.cj.status.clone() };
         self.ctx.api.update_status(self.user, Object::CronJob(Box::new(cj)))?;
         Ok(())
     }

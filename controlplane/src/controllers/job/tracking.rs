@@ -7,9 +7,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::controllers::controller_utils::status_write_meta;
 use k8s_openapi::api::batch::v1::{JobCondition, JobStatus};
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::failure_policy::{match_policy, policy};
 use super::indexed::{completion_index, valid_index, Intervals};
@@ -182,18 +182,7 @@ impl JobController {
 
     /// `updateJobStatus`, keeping the written version for the next write of this sync.
     fn write_status(&mut self, ctx: &mut Ctx<'_>, jc: &mut JobCtx<'_>) -> Result<(), ApiError> {
-        // A status write reads only the name, namespace, resourceVersion and status.
-        let meta = &jc.job.metadata;
-        let job = Job {
-            metadata: ObjectMeta {
-                name: meta.name.clone(),
-                namespace: meta.namespace.clone(),
-                resource_version: meta.resource_version.clone(),
-                ..Default::default()
-            },
-            spec: None,
-            status: jc.job.status.clone(),
-        };
+        let job = Job { metadata: status_write_meta(&jc.job.metadata), spec: None, status: jc.job.status.clone() };
         let written = ctx.api.update_status(&self.user, job.into_object())?;
         if let Some(job) = Job::from_object(&written) {
             jc.job.metadata.resource_version = job.metadata.resource_version.clone();
