@@ -85,8 +85,11 @@ fn hpa_v2_to_v1(mut doc: Value) -> Value {
     // v1's replica counts are not omitempty.
     v1_status.insert("currentReplicas".into(), status.get("currentReplicas").cloned().unwrap_or(json!(0)));
     v1_status.insert("desiredReplicas".into(), status.get("desiredReplicas").cloned().unwrap_or(json!(0)));
-    if let Some(u) =
-        current.iter().filter(|m| is_cpu(m)).filter_map(|m| m["resource"]["current"].get("averageUtilization")).next_back()
+    if let Some(u) = current
+        .iter()
+        .filter(|m| is_cpu(m))
+        .filter_map(|m| m["resource"]["current"].get("averageUtilization"))
+        .next_back()
     {
         v1_status.insert("currentCPUUtilizationPercentage".into(), u.clone());
     }
