@@ -327,7 +327,11 @@ mod tests {
     fn forgetting_an_object_drops_its_keys_and_no_others() {
         let mut c = Correlator::default();
         let t = DateTime::<Utc>::default();
-        for (object, reason) in [("Pod\x00ns\x00a\x00u1", "Started"), ("Pod\x00ns\x00a\x00u10", "Started"), ("Pod\x00ns\x00b\x00u2", "Pulled")] {
+        for (object, reason) in [
+            ("Pod\x00ns\x00a\x00u1", "Started"),
+            ("Pod\x00ns\x00a\x00u10", "Started"),
+            ("Pod\x00ns\x00b\x00u2", "Pulled"),
+        ] {
             c.correlate(&seen(object, reason, "m"), t);
         }
         assert_eq!(c.objects().len(), 3);

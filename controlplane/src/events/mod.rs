@@ -66,12 +66,14 @@ impl EventRecorder {
     fn sweep(&mut self, api: &ApiServer) {
         for object in self.correlator.objects() {
             let mut parts = object.split('\x00');
-            let (Some(kind), Some(namespace), Some(name), Some(uid)) = (parts.next(), parts.next(), parts.next(), parts.next())
+            let (Some(kind), Some(namespace), Some(name), Some(uid)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
             else {
                 continue;
             };
             let Some(info) = crate::model::KINDS.iter().find(|k| k.name == kind) else { continue };
-            let alive = api.peek(info.kind, namespace, name).is_some_and(|o| o.metadata().uid.as_deref().unwrap_or("") == uid);
+            let alive =
+                api.peek(info.kind, namespace, name).is_some_and(|o| o.metadata().uid.as_deref().unwrap_or("") == uid);
             if !alive {
                 self.correlator.forget(&object);
             }
