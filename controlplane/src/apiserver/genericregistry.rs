@@ -120,7 +120,7 @@ impl ApiServer {
             }
         }
         obj.metadata_mut().resource_version = current.metadata().resource_version.clone();
-        if obj == *current {
+        if obj.same_as(&current) {
             // A no-op update writes nothing, as the real apiserver.
             return Ok(current);
         }

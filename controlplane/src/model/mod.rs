@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod decode;
+mod equality;
 pub mod field_selector;
 pub mod fields;
 pub mod kinds;
