@@ -30,5 +30,13 @@ impl Shared {
     }
 }
 
+impl PartialEq for Shared {
+    fn eq(&self, other: &Shared) -> bool {
+        self.same(other)
+    }
+}
+
+impl Eq for Shared {}
+
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,7 @@ pub enum MountSource {
 }
 
 /// One entry of the mount table (what CRI's `Mount` becomes inside the runtime).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mount {
     /// Where it appears in the container (normalized, never `/`).
     pub at: String,
