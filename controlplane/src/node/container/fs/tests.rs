@@ -77,3 +77,26 @@ fn snapshots_keep_modes_and_stay_apart() {
     assert_eq!(&**snap.read("/k").unwrap(), b"v1");
     assert_eq!(snap.mode("/k"), 0o400);
 }
+
+#[test]
+fn deep_mount_points() {
+    let v = volume(&[("/token", "t")]);
+    let mut fs = crate::node::container::image::files("busybox");
+    fs.mount(Mount {
+        at: "/var/run/secrets/kubernetes.io/serviceaccount".into(),
+        tree: v,
+        sub: "/".into(),
+        read_only: true,
+        source: MountSource::Tmpfs,
+    });
+    assert!(fs.is_dir("/var/run/secrets/kubernetes.io/serviceaccount"));
+    assert_eq!(&**fs.read("/var/run/secrets/kubernetes.io/serviceaccount/token").unwrap(), b"t");
+}
+
+#[test]
+fn emptying_the_root_keeps_it() {
+    let v = volume(&[("/a/b", "x")]);
+    v.lock().remove("/", true, false).unwrap();
+    assert!(v.lock().is_dir("/"));
+    assert!(v.lock().list("/").unwrap().is_empty());
+}

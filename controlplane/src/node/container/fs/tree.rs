@@ -212,7 +212,8 @@ impl Tree {
     /// The paths under directory `dir` (all depths), in order.
     fn below(&self, dir: &str) -> Vec<String> {
         let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
-        self.nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect()
+        let within = self.nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix));
+        within.filter(|(k, _)| k.len() > prefix.len()).map(|(k, _)| k.clone()).collect()
     }
 
     /// The entries of directory `dir`, by name.
