@@ -95,7 +95,7 @@ impl Shell {
             let used = e.used.div_ceil(BLOCK) * BLOCK;
             let total = e.capacity.max(used);
             let avail = total - used;
-            let pct = if total == 0 { 0 } else { (used * 100 + total / 2) / total };
+            let pct = (used * 100 + total / 2).checked_div(total).unwrap_or(0);
             let (t, u, a) = if human_readable {
                 (human(total), human(used), human(avail))
             } else {

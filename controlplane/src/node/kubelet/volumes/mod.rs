@@ -257,3 +257,6 @@ pub fn container_mounts(w: &PodWorker, c: &Container) -> Vec<Mount> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
