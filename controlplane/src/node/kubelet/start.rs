@@ -64,7 +64,7 @@ pub fn start(
     };
     let Some(sandbox) = w.sandbox.clone() else { return };
     let files = super::envvars::managed_files(&pod, &w.sandbox_config.hostname, &pod_ip, w.sandbox_config.host_network);
-    let mounts = super::volumes::container_mounts(w, &cspec);
+    let mounts = super::volumes::container_mounts(w, &cspec, &made.env);
     let c = ctr(w, init, i);
     if let Some(finished) = last_finish {
         KUBELET.next(&mut c.restart_backoff, finished, now);

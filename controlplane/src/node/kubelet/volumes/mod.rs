@@ -227,13 +227,17 @@ pub fn refresh(w: &mut PodWorker, env: &mut Env<'_>, spec: &PodSpec) {
     }
 }
 
-/// The CRI mounts of one container: its `volumeMounts` over the pod's ready volumes.
-pub fn container_mounts(w: &PodWorker, c: &Container) -> Vec<Mount> {
+/// The CRI mounts of one container: its `volumeMounts` over the pod's ready volumes, a
+/// `subPathExpr` expanded with the container's environment.
+pub fn container_mounts(w: &PodWorker, c: &Container, env: &[(String, String)]) -> Vec<Mount> {
+    let lookup = |n: &str| env.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
     let mut out = Vec::new();
     for vm in c.volume_mounts.iter().flatten() {
         let Some(r) = w.volumes.ready.get(&vm.name) else { continue };
         let read_only = r.read_only || vm.read_only == Some(true);
-        let sub = vm.sub_path.as_deref().filter(|s| !s.is_empty()).map(|s| normalize(&r.root, s));
+        let expr = vm.sub_path_expr.as_deref().map(|e| super::envvars::expand(e, &lookup));
+        let sub = vm.sub_path.clone().or(expr);
+        let sub = sub.as_deref().filter(|s| !s.is_empty()).map(|s| normalize(&r.root, s));
         let (tree, sub) = match sub {
             None => (r.tree.clone(), r.root.clone()),
             Some(sub) if r.atomic => {
