@@ -35,8 +35,9 @@ impl Kubelet {
             let over = limited.iter().find_map(|(name, r)| {
                 let (limit, text) = r.size_limit.as_ref()?;
                 let used = *w.volumes.usage.get(*name)? as i128;
+                let quote = crate::model::selector::go_quote;
                 (*limit > 0 && used > *limit)
-                    .then(|| format!("Usage of EmptyDir volume {name:?} exceeds the limit {text:?}. "))
+                    .then(|| format!("Usage of EmptyDir volume {} exceeds the limit {}. ", quote(name), quote(text)))
             });
             if let Some(msg) = over {
                 self.recorder.record(api, &w.pod, None, EventType::Warning, "Evicted", &msg);

@@ -164,7 +164,9 @@ fn setup(
         size_limit: None,
     };
     if let Some(e) = &v.empty_dir {
-        let limit = e.size_limit.as_ref().and_then(|q| quantity_bytes(q).map(|b| (b, q.0.clone())));
+        // The limit in its canonical form, as `Quantity.String()` prints it in the message.
+        let canonical = |q| Quantity::from_k8s(q).ok().map(|q| q.to_string());
+        let limit = e.size_limit.as_ref().and_then(|q| Some((quantity_bytes(q)?, canonical(q)?)));
         let memory = e.medium.as_deref() == Some("Memory");
         // A memory-backed emptyDir is a tmpfs of its sizeLimit: past it, writes fail.
         let cap = match (memory, limit.as_ref()) {

@@ -92,7 +92,8 @@ fn key_payload(
 
 /// `fieldpath.FormatMap`: `key="value"` lines, sorted by key.
 fn format_map(m: Option<&BTreeMap<String, String>>) -> String {
-    let lines: Vec<String> = m.into_iter().flatten().map(|(k, v)| format!("{k}={v:?}")).collect();
+    let lines: Vec<String> =
+        m.into_iter().flatten().map(|(k, v)| format!("{k}={}", crate::model::selector::go_quote(v))).collect();
     lines.join("\n")
 }
 
