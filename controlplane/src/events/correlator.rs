@@ -91,6 +91,25 @@ impl Correlator {
         self.observations.len()
     }
 
+    /// How many keys the three caches hold in all.
+    pub fn keys(&self) -> usize {
+        self.aggregates.len() + self.observations.len() + self.spam.len()
+    }
+
+    /// The objects the caches hold keys about (the `object` of each [`Seen`]).
+    pub fn objects(&self) -> BTreeSet<String> {
+        let object = |key: &String| key.splitn(5, '\x00').take(4).collect::<Vec<_>>().join("\x00");
+        self.aggregates.keys().chain(self.observations.keys()).chain(self.spam.keys()).map(object).collect()
+    }
+
+    /// Drop every key about `object`. Nothing client-go does: a recorder calls it for objects
+    /// that are gone for good (their uid is in the key), whose keys could only ever be evicted.
+    pub fn forget(&mut self, object: &str) {
+        self.aggregates.remove_object(object);
+        self.observations.remove_object(object);
+        self.spam.remove_object(object);
+    }
+
     /// `EventCorrelate`: aggregate, observe, then filter. None when the spam filter drops it.
     pub fn correlate(&mut self, seen: &Seen<'_>, now: DateTime<Utc>) -> Option<Write> {
         let (message, key) = self.aggregate(seen, now);
@@ -198,6 +217,27 @@ impl<V> Lru<V> {
         Some(value)
     }
 
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.entries.keys()
+    }
+
+    /// Remove `object`'s keys: the key itself and those it begins followed by a NUL.
+    fn remove_object(&mut self, object: &str) {
+        let doomed: Vec<String> = self
+            .entries
+            .range::<str, _>((std::ops::Bound::Included(object), std::ops::Bound::Unbounded))
+            .map(|(k, _)| k)
+            .take_while(|k| k.starts_with(object))
+            .filter(|k| k.len() == object.len() || k.as_bytes()[object.len()] == 0)
+            .cloned()
+            .collect();
+        for key in doomed {
+            if let Some((used, _)) = self.entries.remove(&key) {
+                self.order.remove(&used);
+            }
+        }
+    }
+
     fn insert(&mut self, key: String, value: V) {
         self.tick += 1;
         if let Some((used, _)) = self.entries.remove(&key) {
@@ -281,6 +321,27 @@ mod tests {
         }
         assert_eq!(c.remembered(), MAX_LRU_CACHE_ENTRIES);
         assert_eq!((c.aggregates.len(), c.spam.len()), (MAX_LRU_CACHE_ENTRIES, MAX_LRU_CACHE_ENTRIES));
+    }
+
+    #[test]
+    fn forgetting_an_object_drops_its_keys_and_no_others() {
+        let mut c = Correlator::default();
+        let t = DateTime::<Utc>::default();
+        for (object, reason) in [
+            ("Pod\x00ns\x00a\x00u1", "Started"),
+            ("Pod\x00ns\x00a\x00u10", "Started"),
+            ("Pod\x00ns\x00b\x00u2", "Pulled"),
+        ] {
+            c.correlate(&seen(object, reason, "m"), t);
+        }
+        assert_eq!(c.objects().len(), 3);
+        let before = c.keys();
+        c.forget("Pod\x00ns\x00a\x00u1");
+        assert_eq!(c.keys(), before - 3, "its aggregate, observation and spam bucket");
+        assert_eq!(
+            c.objects().into_iter().collect::<Vec<_>>(),
+            vec!["Pod\x00ns\x00a\x00u10".to_string(), "Pod\x00ns\x00b\x00u2".to_string()]
+        );
     }
 
     #[test]

@@ -39,7 +39,12 @@ pub struct EventRecorder {
     /// The audit user the writes are made as.
     user: String,
     correlator: Correlator,
+    /// The number of remembered keys at which the next sweep runs.
+    next_sweep: usize,
 }
+
+/// The fewest remembered keys a sweep waits for.
+const SWEEP_AT_LEAST: usize = 512;
 
 impl EventRecorder {
     pub fn new(component: &str, host: Option<&str>, user: &str) -> Self {
@@ -48,7 +53,32 @@ impl EventRecorder {
             host: host.map(Into::into),
             user: user.into(),
             correlator: Correlator::default(),
+            next_sweep: SWEEP_AT_LEAST,
         }
+    }
+
+    /// Forget what the correlator remembers about objects that are gone (no object of that
+    /// kind, namespace and name with that uid is stored). Their uid is in every key, so no
+    /// later event could use those keys; client-go keeps them until the LRU evicts them,
+    /// which the cluster cannot tell apart, and dropping them keeps a kubelet that has run
+    /// thousands of short pods as small as one that has run a few. Runs when the caches
+    /// have doubled since the last sweep, so its cost stays a constant per event.
+    fn sweep(&mut self, api: &ApiServer) {
+        for object in self.correlator.objects() {
+            let mut parts = object.split('\x00');
+            let (Some(kind), Some(namespace), Some(name), Some(uid)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Some(info) = crate::model::KINDS.iter().find(|k| k.name == kind) else { continue };
+            let alive =
+                api.peek(info.kind, namespace, name).is_some_and(|o| o.metadata().uid.as_deref().unwrap_or("") == uid);
+            if !alive {
+                self.correlator.forget(&object);
+            }
+        }
+        self.next_sweep = (2 * self.correlator.keys()).max(SWEEP_AT_LEAST);
     }
 
     /// How many events are remembered for folding.
@@ -78,6 +108,9 @@ impl EventRecorder {
             object.name(),
             meta.uid.as_deref().unwrap_or("")
         );
+        if self.correlator.keys() >= self.next_sweep {
+            self.sweep(api);
+        }
         let seen =
             Seen { object: &identity, field_path: field_path.unwrap_or(""), type_: type_.as_str(), reason, message };
         let Some(write) = self.correlator.correlate(&seen, now) else { return };
@@ -185,25 +218,44 @@ mod tests {
 
     #[test]
     fn issue_11_the_correlator_remembers_at_most_4096_events_and_still_folds() {
-        let (mut api, object) = setup();
+        let (mut api, _) = setup();
         let mut recorder = EventRecorder::new("test", None, "test");
-        for i in 0..5000 {
-            // Each on its own object, so neither aggregation nor the spam filter applies.
-            let mut o = (*object).clone();
-            o.metadata_mut().uid = Some(format!("uid-{i}"));
-            recorder.record(&mut api, &o, None, EventType::Normal, "Seen", "seen");
+        // Each on its own object, so neither aggregation nor the spam filter applies; all
+        // of them stored, so none is forgotten as gone.
+        let objects: Vec<Arc<Object>> = (0..5000)
+            .map(|i| {
+                let cm = decode_one(&format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}")).unwrap();
+                api.create("test", "default", cm).unwrap()
+            })
+            .collect();
+        for o in &objects {
+            recorder.record(&mut api, o, None, EventType::Normal, "Seen", "seen");
         }
         assert_eq!(recorder.remembered(), MAX_LRU_CACHE_ENTRIES);
         assert_eq!(api.peek_list(Kind::Event, None).len(), 5000);
-        let mut newest = (*object).clone();
-        newest.metadata_mut().uid = Some("uid-4999".into());
-        recorder.record(&mut api, &newest, None, EventType::Normal, "Seen", "seen");
+        recorder.record(&mut api, &objects[4999], None, EventType::Normal, "Seen", "seen");
         assert_eq!(api.peek_list(Kind::Event, None).len(), 5000, "the newest are remembered: a repeat folds");
-        let mut oldest = (*object).clone();
-        oldest.metadata_mut().uid = Some("uid-0".into());
-        recorder.record(&mut api, &oldest, None, EventType::Normal, "Seen", "seen");
+        recorder.record(&mut api, &objects[0], None, EventType::Normal, "Seen", "seen");
         assert_eq!(api.peek_list(Kind::Event, None).len(), 5001, "the oldest were forgotten, as by client-go's LRU");
         assert_eq!(recorder.remembered(), MAX_LRU_CACHE_ENTRIES);
+    }
+
+    #[test]
+    fn a_recorder_forgets_objects_that_are_gone_and_keeps_those_that_are_not() {
+        let (mut api, kept) = setup();
+        let mut recorder = EventRecorder::new("test", None, "test");
+        recorder.record(&mut api, &kept, None, EventType::Normal, "Seen", "seen");
+        // Short-lived objects, each deleted after its event (a node's Job pods).
+        for i in 0..2000 {
+            let cm = decode_one(&format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: gone{i}}}")).unwrap();
+            let o = api.create("test", "default", cm).unwrap();
+            recorder.record(&mut api, &o, None, EventType::Normal, "Seen", "seen");
+            api.delete("test", Kind::ConfigMap, "default", &format!("gone{i}"), Default::default()).unwrap();
+        }
+        assert!(recorder.remembered() < 600, "bounded by the sweeps, not by the LRU: {}", recorder.remembered());
+        // The live object's key survived every sweep: a repeat still folds into its event.
+        recorder.record(&mut api, &kept, None, EventType::Normal, "Seen", "seen");
+        assert!(events(&api).contains(&("seen".to_string(), 2)));
     }
 
     #[test]

@@ -137,12 +137,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Nothing,
         run: |c, w, a, _| super::run_cmd::run(c, w, a),
     },
-    Verb {
-        name: "scale",
-        flags: super::scale::SCALE_FLAGS,
-        args: Args::Resources,
-        run: |c, w, a, _| super::scale::scale(c, w, a),
-    },
+    Verb { name: "scale", flags: super::scale::SCALE_FLAGS, args: Args::Resources, run: super::scale::scale },
     Verb {
         name: "set",
         flags: super::set_image::FLAGS,

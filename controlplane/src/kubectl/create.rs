@@ -152,17 +152,24 @@ pub fn submit(
     verb: &str,
 ) -> Result<String, String> {
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
+    // The server answers in the version it was sent.
+    let api_version = doc["apiVersion"].as_str().unwrap_or_default().to_string();
     let mut obj: Object = decode(doc).map_err(|e| format!("error: {e}"))?;
     let dry_run = super::resources::dry_run(flags, client)?;
     if dry_run == DryRun::Client {
         if obj.info().namespaced && flags.get("namespace").is_some() {
             obj.metadata_mut().namespace = Some(namespace.clone());
         }
-        return print_object(&obj, flags.get("output"), &format!("{} {verb} (dry run)", obj.type_name()));
+        return print_object_as(
+            &obj,
+            flags.get("output"),
+            &format!("{} {verb} (dry run)", obj.type_name()),
+            &api_version,
+        );
     }
     let created = client.create(&namespace, obj).map_err(|e| e.kubectl_message())?;
     let line = format!("{} {verb}{}", created.body.type_name(), dry_run.suffix());
-    let line = print_object(&created.body, flags.get("output"), &line)?;
+    let line = print_object_as(&created.body, flags.get("output"), &line, &api_version)?;
     settled(waiter, Ok(with_warnings(&created.warnings, line)))
 }
 
@@ -174,6 +181,17 @@ pub(super) fn print_object(obj: &Object, output: Option<&str>, line: &str) -> Re
         Some("name") => super::printers::name(obj),
         Some(other) => return Err(format!("error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,name,yaml")),
     })
+}
+
+/// [`print_object`] of the object as `api_version` serves it.
+fn print_object_as(obj: &Object, output: Option<&str>, line: &str, api_version: &str) -> Result<String, String> {
+    let as_served =
+        || crate::model::convert::from_stored_version(obj.kind(), super::printers::printable(obj), api_version);
+    match output {
+        Some("yaml") => Ok(super::printers::to_yaml(&as_served())),
+        Some("json") => Ok(super::printers::to_json(&as_served())),
+        _ => print_object(obj, output, line),
+    }
 }
 
 /// A container name from an image, as kubectl derives it (`registry/nginx:1.27` → `nginx`).

@@ -1,12 +1,15 @@
-//! `kubectl scale KIND/NAME --replicas=N [--current-replicas=M] [--resource-version=V]` and
+//! `kubectl scale (KIND/NAME | KIND -l SEL | KIND --all | -f FILE) --replicas=N
+//! [--current-replicas=M] [--resource-version=V]` and
 //! `kubectl autoscale KIND NAME --min=A --max=B [--cpu-percent=P]`.
 
 use chrono::Duration;
 use serde_json::json;
 
+use super::command::Input;
 use super::create::{print_object, submit};
 use super::flags::{flag, parse, FlagSpec};
 use super::resources::{finish, settled, targets, DryRun};
+use super::set_image::select_objects;
 use crate::apiserver::PatchType;
 use crate::client::{wait_until, Client, Response, WaitFailure, Waiter};
 use crate::model::{Kind, Object};
@@ -29,13 +32,22 @@ pub(super) const SCALE_FLAGS: &[FlagSpec] = &[
     flag("timeout", None, true),
     flag("output", Some('o'), true).with_values(&["json", "name", "yaml"]),
     flag("dry-run", None, true).with_values(&["client", "none", "server"]),
+    flag("filename", Some('f'), true),
+    flag("recursive", Some('R'), false),
+    flag("selector", Some('l'), true),
+    flag("all", None, false),
 ];
 
 /// `kubectl scale`, as kubectl's scaler does it: through the `scale` subresource, a merge
 /// patch of `spec.replicas` when no precondition is given, or a read of the Scale, the
 /// `--current-replicas`/`--resource-version` checks against it, and a `PUT` of it.
 /// `--timeout` then waits for the Scale's status to reach the new size.
-pub fn scale(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
+pub fn scale(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, SCALE_FLAGS)?;
     let int_flag = |name: &str, default: i64| -> Result<i64, String> {
         match flags.get(name) {
@@ -58,7 +70,6 @@ pub fn scale(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) ->
     }
     let replicas = i32::try_from(replicas).map_err(|_| format!("error: invalid replicas {replicas}"))?;
     let resource_version = flags.get("resource-version").unwrap_or("").to_string();
-    let ns = flags.get("namespace").unwrap_or("default").to_string();
     let dry_run = super::resources::dry_run(&flags, client)?;
     let timeout = match flags.get("timeout") {
         None | Some("0") | Some("0s") => None,
@@ -66,25 +77,15 @@ pub fn scale(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) ->
             format!("error: invalid argument {t:?} for \"--timeout\" flag: time: invalid duration {t:?}")
         })?),
     };
-    let targets = targets(&flags.positional)?;
-    if targets.iter().any(|(_, name)| name.is_none()) {
-        return Err("error: resource(s) were provided, but no name was specified".into());
-    }
     // The resource builder's reads: what cannot be read is reported after the rest are scaled.
-    let (mut infos, mut info_errors) = (Vec::new(), Vec::new());
-    for (kind, name) in targets {
-        match client.get(kind, &ns, name.as_deref().unwrap_or("")) {
-            Ok(o) => infos.push(o.body),
-            Err(e) => info_errors.push(e.kubectl_message()),
-        }
-    }
+    let (infos, info_errors) = select_objects(client, &flags, input, &flags.positional)?;
     if !resource_version.is_empty() && infos.len() > 1 {
         return Err("error: cannot use --resource-version with multiple resources".into());
     }
     let precondition = (current != -1 || !resource_version.is_empty()).then_some((current, resource_version.as_str()));
     let mut lines = Vec::new();
     for info in infos {
-        let (kind, name) = (info.kind(), info.name().to_string());
+        let (kind, name, ns) = (info.kind(), info.name().to_string(), info.namespace().to_string());
         let mut obj = (*info).clone();
         if dry_run == DryRun::Client {
             // Printed as it would be, nothing sent and no precondition checked, as kubectl does.

@@ -164,12 +164,23 @@ pub struct Group<T> {
     pub nodes: HashMap<u32, i64>,
 }
 
+/// Add `delta` to the count of `key` on `node`. A group with no pods left on any node goes,
+/// so label sets that are never seen again (each Job's pods have their own) do not pile up.
 fn count<T>(map: &mut HashMap<String, Group<T>>, key: String, what: impl FnOnce() -> T, node: usize, delta: i64) {
-    let group = map.entry(key).or_insert_with(|| Group { what: what(), nodes: HashMap::new() });
+    use std::collections::hash_map::Entry;
+    let mut entry = match map.entry(key) {
+        Entry::Occupied(e) => e,
+        Entry::Vacant(_) if delta <= 0 => return,
+        Entry::Vacant(e) => e.insert_entry(Group { what: what(), nodes: HashMap::new() }),
+    };
+    let group = entry.get_mut();
     let n = group.nodes.entry(node as u32).or_insert(0);
     *n += delta;
     if *n <= 0 {
         group.nodes.remove(&(node as u32));
+    }
+    if group.nodes.is_empty() {
+        entry.remove();
     }
 }
 

@@ -40,6 +40,11 @@ impl Strategy for StatefulSet {
 
     fn prepare_for_create(&mut self) {
         self.status = Some(Default::default());
+        drop_disabled_fields(self, None);
+    }
+
+    fn prepare_for_update(&mut self, old: &Self) {
+        drop_disabled_fields(self, Some(old));
     }
 
     fn validate(&self, errs: &mut Vec<FieldError>) {
@@ -102,6 +107,25 @@ impl Strategy for StatefulSet {
                 "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
             ));
         }
+    }
+}
+
+/// `dropStatefulSetDisabledFields`: the MaxUnavailableStatefulSet gate is off (alpha until
+/// v1.35), so `rollingUpdate.maxUnavailable` is dropped unless the stored object already uses it.
+fn drop_disabled_fields(new: &mut StatefulSet, old: Option<&StatefulSet>) {
+    let in_use = |s: &StatefulSet| {
+        s.spec
+            .as_ref()
+            .and_then(|s| s.update_strategy.as_ref())
+            .and_then(|u| u.rolling_update.as_ref())
+            .is_some_and(|r| r.max_unavailable.is_some())
+    };
+    if old.is_some_and(in_use) {
+        return;
+    }
+    if let Some(ru) = new.spec.as_mut().and_then(|s| s.update_strategy.as_mut()).and_then(|u| u.rolling_update.as_mut())
+    {
+        ru.max_unavailable = None;
     }
 }
 

@@ -1,8 +1,14 @@
 //! The time maths of a CronJob's schedule (`utils.go`): robfig/cron's `Schedule.Next` over the
 //! fields the API server's parser read (the croner crate walks the calendar in the time zone),
 //! and upstream's count of missed schedule times.
+//!
+//! Around daylight-saving changes croner and robfig part ways, and robfig's answer is the one
+//! a cluster gives: robfig only ever returns a time whose wall clock matches the fields, so a
+//! time in a spring-forward gap (`30 2 * * *` on the day 02:00 jumps to 03:00) is skipped,
+//! where croner runs it at the end of the gap; and robfig walks absolute time, so a wall time
+//! in a fall-back hour that happens twice (`30 1 * * *`) fires twice, where croner fires once.
 
-use chrono::{DateTime, Datelike, Duration, Months, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds, Year};
 use croner::Cron;
@@ -17,8 +23,8 @@ const MANY_MISSED: i64 = 100;
 
 /// A schedule that can say when it next fires.
 pub enum Schedule {
-    /// A `SpecSchedule`: the cron fields in a time zone; `None` when no date can match.
-    Spec { cron: Option<Box<Cron>>, tz: Tz },
+    /// A `SpecSchedule`: the cron fields in a time zone; `cron` is `None` when no date can match.
+    Spec { cron: Option<Box<Cron>>, tz: Tz, fields: [u64; 5], dom_and_dow: bool },
     /// `@every`: a `ConstantDelaySchedule`.
     Every(Duration),
 }
@@ -35,7 +41,8 @@ pub fn parse(schedule: &str, time_zone: Option<&str>) -> Result<Schedule, String
     Ok(match spec.kind {
         CronKind::Every { seconds } => Schedule::Every(Duration::seconds(seconds)),
         CronKind::Fields { fields, star_dom, star_dow } => {
-            Schedule::Spec { cron: to_croner(fields, star_dom || star_dow), tz }
+            let dom_and_dow = star_dom || star_dow;
+            Schedule::Spec { cron: to_croner(fields, dom_and_dow), tz, fields, dom_and_dow }
         }
     })
 }
@@ -81,14 +88,84 @@ impl Schedule {
         let whole = t - Duration::nanoseconds(t.timestamp_subsec_nanos().into());
         match self {
             Schedule::Every(delay) => whole.checked_add_signed(*delay),
-            Schedule::Spec { cron, tz } => {
-                let next = cron.as_ref()?.find_next_occurrence(&whole.with_timezone(tz), false).ok()?;
+            Schedule::Spec { cron, tz, fields, dom_and_dow } => {
+                let cron = cron.as_ref()?;
                 let limit = t.with_year(t.year() + 5).or_else(|| t.checked_add_months(Months::new(60)))?;
-                let next = next.with_timezone(&Utc);
-                (next <= limit).then_some(next)
+                let matches = |at: DateTime<Utc>| wall_clock_matches(&at.with_timezone(tz), *fields, *dom_and_dow);
+                let mut from = whole;
+                // Each pass skips one gap time; a handful of passes is more than any zone needs.
+                for _ in 0..8 {
+                    let next = cron.find_next_occurrence(&from.with_timezone(tz), false).ok()?.with_timezone(&Utc);
+                    let next = repeated_wall_time(*tz, from, next, &matches).unwrap_or(next);
+                    if next > limit {
+                        return None;
+                    }
+                    if matches(next) {
+                        return Some(next);
+                    }
+                    from = next;
+                }
+                None
             }
         }
     }
+}
+
+/// Whether a local time matches the fields, as robfig reads them (`dayMatches`: the day
+/// fields ANDed when either began with a star, else ORed).
+fn wall_clock_matches(at: &DateTime<Tz>, fields: [u64; 5], dom_and_dow: bool) -> bool {
+    let [minutes, hours, days, months, weekdays] = fields;
+    let bit = |set: u64, v: u32| set & (1 << v) != 0;
+    let dom = bit(days, at.day());
+    let dow = bit(weekdays, at.weekday().num_days_from_sunday());
+    let day = if dom_and_dow { dom && dow } else { dom || dow };
+    at.second() == 0 && bit(minutes, at.minute()) && bit(hours, at.hour()) && bit(months, at.month()) && day
+}
+
+/// The offset from UTC in `tz` at `at`, in seconds.
+fn offset(tz: Tz, at: DateTime<Utc>) -> i64 {
+    i64::from(tz.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc())
+}
+
+/// The earliest whole minute after `from` and before `next` whose wall clock matches and
+/// that lies in an hour a fall-back repeats, which robfig returns and croner may not.
+fn repeated_wall_time(
+    tz: Tz,
+    from: DateTime<Utc>,
+    next: DateTime<Utc>,
+    matches: &dyn Fn(DateTime<Utc>) -> bool,
+) -> Option<DateTime<Utc>> {
+    // Offset changes between the two, found a week at a time (no zone changes twice within
+    // a week), each then narrowed to the second it happens.
+    let week = Duration::days(7);
+    let mut start = from;
+    while start < next {
+        let end = (start + week).min(next);
+        let (before, after) = (offset(tz, start), offset(tz, end));
+        if after < before {
+            let (mut lo, mut hi) = (start, end);
+            while hi - lo > Duration::seconds(1) {
+                let mid = lo + (hi - lo) / 2;
+                if offset(tz, mid) == before {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            // Wall times in [change - back, change + back) happen twice.
+            let back = Duration::seconds(before - after);
+            let first = (hi - back).max(from + Duration::seconds(1));
+            let mut at = first + Duration::seconds((60 - first.timestamp().rem_euclid(60)) % 60);
+            while at < hi + back && at < next {
+                if matches(at) {
+                    return Some(at);
+                }
+                at += Duration::minutes(1);
+            }
+        }
+        start = end;
+    }
+    None
 }
 
 /// `missedSchedulesType`.
@@ -221,6 +298,18 @@ mod tests {
         assert_eq!(n("0 9 * * *", "Europe/Berlin", "2025-01-01T00:00:00Z"), "2025-01-01T08:00:00+00:00");
         assert_eq!(n("0 9 * * *", "Europe/Berlin", "2025-07-01T00:00:00Z"), "2025-07-01T07:00:00+00:00");
         assert_eq!(n("0 0 * * *", "Asia/Kolkata", "2025-01-01T00:00:00Z"), "2025-01-01T18:30:00+00:00");
+        // Spring forward (America/New_York, 2025-03-09 02:00 EST → 03:00 EDT): 02:30 does not
+        // exist that day and robfig skips it; an hourly :30 runs at 03:30.
+        assert_eq!(n("30 2 * * *", "America/New_York", "2025-03-08T08:00:00Z"), "2025-03-10T06:30:00+00:00");
+        assert_eq!(n("30 * * * *", "America/New_York", "2025-03-09T06:30:00Z"), "2025-03-09T07:30:00+00:00");
+        assert_eq!(n("0 3 * * *", "America/New_York", "2025-03-09T06:00:00Z"), "2025-03-09T07:00:00+00:00");
+        // Fall back (2025-11-02 02:00 EDT → 01:00 EST): 01:30 happens twice and runs twice.
+        assert_eq!(n("30 1 * * *", "America/New_York", "2025-11-02T04:00:00Z"), "2025-11-02T05:30:00+00:00");
+        assert_eq!(n("30 1 * * *", "America/New_York", "2025-11-02T05:30:00Z"), "2025-11-02T06:30:00+00:00");
+        assert_eq!(n("30 1 * * *", "America/New_York", "2025-11-02T06:30:00Z"), "2025-11-03T06:30:00+00:00");
+        assert_eq!(n("0 2 * * *", "America/New_York", "2025-11-02T05:30:00Z"), "2025-11-02T07:00:00+00:00");
+        // A schedule that runs every 20 minutes walks absolute time through the repeated hour.
+        assert_eq!(n("*/20 * * * *", "America/New_York", "2025-11-02T05:40:00Z"), "2025-11-02T06:00:00+00:00");
         // An unknown zone is left out, as `formatSchedule` does (the sync refuses it first).
         assert_eq!(n("0 9 * * *", "Mars/Olympus", "2025-01-01T00:00:00Z"), "2025-01-01T09:00:00+00:00");
     }

@@ -49,7 +49,7 @@ use crate::model::{Kind, Object, Typed};
 
 pub use age::{age, human_duration};
 pub use table::{render_tabbed, Table};
-pub use yaml::{list_json, list_yaml, name, names, object_json, object_yaml};
+pub use yaml::{list_json, list_yaml, name, names, object_json, object_yaml, printable, to_json, to_yaml};
 
 /// The `kubectl get` flags that shape a table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -98,7 +98,7 @@ pub fn to_json(value: &Value) -> String {
 }
 
 /// The object as kubectl prints it: without `metadata.managedFields`.
-fn printable(obj: &Object) -> Value {
+pub fn printable(obj: &Object) -> Value {
     let mut value = obj.to_value();
     if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("managedFields");

@@ -28,8 +28,9 @@ pub struct CriCall {
     pub id: String,
 }
 
-/// Calls remembered per node; older ones are forgotten.
-const RECORD_LIMIT: usize = 4096;
+/// Calls remembered per node (the last hundred or so pods' worth); older ones are forgotten,
+/// so a node that runs short pods all day holds no more than one that ran a few.
+const RECORD_LIMIT: usize = 1024;
 
 #[derive(Debug, Clone)]
 struct Sandbox {
