@@ -232,7 +232,7 @@ fn key(env: &mut Env<'_>, kind: Kind, ns: &str, name: &str, key: &str) -> Result
 }
 
 /// `podFieldSelectorRuntimeValue`.
-fn field(pod: &Pod, path: &str, pod_ip: &str, host_ip: &str) -> Result<String, String> {
+pub(super) fn field(pod: &Pod, path: &str, pod_ip: &str, host_ip: &str) -> Result<String, String> {
     let m = &pod.metadata;
     let spec = pod.spec.as_ref();
     let sub = |prefix: &str| path.strip_prefix(prefix).and_then(|r| r.strip_suffix("']")).map(str::to_string);
@@ -258,7 +258,7 @@ fn field(pod: &Pod, path: &str, pod_ip: &str, host_ip: &str) -> Result<String, S
 
 /// `ExtractContainerResourceValue`: a limit (the node's allocatable when unset) or a request,
 /// divided by the divisor and rounded up.
-fn resource(
+pub(super) fn resource(
     env: &Env<'_>,
     containers: &[Container],
     own: &Container,

@@ -17,6 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 
 pub mod admission;
 pub mod envvars;
+pub mod eviction;
 pub mod heartbeat;
 pub mod ipam;
 pub mod load;
@@ -26,11 +27,13 @@ pub mod mirror;
 pub mod probes;
 mod start;
 pub mod status;
+pub mod volumes;
 pub mod worker;
 
 use crate::apiserver::{ApiServer, WatchEvent, WatchEventType};
 use crate::events::EventRecorder;
 use crate::model::{Kind, Object};
+use crate::node::container::fs::Shared;
 use crate::node::runtime::{images, Containerd};
 use crate::scheduler::framework::Resources;
 use crate::sim::component::{Component, Ctx};
@@ -62,6 +65,10 @@ pub struct Env<'a> {
     pub node: Option<&'a Arc<Object>>,
     /// The node's allocatable: what a container's unset limits are in the downward API.
     pub allocatable: &'a Resources,
+    /// The node's disk, where hostPath volumes are.
+    pub host: &'a Shared,
+    /// The files of PersistentVolumes not on a node, by volume name.
+    pub claims: &'a mut BTreeMap<String, Shared>,
 }
 
 impl Env<'_> {
@@ -89,6 +96,8 @@ pub struct Kubelet {
     images_reported: usize,
     /// The node's allocatable, which admission checks pods against.
     allocatable: Resources,
+    /// The node's disk (hostPath volumes): it outlives pods, and goes with the Node.
+    pub disk: Shared,
 }
 
 impl Kubelet {
@@ -109,6 +118,7 @@ impl Kubelet {
             last_report: None,
             images_reported: images::preloaded().len(),
             allocatable: Resources::default(),
+            disk: volumes::host::node_disk(),
         };
         k.learn_node(node);
         k
@@ -181,7 +191,12 @@ impl Kubelet {
     }
 
     /// Sync one pod; returns when it wants the next sync.
-    fn sync_pod(&mut self, api: &mut ApiServer, uid: &str) -> Option<DateTime<Utc>> {
+    fn sync_pod(
+        &mut self,
+        api: &mut ApiServer,
+        uid: &str,
+        claims: &mut BTreeMap<String, Shared>,
+    ) -> Option<DateTime<Utc>> {
         let now = api.now();
         let worker = self.pods.get_mut(uid)?;
         let mut env = Env {
@@ -194,6 +209,8 @@ impl Kubelet {
             node_ip: &self.node_ip,
             node: self.node_obj.as_ref(),
             allocatable: &self.allocatable,
+            host: &self.disk,
+            claims,
         };
         let next = worker.sync(&mut env);
         if worker.gone {
@@ -208,6 +225,7 @@ impl Kubelet {
 enum Work {
     Lease,
     NodeStatus,
+    Eviction,
 }
 
 /// All the kubelets of the cluster, as one component.
@@ -220,6 +238,9 @@ pub struct Kubelets {
     due: BTreeSet<(String, Work)>,
     /// Container processes whose runtime timer fired: (node, container id).
     procs_due: BTreeSet<(String, String)>,
+    /// Pods whose kubelet-written volumes are to be rewritten at their next periodic sync
+    /// (an object they were read from changed): (node, uid).
+    refresh: BTreeSet<(String, String)>,
     /// Kubelets that just appeared and need their heartbeat timers.
     fresh: Vec<String>,
     /// Static pods for nodes whose kubelet has not started yet: each node's manifests.
@@ -228,12 +249,16 @@ pub struct Kubelets {
     now: DateTime<Utc>,
     /// What the script says pods use (`set_usage`, `set_load`).
     loads: load::Loads,
+    /// The files of PersistentVolumes that are not on one node, by volume name: they outlive
+    /// pods and nodes.
+    claims: BTreeMap<String, Shared>,
 }
 
 const LEASE_KEY: &str = "l:";
 const STATUS_KEY: &str = "s:";
 const POD_KEY: &str = "p:";
 const PROC_KEY: &str = "r:";
+const EVICTION_KEY: &str = "e:";
 
 impl Kubelets {
     pub fn new(config: KubeletConfig) -> Self {
@@ -243,10 +268,12 @@ impl Kubelets {
             dirty: BTreeSet::new(),
             due: BTreeSet::new(),
             procs_due: BTreeSet::new(),
+            refresh: BTreeSet::new(),
             fresh: Vec::new(),
             static_pods: BTreeMap::new(),
             now: DateTime::<Utc>::MIN_UTC,
             loads: load::Loads::default(),
+            claims: BTreeMap::new(),
         }
     }
 
@@ -347,6 +374,10 @@ impl Kubelets {
                 Some(w) => {
                     let deleting = obj.metadata().deletion_timestamp.is_some();
                     let was_deleting = w.pod.metadata().deletion_timestamp.is_some();
+                    let (old, new) = (w.pod.metadata(), obj.metadata());
+                    if w.volumes.from_pod() && (old.labels != new.labels || old.annotations != new.annotations) {
+                        self.refresh.insert(key.clone());
+                    }
                     w.pod = obj.clone();
                     if deleting && !was_deleting {
                         self.dirty.insert(key);
@@ -366,6 +397,19 @@ impl Kubelets {
                     self.dirty.insert(key);
                 }
             },
+        }
+    }
+
+    /// A ConfigMap or Secret changed: the pods that mount it see the change at their next
+    /// periodic sync.
+    fn on_volume_source(&mut self, e: &WatchEvent) {
+        let (kind, ns, name) = (e.object.kind(), e.object.namespace(), e.object.name());
+        for (node, k) in &self.nodes {
+            for (uid, w) in &k.pods {
+                if w.pod.namespace() == ns && w.volumes.uses(kind, name) {
+                    self.refresh.insert((node.clone(), uid.clone()));
+                }
+            }
         }
     }
 
@@ -413,13 +457,22 @@ impl Component for Kubelets {
     }
 
     fn watches(&self) -> &[Kind] {
-        &[Kind::Node, Kind::Pod]
+        &[Kind::Node, Kind::Pod, Kind::ConfigMap, Kind::Secret, Kind::PersistentVolumeClaim, Kind::PersistentVolume]
     }
 
     fn on_event(&mut self, event: &WatchEvent, _: Option<&crate::model::Object>, _: &crate::controllers::Informers) {
         match event.object.kind() {
             Kind::Node => self.on_node(event),
             Kind::Pod => self.on_pod(event),
+            Kind::ConfigMap | Kind::Secret => self.on_volume_source(event),
+            // A volume's files go with it (and an unbound claim's with the claim).
+            Kind::PersistentVolume if event.event_type == WatchEventType::Deleted => {
+                self.claims.remove(event.object.name());
+            }
+            Kind::PersistentVolumeClaim if event.event_type == WatchEventType::Deleted => {
+                let uid = event.object.metadata().uid.as_deref().unwrap_or_default();
+                self.claims.remove(&volumes::host::unbound_key(uid));
+            }
             _ => {}
         }
     }
@@ -437,6 +490,8 @@ impl Component for Kubelets {
             self.due.insert((node.to_string(), Work::Lease));
         } else if let Some(node) = key.strip_prefix(STATUS_KEY) {
             self.due.insert((node.to_string(), Work::NodeStatus));
+        } else if let Some(node) = key.strip_prefix(EVICTION_KEY) {
+            self.due.insert((node.to_string(), Work::Eviction));
         }
     }
 
@@ -448,6 +503,7 @@ impl Component for Kubelets {
             if self.nodes.contains_key(&node) {
                 ctx.after(Duration::seconds(heartbeat::LEASE_RENEW), format!("{LEASE_KEY}{node}"));
                 ctx.after(Duration::seconds(heartbeat::STATUS_UPDATE), format!("{STATUS_KEY}{node}"));
+                ctx.after(Duration::seconds(eviction::MONITORING_PERIOD), format!("{EVICTION_KEY}{node}"));
             }
         }
         for (node, work) in std::mem::take(&mut self.due) {
@@ -466,6 +522,14 @@ impl Component for Kubelets {
                     }
                     ctx.after(Duration::seconds(heartbeat::STATUS_UPDATE), format!("{STATUS_KEY}{node}"));
                 }
+                Work::Eviction => {
+                    if k.running {
+                        for uid in k.eviction_pass(ctx.api) {
+                            self.dirty.insert((node.clone(), uid));
+                        }
+                    }
+                    ctx.after(Duration::seconds(eviction::MONITORING_PERIOD), format!("{EVICTION_KEY}{node}"));
+                }
             }
             busy = true;
         }
@@ -477,13 +541,24 @@ impl Component for Kubelets {
                 self.dirty.insert((node, uid.to_string()));
             }
         }
+        for (node, uid) in std::mem::take(&mut self.refresh) {
+            let Some(w) = self.nodes.get_mut(&node).and_then(|k| k.pods.get_mut(&uid)) else { continue };
+            let at = w.volumes.next_sync(now);
+            if w.volumes.refresh_at.is_none_or(|r| at < r) {
+                w.volumes.refresh_at = Some(at);
+            }
+            if w.wake.is_none_or(|pending| pending <= now || at < pending) {
+                w.wake = Some(at);
+                ctx.after(at - now, format!("{POD_KEY}{node}/{uid}"));
+            }
+        }
         while let Some((node, uid)) = self.dirty.pop_first() {
             let Some(k) = self.nodes.get_mut(&node) else { continue };
             if !k.running {
                 continue;
             }
             busy = true;
-            let next = k.sync_pod(ctx.api, &uid);
+            let next = k.sync_pod(ctx.api, &uid, &mut self.claims);
             if let (Some(at), Some(w)) = (next, k.pods.get_mut(&uid)) {
                 if w.wake.is_none_or(|pending| pending <= now || at < pending) {
                     w.wake = Some(at);

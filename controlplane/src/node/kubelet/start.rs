@@ -64,6 +64,7 @@ pub fn start(
     };
     let Some(sandbox) = w.sandbox.clone() else { return };
     let files = super::envvars::managed_files(&pod, &w.sandbox_config.hostname, &pod_ip, w.sandbox_config.host_network);
+    let mounts = super::volumes::container_mounts(w, &cspec, &made.env);
     let c = ctr(w, init, i);
     if let Some(finished) = last_finish {
         KUBELET.next(&mut c.restart_backoff, finished, now);
@@ -77,6 +78,7 @@ pub fn start(
         args: made.args,
         envs: made.env,
         files,
+        mounts,
     };
     env.mark();
     let id = match env.runtime.create_container(now, &sandbox, &config) {

@@ -128,6 +128,10 @@ pub struct PodWorker {
     /// What the pod requests, as admission counts it: computed once, as a pod's resources do
     /// not change.
     pub requests: Resources,
+    /// Its volumes, as the volume manager set them up.
+    pub volumes: super::volumes::PodVolumes,
+    /// The eviction manager's message, once it chose to evict the pod.
+    pub evicted: Option<String>,
 }
 
 pub fn pod_of(obj: &Object) -> Option<&Pod> {
@@ -172,6 +176,8 @@ impl PodWorker {
             wake: None,
             rejected: None,
             requests,
+            volumes: Default::default(),
+            evicted: None,
         }
     }
 
@@ -225,6 +231,21 @@ impl PodWorker {
         }
         if self.terminal {
             return None;
+        }
+        if let Some(msg) = self.evicted.clone() {
+            self.evict(env, spec, msg);
+            return None;
+        }
+        // No sandbox before every volume is set up (`WaitForAttachAndMount`).
+        if self.sandbox.is_none() && !super::volumes::mount_all(self, env, spec, &mut wake) {
+            let status = super::status::generate(self, env, spec, false);
+            self.post(env, status);
+            return wake.0;
+        }
+        match self.volumes.refresh_at {
+            Some(t) if t <= env.now => super::volumes::refresh(self, env, spec),
+            Some(t) => wake.at(t),
+            None => {}
         }
         if self.sandbox.is_none() {
             self.run_sandbox(env, spec);
@@ -380,6 +401,27 @@ impl PodWorker {
             }
             env.ipam.release(ip);
         }
+    }
+
+    /// The eviction manager's kill: every container stopped at once (grace 0), then the pod
+    /// Failed with reason Evicted and its message (`evictPod`).
+    fn evict(&mut self, env: &mut Env<'_>, spec: &PodSpec, msg: String) {
+        let now = env.now;
+        for c in self.init.clone().iter().chain(self.ctrs.clone().iter()) {
+            let Some(st) = c.status(env.runtime, now).filter(|s| s.state == ContainerState::Running) else { continue };
+            self.event(env, Some(c), EventType::Normal, "Killing", &format!("Stopping container {}", c.name));
+            env.mark();
+            let _ = env.runtime.stop_container(now, &st.id, 0);
+        }
+        for c in self.init.iter_mut().chain(self.ctrs.iter_mut()) {
+            c.waiting = None;
+        }
+        let mut status = super::status::generate(self, env, spec, true);
+        status.phase = Some("Failed".into());
+        status.reason = Some("Evicted".into());
+        status.message = Some(msg);
+        self.finish_terminal(env);
+        self.post(env, status);
     }
 
     /// Graceful deletion: stop signals with the grace period (event Killing), wait for every

@@ -332,6 +332,9 @@ impl RuntimeService for Containerd {
         for (path, data) in &config.files {
             let _ = fs.write(path, data, false);
         }
+        for m in &config.mounts {
+            fs.mount(m.clone());
+        }
         let mut env = vec![("PATH".to_string(), image::PATH.to_string()), ("HOSTNAME".to_string(), hostname.clone())];
         env.extend(config.envs.iter().cloned());
         env.push(("HOME".into(), "/root".into()));

@@ -41,7 +41,12 @@ pub struct ContainerConfig {
     pub envs: Vec<(String, String)>,
     /// Files the kubelet puts in the container (`/etc/hosts`, ...): path and contents.
     pub files: Vec<(String, Vec<u8>)>,
+    /// The volumes, in the order the container lists them (`mounts` of CRI: the host side is
+    /// the tree the kubelet set the volume up in, and the path inside it).
+    pub mounts: Vec<Mount>,
 }
+
+pub use crate::node::container::fs::Mount;
 
 /// `ContainerState` of CRI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ const GENERATED_CAP: usize = 1 << 20;
 pub const APPLETS: &[&str] = &[
     "echo", "printf", "cat", "ls", "mkdir", "rmdir", "rm", "touch", "cp", "mv", "env", "printenv", "hostname", "id",
     "whoami", "date", "true", "false", "test", "[", "wc", "head", "tail", "grep", "cut", "sort", "uniq", "seq",
-    "uname", "basename", "dirname", "tr",
+    "uname", "basename", "dirname", "tr", "df", "mount",
 ];
 
 impl Shell {
@@ -115,6 +115,8 @@ impl Shell {
                 code
             }
             "ls" => self.ls(&operands, has('a'), has('l'), sys),
+            "df" => self.df(args, sys),
+            "mount" => self.mount(args, sys),
             "mkdir" => {
                 let mut code = 0;
                 for d in &operands {
@@ -386,9 +388,9 @@ impl Shell {
         let targets: Vec<&String> = if operands.is_empty() { vec![&dot] } else { operands.to_vec() };
         let mut code = 0;
         let mut out = String::new();
-        let line = |name: &str, dir: bool, size: usize| {
+        let line = |name: &str, dir: bool, size: usize, mode: u32| {
             if long {
-                let mode = if dir { "drwxr-xr-x" } else { "-rw-r--r--" };
+                let mode = mode_string(dir, mode);
                 let links = if dir { 2 } else { 1 };
                 format!("{mode} {links:>4} root     root     {size:>9} {name}\n")
             } else {
@@ -398,8 +400,9 @@ impl Shell {
         let (files, dirs): (Vec<&String>, Vec<&String>) =
             targets.iter().partition(|t| !sys.fs.is_dir(&fs::normalize(&self.cwd, t)));
         for f in &files {
-            match sys.fs.get(&fs::normalize(&self.cwd, f)) {
-                Some(fs::Node::File(d)) => out.push_str(&line(f, false, d.len())),
+            let path = fs::normalize(&self.cwd, f);
+            match sys.fs.get(&path) {
+                Some(fs::Node::File(d)) => out.push_str(&line(f, false, d.len(), sys.fs.mode(&path))),
                 _ => {
                     let msg = format!("ls: {f}: No such file or directory\n");
                     self.err(msg.as_bytes(), sys);
@@ -419,7 +422,7 @@ impl Shell {
                 out.push_str(&format!("total {}\n", entries.len() * 4));
             }
             for e in entries.iter().filter(|e| all || !e.name.starts_with('.')) {
-                out.push_str(&line(&e.name, e.dir, e.size));
+                out.push_str(&line(&e.name, e.dir, e.size, e.mode));
             }
         }
         self.out(out.as_bytes(), sys);
@@ -830,4 +833,16 @@ fn printf(fmt: &str, args: &[String]) -> (String, i32) {
         }
     }
     (out, code)
+}
+
+/// `ls -l`'s mode column: `-rw-r--r--`.
+fn mode_string(dir: bool, mode: u32) -> String {
+    let mut s = String::from(if dir { "d" } else { "-" });
+    for shift in [6, 3, 0] {
+        let bits = (mode >> shift) & 7;
+        s.push(if bits & 4 != 0 { 'r' } else { '-' });
+        s.push(if bits & 2 != 0 { 'w' } else { '-' });
+        s.push(if bits & 1 != 0 { 'x' } else { '-' });
+    }
+    s
 }

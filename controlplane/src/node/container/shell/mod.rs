@@ -7,6 +7,7 @@
 //! each in a subshell as ash runs them. `&` runs its command in the foreground.
 
 mod applets;
+mod applets_fs;
 mod builtins;
 mod expand;
 pub mod ir;

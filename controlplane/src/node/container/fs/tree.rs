@@ -1,14 +1,16 @@
-//! A container's file system, in memory: absolute paths to directories and files. Nothing
-//! here touches the host's files. The whole tree is one map keyed by normalized path, so a
-//! directory's entries are a range of keys; a mount table (emptyDir per pod, hostPath per node)
-//! can later route a path prefix to another `Fs`.
+//! One file system in memory (a container's writable layer, a volume, a node's disk):
+//! absolute paths to directories and files. Nothing here touches the host's files. The whole
+//! tree is one map keyed by normalized path, so a directory's entries are a range of keys.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// What a write may add to a container's files in all (its writable layer): past it, writes
+/// What a write may add to one tree's files in all, unless it is made smaller: past it, writes
 /// fail with `No space left on device`, so a script appending forever stays bounded.
 pub const CAPACITY: usize = 16 << 20;
+
+/// The mode of a file nobody set one for (0644).
+pub const FILE_MODE: u32 = 0o644;
 
 /// A failed file operation, with the C library's words (`strerror`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +29,8 @@ pub enum FsError {
     NoSpace,
     #[error("Read-only file system")]
     ReadOnly,
+    #[error("Resource busy")]
+    Busy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,17 +45,23 @@ pub struct Entry {
     pub name: String,
     pub dir: bool,
     pub size: usize,
+    /// The permission bits (`0o644`).
+    pub mode: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fs {
+pub struct Tree {
     nodes: BTreeMap<String, Node>,
     used: usize,
+    capacity: usize,
+    /// Files whose mode is not [`FILE_MODE`] (a ConfigMap volume's `defaultMode`): few, so
+    /// kept aside rather than in every node.
+    modes: BTreeMap<String, u32>,
 }
 
-impl Default for Fs {
+impl Default for Tree {
     fn default() -> Self {
-        Fs::new()
+        Tree::new()
     }
 }
 
@@ -84,12 +94,38 @@ pub fn base(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-impl Fs {
+impl Tree {
     /// A file system with only `/`.
     pub fn new() -> Self {
+        Tree::with_capacity(CAPACITY)
+    }
+
+    /// An empty file system that holds at most `capacity` bytes of files.
+    pub fn with_capacity(capacity: usize) -> Self {
         let mut nodes = BTreeMap::new();
         nodes.insert("/".to_string(), Node::Dir);
-        Fs { nodes, used: 0 }
+        Tree { nodes, used: 0, capacity, modes: BTreeMap::new() }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The permission bits of `path`.
+    pub fn mode(&self, path: &str) -> u32 {
+        match self.nodes.get(path) {
+            Some(Node::Dir) => 0o755,
+            _ => self.modes.get(path).copied().unwrap_or(FILE_MODE),
+        }
+    }
+
+    /// Set a file's permission bits.
+    pub fn set_mode(&mut self, path: &str, mode: u32) {
+        if mode & 0o777 == FILE_MODE {
+            self.modes.remove(path);
+        } else if self.is_file(path) {
+            self.modes.insert(path.to_string(), mode & 0o777);
+        }
     }
 
     pub fn get(&self, path: &str) -> Option<&Node> {
@@ -135,7 +171,7 @@ impl Fs {
         };
         let new_len = if append { old + data.len() } else { data.len() };
         let used = self.used - old + new_len;
-        if used > CAPACITY && new_len > old {
+        if used > self.capacity && new_len > old {
             return Err(FsError::NoSpace);
         }
         self.used = used;
@@ -176,7 +212,8 @@ impl Fs {
     /// The paths under directory `dir` (all depths), in order.
     fn below(&self, dir: &str) -> Vec<String> {
         let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
-        self.nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect()
+        let within = self.nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix));
+        within.filter(|(k, _)| k.len() > prefix.len()).map(|(k, _)| k.clone()).collect()
     }
 
     /// The entries of directory `dir`, by name.
@@ -197,7 +234,7 @@ impl Fs {
                 Node::Dir => (true, 4096),
                 Node::File(d) => (false, d.len()),
             };
-            out.push(Entry { name: rest.to_string(), dir, size });
+            out.push(Entry { name: rest.to_string(), dir, size, mode: self.mode(k) });
         }
         Ok(out)
     }
@@ -210,6 +247,7 @@ impl Fs {
             Some(Node::File(d)) => {
                 self.used -= d.len();
                 self.nodes.remove(path);
+                self.modes.remove(path);
                 Ok(())
             }
             Some(Node::Dir) => {
@@ -220,6 +258,7 @@ impl Fs {
                 for k in below {
                     if let Some(Node::File(d)) = self.nodes.remove(&k) {
                         self.used -= d.len();
+                        self.modes.remove(&k);
                     }
                 }
                 if path != "/" {
@@ -249,10 +288,64 @@ impl Fs {
         }
         for k in moved {
             if let Some(node) = self.nodes.remove(&k) {
-                self.nodes.insert(format!("{to}{}", &k[from.len()..]), node);
+                let dest = format!("{to}{}", &k[from.len()..]);
+                if let Some(m) = self.modes.remove(&k) {
+                    self.modes.insert(dest.clone(), m);
+                }
+                self.nodes.insert(dest, node);
             }
         }
         Ok(())
+    }
+
+    /// `path` and what is below it, with paths relative to `path` (`""` for itself).
+    pub fn export(&self, path: &str) -> Vec<(String, Node, u32)> {
+        let Some(node) = self.nodes.get(path) else { return Vec::new() };
+        let mut out = vec![(String::new(), node.clone(), self.mode(path))];
+        let skip = if path == "/" { 0 } else { path.len() };
+        for k in self.below(path) {
+            let rel = k[skip..].to_string();
+            let node = self.nodes[&k].clone();
+            out.push((rel, node, self.mode(&k)));
+        }
+        out
+    }
+
+    /// Put what [`Tree::export`] gave under `to` (which must not exist; its parent must).
+    pub fn import(&mut self, to: &str, entries: &[(String, Node, u32)]) -> Result<(), FsError> {
+        self.check_parent(to)?;
+        if self.nodes.contains_key(to) && to != "/" {
+            return Err(FsError::Exists);
+        }
+        for (rel, node, mode) in entries {
+            let path = if to == "/" && !rel.is_empty() { rel.clone() } else { format!("{to}{rel}") };
+            match node {
+                Node::Dir => self.mkdir(&path, true)?,
+                Node::File(d) => {
+                    self.write(&path, d, false)?;
+                    self.set_mode(&path, *mode);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A copy of the tree below `path` as a tree of its own (what a subPath mount of a
+    /// volume the kubelet rewrites keeps seeing: the file as it was when the container
+    /// started).
+    pub fn snapshot(&self, path: &str) -> Tree {
+        let mut t = Tree::with_capacity(self.capacity);
+        match self.nodes.get(path) {
+            Some(Node::File(d)) => {
+                let _ = t.write(&format!("/{}", base(path)), d, false);
+                t.set_mode(&format!("/{}", base(path)), self.mode(path));
+            }
+            Some(Node::Dir) => {
+                let _ = t.import("/", &self.export(path)[1..]);
+            }
+            None => {}
+        }
+        t
     }
 }
 
@@ -272,7 +365,7 @@ mod tests {
 
     #[test]
     fn files_and_dirs() {
-        let mut fs = Fs::new();
+        let mut fs = Tree::new();
         assert_eq!(fs.write("/tmp/f", b"x", false), Err(FsError::NotFound));
         fs.mkdir("/tmp", false).unwrap();
         fs.write("/tmp/f", b"hi\n", false).unwrap();
@@ -294,7 +387,7 @@ mod tests {
 
     #[test]
     fn capacity_is_bounded() {
-        let mut fs = Fs::new();
+        let mut fs = Tree::new();
         let big = vec![b'x'; CAPACITY];
         fs.write("/big", &big, false).unwrap();
         assert_eq!(fs.write("/big", b"y", true), Err(FsError::NoSpace));
