@@ -12,6 +12,9 @@ use super::images;
 use crate::node::container::log::Log;
 use crate::node::container::{image, ExecOutput, Fs, Process};
 
+mod netns;
+pub use netns::Dial;
+
 /// One CRI call as the runtime received it, for `trace`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CriCall {
@@ -63,6 +66,10 @@ struct Shim {
     execs: BTreeMap<u64, (Process, ExecOutput)>,
     /// The runtime timer already set for the main process.
     scheduled: Option<Time>,
+    /// What the container runs: its command and args over the image's entrypoint and cmd.
+    words: Vec<String>,
+    /// The pod's address.
+    ip: String,
 }
 
 impl Shim {
@@ -74,8 +81,8 @@ impl Shim {
             None => self.plan.exits.map(|(after, code)| (started + after, code, Ending::Exited)),
         };
         let stopped = self.stop.map(|(at, timeout)| {
-            if self.plan.honours_sigterm {
-                (at, 0, Ending::Terminated)
+            if self.plan.honours_sigterm && self.plan.term_delay < Duration::seconds(timeout) {
+                (at + self.plan.term_delay, 0, Ending::Terminated)
             } else {
                 (at + Duration::seconds(timeout), 137, Ending::Killed)
             }
@@ -131,6 +138,9 @@ pub struct Containerd {
     /// When processes want to run again: (moment, container id), for the owner's timers.
     wakes: Vec<(Time, String)>,
     next_exec: u64,
+    /// Pods whose container's main process ended outside its own timer (a probe's exec ran it
+    /// on, a `kill` from an exec'd command): the owner syncs them.
+    exited: Vec<Arc<str>>,
 }
 
 fn image_of(full: &str) -> Image {
@@ -160,6 +170,7 @@ impl Containerd {
             next_pid: 1000,
             wakes: Vec::new(),
             next_exec: 0,
+            exited: Vec::new(),
         }
     }
 
@@ -183,11 +194,24 @@ impl Containerd {
     pub fn container_log(&self, now: Time, id: &str) -> Option<Vec<(Time, String)>> {
         let shim = self.shims.get(id)?;
         let started = shim.started_at?;
+        let own: Vec<(Time, String)> = shim.log.lines().filter(|(t, _)| *t <= now).cloned().collect();
         if shim.proc.is_some() {
-            return Some(shim.log.lines().filter(|(t, _)| *t <= now).cloned().collect());
+            return Some(own);
         }
         let end = shim.end().filter(|e| e.0 <= now).map(|e| (e.0, e.2));
-        Some(behaviour::log(&shim.plan, started, end, now))
+        let stopped = shim.stop.map(|s| s.0).filter(|t| *t <= now);
+        let mut lines = behaviour::log(&shim.plan, started, end, stopped, now, &shim.ip);
+        // The lines it wrote for requests (a probe's), in time order among the others.
+        if !own.is_empty() {
+            lines.extend(own);
+            lines.sort_by_key(|(t, _)| *t);
+        }
+        Some(lines)
+    }
+
+    /// The pods whose main process ended outside its timer, each once.
+    pub fn take_exited(&mut self) -> Vec<Arc<str>> {
+        std::mem::take(&mut self.exited)
     }
 
     /// When processes want to run next: `(moment, container id)`, each asked once.
@@ -314,8 +338,14 @@ impl RuntimeService for Containerd {
             return Err(CriError::not_found(format!("failed to get image {full:?}: image not found")));
         };
         let ann = &sandbox.config.annotations;
-        let mut plan = behaviour::plan(&full, &config.command, &config.args, &config.name, ann);
-        let shell = behaviour::runs_in_shell(&config.command, &config.args, &config.name, ann);
+        let short = behaviour::short_name(&full);
+        let mut fs = image::files(short);
+        for (path, data) in &config.files {
+            let _ = fs.write(path, data, false);
+        }
+        let words = image::resolve_command(short, &config.command, &config.args);
+        let mut plan = behaviour::plan(&full, &words, &config.name, ann, &fs);
+        let shell = behaviour::runs_in_shell(&words, &config.name, ann);
         if shell {
             // The shell itself prints what the script says; only the annotation's lines are
             // the plan's.
@@ -327,10 +357,7 @@ impl RuntimeService for Containerd {
         }
         let code_override = behaviour::annotation(ann, "exit-code", &config.name).and_then(|c| c.trim().parse().ok());
         let hostname = sandbox.config.hostname.clone();
-        let mut fs = image::files(behaviour::short_name(&full));
-        for (path, data) in &config.files {
-            let _ = fs.write(path, data, false);
-        }
+        let ip = sandbox.config.ip.clone();
         let mut env = vec![("PATH".to_string(), image::PATH.to_string()), ("HOSTNAME".to_string(), hostname.clone())];
         env.extend(config.envs.iter().cloned());
         env.push(("HOME".into(), "/root".into()));
@@ -354,6 +381,8 @@ impl RuntimeService for Containerd {
             log: Log::default(),
             execs: BTreeMap::new(),
             scheduled: None,
+            words,
+            ip,
         };
         self.shims.insert(id.clone(), shim);
         Ok(id)
@@ -362,14 +391,18 @@ impl RuntimeService for Containerd {
     fn start_container(&mut self, now: Time, id: &str) -> Result<(), CriError> {
         self.next_pid += 1;
         let pid = self.next_pid;
+        if let Some(port) = self.taken_port(now, id) {
+            if let Some(shim) = self.shims.get_mut(id) {
+                behaviour::bind_failed(&mut shim.plan, port, now);
+            }
+        }
         let Some(shim) = self.shims.get_mut(id) else {
             return Err(CriError::not_found(format!("container {id:?} not found")));
         };
         shim.started_at = Some(now);
         shim.pid = pid;
         if shim.proc.is_some() {
-            let words: Vec<String> = shim.config.command.iter().chain(&shim.config.args).cloned().collect();
-            shim.proc = Some(Process::new(&words, &shim.env, 1));
+            shim.proc = Some(Process::new(&shim.words, &shim.env, 1));
             for (after, line) in &shim.plan.lines {
                 shim.log.push(now + *after, line.as_bytes());
             }

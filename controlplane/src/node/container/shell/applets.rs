@@ -13,18 +13,22 @@ const GENERATED_CAP: usize = 1 << 20;
 pub const APPLETS: &[&str] = &[
     "echo", "printf", "cat", "ls", "mkdir", "rmdir", "rm", "touch", "cp", "mv", "env", "printenv", "hostname", "id",
     "whoami", "date", "true", "false", "test", "[", "wc", "head", "tail", "grep", "cut", "sort", "uniq", "seq",
-    "uname", "basename", "dirname", "tr",
+    "uname", "basename", "dirname", "tr", "yes", "kill",
 ];
 
 impl Shell {
     fn input(&mut self) -> Vec<u8> {
         match self.io.stdin.take() {
-            Some((data, pos)) => {
+            Some(super::Input::Data(data, pos)) => {
                 let rest = data.get(pos..).unwrap_or_default().to_vec();
-                self.io.stdin = Some((data.clone(), data.len()));
+                self.io.stdin = Some(super::Input::Data(data.clone(), data.len()));
                 rest
             }
-            None => Vec::new(),
+            // A pipe is read by the frame that waits for it (see `stream`), never here.
+            other => {
+                self.io.stdin = other;
+                Vec::new()
+            }
         }
     }
 
