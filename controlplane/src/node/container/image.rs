@@ -46,7 +46,7 @@ pub fn files(image: &str) -> Fs {
     let _ = fs.write("/etc/passwd", PASSWD.as_bytes(), false);
     let _ = fs.write("/etc/group", GROUP.as_bytes(), false);
     match image {
-        "nginx" => {
+        "nginx" | "nginx-slim" => {
             let _ = fs.mkdir("/usr/share/nginx/html", true);
             let _ = fs.mkdir("/etc/nginx/conf.d", true);
             let _ = fs.write("/usr/share/nginx/html/index.html", NGINX_INDEX.as_bytes(), false);

@@ -75,6 +75,19 @@ impl Process {
         }
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.shell.pid
+    }
+
+    /// The default action of a signal it does not handle: it dies (128 + the signal).
+    pub fn kill(&mut self, now: Time, code: i32) {
+        if self.exit.is_none() {
+            self.exit = Some((now, code));
+            self.wake = None;
+        }
+    }
+
     /// Signals its commands sent to other processes of the container: (pid, signal).
     pub fn take_signals(&mut self) -> Vec<(u32, &'static str)> {
         std::mem::take(&mut self.procs.signals)

@@ -278,10 +278,7 @@ impl Server {
                 out.push((at, go_log(at, &format!("[INFO] server is listening on :{port}"))));
                 out.push((
                     at,
-                    go_log(
-                        at,
-                        &format!("[ERR] Error starting server: listen tcp :{port}: bind: address already in use"),
-                    ),
+                    go_log(at, &format!("[ERR] server exited with: listen tcp :{port}: bind: address already in use")),
                 ));
             }
             _ => out.push((at, go_log(at, &format!("listen tcp :{port}: bind: address already in use")))),
@@ -292,6 +289,14 @@ impl Server {
     /// Whether SIGTERM ends it at once (serve-hostname waits a minute for the pod's deletion).
     pub fn exits_on_sigterm(&self) -> bool {
         !matches!(self.kind, Kind::ServeHostname)
+    }
+
+    /// Its exit code after SIGTERM: Go programs that do not catch it die of it (128 + 15).
+    pub fn sigterm_code(&self) -> i32 {
+        match self.kind {
+            Kind::Netexec | Kind::Liveness | Kind::TestWebserver | Kind::HttpEcho { .. } => 143,
+            _ => 0,
+        }
     }
 
     /// What it prints on SIGTERM at `at`.
@@ -342,11 +347,8 @@ impl Server {
                     "/usr/share/nginx/html"
                 };
                 let file = format!("{root}{path}");
-                let found = if fs.is_dir(&file) {
-                    fs.is_file(&format!("{}/index.html", file.trim_end_matches('/')))
-                } else {
-                    fs.is_file(&file)
-                };
+                let file = file.trim_end_matches('/');
+                let found = if fs.is_dir(file) { fs.is_file(&format!("{file}/index.html")) } else { fs.is_file(file) };
                 if found {
                     200
                 } else {
@@ -383,13 +385,17 @@ impl Server {
                     at.format("%d/%b/%Y:%H:%M:%S %z")
                 ))
             }
-            Kind::Httpd | Kind::PhpApache => {
-                let bytes = if status == 200 { 45 } else { 196 };
-                Some(format!(
-                    "{client} - - [{}] \"GET {path} HTTP/1.1\" {status} {bytes}",
-                    at.format("%d/%b/%Y:%H:%M:%S %z")
-                ))
-            }
+            // httpd's common log format; the php image's Apache logs the combined one.
+            Kind::Httpd => Some(format!(
+                "{client} - - [{}] \"GET {path} HTTP/1.1\" {status} {}",
+                at.format("%d/%b/%Y:%H:%M:%S %z"),
+                if status == 200 { 45 } else { 196 }
+            )),
+            Kind::PhpApache => Some(format!(
+                "{client} - - [{}] \"GET {path} HTTP/1.1\" {status} {} \"-\" \"{agent}\"",
+                at.format("%d/%b/%Y:%H:%M:%S %z"),
+                if status == 200 { 3 } else { 275 }
+            )),
             Kind::Netexec => Some(go_log(at, &format!("GET {}", path.split('?').next().unwrap_or(path)))),
             _ => None,
         }
@@ -427,6 +433,11 @@ mod tests {
     fn liveness_turns_unhealthy_after_ten_seconds() {
         let s = Server { kind: Kind::Liveness, ports: vec![8080] };
         let fs = Fs::new();
+        let nginx = Server { kind: Kind::Nginx { entrypoint: true }, ports: vec![80] };
+        let html = image::files("nginx");
+        assert_eq!(nginx.http(80, "/", Duration::zero(), &html), Some(200));
+        assert_eq!(nginx.http(80, "/index.html", Duration::zero(), &html), Some(200));
+        assert_eq!(nginx.http(80, "/ready", Duration::zero(), &html), Some(404));
         assert_eq!(s.http(8080, "/healthz", Duration::seconds(10), &fs), Some(200));
         assert_eq!(s.http(8080, "/healthz", Duration::seconds(11), &fs), Some(500));
         assert_eq!(s.http(8080, "/other", Duration::seconds(1), &fs), Some(404));

@@ -39,6 +39,8 @@ pub struct Plan {
     pub honours_sigterm: bool,
     /// How long after SIGTERM a server that honours it exits (serve-hostname waits a minute).
     pub term_delay: Duration,
+    /// Its exit code then.
+    pub term_code: i32,
     /// The server the process runs: its ports, banner and answers.
     pub server: Option<Server>,
     /// Lines the process prints (`echo`, `kubesim.io/logs`), each this long after it starts.
@@ -58,8 +60,14 @@ pub fn short_name(image: &str) -> &str {
 pub fn plan(image: &str, words: &[String], container: &str, ann: &BTreeMap<String, String>, fs: &Fs) -> Plan {
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let name = short_name(image);
-    let mut p =
-        Plan { exits: None, honours_sigterm: true, term_delay: Duration::zero(), server: None, lines: Vec::new() };
+    let mut p = Plan {
+        exits: None,
+        honours_sigterm: true,
+        term_delay: Duration::zero(),
+        term_code: 0,
+        server: None,
+        lines: Vec::new(),
+    };
     match words.first().map(|w| w.rsplit('/').next().unwrap_or(w)) {
         None => p.server = Some(Server { kind: Kind::Unknown(name.to_string()), ports: Vec::new() }),
         Some("hello") if name == "hello-world" => {
@@ -78,6 +86,7 @@ pub fn plan(image: &str, words: &[String], container: &str, ann: &BTreeMap<Strin
     }
     if let Some(s) = &p.server {
         p.term_delay = if s.exits_on_sigterm() { Duration::zero() } else { Duration::seconds(60) };
+        p.term_code = s.sigterm_code();
     }
     if let Some(lines) = annotation(ann, "logs", container) {
         p.lines.extend(lines.lines().map(|l| (Duration::zero(), l.to_string())));
@@ -141,7 +150,7 @@ fn simple(program: &str, words: &[&str], p: &mut Plan, fs: &Fs) {
             }
         }
         "http-echo" if !words.iter().any(|w| w.starts_with("-text") || w.starts_with("--text")) => {
-            p.lines.push((Duration::zero(), "Missing -text option!".into()));
+            p.lines.push((Duration::zero(), "Missing -text option OR ENV var TEXT is empty!".into()));
             p.exits = Some((Duration::zero(), 127));
         }
         "agnhost" => match server::detect(words, fs) {
@@ -151,7 +160,7 @@ fn simple(program: &str, words: &[&str], p: &mut Plan, fs: &Fs) {
         _ => {
             p.server = Some(
                 server::detect(words, fs)
-                    .unwrap_or_else(|| Server { kind: Kind::Unknown(program.to_string()), ports: Vec::new() }),
+                    .unwrap_or_else(|| Server { kind: Kind::Unknown(words[0].to_string()), ports: Vec::new() }),
             )
         }
     }
@@ -334,7 +343,12 @@ mod tests {
         check("nginx", &[], &[("run-seconds", "10"), ("exit-code", "3")], "exits 10s code 3, sigterm exits, lines []");
         check("busybox", &["sleep", "5"], &[("exit-code", "2")], "exits 5s code 2, sigterm ignored, lines []");
         check("myapp", &["/app/server", "--port=80"], &[("logs", "a\nb")], "runs, sigterm exits, lines [\"a\", \"b\"]");
-        check("hashicorp/http-echo", &[], &[], "exits 0s code 127, sigterm exits, lines [\"Missing -text option!\"]");
+        check(
+            "hashicorp/http-echo",
+            &[],
+            &[],
+            "exits 0s code 127, sigterm exits, lines [\"Missing -text option OR ENV var TEXT is empty!\"]",
+        );
         check(
             "agnhost",
             &["/agnhost", "nope"],

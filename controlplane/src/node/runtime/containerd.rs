@@ -82,7 +82,7 @@ impl Shim {
         };
         let stopped = self.stop.map(|(at, timeout)| {
             if self.plan.honours_sigterm && self.plan.term_delay < Duration::seconds(timeout) {
-                (at + self.plan.term_delay, 0, Ending::Terminated)
+                (at + self.plan.term_delay, self.plan.term_code, Ending::Terminated)
             } else {
                 (at + Duration::seconds(timeout), 137, Ending::Killed)
             }
@@ -268,8 +268,12 @@ impl Containerd {
             return Err(CriError::not_found(format!("exec {exec} not found")));
         };
         p.advance_exec(&mut shim.fs, &shim.hostname, now, &mut out);
+        let signals = p.take_signals();
         if out.code.is_none() {
             shim.execs.insert(exec, (p, out.clone()));
+        }
+        for (pid, sig) in signals {
+            self.deliver(now, id, pid, sig);
         }
         Ok(out)
     }
@@ -586,6 +590,37 @@ mod tests {
             Some((5, 30)),
             40,
             "Exited 137 Error Some(35)",
+        );
+    }
+
+    #[test]
+    fn a_taken_port_fails_the_second_server() {
+        let t0 = epoch();
+        let mut rt = Containerd::new("n", Duration::seconds(2), &[], t0);
+        let (sb, config) = sandbox(&mut rt, t0, &[]);
+        let t = rt.pull_image(t0, "nginx", &config).done_at;
+        let mut second = container("nginx", &[]);
+        second.name = "second".into();
+        let a = rt.create_container(t, &sb, &container("nginx", &[])).unwrap();
+        let b = rt.create_container(t, &sb, &second).unwrap();
+        rt.start_container(t, &a).unwrap();
+        rt.start_container(t, &b).unwrap();
+        let later = t + Duration::seconds(3);
+        let (sa, sb_) = (rt.container_status(later, &a).unwrap(), rt.container_status(later, &b).unwrap());
+        assert_eq!((sa.state, sb_.state, sb_.exit_code), (ContainerState::Running, ContainerState::Exited, 1));
+        assert_eq!(sb_.finished_at, Some(t + Duration::seconds(2)));
+        let log = rt.container_log(later, &b).unwrap();
+        assert!(log
+            .iter()
+            .any(|(_, l)| l == "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)"));
+        assert_eq!(log.last().map(|(_, l)| l.as_str()), Some("nginx: [emerg] still could not bind()"));
+        // The first one answers on 80; nothing listens on 81.
+        assert_eq!(rt.dial(later, &b, 80, Some(("/", "10.0.0.1", "kube-probe/1.33"))), Dial::Open(Some(200)));
+        assert_eq!(rt.dial(later, &a, 81, None), Dial::Refused);
+        let exec = rt.exec_sync(later, &a, &["cat".into(), "/nope".into()], Duration::seconds(1)).unwrap();
+        assert_eq!(
+            (exec.code, String::from_utf8_lossy(&exec.stderr).into_owned()),
+            (Some(1), "cat: can't open '/nope': No such file or directory\n".into())
         );
     }
 

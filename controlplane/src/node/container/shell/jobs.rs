@@ -85,8 +85,14 @@ impl Shell {
         }
     }
 
-    /// Give each running child its turn; the earliest moment a sleeping one wants to run.
-    pub(super) fn run_children(&mut self, sys: &mut Sys<'_>, fuel: &mut u32) -> Run {
+    /// The children still running.
+    pub(super) fn live_children(&self) -> usize {
+        self.children.iter().filter(|c| c.code.is_none()).count()
+    }
+
+    /// Give each running child a turn of at most `quota` steps; the earliest moment a
+    /// sleeping one wants to run.
+    pub(super) fn run_children(&mut self, sys: &mut Sys<'_>, fuel: &mut u32, quota: u32) -> Run {
         let mut wake: Option<super::Time> = None;
         for i in 0..self.children.len() {
             if *fuel == 0 {
@@ -99,7 +105,10 @@ impl Shell {
                 }
                 continue;
             }
-            let r = c.shell.run(sys, fuel);
+            let mut mine = quota.min(*fuel);
+            let given = mine;
+            let r = c.shell.run(sys, &mut mine);
+            *fuel -= given - mine;
             let term = std::mem::take(&mut c.shell.term);
             c.wake = None;
             match r {
@@ -207,9 +216,9 @@ impl Shell {
                 return 1;
             }
             Some("-l") => {
-                let names: Vec<&str> = super::builtins::SIGNALS.iter().skip(1).map(|(n, _)| *n).collect();
-                let line = format!("{}\n", names.join(" "));
-                self.out(line.as_bytes(), sys);
+                let text: String =
+                    super::builtins::SIGNALS.iter().skip(1).map(|(n, num)| format!("{num:2}) {n}\n")).collect();
+                self.out(text.as_bytes(), sys);
                 return 0;
             }
             Some("-s") => {
@@ -250,13 +259,13 @@ impl Shell {
     /// process outside the tree. False when there is no such process.
     fn signal_pid(&mut self, pid: u32, sig: &'static str, sys: &mut Sys<'_>) -> bool {
         if pid == self.pid {
-            if !self.signal(sig) && pid != 1 && sig != "CHLD" {
+            if !self.signal(sig) && pid != 1 && !harmless(sig) {
                 self.exit = Some(128 + signal_number(sig));
             }
             return true;
         }
         if let Some(c) = self.children.iter_mut().find(|c| c.pid == pid && c.code.is_none()) {
-            if !c.shell.signal(sig) && sig != "CHLD" {
+            if !c.shell.signal(sig) && !harmless(sig) {
                 let code = 128 + signal_number(sig);
                 c.code = Some(code);
                 for (p, w) in std::mem::take(&mut c.ends) {
@@ -281,6 +290,11 @@ impl Shell {
         let inside = self.children.iter().any(|c| c.pid == pid && c.code.is_none());
         inside && self.signal_pid(pid, sig, sys)
     }
+}
+
+/// Signals whose default action does not end a process.
+fn harmless(sig: &str) -> bool {
+    matches!(sig, "CHLD" | "CONT" | "URG" | "WINCH" | "STOP" | "TSTP" | "TTIN" | "TTOU" | "EXIT")
 }
 
 /// A signal's number (`TERM` → 15).

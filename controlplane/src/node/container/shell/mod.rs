@@ -41,6 +41,7 @@ pub fn knows(program: &str) -> bool {
 
 use super::fs::{self, Fs};
 use ir::{Cmd, Item, Redir};
+pub use jobs::signal_number;
 pub use pipes::Procs;
 
 pub type Time = DateTime<Utc>;
@@ -141,6 +142,12 @@ enum Frame {
     Input(Box<stream::Reading>),
     /// `yes`: its line, again and again.
     Yes(Arc<[u8]>),
+    /// `seq`: the numbers from `next` on.
+    Count {
+        next: f64,
+        step: f64,
+        last: f64,
+    },
     /// A `for` or `case` whose command substitutions run first.
     Pending {
         cmd: Cmd,
@@ -402,8 +409,14 @@ impl Shell {
     pub fn run(&mut self, sys: &mut Sys<'_>, fuel: &mut u32) -> Run {
         loop {
             let before = *fuel;
-            let kids = self.run_children(sys, fuel);
-            let own = self.run_own(sys, fuel);
+            // Each process of the tree gets a share of the turn, so a busy one cannot starve
+            // the others.
+            let quota = (*fuel / (self.live_children() as u32 + 1)).max(1);
+            let kids = if self.children.is_empty() { Run::Blocked } else { self.run_children(sys, fuel, quota) };
+            let mut mine = quota.min(*fuel);
+            let given = mine;
+            let own = self.run_own(sys, &mut mine);
+            *fuel -= given - mine;
             if let Run::Exited(code) = own {
                 self.end_children(sys);
                 return Run::Exited(code);
@@ -522,6 +535,17 @@ impl Shell {
                     line.iter().copied().cycle().take(line.len() * (512 / line.len().max(1)).max(1)).collect();
                 self.out(&chunk, sys);
             }
+            Frame::Count { mut next, step, last } => {
+                let mut out = String::new();
+                while (step > 0.0 && next <= last || step < 0.0 && next >= last) && out.len() < 4096 {
+                    out.push_str(&format!("{next}\n"));
+                    next += step;
+                }
+                if !out.is_empty() {
+                    self.frames.push(Frame::Count { next, step, last });
+                    self.out(out.as_bytes(), sys);
+                }
+            }
             Frame::Pending { cmd, substs } => return self.pending(cmd, substs, sys),
             Frame::Run { words, assigns } => {
                 let r = self.dispatch(words, assigns, sys);
@@ -575,6 +599,16 @@ impl Shell {
                 }
             }
             Frame::Scope(saved) => {
+                // A subshell (or `sh -c`) that set an EXIT trap runs it as it ends.
+                if self.traps.contains_key("EXIT") && saved.traps.get("EXIT") != self.traps.get("EXIT") {
+                    let action = self.traps.remove("EXIT").unwrap_or_default();
+                    self.frames.push(Frame::Scope(saved));
+                    if let Ok(cmd) = ir::parse(&action) {
+                        self.frames.push(Frame::Trap(self.status));
+                        self.frames.push(Frame::Cmd(cmd));
+                    }
+                    return None;
+                }
                 self.restore(*saved);
                 self.check_errexit();
             }
@@ -796,6 +830,12 @@ impl Shell {
                 self.set_var(&name, v);
             }
             self.check_errexit();
+            if self.owed > chrono::Duration::zero() {
+                let until = sys.now.checked_add_signed(std::mem::take(&mut self.owed)).unwrap_or(sys.now);
+                let status = self.status;
+                self.frames.push(Frame::Trap(status));
+                self.frames.push(Frame::Sleep(until));
+            }
             return None;
         }
         if self.owed > chrono::Duration::zero() {

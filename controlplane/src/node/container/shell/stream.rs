@@ -19,6 +19,8 @@ pub(super) enum Mode {
     Lines { matched: bool },
     /// `head`: this many lines still to print.
     Head { left: usize },
+    /// `wc`: lines, words and bytes so far.
+    Wc([usize; 3]),
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +80,8 @@ fn mode(name: &str, args: &[String]) -> Option<Mode> {
             }
             Some(Mode::Head { left: n })
         }
-        "tail" | "wc" | "sort" | "uniq" if stdin_only(&operands(args, &["-n", "-c"])) => Some(Mode::Gather(Vec::new())),
+        "wc" if stdin_only(&operands(args, &[])) => Some(Mode::Wc([0; 3])),
+        "tail" | "sort" | "uniq" if stdin_only(&operands(args, &["-n", "-c"])) => Some(Mode::Gather(Vec::new())),
         "sh" | "bash" | "ash" | "dash" if args.is_empty() => Some(Mode::Gather(Vec::new())),
         _ => None,
     }
@@ -112,8 +115,15 @@ impl Shell {
         match &mut r.mode {
             Mode::Gather(buf) => match sys.procs.read(pipe) {
                 Read::Data(d) => {
-                    let room = CAPTURE_CAP.saturating_sub(buf.len());
-                    buf.extend_from_slice(&d[..d.len().min(room)]);
+                    buf.extend_from_slice(&d);
+                    // Bounded: `tail` keeps the end, the others the beginning.
+                    if buf.len() > CAPTURE_CAP {
+                        if words[0].rsplit('/').next() == Some("tail") {
+                            buf.drain(..buf.len() - CAPTURE_CAP);
+                        } else {
+                            buf.truncate(CAPTURE_CAP);
+                        }
+                    }
                     self.frames.push(Frame::Input(Box::new(r)));
                     None
                 }
@@ -154,6 +164,31 @@ impl Shell {
                 Read::Eof => {
                     let grep = words[0].rsplit('/').next() == Some("grep");
                     self.status = i32::from(grep && !*matched);
+                    self.check_errexit();
+                    None
+                }
+            },
+            Mode::Wc(counts) => match sys.procs.read_lines(pipe) {
+                Read::Data(chunk) => {
+                    let c = super::applets::wc_counts(&chunk);
+                    for i in 0..3 {
+                        counts[i] += c[i];
+                    }
+                    self.frames.push(Frame::Input(Box::new(r)));
+                    None
+                }
+                Read::Empty => {
+                    self.frames.push(Frame::Input(Box::new(r)));
+                    Some(Run::Blocked)
+                }
+                Read::Eof => {
+                    let flags: Vec<&str> =
+                        words[1..].iter().map(String::as_str).filter(|a| a.starts_with('-')).collect();
+                    let want = super::applets::wc_wanted(&flags);
+                    let mut line = super::applets::wc_format(&want, want.len() == 1, *counts);
+                    line.push('\n');
+                    self.out(line.as_bytes(), sys);
+                    self.status = 0;
                     self.check_errexit();
                     None
                 }

@@ -270,3 +270,14 @@ fn substitutions_in_for_case_and_braces_take_time() {
     let (o, _, _, secs) = run("echo ${X:-$(sleep 3; echo d)}; echo after");
     assert_eq!((o.as_str(), secs), ("d\nafter\n", 3));
 }
+
+#[test]
+fn big_outputs_stream_and_busy_jobs_share_the_turn() {
+    assert_eq!(out("seq 1 1000000 | wc -l"), "1000000\n");
+    assert_eq!(out("seq 1 1000000 | tail -n 1"), "1000000\n");
+    let (o, _, code, secs) = run("yes > /dev/null & sleep 2; kill $!; echo ok");
+    assert_eq!((o.as_str(), code, secs), ("ok\n", 0, 2));
+    // A nested `sh -c` runs its EXIT trap as it ends.
+    assert_eq!(out("sh -c \"trap 'echo inner done' EXIT; exit 3\"; echo $?"), "inner done\n3\n");
+    assert_eq!(out("kill -l | head -n 2"), " 1) HUP\n 2) INT\n");
+}

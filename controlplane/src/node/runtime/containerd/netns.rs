@@ -1,11 +1,13 @@
 //! A pod's network namespace as its containers share it: the ports their servers listen on,
 //! a connection to one (what the kubelet's tcpSocket and httpGet probes do over the node's
-//! network), and `ExecSync` (exec probes), which runs a command to its end at once.
+//! network), and `ExecSync` (exec probes), which runs a command to its end at once. And a
+//! container's PID namespace: the signals its processes send each other (`kill 1`).
 
 use chrono::Duration;
 
 use super::{advance, Containerd};
 use crate::node::container::server::{Kind, Server};
+use crate::node::container::shell::signal_number;
 use crate::node::container::{ExecOutput, Process};
 use crate::node::runtime::cri::{ContainerState, CriError, Time};
 
@@ -97,5 +99,45 @@ impl Containerd {
         }
         out.code = None;
         Ok(out)
+    }
+}
+
+impl Containerd {
+    /// Deliver `sig` from inside container `id` to its process `pid`. PID 1 gets only the
+    /// signals it handles (the kernel protects a namespace's init from the rest): a shell's
+    /// trap, a server's SIGTERM, SIGINT or SIGQUIT, on which it shuts down as when stopped.
+    pub(super) fn deliver(&mut self, now: Time, id: &str, pid: u32, sig: &'static str) {
+        let Some(shim) = self.shims.get_mut(id) else { return };
+        if pid != 1 {
+            if let Some((p, _)) = shim.execs.values_mut().find(|(p, _)| p.pid() == pid) {
+                if !p.signal(sig) {
+                    p.kill(now, 128 + signal_number(sig));
+                }
+            }
+            return;
+        }
+        let Some(started) = shim.started_at else { return };
+        let ended = match shim.proc.as_mut() {
+            Some(p) => p.signal(sig) && advance(shim, now),
+            None if shim.plan.honours_sigterm
+                && matches!(sig, "TERM" | "INT" | "QUIT")
+                && shim.plan.server.is_some() =>
+            {
+                if let Some(s) = &shim.plan.server {
+                    for line in s.stop_lines(now) {
+                        shim.log.push(now, line.as_bytes());
+                    }
+                }
+                let after = now - started + shim.plan.term_delay;
+                shim.plan.exits = Some((after, shim.plan.term_code));
+                true
+            }
+            None => false,
+        };
+        if ended || shim.proc.is_none() && shim.end().is_some_and(|e| e.0 <= now) {
+            let uid = self.sandbox_uid(&self.shims[id].sandbox_id.clone());
+            self.exited.push(uid);
+        }
+        self.schedule(id, now);
     }
 }
