@@ -56,6 +56,7 @@ impl Process {
             return;
         }
         let mut fuel = shell::FUEL;
+        self.procs.forks_left = shell::pipes::PROCS_CAP.saturating_sub(self.shell.tree_size());
         let run = self.shell.run(&mut Sys { fs, now, hostname, procs: &mut self.procs }, &mut fuel);
         for (i, buf) in self.shell.term.iter_mut().enumerate() {
             if !buf.is_empty() {

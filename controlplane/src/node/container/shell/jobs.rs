@@ -40,7 +40,25 @@ impl Shell {
         Box::new(sh)
     }
 
+    /// The processes running under this shell, itself included.
+    pub fn tree_size(&self) -> usize {
+        1 + self.children.iter().filter(|c| c.code.is_none()).map(|c| c.shell.tree_size()).sum::<usize>()
+    }
+
+    /// Room for `n` more processes, else ash's error (the container's pids limit).
+    fn can_fork(&mut self, n: usize, sys: &mut Sys<'_>) -> bool {
+        if sys.procs.forks_left < n {
+            self.fail("can't fork: Resource temporarily unavailable", 2);
+            return false;
+        }
+        sys.procs.forks_left -= n;
+        true
+    }
+
     pub(super) fn start_pipeline(&mut self, stages: &[Cmd], sys: &mut Sys<'_>) {
+        if !self.can_fork(stages.len(), sys) {
+            return;
+        }
         let mut pids = Vec::new();
         let mut input = self.io.stdin.clone();
         let mut prev: Option<usize> = None;
@@ -71,6 +89,9 @@ impl Shell {
 
     /// `cmd &`: a job whose stdin is `/dev/null`, as a non-interactive shell starts it.
     pub(super) fn start_background(&mut self, cmd: &Arc<Cmd>, sys: &mut Sys<'_>) {
+        if !self.can_fork(1, sys) {
+            return;
+        }
         let pid = sys.procs.pid();
         let io = Io { stdin: None, out: self.io.out.clone(), err: self.io.err.clone() };
         let shell = self.fork(pid, (**cmd).clone(), io);

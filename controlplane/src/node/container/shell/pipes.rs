@@ -10,6 +10,9 @@ pub const PIPE_CAP: usize = 64 << 10;
 /// The most a command substitution's capture holds; more is dropped.
 pub const CAPTURE_CAP: usize = 1 << 20;
 
+/// The most processes one process tree may have running (a container's pids limit).
+pub const PROCS_CAP: usize = 1024;
+
 #[derive(Debug, Clone)]
 struct Pipe {
     buf: VecDeque<u8>,
@@ -35,12 +38,14 @@ pub struct Procs {
     next_pid: u32,
     /// Signals sent to processes outside this tree: (pid, signal name).
     pub signals: Vec<(u32, &'static str)>,
+    /// How many more processes may start in this turn; the owner sets it from the tree's size.
+    pub forks_left: usize,
 }
 
 impl Procs {
     /// The shared state of a process whose children get ids after `pid`.
     pub fn new(pid: u32) -> Procs {
-        Procs { pipes: Vec::new(), next_pid: pid, signals: Vec::new() }
+        Procs { pipes: Vec::new(), next_pid: pid, signals: Vec::new(), forks_left: PROCS_CAP }
     }
 
     pub fn pid(&mut self) -> u32 {

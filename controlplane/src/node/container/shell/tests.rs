@@ -281,3 +281,10 @@ fn big_outputs_stream_and_busy_jobs_share_the_turn() {
     assert_eq!(out("sh -c \"trap 'echo inner done' EXIT; exit 3\"; echo $?"), "inner done\n3\n");
     assert_eq!(out("kill -l | head -n 2"), " 1) HUP\n 2) INT\n");
 }
+
+#[test]
+fn a_fork_bomb_meets_the_pids_limit() {
+    let (o, e, _, _) = run("i=0; while [ $i -lt 2000 ]; do sleep 100 & i=$((i+1)); done; echo spawned");
+    assert_eq!(o, "spawned\n");
+    assert!(e.starts_with("sh: can't fork: Resource temporarily unavailable\n"), "{e}");
+}
