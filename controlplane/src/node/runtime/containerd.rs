@@ -227,6 +227,11 @@ impl Containerd {
             shim.scheduled = None;
         }
         let ended = advance(shim, now);
+        // What PID 1 sent to the container's other processes (`kill` of an exec'd one).
+        let signals = shim.proc.as_mut().map(Process::take_signals).unwrap_or_default();
+        for (pid, sig) in signals {
+            self.deliver(now, id, pid, sig);
+        }
         let uid = self.sandbox_uid(&self.shims.get(id)?.sandbox_id.clone());
         self.schedule(id, now);
         ended.then_some(uid)
