@@ -562,7 +562,7 @@ impl Shell {
                         out.push_str(&format!("{name}:"));
                     }
                     if has('n') {
-                        out.push_str(&format!("{}:", i + 1));
+                        out.push_str(&format!("{}:", i + 1 + self.line_base));
                     }
                     out.push_str(line);
                     out.push('\n');

@@ -238,6 +238,8 @@ pub struct Shell {
     cond: u32,
     /// Simulated time that expansions took and the command must wait out.
     owed: chrono::Duration,
+    /// Lines of its input a streaming `grep -n` has already numbered.
+    line_base: usize,
 }
 
 impl Shell {
@@ -265,6 +267,7 @@ impl Shell {
             errexit: false,
             cond: 0,
             owed: chrono::Duration::zero(),
+            line_base: 0,
         }
     }
 

@@ -15,8 +15,8 @@ pub(super) enum Mode {
     Gather(Vec<u8>),
     /// One line (`read`).
     Line,
-    /// Batches of complete lines; `matched` for grep's status.
-    Lines { matched: bool },
+    /// Batches of complete lines; `matched` for grep's status, `seen` for `grep -n`.
+    Lines { matched: bool, seen: usize },
     /// `head`: this many lines still to print.
     Head { left: usize },
     /// `wc`: lines, words and bytes so far.
@@ -53,8 +53,10 @@ fn mode(name: &str, args: &[String]) -> Option<Mode> {
     let stdin_only = |ops: &[&String]| ops.iter().all(|o| o.as_str() == "-");
     match base {
         "read" => Some(Mode::Line),
-        "cat" | "cut" if stdin_only(&operands(args, &["-d", "-f", "-c"])) => Some(Mode::Lines { matched: false }),
-        "tr" => Some(Mode::Lines { matched: false }),
+        "cat" | "cut" if stdin_only(&operands(args, &["-d", "-f", "-c"])) => {
+            Some(Mode::Lines { matched: false, seen: 0 })
+        }
+        "tr" => Some(Mode::Lines { matched: false, seen: 0 }),
         "grep" => {
             let ops = operands(args, &["-e", "-m", "-A", "-B", "-C"]);
             if !stdin_only(ops.get(1..).unwrap_or_default()) {
@@ -62,8 +64,8 @@ fn mode(name: &str, args: &[String]) -> Option<Mode> {
             }
             let whole = args
                 .iter()
-                .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains(['c', 'l', 'L', 'n', 'q', 'm']));
-            Some(if whole { Mode::Gather(Vec::new()) } else { Mode::Lines { matched: false } })
+                .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains(['c', 'l', 'L', 'q', 'm']));
+            Some(if whole { Mode::Gather(Vec::new()) } else { Mode::Lines { matched: false, seen: 0 } })
         }
         "head" => {
             if !stdin_only(&operands(args, &["-n", "-c"])) {
@@ -144,11 +146,15 @@ impl Shell {
                 }
                 Read::Eof => self.with_stdin(Vec::new(), words, assigns, sys),
             },
-            Mode::Lines { matched } => match sys.procs.read_lines(pipe) {
+            Mode::Lines { matched, seen } => match sys.procs.read_lines(pipe) {
                 Read::Data(chunk) => {
                     let grep = words[0].rsplit('/').next() == Some("grep");
+                    let lines = chunk.iter().filter(|b| **b == b'\n').count();
                     let old = self.io.stdin.replace(Input::Data(Arc::new(chunk), 0));
+                    self.line_base = *seen;
                     let _ = self.dispatch(words, assigns, sys);
+                    self.line_base = 0;
+                    *seen += lines;
                     self.io.stdin = old;
                     if grep && self.status == 2 {
                         return None;

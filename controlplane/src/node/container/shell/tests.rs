@@ -208,6 +208,7 @@ fn pipelines_run_their_stages_together() {
     assert_eq!((o.as_str(), code, secs), ("x\nx\nx\nafter\n", 0, 3));
     assert_eq!(out("seq 1 100000 | tail -n 1"), "100000\n");
     assert_eq!(out("seq 1 5 | grep -v 3 | wc -l"), "4\n");
+    assert_eq!(out("seq 1 30000 | grep -n 0000"), "10000:10000\n20000:20000\n30000:30000\n");
     assert_eq!(out("printf 'a\\nb\\n' | while read l; do echo got $l; done"), "got a\ngot b\n");
     // The writer dies of SIGPIPE once the reader is gone; the status is the last stage's.
     assert_eq!(out("yes | head -1; echo $?"), "y\n0\n");
