@@ -46,7 +46,7 @@ pub fn files(image: &str) -> Fs {
     let _ = fs.write("/etc/passwd", PASSWD.as_bytes(), false);
     let _ = fs.write("/etc/group", GROUP.as_bytes(), false);
     match image {
-        "nginx" => {
+        "nginx" | "nginx-slim" => {
             let _ = fs.mkdir("/usr/share/nginx/html", true);
             let _ = fs.mkdir("/etc/nginx/conf.d", true);
             let _ = fs.write("/usr/share/nginx/html/index.html", NGINX_INDEX.as_bytes(), false);
@@ -63,4 +63,42 @@ pub fn files(image: &str) -> Fs {
         _ => {}
     }
     fs
+}
+
+/// What an image's config runs when the container gives no command: its `Entrypoint` and
+/// `Cmd`, by the repository's short name. Images not listed have neither here: with no
+/// command they run a program kubesim does not know.
+pub fn default_command(image: &str) -> (&'static [&'static str], &'static [&'static str]) {
+    match image {
+        "nginx" => (&["/docker-entrypoint.sh"], &["nginx", "-g", "daemon off;"]),
+        "nginx-slim" => (&[], &["nginx", "-g", "daemon off;"]),
+        "redis" => (&["docker-entrypoint.sh"], &["redis-server"]),
+        "httpd" => (&[], &["httpd-foreground"]),
+        "hpa-example" | "php" => (&["docker-php-entrypoint"], &["apache2-foreground"]),
+        "agnhost" => (&["/agnhost"], &[]),
+        "http-echo" => (&["/http-echo"], &[]),
+        "coredns" => (&["/coredns"], &[]),
+        "pause" => (&["/pause"], &[]),
+        "busybox" => (&[], &["sh"]),
+        "alpine" => (&[], &["/bin/sh"]),
+        "ubuntu" | "debian" | "centos" | "fedora" | "rockylinux" | "almalinux" | "amazonlinux" | "bash" => {
+            (&[], &["bash"])
+        }
+        "perl" => (&[], &["perl", "-de0"]),
+        "python" => (&[], &["python3"]),
+        "node" => (&["docker-entrypoint.sh"], &["node"]),
+        "hello-world" => (&[], &["/hello"]),
+        _ => (&[], &[]),
+    }
+}
+
+/// The words a container runs: `command` and `args` over the image's entrypoint and cmd, as
+/// the runtime merges them (`args` alone replace `Cmd`; `command` replaces both).
+pub fn resolve_command(image: &str, command: &[String], args: &[String]) -> Vec<String> {
+    let (entrypoint, cmd) = default_command(image);
+    if !command.is_empty() {
+        return command.iter().chain(args).cloned().collect();
+    }
+    let tail: Vec<String> = if args.is_empty() { cmd.iter().map(|s| s.to_string()).collect() } else { args.to_vec() };
+    entrypoint.iter().map(|s| s.to_string()).chain(tail).collect()
 }

@@ -7,6 +7,7 @@ pub mod fs;
 pub mod image;
 pub mod log;
 pub mod process;
+pub mod server;
 pub mod shell;
 
 pub use fs::Fs;

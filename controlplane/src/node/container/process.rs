@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::fs::Fs;
-use super::shell::{self, Run, Shell, Sys};
+use super::shell::{self, Procs, Run, Shell, Sys};
 
 pub type Time = DateTime<Utc>;
 
@@ -27,6 +27,8 @@ pub struct ExecOutput {
 #[derive(Debug, Clone)]
 pub struct Process {
     shell: Shell,
+    /// Its pipes and children's ids, and the signals it sends outside.
+    procs: Procs,
     /// When and how it ended.
     pub exit: Option<(Time, i32)>,
     /// When it runs next, while it runs.
@@ -39,7 +41,7 @@ impl Process {
         let mut shell = Shell::new("sh", env);
         shell.pid = pid;
         shell.start_command(words);
-        Process { shell, exit: None, wake: None }
+        Process { shell, procs: Procs::new(pid), exit: None, wake: None }
     }
 
     /// Deliver a signal; true when the process handles it (a trap), false when the default
@@ -54,7 +56,8 @@ impl Process {
             return;
         }
         let mut fuel = shell::FUEL;
-        let run = self.shell.run(&mut Sys { fs, now, hostname }, &mut fuel);
+        self.procs.forks_left = shell::pipes::PROCS_CAP.saturating_sub(self.shell.tree_size());
+        let run = self.shell.run(&mut Sys { fs, now, hostname, procs: &mut self.procs }, &mut fuel);
         for (i, buf) in self.shell.term.iter_mut().enumerate() {
             if !buf.is_empty() {
                 out(i, buf);
@@ -68,7 +71,27 @@ impl Process {
             }
             Run::Sleeping(t) => self.wake = Some(t),
             Run::Busy => self.wake = Some(now + Duration::seconds(SLICE)),
+            // Everything waits on a pipe no one will write: only a signal can change that.
+            Run::Blocked => self.wake = Some(Time::MAX_UTC),
         }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.shell.pid
+    }
+
+    /// The default action of a signal it does not handle: it dies (128 + the signal).
+    pub fn kill(&mut self, now: Time, code: i32) {
+        if self.exit.is_none() {
+            self.exit = Some((now, code));
+            self.wake = None;
+        }
+    }
+
+    /// Signals its commands sent to other processes of the container: (pid, signal).
+    pub fn take_signals(&mut self) -> Vec<(u32, &'static str)> {
+        std::mem::take(&mut self.procs.signals)
     }
 
     /// Run an exec'd process until `now`, collecting its output.

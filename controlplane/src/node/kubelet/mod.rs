@@ -24,6 +24,7 @@ pub mod load;
 pub mod logs;
 pub mod metrics;
 pub mod mirror;
+pub mod prober;
 pub mod probes;
 mod start;
 pub mod status;
@@ -440,6 +441,15 @@ impl Kubelets {
 }
 
 impl Kubelets {
+    /// Pods whose container ended outside its timer (a probe's exec, an exec'd `kill`).
+    fn take_exited(&mut self) {
+        for (node, k) in self.nodes.iter_mut() {
+            for uid in k.runtime.take_exited() {
+                self.dirty.insert((node.clone(), uid.to_string()));
+            }
+        }
+    }
+
     /// Set the runtime timers the nodes' container processes asked for.
     fn schedule_procs(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
@@ -552,6 +562,7 @@ impl Component for Kubelets {
                 ctx.after(at - now, format!("{POD_KEY}{node}/{uid}"));
             }
         }
+        self.take_exited();
         while let Some((node, uid)) = self.dirty.pop_first() {
             let Some(k) = self.nodes.get_mut(&node) else { continue };
             if !k.running {

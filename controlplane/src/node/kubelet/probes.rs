@@ -1,8 +1,10 @@
 //! Startup, readiness and liveness probes: when they run (initialDelaySeconds, then every
 //! periodSeconds), how results count (successThreshold, failureThreshold), and what they
-//! find. There is nothing to probe, so outcomes come from the pod's annotations, measured
-//! from the container's start: `kubesim.io/startup-after`, `kubesim.io/ready-after`,
-//! `kubesim.io/unready-after`, `kubesim.io/liveness-fails-after`. Without them, probes succeed.
+//! find. A probe looks inside: the caller runs it (an exec in the container, a connection to
+//! the pod's port, an HTTP request its server answers) and says how it went. The pod's
+//! annotations override one kind's outcome, measured from the container's start:
+//! `kubesim.io/startup-after`, `kubesim.io/ready-after`, `kubesim.io/unready-after`,
+//! `kubesim.io/liveness-fails-after`.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +30,9 @@ impl ProbeKind {
     }
 }
 
+/// Runs one probe at its moment: `Ok` on success, else what the failure says.
+pub type Check<'a> = dyn FnMut(ProbeKind, &Probe, DateTime<Utc>) -> Result<(), String> + 'a;
+
 #[derive(Debug, Clone)]
 pub struct Prober {
     pub kind: ProbeKind,
@@ -41,8 +46,10 @@ pub struct Prober {
     failures: u32,
     /// The last result that counted: `None` until thresholds are met once.
     pub result: Option<bool>,
-    /// What a failure says (`HTTP probe failed with statuscode: 500`).
+    /// What a failure the annotations decide says (`HTTP probe failed with statuscode: 500`).
     failure_text: String,
+    /// The probe itself, for the caller to run.
+    pub probe: Probe,
 }
 
 /// What running the due probes did.
@@ -90,6 +97,7 @@ impl Prober {
             failures: 0,
             result: None,
             failure_text: failure_text(probe, pod_ip),
+            probe: probe.clone(),
         }
     }
 }
@@ -128,12 +136,14 @@ impl Probes {
     }
 
     /// Run every probe due by `now`, in time order, for a container started at `started`.
+    /// `check` runs one probe at its moment: `Ok` on success, else what the failure says.
     pub fn run_due(
         &mut self,
         now: DateTime<Utc>,
         started: DateTime<Utc>,
         ann: &BTreeMap<String, String>,
         container: &str,
+        check: &mut Check<'_>,
     ) -> Vec<Outcome> {
         let mut out = Vec::new();
         while let Some(at) = self.next_due().filter(|t| *t <= now) {
@@ -154,14 +164,20 @@ impl Probes {
                     continue;
                 }
                 let after = |key| duration_annotation(ann, key, container);
-                let ok = match p.kind {
-                    ProbeKind::Startup => after("startup-after").is_none_or(|d| ran >= d),
-                    ProbeKind::Readiness => {
-                        after("ready-after").is_none_or(|d| ran >= d) && after("unready-after").is_none_or(|d| ran < d)
-                    }
-                    ProbeKind::Liveness => after("liveness-fails-after").is_none_or(|d| ran < d),
+                let overridden = match p.kind {
+                    ProbeKind::Startup => after("startup-after").map(|d| ran >= d),
+                    ProbeKind::Readiness => match (after("ready-after"), after("unready-after")) {
+                        (None, None) => None,
+                        (r, u) => Some(r.is_none_or(|d| ran >= d) && u.is_none_or(|d| ran < d)),
+                    },
+                    ProbeKind::Liveness => after("liveness-fails-after").map(|d| ran < d),
                 };
-                if ok {
+                let result = match overridden {
+                    Some(true) => Ok(()),
+                    Some(false) => Err(p.failure_text.clone()),
+                    None => check(p.kind, &p.probe, at),
+                };
+                let Err(text) = result else {
                     p.failures = 0;
                     p.successes += 1;
                     if p.successes >= p.success_threshold {
@@ -171,10 +187,10 @@ impl Probes {
                         }
                     }
                     continue;
-                }
+                };
                 p.successes = 0;
                 p.failures += 1;
-                out.push(Outcome::Failed(format!("{} probe failed: {}", p.kind.word(), p.failure_text)));
+                out.push(Outcome::Failed(format!("{} probe failed: {text}", p.kind.word())));
                 if p.failures >= p.failure_threshold {
                     p.result = Some(false);
                     if p.kind != ProbeKind::Readiness {
@@ -208,7 +224,7 @@ mod tests {
         let mut got = Vec::new();
         let mut ready = None;
         for s in 0..=until {
-            let outcomes = probes.run_due(t0 + Duration::seconds(s), t0, &ann, "c");
+            let outcomes = probes.run_due(t0 + Duration::seconds(s), t0, &ann, "c", &mut |_, _, _| Ok(()));
             for o in outcomes {
                 got.push(format!("{s}s {o:?}"));
             }

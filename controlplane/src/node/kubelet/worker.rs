@@ -361,9 +361,14 @@ impl PodWorker {
     ) {
         let ann = self.pod.annotations().clone();
         let now = env.now;
+        let pod_ip = self.ip.clone().unwrap_or_default();
         let c = if init { &mut self.init[i] } else { &mut self.ctrs[i] };
+        let cspec = Self::container_spec(spec, c).cloned().unwrap_or_default();
+        let rt = &mut *env.runtime;
+        let mut check =
+            |_, p: &k8s_openapi::api::core::v1::Probe, at| super::prober::run(rt, &s.id, &cspec, &pod_ip, p, at);
         let outcomes = match s.started_at {
-            Some(started) => c.probes.run_due(now, started, &ann, &c.name),
+            Some(started) => c.probes.run_due(now, started, &ann, &c.name, &mut check),
             None => Vec::new(),
         };
         let c = c.clone();

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 
 use super::cri::Time;
+use crate::node::container::server::{self, Kind, Server};
+use crate::node::container::Fs;
 use crate::sim::clock::parse_duration;
 
 /// The prefix of kubesim's pod annotations.
@@ -26,47 +28,24 @@ pub fn duration_annotation(annotations: &BTreeMap<String, String>, key: &str, co
     annotation(annotations, key, container).and_then(|v| parse_duration(v).ok())
 }
 
-/// What the image prints when it starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Banner {
-    Nginx,
-    Redis,
-    Nothing,
-}
-
 /// The life of a container's main process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// When the process ends by itself (after this long) and with which exit code; `None`
     /// runs until stopped.
     pub exits: Option<(Duration, i32)>,
-    /// Servers exit at once on SIGTERM; `sleep` or a shell as PID 1 ignore it and are killed
-    /// when the grace period ends.
+    /// Servers exit on SIGTERM; `sleep` or a shell as PID 1 ignore it and are killed when the
+    /// grace period ends.
     pub honours_sigterm: bool,
-    pub banner: Banner,
+    /// How long after SIGTERM a server that honours it exits (serve-hostname waits a minute).
+    pub term_delay: Duration,
+    /// Its exit code then.
+    pub term_code: i32,
+    /// The server the process runs: its ports, banner and answers.
+    pub server: Option<Server>,
     /// Lines the process prints (`echo`, `kubesim.io/logs`), each this long after it starts.
     pub lines: Vec<(Duration, String)>,
 }
-
-/// Images whose default command is a shell or a short program: with no command they exit at once.
-const SHELL_IMAGES: &[&str] = &[
-    "busybox",
-    "alpine",
-    "ubuntu",
-    "debian",
-    "centos",
-    "fedora",
-    "rockylinux",
-    "almalinux",
-    "amazonlinux",
-    "bash",
-    "python",
-    "node",
-    "ruby",
-    "golang",
-    "perl",
-    "hello-world",
-];
 
 /// The repository's last path component: `docker.io/library/nginx:1.27` → `nginx`.
 pub fn short_name(image: &str) -> &str {
@@ -75,32 +54,39 @@ pub fn short_name(image: &str) -> &str {
     last.split(':').next().unwrap_or(last)
 }
 
-/// The plan for a container of `image` running `command` + `args`, with the pod's annotations.
-pub fn plan(image: &str, command: &[String], args: &[String], container: &str, ann: &BTreeMap<String, String>) -> Plan {
-    let words: Vec<&str> = command.iter().chain(args).map(String::as_str).collect();
+/// The plan for a container of `image` running `words` (its command and args merged with the
+/// image's entrypoint and cmd), with the pod's annotations; `fs` is the container's files
+/// (nginx reads its ports from its configuration).
+pub fn plan(image: &str, words: &[String], container: &str, ann: &BTreeMap<String, String>, fs: &Fs) -> Plan {
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let name = short_name(image);
-    let mut p = Plan { exits: None, honours_sigterm: true, banner: Banner::Nothing, lines: Vec::new() };
+    let mut p = Plan {
+        exits: None,
+        honours_sigterm: true,
+        term_delay: Duration::zero(),
+        term_code: 0,
+        server: None,
+        lines: Vec::new(),
+    };
     match words.first().map(|w| w.rsplit('/').next().unwrap_or(w)) {
-        None if name == "hello-world" => {
+        None => p.server = Some(Server { kind: Kind::Unknown(name.to_string()), ports: Vec::new() }),
+        Some("hello") if name == "hello-world" => {
             p.lines.push((Duration::zero(), "Hello from Docker!".into()));
             p.exits = Some((Duration::zero(), 0));
-        }
-        None if SHELL_IMAGES.contains(&name) => p.exits = Some((Duration::zero(), 0)),
-        None => {
-            p.banner = match name {
-                "nginx" => Banner::Nginx,
-                "redis" => Banner::Redis,
-                _ => Banner::Nothing,
-            }
         }
         Some("sh" | "bash" | "ash" | "dash") if words.get(1) == Some(&"-c") => {
             p.honours_sigterm = false;
             script(&words[2..].join(" "), &mut p);
         }
-        Some(w) => {
-            let rest = &words[1..];
-            simple(w, rest, &mut p);
+        Some("sh" | "bash" | "ash" | "dash" | "python3" | "node") if words.len() == 1 => {
+            // An interactive program without a terminal reads an empty stdin and ends.
+            p.exits = Some((Duration::zero(), 0));
         }
+        Some(w) => simple(w, &words, &mut p, fs),
+    }
+    if let Some(s) = &p.server {
+        p.term_delay = if s.exits_on_sigterm() { Duration::zero() } else { Duration::seconds(60) };
+        p.term_code = s.sigterm_code();
     }
     if let Some(lines) = annotation(ann, "logs", container) {
         p.lines.extend(lines.lines().map(|l| (Duration::zero(), l.to_string())));
@@ -116,22 +102,36 @@ pub fn plan(image: &str, command: &[String], args: &[String], container: &str, a
     p
 }
 
+/// The server's port `port` is taken in the pod: the process prints its own error and exits.
+pub fn bind_failed(p: &mut Plan, port: u16, started: Time) {
+    let Some(server) = p.server.take() else { return };
+    let (lines, after, code) = server.bind_failure(started, port);
+    p.lines = lines.into_iter().map(|(t, l)| (t - started, l)).chain(std::mem::take(&mut p.lines)).collect();
+    if p.exits.is_none_or(|(at, _)| at > after) {
+        p.exits = Some((after, code));
+    }
+}
+
 /// Whether the container's command runs as a process in the shell (`sh -c`, busybox's
 /// applets, `sleep`), rather than by its image's plan (servers, `perl`, unknown programs).
 /// The `run-seconds` and `crash-after` annotations keep the plan: they decide the ending.
-pub fn runs_in_shell(command: &[String], args: &[String], container: &str, ann: &BTreeMap<String, String>) -> bool {
+pub fn runs_in_shell(words: &[String], container: &str, ann: &BTreeMap<String, String>) -> bool {
     if annotation(ann, "run-seconds", container).is_some() || annotation(ann, "crash-after", container).is_some() {
         return false;
     }
-    let Some(first) = command.iter().chain(args).next() else { return false };
+    let Some(first) = words.first() else { return false };
     let name = first.rsplit('/').next().unwrap_or(first);
-    matches!(name, "sh" | "bash" | "ash" | "dash" | "sleep")
+    if matches!(name, "sh" | "bash" | "ash" | "dash") {
+        return words.len() > 1;
+    }
+    name == "sleep"
         || crate::node::container::shell::APPLETS.contains(&name)
         || crate::node::container::shell::NETWORK.contains(&name)
 }
 
-/// One program with its arguments.
-fn simple(program: &str, rest: &[&str], p: &mut Plan) {
+/// One program with its arguments (`words[0]` is `program` as written).
+fn simple(program: &str, words: &[&str], p: &mut Plan, fs: &Fs) {
+    let rest = &words[1..];
     match program {
         "sleep" => {
             p.honours_sigterm = false;
@@ -143,15 +143,79 @@ fn simple(program: &str, rest: &[&str], p: &mut Plan) {
             p.lines.push((Duration::zero(), unquote(&rest.join(" "))));
             p.exits = Some((Duration::zero(), 0));
         }
-        "perl" => {
+        "perl" if super::perl::bpi(rest).is_some() => {
             if let Some((after, line)) = super::perl::bpi(rest) {
                 p.lines.push((after, line));
                 p.exits = Some((after, 0));
             }
         }
-        _ => {}
+        "http-echo" if !words.iter().any(|w| w.starts_with("-text") || w.starts_with("--text")) => {
+            p.lines.push((Duration::zero(), "Missing -text option OR ENV var TEXT is empty!".into()));
+            p.exits = Some((Duration::zero(), 127));
+        }
+        "agnhost" => match server::detect(words, fs) {
+            Some(s) => p.server = Some(s),
+            None => agnhost_other(rest, p),
+        },
+        _ => {
+            p.server = Some(
+                server::detect(words, fs)
+                    .unwrap_or_else(|| Server { kind: Kind::Unknown(words[0].to_string()), ports: Vec::new() }),
+            )
+        }
     }
 }
+
+/// agnhost's subcommands: those kubesim runs are servers; the rest are Cobra's errors or
+/// programs it does not simulate.
+fn agnhost_other(rest: &[&str], p: &mut Plan) {
+    match rest.first() {
+        None => {
+            p.lines.push((Duration::zero(), "Usage:".into()));
+            p.lines.push((Duration::zero(), "  agnhost [command]".into()));
+            p.exits = Some((Duration::zero(), 0));
+        }
+        Some(sub) if AGNHOST.contains(sub) => {
+            p.server = Some(Server { kind: Kind::Unknown(format!("agnhost {sub}")), ports: Vec::new() })
+        }
+        Some(sub) => {
+            p.lines.push((Duration::zero(), format!("Error: unknown command \"{sub}\" for \"agnhost\"")));
+            p.lines.push((Duration::zero(), "Run 'agnhost --help' for usage.".into()));
+            p.exits = Some((Duration::zero(), 1));
+        }
+    }
+}
+
+/// agnhost's subcommands (test/images/agnhost/agnhost.go).
+const AGNHOST: &[&str] = &[
+    "audit-proxy",
+    "connect",
+    "crd-conversion-webhook",
+    "dns-server-list",
+    "dns-suffix",
+    "entrypoint-tester",
+    "etc-hosts",
+    "fake-gitserver",
+    "grpc-health-checking",
+    "guestbook",
+    "inclusterclient",
+    "liveness",
+    "logs-generator",
+    "mounttest",
+    "net",
+    "netexec",
+    "nettest",
+    "no-snat-test",
+    "no-snat-test-proxy",
+    "pause",
+    "port-forward-tester",
+    "porter",
+    "resource-consumer-controller",
+    "serve-hostname",
+    "tcp-reset",
+    "test-webserver",
+    "webhook",
+];
 
 /// `sleep N`: `None` for `infinity`. A bad number sleeps not at all, as sleep fails at once.
 fn sleep(arg: &str) -> Option<Duration> {
@@ -216,68 +280,26 @@ pub enum Ending {
     Killed,
 }
 
-/// The log of one run up to `now`: `(time, line)` in order.
-pub fn log(plan: &Plan, started: Time, ended: Option<(Time, Ending)>, now: Time) -> Vec<(Time, String)> {
+/// The log of one run up to `now`: `(time, line)` in order. `stopped` is when SIGTERM came,
+/// `ip` the pod's address.
+pub fn log(
+    plan: &Plan,
+    started: Time,
+    ended: Option<(Time, Ending)>,
+    stopped: Option<Time>,
+    now: Time,
+    ip: &str,
+) -> Vec<(Time, String)> {
     let mut out = Vec::new();
-    let go = started.format("%Y/%m/%d %H:%M:%S");
-    let redis = started.format("%d %b %Y %H:%M:%S%.3f");
-    match plan.banner {
-        Banner::Nginx => {
-            for l in [
-                "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
-                "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
-                "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
-                "10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
-                "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf",
-                "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh",
-                "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
-                "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
-                "/docker-entrypoint.sh: Configuration complete; ready for start up",
-            ] {
-                out.push((started, l.to_string()));
-            }
-            for l in [
-                "using the \"epoll\" event method",
-                "nginx/1.27.3",
-                "built by gcc 12.2.0 (Debian 12.2.0-14)",
-                "OS: Linux 6.8.0-kubesim",
-                "getrlimit(RLIMIT_NOFILE): 1048576:1048576",
-                "start worker processes",
-                "start worker process 29",
-            ] {
-                out.push((started, format!("{go} [notice] 1#1: {l}")));
-            }
-        }
-        Banner::Redis => {
-            out.push((started, format!("1:C {redis} * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")));
-            out.push((
-                started,
-                format!("1:C {redis} * Redis version=7.4.1, bits=64, commit=00000000, modified=0, pid=1, just started"),
-            ));
-            out.push((started, format!("1:M {redis} * Server initialized")));
-            out.push((started, format!("1:M {redis} * Ready to accept connections tcp")));
-        }
-        Banner::Nothing => {}
+    if let Some(s) = &plan.server {
+        out.extend(s.start_lines(started, ip));
     }
     let until = ended.map_or(now, |(at, _)| at.min(now));
     out.extend(plan.lines.iter().map(|(after, l)| (started + *after, l.clone())).filter(|(t, _)| *t <= until));
-    if let Some((at, Ending::Terminated)) = ended {
-        match plan.banner {
-            Banner::Nginx => {
-                let t = at.format("%Y/%m/%d %H:%M:%S");
-                out.push((at, format!("{t} [notice] 1#1: signal 15 (SIGTERM) received, exiting")));
-                out.push((at, format!("{t} [notice] 29#29: exiting")));
-                out.push((at, format!("{t} [notice] 1#1: exit")));
-            }
-            Banner::Redis => {
-                let t = at.format("%d %b %Y %H:%M:%S%.3f");
-                out.push((
-                    at,
-                    format!("1:signal-handler ({}) Received SIGTERM scheduling shutdown...", at.timestamp()),
-                ));
-                out.push((at, format!("1:M {t} # Redis is now ready to exit, bye bye...")));
-            }
-            Banner::Nothing => {}
+    let natural = plan.exits.map(|(after, _)| started + after);
+    if let (Some(at), Some(s)) = (stopped, &plan.server) {
+        if plan.honours_sigterm && at <= until && natural.is_none_or(|n| n > at) {
+            out.extend(s.stop_lines(at).into_iter().map(|l| (at, l)));
         }
     }
     out
@@ -290,7 +312,8 @@ mod tests {
     fn check(image: &str, command: &[&str], ann: &[(&str, &str)], expect: &str) {
         let command: Vec<String> = command.iter().map(|s| s.to_string()).collect();
         let ann: BTreeMap<String, String> = ann.iter().map(|(k, v)| (format!("{PREFIX}{k}"), v.to_string())).collect();
-        let p = plan(image, &command, &[], "c", &ann);
+        let words = crate::node::container::image::resolve_command(short_name(image), &command, &[]);
+        let p = plan(image, &words, "c", &ann, &crate::node::container::image::files(short_name(image)));
         let exits = match p.exits {
             Some((d, code)) => format!("exits {}s code {code}", d.num_seconds()),
             None => "runs".into(),
@@ -320,6 +343,18 @@ mod tests {
         check("nginx", &[], &[("run-seconds", "10"), ("exit-code", "3")], "exits 10s code 3, sigterm exits, lines []");
         check("busybox", &["sleep", "5"], &[("exit-code", "2")], "exits 5s code 2, sigterm ignored, lines []");
         check("myapp", &["/app/server", "--port=80"], &[("logs", "a\nb")], "runs, sigterm exits, lines [\"a\", \"b\"]");
+        check(
+            "hashicorp/http-echo",
+            &[],
+            &[],
+            "exits 0s code 127, sigterm exits, lines [\"Missing -text option OR ENV var TEXT is empty!\"]",
+        );
+        check(
+            "agnhost",
+            &["/agnhost", "nope"],
+            &[],
+            "exits 0s code 1, sigterm exits, lines [\"Error: unknown command \\\"nope\\\" for \\\"agnhost\\\"\", \"Run 'agnhost --help' for usage.\"]",
+        );
     }
 
     #[test]

@@ -12,6 +12,9 @@ use super::images;
 use crate::node::container::log::Log;
 use crate::node::container::{image, ExecOutput, Fs, Process};
 
+mod netns;
+pub use netns::Dial;
+
 /// One CRI call as the runtime received it, for `trace`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CriCall {
@@ -64,6 +67,10 @@ struct Shim {
     execs: BTreeMap<u64, (Process, ExecOutput)>,
     /// The runtime timer already set for the main process.
     scheduled: Option<Time>,
+    /// What the container runs: its command and args over the image's entrypoint and cmd.
+    words: Vec<String>,
+    /// The pod's address.
+    ip: String,
 }
 
 impl Shim {
@@ -75,8 +82,8 @@ impl Shim {
             None => self.plan.exits.map(|(after, code)| (started + after, code, Ending::Exited)),
         };
         let stopped = self.stop.map(|(at, timeout)| {
-            if self.plan.honours_sigterm {
-                (at, 0, Ending::Terminated)
+            if self.plan.honours_sigterm && self.plan.term_delay < Duration::seconds(timeout) {
+                (at + self.plan.term_delay, self.plan.term_code, Ending::Terminated)
             } else {
                 (at + Duration::seconds(timeout), 137, Ending::Killed)
             }
@@ -132,6 +139,9 @@ pub struct Containerd {
     /// When processes want to run again: (moment, container id), for the owner's timers.
     wakes: Vec<(Time, String)>,
     next_exec: u64,
+    /// Pods whose container's main process ended outside its own timer (a probe's exec ran it
+    /// on, a `kill` from an exec'd command): the owner syncs them.
+    exited: Vec<Arc<str>>,
 }
 
 fn image_of(full: &str) -> Image {
@@ -161,6 +171,7 @@ impl Containerd {
             next_pid: 1000,
             wakes: Vec::new(),
             next_exec: 0,
+            exited: Vec::new(),
         }
     }
 
@@ -184,11 +195,24 @@ impl Containerd {
     pub fn container_log(&self, now: Time, id: &str) -> Option<Vec<(Time, String)>> {
         let shim = self.shims.get(id)?;
         let started = shim.started_at?;
+        let own: Vec<(Time, String)> = shim.log.lines().filter(|(t, _)| *t <= now).cloned().collect();
         if shim.proc.is_some() {
-            return Some(shim.log.lines().filter(|(t, _)| *t <= now).cloned().collect());
+            return Some(own);
         }
         let end = shim.end().filter(|e| e.0 <= now).map(|e| (e.0, e.2));
-        Some(behaviour::log(&shim.plan, started, end, now))
+        let stopped = shim.stop.map(|s| s.0).filter(|t| *t <= now);
+        let mut lines = behaviour::log(&shim.plan, started, end, stopped, now, &shim.ip);
+        // The lines it wrote for requests (a probe's), in time order among the others.
+        if !own.is_empty() {
+            lines.extend(own);
+            lines.sort_by_key(|(t, _)| *t);
+        }
+        Some(lines)
+    }
+
+    /// The pods whose main process ended outside its timer, each once.
+    pub fn take_exited(&mut self) -> Vec<Arc<str>> {
+        std::mem::take(&mut self.exited)
     }
 
     /// When processes want to run next: `(moment, container id)`, each asked once.
@@ -204,6 +228,11 @@ impl Containerd {
             shim.scheduled = None;
         }
         let ended = advance(shim, now);
+        // What PID 1 sent to the container's other processes (`kill` of an exec'd one).
+        let signals = shim.proc.as_mut().map(Process::take_signals).unwrap_or_default();
+        for (pid, sig) in signals {
+            self.deliver(now, id, pid, sig);
+        }
         let uid = self.sandbox_uid(&self.shims.get(id)?.sandbox_id.clone());
         self.schedule(id, now);
         ended.then_some(uid)
@@ -245,8 +274,12 @@ impl Containerd {
             return Err(CriError::not_found(format!("exec {exec} not found")));
         };
         p.advance_exec(&mut shim.fs, &shim.hostname, now, &mut out);
+        let signals = p.take_signals();
         if out.code.is_none() {
             shim.execs.insert(exec, (p, out.clone()));
+        }
+        for (pid, sig) in signals {
+            self.deliver(now, id, pid, sig);
         }
         Ok(out)
     }
@@ -315,8 +348,17 @@ impl RuntimeService for Containerd {
             return Err(CriError::not_found(format!("failed to get image {full:?}: image not found")));
         };
         let ann = &sandbox.config.annotations;
-        let mut plan = behaviour::plan(&full, &config.command, &config.args, &config.name, ann);
-        let shell = behaviour::runs_in_shell(&config.command, &config.args, &config.name, ann);
+        let short = behaviour::short_name(&full);
+        let mut fs = image::files(short);
+        for (path, data) in &config.files {
+            let _ = fs.write(path, data, false);
+        }
+        for m in &config.mounts {
+            fs.mount(m.clone());
+        }
+        let words = image::resolve_command(short, &config.command, &config.args);
+        let mut plan = behaviour::plan(&full, &words, &config.name, ann, &fs);
+        let shell = behaviour::runs_in_shell(&words, &config.name, ann);
         if shell {
             // The shell itself prints what the script says; only the annotation's lines are
             // the plan's.
@@ -328,13 +370,7 @@ impl RuntimeService for Containerd {
         }
         let code_override = behaviour::annotation(ann, "exit-code", &config.name).and_then(|c| c.trim().parse().ok());
         let hostname = sandbox.config.hostname.clone();
-        let mut fs = image::files(behaviour::short_name(&full));
-        for (path, data) in &config.files {
-            let _ = fs.write(path, data, false);
-        }
-        for m in &config.mounts {
-            fs.mount(m.clone());
-        }
+        let ip = sandbox.config.ip.clone();
         let mut env = vec![("PATH".to_string(), image::PATH.to_string()), ("HOSTNAME".to_string(), hostname.clone())];
         env.extend(config.envs.iter().cloned());
         env.push(("HOME".into(), "/root".into()));
@@ -358,6 +394,8 @@ impl RuntimeService for Containerd {
             log: Log::default(),
             execs: BTreeMap::new(),
             scheduled: None,
+            words,
+            ip,
         };
         self.shims.insert(id.clone(), shim);
         Ok(id)
@@ -366,14 +404,18 @@ impl RuntimeService for Containerd {
     fn start_container(&mut self, now: Time, id: &str) -> Result<(), CriError> {
         self.next_pid += 1;
         let pid = self.next_pid;
+        if let Some(port) = self.taken_port(now, id) {
+            if let Some(shim) = self.shims.get_mut(id) {
+                behaviour::bind_failed(&mut shim.plan, port, now);
+            }
+        }
         let Some(shim) = self.shims.get_mut(id) else {
             return Err(CriError::not_found(format!("container {id:?} not found")));
         };
         shim.started_at = Some(now);
         shim.pid = pid;
         if shim.proc.is_some() {
-            let words: Vec<String> = shim.config.command.iter().chain(&shim.config.args).cloned().collect();
-            shim.proc = Some(Process::new(&words, &shim.env, 1));
+            shim.proc = Some(Process::new(&shim.words, &shim.env, 1));
             for (after, line) in &shim.plan.lines {
                 shim.log.push(now + *after, line.as_bytes());
             }
@@ -557,6 +599,37 @@ mod tests {
             Some((5, 30)),
             40,
             "Exited 137 Error Some(35)",
+        );
+    }
+
+    #[test]
+    fn a_taken_port_fails_the_second_server() {
+        let t0 = epoch();
+        let mut rt = Containerd::new("n", Duration::seconds(2), &[], t0);
+        let (sb, config) = sandbox(&mut rt, t0, &[]);
+        let t = rt.pull_image(t0, "nginx", &config).done_at;
+        let mut second = container("nginx", &[]);
+        second.name = "second".into();
+        let a = rt.create_container(t, &sb, &container("nginx", &[])).unwrap();
+        let b = rt.create_container(t, &sb, &second).unwrap();
+        rt.start_container(t, &a).unwrap();
+        rt.start_container(t, &b).unwrap();
+        let later = t + Duration::seconds(3);
+        let (sa, sb_) = (rt.container_status(later, &a).unwrap(), rt.container_status(later, &b).unwrap());
+        assert_eq!((sa.state, sb_.state, sb_.exit_code), (ContainerState::Running, ContainerState::Exited, 1));
+        assert_eq!(sb_.finished_at, Some(t + Duration::seconds(2)));
+        let log = rt.container_log(later, &b).unwrap();
+        assert!(log
+            .iter()
+            .any(|(_, l)| l == "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)"));
+        assert_eq!(log.last().map(|(_, l)| l.as_str()), Some("nginx: [emerg] still could not bind()"));
+        // The first one answers on 80; nothing listens on 81.
+        assert_eq!(rt.dial(later, &b, 80, Some(("/", "10.0.0.1", "kube-probe/1.33"))), Dial::Open(Some(200)));
+        assert_eq!(rt.dial(later, &a, 81, None), Dial::Refused);
+        let exec = rt.exec_sync(later, &a, &["cat".into(), "/nope".into()], Duration::seconds(1)).unwrap();
+        assert_eq!(
+            (exec.code, String::from_utf8_lossy(&exec.stderr).into_owned()),
+            (Some(1), "cat: can't open '/nope': No such file or directory\n".into())
         );
     }
 

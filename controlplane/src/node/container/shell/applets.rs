@@ -7,24 +7,25 @@ use crate::node::container::fs::{self, FsError};
 /// Programs that would need the cluster network, which containers do not have yet.
 pub const NETWORK: &[&str] = &["wget", "curl", "nslookup", "nc", "ping", "telnet", "ssh"];
 
-/// The most output an applet that makes its own (`seq`) writes: a reader would have stopped.
-const GENERATED_CAP: usize = 1 << 20;
-
 pub const APPLETS: &[&str] = &[
     "echo", "printf", "cat", "ls", "mkdir", "rmdir", "rm", "touch", "cp", "mv", "env", "printenv", "hostname", "id",
     "whoami", "date", "true", "false", "test", "[", "wc", "head", "tail", "grep", "cut", "sort", "uniq", "seq",
-    "uname", "basename", "dirname", "tr", "df", "mount",
+    "uname", "basename", "dirname", "tr", "yes", "kill", "df", "mount",
 ];
 
 impl Shell {
     fn input(&mut self) -> Vec<u8> {
         match self.io.stdin.take() {
-            Some((data, pos)) => {
+            Some(super::Input::Data(data, pos)) => {
                 let rest = data.get(pos..).unwrap_or_default().to_vec();
-                self.io.stdin = Some((data.clone(), data.len()));
+                self.io.stdin = Some(super::Input::Data(data.clone(), data.len()));
                 rest
             }
-            None => Vec::new(),
+            // A pipe is read by the frame that waits for it (see `stream`), never here.
+            other => {
+                self.io.stdin = other;
+                Vec::new()
+            }
         }
     }
 
@@ -342,13 +343,10 @@ impl Shell {
                     [f, s, l] => (*f, *s, *l),
                     _ => (1.0, 1.0, 0.0),
                 };
-                let mut out = String::new();
-                let mut x = first;
-                while step != 0.0 && (step > 0.0 && x <= last || step < 0.0 && x >= last) && out.len() < GENERATED_CAP {
-                    out.push_str(&format!("{x}\n"));
-                    x += step;
+                // It writes as it counts (a frame at a time), so a reader that stops stops it.
+                if step != 0.0 {
+                    self.frames.push(super::Frame::Count { next: first, step, last });
                 }
-                self.out(out.as_bytes(), sys);
                 0
             }
             "basename" | "dirname" => {
@@ -465,32 +463,15 @@ impl Shell {
     }
 
     fn wc(&mut self, flags: &[&str], operands: &[&String], sys: &mut Sys<'_>) -> i32 {
-        let want: Vec<char> = {
-            let all: String = flags.iter().map(|f| f.trim_start_matches('-')).collect();
-            let w: Vec<char> =
-                ['l', 'w', 'c'].into_iter().filter(|c| all.contains(*c) || all.contains('m') && *c == 'c').collect();
-            if w.is_empty() {
-                vec!['l', 'w', 'c']
-            } else {
-                w
-            }
-        };
+        let want = wc_wanted(flags);
         let (inputs, code) = self.inputs("wc", operands, sys);
         let one = want.len() == 1 && operands.len() <= 1;
         let mut totals = [0usize; 3];
         let mut out = String::new();
         for (name, d) in &inputs {
-            let text = String::from_utf8_lossy(d);
-            let counts = [d.iter().filter(|b| **b == b'\n').count(), text.split_whitespace().count(), d.len()];
-            for (i, c) in ['l', 'w', 'c'].iter().enumerate() {
-                if want.contains(c) {
-                    let first = !want[..].iter().take_while(|w| *w != c).any(|_| true);
-                    out.push_str(&match (one, first) {
-                        (true, _) => counts[i].to_string(),
-                        (false, true) => format!("{:>9}", counts[i]),
-                        (false, false) => format!(" {:>9}", counts[i]),
-                    });
-                }
+            let counts = wc_counts(d);
+            out.push_str(&wc_format(&want, one, counts));
+            for i in 0..3 {
                 totals[i] += counts[i];
             }
             if operands.is_empty() {
@@ -500,12 +481,7 @@ impl Shell {
             }
         }
         if inputs.len() > 1 {
-            for (i, c) in ['l', 'w', 'c'].iter().enumerate() {
-                if want.contains(c) {
-                    let first = !want[..].iter().take_while(|w| *w != c).any(|_| true);
-                    out.push_str(&if first { format!("{:>9}", totals[i]) } else { format!(" {:>9}", totals[i]) });
-                }
-            }
+            out.push_str(&wc_format(&want, false, totals));
             out.push_str(" total\n");
         }
         self.out(out.as_bytes(), sys);
@@ -589,7 +565,7 @@ impl Shell {
                         out.push_str(&format!("{name}:"));
                     }
                     if has('n') {
-                        out.push_str(&format!("{}:", i + 1));
+                        out.push_str(&format!("{}:", i + 1 + self.line_base));
                     }
                     out.push_str(line);
                     out.push('\n');
@@ -662,6 +638,41 @@ impl Shell {
         self.out(out.as_bytes(), sys);
         code
     }
+}
+
+/// The counts `wc` prints, from its flags: lines, words, bytes.
+pub(super) fn wc_wanted(flags: &[&str]) -> Vec<char> {
+    let all: String = flags.iter().map(|f| f.trim_start_matches('-')).collect();
+    let w: Vec<char> =
+        ['l', 'w', 'c'].into_iter().filter(|c| all.contains(*c) || all.contains('m') && *c == 'c').collect();
+    if w.is_empty() {
+        vec!['l', 'w', 'c']
+    } else {
+        w
+    }
+}
+
+/// Lines, words and bytes of `d`.
+pub(super) fn wc_counts(d: &[u8]) -> [usize; 3] {
+    let text = String::from_utf8_lossy(d);
+    [d.iter().filter(|b| **b == b'\n').count(), text.split_whitespace().count(), d.len()]
+}
+
+/// `wc`'s columns: one bare number when one count of one input is asked for, else each
+/// right-aligned in 9 (without the name).
+pub(super) fn wc_format(want: &[char], one: bool, counts: [usize; 3]) -> String {
+    let mut out = String::new();
+    for (i, c) in ['l', 'w', 'c'].iter().enumerate() {
+        if want.contains(c) {
+            let first = want.first() == Some(c);
+            out.push_str(&match (one, first) {
+                (true, _) => counts[i].to_string(),
+                (false, true) => format!("{:>9}", counts[i]),
+                (false, false) => format!(" {:>9}", counts[i]),
+            });
+        }
+    }
+    out
 }
 
 /// `1,3-5,7-` as inclusive ranges.

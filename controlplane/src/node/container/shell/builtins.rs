@@ -8,18 +8,39 @@ use super::{Frame, Run, Shell, Sys, Unwind};
 use crate::node::container::fs;
 
 /// Signals `trap` and `kill` know, by number.
-const SIGNALS: &[(&str, i32)] = &[
+pub(super) const SIGNALS: &[(&str, i32)] = &[
     ("EXIT", 0),
     ("HUP", 1),
     ("INT", 2),
     ("QUIT", 3),
+    ("ILL", 4),
+    ("TRAP", 5),
+    ("ABRT", 6),
+    ("BUS", 7),
+    ("FPE", 8),
     ("KILL", 9),
     ("USR1", 10),
+    ("SEGV", 11),
     ("USR2", 12),
     ("PIPE", 13),
     ("ALRM", 14),
     ("TERM", 15),
+    ("STKFLT", 16),
     ("CHLD", 17),
+    ("CONT", 18),
+    ("STOP", 19),
+    ("TSTP", 20),
+    ("TTIN", 21),
+    ("TTOU", 22),
+    ("URG", 23),
+    ("XCPU", 24),
+    ("XFSZ", 25),
+    ("VTALRM", 26),
+    ("PROF", 27),
+    ("WINCH", 28),
+    ("IO", 29),
+    ("PWR", 30),
+    ("SYS", 31),
 ];
 
 /// A signal's name (`TERM`) from `TERM`, `SIGTERM` or `15`.
@@ -66,6 +87,9 @@ impl Shell {
             let saved = std::mem::replace(&mut self.args, args.to_vec());
             self.frames.push(Frame::Func(saved));
             self.frames.push(Frame::Cmd((*body).clone()));
+            return None;
+        }
+        if self.read_pipe_first(&words, &assigns) {
             return None;
         }
         let code = match name.as_str() {
@@ -115,11 +139,27 @@ impl Shell {
                 0
             }
             "set" => {
+                let mut args = args;
+                // Options: `-e`/`+e` and `-o errexit`; others are accepted and ignored.
+                while let Some(a) = args.first().filter(|a| a.len() > 1 && a.starts_with(['-', '+']) && *a != "--") {
+                    let on = a.starts_with('-');
+                    if a == "-o" || a == "+o" {
+                        if args.get(1).map(String::as_str) == Some("errexit") {
+                            self.errexit = on;
+                        }
+                        args = &args[args.len().min(2)..];
+                        continue;
+                    }
+                    if a.contains('e') {
+                        self.errexit = on;
+                    }
+                    args = &args[1..];
+                }
                 if let Some(i) = args.iter().position(|a| a == "--") {
                     self.args = args[i + 1..].to_vec();
-                } else if let Some(first) = args.iter().position(|a| !a.starts_with(['-', '+'])) {
-                    self.args = args[first..].to_vec();
-                } else if args.is_empty() {
+                } else if !args.is_empty() {
+                    self.args = args.to_vec();
+                } else if words.len() == 1 {
                     let text: String = self.vars.iter().map(|(k, v)| format!("{k}='{}'\n", v.value)).collect();
                     self.out(text.as_bytes(), sys);
                 }
@@ -154,7 +194,14 @@ impl Shell {
                 self.out(line.as_bytes(), sys);
                 0
             }
-            "wait" => 0,
+            "wait" => return self.wait_builtin(args),
+            "kill" => self.kill(args, sys),
+            "yes" => {
+                let mut line = if args.is_empty() { "y".to_string() } else { args.join(" ") };
+                line.push('\n');
+                self.frames.push(Frame::Yes(std::sync::Arc::from(line.into_bytes())));
+                return None;
+            }
             "read" => self.read(args),
             "eval" => return self.run_text(&args.join(" ")),
             "." | "source" => {
@@ -260,7 +307,12 @@ impl Shell {
                 }
             }
             None => {
-                let text = self.io.stdin.as_ref().map(|(d, pos)| String::from_utf8_lossy(&d[*pos..]).into_owned());
+                let text = match &self.io.stdin {
+                    Some(super::Input::Data(d, pos)) => {
+                        Some(String::from_utf8_lossy(d.get(*pos..).unwrap_or_default()).into_owned())
+                    }
+                    _ => None,
+                };
                 (text.unwrap_or_default(), name.to_string(), None)
             }
         };
@@ -318,7 +370,7 @@ impl Shell {
     fn read(&mut self, args: &[String]) -> i32 {
         let raw = args.iter().any(|a| a == "-r");
         let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-        let Some((data, pos)) = self.io.stdin.clone() else { return 1 };
+        let Some(super::Input::Data(data, pos)) = self.io.stdin.clone() else { return 1 };
         if pos >= data.len() {
             return 1;
         }
@@ -326,7 +378,7 @@ impl Shell {
         let end = rest.iter().position(|b| *b == b'\n');
         let line_end = end.unwrap_or(rest.len());
         let mut line = String::from_utf8_lossy(&rest[..line_end]).into_owned();
-        self.io.stdin = Some((data.clone(), pos + line_end + usize::from(end.is_some())));
+        self.io.stdin = Some(super::Input::Data(data.clone(), pos + line_end + usize::from(end.is_some())));
         if !raw {
             line = line.replace('\\', "");
         }

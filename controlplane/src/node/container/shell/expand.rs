@@ -207,25 +207,38 @@ impl Shell {
         }
     }
 
-    /// A command substitution met where the shell cannot stop (inside `${...}`, a `for`
-    /// list, a `case` word): run to its end at once, with its sleeps taking no time.
+    /// A command substitution met inside `${...}`, where the shell cannot stop: it runs to its
+    /// end at once on a clock of its own, and the time it took is owed: the command waits it
+    /// out before it runs.
     fn substitute_now(&mut self, src: &str, sys: &mut Sys<'_>) -> String {
-        let mut sub = self.clone();
-        sub.frames.clear();
-        sub.pending.clear();
-        sub.exit = None;
-        sub.term = [Vec::new(), Vec::new()];
-        let capture = sub.new_capture();
-        sub.io.out = super::Sink::Capture(capture);
+        let mut sub = Shell::new(&self.arg0, &[]);
+        sub.vars = self.vars.clone();
+        sub.funcs = self.funcs.clone();
+        sub.args = self.args.clone();
+        sub.cwd = self.cwd.clone();
+        sub.pid = self.pid;
+        let capture = sys.procs.capture();
+        sub.io = super::Io { stdin: None, out: super::Sink::Pipe(capture), err: self.io.err.clone() };
         sub.start_script(src);
-        let mut fuel = FUEL;
-        let far = sys.now + chrono::Duration::days(365 * 100);
-        let mut sub_sys = Sys { fs: sys.fs, now: far, hostname: sys.hostname };
-        let _ = sub.run(&mut sub_sys, &mut fuel);
+        let start = sys.now + self.owed;
+        let mut now = start;
+        // Bounded: a substitution that does not end within these turns is cut short.
+        for _ in 0..1000 {
+            let mut fuel = FUEL;
+            let mut sub_sys = Sys { fs: sys.fs, now, hostname: sys.hostname, procs: sys.procs };
+            match sub.run(&mut sub_sys, &mut fuel) {
+                super::Run::Exited(_) => break,
+                super::Run::Sleeping(t) if t - now < chrono::Duration::days(1) => now = t,
+                super::Run::Busy => now += chrono::Duration::seconds(super::super::process::SLICE),
+                _ => break,
+            }
+        }
+        sub.end_children(sys);
         let err = std::mem::take(&mut sub.term[1]);
         self.term_write(1, &err);
         self.status = sub.exit.unwrap_or(sub.status);
-        let mut text = String::from_utf8_lossy(&sub.take_capture(capture)).into_owned();
+        self.owed += now - start;
+        let mut text = String::from_utf8_lossy(&sys.procs.take(capture)).into_owned();
         while text.ends_with('\n') {
             text.pop();
         }
@@ -243,7 +256,7 @@ impl Shell {
                 SpecialParameter::LastExitStatus => self.status.to_string(),
                 SpecialParameter::CurrentOptionFlags => String::new(),
                 SpecialParameter::ProcessId => self.pid.to_string(),
-                SpecialParameter::LastBackgroundProcessId => String::new(),
+                SpecialParameter::LastBackgroundProcessId => self.last_bg.map(|p| p.to_string()).unwrap_or_default(),
                 SpecialParameter::ShellName => self.arg0.clone(),
             }),
             _ => None,

@@ -46,11 +46,16 @@ pub struct Simple {
     pub substs: Vec<Result<Cmd, String>>,
 }
 
+/// Command substitutions to run before a word is expanded.
+pub type Substs = Arc<[Result<Cmd, String>]>;
+
 #[derive(Debug, Clone)]
 pub enum Cmd {
     Simple(Arc<Simple>),
-    /// Commands in sequence (`;`, newlines, `&`).
+    /// Commands in sequence (`;`, newlines).
     Seq(Arc<[Cmd]>),
+    /// `cmd &`
+    Background(Arc<Cmd>),
     /// `a && b || c`: the first, then each with `true` for `&&`.
     AndOr(Arc<Cmd>, Arc<[(bool, Cmd)]>),
     Pipeline(Arc<[Cmd]>, bool),
@@ -62,13 +67,16 @@ pub enum Cmd {
         cond: Arc<Cmd>,
         body: Arc<Cmd>,
     },
-    /// `for v in words; do b; done` (`None`: the positional parameters).
+    /// `for v in words; do b; done` (`None`: the positional parameters), with the command
+    /// substitutions of its words.
     For {
         var: Arc<str>,
         words: Option<Arc<[Word]>>,
+        substs: Substs,
         body: Arc<Cmd>,
     },
-    Case(Word, Arc<[(Vec<Word>, Option<Cmd>)]>),
+    /// `case word in ...`: the word, its command substitutions, the arms.
+    Case(Word, Substs, Arc<[(Vec<Word>, Option<Cmd>)]>),
     /// `( ... )`
     Subshell(Arc<Cmd>),
     /// A compound command with redirections.
@@ -128,7 +136,11 @@ fn seq(mut cmds: Vec<Cmd>) -> Cmd {
 fn compound_list(list: &ast::CompoundList) -> Result<Cmd, String> {
     let mut cmds = Vec::new();
     for item in &list.0 {
-        cmds.push(and_or(&item.0)?);
+        let c = and_or(&item.0)?;
+        cmds.push(match item.1 {
+            ast::SeparatorOperator::Async => Cmd::Background(Arc::new(c)),
+            ast::SeparatorOperator::Sequence => c,
+        });
     }
     Ok(seq(cmds))
 }
@@ -192,7 +204,16 @@ fn compound(cc: &ast::CompoundCommand) -> Result<Cmd, String> {
                 Some(ws) => Some(ws.iter().map(word).collect::<Result<Vec<_>, _>>()?.into()),
                 None => None,
             };
-            Cmd::For { var: Arc::from(f.variable_name.as_str()), words, body: Arc::new(compound_list(&f.body.list)?) }
+            let mut substs = Vec::new();
+            for w in words.iter().flat_map(|ws: &Arc<[Word]>| ws.iter()) {
+                collect_substs(w, &mut substs);
+            }
+            Cmd::For {
+                var: Arc::from(f.variable_name.as_str()),
+                words,
+                substs: substs.into(),
+                body: Arc::new(compound_list(&f.body.list)?),
+            }
         }
         ast::CompoundCommand::CaseClause(c) => {
             let mut items = Vec::new();
@@ -201,7 +222,10 @@ fn compound(cc: &ast::CompoundCommand) -> Result<Cmd, String> {
                 let body = item.cmd.as_ref().map(compound_list).transpose()?;
                 items.push((pats, body));
             }
-            Cmd::Case(word(&c.value)?, items.into())
+            let value = word(&c.value)?;
+            let mut substs = Vec::new();
+            collect_substs(&value, &mut substs);
+            Cmd::Case(value, substs.into(), items.into())
         }
         ast::CompoundCommand::IfClause(i) => {
             let mut arms = vec![(compound_list(&i.condition)?, compound_list(&i.then)?)];

@@ -3,15 +3,20 @@
 //! shell can stop anywhere (a `sleep`, the end of its step budget) and go on at a later
 //! simulated moment. Every call to [`Shell::run`] is bounded by its fuel; nothing blocks.
 //!
-//! Pipelines run their stages one after another, each stage's output the next one's input,
-//! each in a subshell as ash runs them. `&` runs its command in the foreground.
+//! A pipeline's stages and `&`'s commands are child shells ([`jobs`]) that run alongside
+//! their parent, stage to stage through bounded pipes ([`pipes`]); a command reading a pipe
+//! waits for what it needs ([`stream`]). Each run gives every process of the tree its turn
+//! until none can go on.
 
 mod applets;
 mod applets_fs;
 mod builtins;
 mod expand;
 pub mod ir;
+mod jobs;
+pub mod pipes;
 mod regex;
+mod stream;
 mod test;
 #[cfg(test)]
 mod tests;
@@ -23,8 +28,22 @@ use chrono::{DateTime, Utc};
 
 pub use applets::{APPLETS, NETWORK};
 
+/// The shell's own commands (builtins, and the shells it runs nested).
+pub const BUILTINS: &[&str] = &[
+    ":", "true", "exit", "return", "break", "continue", "export", "readonly", "local", "unset", "set", "shift", "trap",
+    "cd", "pwd", "wait", "read", "eval", ".", "source", "exec", "sleep", "kill", "sh", "bash", "ash", "dash",
+];
+
+/// Whether the container's shell can run `program` (a builtin or an applet, by its base name).
+pub fn knows(program: &str) -> bool {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    BUILTINS.contains(&base) || APPLETS.contains(&base) || NETWORK.contains(&base)
+}
+
 use super::fs::{self, Fs};
 use ir::{Cmd, Item, Redir};
+pub use jobs::signal_number;
+pub use pipes::Procs;
 
 pub type Time = DateTime<Utc>;
 
@@ -33,18 +52,16 @@ pub type Time = DateTime<Utc>;
 /// when it runs again.
 pub const FUEL: u32 = 10_000;
 
-/// The most a pipe or a command substitution holds; more is dropped (as if the reader had
-/// stopped reading).
-const CAPTURE_CAP: usize = 1 << 20;
-
 /// What fd 1 and fd 2 wrote since the owner last took them, at most this much each.
 const TERM_CAP: usize = 1 << 20;
 
-/// What the shell runs against: its container's files, the time, the host's name.
+/// What the shell runs against: its container's files, the time, the host's name, and what
+/// its process tree shares.
 pub struct Sys<'a> {
     pub fs: &'a mut Fs,
     pub now: Time,
     pub hostname: &'a str,
+    pub procs: &'a mut Procs,
 }
 
 /// Where a file descriptor writes.
@@ -54,14 +71,22 @@ pub enum Sink {
     Term(usize),
     Null,
     File(String),
-    Capture(usize),
+    /// A pipe, or a command substitution's capture.
+    Pipe(usize),
+}
+
+/// Where stdin reads from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// What is left of a file or here-document, from a position.
+    Data(Arc<Vec<u8>>, usize),
+    Pipe(usize),
 }
 
 /// The shell's standard streams.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Io {
-    /// What is left to read on stdin, from a position.
-    pub stdin: Option<(Arc<Vec<u8>>, usize)>,
+    pub stdin: Option<Input>,
     pub out: Sink,
     pub err: Sink,
 }
@@ -86,6 +111,8 @@ pub enum Run {
     Sleeping(Time),
     /// Out of fuel: it has more to do now.
     Busy,
+    /// Waiting for a pipe or a child, which only another process of the tree can change.
+    Blocked,
 }
 
 /// What a subshell restores when it ends.
@@ -98,6 +125,7 @@ struct Saved {
     traps: BTreeMap<String, String>,
     io: Io,
     arg0: String,
+    errexit: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -105,13 +133,36 @@ enum Frame {
     Cmd(Cmd),
     Seq(Arc<[Cmd]>, usize),
     AndOr(Arc<[(bool, Cmd)]>, usize),
-    Pipe {
-        stages: Arc<[Cmd]>,
-        next: usize,
-        bang: bool,
-        capture: Option<usize>,
-        io: Io,
+    /// `!`: the status inverted.
+    Not,
+    /// A pipeline's stages, as child processes: the status is the last one's.
+    Pipeline(Vec<u32>),
+    /// `wait`: for one child, or all of them.
+    Wait(Option<u32>),
+    /// A command that reads a pipe, waiting for what it needs.
+    Input(Box<stream::Reading>),
+    /// `yes`: its line, again and again.
+    Yes(Arc<[u8]>),
+    /// `seq`: the numbers from `next` on.
+    Count {
+        next: f64,
+        step: f64,
+        last: f64,
     },
+    /// A `for` or `case` whose command substitutions run first.
+    Pending {
+        cmd: Cmd,
+        substs: Vec<String>,
+    },
+    /// A command whose expansion took time (a command substitution inside `${...}`).
+    Run {
+        words: Vec<String>,
+        assigns: Vec<(String, String)>,
+    },
+    /// The end of a condition (`if`, `while`, the left of `&&`), where `set -e` does not apply.
+    CondEnd,
+    /// After the EXIT trap: the shell's exit status.
+    ExitAfter(i32),
     If(Arc<[(Cmd, Cmd)]>, usize, Option<Arc<Cmd>>),
     /// `body_done`: the body just ran (the condition is next); else the condition just ran.
     Loop {
@@ -136,6 +187,8 @@ enum Frame {
         capture: usize,
         saved: Box<Saved>,
     },
+    /// The end of a command run for a moment with other streams.
+    RestoreStdin(Option<Input>),
     /// The end of a subshell.
     Scope(Box<Saved>),
     RestoreIo(Io),
@@ -165,7 +218,6 @@ pub struct Shell {
     frames: Vec<Frame>,
     pub io: Io,
     pub cwd: String,
-    captures: Vec<Vec<u8>>,
     /// What fds 1 and 2 wrote to the terminal, for the owner to take.
     pub term: [Vec<u8>; 2],
     traps: BTreeMap<String, String>,
@@ -173,6 +225,22 @@ pub struct Shell {
     pending: Vec<String>,
     exit: Option<i32>,
     pub pid: u32,
+    /// Pipeline stages and background jobs, in the order they started.
+    children: Vec<jobs::Child>,
+    /// `$!`
+    last_bg: Option<u32>,
+    /// What a command wrote to a full pipe, to go before anything else runs.
+    stalled: Vec<(usize, Vec<u8>)>,
+    /// A write found no reader: the process dies of SIGPIPE.
+    sigpipe: bool,
+    /// `set -e`
+    errexit: bool,
+    /// How many conditions are running (where `set -e` does not apply).
+    cond: u32,
+    /// Simulated time that expansions took and the command must wait out.
+    owed: chrono::Duration,
+    /// Lines of its input a streaming `grep -n` has already numbered.
+    line_base: usize,
 }
 
 impl Shell {
@@ -188,12 +256,19 @@ impl Shell {
             frames: Vec::new(),
             io: Io::default(),
             cwd: "/".into(),
-            captures: Vec::new(),
             term: [Vec::new(), Vec::new()],
             traps: BTreeMap::new(),
             pending: Vec::new(),
             exit: None,
             pid: 1,
+            children: Vec::new(),
+            last_bg: None,
+            stalled: Vec::new(),
+            sigpipe: false,
+            errexit: false,
+            cond: 0,
+            owed: chrono::Duration::zero(),
+            line_base: 0,
         }
     }
 
@@ -235,7 +310,8 @@ impl Shell {
         buf.extend_from_slice(&data[..data.len().min(room)]);
     }
 
-    /// Write to a sink (a full capture or file system drops what does not fit).
+    /// Write to a sink (a full capture or file system drops what does not fit; what does not
+    /// fit in a pipe waits, and the shell with it).
     fn write_sink(&mut self, sink: &Sink, data: &[u8], sys: &mut Sys<'_>) {
         match sink {
             Sink::Term(i) => self.term_write(*i, data),
@@ -243,13 +319,46 @@ impl Shell {
             Sink::File(path) => {
                 let _ = sys.fs.write(path, data, true);
             }
-            Sink::Capture(i) => {
-                if let Some(buf) = self.captures.get_mut(*i) {
-                    let room = CAPTURE_CAP.saturating_sub(buf.len());
-                    buf.extend_from_slice(&data[..data.len().min(room)]);
+            Sink::Pipe(id) => {
+                if let Some(s) = self.stalled.iter_mut().find(|s| s.0 == *id) {
+                    let room = pipes::CAPTURE_CAP.saturating_sub(s.1.len());
+                    s.1.extend_from_slice(&data[..data.len().min(room)]);
+                    return;
+                }
+                match sys.procs.write(*id, data) {
+                    None => self.sigpipe = true,
+                    Some(n) if n < data.len() => {
+                        let rest = &data[n..];
+                        self.stalled.push((*id, rest[..rest.len().min(pipes::CAPTURE_CAP)].to_vec()));
+                    }
+                    Some(_) => {}
                 }
             }
         }
+    }
+
+    /// Push stalled writes on; true while some still wait.
+    fn flush_stalled(&mut self, sys: &mut Sys<'_>) -> bool {
+        let mut i = 0;
+        while i < self.stalled.len() {
+            let (id, data) = &mut self.stalled[i];
+            match sys.procs.write(*id, data) {
+                None => {
+                    self.sigpipe = true;
+                    self.stalled.clear();
+                    return false;
+                }
+                Some(n) => {
+                    data.drain(..n);
+                    if data.is_empty() {
+                        self.stalled.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+        }
+        !self.stalled.is_empty()
     }
 
     pub fn out(&mut self, data: &[u8], sys: &mut Sys<'_>) {
@@ -284,6 +393,7 @@ impl Shell {
             traps: self.traps.clone(),
             io: self.io.clone(),
             arg0: self.arg0.clone(),
+            errexit: self.errexit,
         })
     }
 
@@ -295,24 +405,61 @@ impl Shell {
         self.traps = s.traps;
         self.io = s.io;
         self.arg0 = s.arg0;
+        self.errexit = s.errexit;
     }
 
-    fn new_capture(&mut self) -> usize {
-        self.captures.push(Vec::new());
-        self.captures.len() - 1
-    }
-
-    fn take_capture(&mut self, i: usize) -> Vec<u8> {
-        let data = self.captures.get_mut(i).map(std::mem::take).unwrap_or_default();
-        self.captures.truncate(i);
-        data
-    }
-
-    /// Run until the shell exits, sleeps past `sys.now`, or spends `fuel`.
+    /// Run the shell and its children until it exits, everything sleeps past `sys.now` or
+    /// waits on another, or `fuel` is spent. A step that only finds it must wait costs none.
     pub fn run(&mut self, sys: &mut Sys<'_>, fuel: &mut u32) -> Run {
         loop {
-            if let Some(code) = self.exit {
+            let before = *fuel;
+            // Each process of the tree gets a share of the turn, so a busy one cannot starve
+            // the others.
+            let quota = (*fuel / (self.live_children() as u32 + 1)).max(1);
+            let kids = if self.children.is_empty() { Run::Blocked } else { self.run_children(sys, fuel, quota) };
+            let mut mine = quota.min(*fuel);
+            let given = mine;
+            let own = self.run_own(sys, &mut mine);
+            *fuel -= given - mine;
+            if let Run::Exited(code) = own {
+                self.end_children(sys);
                 return Run::Exited(code);
+            }
+            if *fuel == 0 {
+                return Run::Busy;
+            }
+            if *fuel == before {
+                let wakes = [own, kids].into_iter().filter_map(|r| match r {
+                    Run::Sleeping(t) => Some(t),
+                    _ => None,
+                });
+                return wakes.min().map_or(Run::Blocked, Run::Sleeping);
+            }
+        }
+    }
+
+    /// The shell's own frames, until it exits, must wait, or spends `fuel`.
+    fn run_own(&mut self, sys: &mut Sys<'_>, fuel: &mut u32) -> Run {
+        loop {
+            if self.sigpipe && self.exit.is_none() {
+                self.exit = Some(128 + 13);
+            }
+            if let Some(code) = self.exit {
+                if let Some(action) = self.traps.remove("EXIT") {
+                    // The EXIT trap runs once, then the shell ends with the status it had.
+                    self.exit = None;
+                    self.status = code;
+                    self.frames.clear();
+                    self.frames.push(Frame::ExitAfter(code));
+                    if let Ok(cmd) = ir::parse(&action) {
+                        self.frames.push(Frame::Cmd(cmd));
+                    }
+                    continue;
+                }
+                return Run::Exited(code);
+            }
+            if !self.stalled.is_empty() && self.flush_stalled(sys) {
+                return Run::Blocked;
             }
             if !self.pending.is_empty() && !matches!(self.frames.last(), Some(Frame::Sleep(t)) if *t > sys.now) {
                 let sig = self.pending.remove(0);
@@ -335,9 +482,27 @@ impl Shell {
             }
             *fuel -= 1;
             if let Some(run) = self.step(frame, sys) {
+                if matches!(run, Run::Sleeping(_) | Run::Blocked) {
+                    // Finding that it must wait is no work.
+                    *fuel += 1;
+                }
                 return run;
             }
         }
+    }
+
+    /// `set -e`: a command that failed outside a condition ends the shell.
+    fn check_errexit(&mut self) {
+        if self.errexit && self.cond == 0 && self.status != 0 && self.exit.is_none() {
+            self.unwind(Unwind::Exit(self.status));
+        }
+    }
+
+    /// Run `cmd` as a condition.
+    fn push_cond(&mut self, cmd: Cmd) {
+        self.cond += 1;
+        self.frames.push(Frame::CondEnd);
+        self.frames.push(Frame::Cmd(cmd));
     }
 
     /// One frame. `Some` when the shell must stop here.
@@ -352,19 +517,54 @@ impl Shell {
             }
             Frame::AndOr(rest, i) => {
                 if let Some((and, c)) = rest.get(i).cloned() {
-                    self.frames.push(Frame::AndOr(rest, i + 1));
+                    self.frames.push(Frame::AndOr(rest.clone(), i + 1));
                     if (self.status == 0) == and {
-                        self.frames.push(Frame::Cmd(c));
+                        if i + 1 < rest.len() {
+                            self.push_cond(c);
+                        } else {
+                            self.frames.push(Frame::Cmd(c));
+                        }
                     }
                 }
             }
-            Frame::Pipe { stages, next, bang, capture, io } => self.pipe_stage(stages, next, bang, capture, io),
+            Frame::Not => {
+                self.status = i32::from(self.status == 0);
+            }
+            Frame::Pipeline(pids) => return self.wait_pipeline(pids),
+            Frame::Wait(pid) => return self.wait_children(pid),
+            Frame::Input(r) => return self.step_input(*r, sys),
+            Frame::Yes(line) => {
+                self.frames.push(Frame::Yes(line.clone()));
+                let chunk: Vec<u8> =
+                    line.iter().copied().cycle().take(line.len() * (512 / line.len().max(1)).max(1)).collect();
+                self.out(&chunk, sys);
+            }
+            Frame::Count { mut next, step, last } => {
+                let mut out = String::new();
+                while (step > 0.0 && next <= last || step < 0.0 && next >= last) && out.len() < 4096 {
+                    out.push_str(&format!("{next}\n"));
+                    next += step;
+                }
+                if !out.is_empty() {
+                    self.frames.push(Frame::Count { next, step, last });
+                    self.out(out.as_bytes(), sys);
+                }
+            }
+            Frame::Pending { cmd, substs } => return self.pending(cmd, substs, sys),
+            Frame::Run { words, assigns } => {
+                let r = self.dispatch(words, assigns, sys);
+                self.check_errexit();
+                return r;
+            }
+            Frame::CondEnd => self.cond = self.cond.saturating_sub(1),
+            Frame::ExitAfter(code) => self.exit = Some(code),
+            Frame::RestoreStdin(input) => self.io.stdin = input,
             Frame::If(arms, i, els) => {
                 if self.status == 0 {
                     self.frames.push(Frame::Cmd(arms[i].1.clone()));
                 } else if let Some((cond, _)) = arms.get(i + 1).cloned() {
                     self.frames.push(Frame::If(arms, i + 1, els));
-                    self.frames.push(Frame::Cmd(cond));
+                    self.push_cond(cond);
                 } else if let Some(e) = els {
                     self.frames.push(Frame::Cmd((*e).clone()));
                 } else {
@@ -375,7 +575,7 @@ impl Shell {
                 if body_done {
                     let last = self.status;
                     self.frames.push(Frame::Loop { until, cond: cond.clone(), body, body_done: false, last });
-                    self.frames.push(Frame::Cmd((*cond).clone()));
+                    self.push_cond((*cond).clone());
                 } else if (self.status == 0) != until {
                     self.frames.push(Frame::Loop { until, cond, body: body.clone(), body_done: true, last });
                     self.frames.push(Frame::Cmd((*body).clone()));
@@ -393,16 +593,29 @@ impl Shell {
             Frame::Simple { cmd, substs } => return self.simple(cmd, substs, sys),
             Frame::Subst { capture, saved } => {
                 self.restore(*saved);
-                let data = self.take_capture(capture);
+                let data = sys.procs.take(capture);
                 let mut text = String::from_utf8_lossy(&data).into_owned();
                 while text.ends_with('\n') {
                     text.pop();
                 }
-                if let Some(Frame::Simple { substs, .. }) = self.frames.last_mut() {
+                if let Some(Frame::Simple { substs, .. } | Frame::Pending { substs, .. }) = self.frames.last_mut() {
                     substs.push(text);
                 }
             }
-            Frame::Scope(saved) => self.restore(*saved),
+            Frame::Scope(saved) => {
+                // A subshell (or `sh -c`) that set an EXIT trap runs it as it ends.
+                if self.traps.contains_key("EXIT") && saved.traps.get("EXIT") != self.traps.get("EXIT") {
+                    let action = self.traps.remove("EXIT").unwrap_or_default();
+                    self.frames.push(Frame::Scope(saved));
+                    if let Ok(cmd) = ir::parse(&action) {
+                        self.frames.push(Frame::Trap(self.status));
+                        self.frames.push(Frame::Cmd(cmd));
+                    }
+                    return None;
+                }
+                self.restore(*saved);
+                self.check_errexit();
+            }
             Frame::RestoreIo(io) => self.io = io,
             Frame::Func(args) => self.args = args,
             Frame::Sleep(until) => {
@@ -423,54 +636,113 @@ impl Shell {
             Cmd::Seq(cmds) => self.frames.push(Frame::Seq(cmds, 0)),
             Cmd::AndOr(first, rest) => {
                 self.frames.push(Frame::AndOr(rest, 0));
-                self.frames.push(Frame::Cmd((*first).clone()));
+                self.push_cond((*first).clone());
             }
             Cmd::Pipeline(stages, bang) => {
-                let io = self.io.clone();
-                self.pipe_stage(stages, 0, bang, None, io);
+                if bang {
+                    self.frames.push(Frame::Not);
+                    self.cond += 1;
+                    self.frames.push(Frame::CondEnd);
+                }
+                if stages.len() == 1 {
+                    self.frames.push(Frame::Cmd(stages[0].clone()));
+                } else {
+                    self.start_pipeline(&stages, sys);
+                }
             }
+            Cmd::Background(inner) => self.start_background(&inner, sys),
             Cmd::If(arms, els) => {
                 if let Some((cond, _)) = arms.first().cloned() {
                     self.frames.push(Frame::If(arms, 0, els));
-                    self.frames.push(Frame::Cmd(cond));
+                    self.push_cond(cond);
                 }
             }
             Cmd::Loop { until, cond, body } => {
                 self.frames.push(Frame::Loop { until, cond: cond.clone(), body, body_done: false, last: 0 });
-                self.frames.push(Frame::Cmd((*cond).clone()));
+                self.push_cond((*cond).clone());
             }
-            Cmd::For { var, words, body } => {
+            Cmd::For { .. } | Cmd::Case(..) => {
+                let _ = self.pending(cmd, Vec::new(), sys);
+            }
+            other => self.start_compound(other, sys),
+        }
+    }
+
+    /// A `for` or `case` once the command substitutions of its words have run (each may
+    /// take time, as a simple command's do).
+    fn pending(&mut self, cmd: Cmd, mut substs: Vec<String>, sys: &mut Sys<'_>) -> Option<Run> {
+        let wanted = match &cmd {
+            Cmd::For { substs, .. } | Cmd::Case(_, substs, _) => substs.clone(),
+            _ => Arc::from(Vec::new()),
+        };
+        if substs.len() < wanted.len() {
+            match wanted[substs.len()].clone() {
+                Ok(c) => {
+                    let saved = self.save();
+                    self.frames.push(Frame::Pending { cmd, substs });
+                    let capture = sys.procs.capture();
+                    self.frames.push(Frame::Subst { capture, saved });
+                    self.io.out = Sink::Pipe(capture);
+                    self.frames.push(Frame::Cmd(c));
+                }
+                Err(msg) => {
+                    self.fail(&msg, 2);
+                    substs.push(String::new());
+                    self.frames.push(Frame::Pending { cmd, substs });
+                }
+            }
+            return None;
+        }
+        let mut results = substs.into_iter();
+        match cmd {
+            Cmd::For { var, words, body, .. } => {
                 let items: Vec<String> = match words {
-                    Some(ws) => match self.expand_words(&ws, &mut Vec::new().into_iter(), sys) {
+                    Some(ws) => match self.expand_words(&ws, &mut results, sys) {
                         Ok(v) => v,
-                        Err(msg) => return self.fail(&msg, 1),
+                        Err(msg) => {
+                            self.fail(&msg, 1);
+                            return None;
+                        }
                     },
                     None => self.args.clone(),
                 };
                 self.status = 0;
                 self.frames.push(Frame::For { var, items: items.into(), next: 0, body });
             }
-            Cmd::Case(word, items) => {
-                let value = match self.expand_string(&word, sys) {
+            Cmd::Case(word, _, items) => {
+                let value = match self.expand_string_with(&word, &mut results, sys) {
                     Ok(v) => v,
-                    Err(msg) => return self.fail(&msg, 1),
+                    Err(msg) => {
+                        self.fail(&msg, 1);
+                        return None;
+                    }
                 };
                 self.status = 0;
                 for (pats, body) in items.iter() {
                     for p in pats {
                         let pat = match self.expand_pattern(p, sys) {
                             Ok(p) => p,
-                            Err(msg) => return self.fail(&msg, 1),
+                            Err(msg) => {
+                                self.fail(&msg, 1);
+                                return None;
+                            }
                         };
                         if expand::glob_match(&pat, &value) {
                             if let Some(b) = body {
                                 self.frames.push(Frame::Cmd(b.clone()));
                             }
-                            return;
+                            return None;
                         }
                     }
                 }
             }
+            _ => {}
+        }
+        None
+    }
+
+    fn start_compound(&mut self, cmd: Cmd, sys: &mut Sys<'_>) {
+        match cmd {
             Cmd::Subshell(inner) => {
                 self.frames.push(Frame::Scope(self.save()));
                 self.frames.push(Frame::Cmd((*inner).clone()));
@@ -490,36 +762,13 @@ impl Shell {
                 self.funcs.insert(name, body);
                 self.status = 0;
             }
+            _ => {}
         }
     }
 
     fn fail(&mut self, msg: &str, status: i32) {
         self.error(msg);
         self.status = status;
-    }
-
-    fn pipe_stage(&mut self, stages: Arc<[Cmd]>, next: usize, bang: bool, capture: Option<usize>, io: Io) {
-        let input = capture.map(|c| self.take_capture(c));
-        if next >= stages.len() {
-            self.io = io;
-            if bang {
-                self.status = i32::from(self.status == 0);
-            }
-            return;
-        }
-        let last = next + 1 == stages.len();
-        let out = if last { None } else { Some(self.new_capture()) };
-        self.frames.push(Frame::Pipe { stages: stages.clone(), next: next + 1, bang, capture: out, io: io.clone() });
-        self.frames.push(Frame::Scope(self.save()));
-        self.io.stdin = match input {
-            Some(data) => Some((Arc::new(data), 0)),
-            None => io.stdin.clone(),
-        };
-        self.io.out = match out {
-            Some(c) => Sink::Capture(c),
-            None => io.out.clone(),
-        };
-        self.frames.push(Frame::Cmd(stages[next].clone()));
     }
 
     /// A simple command: its command substitutions first (each may sleep), then expansion,
@@ -530,9 +779,9 @@ impl Shell {
                 Ok(c) => {
                     let saved = self.save();
                     self.frames.push(Frame::Simple { cmd, substs });
-                    let capture = self.new_capture();
+                    let capture = sys.procs.capture();
                     self.frames.push(Frame::Subst { capture, saved });
-                    self.io.out = Sink::Capture(capture);
+                    self.io.out = Sink::Pipe(capture);
                     self.frames.push(Frame::Cmd(c));
                 }
                 Err(msg) => {
@@ -584,9 +833,29 @@ impl Shell {
             for (name, v) in assigns {
                 self.set_var(&name, v);
             }
+            self.check_errexit();
+            if self.owed > chrono::Duration::zero() {
+                let until = sys.now.checked_add_signed(std::mem::take(&mut self.owed)).unwrap_or(sys.now);
+                let status = self.status;
+                self.frames.push(Frame::Trap(status));
+                self.frames.push(Frame::Sleep(until));
+            }
             return None;
         }
-        self.dispatch(words, assigns, sys)
+        if self.owed > chrono::Duration::zero() {
+            // A command substitution inside `${...}` ran to its end at once; the command
+            // waits out the time it took.
+            let until = sys.now.checked_add_signed(std::mem::take(&mut self.owed)).unwrap_or(sys.now);
+            self.frames.push(Frame::Run { words, assigns });
+            self.frames.push(Frame::Sleep(until));
+            return None;
+        }
+        let depth = self.frames.len();
+        let r = self.dispatch(words, assigns, sys);
+        if r.is_none() && self.frames.len() <= depth {
+            self.check_errexit();
+        }
+        r
     }
 
     pub fn set_var(&mut self, name: &str, value: String) {
@@ -630,7 +899,7 @@ impl Shell {
                                     .map_err(|e| format!("can't open {name}: {}", errmsg(e, "no such file")))?,
                             };
                             if *fd == 0 {
-                                io.stdin = Some((data, 0));
+                                io.stdin = Some(Input::Data(data, 0));
                             }
                         }
                         ir::Mode::Write | ir::Mode::Append => {
@@ -679,7 +948,7 @@ impl Shell {
                         text.push('\n');
                     }
                     if *fd == 0 {
-                        io.stdin = Some((Arc::new(text.into_bytes()), 0));
+                        io.stdin = Some(Input::Data(Arc::new(text.into_bytes()), 0));
                     }
                 }
             }
@@ -702,6 +971,8 @@ impl Shell {
                     return;
                 }
                 (Frame::RestoreIo(io), _) => self.io = io,
+                (Frame::RestoreStdin(input), _) => self.io.stdin = input,
+                (Frame::CondEnd, _) => self.cond = self.cond.saturating_sub(1),
                 (Frame::Func(args), Unwind::Return(code)) => {
                     self.args = args;
                     self.status = code;

@@ -4,13 +4,14 @@ use crate::sim::clock::epoch;
 
 /// Run `script` to its end on a simulated clock: (stdout, stderr, exit code, seconds taken).
 fn run_with(script: &str, fs: &mut Fs) -> (String, String, i32, i64) {
+    let mut procs = Procs::new(1);
     let mut sh = Shell::new("sh", &[("HOME".into(), "/root".into()), ("MODE".into(), "dev".into())]);
     sh.start_script(script);
     let t0 = epoch();
     let mut now = t0;
     for _ in 0..10_000 {
         let mut fuel = FUEL;
-        let r = sh.run(&mut Sys { fs, now, hostname: "web" }, &mut fuel);
+        let r = sh.run(&mut Sys { fs, now, hostname: "web", procs: &mut procs }, &mut fuel);
         match r {
             Run::Exited(code) => {
                 let [o, e] = std::mem::take(&mut sh.term);
@@ -19,6 +20,7 @@ fn run_with(script: &str, fs: &mut Fs) -> (String, String, i32, i64) {
             }
             Run::Sleeping(t) => now = t,
             Run::Busy => now += chrono::Duration::seconds(1),
+            Run::Blocked => panic!("script blocked: {script}"),
         }
     }
     panic!("script did not end: {script}");
@@ -116,6 +118,7 @@ fn sleeps_take_simulated_time() {
 
 #[test]
 fn a_sleeping_loop_suspends_and_resumes() {
+    let mut procs = Procs::new(1);
     let mut fs = image::files("busybox");
     let mut sh = Shell::new("sh", &[]);
     sh.start_script("while true; do echo hi; sleep 1; done");
@@ -123,7 +126,7 @@ fn a_sleeping_loop_suspends_and_resumes() {
     let mut lines = 0;
     for _ in 0..5 {
         let mut fuel = FUEL;
-        match sh.run(&mut Sys { fs: &mut fs, now, hostname: "h" }, &mut fuel) {
+        match sh.run(&mut Sys { fs: &mut fs, now, hostname: "h", procs: &mut procs }, &mut fuel) {
             Run::Sleeping(t) => {
                 assert_eq!(t, now + chrono::Duration::seconds(1));
                 now = t;
@@ -137,29 +140,31 @@ fn a_sleeping_loop_suspends_and_resumes() {
 
 #[test]
 fn an_endless_loop_is_bounded_by_its_fuel() {
+    let mut procs = Procs::new(1);
     let mut fs = image::files("busybox");
     let mut sh = Shell::new("sh", &[]);
     sh.start_script("while :; do echo spam; done");
     let mut fuel = FUEL;
-    assert_eq!(sh.run(&mut Sys { fs: &mut fs, now: epoch(), hostname: "h" }, &mut fuel), Run::Busy);
+    assert_eq!(sh.run(&mut Sys { fs: &mut fs, now: epoch(), hostname: "h", procs: &mut procs }, &mut fuel), Run::Busy);
     assert!(sh.term[0].len() < 100_000);
 }
 
 #[test]
 fn trap_on_term_runs_after_the_current_command() {
+    let mut procs = Procs::new(1);
     let mut fs = image::files("busybox");
     let mut sh = Shell::new("sh", &[]);
     sh.start_script("trap 'echo bye; exit 0' TERM; while true; do sleep 10; done");
     let t0 = epoch();
     let mut fuel = FUEL;
     assert_eq!(
-        sh.run(&mut Sys { fs: &mut fs, now: t0, hostname: "h" }, &mut fuel),
+        sh.run(&mut Sys { fs: &mut fs, now: t0, hostname: "h", procs: &mut procs }, &mut fuel),
         Run::Sleeping(t0 + chrono::Duration::seconds(10))
     );
     assert!(sh.signal("TERM"));
     let mut fuel = FUEL;
     let t = t0 + chrono::Duration::seconds(10);
-    assert_eq!(sh.run(&mut Sys { fs: &mut fs, now: t, hostname: "h" }, &mut fuel), Run::Exited(0));
+    assert_eq!(sh.run(&mut Sys { fs: &mut fs, now: t, hostname: "h", procs: &mut procs }, &mut fuel), Run::Exited(0));
     assert_eq!(sh.term[0], b"bye\n");
     let mut plain = Shell::new("sh", &[]);
     plain.start_script("sleep 100");
@@ -172,10 +177,11 @@ proptest::proptest! {
     #[test]
     fn random_scripts_never_panic(script in "[ -~\n]{0,60}") {
         let mut fs = image::files("busybox");
+        let mut procs = Procs::new(1);
         let mut sh = Shell::new("sh", &[]);
         sh.start_script(&script);
         let mut fuel = FUEL;
-        let _ = sh.run(&mut Sys { fs: &mut fs, now: epoch(), hostname: "h" }, &mut fuel);
+        let _ = sh.run(&mut Sys { fs: &mut fs, now: epoch(), hostname: "h", procs: &mut procs }, &mut fuel);
     }
 
     #[test]
@@ -186,9 +192,100 @@ proptest::proptest! {
     ]), 0..25)) {
         let script = parts.join(" ");
         let mut fs = image::files("busybox");
+        let mut procs = Procs::new(1);
         let mut sh = Shell::new("sh", &[]);
         sh.start_script(&script);
         let mut fuel = FUEL;
-        let _ = sh.run(&mut Sys { fs: &mut fs, now: epoch(), hostname: "h" }, &mut fuel);
+        let _ = sh.run(&mut Sys { fs: &mut fs, now: epoch(), hostname: "h", procs: &mut procs }, &mut fuel);
     }
+}
+
+#[test]
+fn pipelines_run_their_stages_together() {
+    assert_eq!(run("yes | head -3"), ("y\ny\ny\n".into(), String::new(), 0, 0));
+    // The loop learns that head is gone at its next write, after its sleep, as in any shell.
+    let (o, _, code, secs) = run("while true; do echo x; sleep 1; done | head -n 3; echo after");
+    assert_eq!((o.as_str(), code, secs), ("x\nx\nx\nafter\n", 0, 3));
+    assert_eq!(out("seq 1 100000 | tail -n 1"), "100000\n");
+    assert_eq!(out("seq 1 5 | grep -v 3 | wc -l"), "4\n");
+    assert_eq!(out("seq 1 30000 | grep -n 0000"), "10000:10000\n20000:20000\n30000:30000\n");
+    assert_eq!(out("printf 'a\\nb\\n' | while read l; do echo got $l; done"), "got a\ngot b\n");
+    // The writer dies of SIGPIPE once the reader is gone; the status is the last stage's.
+    assert_eq!(out("yes | head -1; echo $?"), "y\n0\n");
+    assert_eq!(out("(yes; echo never >&2) | head -1"), "y\n");
+}
+
+#[test]
+fn endless_producer_into_a_filter_streams() {
+    let mut fs = image::files("busybox");
+    let mut procs = Procs::new(1);
+    let mut sh = Shell::new("sh", &[]);
+    sh.start_script("while true; do echo x; sleep 1; done | grep x");
+    let t0 = epoch();
+    let mut now = t0;
+    for _ in 0..5 {
+        let mut fuel = FUEL;
+        match sh.run(&mut Sys { fs: &mut fs, now, hostname: "h", procs: &mut procs }, &mut fuel) {
+            Run::Sleeping(t) => now = t,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(String::from_utf8_lossy(&sh.term[0]), "x\nx\nx\nx\nx\n");
+    assert_eq!((now - t0).num_seconds(), 5);
+}
+
+#[test]
+fn background_jobs_wait_and_kill() {
+    let (o, _, code, secs) = run("sleep 2 & echo started; wait $!; echo \"done $?\"");
+    assert_eq!((o.as_str(), code, secs), ("started\ndone 0\n", 0, 2));
+    assert_eq!(out("(sleep 1; exit 3) & wait $!; echo $?"), "3\n");
+    assert_eq!(out("sleep 10 & kill $!; wait $!; echo $?"), "143\n");
+    assert_eq!(out("sleep 10 & kill -9 $!; wait; echo $?"), "0\n");
+    let (o, _, _, secs) = run("sleep 3 & sleep 1 & wait; echo all");
+    assert_eq!((o.as_str(), secs), ("all\n", 3));
+    assert_eq!(out("kill 99999"), "sh: kill: can't kill pid 99999: No such process\n");
+    assert_eq!(out("trap 'echo caught' USR1; kill -USR1 $$; echo on"), "caught\non\n");
+}
+
+#[test]
+fn exit_trap_and_errexit() {
+    assert_eq!(out("trap 'echo bye' EXIT; echo hi"), "hi\nbye\n");
+    let (o, _, code, _) = run("trap 'echo bye $?' EXIT; exit 4");
+    assert_eq!((o.as_str(), code), ("bye 4\n", 4));
+    let (o, _, code, _) = run("set -e; echo a; false; echo no");
+    assert_eq!((o.as_str(), code), ("a\n", 1));
+    let (o, _, code, _) =
+        run("set -e; if false; then :; fi; false || echo ok; ! true; while false; do :; done; echo yes");
+    assert_eq!((o.as_str(), code), ("ok\nyes\n", 0));
+    let (o, _, code, _) = run("set -e; cat /nope | true; echo piped; (false); echo no");
+    assert_eq!((o.as_str(), code), ("piped\n", 1));
+    assert_eq!(run("set -e; set +e; false; echo on").0, "on\n");
+}
+
+#[test]
+fn substitutions_in_for_case_and_braces_take_time() {
+    let (o, _, _, secs) = run("for i in $(echo a; sleep 2; echo b); do echo $i; done");
+    assert_eq!((o.as_str(), secs), ("a\nb\n", 2));
+    let (o, _, _, secs) = run("case $(sleep 1; echo x) in x) echo matched;; esac");
+    assert_eq!((o.as_str(), secs), ("matched\n", 1));
+    let (o, _, _, secs) = run("echo ${X:-$(sleep 3; echo d)}; echo after");
+    assert_eq!((o.as_str(), secs), ("d\nafter\n", 3));
+}
+
+#[test]
+fn big_outputs_stream_and_busy_jobs_share_the_turn() {
+    assert_eq!(out("seq 1 1000000 | wc -l"), "1000000\n");
+    assert_eq!(out("seq 1 1000000 | tail -n 1"), "1000000\n");
+    let (o, _, code, secs) = run("yes > /dev/null & sleep 2; kill $!; echo ok");
+    assert_eq!((o.as_str(), code, secs), ("ok\n", 0, 2));
+    // A nested `sh -c` runs its EXIT trap as it ends.
+    assert_eq!(out("sh -c \"trap 'echo inner done' EXIT; exit 3\"; echo $?"), "inner done\n3\n");
+    assert_eq!(out("kill -l | head -n 2"), " 1) HUP\n 2) INT\n");
+}
+
+#[test]
+fn a_fork_bomb_meets_the_pids_limit() {
+    let (o, e, _, _) = run("i=0; while [ $i -lt 2000 ]; do sleep 100 & i=$((i+1)); done; echo spawned");
+    assert_eq!(o, "spawned\n");
+    assert!(e.starts_with("sh: can't fork: Resource temporarily unavailable\n"), "{e}");
 }
