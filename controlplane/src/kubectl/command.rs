@@ -31,12 +31,20 @@ pub struct Input<'a> {
     /// Where `get -w` and `rollout status` print each line as it happens (by default, nowhere:
     /// the lines are the command's text).
     pub stdout: Stdout<'a>,
+    /// The user's terminal, for `exec -it`, `attach -it` and `run -it` (none in a script).
+    pub terminal: super::stream::Tty<'a>,
 }
 
 impl Default for Input<'_> {
     /// No standard input, and no file may be opened.
     fn default() -> Self {
-        Input { stdin: None, files: FileAccess::no_files(), interactive: false, stdout: Stdout::default() }
+        Input {
+            stdin: None,
+            files: FileAccess::no_files(),
+            interactive: false,
+            stdout: Stdout::default(),
+            terminal: super::stream::Tty::default(),
+        }
     }
 }
 
@@ -69,6 +77,7 @@ pub static VERBS: &[Verb] = &[
         run: |_, _, a, _| super::info::api_resources(a),
     },
     Verb { name: "apply", flags: super::apply_cmd::FLAGS, args: Args::Nothing, run: super::apply_cmd::run },
+    Verb { name: "attach", flags: super::attach::FLAGS, args: Args::Resources, run: super::attach::run },
     Verb {
         name: "autoscale",
         flags: super::scale::AUTOSCALE_FLAGS,
@@ -131,12 +140,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Subcommand(&["history", "pause", "restart", "resume", "status", "undo"]),
         run: super::rollout::run,
     },
-    Verb {
-        name: "run",
-        flags: super::run_cmd::FLAGS,
-        args: Args::Nothing,
-        run: |c, w, a, _| super::run_cmd::run(c, w, a),
-    },
+    Verb { name: "run", flags: super::run_cmd::FLAGS, args: Args::Nothing, run: super::run_cmd::run },
     Verb {
         name: "scale",
         flags: super::scale::SCALE_FLAGS,
@@ -227,7 +231,7 @@ fn run_verb(
     };
     match VERBS.iter().find(|v| v.name == verb) {
         Some(v) => (v.run)(client, waiter, rest, input),
-        None if ["attach", "cp", "port-forward"].contains(&verb) => super::later::not_yet(verb),
+        None if ["cp", "port-forward"].contains(&verb) => super::later::not_yet(verb),
         None => Err(format!("error: unknown command {verb:?} for \"kubectl\"")),
     }
 }

@@ -77,6 +77,8 @@ pub fn start(
         args: made.args,
         envs: made.env,
         files,
+        stdin: cspec.stdin.unwrap_or(false),
+        tty: cspec.tty.unwrap_or(false),
     };
     env.mark();
     let id = match env.runtime.create_container(now, &sandbox, &config) {

@@ -49,7 +49,7 @@ pub struct Plan {
 }
 
 /// Images whose default command is a shell or a short program: with no command they exit at once.
-const SHELL_IMAGES: &[&str] = &[
+pub const SHELL_IMAGES: &[&str] = &[
     "busybox",
     "alpine",
     "ubuntu",

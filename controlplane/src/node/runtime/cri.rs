@@ -41,6 +41,18 @@ pub struct ContainerConfig {
     pub envs: Vec<(String, String)>,
     /// Files the kubelet puts in the container (`/etc/hosts`, ...): path and contents.
     pub files: Vec<(String, Vec<u8>)>,
+    /// The container spec's `stdin` and `tty`: its main process's stdin stays open for
+    /// `attach` (a shell then waits for commands), on a terminal.
+    pub stdin: bool,
+    pub tty: bool,
+}
+
+/// How a client's streams meet a process (CRI's `ExecRequest`/`AttachRequest`): its stdin
+/// sent (`-i`), on a terminal (`-t`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Streams {
+    pub stdin: bool,
+    pub tty: bool,
 }
 
 /// `ContainerState` of CRI.

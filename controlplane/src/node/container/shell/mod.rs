@@ -85,6 +85,8 @@ pub enum Run {
     Sleeping(Time),
     /// Out of fuel: it has more to do now.
     Busy,
+    /// An interactive shell between commands, waiting for its next line of input.
+    Reading,
 }
 
 /// What a subshell restores when it ends.
@@ -172,6 +174,11 @@ pub struct Shell {
     pending: Vec<String>,
     exit: Option<i32>,
     pub pid: u32,
+    /// Reading its commands from a terminal or stdin ([`super::terminal`]): with no command
+    /// left it waits for the next instead of exiting.
+    pub interactive: bool,
+    /// Both fds write to one terminal (a TTY), so stdout and stderr keep their order.
+    pub tty: bool,
 }
 
 impl Shell {
@@ -193,6 +200,8 @@ impl Shell {
             pending: Vec::new(),
             exit: None,
             pid: 1,
+            interactive: false,
+            tty: false,
         }
     }
 
@@ -213,6 +222,36 @@ impl Shell {
         self.frames.push(Frame::Cmd(ir::literal(words)));
     }
 
+    /// Run `cmd` next (a command line read from a terminal).
+    pub fn push(&mut self, cmd: Cmd) {
+        self.frames.push(Frame::Cmd(cmd));
+    }
+
+    /// Whether nothing runs: an interactive shell at its prompt.
+    pub fn idle(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// SIGINT from the terminal (Ctrl-C) without a trap: the running command line stops,
+    /// with what its subshells and redirections changed undone, and `$?` is 130.
+    pub fn interrupt(&mut self) {
+        while let Some(frame) = self.frames.pop() {
+            match frame {
+                Frame::Scope(saved) | Frame::Subst { saved, .. } => self.restore(*saved),
+                Frame::RestoreIo(io) | Frame::Pipe { io, .. } => self.io = io,
+                Frame::Func(args) => self.args = args,
+                _ => {}
+            }
+        }
+        self.captures.clear();
+        self.status = 130;
+    }
+
+    /// Whether `sig` has a trap (an empty one ignores it).
+    pub fn traps(&self, sig: &str) -> bool {
+        self.traps.contains_key(sig)
+    }
+
     /// A caught signal waits for its trap.
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty()
@@ -229,7 +268,7 @@ impl Shell {
     }
 
     fn term_write(&mut self, i: usize, data: &[u8]) {
-        let buf = &mut self.term[i];
+        let buf = &mut self.term[if self.tty { 0 } else { i }];
         let room = TERM_CAP.saturating_sub(buf.len());
         buf.extend_from_slice(&data[..data.len().min(room)]);
     }
@@ -325,6 +364,9 @@ impl Shell {
                 }
             }
             let Some(frame) = self.frames.pop() else {
+                if self.interactive {
+                    return Run::Reading;
+                }
                 self.exit = Some(self.status);
                 continue;
             };
