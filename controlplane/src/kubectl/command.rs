@@ -131,7 +131,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Resources,
         run: |c, w, a, _| super::label::run(c, w, a, super::label::Which::Labels),
     },
-    Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: |c, _, a, _| super::logs::run(c, a) },
+    Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: super::logs::run },
     Verb { name: "patch", flags: super::patch::FLAGS, args: Args::Resources, run: super::patch::run },
     Verb { name: "replace", flags: super::replace::FLAGS, args: Args::Nothing, run: super::replace::run },
     Verb {
