@@ -91,6 +91,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Nodes,
         run: |c, w, a, _| super::drain::cordon(c, w, a, true),
     },
+    Verb { name: "cp", flags: super::cp::FLAGS, args: Args::Nothing, run: super::cp::run },
     Verb {
         name: "create",
         flags: super::create::FLAGS,
@@ -231,7 +232,7 @@ fn run_verb(
     };
     match VERBS.iter().find(|v| v.name == verb) {
         Some(v) => (v.run)(client, waiter, rest, input),
-        None if ["cp", "port-forward"].contains(&verb) => super::later::not_yet(verb),
+        None if verb == "port-forward" => super::later::not_yet(verb),
         None => Err(format!("error: unknown command {verb:?} for \"kubectl\"")),
     }
 }

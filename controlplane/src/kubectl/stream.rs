@@ -161,3 +161,46 @@ pub(super) fn limit(request_timeout: Option<&str>) -> Result<Duration, String> {
         Some(t) => super::watch::request_timeout(t),
     }
 }
+
+/// What a stream without a terminal gave, as bytes (an archive from `tar`): its stdout, its
+/// stderr and its exit code. `stdin` is sent whole, then the end of input.
+pub(super) struct Collected {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub code: Option<i32>,
+}
+
+/// Run `step` to its end (or `limit` of simulated time), keeping its output as bytes.
+pub(super) fn collect(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    mut step: ExecStep,
+    mut stdin: Option<Vec<u8>>,
+    limit: Duration,
+) -> Result<Collected, String> {
+    let deadline = waiter.deadline(limit).map_err(|e| format!("error: {e}"))?;
+    let mut got = Collected { stdout: Vec::new(), stderr: Vec::new(), code: None };
+    loop {
+        got.stdout.extend_from_slice(&step.output.stdout);
+        got.stderr.extend_from_slice(&step.output.stderr);
+        if let Some(code) = step.output.code {
+            got.code = Some(code);
+            return Ok(got);
+        }
+        match (step.output.wake, stdin.take()) {
+            (None, Some(data)) => {
+                send(client, &step, Input::Data(data))?;
+                send(client, &step, Input::Eof)?;
+            }
+            (wake, _) => {
+                waiter.step_toward(wake.unwrap_or(deadline).min(deadline)).map_err(|e| format!("error: {e}"))?;
+                if waiter.now() >= deadline {
+                    client.stream_close(&step);
+                    return Ok(got);
+                }
+            }
+        }
+        waiter.settle().map_err(|e| format!("error: {e}"))?;
+        step = client.exec_poll(&step).map(Response::into_body).map_err(|e| e.message)?;
+    }
+}

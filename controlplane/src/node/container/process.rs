@@ -46,19 +46,22 @@ impl Process {
     }
 
     /// `words` run with stdin open to a client (`-i`; `tty` for `-t`): a shell with no script
-    /// reads its commands from there; another program runs as without stdin.
+    /// reads its commands from there; another program starts at the end of its input, with
+    /// all of it to read.
     pub fn with_stdin(words: &[String], env: &[(String, String)], pid: u32, tty: bool) -> Process {
         let shell_names = ["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash", "dash"];
         let reads_stdin = words.first().is_some_and(|w| shell_names.contains(&w.as_str()))
             && words[1..].iter().all(|a| a.starts_with('-') && a != "-c");
-        if !reads_stdin {
-            return Process::new(words, env, pid);
-        }
         let mut shell = Shell::new("sh", env);
         shell.pid = pid;
         shell.interactive = true;
         shell.tty = tty;
-        Process { shell, exit: None, wake: None, terminal: Some(Terminal::new(tty)) }
+        let mut terminal = Terminal::new(tty);
+        if !reads_stdin {
+            // Another program reads its input whole, once it has ended (`tar xf -`, `cat`).
+            terminal.program = Some(words.to_vec());
+        }
+        Process { shell, exit: None, wake: None, terminal: Some(terminal) }
     }
 
     /// What the client sent to its stdin; it runs at the next [`Process::advance`].

@@ -30,6 +30,8 @@ pub struct Terminal {
     partial: String,
     /// The prompt for the present read is printed.
     prompted: bool,
+    /// A program other than a shell: it runs once its input has ended, reading all of it.
+    pub program: Option<Vec<String>>,
 }
 
 impl Terminal {
@@ -64,6 +66,16 @@ impl Terminal {
     /// prompt and wait (false). At the end of input the shell stops being interactive, so it
     /// exits with its last status (true).
     pub fn next(&mut self, shell: &mut Shell) -> bool {
+        if let Some(words) = &self.program {
+            if !self.eof {
+                return false;
+            }
+            shell.io.stdin = Some((std::sync::Arc::new(std::mem::take(&mut self.unread)), 0));
+            shell.push(ir::literal(words));
+            shell.interactive = false;
+            self.program = None;
+            return true;
+        }
         loop {
             if !self.prompted && self.tty {
                 let prompt = if self.partial.is_empty() { ps1(shell) } else { ps("PS2", "> ", shell) };

@@ -13,11 +13,11 @@ const GENERATED_CAP: usize = 1 << 20;
 pub const APPLETS: &[&str] = &[
     "echo", "printf", "cat", "ls", "mkdir", "rmdir", "rm", "touch", "cp", "mv", "env", "printenv", "hostname", "id",
     "whoami", "date", "true", "false", "test", "[", "wc", "head", "tail", "grep", "cut", "sort", "uniq", "seq",
-    "uname", "basename", "dirname", "tr",
+    "uname", "basename", "dirname", "tr", "tar",
 ];
 
 impl Shell {
-    fn input(&mut self) -> Vec<u8> {
+    pub(super) fn input(&mut self) -> Vec<u8> {
         match self.io.stdin.take() {
             Some((data, pos)) => {
                 let rest = data.get(pos..).unwrap_or_default().to_vec();
@@ -29,7 +29,7 @@ impl Shell {
     }
 
     /// `APPLET: MESSAGE` on stderr.
-    fn warn(&mut self, applet: &str, msg: &str, sys: &mut Sys<'_>) {
+    pub(super) fn warn(&mut self, applet: &str, msg: &str, sys: &mut Sys<'_>) {
         let line = format!("{applet}: {msg}\n");
         self.err(line.as_bytes(), sys);
     }
@@ -107,6 +107,7 @@ impl Shell {
                     code
                 }
             },
+            "tar" => self.tar(args, sys),
             "cat" => {
                 let (inputs, code) = self.inputs("cat", &operands, sys);
                 for (_, d) in inputs {

@@ -11,6 +11,7 @@ mod builtins;
 mod expand;
 pub mod ir;
 mod regex;
+mod tar;
 mod test;
 #[cfg(test)]
 mod tests;
