@@ -46,12 +46,18 @@ impl Process {
     }
 
     /// `words` run with stdin open to a client (`-i`; `tty` for `-t`): a shell with no script
-    /// reads its commands from there; another program starts at the end of its input, with
-    /// all of it to read.
+    /// reads its commands from there; a filter (`cat`, `tar`, ...) starts at the end of its
+    /// input, with all of it to read; another program runs as without stdin.
     pub fn with_stdin(words: &[String], env: &[(String, String)], pid: u32, tty: bool) -> Process {
         let shell_names = ["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash", "dash"];
         let reads_stdin = words.first().is_some_and(|w| shell_names.contains(&w.as_str()))
             && words[1..].iter().all(|a| a.starts_with('-') && a != "-c");
+        // The filters that read stdin wait for it; other programs (`sleep`) run at once.
+        let filters = ["cat", "tar", "wc", "grep", "sort", "head", "tail", "cut", "tr", "uniq"];
+        let filter = words.first().is_some_and(|w| filters.contains(&w.rsplit('/').next().unwrap_or(w)));
+        if !reads_stdin && !filter {
+            return Process::new(words, env, pid);
+        }
         let mut shell = Shell::new("sh", env);
         shell.pid = pid;
         shell.interactive = true;
