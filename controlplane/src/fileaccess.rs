@@ -209,6 +209,16 @@ impl FileAccess {
 
     /// The text of a regular file of at most [`READ_LIMIT`] bytes.
     pub fn read(&self, path: &str) -> Result<String, FileError> {
+        let bytes = self.read_bytes(path)?;
+        String::from_utf8(bytes).map_err(|_| FileError::Io {
+            access: Access::Read,
+            path: path.into(),
+            source: io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"),
+        })
+    }
+
+    /// The bytes of a regular file of at most [`READ_LIMIT`] bytes.
+    pub fn read_bytes(&self, path: &str) -> Result<Vec<u8>, FileError> {
         let access = Access::Read;
         let resolved = self.check(access, path)?;
         let io = |source| FileError::Io { access, path: path.into(), source };
@@ -227,8 +237,14 @@ impl FileAccess {
         if bytes.len() as u64 > READ_LIMIT {
             return Err(FileError::TooLarge { path: path.into(), size: bytes.len() as u64 });
         }
-        String::from_utf8(bytes)
-            .map_err(|_| io(io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")))
+        Ok(bytes)
+    }
+
+    /// Make a directory and its missing parents (`os.MkdirAll`).
+    pub fn create_dir(&self, path: &str) -> Result<(), FileError> {
+        let access = Access::Write;
+        let resolved = self.check(access, path)?;
+        std::fs::create_dir_all(&resolved).map_err(|source| FileError::Io { access, path: path.into(), source })
     }
 
     /// Write `data` to a regular file, creating or replacing it.

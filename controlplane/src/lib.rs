@@ -21,3 +21,4 @@ pub mod node;
 pub mod scheduler;
 pub mod sim;
 pub mod store;
+pub mod tar;

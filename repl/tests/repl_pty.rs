@@ -191,3 +191,77 @@ fn help_and_reset_commands() {
     p.expect(Eof).expect(":quit exits");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Wait for the container shell's prompt, as the line editor draws it.
+fn shell_prompt(p: &mut Repl, prompt: &str) {
+    p.expect(Regex(&format!(r"{}(\r\x1b\[\d+C)?(\x1b\[\?2026l)?$", regex_escape(prompt)))).expect("the shell's prompt");
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().map(|c| if "\\.+*?()|[]{}^$#".contains(c) { format!("\\{c}") } else { c.to_string() }).collect()
+}
+
+/// Regression for issue 14: `kubectl run -it --rm` is an interactive shell in the container
+/// on the simulated clock; `exit` ends it and the pod is deleted.
+#[test]
+fn run_it_rm_is_an_interactive_shell_in_the_container() {
+    let data = data_dir("runit");
+    let mut p = start(&data);
+    ready(&mut p);
+    enter(&mut p, "kubectl run -it --rm tmp --image=busybox --restart=Never -- sh");
+    p.expect("If you don't see a command prompt, try pressing enter.").unwrap();
+    shell_prompt(&mut p, "/ # ");
+    enter(&mut p, "cd /tmp; echo hello > f; cat f");
+    p.expect("hello").expect("the command ran in the container");
+    shell_prompt(&mut p, "/tmp # ");
+    enter(&mut p, "for i in 1 2");
+    shell_prompt(&mut p, "> ");
+    enter(&mut p, "do echo n$i; done");
+    p.expect("n2").expect("a command over two lines");
+    shell_prompt(&mut p, "/tmp # ");
+    enter(&mut p, "sleep 30; echo awake");
+    p.expect("awake").unwrap();
+    shell_prompt(&mut p, "/tmp # ");
+    enter(&mut p, "exit");
+    p.expect("Session ended, resume using 'kubectl attach tmp -c tmp -n default -i -t' command").unwrap();
+    p.expect("pod \"tmp\" deleted").expect("--rm deleted the pod");
+    ready(&mut p);
+    // The sleep moved the cluster's clock.
+    enter(&mut p, "now()");
+    p.expect(Regex(r"2025-01-01T00:00:[3-5]\dZ")).expect("the clock moved by the sleep");
+    quit(p);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Regression for issue 14: `kubectl exec -it POD -- sh`: Ctrl-C stops the container's
+/// command, Ctrl-D leaves the shell.
+#[test]
+fn exec_it_sh_reads_lines_ctrl_c_and_ctrl_d() {
+    let data = data_dir("execit");
+    let mut p = start(&data);
+    ready(&mut p);
+    enter(&mut p, "kubectl run web --image=busybox -- sleep 3600");
+    p.expect("pod/web created").unwrap();
+    ready(&mut p);
+    enter(&mut p, "advance(\"10s\")");
+    ready(&mut p);
+    enter(&mut p, "kubectl exec -it web -- sh");
+    shell_prompt(&mut p, "/ # ");
+    enter(&mut p, "echo $HOSTNAME");
+    p.expect("web").unwrap();
+    shell_prompt(&mut p, "/ # ");
+    enter(&mut p, "while true; do sleep 1; done");
+    std::thread::sleep(Duration::from_millis(500));
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("^C").expect("Ctrl-C reached the container");
+    shell_prompt(&mut p, "/ # ");
+    enter(&mut p, "echo status=$?");
+    p.expect("status=130").unwrap();
+    shell_prompt(&mut p, "/ # ");
+    p.send(ControlCode::EndOfTransmission).unwrap();
+    ready(&mut p);
+    enter(&mut p, "kubectl get pod web");
+    p.expect(Regex(r"web +1/1 +Running")).unwrap();
+    quit(p);
+    let _ = std::fs::remove_dir_all(&data);
+}

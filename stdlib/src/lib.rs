@@ -22,4 +22,6 @@ pub const RHAI_VERSION: &str = "1.27.0";
 pub use clusters::{ClusterSummary, ProgressFn};
 pub use complete::Completions;
 pub use limits::{eval_thread, EVAL_STACK_SIZE};
-pub use session::{Completeness, Emit, ErrorKind, MimeBundle, Outputs, ScriptError, Session, SessionOptions, Stream};
+pub use session::{
+    Completeness, Emit, ErrorKind, MimeBundle, Outputs, ScriptError, Session, SessionOptions, Stream, TerminalFn,
+};

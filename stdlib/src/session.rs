@@ -296,7 +296,12 @@ pub struct Session {
     pub(crate) functions: AST,
     pub(crate) state: Shared,
     pub(crate) options: SessionOptions,
+    /// The front-end's terminal, for `kubectl exec -it` and `run -it` lines.
+    terminal: Option<TerminalFn>,
 }
+
+/// A front-end's terminal: shows the prompt, reads one line (or Ctrl-D, Ctrl-C).
+pub type TerminalFn = Box<dyn FnMut(&str) -> controlplane::kubectl::Typed>;
 
 impl Session {
     pub fn new(options: SessionOptions) -> Session {
@@ -344,7 +349,13 @@ impl Session {
             .on_progress(move |_| if flag.load(Ordering::Relaxed) { Some(Dynamic::from("interrupted")) } else { None });
         api::register(&mut engine);
         engine.set_module_resolver(crate::modules::Resolver::new(state.borrow().files.clone()));
-        Session { engine, scope: Scope::new(), functions: AST::empty(), state, options }
+        Session { engine, scope: Scope::new(), functions: AST::empty(), state, options, terminal: None }
+    }
+
+    /// The terminal `kubectl exec -it`, `attach -it` and `run -it` lines read from (without
+    /// one they act as kubectl does when input is not a terminal).
+    pub fn set_terminal(&mut self, terminal: Option<TerminalFn>) {
+        self.terminal = terminal;
     }
 
     /// Send printed text to `sink` as it is printed instead of capturing it.
@@ -415,6 +426,22 @@ impl Session {
                 column: Some(1),
             });
         }
+        let mut terminal = self.terminal.take();
+        let result = self.kubectl_lines(&lines, terminal.as_mut());
+        self.terminal = terminal;
+        result
+    }
+
+    fn kubectl_lines(
+        &mut self,
+        lines: &[(usize, &str)],
+        mut terminal: Option<&mut TerminalFn>,
+    ) -> Result<Option<Dynamic>, ScriptError> {
+        let has_terminal = terminal.is_some();
+        let reader = RefCell::new(|prompt: &str| match terminal.as_mut() {
+            Some(read) => read(prompt),
+            None => controlplane::kubectl::Typed::Eof,
+        });
         let mut last = None;
         let files = self.files();
         let interactive = self.state.borrow().interactive;
@@ -425,7 +452,12 @@ impl Session {
         for (i, (n, line)) in lines.iter().enumerate() {
             let cluster = self.cluster();
             let stdout = controlplane::kubectl::Stdout::to(&live);
-            let input = controlplane::kubectl::Input { stdin: None, files: &files, interactive, stdout };
+            let terminal = if has_terminal {
+                controlplane::kubectl::Tty::to(&reader)
+            } else {
+                controlplane::kubectl::Tty::default()
+            };
+            let input = controlplane::kubectl::Input { stdin: None, files: &files, interactive, stdout, terminal };
             let output = controlplane::kubectl::run_line_output(&mut cluster.0.borrow_mut(), line, input).map_err(
                 |message| ScriptError { kind: ErrorKind::Runtime, message, line: Some(*n), column: Some(1) },
             )?;

@@ -7,8 +7,10 @@ use chrono::{DateTime, Utc};
 use super::error::{ApiError, Reason};
 use super::{ApiServer, RequestInfo, UserInfo};
 use crate::model::{Kind, Object};
+use crate::node::container::terminal::Input;
 use crate::node::kubelet::logs::{container_id, render, LogRequest};
 use crate::node::kubelet::metrics::Usage;
+use crate::node::runtime::cri::Streams;
 
 /// What a node's kubelet serves on its port (10250) to the API server and metrics-server.
 pub trait KubeletServer {
@@ -19,10 +21,30 @@ pub trait KubeletServer {
     /// `/metrics/resource`: the running containers of a pod and their usage; `None` when no
     /// kubelet runs it.
     fn pod_usage(&self, pod: &Object, now: DateTime<Utc>) -> Option<Vec<Usage>>;
-    /// `/exec`: start `cmd` in a running container, by runtime id; the exec's id.
-    fn exec_start(&mut self, node: &str, container_id: &str, cmd: &[String], now: DateTime<Utc>)
-        -> Result<u64, String>;
-    /// Run an exec'd command on to `now`: its output so far and, once ended, its code.
+    /// `/exec`: start `cmd` in a running container, by runtime id; the stream's id.
+    fn exec_start(
+        &mut self,
+        node: &str,
+        container_id: &str,
+        cmd: &[String],
+        streams: Streams,
+        now: DateTime<Utc>,
+    ) -> Result<u64, String>;
+    /// `/attach`: a stream of a running container's main process, by runtime id.
+    fn attach(&mut self, node: &str, container_id: &str, streams: Streams, now: DateTime<Utc>) -> Result<u64, String>;
+    /// What the client sends to a stream's stdin.
+    fn stream_input(
+        &mut self,
+        node: &str,
+        container_id: &str,
+        stream: u64,
+        input: Input,
+        now: DateTime<Utc>,
+    ) -> Result<(), String>;
+    /// The client closed a stream.
+    fn stream_close(&mut self, node: &str, container_id: &str, stream: u64);
+    /// A stream's output since the last poll (an exec'd command run on to `now`) and, once
+    /// its process ended, the exit code.
     fn exec_poll(
         &mut self,
         node: &str,

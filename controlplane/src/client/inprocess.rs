@@ -17,8 +17,10 @@ use crate::apiserver::{ApiError, ApiServer, DeleteOptions, ListResult, PatchType
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
+use crate::node::container::terminal::Input;
 use crate::node::kubelet::logs::LogRequest;
 use crate::node::kubelet::Kubelets;
+use crate::node::runtime::cri::Streams;
 use crate::scheduler::Scheduler;
 use crate::sim::Cluster;
 
@@ -168,14 +170,40 @@ impl Client for &InProcess<'_> {
         })
     }
 
-    fn exec(&mut self, namespace: &str, name: &str, container: &str, cmd: &[String]) -> Answer<ExecStep> {
+    fn exec(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        container: &str,
+        cmd: &[String],
+        streams: Streams,
+    ) -> Answer<ExecStep> {
         self.request_through::<Kubelets, _>(|api, user, k| {
-            api.pod_exec(user, namespace, name, container, cmd, k.map(|k| k as &mut dyn KubeletServer))
+            api.pod_exec(user, namespace, name, container, cmd, streams, k.map(|k| k as &mut dyn KubeletServer))
+        })
+    }
+
+    fn attach(&mut self, namespace: &str, name: &str, container: &str, streams: Streams) -> Answer<ExecStep> {
+        self.request_through::<Kubelets, _>(|api, user, k| {
+            api.pod_attach(user, namespace, name, container, streams, k.map(|k| k as &mut dyn KubeletServer))
         })
     }
 
     fn exec_poll(&mut self, step: &ExecStep) -> Answer<ExecStep> {
         self.request_through::<Kubelets, _>(|api, _, k| api.pod_exec_poll(step, k.map(|k| k as &mut dyn KubeletServer)))
+    }
+
+    fn stream_input(&mut self, step: &ExecStep, input: Input) -> Answer<()> {
+        self.request_through::<Kubelets, _>(|api, _, k| {
+            api.pod_stream_input(step, input.clone(), k.map(|k| k as &mut dyn KubeletServer))
+        })
+    }
+
+    fn stream_close(&mut self, step: &ExecStep) {
+        let _ = self.request_through::<Kubelets, _>(|api, _, k| {
+            api.pod_stream_close(step, k.map(|k| k as &mut dyn KubeletServer));
+            Ok(())
+        });
     }
 
     fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>> {
@@ -218,5 +246,9 @@ impl Waiter for &InProcess<'_> {
 
     fn step_toward(&mut self, deadline: DateTime<Utc>) -> Result<bool, WaitError> {
         Ok(self.cluster.borrow_mut().step_toward(deadline)?)
+    }
+
+    fn clear_interrupt(&mut self) {
+        self.cluster.borrow().clear_interrupt();
     }
 }

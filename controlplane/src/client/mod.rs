@@ -19,7 +19,9 @@ use crate::apiserver::{ApiError, DeleteOptions, ListResult, PatchType, WatchEven
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
+use crate::node::container::terminal::Input;
 use crate::node::kubelet::logs::LogRequest;
+use crate::node::runtime::cri::Streams;
 use crate::sim::SimError;
 
 pub use inprocess::InProcess;
@@ -107,9 +109,22 @@ pub trait Client {
     /// `GET pods/NAME/log`: the log `req` names, from the pod's kubelet.
     fn logs(&mut self, namespace: &str, name: &str, req: &LogRequest) -> Answer<String>;
     /// `POST pods/NAME/exec`: `cmd` started in `container` and run up to now.
-    fn exec(&mut self, namespace: &str, name: &str, container: &str, cmd: &[String]) -> Answer<ExecStep>;
-    /// The exec's stream, run on to now.
+    fn exec(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        container: &str,
+        cmd: &[String],
+        streams: Streams,
+    ) -> Answer<ExecStep>;
+    /// `POST pods/NAME/attach`: a stream of `container`'s main process.
+    fn attach(&mut self, namespace: &str, name: &str, container: &str, streams: Streams) -> Answer<ExecStep>;
+    /// An exec's or attach's stream, on to now: what it gave since the last poll.
     fn exec_poll(&mut self, step: &ExecStep) -> Answer<ExecStep>;
+    /// Send `input` down a stream's stdin.
+    fn stream_input(&mut self, step: &ExecStep, input: Input) -> Answer<()>;
+    /// Hang up a stream.
+    fn stream_close(&mut self, step: &ExecStep);
     /// `LIST nodes.metrics.k8s.io` with a label selector.
     fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>>;
     /// `LIST pods.metrics.k8s.io` in a namespace (all when `None`) with a label selector.
@@ -158,6 +173,9 @@ pub trait Waiter {
     fn settle(&mut self) -> Result<(), WaitError>;
     /// Let time pass toward `deadline` until something may have changed; true once it is reached.
     fn step_toward(&mut self, deadline: DateTime<Utc>) -> Result<bool, WaitError>;
+    /// The user's interrupt was handled (passed on to a container as Ctrl-C): time may pass
+    /// again.
+    fn clear_interrupt(&mut self) {}
 }
 
 /// Let time pass until `done` holds (true) or `deadline` comes (false), looking after each

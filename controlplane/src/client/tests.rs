@@ -96,12 +96,33 @@ impl Client for Recording<'_> {
         name: &str,
         container: &str,
         cmd: &[String],
+        streams: crate::node::runtime::cri::Streams,
     ) -> Answer<crate::apiserver::exec::ExecStep> {
         self.note("create-exec", at(Kind::Pod, ns, name));
-        self.inner.exec(ns, name, container, cmd)
+        self.inner.exec(ns, name, container, cmd, streams)
+    }
+    fn attach(
+        &mut self,
+        ns: &str,
+        name: &str,
+        container: &str,
+        streams: crate::node::runtime::cri::Streams,
+    ) -> Answer<crate::apiserver::exec::ExecStep> {
+        self.note("create-attach", at(Kind::Pod, ns, name));
+        self.inner.attach(ns, name, container, streams)
     }
     fn exec_poll(&mut self, step: &crate::apiserver::exec::ExecStep) -> Answer<crate::apiserver::exec::ExecStep> {
         self.inner.exec_poll(step)
+    }
+    fn stream_input(
+        &mut self,
+        step: &crate::apiserver::exec::ExecStep,
+        input: crate::node::container::terminal::Input,
+    ) -> Answer<()> {
+        self.inner.stream_input(step, input)
+    }
+    fn stream_close(&mut self, step: &crate::apiserver::exec::ExecStep) {
+        self.inner.stream_close(step)
     }
     fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>> {
         self.note("list", "nodes.metrics.k8s.io".into());

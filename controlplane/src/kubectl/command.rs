@@ -31,12 +31,20 @@ pub struct Input<'a> {
     /// Where `get -w` and `rollout status` print each line as it happens (by default, nowhere:
     /// the lines are the command's text).
     pub stdout: Stdout<'a>,
+    /// The user's terminal, for `exec -it`, `attach -it` and `run -it` (none in a script).
+    pub terminal: super::stream::Tty<'a>,
 }
 
 impl Default for Input<'_> {
     /// No standard input, and no file may be opened.
     fn default() -> Self {
-        Input { stdin: None, files: FileAccess::no_files(), interactive: false, stdout: Stdout::default() }
+        Input {
+            stdin: None,
+            files: FileAccess::no_files(),
+            interactive: false,
+            stdout: Stdout::default(),
+            terminal: super::stream::Tty::default(),
+        }
     }
 }
 
@@ -69,6 +77,7 @@ pub static VERBS: &[Verb] = &[
         run: |_, _, a, _| super::info::api_resources(a),
     },
     Verb { name: "apply", flags: super::apply_cmd::FLAGS, args: Args::Nothing, run: super::apply_cmd::run },
+    Verb { name: "attach", flags: super::attach::FLAGS, args: Args::Resources, run: super::attach::run },
     Verb {
         name: "autoscale",
         flags: super::scale::AUTOSCALE_FLAGS,
@@ -82,6 +91,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Nodes,
         run: |c, w, a, _| super::drain::cordon(c, w, a, true),
     },
+    Verb { name: "cp", flags: super::cp::FLAGS, args: Args::Nothing, run: super::cp::run },
     Verb {
         name: "create",
         flags: super::create::FLAGS,
@@ -122,7 +132,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Resources,
         run: |c, w, a, _| super::label::run(c, w, a, super::label::Which::Labels),
     },
-    Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: |c, _, a, _| super::logs::run(c, a) },
+    Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: super::logs::run },
     Verb { name: "patch", flags: super::patch::FLAGS, args: Args::Resources, run: super::patch::run },
     Verb { name: "replace", flags: super::replace::FLAGS, args: Args::Nothing, run: super::replace::run },
     Verb {
@@ -131,12 +141,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Subcommand(&["history", "pause", "restart", "resume", "status", "undo"]),
         run: super::rollout::run,
     },
-    Verb {
-        name: "run",
-        flags: super::run_cmd::FLAGS,
-        args: Args::Nothing,
-        run: |c, w, a, _| super::run_cmd::run(c, w, a),
-    },
+    Verb { name: "run", flags: super::run_cmd::FLAGS, args: Args::Nothing, run: super::run_cmd::run },
     Verb { name: "scale", flags: super::scale::SCALE_FLAGS, args: Args::Resources, run: super::scale::scale },
     Verb {
         name: "set",
@@ -222,7 +227,7 @@ fn run_verb(
     };
     match VERBS.iter().find(|v| v.name == verb) {
         Some(v) => (v.run)(client, waiter, rest, input),
-        None if ["attach", "cp", "port-forward"].contains(&verb) => super::later::not_yet(verb),
+        None if verb == "port-forward" => super::later::not_yet(verb),
         None => Err(format!("error: unknown command {verb:?} for \"kubectl\"")),
     }
 }

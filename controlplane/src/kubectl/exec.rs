@@ -1,14 +1,19 @@
-//! `kubectl exec POD [-c CONTAINER] -- COMMAND [ARGS...]`: the command runs in the container
-//! (its files and environment) at the present simulated moment; a command that sleeps lets
-//! the cluster's time pass until it ends. What it writes is printed; a non-zero exit is
-//! kubectl's `command terminated with exit code N`.
+//! `kubectl exec POD [-c CONTAINER] [-i] [-t] -- COMMAND [ARGS...]`: the command runs in the
+//! container (its files and environment) at the present simulated moment; a command that
+//! sleeps lets the cluster's time pass until it ends. What it writes is printed; a non-zero
+//! exit is kubectl's `command terminated with exit code N`. With `-i` its stdin is the
+//! front-end's terminal (`-it -- sh` is an interactive shell), or in a script the text handed
+//! in; `-t` without a terminal warns as kubectl does and goes on without one.
 
 use chrono::Duration;
 
 use super::flags::{flag, parse, FlagSpec};
+use super::stdout::Printed;
+use super::stream::{self, Stdin};
 use super::Input;
 use crate::client::{Client, Response, Waiter};
 use crate::model::{Kind, Object};
+use crate::node::runtime::cri::Streams;
 
 pub(super) const FLAGS: &[FlagSpec] = &[
     flag("container", Some('c'), true),
@@ -31,16 +36,13 @@ pub fn run(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
     args: &[&str],
-    _input: Input<'_>,
+    input: Input<'_>,
 ) -> Result<String, String> {
     let (before, cmd) = match args.iter().position(|a| *a == "--") {
         Some(i) => (&args[..i], &args[i + 1..]),
         None => (args, &[][..]),
     };
     let flags = parse(before, FLAGS)?;
-    if flags.is_set("stdin") || flags.is_set("tty") {
-        return Err("error: \"kubectl exec -i/-t\" (an interactive session) is not built in kubesim yet; run one command at a time: kubectl exec POD -- COMMAND".into());
-    }
     let pod_name = match flags.positional.as_slice() {
         [one] => one.strip_prefix("pod/").or_else(|| one.strip_prefix("pods/")).unwrap_or(one).to_string(),
         [] => return Err("error: expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\nPOD_NAME and COMMAND are required arguments for the exec command\nSee 'kubectl exec -h' for help and examples".into()),
@@ -51,18 +53,39 @@ pub fn run(
     }
     let cmd: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
-    let limit = match flags.get("request-timeout") {
-        None | Some("") | Some("0") => Duration::seconds(STREAM_LIMIT),
-        Some(t) => super::watch::request_timeout(t)?,
-    };
+    let limit = stream::limit(flags.get("request-timeout"))?;
     let quiet = flags.is_set("quiet");
-    let r = exec(client, waiter, &namespace, &pod_name, flags.get("container"), &cmd, limit, quiet)?;
-    let text = r.notice + &r.stdout + &r.stderr;
+    let (stdin, notice) = stdin_for(flags.is_set("stdin"), flags.is_set("tty"), quiet, &input);
+    let mut out = Printed::new(input.stdout);
+    out.print(&notice);
+    let streams = Streams {
+        stdin: !matches!(stdin, Stdin::Closed),
+        tty: matches!(stdin, Stdin::Terminal(_)) && flags.is_set("tty"),
+    };
+    let target = Target { namespace: &namespace, pod: &pod_name, container: flags.get("container"), quiet };
+    let r = match exec_streams(client, waiter, &target, &cmd, streams, stdin, limit, &mut out) {
+        Ok(r) => r,
+        Err(e) => return Err(out.failed(&e)),
+    };
+    let text = r.notice + &out.into_text() + &r.stderr;
     if r.code == 0 {
         Ok(text)
     } else {
         Err(format!("{text}command terminated with exit code {}", r.code))
     }
+}
+
+/// Where a stream's stdin comes from for `-i`/`-t` (`SetupTTY`): the front-end's terminal,
+/// else the text handed in (a script's), with kubectl's warning when `-t` finds no terminal.
+pub(super) fn stdin_for<'a>(stdin: bool, tty: bool, quiet: bool, input: &Input<'a>) -> (Stdin<'a>, String) {
+    if !stdin {
+        return (Stdin::Closed, String::new());
+    }
+    if let Some(t) = input.terminal.0 {
+        return (Stdin::Terminal(t), String::new());
+    }
+    let warning = if tty && !quiet { format!("{}\n", stream::NO_TTY) } else { String::new() };
+    (Stdin::Text(input.stdin.unwrap_or_default().to_string()), warning)
 }
 
 /// What an exec'd command wrote and its exit code, with kubectl's notice of the container it
@@ -73,6 +96,14 @@ pub struct Exec {
     pub stdout: String,
     pub stderr: String,
     pub code: i32,
+}
+
+/// The pod and container a stream goes to.
+pub(super) struct Target<'a> {
+    pub namespace: &'a str,
+    pub pod: &'a str,
+    pub container: Option<&'a str>,
+    pub quiet: bool,
 }
 
 /// Run `cmd` in a pod's container (the default one when `None`), letting time pass while it
@@ -88,15 +119,36 @@ pub fn exec(
     limit: Duration,
     quiet: bool,
 ) -> Result<Exec, String> {
-    let obj = client.get(Kind::Pod, namespace, pod_name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
-    let Object::Pod(pod) = &*obj else { return Err(format!("error: {pod_name} is not a pod")) };
+    let mut out = Printed::new(super::Stdout::default());
+    let target = Target { namespace, pod: pod_name, container, quiet };
+    let r = exec_streams(client, waiter, &target, cmd, Streams::default(), Stdin::Closed, limit, &mut out)
+        .map_err(|e| out_and(&mut out, e))?;
+    Ok(Exec { stdout: out.into_text(), ..r })
+}
+
+fn out_and(out: &mut Printed<'_>, e: String) -> String {
+    std::mem::replace(out, Printed::new(super::Stdout::default())).failed(&e)
+}
+
+/// The pod's container to stream to: the one named, else the default-container annotation's,
+/// else the first, with kubectl's notice when it had to choose (`FindOrDefaultContainerByName`).
+pub(super) fn choose_container(
+    client: &mut dyn Client,
+    target: &Target<'_>,
+    verb: &str,
+) -> Result<(String, String, k8s_openapi::api::core::v1::Pod), String> {
+    let obj = client
+        .get(Kind::Pod, target.namespace, target.pod)
+        .map(Response::into_body)
+        .map_err(|e| e.kubectl_message())?;
+    let Object::Pod(pod) = &*obj else { return Err(format!("error: {} is not a pod", target.pod)) };
     let phase = pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
     if phase == "Succeeded" || phase == "Failed" {
-        return Err(format!("error: cannot exec into a container in a completed pod; current phase is {phase}"));
+        return Err(format!("error: cannot {verb} a container in a completed pod; current phase is {phase}"));
     }
     let spec = pod.spec.clone().unwrap_or_default();
     let mut notice = String::new();
-    let container = match container {
+    let container = match target.container {
         Some(c) => c.to_string(),
         None => {
             let default = pod
@@ -106,42 +158,48 @@ pub fn exec(
                 .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
                 .cloned();
             let first = spec.containers.first().map(|c| c.name.clone()).unwrap_or_default();
-            if default.is_none() && spec.containers.len() > 1 && !quiet {
+            if default.is_none() && spec.containers.len() > 1 && !target.quiet {
                 let names: Vec<&str> = spec.containers.iter().map(|c| c.name.as_str()).collect();
                 notice = format!("Defaulted container {first:?} out of: {}\n", names.join(", "));
             }
             default.unwrap_or(first)
         }
     };
-    let deadline = waiter.deadline(limit).map_err(|e| format!("error: {e}"))?;
-    let mut step = client.exec(namespace, pod_name, &container, cmd).map(Response::into_body).map_err(|e| {
-        if e.reason == crate::apiserver::error::Reason::InternalError {
-            format!("error: {}", e.message)
-        } else {
-            e.kubectl_message()
-        }
-    })?;
-    let text = |s: &crate::apiserver::exec::ExecStep| {
-        notice.clone() + &String::from_utf8_lossy(&s.output.stdout) + &String::from_utf8_lossy(&s.output.stderr)
-    };
-    loop {
-        if let Some(code) = step.output.code {
-            let utf8 = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-            return Ok(Exec { notice, stdout: utf8(&step.output.stdout), stderr: utf8(&step.output.stderr), code });
-        }
-        let wake = step.output.wake.unwrap_or_else(|| waiter.now()).min(deadline);
-        while waiter.now() < wake {
-            if waiter.step_toward(wake).map_err(|e| format!("{}error: {e}", text(&step)))? {
-                break;
-            }
-        }
-        if waiter.now() >= deadline {
-            return Err(format!(
-                "{}error: the exec stream was closed after {} of simulated time (--request-timeout, or the kubelet's streamingConnectionIdleTimeout)",
-                text(&step),
-                crate::sim::clock::go_duration(limit)
-            ));
-        }
-        step = client.exec_poll(&step).map(Response::into_body).map_err(|e| format!("{}{}", text(&step), e.message))?;
+    Ok((container, notice, (**pod).clone()))
+}
+
+/// The stream API server errors as kubectl prints them.
+pub(super) fn stream_error(e: crate::apiserver::ApiError) -> String {
+    if e.reason == crate::apiserver::error::Reason::InternalError {
+        format!("error: {}", e.message)
+    } else {
+        e.kubectl_message()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn exec_streams(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    target: &Target<'_>,
+    cmd: &[String],
+    streams: Streams,
+    stdin: Stdin<'_>,
+    limit: Duration,
+    out: &mut Printed<'_>,
+) -> Result<Exec, String> {
+    let (container, notice, _) = choose_container(client, target, "exec into")?;
+    let step = client
+        .exec(target.namespace, target.pod, &container, cmd, streams)
+        .map(Response::into_body)
+        .map_err(|e| notice.clone() + &stream_error(e))?;
+    let ended = stream::drive(client, waiter, step, stdin, limit, out).map_err(|e| notice.clone() + &e)?;
+    match ended.code {
+        Some(code) => Ok(Exec { notice, stdout: String::new(), stderr: ended.stderr, code }),
+        None => Err(format!(
+            "{notice}{}error: the exec stream was closed after {} of simulated time (--request-timeout, or the kubelet's streamingConnectionIdleTimeout)",
+            ended.stderr,
+            crate::sim::clock::go_duration(limit)
+        )),
     }
 }

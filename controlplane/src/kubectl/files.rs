@@ -167,9 +167,18 @@ mod tests {
         let mut files = FileAccess::working_directory(&work);
         let mut c = Cluster::new(ClusterConfig::default());
         let mut run = |files: &FileAccess, line: &str| {
-            let out =
-                run_line(&mut c, line, Input { stdin: None, files, interactive: false, stdout: Default::default() })
-                    .unwrap_or_else(|e| e);
+            let out = run_line(
+                &mut c,
+                line,
+                Input {
+                    stdin: None,
+                    files,
+                    interactive: false,
+                    stdout: Default::default(),
+                    terminal: Default::default(),
+                },
+            )
+            .unwrap_or_else(|e| e);
             format!("{line} → {out}")
         };
         let mut got = Vec::new();

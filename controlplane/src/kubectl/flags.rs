@@ -61,11 +61,20 @@ pub fn parse(args: &[&str], specs: &[FlagSpec]) -> Result<Parsed, String> {
             (spec, value)
         } else if arg.len() > 1 && arg.starts_with('-') && arg != "-" {
             let mut chars = arg[1..].chars();
-            let c = chars.next().unwrap_or('-');
-            let spec = specs
+            let mut c = chars.next().unwrap_or('-');
+            let mut spec = specs
                 .iter()
                 .find(|s| s.short == Some(c))
                 .ok_or_else(|| format!("error: unknown shorthand flag: '{c}' in {arg}"))?;
+            // pflag: boolean shorthands combine (`-it`); a flag with a value takes the rest.
+            while !spec.takes_value && chars.clone().next().is_some_and(|n| n != '=') {
+                out.values.entry(spec.long).or_default().push("true".to_string());
+                c = chars.next().unwrap_or('-');
+                spec = specs
+                    .iter()
+                    .find(|s| s.short == Some(c))
+                    .ok_or_else(|| format!("error: unknown shorthand flag: '{c}' in {arg}"))?;
+            }
             let rest: String = chars.collect();
             let rest = rest.strip_prefix('=').map(str::to_string).unwrap_or(rest);
             (spec, if rest.is_empty() { None } else { Some(rest) })

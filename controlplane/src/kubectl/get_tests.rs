@@ -46,7 +46,13 @@ fn check(c: &mut Cluster, args: &str, expect: &str) {
     let args: Vec<&str> = words.iter().map(String::as_str).collect();
     // Template files are written under the temporary directory.
     let files = FileAccess::working_directory(&std::env::temp_dir());
-    let input = Input { stdin: None, files: &files, interactive: false, stdout: Default::default() };
+    let input = Input {
+        stdin: None,
+        files: &files,
+        interactive: false,
+        stdout: Default::default(),
+        terminal: Default::default(),
+    };
     let got = match InProcess::as_kubectl(c, |client, w| run(client, w, &args, input)) {
         Ok(out) => out,
         Err(e) => e,

@@ -2,7 +2,6 @@
 
 pub fn not_yet(verb: &str) -> Result<String, String> {
     let why = match verb {
-        "attach" | "cp" => "interactive sessions and copying files to and from containers are not built yet",
         "port-forward" => "containers here have no network socket to reach yet",
         "edit" => {
             "it opens an editor, and a simulated cluster has none; change the object with \

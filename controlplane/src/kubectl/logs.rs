@@ -1,7 +1,11 @@
-//! `kubectl logs`: the API server asks the pod's kubelet for a container's log.
+//! `kubectl logs`: the API server asks the pod's kubelet for a container's log. With `-f` the
+//! log is followed while simulated time passes, each new line printed as it comes (as `get -w`
+//! follows a watch), until the container ends, the user interrupts, or `--request-timeout`.
 
 use super::flags::{flag, parse, FlagSpec};
-use crate::client::{Client, Response};
+use super::stdout::Printed;
+use super::Input;
+use crate::client::{Client, Response, Waiter};
 use crate::controllers::controller_utils::{after_or_zero, creation_time, is_pod_ready, pod_phase, pod_ready_time};
 use crate::gosort::{go_sort, SortData};
 use crate::model::field_selector::FieldSelector;
@@ -17,15 +21,23 @@ pub const FLAGS: &[FlagSpec] = &[
     flag("timestamps", None, false),
     flag("follow", Some('f'), false),
     flag("namespace", Some('n'), true),
+    flag("request-timeout", None, true),
 ];
+
+/// Why following a log without a timeout is refused where nothing can interrupt it.
+const NEEDS_TIMEOUT: &str = "error: kubectl logs -f needs --request-timeout in a script: a container that runs on \
+would follow its log without end, and nothing can interrupt a script; add e.g. --request-timeout=60s (simulated \
+time; the log stops sooner when the container ends)";
 
 const USAGE: &str = "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples";
 
-pub fn run(client: &mut dyn Client, args: &[&str]) -> Result<String, String> {
+pub fn run(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    input: Input<'_>,
+) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
-    if flags.is_set("follow") {
-        return Err("error: \"kubectl logs -f\" is not available in kubesim: a log is read at one moment of simulated time; advance the clock and read it again".into());
-    }
     let target = match flags.positional.as_slice() {
         [one] => one.clone(),
         [] => return Err(USAGE.into()),
@@ -71,7 +83,100 @@ pub fn run(client: &mut dyn Client, args: &[&str]) -> Result<String, String> {
         timestamps: flags.is_set("timestamps"),
     };
     let log = client.logs(&namespace, &name, &req).map(Response::into_body).map_err(|e| e.kubectl_message())?;
-    Ok(notice + &log)
+    if !flags.is_set("follow") || req.previous {
+        return Ok(notice + &log);
+    }
+    let timeout = match flags.get("request-timeout") {
+        None | Some("") | Some("0") => None,
+        Some(t) => Some(super::watch::request_timeout(t)?),
+    };
+    if timeout.is_none() && !input.interactive {
+        return Err(NEEDS_TIMEOUT.into());
+    }
+    let mut out = Printed::new(input.stdout);
+    out.print(&(notice + &log));
+    let follow = Follow { namespace: &namespace, pod: &name, req, timeout };
+    match follow.run(client, waiter, &mut out) {
+        Ok(()) => Ok(out.done()),
+        Err(e) => Err(out.failed(&e)),
+    }
+}
+
+/// A followed log: the request, where it is, and how long to follow it.
+struct Follow<'a> {
+    namespace: &'a str,
+    pod: &'a str,
+    req: LogRequest,
+    timeout: Option<chrono::Duration>,
+}
+
+impl Follow<'_> {
+    /// Print each new line as time passes, until the container ends, an interrupt, or the
+    /// timeout.
+    fn run(&self, client: &mut dyn Client, waiter: &mut dyn Waiter, out: &mut Printed<'_>) -> Result<(), String> {
+        let end = match self.timeout {
+            Some(t) => Some(waiter.deadline(t).map_err(|e| format!("error: {e}"))?),
+            None => None,
+        };
+        // The lines are compared with their times: the log only grows at its end and loses
+        // lines at its start.
+        let stamped = LogRequest { timestamps: true, tail: None, ..self.req.clone() };
+        let mut seen = self.lines(client, &stamped)?;
+        if self.ended(client)? {
+            return Ok(());
+        }
+        loop {
+            let moved = super::watch::step(waiter, end)?;
+            let ended = self.ended(client)?;
+            let now = self.lines(client, &stamped)?;
+            let fresh = after(&seen, &now);
+            for line in fresh {
+                out.print(&format!("{}\n", if self.req.timestamps { line } else { strip_time(line) }));
+            }
+            seen = now;
+            if ended || moved != super::watch::Moved::On {
+                return Ok(());
+            }
+        }
+    }
+
+    fn lines(&self, client: &mut dyn Client, req: &LogRequest) -> Result<Vec<String>, String> {
+        let log =
+            client.logs(self.namespace, self.pod, req).map(Response::into_body).map_err(|e| e.kubectl_message())?;
+        Ok(log.lines().map(str::to_string).collect())
+    }
+
+    /// Whether the followed container has stopped (or its pod is gone): the stream closes.
+    fn ended(&self, client: &mut dyn Client) -> Result<bool, String> {
+        let obj = match client.get(Kind::Pod, self.namespace, self.pod) {
+            Ok(r) => r.into_body(),
+            Err(e) if e.reason == crate::apiserver::Reason::NotFound => return Ok(true),
+            Err(e) => return Err(e.kubectl_message()),
+        };
+        let Object::Pod(pod) = &*obj else { return Ok(true) };
+        let status = pod.status.clone().unwrap_or_default();
+        let mut all = status.container_statuses.iter().flatten().chain(status.init_container_statuses.iter().flatten());
+        let name = self.req.container.as_deref().unwrap_or_default();
+        let state = all.find(|c| c.name == name).and_then(|c| c.state.clone());
+        Ok(state.is_some_and(|s| s.terminated.is_some()))
+    }
+}
+
+/// The lines of `now` after those of `seen`: after the place where `seen`'s last line is.
+fn after<'a>(seen: &[String], now: &'a [String]) -> &'a [String] {
+    let Some(last) = seen.last() else { return now };
+    // Where `seen` ended, if nothing was dropped from the start; else its last line again.
+    let at = if now.get(seen.len() - 1) == Some(last) {
+        Some(seen.len())
+    } else {
+        now.iter().rposition(|l| l == last).map(|i| i + 1)
+    };
+    &now[at.unwrap_or(0).min(now.len())..]
+}
+
+/// A `--timestamps` line without its time.
+fn strip_time(line: &str) -> &str {
+    line.split_once(' ').map(|(_, rest)| rest).unwrap_or(line)
 }
 
 /// `AttachablePodForObject`: the first pod (`GetFirstPod`, in `podutils.ByLogging` order) of

@@ -2,7 +2,9 @@
 
 pub mod apply;
 mod apply_cmd;
+mod attach;
 mod command;
+mod cp;
 mod create;
 mod delete;
 mod describe;
@@ -35,6 +37,7 @@ mod set_image;
 mod set_resources;
 pub mod sort;
 mod stdout;
+pub mod stream;
 mod tabwriter;
 mod taint;
 mod top;
@@ -44,3 +47,4 @@ mod watch;
 pub use command::{run_line, run_line_output, run_line_with, Args, Input, Output, Verb, VERBS};
 pub use info::KUBECTL_VERSION;
 pub use stdout::Stdout;
+pub use stream::{Terminal, Tty, Typed};

@@ -62,6 +62,11 @@ impl<'a> Printed<'a> {
         self.kept.trim_end_matches('\n').to_string()
     }
 
+    /// The text not shown yet, as it was printed.
+    pub(super) fn into_text(self) -> String {
+        self.kept
+    }
+
     /// The command failed with `error`: the text not shown yet, then the error.
     pub(super) fn failed(self, error: &str) -> String {
         format!("{}{error}", self.kept)

@@ -298,6 +298,14 @@ impl Cluster {
         }
     }
 
+    /// The interrupt was handled by whoever waited (an interactive session hands Ctrl-C to
+    /// the container): the clock may move again.
+    pub fn clear_interrupt(&self) {
+        if let Some(f) = &self.interrupt {
+            f.store(false, Ordering::Relaxed);
+        }
+    }
+
     fn interrupted(&self) -> bool {
         self.interrupt.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
     }

@@ -17,6 +17,7 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
 use anyhow::Context;
+use controlplane::kubectl::Typed;
 use rustyline::config::{ColorMode, CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
@@ -75,12 +76,30 @@ fn history_file() -> Option<PathBuf> {
     Some(dir.join("history"))
 }
 
-fn interactive(session: Session) -> anyhow::Result<()> {
+/// The terminal of `kubectl exec -it` and `run -it`: a plain line editor of its own (the
+/// container's shell is not Rhai: no completion or highlighting), whose prompt is what the
+/// container printed last. Ctrl-C and Ctrl-D go to the container.
+fn container_terminal() -> anyhow::Result<stdlib::TerminalFn> {
+    let mut editor = rustyline::DefaultEditor::new()?;
+    Ok(Box::new(move |prompt: &str| match editor.readline(prompt) {
+        Ok(line) => {
+            if !line.trim().is_empty() {
+                let _ = editor.add_history_entry(line.as_str());
+            }
+            Typed::Line(line)
+        }
+        Err(ReadlineError::Interrupted) => Typed::Interrupt,
+        Err(_) => Typed::Eof,
+    }))
+}
+
+fn interactive(mut session: Session) -> anyhow::Result<()> {
     let colour = colours(std::io::stdout().is_terminal());
     let flag = session.interrupt_flag();
     // Ctrl-C while an input runs stops it; at the prompt the terminal is in raw mode and
     // rustyline reads Ctrl-C as a key instead (it clears the line).
     ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)).context("setting the Ctrl-C handler")?;
+    session.set_terminal(Some(container_terminal()?));
     let bars = Rc::new(ProgressBars::new(std::io::stderr().is_terminal(), colours(std::io::stderr().is_terminal())));
     let session = Rc::new(RefCell::new(session));
     session.borrow_mut().set_progress(Some(bars.hook()));

@@ -355,7 +355,13 @@ fn run_kubectl(ctx: &NativeCallContext, cmdline: &str, stdin: Option<&str>) -> R
     };
     let output = {
         let mut c = cluster.0.borrow_mut();
-        let input = controlplane::kubectl::Input { stdin, files: &files, interactive, stdout: Default::default() };
+        let input = controlplane::kubectl::Input {
+            stdin,
+            files: &files,
+            interactive,
+            stdout: Default::default(),
+            terminal: Default::default(),
+        };
         controlplane::kubectl::run_line_output(&mut c, cmdline, input).map_err(runtime_error)?
     };
     if interrupt.load(std::sync::atomic::Ordering::Relaxed) {

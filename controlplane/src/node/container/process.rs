@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::fs::Fs;
 use super::shell::{self, Procs, Run, Shell, Sys};
+use super::terminal::{Input, Terminal};
 
 pub type Time = DateTime<Utc>;
 
@@ -33,6 +34,8 @@ pub struct Process {
     pub exit: Option<(Time, i32)>,
     /// When it runs next, while it runs.
     pub wake: Option<Time>,
+    /// Its stdin, when a client streams it (`exec -i`, `attach -i`) and it is a shell.
+    pub terminal: Option<Terminal>,
 }
 
 impl Process {
@@ -41,7 +44,53 @@ impl Process {
         let mut shell = Shell::new("sh", env);
         shell.pid = pid;
         shell.start_command(words);
-        Process { shell, procs: Procs::new(pid), exit: None, wake: None }
+        Process { shell, procs: Procs::new(pid), exit: None, wake: None, terminal: None }
+    }
+
+    /// `words` run with stdin open to a client (`-i`; `tty` for `-t`): a shell with no script
+    /// reads its commands from there; a filter (`cat`, `tar`, ...) starts at the end of its
+    /// input, with all of it to read; another program runs as without stdin.
+    pub fn with_stdin(words: &[String], env: &[(String, String)], pid: u32, tty: bool) -> Process {
+        let shell_names = ["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash", "dash"];
+        let reads_stdin = words.first().is_some_and(|w| shell_names.contains(&w.as_str()))
+            && words[1..].iter().all(|a| a.starts_with('-') && a != "-c");
+        // The filters that read stdin wait for it; other programs (`sleep`) run at once.
+        let filters = ["cat", "tar", "wc", "grep", "sort", "head", "tail", "cut", "tr", "uniq"];
+        let filter = words.first().is_some_and(|w| filters.contains(&w.rsplit('/').next().unwrap_or(w)));
+        if !reads_stdin && !filter {
+            return Process::new(words, env, pid);
+        }
+        let mut shell = Shell::new("sh", env);
+        shell.pid = pid;
+        shell.interactive = true;
+        shell.tty = tty;
+        let mut terminal = Terminal::new(tty);
+        if !reads_stdin {
+            // Another program reads its input whole, once it has ended (`tar xf -`, `cat`).
+            terminal.program = Some(words.to_vec());
+        }
+        Process { shell, procs: Procs::new(pid), exit: None, wake: None, terminal: Some(terminal) }
+    }
+
+    /// What the client sent to its stdin; it runs at the next [`Process::advance`].
+    pub fn input(&mut self, input: Input) {
+        if let Some(t) = self.terminal.as_mut() {
+            t.input(&mut self.shell, input);
+            self.wake = None;
+        }
+    }
+
+    /// A client attached: a shell at its prompt draws it again.
+    pub fn redraw(&mut self) {
+        if let Some(t) = self.terminal.as_mut() {
+            t.redraw(&mut self.shell);
+            self.wake = None;
+        }
+    }
+
+    /// A shell at its prompt with nothing left to read.
+    pub fn reading(&self) -> bool {
+        self.exit.is_none() && self.wake.is_none() && self.terminal.is_some()
     }
 
     /// Deliver a signal; true when the process handles it (a trap), false when the default
@@ -57,7 +106,10 @@ impl Process {
         }
         let mut fuel = shell::FUEL;
         self.procs.forks_left = shell::pipes::PROCS_CAP.saturating_sub(self.shell.tree_size());
-        let run = self.shell.run(&mut Sys { fs, now, hostname, procs: &mut self.procs }, &mut fuel);
+        let mut run = self.shell.run(&mut Sys { fs, now, hostname, procs: &mut self.procs }, &mut fuel);
+        while run == Run::Reading && self.terminal.as_mut().is_some_and(|t| t.next(&mut self.shell)) {
+            run = self.shell.run(&mut Sys { fs, now, hostname, procs: &mut self.procs }, &mut fuel);
+        }
         for (i, buf) in self.shell.term.iter_mut().enumerate() {
             if !buf.is_empty() {
                 out(i, buf);
@@ -73,6 +125,7 @@ impl Process {
             Run::Busy => self.wake = Some(now + Duration::seconds(SLICE)),
             // Everything waits on a pipe no one will write: only a signal can change that.
             Run::Blocked => self.wake = Some(Time::MAX_UTC),
+            Run::Reading => self.wake = None,
         }
     }
 

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Pod;
 
 use super::Kubelets;
+use crate::node::container::terminal::Input;
+use crate::node::runtime::cri::Streams;
 use crate::node::runtime::CriCall;
 
 /// Which log to read, with kubectl's flags.
@@ -81,7 +83,8 @@ impl Kubelets {
     }
 }
 
-/// What the kubelets serve the API server (`/containerLogs`, `/metrics/resource`).
+/// What the kubelets serve the API server (`/containerLogs`, `/metrics/resource`, `/exec`,
+/// `/attach`).
 impl crate::apiserver::proxy::KubeletServer for Kubelets {
     fn serving(&self, node: &str) -> bool {
         self.is_running(node) == Some(true)
@@ -100,10 +103,34 @@ impl crate::apiserver::proxy::KubeletServer for Kubelets {
         node: &str,
         container_id: &str,
         cmd: &[String],
+        streams: Streams,
         now: DateTime<Utc>,
     ) -> Result<u64, String> {
         let k = self.kubelet_mut(node).ok_or("no such node")?;
-        k.runtime.exec_start(now, container_id, cmd).map_err(|e| e.to_string())
+        k.runtime.exec_start(now, container_id, cmd, streams).map_err(|e| e.to_string())
+    }
+
+    fn attach(&mut self, node: &str, container_id: &str, streams: Streams, now: DateTime<Utc>) -> Result<u64, String> {
+        let k = self.kubelet_mut(node).ok_or("no such node")?;
+        k.runtime.attach(now, container_id, streams).map_err(|e| e.to_string())
+    }
+
+    fn stream_input(
+        &mut self,
+        node: &str,
+        container_id: &str,
+        stream: u64,
+        input: Input,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let k = self.kubelet_mut(node).ok_or("no such node")?;
+        k.runtime.exec_input(now, container_id, stream, input).map_err(|e| e.to_string())
+    }
+
+    fn stream_close(&mut self, node: &str, container_id: &str, stream: u64) {
+        if let Some(k) = self.kubelet_mut(node) {
+            k.runtime.detach(container_id, stream);
+        }
     }
 
     fn exec_poll(

@@ -79,6 +79,8 @@ pub fn start(
         envs: made.env,
         files,
         mounts,
+        stdin: cspec.stdin.unwrap_or(false),
+        tty: cspec.tty.unwrap_or(false),
     };
     env.mark();
     let id = match env.runtime.create_container(now, &sandbox, &config) {

@@ -14,6 +14,7 @@ use crate::node::container::{image, ExecOutput, Fs, Process};
 
 mod netns;
 pub use netns::Dial;
+mod streams;
 
 /// One CRI call as the runtime received it, for `trace`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +66,8 @@ struct Shim {
     log: Log,
     /// Commands exec'd in the container, by id.
     execs: BTreeMap<u64, (Process, ExecOutput)>,
+    /// What the main process wrote since each client attached, by stream id.
+    attached: BTreeMap<u64, ExecOutput>,
     /// The runtime timer already set for the main process.
     scheduled: Option<Time>,
     /// What the container runs: its command and args over the image's entrypoint and cmd.
@@ -252,38 +255,6 @@ impl Containerd {
         }
     }
 
-    /// Start `cmd` in a running container (`ExecSync`/`Exec` of CRI); its id.
-    pub fn exec_start(&mut self, now: Time, id: &str, cmd: &[String]) -> Result<u64, CriError> {
-        self.next_exec += 1;
-        self.next_pid += 1;
-        let (exec, pid) = (self.next_exec, self.next_pid);
-        let shim = self.shims.get_mut(id).filter(|s| s.status(id, now).state == ContainerState::Running);
-        let Some(shim) = shim else {
-            return Err(CriError::not_found(format!("container {id:?} is not running")));
-        };
-        let p = Process::new(cmd, &shim.env, pid);
-        shim.execs.insert(exec, (p, ExecOutput::default()));
-        Ok(exec)
-    }
-
-    /// Run an exec'd command up to `now`: what it wrote so far, and its code once it ended
-    /// (or the moment it runs next). An ended command is forgotten.
-    pub fn exec_poll(&mut self, now: Time, id: &str, exec: u64) -> Result<ExecOutput, CriError> {
-        let shim = self.shims.get_mut(id).ok_or_else(|| CriError::not_found(format!("container {id:?} not found")))?;
-        let Some((mut p, mut out)) = shim.execs.remove(&exec) else {
-            return Err(CriError::not_found(format!("exec {exec} not found")));
-        };
-        p.advance_exec(&mut shim.fs, &shim.hostname, now, &mut out);
-        let signals = p.take_signals();
-        if out.code.is_none() {
-            shim.execs.insert(exec, (p, out.clone()));
-        }
-        for (pid, sig) in signals {
-            self.deliver(now, id, pid, sig);
-        }
-        Ok(out)
-    }
-
     /// The shim's process id, for traces.
     pub fn pid(&self, id: &str) -> Option<u32> {
         self.shims.get(id).map(|s| s.pid)
@@ -296,8 +267,13 @@ fn advance(shim: &mut Shim, now: Time) -> bool {
         return false;
     }
     let Some(p) = shim.proc.as_mut() else { return false };
-    let log = &mut shim.log;
-    p.advance(&mut shim.fs, &shim.hostname, now, &mut |stream, data| log.write(now, stream, data));
+    let (log, attached) = (&mut shim.log, &mut shim.attached);
+    p.advance(&mut shim.fs, &shim.hostname, now, &mut |stream, data| {
+        log.write(now, stream, data);
+        for out in attached.values_mut() {
+            streams::keep(out, stream, data);
+        }
+    });
     if let Some((at, _)) = p.exit {
         log.flush(at);
         return true;
@@ -358,7 +334,13 @@ impl RuntimeService for Containerd {
         }
         let words = image::resolve_command(short, &config.command, &config.args);
         let mut plan = behaviour::plan(&full, &words, &config.name, ann, &fs);
-        let shell = behaviour::runs_in_shell(&words, &config.name, ann);
+        // A shell with no script (the image's default, or `-- sh`) reads its commands from
+        // stdin, which when open keeps it waiting there.
+        let shells = ["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash"];
+        let bare_shell = config.stdin
+            && words.first().is_some_and(|w| shells.contains(&w.as_str()))
+            && words[1..].iter().all(|a| a.starts_with('-') && a != "-c");
+        let shell = bare_shell || behaviour::runs_in_shell(&words, &config.name, ann);
         if shell {
             // The shell itself prints what the script says; only the annotation's lines are
             // the plan's.
@@ -393,6 +375,7 @@ impl RuntimeService for Containerd {
             hostname,
             log: Log::default(),
             execs: BTreeMap::new(),
+            attached: BTreeMap::new(),
             scheduled: None,
             words,
             ip,
@@ -415,7 +398,15 @@ impl RuntimeService for Containerd {
         shim.started_at = Some(now);
         shim.pid = pid;
         if shim.proc.is_some() {
-            shim.proc = Some(Process::new(&shim.words, &shim.env, 1));
+            let mut words = shim.words.clone();
+            shim.proc = Some(if shim.config.stdin {
+                if words.is_empty() {
+                    words.push("sh".into());
+                }
+                Process::with_stdin(&words, &shim.env, 1, shim.config.tty)
+            } else {
+                Process::new(&words, &shim.env, 1)
+            });
             for (after, line) in &shim.plan.lines {
                 shim.log.push(now + *after, line.as_bytes());
             }

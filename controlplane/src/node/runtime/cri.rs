@@ -44,6 +44,18 @@ pub struct ContainerConfig {
     /// The volumes, in the order the container lists them (`mounts` of CRI: the host side is
     /// the tree the kubelet set the volume up in, and the path inside it).
     pub mounts: Vec<Mount>,
+    /// The container spec's `stdin` and `tty`: its main process's stdin stays open for
+    /// `attach` (a shell then waits for commands), on a terminal.
+    pub stdin: bool,
+    pub tty: bool,
+}
+
+/// How a client's streams meet a process (CRI's `ExecRequest`/`AttachRequest`): its stdin
+/// sent (`-i`), on a terminal (`-t`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Streams {
+    pub stdin: bool,
+    pub tty: bool,
 }
 
 pub use crate::node::container::fs::Mount;

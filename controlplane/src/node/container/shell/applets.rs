@@ -10,11 +10,11 @@ pub const NETWORK: &[&str] = &["wget", "curl", "nslookup", "nc", "ping", "telnet
 pub const APPLETS: &[&str] = &[
     "echo", "printf", "cat", "ls", "mkdir", "rmdir", "rm", "touch", "cp", "mv", "env", "printenv", "hostname", "id",
     "whoami", "date", "true", "false", "test", "[", "wc", "head", "tail", "grep", "cut", "sort", "uniq", "seq",
-    "uname", "basename", "dirname", "tr", "yes", "kill", "df", "mount",
+    "uname", "basename", "dirname", "tr", "yes", "kill", "df", "mount", "tar",
 ];
 
 impl Shell {
-    fn input(&mut self) -> Vec<u8> {
+    pub(super) fn input(&mut self) -> Vec<u8> {
         match self.io.stdin.take() {
             Some(super::Input::Data(data, pos)) => {
                 let rest = data.get(pos..).unwrap_or_default().to_vec();
@@ -30,7 +30,7 @@ impl Shell {
     }
 
     /// `APPLET: MESSAGE` on stderr.
-    fn warn(&mut self, applet: &str, msg: &str, sys: &mut Sys<'_>) {
+    pub(super) fn warn(&mut self, applet: &str, msg: &str, sys: &mut Sys<'_>) {
         let line = format!("{applet}: {msg}\n");
         self.err(line.as_bytes(), sys);
     }
@@ -108,6 +108,7 @@ impl Shell {
                     code
                 }
             },
+            "tar" => self.tar(args, sys),
             "cat" => {
                 let (inputs, code) = self.inputs("cat", &operands, sys);
                 for (_, d) in inputs {

@@ -146,7 +146,7 @@ impl Shell {
                     c.wake = Some(t);
                     wake = Some(wake.map_or(t, |x| x.min(t)));
                 }
-                Run::Busy | Run::Blocked => {}
+                Run::Busy | Run::Blocked | Run::Reading => {}
             }
             for (s, data) in term.iter().enumerate() {
                 if !data.is_empty() {

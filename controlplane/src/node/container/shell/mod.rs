@@ -17,6 +17,7 @@ mod jobs;
 pub mod pipes;
 mod regex;
 mod stream;
+mod tar;
 mod test;
 #[cfg(test)]
 mod tests;
@@ -113,6 +114,8 @@ pub enum Run {
     Busy,
     /// Waiting for a pipe or a child, which only another process of the tree can change.
     Blocked,
+    /// An interactive shell between commands, waiting for its next line of input.
+    Reading,
 }
 
 /// What a subshell restores when it ends.
@@ -241,6 +244,11 @@ pub struct Shell {
     owed: chrono::Duration,
     /// Lines of its input a streaming `grep -n` has already numbered.
     line_base: usize,
+    /// Reading its commands from a terminal or stdin ([`super::terminal`]): with no command
+    /// left it waits for the next instead of exiting.
+    pub interactive: bool,
+    /// Both fds write to one terminal (a TTY), so stdout and stderr keep their order.
+    pub tty: bool,
 }
 
 impl Shell {
@@ -269,6 +277,8 @@ impl Shell {
             cond: 0,
             owed: chrono::Duration::zero(),
             line_base: 0,
+            interactive: false,
+            tty: false,
         }
     }
 
@@ -289,6 +299,40 @@ impl Shell {
         self.frames.push(Frame::Cmd(ir::literal(words)));
     }
 
+    /// Run `cmd` next (a command line read from a terminal).
+    pub fn push(&mut self, cmd: Cmd) {
+        self.frames.push(Frame::Cmd(cmd));
+    }
+
+    /// Whether nothing runs: an interactive shell at its prompt.
+    pub fn idle(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// SIGINT from the terminal (Ctrl-C) without a trap: the running command line stops,
+    /// with what its subshells and redirections changed undone, and `$?` is 130.
+    pub fn interrupt(&mut self) {
+        while let Some(frame) = self.frames.pop() {
+            match frame {
+                Frame::Scope(saved) | Frame::Subst { saved, .. } => self.restore(*saved),
+                Frame::RestoreIo(io) => self.io = io,
+                Frame::Func(args) => self.args = args,
+                _ => {}
+            }
+        }
+        // The command line's pipeline stages and what they had in flight go with it.
+        self.children.clear();
+        self.stalled.clear();
+        self.cond = 0;
+        self.owed = chrono::Duration::zero();
+        self.status = 130;
+    }
+
+    /// Whether `sig` has a trap (an empty one ignores it).
+    pub fn traps(&self, sig: &str) -> bool {
+        self.traps.contains_key(sig)
+    }
+
     /// A caught signal waits for its trap.
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty()
@@ -305,7 +349,7 @@ impl Shell {
     }
 
     fn term_write(&mut self, i: usize, data: &[u8]) {
-        let buf = &mut self.term[i];
+        let buf = &mut self.term[if self.tty { 0 } else { i }];
         let room = TERM_CAP.saturating_sub(buf.len());
         buf.extend_from_slice(&data[..data.len().min(room)]);
     }
@@ -429,6 +473,11 @@ impl Shell {
                 return Run::Busy;
             }
             if *fuel == before {
+                // An interactive shell at its prompt waits for its terminal, unless a job of
+                // its wakes first.
+                if own == Run::Reading {
+                    return if matches!(kids, Run::Sleeping(_)) { kids } else { Run::Reading };
+                }
                 let wakes = [own, kids].into_iter().filter_map(|r| match r {
                     Run::Sleeping(t) => Some(t),
                     _ => None,
@@ -473,6 +522,9 @@ impl Shell {
                 }
             }
             let Some(frame) = self.frames.pop() else {
+                if self.interactive {
+                    return Run::Reading;
+                }
                 self.exit = Some(self.status);
                 continue;
             };

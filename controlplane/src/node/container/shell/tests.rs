@@ -21,6 +21,7 @@ fn run_with(script: &str, fs: &mut Fs) -> (String, String, i32, i64) {
             Run::Sleeping(t) => now = t,
             Run::Busy => now += chrono::Duration::seconds(1),
             Run::Blocked => panic!("script blocked: {script}"),
+            Run::Reading => break,
         }
     }
     panic!("script did not end: {script}");
