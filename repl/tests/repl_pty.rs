@@ -240,7 +240,9 @@ fn exec_it_sh_reads_lines_ctrl_c_and_ctrl_d() {
     let data = data_dir("execit");
     let mut p = start(&data);
     ready(&mut p);
-    enter(&mut p, "kubectl run web --image=busybox -- sleep 3600");
+    // The loop below runs simulated time as fast as it can until Ctrl-C: the pod's own
+    // command must outlast that, or the exec ends with its container.
+    enter(&mut p, "kubectl run web --image=busybox -- sh -c 'while true; do sleep 3600; done'");
     p.expect("pod/web created").unwrap();
     ready(&mut p);
     enter(&mut p, "advance(\"10s\")");
