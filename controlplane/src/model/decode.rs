@@ -218,6 +218,21 @@ mod tests {
     }
 
     #[test]
+    fn issue_14_a_plain_leading_zero_mode_is_octal_as_in_yaml_1_1() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx}]\n  volumes: [{name: s, secret: {secretName: x, defaultMode: 0400, items: [{key: a, path: a, mode: 0755}]}}]\n";
+        let pod = decode(parse_documents(text).unwrap().remove(0)).unwrap();
+        let Object::Pod(pod) = pod else { panic!("a pod") };
+        let secret = pod.spec.unwrap().volumes.unwrap()[0].secret.clone().unwrap();
+        assert_eq!(secret.default_mode, Some(0o400));
+        assert_eq!(secret.items.unwrap()[0].mode, Some(0o755));
+        // Not an octal number: still a type error, as upstream.
+        check(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nginx}], volumes: [{name: s, secret: {defaultMode: '0900'}}]}",
+            &decode(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx"}], "volumes": [{"name": "s", "secret": {"defaultMode": "0900"}}]}})).unwrap_err().to_string(),
+        );
+    }
+
+    #[test]
     fn decodes_and_rejects() {
         check(
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nginx}]}",

@@ -238,11 +238,30 @@ impl<'v, 'p> de::Deserializer<'v> for ValueDeserializer<'v, 'p> {
         visitor.visit_unit()
     }
 
+    /// An integer field. A manifest's plain `0644` is YAML 1.1's octal, which kubectl's YAML
+    /// reader (go-yaml v2) reads as 420; the YAML 1.2 reader here leaves it a string, so it is
+    /// read as octal here (`defaultMode: 0400`, `mode: 0755`).
+    fn deserialize_i32<V: Visitor<'v>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::String(s) => match yaml11_octal(s) {
+                Some(n) => visitor.visit_i64(n),
+                None => self.deserialize_any(visitor),
+            },
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         <W: Visitor<'v>>
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        bool i8 i16 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
         unit_struct seq tuple tuple_struct struct identifier
     }
+}
+
+/// `0[0-7]+`: an octal integer in YAML 1.1.
+fn yaml11_octal(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('0').filter(|d| !d.is_empty() && d.len() <= 11)?;
+    digits.bytes().all(|b| (b'0'..=b'7').contains(&b)).then(|| i64::from_str_radix(digits, 8).ok())?
 }
 
 struct Seq<'v, 'p, 'a> {
