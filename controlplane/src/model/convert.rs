@@ -159,18 +159,7 @@ fn zero() -> Option<String> {
 fn metric_spec_v1(m: &Value) -> String {
     let ty = m["type"].as_str().unwrap_or_default();
     let body = match ty {
-        "Resource" | "ContainerResource" => {
-            let src = if ty == "Resource" { &m["resource"] } else { &m["containerResource"] };
-            let mut fields = vec![
-                ("name", raw(src.get("name"))),
-                ("targetAverageUtilization", raw(src["target"].get("averageUtilization"))),
-                ("targetAverageValue", raw(src["target"].get("averageValue"))),
-            ];
-            if ty == "ContainerResource" {
-                fields.push(("container", raw(src.get("container"))));
-            }
-            go_object(fields)
-        }
+        "Resource" | "ContainerResource" => resource_v1(m, ty, "target", None),
         "Pods" => go_object([
             ("metricName", raw(m["pods"]["metric"].get("name"))),
             ("targetAverageValue", raw(m["pods"]["target"].get("averageValue")).or_else(zero)),
@@ -206,22 +195,28 @@ fn tagged(ty: &str, body: String) -> String {
     format!("{{\"type\":{},{}:{body}}}", json!(ty), json!(key))
 }
 
+/// A Resource or ContainerResource source (`side` "target") or status ("current") as v1's:
+/// `name`, `<side>AverageUtilization`, `<side>AverageValue` (else `value_default`), and the
+/// container's name.
+fn resource_v1(m: &Value, ty: &str, side: &str, value_default: Option<String>) -> String {
+    let src = if ty == "Resource" { &m["resource"] } else { &m["containerResource"] };
+    let (utilization, value) = (format!("{side}AverageUtilization"), format!("{side}AverageValue"));
+    let mut fields = vec![
+        ("name", raw(src.get("name"))),
+        (utilization.as_str(), raw(src[side].get("averageUtilization"))),
+        (value.as_str(), raw(src[side].get("averageValue")).or(value_default)),
+    ];
+    if ty == "ContainerResource" {
+        fields.push(("container", raw(src.get("container"))));
+    }
+    go_object(fields)
+}
+
 /// A v2 MetricStatus as v1's.
 fn metric_status_v1(m: &Value) -> String {
     let ty = m["type"].as_str().unwrap_or_default();
     let body = match ty {
-        "Resource" | "ContainerResource" => {
-            let src = if ty == "Resource" { &m["resource"] } else { &m["containerResource"] };
-            let mut fields = vec![
-                ("name", raw(src.get("name"))),
-                ("currentAverageUtilization", raw(src["current"].get("averageUtilization"))),
-                ("currentAverageValue", raw(src["current"].get("averageValue")).or_else(zero)),
-            ];
-            if ty == "ContainerResource" {
-                fields.push(("container", raw(src.get("container"))));
-            }
-            go_object(fields)
-        }
+        "Resource" | "ContainerResource" => resource_v1(m, ty, "current", zero()),
         "Pods" => go_object([
             ("metricName", raw(m["pods"]["metric"].get("name"))),
             ("currentAverageValue", raw(m["pods"]["current"].get("averageValue")).or_else(zero)),
