@@ -38,6 +38,13 @@ pub struct Process {
     pub terminal: Option<Terminal>,
 }
 
+/// A shell with no script (`sh`, `bash -l`): it reads its commands from stdin.
+pub fn shell_without_script(words: &[String]) -> bool {
+    let shells = ["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash", "dash"];
+    words.first().is_some_and(|w| shells.contains(&w.as_str()))
+        && words[1..].iter().all(|a| a.starts_with('-') && a != "-c")
+}
+
 impl Process {
     /// `words` run as a program with `env` (a shell for `sh -c ...`).
     pub fn new(words: &[String], env: &[(String, String)], pid: u32) -> Process {
@@ -51,9 +58,7 @@ impl Process {
     /// reads its commands from there; a filter (`cat`, `tar`, ...) starts at the end of its
     /// input, with all of it to read; another program runs as without stdin.
     pub fn with_stdin(words: &[String], env: &[(String, String)], pid: u32, tty: bool) -> Process {
-        let shell_names = ["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash", "dash"];
-        let reads_stdin = words.first().is_some_and(|w| shell_names.contains(&w.as_str()))
-            && words[1..].iter().all(|a| a.starts_with('-') && a != "-c");
+        let reads_stdin = shell_without_script(words);
         // The filters that read stdin wait for it; other programs (`sleep`) run at once.
         let filters = ["cat", "tar", "wc", "grep", "sort", "head", "tail", "cut", "tr", "uniq"];
         let filter = words.first().is_some_and(|w| filters.contains(&w.rsplit('/').next().unwrap_or(w)));

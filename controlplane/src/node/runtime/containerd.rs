@@ -336,10 +336,7 @@ impl RuntimeService for Containerd {
         let mut plan = behaviour::plan(&full, &words, &config.name, ann, &fs);
         // A shell with no script (the image's default, or `-- sh`) reads its commands from
         // stdin, which when open keeps it waiting there.
-        let shells = ["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash"];
-        let bare_shell = config.stdin
-            && words.first().is_some_and(|w| shells.contains(&w.as_str()))
-            && words[1..].iter().all(|a| a.starts_with('-') && a != "-c");
+        let bare_shell = config.stdin && crate::node::container::process::shell_without_script(&words);
         let shell = bare_shell || behaviour::runs_in_shell(&words, &config.name, ann);
         if shell {
             // The shell itself prints what the script says; only the annotation's lines are

@@ -722,27 +722,14 @@ impl Shell {
 
     /// A `for` or `case` once the command substitutions of its words have run (each may
     /// take time, as a simple command's do).
-    fn pending(&mut self, cmd: Cmd, mut substs: Vec<String>, sys: &mut Sys<'_>) -> Option<Run> {
+    fn pending(&mut self, cmd: Cmd, substs: Vec<String>, sys: &mut Sys<'_>) -> Option<Run> {
         let wanted = match &cmd {
             Cmd::For { substs, .. } | Cmd::Case(_, substs, _) => substs.clone(),
             _ => Arc::from(Vec::new()),
         };
         if substs.len() < wanted.len() {
-            match wanted[substs.len()].clone() {
-                Ok(c) => {
-                    let saved = self.save();
-                    self.frames.push(Frame::Pending { cmd, substs });
-                    let capture = sys.procs.capture();
-                    self.frames.push(Frame::Subst { capture, saved });
-                    self.io.out = Sink::Pipe(capture);
-                    self.frames.push(Frame::Cmd(c));
-                }
-                Err(msg) => {
-                    self.fail(&msg, 2);
-                    substs.push(String::new());
-                    self.frames.push(Frame::Pending { cmd, substs });
-                }
-            }
+            let next = wanted[substs.len()].clone();
+            self.next_subst(next, substs, |substs| Frame::Pending { cmd, substs }, sys);
             return None;
         }
         let mut results = substs.into_iter();
@@ -823,25 +810,39 @@ impl Shell {
         self.status = status;
     }
 
+    /// Run a command's next command substitution, capturing its output; the command resumes
+    /// as `resume(substs)` once it has run. One that does not parse fails with status 2 and
+    /// stands for an empty string.
+    fn next_subst(
+        &mut self,
+        next: Result<Cmd, String>,
+        mut substs: Vec<String>,
+        resume: impl FnOnce(Vec<String>) -> Frame,
+        sys: &mut Sys<'_>,
+    ) {
+        match next {
+            Ok(c) => {
+                let saved = self.save();
+                self.frames.push(resume(substs));
+                let capture = sys.procs.capture();
+                self.frames.push(Frame::Subst { capture, saved });
+                self.io.out = Sink::Pipe(capture);
+                self.frames.push(Frame::Cmd(c));
+            }
+            Err(msg) => {
+                self.fail(&msg, 2);
+                substs.push(String::new());
+                self.frames.push(resume(substs));
+            }
+        }
+    }
+
     /// A simple command: its command substitutions first (each may sleep), then expansion,
     /// redirections and the command itself.
-    fn simple(&mut self, cmd: Arc<ir::Simple>, mut substs: Vec<String>, sys: &mut Sys<'_>) -> Option<Run> {
+    fn simple(&mut self, cmd: Arc<ir::Simple>, substs: Vec<String>, sys: &mut Sys<'_>) -> Option<Run> {
         if substs.len() < cmd.substs.len() {
-            match cmd.substs[substs.len()].clone() {
-                Ok(c) => {
-                    let saved = self.save();
-                    self.frames.push(Frame::Simple { cmd, substs });
-                    let capture = sys.procs.capture();
-                    self.frames.push(Frame::Subst { capture, saved });
-                    self.io.out = Sink::Pipe(capture);
-                    self.frames.push(Frame::Cmd(c));
-                }
-                Err(msg) => {
-                    self.fail(&msg, 2);
-                    substs.push(String::new());
-                    self.frames.push(Frame::Simple { cmd, substs });
-                }
-            }
+            let next = cmd.substs[substs.len()].clone();
+            self.next_subst(next, substs, |substs| Frame::Simple { cmd, substs }, sys);
             return None;
         }
         let had_substs = !substs.is_empty();
