@@ -139,6 +139,36 @@ impl Process {
         self.shell.pid
     }
 
+    /// The ids of its process tree while it runs, itself first.
+    pub fn pids(&self, out: &mut Vec<u32>) {
+        if self.exit.is_none() {
+            self.shell.tree_pids(out);
+        }
+    }
+
+    /// Enter the container's pid namespace before it runs: its children's ids follow `last`,
+    /// the last id given in the container, and `others` are the container's live processes
+    /// outside its tree, which its `kill` may reach.
+    pub fn enter(&mut self, last: u32, others: Vec<u32>) {
+        self.procs.enter(last, others);
+    }
+
+    /// The last id given in the container, after it ran.
+    pub fn last_pid(&self) -> u32 {
+        self.procs.last_pid()
+    }
+
+    /// Deliver `sig` from another process of the container to `pid`, one of this process's
+    /// descendants. False when none of them has that id.
+    pub fn signal_descendant(&mut self, pid: u32, sig: &'static str, fs: &mut Fs, hostname: &str, now: Time) -> bool {
+        let mut sys = Sys { fs, now, hostname, procs: &mut self.procs };
+        let found = self.shell.signal_pid_in_tree(pid, sig, &mut sys);
+        if found {
+            self.wake = None;
+        }
+        found
+    }
+
     /// The default action of a signal it does not handle: it dies (128 + the signal).
     pub fn kill(&mut self, now: Time, code: i32) {
         if self.exit.is_none() {

@@ -55,6 +55,8 @@ struct Shim {
     /// When the stop signal came, and the kill timeout.
     stop: Option<(Time, i64)>,
     pid: u32,
+    /// The last process id given in the container's pid namespace (its main process is 1).
+    pids: u32,
     /// The main process, when the command runs in the shell; else `plan` says what it does.
     proc: Option<Process>,
     /// The exit code the pod's annotations impose on the process's own.
@@ -77,6 +79,28 @@ struct Shim {
 }
 
 impl Shim {
+    /// The container's live processes, but for the main process's tree unless `main`, and
+    /// but for the exec'd processes taken out of `execs` to run.
+    fn live_pids(&self, main: bool) -> Vec<u32> {
+        let mut out = Vec::new();
+        if main {
+            match &self.proc {
+                Some(p) => p.pids(&mut out),
+                None => out.push(1),
+            }
+        }
+        for (p, _) in self.execs.values() {
+            p.pids(&mut out);
+        }
+        out
+    }
+
+    /// A new process id in the container.
+    fn next_pid(&mut self) -> u32 {
+        self.pids = crate::node::container::shell::pipes::next_pid(self.pids, &self.live_pids(true));
+        self.pids
+    }
+
     /// When the task exits and how, as far as known now (the moment may be in the future).
     fn end(&self) -> Option<(Time, i32, Ending)> {
         let started = self.started_at?;
@@ -266,7 +290,9 @@ fn advance(shim: &mut Shim, now: Time) -> bool {
     if shim.end().is_some_and(|e| e.0 <= now) {
         return false;
     }
+    let others = if shim.execs.is_empty() { Vec::new() } else { shim.live_pids(false) };
     let Some(p) = shim.proc.as_mut() else { return false };
+    p.enter(shim.pids, others);
     let (log, attached) = (&mut shim.log, &mut shim.attached);
     p.advance(&mut shim.fs, &shim.hostname, now, &mut |stream, data| {
         log.write(now, stream, data);
@@ -274,6 +300,7 @@ fn advance(shim: &mut Shim, now: Time) -> bool {
             streams::keep(out, stream, data);
         }
     });
+    shim.pids = p.last_pid();
     if let Some((at, _)) = p.exit {
         log.flush(at);
         return true;
@@ -365,6 +392,7 @@ impl RuntimeService for Containerd {
             started_at: None,
             stop: None,
             pid: 0,
+            pids: 1,
             proc: shell.then(|| Process::new(&[], &[], 0)),
             code_override,
             fs,
@@ -394,6 +422,7 @@ impl RuntimeService for Containerd {
         };
         shim.started_at = Some(now);
         shim.pid = pid;
+        shim.pids = 1;
         if shim.proc.is_some() {
             let mut words = shim.words.clone();
             shim.proc = Some(if shim.config.stdin {

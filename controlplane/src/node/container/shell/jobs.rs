@@ -40,6 +40,14 @@ impl Shell {
         Box::new(sh)
     }
 
+    /// The ids of the processes running under this shell, itself included.
+    pub fn tree_pids(&self, out: &mut Vec<u32>) {
+        out.push(self.pid);
+        for c in self.children.iter().filter(|c| c.code.is_none()) {
+            c.shell.tree_pids(out);
+        }
+    }
+
     /// The processes running under this shell, itself included.
     pub fn tree_size(&self) -> usize {
         1 + self.children.iter().filter(|c| c.code.is_none()).map(|c| c.shell.tree_size()).sum::<usize>()
@@ -299,17 +307,19 @@ impl Shell {
         if self.children.iter_mut().any(|c| c.shell.signal_pid_in_tree(pid, sig, sys)) {
             return true;
         }
-        // PID 1 and the container's other processes are the runtime's to reach.
-        if pid == 1 || self.pid != 1 && pid < self.pid {
+        // The container's other processes are the runtime's to reach.
+        if sys.procs.others.contains(&pid) {
             sys.procs.signals.push((pid, sig));
             return true;
         }
         false
     }
 
-    fn signal_pid_in_tree(&mut self, pid: u32, sig: &'static str, sys: &mut Sys<'_>) -> bool {
-        let inside = self.children.iter().any(|c| c.pid == pid && c.code.is_none());
-        inside && self.signal_pid(pid, sig, sys)
+    /// Deliver `sig` to `pid` when it runs somewhere under this shell.
+    pub(crate) fn signal_pid_in_tree(&mut self, pid: u32, sig: &'static str, sys: &mut Sys<'_>) -> bool {
+        let mut pids = Vec::new();
+        self.tree_pids(&mut pids);
+        pids[1..].contains(&pid) && self.signal_pid(pid, sig, sys)
     }
 }
 

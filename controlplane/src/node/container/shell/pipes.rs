@@ -13,6 +13,20 @@ pub const CAPTURE_CAP: usize = 1 << 20;
 /// The most processes one process tree may have running (a container's pids limit).
 pub const PROCS_CAP: usize = 1024;
 
+/// The highest process id before ids wrap around (Linux's `pid_max` on 64-bit systems).
+pub const PID_MAX: u32 = 4_194_304;
+
+/// The id after `last` in a pid namespace: after `pid_max` ids wrap around, skipping `live`.
+pub fn next_pid(last: u32, live: &[u32]) -> u32 {
+    let mut pid = last;
+    loop {
+        pid = if pid >= PID_MAX { 2 } else { pid + 1 };
+        if !live.contains(&pid) {
+            return pid;
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Pipe {
     buf: VecDeque<u8>,
@@ -35,7 +49,10 @@ pub enum Read {
 #[derive(Debug, Clone)]
 pub struct Procs {
     pipes: Vec<Option<Pipe>>,
+    /// The last id given in the container's pid namespace.
     next_pid: u32,
+    /// The live processes of the container outside this tree, which its `kill` may reach.
+    pub others: Vec<u32>,
     /// Signals sent to processes outside this tree: (pid, signal name).
     pub signals: Vec<(u32, &'static str)>,
     /// How many more processes may start in this turn; the owner sets it from the tree's size.
@@ -45,11 +62,25 @@ pub struct Procs {
 impl Procs {
     /// The shared state of a process whose children get ids after `pid`.
     pub fn new(pid: u32) -> Procs {
-        Procs { pipes: Vec::new(), next_pid: pid, signals: Vec::new(), forks_left: PROCS_CAP }
+        Procs { pipes: Vec::new(), next_pid: pid, others: Vec::new(), signals: Vec::new(), forks_left: PROCS_CAP }
     }
 
+    /// The next free id in the namespace (after `pid_max` they wrap, skipping the live ones
+    /// outside this tree).
     pub fn pid(&mut self) -> u32 {
-        self.next_pid += 1;
+        self.next_pid = next_pid(self.next_pid, &self.others);
+        self.next_pid
+    }
+
+    /// Continue the namespace's numbering from `last`, with `others` the live processes
+    /// outside this tree.
+    pub fn enter(&mut self, last: u32, others: Vec<u32>) {
+        self.next_pid = last;
+        self.others = others;
+    }
+
+    /// The last id given.
+    pub fn last_pid(&self) -> u32 {
         self.next_pid
     }
 

@@ -72,8 +72,6 @@ impl Containerd {
         cmd: &[String],
         timeout: Duration,
     ) -> Result<ExecOutput, CriError> {
-        self.next_pid += 1;
-        let pid = self.next_pid;
         let Some(shim) = self.shims.get_mut(id).filter(|s| s.status(id, now).state == ContainerState::Running) else {
             return Err(CriError::not_found(format!("container {id:?} is not running")));
         };
@@ -84,13 +82,16 @@ impl Containerd {
         }
         self.schedule(id, now);
         let Some(shim) = self.shims.get_mut(id) else { return Err(CriError::not_found(id.to_string())) };
+        let pid = shim.next_pid();
         let mut p = Process::new(cmd, &shim.env, pid);
         let mut out = ExecOutput::default();
         let deadline = now + timeout;
         let mut t = now;
         // Bounded: each round either ends it, moves to its next wake, or spends a slice.
         for _ in 0..64 {
+            p.enter(shim.pids, shim.live_pids(true));
             p.advance_exec(&mut shim.fs, &shim.hostname, t, &mut out);
+            shim.pids = p.last_pid();
             match (out.code, out.wake) {
                 (Some(_), _) => return Ok(out),
                 (None, Some(w)) if w <= deadline => t = w.max(t),
@@ -112,6 +113,23 @@ impl Containerd {
             if let Some((p, _)) = shim.execs.values_mut().find(|(p, _)| p.pid() == pid) {
                 if !p.signal(sig) {
                     p.kill(now, 128 + signal_number(sig));
+                }
+                return;
+            }
+            // A process under the main one or under an exec'd one (`sleep 100 &` in PID 1).
+            let (fs, host) = (&mut shim.fs, shim.hostname.as_str());
+            let in_main = shim.proc.as_mut().is_some_and(|p| p.signal_descendant(pid, sig, fs, host, now));
+            if in_main {
+                if advance(shim, now) {
+                    let uid = self.sandbox_uid(&self.shims[id].sandbox_id.clone());
+                    self.exited.push(uid);
+                }
+                self.schedule(id, now);
+            } else {
+                for (p, _) in shim.execs.values_mut() {
+                    if p.signal_descendant(pid, sig, fs, host, now) {
+                        break;
+                    }
                 }
             }
             return;

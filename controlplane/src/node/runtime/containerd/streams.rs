@@ -30,9 +30,9 @@ impl Containerd {
     /// Start `cmd` in a running container (CRI's `Exec`); the stream's id.
     pub fn exec_start(&mut self, now: Time, id: &str, cmd: &[String], streams: Streams) -> Result<u64, CriError> {
         self.next_exec += 1;
-        self.next_pid += 1;
-        let (exec, pid) = (self.next_exec, self.next_pid);
+        let exec = self.next_exec;
         let shim = self.running(now, id)?;
+        let pid = shim.next_pid();
         let p = if streams.stdin {
             Process::with_stdin(cmd, &shim.env, pid, streams.tty)
         } else {
@@ -67,7 +67,9 @@ impl Containerd {
     pub fn exec_poll(&mut self, now: Time, id: &str, stream: u64) -> Result<ExecOutput, CriError> {
         let shim = self.shims.get_mut(id).ok_or_else(|| CriError::not_found(format!("container {id:?} not found")))?;
         if let Some((mut p, mut out)) = shim.execs.remove(&stream) {
+            p.enter(shim.pids, shim.live_pids(true));
             p.advance_exec(&mut shim.fs, &shim.hostname, now, &mut out);
+            shim.pids = p.last_pid();
             let signals = p.take_signals();
             if out.code.is_none() {
                 shim.execs.insert(stream, (p, ExecOutput { code: None, wake: out.wake, ..ExecOutput::default() }));
