@@ -58,6 +58,14 @@ fn flag<'a>(words: &'a [&str], name: &str) -> Option<&'a str> {
     })
 }
 
+/// What http-echo answers: its `-text`, else the `ECHO_TEXT` variable; None when both are
+/// empty (it then exits).
+pub fn http_echo_text(args: &[&str], env: &[(String, String)]) -> Option<String> {
+    let text = flag(args, "text").filter(|t| !t.is_empty()).map(str::to_string);
+    let from_env = || env.iter().rev().find(|(k, _)| k == "ECHO_TEXT").map(|(_, v)| v.clone());
+    text.or_else(from_env).filter(|t| !t.is_empty())
+}
+
 fn port_flag(words: &[&str], name: &str, default: u16) -> u16 {
     flag(words, name).and_then(|v| v.trim_start_matches(':').rsplit(':').next()?.parse().ok()).unwrap_or(default)
 }
@@ -94,7 +102,7 @@ pub fn nginx_ports(fs: &Fs) -> Vec<u16> {
 }
 
 /// The server `words` run, if they run one (`words[0]` is the program's base name).
-pub fn detect(words: &[&str], fs: &Fs) -> Option<Server> {
+pub fn detect(words: &[&str], fs: &Fs, env: &[(String, String)]) -> Option<Server> {
     let first = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
     let rest = &words[1..];
     let (kind, ports) = match first {
@@ -103,7 +111,7 @@ pub fn detect(words: &[&str], fs: &Fs) -> Option<Server> {
                 Some("nginx" | "nginx-debug") => {
                     Some(Server { kind: Kind::Nginx { entrypoint: true }, ports: nginx_ports(fs) })
                 }
-                Some(_) => detect(rest, fs),
+                Some(_) => detect(rest, fs, env),
                 None => None,
             }
         }
@@ -112,7 +120,7 @@ pub fn detect(words: &[&str], fs: &Fs) -> Option<Server> {
         "httpd-foreground" | "httpd" => (Kind::Httpd, vec![80]),
         "apache2-foreground" => (Kind::PhpApache, vec![80]),
         "http-echo" => {
-            let text = flag(rest, "text")?.to_string();
+            let text = http_echo_text(rest, env)?;
             (Kind::HttpEcho { text }, vec![port_flag(rest, "listen", 5678)])
         }
         "coredns" => (Kind::CoreDns, vec![53, 8080, 8181, 9153]),
@@ -410,7 +418,7 @@ mod tests {
     #[test]
     fn detects_servers_and_ports() {
         let fs = image::files("nginx");
-        let d = |w: &[&str]| detect(w, &fs).map(|s| (s.kind, s.ports));
+        let d = |w: &[&str]| detect(w, &fs, &[]).map(|s| (s.kind, s.ports));
         assert_eq!(
             d(&["/docker-entrypoint.sh", "nginx", "-g", "daemon off;"]),
             Some((Kind::Nginx { entrypoint: true }, vec![80]))
@@ -423,6 +431,15 @@ mod tests {
             Some((Kind::HttpEcho { text: "hello".into() }, vec![8080]))
         );
         assert_eq!(d(&["/app/server"]), None);
+        // http-echo takes its text from ECHO_TEXT when `-text` is missing or empty.
+        let env = [("ECHO_TEXT".to_string(), "from env".to_string())];
+        for args in [&["/http-echo"][..], &["/http-echo", "-text="]] {
+            let kind = detect(args, &fs, &env).map(|s| s.kind);
+            assert_eq!(kind, Some(Kind::HttpEcho { text: "from env".into() }));
+        }
+        let kind = detect(&["/http-echo", "-text", "flag"], &fs, &env).map(|s| s.kind);
+        assert_eq!(kind, Some(Kind::HttpEcho { text: "flag".into() }));
+        assert_eq!(d(&["/http-echo"]), None);
         let mut fs = fs;
         fs.write("/etc/nginx/conf.d/default.conf", b"server {\n  listen 8080;\n  listen [::]:8080;\n}\n", false)
             .unwrap();

@@ -57,7 +57,16 @@ pub fn short_name(image: &str) -> &str {
 /// The plan for a container of `image` running `words` (its command and args merged with the
 /// image's entrypoint and cmd), with the pod's annotations; `fs` is the container's files
 /// (nginx reads its ports from its configuration).
-pub fn plan(image: &str, words: &[String], container: &str, ann: &BTreeMap<String, String>, fs: &Fs) -> Plan {
+/// What a container's process does: `words` run in `image` with the container's files `fs`
+/// and environment `env`, shaped by kubesim's annotations `ann`.
+pub fn plan(
+    image: &str,
+    words: &[String],
+    container: &str,
+    ann: &BTreeMap<String, String>,
+    fs: &Fs,
+    env: &[(String, String)],
+) -> Plan {
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let name = short_name(image);
     let mut p = Plan {
@@ -82,7 +91,7 @@ pub fn plan(image: &str, words: &[String], container: &str, ann: &BTreeMap<Strin
             // An interactive program without a terminal reads an empty stdin and ends.
             p.exits = Some((Duration::zero(), 0));
         }
-        Some(w) => simple(w, &words, &mut p, fs),
+        Some(w) => simple(w, &words, &mut p, fs, env),
     }
     if let Some(s) = &p.server {
         p.term_delay = if s.exits_on_sigterm() { Duration::zero() } else { Duration::seconds(60) };
@@ -130,7 +139,7 @@ pub fn runs_in_shell(words: &[String], container: &str, ann: &BTreeMap<String, S
 }
 
 /// One program with its arguments (`words[0]` is `program` as written).
-fn simple(program: &str, words: &[&str], p: &mut Plan, fs: &Fs) {
+fn simple(program: &str, words: &[&str], p: &mut Plan, fs: &Fs, env: &[(String, String)]) {
     let rest = &words[1..];
     match program {
         "sleep" => {
@@ -149,17 +158,17 @@ fn simple(program: &str, words: &[&str], p: &mut Plan, fs: &Fs) {
                 p.exits = Some((after, 0));
             }
         }
-        "http-echo" if !words.iter().any(|w| w.starts_with("-text") || w.starts_with("--text")) => {
+        "http-echo" if server::http_echo_text(rest, env).is_none() => {
             p.lines.push((Duration::zero(), "Missing -text option OR ENV var TEXT is empty!".into()));
             p.exits = Some((Duration::zero(), 127));
         }
-        "agnhost" => match server::detect(words, fs) {
+        "agnhost" => match server::detect(words, fs, env) {
             Some(s) => p.server = Some(s),
             None => agnhost_other(rest, p),
         },
         _ => {
             p.server = Some(
-                server::detect(words, fs)
+                server::detect(words, fs, env)
                     .unwrap_or_else(|| Server { kind: Kind::Unknown(words[0].to_string()), ports: Vec::new() }),
             )
         }
@@ -313,7 +322,7 @@ mod tests {
         let command: Vec<String> = command.iter().map(|s| s.to_string()).collect();
         let ann: BTreeMap<String, String> = ann.iter().map(|(k, v)| (format!("{PREFIX}{k}"), v.to_string())).collect();
         let words = crate::node::container::image::resolve_command(short_name(image), &command, &[]);
-        let p = plan(image, &words, "c", &ann, &crate::node::container::image::files(short_name(image)));
+        let p = plan(image, &words, "c", &ann, &crate::node::container::image::files(short_name(image)), &[]);
         let exits = match p.exits {
             Some((d, code)) => format!("exits {}s code {code}", d.num_seconds()),
             None => "runs".into(),

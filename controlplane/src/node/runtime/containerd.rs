@@ -360,7 +360,7 @@ impl RuntimeService for Containerd {
             fs.mount(m.clone());
         }
         let words = image::resolve_command(short, &config.command, &config.args);
-        let mut plan = behaviour::plan(&full, &words, &config.name, ann, &fs);
+        let mut plan = behaviour::plan(&full, &words, &config.name, ann, &fs, &config.envs);
         // A shell with no script (the image's default, or `-- sh`) reads its commands from
         // stdin, which when open keeps it waiting there.
         let bare_shell = config.stdin && crate::node::container::process::shell_without_script(&words);
