@@ -16,15 +16,15 @@ fn default_cluster_layout() {
     assert_eq!(
         names(&mut c, Kind::Pod, Some("kube-system")),
         [
-            "coredns-5bd45dbdd4-4c8t6",
-            "coredns-5bd45dbdd4-pbfwt",
+            "coredns-5bd45dbdd4-2hdbl",
+            "coredns-5bd45dbdd4-t9gfl",
             "etcd-control-plane",
             "kube-apiserver-control-plane",
             "kube-controller-manager-control-plane",
-            "kube-proxy-45vn7",
-            "kube-proxy-7dlns",
-            "kube-proxy-7hfjr",
-            "kube-proxy-ssm6x",
+            "kube-proxy-7w9dt",
+            "kube-proxy-gdh8v",
+            "kube-proxy-rsw7s",
+            "kube-proxy-xjdw9",
             "kube-scheduler-control-plane"
         ]
     );
@@ -236,7 +236,7 @@ fn issue_10_kubectl_wait_with_nothing_to_wait_for_answers_at_once() {
             "wait --for=condition=Ready pods --timeout=100000h",
             "error: resource(s) were provided, but no name was specified",
         ),
-        ("wait --for=condition=Ready pods --all -n kube-system", "pod/coredns-5bd45dbdd4-4c8t6 condition met..."),
+        ("wait --for=condition=Ready pods --all -n kube-system", "pod/coredns-5bd45dbdd4-2hdbl condition met..."),
     ] {
         let got = kubectl(&mut c, line);
         let same = match want.strip_suffix("...") {

@@ -8,7 +8,7 @@ use super::authorization::{self, Attributes};
 use super::error::ApiError;
 use super::user::UserInfo;
 use super::ApiServer;
-use crate::model::KindInfo;
+use crate::model::{Kind, KindInfo};
 
 /// What a request asks for (`request.RequestInfo`): the verb, the resource and subresource,
 /// and the object's namespace and name (empty for lists and cluster-scoped kinds).
@@ -43,6 +43,18 @@ impl ApiServer {
         if self.audit_enabled {
             self.audit.push(event.complete(code, self.store.revision()));
         }
+        if let Some(warning) = deprecation_warning(request.info.kind) {
+            self.warnings.push(warning.to_string());
+        }
         result
+    }
+}
+
+/// The warning every request to a deprecated API version gets (the `deprecation` filter's
+/// `Warning` header), as kube-apiserver v1.33 sends it.
+fn deprecation_warning(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Endpoints => Some("v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"),
+        _ => None,
     }
 }

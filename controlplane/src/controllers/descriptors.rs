@@ -5,8 +5,8 @@
 
 use super::runtime::ControllerComponent;
 use super::{
-    cronjob, daemon, deployment, disruption, garbagecollector, job, namespace, nodelifecycle, podautoscaler, podgc,
-    replicaset, rootcacertpublisher, serviceaccount, statefulset,
+    cronjob, daemon, deployment, disruption, endpoint, endpointslice, garbagecollector, job, namespace, nodelifecycle,
+    podautoscaler, podgc, replicaset, rootcacertpublisher, serviceaccount, statefulset,
 };
 use super::{tainteviction, ttlafterfinished};
 use crate::model::Kind;
@@ -65,6 +65,18 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["replicaset"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(replicaset::ReplicaSetController::replica_sets())),
+    },
+    ControllerDescriptor {
+        name: "endpoints-controller",
+        aliases: &["endpoint"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(endpoint::EndpointsController::default())),
+    },
+    ControllerDescriptor {
+        name: "endpointslice-controller",
+        aliases: &["endpointslice"],
+        disabled_by_default: false,
+        start: || Box::new(ControllerComponent::new(endpointslice::EndpointSliceController::default())),
     },
     ControllerDescriptor {
         name: "node-lifecycle-controller",

@@ -7,6 +7,8 @@ pub mod daemon;
 pub mod deployment;
 pub mod descriptors;
 pub mod disruption;
+pub mod endpoint;
+pub mod endpointslice;
 pub mod garbagecollector;
 pub mod history;
 pub mod informers;

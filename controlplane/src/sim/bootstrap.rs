@@ -295,7 +295,11 @@ fn static_pods(api: &mut ApiServer) -> Vec<Object> {
 }
 
 fn services(api: &mut ApiServer) {
-    crate::controllers::kubernetesservice::ensure(api, USER).expect("the kubernetes Service is created");
+    let kubernetes = crate::controllers::kubernetesservice::ensure(api, USER);
+    kubernetes.expect("the kubernetes Service is created");
+    let ip = crate::controllers::kubernetesservice::advertise_address();
+    let endpoints = crate::controllers::kubernetesservice::endpoints::reconcile(api, USER, &ip, |_| None);
+    endpoints.expect("the kubernetes Service's endpoints are created");
     create(api, "kube-system", "apiVersion: v1\nkind: Service\nmetadata: {name: kube-dns, labels: {k8s-app: kube-dns, kubernetes.io/cluster-service: \"true\", kubernetes.io/name: CoreDNS}}\nspec: {clusterIP: 10.96.0.10, selector: {k8s-app: kube-dns}, ports: [{name: dns, port: 53, protocol: UDP, targetPort: 53}, {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}, {name: metrics, port: 9153, protocol: TCP, targetPort: 9153}]}");
 }
 

@@ -354,16 +354,16 @@ control-plane  Ready  control-plane  5 pods
   Running      kube-system/etcd-control-plane
   Running      kube-system/kube-apiserver-control-plane
   Running      kube-system/kube-controller-manager-control-plane
-  Running      kube-system/kube-proxy-7dlns
+  Running      kube-system/kube-proxy-7w9dt
   Running      kube-system/kube-scheduler-control-plane
 node-1  Ready  2 pods
-  Running      kube-system/coredns-5bd45dbdd4-pbfwt
-  Running      kube-system/kube-proxy-45vn7
-node-2  Ready  2 pods
-  Running      kube-system/coredns-5bd45dbdd4-4c8t6
-  Running      kube-system/kube-proxy-ssm6x
-node-3  Ready  1 pod
-  Running      kube-system/kube-proxy-7hfjr
+  Running      kube-system/coredns-5bd45dbdd4-2hdbl
+  Running      kube-system/kube-proxy-xjdw9
+node-2  Ready  1 pod
+  Running      kube-system/kube-proxy-rsw7s
+node-3  Ready  2 pods
+  Running      kube-system/coredns-5bd45dbdd4-t9gfl
+  Running      kube-system/kube-proxy-gdh8v
 pending (not scheduled)  0 pods"
         );
         well_formed(&p.svg);

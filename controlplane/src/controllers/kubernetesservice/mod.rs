@@ -1,8 +1,12 @@
 //! The `kubernetes` Service in `default`, which the API server itself keeps (its
 //! `bootstrap-controller` post-start hook, `pkg/controlplane/controller/kubernetesservice`):
-//! every 10s (`DefaultEndpointReconcilerInterval`) it creates the Service if it is missing. A
-//! deleted `kubernetes` Service comes back at the next tick. It runs in kube-apiserver, not
-//! kube-controller-manager, and writes through the API server like any client.
+//! every 10s (`DefaultEndpointReconcilerInterval`) it creates the Service if it is missing,
+//! and its endpoint reconciler puts the Service's Endpoints and EndpointSlice right
+//! (`endpoints.rs`). A deleted `kubernetes` Service comes back at the next tick. It runs in
+//! kube-apiserver, not kube-controller-manager, and writes through the API server like any
+//! client.
+
+pub mod endpoints;
 
 use chrono::Duration;
 use serde_json::json;
@@ -33,6 +37,11 @@ pub fn service() -> Object {
     .expect("the kubernetes Service decodes")
 }
 
+/// The API server's address: the control-plane node's.
+pub fn advertise_address() -> String {
+    crate::sim::bootstrap::node_ip(0)
+}
+
 /// Create the Service unless it exists (`CreateOrUpdateMasterServiceIfNeeded`).
 pub fn ensure(api: &mut ApiServer, user: &str) -> Result<(), ApiError> {
     match api.create(user, NAMESPACE, service()) {
@@ -58,7 +67,7 @@ impl Controller for KubernetesServiceController {
     }
 
     fn watches(&self) -> &'static [Kind] {
-        &[Kind::Service]
+        &[Kind::Service, Kind::Endpoints, Kind::EndpointSlice]
     }
 
     fn keys_for(&mut self, _event: &WatchEvent, _old: Option<&Object>, _informers: &Informers) -> Vec<String> {
@@ -74,6 +83,8 @@ impl Controller for KubernetesServiceController {
         if ctx.informers.get(Kind::Service, key).is_none() {
             let _ = ensure(ctx.api, USER);
         }
+        let informers = ctx.informers;
+        let _ = endpoints::reconcile(ctx.api, USER, &advertise_address(), |kind| informers.get(kind, key).cloned());
         Ok(Action::RequeueAfter(Duration::seconds(PERIOD)))
     }
 }
