@@ -197,3 +197,31 @@ async fn issue_14_shutdown_while_the_kernel_waits_for_input() {
     }
     assert!(exited.is_some_and(|s| s.success()), "the kernel exits cleanly: {exited:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_14_an_interrupt_while_the_container_runs_a_command_is_ctrl_c() {
+    let kernel = Kernel::start("stdin-ctrl-c").await;
+    let mut client = kernel.client().await;
+    running_pod(&mut client).await;
+    // The loop moves simulated time as fast as it can: a day's stream limit outlasts the
+    // wait for the interrupt by far (4h take a few seconds of wall time).
+    let id = client.send_execute_with_stdin("kubectl exec -it --request-timeout=24h web -- sh").await;
+    let (_, request) = client.input_request().await;
+    client.input_reply(&request, "echo looping; while true; do sleep 1; done").await;
+    // Once the loop runs (its first line is out), the stop button.
+    loop {
+        let msg = timeout(WAIT, client.iopub.read()).await.expect("iopub in time").expect("an iopub message");
+        if matches!(&msg.content, JupyterMessageContent::StreamContent(s) if s.text.contains("looping")) {
+            break;
+        }
+    }
+    client.control.send(InterruptRequest {}.into()).await.expect("sent");
+    // The shell stopped its command and prompts again: the session goes on.
+    let (prompt, request) = client.input_request().await;
+    assert_eq!(prompt, "/ # ");
+    client.input_reply(&request, "echo status=$?; exit").await;
+    let reply = client.shell_reply(&id).await;
+    assert_eq!(status(&reply), (ReplyStatus::Ok, None));
+    let outputs = client.outputs(&id).await;
+    assert_eq!(stdout(&outputs), "^C\nstatus=130\n");
+}
