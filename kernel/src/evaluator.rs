@@ -24,7 +24,7 @@ mod publisher;
 mod terminal;
 
 use publisher::Publisher;
-pub use terminal::{StdinEvent, StdinLink};
+pub use terminal::{StdinEvent, StdinLink, EVENTS};
 
 /// A cell to run.
 pub struct Cell {
@@ -63,7 +63,7 @@ pub struct Evaluator {
     /// new one).
     interrupt: InterruptFlag,
     /// Wakes a cell waiting for an input reply, to look at the flag.
-    wake: std::sync::mpsc::Sender<StdinEvent>,
+    wake: std::sync::mpsc::SyncSender<StdinEvent>,
 }
 
 type InterruptFlag = Arc<Mutex<Arc<AtomicBool>>>;
@@ -75,7 +75,7 @@ impl Evaluator {
         options: SessionOptions,
         iopub: mpsc::UnboundedSender<Publish>,
         stdin: StdinLink,
-        wake: std::sync::mpsc::Sender<StdinEvent>,
+        wake: std::sync::mpsc::SyncSender<StdinEvent>,
     ) -> Evaluator {
         let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
         let interrupt: InterruptFlag = Arc::new(Mutex::new(Arc::new(AtomicBool::new(false))));
@@ -101,8 +101,9 @@ impl Evaluator {
         if let Ok(flag) = self.interrupt.lock() {
             flag.store(true, Ordering::Relaxed);
         }
-        // After the flag: a cell waiting for input looks at it when woken.
-        let _ = self.wake.send(StdinEvent::Wake);
+        // After the flag: a cell waiting for input looks at it when woken. (A full queue
+        // wakes it as well.)
+        let _ = self.wake.try_send(StdinEvent::Wake);
     }
 }
 

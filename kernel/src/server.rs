@@ -22,7 +22,7 @@ use stdlib::SessionOptions;
 use tokio::sync::{mpsc, oneshot};
 use zeromq::{SocketRecv, SocketSend};
 
-use crate::evaluator::{Evaluator, StdinEvent, StdinLink};
+use crate::evaluator::{Evaluator, StdinEvent, StdinLink, EVENTS};
 use crate::history::History;
 use crate::wire::{self, log, Incoming};
 use crate::KernelError;
@@ -50,7 +50,7 @@ async fn serve(info: ConnectionInfo, options: SessionOptions) -> Result<(), Kern
 
     let (publish, queue) = mpsc::unbounded_channel();
     let (requests, asked) = mpsc::unbounded_channel();
-    let (events, replies) = std::sync::mpsc::channel();
+    let (events, replies) = std::sync::mpsc::sync_channel(EVENTS);
     let link = StdinLink { requests, events: replies };
     let evaluator = std::rc::Rc::new(Evaluator::start(options, publish.clone(), link, events.clone()));
     let (shutdown, shutdown_requested) = mpsc::unbounded_channel::<()>();
@@ -140,7 +140,7 @@ async fn heartbeat_loop(mut heartbeat: KernelHeartbeatConnection) {
 async fn stdin_loop(
     mut stdin: jupyter_zmq_client::KernelStdinConnection,
     mut requests: mpsc::UnboundedReceiver<JupyterMessage>,
-    replies: std::sync::mpsc::Sender<StdinEvent>,
+    replies: std::sync::mpsc::SyncSender<StdinEvent>,
 ) {
     let mut asking = true;
     loop {
@@ -155,7 +155,10 @@ async fn stdin_loop(
                 match &message.content {
                     JupyterMessageContent::InputReply(answer) => {
                         let request = message.parent_header.as_ref().map(|h| h.msg_id.clone()).unwrap_or_default();
-                        let _ = replies.send(StdinEvent::Reply { request, value: answer.value.clone() });
+                        let reply = StdinEvent::Reply { request, value: answer.value.clone() };
+                        if replies.try_send(reply).is_err() {
+                            log("dropped an input_reply: too many are waiting");
+                        }
                     }
                     other => log(&format!("ignored a {} on stdin", other.message_type())),
                 }

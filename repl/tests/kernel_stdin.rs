@@ -225,3 +225,20 @@ async fn issue_14_an_interrupt_while_the_container_runs_a_command_is_ctrl_c() {
     let outputs = client.outputs(&id).await;
     assert_eq!(stdout(&outputs), "^C\nstatus=130\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_14_replies_nobody_asked_for_are_bounded_and_ignored() {
+    let kernel = Kernel::start("stdin-flood").await;
+    let mut client = kernel.client().await;
+    let nobody: JupyterMessage = jupyter_protocol::ExecuteRequest::new(String::new()).into();
+    for _ in 0..200 {
+        client.input_reply(&nobody, "echo stale").await;
+    }
+    kernel.wait_for_log("dropped an input_reply: too many are waiting").await;
+    let id = client.send_execute_with_stdin("kubectl run -it --rm f --image=busybox --restart=Never -- sh").await;
+    let (_, request) = client.input_request().await;
+    client.input_reply(&request, "exit").await;
+    assert_eq!(status(&client.shell_reply(&id).await), (ReplyStatus::Ok, None));
+    let outputs = client.outputs(&id).await;
+    assert!(!stdout(&outputs).contains("stale"), "{outputs:?}");
+}

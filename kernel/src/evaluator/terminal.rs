@@ -27,11 +27,16 @@ pub enum StdinEvent {
     Wake,
 }
 
+/// How many events may wait for a terminal; past that, more are dropped (a client sending
+/// replies nobody asked for cannot make the kernel grow, and a terminal that waits takes
+/// them off as they come, looking at the interrupt flag after each).
+pub const EVENTS: usize = 64;
+
 /// The evaluation thread's ends of the stdin channel.
 pub struct StdinLink {
     /// Input requests, for the stdin loop to send.
     pub requests: mpsc::UnboundedSender<JupyterMessage>,
-    /// Replies from the stdin loop, and wake-ups from an interrupt.
+    /// Replies from the stdin loop, and wake-ups from an interrupt (at most [`EVENTS`]).
     pub events: sync_mpsc::Receiver<StdinEvent>,
 }
 
@@ -57,7 +62,11 @@ pub fn terminal(
         // What the container printed before its prompt is shown before the input box.
         publisher.borrow().flush();
         // Wake-ups of interrupts already over, and replies to requests given up on.
-        while link.events.try_recv().is_ok() {}
+        for _ in 0..EVENTS {
+            if link.events.try_recv().is_err() {
+                break;
+            }
+        }
         // The flag is set before the wake-up is sent: one set now is not missed.
         if interrupt.load(Ordering::Relaxed) {
             return Typed::Hangup;
@@ -74,14 +83,13 @@ pub fn terminal(
                 Ok(StdinEvent::Reply { request, value }) if request == id || request.is_empty() => {
                     return if value == EOF { Typed::Eof } else { Typed::Line(value) };
                 }
-                Ok(StdinEvent::Reply { .. }) => {}
-                Ok(StdinEvent::Wake) => {
-                    if interrupt.load(Ordering::Relaxed) {
-                        return Typed::Hangup;
-                    }
-                }
+                // A wake-up, or a reply to another request.
+                Ok(_) => {}
                 // The kernel is going away.
                 Err(_) => return Typed::Hangup,
+            }
+            if interrupt.load(Ordering::Relaxed) {
+                return Typed::Hangup;
             }
         }
     })
