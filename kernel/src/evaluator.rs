@@ -21,14 +21,18 @@ use crate::traceback;
 use crate::wire::log;
 
 mod publisher;
+mod terminal;
 
 use publisher::Publisher;
+pub use terminal::{StdinEvent, StdinLink, EVENTS};
 
 /// A cell to run.
 pub struct Cell {
     pub code: String,
     pub silent: bool,
     pub store_history: bool,
+    /// Whether the client answers input requests (`kubectl exec -it` reads lines then).
+    pub allow_stdin: bool,
     /// Expressions to evaluate after the code, by name (the request's `user_expressions`).
     pub user_expressions: Vec<(String, String)>,
     /// The execute request: outputs are its children.
@@ -58,25 +62,33 @@ pub struct Evaluator {
     /// The current session's interrupt flag (a new session after an internal error has a
     /// new one).
     interrupt: InterruptFlag,
+    /// Wakes a cell waiting for an input reply, to look at the flag.
+    wake: std::sync::mpsc::SyncSender<StdinEvent>,
 }
 
 type InterruptFlag = Arc<Mutex<Arc<AtomicBool>>>;
 
 impl Evaluator {
     /// Start the thread. The session is made there; the shell loop does not wait for it.
-    pub fn start(options: SessionOptions, iopub: mpsc::UnboundedSender<Publish>) -> Evaluator {
+    /// `stdin` is how its cells ask for input; `wake` sends to `stdin.events`.
+    pub fn start(
+        options: SessionOptions,
+        iopub: mpsc::UnboundedSender<Publish>,
+        stdin: StdinLink,
+        wake: std::sync::mpsc::SyncSender<StdinEvent>,
+    ) -> Evaluator {
         let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
         let interrupt: InterruptFlag = Arc::new(Mutex::new(Arc::new(AtomicBool::new(false))));
         let flag = interrupt.clone();
         stdlib::eval_thread("kubesim-eval")
             .spawn(move || {
-                let mut worker = Worker::new(options, iopub, flag);
+                let mut worker = Worker::new(options, iopub, flag, stdin);
                 while let Some(job) = queue.blocking_recv() {
                     worker.run(job);
                 }
             })
             .expect("spawning the evaluation thread");
-        Evaluator { jobs, interrupt }
+        Evaluator { jobs, interrupt, wake }
     }
 
     /// Hand a job over; false if the thread is gone.
@@ -89,6 +101,9 @@ impl Evaluator {
         if let Ok(flag) = self.interrupt.lock() {
             flag.store(true, Ordering::Relaxed);
         }
+        // After the flag: a cell waiting for input looks at it when woken. (A full queue
+        // wakes it as well.)
+        let _ = self.wake.try_send(StdinEvent::Wake);
     }
 }
 
@@ -97,14 +112,20 @@ struct Worker {
     options: SessionOptions,
     publisher: Rc<RefCell<Publisher>>,
     interrupt: InterruptFlag,
+    stdin: Rc<StdinLink>,
     count: usize,
 }
 
 impl Worker {
-    fn new(options: SessionOptions, iopub: mpsc::UnboundedSender<Publish>, interrupt: InterruptFlag) -> Worker {
+    fn new(
+        options: SessionOptions,
+        iopub: mpsc::UnboundedSender<Publish>,
+        interrupt: InterruptFlag,
+        stdin: StdinLink,
+    ) -> Worker {
         let publisher = Rc::new(RefCell::new(Publisher::new(iopub)));
         let session = wired_session(&options, &publisher, &interrupt);
-        Worker { session, options, publisher, interrupt, count: 0 }
+        Worker { session, options, publisher, interrupt, stdin: Rc::new(stdin), count: 0 }
     }
 
     fn run(&mut self, job: Job) {
@@ -191,7 +212,9 @@ impl Worker {
             let input = ExecuteInput { code: cell.code.clone(), execution_count: ExecutionCount::new(count) };
             self.publisher.borrow_mut().send(input.into());
         }
+        self.wire_terminal(cell);
         let out = self.session.execute(&cell.code);
+        self.session.set_terminal(None);
         let now = self.session.cluster().0.borrow().now();
         let mut publisher = self.publisher.borrow_mut();
         publisher.finish(now);
@@ -223,6 +246,20 @@ impl Worker {
             if error.is_none() { self.user_expressions(&cell.user_expressions) } else { HashMap::new() };
         self.publisher.borrow_mut().end();
         Executed { count, error, payload, result: out.result, user_expressions }
+    }
+
+    /// The cell's terminal: the notebook's input box when the client answers input
+    /// requests, else none (and a line saying so).
+    fn wire_terminal(&mut self, cell: &Cell) {
+        if cell.allow_stdin {
+            let flag = self.session.interrupt_flag();
+            let term = terminal::terminal(&cell.parent, &self.stdin, &self.publisher, flag);
+            self.session.set_terminal(Some(term));
+            self.session.set_no_terminal_reason(None);
+        } else {
+            self.session.set_terminal(None);
+            self.session.set_no_terminal_reason(Some(terminal::NO_STDIN.to_string()));
+        }
     }
 
     fn user_expressions(&mut self, expressions: &[(String, String)]) -> HashMap<String, ExpressionResult> {

@@ -22,7 +22,7 @@ use stdlib::SessionOptions;
 use tokio::sync::{mpsc, oneshot};
 use zeromq::{SocketRecv, SocketSend};
 
-use crate::evaluator::Evaluator;
+use crate::evaluator::{Evaluator, StdinEvent, StdinLink, EVENTS};
 use crate::history::History;
 use crate::wire::{self, log, Incoming};
 use crate::KernelError;
@@ -49,13 +49,16 @@ async fn serve(info: ConnectionInfo, options: SessionOptions) -> Result<(), Kern
     let stdin = create_kernel_stdin_connection(&info, &session_id).await.map_err(bind("stdin"))?;
 
     let (publish, queue) = mpsc::unbounded_channel();
-    let evaluator = std::rc::Rc::new(Evaluator::start(options, publish.clone()));
+    let (requests, asked) = mpsc::unbounded_channel();
+    let (events, replies) = std::sync::mpsc::sync_channel(EVENTS);
+    let link = StdinLink { requests, events: replies };
+    let evaluator = std::rc::Rc::new(Evaluator::start(options, publish.clone(), link, events.clone()));
     let (shutdown, shutdown_requested) = mpsc::unbounded_channel::<()>();
 
     let local = tokio::task::LocalSet::new();
     local.spawn_local(heartbeat_loop(heartbeat));
     local.spawn_local(iopub::iopub_loop(iopub, queue));
-    local.spawn_local(stdin_loop(stdin));
+    local.spawn_local(stdin_loop(stdin, asked, events));
     let kernel = Kernel { publish: publish.clone(), evaluator: evaluator.clone(), shutdown: shutdown.clone() };
     local.spawn_local(control_loop(control, kernel.clone()));
     local.spawn_local(shell::shell_loop(shell, kernel, History::default()));
@@ -88,8 +91,9 @@ pub fn child(content: impl Into<JupyterMessageContent>, parent: &JupyterMessage)
     message
 }
 
-/// A reply to `request` on its own socket (routed back to the client that sent it).
-fn reply(content: impl Into<JupyterMessageContent>, request: &JupyterMessage) -> JupyterMessage {
+/// A reply to `request` on its own socket (routed back to the client that sent it), or an
+/// input request on stdin for the client of an execute request.
+pub(crate) fn reply(content: impl Into<JupyterMessageContent>, request: &JupyterMessage) -> JupyterMessage {
     let mut message = JupyterMessage::new(content, Some(request));
     message.header.username = "kubesim".to_string();
     message
@@ -131,11 +135,34 @@ async fn heartbeat_loop(mut heartbeat: KernelHeartbeatConnection) {
     }
 }
 
-/// kubesim never asks for input; the socket is served so clients can connect to it.
-async fn stdin_loop(mut stdin: jupyter_zmq_client::KernelStdinConnection) {
+/// Sends the evaluation thread's input requests (`kubectl exec -it` in a cell) and hands the
+/// replies back, with the id of the request each answers.
+async fn stdin_loop(
+    mut stdin: jupyter_zmq_client::KernelStdinConnection,
+    mut requests: mpsc::UnboundedReceiver<JupyterMessage>,
+    replies: std::sync::mpsc::SyncSender<StdinEvent>,
+) {
+    let mut asking = true;
     loop {
-        if let Incoming::Message(message) = wire::read(&mut stdin, "stdin").await {
-            log(&format!("ignored a {} on stdin", message.header.msg_type));
+        tokio::select! {
+            request = requests.recv(), if asking => match request {
+                Some(request) => send(&mut stdin, request, "stdin").await,
+                // The evaluation thread is gone; the socket is still served.
+                None => asking = false,
+            },
+            incoming = wire::read(&mut stdin, "stdin") => {
+                let Incoming::Message(message) = incoming else { continue };
+                match &message.content {
+                    JupyterMessageContent::InputReply(answer) => {
+                        let request = message.parent_header.as_ref().map(|h| h.msg_id.clone()).unwrap_or_default();
+                        let reply = StdinEvent::Reply { request, value: answer.value.clone() };
+                        if replies.try_send(reply).is_err() {
+                            log("dropped an input_reply: too many are waiting");
+                        }
+                    }
+                    other => log(&format!("ignored a {} on stdin", other.message_type())),
+                }
+            }
         }
     }
 }

@@ -3,185 +3,19 @@
 //! malformed messages, a client that goes away mid-execute. After each, the kernel keeps
 //! serving. Every wait is bounded, so a hang fails fast.
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::Duration;
 
 use bytes::Bytes;
+use common::{kinds, Client, Kernel, WAIT};
 use jupyter_protocol::{
-    ConnectionInfo, ExecuteRequest, InterruptRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest,
-    ReplyStatus, ShutdownRequest, Transport,
+    ExecuteRequest, InterruptRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest, ReplyStatus,
+    ShutdownRequest,
 };
-use jupyter_zmq_client::{
-    create_client_control_connection, create_client_heartbeat_connection, create_client_iopub_connection,
-    create_client_shell_connection_with_identity, peek_ports, peer_identity_for_session, wait_for_iopub_welcome,
-    ClientControlConnection, ClientIoPubConnection, ClientShellConnection,
-};
+use jupyter_zmq_client::create_client_heartbeat_connection;
 use tokio::time::timeout;
 use zeromq::{SocketRecv, SocketSend, ZmqMessage};
-
-const WAIT: Duration = Duration::from_secs(20);
-
-/// A kernel process on its own connection file; killed when dropped.
-struct Kernel {
-    child: Child,
-    info: ConnectionInfo,
-    file: PathBuf,
-    log: PathBuf,
-}
-
-impl Drop for Kernel {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Kernel {
-    async fn start(test: &str) -> Kernel {
-        let ports = peek_ports(IpAddr::V4(Ipv4Addr::LOCALHOST), 5).await.expect("free ports");
-        let info = ConnectionInfo {
-            transport: Transport::TCP,
-            ip: "127.0.0.1".to_string(),
-            shell_port: ports[0],
-            iopub_port: ports[1],
-            stdin_port: ports[2],
-            control_port: ports[3],
-            hb_port: ports[4],
-            signature_scheme: "hmac-sha256".to_string(),
-            key: format!("key-{test}-{}", std::process::id()),
-            kernel_name: Some("kubesim".to_string()),
-        };
-        let dir = std::env::temp_dir().join(format!("kubesim-kernel-{}-{test}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
-        let file = dir.join("connection.json");
-        std::fs::write(&file, serde_json::to_string(&info).expect("JSON")).expect("the connection file");
-        let log = dir.join("kernel.log");
-        let child = spawn(&file, &log);
-        Kernel { child, info, file, log }
-    }
-
-    /// Start the kernel again on the same connection file (what a client's restart does).
-    fn restart(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.child = spawn(&self.file, &self.log);
-    }
-
-    /// The kernel's log once it has `line` (the sockets are served concurrently).
-    async fn wait_for_log(&self, line: &str) -> String {
-        let mut log = String::new();
-        for _ in 0..100 {
-            log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            if log.contains(line) {
-                return log;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the kernel's log never said {line:?}:\n{log}");
-    }
-
-    async fn client(&self) -> Client {
-        let session = format!("client-{}", std::process::id());
-        Client::connect(&self.info, &session).await
-    }
-}
-
-fn spawn(file: &PathBuf, log: &PathBuf) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .args(["kernel", "--connection-file"])
-        .arg(file)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).expect("a log file"))
-        .spawn()
-        .expect("the kernel starts")
-}
-
-struct Client {
-    shell: ClientShellConnection,
-    control: ClientControlConnection,
-    iopub: ClientIoPubConnection,
-}
-
-impl Client {
-    async fn connect(info: &ConnectionInfo, session: &str) -> Client {
-        // The kernel may still be binding its sockets: connecting retries until it answers.
-        let identity = peer_identity_for_session(session).expect("an identity");
-        let shell = create_client_shell_connection_with_identity(info, session, identity).await.expect("shell");
-        let control = create_client_control_connection(info, session).await.expect("control");
-        let mut iopub = create_client_iopub_connection(info, "", session).await.expect("iopub");
-        let welcome = wait_for_iopub_welcome(&mut iopub, WAIT).await.expect("iopub reads");
-        assert_eq!(welcome.as_deref(), Some(""), "the kernel welcomes a subscriber");
-        Client { shell, control, iopub }
-    }
-
-    async fn kernel_info(&mut self) {
-        let request: JupyterMessage = KernelInfoRequest {}.into();
-        let id = request.header.msg_id.clone();
-        self.shell.send(request).await.expect("sent");
-        let reply = self.shell_reply(&id).await;
-        let JupyterMessageContent::KernelInfoReply(info) = reply.content else { panic!("{reply:?}") };
-        assert_eq!(info.language_info.name, "rhai");
-    }
-
-    async fn shell_reply(&mut self, id: &str) -> JupyterMessage {
-        loop {
-            let msg = timeout(WAIT, self.shell.read()).await.expect("a shell reply in time").expect("a shell reply");
-            if msg.parent_header.as_ref().is_some_and(|h| h.msg_id == id) {
-                return msg;
-            }
-        }
-    }
-
-    /// Send a cell; its id.
-    async fn send_execute(&mut self, code: &str) -> String {
-        let request: JupyterMessage = ExecuteRequest::new(code.to_string()).into();
-        let id = request.header.msg_id.clone();
-        self.shell.send(request).await.expect("sent");
-        id
-    }
-
-    /// Run a cell: its reply and the IOPub messages parented to it, up to idle.
-    async fn execute(&mut self, code: &str) -> (JupyterMessage, Vec<JupyterMessage>) {
-        let id = self.send_execute(code).await;
-        let reply = self.shell_reply(&id).await;
-        (reply, self.outputs(&id).await)
-    }
-
-    async fn outputs(&mut self, id: &str) -> Vec<JupyterMessage> {
-        let mut all = Vec::new();
-        loop {
-            let msg = timeout(WAIT, self.iopub.read()).await.expect("iopub in time").expect("an iopub message");
-            if msg.parent_header.as_ref().is_none_or(|h| h.msg_id != id) {
-                continue;
-            }
-            let idle = matches!(&msg.content, JupyterMessageContent::Status(s) if format!("{:?}", s.execution_state) == "Idle");
-            all.push(msg);
-            if idle {
-                return all;
-            }
-        }
-    }
-
-    async fn result_text(&mut self, code: &str) -> String {
-        let (reply, outputs) = self.execute(code).await;
-        let JupyterMessageContent::ExecuteReply(r) = &reply.content else { panic!("{reply:?}") };
-        assert_eq!(r.status, ReplyStatus::Ok, "{code}: {reply:?}");
-        outputs
-            .iter()
-            .find_map(|m| match &m.content {
-                JupyterMessageContent::ExecuteResult(r) => serde_json::to_value(&r.data).ok(),
-                _ => None,
-            })
-            .and_then(|data| data["text/plain"].as_str().map(str::to_string))
-            .unwrap_or_else(|| panic!("{code}: no result in {outputs:?}"))
-    }
-}
-
-fn kinds(outputs: &[JupyterMessage]) -> Vec<&str> {
-    outputs.iter().map(|m| m.header.msg_type.as_str()).collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interrupt_stops_a_long_advance_and_keeps_the_session() {

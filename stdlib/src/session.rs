@@ -245,10 +245,23 @@ impl ErrorKind {
     }
 }
 
+/// The message of an input the user stopped.
+const INTERRUPTED: &str = "interrupted";
+
 impl ScriptError {
     /// A limit passed outside the script's own code (where its value is shown).
     fn limit(message: String) -> ScriptError {
         ScriptError { kind: ErrorKind::Limit, message, line: None, column: None }
+    }
+
+    /// Stopped by the user at input line `line`, as a stopped script's error reads.
+    fn interrupted(line: usize) -> ScriptError {
+        ScriptError {
+            kind: ErrorKind::Interrupted,
+            message: INTERRUPTED.to_string(),
+            line: Some(line),
+            column: Some(1),
+        }
     }
 }
 
@@ -298,9 +311,12 @@ pub struct Session {
     pub(crate) options: SessionOptions,
     /// The front-end's terminal, for `kubectl exec -it` and `run -it` lines.
     terminal: Option<TerminalFn>,
+    /// Without a terminal: the front-end's line on why, shown when such a line asks for stdin.
+    no_terminal: Option<String>,
 }
 
-/// A front-end's terminal: shows the prompt, reads one line (or Ctrl-D, Ctrl-C).
+/// A front-end's terminal: shows the prompt, reads one line (or Ctrl-D, Ctrl-C; or a hang-up
+/// when the user stopped the input while it waited, which fails the line as an interrupt).
 pub type TerminalFn = Box<dyn FnMut(&str) -> controlplane::kubectl::Typed>;
 
 impl Session {
@@ -349,13 +365,27 @@ impl Session {
             .on_progress(move |_| if flag.load(Ordering::Relaxed) { Some(Dynamic::from("interrupted")) } else { None });
         api::register(&mut engine);
         engine.set_module_resolver(crate::modules::Resolver::new(state.borrow().files.clone()));
-        Session { engine, scope: Scope::new(), functions: AST::empty(), state, options, terminal: None }
+        Session {
+            engine,
+            scope: Scope::new(),
+            functions: AST::empty(),
+            state,
+            options,
+            terminal: None,
+            no_terminal: None,
+        }
     }
 
     /// The terminal `kubectl exec -it`, `attach -it` and `run -it` lines read from (without
     /// one they act as kubectl does when input is not a terminal).
     pub fn set_terminal(&mut self, terminal: Option<TerminalFn>) {
         self.terminal = terminal;
+    }
+
+    /// Without a terminal: one line on why, which such a line prints after kubectl's own
+    /// warning (a notebook client that does not answer input requests).
+    pub fn set_no_terminal_reason(&mut self, why: Option<String>) {
+        self.no_terminal = why;
     }
 
     /// Send printed text to `sink` as it is printed instead of capturing it.
@@ -438,10 +468,19 @@ impl Session {
         mut terminal: Option<&mut TerminalFn>,
     ) -> Result<Option<Dynamic>, ScriptError> {
         let has_terminal = terminal.is_some();
-        let reader = RefCell::new(|prompt: &str| match terminal.as_mut() {
-            Some(read) => read(prompt),
-            None => controlplane::kubectl::Typed::Eof,
+        // The user stopped the line at the terminal: it fails as an interrupt does.
+        let hung_up = std::cell::Cell::new(false);
+        let reader = RefCell::new(|prompt: &str| {
+            let typed = match terminal.as_mut() {
+                Some(read) => read(prompt),
+                None => controlplane::kubectl::Typed::Eof,
+            };
+            if typed == controlplane::kubectl::Typed::Hangup {
+                hung_up.set(true);
+            }
+            typed
         });
+        let no_terminal = self.no_terminal.clone();
         let mut last = None;
         let files = self.files();
         let interactive = self.state.borrow().interactive;
@@ -452,15 +491,21 @@ impl Session {
         for (i, (n, line)) in lines.iter().enumerate() {
             let cluster = self.cluster();
             let stdout = controlplane::kubectl::Stdout::to(&live);
-            let terminal = if has_terminal {
-                controlplane::kubectl::Tty::to(&reader)
-            } else {
-                controlplane::kubectl::Tty::default()
+            let terminal = match (has_terminal, &no_terminal) {
+                (true, _) => controlplane::kubectl::Tty::to(&reader),
+                (false, Some(why)) => controlplane::kubectl::Tty::absent(why),
+                (false, None) => controlplane::kubectl::Tty::default(),
             };
             let input = controlplane::kubectl::Input { stdin: None, files: &files, interactive, stdout, terminal };
-            let output = controlplane::kubectl::run_line_output(&mut cluster.0.borrow_mut(), line, input).map_err(
-                |message| ScriptError { kind: ErrorKind::Runtime, message, line: Some(*n), column: Some(1) },
-            )?;
+            let result = controlplane::kubectl::run_line_output(&mut cluster.0.borrow_mut(), line, input);
+            let output = result.map_err(|message| {
+                if hung_up.get() {
+                    // kubectl, stopped, says no more than what it printed (`--rm`'s delete).
+                    self.state.borrow_mut().write(Stream::Stdout, &message);
+                    return ScriptError::interrupted(*n);
+                }
+                ScriptError { kind: ErrorKind::Runtime, message, line: Some(*n), column: Some(1) }
+            })?;
             let mut st = self.state.borrow_mut();
             st.remember_tables(&output.text, output.tables);
             if output.text.is_empty() {
@@ -584,7 +629,7 @@ fn script_error(err: Box<EvalAltResult>, limits: &SessionOptions, here: &[String
     };
     let message = match (&err, thrown) {
         (_, Some(Ok(text) | Err(text))) => text,
-        (EvalAltResult::ErrorTerminated(_, _), _) => "interrupted".to_string(),
+        (EvalAltResult::ErrorTerminated(_, _), _) => INTERRUPTED.to_string(),
         (EvalAltResult::ErrorStackOverflow(_), _) => {
             format!("script limit: calls nested deeper than {} (max_call_depth)", limits.max_call_depth)
         }

@@ -180,3 +180,47 @@ fn issue_11_the_audit_log_size_is_a_cluster_option() {
         &["3", "list", "error: audit_log must be a number of requests from 1 to 10000000"],
     );
 }
+
+/// Issue 14: a terminal that hangs up (a notebook's stop button while it waited for a line)
+/// fails the line as an interrupt, after what kubectl printed (`--rm`'s delete).
+#[test]
+fn issue_14_a_terminal_hang_up_is_an_interrupt() {
+    use controlplane::kubectl::Typed;
+    let run = || {
+        let mut s = Session::new(SessionOptions::default());
+        let mut typed = vec![Typed::Hangup, Typed::Line("echo hi".to_string())];
+        let prompts = Rc::new(RefCell::new(Vec::new()));
+        let seen = prompts.clone();
+        s.set_terminal(Some(Box::new(move |prompt: &str| {
+            seen.borrow_mut().push(prompt.to_string());
+            typed.pop().unwrap_or(Typed::Eof)
+        })));
+        let out = s.execute("kubectl run -it --rm t --image=busybox --restart=Never -- sh");
+        let error = out.error.map(|e| (e.kind, e.message, e.line));
+        let after = s.execute("kubectl get pod t -o name").result;
+        let asked = prompts.borrow().clone();
+        (out.stdout, error, asked, after)
+    };
+    let (stdout, error, prompts, after) = crate::eval_thread("check").spawn(run).expect("a thread").join().expect("ok");
+    assert!(stdout.ends_with("try pressing enter.\nhi\npod \"t\" deleted\n"), "{stdout}");
+    assert_eq!(error, Some((ErrorKind::Interrupted, "interrupted".to_string(), Some(1))));
+    assert_eq!(prompts, ["/ # ", "/ # "]);
+    // Deleted with its grace period: on its way out.
+    assert_eq!(after, Some("pod/t\n".to_string()));
+}
+
+/// Issue 14: without a terminal, the front-end's reason is printed after kubectl's warning.
+#[test]
+fn issue_14_the_reason_there_is_no_terminal() {
+    let run = || {
+        let mut s = Session::new(SessionOptions::default());
+        s.execute("kubectl run box --image=busybox -- sleep 3600");
+        s.execute("advance(\"10s\")");
+        s.set_no_terminal_reason(Some("no input here".to_string()));
+        let out = s.execute("kubectl exec -it box -- sh");
+        (format!("{}{}", out.stdout, out.result.unwrap_or_default()), out.error.map(|e| e.message))
+    };
+    let (shown, error) = crate::eval_thread("check").spawn(run).expect("a thread").join().expect("ok");
+    assert_eq!(shown, format!("{}\nno input here\n", controlplane::kubectl::stream::NO_TTY));
+    assert_eq!(error, None);
+}

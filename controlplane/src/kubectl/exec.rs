@@ -81,10 +81,14 @@ pub(super) fn stdin_for<'a>(stdin: bool, tty: bool, quiet: bool, input: &Input<'
     if !stdin {
         return (Stdin::Closed, String::new());
     }
-    if let Some(t) = input.terminal.0 {
+    if let Some(t) = input.terminal.terminal {
         return (Stdin::Terminal(t), String::new());
     }
-    let warning = if tty && !quiet { format!("{}\n", stream::NO_TTY) } else { String::new() };
+    let mut warning = if tty && !quiet { format!("{}\n", stream::NO_TTY) } else { String::new() };
+    if let Some(why) = input.terminal.absent {
+        warning.push_str(why);
+        warning.push('\n');
+    }
     (Stdin::Text(input.stdin.unwrap_or_default().to_string()), warning)
 }
 

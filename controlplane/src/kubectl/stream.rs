@@ -24,6 +24,10 @@ pub enum Typed {
     Eof,
     /// Ctrl-C.
     Interrupt,
+    /// The front-end stopped waiting for the line (a notebook's stop button): kubectl's end
+    /// of the stream closes at once, as when kubectl itself is stopped, and says nothing (the
+    /// front-end says why).
+    Hangup,
 }
 
 /// A front-end's terminal: reads a line after showing the prompt.
@@ -31,17 +35,27 @@ pub type Terminal<'a> = RefCell<dyn FnMut(&str) -> Typed + 'a>;
 
 /// The front-end's terminal in a command's [`super::Input`], if it has one.
 #[derive(Clone, Copy, Default)]
-pub struct Tty<'a>(pub Option<&'a Terminal<'a>>);
+pub struct Tty<'a> {
+    pub terminal: Option<&'a Terminal<'a>>,
+    /// Without a terminal: the front-end's one line on why, printed when a command asks for
+    /// stdin (a notebook client that does not answer input requests).
+    pub absent: Option<&'a str>,
+}
 
 impl<'a> Tty<'a> {
     pub fn to(terminal: &'a Terminal<'a>) -> Tty<'a> {
-        Tty(Some(terminal))
+        Tty { terminal: Some(terminal), absent: None }
+    }
+
+    /// No terminal, for the reason `why`.
+    pub fn absent(why: &'a str) -> Tty<'a> {
+        Tty { terminal: None, absent: Some(why) }
     }
 }
 
 impl std::fmt::Debug for Tty<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "Tty(terminal)" } else { "Tty(none)" })
+        f.write_str(if self.terminal.is_some() { "Tty(terminal)" } else { "Tty(none)" })
     }
 }
 
@@ -69,7 +83,8 @@ pub(super) struct Ended {
 
 /// Drive `step` until its process ends or `limit` of simulated time passes without input.
 /// What it writes to stdout goes to `out` as it comes; with a terminal, the last unfinished
-/// line is the prompt of the next read instead.
+/// line is the prompt of the next read instead. A [`Typed::Hangup`] closes the stream and
+/// fails with an empty message.
 pub(super) fn drive(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
@@ -107,6 +122,8 @@ pub(super) fn drive(
                     Typed::Line(line) => Input::Data(format!("{line}\n").into_bytes()),
                     Typed::Eof => Input::Eof,
                     Typed::Interrupt => Input::Interrupt,
+                    // Closed below; an exec'd process goes with its stream.
+                    Typed::Hangup => break Err(String::new()),
                 };
                 send(client, &step, input)?;
                 deadline = waiter.deadline(limit).map_err(|e| format!("error: {e}"))?;

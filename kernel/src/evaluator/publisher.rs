@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use controlplane::sim::Progress;
 use jupyter_protocol::{ClearOutput, DisplayData, JupyterMessage, JupyterMessageContent, Transient, UpdateDisplayData};
 use stdlib::{Emit, MimeBundle, Stream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::media;
 use crate::server::{child, Publish};
@@ -147,6 +147,16 @@ impl Publisher {
         if let Some(ProgressDisplay { id: Some(id), from, target, .. }) = self.progress.take() {
             let bundle = progress_bundle(from, now.min(target), target);
             self.send(UpdateDisplayData::new(media(&bundle), &id).into());
+        }
+    }
+
+    /// Wait until everything published so far has gone out on IOPub, gathered text too (before
+    /// an input request, so the notebook shows the output and then the input box).
+    pub fn flush(&self) {
+        let (done, flushed) = oneshot::channel();
+        if self.iopub.send(Publish::Flush(done)).is_ok() {
+            // An error is an IOPub loop gone: nothing left to wait for.
+            let _ = flushed.blocking_recv();
         }
     }
 

@@ -91,6 +91,7 @@ async fn answer_shell(kernel: &Kernel, request: &JupyterMessage, history: &mut H
                 code: req.code.clone(),
                 silent: req.silent,
                 store_history: req.store_history,
+                allow_stdin: req.allow_stdin,
                 user_expressions: sorted(req.user_expressions.as_ref()),
                 parent: request.clone(),
             };
