@@ -138,7 +138,7 @@ impl ApiServer {
     /// The client hung up.
     pub fn pod_stream_close(&mut self, step: &ExecStep, kubelets: Option<&mut dyn KubeletServer>) {
         if let Some(kubelet) = kubelets {
-            kubelet.stream_close(&step.node, &step.container_id, step.exec);
+            kubelet.stream_close(&step.node, &step.container_id, step.exec, self.now);
         }
     }
 }

@@ -42,7 +42,7 @@ pub trait KubeletServer {
         now: DateTime<Utc>,
     ) -> Result<(), String>;
     /// The client closed a stream.
-    fn stream_close(&mut self, node: &str, container_id: &str, stream: u64);
+    fn stream_close(&mut self, node: &str, container_id: &str, stream: u64, now: DateTime<Utc>);
     /// A stream's output since the last poll (an exec'd command run on to `now`) and, once
     /// its process ended, the exit code.
     fn exec_poll(

@@ -127,9 +127,9 @@ impl crate::apiserver::proxy::KubeletServer for Kubelets {
         k.runtime.exec_input(now, container_id, stream, input).map_err(|e| e.to_string())
     }
 
-    fn stream_close(&mut self, node: &str, container_id: &str, stream: u64) {
+    fn stream_close(&mut self, node: &str, container_id: &str, stream: u64, now: DateTime<Utc>) {
         if let Some(k) = self.kubelet_mut(node) {
-            k.runtime.detach(container_id, stream);
+            k.runtime.detach(now, container_id, stream);
         }
     }
 

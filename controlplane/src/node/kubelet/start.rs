@@ -81,6 +81,7 @@ pub fn start(
         mounts,
         stdin: cspec.stdin.unwrap_or(false),
         tty: cspec.tty.unwrap_or(false),
+        stdin_once: cspec.stdin_once.unwrap_or(false),
     };
     env.mark();
     let id = match env.runtime.create_container(now, &sandbox, &config) {

@@ -68,6 +68,10 @@ struct Shim {
     log: Log,
     /// Commands exec'd in the container, by id.
     execs: BTreeMap<u64, (Process, ExecOutput)>,
+    /// The attached stream that holds the main process's stdin, the first with `-i`.
+    stdin_stream: Option<u64>,
+    /// Its stdin was closed (`stdinOnce`, after the first attached client let go).
+    stdin_closed: bool,
     /// What the main process wrote since each client attached, by stream id.
     attached: BTreeMap<u64, ExecOutput>,
     /// The runtime timer already set for the main process.
@@ -401,6 +405,8 @@ impl RuntimeService for Containerd {
             log: Log::default(),
             execs: BTreeMap::new(),
             attached: BTreeMap::new(),
+            stdin_stream: None,
+            stdin_closed: false,
             scheduled: None,
             words,
             ip,
@@ -541,6 +547,7 @@ impl ImageService for Containerd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::node::container::terminal::Input;
     use crate::sim::clock::epoch;
 
     fn sandbox(rt: &mut Containerd, now: Time, ann: &[(&str, &str)]) -> (String, PodSandboxConfig) {
@@ -648,6 +655,29 @@ mod tests {
             (exec.code, String::from_utf8_lossy(&exec.stderr).into_owned()),
             (Some(1), "cat: can't open '/nope': No such file or directory\n".into())
         );
+    }
+
+    #[test]
+    fn stdin_once_closes_when_the_first_attached_client_lets_go() {
+        for once in [false, true] {
+            let t0 = epoch();
+            let mut rt = Containerd::new("n", Duration::seconds(2), &[], t0);
+            let (sb, config) = sandbox(&mut rt, t0, &[]);
+            let t = rt.pull_image(t0, "busybox", &config).done_at;
+            let spec = ContainerConfig { stdin: true, tty: true, stdin_once: once, ..container("busybox", &["sh"]) };
+            let id = rt.create_container(t, &sb, &spec).unwrap();
+            rt.start_container(t, &id).unwrap();
+            let stream = rt.attach(t, &id, Streams { stdin: true, tty: true }).unwrap();
+            rt.exec_input(t, &id, stream, Input::Data(b"echo hi\n".to_vec())).unwrap();
+            let mut wakes = Vec::new();
+            run_timers(&mut rt, &mut wakes, t);
+            rt.detach(t, &id, stream);
+            run_timers(&mut rt, &mut wakes, t + Duration::seconds(1));
+            let st = rt.container_status(t + Duration::seconds(1), &id).unwrap();
+            // Without stdinOnce the shell waits at its prompt for the next client.
+            let want = if once { ContainerState::Exited } else { ContainerState::Running };
+            assert_eq!(st.state, want, "stdinOnce {once}");
+        }
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct ContainerConfig {
     /// `attach` (a shell then waits for commands), on a terminal.
     pub stdin: bool,
     pub tty: bool,
+    /// `stdinOnce`: the stdin closes when the first client attached to it lets go.
+    pub stdin_once: bool,
 }
 
 /// How a client's streams meet a process (CRI's `ExecRequest`/`AttachRequest`): its stdin

@@ -52,6 +52,9 @@ impl Containerd {
             shim.attached.pop_first();
         }
         shim.attached.insert(stream, ExecOutput::default());
+        if streams.stdin && shim.stdin_stream.is_none() {
+            shim.stdin_stream = Some(stream);
+        }
         if streams.stdin && streams.tty && shim.config.tty {
             if let Some(p) = shim.proc.as_mut() {
                 p.redraw();
@@ -103,8 +106,9 @@ impl Containerd {
         if !shim.attached.contains_key(&stream) {
             return Err(CriError::not_found(format!("stream {stream} not found")));
         }
-        // Without `stdin: true` in its spec the container's stdin is closed: input goes nowhere.
-        if !shim.config.stdin {
+        // Without `stdin: true` in its spec, or after `stdinOnce` closed it, the container's
+        // stdin is closed: input goes nowhere.
+        if !shim.config.stdin || shim.stdin_closed {
             return Ok(());
         }
         if let (Input::Data(data), true) = (&input, shim.config.tty) {
@@ -117,11 +121,21 @@ impl Containerd {
         Ok(())
     }
 
-    /// A client let go of an attached stream.
-    pub fn detach(&mut self, id: &str, stream: u64) {
-        if let Some(shim) = self.shims.get_mut(id) {
-            shim.attached.remove(&stream);
-            shim.execs.remove(&stream);
+    /// A client let go of a stream. When it held the stdin of a `stdinOnce` container, the
+    /// stdin closes: a shell reading it sees the end of its input and exits.
+    pub fn detach(&mut self, now: Time, id: &str, stream: u64) {
+        let Some(shim) = self.shims.get_mut(id) else { return };
+        shim.attached.remove(&stream);
+        shim.execs.remove(&stream);
+        if shim.stdin_stream == Some(stream) {
+            shim.stdin_stream = None;
+            if shim.config.stdin_once && !shim.stdin_closed {
+                shim.stdin_closed = true;
+                if let Some(p) = shim.proc.as_mut() {
+                    p.input(Input::Eof);
+                }
+                self.run_now(now, id);
+            }
         }
     }
 
