@@ -12,7 +12,7 @@
 //! Each of the three remembers at most 4,096 keys, least recently used first out, so a
 //! recorder stays small however long the cluster runs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -98,16 +98,17 @@ impl Correlator {
 
     /// The objects the caches hold keys about (the `object` of each [`Seen`]).
     pub fn objects(&self) -> BTreeSet<String> {
-        let object = |key: &String| key.splitn(5, '\x00').take(4).collect::<Vec<_>>().join("\x00");
-        self.aggregates.keys().chain(self.observations.keys()).chain(self.spam.keys()).map(object).collect()
+        let keys = self.aggregates.keys().chain(self.observations.keys()).chain(self.spam.keys());
+        keys.map(|key| object_of(key).to_string()).collect()
     }
 
-    /// Drop every key about `object`. Nothing client-go does: a recorder calls it for objects
-    /// that are gone for good (their uid is in the key), whose keys could only ever be evicted.
-    pub fn forget(&mut self, object: &str) {
-        self.aggregates.remove_object(object);
-        self.observations.remove_object(object);
-        self.spam.remove_object(object);
+    /// Drop every key about these objects. Nothing client-go does: a recorder calls it for
+    /// objects that are gone for good (their uid is in the key), whose keys could only ever be
+    /// evicted.
+    pub fn forget(&mut self, objects: &BTreeSet<String>) {
+        self.aggregates.remove_objects(objects);
+        self.observations.remove_objects(objects);
+        self.spam.remove_objects(objects);
     }
 
     /// `EventCorrelate`: aggregate, observe, then filter. None when the spam filter drops it.
@@ -187,12 +188,24 @@ impl Correlator {
     }
 }
 
+/// The object a key is about: its first four NUL-separated fields (kind, namespace, name,
+/// uid), which are the whole of a spam filter's key.
+fn object_of(key: &str) -> &str {
+    match key.match_indices('\x00').nth(3) {
+        Some((at, _)) => &key[..at],
+        None => key,
+    }
+}
+
 /// A least-recently-used cache with string keys (groupcache's `lru.Cache`, which client-go
 /// uses): reading or writing a key makes it the newest; adding past the capacity drops the
 /// oldest. Recency is a counter, so which key goes is deterministic.
 struct Lru<V> {
     capacity: usize,
-    entries: BTreeMap<String, (u64, V)>,
+    /// Hashed, not ordered: keys about one object share a long prefix, which an ordered map
+    /// compares again at every level. Iterated only to collect into an ordered set or to drop
+    /// keys, so its order decides nothing.
+    entries: HashMap<String, (u64, V)>,
     /// Keys by when they were last used.
     order: BTreeMap<u64, String>,
     tick: u64,
@@ -200,7 +213,7 @@ struct Lru<V> {
 
 impl<V> Lru<V> {
     fn new(capacity: usize) -> Self {
-        Lru { capacity: capacity.max(1), entries: BTreeMap::new(), order: BTreeMap::new(), tick: 0 }
+        Lru { capacity: capacity.max(1), entries: HashMap::new(), order: BTreeMap::new(), tick: 0 }
     }
 
     fn len(&self) -> usize {
@@ -221,21 +234,16 @@ impl<V> Lru<V> {
         self.entries.keys()
     }
 
-    /// Remove `object`'s keys: the key itself and those it begins followed by a NUL.
-    fn remove_object(&mut self, object: &str) {
-        let doomed: Vec<String> = self
-            .entries
-            .range::<str, _>((std::ops::Bound::Included(object), std::ops::Bound::Unbounded))
-            .map(|(k, _)| k)
-            .take_while(|k| k.starts_with(object))
-            .filter(|k| k.len() == object.len() || k.as_bytes()[object.len()] == 0)
-            .cloned()
-            .collect();
-        for key in doomed {
-            if let Some((used, _)) = self.entries.remove(&key) {
-                self.order.remove(&used);
+    /// Remove the keys about these objects, in one pass.
+    fn remove_objects(&mut self, objects: &BTreeSet<String>) {
+        let order = &mut self.order;
+        self.entries.retain(|key, (used, _)| {
+            let gone = objects.contains(object_of(key));
+            if gone {
+                order.remove(used);
             }
-        }
+            !gone
+        });
     }
 
     fn insert(&mut self, key: String, value: V) {
@@ -336,7 +344,7 @@ mod tests {
         }
         assert_eq!(c.objects().len(), 3);
         let before = c.keys();
-        c.forget("Pod\x00ns\x00a\x00u1");
+        c.forget(&BTreeSet::from(["Pod\x00ns\x00a\x00u1".to_string()]));
         assert_eq!(c.keys(), before - 3, "its aggregate, observation and spam bucket");
         assert_eq!(
             c.objects().into_iter().collect::<Vec<_>>(),

@@ -64,20 +64,18 @@ impl EventRecorder {
     /// thousands of short pods as small as one that has run a few. Runs when the caches
     /// have doubled since the last sweep, so its cost stays a constant per event.
     fn sweep(&mut self, api: &ApiServer) {
-        for object in self.correlator.objects() {
+        let gone = |object: &String| {
             let mut parts = object.split('\x00');
             let (Some(kind), Some(namespace), Some(name), Some(uid)) =
                 (parts.next(), parts.next(), parts.next(), parts.next())
             else {
-                continue;
+                return false;
             };
-            let Some(info) = crate::model::KINDS.iter().find(|k| k.name == kind) else { continue };
-            let alive =
-                api.peek(info.kind, namespace, name).is_some_and(|o| o.metadata().uid.as_deref().unwrap_or("") == uid);
-            if !alive {
-                self.correlator.forget(&object);
-            }
-        }
+            let Some(info) = crate::model::KINDS.iter().find(|k| k.name == kind) else { return false };
+            api.peek(info.kind, namespace, name).is_none_or(|o| o.metadata().uid.as_deref().unwrap_or("") != uid)
+        };
+        let gone: std::collections::BTreeSet<String> = self.correlator.objects().into_iter().filter(gone).collect();
+        self.correlator.forget(&gone);
         self.next_sweep = (2 * self.correlator.keys()).max(SWEEP_AT_LEAST);
     }
 

@@ -24,21 +24,21 @@ impl JobController {
         if jc.finished.is_none() {
             if let Some(target) = find_condition(&conds, "FailureTarget").filter(is_true) {
                 jc.finished = Some(failed_from_target(target, now));
-            } else if let Some(message) = fail_job_message(&jc.job, &jc.pods) {
+            } else if let Some(message) = fail_job_message(jc.shared, &jc.pods) {
                 jc.finished = Some(new_condition("FailureTarget", "True", "PodFailurePolicy", &message, now));
             }
         }
         if jc.finished.is_some() {
             return;
         }
-        let spec = jc.job.spec.clone().unwrap_or_default();
-        let limit = spec.backoff_limit.unwrap_or(6);
+        let spec = jc.shared.spec.as_ref();
+        let limit = spec.and_then(|s| s.backoff_limit).unwrap_or(6);
         let start = jc.job.status.as_ref().and_then(|s| s.start_time.as_ref()).map(from_k8s_time);
-        if jc.failed > limit || past_backoff_limit_on_failure(&jc.job, &jc.pods) {
+        if jc.failed > limit || past_backoff_limit_on_failure(jc.shared, &jc.pods) {
             let message = "Job has reached the specified backoff limit";
             jc.finished = Some(new_condition("FailureTarget", "True", "BackoffLimitExceeded", message, now));
         } else if let (Some(deadline), Some(start), false) =
-            (spec.active_deadline_seconds, start, is_suspended(&jc.job))
+            (spec.and_then(|s| s.active_deadline_seconds), start, is_suspended(jc.shared))
         {
             let allowed = Duration::seconds(deadline);
             if now - start >= allowed {
@@ -54,15 +54,15 @@ impl JobController {
     /// indexes, failed indexes once every index is done, a success policy met.
     pub(super) fn decide_indexed(&mut self, jc: &mut JobCtx<'_>) {
         let completions = i64::from(jc.completions().unwrap_or(0));
-        let (prev, all) = indexed::succeeded_indexes(&jc.job, &jc.pods, completions);
+        let (prev, all) = indexed::succeeded_indexes(jc.shared, &jc.pods, completions);
         jc.prev_succeeded_indexes = prev;
         jc.succeeded_indexes = all;
         jc.succeeded = jc.succeeded_indexes.total() as i32;
         let now = jc.now;
         if let Some(limit) = jc.backoff_limit_per_index() {
-            let failed = indexed::failed_indexes(&jc.job, &jc.pods, completions, limit);
+            let failed = indexed::failed_indexes(jc.shared, &jc.pods, completions, limit);
             if jc.finished.is_none() {
-                let max = jc.job.spec.as_ref().and_then(|s| s.max_failed_indexes);
+                let max = jc.shared.spec.as_ref().and_then(|s| s.max_failed_indexes);
                 if max.is_some_and(|m| failed.total() > i64::from(m)) {
                     let message = "Job has exceeded the specified maximal number of failed indexes";
                     jc.finished =
@@ -76,7 +76,7 @@ impl JobController {
             jc.delayed_deletion = manage::pods_with_delayed_deletion(jc);
         }
         if jc.finished.is_none() {
-            let policy = jc.job.spec.as_ref().and_then(|s| s.success_policy.as_ref());
+            let policy = jc.shared.spec.as_ref().and_then(|s| s.success_policy.as_ref());
             if let Some(message) = success_policy::match_success_policy(policy, completions, &jc.succeeded_indexes) {
                 jc.finished = Some(new_condition("SuccessCriteriaMet", "True", "SuccessPolicy", &message, now));
             }
@@ -87,7 +87,7 @@ impl JobController {
     /// managed; a resumed Job starts its clock again. Whether the conditions changed.
     pub(super) fn update_suspended(&mut self, ctx: &mut Ctx<'_>, jc: &mut JobCtx<'_>) -> bool {
         let now = jc.now;
-        let suspended = is_suspended(&jc.job);
+        let suspended = is_suspended(jc.shared);
         let status = jc.job.status.get_or_insert_with(Default::default);
         let list = status.conditions.get_or_insert_with(Vec::new);
         let (state, reason, message, event) = if suspended {

@@ -23,16 +23,16 @@ impl JobController {
     /// `manageJob`: the number of active pods after this sync, and the first failure.
     pub(super) fn manage_job(&mut self, ctx: &mut Ctx<'_>, jc: &mut JobCtx<'_>) -> (i32, Option<ApiError>) {
         let mut active = jc.active.len() as i32;
-        let spec = jc.job.spec.clone().unwrap_or_default();
-        let parallelism = spec.parallelism.unwrap_or(1);
-        if is_suspended(&jc.job) {
+        let spec = jc.shared.spec.as_ref();
+        let parallelism = spec.and_then(|s| s.parallelism).unwrap_or(1);
+        if is_suspended(jc.shared) {
             let to_delete = active_pods_for_removal(jc, active as usize);
             let (ready, removed, err) = self.delete_job_pods(ctx, jc, &to_delete);
             jc.terminating += removed;
             jc.ready -= ready;
             return (active - removed, err);
         }
-        let want = match spec.completions {
+        let want = match spec.and_then(|s| s.completions) {
             None if jc.succeeded > 0 => active,
             None => parallelism,
             Some(c) => (c - jc.succeeded).clamp(0, parallelism.max(0)),
@@ -47,7 +47,7 @@ impl JobController {
             jc.ready -= ready;
             return (active - removed, err);
         }
-        let terminating = if only_replace_failed_pods(&jc.job) { jc.terminating } else { 0 };
+        let terminating = if only_replace_failed_pods(jc.shared) { jc.terminating } else { 0 };
         let mut diff = want - terminating - active;
         if diff <= 0 {
             return (active, None);
@@ -62,11 +62,11 @@ impl JobController {
         }
         diff = diff.min(MAX_POD_CREATE_DELETE_PER_SYNC as i32);
         let mut indexes = Vec::new();
-        if is_indexed(&jc.job) {
-            let completions = i64::from(spec.completions.unwrap_or(0));
+        if is_indexed(jc.shared) {
+            let completions = i64::from(jc.completions().unwrap_or(0));
             indexes = indexed::first_pending_indexes(
                 &jc.pods,
-                only_replace_failed_pods(&jc.job),
+                only_replace_failed_pods(jc.shared),
                 &jc.succeeded_indexes,
                 jc.failed_indexes.as_ref(),
                 diff as usize,
@@ -83,8 +83,8 @@ impl JobController {
             diff = indexes.len() as i32;
         }
         active += diff;
-        let mut template = spec.template.clone();
-        if is_indexed(&jc.job) {
+        let mut template = spec.map(|s| s.template.clone()).unwrap_or_default();
+        if is_indexed(jc.shared) {
             indexed::add_completion_index_env(&mut template);
         }
         let meta = template.metadata.get_or_insert_with(Default::default);
@@ -189,7 +189,7 @@ impl JobController {
 /// `activePodsForRemoval`: an Indexed Job's pods of repeated or invalid indexes, then as many
 /// more as needed in `ActivePods` order (not ready, unscheduled and pending first).
 fn active_pods_for_removal<'a>(jc: &JobCtx<'a>, rm_at_least: usize) -> Vec<&'a Pod> {
-    let (mut rm, left) = if is_indexed(&jc.job) {
+    let (mut rm, left) = if is_indexed(jc.shared) {
         indexed::duplicated_index_pods(&jc.active, i64::from(jc.completions().unwrap_or(0)))
     } else {
         (Vec::new(), jc.active.clone())
@@ -210,7 +210,7 @@ pub(super) fn pods_with_delayed_deletion<'a>(jc: &JobCtx<'a>) -> BTreeMap<i64, &
     let active: Vec<i64> = jc.active.iter().filter_map(|p| completion_index(p)).collect();
     let mut out: BTreeMap<i64, &Pod> = BTreeMap::new();
     for &pod in &jc.pods {
-        if !super::util::has_tracking_finalizer(pod) || !is_pod_failed(pod, &jc.job) {
+        if !super::util::has_tracking_finalizer(pod) || !is_pod_failed(pod, jc.shared) {
             continue;
         }
         let Some(ix) = valid_index(pod, completions) else { continue };
@@ -263,7 +263,7 @@ fn add_index_failure_count(
     if let Some(pod) = replaced {
         count = indexed::failure_count(pod, indexed::INDEX_FAILURE_COUNT);
         ignored = indexed::failure_count(pod, indexed::INDEX_IGNORED_FAILURE_COUNT);
-        let counts = super::failure_policy::policy(&jc.job)
+        let counts = super::failure_policy::policy(jc.shared)
             .is_none_or(|p| super::failure_policy::match_policy(p, pod).count_failed);
         if counts {
             count += 1;

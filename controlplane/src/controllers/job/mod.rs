@@ -79,7 +79,10 @@ pub(super) struct JobCtx<'a> {
     key: &'a str,
     /// The Job as read, for events and owner references.
     obj: &'a Arc<Object>,
-    /// The Job whose status this sync writes.
+    /// The Job as read: its spec decides everything this sync does.
+    shared: &'a Job,
+    /// The status write this sync builds: the Job's metadata and status, without its spec
+    /// (a status write sends none), so a sync never copies the pod template.
     job: Job,
     pods: Vec<&'a Pod>,
     active: Vec<&'a Pod>,
@@ -106,11 +109,11 @@ impl JobCtx<'_> {
     }
 
     fn completions(&self) -> Option<i32> {
-        self.job.spec.as_ref().and_then(|s| s.completions)
+        self.shared.spec.as_ref().and_then(|s| s.completions)
     }
 
     fn backoff_limit_per_index(&self) -> Option<i32> {
-        self.job.spec.as_ref().and_then(|s| s.backoff_limit_per_index)
+        self.shared.spec.as_ref().and_then(|s| s.backoff_limit_per_index)
     }
 }
 
@@ -302,7 +305,7 @@ impl JobController {
             self.control.recorder().record(ctx.api, obj, None, EventType::Warning, "UnknownCompletionMode", message);
             return Ok(Action::AwaitChange);
         }
-        let mut job = shared.clone();
+        let mut job = Job { metadata: shared.metadata.clone(), spec: None, status: shared.status.clone() };
         let status = job.status.get_or_insert_with(Default::default);
         let uncounted = status.uncounted_terminated_pods.get_or_insert_with(Default::default).clone();
         let claimed = self.pods_for_job(ctx, obj, shared)?;
@@ -326,6 +329,7 @@ impl JobController {
         let mut jc = JobCtx {
             key,
             obj,
+            shared,
             job,
             ready: active.iter().filter(|p| is_pod_ready(p)).count() as i32,
             terminating: pods.iter().filter(|p| is_terminating(p)).count() as i32,
@@ -348,18 +352,18 @@ impl JobController {
         let (new_succeeded, new_failed) = new_finished_pods(&jc);
         let status = jc.job.status.clone().unwrap_or_default();
         jc.succeeded = status.succeeded.unwrap_or(0) + new_succeeded.len() as i32 + jc.uncounted_succeeded.len() as i32;
-        let counted_failed = match failure_policy::policy(&jc.job) {
+        let counted_failed = match failure_policy::policy(jc.shared) {
             Some(p) => new_failed.iter().filter(|pod| failure_policy::match_policy(p, pod).count_failed).count(),
             None => new_failed.len(),
         };
         jc.failed = status.failed.unwrap_or(0) + counted_failed as i32 + jc.uncounted_failed.len() as i32;
-        if status.start_time.is_none() && !is_suspended(&jc.job) {
+        if status.start_time.is_none() && !is_suspended(jc.shared) {
             jc.job.status.get_or_insert_with(Default::default).start_time = Some(crate::apiserver::k8s_time(now));
         }
         jc.new_backoff = self.backoff.new_record(key, &new_succeeded, &new_failed);
 
         self.decide_finished(&mut jc);
-        if is_indexed(&jc.job) {
+        if is_indexed(jc.shared) {
             self.decide_indexed(&mut jc);
         }
         let mut suspend_changed = false;
@@ -415,12 +419,12 @@ fn new_finished_pods<'a>(jc: &JobCtx<'a>) -> (Vec<&'a Pod>, Vec<&'a Pod>) {
     let valid = |p: &&&'a Pod, uncounted: &BTreeSet<String>| {
         has_tracking_finalizer(p)
             && !uncounted.contains(uid(p))
-            && (!is_indexed(&jc.job) || indexed::valid_index(p, completions).is_some())
+            && (!is_indexed(jc.shared) || indexed::valid_index(p, completions).is_some())
     };
     let succeeded =
         jc.pods.iter().filter(|p| valid(p, &jc.uncounted_succeeded) && phase(p) == "Succeeded").copied().collect();
     let failed =
-        jc.pods.iter().filter(|p| valid(p, &jc.uncounted_failed) && is_pod_failed(p, &jc.job)).copied().collect();
+        jc.pods.iter().filter(|p| valid(p, &jc.uncounted_failed) && is_pod_failed(p, jc.shared)).copied().collect();
     (succeeded, failed)
 }
 

@@ -34,7 +34,7 @@ impl JobController {
         jc: &mut JobCtx<'_>,
         mut needs_flush: bool,
     ) -> Result<(), ApiError> {
-        let indexed = is_indexed(&jc.job);
+        let indexed = is_indexed(jc.shared);
         let completions = i64::from(jc.completions().unwrap_or(0));
         let mut pods = jc.pods.clone();
         if indexed {
@@ -53,8 +53,8 @@ impl JobController {
             if !has_tracking_finalizer(pod) {
                 continue;
             }
-            let failed = is_pod_failed(pod, &jc.job);
-            let counts = policy(&jc.job).is_none_or(|p| match_policy(p, pod).count_failed);
+            let failed = is_pod_failed(pod, jc.shared);
+            let counts = policy(jc.shared).is_none_or(|p| match_policy(p, pod).count_failed);
             if !can_remove_finalizer(jc, pod, failed) {
                 continue;
             }

@@ -72,7 +72,7 @@ impl Kubelet {
     /// Compute the node's status; write it if it changed or the report is due (or `force`).
     pub fn sync_node_status(&mut self, api: &mut ApiServer, force: bool) {
         let now = api.now();
-        let images = self.runtime.list_images(now).len();
+        let images = self.runtime.image_count(now);
         let due = self.last_report.is_none_or(|t| now - t >= Duration::seconds(STATUS_REPORT));
         if !force && !due && images == self.images_reported {
             return;

@@ -31,7 +31,7 @@ pub fn start(
 ) {
     let now = env.now;
     let c = if init { &w.init[i] } else { &w.ctrs[i] };
-    let Some(cspec) = PodWorker::container_spec(spec, c).cloned() else { return };
+    let Some(cspec) = PodWorker::container_spec(spec, c) else { return };
     let name = c.name.clone();
     if let Some(finished) = last_finish {
         if KUBELET.in_backoff_since(&c.restart_backoff, finished, now) {
@@ -50,12 +50,14 @@ pub fn start(
             return;
         }
     }
-    if !ensure_image(w, env, init, i, &cspec, wake) {
+    if !ensure_image(w, env, init, i, cspec, wake) {
         return;
     }
     let pod_ip = w.ip.clone().unwrap_or_default();
-    let Some(pod) = super::worker::pod_of(&w.pod).cloned() else { return };
-    let made = match super::envvars::make(env, &pod, &cspec, &pod_ip) {
+    // The pod's version at this sync, shared: `w` is changed below while it is read.
+    let shared = w.pod.clone();
+    let Some(pod) = super::worker::pod_of(&shared) else { return };
+    let made = match super::envvars::make(env, pod, cspec, &pod_ip) {
         Ok(m) => m,
         Err(msg) => {
             failed(w, env, init, i, "CreateContainerConfigError", msg, wake);
@@ -63,8 +65,8 @@ pub fn start(
         }
     };
     let Some(sandbox) = w.sandbox.clone() else { return };
-    let files = super::envvars::managed_files(&pod, &w.sandbox_config.hostname, &pod_ip, w.sandbox_config.host_network);
-    let mounts = super::volumes::container_mounts(w, &cspec, &made.env);
+    let files = super::envvars::managed_files(pod, &w.sandbox_config.hostname, &pod_ip, w.sandbox_config.host_network);
+    let mounts = super::volumes::container_mounts(w, cspec, &made.env);
     let c = ctr(w, init, i);
     if let Some(finished) = last_finish {
         KUBELET.next(&mut c.restart_backoff, finished, now);
@@ -124,7 +126,7 @@ pub fn start(
         &format!("Started container {name}"),
     );
     let c = ctr(w, init, i);
-    c.probes = Probes::new(&cspec, now, &pod_ip);
+    c.probes = Probes::new(cspec, now, &pod_ip);
     if let Some(t) = c.probes.next_due() {
         wake.at(t);
     }

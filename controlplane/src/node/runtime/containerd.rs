@@ -542,6 +542,10 @@ impl ImageService for Containerd {
     fn list_images(&self, now: Time) -> Vec<Image> {
         self.images.values().filter(|(_, at)| *at <= now).map(|(i, _)| i.clone()).collect()
     }
+
+    fn image_count(&self, now: Time) -> usize {
+        self.images.values().filter(|(_, at)| *at <= now).count()
+    }
 }
 
 #[cfg(test)]

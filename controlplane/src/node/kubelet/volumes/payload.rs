@@ -106,7 +106,7 @@ fn downward_payload(
     default_mode: i32,
     out: &mut Vec<File>,
 ) -> Result<(), String> {
-    let spec = pod.spec.clone().unwrap_or_default();
+    let containers = pod.spec.as_ref().map_or(&[][..], |s| s.containers.as_slice());
     for it in items {
         let text = if let Some(f) = &it.field_ref {
             match f.field_path.as_str() {
@@ -115,11 +115,11 @@ fn downward_payload(
                 path => super::super::envvars::field(pod, path, pod_ip, env.node_ip)?,
             }
         } else if let Some(r) = &it.resource_field_ref {
-            let own = spec.containers.iter().find(|c| Some(&c.name) == r.container_name.as_ref());
+            let own = containers.iter().find(|c| Some(&c.name) == r.container_name.as_ref());
             let Some(own) = own else {
                 return Err(format!("couldn't find container {:?}", r.container_name.as_deref().unwrap_or("")));
             };
-            super::super::envvars::resource(env, &spec.containers, own, r)?
+            super::super::envvars::resource(env, containers, own, r)?
         } else {
             continue;
         };
@@ -133,15 +133,15 @@ fn downward_payload(
 /// with a signature derived from them, so the same run writes the same token.
 fn token(env: &mut Env<'_>, pod: &Pod, audience: Option<&str>, expiration: i64) -> Vec<u8> {
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-    let spec = pod.spec.clone().unwrap_or_default();
-    let sa = spec.service_account_name.clone().unwrap_or_else(|| "default".into());
+    let spec = pod.spec.as_ref();
+    let sa = spec.and_then(|s| s.service_account_name.clone()).unwrap_or_else(|| "default".into());
     let sa_uid = env
         .api
         .get(env.user, Kind::ServiceAccount, ns, &sa)
         .ok()
         .and_then(|o| o.metadata().uid.clone())
         .unwrap_or_default();
-    let node = spec.node_name.clone().unwrap_or_default();
+    let node = spec.and_then(|s| s.node_name.clone()).unwrap_or_default();
     let node_uid = env.node.and_then(|n| n.metadata().uid.clone()).unwrap_or_default();
     let iat = env.now.timestamp();
     let iss = "https://kubernetes.default.svc.cluster.local";
