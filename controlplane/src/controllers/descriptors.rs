@@ -5,8 +5,8 @@
 
 use super::runtime::ControllerComponent;
 use super::{
-    cronjob, daemon, deployment, disruption, endpoint, endpointslice, garbagecollector, job, namespace, nodelifecycle,
-    podautoscaler, podgc, replicaset, rootcacertpublisher, serviceaccount, statefulset,
+    cronjob, daemon, deployment, disruption, endpoint, endpointslice, endpointslicemirroring, garbagecollector, job,
+    namespace, nodelifecycle, podautoscaler, podgc, replicaset, rootcacertpublisher, serviceaccount, statefulset,
 };
 use super::{tainteviction, ttlafterfinished};
 use crate::model::Kind;
@@ -77,6 +77,14 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
         aliases: &["endpointslice"],
         disabled_by_default: false,
         start: || Box::new(ControllerComponent::new(endpointslice::EndpointSliceController::default())),
+    },
+    ControllerDescriptor {
+        name: "endpointslice-mirroring-controller",
+        aliases: &["endpointslicemirroring"],
+        disabled_by_default: false,
+        start: || {
+            Box::new(ControllerComponent::new(endpointslicemirroring::EndpointSliceMirroringController::default()))
+        },
     },
     ControllerDescriptor {
         name: "node-lifecycle-controller",

@@ -9,6 +9,7 @@ pub mod descriptors;
 pub mod disruption;
 pub mod endpoint;
 pub mod endpointslice;
+pub mod endpointslicemirroring;
 pub mod garbagecollector;
 pub mod history;
 pub mod informers;

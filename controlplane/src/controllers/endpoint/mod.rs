@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use self::repack::repack_subsets;
+pub use self::repack::repack_subsets;
 use super::endpointslice::util::{
     find_port, format_trigger_time, is_pod_ready, is_service_ip_set, pod_ip, pod_reference, service_and_pods,
     services_for_pod, should_pod_be_in_endpoints, should_set_hostname, TriggerTimeTracker, HEADLESS,

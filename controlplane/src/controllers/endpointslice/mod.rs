@@ -5,13 +5,11 @@
 //! with it). `reconciler.rs` decides the writes; `util.rs` is shared with the Endpoints
 //! controller.
 
-mod reconciler;
+pub(crate) mod reconciler;
 pub mod util;
 
-use k8s_openapi::api::discovery::v1::EndpointSlice;
-
 pub use self::reconciler::{CONTROLLER_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, MAX_ENDPOINTS_PER_SLICE};
-use self::util::{service_and_pods, services_for_pod, TriggerTimeTracker};
+use self::util::{managed_slices, service_and_pods, services_for_pod, slice_service_keys, TriggerTimeTracker};
 use super::informers::Informers;
 use super::runtime::{controller_user, Action, Controller};
 use crate::apiserver::{ApiError, WatchEvent};
@@ -33,16 +31,6 @@ impl Default for EndpointSliceController {
     }
 }
 
-/// The key of the Service a slice this controller manages belongs to.
-fn service_of_slice(obj: &Object) -> Option<String> {
-    let labels = obj.labels();
-    if labels.get(LABEL_MANAGED_BY).map(String::as_str) != Some(CONTROLLER_NAME) {
-        return None;
-    }
-    let service = labels.get(LABEL_SERVICE_NAME).filter(|s| !s.is_empty())?;
-    Some(format!("{}/{service}", obj.namespace()))
-}
-
 impl Controller for EndpointSliceController {
     fn name(&self) -> &'static str {
         "endpointslice-controller"
@@ -58,11 +46,7 @@ impl Controller for EndpointSliceController {
             Object::Pod(_) => services_for_pod(informers, &event.object, old),
             // A slice changed or deleted by someone else is put right; a change of its
             // manager or Service concerns both the old and the new Service.
-            Object::EndpointSlice(_) => {
-                let mut keys: Vec<String> = service_of_slice(&event.object).into_iter().collect();
-                keys.extend(old.and_then(service_of_slice).filter(|k| !keys.contains(k)));
-                keys
-            }
+            Object::EndpointSlice(_) => slice_service_keys(&event.object, old, CONTROLLER_NAME),
             _ => Vec::new(),
         }
     }
@@ -82,19 +66,7 @@ impl Controller for EndpointSliceController {
         }
         let name = service.metadata.name.as_deref().unwrap_or("");
         let namespace = service.metadata.namespace.as_deref().unwrap_or("");
-        let existing: Vec<EndpointSlice> = informers
-            .list_namespace(Kind::EndpointSlice, namespace)
-            .filter(|s| s.metadata().deletion_timestamp.is_none())
-            .filter(|s| {
-                let labels = s.labels();
-                labels.get(LABEL_SERVICE_NAME).map(String::as_str) == Some(name)
-                    && labels.get(LABEL_MANAGED_BY).map(String::as_str) == Some(CONTROLLER_NAME)
-            })
-            .filter_map(|s| match &**s {
-                Object::EndpointSlice(slice) => Some((**slice).clone()),
-                _ => None,
-            })
-            .collect();
+        let existing = managed_slices(informers, key, CONTROLLER_NAME);
         let trigger = self.triggers.compute(key, service, &pods);
         let Some(service_obj) = informers.get(Kind::Service, key).cloned() else { return Ok(Action::AwaitChange) };
         if let Err(e) = reconciler::reconcile(ctx.api, &self.user, informers, &service_obj, &pods, existing, trigger) {

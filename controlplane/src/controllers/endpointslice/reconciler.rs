@@ -152,10 +152,10 @@ fn owned_by(slice: &EndpointSlice, service: &Service) -> bool {
 
 /// The writes a sync makes.
 #[derive(Default)]
-struct Changes {
-    create: Vec<EndpointSlice>,
-    update: Vec<EndpointSlice>,
-    delete: Vec<EndpointSlice>,
+pub(crate) struct Changes {
+    pub create: Vec<EndpointSlice>,
+    pub update: Vec<EndpointSlice>,
+    pub delete: Vec<EndpointSlice>,
 }
 
 /// Bring the slices of `service` (its `existing` managed slices, not being deleted) in line
@@ -351,7 +351,7 @@ fn set_trigger_time(slice: &mut EndpointSlice, trigger: Option<DateTime<Utc>>) {
 }
 
 /// `finalize`: a slice to create takes the place of one to delete where it can; then the
-/// creates (none while the Service is being deleted), updates and deletes.
+/// writes, with the trigger time.
 fn finalize(
     api: &mut ApiServer,
     user: &str,
@@ -359,25 +359,48 @@ fn finalize(
     mut changes: Changes,
     trigger: Option<DateTime<Utc>>,
 ) -> Result<(), ApiError> {
+    recycle(&mut changes, |s| s.address_type == ADDRESS_TYPE && owned_by(s, service));
+    for slice in changes.create.iter_mut().chain(changes.update.iter_mut()) {
+        set_trigger_time(slice, trigger);
+    }
+    let namespace = service.metadata.namespace.as_deref().unwrap_or("");
+    let what = format!("Service {namespace}/{}", service.metadata.name.as_deref().unwrap_or(""));
+    write(api, user, namespace, &what, service.metadata.deletion_timestamp.is_none(), changes)
+}
+
+/// Slices to create take the names of slices to delete that `reusable` allows: they become
+/// updates (`recycleSlices`).
+pub(crate) fn recycle(changes: &mut Changes, reusable: impl Fn(&EndpointSlice) -> bool) {
     let mut i = 0;
     while i < changes.delete.len() && !changes.create.is_empty() {
-        if changes.delete[i].address_type == ADDRESS_TYPE && owned_by(&changes.delete[i], service) {
+        if reusable(&changes.delete[i]) {
             let old = changes.delete.remove(i);
             let mut slice = changes.create.pop().unwrap_or_default();
             slice.metadata.name = old.metadata.name;
             slice.metadata.generate_name = old.metadata.generate_name;
             slice.metadata.resource_version = old.metadata.resource_version;
-            slice.metadata.annotations = old.metadata.annotations;
+            if slice.metadata.annotations.is_none() {
+                slice.metadata.annotations = old.metadata.annotations;
+            }
             changes.update.push(slice);
         } else {
             i += 1;
         }
     }
-    let namespace = service.metadata.namespace.as_deref().unwrap_or("");
-    let service_name = service.metadata.name.as_deref().unwrap_or("");
-    if service.metadata.deletion_timestamp.is_none() {
-        for mut slice in changes.create {
-            set_trigger_time(&mut slice, trigger);
+}
+
+/// The creates (unless `create` is false: the owner is being deleted), updates and deletes
+/// of a sync, in that order; errors in upstream's words, for `what` (`Service ns/name`).
+pub(crate) fn write(
+    api: &mut ApiServer,
+    user: &str,
+    namespace: &str,
+    what: &str,
+    create: bool,
+    changes: Changes,
+) -> Result<(), ApiError> {
+    if create {
+        for slice in changes.create {
             if let Err(e) = api.create(user, namespace, Object::EndpointSlice(Box::new(slice))) {
                 // A terminating namespace refuses every create: drop the sync.
                 if is_namespace_terminating(&e) {
@@ -385,28 +408,22 @@ fn finalize(
                 }
                 return Err(ApiError::new(
                     e.reason,
-                    format!("failed to create EndpointSlice for Service {namespace}/{service_name}: {}", e.message),
+                    format!("failed to create EndpointSlice for {what}: {}", e.message),
                 ));
             }
         }
     }
-    for mut slice in changes.update {
-        set_trigger_time(&mut slice, trigger);
+    for slice in changes.update {
         let name = slice.metadata.name.clone().unwrap_or_default();
         api.update(user, Object::EndpointSlice(Box::new(slice))).map_err(|e| {
-            let msg =
-                format!("failed to update {name} EndpointSlice for Service {namespace}/{service_name}: {}", e.message);
-            ApiError::new(e.reason, msg)
+            ApiError::new(e.reason, format!("failed to update {name} EndpointSlice for {what}: {}", e.message))
         })?;
     }
     for slice in changes.delete {
         let name = slice.metadata.name.clone().unwrap_or_default();
         match api.delete(user, Kind::EndpointSlice, namespace, &name, DeleteOptions::default()) {
             Err(e) if e.reason != Reason::NotFound => {
-                let msg = format!(
-                    "failed to delete {name} EndpointSlice for Service {namespace}/{service_name}: {}",
-                    e.message
-                );
+                let msg = format!("failed to delete {name} EndpointSlice for {what}: {}", e.message);
                 return Err(ApiError::new(e.reason, msg));
             }
             _ => {}

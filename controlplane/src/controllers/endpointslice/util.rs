@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::{ObjectReference, Pod, Service, ServicePort};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::apiserver::from_k8s_time;
@@ -218,4 +219,40 @@ pub fn service_and_pods<'a>(informers: &'a Informers, key: &str) -> Option<(&'a 
         })
         .collect();
     Some((service, pods))
+}
+
+/// The key of the Service a slice belongs to, when `manager` manages it.
+fn slice_service_key(obj: &Object, manager: &str) -> Option<String> {
+    let labels = obj.labels();
+    if labels.get(super::LABEL_MANAGED_BY).map(String::as_str) != Some(manager) {
+        return None;
+    }
+    let service = labels.get(super::LABEL_SERVICE_NAME).filter(|s| !s.is_empty())?;
+    Some(format!("{}/{service}", obj.namespace()))
+}
+
+/// The Services a slice event concerns for `manager`: a slice changed or deleted by someone
+/// else is put right, and a change of its manager or Service concerns the old and the new.
+pub fn slice_service_keys(slice: &Object, old: Option<&Object>, manager: &str) -> Vec<String> {
+    let mut keys: Vec<String> = slice_service_key(slice, manager).into_iter().collect();
+    keys.extend(old.and_then(|o| slice_service_key(o, manager)).filter(|k| !keys.contains(k)));
+    keys
+}
+
+/// The slices `manager` made for the Service at `key`, but those being deleted.
+pub fn managed_slices(informers: &Informers, key: &str, manager: &str) -> Vec<EndpointSlice> {
+    let (namespace, name) = key.split_once('/').unwrap_or(("", key));
+    informers
+        .list_namespace(Kind::EndpointSlice, namespace)
+        .filter(|s| s.metadata().deletion_timestamp.is_none())
+        .filter(|s| {
+            let labels = s.labels();
+            labels.get(super::LABEL_SERVICE_NAME).map(String::as_str) == Some(name)
+                && labels.get(super::LABEL_MANAGED_BY).map(String::as_str) == Some(manager)
+        })
+        .filter_map(|s| match &**s {
+            Object::EndpointSlice(slice) => Some((**slice).clone()),
+            _ => None,
+        })
+        .collect()
 }
