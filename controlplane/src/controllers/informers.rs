@@ -64,10 +64,10 @@ pub fn controller_uid(obj: &Object) -> Option<&str> {
     controller_of(obj).map(|r| r.uid.as_str())
 }
 
-/// The uid under which `by_controller` indexes an object: its controller's; pods without a
-/// controller under [`ORPHAN`], for the controllers that may adopt them.
+/// The uid under which `by_controller` indexes an object: its controller's; pods and
+/// ReplicaSets without a controller under [`ORPHAN`], for the controllers that may adopt them.
 fn owner_index(obj: &Object) -> Option<&str> {
-    controller_uid(obj).or((obj.kind() == Kind::Pod).then_some(ORPHAN))
+    controller_uid(obj).or(matches!(obj.kind(), Kind::Pod | Kind::ReplicaSet).then_some(ORPHAN))
 }
 
 /// No uid is empty, so the empty one indexes the pods without a controller.
@@ -223,7 +223,7 @@ impl Informers {
             .filter(|n| !n.is_empty())
     }
 
-    /// The pods of `namespace` without a controlling owner, in key order.
+    /// The pods or ReplicaSets of `namespace` without a controlling owner, in key order.
     pub fn orphans<'a>(&'a self, kind: Kind, namespace: &'a str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         let informer = self.informer(kind);
         let keys = informer.and_then(|i| i.by_controller.get(ORPHAN));
@@ -288,6 +288,34 @@ mod tests {
         assert_eq!(informers.orphans(Kind::Pod, "default").count(), 0);
         // A kind nobody watches has no cache.
         assert!(!informers.has(Kind::Node));
+    }
+
+    #[test]
+    fn replica_sets_without_a_controller_are_orphans_and_config_maps_are_not() {
+        let rs = |name: &str, owner: Option<&str>| {
+            let mut v = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": name, "namespace": "default"},
+                "spec": {"selector": {"matchLabels": {"app": "a"}}}});
+            if let Some(uid) = owner {
+                v["metadata"]["ownerReferences"] = json!([{"apiVersion": "apps/v1", "kind": "Deployment",
+                    "name": "d", "uid": uid, "controller": true}]);
+            }
+            Arc::new(crate::model::decode(v).expect("replica set decodes"))
+        };
+        let cm = Arc::new(
+            crate::model::decode(json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "c", "namespace": "default"}}))
+            .expect("config map decodes"),
+        );
+        let mut informers = Informers::default();
+        informers.start(Kind::ReplicaSet, vec![rs("a", None), rs("b", Some("d1"))]);
+        informers.start(Kind::ConfigMap, vec![cm]);
+        assert_eq!(informers.orphans(Kind::ReplicaSet, "default").map(|o| o.name()).collect::<Vec<_>>(), ["a"]);
+        assert_eq!(informers.controlled_by(Kind::ReplicaSet, "d1").map(|o| o.name()).collect::<Vec<_>>(), ["b"]);
+        informers.apply(&event(WatchEventType::Modified, rs("a", Some("d1"))));
+        assert_eq!(informers.orphans(Kind::ReplicaSet, "default").count(), 0);
+        assert_eq!(informers.controlled_by(Kind::ReplicaSet, "d1").count(), 2);
+        assert_eq!(informers.orphans(Kind::ConfigMap, "default").count(), 0, "only kinds a controller adopts");
     }
 
     #[test]

@@ -140,7 +140,11 @@ impl<C: Controller> ControllerComponent<C> {
     fn owner_key(&self, obj: &Object) -> Option<String> {
         let primary = *self.controller.watches().first()?;
         let owner = controller_of(obj)?;
-        if Kind::from_api_version_kind(&owner.api_version, &owner.kind) != Some(primary) {
+        // The kind's name first: most owners are another controller's, rejected without a
+        // walk of the kinds table.
+        if owner.kind != primary.info().name
+            || Kind::from_api_version_kind(&owner.api_version, &owner.kind) != Some(primary)
+        {
             return None;
         }
         Some(if primary.info().namespaced { format!("{}/{}", obj.namespace(), owner.name) } else { owner.name.clone() })

@@ -10,9 +10,13 @@
 //!   logger still counts them, so the next write carries the whole count.
 //!
 //! Each of the three remembers at most 4,096 keys, least recently used first out, so a
-//! recorder stays small however long the cluster runs.
+//! recorder stays small however long the cluster runs. A key is kept as a 128-bit digest of
+//! the strings client-go joins into it rather than the strings themselves (a kubelet's
+//! recorder holds thousands), and the objects the keys are about once each, for the sweep.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -28,6 +32,25 @@ const SPAM_BURST: f64 = 25.0;
 const SPAM_QPS: f64 = 1.0 / 300.0;
 /// The prefix of an aggregate event's message (`EventAggregatorByReasonMessageFunc`).
 pub const AGGREGATE_PREFIX: &str = "(combined from similar events): ";
+/// The fewest remembered objects at which unreferenced ones are dropped.
+const PRUNE_AT_LEAST: usize = 512;
+
+/// A cache key: the digest of its parts. Two SipHash passes under different fixed prefixes
+/// make 128 bits, so two keys of one recorder (at most 12,288) never meet by chance in
+/// practice, and the same parts give the same key on every run.
+pub type Key = u128;
+
+fn digest(parts: &[&str]) -> Key {
+    let half = |seed: u8| {
+        let mut h = DefaultHasher::new();
+        seed.hash(&mut h);
+        for part in parts {
+            part.hash(&mut h);
+        }
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
 
 /// One event as the correlator sees it. `object` identifies the involved object (kind,
 /// namespace, name and uid); the source is the recorder's own.
@@ -49,11 +72,13 @@ pub struct Write {
     pub count: i32,
     pub first: DateTime<Utc>,
     /// The logger's key, to remember the name the new event gets (`Correlator::named`).
-    pub key: String,
+    pub key: Key,
 }
 
 struct Aggregate {
-    messages: BTreeSet<String>,
+    /// The distinct messages seen, in order (at most `AGGREGATE_MAX_EVENTS`, so a sorted
+    /// vector is the set).
+    messages: Vec<String>,
     last: DateTime<Utc>,
 }
 
@@ -73,6 +98,10 @@ pub struct Correlator {
     aggregates: Lru<Aggregate>,
     observations: Lru<Observation>,
     spam: Lru<Bucket>,
+    /// The identity of each object some key is (or was) about, by its digest.
+    objects: HashMap<Key, Box<str>>,
+    /// The number of objects at which those no key refers to any more are dropped.
+    next_prune: usize,
 }
 
 impl Default for Correlator {
@@ -81,6 +110,8 @@ impl Default for Correlator {
             aggregates: Lru::new(MAX_LRU_CACHE_ENTRIES),
             observations: Lru::new(MAX_LRU_CACHE_ENTRIES),
             spam: Lru::new(MAX_LRU_CACHE_ENTRIES),
+            objects: HashMap::new(),
+            next_prune: PRUNE_AT_LEAST,
         }
     }
 }
@@ -97,84 +128,104 @@ impl Correlator {
     }
 
     /// The objects the caches hold keys about (the `object` of each [`Seen`]).
-    pub fn objects(&self) -> BTreeSet<String> {
-        let keys = self.aggregates.keys().chain(self.observations.keys()).chain(self.spam.keys());
-        keys.map(|key| object_of(key).to_string()).collect()
+    pub fn objects(&self) -> BTreeSet<&str> {
+        let live: HashSet<Key> = self.referenced();
+        self.objects.iter().filter(|(k, _)| live.contains(k)).map(|(_, o)| &**o).collect()
     }
 
-    /// Drop every key about these objects. Nothing client-go does: a recorder calls it for
-    /// objects that are gone for good (their uid is in the key), whose keys could only ever be
-    /// evicted.
-    pub fn forget(&mut self, objects: &BTreeSet<String>) {
-        self.aggregates.remove_objects(objects);
-        self.observations.remove_objects(objects);
-        self.spam.remove_objects(objects);
+    fn referenced(&self) -> HashSet<Key> {
+        let mut live = HashSet::new();
+        live.extend(self.aggregates.objects());
+        live.extend(self.observations.objects());
+        live.extend(self.spam.objects());
+        live
+    }
+
+    /// Drop every key about the `gone` objects. Nothing client-go does: a recorder calls it
+    /// for objects that are gone for good (their uid is in the key), whose keys could only
+    /// ever be evicted.
+    pub fn forget<'a>(&mut self, gone: impl IntoIterator<Item = &'a str>) {
+        let gone: HashSet<Key> = gone.into_iter().map(|o| digest(&[o])).collect();
+        self.aggregates.remove_objects(&gone);
+        self.observations.remove_objects(&gone);
+        self.spam.remove_objects(&gone);
+        self.prune();
+    }
+
+    /// Drop the identities no key refers to (their keys were evicted or forgotten).
+    fn prune(&mut self) {
+        let live = self.referenced();
+        self.objects.retain(|k, _| live.contains(k));
+        self.next_prune = (2 * self.objects.len()).max(PRUNE_AT_LEAST);
     }
 
     /// `EventCorrelate`: aggregate, observe, then filter. None when the spam filter drops it.
     pub fn correlate(&mut self, seen: &Seen<'_>, now: DateTime<Utc>) -> Option<Write> {
-        let (message, key) = self.aggregate(seen, now);
-        let write = self.observe(message, key, now);
-        self.accept(seen.object, now).then_some(write)
+        let object = digest(&[seen.object]);
+        if !self.objects.contains_key(&object) {
+            // Before this object's keys exist, so that it is kept.
+            if self.objects.len() >= self.next_prune {
+                self.prune();
+            }
+            self.objects.insert(object, seen.object.into());
+        }
+        let (message, key) = self.aggregate(object, seen, now);
+        let write = self.observe(object, message, key, now);
+        self.accept(object, now).then_some(write)
     }
 
     /// Remember the name the event of `key` was created with.
-    pub fn named(&mut self, key: &str, name: String) {
+    pub fn named(&mut self, key: Key, name: String) {
         if let Some(observation) = self.observations.get_mut(key) {
             observation.name = Some(name);
         }
     }
 
     /// `EventAggregate`: the message to write and the logger's key for it.
-    fn aggregate(&mut self, seen: &Seen<'_>, now: DateTime<Utc>) -> (String, String) {
-        let event_key =
-            format!("{}\x00{}\x00{}\x00{}\x00{}", seen.object, seen.field_path, seen.type_, seen.reason, seen.message);
-        let aggregate_key = format!("{}\x00{}\x00{}", seen.object, seen.type_, seen.reason);
-        let fresh = || Aggregate { messages: BTreeSet::new(), last: now };
-        let record = match self.aggregates.get_mut(&aggregate_key) {
+    fn aggregate(&mut self, object: Key, seen: &Seen<'_>, now: DateTime<Utc>) -> (String, Key) {
+        let event_key = digest(&[seen.object, seen.field_path, seen.type_, seen.reason, seen.message]);
+        let aggregate_key = digest(&[seen.object, seen.type_, seen.reason]);
+        let fresh = || Aggregate { messages: Vec::new(), last: now };
+        let record = match self.aggregates.get_mut(aggregate_key) {
             Some(r) if now - r.last <= Duration::seconds(AGGREGATE_INTERVAL_SECONDS) => r,
             Some(r) => {
                 *r = fresh();
                 r
             }
-            None => {
-                self.aggregates.insert(aggregate_key.clone(), fresh());
-                self.aggregates.get_mut(&aggregate_key).expect("just inserted")
-            }
+            None => self.aggregates.insert(aggregate_key, object, fresh()),
         };
-        record.messages.insert(seen.message.to_string());
+        if let Err(at) = record.messages.binary_search_by(|m| m.as_str().cmp(seen.message)) {
+            record.messages.insert(at, seen.message.to_string());
+        }
         record.last = now;
         if record.messages.len() < AGGREGATE_MAX_EVENTS {
             return (seen.message.to_string(), event_key);
         }
         // The set never grows past the limit: one message leaves (client-go drops any one;
         // the first in order here, so the outcome is the same on every run).
-        record.messages.pop_first();
+        record.messages.remove(0);
         (format!("{AGGREGATE_PREFIX}{}", seen.message), aggregate_key)
     }
 
     /// `eventObserve`: a count on the event already written under `key`, or a first one.
-    fn observe(&mut self, message: String, key: String, now: DateTime<Utc>) -> Write {
-        match self.observations.get_mut(&key) {
+    fn observe(&mut self, object: Key, message: String, key: Key, now: DateTime<Utc>) -> Write {
+        match self.observations.get_mut(key) {
             Some(o) => {
                 o.count += 1;
                 Write { message, existing: o.name.clone(), count: o.count, first: o.first, key }
             }
             None => {
-                self.observations.insert(key.clone(), Observation { count: 1, first: now, name: None });
+                self.observations.insert(key, object, Observation { count: 1, first: now, name: None });
                 Write { message, existing: None, count: 1, first: now, key }
             }
         }
     }
 
     /// `EventSourceObjectSpamFilter`: whether the object's bucket has a token to spend.
-    fn accept(&mut self, object: &str, now: DateTime<Utc>) -> bool {
+    fn accept(&mut self, object: Key, now: DateTime<Utc>) -> bool {
         let bucket = match self.spam.get_mut(object) {
             Some(b) => b,
-            None => {
-                self.spam.insert(object.to_string(), Bucket { tokens: SPAM_BURST, last: now });
-                self.spam.get_mut(object).expect("just inserted")
-            }
+            None => self.spam.insert(object, object, Bucket { tokens: SPAM_BURST, last: now }),
         };
         let elapsed = (now - bucket.last).num_milliseconds().max(0) as f64 / 1000.0;
         bucket.tokens = (bucket.tokens + elapsed * SPAM_QPS).min(SPAM_BURST);
@@ -188,26 +239,21 @@ impl Correlator {
     }
 }
 
-/// The object a key is about: its first four NUL-separated fields (kind, namespace, name,
-/// uid), which are the whole of a spam filter's key.
-fn object_of(key: &str) -> &str {
-    match key.match_indices('\x00').nth(3) {
-        Some((at, _)) => &key[..at],
-        None => key,
-    }
+/// One cached value: when it was last used and the object its key is about.
+struct Slot<V> {
+    used: u64,
+    object: Key,
+    value: V,
 }
 
-/// A least-recently-used cache with string keys (groupcache's `lru.Cache`, which client-go
-/// uses): reading or writing a key makes it the newest; adding past the capacity drops the
-/// oldest. Recency is a counter, so which key goes is deterministic.
+/// A least-recently-used cache (groupcache's `lru.Cache`, which client-go uses): reading or
+/// writing a key makes it the newest; adding past the capacity drops the oldest. Recency is a
+/// counter, so which key goes is deterministic.
 struct Lru<V> {
     capacity: usize,
-    /// Hashed, not ordered: keys about one object share a long prefix, which an ordered map
-    /// compares again at every level. Iterated only to collect into an ordered set or to drop
-    /// keys, so its order decides nothing.
-    entries: HashMap<String, (u64, V)>,
+    entries: HashMap<Key, Slot<V>>,
     /// Keys by when they were last used.
-    order: BTreeMap<u64, String>,
+    order: BTreeMap<u64, Key>,
     tick: u64,
 }
 
@@ -220,43 +266,43 @@ impl<V> Lru<V> {
         self.entries.len()
     }
 
-    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        let (used, value) = self.entries.get_mut(key)?;
+    fn get_mut(&mut self, key: Key) -> Option<&mut V> {
+        let slot = self.entries.get_mut(&key)?;
         self.tick += 1;
-        if let Some(k) = self.order.remove(used) {
-            self.order.insert(self.tick, k);
-        }
-        *used = self.tick;
-        Some(value)
+        self.order.remove(&slot.used);
+        self.order.insert(self.tick, key);
+        slot.used = self.tick;
+        Some(&mut slot.value)
     }
 
-    fn keys(&self) -> impl Iterator<Item = &String> {
-        self.entries.keys()
+    fn objects(&self) -> impl Iterator<Item = Key> + '_ {
+        self.entries.values().map(|s| s.object)
     }
 
-    /// Remove the keys about these objects, in one pass.
-    fn remove_objects(&mut self, objects: &BTreeSet<String>) {
+    /// Remove the keys about any of the `gone` objects.
+    fn remove_objects(&mut self, gone: &HashSet<Key>) {
         let order = &mut self.order;
-        self.entries.retain(|key, (used, _)| {
-            let gone = objects.contains(object_of(key));
-            if gone {
-                order.remove(used);
+        self.entries.retain(|_, slot| {
+            let keep = !gone.contains(&slot.object);
+            if !keep {
+                order.remove(&slot.used);
             }
-            !gone
+            keep
         });
     }
 
-    fn insert(&mut self, key: String, value: V) {
+    /// Add (or replace) `key`, about `object`, as the newest; the value back.
+    fn insert(&mut self, key: Key, object: Key, value: V) -> &mut V {
         self.tick += 1;
-        if let Some((used, _)) = self.entries.remove(&key) {
-            self.order.remove(&used);
+        if let Some(old) = self.entries.remove(&key) {
+            self.order.remove(&old.used);
         }
-        self.order.insert(self.tick, key.clone());
-        self.entries.insert(key, (self.tick, value));
-        while self.entries.len() > self.capacity {
+        self.order.insert(self.tick, key);
+        while self.entries.len() >= self.capacity {
             let Some((_, oldest)) = self.order.pop_first() else { break };
             self.entries.remove(&oldest);
         }
+        &mut self.entries.entry(key).insert_entry(Slot { used: self.tick, object, value }).into_mut().value
     }
 }
 
@@ -278,7 +324,7 @@ mod tests {
         }
         let w = c.correlate(&seen("rs", "SuccessfulCreate", "Created pod: p9"), t).unwrap();
         assert_eq!((w.message.as_str(), w.count), ("(combined from similar events): Created pod: p9", 1));
-        c.named(&w.key, "rs.1".into());
+        c.named(w.key, "rs.1".into());
         let w = c.correlate(&seen("rs", "SuccessfulCreate", "Created pod: p10"), t).unwrap();
         assert_eq!(w.message, "(combined from similar events): Created pod: p10");
         assert_eq!((w.existing.as_deref(), w.count), (Some("rs.1"), 2));
@@ -302,7 +348,7 @@ mod tests {
         let mut c = Correlator::default();
         let t = DateTime::<Utc>::default();
         let w = c.correlate(&seen("pod", "BackOff", "Back-off"), t).unwrap();
-        c.named(&w.key, "pod.1".into());
+        c.named(w.key, "pod.1".into());
         let later = t + Duration::hours(3);
         let w = c.correlate(&seen("pod", "BackOff", "Back-off"), later).unwrap();
         assert_eq!((w.existing.as_deref(), w.count, w.first), (Some("pod.1"), 2, t));
@@ -344,25 +390,44 @@ mod tests {
         }
         assert_eq!(c.objects().len(), 3);
         let before = c.keys();
-        c.forget(&BTreeSet::from(["Pod\x00ns\x00a\x00u1".to_string()]));
+        c.forget(["Pod\x00ns\x00a\x00u1"]);
         assert_eq!(c.keys(), before - 3, "its aggregate, observation and spam bucket");
-        assert_eq!(
-            c.objects().into_iter().collect::<Vec<_>>(),
-            vec!["Pod\x00ns\x00a\x00u10".to_string(), "Pod\x00ns\x00b\x00u2".to_string()]
-        );
+        assert_eq!(c.objects().into_iter().collect::<Vec<_>>(), vec!["Pod\x00ns\x00a\x00u10", "Pod\x00ns\x00b\x00u2"]);
+        assert_eq!(c.objects.len(), 2, "its identity went with its keys");
     }
 
     #[test]
     fn the_lru_drops_the_least_recently_used_key() {
         let mut lru = Lru::new(2);
-        lru.insert("a".into(), 1);
-        lru.insert("b".into(), 2);
-        assert_eq!(lru.get_mut("a"), Some(&mut 1), "reading a makes it the newest");
-        lru.insert("c".into(), 3);
+        lru.insert(1, 0, 1);
+        lru.insert(2, 0, 2);
+        assert_eq!(lru.get_mut(1), Some(&mut 1), "reading 1 makes it the newest");
+        lru.insert(3, 0, 3);
         assert_eq!(lru.len(), 2);
-        assert!(lru.get_mut("b").is_none(), "b was the least recently used");
-        assert!(lru.get_mut("a").is_some() && lru.get_mut("c").is_some());
-        lru.insert("a".into(), 4);
-        assert_eq!((lru.len(), lru.get_mut("a")), (2, Some(&mut 4)), "a re-insert replaces");
+        assert!(lru.get_mut(2).is_none(), "2 was the least recently used");
+        assert!(lru.get_mut(1).is_some() && lru.get_mut(3).is_some());
+        assert_eq!(*lru.insert(1, 0, 4), 4);
+        assert_eq!((lru.len(), lru.get_mut(1)), (2, Some(&mut 4)), "a re-insert replaces");
+        assert_eq!(lru.order.len(), 2, "the recency index holds the kept keys only");
+    }
+
+    #[test]
+    fn identities_no_key_refers_to_are_dropped() {
+        let mut c = Correlator::default();
+        let t = DateTime::<Utc>::default();
+        for i in 0..20_000 {
+            c.correlate(&seen(&format!("o{i}"), "R", "m"), t);
+        }
+        assert_eq!(c.keys(), 3 * MAX_LRU_CACHE_ENTRIES);
+        assert!(c.objects.len() <= 2 * MAX_LRU_CACHE_ENTRIES, "{} identities kept", c.objects.len());
+        assert_eq!(c.objects().len(), MAX_LRU_CACHE_ENTRIES, "those of the newest keys");
+        assert!(c.objects().contains("o19999") && !c.objects().contains("o0"));
+    }
+
+    #[test]
+    fn keys_differ_by_every_part_and_its_boundaries() {
+        assert_ne!(digest(&["ab", "c"]), digest(&["a", "bc"]));
+        assert_ne!(digest(&["a"]), digest(&["a", ""]));
+        assert_eq!(digest(&["Pod\x00ns\x00a", "Started"]), digest(&["Pod\x00ns\x00a", "Started"]));
     }
 }

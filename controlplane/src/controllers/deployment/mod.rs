@@ -164,12 +164,21 @@ impl Syncer<'_, '_> {
         }
     }
 
-    /// `getReplicaSetsForDeployment`: the namespace's ReplicaSets this Deployment claims.
+    /// `getReplicaSetsForDeployment`: the namespace's ReplicaSets this Deployment claims. Read
+    /// through the controlling-owner index: those it controls and the orphans, in name order,
+    /// since a claim passes over those of other controllers without a word.
     fn replica_sets_for_deployment(&mut self) -> Result<Vec<ReplicaSet>, ApiError> {
         let selector = selector_of(&self.d);
         let informers = self.ctx.informers;
-        let candidates: Vec<&ReplicaSet> =
-            informers.list_namespace(Kind::ReplicaSet, self.object.namespace()).filter_map(|o| as_rs(o)).collect();
+        let namespace = self.object.namespace();
+        let uid = self.object.metadata().uid.as_deref().unwrap_or("");
+        let owned = informers.controlled_by(Kind::ReplicaSet, uid).filter(|_| !uid.is_empty());
+        let mut candidates: Vec<&Arc<Object>> = owned
+            .chain(informers.orphans(Kind::ReplicaSet, namespace))
+            .filter(|o| o.namespace() == namespace)
+            .collect();
+        candidates.sort_by(|a, b| a.name().cmp(b.name()));
+        let candidates: Vec<&ReplicaSet> = candidates.into_iter().filter_map(|o| as_rs(o)).collect();
         let mut manager = ControllerRefManager::new(&self.object, &selector, self.user);
         let claimed = manager.claim(self.ctx.api, candidates, &[]).map_err(ApiError::from)?;
         Ok(claimed.into_iter().cloned().collect())
