@@ -12,8 +12,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 pub use self::repack::repack_subsets;
 use super::endpointslice::util::{
-    find_port, format_trigger_time, is_pod_ready, is_service_ip_set, pod_ip, pod_reference, service_and_pods,
-    services_for_pod, should_pod_be_in_endpoints, should_set_hostname, TriggerTimeTracker, HEADLESS,
+    find_port, format_trigger_time, is_pod_ready, is_service_ip_set, pod_ip, pod_reference, selects_pods,
+    service_and_pods, services_for_pod, should_pod_be_in_endpoints, should_set_hostname, TriggerTimeTracker, HEADLESS,
     LAST_CHANGE_TRIGGER_TIME,
 };
 use super::informers::Informers;
@@ -158,10 +158,7 @@ impl Controller for EndpointsController {
                 _ => Ok(Action::AwaitChange),
             };
         };
-        let spec = service.spec.as_ref();
-        if spec.and_then(|s| s.type_.as_deref()) == Some("ExternalName")
-            || spec.and_then(|s| s.selector.as_ref()).is_none()
-        {
+        if !selects_pods(service) {
             return Ok(Action::AwaitChange);
         }
         let trigger = self.triggers.compute(key, service, &pods);

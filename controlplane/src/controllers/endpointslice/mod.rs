@@ -9,7 +9,9 @@ pub(crate) mod reconciler;
 pub mod util;
 
 pub use self::reconciler::{CONTROLLER_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, MAX_ENDPOINTS_PER_SLICE};
-use self::util::{managed_slices, service_and_pods, services_for_pod, slice_service_keys, TriggerTimeTracker};
+use self::util::{
+    managed_slices, selects_pods, service_and_pods, services_for_pod, slice_service_keys, TriggerTimeTracker,
+};
 use super::informers::Informers;
 use super::runtime::{controller_user, Action, Controller};
 use crate::apiserver::{ApiError, WatchEvent};
@@ -58,10 +60,7 @@ impl Controller for EndpointSliceController {
             self.triggers.delete_service(key);
             return Ok(Action::AwaitChange);
         };
-        let spec = service.spec.as_ref();
-        if spec.and_then(|s| s.type_.as_deref()) == Some("ExternalName")
-            || spec.and_then(|s| s.selector.as_ref()).is_none()
-        {
+        if !selects_pods(service) {
             return Ok(Action::AwaitChange);
         }
         let name = service.metadata.name.as_deref().unwrap_or("");

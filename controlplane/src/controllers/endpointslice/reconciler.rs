@@ -33,9 +33,9 @@ pub const CONTROLLER_NAME: &str = "endpointslice-controller.k8s.io";
 const ADDRESS_TYPE: &str = "IPv4";
 
 /// A set of ports, as the key slices are grouped by (`PortMapKey`).
-type PortKey = Vec<(String, i32, String, String)>;
+pub(crate) type PortKey = Vec<(String, i32, String, String)>;
 
-fn port_key(ports: &[EndpointPort]) -> PortKey {
+pub(crate) fn port_key(ports: &[EndpointPort]) -> PortKey {
     let mut key: PortKey = ports
         .iter()
         .map(|p| {

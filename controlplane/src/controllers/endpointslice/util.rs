@@ -91,6 +91,13 @@ pub fn is_service_ip_set(service: &Service) -> bool {
     !ip.is_empty() && ip != "None"
 }
 
+/// Whether the Endpoints and EndpointSlice controllers keep endpoints for this Service: it
+/// has a selector and is not ExternalName (others get theirs from the user, or none).
+pub fn selects_pods(service: &Service) -> bool {
+    let spec = service.spec.as_ref();
+    spec.and_then(|s| s.type_.as_deref()) != Some("ExternalName") && spec.and_then(|s| s.selector.as_ref()).is_some()
+}
+
 /// A Service's selector matches the labels; a Service without a selector matches nothing.
 fn selects(service: &Service, labels: &BTreeMap<String, String>) -> bool {
     match service.spec.as_ref().and_then(|s| s.selector.as_ref()) {

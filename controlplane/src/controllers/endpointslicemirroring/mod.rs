@@ -14,7 +14,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::controller_utils::new_controller_ref;
 use super::endpoint::repack_subsets;
-use super::endpointslice::reconciler::{recycle, write, Changes};
+use super::endpointslice::reconciler::{port_key, recycle, write, Changes, PortKey};
 use super::endpointslice::util::{managed_slices, slice_service_keys, LAST_CHANGE_TRIGGER_TIME};
 use super::endpointslice::{LABEL_MANAGED_BY, LABEL_SERVICE_NAME};
 use super::informers::Informers;
@@ -97,7 +97,7 @@ fn new_slice(
 }
 
 /// What slices are grouped by: their address type and their ports.
-type SliceKey = (&'static str, Vec<(String, i32, String, String)>);
+type SliceKey = (&'static str, PortKey);
 
 /// `getAddressType`: IPv4 or IPv6; None for what is not an IP address.
 fn address_type(ip: &str) -> Option<&'static str> {
@@ -110,18 +110,6 @@ fn address_type(ip: &str) -> Option<&'static str> {
 fn slice_key(address_type: &str, ports: &[EndpointPort]) -> SliceKey {
     let t = if address_type == "IPv6" { "IPv6" } else { "IPv4" };
     (t, port_key(ports))
-}
-
-fn port_key(ports: &[EndpointPort]) -> Vec<(String, i32, String, String)> {
-    let mut key: Vec<_> = ports
-        .iter()
-        .map(|p| {
-            let (name, proto) = (p.name.clone().unwrap_or_default(), p.protocol.clone().unwrap_or_default());
-            (name, p.port.unwrap_or(0), proto, p.app_protocol.clone().unwrap_or_default())
-        })
-        .collect();
-    key.sort();
-    key
 }
 
 impl EndpointSliceMirroringController {
