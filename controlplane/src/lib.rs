@@ -17,6 +17,7 @@ pub mod fileaccess;
 pub mod gosort;
 pub mod kubectl;
 pub mod model;
+pub mod network;
 pub mod node;
 pub mod scheduler;
 pub mod sim;
