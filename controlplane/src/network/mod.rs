@@ -53,3 +53,6 @@ pub struct Packet {
     pub port: u16,
     pub protocol: Protocol,
 }
+
+pub mod path;
+pub mod url;

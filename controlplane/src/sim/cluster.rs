@@ -245,6 +245,18 @@ impl Cluster {
         Some(f(component, &mut ctx))
     }
 
+    /// The cluster network as it stands at this moment, for requests through it (`curl`).
+    /// `None` in a cluster without kubelets.
+    pub fn dataplane<R>(&mut self, f: impl FnOnce(&mut crate::network::path::Dataplane<'_>) -> R) -> Option<R> {
+        self.pull();
+        let now = self.clock.now();
+        let index = self.kubelets_at?;
+        let kubelets = self.components[index].component.as_any_mut()?.downcast_mut::<Kubelets>()?;
+        let mut dp =
+            crate::network::path::Dataplane { informers: &self.feed.informers, kubelets, rng: self.api.rng(), now };
+        Some(f(&mut dp))
+    }
+
     /// The object histories, with every write made so far (the writes since the last moment
     /// ran, a script's own, are recorded at the current time, when they were made).
     pub fn history(&mut self) -> Option<&History> {

@@ -12,17 +12,6 @@ fn not_yet(what: &str, needs: &str) -> Box<EvalAltResult> {
 pub mod later_api {
     use super::not_yet;
 
-    /// A request through cluster DNS, Services, kube-proxy, NodePort and Ingress; says which pod
-    /// answered. Not available yet: it needs kube-proxy and cluster DNS.
-    ///
-    /// ```rhai
-    /// curl("http://web.default.svc.cluster.local");
-    /// ```
-    #[rhai_fn(return_raw)]
-    pub fn curl(_url: &str) -> Result<String, Box<EvalAltResult>> {
-        Err(not_yet("curl", "kube-proxy and cluster DNS"))
-    }
-
     /// Resolves a name through cluster DNS. Not available yet: it needs cluster DNS.
     ///
     /// ```rhai

@@ -4,6 +4,7 @@
 //! `sleep` or at the end of its step budget and goes on when its owner wakes it.
 
 pub mod fs;
+pub mod http;
 pub mod image;
 pub mod log;
 pub mod process;

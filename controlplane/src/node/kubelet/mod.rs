@@ -344,6 +344,21 @@ impl Kubelets {
         true
     }
 
+    /// A connection to `ip:port` on `node`'s pod network (for `req`, the server's answer).
+    /// `None`: the node is cut off (its kubelet stopped) or no running pod there has the
+    /// address, so the connection times out.
+    pub fn serve(
+        &mut self,
+        node: &str,
+        now: DateTime<Utc>,
+        ip: &str,
+        port: u16,
+        req: Option<&crate::node::container::http::HttpRequest<'_>>,
+    ) -> Option<crate::node::runtime::Conn> {
+        let k = self.nodes.get_mut(node).filter(|k| k.running)?;
+        k.runtime.serve(now, ip, port, req)
+    }
+
     pub fn is_running(&self, node: &str) -> Option<bool> {
         self.nodes.get(node).map(|k| k.running)
     }

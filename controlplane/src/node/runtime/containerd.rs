@@ -13,7 +13,7 @@ use crate::node::container::log::Log;
 use crate::node::container::{image, ExecOutput, Fs, Process};
 
 mod netns;
-pub use netns::Dial;
+pub use netns::{Conn, Dial};
 mod streams;
 
 /// One CRI call as the runtime received it, for `trace`.
