@@ -16,8 +16,9 @@ use crate::controllers::endpointslice::util::pod_ip;
 use crate::controllers::Informers;
 use crate::model::{Kind, Object};
 use crate::node::container::http::{HttpRequest, HttpResponse};
+use crate::node::container::net::{Answered, NetAnswer, NetCall};
 use crate::node::kubelet::Kubelets;
-use crate::node::runtime::Conn;
+use crate::node::runtime::{Conn, PendingCall};
 
 /// The address requests from outside the cluster come from: the host's end of kind's bridge.
 pub const OUTSIDE_IP: Ipv4Addr = Ipv4Addr::new(172, 18, 0, 1);
@@ -75,6 +76,8 @@ pub struct Reply {
     pub node: Option<String>,
     /// The client's address as the server saw it.
     pub client_ip: Option<String>,
+    /// The address the client connected to (`10.96.0.12:80`), once the name resolved.
+    pub addr: Option<String>,
     /// The way the request went, one step a line.
     pub hops: Vec<String>,
     /// Why there was no answer, in curl's words.
@@ -123,19 +126,22 @@ impl Dataplane<'_> {
             let e = format!("Could not resolve host: {}", url.host);
             return fail(reply, 6, e, Duration::zero());
         };
+        reply.addr = Some(format!("{dst}:{}", url.port));
         let pkt = Packet { src: client.ip, dst, port: url.port, protocol: Protocol::Tcp };
         // The kernel's ephemeral port range (`ip_local_port_range` 32768-60999).
         let client_port = 32768 + (self.rng.next_u32() % (60999 - 32768 + 1)) as u16;
         let path = url.path.clone();
         let http = HttpRequest { method: &req.method, path: &path, client: "", client_port, agent: &req.agent };
-        match self.connect(&client, pkt, Some(http), &mut reply) {
+        // No method: a connection only (`nc -z`).
+        let http = (!req.method.is_empty()).then_some(http);
+        match self.connect(&client, pkt, http, &mut reply) {
             Outcome::Answered { node, pod, answer, client } => {
                 reply.ok = true;
                 reply.client_ip = Some(client.to_string());
                 if let Some(a) = answer {
                     reply.code = a.status;
                     reply.body = a.body;
-                } else {
+                } else if !req.method.is_empty() {
                     reply.error = Some("Empty reply from server".into());
                     reply.exit = 52;
                     reply.ok = false;
@@ -158,6 +164,32 @@ impl Dataplane<'_> {
                 fail(reply, 28, e, req.timeout)
             }
         }
+    }
+
+    /// Carry a call a container's process made, and say what it gets back when.
+    pub fn carry(&mut self, call: &PendingCall) -> Answered {
+        let from = Source::Pod { namespace: call.namespace.clone(), name: call.pod.clone() };
+        let (url, method, agent, timeout) = match &call.call {
+            NetCall::Http { url, method, agent, timeout } => (url.clone(), method.clone(), agent.clone(), *timeout),
+            NetCall::Connect { host, port, timeout } => {
+                (format!("{host}:{port}"), String::new(), String::new(), *timeout)
+            }
+            NetCall::Lookup { name } => {
+                let text = format!("nslookup: can't resolve '{name}': cluster DNS is not simulated yet\n");
+                return Answered { addr: None, at: self.now, answer: NetAnswer::Lookup { text, code: 1 } };
+            }
+        };
+        let req = Request { url, method, from, timeout, agent, headers: Vec::new() };
+        let reply = self.request(&req);
+        let answer = match reply.exit {
+            0 if req.method.is_empty() => NetAnswer::Connected,
+            0 => NetAnswer::Http { status: reply.code, body: reply.body },
+            6 | 3 => NetAnswer::Unresolved,
+            28 => NetAnswer::TimedOut,
+            52 => NetAnswer::Connected,
+            _ => NetAnswer::Refused,
+        };
+        Answered { addr: reply.addr, at: self.now + reply.elapsed, answer }
     }
 
     /// The client's address and node.

@@ -245,6 +245,28 @@ impl Cluster {
         Some(f(component, &mut ctx))
     }
 
+    /// Carry the network calls containers' processes made in this round and hand back the
+    /// answers. Returns whether there were any.
+    fn carry_net_calls(&mut self) -> bool {
+        let Some(index) = self.kubelets_at else { return false };
+        let Some(kubelets) = self.components[index].component.as_any_mut().and_then(|a| a.downcast_mut::<Kubelets>())
+        else {
+            return false;
+        };
+        let calls = kubelets.take_net_calls();
+        if calls.is_empty() {
+            return false;
+        }
+        let now = self.clock.now();
+        for (node, call) in calls {
+            let answer = self.dataplane(|dp| dp.carry(&call));
+            if let (Some(answer), Some(kubelets)) = (answer, self.component_mut::<Kubelets>()) {
+                kubelets.net_answer(&node, now, &call, answer);
+            }
+        }
+        true
+    }
+
     /// The cluster network as it stands at this moment, for requests through it (`curl`).
     /// `None` in a cluster without kubelets.
     pub fn dataplane<R>(&mut self, f: impl FnOnce(&mut crate::network::path::Dataplane<'_>) -> R) -> Option<R> {
@@ -343,6 +365,7 @@ impl Cluster {
                 let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index, kubelets };
                 busy |= slot.component.run(&mut ctx);
             }
+            busy |= self.carry_net_calls();
             // Timers set for "now" during this round fire in the next one.
             for timer in self.clock.take_due() {
                 busy = true;

@@ -7,6 +7,7 @@ pub mod fs;
 pub mod http;
 pub mod image;
 pub mod log;
+pub mod net;
 pub mod process;
 pub mod server;
 pub mod shell;
