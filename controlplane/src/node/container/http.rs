@@ -52,7 +52,7 @@ fn go_not_found() -> HttpResponse {
 }
 
 /// A query parameter's value (`msg` of `/echo?msg=hi`), percent-decoded as Go's FormValue.
-fn query<'a>(path: &'a str, key: &str) -> Option<String> {
+fn query(path: &str, key: &str) -> Option<String> {
     let (_, q) = path.split_once('?')?;
     q.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));

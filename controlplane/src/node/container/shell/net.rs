@@ -98,7 +98,7 @@ impl Shell {
     pub(super) fn net_wait(&mut self, token: u64, client: Box<Client>, sys: &mut Sys<'_>) -> Option<Run> {
         match sys.procs.net_answers.get(&token).map(|a| a.at) {
             Some(at) if at <= sys.now => {
-                let Some(a) = sys.procs.net_answers.remove(&token) else { return None };
+                let a = sys.procs.net_answers.remove(&token)?;
                 self.status = self.net_print(*client, a, sys);
                 None
             }
