@@ -53,3 +53,5 @@ pub struct Packet {
     pub port: u16,
     pub protocol: Protocol,
 }
+
+pub mod dns;
