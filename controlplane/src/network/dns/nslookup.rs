@@ -137,8 +137,12 @@ pub fn nslookup(
     result
 }
 
-/// The reply's addresses under the name they answer, and the alias it went through.
+/// The reply's addresses under the name they answer, and the alias it went through; for a
+/// reverse lookup, the name the address has.
 fn summary(r: &Response) -> Option<NsAnswer> {
+    if let Some(Data::Ptr(target)) = r.answers.first().map(|rec| &rec.data) {
+        return Some(NsAnswer { name: target.clone(), addresses: Vec::new(), cname: None });
+    }
     let cname = r.answers.iter().find_map(|rec| match &rec.data {
         Data::Cname(t) => Some(t.clone()),
         _ => None,

@@ -421,13 +421,18 @@ impl<'a> ClusterDns<'a> {
 
 impl DnsServer for ClusterDns<'_> {
     fn answer(&self, name: &str, qtype: QType, rng: &mut dyn Rng) -> Response {
+        // Matched without case; answered under the name as asked.
+        let asked = name.strip_suffix('.').unwrap_or(name);
         let name = normalize(name);
         let in_zones = ["cluster.local", "in-addr.arpa", "ip6.arpa"].iter().any(|z| fqdn_in_zone(&name, z));
         let served = if in_zones { self.serve(&name, qtype) } else { None };
         match served {
             None => Upstream.answer(&name, qtype, rng),
             Some(Err(NameError)) => Response::nxdomain(true),
-            Some(Ok(records)) => {
+            Some(Ok(mut records)) => {
+                for r in records.iter_mut().filter(|r| r.name == name) {
+                    r.name = asked.to_string();
+                }
                 Response { rcode: Rcode::NoError, authoritative: true, answers: load_balance(records, rng) }
             }
         }
