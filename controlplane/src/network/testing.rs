@@ -47,9 +47,8 @@ pub fn cluster(yaml: &str) -> Cluster {
 /// Compare `got` with `controlplane/tests/expected/network/NAME.txt` (`UPDATE_EXPECT=1` rewrites it).
 #[track_caller]
 pub fn check_expected(name: &str, got: &str) {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/expected/network")
-        .join(format!("{name}.txt"));
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/expected/network").join(format!("{name}.txt"));
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("create the expected directory");
         std::fs::write(&path, got).expect("write the expected file");

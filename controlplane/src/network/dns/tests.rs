@@ -211,15 +211,22 @@ fn resolv_conf_search_order_and_nslookup_printing() {
     let mut c = cluster(MANIFESTS);
     let mut out = String::new();
     let pods = ["default/web-ready", "shop/host", "shop/custom", "shop/merged"];
-    let confs: Vec<(String, ResolvConf)> = pods.iter().map(|k| (k.to_string(), ResolvConf::for_pod(&pod(&mut c, k)))).collect();
+    let confs: Vec<(String, ResolvConf)> =
+        pods.iter().map(|k| (k.to_string(), ResolvConf::for_pod(&pod(&mut c, k)))).collect();
     for (key, conf) in &confs {
         let _ = writeln!(out, "== resolv.conf of {key}\n{}", conf.render());
     }
     // What the kubelet wrote into the container is the same file.
-    let written = crate::node::kubelet::envvars::managed_files(&pod(&mut c, "default/web-ready"), "web-ready", "10.244.1.2", false);
+    let written = crate::node::kubelet::envvars::managed_files(
+        &pod(&mut c, "default/web-ready"),
+        "web-ready",
+        "10.244.1.2",
+        false,
+    );
     assert_eq!(written[2].1, confs[0].1.render().into_bytes());
 
-    let names = ["web", "web.default", "web.default.svc", "web.default.svc.cluster.local", "a.b.c.d.e", "fqdn.", "cart"];
+    let names =
+        ["web", "web.default", "web.default.svc", "web.default.svc.cluster.local", "a.b.c.d.e", "fqdn.", "cart"];
     for (key, conf) in &confs {
         for name in names {
             let _ = writeln!(out, "search {key} {name}: {}", search_order(conf, name).join(" "));

@@ -52,7 +52,10 @@ impl Direction {
 pub enum Peer<'a> {
     Pod(&'a Pod),
     /// A node's own address: its kubelet, a host-network pod, or a client rewritten to it.
-    Node { name: &'a str, ip: Ipv4Addr },
+    Node {
+        name: &'a str,
+        ip: Ipv4Addr,
+    },
     /// An address outside the cluster.
     Outside(Ipv4Addr),
 }
@@ -160,7 +163,10 @@ pub fn verdict(
 }
 
 /// A policy's `podSelector` (an empty one selects every pod; one that does not parse, none).
-fn selects(selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>, labels: &BTreeMap<String, String>) -> bool {
+fn selects(
+    selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
+    labels: &BTreeMap<String, String>,
+) -> bool {
     match selector {
         None => true,
         Some(s) => LabelSelector::from_k8s(s).is_ok_and(|s| s.matches(labels)),
@@ -186,7 +192,8 @@ fn rule_matches(
     rules.into_iter().any(|(peers, ports)| {
         // An empty or missing list matches every peer (every port).
         let peer_ok = peers.is_none_or(|ps| ps.is_empty() || ps.iter().any(|p| peer_matches(p, ns, other, informers)));
-        let port_ok = ports.is_none_or(|ps| ps.is_empty() || ps.iter().any(|p| port_matches(p, destination, port, protocol)));
+        let port_ok =
+            ports.is_none_or(|ps| ps.is_empty() || ps.iter().any(|p| port_matches(p, destination, port, protocol)));
         peer_ok && port_ok
     })
 }
