@@ -173,6 +173,9 @@ fn selects(
     }
 }
 
+/// One rule's peers (`from` or `to`) and ports.
+type Rule<'a> = (Option<&'a Vec<NetworkPolicyPeer>>, Option<&'a Vec<NetworkPolicyPort>>);
+
 /// Whether any rule of `policy` in `direction` admits `other` on the port.
 fn rule_matches(
     policy: &NetworkPolicy,
@@ -185,7 +188,7 @@ fn rule_matches(
 ) -> bool {
     let Some(spec) = policy.spec.as_ref() else { return false };
     let ns = policy.metadata.namespace.as_deref().unwrap_or("default");
-    let rules: Vec<(Option<&Vec<NetworkPolicyPeer>>, Option<&Vec<NetworkPolicyPort>>)> = match direction {
+    let rules: Vec<Rule<'_>> = match direction {
         Direction::Ingress => spec.ingress.iter().flatten().map(|r| (r.from.as_ref(), r.ports.as_ref())).collect(),
         Direction::Egress => spec.egress.iter().flatten().map(|r| (r.to.as_ref(), r.ports.as_ref())).collect(),
     };
