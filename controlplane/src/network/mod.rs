@@ -3,6 +3,11 @@
 //! writes them), `dns/` is cluster DNS (CoreDNS's kubernetes plugin), `policy/` enforces
 //! NetworkPolicy, and `path.rs` walks one request through all of them.
 
+pub mod dns;
+pub mod policy;
+#[cfg(test)]
+mod testing;
+
 use std::fmt;
 use std::net::Ipv4Addr;
 

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 pub mod admission;
+pub mod dns;
 pub mod envvars;
 pub mod eviction;
 pub mod heartbeat;
