@@ -3,6 +3,8 @@
 //! writes them), `dns/` is cluster DNS (CoreDNS's kubernetes plugin), `policy/` enforces
 //! NetworkPolicy, and `path.rs` walks one request through all of them.
 
+pub mod proxy;
+
 use std::fmt;
 use std::net::Ipv4Addr;
 

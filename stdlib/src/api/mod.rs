@@ -11,6 +11,7 @@ pub mod containers;
 pub mod help;
 pub mod later;
 pub mod load;
+pub mod network;
 pub mod nodes;
 pub mod output;
 pub mod pictures;
@@ -28,6 +29,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(time::time_api).into());
     engine.register_global_module(rhai::exported_module!(nodes::nodes_api).into());
     engine.register_global_module(rhai::exported_module!(load::load_api).into());
+    engine.register_global_module(rhai::exported_module!(network::network_api).into());
     engine.register_global_module(rhai::exported_module!(output::output_api).into());
     engine.register_global_module(rhai::exported_module!(later::later_api).into());
     engine.register_global_module(rhai::exported_module!(containers::containers_api).into());
