@@ -7,6 +7,7 @@ pub mod dns;
 pub mod policy;
 #[cfg(test)]
 mod testing;
+pub mod proxy;
 
 use std::fmt;
 use std::net::Ipv4Addr;

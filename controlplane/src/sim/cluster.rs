@@ -191,6 +191,7 @@ impl Cluster {
         cluster.add_component(Box::new(crate::scheduler::Scheduler::new()));
         let kubelet = KubeletConfig { image_pull: cluster.config.image_pull };
         cluster.add_component(Box::new(Kubelets::new(kubelet)));
+        cluster.add_component(Box::new(crate::network::proxy::KubeProxies::new()));
         // Last: in each round it sees what every other component wrote.
         cluster.add_component(Box::new(Recorder::new()));
         cluster

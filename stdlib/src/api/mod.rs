@@ -29,9 +29,9 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(time::time_api).into());
     engine.register_global_module(rhai::exported_module!(nodes::nodes_api).into());
     engine.register_global_module(rhai::exported_module!(load::load_api).into());
+    engine.register_global_module(rhai::exported_module!(network::network_api).into());
     engine.register_global_module(rhai::exported_module!(output::output_api).into());
     engine.register_global_module(rhai::exported_module!(later::later_api).into());
-    engine.register_global_module(rhai::exported_module!(network::network_api).into());
     engine.register_global_module(rhai::exported_module!(containers::containers_api).into());
     engine.register_global_module(rhai::exported_module!(pictures::pictures_api).into());
     engine.register_global_module(rhai::exported_module!(scheduling::scheduling_api).into());
