@@ -5,9 +5,9 @@
 
 pub mod dns;
 pub mod policy;
+pub mod proxy;
 #[cfg(test)]
 mod testing;
-pub mod proxy;
 
 use std::fmt;
 use std::net::Ipv4Addr;

@@ -273,10 +273,23 @@ impl Cluster {
     pub fn dataplane<R>(&mut self, f: impl FnOnce(&mut crate::network::path::Dataplane<'_>) -> R) -> Option<R> {
         self.pull();
         let now = self.clock.now();
-        let index = self.kubelets_at?;
-        let kubelets = self.components[index].component.as_any_mut()?.downcast_mut::<Kubelets>()?;
-        let mut dp =
-            crate::network::path::Dataplane { informers: &self.feed.informers, kubelets, rng: self.api.rng(), now };
+        let mut kubelets = None;
+        let mut proxies = None;
+        for slot in &mut self.components {
+            let Some(any) = slot.component.as_any_mut() else { continue };
+            if any.is::<Kubelets>() {
+                kubelets = any.downcast_mut::<Kubelets>();
+            } else if any.is::<crate::network::proxy::KubeProxies>() {
+                proxies = any.downcast_mut::<crate::network::proxy::KubeProxies>();
+            }
+        }
+        let mut dp = crate::network::path::Dataplane {
+            informers: &self.feed.informers,
+            kubelets: kubelets?,
+            proxies,
+            rng: self.api.rng(),
+            now,
+        };
         Some(f(&mut dp))
     }
 

@@ -26,6 +26,19 @@ fn reply_map(r: Reply) -> Map {
     m
 }
 
+/// What `nslookup` returns: the first answer's name, its addresses and the alias it went
+/// through.
+fn lookup_map(found: &controlplane::network::dns::NsLookup) -> Map {
+    let mut m = Map::new();
+    let answer = found.answer.as_ref();
+    m.insert("name".into(), answer.map_or(Dynamic::UNIT, |a| a.name.clone().into()));
+    let addresses: Array =
+        answer.map(|a| a.addresses.iter().map(|ip| ip.to_string().into()).collect()).unwrap_or_default();
+    m.insert("addresses".into(), addresses.into());
+    m.insert("cname".into(), answer.and_then(|a| a.cname.clone()).map_or(Dynamic::UNIT, Dynamic::from));
+    m
+}
+
 /// `curl(url, opts)`'s options as a request.
 fn request(url: &str, opts: &Map) -> Result<Request, Box<EvalAltResult>> {
     let text = |key: &str| -> Result<Option<String>, Box<EvalAltResult>> {
@@ -139,5 +152,60 @@ pub mod network_api {
         let proxies =
             c.component_mut::<KubeProxies>().ok_or_else(|| runtime_error("this cluster runs no kube-proxy"))?;
         Ok(proxies.iptables_save(node).unwrap_or_default())
+    }
+
+    /// Looks a name up through cluster DNS as busybox's `nslookup` does, printing what it
+    /// prints (its `Server:` lines, each answer, `** server can't find NAME: NXDOMAIN`, or
+    /// `;; connection timed out; no servers could be reached` when no CoreDNS pod answers,
+    /// after 5s of simulated time). Asked as a pod of the `default` namespace would ask it.
+    /// Returns `#{name, addresses, cname}`.
+    ///
+    /// ```rhai
+    /// nslookup("kubernetes.default");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn nslookup(ctx: NativeCallContext, name: &str) -> Result<Map, Box<EvalAltResult>> {
+        nslookup_with(ctx, name, Map::new())
+    }
+
+    /// `nslookup` with options: `from` (`"pod/NAME"` or `"node/NAME"`: that pod's or node's
+    /// resolv.conf and network) and `namespace` (the pod's, `default`).
+    ///
+    /// ```rhai
+    /// nslookup("web", #{from: "pod/client"});
+    /// ```
+    #[rhai_fn(name = "nslookup", return_raw)]
+    pub fn nslookup_with(ctx: NativeCallContext, name: &str, opts: Map) -> Result<Map, Box<EvalAltResult>> {
+        use controlplane::network::path::Source;
+        for key in opts.keys() {
+            if !["from", "namespace"].contains(&key.as_str()) {
+                return Err(runtime_error(format!(
+                    "nslookup: unknown option {key:?} (the options are from and namespace)"
+                )));
+            }
+        }
+        let text = |key: &str| opts.get(key).filter(|v| !v.is_unit()).map(|v| v.to_string());
+        let namespace = text("namespace").unwrap_or_else(|| "default".into());
+        let from = match text("from") {
+            Some(f) => Some(Source::parse(&f, &namespace).map_err(|e| runtime_error(format!("nslookup: {e}")))?),
+            None => None,
+        };
+        if from == Some(Source::Outside) {
+            return Err(runtime_error("nslookup: cluster DNS answers only inside the cluster: from a pod or a node"));
+        }
+        let cluster = current(&ctx);
+        let found = {
+            let mut c = cluster.0.borrow_mut();
+            c.settle().map_err(crate::api::time::sim_error)?;
+            let (found, waited) = c
+                .dataplane(|dp| dp.nslookup(from.as_ref(), &namespace, name))
+                .ok_or_else(|| runtime_error("this cluster has no nodes"))?;
+            if waited > chrono::Duration::zero() {
+                c.advance(waited).map_err(crate::api::time::sim_error)?;
+            }
+            found.map_err(|e| runtime_error(format!("nslookup: {e}")))?
+        };
+        crate::api::state(&ctx).borrow_mut().write(crate::session::Stream::Stdout, &found.text);
+        Ok(super::lookup_map(&found))
     }
 }
