@@ -372,8 +372,7 @@ impl Dataplane<'_> {
     fn connect(&mut self, client: &Client, pkt: Packet, http: Option<HttpRequest<'_>>, reply: &mut Reply) -> Outcome {
         let mut pkt = pkt;
         let mut translated = false;
-        // Loopback stays in the client's own network namespace.
-        if let Some(node) = client.node.clone().filter(|_| pkt.dst != client.ip) {
+        if let Some(node) = client.node.clone() {
             let origin = if client.pod.is_some() { Origin::Pod } else { Origin::Node };
             match self.walk(&node, &mut pkt, origin, reply) {
                 Walk::Done(outcome) => return outcome,

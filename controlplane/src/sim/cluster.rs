@@ -192,6 +192,7 @@ impl Cluster {
         let kubelet = KubeletConfig { image_pull: cluster.config.image_pull };
         cluster.add_component(Box::new(Kubelets::new(kubelet)));
         cluster.add_component(Box::new(crate::network::proxy::KubeProxies::new()));
+        cluster.add_component(Box::new(crate::network::policy::agent::NetworkPolicyAgent));
         // Last: in each round it sees what every other component wrote.
         cluster.add_component(Box::new(Recorder::new()));
         cluster

@@ -9,6 +9,7 @@
 //! upstream's network policy e2e tests expect); where a Service or NodePort rewrites an
 //! address, the packet path passes the end as the network sees it after the rewrite.
 
+pub mod agent;
 mod cidr;
 
 #[cfg(test)]

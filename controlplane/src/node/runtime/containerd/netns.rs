@@ -35,12 +35,24 @@ impl Containerd {
     /// A connection to `ip:port` from outside the pod, and for `req` the server's answer; the
     /// server logs the request as it does. `None`: no running pod of this node has the address.
     pub fn serve(&mut self, now: Time, ip: &str, port: u16, req: Option<&HttpRequest<'_>>) -> Option<Conn> {
-        let (id, _) =
-            self.shims.iter().find(|(id, s)| s.ip == ip && s.status(id, now).state == ContainerState::Running)?;
-        let sandbox = self.shims[id].sandbox_id.clone();
-        let found = self.listeners(now, &sandbox, "");
+        // A node's address is shared by its host-network pods: there only the ports a program
+        // is known to listen on answer.
+        let mut sandboxes: Vec<String> = self
+            .shims
+            .iter()
+            .filter(|(id, s)| s.ip == ip && s.status(id, now).state == ContainerState::Running)
+            .map(|(_, s)| s.sandbox_id.clone())
+            .collect();
+        sandboxes.sort();
+        sandboxes.dedup();
+        if sandboxes.is_empty() {
+            return None;
+        }
+        let host = sandboxes.len() > 1
+            || sandboxes.iter().any(|s| self.sandboxes.get(s).is_some_and(|s| s.config.host_network));
+        let found: Vec<(&String, &Server)> = sandboxes.iter().flat_map(|s| self.listeners(now, s, "")).collect();
         let exact = found.iter().find(|(_, s)| s.ports.contains(&port));
-        let any = found.iter().find(|(_, s)| matches!(s.kind, Kind::Unknown(_)));
+        let any = found.iter().find(|(_, s)| !host && matches!(s.kind, Kind::Unknown(_)));
         let Some((cid, server)) = exact.or(any).map(|(c, s)| ((*c).clone(), (*s).clone())) else {
             return Some(Conn::Refused);
         };
