@@ -60,5 +60,6 @@ pub struct Packet {
     pub protocol: Protocol,
 }
 
+pub mod forward;
 pub mod path;
 pub mod url;

@@ -98,6 +98,8 @@ pub struct Dataplane<'a> {
     pub kubelets: &'a mut Kubelets,
     /// kube-proxy's rules on every node (none in a cluster without it).
     pub proxies: Option<&'a mut KubeProxies>,
+    /// The user's machine's ports forwarded into pods.
+    pub forwards: &'a mut super::forward::Forwards,
     pub rng: &'a mut ChaCha8Rng,
     pub now: DateTime<Utc>,
 }
@@ -149,6 +151,9 @@ impl Dataplane<'_> {
                 return fail(reply, 6, e, waited);
             }
         };
+        if client.node.is_none() && (url.host == "localhost" || dst.is_loopback()) {
+            return self.forwarded(req, &url, reply);
+        }
         reply.addr = Some(format!("{dst}:{}", url.port));
         let pkt = Packet { src: client.ip, dst, port: url.port, protocol: Protocol::Tcp };
         // The kernel's ephemeral port range (`ip_local_port_range` 32768-60999).
@@ -185,6 +190,66 @@ impl Dataplane<'_> {
                 let e =
                     format!("Failed to connect to {} port {} after {ms} ms: Timeout was reached", url.host, url.port);
                 fail(reply, 28, e, req.timeout)
+            }
+        }
+    }
+
+    /// A request to `localhost` on the user's machine: a port `kubectl port-forward` forwards
+    /// goes into its pod through the kubelet; any other port refuses.
+    fn forwarded(&mut self, req: &Request, url: &Url, mut reply: Reply) -> Reply {
+        reply.addr = Some(format!("127.0.0.1:{}", url.port));
+        let refused = |mut reply: Reply, why: String| {
+            reply.hops.push(why);
+            let e =
+                format!("Failed to connect to {} port {} after 0 ms: Couldn't connect to server", url.host, url.port);
+            fail(reply, 7, e, Duration::zero())
+        };
+        let Some(f) = self.forwards.get(&url.port).cloned() else {
+            return refused(reply, format!("localhost:{}: nothing listens (no port-forward)", url.port));
+        };
+        let key = format!("{}/{}", f.namespace, f.pod);
+        let pod = match self.informers.get(Kind::Pod, &key).map(|o| &**o) {
+            Some(Object::Pod(p)) if p.metadata.uid.as_deref() == Some(f.uid.as_str()) => p,
+            _ => {
+                // kubectl port-forward ends when its pod goes ("lost connection to pod").
+                self.forwards.remove(&url.port);
+                return refused(
+                    reply,
+                    format!("localhost:{}: the port-forward to pod {key} ended with its pod", url.port),
+                );
+            }
+        };
+        let (Some(node), Some(ip)) =
+            (pod.spec.as_ref().and_then(|s| s.node_name.clone()), pod_ip(pod).map(String::from))
+        else {
+            return refused(reply, format!("localhost:{}: pod {key} has no address", url.port));
+        };
+        reply.hops.push(format!(
+            "port-forward: localhost:{} → pod {key} port {} (through the kubelet on {node})",
+            url.port, f.port
+        ));
+        let path = url.path.clone();
+        let http =
+            HttpRequest { method: &req.method, path: &path, client: "127.0.0.1", client_port: 0, agent: &req.agent };
+        let http = (!req.method.is_empty()).then_some(http);
+        match self.kubelets.serve(&node, self.now, &ip, f.port, http.as_ref()) {
+            Some(Conn::Open { container, answer }) => {
+                reply.hops.push(format!("pod: {key} on {node}, container {container}, port {}", f.port));
+                reply.ok = true;
+                reply.client_ip = Some("127.0.0.1".into());
+                reply.pod = Some(key);
+                reply.node = Some(node);
+                if let Some(a) = answer {
+                    reply.code = a.status;
+                    reply.body = a.body;
+                }
+                reply
+            }
+            // kubectl accepts the connection, then fails to reach the pod's port.
+            _ => {
+                let e = "Empty reply from server".to_string();
+                reply.hops.push(format!("port-forward: pod {key} port {}: connection refused", f.port));
+                fail(reply, 52, e, Duration::zero())
             }
         }
     }
@@ -260,8 +325,8 @@ impl Dataplane<'_> {
         if let Ok(ip) = host.parse::<Ipv4Addr>() {
             return Resolved::Address(ip);
         }
-        if host == "localhost" && client.node.is_some() {
-            return Resolved::Address(client.ip);
+        if host == "localhost" {
+            return Resolved::Address(if client.node.is_some() { client.ip } else { Ipv4Addr::LOCALHOST });
         }
         if client.node.is_none() {
             reply.hops.push(format!("dns: {host}: cluster names are not known outside the cluster"));

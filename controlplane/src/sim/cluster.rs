@@ -149,6 +149,8 @@ pub struct Cluster {
     config: ClusterConfig,
     interrupt: Option<Arc<AtomicBool>>,
     progress: Option<ProgressHook>,
+    /// Ports of the user's machine forwarded into pods (`kubectl port-forward`).
+    forwards: crate::network::forward::Forwards,
 }
 
 /// Rounds of work at one moment before the cluster gives up: far more than any real cascade.
@@ -178,6 +180,7 @@ impl Cluster {
             config,
             interrupt: None,
             progress: None,
+            forwards: Default::default(),
         };
         // The API server's own controller: not one of kube-controller-manager's, always on.
         cluster.add_component(Box::new(ControllerComponent::new(
@@ -269,6 +272,11 @@ impl Cluster {
         true
     }
 
+    /// The ports `kubectl port-forward` forwards into pods.
+    pub fn forwards_mut(&mut self) -> &mut crate::network::forward::Forwards {
+        &mut self.forwards
+    }
+
     /// The cluster network as it stands at this moment, for requests through it (`curl`).
     /// `None` in a cluster without kubelets.
     pub fn dataplane<R>(&mut self, f: impl FnOnce(&mut crate::network::path::Dataplane<'_>) -> R) -> Option<R> {
@@ -288,6 +296,7 @@ impl Cluster {
             informers: &self.feed.informers,
             kubelets: kubelets?,
             proxies,
+            forwards: &mut self.forwards,
             rng: self.api.rng(),
             now,
         };
