@@ -161,7 +161,7 @@ pub mod network_api {
     /// Returns `#{name, addresses, cname}`.
     ///
     /// ```rhai
-    /// nslookup("kubernetes.default");
+    /// nslookup("kubernetes.default.svc.cluster.local");
     /// ```
     #[rhai_fn(return_raw)]
     pub fn nslookup(ctx: NativeCallContext, name: &str) -> Result<Map, Box<EvalAltResult>> {
