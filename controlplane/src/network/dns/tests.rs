@@ -233,6 +233,7 @@ fn resolv_conf_search_order_and_nslookup_printing() {
         }
     }
 
+    let (ready, host) = (pod(&mut c, "default/web-ready"), pod(&mut c, "shop/host"));
     let informers = c.informers();
     let dns = ClusterDns::new(informers);
     let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -266,6 +267,11 @@ fn resolv_conf_search_order_and_nslookup_printing() {
         let l = nslookup(pod_conf, "10.96.0.10", name, t, &dns, &mut rng);
         let _ = writeln!(out, "$ nslookup {name}  (exit {}, answer {:?})\n{}", l.exit_code, l.answer, l.text);
     }
+    // The packet path's entry: the asking pod's resolv.conf picks the server.
+    let l = lookup(Some(&ready), "kubernetes", None, informers, &mut rng);
+    let _ = writeln!(out, "$ lookup kubernetes from default/web-ready (exit {})\n{}", l.exit_code, l.text);
+    let l = lookup(Some(&host), "kubernetes.default.svc.cluster.local", None, informers, &mut rng);
+    let _ = writeln!(out, "$ lookup from the host-network shop/host (exit {})\n{}", l.exit_code, l.text);
     let node = ResolvConf::node();
     let l = nslookup(&node, "172.18.0.1", "web.default.svc.cluster.local", None, &Upstream, &mut rng);
     let _ = writeln!(out, "$ nslookup from a node (exit {})\n{}", l.exit_code, l.text);
