@@ -1,6 +1,7 @@
 //! Service IP and NodePort allocation, as the apiserver's service REST storage does:
 //! a free ClusterIP from the service CIDR (10.96.0.0/12) and a free NodePort (30000-32767)
-//! for each port of a NodePort or LoadBalancer Service. Random picks prefer the upper
+//! for each port of a NodePort or LoadBalancer Service (and a health check port for a
+//! LoadBalancer with externalTrafficPolicy Local). Random picks prefer the upper
 //! ("dynamic") band, leaving the lower band for addresses users choose (KEP-3070).
 
 use std::collections::BTreeSet;
@@ -43,6 +44,7 @@ fn in_use(store: &Store<Object>, except: &str) -> (BTreeSet<u32>, BTreeSet<i32>)
                 ports.insert(np);
             }
         }
+        ports.extend(spec.health_check_node_port.filter(|p| *p != 0));
     }
     (ips, ports)
 }
@@ -134,6 +136,32 @@ pub fn allocate(
                         format!("spec.ports[{i}].nodePort"),
                         "0",
                         "failed to allocate a nodePort: range is full",
+                    )),
+                },
+            }
+        }
+        // A LoadBalancer with a Local external policy gets a health check port for
+        // kube-proxy's health server, from the same range (`allocHealthCheckNodePort`).
+        if type_ == "LoadBalancer" && spec.external_traffic_policy.as_deref() == Some("Local") {
+            let kept = old_spec.and_then(|s| s.health_check_node_port).filter(|p| *p != 0);
+            match spec.health_check_node_port.filter(|p| *p != 0).or(kept) {
+                Some(np) if !(NODE_PORT_MIN..=NODE_PORT_MAX).contains(&np) => errs.push(FieldError::invalid(
+                    "spec.healthCheckNodePort",
+                    np.to_string(),
+                    format!("failed to allocate requested HealthCheck NodePort {np}: provided port is not in the valid range. The range of valid ports is {NODE_PORT_MIN}-{NODE_PORT_MAX}"),
+                )),
+                Some(np) if taken.contains(&np) => errs.push(FieldError::invalid(
+                    "spec.healthCheckNodePort",
+                    np.to_string(),
+                    format!("failed to allocate requested HealthCheck NodePort {np}: provided port is already allocated"),
+                )),
+                Some(np) => spec.health_check_node_port = Some(np),
+                None => match pick_port(&taken, rng) {
+                    Some(np) => spec.health_check_node_port = Some(np),
+                    None => errs.push(FieldError::invalid(
+                        "spec.healthCheckNodePort",
+                        "0",
+                        "failed to allocate a HealthCheck NodePort: range is full",
                     )),
                 },
             }

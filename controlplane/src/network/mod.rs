@@ -5,6 +5,7 @@
 
 pub mod dns;
 pub mod policy;
+pub mod proxy;
 #[cfg(test)]
 mod testing;
 
@@ -58,3 +59,6 @@ pub struct Packet {
     pub port: u16,
     pub protocol: Protocol,
 }
+
+pub mod path;
+pub mod url;

@@ -191,6 +191,7 @@ impl Cluster {
         cluster.add_component(Box::new(crate::scheduler::Scheduler::new()));
         let kubelet = KubeletConfig { image_pull: cluster.config.image_pull };
         cluster.add_component(Box::new(Kubelets::new(kubelet)));
+        cluster.add_component(Box::new(crate::network::proxy::KubeProxies::new()));
         // Last: in each round it sees what every other component wrote.
         cluster.add_component(Box::new(Recorder::new()));
         cluster
@@ -243,6 +244,53 @@ impl Cluster {
         let informers = &self.feed.informers;
         let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index, kubelets: None };
         Some(f(component, &mut ctx))
+    }
+
+    /// Carry the network calls containers' processes made in this round and hand back the
+    /// answers. Returns whether there were any.
+    fn carry_net_calls(&mut self) -> bool {
+        let Some(index) = self.kubelets_at else { return false };
+        let Some(kubelets) = self.components[index].component.as_any_mut().and_then(|a| a.downcast_mut::<Kubelets>())
+        else {
+            return false;
+        };
+        let calls = kubelets.take_net_calls();
+        if calls.is_empty() {
+            return false;
+        }
+        let now = self.clock.now();
+        for (node, call) in calls {
+            let answer = self.dataplane(|dp| dp.carry(&call));
+            if let (Some(answer), Some(kubelets)) = (answer, self.component_mut::<Kubelets>()) {
+                kubelets.net_answer(&node, now, &call, answer);
+            }
+        }
+        true
+    }
+
+    /// The cluster network as it stands at this moment, for requests through it (`curl`).
+    /// `None` in a cluster without kubelets.
+    pub fn dataplane<R>(&mut self, f: impl FnOnce(&mut crate::network::path::Dataplane<'_>) -> R) -> Option<R> {
+        self.pull();
+        let now = self.clock.now();
+        let mut kubelets = None;
+        let mut proxies = None;
+        for slot in &mut self.components {
+            let Some(any) = slot.component.as_any_mut() else { continue };
+            if any.is::<Kubelets>() {
+                kubelets = any.downcast_mut::<Kubelets>();
+            } else if any.is::<crate::network::proxy::KubeProxies>() {
+                proxies = any.downcast_mut::<crate::network::proxy::KubeProxies>();
+            }
+        }
+        let mut dp = crate::network::path::Dataplane {
+            informers: &self.feed.informers,
+            kubelets: kubelets?,
+            proxies,
+            rng: self.api.rng(),
+            now,
+        };
+        Some(f(&mut dp))
     }
 
     /// The object histories, with every write made so far (the writes since the last moment
@@ -331,6 +379,7 @@ impl Cluster {
                 let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index, kubelets };
                 busy |= slot.component.run(&mut ctx);
             }
+            busy |= self.carry_net_calls();
             // Timers set for "now" during this round fire in the next one.
             for timer in self.clock.take_due() {
                 busy = true;

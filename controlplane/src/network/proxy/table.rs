@@ -1,0 +1,260 @@
+//! One node's kube-proxy rules (`NodeRules`): the fixed chains every sync writes, and each
+//! service port's rules, kept apart so a sync rewrites only the services that changed (as
+//! upstream's partial sync does). Printed as `iptables-save` prints the tables.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::rules::{Cidr, Match, Rule, Table, Target};
+use super::service::ServicePortName;
+
+/// kube-proxy's masquerade mark: bit 14 (`--iptables-masquerade-bit`).
+pub const MASQ_MARK: u32 = 0x4000;
+
+/// The filter chains a service port writes rules into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterChain {
+    Services,
+    ExternalServices,
+    NodePorts,
+    ProxyFirewall,
+}
+
+impl FilterChain {
+    pub fn name(self) -> &'static str {
+        match self {
+            FilterChain::Services => "KUBE-SERVICES",
+            FilterChain::ExternalServices => "KUBE-EXTERNAL-SERVICES",
+            FilterChain::NodePorts => "KUBE-NODEPORTS",
+            FilterChain::ProxyFirewall => "KUBE-PROXY-FIREWALL",
+        }
+    }
+
+    fn of(name: &str) -> Option<FilterChain> {
+        [FilterChain::Services, FilterChain::ExternalServices, FilterChain::NodePorts, FilterChain::ProxyFirewall]
+            .into_iter()
+            .find(|c| c.name() == name)
+    }
+}
+
+/// What one service port contributes to a node's tables.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceRules {
+    /// Its rules in the nat table's KUBE-SERVICES (ClusterIP, externalIPs, LoadBalancer).
+    pub nat_services: Vec<Rule>,
+    /// Its rule in the nat table's KUBE-NODEPORTS.
+    pub nat_nodeports: Vec<Rule>,
+    /// Its filter rules (REJECT/DROP without endpoints, the firewall, the health check port).
+    pub filter: Vec<(FilterChain, Rule)>,
+    /// Its own nat chains (KUBE-SVC, KUBE-SVL, KUBE-EXT, KUBE-FW, KUBE-SEP), in write order.
+    pub chains: Vec<(String, Vec<Rule>)>,
+}
+
+/// A node's rules.
+#[derive(Debug, Clone)]
+pub struct NodeRules {
+    services: BTreeMap<ServicePortName, ServiceRules>,
+    /// Which service port owns each of the service chains.
+    index: BTreeMap<String, ServicePortName>,
+    fixed_filter: Vec<(&'static str, Vec<Rule>)>,
+    fixed_nat: Vec<(&'static str, Vec<Rule>)>,
+    /// KUBE-SERVICES' last rule: local destinations go on to KUBE-NODEPORTS.
+    nodeports_jump: Rule,
+}
+
+impl Default for NodeRules {
+    fn default() -> Self {
+        NodeRules::new()
+    }
+}
+
+fn kube_jump(chain: &str, comment: &str, new_only: bool) -> Rule {
+    let rule = Rule::jump(chain);
+    let rule = if new_only { rule.with(Match::Conntrack { negated: false, states: "NEW" }) } else { rule };
+    rule.comment(comment)
+}
+
+impl NodeRules {
+    /// The chains and rules of a sync with no services: the jumps from the built-in chains
+    /// (`iptablesJumpChains`, each prepended, so the last listed comes first; KUBE-FIREWALL's
+    /// jump, which the kubelet made before kube-proxy started, stays last), the masquerade
+    /// chains, KUBE-FORWARD, and KUBE-FIREWALL's rule against martian localnet packets
+    /// (localhost NodePorts are on by default).
+    pub fn new() -> NodeRules {
+        let lb_fw = "kubernetes load balancer firewall";
+        let portals = "kubernetes service portals";
+        let external = "kubernetes externally-visible service portals";
+        let loopback = Cidr { addr: std::net::Ipv4Addr::new(127, 0, 0, 0), prefix: 8 };
+        let fixed_filter = vec![
+            (
+                "INPUT",
+                vec![
+                    kube_jump("KUBE-PROXY-FIREWALL", lb_fw, true),
+                    kube_jump("KUBE-NODEPORTS", "kubernetes health check service ports", false),
+                    kube_jump("KUBE-EXTERNAL-SERVICES", external, true),
+                    Rule::jump("KUBE-FIREWALL"),
+                ],
+            ),
+            (
+                "FORWARD",
+                vec![
+                    kube_jump("KUBE-PROXY-FIREWALL", lb_fw, true),
+                    kube_jump("KUBE-FORWARD", "kubernetes forwarding rules", false),
+                    kube_jump("KUBE-SERVICES", portals, true),
+                    kube_jump("KUBE-EXTERNAL-SERVICES", external, true),
+                ],
+            ),
+            (
+                "OUTPUT",
+                vec![
+                    kube_jump("KUBE-PROXY-FIREWALL", lb_fw, true),
+                    kube_jump("KUBE-SERVICES", portals, true),
+                    Rule::jump("KUBE-FIREWALL"),
+                ],
+            ),
+            (
+                "KUBE-FIREWALL",
+                vec![Rule::new(Target::Drop)
+                    .src(true, loopback)
+                    .dst_cidr(loopback)
+                    .comment("block incoming localnet connections")
+                    .with(Match::Conntrack { negated: true, states: "RELATED,ESTABLISHED,DNAT" })],
+            ),
+            (
+                "KUBE-FORWARD",
+                vec![
+                    Rule::new(Target::Drop).with(Match::Conntrack { negated: false, states: "INVALID" }),
+                    Rule::new(Target::Accept).comment("kubernetes forwarding rules").with(Match::Mark {
+                        negated: false,
+                        value: MASQ_MARK,
+                        mask: MASQ_MARK,
+                    }),
+                    Rule::new(Target::Accept)
+                        .comment("kubernetes forwarding conntrack rule")
+                        .with(Match::Conntrack { negated: false, states: "RELATED,ESTABLISHED" }),
+                ],
+            ),
+        ];
+        let fixed_nat = vec![
+            ("PREROUTING", vec![Rule::jump("KUBE-SERVICES").comment(portals)]),
+            ("INPUT", vec![]),
+            ("OUTPUT", vec![Rule::jump("KUBE-SERVICES").comment(portals)]),
+            ("POSTROUTING", vec![Rule::jump("KUBE-POSTROUTING").comment("kubernetes postrouting rules")]),
+            ("KUBE-MARK-MASQ", vec![Rule::new(Target::SetXmark { value: MASQ_MARK, mask: MASQ_MARK })]),
+            (
+                "KUBE-POSTROUTING",
+                vec![
+                    Rule::new(Target::Return).with(Match::Mark { negated: true, value: MASQ_MARK, mask: MASQ_MARK }),
+                    // `--xor-mark`, as iptables-save writes it.
+                    Rule::new(Target::SetXmark { value: MASQ_MARK, mask: 0 }),
+                    Rule::new(Target::Masquerade).comment("kubernetes service traffic requiring SNAT"),
+                ],
+            ),
+        ];
+        let nodeports_jump = Rule::jump("KUBE-NODEPORTS")
+            .comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain")
+            .with(Match::AddrTypeLocal { src: false });
+        NodeRules { services: BTreeMap::new(), index: BTreeMap::new(), fixed_filter, fixed_nat, nodeports_jump }
+    }
+
+    /// Put a service port's rules in place of what it had (none: it has no rules any more).
+    pub fn set(&mut self, name: &ServicePortName, rules: Option<ServiceRules>) {
+        if let Some(old) = self.services.remove(name) {
+            for (chain, _) in &old.chains {
+                self.index.remove(chain);
+            }
+        }
+        if let Some(rules) = rules {
+            for (chain, _) in &rules.chains {
+                self.index.insert(chain.clone(), name.clone());
+            }
+            self.services.insert(name.clone(), rules);
+        }
+    }
+
+    /// The service ports with rules, in order.
+    pub fn service_ports(&self) -> impl Iterator<Item = &ServicePortName> {
+        self.services.keys()
+    }
+
+    /// Whether a chain of this name exists in the nat table (for the recent lists).
+    pub fn has_nat_chain(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    /// The rules of a chain, in order; `None` if the table has no such chain.
+    pub fn chain<'a>(&'a self, table: Table, name: &str) -> Option<Box<dyn Iterator<Item = &'a Rule> + 'a>> {
+        let fixed = match table {
+            Table::Filter => &self.fixed_filter,
+            Table::Nat => &self.fixed_nat,
+        };
+        if let Some((_, rules)) = fixed.iter().find(|(n, _)| *n == name) {
+            return Some(Box::new(rules.iter()));
+        }
+        match (table, name) {
+            (Table::Nat, "KUBE-SERVICES") => Some(Box::new(
+                self.services.values().flat_map(|s| s.nat_services.iter()).chain(std::iter::once(&self.nodeports_jump)),
+            )),
+            (Table::Nat, "KUBE-NODEPORTS") => {
+                Some(Box::new(self.services.values().flat_map(|s| s.nat_nodeports.iter())))
+            }
+            (Table::Filter, _) => {
+                let chain = FilterChain::of(name)?;
+                Some(Box::new(
+                    self.services
+                        .values()
+                        .flat_map(|s| s.filter.iter())
+                        .filter(move |(c, _)| *c == chain)
+                        .map(|(_, r)| r),
+                ))
+            }
+            (Table::Nat, _) => {
+                let owner = self.index.get(name)?;
+                let (_, rules) = self.services.get(owner)?.chains.iter().find(|(n, _)| n == name)?;
+                Some(Box::new(rules.iter()))
+            }
+        }
+    }
+
+    /// The table's chains as iptables-save lists them: the built-in ones in hook order, then
+    /// the others by name.
+    pub fn chain_names(&self, table: Table) -> Vec<String> {
+        let mut user: Vec<String> = match table {
+            Table::Filter => ["KUBE-EXTERNAL-SERVICES", "KUBE-FIREWALL", "KUBE-FORWARD", "KUBE-NODEPORTS"]
+                .into_iter()
+                .chain(["KUBE-PROXY-FIREWALL", "KUBE-SERVICES"])
+                .map(String::from)
+                .collect(),
+            Table::Nat => ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"]
+                .into_iter()
+                .map(String::from)
+                .chain(self.index.keys().cloned())
+                .collect(),
+        };
+        user.sort();
+        table.builtin().iter().map(|s| s.to_string()).chain(user).collect()
+    }
+
+    /// Both tables as `iptables-save` prints them (filter, then nat, as iptables-nft lists
+    /// them), stamped with `time` in C's `ctime` form.
+    pub fn save(&self, time: &str) -> String {
+        let mut out = String::new();
+        for table in [Table::Filter, Table::Nat] {
+            let _ = writeln!(out, "# Generated by iptables-save v1.8.9 on {time}");
+            let _ = writeln!(out, "*{}", table.name());
+            let names = self.chain_names(table);
+            for name in &names {
+                let policy = if table.builtin().contains(&name.as_str()) { "ACCEPT" } else { "-" };
+                let _ = writeln!(out, ":{name} {policy} [0:0]");
+            }
+            for name in &names {
+                for rule in self.chain(table, name).into_iter().flatten() {
+                    rule.save(name, &mut out);
+                }
+            }
+            out.push_str("COMMIT\n");
+            let _ = writeln!(out, "# Completed on {time}");
+        }
+        out
+    }
+}
