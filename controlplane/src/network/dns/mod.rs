@@ -15,12 +15,9 @@ mod tests;
 use std::fmt;
 use std::net::IpAddr;
 
-use k8s_openapi::api::core::v1::Pod;
 use rand_chacha::rand_core::Rng;
 
-use crate::controllers::informers::Informers;
 use crate::model::Kind;
-use crate::node::kubelet::dns::{ResolvConf, CLUSTER_DNS};
 
 pub use nslookup::{no_servers_reached, nslookup, NsAnswer, NsLookup, NSLOOKUP_TIMEOUT_SECONDS};
 pub use resolver::{resolve, search_order, Resolution};
@@ -153,30 +150,6 @@ pub struct Upstream;
 impl DnsServer for Upstream {
     fn answer(&self, _name: &str, _qtype: QType, _rng: &mut dyn Rng) -> Response {
         Response::nxdomain(false)
-    }
-}
-
-/// The resolv.conf of the asking pod, or the node's own when a node asks.
-pub fn resolv_conf(pod: Option<&Pod>) -> ResolvConf {
-    pod.map_or_else(ResolvConf::node, ResolvConf::for_pod)
-}
-
-/// `nslookup NAME` from `pod` (None: from a node) once its first nameserver answered: cluster
-/// DNS when that is the kube-dns address, else the outside resolver. The packet path calls
-/// this only after reaching the server; [`no_servers_reached`] is the text when it did not.
-pub fn lookup(
-    pod: Option<&Pod>,
-    name: &str,
-    qtype: Option<QType>,
-    informers: &Informers,
-    rng: &mut dyn Rng,
-) -> NsLookup {
-    let conf = resolv_conf(pod);
-    let server = conf.nameservers.first().cloned().unwrap_or_else(|| "127.0.0.1".into());
-    if server == CLUSTER_DNS {
-        nslookup(&conf, &server, name, qtype, &ClusterDns::new(informers), rng)
-    } else {
-        nslookup(&conf, &server, name, qtype, &Upstream, rng)
     }
 }
 

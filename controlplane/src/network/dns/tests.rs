@@ -267,10 +267,14 @@ fn resolv_conf_search_order_and_nslookup_printing() {
         let l = nslookup(pod_conf, "10.96.0.10", name, t, &dns, &mut rng);
         let _ = writeln!(out, "$ nslookup {name}  (exit {}, answer {:?})\n{}", l.exit_code, l.answer, l.text);
     }
-    // The packet path's entry: the asking pod's resolv.conf picks the server.
-    let l = lookup(Some(&ready), "kubernetes", None, informers, &mut rng);
+    // A pod asks its resolv.conf's nameserver: cluster DNS; a host-network pod with ClusterFirst
+    // has the node's file, whose resolver knows no cluster name.
+    let ready_conf = ResolvConf::for_pod(&ready);
+    let l = nslookup(&ready_conf, &ready_conf.nameservers[0], "kubernetes", None, &dns, &mut rng);
     let _ = writeln!(out, "$ lookup kubernetes from default/web-ready (exit {})\n{}", l.exit_code, l.text);
-    let l = lookup(Some(&host), "kubernetes.default.svc.cluster.local", None, informers, &mut rng);
+    let host_conf = ResolvConf::for_pod(&host);
+    let name = "kubernetes.default.svc.cluster.local";
+    let l = nslookup(&host_conf, &host_conf.nameservers[0], name, None, &Upstream, &mut rng);
     let _ = writeln!(out, "$ lookup from the host-network shop/host (exit {})\n{}", l.exit_code, l.text);
     let node = ResolvConf::node();
     let l = nslookup(&node, "172.18.0.1", "web.default.svc.cluster.local", None, &Upstream, &mut rng);
