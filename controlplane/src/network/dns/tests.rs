@@ -233,6 +233,7 @@ fn resolv_conf_search_order_and_nslookup_printing() {
         }
     }
 
+    let (ready, host) = (pod(&mut c, "default/web-ready"), pod(&mut c, "shop/host"));
     let informers = c.informers();
     let dns = ClusterDns::new(informers);
     let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -266,6 +267,15 @@ fn resolv_conf_search_order_and_nslookup_printing() {
         let l = nslookup(pod_conf, "10.96.0.10", name, t, &dns, &mut rng);
         let _ = writeln!(out, "$ nslookup {name}  (exit {}, answer {:?})\n{}", l.exit_code, l.answer, l.text);
     }
+    // A pod asks its resolv.conf's nameserver: cluster DNS; a host-network pod with ClusterFirst
+    // has the node's file, whose resolver knows no cluster name.
+    let ready_conf = ResolvConf::for_pod(&ready);
+    let l = nslookup(&ready_conf, &ready_conf.nameservers[0], "kubernetes", None, &dns, &mut rng);
+    let _ = writeln!(out, "$ lookup kubernetes from default/web-ready (exit {})\n{}", l.exit_code, l.text);
+    let host_conf = ResolvConf::for_pod(&host);
+    let name = "kubernetes.default.svc.cluster.local";
+    let l = nslookup(&host_conf, &host_conf.nameservers[0], name, None, &Upstream, &mut rng);
+    let _ = writeln!(out, "$ lookup from the host-network shop/host (exit {})\n{}", l.exit_code, l.text);
     let node = ResolvConf::node();
     let l = nslookup(&node, "172.18.0.1", "web.default.svc.cluster.local", None, &Upstream, &mut rng);
     let _ = writeln!(out, "$ nslookup from a node (exit {})\n{}", l.exit_code, l.text);

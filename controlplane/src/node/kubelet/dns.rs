@@ -153,3 +153,33 @@ fn fit_search_limits(mut searches: Vec<String>) -> Vec<String> {
     }
     searches
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_keeps_nameservers_and_the_last_search_and_options() {
+        let conf = ResolvConf::parse(
+            "# comment\nnameserver 10.0.0.1\nsearch a.example. b.example\nnameserver 10.0.0.2\nsearch c.example\noptions ndots:3 rotate\nnameserver\n",
+        );
+        assert_eq!(conf.nameservers, ["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(conf.searches, ["c.example"]);
+        assert_eq!(conf.options, ["ndots:3", "rotate"]);
+        assert_eq!(conf.ndots(), 3);
+        assert_eq!(ResolvConf::parse("options ndots:99").ndots(), 15);
+        assert_eq!(ResolvConf::default().ndots(), 1);
+        assert_eq!(ResolvConf::parse(&conf.render()), conf);
+    }
+
+    #[test]
+    fn search_limits_cut_from_the_end() {
+        let many: Vec<String> = (0..40).map(|i| format!("d{i}.example")).collect();
+        assert_eq!(fit_search_limits(many).len(), MAX_SEARCH_PATHS);
+        let long: Vec<String> = (0..20).map(|i| format!("{i:0>120}")).collect();
+        let fitted = fit_search_limits(long);
+        assert!(fitted.join(" ").len() <= MAX_SEARCH_CHARS);
+        assert_eq!(fitted.len(), 16);
+        assert!(fit_search_limits(vec!["x".repeat(254), "ok".into()]) == ["ok"]);
+    }
+}
