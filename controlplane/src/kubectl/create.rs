@@ -1,5 +1,5 @@
 //! `kubectl create -f FILE` and the generators: `create deployment|namespace|configmap|
-//! secret generic|service clusterip|service nodeport|job|cronjob`.
+//! secret generic|service clusterip|service nodeport|service loadbalancer|job|cronjob`.
 
 use serde_json::{json, Map, Value};
 
@@ -64,10 +64,11 @@ pub fn run(
         "service" | "svc" => match rest.split_first() {
             Some((&"clusterip", rest)) => service(client, waiter, rest, "ClusterIP"),
             Some((&"nodeport", rest)) => service(client, waiter, rest, "NodePort"),
+            Some((&"loadbalancer", rest)) => service(client, waiter, rest, "LoadBalancer"),
             Some((other, _)) => Err(format!(
-                "error: \"kubectl create service {other}\" is not available in kubesim yet (clusterip, nodeport)"
+                "error: \"kubectl create service {other}\" is not available in kubesim yet (clusterip, nodeport, loadbalancer)"
             )),
-            None => Err("error: must specify a service type: clusterip, nodeport".into()),
+            None => Err("error: must specify a service type: clusterip, nodeport, loadbalancer".into()),
         },
         "job" => job(client, waiter, rest),
         "cronjob" | "cj" => cronjob(client, waiter, rest),
@@ -329,9 +330,19 @@ fn secret(
 }
 
 fn service(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], type_: &str) -> Result<String, String> {
-    let flags =
-        flags_with(args, &[flag("tcp", None, true), flag("clusterip", None, true), flag("node-port", None, true)])?;
-    let what = if type_ == "NodePort" { "service nodeport" } else { "service clusterip" };
+    // Each generator takes its own flags: `--clusterip` is clusterip's, `--node-port` nodeport's.
+    let mut specs = vec![flag("tcp", None, true)];
+    match type_ {
+        "ClusterIP" => specs.push(flag("clusterip", None, true)),
+        "NodePort" => specs.push(flag("node-port", None, true)),
+        _ => {}
+    }
+    let flags = flags_with(args, &specs)?;
+    let what = match type_ {
+        "NodePort" => "service nodeport",
+        "LoadBalancer" => "service loadbalancer",
+        _ => "service clusterip",
+    };
     let name = name_arg(&flags, what)?;
     let mut ports = Vec::new();
     for spec in flags.all("tcp").iter().flat_map(|t| t.split(',')) {
