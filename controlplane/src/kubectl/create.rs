@@ -3,10 +3,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::apply::with_warnings;
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{finish, settled, DryRun};
+use super::warnings::heard;
 use crate::client::{Client, Response, Waiter};
 use crate::fileaccess::FileAccess;
 use crate::model::{decode, Object};
@@ -120,7 +120,7 @@ fn create_doc(
     let created = client
         .create(&ns, obj)
         .map_err(|e| e.kubectl_message_with_source(Some(&format!("error when creating {source:?}: "))))?;
-    Ok(with_warnings(&created.warnings, format!("{} created{}", created.body.type_name(), dry_run.suffix())))
+    Ok(heard(client, format!("{} created{}", created.body.type_name(), dry_run.suffix())))
 }
 
 fn flags_with(args: &[&str], extra: &[FlagSpec]) -> Result<Parsed, String> {
@@ -171,7 +171,8 @@ pub fn submit(
     let created = client.create(&namespace, obj).map_err(|e| e.kubectl_message())?;
     let line = format!("{} {verb}{}", created.body.type_name(), dry_run.suffix());
     let line = print_object_as(&created.body, flags.get("output"), &line, &api_version)?;
-    settled(waiter, Ok(with_warnings(&created.warnings, line)))
+    let line = heard(client, line);
+    settled(waiter, Ok(line))
 }
 
 pub(super) fn print_object(obj: &Object, output: Option<&str>, line: &str) -> Result<String, String> {
