@@ -42,7 +42,9 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
     let protocol = flags.get("protocol").unwrap_or("TCP");
     let port: i64 = match flags.get("port") {
         Some(p) => p.parse().map_err(|_| format!("error: invalid --port {p:?}"))?,
-        None => *ports.first().ok_or_else(|| "error: couldn't find port via --port flag or introspection\nSee 'kubectl expose -h' for help and examples".to_string())?,
+        None => {
+            *ports.first().ok_or_else(|| "error: couldn't find port via --port flag or introspection".to_string())?
+        }
     };
     let target = match flags.get("target-port") {
         Some(t) => t.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(t.to_string())),
@@ -102,7 +104,7 @@ fn exposable(obj: &Object) -> Result<(serde_json::Map<String, Value>, Vec<i64>),
         Object::Pod(p) => {
             if p.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
                 return Err(
-                    "error: the pod has no labels and cannot be exposed\nSee 'kubectl expose -h' for help and examples"
+                    "error: couldn't retrieve selectors via --selector flag or introspection: the pod has no labels and cannot be exposed"
                         .into(),
                 );
             }
