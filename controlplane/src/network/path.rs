@@ -450,7 +450,10 @@ impl Dataplane<'_> {
                 Some(n) if client.node.as_deref() != Some(n.as_str()) => Some(n),
                 Some(_) => None,
                 None if client.node.is_none() => match self.load_balancer_node(pkt.dst) {
-                    Some(n) => Some(n),
+                    Some(n) => {
+                        reply.hops.push(format!("load balancer: {} → node {n}", pkt.dst));
+                        Some(n)
+                    }
                     None => {
                         reply.hops.push(format!("route: {} is not reachable from outside the cluster", pkt.dst));
                         return Outcome::TimedOut;
