@@ -416,7 +416,8 @@ impl Component for KubeProxies {
             let Some(p) = self.nodes.get_mut(&node) else { continue };
             // The bounded-frequency runner's token bucket: one token per minSyncPeriod.
             let elapsed = (now - p.counted).num_milliseconds().max(0);
-            p.tokens = (p.tokens + elapsed * 1000 / MIN_SYNC_PERIOD_MS).min(BURST_SYNCS * 1000);
+            p.tokens =
+                p.tokens.saturating_add(elapsed.saturating_mul(1000) / MIN_SYNC_PERIOD_MS).min(BURST_SYNCS * 1000);
             p.counted = now;
             if p.tokens >= 1000 {
                 p.tokens -= 1000;
