@@ -81,8 +81,8 @@ fn node_rules(f: &Fixture, node: &str) -> NodeRules {
     let mut rules = NodeRules::new();
     let view = NodeView { name: node, zone: "", ip: Some(NODE_IP) };
     for port in &ports {
-        let eps = endpoints.get(&port.name).map_or(&[][..], Vec::as_slice);
-        rules.set(&port.name, Some(service_rules(port, eps, view, false)));
+        let eps = endpoints.get(&*port.name).map_or(&[][..], Vec::as_slice);
+        rules.set(&port.name, Some(std::sync::Arc::new(service_rules(port, eps, view, false))));
     }
     rules
 }
