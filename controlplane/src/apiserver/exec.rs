@@ -47,6 +47,25 @@ impl ApiServer {
         })
     }
 
+    /// `POST pods/NAME/portforward`: a connection into the pod's network namespace through
+    /// its kubelet. Returns the pod's uid.
+    pub fn pod_port_forward(
+        &mut self,
+        user: impl Into<UserInfo>,
+        namespace: &str,
+        name: &str,
+    ) -> Result<String, ApiError> {
+        let request = RequestInfo { verb: "create", info: Kind::Pod.info(), sub: "portforward", namespace, name };
+        self.serve(user, request, |s, _| {
+            let obj = s.peek(Kind::Pod, namespace, name).ok_or_else(|| ApiError::not_found(Kind::Pod.info(), name))?;
+            let Object::Pod(pod) = &*obj else { return Err(ApiError::not_found(Kind::Pod.info(), name)) };
+            if pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).is_none_or(str::is_empty) {
+                return Err(ApiError::bad_request(format!("pod {name} does not have a host assigned")));
+            }
+            Ok(pod.metadata.uid.clone().unwrap_or_default())
+        })
+    }
+
     /// `POST pods/NAME/attach`: a stream of `container`'s main process from now on.
     pub fn pod_attach(
         &mut self,

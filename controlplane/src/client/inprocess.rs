@@ -206,6 +206,22 @@ impl Client for &InProcess<'_> {
         });
     }
 
+    fn port_forward(&mut self, namespace: &str, name: &str, local: u16, port: u16) -> Answer<()> {
+        let uid = self.request(|api, user| api.pod_port_forward(user, namespace, name))?;
+        let forward = crate::network::forward::Forward {
+            namespace: namespace.to_string(),
+            pod: name.to_string(),
+            uid: uid.body,
+            port,
+        };
+        self.cluster.borrow_mut().forwards_mut().insert(local, forward);
+        Ok(Response { body: (), warnings: uid.warnings })
+    }
+
+    fn forwarded_ports(&self) -> Vec<u16> {
+        self.cluster.borrow_mut().forwards_mut().keys().copied().collect()
+    }
+
     fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>> {
         self.request_through::<Kubelets, _>(|api, user, k| {
             api.list_node_metrics(user, labels, k.map(|k| &*k as &dyn KubeletServer))

@@ -125,6 +125,10 @@ pub trait Client {
     fn stream_input(&mut self, step: &ExecStep, input: Input) -> Answer<()>;
     /// Hang up a stream.
     fn stream_close(&mut self, step: &ExecStep);
+    /// `pods/portforward`: forward local port `local` to `port` of the pod, until the pod goes.
+    fn port_forward(&mut self, namespace: &str, name: &str, local: u16, port: u16) -> Answer<()>;
+    /// The local ports forwarded so far.
+    fn forwarded_ports(&self) -> Vec<u16>;
     /// `LIST nodes.metrics.k8s.io` with a label selector.
     fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>>;
     /// `LIST pods.metrics.k8s.io` in a namespace (all when `None`) with a label selector.

@@ -127,6 +127,12 @@ pub static VERBS: &[Verb] = &[
     },
     Verb { name: "get", flags: super::get::FLAGS, args: Args::Resources, run: super::get::run },
     Verb {
+        name: "port-forward",
+        flags: super::port_forward::FLAGS,
+        args: Args::Resources,
+        run: |c, w, a, _| super::port_forward::run(c, w, a),
+    },
+    Verb {
         name: "label",
         flags: super::label::FLAGS,
         args: Args::Resources,
@@ -227,7 +233,6 @@ fn run_verb(
     };
     match VERBS.iter().find(|v| v.name == verb) {
         Some(v) => (v.run)(client, waiter, rest, input),
-        None if verb == "port-forward" => super::later::not_yet(verb),
         None => Err(format!("error: unknown command {verb:?} for \"kubectl\"")),
     }
 }

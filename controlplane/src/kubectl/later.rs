@@ -2,7 +2,6 @@
 
 pub fn not_yet(verb: &str) -> Result<String, String> {
     let why = match verb {
-        "port-forward" => "containers here have no network socket to reach yet",
         "edit" => {
             "it opens an editor, and a simulated cluster has none; change the object with \
              `kubectl patch TYPE NAME -p '{...}'`, `kubectl apply -f FILE`, `kubectl replace -f FILE` or \

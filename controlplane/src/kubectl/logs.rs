@@ -181,7 +181,12 @@ fn strip_time(line: &str) -> &str {
 
 /// `AttachablePodForObject`: the first pod (`GetFirstPod`, in `podutils.ByLogging` order) of
 /// what a workload or Service selects, and how many it selects.
-fn first_pod(client: &mut dyn Client, kind: Kind, namespace: &str, name: &str) -> Result<(String, usize), String> {
+pub(super) fn first_pod(
+    client: &mut dyn Client,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+) -> Result<(String, usize), String> {
     let obj = client.get(kind, namespace, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
     let selector = pod_selector(&obj).ok_or_else(|| {
         format!("error: cannot get the logs from {}: name a pod or a workload (kubectl get pods)", obj.info().name)

@@ -24,6 +24,7 @@ mod label;
 mod later;
 mod logs;
 mod patch;
+mod port_forward;
 pub mod printers;
 mod replace;
 pub mod resources;

@@ -3,7 +3,11 @@
 //! writes them), `dns/` is cluster DNS (CoreDNS's kubernetes plugin), `policy/` enforces
 //! NetworkPolicy, and `path.rs` walks one request through all of them.
 
+pub mod dns;
+pub mod policy;
 pub mod proxy;
+#[cfg(test)]
+mod testing;
 
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -55,3 +59,7 @@ pub struct Packet {
     pub port: u16,
     pub protocol: Protocol,
 }
+
+pub mod forward;
+pub mod path;
+pub mod url;

@@ -149,6 +149,8 @@ pub struct Cluster {
     config: ClusterConfig,
     interrupt: Option<Arc<AtomicBool>>,
     progress: Option<ProgressHook>,
+    /// Ports of the user's machine forwarded into pods (`kubectl port-forward`).
+    forwards: crate::network::forward::Forwards,
 }
 
 /// Rounds of work at one moment before the cluster gives up: far more than any real cascade.
@@ -178,6 +180,7 @@ impl Cluster {
             config,
             interrupt: None,
             progress: None,
+            forwards: Default::default(),
         };
         // The API server's own controller: not one of kube-controller-manager's, always on.
         cluster.add_component(Box::new(ControllerComponent::new(
@@ -192,6 +195,7 @@ impl Cluster {
         let kubelet = KubeletConfig { image_pull: cluster.config.image_pull };
         cluster.add_component(Box::new(Kubelets::new(kubelet)));
         cluster.add_component(Box::new(crate::network::proxy::KubeProxies::new()));
+        cluster.add_component(Box::new(crate::network::policy::agent::NetworkPolicyAgent));
         // Last: in each round it sees what every other component wrote.
         cluster.add_component(Box::new(Recorder::new()));
         cluster
@@ -244,6 +248,59 @@ impl Cluster {
         let informers = &self.feed.informers;
         let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index, kubelets: None };
         Some(f(component, &mut ctx))
+    }
+
+    /// Carry the network calls containers' processes made in this round and hand back the
+    /// answers. Returns whether there were any.
+    fn carry_net_calls(&mut self) -> bool {
+        let Some(index) = self.kubelets_at else { return false };
+        let Some(kubelets) = self.components[index].component.as_any_mut().and_then(|a| a.downcast_mut::<Kubelets>())
+        else {
+            return false;
+        };
+        let calls = kubelets.take_net_calls();
+        if calls.is_empty() {
+            return false;
+        }
+        let now = self.clock.now();
+        for (node, call) in calls {
+            let answer = self.dataplane(|dp| dp.carry(&call));
+            if let (Some(answer), Some(kubelets)) = (answer, self.component_mut::<Kubelets>()) {
+                kubelets.net_answer(&node, now, &call, answer);
+            }
+        }
+        true
+    }
+
+    /// The ports `kubectl port-forward` forwards into pods.
+    pub fn forwards_mut(&mut self) -> &mut crate::network::forward::Forwards {
+        &mut self.forwards
+    }
+
+    /// The cluster network as it stands at this moment, for requests through it (`curl`).
+    /// `None` in a cluster without kubelets.
+    pub fn dataplane<R>(&mut self, f: impl FnOnce(&mut crate::network::path::Dataplane<'_>) -> R) -> Option<R> {
+        self.pull();
+        let now = self.clock.now();
+        let mut kubelets = None;
+        let mut proxies = None;
+        for slot in &mut self.components {
+            let Some(any) = slot.component.as_any_mut() else { continue };
+            if any.is::<Kubelets>() {
+                kubelets = any.downcast_mut::<Kubelets>();
+            } else if any.is::<crate::network::proxy::KubeProxies>() {
+                proxies = any.downcast_mut::<crate::network::proxy::KubeProxies>();
+            }
+        }
+        let mut dp = crate::network::path::Dataplane {
+            informers: &self.feed.informers,
+            kubelets: kubelets?,
+            proxies,
+            forwards: &mut self.forwards,
+            rng: self.api.rng(),
+            now,
+        };
+        Some(f(&mut dp))
     }
 
     /// The object histories, with every write made so far (the writes since the last moment
@@ -332,6 +389,7 @@ impl Cluster {
                 let mut ctx = Ctx { api: &mut self.api, informers, clock: &mut self.clock, component: index, kubelets };
                 busy |= slot.component.run(&mut ctx);
             }
+            busy |= self.carry_net_calls();
             // Timers set for "now" during this round fire in the next one.
             for timer in self.clock.take_due() {
                 busy = true;

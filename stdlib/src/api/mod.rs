@@ -9,7 +9,6 @@ pub mod assertions;
 pub mod cluster;
 pub mod containers;
 pub mod help;
-pub mod later;
 pub mod load;
 pub mod network;
 pub mod nodes;
@@ -31,7 +30,6 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(load::load_api).into());
     engine.register_global_module(rhai::exported_module!(network::network_api).into());
     engine.register_global_module(rhai::exported_module!(output::output_api).into());
-    engine.register_global_module(rhai::exported_module!(later::later_api).into());
     engine.register_global_module(rhai::exported_module!(containers::containers_api).into());
     engine.register_global_module(rhai::exported_module!(pictures::pictures_api).into());
     engine.register_global_module(rhai::exported_module!(scheduling::scheduling_api).into());

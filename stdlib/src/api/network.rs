@@ -1,14 +1,132 @@
-//! The cluster network as a node sees it: kube-proxy's rules.
+//! The cluster network from a script: requests (`curl`) from a pod, a node or outside, and
+//! kube-proxy's rules on a node.
 
 use rhai::plugin::*;
+use rhai::{Array, Dynamic, Map};
+
+use controlplane::network::path::{Reply, Request, Source};
+
+use crate::convert::runtime_error;
+
+/// How long `curl` waits for a connection unless told otherwise.
+const DEFAULT_TIMEOUT_SECS: i64 = 10;
+
+/// The reply as the script sees it.
+fn reply_map(r: Reply) -> Map {
+    let mut m = Map::new();
+    let opt = |v: Option<String>| v.map_or(Dynamic::UNIT, Dynamic::from);
+    m.insert("ok".into(), r.ok.into());
+    m.insert("code".into(), Dynamic::from(i64::from(r.code)));
+    m.insert("body".into(), r.body.into());
+    m.insert("pod".into(), opt(r.pod));
+    m.insert("node".into(), opt(r.node));
+    m.insert("client_ip".into(), opt(r.client_ip));
+    m.insert("hops".into(), Dynamic::from(r.hops.into_iter().map(Dynamic::from).collect::<Array>()));
+    m.insert("error".into(), opt(r.error));
+    m
+}
+
+/// What `nslookup` returns: the first answer's name, its addresses and the alias it went
+/// through.
+fn lookup_map(found: &controlplane::network::dns::NsLookup) -> Map {
+    let mut m = Map::new();
+    let answer = found.answer.as_ref();
+    m.insert("name".into(), answer.map_or(Dynamic::UNIT, |a| a.name.clone().into()));
+    let addresses: Array =
+        answer.map(|a| a.addresses.iter().map(|ip| ip.to_string().into()).collect()).unwrap_or_default();
+    m.insert("addresses".into(), addresses.into());
+    m.insert("cname".into(), answer.and_then(|a| a.cname.clone()).map_or(Dynamic::UNIT, Dynamic::from));
+    m
+}
+
+/// `curl(url, opts)`'s options as a request.
+fn request(url: &str, opts: &Map) -> Result<Request, Box<EvalAltResult>> {
+    let text = |key: &str| -> Result<Option<String>, Box<EvalAltResult>> {
+        match opts.get(key) {
+            None => Ok(None),
+            Some(v) if v.is_unit() => Ok(None),
+            Some(v) => v
+                .clone()
+                .into_string()
+                .map(Some)
+                .map_err(|t| runtime_error(format!("curl option {key}: expected a string, not {t}"))),
+        }
+    };
+    for key in opts.keys() {
+        if !["from", "namespace", "method", "headers", "timeout"].contains(&key.as_str()) {
+            return Err(runtime_error(format!(
+                "curl: unknown option {key:?} (the options are from, namespace, method, headers and timeout)"
+            )));
+        }
+    }
+    let namespace = text("namespace")?.unwrap_or_else(|| "default".into());
+    let from = match text("from")? {
+        Some(f) => Source::parse(&f, &namespace).map_err(|e| runtime_error(format!("curl: {e}")))?,
+        None => Source::Outside,
+    };
+    let timeout = match opts.get("timeout") {
+        Some(d) => crate::api::time::duration_arg(d)?,
+        None => chrono::Duration::seconds(DEFAULT_TIMEOUT_SECS),
+    };
+    if timeout <= chrono::Duration::zero() {
+        return Err(runtime_error("curl option timeout: must be more than zero"));
+    }
+    let mut headers = Vec::new();
+    if let Some(h) = opts.get("headers") {
+        let Some(map) = h.read_lock::<Map>() else {
+            return Err(runtime_error("curl option headers: expected a map of names to values"));
+        };
+        for (k, v) in map.iter() {
+            headers.push((k.to_string(), v.to_string()));
+        }
+    }
+    let method = text("method")?.unwrap_or_else(|| "GET".into()).to_ascii_uppercase();
+    Ok(Request { url: url.to_string(), method, from, timeout, agent: "curl/8.5.0".into(), headers })
+}
 
 #[export_module]
 pub mod network_api {
     use controlplane::model::Kind;
     use controlplane::network::proxy::KubeProxies;
 
+    use super::{reply_map, request};
     use crate::api::current;
     use crate::convert::runtime_error;
+
+    /// An HTTP request from outside the cluster, as `curl` on the host of a kind cluster makes
+    /// it: only node addresses (NodePorts) and LoadBalancer and Ingress addresses answer.
+    /// Returns `#{ok, code, body, pod, node, client_ip, hops, error}`; `hops` is the way it
+    /// went. A connection nothing answers times out after 10s of simulated time.
+    ///
+    /// ```rhai
+    /// let r = curl("http://172.18.0.3:30080");
+    /// print(r.body);
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn curl(ctx: NativeCallContext, url: &str) -> Result<Map, Box<EvalAltResult>> {
+        curl_with(ctx, url, Map::new())
+    }
+
+    /// A request with options: `from` (`"pod/NAME"`, `"node/NAME"` or `"outside"`, the
+    /// default), `namespace` (of the pod, `default`), `method` (`GET`), `headers` (a map) and
+    /// `timeout` (how long to wait for a connection: `"5s"` or seconds, 10 by default).
+    ///
+    /// ```rhai
+    /// let r = curl("http://web", #{from: "pod/client"});
+    /// print(`${r.code} from ${r.pod}`);
+    /// ```
+    #[rhai_fn(name = "curl", return_raw)]
+    pub fn curl_with(ctx: NativeCallContext, url: &str, opts: Map) -> Result<Map, Box<EvalAltResult>> {
+        let req = request(url, &opts)?;
+        let cluster = current(&ctx);
+        let mut c = cluster.0.borrow_mut();
+        c.settle().map_err(crate::api::time::sim_error)?;
+        let reply = c.dataplane(|dp| dp.request(&req)).ok_or_else(|| runtime_error("this cluster has no nodes"))?;
+        if reply.elapsed > chrono::Duration::zero() {
+            c.advance(reply.elapsed).map_err(crate::api::time::sim_error)?;
+        }
+        Ok(reply_map(reply))
+    }
 
     /// The node's kube-proxy rules as `iptables-save` prints them: the filter and nat tables
     /// with KUBE-SERVICES (a rule per ClusterIP, externalIP and LoadBalancer address),
@@ -34,5 +152,60 @@ pub mod network_api {
         let proxies =
             c.component_mut::<KubeProxies>().ok_or_else(|| runtime_error("this cluster runs no kube-proxy"))?;
         Ok(proxies.iptables_save(node).unwrap_or_default())
+    }
+
+    /// Looks a name up through cluster DNS as busybox's `nslookup` does, printing what it
+    /// prints (its `Server:` lines, each answer, `** server can't find NAME: NXDOMAIN`, or
+    /// `;; connection timed out; no servers could be reached` when no CoreDNS pod answers,
+    /// after 5s of simulated time). Asked as a pod of the `default` namespace would ask it.
+    /// Returns `#{name, addresses, cname}`.
+    ///
+    /// ```rhai
+    /// nslookup("kubernetes.default.svc.cluster.local");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn nslookup(ctx: NativeCallContext, name: &str) -> Result<Map, Box<EvalAltResult>> {
+        nslookup_with(ctx, name, Map::new())
+    }
+
+    /// `nslookup` with options: `from` (`"pod/NAME"` or `"node/NAME"`: that pod's or node's
+    /// resolv.conf and network) and `namespace` (the pod's, `default`).
+    ///
+    /// ```rhai
+    /// nslookup("web", #{from: "pod/client"});
+    /// ```
+    #[rhai_fn(name = "nslookup", return_raw)]
+    pub fn nslookup_with(ctx: NativeCallContext, name: &str, opts: Map) -> Result<Map, Box<EvalAltResult>> {
+        use controlplane::network::path::Source;
+        for key in opts.keys() {
+            if !["from", "namespace"].contains(&key.as_str()) {
+                return Err(runtime_error(format!(
+                    "nslookup: unknown option {key:?} (the options are from and namespace)"
+                )));
+            }
+        }
+        let text = |key: &str| opts.get(key).filter(|v| !v.is_unit()).map(|v| v.to_string());
+        let namespace = text("namespace").unwrap_or_else(|| "default".into());
+        let from = match text("from") {
+            Some(f) => Some(Source::parse(&f, &namespace).map_err(|e| runtime_error(format!("nslookup: {e}")))?),
+            None => None,
+        };
+        if from == Some(Source::Outside) {
+            return Err(runtime_error("nslookup: cluster DNS answers only inside the cluster: from a pod or a node"));
+        }
+        let cluster = current(&ctx);
+        let found = {
+            let mut c = cluster.0.borrow_mut();
+            c.settle().map_err(crate::api::time::sim_error)?;
+            let (found, waited) = c
+                .dataplane(|dp| dp.nslookup(from.as_ref(), &namespace, name))
+                .ok_or_else(|| runtime_error("this cluster has no nodes"))?;
+            if waited > chrono::Duration::zero() {
+                c.advance(waited).map_err(crate::api::time::sim_error)?;
+            }
+            found.map_err(|e| runtime_error(format!("nslookup: {e}")))?
+        };
+        crate::api::state(&ctx).borrow_mut().write(crate::session::Stream::Stdout, &found.text);
+        Ok(super::lookup_map(&found))
     }
 }

@@ -4,8 +4,10 @@
 //! `sleep` or at the end of its step budget and goes on when its owner wakes it.
 
 pub mod fs;
+pub mod http;
 pub mod image;
 pub mod log;
+pub mod net;
 pub mod process;
 pub mod server;
 pub mod shell;

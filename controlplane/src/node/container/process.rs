@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::fs::Fs;
+use super::net::{Answered, NetCall};
 use super::shell::{self, Procs, Run, Shell, Sys};
 use super::terminal::{Input, Terminal};
 
@@ -174,6 +175,20 @@ impl Process {
         if self.exit.is_none() {
             self.exit = Some((now, code));
             self.wake = None;
+        }
+    }
+
+    /// The network calls its programs made since the last take: (token, call).
+    pub fn take_net_calls(&mut self) -> Vec<(u64, NetCall)> {
+        std::mem::take(&mut self.procs.net_calls)
+    }
+
+    /// The answer to its call `token`: the program waiting for it runs at the answer's time.
+    pub fn net_answer(&mut self, token: u64, answer: Answered) {
+        let at = answer.at;
+        self.procs.net_answers.insert(token, answer);
+        if self.exit.is_none() {
+            self.wake = Some(self.wake.map_or(at, |w| w.min(at)));
         }
     }
 

@@ -343,43 +343,11 @@ impl Server {
         }
     }
 
-    /// The answer to `GET path` on `port`, `since` after it started: the status code and the
-    /// line it logs for the request, if it logs one. `None`: the port does not speak HTTP.
+    /// The status of `GET path` on `port`, `since` after it started (what a probe reads).
+    /// `None`: the port does not speak HTTP.
     pub fn http(&self, port: u16, path: &str, since: Duration, fs: &Fs) -> Option<u16> {
-        let path = path.split('?').next().unwrap_or(path);
-        Some(match &self.kind {
-            Kind::Nginx { .. } | Kind::Httpd => {
-                let root = if matches!(self.kind, Kind::Httpd) {
-                    "/usr/local/apache2/htdocs"
-                } else {
-                    "/usr/share/nginx/html"
-                };
-                let file = format!("{root}{path}");
-                let file = file.trim_end_matches('/');
-                let found = if fs.is_dir(file) { fs.is_file(&format!("{file}/index.html")) } else { fs.is_file(file) };
-                if found {
-                    200
-                } else {
-                    404
-                }
-            }
-            Kind::PhpApache => 200,
-            Kind::Redis => return None,
-            Kind::Netexec => 200,
-            Kind::ServeHostname | Kind::HttpEcho { .. } | Kind::TestWebserver => 200,
-            Kind::Liveness => match path {
-                "/healthz" if since > Duration::seconds(10) => 500,
-                "/healthz" | "/started" => 200,
-                _ => 404,
-            },
-            Kind::CoreDns => match (port, path) {
-                (8080, "/health") | (8181, "/ready") | (9153, "/metrics") => 200,
-                (53, _) => return None,
-                _ => 404,
-            },
-            Kind::Pause => return None,
-            Kind::Unknown(_) => 200,
-        })
+        let req = super::http::HttpRequest { method: "GET", path, client: "", client_port: 0, agent: "" };
+        self.respond(port, &req, since, DateTime::<Utc>::MIN_UTC, fs, "").map(|r| r.status)
     }
 
     /// What it logs for a probe's request from `client` (agnhost logs each request it serves;

@@ -18,9 +18,7 @@ use crate::model::{Kind, Object};
 /// The namespace and name of the Service whose variables every pod gets.
 const MASTER_SERVICE: (&str, &str) = ("default", "kubernetes");
 
-/// The cluster DNS Service's address (the kubelet's `clusterDNS`) and domain.
-pub const CLUSTER_DNS: &str = "10.96.0.10";
-pub const CLUSTER_DOMAIN: &str = "cluster.local";
+use super::dns::CLUSTER_DOMAIN;
 
 /// `expansion.Expand`: `$(VAR)` from `lookup`, `$$` an escaped `$`; a name not found, or an
 /// unterminated reference, stays as written.
@@ -325,22 +323,7 @@ pub fn managed_files(pod: &Pod, hostname: &str, pod_ip: &str, host_network: bool
             ));
         }
     }
-    let resolv = match spec.dns_policy.as_deref() {
-        Some("None") => {
-            let cfg = spec.dns_config.clone().unwrap_or_default();
-            let mut r = String::new();
-            if let Some(s) = cfg.searches.filter(|s| !s.is_empty()) {
-                r.push_str(&format!("search {}\n", s.join(" ")));
-            }
-            for n in cfg.nameservers.iter().flatten() {
-                r.push_str(&format!("nameserver {n}\n"));
-            }
-            r
-        }
-        _ => format!(
-            "search {ns}.svc.{CLUSTER_DOMAIN} svc.{CLUSTER_DOMAIN} {CLUSTER_DOMAIN}\nnameserver {CLUSTER_DNS}\noptions ndots:5\n"
-        ),
-    };
+    let resolv = super::dns::ResolvConf::for_pod(pod).render();
     vec![
         ("/etc/hosts".into(), hosts.into_bytes()),
         ("/etc/hostname".into(), format!("{hostname}\n").into_bytes()),

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 pub mod admission;
+pub mod dns;
 pub mod envvars;
 pub mod eviction;
 pub mod heartbeat;
@@ -342,6 +343,44 @@ impl Kubelets {
             self.dirty.insert((node.to_string(), uid));
         }
         true
+    }
+
+    /// A connection to `ip:port` on `node`'s pod network (for `req`, the server's answer).
+    /// `None`: the node is cut off (its kubelet stopped) or no running pod there has the
+    /// address, so the connection times out.
+    pub fn serve(
+        &mut self,
+        node: &str,
+        now: DateTime<Utc>,
+        ip: &str,
+        port: u16,
+        req: Option<&crate::node::container::http::HttpRequest<'_>>,
+    ) -> Option<crate::node::runtime::Conn> {
+        let k = self.nodes.get_mut(node).filter(|k| k.running)?;
+        k.runtime.serve(now, ip, port, req)
+    }
+
+    /// The network calls containers made since the last take, by node.
+    pub fn take_net_calls(&mut self) -> Vec<(String, crate::node::runtime::PendingCall)> {
+        let mut out = Vec::new();
+        for (name, k) in &mut self.nodes {
+            out.extend(k.runtime.take_net_calls().into_iter().map(|c| (name.clone(), c)));
+        }
+        out
+    }
+
+    /// Hand a call's answer back to the process on `node` that made it.
+    pub fn net_answer(
+        &mut self,
+        node: &str,
+        now: DateTime<Utc>,
+        call: &crate::node::runtime::PendingCall,
+        answer: crate::node::container::net::Answered,
+    ) {
+        if let Some(k) = self.nodes.get_mut(node) {
+            // Its wake is set as a timer in the kubelets' next run.
+            k.runtime.net_answer(now, call, answer);
+        }
     }
 
     pub fn is_running(&self, node: &str) -> Option<bool> {

@@ -10,10 +10,11 @@ use super::behaviour::{self, Ending, Plan, PREFIX};
 use super::cri::*;
 use super::images;
 use crate::node::container::log::Log;
+use crate::node::container::net::{Answered, NetCall};
 use crate::node::container::{image, ExecOutput, Fs, Process};
 
 mod netns;
-pub use netns::Dial;
+pub use netns::{Conn, Dial};
 mod streams;
 
 /// One CRI call as the runtime received it, for `trace`.
@@ -152,6 +153,19 @@ impl Shim {
     }
 }
 
+/// A network call a process made, as the runtime hands it to the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCall {
+    /// The container, and the exec stream of the process (none: its main process).
+    pub container: String,
+    pub stream: Option<u64>,
+    pub token: u64,
+    /// The pod it is made from.
+    pub namespace: String,
+    pub pod: String,
+    pub call: NetCall,
+}
+
 /// The container runtime of one node.
 #[derive(Debug)]
 pub struct Containerd {
@@ -170,6 +184,8 @@ pub struct Containerd {
     /// When processes want to run again: (moment, container id), for the owner's timers.
     wakes: Vec<(Time, String)>,
     next_exec: u64,
+    /// Network calls made by the containers' processes, for the cluster to carry.
+    net_calls: Vec<PendingCall>,
     /// Pods whose container's main process ended outside its own timer (a probe's exec ran it
     /// on, a `kill` from an exec'd command): the owner syncs them.
     exited: Vec<Arc<str>>,
@@ -203,6 +219,7 @@ impl Containerd {
             wakes: Vec::new(),
             next_exec: 0,
             exited: Vec::new(),
+            net_calls: Vec::new(),
         }
     }
 
@@ -269,8 +286,54 @@ impl Containerd {
         ended.then_some(uid)
     }
 
-    /// Ask for the main process's next wake, unless a timer for it is already set.
+    /// The network calls made since the last take.
+    pub fn take_net_calls(&mut self) -> Vec<PendingCall> {
+        std::mem::take(&mut self.net_calls)
+    }
+
+    /// Hand a call's answer to the process that made it, if it still runs.
+    pub fn net_answer(&mut self, now: Time, call: &PendingCall, answer: Answered) {
+        let Some(shim) = self.shims.get_mut(&call.container) else { return };
+        match call.stream {
+            Some(stream) => {
+                if let Some((p, out)) = shim.execs.get_mut(&stream) {
+                    p.net_answer(call.token, answer);
+                    out.wake = p.wake;
+                }
+            }
+            None => {
+                if let Some(p) = shim.proc.as_mut() {
+                    p.net_answer(call.token, answer);
+                    self.schedule(&call.container.clone(), now);
+                }
+            }
+        }
+    }
+
+    /// Keep the calls process `stream` (none: the main one) of container `id` made.
+    fn keep_net_calls(&mut self, id: &str, stream: Option<u64>, calls: Vec<(u64, NetCall)>) {
+        if calls.is_empty() {
+            return;
+        }
+        let Some(shim) = self.shims.get(id) else { return };
+        let Some(sandbox) = self.sandboxes.get(&shim.sandbox_id) else { return };
+        for (token, call) in calls {
+            self.net_calls.push(PendingCall {
+                container: id.to_string(),
+                stream,
+                token,
+                namespace: sandbox.config.namespace.clone(),
+                pod: sandbox.config.name.clone(),
+                call,
+            });
+        }
+    }
+
+    /// Ask for the main process's next wake, unless a timer for it is already set (and keep
+    /// the network calls it made).
     fn schedule(&mut self, id: &str, now: Time) {
+        let calls = self.shims.get_mut(id).and_then(|s| s.proc.as_mut()).map(Process::take_net_calls);
+        self.keep_net_calls(id, None, calls.unwrap_or_default());
         let Some(shim) = self.shims.get_mut(id) else { return };
         let Some(t) = shim.proc.as_ref().and_then(|p| p.wake) else { return };
         // `sleep infinity` wakes only for a signal.

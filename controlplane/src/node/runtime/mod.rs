@@ -8,5 +8,5 @@ pub mod cri;
 pub mod images;
 pub mod perl;
 
-pub use containerd::{Containerd, CriCall};
+pub use containerd::{Conn, Containerd, CriCall, PendingCall};
 pub use cri::{ImageService, RuntimeService};

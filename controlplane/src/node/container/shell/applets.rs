@@ -4,7 +4,8 @@
 use super::{Shell, Sys};
 use crate::node::container::fs::{self, FsError};
 
-/// Programs that would need the cluster network, which containers do not have yet.
+/// Programs that reach the network: `wget`, `curl`, `nc` and `nslookup` (in `net.rs`) go
+/// through the cluster network; ICMP and the remote shells are not simulated.
 pub const NETWORK: &[&str] = &["wget", "curl", "nslookup", "nc", "ping", "telnet", "ssh"];
 
 pub const APPLETS: &[&str] = &[
@@ -372,7 +373,8 @@ impl Shell {
                 0
             }
             n if NETWORK.contains(&n) => {
-                self.warn(n, "the cluster network is not simulated yet, so containers cannot reach it", sys);
+                let what = if n == "ping" { "ICMP" } else { n };
+                self.warn(n, &format!("{what} is not simulated in kubesim's cluster network"), sys);
                 1
             }
             _ => {

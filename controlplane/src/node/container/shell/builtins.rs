@@ -4,7 +4,7 @@
 use chrono::Duration;
 
 use super::ir::{self, Cmd};
-use super::{Frame, Run, Shell, Sys, Unwind};
+use super::{net, Frame, Run, Shell, Sys, Unwind};
 use crate::node::container::fs;
 
 /// Signals `trap` and `kill` know, by number.
@@ -254,6 +254,9 @@ impl Shell {
             },
             "sh" | "/bin/sh" | "bash" | "/bin/bash" | "ash" | "/bin/ash" | "dash" => {
                 return self.nested_shell(&name, args, sys);
+            }
+            n if net::CLIENTS.contains(&n.rsplit('/').next().unwrap_or(n)) => {
+                return self.net_start(n.rsplit('/').next().unwrap_or(n), args, sys);
             }
             _ => {
                 let saved: Vec<_> = assigns.iter().map(|(k, _)| (k.clone(), self.vars.get(k).cloned())).collect();

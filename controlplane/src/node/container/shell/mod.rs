@@ -14,6 +14,7 @@ mod builtins;
 mod expand;
 pub mod ir;
 mod jobs;
+mod net;
 pub mod pipes;
 mod regex;
 mod stream;
@@ -198,6 +199,11 @@ enum Frame {
     /// The end of a function call: the caller's positional parameters.
     Func(Vec<String>),
     Sleep(Time),
+    /// A program waiting for the network's answer to its call.
+    Net {
+        token: u64,
+        client: Box<net::Client>,
+    },
     /// The end of a trap's action: `$?` as it was.
     Trap(i32),
 }
@@ -678,6 +684,7 @@ impl Shell {
                 self.status = 0;
             }
             Frame::Trap(status) => self.status = status,
+            Frame::Net { token, client } => return self.net_wait(token, client, sys),
         }
         None
     }

@@ -2,7 +2,9 @@
 //! pipeline's stages, and the captures of command substitutions), process ids, and the
 //! signals its commands send to processes outside it (`kill 1` from `kubectl exec`).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::node::container::net::{Answered, NetCall};
 
 /// A pipe's capacity, as Linux's default (16 pages).
 pub const PIPE_CAP: usize = 64 << 10;
@@ -57,12 +59,33 @@ pub struct Procs {
     pub signals: Vec<(u32, &'static str)>,
     /// How many more processes may start in this turn; the owner sets it from the tree's size.
     pub forks_left: usize,
+    /// Network calls made in this turn, for the owner to carry: (token, call).
+    pub net_calls: Vec<(u64, NetCall)>,
+    /// Answers handed back, by token, until the program waiting for each reads it.
+    pub net_answers: BTreeMap<u64, Answered>,
+    net_token: u64,
 }
 
 impl Procs {
     /// The shared state of a process whose children get ids after `pid`.
     pub fn new(pid: u32) -> Procs {
-        Procs { pipes: Vec::new(), next_pid: pid, others: Vec::new(), signals: Vec::new(), forks_left: PROCS_CAP }
+        Procs {
+            pipes: Vec::new(),
+            next_pid: pid,
+            others: Vec::new(),
+            signals: Vec::new(),
+            forks_left: PROCS_CAP,
+            net_calls: Vec::new(),
+            net_answers: BTreeMap::new(),
+            net_token: 0,
+        }
+    }
+
+    /// Leave a network call to be carried; its token names the answer.
+    pub fn net_call(&mut self, call: NetCall) -> u64 {
+        self.net_token += 1;
+        self.net_calls.push((self.net_token, call));
+        self.net_token
     }
 
     /// The next free id in the namespace (after `pid_max` they wrap, skipping the live ones

@@ -1,5 +1,6 @@
 use super::*;
 use crate::node::container::image;
+use crate::node::container::net::{Answered, NetAnswer, NetCall};
 use crate::sim::clock::epoch;
 
 /// Run `script` to its end on a simulated clock: (stdout, stderr, exit code, seconds taken).
@@ -100,10 +101,7 @@ fn errors_as_ash_gives_them() {
         (String::new(), "sh: syntax error: unterminated quoted string\n".into(), 2, 0)
     );
     assert_eq!(out("sleep abc 2>&1; echo $?"), "sleep: invalid number 'abc'\n1\n");
-    assert_eq!(
-        out("wget http://web"),
-        "wget: the cluster network is not simulated yet, so containers cannot reach it\n"
-    );
+    assert_eq!(out("ping web"), "ping: ICMP is not simulated in kubesim's cluster network\n");
     assert_eq!(out("exit abc"), "sh: exit: Illegal number: abc\n");
 }
 
@@ -289,4 +287,71 @@ fn a_fork_bomb_meets_the_pids_limit() {
     let (o, e, _, _) = run("i=0; while [ $i -lt 2000 ]; do sleep 100 & i=$((i+1)); done; echo spawned");
     assert_eq!(o, "spawned\n");
     assert!(e.starts_with("sh: can't fork: Resource temporarily unavailable\n"), "{e}");
+}
+
+/// Run `script` with each network call answered by `answer`; stdout+stderr and the status.
+fn run_net(script: &str, answer: impl Fn(&NetCall) -> (Option<&'static str>, i64, NetAnswer)) -> (String, i32) {
+    let mut fs = image::files("busybox");
+    let mut sh = Shell::new("sh", &[]);
+    sh.start_command(&["sh".into(), "-c".into(), script.into()]);
+    let mut procs = Procs::new(1);
+    let mut now = epoch();
+    for _ in 0..1_000 {
+        let mut fuel = FUEL;
+        let r = sh.run(&mut Sys { fs: &mut fs, now, hostname: "client", procs: &mut procs }, &mut fuel);
+        for (token, call) in std::mem::take(&mut procs.net_calls) {
+            let (addr, secs, a) = answer(&call);
+            let at = now + chrono::Duration::seconds(secs);
+            procs.net_answers.insert(token, Answered { addr: addr.map(String::from), at, answer: a });
+        }
+        match r {
+            Run::Exited(code) => {
+                let [o, e] = std::mem::take(&mut sh.term);
+                return (String::from_utf8(o).unwrap() + &String::from_utf8(e).unwrap(), code);
+            }
+            Run::Sleeping(t) => now = t.max(now),
+            other => panic!("{other:?}"),
+        }
+    }
+    panic!("script did not end: {script}");
+}
+
+#[test]
+fn network_clients_print_what_busybox_and_curl_print() {
+    let ok = |_: &NetCall| (Some("10.96.0.12:80"), 0, NetAnswer::Http { status: 200, body: "hello\n".into() });
+    assert_eq!(run_net("wget -qO- http://web", ok), ("hello\n".into(), 0));
+    assert_eq!(
+        run_net("wget -O- http://web 2>&1", ok).0,
+        "Connecting to web (10.96.0.12:80)\nwriting to stdout\nhello\n-                    100% |********************************|     6  0:00:00 ETA\nwritten to stdout\n"
+    );
+    assert_eq!(run_net("wget -q http://web/a/page.html && cat page.html", ok), ("hello\n".into(), 0));
+    let missing = |_: &NetCall| (Some("10.96.0.12:80"), 0, NetAnswer::Http { status: 404, body: String::new() });
+    assert_eq!(
+        run_net("wget -q -O - http://web/x 2>&1; echo $?", missing).0,
+        "wget: server returned error: HTTP/1.1 404 Not Found\n1\n"
+    );
+    let unresolved = |_: &NetCall| (None, 0, NetAnswer::Unresolved);
+    assert_eq!(run_net("wget -q http://nope", unresolved), ("wget: bad address 'nope'\n".into(), 1));
+    assert_eq!(run_net("curl -s http://nope; echo $?", unresolved).0, "6\n");
+    assert_eq!(run_net("curl nope", unresolved).0, "curl: (6) Could not resolve host: nope\n");
+    // A timeout takes the client's time: the answer comes after it.
+    let blocked = |c: &NetCall| match c {
+        NetCall::Http { timeout, .. } | NetCall::Connect { timeout, .. } => {
+            (Some("10.96.0.12:80"), timeout.num_seconds(), NetAnswer::TimedOut)
+        }
+        NetCall::Lookup { .. } => (None, 0, NetAnswer::Unresolved),
+    };
+    assert_eq!(
+        run_net("wget -q -T 2 http://web 2>&1; echo $?; date +%S", blocked).0,
+        "wget: download timed out\n1\n02\n"
+    );
+    assert_eq!(
+        run_net("curl -m 3 web", blocked).0,
+        "curl: (28) Failed to connect to web port 80 after 3000 ms: Timeout was reached\n"
+    );
+    let refused = |_: &NetCall| (Some("10.96.0.12:80"), 0, NetAnswer::Refused);
+    assert_eq!(run_net("nc -zv web 80", refused).0, "nc: web (10.96.0.12:80): Connection refused\n");
+    let open = |_: &NetCall| (Some("10.96.0.12:80"), 0, NetAnswer::Connected);
+    assert_eq!(run_net("nc -z -v -w 1 web 80", open), ("web (10.96.0.12:80) open\n".into(), 0));
+    assert_eq!(run_net("nc web", open), (String::from("BusyBox v1.37.0 multi-call binary.\n\nUsage: nc [OPTIONS] HOST PORT  - connect\nnc [OPTIONS] -l -p PORT [HOST] [PORT]  - listen\n"), 1));
 }

@@ -6,6 +6,7 @@
 use chrono::Duration;
 
 use super::{advance, Containerd};
+use crate::node::container::http::{HttpRequest, HttpResponse};
 use crate::node::container::server::{Kind, Server};
 use crate::node::container::shell::signal_number;
 use crate::node::container::{ExecOutput, Process};
@@ -20,7 +21,54 @@ pub enum Dial {
     Open(Option<u16>),
 }
 
+/// What a connection to an address of the pod network finds on this node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conn {
+    /// A pod at the address, but nothing listens on the port.
+    Refused,
+    /// A server of container `container` listens; its answer to the HTTP request, if one was
+    /// sent and the port speaks HTTP.
+    Open { container: String, answer: Option<HttpResponse> },
+}
+
 impl Containerd {
+    /// A connection to `ip:port` from outside the pod, and for `req` the server's answer; the
+    /// server logs the request as it does. `None`: no running pod of this node has the address.
+    pub fn serve(&mut self, now: Time, ip: &str, port: u16, req: Option<&HttpRequest<'_>>) -> Option<Conn> {
+        // A node's address is shared by its host-network pods: there only the ports a program
+        // is known to listen on answer.
+        let mut sandboxes: Vec<String> = self
+            .shims
+            .iter()
+            .filter(|(id, s)| s.ip == ip && s.status(id, now).state == ContainerState::Running)
+            .map(|(_, s)| s.sandbox_id.clone())
+            .collect();
+        sandboxes.sort();
+        sandboxes.dedup();
+        if sandboxes.is_empty() {
+            return None;
+        }
+        let host = sandboxes.len() > 1
+            || sandboxes.iter().any(|s| self.sandboxes.get(s).is_some_and(|s| s.config.host_network));
+        let found: Vec<(&String, &Server)> = sandboxes.iter().flat_map(|s| self.listeners(now, s, "")).collect();
+        let exact = found.iter().find(|(_, s)| s.ports.contains(&port));
+        let any = found.iter().find(|(_, s)| !host && matches!(s.kind, Kind::Unknown(_)));
+        let Some((cid, server)) = exact.or(any).map(|(c, s)| ((*c).clone(), (*s).clone())) else {
+            return Some(Conn::Refused);
+        };
+        let shim = self.shims.get_mut(&cid)?;
+        let container = shim.config.name.clone();
+        let Some(req) = req else { return Some(Conn::Open { container, answer: None }) };
+        let since = now - shim.started_at.unwrap_or(now);
+        let answer = server.respond(port, req, since, now, &shim.fs, &shim.hostname);
+        if let Some(a) = &answer {
+            if let Some(line) = server.access_line(now, req.client, req.path, a.status, req.agent) {
+                shim.log.push(now, line.as_bytes());
+            }
+        }
+        Some(Conn::Open { container, answer })
+    }
+
     /// The servers listening in `sandbox_id` at `now`, other than `except`: (container id, server).
     fn listeners(&self, now: Time, sandbox_id: &str, except: &str) -> Vec<(&String, &Server)> {
         self.shims

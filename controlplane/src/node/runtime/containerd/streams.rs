@@ -74,12 +74,16 @@ impl Containerd {
             p.advance_exec(&mut shim.fs, &shim.hostname, now, &mut out);
             shim.pids = p.last_pid();
             let signals = p.take_signals();
+            let calls = p.take_net_calls();
             if out.code.is_none() {
                 shim.execs.insert(stream, (p, ExecOutput { code: None, wake: out.wake, ..ExecOutput::default() }));
             }
             // Signals it sent to the container's other processes (`kill 1`).
             for (pid, sig) in signals {
                 self.deliver(now, id, pid, sig);
+            }
+            if out.code.is_none() {
+                self.keep_net_calls(id, Some(stream), calls);
             }
             return Ok(out);
         }

@@ -1,0 +1,47 @@
+//! What a process asks of the cluster network and what it gets back. A program that connects
+//! somewhere (`wget`, `curl`, `nc`, `nslookup`) leaves a call with its process tree and waits;
+//! the cluster carries it through the network (the runtime knows nothing of Services or DNS)
+//! and hands the answer back, to be read when its time comes.
+
+use chrono::{DateTime, Duration, Utc};
+
+/// A call a program makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetCall {
+    /// An HTTP request (`wget`, `curl`).
+    Http { url: String, method: String, agent: String, timeout: Duration },
+    /// A TCP connection, closed at once (`nc -z`).
+    Connect { host: String, port: u16, timeout: Duration },
+    /// A DNS lookup as busybox's `nslookup` makes it.
+    Lookup { name: String },
+}
+
+/// How a call went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetAnswer {
+    /// The server's HTTP answer.
+    Http {
+        status: u16,
+        body: String,
+    },
+    /// A connection was made (and closed, or the port does not speak HTTP).
+    Connected,
+    /// The name did not resolve.
+    Unresolved,
+    Refused,
+    TimedOut,
+    /// `nslookup`'s printed answer and exit code.
+    Lookup {
+        text: String,
+        code: i32,
+    },
+}
+
+/// An answer, with the address the name resolved to (`10.96.0.12:80`) and the moment the
+/// program sees it (after its timeout, for one that timed out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    pub addr: Option<String>,
+    pub at: DateTime<Utc>,
+    pub answer: NetAnswer,
+}
