@@ -108,6 +108,9 @@ pub fn allocate(
         spec.cluster_ips = Some(vec![ip]);
     }
     if matches!(type_.as_str(), "NodePort" | "LoadBalancer") {
+        // `shouldAllocateNodePorts`: a LoadBalancer with allocateLoadBalancerNodePorts false
+        // keeps the node ports it names and gets no others.
+        let allocate = type_ != "LoadBalancer" || spec.allocate_load_balancer_node_ports != Some(false);
         let mut taken = ports;
         for (i, port) in spec.ports.iter_mut().flatten().enumerate() {
             let kept = old_spec
@@ -127,6 +130,7 @@ pub fn allocate(
                     taken.insert(np);
                     port.node_port = Some(np);
                 }
+                None if !allocate => {}
                 None => match pick_port(&taken, rng) {
                     Some(np) => {
                         taken.insert(np);

@@ -48,8 +48,9 @@ impl ApiServer {
         invalid(info, &name, registry::validate(&obj))?;
         self.admit_validate(Operation::Create, info, namespace, &name, Some(&obj), None)?;
         self.warnings = registry::warnings(&obj);
-        if let Some((_, warning)) = self.unacted.iter().find(|(k, _)| *k == info.kind) {
-            self.warnings.push(warning.clone());
+        let unacted = self.unacted.iter().find(|u| u.kind == info.kind && u.applies.is_none_or(|f| f(&obj)));
+        if let Some(u) = unacted {
+            self.warnings.push(u.warning.clone());
         }
         let key = info.key(namespace, &name);
         if self.dry_run {

@@ -53,6 +53,15 @@ pub enum Propagation {
     Foreground,
 }
 
+/// Objects nothing in the cluster acts on: those of `kind` that `applies` picks (all, when
+/// None), and the warning the API server gives when one is created.
+#[derive(Debug, Clone)]
+pub struct Unacted {
+    pub kind: Kind,
+    pub applies: Option<fn(&Object) -> bool>,
+    pub warning: String,
+}
+
 /// `metav1.DeleteOptions`, the parts kubesim honours.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeleteOptions {
@@ -110,7 +119,7 @@ pub struct ApiServer {
     /// Warnings of the last write (the `Warning:` headers kubectl prints).
     warnings: Vec<String>,
     /// The warning a create of each kind no controller acts on gets (`set_unacted`).
-    unacted: Vec<(Kind, String)>,
+    unacted: Vec<Unacted>,
     /// The simulated instant (ns) and the count of event names handed out in it.
     event_names: (i64, i64),
     /// The request being served has `dryRun=All` (see [`ApiServer::dry_run`]).
@@ -204,9 +213,10 @@ impl ApiServer {
         self.audit_enabled = enabled;
     }
 
-    /// Kinds that nothing in this cluster acts on, with the warning a create of one gets, so
-    /// no one waits for what will never happen. The cluster sets them from its controllers.
-    pub fn set_unacted(&mut self, unacted: Vec<(Kind, String)>) {
+    /// Kinds (or objects of a kind) that nothing in this cluster acts on, with the warning a
+    /// create of one gets, so no one waits for what will never happen. The cluster sets them
+    /// from its controllers.
+    pub fn set_unacted(&mut self, unacted: Vec<Unacted>) {
         self.unacted = unacted;
     }
 

@@ -31,11 +31,13 @@ pub struct InProcess<'a> {
     user: User,
     /// Requests go with `dryRun=All` (`Client::set_dry_run`).
     dry_run: Cell<bool>,
+    /// The warnings of every answer, failures too, each once (`Client::take_warnings`).
+    heard: RefCell<Vec<String>>,
 }
 
 impl<'a> InProcess<'a> {
     pub fn new(cluster: &'a mut Cluster, user: User) -> InProcess<'a> {
-        InProcess { cluster: RefCell::new(cluster), user, dry_run: Cell::new(false) }
+        InProcess { cluster: RefCell::new(cluster), user, dry_run: Cell::new(false), heard: RefCell::new(Vec::new()) }
     }
 
     /// Run `f` with kubectl's client and waiter on `cluster`.
@@ -48,9 +50,9 @@ impl<'a> InProcess<'a> {
     fn request<T>(&self, f: impl FnOnce(&mut ApiServer, &User) -> Result<T, ApiError>) -> Answer<T> {
         let mut cluster = self.cluster.borrow_mut();
         if self.dry_run.get() {
-            return answer(cluster.api(), |api| api.dry_run(|api| f(api, &self.user)));
+            return answer(cluster.api(), &self.heard, |api| api.dry_run(|api| f(api, &self.user)));
         }
-        answer(cluster.api(), |api| f(api, &self.user))
+        answer(cluster.api(), &self.heard, |api| f(api, &self.user))
     }
 
     /// A request the API server serves by reaching component `C` (a kubelet, the scheduler),
@@ -61,26 +63,41 @@ impl<'a> InProcess<'a> {
     ) -> Answer<T> {
         let mut cluster = self.cluster.borrow_mut();
         let user = &self.user;
-        let served = cluster.with_component::<C, _>(|c, ctx| answer(ctx.api, |api| f(api, user, Some(c))));
+        let heard = &self.heard;
+        let served = cluster.with_component::<C, _>(|c, ctx| answer(ctx.api, heard, |api| f(api, user, Some(c))));
         match served {
             Some(answer) => answer,
-            None => answer(cluster.api(), |api| f(api, user, None)),
+            None => answer(cluster.api(), heard, |api| f(api, user, None)),
         }
     }
 }
 
-/// The result of `f` with the warnings it left on `api`.
-fn answer<T>(api: &mut ApiServer, f: impl FnOnce(&mut ApiServer) -> Result<T, ApiError>) -> Answer<T> {
+/// The result of `f` with the warnings it left on `api`, which are also noted in `heard`
+/// (an error's too: the server sends its warnings with any answer).
+fn answer<T>(
+    api: &mut ApiServer,
+    heard: &RefCell<Vec<String>>,
+    f: impl FnOnce(&mut ApiServer) -> Result<T, ApiError>,
+) -> Answer<T> {
     // Warnings left by another client's request are not this one's.
     api.take_warnings();
     let result = f(api);
     let warnings = api.take_warnings();
+    let mut heard = heard.borrow_mut();
+    for w in &warnings {
+        if !heard.contains(w) {
+            heard.push(w.clone());
+        }
+    }
     result.map(|body| Response { body, warnings })
 }
 
 impl InProcess<'_> {}
 
 impl Client for &InProcess<'_> {
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut *self.heard.borrow_mut())
+    }
     fn set_dry_run(&mut self, on: bool) {
         self.dry_run.set(on);
     }

@@ -67,6 +67,11 @@ pub trait Client {
     ) -> Answer<ListResult>;
     /// Changes to `kind` after `resource_version`, oldest first.
     fn watch(&mut self, kind: Kind, namespace: Option<&str>, resource_version: i64) -> Answer<Vec<WatchEvent>>;
+    /// The server's warnings heard since the last take, from every answer (failures too),
+    /// each once: kubectl's deduplicating warning writer prints them.
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
     /// Send the writes that follow with `dryRun=All` (kubectl's `--dry-run=server`): the API
     /// server checks and answers them but stores nothing.
     fn set_dry_run(&mut self, on: bool);

@@ -25,6 +25,9 @@ fn at(kind: Kind, namespace: &str, name: &str) -> String {
 }
 
 impl Client for Recording<'_> {
+    fn take_warnings(&mut self) -> Vec<String> {
+        self.inner.take_warnings()
+    }
     fn set_dry_run(&mut self, on: bool) {
         self.inner.set_dry_run(on);
     }

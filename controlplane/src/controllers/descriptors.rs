@@ -9,7 +9,10 @@ use super::{
     namespace, nodelifecycle, podautoscaler, podgc, replicaset, rootcacertpublisher, serviceaccount, statefulset,
 };
 use super::{tainteviction, ttlafterfinished};
-use crate::model::Kind;
+use k8s_openapi::api::core::v1::{Service, ServiceSpec};
+
+use crate::apiserver::Unacted;
+use crate::model::{Kind, Object, Typed};
 use crate::sim::component::Component;
 
 #[derive(Debug)]
@@ -171,13 +174,38 @@ static AWAITED: &[(Kind, Option<&str>, &str)] = &[
 
 /// The kinds no controller of kubesim acts on, with the warning the API server gives when
 /// one is created: `nothing in kubesim acts on Ingresses yet: it will get no address and route nothing`.
-pub fn unacted_kinds() -> Vec<(Kind, String)> {
+pub fn unacted_kinds() -> Vec<Unacted> {
     let built = |name: &str| DESCRIPTORS.iter().any(|d| d.name == name);
     AWAITED
         .iter()
         .filter(|(_, controller, _)| !controller.is_some_and(built))
-        .map(|(kind, _, means)| (*kind, format!("nothing in kubesim acts on {} yet: {means}", plural(*kind))))
+        .map(|(kind, _, means)| Unacted {
+            kind: *kind,
+            applies: None,
+            warning: format!("nothing in kubesim acts on {} yet: {means}", plural(*kind)),
+        })
         .collect()
+}
+
+/// Services of type LoadBalancer nothing gives an address: all of them without a
+/// cloud-controller-manager's service controller (`balanced` false, as in kind), and those
+/// with a `loadBalancerClass` (another implementation's, which kubesim does not run).
+pub fn unbalanced_services(balanced: bool) -> Unacted {
+    fn load_balancer(obj: &Object) -> Option<&ServiceSpec> {
+        Service::from_object(obj)?.spec.as_ref().filter(|s| s.type_.as_deref() == Some("LoadBalancer"))
+    }
+    if balanced {
+        return Unacted {
+            kind: Kind::Service,
+            applies: Some(|o| load_balancer(o).is_some_and(|s| s.load_balancer_class.is_some())),
+            warning: "nothing in kubesim acts on a loadBalancerClass: its EXTERNAL-IP will stay <pending>".into(),
+        };
+    }
+    Unacted {
+        kind: Kind::Service,
+        applies: Some(|o| load_balancer(o).is_some()),
+        warning: "nothing in kubesim gives LoadBalancer Services an address outside a cloud (cluster(#{cloud: true})): its EXTERNAL-IP will stay <pending>".into(),
+    }
 }
 
 /// A kind's plural as prose: `StatefulSets`, `Ingresses`.
@@ -197,23 +225,43 @@ pub fn default_controllers() -> Vec<String> {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ControllersError {
-    #[error("{0:?} is not in the list of known controllers (known: {known})", known = known())]
-    Unknown(String),
+    #[error("{0:?} is not in the list of known controllers (known: {1})")]
+    Unknown(String, String),
 }
 
-fn known() -> String {
-    let mut names: Vec<&str> =
-        DESCRIPTORS.iter().flat_map(|d| std::iter::once(d.name).chain(d.aliases.iter().copied())).collect();
-    names.sort_unstable();
-    names.join(", ")
+/// A controller manager's controller, as its `--controllers` flag names it.
+pub trait Named {
+    fn name(&self) -> &'static str;
+    fn aliases(&self) -> &'static [&'static str];
+    fn disabled_by_default(&self) -> bool;
 }
 
-fn descriptor(name: &str) -> Option<&'static ControllerDescriptor> {
-    DESCRIPTORS.iter().find(|d| d.name == name || d.aliases.contains(&name))
+impl Named for ControllerDescriptor {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
+    fn disabled_by_default(&self) -> bool {
+        self.disabled_by_default
+    }
 }
 
 /// The controllers `--controllers` enables, in run order; an unknown name is an error.
 pub fn enabled(controllers: &[String]) -> Result<Vec<&'static ControllerDescriptor>, ControllersError> {
+    select(DESCRIPTORS, controllers)
+}
+
+/// The entries of `table` that `--controllers` enables, in the table's order.
+pub fn select<'a, D: Named>(table: &'a [D], controllers: &[String]) -> Result<Vec<&'a D>, ControllersError> {
+    let descriptor = |name: &str| table.iter().find(|d| d.name() == name || d.aliases().contains(&name));
+    let known = || {
+        let mut names: Vec<&str> =
+            table.iter().flat_map(|d| std::iter::once(d.name()).chain(d.aliases().iter().copied())).collect();
+        names.sort_unstable();
+        names.join(", ")
+    };
     // Aliases become canonical names first, as the flag's validation does.
     let mut choices: Vec<(bool, Option<&'static str>)> = Vec::new();
     for entry in controllers {
@@ -225,21 +273,21 @@ pub fn enabled(controllers: &[String]) -> Result<Vec<&'static ControllerDescript
             Some(name) => (false, name),
             None => (true, entry.as_str()),
         };
-        let d = descriptor(name).ok_or_else(|| ControllersError::Unknown(entry.clone()))?;
-        choices.push((on, Some(d.name)));
+        let d = descriptor(name).ok_or_else(|| ControllersError::Unknown(entry.clone(), known()))?;
+        choices.push((on, Some(d.name())));
     }
-    let is_enabled = |d: &ControllerDescriptor| {
+    let is_enabled = |d: &D| {
         let mut star = false;
         for (on, name) in &choices {
             match name {
-                Some(n) if *n == d.name => return *on,
+                Some(n) if *n == d.name() => return *on,
                 Some(_) => {}
                 None => star = true,
             }
         }
-        star && !d.disabled_by_default
+        star && !d.disabled_by_default()
     };
-    Ok(DESCRIPTORS.iter().filter(|d| is_enabled(d)).collect())
+    Ok(table.iter().filter(|d| is_enabled(d)).collect())
 }
 
 #[cfg(test)]
@@ -270,7 +318,7 @@ mod tests {
     #[test]
     fn kinds_without_a_controller_are_named_in_a_warning() {
         let unacted = unacted_kinds();
-        let warning = |kind: Kind| unacted.iter().find(|(k, _)| *k == kind).map(|(_, w)| w.as_str());
+        let warning = |kind: Kind| unacted.iter().find(|u| u.kind == kind).map(|u| u.warning.as_str());
         assert_eq!(
             warning(Kind::PersistentVolumeClaim),
             Some("nothing in kubesim acts on PersistentVolumeClaims yet: it will stay Pending")

@@ -1,6 +1,7 @@
 //! kube-controller-manager: the shared informers, the controller runtime and one folder per
 //! controller; and the API server's own controller of the `kubernetes` Service.
 
+pub mod cloud;
 pub mod controller_utils;
 pub mod cronjob;
 pub mod daemon;

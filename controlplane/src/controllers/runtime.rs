@@ -93,6 +93,11 @@ pub trait Controller {
     fn resync_period(&self) -> Option<Duration> {
         None
     }
+    /// The delay before retrying a key that failed `failures` times in a row (0 = first),
+    /// when the controller's queue has a rate limiter of its own; None: the default one's.
+    fn retry_after(&self, _failures: u32) -> Option<Duration> {
+        None
+    }
     /// Move the object at `key` one step toward its spec. An error retries the key with
     /// back-off; success forgets its failures.
     fn reconcile(&mut self, key: &str, ctx: &mut Ctx<'_>) -> Result<Action, ApiError>;
@@ -215,7 +220,10 @@ impl<C: Controller + 'static> Component for ControllerComponent<C> {
                 }
                 Err(_) => {
                     let failures = self.failures.entry(key.clone()).or_insert(0);
-                    let delay = backoff(*failures).max(self.bucket.reserve(ctx.now()));
+                    let delay = match self.controller.retry_after(*failures) {
+                        Some(delay) => delay,
+                        None => backoff(*failures).max(self.bucket.reserve(ctx.now())),
+                    };
                     *failures = failures.saturating_add(1);
                     ctx.after(delay, key);
                 }

@@ -1,6 +1,7 @@
 //! `kubectl apply`: client-side apply with the last-applied-configuration annotation.
 //! Each document succeeds or fails on its own, in order, as kubectl does.
 
+use super::warnings::heard;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -121,7 +122,7 @@ pub fn apply_one(
                 return Ok((format!("{shown}/{name} created"), Arc::new(obj)));
             }
             let created = client.create(&ns, obj).map_err(|e| api_error(&e, "creating", source))?;
-            Ok((with_warnings(&created.warnings, format!("{shown}/{name} created")), created.body))
+            Ok((heard(client, format!("{shown}/{name} created")), created.body))
         }
         Some(current) if client_dry_run => Ok((format!("{shown}/{name} configured"), current)),
         Some(current) => {
@@ -133,11 +134,11 @@ pub fn apply_one(
                 .unwrap_or(Value::Object(Default::default()));
             let merged = three_way_merge(&original, &doc, &live);
             if merged == live {
-                return Ok((format!("{shown}/{name} unchanged"), current));
+                return Ok((heard(client, format!("{shown}/{name} unchanged")), current));
             }
             let obj: Object = decode(merged).map_err(|e| decode_error(&e, "patching", source))?;
             let updated = client.update(obj).map_err(|e| api_error(&e, "patching", source))?;
-            Ok((with_warnings(&updated.warnings, format!("{shown}/{name} configured")), updated.body))
+            Ok((heard(client, format!("{shown}/{name} configured")), updated.body))
         }
     }
 }
@@ -150,13 +151,6 @@ pub fn apply_text(cluster: &mut Cluster, text: &str, source: &str, namespace: &s
 /// [`apply_object`] on a cluster in this process, as kubectl, and the cluster's reaction.
 pub fn apply_doc(cluster: &mut Cluster, doc: Value, source: &str, namespace: &str) -> DocOutcome {
     InProcess::as_kubectl(cluster, |client, waiter| settled(waiter, apply_object(client, doc, source, namespace)))
-}
-
-/// kubectl prints the API server's warnings before the result line.
-pub(super) fn with_warnings(warnings: &[String], line: String) -> String {
-    let mut out: String = warnings.iter().map(|w| format!("Warning: {w}\n")).collect();
-    out.push_str(&line);
-    out
 }
 
 /// The annotation's value: the manifest as JSON, keys sorted, without the annotation itself.

@@ -214,11 +214,22 @@ pub fn run_line_with(
     if args.first() == Some(&"kubectl") {
         args.remove(0);
     }
-    match args.split_first() {
+    // Warnings from another line are not this one's.
+    client.take_warnings();
+    let result = match args.split_first() {
         Some((&"get", rest)) => {
             super::get::run_tables(client, waiter, rest, input).map(|(text, tables)| Output { text, tables })
         }
         _ => run_verb(client, waiter, &args, input).map(|text| Output { text, tables: Vec::new() }),
+    };
+    // What the command did not print where it belonged comes first, as kubectl writes each
+    // warning when its answer arrives.
+    match result {
+        Ok(mut out) => {
+            out.text = super::warnings::heard(client, out.text);
+            Ok(out)
+        }
+        Err(e) => Err(super::warnings::heard(client, e)),
     }
 }
 

@@ -1,12 +1,12 @@
 //! `kubectl create -f FILE` and the generators: `create deployment|namespace|configmap|
-//! secret generic|service clusterip|service nodeport|job|cronjob`.
+//! secret generic|service clusterip|service nodeport|service loadbalancer|job|cronjob`.
 
 use serde_json::{json, Map, Value};
 
-use super::apply::with_warnings;
 use super::command::Input;
 use super::flags::{flag, parse, FlagSpec, Parsed};
 use super::resources::{finish, settled, DryRun};
+use super::warnings::heard;
 use crate::client::{Client, Response, Waiter};
 use crate::fileaccess::FileAccess;
 use crate::model::{decode, Object};
@@ -64,10 +64,11 @@ pub fn run(
         "service" | "svc" => match rest.split_first() {
             Some((&"clusterip", rest)) => service(client, waiter, rest, "ClusterIP"),
             Some((&"nodeport", rest)) => service(client, waiter, rest, "NodePort"),
+            Some((&"loadbalancer", rest)) => service(client, waiter, rest, "LoadBalancer"),
             Some((other, _)) => Err(format!(
-                "error: \"kubectl create service {other}\" is not available in kubesim yet (clusterip, nodeport)"
+                "error: \"kubectl create service {other}\" is not available in kubesim yet (clusterip, nodeport, loadbalancer)"
             )),
-            None => Err("error: must specify a service type: clusterip, nodeport".into()),
+            None => Err("error: must specify a service type: clusterip, nodeport, loadbalancer".into()),
         },
         "job" => job(client, waiter, rest),
         "cronjob" | "cj" => cronjob(client, waiter, rest),
@@ -119,7 +120,7 @@ fn create_doc(
     let created = client
         .create(&ns, obj)
         .map_err(|e| e.kubectl_message_with_source(Some(&format!("error when creating {source:?}: "))))?;
-    Ok(with_warnings(&created.warnings, format!("{} created{}", created.body.type_name(), dry_run.suffix())))
+    Ok(heard(client, format!("{} created{}", created.body.type_name(), dry_run.suffix())))
 }
 
 fn flags_with(args: &[&str], extra: &[FlagSpec]) -> Result<Parsed, String> {
@@ -170,7 +171,8 @@ pub fn submit(
     let created = client.create(&namespace, obj).map_err(|e| e.kubectl_message())?;
     let line = format!("{} {verb}{}", created.body.type_name(), dry_run.suffix());
     let line = print_object_as(&created.body, flags.get("output"), &line, &api_version)?;
-    settled(waiter, Ok(with_warnings(&created.warnings, line)))
+    let line = heard(client, line);
+    settled(waiter, Ok(line))
 }
 
 pub(super) fn print_object(obj: &Object, output: Option<&str>, line: &str) -> Result<String, String> {
@@ -329,9 +331,19 @@ fn secret(
 }
 
 fn service(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], type_: &str) -> Result<String, String> {
-    let flags =
-        flags_with(args, &[flag("tcp", None, true), flag("clusterip", None, true), flag("node-port", None, true)])?;
-    let what = if type_ == "NodePort" { "service nodeport" } else { "service clusterip" };
+    // Each generator takes its own flags: `--clusterip` is clusterip's, `--node-port` nodeport's.
+    let mut specs = vec![flag("tcp", None, true)];
+    match type_ {
+        "ClusterIP" => specs.push(flag("clusterip", None, true)),
+        "NodePort" => specs.push(flag("node-port", None, true)),
+        _ => {}
+    }
+    let flags = flags_with(args, &specs)?;
+    let what = match type_ {
+        "NodePort" => "service nodeport",
+        "LoadBalancer" => "service loadbalancer",
+        _ => "service clusterip",
+    };
     let name = name_arg(&flags, what)?;
     let mut ports = Vec::new();
     for spec in flags.all("tcp").iter().flat_map(|t| t.split(',')) {

@@ -40,16 +40,30 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
         None => selector,
     };
     let protocol = flags.get("protocol").unwrap_or("TCP");
-    let port: i64 = match flags.get("port") {
-        Some(p) => p.parse().map_err(|_| format!("error: invalid --port {p:?}"))?,
-        None => *ports.first().ok_or_else(|| "error: couldn't find port via --port flag or introspection\nSee 'kubectl expose -h' for help and examples".to_string())?,
+    // One port from --port, else every port the object has; several are named port-1, port-2...
+    let ports: Vec<i64> = match flags.get("port") {
+        Some(p) => vec![p.parse().map_err(|_| format!("error: invalid --port {p:?}"))?],
+        None if ports.is_empty() => return Err("error: couldn't find port via --port flag or introspection".into()),
+        None => ports,
     };
-    let target = match flags.get("target-port") {
-        Some(t) => t.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(t.to_string())),
-        None => Value::from(port),
-    };
+    let target = flags
+        .get("target-port")
+        .map(|t| t.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(t.to_string())));
+    let several = ports.len() > 1;
+    let ports: Vec<Value> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, port)| {
+            let mut entry =
+                json!({"port": port, "protocol": protocol, "targetPort": target.clone().unwrap_or(Value::from(*port))});
+            if several {
+                entry["name"] = json!(format!("port-{}", i + 1));
+            }
+            entry
+        })
+        .collect();
     let svc_name = flags.get("name").unwrap_or(name);
-    let mut spec = json!({"ports": [{"port": port, "protocol": protocol, "targetPort": target}], "selector": selector});
+    let mut spec = json!({"ports": ports, "selector": selector});
     if let Some(t) = flags.get("type") {
         spec["type"] = json!(t);
     }
@@ -102,7 +116,7 @@ fn exposable(obj: &Object) -> Result<(serde_json::Map<String, Value>, Vec<i64>),
         Object::Pod(p) => {
             if p.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
                 return Err(
-                    "error: the pod has no labels and cannot be exposed\nSee 'kubectl expose -h' for help and examples"
+                    "error: couldn't retrieve selectors via --selector flag or introspection: the pod has no labels and cannot be exposed"
                         .into(),
                 );
             }

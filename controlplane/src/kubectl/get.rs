@@ -134,33 +134,18 @@ pub fn run_tables(
     // kubectl names the namespace only when every kind asked for lives in one.
     let in_namespace = !all_namespaces && kinds_in_order.iter().all(|k| k.info().namespaced);
     let mut all_objects: Vec<Arc<Object>> = Vec::new();
-    // The server's warnings, each once (kubectl's deduplicating warning writer).
-    let mut warnings: Vec<String> = Vec::new();
     for kind in kinds_in_order {
         let info = kind.info();
         let ns_filter = if !info.namespaced || all_namespaces { None } else { Some(namespace.as_str()) };
         let mut objects: Vec<Arc<Object>> = Vec::new();
         for (_, name) in requests.iter().filter(|r| r.0 == kind) {
-            let mut heard = |w: Vec<String>| {
-                for w in w {
-                    if !warnings.contains(&w) {
-                        warnings.push(w);
-                    }
-                }
-            };
             match name {
                 Some(n) => match client.get(kind, ns_filter.unwrap_or(&namespace), n) {
-                    Ok(o) => {
-                        heard(o.warnings);
-                        objects.push(o.body);
-                    }
+                    Ok(o) => objects.push(o.body),
                     Err(e) => errors.push(kubectl_error(&e)),
                 },
                 None => match client.list(kind, ns_filter, &selector, &field_selector) {
-                    Ok(list) => {
-                        heard(list.warnings);
-                        objects.extend(list.body.items);
-                    }
+                    Ok(list) => objects.extend(list.body.items),
                     Err(e) => errors.push(kubectl_error(&e)),
                 },
             }
@@ -200,7 +185,7 @@ pub fn run_tables(
         Format::Table => {
             if sections.is_empty() && errors.is_empty() {
                 let none = printers::no_resources(in_namespace.then_some(namespace.as_str()));
-                return Ok((super::apply::with_warnings(&warnings, none), tables));
+                return Ok((super::warnings::heard(client, none), tables));
             }
             sections.join("\n")
         }
@@ -252,7 +237,7 @@ pub fn run_tables(
             }
         }
     };
-    let body = super::apply::with_warnings(&warnings, body);
+    let body = super::warnings::heard(client, body);
     if errors.is_empty() {
         Ok((body, tables))
     } else {

@@ -43,6 +43,7 @@ mod tabwriter;
 mod taint;
 mod top;
 mod wait;
+mod warnings;
 mod watch;
 
 pub use command::{run_line, run_line_output, run_line_with, Args, Input, Output, Verb, VERBS};

@@ -51,6 +51,15 @@ impl NodeSpec {
 
 pub fn bootstrap(cluster: &mut Cluster) {
     let config = cluster.config().clone();
+    let mut control_plane = NodeSpec::worker(CONTROL_PLANE, &config.cpu, &config.memory, &config.pods);
+    control_plane.control_plane = true;
+    let mut nodes = vec![control_plane];
+    for i in 1..=config.workers {
+        nodes.push(NodeSpec::worker(&format!("node-{i}"), &config.cpu, &config.memory, &config.pods));
+    }
+    for (index, node) in nodes.iter_mut().enumerate() {
+        launch_instance(cluster, node, index);
+    }
     let api = cluster.api();
     for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
         create(api, "", &format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}"));
@@ -68,17 +77,25 @@ pub fn bootstrap(cluster: &mut Cluster) {
     ] {
         create(api, "", &format!("apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {{name: {name}}}\nvalue: {value}\ndescription: \"{desc}\"\npreemptionPolicy: PreemptLowerPriority"));
     }
-    let mut control_plane = NodeSpec::worker(CONTROL_PLANE, &config.cpu, &config.memory, &config.pods);
-    control_plane.control_plane = true;
-    add_node(api, &control_plane, 0);
-    for i in 1..=config.workers {
-        add_node(api, &NodeSpec::worker(&format!("node-{i}"), &config.cpu, &config.memory, &config.pods), i);
+    for (index, node) in nodes.iter().enumerate() {
+        add_node(api, node, index);
     }
     let statics = static_pods(api);
     services(api);
     addons(api);
     if let Some(kubelets) = cluster.component_mut::<Kubelets>() {
         kubelets.set_static_pods(CONTROL_PLANE, statics);
+    }
+}
+
+/// In a cloud (`cloud: true`), a node's machine is made before its kubelet registers, and the
+/// kubelet (`--cloud-provider=external`) registers the Node with the uninitialized taint, which
+/// the cloud node controller removes once it has filled in what the cloud knows.
+pub fn launch_instance(cluster: &Cluster, spec: &mut NodeSpec, index: usize) {
+    if let Some(mut cloud) = cluster.cloud() {
+        cloud.launch_instance(&spec.name, &node_ip(index));
+        let taint = crate::controllers::cloud::UNINITIALIZED_TAINT;
+        spec.taints.push((taint.to_string(), "true".to_string(), "NoSchedule".to_string()));
     }
 }
 

@@ -14,6 +14,7 @@ use crate::apiserver::proxy::KubeletServer;
 use crate::apiserver::{ApiServer, WatchEvent};
 use crate::controllers::{self, ControllerComponent, Informers};
 use crate::model::{Object, KINDS};
+use crate::network::cloud::{AddressPool, Cloud, CloudHandle};
 use crate::node::kubelet::{KubeletConfig, Kubelets};
 
 /// How to build a cluster.
@@ -34,6 +35,13 @@ pub struct ClusterConfig {
     pub controllers: Vec<String>,
     /// How many requests the audit log keeps (the newest).
     pub audit_log: usize,
+    /// Whether the cluster runs in a (simulated) cloud: kubelets start with
+    /// `--cloud-provider=external` and a cloud-controller-manager runs.
+    pub cloud: bool,
+    /// The addresses the cloud gives load balancers: `a.b.c.d-e.f.g.h` or a CIDR.
+    pub lb_pool: String,
+    /// cloud-controller-manager's `--controllers`, as `controllers` is kube-controller-manager's.
+    pub cloud_controllers: Vec<String>,
 }
 
 impl Default for ClusterConfig {
@@ -48,6 +56,9 @@ impl Default for ClusterConfig {
             image_pull: Duration::seconds(2),
             controllers: controllers::descriptors::default_controllers(),
             audit_log: crate::apiserver::AuditLog::DEFAULT_LIMIT,
+            cloud: false,
+            lb_pool: crate::network::cloud::DEFAULT_POOL.to_string(),
+            cloud_controllers: controllers::descriptors::default_controllers(),
         }
     }
 }
@@ -64,6 +75,9 @@ impl ClusterConfig {
         }
         controllers::descriptors::enabled(&self.controllers)
             .map_err(|e| SimError::BadOption("controllers", e.to_string()))?;
+        controllers::cloud::enabled(&self.cloud_controllers)
+            .map_err(|e| SimError::BadOption("cloud_controllers", e.to_string()))?;
+        AddressPool::parse(&self.lb_pool).map_err(|e| SimError::BadOption("lb_pool", e.to_string()))?;
         Ok(())
     }
 }
@@ -151,6 +165,8 @@ pub struct Cluster {
     progress: Option<ProgressHook>,
     /// Ports of the user's machine forwarded into pods (`kubectl port-forward`).
     forwards: crate::network::forward::Forwards,
+    /// The simulated cloud, when the cluster runs in one.
+    cloud: Option<CloudHandle>,
 }
 
 /// Rounds of work at one moment before the cluster gives up: far more than any real cascade.
@@ -170,7 +186,12 @@ impl Cluster {
     pub fn empty(config: ClusterConfig) -> Cluster {
         let mut api = ApiServer::new(config.seed, config.start);
         api.set_audit_limit(config.audit_log);
-        api.set_unacted(controllers::descriptors::unacted_kinds());
+        let mut unacted = controllers::descriptors::unacted_kinds();
+        let balanced = config.cloud
+            && controllers::cloud::enabled(&config.cloud_controllers)
+                .is_ok_and(|on| on.iter().any(|d| d.name == controllers::cloud::service::NAME));
+        unacted.push(controllers::descriptors::unbalanced_services(balanced));
+        api.set_unacted(unacted);
         let mut cluster = Cluster {
             api,
             clock: Clock::new(config.start),
@@ -181,6 +202,7 @@ impl Cluster {
             interrupt: None,
             progress: None,
             forwards: Default::default(),
+            cloud: None,
         };
         // The API server's own controller: not one of kube-controller-manager's, always on.
         cluster.add_component(Box::new(ControllerComponent::new(
@@ -190,6 +212,16 @@ impl Cluster {
         let enabled = controllers::descriptors::enabled(&cluster.config.controllers).unwrap_or_default();
         for descriptor in enabled {
             cluster.add_component(descriptor.start());
+        }
+        if cluster.config.cloud {
+            // Validated too: a bad pool or name here runs no cloud-controller-manager.
+            if let Ok(pool) = AddressPool::parse(&cluster.config.lb_pool) {
+                let cloud = Cloud::handle(pool);
+                for descriptor in controllers::cloud::enabled(&cluster.config.cloud_controllers).unwrap_or_default() {
+                    cluster.add_component(descriptor.start(&cloud));
+                }
+                cluster.cloud = Some(cloud);
+            }
         }
         cluster.add_component(Box::new(crate::scheduler::Scheduler::new()));
         let kubelet = KubeletConfig { image_pull: cluster.config.image_pull };
@@ -203,6 +235,11 @@ impl Cluster {
 
     pub fn config(&self) -> &ClusterConfig {
         &self.config
+    }
+
+    /// The simulated cloud the cluster runs in (`cloud: true`).
+    pub fn cloud(&self) -> Option<std::cell::RefMut<'_, Cloud>> {
+        self.cloud.as_ref().map(|c| c.borrow_mut())
     }
 
     /// Components run in the order they were added: that order is part of determinism.

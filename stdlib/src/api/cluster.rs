@@ -241,17 +241,26 @@ pub mod cluster_api {
     }
 
     /// A new, separate cluster: `#{workers: 3, seed: 0, cpu: "4", memory: "8Gi", pods: "110",
-    /// image_pull_seconds: 2, audit_log: 100000, controllers: ["*"]}`. `image_pull_seconds` is how
+    /// image_pull_seconds: 2, audit_log: 100000, controllers: ["*"], cloud: false,
+    /// lb_pool: "172.18.255.200-172.18.255.250", cloud_controllers: ["*"]}`. `image_pull_seconds` is how
     /// long a kubelet takes to pull an image; `audit_log` how many requests `audit_log()` keeps;
     /// `controllers` is kube-controller-manager's `--controllers`: `"*"` all, `"name"` one on,
     /// `"-name"` one off (the first entry naming a controller decides), by upstream's names or
     /// aliases (`garbagecollector`, `namespace`, `serviceaccount`, `root-ca-cert-publisher`,
     /// `nodelifecycle`, `taint-eviction-controller`, `podgc`, `disruption`).
+    /// `cloud: true` runs the cluster in a simulated cloud with a cloud-controller-manager:
+    /// LoadBalancer Services get addresses from `lb_pool` (default
+    /// `"172.18.255.200-172.18.255.250"`, or a CIDR), nodes get `kubesim://<node>` provider IDs,
+    /// the cloud's pod CIDR routes are kept (`cloud_routes()`), and a node whose machine is
+    /// removed (`remove_instance`) is deleted. `cloud_controllers` is cloud-controller-manager's
+    /// `--controllers` (`cloud-node`, `cloud-node-lifecycle`, `service`, `route`). Without
+    /// `cloud`, as in kind, nothing gives a LoadBalancer an address: it stays `<pending>`.
     ///
     /// ```rhai
     /// let big = cluster(#{workers: 10, seed: 7});
     /// use_cluster(big);
     /// let no_podgc = cluster(#{controllers: ["*", "-podgc"]});
+    /// let in_a_cloud = cluster(#{cloud: true, lb_pool: "172.18.255.200-172.18.255.210"});
     /// ```
     #[rhai_fn(name = "cluster", return_raw)]
     pub fn new_cluster(ctx: NativeCallContext, opts: Map) -> Result<ClusterRef, Box<EvalAltResult>> {
@@ -315,9 +324,21 @@ pub fn cluster_config(opts: &Map) -> Result<ClusterConfig, String> {
                     .collect::<Result<_, _>>()
                     .map_err(|_| "controllers must be an array of controller names")?;
             }
+            "cloud" => config.cloud = v.as_bool().map_err(|_| "cloud must be true or false")?,
+            "lb_pool" => {
+                config.lb_pool = v.clone().into_immutable_string().map_err(|_| "lb_pool must be a string")?.to_string()
+            }
+            "cloud_controllers" => {
+                let list = v.as_array_ref().map_err(|_| "cloud_controllers must be an array of controller names")?;
+                config.cloud_controllers = list
+                    .iter()
+                    .map(|c| c.clone().into_immutable_string().map(|s| s.to_string()))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| "cloud_controllers must be an array of controller names")?;
+            }
             other => {
                 return Err(format!(
-                    "unknown cluster option {other:?} (workers, seed, cpu, memory, pods, image_pull_seconds, audit_log, controllers)"
+                    "unknown cluster option {other:?} (workers, seed, cpu, memory, pods, image_pull_seconds, audit_log, controllers, cloud, lb_pool, cloud_controllers)"
                 ))
             }
         }

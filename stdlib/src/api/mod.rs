@@ -6,6 +6,7 @@ use rhai::{Engine, NativeCallContext};
 use crate::session::{ClusterRef, Shared};
 
 pub mod assertions;
+pub mod cloud;
 pub mod cluster;
 pub mod containers;
 pub mod help;
@@ -27,6 +28,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_global_module(rhai::exported_module!(cluster::cluster_api).into());
     engine.register_global_module(rhai::exported_module!(time::time_api).into());
     engine.register_global_module(rhai::exported_module!(nodes::nodes_api).into());
+    engine.register_global_module(rhai::exported_module!(cloud::cloud_api).into());
     engine.register_global_module(rhai::exported_module!(load::load_api).into());
     engine.register_global_module(rhai::exported_module!(network::network_api).into());
     engine.register_global_module(rhai::exported_module!(output::output_api).into());

@@ -71,7 +71,13 @@ pub mod nodes_api {
             return Err(runtime_error(format!("Error from server (AlreadyExists): nodes \"{name}\" already exists")));
         }
         let index = bootstrap::free_node_index(c.api_ref());
-        bootstrap::join_node(c.api(), &node, index).map_err(|e| runtime_error(e.kubectl_message()))?;
+        bootstrap::launch_instance(&c, &mut node, index);
+        if let Err(e) = bootstrap::join_node(c.api(), &node, index) {
+            if let Some(mut cloud) = c.cloud() {
+                cloud.remove_instance(&name);
+            }
+            return Err(runtime_error(e.kubectl_message()));
+        }
         let _ = c.settle();
         Ok(format!("node/{name} created"))
     }
