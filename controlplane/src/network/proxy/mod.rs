@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rand_chacha::rand_core::Rng;
@@ -40,6 +41,7 @@ use crate::network::Packet;
 use crate::sim::component::{Component, Ctx};
 use route::RecentLists;
 use service::{Endpoint, ServiceName, ServicePortInfo, ServicePortName, SliceInfo};
+use table::ServiceRules;
 
 /// `iptables.minSyncPeriod` (kubeadm's and kind's kube-proxy configuration).
 pub const MIN_SYNC_PERIOD_MS: i64 = 1000;
@@ -108,6 +110,9 @@ pub struct KubeProxies {
     stale: BTreeSet<ServiceName>,
     /// Past [`sync::LARGE_CLUSTER_ENDPOINTS`] endpoints in all.
     large: bool,
+    /// The rules of the service ports whose rules are the same on every node (no Local
+    /// policy, no zone hints, no source ranges), made once for all nodes.
+    shared: BTreeMap<Arc<ServicePortName>, Arc<ServiceRules>>,
     nodes: BTreeMap<String, Proxier>,
     /// The node of each kube-proxy pod, by name.
     pods: BTreeMap<String, String>,
@@ -129,6 +134,7 @@ impl KubeProxies {
             endpoints: BTreeMap::new(),
             stale: BTreeSet::new(),
             large: false,
+            shared: BTreeMap::new(),
             nodes: BTreeMap::new(),
             pods: BTreeMap::new(),
             now: DateTime::<Utc>::MIN_UTC,
@@ -314,6 +320,7 @@ impl KubeProxies {
             return;
         }
         for key in std::mem::take(&mut self.stale) {
+            self.shared.retain(|spn, _| spn.namespace != key.0 || spn.name != key.1);
             match self.slices.get(&key) {
                 Some(slices) => {
                     self.endpoints.insert(key.clone(), service::endpoints_map(&key.0, &key.1, slices));
@@ -327,11 +334,12 @@ impl KubeProxies {
             .services
             .iter()
             .flat_map(|(key, ports)| ports.iter().map(move |p| (key, p)))
-            .map(|(key, p)| self.endpoints.get(key).and_then(|e| e.get(&p.name)).map_or(0, Vec::len))
+            .map(|(key, p)| self.endpoints.get(key).and_then(|e| e.get(&*p.name)).map_or(0, Vec::len))
             .sum();
         let large = total > sync::LARGE_CLUSTER_ENDPOINTS;
         if large != self.large {
             self.large = large;
+            self.shared.clear();
             for p in self.nodes.values_mut() {
                 p.full = true;
             }
@@ -353,7 +361,7 @@ impl KubeProxies {
             pending.into_iter().collect()
         };
         for key in &changed {
-            let old: Vec<ServicePortName> =
+            let old: Vec<Arc<ServicePortName>> =
                 rules.service_ports().filter(|spn| spn.namespace == key.0 && spn.name == key.1).cloned().collect();
             for spn in &old {
                 rules.set(spn, None);
@@ -362,8 +370,15 @@ impl KubeProxies {
             let Some(ports) = self.services.get(key) else { continue };
             let endpoints = self.endpoints.get(key);
             for port in ports {
-                let eps = endpoints.and_then(|e| e.get(&port.name)).map_or(&[][..], Vec::as_slice);
-                rules.set(&port.name, Some(sync::service_rules(port, eps, view, self.large)));
+                let eps = endpoints.and_then(|e| e.get(&*port.name)).map_or(&[][..], Vec::as_slice);
+                let made = if same_everywhere(port, eps) {
+                    let large = self.large;
+                    let shared = self.shared.entry(port.name.clone());
+                    shared.or_insert_with(|| Arc::new(sync::service_rules(port, eps, view, large))).clone()
+                } else {
+                    Arc::new(sync::service_rules(port, eps, view, self.large))
+                };
+                rules.set(&port.name, Some(made));
                 if port.health_check_node_port != 0 {
                     // Ready endpoints on this node, by address (`LocalReadyEndpoints`).
                     let local: BTreeSet<Ipv4Addr> = endpoints
@@ -376,9 +391,20 @@ impl KubeProxies {
                 }
             }
         }
-        let rules = &*rules;
-        p.recent.retain(|name| rules.has_nat_chain(name));
+        if !p.recent.is_empty() {
+            let chains = rules.service_chains();
+            p.recent.retain(|name| chains.contains(name));
+        }
     }
+}
+
+/// Whether a service port's rules are the same on every node: nothing local to a node
+/// (Local policies), no zone hints, no LoadBalancer source ranges (the node's own address
+/// may be let through).
+fn same_everywhere(port: &ServicePortInfo, endpoints: &[Endpoint]) -> bool {
+    !port.uses_local_endpoints()
+        && port.load_balancer_source_ranges.is_empty()
+        && endpoints.iter().all(|e| e.zone_hints.is_empty())
 }
 
 impl Component for KubeProxies {
@@ -416,7 +442,8 @@ impl Component for KubeProxies {
             let Some(p) = self.nodes.get_mut(&node) else { continue };
             // The bounded-frequency runner's token bucket: one token per minSyncPeriod.
             let elapsed = (now - p.counted).num_milliseconds().max(0);
-            p.tokens = (p.tokens + elapsed * 1000 / MIN_SYNC_PERIOD_MS).min(BURST_SYNCS * 1000);
+            p.tokens =
+                p.tokens.saturating_add(elapsed.saturating_mul(1000) / MIN_SYNC_PERIOD_MS).min(BURST_SYNCS * 1000);
             p.counted = now;
             if p.tokens >= 1000 {
                 p.tokens -= 1000;

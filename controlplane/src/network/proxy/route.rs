@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rand_chacha::rand_core::Rng;
 
 use super::rules::{Match, Rule, Table, Target};
-use super::table::NodeRules;
+use super::table::{NodeRules, ServiceRules};
 use crate::network::{Packet, Protocol};
 
 /// Where a packet comes from, as the node sees it.
@@ -123,7 +123,7 @@ struct Verdict {
 /// walk deeper than this stops (no loop can hang it).
 const MAX_DEPTH: usize = 16;
 
-impl<R: Rng> Walk<'_, R> {
+impl<'a, R: Rng> Walk<'a, R> {
     fn matches(&mut self, rule: &Rule) -> bool {
         if let Some((negated, cidr)) = rule.src {
             if cidr.contains(self.src) == negated {
@@ -163,8 +163,9 @@ impl<R: Rng> Walk<'_, R> {
         true
     }
 
-    /// Walk `chain`; `None` when the packet falls off its end (or RETURNs).
-    fn walk(&mut self, table: Table, chain: &str) -> Option<Verdict> {
+    /// Walk `chain` (a service's own chain is looked up in `scope`, the service port whose
+    /// rule jumped there); `None` when the packet falls off its end (or RETURNs).
+    fn walk(&mut self, table: Table, chain: &str, scope: Option<&'a ServiceRules>) -> Option<Verdict> {
         if self.stack.len() >= MAX_DEPTH {
             return None;
         }
@@ -174,13 +175,13 @@ impl<R: Rng> Walk<'_, R> {
             self.stack.push(chain.to_string());
         }
         let mut verdict = None;
-        for rule in rules.chain(table, chain).into_iter().flatten() {
+        for (owner, rule) in rules.chain(table, chain, scope).into_iter().flatten() {
             if !self.matches(rule) {
                 continue;
             }
             match &rule.target {
                 Target::Jump(next) => {
-                    if let Some(v) = self.walk(table, next) {
+                    if let Some(v) = self.walk(table, next, owner.or(scope)) {
                         verdict = Some(v);
                         break;
                     }
@@ -231,7 +232,7 @@ pub fn route<R: Rng>(
         stack: Vec::new(),
     };
     let hook = if from == Origin::Node { "OUTPUT" } else { "PREROUTING" };
-    let nat = w.walk(Table::Nat, hook);
+    let nat = w.walk(Table::Nat, hook, None);
     let mut decided = None;
     if let Some(Verdict { target: Target::Dnat(to), chains, rule }) = nat {
         w.dst = *to.ip();
@@ -251,7 +252,7 @@ pub fn route<R: Rng>(
     };
     for hook in hooks {
         // An ACCEPT ends this hook's walk; the next hook still sees the packet.
-        if let Some(v) = w.walk(Table::Filter, hook) {
+        if let Some(v) = w.walk(Table::Filter, hook, None) {
             let outcome = match v.target {
                 Target::Reject => Outcome::Reject,
                 Target::Drop => Outcome::Drop,
@@ -263,6 +264,7 @@ pub fn route<R: Rng>(
     let Some((to, chains, rule)) = decided else {
         return Route { outcome: Outcome::Pass, chains: Vec::new(), rule: None };
     };
-    let masquerade = matches!(w.walk(Table::Nat, "POSTROUTING"), Some(Verdict { target: Target::Masquerade, .. }));
+    let masquerade =
+        matches!(w.walk(Table::Nat, "POSTROUTING", None), Some(Verdict { target: Target::Masquerade, .. }));
     Route { outcome: Outcome::Dnat { to, masquerade }, chains, rule: Some(rule) }
 }

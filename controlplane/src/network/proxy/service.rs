@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
@@ -40,7 +41,8 @@ impl fmt::Display for ServicePortName {
 /// names computed once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServicePortInfo {
-    pub name: ServicePortName,
+    /// Shared with every node's rules, which are keyed by it.
+    pub name: Arc<ServicePortName>,
     /// `name` as text (`ns/svc:port`), which comments and hashes use.
     pub name_string: String,
     pub cluster_ip: Ipv4Addr,
@@ -137,7 +139,7 @@ pub fn service_ports(namespace: &str, name: &str, svc: &Service) -> Vec<ServiceP
             local_chain: names::service_chain(names::SVL_PREFIX, &name_string, proto),
             firewall_chain: names::service_chain(names::FW_PREFIX, &name_string, proto),
             external_chain: names::service_chain(names::EXT_PREFIX, &name_string, proto),
-            name: port_name,
+            name: Arc::new(port_name),
             name_string,
             cluster_ip,
             port: p.port.clamp(0, 65535) as u16,

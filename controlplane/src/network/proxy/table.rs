@@ -1,9 +1,10 @@
 //! One node's kube-proxy rules (`NodeRules`): the fixed chains every sync writes, and each
 //! service port's rules, kept apart so a sync rewrites only the services that changed (as
-//! upstream's partial sync does). Printed as `iptables-save` prints the tables.
+//! upstream's partial sync does) and shared between the nodes that write the same ones. Printed as `iptables-save` prints the tables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::{Arc, OnceLock};
 
 use super::rules::{Cidr, Match, Rule, Table, Target};
 use super::service::ServicePortName;
@@ -50,22 +51,20 @@ pub struct ServiceRules {
     pub chains: Vec<(String, Vec<Rule>)>,
 }
 
-/// A node's rules.
-#[derive(Debug, Clone)]
+/// A node's rules. A service port's rules are shared (`Arc`) with every node that writes the
+/// same ones, so a thousand nodes hold one copy of what does not depend on the node.
+#[derive(Debug, Clone, Default)]
 pub struct NodeRules {
-    services: BTreeMap<ServicePortName, ServiceRules>,
-    /// Which service port owns each of the service chains.
-    index: BTreeMap<String, ServicePortName>,
-    fixed_filter: Vec<(&'static str, Vec<Rule>)>,
-    fixed_nat: Vec<(&'static str, Vec<Rule>)>,
-    /// KUBE-SERVICES' last rule: local destinations go on to KUBE-NODEPORTS.
-    nodeports_jump: Rule,
+    services: BTreeMap<Arc<ServicePortName>, Arc<ServiceRules>>,
 }
 
-impl Default for NodeRules {
-    fn default() -> Self {
-        NodeRules::new()
-    }
+/// The chains every node has, whatever its services.
+#[derive(Debug)]
+struct Fixed {
+    filter: Vec<(&'static str, Vec<Rule>)>,
+    nat: Vec<(&'static str, Vec<Rule>)>,
+    /// KUBE-SERVICES' last rule: local destinations go on to KUBE-NODEPORTS.
+    nodeports_jump: Rule,
 }
 
 fn kube_jump(chain: &str, comment: &str, new_only: bool) -> Rule {
@@ -74,18 +73,24 @@ fn kube_jump(chain: &str, comment: &str, new_only: bool) -> Rule {
     rule.comment(comment)
 }
 
-impl NodeRules {
-    /// The chains and rules of a sync with no services: the jumps from the built-in chains
-    /// (`iptablesJumpChains`, each prepended, so the last listed comes first; KUBE-FIREWALL's
-    /// jump, which the kubelet made before kube-proxy started, stays last), the masquerade
-    /// chains, KUBE-FORWARD, and KUBE-FIREWALL's rule against martian localnet packets
-    /// (localhost NodePorts are on by default).
-    pub fn new() -> NodeRules {
+/// One rule of a chain and the service port it belongs to (none for the fixed chains): a
+/// jump from a service's rule goes to that service's own chains.
+pub type Scoped<'a> = (Option<&'a ServiceRules>, &'a Rule);
+
+static FIXED: OnceLock<Fixed> = OnceLock::new();
+
+/// The chains and rules of a sync with no services: the jumps from the built-in chains
+/// (`iptablesJumpChains`, each prepended, so the last listed comes first; KUBE-FIREWALL's
+/// jump, which the kubelet made before kube-proxy started, stays last), the masquerade
+/// chains, KUBE-FORWARD, and KUBE-FIREWALL's rule against martian localnet packets
+/// (localhost NodePorts are on by default).
+fn fixed() -> &'static Fixed {
+    FIXED.get_or_init(|| {
         let lb_fw = "kubernetes load balancer firewall";
         let portals = "kubernetes service portals";
         let external = "kubernetes externally-visible service portals";
         let loopback = Cidr { addr: std::net::Ipv4Addr::new(127, 0, 0, 0), prefix: 8 };
-        let fixed_filter = vec![
+        let filter = vec![
             (
                 "INPUT",
                 vec![
@@ -135,7 +140,7 @@ impl NodeRules {
                 ],
             ),
         ];
-        let fixed_nat = vec![
+        let nat = vec![
             ("PREROUTING", vec![Rule::jump("KUBE-SERVICES").comment(portals)]),
             ("INPUT", vec![]),
             ("OUTPUT", vec![Rule::jump("KUBE-SERVICES").comment(portals)]),
@@ -154,64 +159,75 @@ impl NodeRules {
         let nodeports_jump = Rule::jump("KUBE-NODEPORTS")
             .comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain")
             .with(Match::AddrTypeLocal { src: false });
-        NodeRules { services: BTreeMap::new(), index: BTreeMap::new(), fixed_filter, fixed_nat, nodeports_jump }
+        Fixed { filter, nat, nodeports_jump }
+    })
+}
+
+impl NodeRules {
+    /// A sync's rules with no services: the fixed chains only.
+    pub fn new() -> NodeRules {
+        NodeRules::default()
     }
 
     /// Put a service port's rules in place of what it had (none: it has no rules any more).
-    pub fn set(&mut self, name: &ServicePortName, rules: Option<ServiceRules>) {
-        if let Some(old) = self.services.remove(name) {
-            for (chain, _) in &old.chains {
-                self.index.remove(chain);
+    pub fn set(&mut self, name: &Arc<ServicePortName>, rules: Option<Arc<ServiceRules>>) {
+        match rules {
+            Some(rules) => {
+                self.services.insert(name.clone(), rules);
             }
-        }
-        if let Some(rules) = rules {
-            for (chain, _) in &rules.chains {
-                self.index.insert(chain.clone(), name.clone());
+            None => {
+                self.services.remove(&**name);
             }
-            self.services.insert(name.clone(), rules);
         }
     }
 
     /// The service ports with rules, in order.
-    pub fn service_ports(&self) -> impl Iterator<Item = &ServicePortName> {
+    pub fn service_ports(&self) -> impl Iterator<Item = &Arc<ServicePortName>> {
         self.services.keys()
     }
 
-    /// Whether a chain of this name exists in the nat table (for the recent lists).
-    pub fn has_nat_chain(&self, name: &str) -> bool {
-        self.index.contains_key(name)
+    /// The names of the services' own nat chains (KUBE-SVC, KUBE-SEP, ...).
+    pub fn service_chains(&self) -> BTreeSet<&str> {
+        self.services.values().flat_map(|s| s.chains.iter().map(|(n, _)| n.as_str())).collect()
     }
 
-    /// The rules of a chain, in order; `None` if the table has no such chain.
-    pub fn chain<'a>(&'a self, table: Table, name: &str) -> Option<Box<dyn Iterator<Item = &'a Rule> + 'a>> {
+    /// The rules of a chain, in order, each with its service port's rules; `None` if the
+    /// table has no such chain. A service's own chain is found within `scope`, the service
+    /// port whose rule jumped there.
+    pub fn chain<'a>(
+        &'a self,
+        table: Table,
+        name: &str,
+        scope: Option<&'a ServiceRules>,
+    ) -> Option<Box<dyn Iterator<Item = Scoped<'a>> + 'a>> {
+        let f = fixed();
         let fixed = match table {
-            Table::Filter => &self.fixed_filter,
-            Table::Nat => &self.fixed_nat,
+            Table::Filter => &f.filter,
+            Table::Nat => &f.nat,
         };
         if let Some((_, rules)) = fixed.iter().find(|(n, _)| *n == name) {
-            return Some(Box::new(rules.iter()));
+            return Some(Box::new(rules.iter().map(|r| (None, r))));
         }
+        let services = self.services.values().map(|s| &**s);
         match (table, name) {
             (Table::Nat, "KUBE-SERVICES") => Some(Box::new(
-                self.services.values().flat_map(|s| s.nat_services.iter()).chain(std::iter::once(&self.nodeports_jump)),
+                services
+                    .flat_map(|s| s.nat_services.iter().map(move |r| (Some(s), r)))
+                    .chain(std::iter::once((None, &f.nodeports_jump))),
             )),
             (Table::Nat, "KUBE-NODEPORTS") => {
-                Some(Box::new(self.services.values().flat_map(|s| s.nat_nodeports.iter())))
+                Some(Box::new(services.flat_map(|s| s.nat_nodeports.iter().map(move |r| (Some(s), r)))))
             }
             (Table::Filter, _) => {
                 let chain = FilterChain::of(name)?;
-                Some(Box::new(
-                    self.services
-                        .values()
-                        .flat_map(|s| s.filter.iter())
-                        .filter(move |(c, _)| *c == chain)
-                        .map(|(_, r)| r),
-                ))
+                Some(Box::new(services.flat_map(move |s| {
+                    s.filter.iter().filter(move |(c, _)| *c == chain).map(move |(_, r)| (Some(s), r))
+                })))
             }
             (Table::Nat, _) => {
-                let owner = self.index.get(name)?;
-                let (_, rules) = self.services.get(owner)?.chains.iter().find(|(n, _)| n == name)?;
-                Some(Box::new(rules.iter()))
+                let s = scope?;
+                let (_, rules) = s.chains.iter().find(|(n, _)| n == name)?;
+                Some(Box::new(rules.iter().map(move |r| (Some(s), r))))
             }
         }
     }
@@ -227,8 +243,8 @@ impl NodeRules {
                 .collect(),
             Table::Nat => ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"]
                 .into_iter()
+                .chain(self.service_chains())
                 .map(String::from)
-                .chain(self.index.keys().cloned())
                 .collect(),
         };
         user.sort();
@@ -247,8 +263,12 @@ impl NodeRules {
                 let policy = if table.builtin().contains(&name.as_str()) { "ACCEPT" } else { "-" };
                 let _ = writeln!(out, ":{name} {policy} [0:0]");
             }
+            // Each service chain with the service port that has it.
+            let owners: BTreeMap<&str, &ServiceRules> =
+                self.services.values().flat_map(|s| s.chains.iter().map(move |(n, _)| (n.as_str(), &**s))).collect();
             for name in &names {
-                for rule in self.chain(table, name).into_iter().flatten() {
+                let scope = owners.get(name.as_str()).copied();
+                for (_, rule) in self.chain(table, name, scope).into_iter().flatten() {
                     rule.save(name, &mut out);
                 }
             }

@@ -81,8 +81,8 @@ fn node_rules(f: &Fixture, node: &str) -> NodeRules {
     let mut rules = NodeRules::new();
     let view = NodeView { name: node, zone: "", ip: Some(NODE_IP) };
     for port in &ports {
-        let eps = endpoints.get(&port.name).map_or(&[][..], Vec::as_slice);
-        rules.set(&port.name, Some(service_rules(port, eps, view, false)));
+        let eps = endpoints.get(&*port.name).map_or(&[][..], Vec::as_slice);
+        rules.set(&port.name, Some(std::sync::Arc::new(service_rules(port, eps, view, false))));
     }
     rules
 }
@@ -363,4 +363,36 @@ fn kube_proxies_follow_the_cluster() {
         proxies.iptables_save("node-1").map(|t| t.lines().filter(|l| l.starts_with("-A")).count()),
         before.map(|t| t.lines().filter(|l| l.starts_with("-A")).count())
     );
+}
+
+/// The service health server on a LoadBalancer's health check node port: 200 on the node
+/// with a ready endpoint, 503 elsewhere, nothing on other ports.
+#[test]
+fn health_check_node_port_answers_per_node() {
+    use crate::model::{decode, Kind};
+    use crate::sim::{Cluster, ClusterConfig};
+    let mut c = Cluster::new(ClusterConfig { workers: 2, ..Default::default() });
+    c.advance(Duration::seconds(20)).expect("advances");
+    for doc in [
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}},
+                    "spec": {"nodeSelector": {"kubernetes.io/hostname": "node-1"},
+                        "containers": [{"name": "web", "image": "nginx"}]}}}}),
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+            "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local", "selector": {"app": "web"},
+                "ports": [{"port": 80}]}}),
+    ] {
+        c.api().create("test", "default", decode(doc).expect("decodes")).expect("created");
+    }
+    c.advance(Duration::seconds(30)).expect("advances");
+    let svc = c.api().peek(Kind::Service, "default", "web").expect("the Service").to_value();
+    let hc = svc["spec"]["healthCheckNodePort"].as_u64().expect("a health check node port is allocated") as u16;
+    assert!((30000..=32767).contains(&hc), "{hc}");
+    let proxies = c.component_mut::<super::KubeProxies>().expect("kube-proxy runs");
+    let on = proxies.health_check("node-1", hc).expect("node-1 answers");
+    assert_eq!((on.code, on.local_endpoints), (200, 1), "{}", on.body);
+    assert!(on.body.contains("\"name\": \"web\""), "{}", on.body);
+    assert_eq!(proxies.health_check("node-2", hc).map(|h| h.code), Some(503));
+    assert!(proxies.health_check("node-1", hc.wrapping_add(1)).is_none());
 }
