@@ -127,6 +127,13 @@ impl Client for Recording<'_> {
     fn stream_close(&mut self, step: &crate::apiserver::exec::ExecStep) {
         self.inner.stream_close(step)
     }
+    fn port_forward(&mut self, namespace: &str, name: &str, local: u16, port: u16) -> Answer<()> {
+        self.note("create", format!("pods/portforward {namespace}/{name}"));
+        self.inner.port_forward(namespace, name, local, port)
+    }
+    fn forwarded_ports(&self) -> Vec<u16> {
+        self.inner.forwarded_ports()
+    }
     fn node_metrics(&mut self, labels: &LabelSelector) -> Answer<Vec<NodeMetrics>> {
         self.note("list", "nodes.metrics.k8s.io".into());
         self.inner.node_metrics(labels)
