@@ -58,6 +58,13 @@ impl Client for Recording<'_> {
         self.note("update-status", at(obj.kind(), obj.namespace(), obj.name()));
         self.inner.update_status(obj)
     }
+    fn port_forward(&mut self, namespace: &str, name: &str, local: u16, port: u16) -> Answer<()> {
+        self.note("portforward", format!("pods {namespace}/{name} {local}:{port}"));
+        self.inner.port_forward(namespace, name, local, port)
+    }
+    fn forwarded_ports(&self) -> Vec<u16> {
+        self.inner.forwarded_ports()
+    }
     fn patch(&mut self, kind: Kind, ns: &str, name: &str, t: PatchType, patch: &Value) -> Answer<Arc<Object>> {
         self.note("patch", at(kind, ns, name));
         self.inner.patch(kind, ns, name, t, patch)

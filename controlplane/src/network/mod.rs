@@ -1,9 +1,10 @@
 //! The cluster network: what a connection from a pod, a node or outside the cluster meets on
 //! its way to a server. `proxy/` is kube-proxy (per-node Service rules, as its iptables mode
 //! writes them), `dns/` is cluster DNS (CoreDNS's kubernetes plugin), `policy/` enforces
-//! NetworkPolicy, and `path.rs` walks one request through all of them.
+//! NetworkPolicy, `ingress/` is ingress-nginx's routing table, and `path.rs` walks one request through all of them.
 
 pub mod dns;
+pub mod ingress;
 pub mod policy;
 pub mod proxy;
 #[cfg(test)]
