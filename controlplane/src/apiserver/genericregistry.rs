@@ -14,7 +14,7 @@ use super::admission::{Attributes, Operation};
 use super::error::{ApiError, FieldError};
 use super::registry::{self, StrategyContext};
 use super::{k8s_time, names, ApiServer, DeleteOptions, Propagation};
-use crate::model::{KindInfo, Object};
+use crate::model::{Kind, KindInfo, Object};
 use crate::store::{Compare, Op, Txn};
 
 impl ApiServer {
@@ -49,7 +49,9 @@ impl ApiServer {
         self.admit_validate(Operation::Create, info, namespace, &name, Some(&obj), None)?;
         self.warnings = registry::warnings(&obj);
         if let Some((_, warning)) = self.unacted.iter().find(|(k, _)| *k == info.kind) {
-            self.warnings.push(warning.clone());
+            if !(info.kind == Kind::Ingress && self.ingress_controller_installed()) {
+                self.warnings.push(warning.clone());
+            }
         }
         let key = info.key(namespace, &name);
         if self.dry_run {

@@ -70,6 +70,11 @@ pub fn bootstrap(cluster: &mut Cluster) {
     }
     let mut control_plane = NodeSpec::worker(CONTROL_PLANE, &config.cpu, &config.memory, &config.pods);
     control_plane.control_plane = true;
+    if config.ingress {
+        // kind's ingress guide labels the node whose ports 80 and 443 the host maps.
+        let (k, v) = crate::network::ingress::manifest::NODE_LABEL;
+        control_plane.labels.push((k.into(), v.into()));
+    }
     add_node(api, &control_plane, 0);
     for i in 1..=config.workers {
         add_node(api, &NodeSpec::worker(&format!("node-{i}"), &config.cpu, &config.memory, &config.pods), i);
@@ -77,6 +82,12 @@ pub fn bootstrap(cluster: &mut Cluster) {
     let statics = static_pods(api);
     services(api);
     addons(api);
+    if config.ingress {
+        for yaml in crate::network::ingress::manifest::OBJECTS {
+            let cluster_scoped = yaml.contains("kind: Namespace") || yaml.contains("kind: IngressClass");
+            create(api, if cluster_scoped { "" } else { "ingress-nginx" }, yaml);
+        }
+    }
     if let Some(kubelets) = cluster.component_mut::<Kubelets>() {
         kubelets.set_static_pods(CONTROL_PLANE, statics);
     }

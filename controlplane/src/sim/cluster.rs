@@ -34,6 +34,8 @@ pub struct ClusterConfig {
     pub controllers: Vec<String>,
     /// How many requests the audit log keeps (the newest).
     pub audit_log: usize,
+    /// Install kind's ingress-nginx (its node label on the control plane, its manifest).
+    pub ingress: bool,
 }
 
 impl Default for ClusterConfig {
@@ -48,6 +50,7 @@ impl Default for ClusterConfig {
             image_pull: Duration::seconds(2),
             controllers: controllers::descriptors::default_controllers(),
             audit_log: crate::apiserver::AuditLog::DEFAULT_LIMIT,
+            ingress: false,
         }
     }
 }
@@ -196,6 +199,7 @@ impl Cluster {
         cluster.add_component(Box::new(Kubelets::new(kubelet)));
         cluster.add_component(Box::new(crate::network::proxy::KubeProxies::new()));
         cluster.add_component(Box::new(crate::network::policy::agent::NetworkPolicyAgent));
+        cluster.add_component(Box::new(crate::network::ingress::status::IngressNginx::default()));
         // Last: in each round it sees what every other component wrote.
         cluster.add_component(Box::new(Recorder::new()));
         cluster

@@ -27,8 +27,8 @@ pub enum Next {
 
 /// Whether the controller pod runs with `--watch-ingress-without-class=true`.
 pub fn watches_without_class(pod: &Pod) -> bool {
-    let args = pod.spec.iter().flat_map(|s| &s.containers).flat_map(|c| c.args.iter().flatten());
-    args.clone().any(|a| a == "--watch-ingress-without-class=true" || a == "--watch-ingress-without-class")
+    let mut args = pod.spec.iter().flat_map(|s| &s.containers).flat_map(|c| c.args.iter().flatten());
+    args.any(|a| a == "--watch-ingress-without-class=true" || a == "--watch-ingress-without-class")
 }
 
 /// The routing table as the controller in `pod` sees the cluster.

@@ -5,7 +5,9 @@
 //! Ingresses as alternative backends; TLS hosts redirect plain HTTP with 308.
 
 pub mod hop;
+pub mod manifest;
 mod route;
+pub mod status;
 #[cfg(test)]
 mod tests;
 
