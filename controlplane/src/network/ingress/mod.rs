@@ -186,7 +186,7 @@ impl Table {
             server.locations = split_prefixes(std::mem::take(&mut server.locations));
             // Longest path first, then by path descending: the order regex locations are tried.
             server.locations.sort_by(|a, b| b.path.cmp(&a.path));
-            server.locations.sort_by(|a, b| b.path.len().cmp(&a.path.len()));
+            server.locations.sort_by_key(|l| std::cmp::Reverse(l.path.len()));
         }
         table
     }

@@ -78,7 +78,8 @@ fn to_canary(c: &Canary, headers: &[(String, String)], rng: &mut impl Rng) -> bo
             }
         }
     }
-    (rng.next_u32() % 100) + 1 <= c.weight
+    // Lua's `math.random(100) <= weight`, a draw of 1..=100.
+    rng.next_u32() % 100 < c.weight
 }
 
 /// nginx's `rewrite "(?i)PATH" TARGET break;`: the whole URI becomes TARGET with `$1`… filled
