@@ -14,7 +14,7 @@ use super::admission::{Attributes, Operation};
 use super::error::{ApiError, FieldError};
 use super::registry::{self, StrategyContext};
 use super::{k8s_time, names, ApiServer, DeleteOptions, Propagation};
-use crate::model::{KindInfo, Object};
+use crate::model::{Kind, KindInfo, Object};
 use crate::store::{Compare, Op, Txn};
 
 impl ApiServer {
@@ -50,7 +50,9 @@ impl ApiServer {
         self.warnings = registry::warnings(&obj);
         let unacted = self.unacted.iter().find(|u| u.kind == info.kind && u.applies.is_none_or(|f| f(&obj)));
         if let Some(u) = unacted {
-            self.warnings.push(u.warning.clone());
+            if !(info.kind == Kind::Ingress && self.ingress_controller_installed()) {
+                self.warnings.push(u.warning.clone());
+            }
         }
         let key = info.key(namespace, &name);
         if self.dry_run {

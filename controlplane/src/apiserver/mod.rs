@@ -276,6 +276,17 @@ impl ApiServer {
     /// All objects of `kind` (in one namespace, or all when None), in key order, without
     /// recording a request: for completion and other looks that must not change what the
     /// audit log shows.
+    /// Whether ingress-nginx is installed: an IngressClass of its controller is stored (its
+    /// manifest's), so Ingresses are acted on.
+    pub fn ingress_controller_installed(&self) -> bool {
+        self.peek_list(Kind::IngressClass, None).iter().any(|o| match &**o {
+            Object::IngressClass(c) => {
+                c.spec.as_ref().and_then(|s| s.controller.as_deref()) == Some(crate::network::ingress::CONTROLLER)
+            }
+            _ => false,
+        })
+    }
+
     pub fn peek_list(&self, kind: Kind, namespace: Option<&str>) -> Vec<Arc<Object>> {
         let prefix = kind.info().key_prefix(namespace);
         self.store.range(&prefix).map(|kv| kv.value.clone()).collect()

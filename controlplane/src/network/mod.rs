@@ -1,12 +1,14 @@
 //! The cluster network: what a connection from a pod, a node or outside the cluster meets on
 //! its way to a server. `proxy/` is kube-proxy (per-node Service rules, as its iptables mode
 //! writes them), `dns/` is cluster DNS (CoreDNS's kubernetes plugin), `policy/` enforces
-//! NetworkPolicy, and `path.rs` walks one request through all of them. `cloud.rs` is the
-//! simulated cloud a `cloud: true` cluster runs in (machines, load balancers, routes).
+//! NetworkPolicy, `ingress/` is ingress-nginx's routing table, and `path.rs` walks one
+//! request through all of them. `cloud.rs` is the simulated cloud a `cloud: true` cluster
+//! runs in (machines, load balancers, routes).
 
 pub mod cloud;
 
 pub mod dns;
+pub mod ingress;
 pub mod policy;
 pub mod proxy;
 #[cfg(test)]

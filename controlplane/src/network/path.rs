@@ -11,6 +11,7 @@ use rand_chacha::rand_core::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::dns::{self, ClusterDns, DnsServer, NsLookup, Upstream};
+use super::ingress::{self, hop::Next};
 use super::policy::{self, Peer, Verdict};
 use super::proxy::{KubeProxies, Origin, Outcome as Routed};
 use super::url::Url;
@@ -159,7 +160,20 @@ impl Dataplane<'_> {
         // The kernel's ephemeral port range (`ip_local_port_range` 32768-60999).
         let client_port = 32768 + (self.rng.next_u32() % (60999 - 32768 + 1)) as u16;
         let path = url.path.clone();
-        let http = HttpRequest { method: &req.method, path: &path, client: "", client_port, agent: &req.agent };
+        // The Host header as curl sends it: the port only when not the scheme's own.
+        let default_port = matches!((url.scheme.as_str(), url.port), ("http", 80) | ("https", 443));
+        let named = req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("host")).map(|(_, v)| v.clone());
+        let host =
+            named.unwrap_or_else(|| if default_port { url.host.clone() } else { format!("{}:{}", url.host, url.port) });
+        let http = HttpRequest {
+            method: &req.method,
+            path: &path,
+            client: "",
+            client_port,
+            agent: &req.agent,
+            host: &host,
+            headers: &req.headers,
+        };
         // No method: a connection only (`nc -z`).
         let http = (!req.method.is_empty()).then_some(http);
         match self.connect(&client, pkt, http, &mut reply) {
@@ -229,11 +243,19 @@ impl Dataplane<'_> {
             url.port, f.port
         ));
         let path = url.path.clone();
-        let http =
-            HttpRequest { method: &req.method, path: &path, client: "127.0.0.1", client_port: 0, agent: &req.agent };
+        let host = format!("localhost:{}", url.port);
+        let http = HttpRequest {
+            method: &req.method,
+            path: &path,
+            client: "127.0.0.1",
+            client_port: 0,
+            agent: &req.agent,
+            host: &host,
+            headers: &req.headers,
+        };
         let http = (!req.method.is_empty()).then_some(http);
         match self.kubelets.serve(&node, self.now, &ip, f.port, http.as_ref()) {
-            Some(Conn::Open { container, answer }) => {
+            Some(Conn::Open { container, answer, .. }) => {
                 reply.hops.push(format!("pod: {key} on {node}, container {container}, port {}", f.port));
                 reply.ok = true;
                 reply.client_ip = Some("127.0.0.1".into());
@@ -462,9 +484,19 @@ impl Dataplane<'_> {
                 None => None,
             };
             if let Some(node) = arrives {
-                if let Walk::Done(outcome) = self.walk(&node, &mut pkt, Origin::Outside, reply) {
-                    return outcome;
+                match self.walk(&node, &mut pkt, Origin::Outside, reply) {
+                    Walk::Done(outcome) => return outcome,
+                    Walk::Translated => translated = true,
+                    Walk::Passed => {}
                 }
+            }
+        }
+        if let Some(node) = self.node_with_ip(pkt.dst).filter(|_| !translated) {
+            if let Some((ip, port, key)) = self.host_port(&node, pkt.port, pkt.protocol) {
+                reply.hops.push(format!("{node}: CNI-HOSTPORT-DNAT: hostPort {} of pod {key}", pkt.port));
+                reply.hops.push(format!("dnat: {}:{} → {ip}:{port}", pkt.dst, pkt.port));
+                pkt.dst = ip;
+                pkt.port = port;
             }
         }
         self.deliver(client, pkt, http, reply)
@@ -532,13 +564,67 @@ impl Dataplane<'_> {
                 reply.hops.push(format!("{owner}: {dst}:{} refused (nothing listens)", pkt.port));
                 Outcome::Refused
             }
-            Some(Conn::Open { container, answer }) => {
+            Some(Conn::Open { container, answer, proxy }) => {
                 let pod = self.pod_at(&owner, dst, &container);
                 let who = pod.clone().unwrap_or_else(|| format!("node {owner}"));
                 reply.hops.push(format!("pod: {who} on {owner}, container {container}, port {}", pkt.port));
+                if let (true, Some(h), Some(key)) = (proxy, http.as_ref(), pod.as_deref()) {
+                    return self.through_ingress(key, &owner, pkt, h, reply);
+                }
                 Outcome::Answered { node: owner, pod, answer, client: pkt.src }
             }
         }
+    }
+
+    /// The ingress-nginx pod `key` routes the request and, for a Service, proxies it on from
+    /// its own address to one of the Service's endpoints.
+    fn through_ingress(
+        &mut self,
+        key: &str,
+        node: &str,
+        pkt: Packet,
+        http: &HttpRequest<'_>,
+        reply: &mut Reply,
+    ) -> Outcome {
+        let informers = self.informers;
+        let answered = |answer| Outcome::Answered {
+            node: node.to_string(),
+            pod: Some(key.to_string()),
+            answer: Some(answer),
+            client: pkt.src,
+        };
+        let Some(Object::Pod(pod)) = informers.get(Kind::Pod, key).map(|o| &**o) else {
+            return answered(crate::node::container::http::ingress_not_found());
+        };
+        let hops = &mut reply.hops;
+        match ingress::hop::next(informers, pod, pkt.port, http.host, http.path, http.headers, &mut *self.rng, hops) {
+            Next::Answer(a) => answered(a),
+            Next::Proxy { to, port, uri } => {
+                let (namespace, name) = key.split_once('/').unwrap_or_default();
+                let from = Source::Pod { namespace: namespace.to_string(), name: name.to_string() };
+                let Ok(client) = self.client(&from) else {
+                    return answered(crate::node::container::http::ingress_not_found());
+                };
+                let next = Packet { src: client.ip, dst: to, port, protocol: Protocol::Tcp };
+                let http = HttpRequest { path: &uri, client: "", ..*http };
+                self.deliver(&client, next, Some(http), reply)
+            }
+        }
+    }
+
+    /// A pod on `node` that asked for `port` of the node as a hostPort (the CNI portmap
+    /// plugin's DNAT): its address, container port and `namespace/name`.
+    fn host_port(&self, node: &str, port: u16, protocol: Protocol) -> Option<(Ipv4Addr, u16, String)> {
+        self.informers.pods_on_node(node).find_map(|o| {
+            let Object::Pod(p) = &**o else { return None };
+            let running = p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+            let ip: Ipv4Addr = pod_ip(p)?.parse().ok().filter(|_| running && !is_host_network(p))?;
+            let ports = p.spec.iter().flat_map(|s| &s.containers).flat_map(|c| c.ports.iter().flatten());
+            let found = ports
+                .filter(|cp| Protocol::parse(cp.protocol.as_deref()) == Some(protocol))
+                .find(|cp| cp.host_port == Some(i32::from(port)))?;
+            Some((ip, u16::try_from(found.container_port).ok()?, o.key()))
+        })
     }
 
     /// NetworkPolicy on the connection: `Some(why)` when it is dropped. A source still its

@@ -53,6 +53,11 @@ pub fn bootstrap(cluster: &mut Cluster) {
     let config = cluster.config().clone();
     let mut control_plane = NodeSpec::worker(CONTROL_PLANE, &config.cpu, &config.memory, &config.pods);
     control_plane.control_plane = true;
+    if config.ingress {
+        // kind's ingress guide labels the node whose ports 80 and 443 the host maps.
+        let (k, v) = crate::network::ingress::manifest::NODE_LABEL;
+        control_plane.labels.push((k.into(), v.into()));
+    }
     let mut nodes = vec![control_plane];
     for i in 1..=config.workers {
         nodes.push(NodeSpec::worker(&format!("node-{i}"), &config.cpu, &config.memory, &config.pods));
@@ -83,6 +88,12 @@ pub fn bootstrap(cluster: &mut Cluster) {
     let statics = static_pods(api);
     services(api);
     addons(api);
+    if config.ingress {
+        for yaml in crate::network::ingress::manifest::OBJECTS {
+            let cluster_scoped = yaml.contains("kind: Namespace") || yaml.contains("kind: IngressClass");
+            create(api, if cluster_scoped { "" } else { "ingress-nginx" }, yaml);
+        }
+    }
     if let Some(kubelets) = cluster.component_mut::<Kubelets>() {
         kubelets.set_static_pods(CONTROL_PLANE, statics);
     }

@@ -42,6 +42,8 @@ pub struct ClusterConfig {
     pub lb_pool: String,
     /// cloud-controller-manager's `--controllers`, as `controllers` is kube-controller-manager's.
     pub cloud_controllers: Vec<String>,
+    /// Install kind's ingress-nginx (its node label on the control plane, its manifest).
+    pub ingress: bool,
 }
 
 impl Default for ClusterConfig {
@@ -59,6 +61,7 @@ impl Default for ClusterConfig {
             cloud: false,
             lb_pool: crate::network::cloud::DEFAULT_POOL.to_string(),
             cloud_controllers: controllers::descriptors::default_controllers(),
+            ingress: false,
         }
     }
 }
@@ -228,6 +231,7 @@ impl Cluster {
         cluster.add_component(Box::new(Kubelets::new(kubelet)));
         cluster.add_component(Box::new(crate::network::proxy::KubeProxies::new()));
         cluster.add_component(Box::new(crate::network::policy::agent::NetworkPolicyAgent));
+        cluster.add_component(Box::new(crate::network::ingress::status::IngressNginx::default()));
         // Last: in each round it sees what every other component wrote.
         cluster.add_component(Box::new(Recorder::new()));
         cluster

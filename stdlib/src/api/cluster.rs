@@ -316,6 +316,7 @@ pub fn cluster_config(opts: &Map) -> Result<ClusterConfig, String> {
                     .ok_or("audit_log must be a number of requests from 1 to 10000000")?
                     as usize
             }
+            "ingress" => config.ingress = v.as_bool().map_err(|_| "ingress must be true or false")?,
             "controllers" => {
                 let list = v.as_array_ref().map_err(|_| "controllers must be an array of controller names")?;
                 config.controllers = list
@@ -338,7 +339,7 @@ pub fn cluster_config(opts: &Map) -> Result<ClusterConfig, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown cluster option {other:?} (workers, seed, cpu, memory, pods, image_pull_seconds, audit_log, controllers, cloud, lb_pool, cloud_controllers)"
+                    "unknown cluster option {other:?} (workers, seed, cpu, memory, pods, image_pull_seconds, audit_log, controllers, cloud, lb_pool, cloud_controllers, ingress)"
                 ))
             }
         }

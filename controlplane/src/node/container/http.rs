@@ -18,6 +18,10 @@ pub struct HttpRequest<'a> {
     pub client_port: u16,
     /// Its User-Agent (`curl/8.5.0`, `Wget`).
     pub agent: &'a str,
+    /// The Host it names (`shop.example.com`, `10.96.0.10:8080`); empty for a probe.
+    pub host: &'a str,
+    /// Its other headers, by name.
+    pub headers: &'a [(String, String)],
 }
 
 /// What the server answers.
@@ -38,6 +42,11 @@ fn nginx_error(status: u16, reason: &str) -> HttpResponse {
         "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx/1.27.3</center>\r\n</body>\r\n</html>\r\n"
     );
     HttpResponse { status, body }
+}
+
+/// ingress-nginx's default backend: nginx's 404 page, `server_tokens off` (no version).
+pub fn ingress_not_found() -> HttpResponse {
+    HttpResponse { status: 404, body: crate::network::ingress::NOT_FOUND_BODY.into() }
 }
 
 /// Apache httpd's 404 page.
@@ -165,6 +174,14 @@ impl Server {
                 (53, _) => return None,
                 _ => go_not_found(),
             },
+            // The routing of ports 80 and 443 is the network's (network/ingress); what the
+            // controller answers alone is its default backend, nginx's 404 without a version.
+            Kind::IngressNginx => match (port, path) {
+                (10254, "/healthz") => ok("ok"),
+                (10254, "/metrics") => ok(""),
+                (80 | 443, _) => ingress_not_found(),
+                _ => go_not_found(),
+            },
             Kind::Unknown(_) => ok(""),
         })
     }
@@ -189,7 +206,15 @@ mod tests {
     use crate::sim::clock::epoch;
 
     fn get(path: &str) -> HttpRequest<'_> {
-        HttpRequest { method: "GET", path, client: "10.244.1.5", client_port: 40000, agent: "curl/8.5.0" }
+        HttpRequest {
+            method: "GET",
+            path,
+            client: "10.244.1.5",
+            client_port: 40000,
+            agent: "curl/8.5.0",
+            host: "",
+            headers: &[],
+        }
     }
 
     #[test]

@@ -78,6 +78,8 @@ pub fn default_command(image: &str) -> (&'static [&'static str], &'static [&'sta
         "agnhost" => (&["/agnhost"], &[]),
         "http-echo" => (&["/http-echo"], &[]),
         "coredns" => (&["/coredns"], &[]),
+        // registry.k8s.io/ingress-nginx/controller
+        "controller" => (&["/usr/bin/dumb-init", "--"], &["/nginx-ingress-controller"]),
         "pause" => (&["/pause"], &[]),
         "busybox" => (&[], &["sh"]),
         "alpine" => (&[], &["/bin/sh"]),

@@ -33,6 +33,10 @@ pub enum Kind {
         text: String,
     },
     CoreDns,
+    /// ingress-nginx's `/nginx-ingress-controller`: nginx on 80 and 443, whose routing the
+    /// cluster network does (it reads Ingresses), the admission webhook on 8443 and its
+    /// health and metrics on 10254.
+    IngressNginx,
     /// The pause container, and agnhost's `pause`.
     Pause,
     /// A program kubesim does not know: it runs until stopped, listening on any port asked.
@@ -115,6 +119,8 @@ pub fn detect(words: &[&str], fs: &Fs, env: &[(String, String)]) -> Option<Serve
                 None => None,
             }
         }
+        // An init that runs the rest (`dumb-init -- PROGRAM`).
+        "dumb-init" => return detect(rest.strip_prefix(&["--"][..]).unwrap_or(rest), fs, env),
         "nginx" | "nginx-debug" => (Kind::Nginx { entrypoint: false }, nginx_ports(fs)),
         "redis-server" => (Kind::Redis, vec![port_flag(rest, "port", 6379)]),
         "httpd-foreground" | "httpd" => (Kind::Httpd, vec![80]),
@@ -124,6 +130,7 @@ pub fn detect(words: &[&str], fs: &Fs, env: &[(String, String)]) -> Option<Serve
             (Kind::HttpEcho { text }, vec![port_flag(rest, "listen", 5678)])
         }
         "coredns" => (Kind::CoreDns, vec![53, 8080, 8181, 9153]),
+        "nginx-ingress-controller" => (Kind::IngressNginx, vec![80, 443, 8443, 10254]),
         "pause" => (Kind::Pause, vec![]),
         "agnhost" => match rest.first().copied() {
             Some("netexec") => (Kind::Netexec, vec![port_flag(rest, "http-port", 8080)]),
@@ -161,6 +168,19 @@ const NGINX_ENTRYPOINT: &[&str] = &[
     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
     "/docker-entrypoint.sh: Configuration complete; ready for start up",
+];
+
+/// What the controller prints first (its version banner).
+const INGRESS_NGINX_BANNER: &[&str] = &[
+    "-------------------------------------------------------------------------------",
+    "NGINX Ingress controller",
+    "  Release:       v1.12.1",
+    "  Build:         kubesim",
+    "  Repository:    https://github.com/kubernetes/ingress-nginx",
+    "  nginx version: nginx/1.25.5",
+    "",
+    "-------------------------------------------------------------------------------",
+    "",
 ];
 
 impl Server {
@@ -223,6 +243,7 @@ impl Server {
             Kind::CoreDns => {
                 out.extend([".:53", "[INFO] plugin/reload: Running configuration SHA512 = 1b226df79860026c6a52e67daa10d7f0d57ec5b023288ec00c5e05f93523c894564e15b91770d3a07ae1cfbe861d15b37d4a0027e69c546ab112970993a3b03b", "CoreDNS-1.12.0", "linux/amd64, go1.23.3, 51e11f1"].map(String::from))
             }
+            Kind::IngressNginx => out.extend(INGRESS_NGINX_BANNER.iter().map(|l| l.to_string())),
             Kind::Liveness | Kind::TestWebserver | Kind::Pause => {}
             Kind::Unknown(program) => out.push(format!(
                 "kubesim: {program}: a program kubesim does not simulate; it runs as a long-lived server until stopped"
@@ -346,7 +367,15 @@ impl Server {
     /// The status of `GET path` on `port`, `since` after it started (what a probe reads).
     /// `None`: the port does not speak HTTP.
     pub fn http(&self, port: u16, path: &str, since: Duration, fs: &Fs) -> Option<u16> {
-        let req = super::http::HttpRequest { method: "GET", path, client: "", client_port: 0, agent: "" };
+        let req = super::http::HttpRequest {
+            method: "GET",
+            path,
+            client: "",
+            client_port: 0,
+            agent: "",
+            host: "",
+            headers: &[],
+        };
         self.respond(port, &req, since, DateTime::<Utc>::MIN_UTC, fs, "").map(|r| r.status)
     }
 

@@ -27,8 +27,9 @@ pub enum Conn {
     /// A pod at the address, but nothing listens on the port.
     Refused,
     /// A server of container `container` listens; its answer to the HTTP request, if one was
-    /// sent and the port speaks HTTP.
-    Open { container: String, answer: Option<HttpResponse> },
+    /// sent and the port speaks HTTP. `proxy`: the server is ingress-nginx on its HTTP(S)
+    /// port, whose routing the cluster network does (it knows the Ingresses).
+    Open { container: String, answer: Option<HttpResponse>, proxy: bool },
 }
 
 impl Containerd {
@@ -58,7 +59,8 @@ impl Containerd {
         };
         let shim = self.shims.get_mut(&cid)?;
         let container = shim.config.name.clone();
-        let Some(req) = req else { return Some(Conn::Open { container, answer: None }) };
+        let proxy = server.kind == Kind::IngressNginx && matches!(port, 80 | 443);
+        let Some(req) = req else { return Some(Conn::Open { container, answer: None, proxy }) };
         let since = now - shim.started_at.unwrap_or(now);
         let answer = server.respond(port, req, since, now, &shim.fs, &shim.hostname);
         if let Some(a) = &answer {
@@ -66,7 +68,7 @@ impl Containerd {
                 shim.log.push(now, line.as_bytes());
             }
         }
-        Some(Conn::Open { container, answer })
+        Some(Conn::Open { container, answer, proxy })
     }
 
     /// The servers listening in `sandbox_id` at `now`, other than `except`: (container id, server).

@@ -1,0 +1,143 @@
+//! The controller's part of a request's way: a request that reaches an ingress-nginx pod on
+//! port 80 or 443 is routed by the table built from the cluster's Ingresses, and the
+//! controller sends it on to one endpoint of the chosen Service itself (it balances over the
+//! EndpointSlices, not through the ClusterIP).
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
+use rand_chacha::rand_core::Rng;
+
+use super::{Answer, Backend, Port, Table, NOT_FOUND_BODY, REDIRECT_BODY};
+use crate::controllers::Informers;
+use crate::model::{Kind, Object};
+use crate::network::proxy::service::{endpoints_map, slice_info, Endpoint, ServicePortName};
+use crate::network::Protocol;
+use crate::node::container::http::HttpResponse;
+
+/// Where the controller sends a request.
+pub enum Next {
+    /// It answers itself (404, 308, 503).
+    Answer(HttpResponse),
+    /// To this endpoint, asking for `uri`.
+    Proxy { to: Ipv4Addr, port: u16, uri: String },
+}
+
+/// Whether the controller pod runs with `--watch-ingress-without-class=true`.
+pub fn watches_without_class(pod: &Pod) -> bool {
+    let mut args = pod.spec.iter().flat_map(|s| &s.containers).flat_map(|c| c.args.iter().flatten());
+    args.any(|a| a == "--watch-ingress-without-class=true" || a == "--watch-ingress-without-class")
+}
+
+/// The routing table as the controller in `pod` sees the cluster.
+pub fn table(informers: &Informers, pod: &Pod) -> Table {
+    let classes: Vec<IngressClass> = informers
+        .list(Kind::IngressClass)
+        .filter_map(|o| match &**o {
+            Object::IngressClass(c) => Some((**c).clone()),
+            _ => None,
+        })
+        .collect();
+    let ingresses: Vec<Ingress> = informers
+        .list(Kind::Ingress)
+        .filter_map(|o| match &**o {
+            Object::Ingress(i) => Some((**i).clone()),
+            _ => None,
+        })
+        .collect();
+    Table::build(&classes, &ingresses, watches_without_class(pod))
+}
+
+/// nginx's 503 page, which ingress-nginx answers for an upstream without endpoints.
+fn unavailable() -> HttpResponse {
+    let body = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+    HttpResponse { status: 503, body: body.into() }
+}
+
+/// The upstream's name in nginx.conf: `namespace-service-port`.
+fn upstream_name(b: &Backend) -> String {
+    let port = match &b.port {
+        Port::Number(n) => n.to_string(),
+        Port::Name(n) => n.clone(),
+    };
+    format!("{}-{}-{port}", b.namespace, b.service)
+}
+
+/// The ready endpoints of a Service port named by an Ingress backend.
+fn endpoints(informers: &Informers, b: &Backend) -> Vec<Endpoint> {
+    let key = format!("{}/{}", b.namespace, b.service);
+    let Some(Object::Service(svc)) = informers.get(Kind::Service, &key).map(|o| &**o) else { return Vec::new() };
+    let ports = svc.spec.iter().flat_map(|s| s.ports.iter().flatten());
+    let port_name = ports
+        .clone()
+        .find(|p| match &b.port {
+            Port::Number(n) => p.port == *n,
+            Port::Name(n) => p.name.as_deref() == Some(n.as_str()),
+        })
+        .map(|p| p.name.clone().unwrap_or_default());
+    let Some(port_name) = port_name else { return Vec::new() };
+    let mut slices = BTreeMap::new();
+    for o in informers.list_namespace(Kind::EndpointSlice, &b.namespace) {
+        let Object::EndpointSlice(s) = &**o else { continue };
+        if let Some(((_, name), info)) = slice_info(&b.namespace, s, o.labels()) {
+            if name == b.service {
+                slices.insert(o.name().to_string(), info);
+            }
+        }
+    }
+    let spn = ServicePortName {
+        namespace: b.namespace.clone(),
+        name: b.service.clone(),
+        port: port_name,
+        protocol: Protocol::Tcp,
+    };
+    endpoints_map(&b.namespace, &b.service, &slices)
+        .remove(&spn)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.ready)
+        .collect()
+}
+
+/// Route `uri` for `host` (with `headers`) as the controller in `pod` does, on its `port`;
+/// the steps go to `hops`.
+#[allow(clippy::too_many_arguments)]
+pub fn next(
+    informers: &Informers,
+    pod: &Pod,
+    port: u16,
+    host: &str,
+    uri: &str,
+    headers: &[(String, String)],
+    rng: &mut impl Rng,
+    hops: &mut Vec<String>,
+) -> Next {
+    let scheme = if port == 443 { "https" } else { "http" };
+    let route = table(informers, pod).route(scheme, host, uri, headers, rng);
+    let by = route.ingress.as_deref().map(|i| format!(" (ingress {i})")).unwrap_or_default();
+    hops.push(format!("ingress-nginx: server {} location {}{by}", route.server, route.location));
+    match route.answer {
+        Answer::NotFound => {
+            hops.push("ingress-nginx: default backend: 404".into());
+            Next::Answer(HttpResponse { status: 404, body: NOT_FOUND_BODY.into() })
+        }
+        Answer::Redirect(to) => {
+            hops.push(format!("ingress-nginx: ssl-redirect: 308 to {to}"));
+            Next::Answer(HttpResponse { status: 308, body: REDIRECT_BODY.into() })
+        }
+        Answer::Upstream { backend, uri, canary } => {
+            let name = upstream_name(&backend);
+            let eps = endpoints(informers, &backend);
+            if eps.is_empty() {
+                hops.push(format!("ingress-nginx: upstream {name} has no ready endpoints: 503"));
+                return Next::Answer(unavailable());
+            }
+            let e = &eps[(rng.next_u32() as usize) % eps.len()];
+            let tag = if canary { " (canary)" } else { "" };
+            hops.push(format!("ingress-nginx: upstream {name}{tag} → {}, {uri}", e.text));
+            Next::Proxy { to: e.ip, port: e.port, uri }
+        }
+    }
+}

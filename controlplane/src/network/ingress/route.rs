@@ -1,0 +1,166 @@
+//! One request through the table: the server, the location nginx matches, the ssl-redirect, the
+//! canary choice (as ingress-nginx's Lua balancer makes it) and the rewrite of the URI.
+
+use rand_chacha::rand_core::Rng;
+use regex::Regex;
+
+use super::{Backend, Canary, Location, Match, Server, Table};
+
+/// What the controller does with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Proxied to a Service's endpoints; `uri` is what the upstream is asked for.
+    Upstream { backend: Backend, uri: String, canary: bool },
+    /// The controller's own default backend: nginx's 404 page.
+    NotFound,
+    /// ssl-redirect on a TLS host: 308 to this `Location`.
+    Redirect(String),
+}
+
+/// The route of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The `server_name` that took the request.
+    pub server: String,
+    /// The location block as nginx.conf has it (`= /foo`, `/foo/`, `~* "^/foo"`).
+    pub location: String,
+    /// `namespace/name` of the Ingress behind the location (of the canary when it was chosen).
+    pub ingress: Option<String>,
+    pub answer: Answer,
+}
+
+/// nginx's page for 404 (the default backend of kind's ingress-nginx is the controller itself).
+pub const NOT_FOUND_BODY: &str =
+    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+/// nginx's page for the 308 of ssl-redirect.
+pub const REDIRECT_BODY: &str = "<html>\r\n<head><title>308 Permanent Redirect</title></head>\r\n<body>\r\n<center><h1>308 Permanent Redirect</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+/// A location's regex (`~* "^PATH"`), or none when the path is no valid regex (the admission
+/// webhook of ingress-nginx would have refused it; here it matches nothing).
+fn location_regex(path: &str) -> Option<Regex> {
+    Regex::new(&format!("(?i)^{path}")).ok()
+}
+
+fn matches(server: &Server, path: &str) -> Option<usize> {
+    if server.regex() {
+        // Every location is a regex: nginx takes the first that matches, in the table's order.
+        return server.locations.iter().position(|l| location_regex(&l.path).is_some_and(|r| r.is_match(path)));
+    }
+    if let Some(i) = server.locations.iter().position(|l| l.kind == Match::Exact && l.path == path) {
+        return Some(i);
+    }
+    let prefixes = server.locations.iter().enumerate().filter(|(_, l)| l.kind != Match::Exact);
+    prefixes.filter(|(_, l)| path.starts_with(l.path.as_str())).max_by_key(|(_, l)| l.path.len()).map(|(i, _)| i)
+}
+
+/// The location as nginx.tmpl's buildLocation writes it.
+pub fn location_text(server: &Server, l: &Location) -> String {
+    if server.regex() {
+        format!("~* \"^{}\"", l.path)
+    } else if l.kind == Match::Exact {
+        format!("= {}", l.path)
+    } else {
+        l.path.clone()
+    }
+}
+
+/// Whether the canary takes the request: its header (`always`, `never` or the exact value asked
+/// for), else a draw of 1..=100 against its weight.
+fn to_canary(c: &Canary, headers: &[(String, String)], rng: &mut impl Rng) -> bool {
+    if let Some(name) = &c.header {
+        if let Some((_, v)) = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            match &c.header_value {
+                Some(want) if v == want => return true,
+                Some(_) => {}
+                None if v == "always" => return true,
+                None if v == "never" => return false,
+                None => {}
+            }
+        }
+    }
+    // Lua's `math.random(100) <= weight`, a draw of 1..=100.
+    rng.next_u32() % 100 < c.weight
+}
+
+/// nginx's `rewrite "(?i)PATH" TARGET break;`: the whole URI becomes TARGET with `$1`… filled
+/// from the match; the query string is kept.
+pub fn rewrite(pattern: &str, target: &str, path: &str, query: Option<&str>) -> String {
+    let Ok(re) = Regex::new(&format!("(?i){pattern}")) else { return join(path, query) };
+    let Some(caps) = re.captures(path) else { return join(path, query) };
+    let mut out = String::new();
+    let mut chars = target.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek().and_then(|d| d.to_digit(10))) {
+            ('$', Some(n)) => {
+                chars.next();
+                out.push_str(caps.get(n as usize).map_or("", |m| m.as_str()));
+            }
+            _ => out.push(c),
+        }
+    }
+    match query {
+        Some(q) if out.contains('?') => format!("{out}&{q}"),
+        _ => join(&out, query),
+    }
+}
+
+fn join(path: &str, query: Option<&str>) -> String {
+    match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
+    }
+}
+
+impl Table {
+    /// How the controller answers `scheme://host/uri` with these headers; `rng` draws for canary
+    /// weights.
+    pub fn route(
+        &self,
+        scheme: &str,
+        host: &str,
+        uri: &str,
+        headers: &[(String, String)],
+        rng: &mut impl Rng,
+    ) -> Route {
+        let server = self.server(host);
+        let (path, query) = match uri.split_once('?') {
+            Some((p, q)) => (if p.is_empty() { "/" } else { p }, Some(q)),
+            None => (if uri.is_empty() { "/" } else { uri }, None),
+        };
+        let Some(i) = matches(server, path) else {
+            return Route {
+                server: server.host.clone(),
+                location: String::new(),
+                ingress: None,
+                answer: Answer::NotFound,
+            };
+        };
+        let l = &server.locations[i];
+        let mut route = Route {
+            server: server.host.clone(),
+            location: location_text(server, l),
+            ingress: l.ingress.clone(),
+            answer: Answer::NotFound,
+        };
+        if server.tls && l.ssl_redirect && scheme == "http" {
+            let host = host.split(':').next().unwrap_or_default();
+            route.answer = Answer::Redirect(format!("https://{host}{}", join(path, query)));
+            return route;
+        }
+        let Some(main) = &l.backend else { return route };
+        let canary = l.canary.as_ref().filter(|c| to_canary(c, headers, rng));
+        let uri = match &l.rewrite {
+            Some(target) => rewrite(&l.path, target, path, query),
+            None => join(path, query),
+        };
+        let backend = match canary {
+            Some(c) => {
+                route.ingress = Some(c.ingress.clone());
+                c.backend.clone()
+            }
+            None => main.clone(),
+        };
+        route.answer = Answer::Upstream { backend, uri, canary: canary.is_some() };
+        route
+    }
+}
