@@ -5,6 +5,7 @@
 //! request through all of them. `cloud.rs` is the simulated cloud a `cloud: true` cluster
 //! runs in (machines, load balancers, routes).
 
+pub mod cidr;
 pub mod cloud;
 
 pub mod dns;

@@ -10,6 +10,7 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use rand_chacha::rand_core::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::cidr::Cidr;
 use super::dns::{self, ClusterDns, DnsServer, NsLookup, Upstream};
 use super::ingress::{self, hop::Next};
 use super::policy::{self, Peer, Verdict};
@@ -222,8 +223,8 @@ impl Dataplane<'_> {
             return refused(reply, format!("localhost:{}: nothing listens (no port-forward)", url.port));
         };
         let key = format!("{}/{}", f.namespace, f.pod);
-        let pod = match self.informers.get(Kind::Pod, &key).map(|o| &**o) {
-            Some(Object::Pod(p)) if p.metadata.uid.as_deref() == Some(f.uid.as_str()) => p,
+        let pod = match pod(self.informers, &key) {
+            Some(p) if p.metadata.uid.as_deref() == Some(f.uid.as_str()) => p,
             _ => {
                 // kubectl port-forward ends when its pod goes ("lost connection to pod").
                 self.forwards.remove(&url.port);
@@ -315,7 +316,7 @@ impl Dataplane<'_> {
         match from {
             Source::Pod { namespace, name } => {
                 let key = format!("{namespace}/{name}");
-                let Some(Object::Pod(pod)) = self.informers.get(Kind::Pod, &key).map(|o| &**o) else {
+                let Some(pod) = pod(self.informers, &key) else {
                     return Err(format!("pods \"{name}\" not found in namespace \"{namespace}\""));
                 };
                 let running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
@@ -593,7 +594,7 @@ impl Dataplane<'_> {
             answer: Some(answer),
             client: pkt.src,
         };
-        let Some(Object::Pod(pod)) = informers.get(Kind::Pod, key).map(|o| &**o) else {
+        let Some(pod) = pod(informers, key) else {
             return answered(crate::node::container::http::ingress_not_found());
         };
         let hops = &mut reply.hops;
@@ -630,11 +631,7 @@ impl Dataplane<'_> {
     /// NetworkPolicy on the connection: `Some(why)` when it is dropped. A source still its
     /// own is its pod; one rewritten to a node's address is that node.
     fn policy(&self, client: &Client, pkt: &Packet, owner: &str, reply: &mut Reply) -> Option<String> {
-        let pod_of = |key: &str| match self.informers.get(Kind::Pod, key).map(|o| &**o) {
-            Some(Object::Pod(p)) => Some(p),
-            _ => None,
-        };
-        let client_pod = client.pod.as_deref().filter(|_| pkt.src == client.ip).and_then(pod_of);
+        let client_pod = client.pod.as_deref().filter(|_| pkt.src == client.ip).and_then(|k| pod(self.informers, k));
         let src_node = self.node_with_ip(pkt.src);
         let from = match (client_pod, &src_node) {
             (Some(p), _) => Peer::Pod(p),
@@ -714,7 +711,7 @@ impl Dataplane<'_> {
         self.informers.list(Kind::Node).find_map(|o| match &**o {
             Object::Node(n) => {
                 let cidr = n.spec.as_ref().and_then(|s| s.pod_cidr.as_deref());
-                let inside = cidr.and_then(parse_cidr).is_some_and(|(net, bits)| contains(net, bits, ip));
+                let inside = cidr.and_then(Cidr::parse).is_some_and(|c| c.contains(ip));
                 (inside || internal_ip(n) == Some(ip)).then(|| o.name().to_string())
             }
             _ => None,
@@ -754,21 +751,16 @@ fn fail(mut reply: Reply, exit: i32, error: String, elapsed: Duration) -> Reply 
     reply
 }
 
+/// The pod `namespace/name` in the informers.
+fn pod<'i>(informers: &'i Informers, key: &str) -> Option<&'i Pod> {
+    match informers.get(Kind::Pod, key).map(|o| &**o) {
+        Some(Object::Pod(p)) => Some(p),
+        _ => None,
+    }
+}
+
 /// A node's InternalIP.
 pub fn internal_ip(node: &Node) -> Option<Ipv4Addr> {
     let addresses = node.status.as_ref()?.addresses.as_ref()?;
     addresses.iter().find(|a| a.type_ == "InternalIP")?.address.parse().ok()
-}
-
-/// `10.244.1.0/24` as (network, prefix length).
-pub fn parse_cidr(text: &str) -> Option<(Ipv4Addr, u8)> {
-    let (ip, bits) = text.split_once('/')?;
-    let bits: u8 = bits.parse().ok().filter(|b| *b <= 32)?;
-    Some((ip.parse().ok()?, bits))
-}
-
-/// Whether `ip` is in `net/bits`.
-pub fn contains(net: Ipv4Addr, bits: u8, ip: Ipv4Addr) -> bool {
-    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - u32::from(bits)) };
-    u32::from(net) & mask == u32::from(ip) & mask
 }

@@ -31,15 +31,20 @@ pub fn watches_without_class(pod: &Pod) -> bool {
     args.any(|a| a == "--watch-ingress-without-class=true" || a == "--watch-ingress-without-class")
 }
 
-/// The routing table as the controller in `pod` sees the cluster.
-pub fn table(informers: &Informers, pod: &Pod) -> Table {
-    let classes: Vec<IngressClass> = informers
+/// The IngressClasses the informers hold.
+pub(super) fn classes(informers: &Informers) -> Vec<IngressClass> {
+    informers
         .list(Kind::IngressClass)
         .filter_map(|o| match &**o {
             Object::IngressClass(c) => Some((**c).clone()),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The routing table as the controller in `pod` sees the cluster.
+pub fn table(informers: &Informers, pod: &Pod) -> Table {
+    let classes = classes(informers);
     let ingresses: Vec<Ingress> = informers
         .list(Kind::Ingress)
         .filter_map(|o| match &**o {

@@ -9,9 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::api::networking::v1::{
-    Ingress, IngressClass, IngressLoadBalancerIngress, IngressLoadBalancerStatus, IngressStatus,
-};
+use k8s_openapi::api::networking::v1::{Ingress, IngressLoadBalancerIngress, IngressLoadBalancerStatus, IngressStatus};
 
 use super::ours;
 use crate::apiserver::{WatchEvent, WatchEventType};
@@ -119,13 +117,7 @@ impl Component for IngressNginx {
             return false;
         }
         pods.sort_by_key(|p| p.metadata.name.clone());
-        let classes: Vec<IngressClass> = informers
-            .list(Kind::IngressClass)
-            .filter_map(|o| match &**o {
-                Object::IngressClass(c) => Some((**c).clone()),
-                _ => None,
-            })
-            .collect();
+        let classes = super::hop::classes(informers);
         let without_class = super::hop::watches_without_class(pods[0]);
         let ready_pods: Vec<&Pod> = pods.iter().copied().filter(|p| ready(p)).collect();
         let want = if ready_pods.is_empty() { None } else { Some(addresses(&ready_pods, informers)) };

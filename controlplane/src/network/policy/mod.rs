@@ -10,7 +10,6 @@
 //! address, the packet path passes the end as the network sees it after the rewrite.
 
 pub mod agent;
-mod cidr;
 
 #[cfg(test)]
 mod tests;
@@ -27,7 +26,7 @@ use crate::controllers::informers::Informers;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
 
-pub use cidr::Cidr;
+pub use crate::network::cidr::Cidr;
 
 /// The kinds whose informers policy evaluation reads; the component enforcing it must watch them.
 pub const WATCHES: &[Kind] = &[Kind::NetworkPolicy, Kind::Namespace, Kind::Pod];

@@ -6,45 +6,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use crate::network::Protocol;
 
-/// An IPv4 network, `-s`/`-d` of a rule (iptables-save writes a single address as `/32`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Cidr {
-    pub addr: Ipv4Addr,
-    pub prefix: u8,
-}
-
-impl Cidr {
-    pub fn host(addr: Ipv4Addr) -> Cidr {
-        Cidr { addr, prefix: 32 }
-    }
-
-    /// `10.244.0.0/16` or a bare address; the address is masked to its network.
-    pub fn parse(text: &str) -> Option<Cidr> {
-        let (addr, prefix) = match text.split_once('/') {
-            Some((a, p)) => (a.parse::<Ipv4Addr>().ok()?, p.parse::<u8>().ok().filter(|p| *p <= 32)?),
-            None => (text.parse::<Ipv4Addr>().ok()?, 32),
-        };
-        Some(Cidr { addr: Ipv4Addr::from(u32::from(addr) & mask(prefix)), prefix })
-    }
-
-    pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        u32::from(ip) & mask(self.prefix) == u32::from(self.addr)
-    }
-}
-
-fn mask(prefix: u8) -> u32 {
-    if prefix == 0 {
-        0
-    } else {
-        u32::MAX << (32 - u32::from(prefix.min(32)))
-    }
-}
-
-impl std::fmt::Display for Cidr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
-}
+pub use crate::network::cidr::Cidr;
 
 /// A match module of a rule (`-m ...`), in the order the rule has them.
 #[derive(Debug, Clone, PartialEq)]

@@ -107,8 +107,12 @@ pub fn service_ports(namespace: &str, name: &str, svc: &Service) -> Vec<ServiceP
     } else {
         0
     };
-    let source_ranges: Vec<Cidr> =
-        spec.load_balancer_source_ranges.iter().flatten().filter_map(|r| Cidr::parse(r.trim())).collect();
+    let source_ranges: Vec<Cidr> = spec
+        .load_balancer_source_ranges
+        .iter()
+        .flatten()
+        .filter_map(|r| Cidr::parse(r.trim()).or_else(|| r.trim().parse().ok().map(Cidr::host)))
+        .collect();
     // Only VIP-mode ingress addresses (an unset ipMode is VIP) get rules.
     let ingress = svc.status.as_ref().and_then(|s| s.load_balancer.as_ref()).and_then(|lb| lb.ingress.as_ref());
     let vips: Vec<Ipv4Addr> = ingress
