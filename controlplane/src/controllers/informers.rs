@@ -2,16 +2,21 @@
 //! cache per kind, owned by the cluster and fed once from the watch history, which every
 //! component reads. Objects are the store's own `Arc<Object>`s, never copies. Indexes: by
 //! namespace (the `namespace/name` key order), pods by node (`spec.nodeName`), and objects by
-//! the uid of their controlling owner (pods without one: orphans, by namespace).
+//! the uid of their controlling owner (pods without one: orphans, by namespace), and nodes by
+//! their InternalIP and pod CIDR (the packet path's "whose address is this"), pods by label
+//! and Services by the labels they select (what Services select which pods, without a walk
+//! of every pod or Service in the namespace).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
+use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
 use crate::apiserver::{WatchEvent, WatchEventType};
 use crate::model::{Kind, Object, KINDS};
+use crate::network::cidr::Cidr;
 
 /// One kind's cache and its indexes.
 #[derive(Debug, Default)]
@@ -23,6 +28,88 @@ struct Informer {
     /// themselves: the periodic controllers walk every pod by node, and a lookup per pod would
     /// cost them a chain of key comparisons each.
     by_node: BTreeMap<String, BTreeMap<String, Arc<Object>>>,
+    /// Nodes only: their addresses.
+    addresses: NodeAddresses,
+    /// Pods: (namespace, label, value) → keys of the pods with it. Services: the same of
+    /// their selectors' pairs; an empty selector (which selects everything) under no label.
+    /// EndpointSlices: their `kubernetes.io/service-name` label only.
+    by_label: BTreeMap<(String, String, String), BTreeSet<String>>,
+}
+
+/// The label by which EndpointSlices are found for their Service.
+const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+
+/// The (label, value) pairs under which `by_label` indexes an object: a pod's labels, a
+/// Service's selector (one pair ("", "") for an empty one), an EndpointSlice's Service.
+fn label_pairs(obj: &Object) -> Option<Vec<(&str, &str)>> {
+    match obj {
+        Object::Pod(_) => Some(obj.labels().iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()),
+        Object::EndpointSlice(_) => {
+            let service = obj.labels().get(SERVICE_NAME_LABEL)?;
+            Some(vec![(SERVICE_NAME_LABEL, service.as_str())])
+        }
+        Object::Service(s) => {
+            let selector = s.spec.as_ref()?.selector.as_ref()?;
+            if selector.is_empty() {
+                return Some(vec![("", "")]);
+            }
+            Some(selector.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+        }
+        _ => None,
+    }
+}
+
+/// Nodes by InternalIP, and by pod CIDR (per prefix length, by network address).
+#[derive(Debug, Default)]
+struct NodeAddresses {
+    ips: BTreeMap<Ipv4Addr, BTreeSet<String>>,
+    cidrs: BTreeMap<u8, BTreeMap<Ipv4Addr, BTreeSet<String>>>,
+}
+
+impl NodeAddresses {
+    fn of(obj: &Object) -> (Option<Ipv4Addr>, Option<Cidr>) {
+        match obj {
+            Object::Node(n) => {
+                let cidr = n.spec.as_ref().and_then(|s| s.pod_cidr.as_deref()).and_then(Cidr::parse);
+                (crate::network::path::internal_ip(n), cidr)
+            }
+            _ => (None, None),
+        }
+    }
+
+    fn update(&mut self, name: &str, old: Option<&Object>, new: Option<&Object>) {
+        let (old, new) =
+            (old.map(NodeAddresses::of).unwrap_or_default(), new.map(NodeAddresses::of).unwrap_or_default());
+        if old == new {
+            return;
+        }
+        if let Some(ip) = old.0 {
+            remove_name(&mut self.ips, ip, name);
+        }
+        if let Some(c) = old.1 {
+            if let Some(nets) = self.cidrs.get_mut(&c.prefix) {
+                remove_name(nets, c.addr, name);
+                if nets.is_empty() {
+                    self.cidrs.remove(&c.prefix);
+                }
+            }
+        }
+        if let Some(ip) = new.0 {
+            self.ips.entry(ip).or_default().insert(name.to_string());
+        }
+        if let Some(c) = new.1 {
+            self.cidrs.entry(c.prefix).or_default().entry(c.addr).or_default().insert(name.to_string());
+        }
+    }
+}
+
+fn remove_name(map: &mut BTreeMap<Ipv4Addr, BTreeSet<String>>, key: Ipv4Addr, name: &str) {
+    if let Some(names) = map.get_mut(&key) {
+        names.remove(name);
+        if names.is_empty() {
+            map.remove(&key);
+        }
+    }
 }
 
 /// The caches of every kind some component watches. Like a reflector's store, they may lag
@@ -121,6 +208,28 @@ impl Informer {
             }
             if let Some(uid) = new_owner {
                 index_insert(&mut self.by_controller, uid, key);
+            }
+        }
+        if obj.kind() == Kind::Node {
+            self.addresses.update(key, old.as_deref(), new);
+        }
+        if matches!(obj.kind(), Kind::Pod | Kind::Service | Kind::EndpointSlice) {
+            let (old_pairs, new_pairs) = (old.as_deref().and_then(label_pairs), new.and_then(label_pairs));
+            if old_pairs != new_pairs {
+                let namespace = obj.namespace();
+                for (k, v) in old_pairs.iter().flatten() {
+                    let index = (namespace.to_string(), k.to_string(), v.to_string());
+                    if let Some(keys) = self.by_label.get_mut(&index) {
+                        keys.remove(key);
+                        if keys.is_empty() {
+                            self.by_label.remove(&index);
+                        }
+                    }
+                }
+                for (k, v) in new_pairs.iter().flatten() {
+                    let index = (namespace.to_string(), k.to_string(), v.to_string());
+                    self.by_label.entry(index).or_default().insert(key.to_string());
+                }
             }
         }
         if obj.kind() == Kind::Pod {
@@ -223,6 +332,74 @@ impl Informers {
             .filter(|n| !n.is_empty())
     }
 
+    /// The pods of `namespace` whose labels hold every pair of `selector` (all of them for an
+    /// empty one), in key order: the pods with the selector's rarest pair, checked for the rest.
+    pub fn pods_with_labels<'a>(
+        &'a self,
+        namespace: &'a str,
+        selector: &'a BTreeMap<String, String>,
+    ) -> Box<dyn Iterator<Item = &'a Arc<Object>> + 'a> {
+        let Some(informer) = self.informer(Kind::Pod) else { return Box::new(std::iter::empty()) };
+        if selector.is_empty() {
+            return Box::new(self.list_namespace(Kind::Pod, namespace));
+        }
+        let mut rarest: Option<&BTreeSet<String>> = None;
+        for (k, v) in selector {
+            let keys = informer.by_label.get(&(namespace.to_string(), k.clone(), v.clone()));
+            let Some(keys) = keys else { return Box::new(std::iter::empty()) };
+            if rarest.is_none_or(|r| keys.len() < r.len()) {
+                rarest = Some(keys);
+            }
+        }
+        let matches = move |o: &&Arc<Object>| selector.iter().all(|(k, v)| o.labels().get(k) == Some(v));
+        Box::new(rarest.into_iter().flatten().filter_map(|k| informer.items.get(k)).filter(matches))
+    }
+
+    /// The EndpointSlices of the Service `namespace/service` (by their
+    /// `kubernetes.io/service-name` label), in key order.
+    pub fn slices_of_service<'a>(
+        &'a self,
+        namespace: &str,
+        service: &str,
+    ) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
+        let informer = self.informer(Kind::EndpointSlice);
+        let index = (namespace.to_string(), SERVICE_NAME_LABEL.to_string(), service.to_string());
+        let keys = informer.and_then(|i| i.by_label.get(&index));
+        keys.into_iter().flatten().filter_map(move |k| informer?.items.get(k))
+    }
+
+    /// The Services of `namespace` whose selector may select a pod with `labels`: those with a
+    /// selector pair among the labels, or an empty selector; in key order. The caller checks
+    /// the whole selector.
+    pub fn services_selecting_any<'a>(
+        &'a self,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
+        let informer = self.informer(Kind::Service);
+        let mut keys: BTreeSet<&'a str> = BTreeSet::new();
+        if let Some(i) = informer {
+            let pairs = labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([("", "")]);
+            for (k, v) in pairs {
+                let found = i.by_label.get(&(namespace.to_string(), k.to_string(), v.to_string()));
+                keys.extend(found.into_iter().flatten().map(String::as_str));
+            }
+        }
+        keys.into_iter().filter_map(move |k| informer?.items.get(k))
+    }
+
+    /// The node whose InternalIP is `ip` (the first by name, should two claim it).
+    pub fn node_with_ip(&self, ip: Ipv4Addr) -> Option<&str> {
+        let names = self.informer(Kind::Node)?.addresses.ips.get(&ip)?;
+        names.first().map(String::as_str)
+    }
+
+    /// The node whose pod CIDR holds `ip` (the first by name, should two overlap).
+    pub fn node_with_pod_ip(&self, ip: Ipv4Addr) -> Option<&str> {
+        let cidrs = &self.informer(Kind::Node)?.addresses.cidrs;
+        cidrs.iter().find_map(|(prefix, nets)| nets.get(&Cidr::around(ip, *prefix).addr)?.first().map(String::as_str))
+    }
+
     /// The pods or ReplicaSets of `namespace` without a controlling owner, in key order.
     pub fn orphans<'a>(&'a self, kind: Kind, namespace: &'a str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         let informer = self.informer(kind);
@@ -316,6 +493,91 @@ mod tests {
         assert_eq!(informers.orphans(Kind::ReplicaSet, "default").count(), 0);
         assert_eq!(informers.controlled_by(Kind::ReplicaSet, "d1").count(), 2);
         assert_eq!(informers.orphans(Kind::ConfigMap, "default").count(), 0, "only kinds a controller adopts");
+    }
+
+    #[test]
+    fn nodes_are_found_by_address_and_pod_cidr() {
+        let node = |name: &str, ip: &str, cidr: &str| {
+            let v = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+                "spec": {"podCIDR": cidr},
+                "status": {"addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}]}});
+            Arc::new(crate::model::decode(v).expect("node decodes"))
+        };
+        let ip = |s: &str| s.parse::<Ipv4Addr>().expect("an address");
+        let mut informers = Informers::default();
+        informers.start(
+            Kind::Node,
+            vec![node("a", "172.18.0.2", "10.244.0.0/24"), node("b", "172.18.0.3", "10.244.1.0/24")],
+        );
+        assert_eq!(informers.node_with_ip(ip("172.18.0.3")), Some("b"));
+        assert_eq!(informers.node_with_ip(ip("10.244.1.7")), None);
+        assert_eq!(informers.node_with_pod_ip(ip("10.244.1.7")), Some("b"));
+        assert_eq!(informers.node_with_pod_ip(ip("10.244.2.7")), None);
+        // A change of address moves the node; a deleted node is gone from both.
+        informers.apply(&event(WatchEventType::Modified, node("b", "172.18.0.9", "10.244.2.0/24")));
+        assert_eq!(informers.node_with_ip(ip("172.18.0.3")), None);
+        assert_eq!(informers.node_with_ip(ip("172.18.0.9")), Some("b"));
+        assert_eq!(informers.node_with_pod_ip(ip("10.244.1.7")), None);
+        assert_eq!(informers.node_with_pod_ip(ip("10.244.2.7")), Some("b"));
+        informers.apply(&event(WatchEventType::Deleted, node("b", "172.18.0.9", "10.244.2.0/24")));
+        assert_eq!(informers.node_with_ip(ip("172.18.0.9")), None);
+        assert_eq!(informers.node_with_pod_ip(ip("10.244.2.7")), None);
+        assert_eq!(informers.node_with_pod_ip(ip("10.244.0.1")), Some("a"));
+    }
+
+    #[test]
+    fn pods_are_found_by_label_and_services_by_selector() {
+        let labelled = |name: &str, labels: serde_json::Value| {
+            let v = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default", "labels": labels},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+            Arc::new(crate::model::decode(v).expect("pod decodes"))
+        };
+        let service = |name: &str, selector: Option<serde_json::Value>| {
+            let mut v = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
+                "spec": {"ports": [{"port": 80}]}});
+            if let Some(s) = selector {
+                v["spec"]["selector"] = s;
+            }
+            Arc::new(crate::model::decode(v).expect("service decodes"))
+        };
+        let names = |it: &mut dyn Iterator<Item = &Arc<Object>>| it.map(|o| o.name().to_string()).collect::<Vec<_>>();
+        let mut informers = Informers::default();
+        informers.start(
+            Kind::Pod,
+            vec![
+                labelled("a", json!({"app": "web", "tier": "front"})),
+                labelled("b", json!({"app": "web"})),
+                labelled("c", json!({"app": "db"})),
+            ],
+        );
+        let sel = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let web: BTreeMap<String, String> = sel(&[("app", "web")]);
+        assert_eq!(names(&mut informers.pods_with_labels("default", &web)), ["a", "b"]);
+        let front: BTreeMap<String, String> = sel(&[("app", "web"), ("tier", "front")]);
+        assert_eq!(names(&mut informers.pods_with_labels("default", &front)), ["a"]);
+        let none: BTreeMap<String, String> = sel(&[("app", "cache")]);
+        assert!(names(&mut informers.pods_with_labels("default", &none)).is_empty());
+        assert_eq!(names(&mut informers.pods_with_labels("default", &BTreeMap::new())), ["a", "b", "c"]);
+        assert!(names(&mut informers.pods_with_labels("other", &web)).is_empty());
+        // A relabelled pod moves.
+        informers.apply(&event(WatchEventType::Modified, labelled("b", json!({"app": "db"}))));
+        assert_eq!(names(&mut informers.pods_with_labels("default", &web)), ["a"]);
+
+        informers.start(
+            Kind::Service,
+            vec![
+                service("all", Some(json!({}))),
+                service("db", Some(json!({"app": "db"}))),
+                service("manual", None),
+                service("web", Some(json!({"app": "web", "tier": "front"}))),
+            ],
+        );
+        let labels: BTreeMap<String, String> = sel(&[("app", "web")]);
+        assert_eq!(names(&mut informers.services_selecting_any("default", &labels)), ["all", "web"]);
+        let labels: BTreeMap<String, String> = sel(&[("app", "db")]);
+        assert_eq!(names(&mut informers.services_selecting_any("default", &labels)), ["all", "db"]);
+        informers.apply(&event(WatchEventType::Deleted, service("db", Some(json!({"app": "db"})))));
+        assert_eq!(names(&mut informers.services_selecting_any("default", &labels)), ["all"]);
     }
 
     #[test]

@@ -25,6 +25,12 @@ impl Cidr {
         Some(Cidr { addr: Ipv4Addr::from(u32::from(addr) & mask(prefix)), prefix })
     }
 
+    /// The block of `prefix` bits that holds `ip`.
+    pub fn around(ip: Ipv4Addr, prefix: u8) -> Cidr {
+        let prefix = prefix.min(32);
+        Cidr { addr: Ipv4Addr::from(u32::from(ip) & mask(prefix)), prefix }
+    }
+
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
         u32::from(ip) & mask(self.prefix) == u32::from(self.addr)
     }

@@ -10,7 +10,6 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use rand_chacha::rand_core::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::cidr::Cidr;
 use super::dns::{self, ClusterDns, DnsServer, NsLookup, Upstream};
 use super::ingress::{self, hop::Next};
 use super::policy::{self, Peer, Verdict};
@@ -693,10 +692,7 @@ impl Dataplane<'_> {
 
     /// The node whose own address `ip` is.
     fn node_with_ip(&self, ip: Ipv4Addr) -> Option<String> {
-        self.informers.list(Kind::Node).find_map(|o| match &**o {
-            Object::Node(n) if internal_ip(n) == Some(ip) => Some(o.name().to_string()),
-            _ => None,
-        })
+        self.informers.node_with_ip(ip).map(str::to_string)
     }
 
     fn node_ip(&self, node: &str) -> Option<Ipv4Addr> {
@@ -706,16 +702,9 @@ impl Dataplane<'_> {
         }
     }
 
-    /// The node whose pod CIDR holds `ip`, or whose own address it is.
+    /// The node whose own address `ip` is, or whose pod CIDR holds it.
     fn owner_of(&self, ip: Ipv4Addr) -> Option<String> {
-        self.informers.list(Kind::Node).find_map(|o| match &**o {
-            Object::Node(n) => {
-                let cidr = n.spec.as_ref().and_then(|s| s.pod_cidr.as_deref());
-                let inside = cidr.and_then(Cidr::parse).is_some_and(|c| c.contains(ip));
-                (inside || internal_ip(n) == Some(ip)).then(|| o.name().to_string())
-            }
-            _ => None,
-        })
+        self.informers.node_with_ip(ip).or_else(|| self.informers.node_with_pod_ip(ip)).map(str::to_string)
     }
 
     /// `namespace/name` of the pod on `node` at `ip` whose container `container` answered.

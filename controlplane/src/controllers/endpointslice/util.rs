@@ -109,7 +109,7 @@ fn selects(service: &Service, labels: &BTreeMap<String, String>) -> bool {
 /// `GetPodServiceMemberships`: the keys of the Services in the pod's namespace that select it.
 fn memberships(informers: &Informers, pod: &Object) -> BTreeSet<String> {
     informers
-        .list_namespace(Kind::Service, pod.namespace())
+        .services_selecting_any(pod.namespace(), pod.labels())
         .filter(|s| matches!(&***s, Object::Service(svc) if selects(svc, pod.labels())))
         .map(|s| s.key())
         .collect()
@@ -217,9 +217,11 @@ pub fn format_trigger_time(t: DateTime<Utc>) -> String {
 pub fn service_and_pods<'a>(informers: &'a Informers, key: &str) -> Option<(&'a Service, Vec<&'a Pod>)> {
     let Object::Service(service) = &**informers.get(Kind::Service, key)? else { return None };
     let namespace = service.metadata.namespace.as_deref().unwrap_or("");
+    let Some(selector) = service.spec.as_ref().and_then(|s| s.selector.as_ref()) else {
+        return Some((service, Vec::new()));
+    };
     let pods = informers
-        .list_namespace(Kind::Pod, namespace)
-        .filter(|p| selects(service, p.labels()))
+        .pods_with_labels(namespace, selector)
         .filter_map(|p| match &**p {
             Object::Pod(pod) => Some(&**pod),
             _ => None,
@@ -250,13 +252,9 @@ pub fn slice_service_keys(slice: &Object, old: Option<&Object>, manager: &str) -
 pub fn managed_slices(informers: &Informers, key: &str, manager: &str) -> Vec<EndpointSlice> {
     let (namespace, name) = key.split_once('/').unwrap_or(("", key));
     informers
-        .list_namespace(Kind::EndpointSlice, namespace)
+        .slices_of_service(namespace, name)
         .filter(|s| s.metadata().deletion_timestamp.is_none())
-        .filter(|s| {
-            let labels = s.labels();
-            labels.get(super::LABEL_SERVICE_NAME).map(String::as_str) == Some(name)
-                && labels.get(super::LABEL_MANAGED_BY).map(String::as_str) == Some(manager)
-        })
+        .filter(|s| s.labels().get(super::LABEL_MANAGED_BY).map(String::as_str) == Some(manager))
         .filter_map(|s| match &**s {
             Object::EndpointSlice(slice) => Some((**slice).clone()),
             _ => None,

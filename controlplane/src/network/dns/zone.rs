@@ -203,13 +203,10 @@ impl<'a> ClusterDns<'a> {
     /// The slices of a Service, as CoreDNS's `EpIndex` finds them by the service-name label.
     fn endpoints(&self, namespace: &str, service: &str) -> Vec<Endpoints> {
         self.informers
-            .list_namespace(Kind::EndpointSlice, namespace)
+            .slices_of_service(namespace, service)
             .filter_map(|o| match o.as_ref() {
                 Object::EndpointSlice(s) => Some(s.as_ref()),
                 _ => None,
-            })
-            .filter(|s| {
-                s.metadata.labels.as_ref().and_then(|l| l.get(SERVICE_NAME_LABEL)).is_some_and(|n| n == service)
             })
             .map(convert)
             .collect()

@@ -59,8 +59,8 @@ struct Proxier {
     running: BTreeSet<String>,
     /// None until its kube-proxy first synced.
     rules: Option<NodeRules>,
-    /// Services changed since its last sync.
-    pending: BTreeSet<ServiceName>,
+    /// The last change ([`KubeProxies::changes`]) it has written.
+    synced: u64,
     full: bool,
     /// The rate limiter's tokens, in thousandths, and when they were last counted.
     tokens: i64,
@@ -79,7 +79,7 @@ impl Proxier {
             addresses: Vec::new(),
             running: BTreeSet::new(),
             rules: None,
-            pending: BTreeSet::new(),
+            synced: 0,
             full: true,
             tokens: BURST_SYNCS * 1000,
             counted: now,
@@ -93,8 +93,8 @@ impl Proxier {
         !self.running.is_empty()
     }
 
-    fn wants_sync(&self) -> bool {
-        self.is_running() && (self.full || !self.pending.is_empty())
+    fn wants_sync(&self, last_change: u64) -> bool {
+        self.is_running() && (self.full || self.synced < last_change)
     }
 }
 
@@ -108,8 +108,16 @@ pub struct KubeProxies {
     endpoints: BTreeMap<ServiceName, BTreeMap<ServicePortName, Vec<Endpoint>>>,
     /// Services whose endpoints are to be computed again from their slices.
     stale: BTreeSet<ServiceName>,
+    /// The endpoints in use, in all.
+    total_endpoints: usize,
     /// Past [`sync::LARGE_CLUSTER_ENDPOINTS`] endpoints in all.
     large: bool,
+    /// The changed Services, each under the number of its latest change (one log for every
+    /// node: a node writes what changed after the last change it wrote).
+    changes: BTreeMap<u64, ServiceName>,
+    last_change: BTreeMap<ServiceName, u64>,
+    /// The number of the latest change.
+    change: u64,
     /// The rules of the service ports whose rules are the same on every node (no Local
     /// policy, no zone hints, no source ranges), made once for all nodes.
     shared: BTreeMap<Arc<ServicePortName>, Arc<ServiceRules>>,
@@ -133,7 +141,11 @@ impl KubeProxies {
             slice_owner: BTreeMap::new(),
             endpoints: BTreeMap::new(),
             stale: BTreeSet::new(),
+            total_endpoints: 0,
             large: false,
+            changes: BTreeMap::new(),
+            last_change: BTreeMap::new(),
+            change: 0,
             shared: BTreeMap::new(),
             nodes: BTreeMap::new(),
             pods: BTreeMap::new(),
@@ -190,10 +202,27 @@ impl KubeProxies {
         self.nodes.get(node).map_or(0, |p| p.recent.len())
     }
 
-    /// A Service's rules are to be written again on every node whose kube-proxy runs.
+    /// A Service's rules are to be written again on every node whose kube-proxy runs. (One
+    /// that does not run writes everything when it starts.)
     fn touch(&mut self, service: &ServiceName) {
-        for p in self.nodes.values_mut().filter(|p| p.is_running()) {
-            p.pending.insert(service.clone());
+        self.change += 1;
+        if let Some(old) = self.last_change.insert(service.clone(), self.change) {
+            self.changes.remove(&old);
+        }
+        self.changes.insert(self.change, service.clone());
+    }
+
+    /// Forget the changes every node has written, so the log holds at most a change per
+    /// Service and only while some node has yet to write it.
+    fn trim_changes(&mut self) {
+        let oldest = self.nodes.values().filter(|p| p.is_running() && !p.full).map(|p| p.synced).min();
+        let oldest = oldest.unwrap_or(self.change);
+        while let Some(entry) = self.changes.first_entry() {
+            if *entry.key() > oldest {
+                break;
+            }
+            let service = entry.remove();
+            self.last_change.remove(&service);
         }
     }
 
@@ -209,11 +238,13 @@ impl KubeProxies {
         if old.map_or(ports.is_empty(), |o| *o == ports) {
             return;
         }
+        self.total_endpoints -= self.endpoints_in_use(&key);
         if ports.is_empty() {
             self.services.remove(&key);
         } else {
             self.services.insert(key.clone(), ports);
         }
+        self.total_endpoints += self.endpoints_in_use(&key);
         // The count of endpoints in use may change with the ports.
         self.stale.insert(key.clone());
         self.touch(&key);
@@ -320,7 +351,12 @@ impl KubeProxies {
             return;
         }
         for key in std::mem::take(&mut self.stale) {
-            self.shared.retain(|spn, _| spn.namespace != key.0 || spn.name != key.1);
+            let shared: Vec<Arc<ServicePortName>> =
+                service::ports_of(&self.shared, &key).map(|(k, _)| k.clone()).collect();
+            for port in shared {
+                self.shared.remove(&port);
+            }
+            self.total_endpoints -= self.endpoints_in_use(&key);
             match self.slices.get(&key) {
                 Some(slices) => {
                     self.endpoints.insert(key.clone(), service::endpoints_map(&key.0, &key.1, slices));
@@ -329,14 +365,9 @@ impl KubeProxies {
                     self.endpoints.remove(&key);
                 }
             }
+            self.total_endpoints += self.endpoints_in_use(&key);
         }
-        let total: usize = self
-            .services
-            .iter()
-            .flat_map(|(key, ports)| ports.iter().map(move |p| (key, p)))
-            .map(|(key, p)| self.endpoints.get(key).and_then(|e| e.get(&*p.name)).map_or(0, Vec::len))
-            .sum();
-        let large = total > sync::LARGE_CLUSTER_ENDPOINTS;
+        let large = self.total_endpoints > sync::LARGE_CLUSTER_ENDPOINTS;
         if large != self.large {
             self.large = large;
             self.shared.clear();
@@ -346,26 +377,30 @@ impl KubeProxies {
         }
     }
 
+    /// The endpoints of `key`'s ports, counted as kube-proxy counts them for large-cluster
+    /// mode. The count is kept up to date by taking a Service's away before its ports or
+    /// endpoints change and adding it back after.
+    fn endpoints_in_use(&self, key: &ServiceName) -> usize {
+        let (Some(ports), Some(endpoints)) = (self.services.get(key), self.endpoints.get(key)) else { return 0 };
+        ports.iter().map(|p| endpoints.get(&*p.name).map_or(0, Vec::len)).sum()
+    }
+
     /// Write a node's rules: everything, or the Services changed since its last sync.
     fn sync(&mut self, node: &str) {
         let Some(p) = self.nodes.get_mut(node) else { return };
         let full = std::mem::take(&mut p.full) || p.rules.is_none();
-        let pending = std::mem::take(&mut p.pending);
+        let since = std::mem::replace(&mut p.synced, self.change);
         let view = sync::NodeView { name: node, zone: &p.zone, ip: p.addresses.first().copied() };
         let rules = p.rules.get_or_insert_with(NodeRules::new);
-        let changed: Vec<ServiceName> = if full {
+        let changed: Box<dyn Iterator<Item = &ServiceName>> = if full {
             *rules = NodeRules::new();
             p.health.clear();
-            self.services.keys().cloned().collect()
+            Box::new(self.services.keys())
         } else {
-            pending.into_iter().collect()
+            Box::new(self.changes.range(since + 1..).map(|(_, k)| k))
         };
-        for key in &changed {
-            let old: Vec<Arc<ServicePortName>> =
-                rules.service_ports().filter(|spn| spn.namespace == key.0 && spn.name == key.1).cloned().collect();
-            for spn in &old {
-                rules.set(spn, None);
-            }
+        for key in changed {
+            rules.remove_service(key);
             p.health.remove(key);
             let Some(ports) = self.services.get(key) else { continue };
             let endpoints = self.endpoints.get(key);
@@ -436,7 +471,8 @@ impl Component for KubeProxies {
         let now = ctx.now();
         self.now = now;
         self.refresh_endpoints();
-        let due: Vec<String> = self.nodes.iter().filter(|(_, p)| p.wants_sync()).map(|(n, _)| n.clone()).collect();
+        let last = self.change;
+        let due: Vec<String> = self.nodes.iter().filter(|(_, p)| p.wants_sync(last)).map(|(n, _)| n.clone()).collect();
         let mut busy = false;
         for node in due {
             let Some(p) = self.nodes.get_mut(&node) else { continue };
@@ -455,6 +491,7 @@ impl Component for KubeProxies {
                 ctx.after(Duration::milliseconds(wait), format!("{TIMER_KEY}{node}"));
             }
         }
+        self.trim_changes();
         busy
     }
 

@@ -27,6 +27,32 @@ pub struct ServicePortName {
     pub protocol: Protocol,
 }
 
+impl ServicePortName {
+    /// The first name any port of `service` can have, where a range over its ports starts.
+    fn first_of(service: &ServiceName) -> ServicePortName {
+        ServicePortName {
+            namespace: service.0.clone(),
+            name: service.1.clone(),
+            port: String::new(),
+            protocol: Protocol::Tcp,
+        }
+    }
+
+    pub fn is_of(&self, service: &ServiceName) -> bool {
+        self.namespace == service.0 && self.name == service.1
+    }
+}
+
+/// The entries of `map` for the ports of `service`, found by range rather than by a walk of
+/// every Service's.
+pub fn ports_of<'a, V>(
+    map: &'a BTreeMap<Arc<ServicePortName>, V>,
+    service: &'a ServiceName,
+) -> impl Iterator<Item = (&'a Arc<ServicePortName>, &'a V)> + 'a {
+    let first = ServicePortName::first_of(service);
+    map.range::<ServicePortName, _>(first..).take_while(move |(k, _)| k.is_of(service))
+}
+
 impl fmt::Display for ServicePortName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.namespace, self.name)?;

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
 use super::rules::{Cidr, Match, Rule, Table, Target};
-use super::service::ServicePortName;
+use super::service::{self, ServiceName, ServicePortName};
 
 /// kube-proxy's masquerade mark: bit 14 (`--iptables-masquerade-bit`).
 pub const MASQ_MARK: u32 = 0x4000;
@@ -179,6 +179,20 @@ impl NodeRules {
                 self.services.remove(&**name);
             }
         }
+    }
+
+    /// Take away every port's rules of `service`.
+    pub fn remove_service(&mut self, service: &ServiceName) {
+        let ports: Vec<Arc<ServicePortName>> =
+            service::ports_of(&self.services, service).map(|(k, _)| k.clone()).collect();
+        for port in ports {
+            self.services.remove(&port);
+        }
+    }
+
+    /// A service port's rules.
+    pub fn service(&self, name: &ServicePortName) -> Option<&ServiceRules> {
+        self.services.get(name).map(|r| &**r)
     }
 
     /// The service ports with rules, in order.

@@ -123,14 +123,13 @@ pub fn make(env: &mut Env<'_>, pod: &Pod, c: &Container, pod_ip: &str) -> Result
         let (sns, name) = (o.namespace(), o.name());
         (sns, name) == MASTER_SERVICE || links && sns == ns
     });
-    let mut by_name: BTreeMap<String, Service> = BTreeMap::new();
+    let mut by_name: BTreeMap<&str, &Service> = BTreeMap::new();
     for o in &services.items {
         let Object::Service(s) = &**o else { continue };
-        let name = o.name().to_string();
         if (o.namespace(), o.name()) == MASTER_SERVICE {
-            by_name.entry(name).or_insert_with(|| (**s).clone());
+            by_name.entry(o.name()).or_insert(&**s);
         } else {
-            by_name.insert(name, (**s).clone());
+            by_name.insert(o.name(), &**s);
         }
     }
     for s in by_name.values() {
