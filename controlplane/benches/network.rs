@@ -105,6 +105,7 @@ fn main() {
     let start = Instant::now();
     let from = c.now();
     c.api().delete("bench", Kind::Pod, "default", "svc-0-0", DeleteOptions::default()).expect("delete");
+    c.settle().expect("the cluster settles");
     let mut steps = 0;
     while nodes_with_endpoint(&mut c, &node_names, &service, ip) > 0 {
         c.advance(Duration::milliseconds(100)).expect("the cluster runs");

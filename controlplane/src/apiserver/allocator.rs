@@ -30,7 +30,7 @@ fn in_use(store: &Store<Object>, except: &str) -> (BTreeSet<u32>, BTreeSet<i32>)
     let mut ports = BTreeSet::new();
     for kv in store.range(&Kind::Service.info().key_prefix(None)) {
         let Object::Service(svc) = &*kv.value else { continue };
-        if kv.value.key() == except {
+        if except.split_once('/') == Some((kv.value.namespace(), kv.value.name())) {
             continue;
         }
         let Some(spec) = &svc.spec else { continue };

@@ -175,7 +175,7 @@ impl<'a, R: Rng> Walk<'a, R> {
             self.stack.push(chain.to_string());
         }
         let mut verdict = None;
-        for (owner, rule) in rules.chain(table, chain, scope).into_iter().flatten() {
+        for (owner, rule) in rules.chain(table, chain, scope, Some(self.dst)).into_iter().flatten() {
             if !self.matches(rule) {
                 continue;
             }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::net::Ipv4Addr;
 use std::sync::{Arc, OnceLock};
 
 use super::rules::{Cidr, Match, Rule, Table, Target};
@@ -56,6 +57,50 @@ pub struct ServiceRules {
 #[derive(Debug, Clone, Default)]
 pub struct NodeRules {
     services: BTreeMap<Arc<ServicePortName>, Arc<ServiceRules>>,
+    /// The service ports by the destinations of their rules, made when a packet first needs
+    /// it after a change: a walk for one address visits the few Services whose rules could
+    /// match it, not every Service's (the kernel walks them all; the outcome is the same).
+    index: OnceLock<DstIndex>,
+}
+
+/// Service ports by the single address (`-d X/32`) their KUBE-SERVICES, KUBE-NODEPORTS and
+/// filter rules match, and those with a rule for any address (node ports, health checks).
+#[derive(Debug, Clone, Default)]
+struct DstIndex {
+    by_ip: Vec<(Ipv4Addr, Arc<ServicePortName>)>,
+    any: Vec<Arc<ServicePortName>>,
+}
+
+impl DstIndex {
+    fn new(services: &BTreeMap<Arc<ServicePortName>, Arc<ServiceRules>>) -> DstIndex {
+        let mut index = DstIndex::default();
+        for (name, rules) in services {
+            let all = rules.nat_services.iter().chain(&rules.nat_nodeports).chain(rules.filter.iter().map(|(_, r)| r));
+            let mut any = false;
+            for rule in all {
+                match rule.dst {
+                    Some(c) if c.prefix == 32 => index.by_ip.push((c.addr, name.clone())),
+                    _ => any = true,
+                }
+            }
+            if any {
+                index.any.push(name.clone());
+            }
+        }
+        index.by_ip.sort();
+        index.by_ip.dedup();
+        index
+    }
+
+    /// The service ports whose rules could match a packet for `ip`, in order.
+    fn candidates(&self, ip: Ipv4Addr) -> Vec<&Arc<ServicePortName>> {
+        let start = self.by_ip.partition_point(|(a, _)| *a < ip);
+        let mut found: Vec<&Arc<ServicePortName>> =
+            self.by_ip[start..].iter().take_while(|(a, _)| *a == ip).map(|(_, n)| n).chain(&self.any).collect();
+        found.sort();
+        found.dedup();
+        found
+    }
 }
 
 /// The chains every node has, whatever its services.
@@ -171,6 +216,7 @@ impl NodeRules {
 
     /// Put a service port's rules in place of what it had (none: it has no rules any more).
     pub fn set(&mut self, name: &Arc<ServicePortName>, rules: Option<Arc<ServiceRules>>) {
+        self.index = OnceLock::new();
         match rules {
             Some(rules) => {
                 self.services.insert(name.clone(), rules);
@@ -185,6 +231,9 @@ impl NodeRules {
     pub fn remove_service(&mut self, service: &ServiceName) {
         let ports: Vec<Arc<ServicePortName>> =
             service::ports_of(&self.services, service).map(|(k, _)| k.clone()).collect();
+        if !ports.is_empty() {
+            self.index = OnceLock::new();
+        }
         for port in ports {
             self.services.remove(&port);
         }
@@ -207,12 +256,14 @@ impl NodeRules {
 
     /// The rules of a chain, in order, each with its service port's rules; `None` if the
     /// table has no such chain. A service's own chain is found within `scope`, the service
-    /// port whose rule jumped there.
+    /// port whose rule jumped there. With `dst`, the rules that cannot match a packet for that
+    /// address may be left out.
     pub fn chain<'a>(
         &'a self,
         table: Table,
         name: &str,
         scope: Option<&'a ServiceRules>,
+        dst: Option<Ipv4Addr>,
     ) -> Option<Box<dyn Iterator<Item = Scoped<'a>> + 'a>> {
         let f = fixed();
         let fixed = match table {
@@ -222,7 +273,15 @@ impl NodeRules {
         if let Some((_, rules)) = fixed.iter().find(|(n, _)| *n == name) {
             return Some(Box::new(rules.iter().map(|r| (None, r))));
         }
-        let services = self.services.values().map(|s| &**s);
+        // For a packet's walk, only the service ports whose rules could match its address.
+        let services: Box<dyn Iterator<Item = &ServiceRules>> = match dst {
+            Some(ip) => {
+                let index = self.index.get_or_init(|| DstIndex::new(&self.services));
+                let found = index.candidates(ip).into_iter().filter_map(|n| self.services.get(&**n));
+                Box::new(found.map(|s| &**s).collect::<Vec<_>>().into_iter())
+            }
+            None => Box::new(self.services.values().map(|s| &**s)),
+        };
         match (table, name) {
             (Table::Nat, "KUBE-SERVICES") => Some(Box::new(
                 services
@@ -282,7 +341,7 @@ impl NodeRules {
                 self.services.values().flat_map(|s| s.chains.iter().map(move |(n, _)| (n.as_str(), &**s))).collect();
             for name in &names {
                 let scope = owners.get(name.as_str()).copied();
-                for (_, rule) in self.chain(table, name, scope).into_iter().flatten() {
+                for (_, rule) in self.chain(table, name, scope, None).into_iter().flatten() {
                     rule.save(name, &mut out);
                 }
             }

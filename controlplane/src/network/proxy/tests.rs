@@ -396,3 +396,68 @@ fn health_check_node_port_answers_per_node() {
     assert_eq!(proxies.health_check("node-2", hc).map(|h| h.code), Some(503));
     assert!(proxies.health_check("node-1", hc.wrapping_add(1)).is_none());
 }
+
+#[test]
+fn a_walk_for_one_address_sees_every_rule_that_could_match_it() {
+    use super::rules::Table;
+    // Three Services on one node: endpoints behind a ClusterIP, none (REJECT), and a
+    // LoadBalancer with node ports, an external IP and a health check port.
+    let specs = [
+        ("a", json!({"clusterIP": "10.96.0.10"}), THREE),
+        ("b", json!({"clusterIP": "10.96.0.11"}), &[][..]),
+        (
+            "c",
+            json!({"clusterIP": "10.96.0.12", "type": "LoadBalancer", "externalIPs": ["192.0.2.7"],
+                "externalTrafficPolicy": "Local", "healthCheckNodePort": 31999,
+                "ports": [{"name": "http", "port": 80, "protocol": "TCP", "nodePort": 30080}]}),
+            THREE,
+        ),
+    ];
+    let mut rules = NodeRules::new();
+    for (name, spec, endpoints) in specs {
+        let mut one = node_rules(&fixture(spec, endpoints), "node-1");
+        let port = one.service_ports().next().cloned().expect("a service port");
+        let renamed = std::sync::Arc::new(ServicePortName { name: name.into(), ..(*port).clone() });
+        let made = one.service(&port).cloned().map(std::sync::Arc::new);
+        one.set(&port, None);
+        rules.set(&renamed, made);
+    }
+    let chains = [
+        (Table::Nat, "KUBE-SERVICES"),
+        (Table::Nat, "KUBE-NODEPORTS"),
+        (Table::Filter, "KUBE-SERVICES"),
+        (Table::Filter, "KUBE-EXTERNAL-SERVICES"),
+        (Table::Filter, "KUBE-NODEPORTS"),
+        (Table::Filter, "KUBE-PROXY-FIREWALL"),
+    ];
+    let addresses = ["10.96.0.10", "10.96.0.11", "10.96.0.12", "192.0.2.7", "172.18.0.3", "10.244.1.5", "8.8.8.8"];
+    let mut seen = 0;
+    for (table, chain) in chains {
+        for ip in addresses.map(|a| a.parse::<Ipv4Addr>().expect("an address")) {
+            let text = |r: &super::rules::Rule| {
+                let mut s = String::new();
+                r.save(chain, &mut s);
+                s
+            };
+            let all: Vec<String> = rules
+                .chain(table, chain, None, None)
+                .into_iter()
+                .flatten()
+                .map(|(_, r)| r)
+                .filter(|r| r.dst.is_none_or(|d| d.contains(ip)))
+                .map(text)
+                .collect();
+            let indexed: Vec<String> = rules
+                .chain(table, chain, None, Some(ip))
+                .into_iter()
+                .flatten()
+                .map(|(_, r)| r)
+                .filter(|r| r.dst.is_none_or(|d| d.contains(ip)))
+                .map(text)
+                .collect();
+            assert_eq!(indexed, all, "{chain} for {ip}");
+            seen += all.len();
+        }
+    }
+    assert!(seen > 10, "the chains hold rules for these addresses");
+}
