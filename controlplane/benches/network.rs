@@ -54,7 +54,7 @@ fn nodes_with_endpoint(c: &mut Cluster, nodes: &[String], service: &ServicePortN
 fn main() {
     let nodes = env("NODES", 1_000);
     let services = env("SERVICES", 10_000);
-    let endpoints = env("ENDPOINTS", 500).min(100).max(1);
+    let endpoints = env("ENDPOINTS", 500).clamp(1, 100);
     let calls = env("CALLS", 100_000);
     let start = Instant::now();
     let config = ClusterConfig { workers: nodes, cpu: "32".into(), memory: "128Gi".into(), ..ClusterConfig::default() };

@@ -4,15 +4,16 @@
 //! LoadBalancer with externalTrafficPolicy Local). Random picks prefer the upper
 //! ("dynamic") band, leaving the lower band for addresses users choose (KEP-3070).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Service;
 use rand_chacha::rand_core::Rng;
 
 use super::error::{quote, FieldError};
 use crate::model::{Kind, Object};
-use crate::store::Store;
+use crate::store::{EventType, Store};
 
 pub const SERVICE_CIDR: &str = "10.96.0.0/12";
 const CIDR_BASE: u32 = u32::from_be_bytes([10, 96, 0, 0]);
@@ -24,29 +25,119 @@ pub const NODE_PORT_MAX: i32 = 32767;
 /// min(max(16, 2768/32), 128) ports at the start of the range are the static band.
 const PORT_STATIC_BAND: i32 = 86;
 
-/// Addresses and ports taken by Services other than `except` (namespace/name).
-fn in_use(store: &Store<Object>, except: &str) -> (BTreeSet<u32>, BTreeSet<i32>) {
-    let mut ips = BTreeSet::new();
-    let mut ports = BTreeSet::new();
-    for kv in store.range(&Kind::Service.info().key_prefix(None)) {
-        let Object::Service(svc) = &*kv.value else { continue };
-        if except.split_once('/') == Some((kv.value.namespace(), kv.value.name())) {
-            continue;
-        }
-        let Some(spec) = &svc.spec else { continue };
-        for ip in spec.cluster_ips.iter().flatten().chain(spec.cluster_ip.iter()) {
-            if let Ok(addr) = ip.parse::<Ipv4Addr>() {
-                ips.insert(u32::from(addr));
-            }
-        }
-        for p in spec.ports.iter().flatten() {
-            if let Some(np) = p.node_port {
-                ports.insert(np);
-            }
-        }
-        ports.extend(spec.health_check_node_port.filter(|p| *p != 0));
-    }
+/// What one Service holds: its cluster IPs and node ports (health check port included).
+fn held(svc: &Service) -> (Vec<u32>, Vec<i32>) {
+    let Some(spec) = &svc.spec else { return (Vec::new(), Vec::new()) };
+    let mut ips: Vec<u32> = spec
+        .cluster_ips
+        .iter()
+        .flatten()
+        .chain(spec.cluster_ip.iter())
+        .filter_map(|ip| ip.parse::<Ipv4Addr>().ok())
+        .map(u32::from)
+        .collect();
+    ips.sort_unstable();
+    ips.dedup();
+    let mut ports: Vec<i32> = spec.ports.iter().flatten().filter_map(|p| p.node_port).collect();
+    ports.extend(spec.health_check_node_port.filter(|p| *p != 0));
+    ports.sort_unstable();
+    ports.dedup();
     (ips, ports)
+}
+
+/// The addresses and node ports Services hold, as upstream's allocators keep them in a bitmap
+/// rather than list every Service for each new one. Brought up to date from the store's
+/// changes since it last looked; made again from the store when those are compacted away.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceAllocations {
+    /// The store's revision it reflects; None before it was first made.
+    revision: Option<i64>,
+    by_key: BTreeMap<String, (Vec<u32>, Vec<i32>)>,
+    /// How many Services hold each address and port.
+    ips: BTreeMap<u32, u32>,
+    ports: BTreeMap<i32, u32>,
+}
+
+impl ServiceAllocations {
+    fn set(&mut self, key: &str, svc: Option<&Service>) {
+        if let Some((ips, ports)) = self.by_key.remove(key) {
+            for ip in ips {
+                decrement(&mut self.ips, ip);
+            }
+            for port in ports {
+                decrement(&mut self.ports, port);
+            }
+        }
+        let Some(svc) = svc else { return };
+        let (ips, ports) = held(svc);
+        for ip in &ips {
+            *self.ips.entry(*ip).or_default() += 1;
+        }
+        for port in &ports {
+            *self.ports.entry(*port).or_default() += 1;
+        }
+        self.by_key.insert(key.to_string(), (ips, ports));
+    }
+
+    fn refresh(&mut self, store: &Store<Object>) {
+        let prefix = Kind::Service.info().key_prefix(None);
+        if self.revision == Some(store.revision()) {
+            return;
+        }
+        if let Some(seen) = self.revision.filter(|r| *r <= store.revision()) {
+            let mut changes: Vec<(String, Option<Arc<Object>>)> = Vec::new();
+            let replayed = store.for_each_event(&prefix, seen + 1, |e| {
+                let value = (e.event_type != EventType::Delete).then(|| e.kv.value.clone());
+                changes.push((e.kv.key.to_string(), value));
+            });
+            if replayed.is_ok() {
+                for (key, value) in changes {
+                    let svc = match value.as_deref() {
+                        Some(Object::Service(s)) => Some(&**s),
+                        _ => None,
+                    };
+                    self.set(&key, svc);
+                }
+                self.revision = Some(store.revision());
+                return;
+            }
+        }
+        *self = ServiceAllocations::default();
+        for kv in store.range(&prefix) {
+            if let Object::Service(svc) = &*kv.value {
+                self.set(&kv.key, Some(svc));
+            }
+        }
+        self.revision = Some(store.revision());
+    }
+}
+
+fn decrement<K: Ord>(counts: &mut BTreeMap<K, u32>, k: K) {
+    if let Some(n) = counts.get_mut(&k) {
+        *n -= 1;
+        if *n == 0 {
+            counts.remove(&k);
+        }
+    }
+}
+
+/// What Services other than the one being allocated for hold, and what this allocation took.
+struct Taken<'a, K: Ord + Copy> {
+    counts: &'a BTreeMap<K, u32>,
+    own: &'a [K],
+    added: BTreeSet<K>,
+}
+
+impl<K: Ord + Copy> Taken<'_, K> {
+    fn contains(&self, k: &K) -> bool {
+        let held = self.counts.get(k).copied().unwrap_or(0);
+        let own = u32::from(self.own.contains(k));
+        held > own || self.added.contains(k)
+    }
+
+    fn insert(&mut self, k: K) {
+        self.added.insert(k);
+    }
 }
 
 /// Fill in (or check) a Service's ClusterIP and NodePorts. `old` is the stored Service on an
@@ -55,11 +146,15 @@ pub fn allocate(
     svc: &mut Service,
     old: Option<&Service>,
     store: &Store<Object>,
+    allocations: &mut ServiceAllocations,
     rng: &mut impl Rng,
 ) -> Vec<FieldError> {
+    allocations.refresh(store);
     let key =
-        format!("{}/{}", svc.metadata.namespace.as_deref().unwrap_or(""), svc.metadata.name.as_deref().unwrap_or(""));
-    let (ips, ports) = in_use(store, &key);
+        Kind::Service.info().key_prefix(svc.metadata.namespace.as_deref()) + svc.metadata.name.as_deref().unwrap_or("");
+    let (own_ips, own_ports) = allocations.by_key.get(&key).map(|(i, p)| (&i[..], &p[..])).unwrap_or_default();
+    let ips = Taken { counts: &allocations.ips, own: own_ips, added: BTreeSet::new() };
+    let ports = Taken { counts: &allocations.ports, own: own_ports, added: BTreeSet::new() };
     let mut errs = Vec::new();
     let spec = svc.spec.get_or_insert_with(Default::default);
     let old_spec = old.and_then(|o| o.spec.as_ref());
@@ -187,7 +282,7 @@ pub fn allocate(
     errs
 }
 
-fn pick_ip(used: &BTreeSet<u32>, rng: &mut impl Rng) -> Option<u32> {
+fn pick_ip(used: &Taken<'_, u32>, rng: &mut impl Rng) -> Option<u32> {
     let band = CIDR_SIZE - 1 - IP_STATIC_BAND;
     let start = (rng.next_u64() % band as u64) as u32;
     (0..CIDR_SIZE - 2)
@@ -196,7 +291,7 @@ fn pick_ip(used: &BTreeSet<u32>, rng: &mut impl Rng) -> Option<u32> {
         .find(|a| !used.contains(a))
 }
 
-fn pick_port(used: &BTreeSet<i32>, rng: &mut impl Rng) -> Option<i32> {
+fn pick_port(used: &Taken<'_, i32>, rng: &mut impl Rng) -> Option<i32> {
     let lo = NODE_PORT_MIN + PORT_STATIC_BAND;
     let band = NODE_PORT_MAX - lo + 1;
     let start = (rng.next_u64() % band as u64) as i32;

@@ -41,7 +41,10 @@ impl ApiServer {
         registry::prepare_for_create(&mut obj);
         registry::default(&mut obj);
         let name = obj.name().to_string();
-        let errs = registry::begin_create(&mut obj, &mut StrategyContext { store: &self.store, rng: &mut self.rng });
+        let errs = registry::begin_create(
+            &mut obj,
+            &mut StrategyContext { store: &self.store, allocations: &mut self.allocations, rng: &mut self.rng },
+        );
         invalid(info, &name, errs)?;
         let admitted_as = admitted_as.unwrap_or_else(|| name.clone());
         self.admit(Operation::Create, info, namespace, &admitted_as, Some(&mut obj), None)?;
@@ -111,7 +114,7 @@ impl ApiServer {
             let errs = registry::begin_update(
                 &mut obj,
                 &current,
-                &mut StrategyContext { store: &self.store, rng: &mut self.rng },
+                &mut StrategyContext { store: &self.store, allocations: &mut self.allocations, rng: &mut self.rng },
             );
             invalid(info, &name, errs)?;
             self.admit(Operation::Update, info, &namespace, &name, Some(&mut obj), Some(&current))?;

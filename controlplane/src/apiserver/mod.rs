@@ -108,6 +108,8 @@ pub struct ApiServer {
     store: Store<Object>,
     now: DateTime<Utc>,
     rng: ChaCha8Rng,
+    /// The Services' cluster IPs and node ports, for the allocator.
+    allocations: allocator::ServiceAllocations,
     authorizer: Box<dyn Authorizer>,
     admission: Vec<Box<dyn AdmissionPlugin>>,
     audit: AuditLog,
@@ -147,6 +149,7 @@ impl ApiServer {
             store: Store::new(),
             now,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            allocations: allocator::ServiceAllocations::default(),
             authorizer: Box::new(AlwaysAllow),
             admission: admission::default_chain(),
             audit: AuditLog::default(),

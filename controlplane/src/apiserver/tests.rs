@@ -275,6 +275,46 @@ fn taken_or_foreign_cluster_ips_are_refused() {
 }
 
 #[test]
+fn addresses_and_node_ports_are_free_again_once_their_service_goes() {
+    // The allocator follows the store's changes: a deleted Service's address and node port
+    // are free, an updated one's old port too, before and after the history is compacted.
+    let mut api = server();
+    let named = |name: &str, spec: &str| {
+        let mut s = service(spec);
+        s.metadata_mut().name = Some(name.into());
+        s.metadata_mut().namespace = Some("default".into());
+        s
+    };
+    api.create(
+        "kubectl",
+        "default",
+        named("a", "{clusterIP: 10.96.0.50, type: NodePort, ports: [{port: 80, nodePort: 30500}]}"),
+    )
+    .unwrap();
+    let taken = api.create("kubectl", "default", named("b", "{clusterIP: 10.96.0.50, ports: [{port: 80}]}"));
+    assert!(taken.is_err(), "10.96.0.50 is a's");
+    let taken = api.create("kubectl", "default", named("b", "{type: NodePort, ports: [{port: 80, nodePort: 30500}]}"));
+    assert!(taken.is_err(), "30500 is a's");
+    // a moves to another node port: 30500 is free.
+    api.update("kubectl", named("a", "{clusterIP: 10.96.0.50, type: NodePort, ports: [{port: 80, nodePort: 30501}]}"))
+        .unwrap();
+    api.create("kubectl", "default", named("b", "{type: NodePort, ports: [{port: 80, nodePort: 30500}]}")).unwrap();
+    api.delete("kubectl", Kind::Service, "default", "a", DeleteOptions::default()).unwrap();
+    api.create("kubectl", "default", named("c", "{clusterIP: 10.96.0.50, ports: [{port: 80}]}")).unwrap();
+    let revision = api.revision();
+    api.compact(revision);
+    api.delete("kubectl", Kind::Service, "default", "c", DeleteOptions::default()).unwrap();
+    api.create(
+        "kubectl",
+        "default",
+        named("d", "{clusterIP: 10.96.0.50, type: NodePort, ports: [{port: 80, nodePort: 30501}]}"),
+    )
+    .unwrap();
+    let taken = api.create("kubectl", "default", named("e", "{clusterIP: 10.96.0.50, ports: [{port: 80}]}"));
+    assert!(taken.is_err(), "10.96.0.50 is d's");
+}
+
+#[test]
 fn list_by_field_selector() {
     let mut api = server();
     api.create("kubectl", "default", pod("a")).unwrap();

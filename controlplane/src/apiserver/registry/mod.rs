@@ -60,6 +60,8 @@ pub use status::StatusSplit;
 /// the seeded RNG (random picks), as the Service REST storage sees its allocators.
 pub struct StrategyContext<'a> {
     pub store: &'a Store<Object>,
+    /// What Services hold of the ClusterIP range and the node ports.
+    pub allocations: &'a mut crate::apiserver::allocator::ServiceAllocations,
     pub rng: &'a mut ChaCha8Rng,
 }
 

@@ -18,11 +18,11 @@ use crate::apiserver::error::{quote, FieldError};
 
 impl Strategy for Service {
     fn begin_create(&mut self, ctx: &mut StrategyContext<'_>) -> Vec<FieldError> {
-        allocator::allocate(self, None, ctx.store, ctx.rng)
+        allocator::allocate(self, None, ctx.store, ctx.allocations, ctx.rng)
     }
 
     fn begin_update(&mut self, old: &Self, ctx: &mut StrategyContext<'_>) -> Vec<FieldError> {
-        allocator::allocate(self, Some(old), ctx.store, ctx.rng)
+        allocator::allocate(self, Some(old), ctx.store, ctx.allocations, ctx.rng)
     }
 
     fn default(&mut self) {

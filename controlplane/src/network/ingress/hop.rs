@@ -84,7 +84,7 @@ fn endpoints(informers: &Informers, b: &Backend) -> Vec<Endpoint> {
         .map(|p| p.name.clone().unwrap_or_default());
     let Some(port_name) = port_name else { return Vec::new() };
     let mut slices = BTreeMap::new();
-    for o in informers.list_namespace(Kind::EndpointSlice, &b.namespace) {
+    for o in informers.slices_of_service(&b.namespace, &b.service) {
         let Object::EndpointSlice(s) = &**o else { continue };
         if let Some(((_, name), info)) = slice_info(&b.namespace, s, o.labels()) {
             if name == b.service {
