@@ -101,6 +101,8 @@ pub struct Dataplane<'a> {
     pub proxies: Option<&'a mut KubeProxies>,
     /// The user's machine's ports forwarded into pods.
     pub forwards: &'a mut super::forward::Forwards,
+    /// ingress-nginx's round-robin balancers.
+    pub balancers: &'a mut super::ingress::balancer::Balancers,
     pub rng: &'a mut ChaCha8Rng,
     pub now: DateTime<Utc>,
 }
@@ -597,7 +599,9 @@ impl Dataplane<'_> {
             return answered(crate::node::container::http::ingress_not_found());
         };
         let hops = &mut reply.hops;
-        match ingress::hop::next(informers, pod, pkt.port, http.host, http.path, http.headers, &mut *self.rng, hops) {
+        let balancers = &mut *self.balancers;
+        let (port, rng) = (pkt.port, &mut *self.rng);
+        match ingress::hop::next(informers, balancers, key, pod, port, http.host, http.path, http.headers, rng, hops) {
             Next::Answer(a) => answered(a),
             Next::Proxy { to, port, uri } => {
                 let (namespace, name) = key.split_once('/').unwrap_or_default();

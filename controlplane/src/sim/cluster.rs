@@ -168,6 +168,7 @@ pub struct Cluster {
     progress: Option<ProgressHook>,
     /// Ports of the user's machine forwarded into pods (`kubectl port-forward`).
     forwards: crate::network::forward::Forwards,
+    balancers: crate::network::ingress::balancer::Balancers,
     /// The simulated cloud, when the cluster runs in one.
     cloud: Option<CloudHandle>,
 }
@@ -205,6 +206,7 @@ impl Cluster {
             interrupt: None,
             progress: None,
             forwards: Default::default(),
+            balancers: Default::default(),
             cloud: None,
         };
         // The API server's own controller: not one of kube-controller-manager's, always on.
@@ -338,6 +340,7 @@ impl Cluster {
             kubelets: kubelets?,
             proxies,
             forwards: &mut self.forwards,
+            balancers: &mut self.balancers,
             rng: self.api.rng(),
             now,
         };

@@ -10,6 +10,7 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use rand_chacha::rand_core::Rng;
 
+use super::balancer::Balancers;
 use super::{Answer, Backend, Port, Table, NOT_FOUND_BODY, REDIRECT_BODY};
 use crate::controllers::Informers;
 use crate::model::{Kind, Object};
@@ -106,11 +107,14 @@ fn endpoints(informers: &Informers, b: &Backend) -> Vec<Endpoint> {
         .collect()
 }
 
-/// Route `uri` for `host` (with `headers`) as the controller in `pod` does, on its `port`;
-/// the steps go to `hops`.
+/// Route `uri` for `host` (with `headers`) as the controller in `pod` (`controller`, its
+/// `namespace/name`) does, on its `port`, balancing round-robin over the upstream's ready
+/// endpoints; the steps go to `hops`.
 #[allow(clippy::too_many_arguments)]
 pub fn next(
     informers: &Informers,
+    balancers: &mut Balancers,
+    controller: &str,
     pod: &Pod,
     port: u16,
     host: &str,
@@ -139,7 +143,8 @@ pub fn next(
                 hops.push(format!("ingress-nginx: upstream {name} has no ready endpoints: 503"));
                 return Next::Answer(unavailable());
             }
-            let e = &eps[(rng.next_u32() as usize) % eps.len()];
+            let addresses: Vec<(Ipv4Addr, u16)> = eps.iter().map(|e| (e.ip, e.port)).collect();
+            let e = &eps[balancers.pick(controller, &name, &addresses, rng)];
             let tag = if canary { " (canary)" } else { "" };
             hops.push(format!("ingress-nginx: upstream {name}{tag} → {}, {uri}", e.text));
             Next::Proxy { to: e.ip, port: e.port, uri }

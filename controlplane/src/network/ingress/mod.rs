@@ -4,6 +4,7 @@
 //! the longest prefix, or the first matching regex when the host uses regexes; canary
 //! Ingresses as alternative backends; TLS hosts redirect plain HTTP with 308.
 
+pub mod balancer;
 pub mod hop;
 pub mod manifest;
 mod route;

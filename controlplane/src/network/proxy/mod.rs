@@ -118,6 +118,9 @@ pub struct KubeProxies {
     last_change: BTreeMap<ServiceName, u64>,
     /// The number of the latest change.
     change: u64,
+    /// Something happened since the last run that may make a node sync (a change, a node's
+    /// kube-proxy starting, a node's address, a timer): else a run has nothing to look at.
+    dirty: bool,
     /// The rules of the service ports whose rules are the same on every node (no Local
     /// policy, no zone hints, no source ranges), made once for all nodes.
     shared: BTreeMap<Arc<ServicePortName>, Arc<ServiceRules>>,
@@ -146,6 +149,7 @@ impl KubeProxies {
             changes: BTreeMap::new(),
             last_change: BTreeMap::new(),
             change: 0,
+            dirty: false,
             shared: BTreeMap::new(),
             nodes: BTreeMap::new(),
             pods: BTreeMap::new(),
@@ -205,6 +209,7 @@ impl KubeProxies {
     /// A Service's rules are to be written again on every node whose kube-proxy runs. (One
     /// that does not run writes everything when it starts.)
     fn touch(&mut self, service: &ServiceName) {
+        self.dirty = true;
         self.change += 1;
         if let Some(old) = self.last_change.insert(service.clone(), self.change) {
             self.changes.remove(&old);
@@ -306,6 +311,7 @@ impl KubeProxies {
         // Topology and the node's addresses reach every Service's rules.
         if zone != p.zone || ips != p.addresses {
             p.full = true;
+            self.dirty = true;
         }
         p.zone = zone;
         p.addresses = ips;
@@ -331,6 +337,7 @@ impl KubeProxies {
         } else {
             self.pods.insert(name.clone(), node.clone());
         }
+        self.dirty = true;
         let Some(p) = self.nodes.get_mut(&node) else { return };
         let was = p.is_running();
         if running {
@@ -370,6 +377,7 @@ impl KubeProxies {
         let large = self.total_endpoints > sync::LARGE_CLUSTER_ENDPOINTS;
         if large != self.large {
             self.large = large;
+            self.dirty = true;
             self.shared.clear();
             for p in self.nodes.values_mut() {
                 p.full = true;
@@ -464,6 +472,7 @@ impl Component for KubeProxies {
     fn on_timer(&mut self, key: &str) {
         if let Some(p) = key.strip_prefix(TIMER_KEY).and_then(|node| self.nodes.get_mut(node)) {
             p.wake = None;
+            self.dirty = true;
         }
     }
 
@@ -471,6 +480,11 @@ impl Component for KubeProxies {
         let now = ctx.now();
         self.now = now;
         self.refresh_endpoints();
+        // A node that still wants to sync after this run waits for its timer, which marks
+        // the proxies dirty again.
+        if !std::mem::take(&mut self.dirty) {
+            return false;
+        }
         let last = self.change;
         let due: Vec<String> = self.nodes.iter().filter(|(_, p)| p.wants_sync(last)).map(|(n, _)| n.clone()).collect();
         let mut busy = false;
