@@ -571,7 +571,7 @@ impl Dataplane<'_> {
                 let who = pod.clone().unwrap_or_else(|| format!("node {owner}"));
                 reply.hops.push(format!("pod: {who} on {owner}, container {container}, port {}", pkt.port));
                 if let (true, Some(h), Some(key)) = (proxy, http.as_ref(), pod.as_deref()) {
-                    return self.through_ingress(key, &owner, pkt, h, reply);
+                    return self.through_ingress(key, &owner, &container, pkt, h, reply);
                 }
                 Outcome::Answered { node: owner, pod, answer, client: pkt.src }
             }
@@ -584,6 +584,7 @@ impl Dataplane<'_> {
         &mut self,
         key: &str,
         node: &str,
+        container: &str,
         pkt: Packet,
         http: &HttpRequest<'_>,
         reply: &mut Reply,
@@ -601,19 +602,29 @@ impl Dataplane<'_> {
         let hops = &mut reply.hops;
         let balancers = &mut *self.balancers;
         let (port, rng) = (pkt.port, &mut *self.rng);
-        match ingress::hop::next(informers, balancers, key, pod, port, http.host, http.path, http.headers, rng, hops) {
-            Next::Answer(a) => answered(a),
-            Next::Proxy { to, port, uri } => {
-                let (namespace, name) = key.split_once('/').unwrap_or_default();
-                let from = Source::Pod { namespace: namespace.to_string(), name: name.to_string() };
-                let Ok(client) = self.client(&from) else {
-                    return answered(crate::node::container::http::ingress_not_found());
-                };
-                let next = Packet { src: client.ip, dst: to, port, protocol: Protocol::Tcp };
-                let http = HttpRequest { path: &uri, client: "", ..*http };
-                self.deliver(&client, next, Some(http), reply)
-            }
+        let mut logged = None;
+        let (host, path, headers) = (http.host, http.path, http.headers);
+        let outcome =
+            match ingress::hop::next(&mut logged, informers, balancers, key, pod, port, host, path, headers, rng, hops)
+            {
+                Next::Answer(a) => answered(a),
+                Next::Proxy { to, port, uri } => {
+                    let (namespace, name) = key.split_once('/').unwrap_or_default();
+                    let from = Source::Pod { namespace: namespace.to_string(), name: name.to_string() };
+                    let Ok(client) = self.client(&from) else {
+                        return answered(crate::node::container::http::ingress_not_found());
+                    };
+                    let next = Packet { src: client.ip, dst: to, port, protocol: Protocol::Tcp };
+                    let http = HttpRequest { path: &uri, client: "", ..*http };
+                    self.deliver(&client, next, Some(http), reply)
+                }
+            };
+        if let (Some(logged), Outcome::Answered { answer: Some(a), .. }) = (logged, &outcome) {
+            let id = format!("{:016x}{:016x}", self.rng.next_u64(), self.rng.next_u64());
+            let line = ingress::hop::access_line(self.now, pkt.src, http, a, &logged, &id);
+            self.kubelets.log_line(node, self.now, &pkt.dst.to_string(), container, &line);
         }
+        outcome
     }
 
     /// A pod on `node` that asked for `port` of the node as a hostPort (the CNI portmap

@@ -16,7 +16,55 @@ use crate::controllers::Informers;
 use crate::model::{Kind, Object};
 use crate::network::proxy::service::{endpoints_map, slice_info, Endpoint, ServicePortName};
 use crate::network::Protocol;
-use crate::node::container::http::HttpResponse;
+use crate::node::container::http::{HttpRequest, HttpResponse};
+
+/// What the controller's access log (`log_format upstreaminfo`) says of a request's upstream:
+/// `[$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr`, the
+/// alternative being the canary's upstream when the request went there.
+pub struct Logged {
+    pub upstream: String,
+    pub alternative: String,
+    pub addr: String,
+}
+
+/// The access log's line for a request (`log_format upstreaminfo`, ingress-nginx's default):
+/// the client, the time, the request, the answer, `$request_length` (the request line and
+/// the headers curl sends), `$request_time` (no simulated time passes), the upstream and its
+/// answer, and `$req_id`.
+pub fn access_line(
+    now: chrono::DateTime<chrono::Utc>,
+    client: Ipv4Addr,
+    req: &HttpRequest<'_>,
+    answer: &HttpResponse,
+    logged: &Logged,
+    id: &str,
+) -> String {
+    let header = |name: &str| req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    let or_dash = |s: &str| if s.is_empty() { "-".to_string() } else { s.to_string() };
+    let request = format!("{} {} HTTP/1.1", req.method, req.path);
+    let mut length = request.len() + 2 + "Host: ".len() + req.host.len() + 2 + "Accept: */*".len() + 2 + 2;
+    if !req.agent.is_empty() {
+        length += "User-Agent: ".len() + req.agent.len() + 2;
+    }
+    for (k, v) in req.headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("host")) {
+        length += k.len() + 2 + v.len() + 2;
+    }
+    let bytes = answer.body.len();
+    format!(
+        "{client} - - [{}] \"{request}\" {} {bytes} \"{}\" \"{}\" {length} 0.000 [{}] [{}] {} {bytes} 0.000 {} {id}",
+        now.format("%d/%b/%Y:%H:%M:%S %z"),
+        answer.status,
+        or_dash(header("referer").unwrap_or("")),
+        or_dash(req.agent),
+        logged.upstream,
+        logged.alternative,
+        logged.addr,
+        answer.status,
+    )
+}
+
+/// The built-in default backend, where the default server's 404 comes from.
+const DEFAULT_BACKEND: (&str, &str) = ("upstream-default-backend", "127.0.0.1:8181");
 
 /// Where the controller sends a request.
 pub enum Next {
@@ -109,9 +157,11 @@ fn endpoints(informers: &Informers, b: &Backend) -> Vec<Endpoint> {
 
 /// Route `uri` for `host` (with `headers`) as the controller in `pod` (`controller`, its
 /// `namespace/name`) does, on its `port`, balancing round-robin over the upstream's ready
-/// endpoints; the steps go to `hops`.
+/// endpoints; the steps go to `hops`, what its access log says of the upstream to `log` (left
+/// None for the catch-all server's own 404, which ingress-nginx does not log).
 #[allow(clippy::too_many_arguments)]
 pub fn next(
+    log: &mut Option<Logged>,
     informers: &Informers,
     balancers: &mut Balancers,
     controller: &str,
@@ -129,6 +179,10 @@ pub fn next(
     hops.push(format!("ingress-nginx: server {} location {}{by}", route.server, route.location));
     match route.answer {
         Answer::NotFound => {
+            if route.server != "_" {
+                let (upstream, addr) = DEFAULT_BACKEND;
+                *log = Some(Logged { upstream: upstream.into(), alternative: String::new(), addr: addr.into() });
+            }
             hops.push("ingress-nginx: default backend: 404".into());
             Next::Answer(HttpResponse { status: 404, body: NOT_FOUND_BODY.into() })
         }
@@ -136,7 +190,7 @@ pub fn next(
             hops.push(format!("ingress-nginx: ssl-redirect: 308 to {to}"));
             Next::Answer(HttpResponse { status: 308, body: REDIRECT_BODY.into() })
         }
-        Answer::Upstream { backend, uri, canary } => {
+        Answer::Upstream { backend, uri, canary, main } => {
             let name = upstream_name(&backend);
             let eps = endpoints(informers, &backend);
             if eps.is_empty() {
@@ -147,6 +201,8 @@ pub fn next(
             let e = &eps[balancers.pick(controller, &name, &addresses, rng)];
             let tag = if canary { " (canary)" } else { "" };
             hops.push(format!("ingress-nginx: upstream {name}{tag} → {}, {uri}", e.text));
+            let (upstream, alternative) = if canary { (upstream_name(&main), name) } else { (name, String::new()) };
+            *log = Some(Logged { upstream, alternative, addr: format!("{}:{}", e.ip, e.port) });
             Next::Proxy { to: e.ip, port: e.port, uri }
         }
     }

@@ -9,8 +9,9 @@ use super::{Backend, Canary, Location, Match, Server, Table};
 /// What the controller does with a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    /// Proxied to a Service's endpoints; `uri` is what the upstream is asked for.
-    Upstream { backend: Backend, uri: String, canary: bool },
+    /// Proxied to a Service's endpoints; `uri` is what the upstream is asked for. `main` is
+    /// the location's own backend, `backend` the canary's when that was chosen.
+    Upstream { backend: Backend, uri: String, canary: bool, main: Backend },
     /// The controller's own default backend: nginx's 404 page.
     NotFound,
     /// ssl-redirect on a TLS host: 308 to this `Location`.
@@ -160,7 +161,7 @@ impl Table {
             }
             None => main.clone(),
         };
-        route.answer = Answer::Upstream { backend, uri, canary: canary.is_some() };
+        route.answer = Answer::Upstream { backend, uri, canary: canary.is_some(), main: main.clone() };
         route
     }
 }

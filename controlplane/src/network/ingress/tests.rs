@@ -150,7 +150,7 @@ fn table() -> Table {
 
 fn show(r: &Route) -> String {
     let answer = match &r.answer {
-        Answer::Upstream { backend, uri, canary } => {
+        Answer::Upstream { backend, uri, canary, .. } => {
             let port = match &backend.port {
                 Port::Number(n) => n.to_string(),
                 Port::Name(n) => n.clone(),
@@ -298,4 +298,33 @@ fn rewrites_as_nginx() {
     assert_eq!(rewrite("/nomatch", "/", "/foo", None), "/foo");
     // A path that is no regex leaves the URI alone rather than failing.
     assert_eq!(rewrite("/bad(", "/", "/bad(", None), "/bad(");
+}
+
+#[test]
+fn access_log_lines_as_upstreaminfo_writes_them() {
+    use crate::network::ingress::hop::{access_line, Logged};
+    use crate::node::container::http::{HttpRequest, HttpResponse};
+    let now = crate::sim::clock::epoch();
+    let headers = vec![("X-Canary".to_string(), "always".to_string())];
+    let req = HttpRequest {
+        method: "GET",
+        path: "/",
+        client: "",
+        client_port: 0,
+        agent: "curl/8.5.0",
+        host: "web.example.com",
+        headers: &headers,
+    };
+    let answer = HttpResponse { status: 200, body: "banana\n".into() };
+    let canary = Logged {
+        upstream: "default-apple-5678".into(),
+        alternative: "default-banana-5678".into(),
+        addr: "10.244.2.4:5678".into(),
+    };
+    // "GET / HTTP/1.1\r\n" 16, "Host: web.example.com\r\n" 23, "Accept: */*\r\n" 13,
+    // "User-Agent: curl/8.5.0\r\n" 24, "X-Canary: always\r\n" 18, "\r\n" 2.
+    assert_eq!(
+        access_line(now, "172.18.0.1".parse().unwrap(), &req, &answer, &canary, "0123456789abcdef0123456789abcdef"),
+        "172.18.0.1 - - [01/Jan/2025:00:00:00 +0000] \"GET / HTTP/1.1\" 200 7 \"-\" \"curl/8.5.0\" 96 0.000 [default-apple-5678] [default-banana-5678] 10.244.2.4:5678 7 0.000 200 0123456789abcdef0123456789abcdef"
+    );
 }

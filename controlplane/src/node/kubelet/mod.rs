@@ -360,6 +360,13 @@ impl Kubelets {
         k.runtime.serve(now, ip, port, req)
     }
 
+    /// Write `line` to the log of container `container` of the pod at `ip` on `node`.
+    pub fn log_line(&mut self, node: &str, now: DateTime<Utc>, ip: &str, container: &str, line: &str) {
+        if let Some(k) = self.nodes.get_mut(node).filter(|k| k.running) {
+            k.runtime.log_line(now, ip, container, line);
+        }
+    }
+
     /// The network calls containers made since the last take, by node.
     pub fn take_net_calls(&mut self) -> Vec<(String, crate::node::runtime::PendingCall)> {
         let mut out = Vec::new();

@@ -71,6 +71,17 @@ impl Containerd {
         Some(Conn::Open { container, answer, proxy })
     }
 
+    /// Write `line` to the log of the running container `container` of the pod at `ip` (what
+    /// a server the cluster network answers for, as ingress-nginx, logs of a request).
+    pub fn log_line(&mut self, now: Time, ip: &str, container: &str, line: &str) {
+        let found = self.shims.iter_mut().find(|(id, s)| {
+            s.ip == ip && s.config.name == container && s.status(id, now).state == ContainerState::Running
+        });
+        if let Some((_, shim)) = found {
+            shim.log.push(now, line.as_bytes());
+        }
+    }
+
     /// The servers listening in `sandbox_id` at `now`, other than `except`: (container id, server).
     fn listeners(&self, now: Time, sandbox_id: &str, except: &str) -> Vec<(&String, &Server)> {
         self.shims
