@@ -116,6 +116,9 @@ pub struct KubeProxies {
     /// node: a node writes what changed after the last change it wrote).
     changes: BTreeMap<u64, ServiceName>,
     last_change: BTreeMap<ServiceName, u64>,
+    /// The change at which a Service's set of ports last changed (or it went), while some
+    /// node has yet to write it: only then must a node's sync look for ports to take away.
+    ports_changed: BTreeMap<ServiceName, u64>,
     /// The number of the latest change.
     change: u64,
     /// Something happened since the last run that may make a node sync (a change, a node's
@@ -148,6 +151,7 @@ impl KubeProxies {
             large: false,
             changes: BTreeMap::new(),
             last_change: BTreeMap::new(),
+            ports_changed: BTreeMap::new(),
             change: 0,
             dirty: false,
             shared: BTreeMap::new(),
@@ -228,6 +232,7 @@ impl KubeProxies {
             }
             let service = entry.remove();
             self.last_change.remove(&service);
+            self.ports_changed.remove(&service);
         }
     }
 
@@ -244,6 +249,8 @@ impl KubeProxies {
             return;
         }
         self.total_endpoints -= self.endpoints_in_use(&key);
+        let names = |ports: &[ServicePortInfo]| ports.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+        let renamed = old.is_none_or(|o| names(o) != names(&ports));
         if ports.is_empty() {
             self.services.remove(&key);
         } else {
@@ -253,6 +260,9 @@ impl KubeProxies {
         // The count of endpoints in use may change with the ports.
         self.stale.insert(key.clone());
         self.touch(&key);
+        if renamed {
+            self.ports_changed.insert(key.clone(), self.change);
+        }
     }
 
     fn on_slice(&mut self, e: &WatchEvent) {
@@ -408,7 +418,12 @@ impl KubeProxies {
             Box::new(self.changes.range(since + 1..).map(|(_, k)| k))
         };
         for key in changed {
-            rules.remove_service(key);
+            // The ports written last time are put in place one by one below; only when the
+            // Service's ports changed since may some of them have to go.
+            let ports_changed = self.ports_changed.get(key).is_some_and(|c| *c > since);
+            if !full && (ports_changed || !self.services.contains_key(key)) {
+                rules.remove_service(key);
+            }
             p.health.remove(key);
             let Some(ports) = self.services.get(key) else { continue };
             let endpoints = self.endpoints.get(key);

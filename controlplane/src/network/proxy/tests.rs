@@ -434,30 +434,54 @@ fn a_walk_for_one_address_sees_every_rule_that_could_match_it() {
     let mut seen = 0;
     for (table, chain) in chains {
         for ip in addresses.map(|a| a.parse::<Ipv4Addr>().expect("an address")) {
-            let text = |r: &super::rules::Rule| {
-                let mut s = String::new();
-                r.save(chain, &mut s);
-                s
+            // The rules of the chain that could match a packet for `ip`, as iptables-save
+            // prints them, from the whole chain or from what the index picks.
+            let could_match = |hint: Option<Ipv4Addr>| -> Vec<String> {
+                let rules = rules.chain(table, chain, None, hint).into_iter().flatten().map(|(_, r)| r);
+                let rules = rules.filter(|r| r.dst.is_none_or(|d| d.contains(ip)));
+                rules
+                    .map(|r| {
+                        let mut s = String::new();
+                        r.save(chain, &mut s);
+                        s
+                    })
+                    .collect()
             };
-            let all: Vec<String> = rules
-                .chain(table, chain, None, None)
-                .into_iter()
-                .flatten()
-                .map(|(_, r)| r)
-                .filter(|r| r.dst.is_none_or(|d| d.contains(ip)))
-                .map(text)
-                .collect();
-            let indexed: Vec<String> = rules
-                .chain(table, chain, None, Some(ip))
-                .into_iter()
-                .flatten()
-                .map(|(_, r)| r)
-                .filter(|r| r.dst.is_none_or(|d| d.contains(ip)))
-                .map(text)
-                .collect();
+            let (all, indexed) = (could_match(None), could_match(Some(ip)));
             assert_eq!(indexed, all, "{chain} for {ip}");
             seen += all.len();
         }
     }
     assert!(seen > 10, "the chains hold rules for these addresses");
+}
+
+#[test]
+fn a_sync_takes_away_the_ports_a_service_no_longer_has_and_a_gone_service() {
+    use crate::model::{decode, Kind};
+    use crate::sim::{Cluster, ClusterConfig};
+    let mut c = Cluster::new(ClusterConfig { workers: 1, ..Default::default() });
+    c.advance(Duration::seconds(20)).expect("advances");
+    let service = |port: &str| {
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+            "spec": {"clusterIP": "10.96.7.7", "ports": [{"name": port, "port": 80}]}})
+    };
+    c.api().create("test", "default", decode(service("http")).expect("decodes")).expect("created");
+    c.advance(Duration::seconds(5)).expect("advances");
+    let comments = |c: &mut Cluster| {
+        let rules = c.component_mut::<super::KubeProxies>().and_then(|p| p.iptables_save("node-1")).unwrap_or_default();
+        rules.lines().filter(|l| l.contains("default/web")).map(str::to_string).collect::<Vec<_>>()
+    };
+    assert!(comments(&mut c).iter().any(|l| l.contains("default/web:http has no endpoints")), "{:?}", comments(&mut c));
+    // The port renamed: the old name's rules go with the next sync, the new name's come.
+    let mut renamed = decode(service("web")).expect("decodes");
+    renamed.metadata_mut().namespace = Some("default".into());
+    c.api().update("test", renamed).expect("updated");
+    c.advance(Duration::seconds(5)).expect("advances");
+    let after = comments(&mut c);
+    assert!(after.iter().any(|l| l.contains("default/web:web has no endpoints")), "{after:?}");
+    assert!(!after.iter().any(|l| l.contains("default/web:http")), "{after:?}");
+    // The Service gone: nothing of it stays.
+    c.api().delete("test", Kind::Service, "default", "web", Default::default()).expect("deleted");
+    c.advance(Duration::seconds(5)).expect("advances");
+    assert!(comments(&mut c).is_empty(), "{:?}", comments(&mut c));
 }
