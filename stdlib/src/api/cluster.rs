@@ -384,7 +384,15 @@ fn run_kubectl(ctx: &NativeCallContext, cmdline: &str, stdin: Option<&str>) -> R
             stdout: Default::default(),
             terminal: Default::default(),
         };
-        controlplane::kubectl::run_line_output(&mut c, cmdline, input).map_err(runtime_error)?
+        match controlplane::kubectl::run_line_output(&mut c, cmdline, input) {
+            Ok(output) => output,
+            // A watch stopped part-way may end as an error that carries what it saw: the
+            // interrupt is what stopped it.
+            Err(text) if interrupt.load(std::sync::atomic::Ordering::Relaxed) => {
+                controlplane::kubectl::Output { text, ..Default::default() }
+            }
+            Err(e) => return Err(runtime_error(e)),
+        }
     };
     if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
         let mut st = state.borrow_mut();
