@@ -91,6 +91,9 @@ pub struct Reply {
     pub exit: i32,
     /// The simulated time the client spent (its timeout, when nothing answered).
     pub elapsed: Duration,
+    /// What `kubectl port-forward` printed as it took the connection (`Handling connection
+    /// for 8080`), for a request to a forwarded local port.
+    pub port_forward: Option<String>,
 }
 
 /// What the network needs to carry one request: the cluster's state as its components see it.
@@ -244,6 +247,7 @@ impl Dataplane<'_> {
             "port-forward: localhost:{} → pod {key} port {} (through the kubelet on {node})",
             url.port, f.port
         ));
+        reply.port_forward = Some(format!("Handling connection for {}", url.port));
         let path = url.path.clone();
         let host = format!("localhost:{}", url.port);
         let http = HttpRequest {

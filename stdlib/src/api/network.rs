@@ -125,6 +125,10 @@ pub mod network_api {
         if reply.elapsed > chrono::Duration::zero() {
             c.advance(reply.elapsed).map_err(crate::api::time::sim_error)?;
         }
+        // kubectl port-forward, running in the background, prints as it takes the connection.
+        if let Some(line) = &reply.port_forward {
+            crate::api::state(&ctx).borrow_mut().write(crate::session::Stream::Stdout, &format!("{line}\n"));
+        }
         Ok(reply_map(reply))
     }
 
