@@ -213,6 +213,19 @@ def test_interrupt_keeps_the_session():
         km.shutdown_kernel(now=True)
 
 
+def _interrupt_and_wait(kc) -> None:
+    """Sends `interrupt_request` on the control channel and waits for its reply, so that the
+    interrupt has landed before anything else is sent: one that lands late would stop the
+    next cell instead (with ipykernel as well)."""
+    msg = kc.session.msg("interrupt_request", {})
+    kc.control_channel.send(msg)
+    while True:
+        reply = kc.get_control_msg(timeout=TIMEOUT)
+        if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+            assert reply["msg_type"] == "interrupt_reply", reply
+            return
+
+
 def _interrupt_when_streamed(km, kc, code: str, wanted: str) -> tuple[dict, str, list[dict]]:
     """Runs `code`, interrupts it once its `stream` output holds `wanted`; returns the reply,
     all the text streamed, and the cell's other outputs."""
@@ -234,7 +247,7 @@ def _interrupt_when_streamed(km, kc, code: str, wanted: str) -> tuple[dict, str,
         elif kind not in ("status", "execute_input"):
             others.append(msg)
         if wanted in streamed and not interrupted:
-            km.interrupt_kernel()
+            _interrupt_and_wait(kc)
             interrupted = True
     assert interrupted, f"{wanted!r} never streamed: {streamed!r}"
     reply = kc.get_shell_msg(timeout=TIMEOUT)
