@@ -276,13 +276,12 @@ def test_watch_streams_its_lines_and_an_interrupt_keeps_them():
         # The script function returns the text; interrupted, it prints what it saw and the
         # cell stops there.
         msg_id = kc.execute('let seen = kubectl("get pods -w"); "not reached"')
-        # Nothing streams from a script's watch to wait for: give the cell time to start it,
-        # even on a loaded machine.
-        time.sleep(3.0)
+        time.sleep(1.0)
         km.interrupt_kernel()
         reply, messages = collect(kc, msg_id)
         assert reply["content"]["status"] == "error"
-        assert reply["content"]["ename"] == "Interrupted", (reply["content"].get("evalue"), reply["content"].get("traceback"))
+        # (The message's end says what else stopped the watch, should something have.)
+        assert reply["content"]["ename"] == "Interrupted", reply["content"].get("evalue", "")[-300:]
         text = "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
         assert text.startswith("NAME ") and "crash" in text, messages
         assert not [m for m in messages if m["msg_type"] == "execute_result"], messages
