@@ -39,23 +39,33 @@ struct Informer {
 /// The label by which EndpointSlices are found for their Service.
 const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
 
-/// The (label, value) pairs under which `by_label` indexes an object: a pod's labels, a
-/// Service's selector (one pair ("", "") for an empty one), an EndpointSlice's Service.
-fn label_pairs(obj: &Object) -> Option<Vec<(&str, &str)>> {
-    match obj {
-        Object::Pod(_) => Some(obj.labels().iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()),
-        Object::EndpointSlice(_) => {
-            let service = obj.labels().get(SERVICE_NAME_LABEL)?;
-            Some(vec![(SERVICE_NAME_LABEL, service.as_str())])
+/// What `by_label` indexes an object under, borrowed: a pod's labels, a Service's selector,
+/// an EndpointSlice's Service. Compared as it is (a pod's status write changes none of it),
+/// made into pairs only when it changed.
+#[derive(PartialEq)]
+enum Labelled<'a> {
+    Map(&'a BTreeMap<String, String>),
+    Service(&'a str),
+}
+
+impl<'a> Labelled<'a> {
+    fn of(obj: &'a Object) -> Option<Labelled<'a>> {
+        match obj {
+            Object::Pod(_) => Some(Labelled::Map(obj.labels())),
+            Object::EndpointSlice(_) => Some(Labelled::Service(obj.labels().get(SERVICE_NAME_LABEL)?)),
+            Object::Service(s) => Some(Labelled::Map(s.spec.as_ref()?.selector.as_ref()?)),
+            _ => None,
         }
-        Object::Service(s) => {
-            let selector = s.spec.as_ref()?.selector.as_ref()?;
-            if selector.is_empty() {
-                return Some(vec![("", "")]);
-            }
-            Some(selector.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+    }
+
+    /// The (label, value) pairs; an empty selector (which selects everything) is one pair
+    /// ("", ""). A pod without labels has none.
+    fn pairs(&self, obj: &Object) -> Vec<(&'a str, &'a str)> {
+        match self {
+            Labelled::Map(m) if m.is_empty() && obj.kind() == Kind::Service => vec![("", "")],
+            Labelled::Map(m) => m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+            Labelled::Service(name) => vec![(SERVICE_NAME_LABEL, name)],
         }
-        _ => None,
     }
 }
 
@@ -214,9 +224,11 @@ impl Informer {
             self.addresses.update(key, old.as_deref(), new);
         }
         if matches!(obj.kind(), Kind::Pod | Kind::Service | Kind::EndpointSlice) {
-            let (old_pairs, new_pairs) = (old.as_deref().and_then(label_pairs), new.and_then(label_pairs));
-            if old_pairs != new_pairs {
+            let (was, is) = (old.as_deref().and_then(Labelled::of), new.and_then(Labelled::of));
+            if was != is {
                 let namespace = obj.namespace();
+                let old_pairs = was.map(|l| l.pairs(obj));
+                let new_pairs = is.map(|l| l.pairs(obj));
                 for (k, v) in old_pairs.iter().flatten() {
                     let index = (namespace.to_string(), k.to_string(), v.to_string());
                     if let Some(keys) = self.by_label.get_mut(&index) {

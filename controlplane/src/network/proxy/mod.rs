@@ -368,11 +368,7 @@ impl KubeProxies {
             return;
         }
         for key in std::mem::take(&mut self.stale) {
-            let shared: Vec<Arc<ServicePortName>> =
-                service::ports_of(&self.shared, &key).map(|(k, _)| k.clone()).collect();
-            for port in shared {
-                self.shared.remove(&port);
-            }
+            service::remove_ports_of(&mut self.shared, &key);
             self.total_endpoints -= self.endpoints_in_use(&key);
             match self.slices.get(&key) {
                 Some(slices) => {

@@ -53,6 +53,15 @@ pub fn ports_of<'a, V>(
     map.range::<ServicePortName, _>(first..).take_while(move |(k, _)| k.is_of(service))
 }
 
+/// Take the entries of `service`'s ports out of `map`; whether there were any.
+pub fn remove_ports_of<V>(map: &mut BTreeMap<Arc<ServicePortName>, V>, service: &ServiceName) -> bool {
+    let ports: Vec<Arc<ServicePortName>> = ports_of(map, service).map(|(k, _)| k.clone()).collect();
+    for port in &ports {
+        map.remove(port);
+    }
+    !ports.is_empty()
+}
+
 impl fmt::Display for ServicePortName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.namespace, self.name)?;

@@ -229,13 +229,8 @@ impl NodeRules {
 
     /// Take away every port's rules of `service`.
     pub fn remove_service(&mut self, service: &ServiceName) {
-        let ports: Vec<Arc<ServicePortName>> =
-            service::ports_of(&self.services, service).map(|(k, _)| k.clone()).collect();
-        if !ports.is_empty() {
+        if service::remove_ports_of(&mut self.services, service) {
             self.index = OnceLock::new();
-        }
-        for port in ports {
-            self.services.remove(&port);
         }
     }
 
