@@ -116,8 +116,10 @@ pub struct ApiServer {
     audit_enabled: bool,
     /// The leases of objects with a time to live (Events).
     leases: leases::LeaseManager,
-    /// When the watch history was last compacted.
+    /// When the compactor last ran, and the store's revision then: the next run compacts to
+    /// it, as kube-apiserver's compactor does, so that at least an interval of history stays.
     compacted_at: DateTime<Utc>,
+    revision_at_last_compaction: i64,
     /// Warnings of the last write (the `Warning:` headers kubectl prints).
     warnings: Vec<String>,
     /// The warning a create of each kind no controller acts on gets (`set_unacted`).
@@ -130,7 +132,8 @@ pub struct ApiServer {
 
 /// kube-apiserver's `--etcd-compaction-interval` default: five minutes.
 const COMPACTION_INTERVAL_SECONDS: i64 = 300;
-/// Revisions behind after which the history is compacted at once.
+/// Revisions behind after which the history is compacted at once (keeping half of them), so
+/// that a burst of writes cannot keep every version of every object.
 const COMPACTION_BACKLOG: i64 = 50_000;
 
 /// A `metav1.Time` for a moment of the simulated clock.
@@ -156,6 +159,7 @@ impl ApiServer {
             audit_enabled: true,
             leases: Default::default(),
             compacted_at: now,
+            revision_at_last_compaction: 0,
             warnings: Vec::new(),
             unacted: Vec::new(),
             dry_run: false,
@@ -243,16 +247,24 @@ impl ApiServer {
         let _ = self.store.compact(revision);
     }
 
-    /// The compactor: forget the watch history every watcher has seen (up to `seen`) every
-    /// five simulated minutes, as kube-apiserver compacts etcd (`--etcd-compaction-interval`),
-    /// and sooner when a burst of writes leaves more than 50,000 revisions behind. So what is
-    /// kept is a few minutes of changes, however long the cluster runs.
+    /// The compactor, after kube-apiserver's (`--etcd-compaction-interval`, five minutes): each
+    /// run forgets the history up to the revision of the run before, so an open watch that
+    /// keeps up (kubectl's `get -w` reads after every moment) never finds its revision
+    /// compacted away, and never beyond `seen`, what every component has read. A burst of
+    /// writes more than 50,000 revisions beyond the compacted point compacts at once, keeping
+    /// the latest 25,000. So what is kept is a few minutes of changes, however long the cluster
+    /// runs.
     pub fn compact_seen(&mut self, seen: i64) {
-        let behind = seen - self.store.compacted_revision();
-        let due = self.now - self.compacted_at >= chrono::Duration::seconds(COMPACTION_INTERVAL_SECONDS);
-        if behind > COMPACTION_BACKLOG || (due && behind > 0) {
-            self.compact(seen);
+        let compacted = self.store.compacted_revision();
+        if self.now - self.compacted_at >= chrono::Duration::seconds(COMPACTION_INTERVAL_SECONDS) {
+            let target = self.revision_at_last_compaction.min(seen);
+            if target > compacted {
+                self.compact(target);
+            }
+            self.revision_at_last_compaction = self.store.revision();
             self.compacted_at = self.now;
+        } else if seen - compacted > COMPACTION_BACKLOG {
+            self.compact(seen.min(self.store.revision() - COMPACTION_BACKLOG / 2));
         }
     }
 

@@ -215,6 +215,32 @@ fn watch_events() {
     assert_eq!(api.watch("kubectl", Kind::ConfigMap, None, from).unwrap_err().reason, Reason::Gone);
 }
 
+/// A watch that reads after every change is never compacted away: each run of the compactor
+/// forgets only the history up to the run before (a kubectl `get -w` in a notebook failed
+/// with `Gone` when a run fell between two of its reads).
+#[test]
+fn issue_12_the_compactor_keeps_an_interval_of_history() {
+    let mut api = server();
+    let start = api.now();
+    let mut watched = api.revision();
+    let mut seen = Vec::new();
+    for minute in 1..=30 {
+        api.set_now(start + chrono::Duration::minutes(minute));
+        api.create("kubectl", "default", cm(&format!("c{minute}"), "1")).unwrap();
+        // Every component has read everything: the compactor may go as far as it likes.
+        api.compact_seen(api.revision());
+        let events = api.watch("kubectl", Kind::ConfigMap, Some("default"), watched).unwrap();
+        seen.extend(events.iter().map(|e| e.object.name().to_string()));
+        watched = api.revision();
+    }
+    assert_eq!(seen.len(), 30, "{seen:?}");
+    // History is forgotten all the same: up to the revision of the run five minutes before.
+    let compacted = api.store.compacted_revision();
+    assert!(compacted > 0 && compacted < api.revision(), "{compacted}");
+    assert_eq!(api.watch("kubectl", Kind::ConfigMap, None, compacted - 1).unwrap_err().reason, Reason::Gone);
+    assert!(api.watch("kubectl", Kind::ConfigMap, None, compacted).is_ok());
+}
+
 #[test]
 fn audit_records_every_request() {
     let mut api = server();
