@@ -117,6 +117,15 @@ enum Outcome {
     TimedOut,
 }
 
+/// Why a nameserver gave no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NoAnswer {
+    /// Its address refused the queries (a REJECT rule).
+    Refused,
+    /// Nothing came back.
+    Silent,
+}
+
 /// A client as the network sees it.
 struct Client {
     ip: Ipv4Addr,
@@ -295,12 +304,12 @@ impl Dataplane<'_> {
                     Ok(client) => self.lookup(&client, name),
                     Err(e) => (Err(e), Duration::zero()),
                 };
-                let (text, code) = match found {
-                    Ok(n) => (n.text, n.exit_code),
-                    Err(e) => (e, 1),
+                let (text, errors, code) = match found {
+                    Ok(n) => (n.text, n.errors, n.exit_code),
+                    Err(e) => (e, String::new(), 1),
                 };
                 let at = self.now + waited;
-                return Answered { addr: None, at, answer: NetAnswer::Lookup { text, code } };
+                return Answered { addr: None, at, answer: NetAnswer::Lookup { text, errors, code } };
             }
         };
         let req = Request { url, method, from, timeout, agent, headers: Vec::new() };
@@ -361,12 +370,12 @@ impl Dataplane<'_> {
             return Resolved::Unresolved(Duration::zero());
         }
         let found = match self.nameserver(client, reply) {
-            Some(true) => {
+            Ok(true) => {
                 let server = ClusterDns::new(self.informers);
                 dns::resolve(&client.resolv, host, &server, &mut *self.rng)
             }
-            Some(false) => dns::resolve(&client.resolv, host, &Upstream, &mut *self.rng),
-            None => {
+            Ok(false) => dns::resolve(&client.resolv, host, &Upstream, &mut *self.rng),
+            Err(_) => {
                 let ns = client.resolv.nameservers.first().cloned().unwrap_or_default();
                 reply.hops.push(format!("dns: no answer from {ns}:53"));
                 return Resolved::Unresolved(Duration::seconds(RESOLVER_WAIT_SECONDS));
@@ -389,21 +398,21 @@ impl Dataplane<'_> {
         }
     }
 
-    /// Whether the client's first nameserver answers: `Some(true)` when it is cluster DNS and a
-    /// CoreDNS pod answered on port 53, `Some(false)` for a resolver outside the cluster (the
-    /// node's), `None` when nothing answered.
-    fn nameserver(&mut self, client: &Client, reply: &mut Reply) -> Option<bool> {
-        let ns = client.resolv.nameservers.first()?.parse::<Ipv4Addr>().ok()?;
+    /// Whether the client's first nameserver answers: `Ok(true)` when it is cluster DNS and a
+    /// CoreDNS pod answered on port 53, `Ok(false)` for a resolver outside the cluster (the
+    /// node's), else how the queries failed.
+    fn nameserver(&mut self, client: &Client, reply: &mut Reply) -> Result<bool, NoAnswer> {
+        let ns = client.resolv.nameservers.first().and_then(|n| n.parse::<Ipv4Addr>().ok()).ok_or(NoAnswer::Silent)?;
         if ns.to_string() != crate::node::kubelet::dns::CLUSTER_DNS {
-            return Some(false);
+            return Ok(false);
         }
         let pkt = Packet { src: client.ip, dst: ns, port: 53, protocol: Protocol::Udp };
         let mut quiet = Reply::default();
         match self.connect(client, pkt, None, &mut quiet) {
-            Outcome::Answered { .. } => Some(true),
-            _ => {
+            Outcome::Answered { .. } => Ok(true),
+            outcome => {
                 reply.hops.extend(quiet.hops);
-                None
+                Err(if matches!(outcome, Outcome::Refused) { NoAnswer::Refused } else { NoAnswer::Silent })
             }
         }
     }
@@ -445,16 +454,17 @@ impl Dataplane<'_> {
         let mut hops = Reply::default();
         let server_name = client.resolv.nameservers.first().cloned().unwrap_or_default();
         match self.nameserver(client, &mut hops) {
-            Some(cluster) => {
+            Ok(cluster) => {
                 let server: Box<dyn DnsServer + '_> =
                     if cluster { Box::new(ClusterDns::new(self.informers)) } else { Box::new(Upstream) };
                 let found = dns::nslookup(&client.resolv, &server_name, name, None, &*server, &mut *self.rng);
                 (Ok(found), Duration::zero())
             }
-            None => {
+            Err(no_answer) => {
                 let text = dns::no_servers_reached().to_string();
+                let errors = if no_answer == NoAnswer::Refused { dns::refused_reads() } else { String::new() };
                 let waited = Duration::seconds(i64::from(dns::NSLOOKUP_TIMEOUT_SECONDS));
-                (Ok(NsLookup { queries: Vec::new(), answer: None, text, exit_code: 1 }), waited)
+                (Ok(NsLookup { queries: Vec::new(), answer: None, text, errors, exit_code: 1 }), waited)
             }
         }
     }

@@ -209,7 +209,11 @@ pub mod network_api {
             }
             found.map_err(|e| runtime_error(format!("nslookup: {e}")))?
         };
-        crate::api::state(&ctx).borrow_mut().write(crate::session::Stream::Stdout, &found.text);
+        let state = crate::api::state(&ctx);
+        let mut state = state.borrow_mut();
+        state.write(crate::session::Stream::Stderr, &found.errors);
+        state.write(crate::session::Stream::Stdout, &found.text);
+        drop(state);
         Ok(super::lookup_map(&found))
     }
 }

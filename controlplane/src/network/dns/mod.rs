@@ -19,7 +19,7 @@ use rand_chacha::rand_core::Rng;
 
 use crate::model::Kind;
 
-pub use nslookup::{no_servers_reached, nslookup, NsAnswer, NsLookup, NSLOOKUP_TIMEOUT_SECONDS};
+pub use nslookup::{no_servers_reached, nslookup, refused_reads, NsAnswer, NsLookup, NSLOOKUP_TIMEOUT_SECONDS};
 pub use resolver::{resolve, search_order, Resolution};
 pub use zone::ClusterDns;
 

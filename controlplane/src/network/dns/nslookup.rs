@@ -15,6 +15,8 @@ use crate::node::kubelet::dns::ResolvConf;
 /// How long busybox waits for a server (`-timeout=`, 5s, spread over `-retry=2` sends) before it
 /// tries the next one.
 pub const NSLOOKUP_TIMEOUT_SECONDS: u32 = 5;
+/// busybox's `-retry=`: the sends spread over its timeout.
+const NSLOOKUP_RETRIES: usize = 2;
 
 /// One question sent and its reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +40,8 @@ pub struct NsLookup {
     pub queries: Vec<Query>,
     pub answer: Option<NsAnswer>,
     pub text: String,
+    /// What it wrote to standard error.
+    pub errors: String,
     pub exit_code: i32,
 }
 
@@ -118,7 +122,8 @@ pub fn nslookup(
     rng: &mut dyn Rng,
 ) -> NsLookup {
     let mut text = format!("Server:\t\t{server_name}\nAddress:\t{server_name}:53\n\n");
-    let mut result = NsLookup { queries: Vec::new(), answer: None, text: String::new(), exit_code: 0 };
+    let mut result =
+        NsLookup { queries: Vec::new(), answer: None, text: String::new(), errors: String::new(), exit_code: 0 };
     for (qname, t) in questions(conf, name, qtype) {
         let response = server.answer(&qname, t, rng);
         if response.rcode != Rcode::NoError {
@@ -163,4 +168,12 @@ fn summary(r: &Response) -> Option<NsAnswer> {
 /// What busybox prints when no server answered within its timeout (exit code 1).
 pub fn no_servers_reached() -> &'static str {
     ";; connection timed out; no servers could be reached\n\n"
+}
+
+/// What busybox writes to standard error when the server's address refuses the queries
+/// (ICMP port unreachable, as kube-proxy's REJECT for a Service without endpoints answers):
+/// its `read` fails once for each of the `-retry=2` sends in its timeout, then it gives up
+/// as if nothing answered.
+pub fn refused_reads() -> String {
+    "nslookup: read: Connection refused\n".repeat(NSLOOKUP_RETRIES)
 }

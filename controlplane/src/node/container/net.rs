@@ -30,9 +30,10 @@ pub enum NetAnswer {
     Unresolved,
     Refused,
     TimedOut,
-    /// `nslookup`'s printed answer and exit code.
+    /// `nslookup`'s printed answer, what it wrote to standard error, and its exit code.
     Lookup {
         text: String,
+        errors: String,
         code: i32,
     },
 }

@@ -230,7 +230,8 @@ impl Shell {
         let ip = addr.rsplit_once(':').map_or(addr.as_str(), |(ip, _)| ip).to_string();
         match client {
             Client::Nslookup => match a.answer {
-                NetAnswer::Lookup { text, code } => {
+                NetAnswer::Lookup { text, errors, code } => {
+                    self.err(errors.as_bytes(), sys);
                     self.out(text.as_bytes(), sys);
                     code
                 }
