@@ -32,6 +32,7 @@ pub mod registry;
 pub mod scale;
 pub mod scheduling;
 pub mod user;
+pub mod webhook;
 
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;

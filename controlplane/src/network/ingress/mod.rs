@@ -11,6 +11,7 @@ mod route;
 pub mod status;
 #[cfg(test)]
 mod tests;
+pub mod webhook;
 
 use std::collections::BTreeMap;
 
