@@ -29,6 +29,7 @@ pub mod names;
 pub mod patch;
 pub mod proxy;
 pub mod registry;
+pub mod rest;
 pub mod scale;
 pub mod scheduling;
 pub mod user;
