@@ -6,6 +6,7 @@
 
 pub mod balancer;
 pub mod hop;
+pub mod leader;
 pub mod manifest;
 mod route;
 pub mod status;
