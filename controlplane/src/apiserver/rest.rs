@@ -64,7 +64,10 @@ impl ApiServer {
             ("GET", Some(name)) => self.get(user, info.kind, &namespace, &name).map(|o| (200, o)),
             ("POST", None) => object().and_then(|o| self.create(user, &namespace, o)).map(|o| (201, o)),
             ("PUT", Some(_)) => object().and_then(|o| self.update(user, o)).map(|o| (200, o)),
-            _ => Err(ApiError::new(Reason::MethodNotAllowed, "the server does not allow this method on the requested resource")),
+            _ => Err(ApiError::new(
+                Reason::MethodNotAllowed,
+                "the server does not allow this method on the requested resource",
+            )),
         };
         match result {
             Ok((code, obj)) => Answer { status: code, body: obj.to_value().to_string() },

@@ -10,9 +10,10 @@ use super::object::Typed;
 /// The API groups the kinds' types come from, by the names the list of kinds uses.
 pub mod api {
     pub use k8s_openapi::api::{
-        admissionregistration::v1 as admissionregistration, apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination,
-        core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy,
-        rbac::v1 as rbac, scheduling::v1 as scheduling, storage::v1 as storage,
+        admissionregistration::v1 as admissionregistration, apps::v1 as apps, autoscaling::v2 as autoscaling,
+        batch::v1 as batch, coordination::v1 as coordination, core::v1 as core, discovery::v1 as discovery,
+        networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling,
+        storage::v1 as storage,
     };
 }
 

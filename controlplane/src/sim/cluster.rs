@@ -14,10 +14,10 @@ use crate::apiserver::proxy::KubeletServer;
 use crate::apiserver::{ApiServer, UserInfo, WatchEvent};
 use crate::controllers::{self, ControllerComponent, Informers};
 use crate::model::{Kind, Object, KINDS};
-use crate::node::container::net::{Answered, NetAnswer, NetCall};
-use crate::node::runtime::PendingCall;
 use crate::network::cloud::{AddressPool, Cloud, CloudHandle};
+use crate::node::container::net::{Answered, NetAnswer, NetCall};
 use crate::node::kubelet::{KubeletConfig, Kubelets};
+use crate::node::runtime::PendingCall;
 
 /// How to build a cluster.
 #[derive(Debug, Clone, PartialEq)]

@@ -93,7 +93,10 @@ fn rule_matches(rule: &RuleWithOperations, op: Operation, info: &KindInfo) -> bo
         && scope
 }
 
-fn selects(selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>, labels: &BTreeMap<String, String>) -> bool {
+fn selects(
+    selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
+    labels: &BTreeMap<String, String>,
+) -> bool {
     match selector {
         None => true,
         // A selector that does not parse matches nothing (validation keeps such ones out).
@@ -140,7 +143,10 @@ impl ValidatingAdmissionWebhook {
         let Some(svc) = &cc.service else {
             // A URL outside the cluster: nothing there answers in a simulated cluster.
             let url = cc.url.clone().unwrap_or_default();
-            return Err(format!("Post {}: dial tcp: lookup: no such host", quote(&format!("{url}?timeout={timeout}s"))));
+            return Err(format!(
+                "Post {}: dial tcp: lookup: no such host",
+                quote(&format!("{url}?timeout={timeout}s"))
+            ));
         };
         let port = svc.port.unwrap_or(443);
         let path = svc.path.clone().unwrap_or_default();
@@ -163,7 +169,9 @@ impl ValidatingAdmissionWebhook {
         };
         let ca = cc.ca_bundle.as_ref().map(|b| b.0.clone()).unwrap_or_default();
         if ca.is_empty() || server.serving_ca(&pod, store).as_deref() != Some(ca.as_slice()) {
-            return Err(fail("tls: failed to verify certificate: x509: certificate signed by unknown authority".into()));
+            return Err(fail(
+                "tls: failed to verify certificate: x509: certificate signed by unknown authority".into(),
+            ));
         }
         Ok(server.review(&path, attrs, store))
     }

@@ -78,13 +78,13 @@ fn validate_hook(h: Hook<'_>, path: &str, names: &mut BTreeSet<String>, errs: &m
     }
     match h.side_effects.as_str() {
         "" => errs.push(FieldError::required(format!("{path}.sideEffects"), "must specify one of None, NoneOnDryRun")),
-        s => one_of(s, &format!("{path}.sideEffects"), &["None", "NoneOnDryRun"], errs),
+        s => one_of(s, format!("{path}.sideEffects"), &["None", "NoneOnDryRun"], errs),
     }
     if let Some(p) = h.failure_policy.as_deref() {
-        one_of(p, &format!("{path}.failurePolicy"), &["Fail", "Ignore"], errs);
+        one_of(p, format!("{path}.failurePolicy"), &["Fail", "Ignore"], errs);
     }
     if let Some(p) = h.match_policy.as_deref() {
-        one_of(p, &format!("{path}.matchPolicy"), &["Equivalent", "Exact"], errs);
+        one_of(p, format!("{path}.matchPolicy"), &["Equivalent", "Exact"], errs);
     }
     if let Some(t) = *h.timeout_seconds {
         if !(1..=30).contains(&t) {
@@ -106,16 +106,20 @@ fn validate_hook(h: Hook<'_>, path: &str, names: &mut BTreeSet<String>, errs: &m
             errs.push(FieldError::required(format!("{path}.clientConfig.service.namespace"), why));
         }
         if let Some(p) = s.path.as_deref().filter(|p| !p.starts_with('/')) {
-            errs.push(FieldError::invalid(format!("{path}.clientConfig.service.path"), quote(p), "must start with a '/'"));
+            errs.push(FieldError::invalid(
+                format!("{path}.clientConfig.service.path"),
+                quote(p),
+                "must start with a '/'",
+            ));
         }
     }
     for (i, rule) in h.rules.iter().flatten().enumerate() {
         for op in rule.operations.iter().flatten() {
             let ops = &["*", "CONNECT", "CREATE", "DELETE", "UPDATE"];
-            one_of(op, &format!("{path}.rules[{i}].operations"), ops, errs);
+            one_of(op, format!("{path}.rules[{i}].operations"), ops, errs);
         }
         if let Some(scope) = rule.scope.as_deref() {
-            one_of(scope, &format!("{path}.rules[{i}].scope"), &["*", "Cluster", "Namespaced"], errs);
+            one_of(scope, format!("{path}.rules[{i}].scope"), &["*", "Cluster", "Namespaced"], errs);
         }
     }
 }
@@ -158,7 +162,7 @@ impl Strategy for MutatingWebhookConfiguration {
         for (i, w) in copy.webhooks.iter_mut().flatten().enumerate() {
             let w: &mut MutatingWebhook = w;
             if let Some(p) = w.reinvocation_policy.as_deref() {
-                one_of(p, &format!("webhooks[{i}].reinvocationPolicy"), &["IfNeeded", "Never"], errs);
+                one_of(p, format!("webhooks[{i}].reinvocationPolicy"), &["IfNeeded", "Never"], errs);
             }
             validate_hook(hook!(w), &format!("webhooks[{i}]"), &mut names, errs);
         }

@@ -9,12 +9,20 @@ pub(super) const COLUMNS: &[Column] = &[col("NAME"), col("WEBHOOKS"), col("AGE")
 
 pub(super) fn validating_row(c: &ValidatingWebhookConfiguration, ctx: &Ctx) -> Vec<String> {
     let count = c.webhooks.as_ref().map_or(0, Vec::len);
-    vec![c.metadata.name.clone().unwrap_or_default(), count.to_string(), ctx.age(c.metadata.creation_timestamp.as_ref())]
+    vec![
+        c.metadata.name.clone().unwrap_or_default(),
+        count.to_string(),
+        ctx.age(c.metadata.creation_timestamp.as_ref()),
+    ]
 }
 
 pub(super) fn mutating_row(c: &MutatingWebhookConfiguration, ctx: &Ctx) -> Vec<String> {
     let count = c.webhooks.as_ref().map_or(0, Vec::len);
-    vec![c.metadata.name.clone().unwrap_or_default(), count.to_string(), ctx.age(c.metadata.creation_timestamp.as_ref())]
+    vec![
+        c.metadata.name.clone().unwrap_or_default(),
+        count.to_string(),
+        ctx.age(c.metadata.creation_timestamp.as_ref()),
+    ]
 }
 
 #[cfg(test)]

@@ -84,8 +84,12 @@ mod tests {
     #[test]
     fn the_first_holds_until_it_stops_renewing() {
         let mut api = ApiServer::new(0, crate::sim::epoch());
-        api.create("kubectl", "", decode_one("apiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}").unwrap())
-            .unwrap();
+        api.create(
+            "kubectl",
+            "",
+            decode_one("apiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}").unwrap(),
+        )
+        .unwrap();
         let at = |api: &mut ApiServer, secs: i64, who: &str| {
             api.set_now(crate::sim::epoch() + Duration::seconds(secs));
             try_acquire_or_renew(api, "u", "ingress-nginx", "ingress-nginx-leader", who)

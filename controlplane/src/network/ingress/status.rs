@@ -196,16 +196,14 @@ fn pod_key(pod: &Pod) -> String {
 }
 
 fn running(pod: &Pod) -> bool {
-    pod.metadata.deletion_timestamp.is_none()
-        && pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+    pod.metadata.deletion_timestamp.is_none() && pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
 }
 
 impl IngressNginx {
     /// Each running controller pod's elector: one attempt when it starts, then every retry
     /// period; a pod that becomes leader starts its status syncer. Pods gone stop electing.
     fn elect(&mut self, ctx: &mut Ctx<'_>, pods: &[&Pod]) -> bool {
-        let running: BTreeMap<String, &Pod> =
-            pods.iter().filter(|p| running(p)).map(|p| (pod_key(p), *p)).collect();
+        let running: BTreeMap<String, &Pod> = pods.iter().filter(|p| running(p)).map(|p| (pod_key(p), *p)).collect();
         self.electors.retain(|k, _| running.contains_key(k));
         let mut did = false;
         for (key, pod) in &running {

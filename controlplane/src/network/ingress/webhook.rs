@@ -73,13 +73,8 @@ fn check_overlap(ing: &Ingress, servers: &BTreeMap<String, Vec<Location>>, all: 
         let host = rule.host.clone().filter(|h| !h.is_empty()).unwrap_or_else(|| CATCH_ALL.into());
         for p in http.paths.iter().filter(|p| p.backend.service.is_some()) {
             let path = p.path.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "/".into());
-            let owners: Vec<&str> = servers
-                .get(&host)
-                .into_iter()
-                .flatten()
-                .filter(|l| l.path == path)
-                .map(|l| l.owner.as_str())
-                .collect();
+            let owners: Vec<&str> =
+                servers.get(&host).into_iter().flatten().filter(|l| l.path == path).map(|l| l.owner.as_str()).collect();
             if owners.is_empty() {
                 continue;
             }
@@ -87,10 +82,14 @@ fn check_overlap(ing: &Ingress, servers: &BTreeMap<String, Vec<Location>>, all: 
                 return Ok(());
             }
             for owner in owners {
-                let existing = all.iter().find(|i| key(i) == owner).map_or(None, |i| canary(i));
+                let existing = all.iter().find(|i| key(i) == owner).and_then(|i| canary(i));
                 let mine = canary(ing);
                 if (mine == Some(true) && existing == Some(true)) || (mine.is_none() && existing.is_none()) {
-                    return Err(format!("host {} and path {} is already defined in ingress {owner}", quote(&host), quote(&path)));
+                    return Err(format!(
+                        "host {} and path {} is already defined in ingress {owner}",
+                        quote(&host),
+                        quote(&path)
+                    ));
                 }
             }
             return Ok(());
@@ -110,7 +109,9 @@ impl AdmissionWebhookServer for Webhook {
         let cert = flag(pod, "--validating-webhook-certificate")?;
         let spec = pod.spec.as_ref()?;
         let mounts = spec.containers.iter().flat_map(|c| c.volume_mounts.iter().flatten());
-        let mount = mounts.filter(|m| cert.starts_with(m.mount_path.trim_end_matches('/'))).max_by_key(|m| m.mount_path.len())?;
+        let mount = mounts
+            .filter(|m| cert.starts_with(m.mount_path.trim_end_matches('/')))
+            .max_by_key(|m| m.mount_path.len())?;
         let volume = spec.volumes.iter().flatten().find(|v| v.name == mount.name)?;
         let secret = volume.secret.as_ref()?.secret_name.clone()?;
         let namespace = pod.metadata.namespace.as_deref().unwrap_or("");
@@ -216,7 +217,8 @@ webhooks:
         create(&mut api, "", &WEBHOOK.replace("CA", ""));
         let refused = |api: &mut ApiServer, why: &str| {
             let got = create(api, "default", &ingress("early", "foo.bar", ""));
-            let url = "https://ingress-nginx-controller-admission.ingress-nginx.svc:443/networking/v1/ingresses?timeout=10s";
+            let url =
+                "https://ingress-nginx-controller-admission.ingress-nginx.svc:443/networking/v1/ingresses?timeout=10s";
             let want = format!("Error from server (InternalError): Internal error occurred: failed calling webhook \"validate.nginx.ingress.kubernetes.io\": failed to call webhook: Post \"{url}\": {why}");
             assert_eq!(got, want);
         };

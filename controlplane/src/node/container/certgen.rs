@@ -25,8 +25,12 @@ enum Step {
     Created,
     /// `patch`: the Secret's GET, then each configuration's GET and PUT.
     GetForPatch,
-    GetHook { mutating: bool },
-    PutHook { mutating: bool },
+    GetHook {
+        mutating: bool,
+    },
+    PutHook {
+        mutating: bool,
+    },
 }
 
 /// A running certgen: its flags and where it is.
@@ -115,7 +119,8 @@ impl Certgen {
                 return Err((usage.to_string(), 1));
             }
         };
-        let missing: Vec<String> = required.iter().filter(|f| flag_value(args, f).is_none()).map(|f| format!("\"{f}\"")).collect();
+        let missing: Vec<String> =
+            required.iter().filter(|f| flag_value(args, f).is_none()).map(|f| format!("\"{f}\"")).collect();
         if !missing.is_empty() {
             return Err((format!("Error: required flag(s) {} not set\n", missing.join(", ")), 1));
         }
@@ -166,7 +171,9 @@ impl Certgen {
                     return fatal(out, "error getting secret", "k8s/k8s.go:232", Some(&message(body)));
                 }
                 let secret: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-                let ca = secret["data"]["ca"].as_str().and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok());
+                let ca = secret["data"]["ca"]
+                    .as_str()
+                    .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok());
                 let Some(ca) = ca else {
                     return fatal(out, "got secret, but it did not contain a 'ca' key", "k8s/k8s.go:237", None);
                 };
@@ -212,7 +219,11 @@ impl Certgen {
                     }
                 }
                 self.step = Step::PutHook { mutating };
-                Next::Call(NetCall::Api { method: "PUT".into(), path: self.hook_path(mutating), body: Some(config.to_string()) })
+                Next::Call(NetCall::Api {
+                    method: "PUT".into(),
+                    path: self.hook_path(mutating),
+                    body: Some(config.to_string()),
+                })
             }
             Step::PutHook { mutating } => {
                 if status != 200 {
@@ -259,24 +270,38 @@ mod tests {
         let mut out = Vec::new();
         let (mut c, call) =
             Certgen::start(&args("create --host=a,a.ns.svc --namespace=ns --secret-name=s"), "pod-1").unwrap();
-        assert_eq!(call, NetCall::Api { method: "GET".into(), path: "/api/v1/namespaces/ns/secrets/s".into(), body: None });
+        assert_eq!(
+            call,
+            NetCall::Api { method: "GET".into(), path: "/api/v1/namespaces/ns/secrets/s".into(), body: None }
+        );
         let missing = r#"{"kind":"Status","message":"secrets \"s\" not found","code":404}"#;
         let Next::Call(NetCall::Api { method, body: Some(body), .. }) = c.answer(404, missing, now, &mut out) else {
             panic!("no POST")
         };
         assert_eq!(method, "POST");
-        assert!(body.contains(r#""name":"s""#) && body.contains(r#""ca":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"#), "{body}");
+        assert!(
+            body.contains(r#""name":"s""#) && body.contains(r#""ca":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"#),
+            "{body}"
+        );
         assert_eq!(c.answer(201, "{}", now, &mut out), Next::Exit(0));
-        assert_eq!(out, [
-            r#"{"err":"secrets \"s\" not found","level":"info","msg":"no secret found","source":"k8s/k8s.go:229","time":"2025-01-01T00:00:00Z"}"#,
-            r#"{"level":"info","msg":"creating new secret","source":"cmd/create.go:28","time":"2025-01-01T00:00:00Z"}"#,
-        ]);
+        assert_eq!(
+            out,
+            [
+                r#"{"err":"secrets \"s\" not found","level":"info","msg":"no secret found","source":"k8s/k8s.go:229","time":"2025-01-01T00:00:00Z"}"#,
+                r#"{"level":"info","msg":"creating new secret","source":"cmd/create.go:28","time":"2025-01-01T00:00:00Z"}"#,
+            ]
+        );
 
         out.clear();
-        let patch = args("patch --webhook-name=w --namespace=ns --patch-mutating=false --secret-name=s --patch-failure-policy=Fail");
+        let patch = args(
+            "patch --webhook-name=w --namespace=ns --patch-mutating=false --secret-name=s --patch-failure-policy=Fail",
+        );
         let (mut p, _) = Certgen::start(&patch, "pod-2").unwrap();
         assert_eq!(p.answer(404, missing, now, &mut out), Next::Exit(1));
-        assert_eq!(out[1], r#"{"level":"fatal","msg":"no secret with 's' in 'ns'","source":"cmd/patch.go:106","time":"2025-01-01T00:00:00Z"}"#);
+        assert_eq!(
+            out[1],
+            r#"{"level":"fatal","msg":"no secret with 's' in 'ns'","source":"cmd/patch.go:106","time":"2025-01-01T00:00:00Z"}"#
+        );
 
         out.clear();
         let (mut p, _) = Certgen::start(&patch, "pod-2").unwrap();
@@ -288,12 +313,18 @@ mod tests {
             panic!("no PUT")
         };
         assert_eq!(method, "PUT");
-        assert_eq!(body, r#"{"metadata":{"name":"w"},"webhooks":[{"clientConfig":{"caBundle":"Q0E="},"failurePolicy":"Fail","name":"x"}]}"#);
+        assert_eq!(
+            body,
+            r#"{"metadata":{"name":"w"},"webhooks":[{"clientConfig":{"caBundle":"Q0E="},"failurePolicy":"Fail","name":"x"}]}"#
+        );
         assert_eq!(p.answer(200, "{}", now, &mut out), Next::Exit(0));
-        assert_eq!(out, [
-            r#"{"level":"info","msg":"patching webhook configurations 'w' mutating=false, validating=true, failurePolicy=Fail","source":"k8s/k8s.go:118","time":"2025-01-01T00:00:00Z"}"#,
-            r#"{"level":"info","msg":"Patched hook(s)","source":"k8s/k8s.go:138","time":"2025-01-01T00:00:00Z"}"#,
-        ]);
+        assert_eq!(
+            out,
+            [
+                r#"{"level":"info","msg":"patching webhook configurations 'w' mutating=false, validating=true, failurePolicy=Fail","source":"k8s/k8s.go:118","time":"2025-01-01T00:00:00Z"}"#,
+                r#"{"level":"info","msg":"Patched hook(s)","source":"k8s/k8s.go:138","time":"2025-01-01T00:00:00Z"}"#,
+            ]
+        );
         assert_eq!(
             Certgen::start(&args("create --namespace=ns"), "p").unwrap_err(),
             ("Error: required flag(s) \"host\", \"secret-name\" not set\n".to_string(), 1)

@@ -5,8 +5,8 @@
 use chrono::Duration;
 
 use super::{Frame, Run, Shell, Sys};
-use crate::node::container::fs;
 use crate::node::container::certgen::{Certgen, Next};
+use crate::node::container::fs;
 use crate::node::container::net::{Answered, NetAnswer, NetCall};
 
 /// A URL's host and port, as the client reads it.
@@ -23,9 +23,26 @@ const KERNEL_CONNECT: i64 = 127;
 /// What a waiting program prints once its answer comes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Client {
-    Wget { host: String, quiet: bool, out: String, spider: bool, told_timeout: bool },
-    Curl { host: String, port: u16, silent: bool, show_error: bool, out: Option<String>, fail: bool, ms: i64 },
-    Nc { host: String, verbose: bool },
+    Wget {
+        host: String,
+        quiet: bool,
+        out: String,
+        spider: bool,
+        told_timeout: bool,
+    },
+    Curl {
+        host: String,
+        port: u16,
+        silent: bool,
+        show_error: bool,
+        out: Option<String>,
+        fail: bool,
+        ms: i64,
+    },
+    Nc {
+        host: String,
+        verbose: bool,
+    },
     Nslookup,
     /// kube-webhook-certgen between its API requests.
     Certgen(Box<Certgen>),
