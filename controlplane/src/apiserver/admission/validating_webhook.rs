@@ -141,12 +141,20 @@ impl ValidatingAdmissionWebhook {
         let cc = &hook.client_config;
         let timeout = hook.timeout_seconds.unwrap_or(10);
         let Some(svc) = &cc.service else {
-            // A URL outside the cluster: nothing there answers in a simulated cluster.
+            // A URL: the simulated world has no hosts outside the cluster. kube-apiserver
+            // resolves a name with its node's resolver (kind's `172.18.0.1`), which knows none;
+            // an address does not answer before the timeout.
             let url = cc.url.clone().unwrap_or_default();
-            return Err(format!(
-                "Post {}: dial tcp: lookup: no such host",
-                quote(&format!("{url}?timeout={timeout}s"))
-            ));
+            let parsed = crate::network::url::Url::parse(&url).ok();
+            let why = match parsed {
+                Some(u) if u.host.parse::<std::net::IpAddr>().is_ok() => {
+                    format!("dial tcp {}:{}: i/o timeout", u.host, u.port)
+                }
+                Some(u) => format!("dial tcp: lookup {} on 172.18.0.1:53: no such host", u.host),
+                None => format!("parse {}: invalid URL", quote(&url)),
+            };
+            let sep = if url.contains('?') { '&' } else { '?' };
+            return Err(format!("Post {}: {why}", quote(&format!("{url}{sep}timeout={timeout}s"))));
         };
         let port = svc.port.unwrap_or(443);
         let path = svc.path.clone().unwrap_or_default();
@@ -211,5 +219,67 @@ fn ready_endpoint(store: &Store<Object>, namespace: &str, service: &str, port_na
     match Lister::get(store, Kind::Pod, namespace, &name).as_deref() {
         Some(Object::Pod(p)) => Some(((**p).clone(), number)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::apiserver::ApiServer;
+    use crate::model::decode::decode_one;
+
+    fn create(api: &mut ApiServer, ns: &str, yaml: &str) -> String {
+        match api.create("kubectl", ns, decode_one(yaml).unwrap()) {
+            Ok(o) => format!("created {}", o.name()),
+            Err(e) => e.kubectl_message(),
+        }
+    }
+
+    fn webhook(name: &str, policy: &str, selectors: &str) -> String {
+        format!(
+            "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {{name: {name}}}
+webhooks:
+- name: {name}.example.com
+  admissionReviewVersions: [v1]
+  sideEffects: None
+  failurePolicy: {policy}
+  clientConfig: {{url: 'https://hooks.example.com/check'}}
+  rules: [{{operations: [CREATE], apiGroups: [''], apiVersions: [v1], resources: [configmaps], scope: Namespaced}}]
+{selectors}"
+        )
+    }
+
+    fn cm(name: &str, labels: &str) -> String {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, labels: {{{labels}}}}}")
+    }
+
+    #[test]
+    fn rules_selectors_and_failure_policy() {
+        let mut api = ApiServer::new(0, crate::sim::epoch());
+        for ns in ["default", "quiet"] {
+            let labels = if ns == "quiet" { "{hooks: off}" } else { "{}" };
+            create(
+                &mut api,
+                "",
+                &format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}, labels: {labels}}}"),
+            );
+        }
+        create(&mut api, "", &webhook("lenient", "Ignore", ""));
+        assert_eq!(create(&mut api, "default", &cm("a", "")), "created a");
+        let selectors = "  namespaceSelector: {matchExpressions: [{key: hooks, operator: NotIn, values: [off]}]}\n  objectSelector: {matchLabels: {checked: 'yes'}}\n";
+        create(&mut api, "", &webhook("strict", "Fail", selectors));
+        // Not selected: the object's labels, then the namespace's.
+        assert_eq!(create(&mut api, "default", &cm("b", "")), "created b");
+        assert_eq!(create(&mut api, "quiet", &cm("c", "checked: 'yes'")), "created c");
+        assert_eq!(
+            create(&mut api, "default", &cm("d", "checked: 'yes'")),
+            "Error from server (InternalError): Internal error occurred: failed calling webhook \"strict.example.com\": failed to call webhook: Post \"https://hooks.example.com/check?timeout=10s\": dial tcp: lookup hooks.example.com on 172.18.0.1:53: no such host"
+        );
+        // Other kinds and operations are not the rule's.
+        assert_eq!(
+            create(&mut api, "default", "apiVersion: v1\nkind: Secret\nmetadata: {name: s, labels: {checked: 'yes'}}"),
+            "created s"
+        );
     }
 }
