@@ -283,4 +283,22 @@ fn ingress_nginx_webhook_is_set_up_by_its_jobs() {
         second,
         [Err("Error from server (BadRequest): error when creating \"i.yaml\": admission webhook \"validate.nginx.ingress.kubernetes.io\" denied the request: host \"a.example\" and path \"/\" is already defined in ingress default/first".to_string())]
     );
+
+    // The leader's pod goes: its replacement takes the Lease once it has not been renewed for
+    // its 30s, and then writes the address.
+    let holder = |c: &mut Cluster| {
+        let lease = c.api().peek(Kind::Lease, "ingress-nginx", "ingress-nginx-leader").unwrap();
+        lease.to_value()["spec"]["holderIdentity"].as_str().unwrap_or("").to_string()
+    };
+    let first = holder(&mut c);
+    c.api()
+        .delete("test", Kind::Pod, "ingress-nginx", &first, controlplane::apiserver::DeleteOptions::default())
+        .unwrap();
+    c.advance(parse_duration("20s").unwrap()).unwrap();
+    assert_eq!(holder(&mut c), first, "the Lease is held until it runs out");
+    c.advance(parse_duration("20s").unwrap()).unwrap();
+    let second = holder(&mut c);
+    assert!(second != first && second.starts_with("ingress-nginx-controller-"), "{second}");
+    let lease = c.api().peek(Kind::Lease, "ingress-nginx", "ingress-nginx-leader").unwrap();
+    assert_eq!(lease.to_value()["spec"]["leaseTransitions"], 1);
 }

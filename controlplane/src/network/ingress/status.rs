@@ -19,7 +19,7 @@ use crate::controllers::Informers;
 use crate::events::{EventRecorder, EventType};
 use crate::model::{Kind, Object};
 use crate::sim::component::{Component, Ctx};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 const NAME: &str = "nginx-ingress-controller";
 const USER: &str = "system:serviceaccount:ingress-nginx:ingress-nginx";
@@ -37,6 +37,8 @@ pub struct IngressNginx {
     /// Pods whose election attempt or status sync is due.
     elect_due: BTreeSet<String>,
     sync_due: BTreeSet<String>,
+    /// When each leader's next status sync is, so a timer left from an earlier lead is ignored.
+    sync_at: BTreeMap<String, DateTime<Utc>>,
     /// Something it watches changed.
     dirty: bool,
 }
@@ -49,6 +51,7 @@ impl Default for IngressNginx {
             electors: BTreeMap::new(),
             elect_due: BTreeSet::new(),
             sync_due: BTreeSet::new(),
+            sync_at: BTreeMap::new(),
             dirty: false,
         }
     }
@@ -110,7 +113,8 @@ impl Component for IngressNginx {
     fn on_event(&mut self, event: &WatchEvent, _: Option<&Object>, _: &Informers) {
         self.dirty = true;
         // The store's add and update handlers record an event for every version they see,
-        // its own status writes included (so a new Ingress shows "Scheduled for sync" twice).
+        // its own status writes included (an Ingress shows it again once the leader writes
+        // its address).
         if matches!(&*event.object, Object::Ingress(_)) && event.event_type != WatchEventType::Deleted {
             self.changed.insert(event.object.key());
         }
@@ -155,11 +159,15 @@ impl Component for IngressNginx {
         }
         self.changed.clear();
         // The leader's syncer, at its start and every STATUS_UPDATE_INTERVAL.
+        let now = ctx.now();
         for key in std::mem::take(&mut self.sync_due) {
-            if self.electors.get(&key) != Some(&true) {
+            let due = self.sync_at.get(&key).is_none_or(|at| *at <= now);
+            if self.electors.get(&key) != Some(&true) || !due {
                 continue;
             }
-            ctx.after(Duration::seconds(STATUS_UPDATE_INTERVAL), format!("sync:{key}"));
+            let interval = Duration::seconds(STATUS_UPDATE_INTERVAL);
+            self.sync_at.insert(key.clone(), now + interval);
+            ctx.after(interval, format!("sync:{key}"));
             let ready_pods: Vec<&Pod> = pods.iter().copied().filter(|p| ready(p)).collect();
             let Some(leader) = pods.iter().find(|p| pod_key(p) == key) else { continue };
             let want = if flag(leader, "--publish-status-address").is_some() {
@@ -218,11 +226,13 @@ impl IngressNginx {
             self.electors.insert(key.clone(), leads);
             ctx.after(leader::retry_period(), format!("elect:{key}"));
             if leads && !was {
+                self.sync_at.remove(key);
                 self.sync_due.insert(key.clone());
             }
             did = true;
         }
         self.elect_due.retain(|k| running.contains_key(k));
+        self.sync_at.retain(|k, _| self.electors.get(k) == Some(&true));
         did
     }
 }
