@@ -210,12 +210,15 @@ impl Certgen {
                     return fatal(out, &msg, "cmd/patch.go:103", Some(&message(body)));
                 }
                 let mut config: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-                if let Some(hooks) = config["webhooks"].as_array_mut() {
-                    for h in hooks {
-                        h["clientConfig"]["caBundle"] = Value::String(b64(&self.ca));
-                        if !self.failure_policy.is_empty() {
-                            h["failurePolicy"] = Value::String(self.failure_policy.clone());
-                        }
+                // Only objects are indexed: `IndexMut` on another JSON value would panic.
+                let hooks = config.get_mut("webhooks").and_then(Value::as_array_mut).into_iter().flatten();
+                for h in hooks.filter_map(Value::as_object_mut) {
+                    let cc = h.entry("clientConfig").or_insert_with(|| serde_json::json!({}));
+                    if let Some(cc) = cc.as_object_mut() {
+                        cc.insert("caBundle".into(), Value::String(b64(&self.ca)));
+                    }
+                    if !self.failure_policy.is_empty() {
+                        h.insert("failurePolicy".into(), Value::String(self.failure_policy.clone()));
                     }
                 }
                 self.step = Step::PutHook { mutating };
@@ -325,6 +328,11 @@ mod tests {
                 r#"{"level":"info","msg":"Patched hook(s)","source":"k8s/k8s.go:138","time":"2025-01-01T00:00:00Z"}"#,
             ]
         );
+        // A body that is not what the API server sends ends the program, never panics it.
+        let (mut p, _) = Certgen::start(&patch, "pod-2").unwrap();
+        p.answer(200, secret, now, &mut out);
+        assert!(matches!(p.answer(200, r#"{"webhooks":[1,{"clientConfig":"x"}]}"#, now, &mut out), Next::Call(_)));
+        assert!(matches!(p.answer(200, "[]", now, &mut out), Next::Exit(0)));
         assert_eq!(
             Certgen::start(&args("create --namespace=ns"), "p").unwrap_err(),
             ("Error: required flag(s) \"host\", \"secret-name\" not set\n".to_string(), 1)
