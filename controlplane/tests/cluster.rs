@@ -247,3 +247,58 @@ fn issue_10_kubectl_wait_with_nothing_to_wait_for_answers_at_once() {
     }
     assert_eq!(c.now(), start, "no simulated time passed");
 }
+
+/// kind's ingress-nginx with its admission webhook: the certificate Jobs make the Secret as
+/// their ServiceAccount and patch its CA into the webhook configuration, the controller leads
+/// through its Lease, and an Ingress for a host and path already served is denied.
+#[test]
+fn ingress_nginx_webhook_is_set_up_by_its_jobs() {
+    let mut c = Cluster::new(ClusterConfig { ingress: true, ..ClusterConfig::default() });
+    let ingress = |name: &str| {
+        format!("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: {name}}}\nspec:\n  ingressClassName: nginx\n  rules: [{{host: a.example, http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: s, port: {{number: 80}}}}}}}}]}}}}]\n")
+    };
+    let early = apply_text(&mut c, &ingress("early"), "i.yaml", "default");
+    assert!(matches!(&early[0], Err(e) if e.contains("connect: connection refused")), "{early:?}");
+    c.advance(parse_duration("30s").unwrap()).unwrap();
+    let api = c.api();
+    let secret = api.peek(Kind::Secret, "ingress-nginx", "ingress-nginx-admission").expect("the create Job's Secret");
+    let ca = secret.to_value()["data"]["ca"].clone();
+    let hook = api.peek(Kind::ValidatingWebhookConfiguration, "", "ingress-nginx-admission").unwrap();
+    assert_eq!(hook.to_value()["webhooks"][0]["clientConfig"]["caBundle"], ca);
+    let lease = api.peek(Kind::Lease, "ingress-nginx", "ingress-nginx-leader").expect("the leader's Lease");
+    assert!(lease.to_value()["spec"]["holderIdentity"].as_str().unwrap().starts_with("ingress-nginx-controller-"));
+    let writers: Vec<String> = api
+        .audit_log()
+        .iter()
+        .filter(|r| r.verb == "create" && r.resource == "secrets" && r.namespace == "ingress-nginx")
+        .map(|r| format!("{} {}", r.user, r.code))
+        .collect();
+    assert_eq!(writers, ["system:serviceaccount:ingress-nginx:ingress-nginx-admission 201"]);
+    assert_eq!(
+        apply_text(&mut c, &ingress("first"), "i.yaml", "default"),
+        [Ok("ingress.networking.k8s.io/first created".to_string())]
+    );
+    let second = apply_text(&mut c, &ingress("second"), "i.yaml", "default");
+    assert_eq!(
+        second,
+        [Err("Error from server (BadRequest): error when creating \"i.yaml\": admission webhook \"validate.nginx.ingress.kubernetes.io\" denied the request: host \"a.example\" and path \"/\" is already defined in ingress default/first".to_string())]
+    );
+
+    // The leader's pod goes: its replacement takes the Lease once it has not been renewed for
+    // its 30s, and then writes the address.
+    let holder = |c: &mut Cluster| {
+        let lease = c.api().peek(Kind::Lease, "ingress-nginx", "ingress-nginx-leader").unwrap();
+        lease.to_value()["spec"]["holderIdentity"].as_str().unwrap_or("").to_string()
+    };
+    let first = holder(&mut c);
+    c.api()
+        .delete("test", Kind::Pod, "ingress-nginx", &first, controlplane::apiserver::DeleteOptions::default())
+        .unwrap();
+    c.advance(parse_duration("20s").unwrap()).unwrap();
+    assert_eq!(holder(&mut c), first, "the Lease is held until it runs out");
+    c.advance(parse_duration("20s").unwrap()).unwrap();
+    let second = holder(&mut c);
+    assert!(second != first && second.starts_with("ingress-nginx-controller-"), "{second}");
+    let lease = c.api().peek(Kind::Lease, "ingress-nginx", "ingress-nginx-leader").unwrap();
+    assert_eq!(lease.to_value()["spec"]["leaseTransitions"], 1);
+}

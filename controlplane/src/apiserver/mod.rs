@@ -29,9 +29,11 @@ pub mod names;
 pub mod patch;
 pub mod proxy;
 pub mod registry;
+pub mod rest;
 pub mod scale;
 pub mod scheduling;
 pub mod user;
+pub mod webhook;
 
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;

@@ -158,8 +158,8 @@ pub static DESCRIPTORS: &[ControllerDescriptor] = &[
 ];
 
 /// The kinds a learner waits on something to act on, each with the kube-controller-manager
-/// controller that does upstream (None: an add-on, such as an ingress controller) and what
-/// its absence means.
+/// controller that does upstream (None: an add-on, such as an ingress controller, or the API
+/// server's MutatingAdmissionWebhook plugin, which kubesim lacks) and what its absence means.
 static AWAITED: &[(Kind, Option<&str>, &str)] = &[
     (Kind::Deployment, Some("deployment-controller"), "no ReplicaSets or pods will be made for it"),
     (Kind::ReplicaSet, Some("replicaset-controller"), "no pods will be made for it"),
@@ -170,6 +170,7 @@ static AWAITED: &[(Kind, Option<&str>, &str)] = &[
     (Kind::CronJob, Some("cronjob-controller"), "no Jobs will be made for it"),
     (Kind::PersistentVolumeClaim, Some("persistentvolume-binder-controller"), "it will stay Pending"),
     (Kind::Ingress, None, "it will get no address and route nothing"),
+    (Kind::MutatingWebhookConfiguration, None, "its webhooks will not be called"),
 ];
 
 /// The kinds no controller of kubesim acts on, with the warning the API server gives when
@@ -327,6 +328,11 @@ mod tests {
             warning(Kind::Ingress),
             Some("nothing in kubesim acts on Ingresses yet: it will get no address and route nothing")
         );
+        assert_eq!(
+            warning(Kind::MutatingWebhookConfiguration),
+            Some("nothing in kubesim acts on MutatingWebhookConfigurations yet: its webhooks will not be called")
+        );
+        assert_eq!(warning(Kind::ValidatingWebhookConfiguration), None);
         assert_eq!(warning(Kind::ReplicaSet), None);
         assert_eq!(warning(Kind::ReplicationController), None);
         assert_eq!(warning(Kind::StatefulSet), None);

@@ -19,6 +19,7 @@ const GROUP_ORDER: &[&str] = &[
     "policy",
     "rbac.authorization.k8s.io",
     "storage.k8s.io",
+    "admissionregistration.k8s.io",
     "scheduling.k8s.io",
     "coordination.k8s.io",
     "discovery.k8s.io",

@@ -10,9 +10,10 @@ use super::object::Typed;
 /// The API groups the kinds' types come from, by the names the list of kinds uses.
 pub mod api {
     pub use k8s_openapi::api::{
-        apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination,
-        core::v1 as core, discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy,
-        rbac::v1 as rbac, scheduling::v1 as scheduling, storage::v1 as storage,
+        admissionregistration::v1 as admissionregistration, apps::v1 as apps, autoscaling::v2 as autoscaling,
+        batch::v1 as batch, coordination::v1 as coordination, core::v1 as core, discovery::v1 as discovery,
+        networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling,
+        storage::v1 as storage,
     };
 }
 
@@ -187,6 +188,8 @@ macro_rules! for_each_kind {
             LimitRange: core::LimitRange = { group: "", version: "v1", others: [], plural: "limitranges", singular: "limitrange", short: ["limits"], namespaced: true, etcd: "limitranges", status: false, generation: false }
             Event: core::Event = { group: "", version: "v1", others: [], plural: "events", singular: "event", short: ["ev"], namespaced: true, etcd: "events", status: false, generation: false }
             ReplicationController: core::ReplicationController = { group: "", version: "v1", others: [], plural: "replicationcontrollers", singular: "replicationcontroller", short: ["rc"], namespaced: true, etcd: "controllers", status: true, generation: true }
+            MutatingWebhookConfiguration: admissionregistration::MutatingWebhookConfiguration = { group: "admissionregistration.k8s.io", version: "v1", others: [], plural: "mutatingwebhookconfigurations", singular: "mutatingwebhookconfiguration", short: [], namespaced: false, etcd: "mutatingwebhookconfigurations", status: false, generation: true }
+            ValidatingWebhookConfiguration: admissionregistration::ValidatingWebhookConfiguration = { group: "admissionregistration.k8s.io", version: "v1", others: [], plural: "validatingwebhookconfigurations", singular: "validatingwebhookconfiguration", short: [], namespaced: false, etcd: "validatingwebhookconfigurations", status: false, generation: true }
             EndpointSlice: discovery::EndpointSlice = { group: "discovery.k8s.io", version: "v1", others: [], plural: "endpointslices", singular: "endpointslice", short: [], namespaced: true, etcd: "endpointslices", status: false, generation: false }
             ControllerRevision: apps::ControllerRevision = { group: "apps", version: "v1", others: [], plural: "controllerrevisions", singular: "controllerrevision", short: [], namespaced: true, etcd: "controllerrevisions", status: false, generation: false }
             DaemonSet: apps::DaemonSet = { group: "apps", version: "v1", others: [], plural: "daemonsets", singular: "daemonset", short: ["ds"], namespaced: true, etcd: "daemonsets", status: true, generation: true }

@@ -15,6 +15,9 @@ pub mod proxy;
 #[cfg(test)]
 mod testing;
 
+/// The programs that serve admission webhooks, which the API server's webhook plugin asks.
+pub static WEBHOOK_SERVERS: &[&dyn crate::apiserver::webhook::AdmissionWebhookServer] = &[&ingress::webhook::Webhook];
+
 use std::fmt;
 use std::net::Ipv4Addr;
 

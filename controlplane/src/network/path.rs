@@ -299,6 +299,8 @@ impl Dataplane<'_> {
             NetCall::Connect { host, port, timeout } => {
                 (format!("{host}:{port}"), String::new(), String::new(), *timeout)
             }
+            // The cluster hands these to the API server itself (`Cluster::api_call`).
+            NetCall::Api { .. } => return Answered { addr: None, at: self.now, answer: NetAnswer::Refused },
             NetCall::Lookup { name } => {
                 let (found, waited) = match self.client(&from) {
                     Ok(client) => self.lookup(&client, name),

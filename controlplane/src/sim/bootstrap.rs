@@ -89,9 +89,10 @@ pub fn bootstrap(cluster: &mut Cluster) {
     services(api);
     addons(api);
     if config.ingress {
-        for yaml in crate::network::ingress::manifest::OBJECTS {
-            let cluster_scoped = yaml.contains("kind: Namespace") || yaml.contains("kind: IngressClass");
-            create(api, if cluster_scoped { "" } else { "ingress-nginx" }, yaml);
+        let objects = crate::network::ingress::manifest::objects();
+        for obj in objects.unwrap_or_else(|e| panic!("ingress-nginx manifest: {e}")) {
+            let namespace = obj.namespace().to_string();
+            api.create(USER, &namespace, obj).unwrap_or_else(|e| panic!("ingress-nginx manifest: {e}"));
         }
     }
     if let Some(kubelets) = cluster.component_mut::<Kubelets>() {

@@ -11,11 +11,13 @@ use super::clock::{epoch, Clock};
 use super::component::{Component, Ctx};
 use super::history::{History, Recorder};
 use crate::apiserver::proxy::KubeletServer;
-use crate::apiserver::{ApiServer, WatchEvent};
+use crate::apiserver::{ApiServer, UserInfo, WatchEvent};
 use crate::controllers::{self, ControllerComponent, Informers};
-use crate::model::{Object, KINDS};
+use crate::model::{Kind, Object, KINDS};
 use crate::network::cloud::{AddressPool, Cloud, CloudHandle};
+use crate::node::container::net::{Answered, NetAnswer, NetCall};
 use crate::node::kubelet::{KubeletConfig, Kubelets};
+use crate::node::runtime::PendingCall;
 
 /// How to build a cluster.
 #[derive(Debug, Clone, PartialEq)]
@@ -307,12 +309,31 @@ impl Cluster {
         }
         let now = self.clock.now();
         for (node, call) in calls {
-            let answer = self.dataplane(|dp| dp.carry(&call));
+            let answer = match &call.call {
+                NetCall::Api { method, path, body } => Some(self.api_call(&call, method, path, body.as_deref())),
+                _ => self.dataplane(|dp| dp.carry(&call)),
+            };
             if let (Some(answer), Some(kubelets)) = (answer, self.component_mut::<Kubelets>()) {
                 kubelets.net_answer(&node, now, &call, answer);
             }
         }
         true
+    }
+
+    /// A container's request to the API server, made as its pod's ServiceAccount.
+    fn api_call(&mut self, call: &PendingCall, method: &str, path: &str, body: Option<&str>) -> Answered {
+        let now = self.clock.now();
+        self.api.set_now(now);
+        let pod = self.feed.informers.get(Kind::Pod, &format!("{}/{}", call.namespace, call.pod)).cloned();
+        let account = match pod.as_deref() {
+            Some(Object::Pod(p)) => p.spec.as_ref().and_then(|s| s.service_account_name.clone()),
+            _ => None,
+        };
+        let user = format!("system:serviceaccount:{}:{}", call.namespace, account.as_deref().unwrap_or("default"));
+        let answer = self.api.rest(&UserInfo::authenticated(&user), method, path, body);
+        // The `kubernetes` Service's address, which in-cluster clients dial.
+        let addr = Some("10.96.0.1:443".to_string());
+        Answered { addr, at: now, answer: NetAnswer::Http { status: answer.status, body: answer.body } }
     }
 
     /// The ports `kubectl port-forward` forwards into pods.

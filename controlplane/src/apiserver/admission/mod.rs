@@ -11,11 +11,13 @@ mod default_toleration_seconds;
 mod namespace_lifecycle;
 mod priority;
 mod service_account;
+mod validating_webhook;
 
 pub use default_toleration_seconds::DefaultTolerationSeconds;
 pub use namespace_lifecycle::NamespaceLifecycle;
 pub use priority::Priority;
 pub use service_account::ServiceAccount;
+pub use validating_webhook::ValidatingAdmissionWebhook;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
@@ -66,5 +68,11 @@ pub trait AdmissionPlugin {
 
 /// The enabled plugins, in kube-apiserver's order.
 pub fn default_chain() -> Vec<Box<dyn AdmissionPlugin>> {
-    vec![Box::new(NamespaceLifecycle), Box::new(ServiceAccount), Box::new(Priority), Box::new(DefaultTolerationSeconds)]
+    vec![
+        Box::new(NamespaceLifecycle),
+        Box::new(ServiceAccount),
+        Box::new(Priority),
+        Box::new(DefaultTolerationSeconds),
+        Box::new(ValidatingAdmissionWebhook { servers: crate::network::WEBHOOK_SERVERS }),
+    ]
 }

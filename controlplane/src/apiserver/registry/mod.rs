@@ -22,6 +22,7 @@ mod status;
 mod strategies;
 mod volumes;
 
+mod admissionregistration;
 mod configmap;
 pub mod cron;
 mod cronjob;

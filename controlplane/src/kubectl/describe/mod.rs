@@ -165,7 +165,11 @@ fn describer(kind: Kind) -> Describer {
         Kind::ClusterRole | Kind::Role => rbac::describe_role,
         Kind::PriorityClass => policy::describe_priority_class,
         Kind::StorageClass => storage::describe_storage_class,
-        Kind::Event | Kind::ControllerRevision | Kind::Lease => generic::describe,
+        Kind::Event
+        | Kind::ControllerRevision
+        | Kind::Lease
+        | Kind::MutatingWebhookConfiguration
+        | Kind::ValidatingWebhookConfiguration => generic::describe,
     }
 }
 

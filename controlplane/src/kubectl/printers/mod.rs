@@ -23,6 +23,7 @@ pub mod custom_columns;
 pub mod table;
 pub mod yaml;
 
+mod admissionregistration;
 mod autoscaling;
 mod batch;
 mod config;
@@ -163,6 +164,12 @@ fn printer(kind: Kind) -> (&'static [Column], RowFn) {
         Kind::LimitRange => (default::COLUMNS, default::row),
         Kind::Event => (events::COLUMNS, |o, c| typed(o, c, events::row)),
         Kind::ReplicationController => (workloads::RC_COLUMNS, |o, c| typed(o, c, workloads::rc_row)),
+        Kind::MutatingWebhookConfiguration => {
+            (admissionregistration::COLUMNS, |o, c| typed(o, c, admissionregistration::mutating_row))
+        }
+        Kind::ValidatingWebhookConfiguration => {
+            (admissionregistration::COLUMNS, |o, c| typed(o, c, admissionregistration::validating_row))
+        }
         Kind::EndpointSlice => (networking::SLICE_COLUMNS, |o, c| typed(o, c, networking::slice_row)),
         Kind::ControllerRevision => (workloads::REVISION_COLUMNS, |o, c| typed(o, c, workloads::revision_row)),
         Kind::DaemonSet => (workloads::DS_COLUMNS, |o, c| typed(o, c, workloads::ds_row)),

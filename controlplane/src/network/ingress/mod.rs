@@ -6,11 +6,13 @@
 
 pub mod balancer;
 pub mod hop;
+pub mod leader;
 pub mod manifest;
 mod route;
 pub mod status;
 #[cfg(test)]
 mod tests;
+pub mod webhook;
 
 use std::collections::BTreeMap;
 

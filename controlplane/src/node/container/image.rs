@@ -81,6 +81,7 @@ pub fn default_command(image: &str) -> (&'static [&'static str], &'static [&'sta
         // registry.k8s.io/ingress-nginx/controller
         "controller" => (&["/usr/bin/dumb-init", "--"], &["/nginx-ingress-controller"]),
         "pause" => (&["/pause"], &[]),
+        "kube-webhook-certgen" => (&["/kube-webhook-certgen"], &[]),
         "busybox" => (&[], &["sh"]),
         "alpine" => (&[], &["/bin/sh"]),
         "ubuntu" | "debian" | "centos" | "fedora" | "rockylinux" | "almalinux" | "amazonlinux" | "bash" => {

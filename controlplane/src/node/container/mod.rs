@@ -3,6 +3,7 @@
 //! and its log ([`log`]); [`terminal`] is a shell's stdin when someone types into it. Everything runs on the simulated clock: a process stops at a
 //! `sleep` or at the end of its step budget and goes on when its owner wakes it.
 
+pub mod certgen;
 pub mod fs;
 pub mod http;
 pub mod image;

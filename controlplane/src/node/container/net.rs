@@ -14,6 +14,10 @@ pub enum NetCall {
     Connect { host: String, port: u16, timeout: Duration },
     /// A DNS lookup as busybox's `nslookup` makes it.
     Lookup { name: String },
+    /// A request to the API server with the pod's ServiceAccount credentials, as client-go's
+    /// in-cluster config makes it (`https://kubernetes.default.svc`): a REST path and a JSON
+    /// body. The answer is `Http` with the JSON the API server sent.
+    Api { method: String, path: String, body: Option<String> },
 }
 
 /// How a call went.

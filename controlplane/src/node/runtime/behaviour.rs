@@ -134,6 +134,7 @@ pub fn runs_in_shell(words: &[String], container: &str, ann: &BTreeMap<String, S
         return words.len() > 1;
     }
     name == "sleep"
+        || name == crate::node::container::certgen::PROGRAM
         || crate::node::container::shell::APPLETS.contains(&name)
         || crate::node::container::shell::NETWORK.contains(&name)
 }

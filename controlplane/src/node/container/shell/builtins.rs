@@ -255,6 +255,9 @@ impl Shell {
             "sh" | "/bin/sh" | "bash" | "/bin/bash" | "ash" | "/bin/ash" | "dash" => {
                 return self.nested_shell(&name, args, sys);
             }
+            n if n.rsplit('/').next() == Some(crate::node::container::certgen::PROGRAM) => {
+                return self.certgen_start(args, sys);
+            }
             n if net::CLIENTS.contains(&n.rsplit('/').next().unwrap_or(n)) => {
                 return self.net_start(n.rsplit('/').next().unwrap_or(n), args, sys);
             }

@@ -5,6 +5,7 @@
 use chrono::Duration;
 
 use super::{Frame, Run, Shell, Sys};
+use crate::node::container::certgen::{Certgen, Next};
 use crate::node::container::fs;
 use crate::node::container::net::{Answered, NetAnswer, NetCall};
 
@@ -22,10 +23,29 @@ const KERNEL_CONNECT: i64 = 127;
 /// What a waiting program prints once its answer comes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Client {
-    Wget { host: String, quiet: bool, out: String, spider: bool, told_timeout: bool },
-    Curl { host: String, port: u16, silent: bool, show_error: bool, out: Option<String>, fail: bool, ms: i64 },
-    Nc { host: String, verbose: bool },
+    Wget {
+        host: String,
+        quiet: bool,
+        out: String,
+        spider: bool,
+        told_timeout: bool,
+    },
+    Curl {
+        host: String,
+        port: u16,
+        silent: bool,
+        show_error: bool,
+        out: Option<String>,
+        fail: bool,
+        ms: i64,
+    },
+    Nc {
+        host: String,
+        verbose: bool,
+    },
     Nslookup,
+    /// kube-webhook-certgen between its API requests.
+    Certgen(Box<Certgen>),
 }
 
 /// The reason phrase of an HTTP status.
@@ -99,6 +119,9 @@ impl Shell {
         match sys.procs.net_answers.get(&token).map(|a| a.at) {
             Some(at) if at <= sys.now => {
                 let a = sys.procs.net_answers.remove(&token)?;
+                if let Client::Certgen(program) = *client {
+                    return self.certgen_answer(program, a, sys);
+                }
                 self.status = self.net_print(*client, a, sys);
                 None
             }
@@ -224,11 +247,49 @@ impl Shell {
         Ok((call, Client::Nc { host: host.clone(), verbose }))
     }
 
+    /// Start kube-webhook-certgen: its first API request, or its complaint about the flags.
+    pub(super) fn certgen_start(&mut self, args: &[String], sys: &mut Sys<'_>) -> Option<Run> {
+        match Certgen::start(args, sys.hostname) {
+            Ok((program, call)) => {
+                let token = sys.procs.net_call(call);
+                self.frames.push(Frame::Net { token, client: Box::new(Client::Certgen(Box::new(program))) });
+            }
+            Err((text, code)) => {
+                self.out(text.as_bytes(), sys);
+                self.status = code;
+            }
+        }
+        None
+    }
+
+    /// kube-webhook-certgen got the answer to its request: log, then the next request or the end.
+    fn certgen_answer(&mut self, mut program: Box<Certgen>, a: Answered, sys: &mut Sys<'_>) -> Option<Run> {
+        let (status, body) = match a.answer {
+            NetAnswer::Http { status, body } => (status, body),
+            _ => (0, String::new()),
+        };
+        let mut lines = Vec::new();
+        let next = program.answer(status, &body, sys.now, &mut lines);
+        for line in lines {
+            self.out(format!("{line}\n").as_bytes(), sys);
+        }
+        match next {
+            Next::Call(call) => {
+                let token = sys.procs.net_call(call);
+                self.frames.push(Frame::Net { token, client: Box::new(Client::Certgen(program)) });
+            }
+            Next::Exit(code) => self.status = code,
+        }
+        None
+    }
+
     /// Print what the program prints for `a`; its exit code.
     fn net_print(&mut self, client: Client, a: Answered, sys: &mut Sys<'_>) -> i32 {
         let addr = a.addr.clone().unwrap_or_default();
         let ip = addr.rsplit_once(':').map_or(addr.as_str(), |(ip, _)| ip).to_string();
         match client {
+            // Handled by `certgen_answer`.
+            Client::Certgen(_) => 1,
             Client::Nslookup => match a.answer {
                 NetAnswer::Lookup { text, errors, code } => {
                     self.err(errors.as_bytes(), sys);

@@ -339,7 +339,7 @@ fn network_clients_print_what_busybox_and_curl_print() {
         NetCall::Http { timeout, .. } | NetCall::Connect { timeout, .. } => {
             (Some("10.96.0.12:80"), timeout.num_seconds(), NetAnswer::TimedOut)
         }
-        NetCall::Lookup { .. } => (None, 0, NetAnswer::Unresolved),
+        NetCall::Lookup { .. } | NetCall::Api { .. } => (None, 0, NetAnswer::Unresolved),
     };
     assert_eq!(
         run_net("wget -q -T 2 http://web 2>&1; echo $?; date +%S", blocked).0,
