@@ -8,8 +8,16 @@ use chrono::{DateTime, Duration, Utc};
 /// A call a program makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetCall {
-    /// An HTTP request (`wget`, `curl`).
-    Http { url: String, method: String, agent: String, timeout: Duration },
+    /// An HTTP request (`wget`, `curl`), with its headers, and whether the server's certificate
+    /// goes unchecked (`curl -k`; busybox's wget checks none).
+    Http {
+        url: String,
+        method: String,
+        agent: String,
+        timeout: Duration,
+        headers: Vec<(String, String)>,
+        insecure: bool,
+    },
     /// A TCP connection, closed at once (`nc -z`).
     Connect { host: String, port: u16, timeout: Duration },
     /// A DNS lookup as busybox's `nslookup` makes it.
@@ -30,6 +38,11 @@ pub enum NetAnswer {
     Unresolved,
     Refused,
     TimedOut,
+    /// Connected, then failed (TLS): curl's exit code and words.
+    Failed {
+        code: i32,
+        message: String,
+    },
     /// `nslookup`'s printed answer and exit code.
     Lookup {
         text: String,
