@@ -169,12 +169,19 @@ pub mod network_api {
     }
 
     /// A request with options: `from` (`"pod/NAME"`, `"node/NAME"` or `"outside"`, the
-    /// default), `namespace` (of the pod, `default`), `method` (`GET`), `headers` (a map) and
-    /// `timeout` (how long to wait for a connection: `"5s"` or seconds, 10 by default).
+    /// default), `namespace` (of the pod, `default`), `method` (`GET`), `headers` (a map;
+    /// cookies as a `Cookie` header), `timeout` (how long to wait for a connection: `"5s"` or
+    /// seconds, 10 by default), and for HTTPS `insecure` (curl's `-k`: the certificate goes
+    /// unchecked), `cacert` (curl's `--cacert FILE`: the certificates to trust) and `resolve`
+    /// (curl's `--resolve HOST:PORT:ADDRESS`, one or a list). The reply's `exit` is curl's
+    /// exit code (60: the certificate could not be verified) and `certificate` what an HTTPS
+    /// server presented (`#{subject, issuer, dns_names, secret}`).
     ///
     /// ```rhai
     /// let r = curl("http://web", #{from: "pod/client"});
     /// print(`${r.code} from ${r.pod}`);
+    /// let s = curl("https://shop.example.com/", #{resolve: "shop.example.com:443:172.18.0.2", insecure: true});
+    /// print(s.certificate.subject);
     /// ```
     #[rhai_fn(name = "curl", return_raw)]
     pub fn curl_with(ctx: NativeCallContext, url: &str, opts: Map) -> Result<Map, Box<EvalAltResult>> {

@@ -51,7 +51,7 @@ pub struct Served {
 
 /// What the store keeps of a Secret (`getPemCertificate`): a certificate, or only a CA.
 enum Local {
-    Pair(Certificate),
+    Pair(Box<Certificate>),
     CaOnly,
 }
 
@@ -61,7 +61,7 @@ fn local(secret: Option<&Secret>, key: &str) -> Result<Local, String> {
     let data = secret.data.clone().unwrap_or_default();
     match (data.get("tls.crt"), data.get("tls.key")) {
         (Some(crt), Some(tls_key)) => create_ssl_cert(&crt.0, &tls_key.0)
-            .map(Local::Pair)
+            .map(|c| Local::Pair(Box::new(c)))
             .map_err(|e| format!("unexpected error creating SSL Cert: {e}")),
         _ if data.get("ca.crt").is_some_and(|c| !c.0.is_empty()) => Ok(Local::CaOnly),
         _ => Err(format!("secret {key:?} contains no keypair or CA certificate")),
@@ -179,7 +179,7 @@ impl Certificates {
                     continue;
                 }
             }
-            out.by_server.insert(server.host.clone(), (key, cert.clone()));
+            out.by_server.insert(server.host.clone(), (key, (**cert).clone()));
         }
         out
     }
