@@ -634,3 +634,18 @@ spec:
     // No SNI (a client asking by address): the default server's certificate.
     assert_eq!(served(None), "default");
 }
+
+proptest::proptest! {
+    /// Whatever a Secret or a file holds, reading it as a certificate and key gives an answer.
+    #[test]
+    fn any_bytes_read_as_pem_give_an_answer(crt in proptest::collection::vec(proptest::num::u8::ANY, 0..400), cut in 0usize..1100) {
+        let _ = cert::key_pair(&crt, &crt);
+        let _ = cert::bundle(&crt);
+        // A real certificate and key cut anywhere.
+        let text = pem("web.crt");
+        let at = cut.min(text.len());
+        let (head, tail) = text.split_at(text.floor_char_boundary(at));
+        let _ = cert::key_pair(head.as_bytes(), pem("web.key").as_bytes());
+        let _ = cert::key_pair(format!("{head}X{tail}").as_bytes(), tail.as_bytes());
+    }
+}
