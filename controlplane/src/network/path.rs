@@ -69,9 +69,9 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// `-k`: no check of the server's certificate.
     pub insecure: bool,
-    /// `--cacert`: the certificates it trusts (none of the outside world's CAs signs a
-    /// cluster's certificates).
-    pub cacert: Vec<Certificate>,
+    /// `--cacert FILE`: the certificates it trusts instead of its CA bundle (whose CAs sign
+    /// none of a cluster's certificates).
+    pub cacert: Option<CaFile>,
     /// `--resolve HOST:PORT:ADDRESS`: names the client takes as given, not from DNS.
     pub resolve: Vec<(String, u16, Ipv4Addr)>,
 }
@@ -87,9 +87,24 @@ impl Request {
             agent,
             headers: Vec::new(),
             insecure: false,
-            cacert: Vec::new(),
+            cacert: None,
             resolve: Vec::new(),
         }
+    }
+}
+
+/// A `--cacert` file as curl loads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaFile {
+    pub path: String,
+    /// Its certificates; None when it cannot be read or holds none.
+    pub certs: Option<Vec<Certificate>>,
+}
+
+impl CaFile {
+    /// The file at `path` with `text` (None: it could not be read).
+    pub fn new(path: &str, text: Option<&[u8]>) -> CaFile {
+        CaFile { path: path.to_string(), certs: text.and_then(|t| ingress::cert::bundle(t).ok()) }
     }
 }
 
@@ -100,7 +115,21 @@ struct ClientTls<'r> {
     /// The URL's host, which the certificate must name.
     host: String,
     insecure: bool,
-    cacert: &'r [Certificate],
+    cacert: Option<&'r CaFile>,
+}
+
+impl ClientTls<'_> {
+    /// curl's exit 77 when it must check the server and its CA file cannot be loaded (as it
+    /// sets up TLS, before the handshake).
+    fn ca_problem(&self) -> Option<Outcome> {
+        let ca = self.cacert.filter(|c| c.certs.is_none() && !self.insecure)?;
+        Some(Outcome::Failed { exit: 77, error: format!("error setting certificate file: {}", ca.path) })
+    }
+
+    /// The certificates it trusts.
+    fn trusted(&self) -> &[Certificate] {
+        self.cacert.and_then(|c| c.certs.as_deref()).unwrap_or_default()
+    }
 }
 
 /// How it went.
@@ -247,7 +276,7 @@ impl Dataplane<'_> {
             sni: url.host.parse::<std::net::IpAddr>().is_err().then(|| url.host.clone()),
             host: url.host.clone(),
             insecure: req.insecure,
-            cacert: &req.cacert,
+            cacert: req.cacert.as_ref(),
         });
         match self.connect(&client, pkt, http, tls.as_ref(), &mut reply) {
             Outcome::Answered { node, pod, answer, client } => {
@@ -372,11 +401,13 @@ impl Dataplane<'_> {
                 return Answered { addr: None, at, answer: NetAnswer::Lookup { text, code } };
             }
         };
-        let (headers, insecure) = match &call.call {
-            NetCall::Http { headers, insecure, .. } => (headers.clone(), *insecure),
-            _ => (Vec::new(), false),
-        };
-        let req = Request { headers, insecure, ..Request::new(url, method, from, timeout, agent) };
+        let mut req = Request::new(url, method, from, timeout, agent);
+        if let NetCall::Http { headers, insecure, cacert, resolve, .. } = &call.call {
+            req.headers = headers.clone();
+            req.insecure = *insecure;
+            req.cacert = cacert.as_ref().map(|(path, text)| CaFile::new(path, text.as_deref()));
+            req.resolve = resolve.clone();
+        }
         let reply = self.request(&req);
         let answer = match reply.exit {
             0 if req.method.is_empty() => NetAnswer::Connected,
@@ -384,7 +415,7 @@ impl Dataplane<'_> {
             6 | 3 => NetAnswer::Unresolved,
             28 => NetAnswer::TimedOut,
             52 => NetAnswer::Connected,
-            35 | 60 => NetAnswer::Failed { code: reply.exit, message: reply.error.unwrap_or_default() },
+            35 | 60 | 77 => NetAnswer::Failed { code: reply.exit, message: reply.error.unwrap_or_default() },
             _ => NetAnswer::Refused,
         };
         Answered { addr: reply.addr, at: self.now + reply.elapsed, answer }
@@ -665,6 +696,9 @@ impl Dataplane<'_> {
                 if let (true, Some(h), Some(key)) = (proxy, http.as_ref(), pod.as_deref()) {
                     return self.through_ingress(key, &owner, &container, pkt, h, tls, reply);
                 }
+                if let (Some(problem), Some(_)) = (tls.and_then(ClientTls::ca_problem), http.as_ref()) {
+                    return problem;
+                }
                 if tls.is_some() && http.is_some() {
                     // A ClientHello to a server that speaks plain HTTP.
                     reply.hops.push(format!("{who}: port {} does not speak TLS", pkt.port));
@@ -706,6 +740,9 @@ impl Dataplane<'_> {
         for w in self.certificate_log.news(key, &config.certificates.warnings) {
             self.kubelets.log_line(node, self.now, &ip, container, &w.line(self.now));
         }
+        if let Some(problem) = tls.and_then(ClientTls::ca_problem) {
+            return problem;
+        }
         match (pkt.port, tls) {
             (443, None) => {
                 reply.hops.push("ingress-nginx: plain HTTP to its HTTPS port: 400".into());
@@ -720,7 +757,7 @@ impl Dataplane<'_> {
                 };
                 let (subject, issuer) = (&served.cert.subject, &served.cert.issuer);
                 reply.hops.push(format!("ingress-nginx: TLS for {name}: {which} (subject {subject}; issuer {issuer})"));
-                let verdict = if t.insecure { Ok(()) } else { served.cert.verify(&t.host, t.cacert, self.now) };
+                let verdict = if t.insecure { Ok(()) } else { served.cert.verify(&t.host, t.trusted(), self.now) };
                 reply.certificate = Some(served);
                 if let Err(error) = verdict {
                     reply.hops.push(format!("curl: {error}"));

@@ -5,9 +5,8 @@ use rhai::plugin::*;
 use rhai::{Array, Dynamic, Map};
 
 use controlplane::fileaccess::FileAccess;
-use controlplane::network::ingress::cert;
 use controlplane::network::ingress::tls::Served;
-use controlplane::network::path::{Reply, Request, Source};
+use controlplane::network::path::{CaFile, Reply, Request, Source};
 
 use crate::convert::runtime_error;
 
@@ -109,15 +108,14 @@ fn request(url: &str, opts: &Map, files: &FileAccess) -> Result<Request, Box<Eva
         }
     };
     let cacert = match text("cacert")? {
-        // curl's exit code 77 and words for a CA file it cannot use.
-        Some(path) => {
-            let pem = files
-                .read(&path)
-                .map_err(|e| runtime_error(format!("curl: (77) error setting certificate file: {path} ({e})")))?;
-            cert::bundle(pem.as_bytes())
-                .map_err(|e| runtime_error(format!("curl: (77) error setting certificate file: {path} ({e})")))?
-        }
-        None => Vec::new(),
+        // A file that is missing or holds no certificate is curl's to refuse (exit 77); one
+        // the session may not read is the session's.
+        Some(path) => match files.read(&path) {
+            Ok(pem) => Some(CaFile::new(&path, Some(pem.as_bytes()))),
+            Err(e) if e.io_error().is_some() => Some(CaFile::new(&path, None)),
+            Err(e) => return Err(runtime_error(format!("curl option cacert: {e}"))),
+        },
+        None => None,
     };
     let resolve = match opts.get("resolve") {
         None => Vec::new(),

@@ -8,8 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 /// A call a program makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetCall {
-    /// An HTTP request (`wget`, `curl`), with its headers, and whether the server's certificate
-    /// goes unchecked (`curl -k`; busybox's wget checks none).
+    /// An HTTP request (`wget`, `curl`), with its headers, whether the server's certificate
+    /// goes unchecked (`curl -k`; busybox's wget checks none), `--cacert`'s path and text
+    /// (None when it could not be read), and `--resolve`'s names.
     Http {
         url: String,
         method: String,
@@ -17,6 +18,8 @@ pub enum NetCall {
         timeout: Duration,
         headers: Vec<(String, String)>,
         insecure: bool,
+        cacert: Option<(String, Option<Vec<u8>>)>,
+        resolve: Vec<(String, u16, std::net::Ipv4Addr)>,
     },
     /// A TCP connection, closed at once (`nc -z`).
     Connect { host: String, port: u16, timeout: Duration },

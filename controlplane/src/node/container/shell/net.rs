@@ -77,7 +77,7 @@ impl Shell {
     pub(super) fn net_start(&mut self, name: &str, args: &[String], sys: &mut Sys<'_>) -> Option<Run> {
         let started = match name {
             "wget" => self.wget(args),
-            "curl" => self.curl(args),
+            "curl" => self.curl(args, sys),
             "nc" => self.nc(args),
             _ => match args.iter().find(|a| !a.starts_with('-')) {
                 Some(n) => Ok((NetCall::Lookup { name: n.clone() }, Client::Nslookup)),
@@ -162,14 +162,16 @@ impl Shell {
             timeout,
             headers: Vec::new(),
             insecure: true,
+            cacert: None,
+            resolve: Vec::new(),
         };
         Ok((call, Client::Wget { host, quiet, out, spider, told_timeout }))
     }
 
-    fn curl(&mut self, args: &[String]) -> Result<(NetCall, Client), (Vec<u8>, i32)> {
+    fn curl(&mut self, args: &[String], sys: &Sys<'_>) -> Result<(NetCall, Client), (Vec<u8>, i32)> {
         let (mut silent, mut show_error, mut out, mut fail, mut timeout, mut url) =
             (false, false, None, false, None, None);
-        let (mut insecure, mut headers) = (false, Vec::new());
+        let (mut insecure, mut headers, mut cacert, mut resolve) = (false, Vec::new(), None, Vec::new());
         let mut method = "GET".to_string();
         let mut i = 0;
         while i < args.len() {
@@ -189,6 +191,17 @@ impl Shell {
                 if let Some((k, v)) = v.split_once(':').filter(|(_, v)| !v.trim().is_empty()) {
                     headers.push((k.trim().to_string(), v.trim().to_string()));
                 }
+            } else if let Some(v) = value(args, &mut i, "--cacert", "--cacert") {
+                let text = sys.fs.read(&fs::normalize(&self.cwd, &v)).ok().map(|b| b.to_vec());
+                cacert = Some((v, text));
+            } else if let Some(v) = value(args, &mut i, "--resolve", "--resolve") {
+                let mut parts = v.splitn(3, ':');
+                let entry = match (parts.next(), parts.next().and_then(|p| p.parse().ok()), parts.next()) {
+                    (Some(h), Some(p), Some(a)) => a.parse().ok().map(|a| (h.to_ascii_lowercase(), p, a)),
+                    _ => None,
+                };
+                let bad = format!("curl: (49) Couldn't parse CURLOPT_RESOLVE entry '{v}'\n");
+                resolve.push(entry.ok_or((bad.into_bytes(), 49))?);
             } else if let Some(v) = value(args, &mut i, "-b", "--cookie") {
                 // Cookies given inline (`name=value`); a file of them is not read.
                 if v.contains('=') {
@@ -220,7 +233,8 @@ impl Shell {
         };
         let timeout = timeout.unwrap_or(Duration::seconds(KERNEL_CONNECT));
         let ms = timeout.num_milliseconds();
-        let call = NetCall::Http { url, method, agent: "curl/8.5.0".into(), timeout, headers, insecure };
+        let call =
+            NetCall::Http { url, method, agent: "curl/8.5.0".into(), timeout, headers, insecure, cacert, resolve };
         Ok((call, Client::Curl { host, port, silent, show_error, out, fail, ms }))
     }
 

@@ -374,6 +374,30 @@ fn curl_sends_headers_and_cookies_and_reports_tls_failures() {
     assert_eq!(run_net("curl -s https://web", echo).0, "[] insecure=false\n");
     // busybox's wget checks no certificate.
     assert_eq!(run_net("wget -qO- https://web", echo).0, "[] insecure=true\n");
+    // --cacert is read from the container's files (None: not there); --resolve as curl parses it.
+    let files = |c: &NetCall| {
+        let text = match c {
+            NetCall::Http { cacert, resolve, .. } => format!("{cacert:?} {resolve:?}\n"),
+            _ => String::new(),
+        };
+        (Some("10.96.0.12:443"), 0, NetAnswer::Http { status: 200, body: text })
+    };
+    assert_eq!(
+        run_net(
+            "echo PEM > /ca.crt; curl --cacert /ca.crt --cacert nothing --resolve Web:443:10.96.0.9 https://web",
+            files
+        )
+        .0,
+        "Some((\"nothing\", None)) [(\"web\", 443, 10.96.0.9)]\n"
+    );
+    assert_eq!(
+        run_net("cd /; echo PEM > ca.crt; curl --cacert ca.crt https://web", files).0,
+        "Some((\"ca.crt\", Some([80, 69, 77, 10]))) []\n"
+    );
+    assert_eq!(
+        run_net("curl --resolve web:443 https://web 2>&1; echo $?", files).0,
+        "curl: (49) Couldn't parse CURLOPT_RESOLVE entry 'web:443'\n49\n"
+    );
     let untrusted = |_: &NetCall| {
         let message = "SSL certificate problem: self-signed certificate".to_string();
         (Some("10.96.0.12:443"), 0, NetAnswer::Failed { code: 60, message })
