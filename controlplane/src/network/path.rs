@@ -11,11 +11,11 @@ use rand_chacha::rand_core::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::dns::{self, ClusterDns, DnsServer, NsLookup, Upstream};
-use super::ingress::cert::Certificate;
 use super::ingress::tls::Served;
 use super::ingress::{self, hop::Next};
 use super::policy::{self, Peer, Verdict};
 use super::proxy::{KubeProxies, Origin, Outcome as Routed};
+use super::tls::{CaFile, ClientTls, Failure};
 use super::url::Url;
 use super::{Packet, Protocol};
 use crate::controllers::endpointslice::util::pod_ip;
@@ -93,45 +93,6 @@ impl Request {
     }
 }
 
-/// A `--cacert` file as curl loads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaFile {
-    pub path: String,
-    /// Its certificates; None when it cannot be read or holds none.
-    pub certs: Option<Vec<Certificate>>,
-}
-
-impl CaFile {
-    /// The file at `path` with `text` (None: it could not be read).
-    pub fn new(path: &str, text: Option<&[u8]>) -> CaFile {
-        CaFile { path: path.to_string(), certs: text.and_then(|t| ingress::cert::bundle(t).ok()) }
-    }
-}
-
-/// What the client brings to a TLS handshake.
-struct ClientTls<'r> {
-    /// The name it asks for (SNI): the URL's host, unless that is an address.
-    sni: Option<String>,
-    /// The URL's host, which the certificate must name.
-    host: String,
-    insecure: bool,
-    cacert: Option<&'r CaFile>,
-}
-
-impl ClientTls<'_> {
-    /// curl's exit 77 when it must check the server and its CA file cannot be loaded (as it
-    /// sets up TLS, before the handshake).
-    fn ca_problem(&self) -> Option<Outcome> {
-        let ca = self.cacert.filter(|c| c.certs.is_none() && !self.insecure)?;
-        Some(Outcome::Failed { exit: 77, error: format!("error setting certificate file: {}", ca.path) })
-    }
-
-    /// The certificates it trusts.
-    fn trusted(&self) -> &[Certificate] {
-        self.cacert.and_then(|c| c.certs.as_deref()).unwrap_or_default()
-    }
-}
-
 /// How it went.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Reply {
@@ -179,9 +140,11 @@ pub struct Dataplane<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// curl's words when it sends a TLS ClientHello to a server that answers in plain HTTP
-/// (curl 8.5.0 over OpenSSL 3.0.13).
-const WRONG_VERSION: &str = "OpenSSL/3.0.13: error:0A00010B:SSL routines::wrong version number";
+impl From<Failure> for Outcome {
+    fn from(f: Failure) -> Outcome {
+        Outcome::Failed { exit: f.exit, error: f.error }
+    }
+}
 
 /// Where a connection attempt ended.
 enum Outcome {
@@ -272,12 +235,7 @@ impl Dataplane<'_> {
         };
         // No method: a connection only (`nc -z`).
         let http = (!req.method.is_empty()).then_some(http);
-        let tls = (url.scheme == "https").then(|| ClientTls {
-            sni: url.host.parse::<std::net::IpAddr>().is_err().then(|| url.host.clone()),
-            host: url.host.clone(),
-            insecure: req.insecure,
-            cacert: req.cacert.as_ref(),
-        });
+        let tls = ClientTls::new(&url.scheme, &url.host, req.insecure, req.cacert.as_ref());
         match self.connect(&client, pkt, http, tls.as_ref(), &mut reply) {
             Outcome::Answered { node, pod, answer, client } => {
                 reply.ok = true;
@@ -696,13 +654,13 @@ impl Dataplane<'_> {
                 if let (true, Some(h), Some(key)) = (proxy, http.as_ref(), pod.as_deref()) {
                     return self.through_ingress(key, &owner, &container, pkt, h, tls, reply);
                 }
-                if let (Some(problem), Some(_)) = (tls.and_then(ClientTls::ca_problem), http.as_ref()) {
-                    return problem;
-                }
-                if tls.is_some() && http.is_some() {
+                if let (Some(t), Some(_)) = (tls, http.as_ref()) {
                     // A ClientHello to a server that speaks plain HTTP.
-                    reply.hops.push(format!("{who}: port {} does not speak TLS", pkt.port));
-                    return Outcome::Failed { exit: 35, error: WRONG_VERSION.into() };
+                    let failure = t.ca_problem().unwrap_or_else(|| {
+                        reply.hops.push(format!("{who}: port {} does not speak TLS", pkt.port));
+                        Failure::wrong_version()
+                    });
+                    return failure.into();
                 }
                 Outcome::Answered { node: owner, pod, answer, client: pkt.src }
             }
@@ -741,7 +699,7 @@ impl Dataplane<'_> {
             self.kubelets.log_line(node, self.now, &ip, container, &w.line(self.now));
         }
         if let Some(problem) = tls.and_then(ClientTls::ca_problem) {
-            return problem;
+            return problem.into();
         }
         match (pkt.port, tls) {
             (443, None) => {
@@ -750,23 +708,17 @@ impl Dataplane<'_> {
             }
             (443, Some(t)) => {
                 let served = config.served(t.sni.as_deref());
-                let name = t.sni.as_deref().unwrap_or("no name (no SNI)");
-                let which = match &served.secret {
-                    Some(k) => format!("the certificate of secret {k}"),
-                    None => "the default certificate".to_string(),
-                };
-                let (subject, issuer) = (&served.cert.subject, &served.cert.issuer);
-                reply.hops.push(format!("ingress-nginx: TLS for {name}: {which} (subject {subject}; issuer {issuer})"));
-                let verdict = if t.insecure { Ok(()) } else { served.cert.verify(&t.host, t.trusted(), self.now) };
+                reply.hops.push(t.hop(&served));
+                let verdict = t.check(&served, self.now);
                 reply.certificate = Some(served);
-                if let Err(error) = verdict {
-                    reply.hops.push(format!("curl: {error}"));
-                    return Outcome::Failed { exit: 60, error };
+                if let Err(failure) = verdict {
+                    reply.hops.push(format!("curl: {}", failure.error));
+                    return failure.into();
                 }
             }
             (_, Some(_)) => {
                 reply.hops.push(format!("ingress-nginx: port {} speaks plain HTTP, not TLS", pkt.port));
-                return Outcome::Failed { exit: 35, error: WRONG_VERSION.into() };
+                return Failure::wrong_version().into();
             }
             (_, None) => {}
         }

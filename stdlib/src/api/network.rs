@@ -6,7 +6,8 @@ use rhai::{Array, Dynamic, Map};
 
 use controlplane::fileaccess::FileAccess;
 use controlplane::network::ingress::tls::Served;
-use controlplane::network::path::{CaFile, Reply, Request, Source};
+use controlplane::network::path::{Reply, Request, Source};
+use controlplane::network::tls::CaFile;
 
 use crate::convert::runtime_error;
 
