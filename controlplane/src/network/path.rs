@@ -693,7 +693,7 @@ impl Dataplane<'_> {
         let Some(pod) = pod(informers, key) else {
             return answered(crate::node::container::http::ingress_not_found());
         };
-        let config = ingress::hop::Config::load(informers, pod);
+        let config = ingress::hop::Config::load(informers, pod, self.now);
         let ip = pkt.dst.to_string();
         for w in self.certificate_log.news(key, &config.certificates.warnings) {
             self.kubelets.log_line(node, self.now, &ip, container, &w.line(self.now));

@@ -108,12 +108,16 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn load(informers: &Informers, pod: &Pod) -> Config {
+    pub fn load(informers: &Informers, pod: &Pod, now: chrono::DateTime<chrono::Utc>) -> Config {
         let table = table(informers, pod);
-        let certificates = Certificates::settle(&table, |key| match informers.get(Kind::Secret, key).map(|o| &**o) {
-            Some(Object::Secret(s)) => Some(&**s),
-            _ => None,
-        });
+        let certificates = Certificates::settle(
+            &table,
+            |key| match informers.get(Kind::Secret, key).map(|o| &**o) {
+                Some(Object::Secret(s)) => Some(&**s),
+                _ => None,
+            },
+            now,
+        );
         let started = pod.status.as_ref().and_then(|s| s.start_time.as_ref()).map(from_k8s_time).unwrap_or_default();
         let fake = Certificate::fake(started, pod.metadata.uid.as_deref().unwrap_or_default());
         Config { table, certificates, fake }
@@ -244,17 +248,12 @@ pub fn next(
                 return Next::Answer(unavailable());
             }
             let name = upstream_name(&backend);
-            let (canary, eps) = match canary {
-                true => match endpoints(informers, &backend) {
-                    eps if eps.is_empty() => {
-                        // No balancer for the alternative: the request stays on the main one.
-                        hops.push(format!("ingress-nginx: canary upstream {name} has no ready endpoints"));
-                        (false, main_eps)
-                    }
-                    eps => (true, eps),
-                },
-                false => (false, main_eps),
-            };
+            let canary_eps = if canary { endpoints(informers, &backend) } else { Vec::new() };
+            if canary && canary_eps.is_empty() {
+                // No balancer for the alternative: the request stays on the main one.
+                hops.push(format!("ingress-nginx: canary upstream {name} has no ready endpoints"));
+            }
+            let (canary, eps) = if canary_eps.is_empty() { (false, main_eps) } else { (true, canary_eps) };
             let name = if canary { name } else { main_name };
             let addresses: Vec<(Ipv4Addr, u16)> = eps.iter().map(|e| (e.ip, e.port)).collect();
             let e = &eps[balancers.pick(controller, &name, &addresses, rng)];

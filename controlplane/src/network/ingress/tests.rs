@@ -607,9 +607,10 @@ spec:
 "#;
     let table = Table::build(&parse::<IngressClass>(CLASSES), &parse::<Ingress>(ings), true);
     let secrets = [tls_secret("secure-tls", "secure.crt", "secure.key"), tls_secret("web-tls", "web.crt", "web.key")];
-    let certs = tls::Certificates::settle(&table, |key| {
+    let lister = |key: &str| {
         secrets.iter().find(|s| Some(key) == s.metadata.name.as_deref().map(|n| format!("default/{n}")).as_deref())
-    });
+    };
+    let certs = tls::Certificates::settle(&table, lister, crate::sim::clock::epoch());
     let lines: Vec<String> = certs.warnings.iter().map(|w| w.line(crate::sim::clock::epoch())).collect();
     assert_eq!(
         lines,
@@ -633,6 +634,28 @@ spec:
     assert_eq!(served(Some("elsewhere.example.com")), "default");
     // No SNI (a client asking by address): the default server's certificate.
     assert_eq!(served(None), "default");
+    // Still served when its time has run out, with a word in the log.
+    let late = chrono::DateTime::parse_from_rfc3339("2033-12-25T00:00:00Z").unwrap().to_utc();
+    let words: Vec<String> = tls::Certificates::settle(&table, lister, late)
+        .warnings
+        .into_iter()
+        .map(|w| w.text)
+        .filter(|t| t.contains("expire"))
+        .collect();
+    assert_eq!(
+        words,
+        [
+            "SSL certificate for server \"secure.example.com\" is about to expire (2034-01-01 00:00:00 +0000 UTC)",
+            "SSL certificate for server \"web.example.com\" is about to expire (2034-01-01 00:00:00 +0000 UTC)",
+            "SSL certificate for server \"x.web.example.com\" is about to expire (2034-01-01 00:00:00 +0000 UTC)",
+        ]
+    );
+    let after = late + chrono::Duration::days(30);
+    let last = tls::Certificates::settle(&table, lister, after).warnings.pop().map(|w| w.text);
+    assert_eq!(
+        last.as_deref(),
+        Some("SSL certificate for server \"x.web.example.com\" expired (2034-01-01 00:00:00 +0000 UTC)")
+    );
 }
 
 proptest::proptest! {

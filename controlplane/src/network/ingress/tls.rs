@@ -118,9 +118,9 @@ fn san_names(cert: &Certificate, host: &str) -> bool {
 }
 
 impl Certificates {
-    /// Settle the certificates of `table`'s servers, with `secret` the controller's Secret
-    /// lister (by `namespace/name`).
-    pub fn settle<'s>(table: &Table, secret: impl Fn(&str) -> Option<&'s Secret>) -> Certificates {
+    /// Settle the certificates of `table`'s servers at `now`, with `secret` the controller's
+    /// Secret lister (by `namespace/name`).
+    pub fn settle<'s>(table: &Table, secret: impl Fn(&str) -> Option<&'s Secret>, now: DateTime<Utc>) -> Certificates {
         let mut out = Certificates::default();
         let mut keys = BTreeSet::new();
         for tls in table.servers.values().filter_map(|s| s.tls.as_ref()) {
@@ -178,6 +178,15 @@ impl Certificates {
                     out.warnings.push(warn("controller.go:1462", "Using default certificate".into()));
                     continue;
                 }
+            }
+            // Taken all the same, with a word on its date (Go's `time.Time` as `%v` prints it).
+            let expiry = cert.not_after.format("%Y-%m-%d %H:%M:%S +0000 UTC");
+            if cert.not_after < now {
+                let text = format!("SSL certificate for server {host:?} expired ({expiry})");
+                out.warnings.push(warn("controller.go:1472", text));
+            } else if cert.not_after < now + chrono::Duration::hours(240) {
+                let text = format!("SSL certificate for server {host:?} is about to expire ({expiry})");
+                out.warnings.push(warn("controller.go:1474", text));
             }
             out.by_server.insert(server.host.clone(), (key, (**cert).clone()));
         }
