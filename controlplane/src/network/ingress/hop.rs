@@ -218,7 +218,16 @@ pub fn next(
     hops: &mut Vec<String>,
 ) -> Next {
     let scheme = if port == 443 { "https" } else { "http" };
-    let route = config.table.route(scheme, host, uri, headers, rng);
+    let mut route = config.table.route(scheme, host, uri, headers, rng);
+    // A canary without ready endpoints has no balancer: the request stays on the main backend.
+    let mut lost_canary = None;
+    if let Answer::Upstream { backend, canary: canary @ true, .. } = &mut route.answer {
+        if endpoints(informers, backend).is_empty() {
+            *canary = false;
+            lost_canary = Some(upstream_name(backend));
+            route.ingress = route.main_ingress.clone();
+        }
+    }
     let by = route.ingress.as_deref().map(|i| format!(" (ingress {i})")).unwrap_or_default();
     hops.push(format!("ingress-nginx: server {} location {}{by}", route.server, route.location));
     match route.answer {
@@ -247,14 +256,11 @@ pub fn next(
                 hops.push(format!("ingress-nginx: upstream {main_name} has no ready endpoints: 503"));
                 return Next::Answer(unavailable());
             }
-            let name = upstream_name(&backend);
-            let canary_eps = if canary { endpoints(informers, &backend) } else { Vec::new() };
-            if canary && canary_eps.is_empty() {
-                // No balancer for the alternative: the request stays on the main one.
-                hops.push(format!("ingress-nginx: canary upstream {name} has no ready endpoints"));
+            if let Some(lost) = lost_canary {
+                hops.push(format!("ingress-nginx: canary upstream {lost} has no ready endpoints"));
             }
-            let (canary, eps) = if canary_eps.is_empty() { (false, main_eps) } else { (true, canary_eps) };
-            let name = if canary { name } else { main_name };
+            let (name, eps) =
+                if canary { (upstream_name(&backend), endpoints(informers, &backend)) } else { (main_name, main_eps) };
             let addresses: Vec<(Ipv4Addr, u16)> = eps.iter().map(|e| (e.ip, e.port)).collect();
             let e = &eps[balancers.pick(controller, &name, &addresses, rng)];
             let tag = if canary { " (canary)" } else { "" };

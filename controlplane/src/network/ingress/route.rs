@@ -28,6 +28,8 @@ pub struct Route {
     pub location: String,
     /// `namespace/name` of the Ingress behind the location (of the canary when it was chosen).
     pub ingress: Option<String>,
+    /// The Ingress of the location's own backend (the main one of a canary).
+    pub main_ingress: Option<String>,
     pub answer: Answer,
 }
 
@@ -172,6 +174,7 @@ impl Table {
                 server: server.host.clone(),
                 location: String::new(),
                 ingress: None,
+                main_ingress: None,
                 answer: Answer::NotFound,
             };
         };
@@ -180,6 +183,7 @@ impl Table {
             server: server.host.clone(),
             location: location_text(server, l),
             ingress: l.ingress.clone(),
+            main_ingress: l.ingress.clone(),
             answer: Answer::NotFound,
         };
         // lua_ingress's redirect_to_https: forced, or on when a certificate is configured for
