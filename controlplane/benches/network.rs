@@ -126,14 +126,13 @@ fn main() {
         let mut answered = 0;
         for i in 0..calls {
             let client = format!("svc-{}-{}", (i * 7919 + 1) % services, 1 % endpoints);
-            let req = Request {
-                url: format!("http://svc-{}", i % services),
-                method: "GET".into(),
-                from: Source::Pod { namespace: "default".into(), name: client },
-                timeout: Duration::seconds(10),
-                agent: "curl/8.5.0".into(),
-                headers: Vec::new(),
-            };
+            let req = Request::new(
+                format!("http://svc-{}", i % services),
+                "GET".into(),
+                Source::Pod { namespace: "default".into(), name: client },
+                Duration::seconds(10),
+                "curl/8.5.0".into(),
+            );
             let reply = c.dataplane(|dp| dp.request(&req)).expect("a dataplane");
             answered += usize::from(reply.ok && reply.code == 200);
         }

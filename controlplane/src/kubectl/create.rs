@@ -1,5 +1,5 @@
 //! `kubectl create -f FILE` and the generators: `create deployment|namespace|configmap|
-//! secret generic|service clusterip|service nodeport|service loadbalancer|job|cronjob`.
+//! secret generic|secret tls|service clusterip|service nodeport|service loadbalancer|job|cronjob`.
 
 use serde_json::{json, Map, Value};
 
@@ -31,6 +31,8 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("restart", None, true).with_values(&["Always", "Never", "OnFailure"]),
     flag("from", None, true),
     flag("recursive", Some('R'), false),
+    flag("cert", None, true),
+    flag("key", None, true),
 ];
 
 const COMMON: [FlagSpec; 4] = [
@@ -56,9 +58,10 @@ pub fn run(
         "configmap" | "cm" => configmap(client, waiter, rest, input.files),
         "secret" => match rest.split_first() {
             Some((&"generic", rest)) => secret(client, waiter, rest, input.files),
-            Some((other, _)) => {
-                Err(format!("error: \"kubectl create secret {other}\" is not available in kubesim yet (only generic)"))
-            }
+            Some((&"tls", rest)) => secret_tls(client, waiter, rest, input.files),
+            Some((other, _)) => Err(format!(
+                "error: \"kubectl create secret {other}\" is not available in kubesim yet (only generic and tls)"
+            )),
             None => Err("error: must specify one of generic, docker-registry or tls".into()),
         },
         "service" | "svc" => match rest.split_first() {
@@ -328,6 +331,38 @@ fn secret(
         json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "type": type_, "stringData": data}),
         "created",
     )
+}
+
+/// `kubectl create secret tls NAME --cert=PATH --key=PATH`: a `kubernetes.io/tls` Secret, once
+/// the two files are a key pair (`tls.X509KeyPair`).
+fn secret_tls(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    files: &FileAccess,
+) -> Result<String, String> {
+    use base64::Engine;
+    let flags = flags_with(args, &[flag("cert", None, true), flag("key", None, true)])?;
+    let name = name_arg(&flags, "secret tls")?;
+    let (Some(cert), Some(key)) =
+        (flags.get("cert").filter(|c| !c.is_empty()), flags.get("key").filter(|k| !k.is_empty()))
+    else {
+        return Err("error: key and cert must be specified".into());
+    };
+    let read = |path: &str| {
+        files.read(path).map_err(|e| match e.io_error() {
+            Some(io) => format!("error: {}", super::get::go_open_error(path, io)),
+            None => format!("error: {e}"),
+        })
+    };
+    let (crt, tls_key) = (read(cert)?, read(key)?);
+    crate::network::ingress::cert::key_pair(crt.as_bytes(), tls_key.as_bytes()).map_err(|e| format!("error: {e}"))?;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let doc = json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "type": "kubernetes.io/tls",
+        "data": {"tls.crt": b64(&crt), "tls.key": b64(&tls_key)},
+    });
+    submit(client, waiter, &flags, doc, "created")
 }
 
 fn service(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], type_: &str) -> Result<String, String> {

@@ -358,7 +358,7 @@ fn template_error(e: &FileError, kubectl: impl FnOnce(&std::io::Error) -> String
 }
 
 /// Go's `*PathError` text for a file that cannot be opened.
-fn go_open_error(path: &str, e: &std::io::Error) -> String {
+pub(super) fn go_open_error(path: &str, e: &std::io::Error) -> String {
     let reason = match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

@@ -1,8 +1,8 @@
 //! The cluster network: what a connection from a pod, a node or outside the cluster meets on
 //! its way to a server. `proxy/` is kube-proxy (per-node Service rules, as its iptables mode
 //! writes them), `dns/` is cluster DNS (CoreDNS's kubernetes plugin), `policy/` enforces
-//! NetworkPolicy, `ingress/` is ingress-nginx's routing table, and `path.rs` walks one
-//! request through all of them. `cloud.rs` is the simulated cloud a `cloud: true` cluster
+//! NetworkPolicy, `ingress/` is ingress-nginx's routing table and certificates, `tls.rs` the
+//! client's side of TLS, and `path.rs` walks one request through all of them. `cloud.rs` is the simulated cloud a `cloud: true` cluster
 //! runs in (machines, load balancers, routes).
 
 pub mod cidr;
@@ -14,6 +14,7 @@ pub mod policy;
 pub mod proxy;
 #[cfg(test)]
 mod testing;
+pub mod tls;
 
 /// The programs that serve admission webhooks, which the API server's webhook plugin asks.
 pub static WEBHOOK_SERVERS: &[&dyn crate::apiserver::webhook::AdmissionWebhookServer] = &[&ingress::webhook::Webhook];

@@ -11,9 +11,11 @@ use rand_chacha::rand_core::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::dns::{self, ClusterDns, DnsServer, NsLookup, Upstream};
+use super::ingress::tls::Served;
 use super::ingress::{self, hop::Next};
 use super::policy::{self, Peer, Verdict};
 use super::proxy::{KubeProxies, Origin, Outcome as Routed};
+use super::tls::{CaFile, ClientTls, Failure};
 use super::url::Url;
 use super::{Packet, Protocol};
 use crate::controllers::endpointslice::util::pod_ip;
@@ -65,6 +67,30 @@ pub struct Request {
     pub agent: String,
     /// Its other headers, by name.
     pub headers: Vec<(String, String)>,
+    /// `-k`: no check of the server's certificate.
+    pub insecure: bool,
+    /// `--cacert FILE`: the certificates it trusts instead of its CA bundle (whose CAs sign
+    /// none of a cluster's certificates).
+    pub cacert: Option<CaFile>,
+    /// `--resolve HOST:PORT:ADDRESS`: names the client takes as given, not from DNS.
+    pub resolve: Vec<(String, u16, Ipv4Addr)>,
+}
+
+impl Request {
+    /// A plain request with curl's defaults for the rest.
+    pub fn new(url: String, method: String, from: Source, timeout: Duration, agent: String) -> Request {
+        Request {
+            url,
+            method,
+            from,
+            timeout,
+            agent,
+            headers: Vec::new(),
+            insecure: false,
+            cacert: None,
+            resolve: Vec::new(),
+        }
+    }
 }
 
 /// How it went.
@@ -94,6 +120,8 @@ pub struct Reply {
     /// What `kubectl port-forward` printed as it took the connection (`Handling connection
     /// for 8080`), for a request to a forwarded local port.
     pub port_forward: Option<String>,
+    /// The certificate an HTTPS server presented.
+    pub certificate: Option<Served>,
 }
 
 /// What the network needs to carry one request: the cluster's state as its components see it.
@@ -106,15 +134,33 @@ pub struct Dataplane<'a> {
     pub forwards: &'a mut super::forward::Forwards,
     /// ingress-nginx's round-robin balancers.
     pub balancers: &'a mut super::ingress::balancer::Balancers,
+    /// What the ingress-nginx pods last logged of their certificates.
+    pub certificate_log: &'a mut super::ingress::tls::Logged,
     pub rng: &'a mut ChaCha8Rng,
     pub now: DateTime<Utc>,
 }
 
+impl From<Failure> for Outcome {
+    fn from(f: Failure) -> Outcome {
+        Outcome::Failed { exit: f.exit, error: f.error }
+    }
+}
+
 /// Where a connection attempt ended.
 enum Outcome {
-    Answered { node: String, pod: Option<String>, answer: Option<HttpResponse>, client: Ipv4Addr },
+    Answered {
+        node: String,
+        pod: Option<String>,
+        answer: Option<HttpResponse>,
+        client: Ipv4Addr,
+    },
     Refused,
     TimedOut,
+    /// The connection was made, then failed: curl's exit code and words (TLS).
+    Failed {
+        exit: i32,
+        error: String,
+    },
 }
 
 /// Why a nameserver gave no answer.
@@ -159,7 +205,15 @@ impl Dataplane<'_> {
             Ok(c) => c,
             Err(e) => return fail(reply, 7, e, Duration::zero()),
         };
-        let dst = match self.resolve(&url.host, &client, &mut reply) {
+        let given = req.resolve.iter().find(|(h, p, _)| h.eq_ignore_ascii_case(&url.host) && *p == url.port);
+        let resolved = match given {
+            Some((h, p, ip)) => {
+                reply.hops.push(format!("resolve: {h}:{p} → {ip} (--resolve)"));
+                Resolved::Address(*ip)
+            }
+            None => self.resolve(&url.host, &client, &mut reply),
+        };
+        let dst = match resolved {
             Resolved::Address(ip) => ip,
             Resolved::Unresolved(waited) => {
                 let e = format!("Could not resolve host: {}", url.host);
@@ -190,7 +244,8 @@ impl Dataplane<'_> {
         };
         // No method: a connection only (`nc -z`).
         let http = (!req.method.is_empty()).then_some(http);
-        match self.connect(&client, pkt, http, &mut reply) {
+        let tls = ClientTls::new(&url.scheme, &url.host, req.insecure, req.cacert.as_ref());
+        match self.connect(&client, pkt, http, tls.as_ref(), &mut reply) {
             Outcome::Answered { node, pod, answer, client } => {
                 reply.ok = true;
                 reply.client_ip = Some(client.to_string());
@@ -213,6 +268,7 @@ impl Dataplane<'_> {
                 );
                 fail(reply, 7, e, Duration::zero())
             }
+            Outcome::Failed { exit, error } => fail(reply, exit, error, Duration::zero()),
             Outcome::TimedOut => {
                 let ms = req.timeout.num_milliseconds();
                 let e =
@@ -295,7 +351,7 @@ impl Dataplane<'_> {
     pub fn carry(&mut self, call: &PendingCall) -> Answered {
         let from = Source::Pod { namespace: call.namespace.clone(), name: call.pod.clone() };
         let (url, method, agent, timeout) = match &call.call {
-            NetCall::Http { url, method, agent, timeout } => (url.clone(), method.clone(), agent.clone(), *timeout),
+            NetCall::Http { url, method, agent, timeout, .. } => (url.clone(), method.clone(), agent.clone(), *timeout),
             NetCall::Connect { host, port, timeout } => {
                 (format!("{host}:{port}"), String::new(), String::new(), *timeout)
             }
@@ -314,7 +370,13 @@ impl Dataplane<'_> {
                 return Answered { addr: None, at, answer: NetAnswer::Lookup { text, errors, code } };
             }
         };
-        let req = Request { url, method, from, timeout, agent, headers: Vec::new() };
+        let mut req = Request::new(url, method, from, timeout, agent);
+        if let NetCall::Http { headers, insecure, cacert, resolve, .. } = &call.call {
+            req.headers = headers.clone();
+            req.insecure = *insecure;
+            req.cacert = cacert.as_ref().map(|(path, text)| CaFile::new(path, text.as_deref()));
+            req.resolve = resolve.clone();
+        }
         let reply = self.request(&req);
         let answer = match reply.exit {
             0 if req.method.is_empty() => NetAnswer::Connected,
@@ -322,6 +384,7 @@ impl Dataplane<'_> {
             6 | 3 => NetAnswer::Unresolved,
             28 => NetAnswer::TimedOut,
             52 => NetAnswer::Connected,
+            35 | 60 | 77 => NetAnswer::Failed { code: reply.exit, message: reply.error.unwrap_or_default() },
             _ => NetAnswer::Refused,
         };
         Answered { addr: reply.addr, at: self.now + reply.elapsed, answer }
@@ -410,7 +473,7 @@ impl Dataplane<'_> {
         }
         let pkt = Packet { src: client.ip, dst: ns, port: 53, protocol: Protocol::Udp };
         let mut quiet = Reply::default();
-        match self.connect(client, pkt, None, &mut quiet) {
+        match self.connect(client, pkt, None, None, &mut quiet) {
             Outcome::Answered { .. } => Ok(true),
             outcome => {
                 reply.hops.extend(quiet.hops);
@@ -474,7 +537,14 @@ impl Dataplane<'_> {
     /// Send a connection's first packet from `client` and follow it to a server: the rules
     /// of the client's node, then (for a node's address) those of that node as the packet
     /// arrives there, NetworkPolicy at both ends, and whoever listens at the address.
-    fn connect(&mut self, client: &Client, pkt: Packet, http: Option<HttpRequest<'_>>, reply: &mut Reply) -> Outcome {
+    fn connect(
+        &mut self,
+        client: &Client,
+        pkt: Packet,
+        http: Option<HttpRequest<'_>>,
+        tls: Option<&ClientTls<'_>>,
+        reply: &mut Reply,
+    ) -> Outcome {
         let mut pkt = pkt;
         let mut translated = false;
         if let Some(node) = client.node.clone() {
@@ -517,7 +587,7 @@ impl Dataplane<'_> {
                 pkt.port = port;
             }
         }
-        self.deliver(client, pkt, http, reply)
+        self.deliver(client, pkt, http, tls, reply)
     }
 
     /// Walk `node`'s kube-proxy rules for `pkt`, rewriting it as a DNAT or masquerade does.
@@ -558,7 +628,14 @@ impl Dataplane<'_> {
     }
 
     /// The packet reaches its address: NetworkPolicy, then whoever listens there.
-    fn deliver(&mut self, client: &Client, pkt: Packet, http: Option<HttpRequest<'_>>, reply: &mut Reply) -> Outcome {
+    fn deliver(
+        &mut self,
+        client: &Client,
+        pkt: Packet,
+        http: Option<HttpRequest<'_>>,
+        tls: Option<&ClientTls<'_>>,
+        reply: &mut Reply,
+    ) -> Outcome {
         let dst = pkt.dst;
         let owner = if dst == client.ip { client.node.clone() } else { self.owner_of(dst) };
         let Some(owner) = owner else {
@@ -587,15 +664,27 @@ impl Dataplane<'_> {
                 let who = pod.clone().unwrap_or_else(|| format!("node {owner}"));
                 reply.hops.push(format!("pod: {who} on {owner}, container {container}, port {}", pkt.port));
                 if let (true, Some(h), Some(key)) = (proxy, http.as_ref(), pod.as_deref()) {
-                    return self.through_ingress(key, &owner, &container, pkt, h, reply);
+                    return self.through_ingress(key, &owner, &container, pkt, h, tls, reply);
+                }
+                if let (Some(t), Some(_)) = (tls, http.as_ref()) {
+                    // A ClientHello to a server that speaks plain HTTP.
+                    let failure = t.ca_problem().unwrap_or_else(|| {
+                        reply.hops.push(format!("{who}: port {} does not speak TLS", pkt.port));
+                        Failure::wrong_version()
+                    });
+                    return failure.into();
                 }
                 Outcome::Answered { node: owner, pod, answer, client: pkt.src }
             }
         }
     }
 
-    /// The ingress-nginx pod `key` routes the request and, for a Service, proxies it on from
-    /// its own address to one of the Service's endpoints.
+    /// The ingress-nginx pod `key` takes the connection (on 443, the TLS handshake: the
+    /// certificate for the client's name, which the client checks unless `-k`), routes the
+    /// request and, for a Service, proxies it on from its own address to one of the Service's
+    /// endpoints. Its log gets the certificate warnings of a changed configuration, and the
+    /// request's access line.
+    #[allow(clippy::too_many_arguments)]
     fn through_ingress(
         &mut self,
         key: &str,
@@ -603,6 +692,7 @@ impl Dataplane<'_> {
         container: &str,
         pkt: Packet,
         http: &HttpRequest<'_>,
+        tls: Option<&ClientTls<'_>>,
         reply: &mut Reply,
     ) -> Outcome {
         let informers = self.informers;
@@ -615,30 +705,59 @@ impl Dataplane<'_> {
         let Some(pod) = pod(informers, key) else {
             return answered(crate::node::container::http::ingress_not_found());
         };
+        let config = ingress::hop::Config::load(informers, pod, self.now);
+        let ip = pkt.dst.to_string();
+        for w in self.certificate_log.news(key, &config.certificates.warnings) {
+            self.kubelets.log_line(node, self.now, &ip, container, &w.line(self.now));
+        }
+        if let Some(problem) = tls.and_then(ClientTls::ca_problem) {
+            return problem.into();
+        }
+        match (pkt.port, tls) {
+            (443, None) => {
+                reply.hops.push("ingress-nginx: plain HTTP to its HTTPS port: 400".into());
+                return answered(ingress::hop::plain_http_to_https());
+            }
+            (443, Some(t)) => {
+                let served = config.served(t.sni.as_deref());
+                reply.hops.push(t.hop(&served));
+                let verdict = t.check(&served, self.now);
+                reply.certificate = Some(served);
+                if let Err(failure) = verdict {
+                    reply.hops.push(format!("curl: {}", failure.error));
+                    return failure.into();
+                }
+            }
+            (_, Some(_)) => {
+                reply.hops.push(format!("ingress-nginx: port {} speaks plain HTTP, not TLS", pkt.port));
+                return Failure::wrong_version().into();
+            }
+            (_, None) => {}
+        }
         let hops = &mut reply.hops;
         let balancers = &mut *self.balancers;
         let (port, rng) = (pkt.port, &mut *self.rng);
         let mut logged = None;
         let (host, path, headers) = (http.host, http.path, http.headers);
-        let outcome =
-            match ingress::hop::next(&mut logged, informers, balancers, key, pod, port, host, path, headers, rng, hops)
-            {
-                Next::Answer(a) => answered(a),
-                Next::Proxy { to, port, uri } => {
-                    let (namespace, name) = key.split_once('/').unwrap_or_default();
-                    let from = Source::Pod { namespace: namespace.to_string(), name: name.to_string() };
-                    let Ok(client) = self.client(&from) else {
-                        return answered(crate::node::container::http::ingress_not_found());
-                    };
-                    let next = Packet { src: client.ip, dst: to, port, protocol: Protocol::Tcp };
-                    let http = HttpRequest { path: &uri, client: "", ..*http };
-                    self.deliver(&client, next, Some(http), reply)
-                }
-            };
+        let next =
+            ingress::hop::next(&mut logged, &config, informers, balancers, key, port, host, path, headers, rng, hops);
+        let outcome = match next {
+            Next::Answer(a) => answered(a),
+            Next::Proxy { to, port, uri } => {
+                let (namespace, name) = key.split_once('/').unwrap_or_default();
+                let from = Source::Pod { namespace: namespace.to_string(), name: name.to_string() };
+                let Ok(client) = self.client(&from) else {
+                    return answered(crate::node::container::http::ingress_not_found());
+                };
+                let next = Packet { src: client.ip, dst: to, port, protocol: Protocol::Tcp };
+                let http = HttpRequest { path: &uri, client: "", ..*http };
+                self.deliver(&client, next, Some(http), None, reply)
+            }
+        };
         if let (Some(logged), Outcome::Answered { answer: Some(a), .. }) = (logged, &outcome) {
             let id = format!("{:016x}{:016x}", self.rng.next_u64(), self.rng.next_u64());
             let line = ingress::hop::access_line(self.now, pkt.src, http, a, &logged, &id);
-            self.kubelets.log_line(node, self.now, &pkt.dst.to_string(), container, &line);
+            self.kubelets.log_line(node, self.now, &ip, container, &line);
         }
         outcome
     }

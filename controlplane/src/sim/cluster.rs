@@ -171,6 +171,8 @@ pub struct Cluster {
     /// Ports of the user's machine forwarded into pods (`kubectl port-forward`).
     forwards: crate::network::forward::Forwards,
     balancers: crate::network::ingress::balancer::Balancers,
+    /// What the ingress-nginx pods last logged of their certificates.
+    certificate_log: crate::network::ingress::tls::Logged,
     /// The simulated cloud, when the cluster runs in one.
     cloud: Option<CloudHandle>,
 }
@@ -209,6 +211,7 @@ impl Cluster {
             progress: None,
             forwards: Default::default(),
             balancers: Default::default(),
+            certificate_log: Default::default(),
             cloud: None,
         };
         // The API server's own controller: not one of kube-controller-manager's, always on.
@@ -362,6 +365,7 @@ impl Cluster {
             proxies,
             forwards: &mut self.forwards,
             balancers: &mut self.balancers,
+            certificate_log: &mut self.certificate_log,
             rng: self.api.rng(),
             now,
         };

@@ -4,7 +4,10 @@
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, Map};
 
+use controlplane::fileaccess::FileAccess;
+use controlplane::network::ingress::tls::Served;
 use controlplane::network::path::{Reply, Request, Source};
+use controlplane::network::tls::CaFile;
 
 use crate::convert::runtime_error;
 
@@ -23,6 +26,20 @@ fn reply_map(r: Reply) -> Map {
     m.insert("client_ip".into(), opt(r.client_ip));
     m.insert("hops".into(), Dynamic::from(r.hops.into_iter().map(Dynamic::from).collect::<Array>()));
     m.insert("error".into(), opt(r.error));
+    m.insert("exit".into(), Dynamic::from(i64::from(r.exit)));
+    m.insert("certificate".into(), r.certificate.map_or(Dynamic::UNIT, |c| certificate_map(c).into()));
+    m
+}
+
+/// The certificate an HTTPS server presented: `#{subject, issuer, dns_names, secret}`, the
+/// Secret (`namespace/name`) it came from, or `()` for ingress-nginx's default certificate.
+fn certificate_map(served: Served) -> Map {
+    let mut m = Map::new();
+    let c = served.cert;
+    m.insert("subject".into(), c.subject.into());
+    m.insert("issuer".into(), c.issuer.into());
+    m.insert("dns_names".into(), c.dns_names.into_iter().map(Dynamic::from).collect::<Array>().into());
+    m.insert("secret".into(), served.secret.map_or(Dynamic::UNIT, Dynamic::from));
     m
 }
 
@@ -39,8 +56,11 @@ fn lookup_map(found: &controlplane::network::dns::NsLookup) -> Map {
     m
 }
 
-/// `curl(url, opts)`'s options as a request.
-fn request(url: &str, opts: &Map) -> Result<Request, Box<EvalAltResult>> {
+/// The options `curl` takes.
+const OPTIONS: &[&str] = &["from", "namespace", "method", "headers", "timeout", "insecure", "cacert", "resolve"];
+
+/// `curl(url, opts)`'s options as a request; `files` is where `cacert` is read from.
+fn request(url: &str, opts: &Map, files: &FileAccess) -> Result<Request, Box<EvalAltResult>> {
     let text = |key: &str| -> Result<Option<String>, Box<EvalAltResult>> {
         match opts.get(key) {
             None => Ok(None),
@@ -53,9 +73,10 @@ fn request(url: &str, opts: &Map) -> Result<Request, Box<EvalAltResult>> {
         }
     };
     for key in opts.keys() {
-        if !["from", "namespace", "method", "headers", "timeout"].contains(&key.as_str()) {
+        if !OPTIONS.contains(&key.as_str()) {
             return Err(runtime_error(format!(
-                "curl: unknown option {key:?} (the options are from, namespace, method, headers and timeout)"
+                "curl: unknown option {key:?} (the options are {})",
+                OPTIONS.join(", ")
             )));
         }
     }
@@ -81,7 +102,46 @@ fn request(url: &str, opts: &Map) -> Result<Request, Box<EvalAltResult>> {
         }
     }
     let method = text("method")?.unwrap_or_else(|| "GET".into()).to_ascii_uppercase();
-    Ok(Request { url: url.to_string(), method, from, timeout, agent: "curl/8.5.0".into(), headers })
+    let insecure = match opts.get("insecure") {
+        None => false,
+        Some(v) => {
+            v.as_bool().map_err(|t| runtime_error(format!("curl option insecure: expected true or false, not {t}")))?
+        }
+    };
+    let cacert = match text("cacert")? {
+        // A file that is missing or holds no certificate is curl's to refuse (exit 77); one
+        // the session may not read is the session's.
+        Some(path) => match files.read(&path) {
+            Ok(pem) => Some(CaFile::new(&path, Some(pem.as_bytes()))),
+            Err(e) if e.io_error().is_some() => Some(CaFile::new(&path, None)),
+            Err(e) => return Err(runtime_error(format!("curl option cacert: {e}"))),
+        },
+        None => None,
+    };
+    let resolve = match opts.get("resolve") {
+        None => Vec::new(),
+        Some(v) if v.is_array() => {
+            v.clone().into_array().unwrap_or_default().iter().map(resolve_entry).collect::<Result<_, _>>()?
+        }
+        Some(v) => vec![resolve_entry(v)?],
+    };
+    let mut req = Request::new(url.to_string(), method, from, timeout, "curl/8.5.0".into());
+    req.headers = headers;
+    req.insecure = insecure;
+    req.cacert = cacert;
+    req.resolve = resolve;
+    Ok(req)
+}
+
+/// One `--resolve HOST:PORT:ADDRESS`.
+fn resolve_entry(v: &Dynamic) -> Result<(String, u16, std::net::Ipv4Addr), Box<EvalAltResult>> {
+    let text = v.to_string();
+    let bad = || runtime_error(format!("curl option resolve: {text:?}: expected \"HOST:PORT:ADDRESS\""));
+    let mut parts = text.splitn(3, ':');
+    let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next()) else { return Err(bad()) };
+    let port = port.parse::<u16>().map_err(|_| bad())?;
+    let addr = addr.parse().map_err(|_| bad())?;
+    Ok((host.to_ascii_lowercase(), port, addr))
 }
 
 #[export_module]
@@ -108,16 +168,24 @@ pub mod network_api {
     }
 
     /// A request with options: `from` (`"pod/NAME"`, `"node/NAME"` or `"outside"`, the
-    /// default), `namespace` (of the pod, `default`), `method` (`GET`), `headers` (a map) and
-    /// `timeout` (how long to wait for a connection: `"5s"` or seconds, 10 by default).
+    /// default), `namespace` (of the pod, `default`), `method` (`GET`), `headers` (a map;
+    /// cookies as a `Cookie` header), `timeout` (how long to wait for a connection: `"5s"` or
+    /// seconds, 10 by default), and for HTTPS `insecure` (curl's `-k`: the certificate goes
+    /// unchecked), `cacert` (curl's `--cacert FILE`: the certificates to trust) and `resolve`
+    /// (curl's `--resolve HOST:PORT:ADDRESS`, one or a list). The reply's `exit` is curl's
+    /// exit code (60: the certificate could not be verified) and `certificate` what an HTTPS
+    /// server presented (`#{subject, issuer, dns_names, secret}`).
     ///
     /// ```rhai
     /// let r = curl("http://web", #{from: "pod/client"});
     /// print(`${r.code} from ${r.pod}`);
+    /// let s = curl("https://shop.example.com/", #{resolve: "shop.example.com:443:172.18.0.2", insecure: true});
+    /// print(s.certificate.subject);
     /// ```
     #[rhai_fn(name = "curl", return_raw)]
     pub fn curl_with(ctx: NativeCallContext, url: &str, opts: Map) -> Result<Map, Box<EvalAltResult>> {
-        let req = request(url, &opts)?;
+        let files = crate::api::state(&ctx).borrow().files.clone();
+        let req = request(url, &opts, &files)?;
         let cluster = current(&ctx);
         let mut c = cluster.0.borrow_mut();
         c.settle().map_err(crate::api::time::sim_error)?;

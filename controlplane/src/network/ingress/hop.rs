@@ -11,7 +11,10 @@ use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use rand_chacha::rand_core::Rng;
 
 use super::balancer::Balancers;
+use super::cert::Certificate;
+use super::tls::{Certificates, Served};
 use super::{Answer, Backend, Port, Table, NOT_FOUND_BODY, REDIRECT_BODY};
+use crate::apiserver::from_k8s_time;
 use crate::controllers::Informers;
 use crate::model::{Kind, Object};
 use crate::network::proxy::service::{endpoints_map, slice_info, Endpoint, ServicePortName};
@@ -20,17 +23,19 @@ use crate::node::container::http::{HttpRequest, HttpResponse};
 
 /// What the controller's access log (`log_format upstreaminfo`) says of a request's upstream:
 /// `[$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr`, the
-/// alternative being the canary's upstream when the request went there.
+/// alternative being the canary's upstream when the request went there. `addr` is None when
+/// nginx answered itself (a redirect, a 503 for no endpoints): then `$upstream_addr`,
+/// `$upstream_response_length`, `$upstream_response_time` and `$upstream_status` are `-`.
 pub struct Logged {
     pub upstream: String,
     pub alternative: String,
-    pub addr: String,
+    pub addr: Option<String>,
 }
 
 /// The access log's line for a request (`log_format upstreaminfo`, ingress-nginx's default):
 /// the client, the time, the request, the answer, `$request_length` (the request line and
-/// the headers curl sends), `$request_time` (no simulated time passes), the upstream and its
-/// answer, and `$req_id`.
+/// the headers curl sends), `$request_time` (0.000: the packet path takes no simulated time),
+/// the upstream and its answer, and `$req_id`.
 pub fn access_line(
     now: chrono::DateTime<chrono::Utc>,
     client: Ipv4Addr,
@@ -50,16 +55,18 @@ pub fn access_line(
         length += k.len() + 2 + v.len() + 2;
     }
     let bytes = answer.body.len();
+    let upstream = match &logged.addr {
+        Some(addr) => format!("{addr} {bytes} 0.000 {}", answer.status),
+        None => "- - - -".to_string(),
+    };
     format!(
-        "{client} - - [{}] \"{request}\" {} {bytes} \"{}\" \"{}\" {length} 0.000 [{}] [{}] {} {bytes} 0.000 {} {id}",
+        "{client} - - [{}] \"{request}\" {} {bytes} \"{}\" \"{}\" {length} 0.000 [{}] [{}] {upstream} {id}",
         now.format("%d/%b/%Y:%H:%M:%S %z"),
         answer.status,
         or_dash(header("referer").unwrap_or("")),
         or_dash(req.agent),
         logged.upstream,
         logged.alternative,
-        logged.addr,
-        answer.status,
     )
 }
 
@@ -91,6 +98,37 @@ pub(super) fn classes(informers: &Informers) -> Vec<IngressClass> {
         .collect()
 }
 
+/// The controller's configuration as the one in `pod` builds it: its routing table and the
+/// certificates of its servers, with the warnings building them logs.
+pub struct Config {
+    pub table: Table,
+    pub certificates: Certificates,
+    /// The certificate it made for itself when it started.
+    pub fake: Certificate,
+}
+
+impl Config {
+    pub fn load(informers: &Informers, pod: &Pod, now: chrono::DateTime<chrono::Utc>) -> Config {
+        let table = table(informers, pod);
+        let certificates = Certificates::settle(
+            &table,
+            |key| match informers.get(Kind::Secret, key).map(|o| &**o) {
+                Some(Object::Secret(s)) => Some(&**s),
+                _ => None,
+            },
+            now,
+        );
+        let started = pod.status.as_ref().and_then(|s| s.start_time.as_ref()).map(from_k8s_time).unwrap_or_default();
+        let fake = Certificate::fake(started, pod.metadata.uid.as_deref().unwrap_or_default());
+        Config { table, certificates, fake }
+    }
+
+    /// The certificate a TLS handshake for `sni` is served.
+    pub fn served(&self, sni: Option<&str>) -> Served {
+        self.certificates.served(&self.table, sni, &self.fake)
+    }
+}
+
 /// The routing table as the controller in `pod` sees the cluster.
 pub fn table(informers: &Informers, pod: &Pod) -> Table {
     let classes = classes(informers);
@@ -108,6 +146,12 @@ pub fn table(informers: &Informers, pod: &Pod) -> Table {
 fn unavailable() -> HttpResponse {
     let body = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
     HttpResponse { status: 503, body: body.into() }
+}
+
+/// nginx's answer to a plain HTTP request on its `ssl` port (its 497 page, as a 400).
+pub fn plain_http_to_https() -> HttpResponse {
+    let body = "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The plain HTTP request was sent to HTTPS port</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+    HttpResponse { status: 400, body: body.into() }
 }
 
 /// The upstream's name in nginx.conf: `namespace-service-port`.
@@ -155,17 +199,17 @@ fn endpoints(informers: &Informers, b: &Backend) -> Vec<Endpoint> {
         .collect()
 }
 
-/// Route `uri` for `host` (with `headers`) as the controller in `pod` (`controller`, its
-/// `namespace/name`) does, on its `port`, balancing round-robin over the upstream's ready
-/// endpoints; the steps go to `hops`, what its access log says of the upstream to `log` (left
-/// None for the catch-all server's own 404, which ingress-nginx does not log).
+/// Route `uri` for `host` (with `headers`) as the controller `controller` (its
+/// `namespace/name`, its `config`) does, on its `port`, balancing round-robin over the
+/// upstream's ready endpoints; the steps go to `hops`, what its access log says of the upstream
+/// to `log` (left None for the catch-all server's own 404, which ingress-nginx does not log).
 #[allow(clippy::too_many_arguments)]
 pub fn next(
     log: &mut Option<Logged>,
+    config: &Config,
     informers: &Informers,
     balancers: &mut Balancers,
     controller: &str,
-    pod: &Pod,
     port: u16,
     host: &str,
     uri: &str,
@@ -174,35 +218,55 @@ pub fn next(
     hops: &mut Vec<String>,
 ) -> Next {
     let scheme = if port == 443 { "https" } else { "http" };
-    let route = table(informers, pod).route(scheme, host, uri, headers, rng);
+    let mut route = config.table.route(scheme, host, uri, headers, rng);
+    // A canary without ready endpoints has no balancer: the request stays on the main backend.
+    let mut lost_canary = None;
+    if let Answer::Upstream { backend, canary: canary @ true, .. } = &mut route.answer {
+        if endpoints(informers, backend).is_empty() {
+            *canary = false;
+            lost_canary = Some(upstream_name(backend));
+            route.ingress = route.main_ingress.clone();
+        }
+    }
     let by = route.ingress.as_deref().map(|i| format!(" (ingress {i})")).unwrap_or_default();
     hops.push(format!("ingress-nginx: server {} location {}{by}", route.server, route.location));
     match route.answer {
         Answer::NotFound => {
             if route.server != "_" {
                 let (upstream, addr) = DEFAULT_BACKEND;
-                *log = Some(Logged { upstream: upstream.into(), alternative: String::new(), addr: addr.into() });
+                *log = Some(Logged { upstream: upstream.into(), alternative: String::new(), addr: Some(addr.into()) });
             }
             hops.push("ingress-nginx: default backend: 404".into());
             Next::Answer(HttpResponse { status: 404, body: NOT_FOUND_BODY.into() })
         }
-        Answer::Redirect(to) => {
+        Answer::Redirect { to, main } => {
+            // The location set $proxy_upstream_name before the Lua rewrite redirected.
+            let upstream = main.as_ref().map(upstream_name).unwrap_or_default();
+            *log = Some(Logged { upstream, alternative: String::new(), addr: None });
             hops.push(format!("ingress-nginx: ssl-redirect: 308 to {to}"));
             Next::Answer(HttpResponse { status: 308, body: REDIRECT_BODY.into() })
         }
         Answer::Upstream { backend, uri, canary, main } => {
-            let name = upstream_name(&backend);
-            let eps = endpoints(informers, &backend);
-            if eps.is_empty() {
-                hops.push(format!("ingress-nginx: upstream {name} has no ready endpoints: 503"));
+            let main_name = upstream_name(&main);
+            let main_eps = endpoints(informers, &main);
+            if main_eps.is_empty() {
+                // No endpoints, no Lua balancer: its rewrite phase answers 503 itself, whatever
+                // the canary.
+                *log = Some(Logged { upstream: main_name.clone(), alternative: String::new(), addr: None });
+                hops.push(format!("ingress-nginx: upstream {main_name} has no ready endpoints: 503"));
                 return Next::Answer(unavailable());
             }
+            if let Some(lost) = lost_canary {
+                hops.push(format!("ingress-nginx: canary upstream {lost} has no ready endpoints"));
+            }
+            let (name, eps) =
+                if canary { (upstream_name(&backend), endpoints(informers, &backend)) } else { (main_name, main_eps) };
             let addresses: Vec<(Ipv4Addr, u16)> = eps.iter().map(|e| (e.ip, e.port)).collect();
             let e = &eps[balancers.pick(controller, &name, &addresses, rng)];
             let tag = if canary { " (canary)" } else { "" };
             hops.push(format!("ingress-nginx: upstream {name}{tag} → {}, {uri}", e.text));
             let (upstream, alternative) = if canary { (upstream_name(&main), name) } else { (name, String::new()) };
-            *log = Some(Logged { upstream, alternative, addr: format!("{}:{}", e.ip, e.port) });
+            *log = Some(Logged { upstream, alternative, addr: Some(format!("{}:{}", e.ip, e.port)) });
             Next::Proxy { to: e.ip, port: e.port, uri }
         }
     }

@@ -2,9 +2,10 @@
 //! its class become servers by host (with `_` as the catch-all) and locations by path, and
 //! `route` answers for one request as the generated nginx would: exact locations first, then
 //! the longest prefix, or the first matching regex when the host uses regexes; canary
-//! Ingresses as alternative backends; TLS hosts redirect plain HTTP with 308.
+//! Ingresses as alternative backends; hosts with a certificate redirect plain HTTP with 308.
 
 pub mod balancer;
+pub mod cert;
 pub mod hop;
 pub mod leader;
 pub mod manifest;
@@ -12,6 +13,7 @@ mod route;
 pub mod status;
 #[cfg(test)]
 mod tests;
+pub mod tls;
 pub mod webhook;
 
 use std::collections::BTreeMap;
@@ -67,6 +69,10 @@ pub struct Location {
     pub rewrite: Option<String>,
     pub use_regex: bool,
     pub ssl_redirect: bool,
+    /// `force-ssl-redirect`: redirect plain HTTP even without a certificate for the host.
+    pub force_ssl_redirect: bool,
+    /// `preserve-trailing-slash`: keep the URI's last `/` in the redirect.
+    pub preserve_trailing_slash: bool,
     /// The root location the server starts with, until a rule's `/` replaces it.
     default: bool,
     pub canary: Option<Canary>,
@@ -79,18 +85,34 @@ pub struct Canary {
     pub ingress: String,
     pub header: Option<String>,
     pub header_value: Option<String>,
-    /// Out of 100.
+    /// `canary-by-header-pattern`, when no `canary-by-header-value` is given.
+    pub header_pattern: Option<String>,
+    pub cookie: Option<String>,
+    /// Out of `weight_total` (`canary-weight-total`, 100 unless more).
     pub weight: u32,
+    pub weight_total: u32,
 }
 
 /// One `server` block.
 #[derive(Debug, Clone)]
 pub struct Server {
     pub host: String,
-    /// Listed in an Ingress's `spec.tls` (ingress-nginx serves its default certificate when the
-    /// Secret is missing, and still redirects).
-    pub tls: bool,
+    /// The `spec.tls` of the first Ingress with one among those naming the host: the server has
+    /// a certificate (its Secret's, or the default one when that cannot be had).
+    pub tls: Option<Tls>,
     pub locations: Vec<Location>,
+}
+
+/// What an Ingress's `spec.tls` says of one of its hosts' certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tls {
+    /// `namespace/name` of the Ingress.
+    pub ingress: String,
+    pub namespace: String,
+    /// The `secretName` of the entry that lists the host (empty when it gives none).
+    pub listed: Option<String>,
+    /// Else the Ingress's secret names, the first whose certificate names the host taken.
+    pub others: Vec<String>,
 }
 
 impl Server {
@@ -155,6 +177,8 @@ fn root(backend: Option<Backend>, ingress: Option<String>) -> Location {
         rewrite: None,
         use_regex: false,
         ssl_redirect: true,
+        force_ssl_redirect: false,
+        preserve_trailing_slash: false,
         default: true,
         canary: None,
     }
@@ -175,9 +199,12 @@ impl Table {
         let mut table = Table::default();
         table
             .servers
-            .insert(CATCH_ALL.into(), Server { host: CATCH_ALL.into(), tls: false, locations: vec![root(None, None)] });
+            .insert(CATCH_ALL.into(), Server { host: CATCH_ALL.into(), tls: None, locations: vec![root(None, None)] });
         for ing in &mains {
             table.add_servers(ing);
+        }
+        for ing in &mains {
+            table.add_tls(ing);
         }
         for ing in &mains {
             table.add_locations(ing);
@@ -211,16 +238,34 @@ impl Table {
             let host = rule.host.as_deref().filter(|h| !h.is_empty()).unwrap_or(CATCH_ALL).to_ascii_lowercase();
             self.servers.entry(host.clone()).or_insert_with(|| Server {
                 host,
-                tls: false,
+                tls: None,
                 locations: vec![root(upstream.clone(), upstream.as_ref().map(|_| key(ing)))],
             });
         }
-        for tls in spec.tls.iter().flatten() {
-            for host in tls.hosts.iter().flatten() {
-                if let Some(server) = self.servers.get_mut(&host.to_ascii_lowercase()) {
-                    server.tls = true;
-                }
-            }
+    }
+
+    /// The first Ingress with a `spec.tls` among those with a rule for a host gives its server
+    /// a certificate; the catch-all server always has the default one.
+    fn add_tls(&mut self, ing: &Ingress) {
+        let Some(spec) = &ing.spec else { return };
+        let entries = spec.tls.as_deref().unwrap_or_default();
+        if entries.is_empty() {
+            return;
+        }
+        let ns = ing.metadata.namespace.as_deref().unwrap_or_default();
+        for rule in spec.rules.iter().flatten() {
+            let host = rule.host.as_deref().filter(|h| !h.is_empty()).unwrap_or(CATCH_ALL).to_ascii_lowercase();
+            let Some(server) = self.servers.get_mut(&host).filter(|s| s.tls.is_none() && s.host != CATCH_ALL) else {
+                continue;
+            };
+            let listed = entries.iter().find(|t| t.hosts.iter().flatten().any(|h| h.eq_ignore_ascii_case(&host)));
+            let others = entries.iter().filter_map(|t| t.secret_name.clone().filter(|n| !n.is_empty())).collect();
+            server.tls = Some(Tls {
+                ingress: key(ing),
+                namespace: ns.to_string(),
+                listed: listed.map(|t| t.secret_name.clone().unwrap_or_default()),
+                others,
+            });
         }
     }
 
@@ -230,6 +275,8 @@ impl Table {
         let rewrite = annotation(ing, "rewrite-target").filter(|t| !t.is_empty()).map(str::to_string);
         let use_regex = annotation(ing, "use-regex") == Some("true");
         let ssl_redirect = annotation(ing, "ssl-redirect") != Some("false");
+        let force_ssl_redirect = annotation(ing, "force-ssl-redirect") == Some("true");
+        let preserve_trailing_slash = annotation(ing, "preserve-trailing-slash") == Some("true");
         for rule in spec.rules.iter().flatten() {
             let host = rule.host.as_deref().filter(|h| !h.is_empty()).unwrap_or(CATCH_ALL).to_ascii_lowercase();
             let Some(server) = self.servers.get_mut(&host) else { continue };
@@ -249,6 +296,8 @@ impl Table {
                     rewrite: rewrite.clone(),
                     use_regex,
                     ssl_redirect,
+                    force_ssl_redirect,
+                    preserve_trailing_slash,
                     default: false,
                     canary: None,
                 };
@@ -273,7 +322,14 @@ impl Table {
             ingress: key(ing),
             header: annotation(ing, "canary-by-header").filter(|h| !h.is_empty()).map(str::to_string),
             header_value: annotation(ing, "canary-by-header-value").filter(|h| !h.is_empty()).map(str::to_string),
-            weight: annotation(ing, "canary-weight").and_then(|w| w.parse::<u32>().ok()).unwrap_or(0).min(100),
+            header_pattern: annotation(ing, "canary-by-header-pattern").filter(|h| !h.is_empty()).map(str::to_string),
+            cookie: annotation(ing, "canary-by-cookie").filter(|h| !h.is_empty()).map(str::to_string),
+            weight: annotation(ing, "canary-weight").and_then(|w| w.parse::<u32>().ok()).unwrap_or(0),
+            // The Lua balancer draws out of 100 unless the total is more.
+            weight_total: annotation(ing, "canary-weight-total")
+                .and_then(|w| w.parse::<u32>().ok())
+                .unwrap_or(100)
+                .max(100),
         };
         for rule in spec.rules.iter().flatten() {
             let host = rule.host.as_deref().filter(|h| !h.is_empty()).unwrap_or(CATCH_ALL).to_ascii_lowercase();
@@ -288,6 +344,14 @@ impl Table {
                 }
             }
         }
+    }
+
+    /// The server whose certificate TLS for `name` is served with (the Lua `certificate`
+    /// module's lookup: the name, then its `*.` wildcard); None for the default certificate.
+    pub fn certificate_server(&self, name: &str) -> Option<&Server> {
+        let name = name.split(':').next().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
+        let with_cert = |host: &str| self.servers.get(host).filter(|s| s.tls.is_some());
+        with_cert(&name).or_else(|| with_cert(&format!("*.{}", name.split_once('.')?.1)))
     }
 
     /// The server nginx picks for a Host: the exact name, else the longest `*.` wildcard, else `_`.

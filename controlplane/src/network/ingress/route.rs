@@ -14,8 +14,9 @@ pub enum Answer {
     Upstream { backend: Backend, uri: String, canary: bool, main: Backend },
     /// The controller's own default backend: nginx's 404 page.
     NotFound,
-    /// ssl-redirect on a TLS host: 308 to this `Location`.
-    Redirect(String),
+    /// ssl-redirect: 308 to `to`; `main` is the location's backend (the upstream name the
+    /// access log gives).
+    Redirect { to: String, main: Option<Backend> },
 }
 
 /// The route of one request.
@@ -27,6 +28,8 @@ pub struct Route {
     pub location: String,
     /// `namespace/name` of the Ingress behind the location (of the canary when it was chosen).
     pub ingress: Option<String>,
+    /// The Ingress of the location's own backend (the main one of a canary).
+    pub main_ingress: Option<String>,
     pub answer: Answer,
 }
 
@@ -65,22 +68,60 @@ pub fn location_text(server: &Server, l: &Location) -> String {
     }
 }
 
-/// Whether the canary takes the request: its header (`always`, `never` or the exact value asked
-/// for), else a draw of 1..=100 against its weight.
+/// A request header's value (nginx's `$http_NAME`: any case, `-` and `_` alike).
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    let same = |k: &str| k.len() == name.len() && k.bytes().zip(name.bytes()).all(|(a, b)| norm(a) == norm(b));
+    headers.iter().find(|(k, _)| same(k)).map(|(_, v)| v.as_str())
+}
+
+fn norm(b: u8) -> u8 {
+    if b == b'-' {
+        b'_'
+    } else {
+        b.to_ascii_lowercase()
+    }
+}
+
+/// A cookie's value (nginx's `$cookie_NAME`) from the request's `Cookie` headers.
+fn cookie<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    let lines = headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("cookie"));
+    lines.flat_map(|(_, v)| v.split(';')).find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// Whether the canary takes the request, as the Lua balancer's `route_to_alternative_balancer`
+/// decides: the header (its exact value, else its pattern, else `always`/`never`), then the
+/// cookie (`always`/`never`), then a draw of 1..=total against the weight. A value that decides
+/// nothing falls through to the next rule.
 fn to_canary(c: &Canary, headers: &[(String, String)], rng: &mut impl Rng) -> bool {
-    if let Some(name) = &c.header {
-        if let Some((_, v)) = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
-            match &c.header_value {
-                Some(want) if v == want => return true,
-                Some(_) => {}
-                None if v == "always" => return true,
-                None if v == "never" => return false,
-                None => {}
+    if let Some(v) = c.header.as_deref().and_then(|name| header(headers, name)) {
+        if let Some(want) = &c.header_value {
+            if v == want {
+                return true;
             }
+        } else if let Some(pattern) = &c.header_pattern {
+            // ngx.re.match is unanchored; a pattern that fails to compile matches nothing and
+            // ends the choice, as its error does.
+            match Regex::new(pattern) {
+                Ok(re) if re.is_match(v) => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        } else if v == "always" {
+            return true;
+        } else if v == "never" {
+            return false;
         }
     }
-    // Lua's `math.random(100) <= weight`, a draw of 1..=100.
-    rng.next_u32() % 100 < c.weight
+    match c.cookie.as_deref().and_then(|name| cookie(headers, name)) {
+        Some("always") => return true,
+        Some("never") => return false,
+        _ => {}
+    }
+    // Lua's `math.random(total) <= weight`, a draw of 1..=total.
+    rng.next_u32() % c.weight_total.max(1) < c.weight
 }
 
 /// nginx's `rewrite "(?i)PATH" TARGET break;`: the whole URI becomes TARGET with `$1`… filled
@@ -133,6 +174,7 @@ impl Table {
                 server: server.host.clone(),
                 location: String::new(),
                 ingress: None,
+                main_ingress: None,
                 answer: Answer::NotFound,
             };
         };
@@ -141,11 +183,19 @@ impl Table {
             server: server.host.clone(),
             location: location_text(server, l),
             ingress: l.ingress.clone(),
+            main_ingress: l.ingress.clone(),
             answer: Answer::NotFound,
         };
-        if server.tls && l.ssl_redirect && scheme == "http" {
+        // lua_ingress's redirect_to_https: forced, or on when a certificate is configured for
+        // the Host; without `preserve-trailing-slash`, the URI loses its last `/`.
+        let configured = self.certificate_server(host).is_some();
+        if scheme == "http" && (l.force_ssl_redirect || (l.ssl_redirect && configured)) {
             let host = host.split(':').next().unwrap_or_default();
-            route.answer = Answer::Redirect(format!("https://{host}{}", join(path, query)));
+            let mut uri = join(path, query);
+            if !l.preserve_trailing_slash && uri.ends_with('/') {
+                uri.pop();
+            }
+            route.answer = Answer::Redirect { to: format!("https://{host}{uri}"), main: l.backend.clone() };
             return route;
         }
         let Some(main) = &l.backend else { return route };

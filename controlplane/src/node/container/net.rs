@@ -8,8 +8,19 @@ use chrono::{DateTime, Duration, Utc};
 /// A call a program makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetCall {
-    /// An HTTP request (`wget`, `curl`).
-    Http { url: String, method: String, agent: String, timeout: Duration },
+    /// An HTTP request (`wget`, `curl`), with its headers, whether the server's certificate
+    /// goes unchecked (`curl -k`; busybox's wget checks none), `--cacert`'s path and text
+    /// (None when it could not be read), and `--resolve`'s names.
+    Http {
+        url: String,
+        method: String,
+        agent: String,
+        timeout: Duration,
+        headers: Vec<(String, String)>,
+        insecure: bool,
+        cacert: Option<(String, Option<Vec<u8>>)>,
+        resolve: Vec<(String, u16, std::net::Ipv4Addr)>,
+    },
     /// A TCP connection, closed at once (`nc -z`).
     Connect { host: String, port: u16, timeout: Duration },
     /// A DNS lookup as busybox's `nslookup` makes it.
@@ -34,6 +45,11 @@ pub enum NetAnswer {
     Unresolved,
     Refused,
     TimedOut,
+    /// Connected, then failed (TLS): curl's exit code and words.
+    Failed {
+        code: i32,
+        message: String,
+    },
     /// `nslookup`'s printed answer, what it wrote to standard error, and its exit code.
     Lookup {
         text: String,

@@ -15,6 +15,9 @@ fn url_host_port(url: &str) -> Option<(String, u16)> {
 }
 
 /// The programs here; the rest of `NETWORK` (`ping`, `telnet`, `ssh`) are not simulated.
+/// What curl adds when it could not verify the server (`CURL_CA_CERT_ERRORMSG`).
+const CA_CERT_ERROR: &str = "More details here: https://curl.se/docs/sslcerts.html\n\ncurl failed to verify the legitimacy of the server and therefore could not\nestablish a secure connection to it. To learn more about this situation and\nhow to fix it, please visit the web page mentioned above.\n";
+
 pub const CLIENTS: &[&str] = &["wget", "curl", "nc", "nslookup"];
 
 /// How long the kernel tries to connect before it gives up (SYN retries: 1+2+…+64 s).
@@ -94,7 +97,7 @@ impl Shell {
     pub(super) fn net_start(&mut self, name: &str, args: &[String], sys: &mut Sys<'_>) -> Option<Run> {
         let started = match name {
             "wget" => self.wget(args),
-            "curl" => self.curl(args),
+            "curl" => self.curl(args, sys),
             "nc" => self.nc(args),
             _ => match args.iter().find(|a| !a.starts_with('-')) {
                 Some(n) => Ok((NetCall::Lookup { name: n.clone() }, Client::Nslookup)),
@@ -174,13 +177,24 @@ impl Shell {
         });
         let told_timeout = timeout.is_some();
         let timeout = timeout.unwrap_or(Duration::seconds(KERNEL_CONNECT));
-        let call = NetCall::Http { url, method: "GET".into(), agent: "Wget".into(), timeout };
+        // busybox's TLS does not check the server's certificate.
+        let call = NetCall::Http {
+            url,
+            method: "GET".into(),
+            agent: "Wget".into(),
+            timeout,
+            headers: Vec::new(),
+            insecure: true,
+            cacert: None,
+            resolve: Vec::new(),
+        };
         Ok((call, Client::Wget { host, quiet, out, spider, told_timeout }))
     }
 
-    fn curl(&mut self, args: &[String]) -> Result<(NetCall, Client), (Vec<u8>, i32)> {
+    fn curl(&mut self, args: &[String], sys: &Sys<'_>) -> Result<(NetCall, Client), (Vec<u8>, i32)> {
         let (mut silent, mut show_error, mut out, mut fail, mut timeout, mut url) =
             (false, false, None, false, None, None);
+        let (mut insecure, mut headers, mut cacert, mut resolve) = (false, Vec::new(), None, Vec::new());
         let mut method = "GET".to_string();
         let mut i = 0;
         while i < args.len() {
@@ -195,16 +209,40 @@ impl Shell {
                 );
             } else if let Some(v) = value(args, &mut i, "-X", "--request") {
                 method = v;
+            } else if let Some(v) = value(args, &mut i, "-H", "--header") {
+                // `Name: value`; curl drops a header given without a value (`Name:`).
+                if let Some((k, v)) = v.split_once(':').filter(|(_, v)| !v.trim().is_empty()) {
+                    headers.push((k.trim().to_string(), v.trim().to_string()));
+                }
+            } else if let Some(v) = value(args, &mut i, "--cacert", "--cacert") {
+                let text = sys.fs.read(&fs::normalize(&self.cwd, &v)).ok().map(|b| b.to_vec());
+                cacert = Some((v, text));
+            } else if let Some(v) = value(args, &mut i, "--resolve", "--resolve") {
+                let mut parts = v.splitn(3, ':');
+                let entry = match (parts.next(), parts.next().and_then(|p| p.parse().ok()), parts.next()) {
+                    (Some(h), Some(p), Some(a)) => a.parse().ok().map(|a| (h.to_ascii_lowercase(), p, a)),
+                    _ => None,
+                };
+                let bad = format!("curl: (49) Couldn't parse CURLOPT_RESOLVE entry '{v}'\n");
+                resolve.push(entry.ok_or((bad.into_bytes(), 49))?);
+            } else if let Some(v) = value(args, &mut i, "-b", "--cookie") {
+                // Cookies given inline (`name=value`); a file of them is not read.
+                if v.contains('=') {
+                    headers.push(("Cookie".to_string(), v));
+                }
             } else if a.starts_with('-') && !a.starts_with("--") && a.len() > 1 {
                 silent |= a.contains('s');
                 show_error |= a.contains('S');
                 fail |= a.contains('f');
+                insecure |= a.contains('k');
             } else if a == "--silent" {
                 silent = true;
             } else if a == "--show-error" {
                 show_error = true;
             } else if a == "--fail" {
                 fail = true;
+            } else if a == "--insecure" {
+                insecure = true;
             } else if !a.starts_with('-') {
                 url = Some(a.to_string());
             }
@@ -218,7 +256,8 @@ impl Shell {
         };
         let timeout = timeout.unwrap_or(Duration::seconds(KERNEL_CONNECT));
         let ms = timeout.num_milliseconds();
-        let call = NetCall::Http { url, method, agent: "curl/8.5.0".into(), timeout };
+        let call =
+            NetCall::Http { url, method, agent: "curl/8.5.0".into(), timeout, headers, insecure, cacert, resolve };
         Ok((call, Client::Curl { host, port, silent, show_error, out, fail, ms }))
     }
 
@@ -390,10 +429,14 @@ impl Shell {
                     NetAnswer::TimedOut => {
                         (28, format!("Failed to connect to {host} port {port} after {ms} ms: Timeout was reached"))
                     }
+                    NetAnswer::Failed { code, message } => (code, message),
                     NetAnswer::Lookup { .. } => return 1,
                 };
                 if !silent || show_error {
                     self.err(format!("curl: ({code}) {msg}\n").as_bytes(), sys);
+                    if code == 60 {
+                        self.err(CA_CERT_ERROR.as_bytes(), sys);
+                    }
                 }
                 code
             }

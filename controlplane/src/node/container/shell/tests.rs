@@ -355,3 +355,56 @@ fn network_clients_print_what_busybox_and_curl_print() {
     assert_eq!(run_net("nc -z -v -w 1 web 80", open), ("web (10.96.0.12:80) open\n".into(), 0));
     assert_eq!(run_net("nc web", open), (String::from("BusyBox v1.37.0 multi-call binary.\n\nUsage: nc [OPTIONS] HOST PORT  - connect\nnc [OPTIONS] -l -p PORT [HOST] [PORT]  - listen\n"), 1));
 }
+
+#[test]
+fn curl_sends_headers_and_cookies_and_reports_tls_failures() {
+    // What the call carries: the headers (-H, -b) and whether the certificate goes unchecked.
+    let echo = |c: &NetCall| {
+        let text = match c {
+            NetCall::Http { headers, insecure, .. } => format!("{headers:?} insecure={insecure}\n"),
+            _ => String::new(),
+        };
+        (Some("10.96.0.12:443"), 0, NetAnswer::Http { status: 200, body: text })
+    };
+    assert_eq!(
+        run_net("curl -sk -H 'Host: shop.example.com' -b canary=always -H 'X-Empty:' https://web", echo).0,
+        "[(\"Host\", \"shop.example.com\"), (\"Cookie\", \"canary=always\")] insecure=true\n"
+    );
+    assert_eq!(run_net("curl --insecure https://web", echo).0, "[] insecure=true\n");
+    assert_eq!(run_net("curl -s https://web", echo).0, "[] insecure=false\n");
+    // busybox's wget checks no certificate.
+    assert_eq!(run_net("wget -qO- https://web", echo).0, "[] insecure=true\n");
+    // --cacert is read from the container's files (None: not there); --resolve as curl parses it.
+    let files = |c: &NetCall| {
+        let text = match c {
+            NetCall::Http { cacert, resolve, .. } => format!("{cacert:?} {resolve:?}\n"),
+            _ => String::new(),
+        };
+        (Some("10.96.0.12:443"), 0, NetAnswer::Http { status: 200, body: text })
+    };
+    assert_eq!(
+        run_net(
+            "echo PEM > /ca.crt; curl --cacert /ca.crt --cacert nothing --resolve Web:443:10.96.0.9 https://web",
+            files
+        )
+        .0,
+        "Some((\"nothing\", None)) [(\"web\", 443, 10.96.0.9)]\n"
+    );
+    assert_eq!(
+        run_net("cd /; echo PEM > ca.crt; curl --cacert ca.crt https://web", files).0,
+        "Some((\"ca.crt\", Some([80, 69, 77, 10]))) []\n"
+    );
+    assert_eq!(
+        run_net("curl --resolve web:443 https://web 2>&1; echo $?", files).0,
+        "curl: (49) Couldn't parse CURLOPT_RESOLVE entry 'web:443'\n49\n"
+    );
+    let untrusted = |_: &NetCall| {
+        let message = "SSL certificate problem: self-signed certificate".to_string();
+        (Some("10.96.0.12:443"), 0, NetAnswer::Failed { code: 60, message })
+    };
+    assert_eq!(
+        run_net("curl https://web 2>&1; echo $?", untrusted).0,
+        "curl: (60) SSL certificate problem: self-signed certificate\nMore details here: https://curl.se/docs/sslcerts.html\n\ncurl failed to verify the legitimacy of the server and therefore could not\nestablish a secure connection to it. To learn more about this situation and\nhow to fix it, please visit the web page mentioned above.\n60\n"
+    );
+    assert_eq!(run_net("curl -s https://web; echo $?", untrusted).0, "60\n");
+}
