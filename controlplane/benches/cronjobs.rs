@@ -97,7 +97,7 @@ fn print_requests(c: &Cluster) {
         *counts.entry((user, r.verb, r.resource.to_string())).or_default() += 1;
     }
     let mut counts: Vec<_> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     for ((user, verb, resource), n) in counts {
         println!("{n:>9} {user} {verb} {resource}");
     }

@@ -87,7 +87,10 @@ fn may_match(fields: [u64; 5], dom_and_dow: bool) -> bool {
 /// time after the last schedule time and the one after that, twice, and every sync of the
 /// same CronJob until its next schedule time asks the same: the calendar is walked once.
 #[derive(Default)]
-pub struct Recent(Cell<[Option<(DateTime<Utc>, Option<DateTime<Utc>>)>; 2]>);
+pub struct Recent(Cell<[Option<Answer>; 2]>);
+
+/// A time asked about and the next time after it (`None`: never again).
+type Answer = (DateTime<Utc>, Option<DateTime<Utc>>);
 
 impl Recent {
     fn get(&self, t: DateTime<Utc>) -> Option<Option<DateTime<Utc>>> {
