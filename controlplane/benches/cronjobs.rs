@@ -5,7 +5,9 @@
 //! time and peak memory (VmHWM) with what the cluster keeps, hour by hour: memory should stay
 //! flat once the first hour has filled the history limits and the Event leases.
 //!
-//! `cargo bench -p controlplane --bench cronjobs` (NODES, CRONJOBS, REPLICAS, HOURS to change it).
+//! `cargo bench -p controlplane --bench cronjobs` (NODES, CRONJOBS, REPLICAS, HOURS to change it;
+//! REQUESTS=1 keeps every request in the audit log and prints them counted by who made them,
+//! verb and resource).
 
 /// The allocator the `kubesim` binary uses, so the figures are the binary's.
 #[global_allocator]
@@ -14,6 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod common;
 use common::{env, peak_rss_mib};
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::Duration;
@@ -42,7 +45,12 @@ fn count(c: &Cluster, kind: Kind) -> usize {
 fn main() {
     let (nodes, cronjobs) = (env("NODES", 100), env("CRONJOBS", 50));
     let (replicas, hours) = (env("REPLICAS", 20), env("HOURS", 24));
-    let config = ClusterConfig { workers: nodes, cpu: "32".into(), memory: "128Gi".into(), ..ClusterConfig::default() };
+    let by_request = env("REQUESTS", 0) > 0;
+    let mut config =
+        ClusterConfig { workers: nodes, cpu: "32".into(), memory: "128Gi".into(), ..ClusterConfig::default() };
+    if by_request {
+        config.audit_log = usize::MAX;
+    }
     let mut c = Cluster::new(config);
     c.api().create("bench", "default", deployment(replicas, "nginx:1.27")).expect("create the deployment");
     for i in 0..cronjobs {
@@ -75,4 +83,22 @@ fn main() {
         "{hours} h of {cronjobs} CronJobs every minute on {nodes} nodes: {:.2} s wall",
         start.elapsed().as_secs_f64()
     );
+    if by_request {
+        print_requests(&c);
+    }
+}
+
+/// The requests of the whole run, counted by who made them (a node's kubelet as any node's),
+/// verb and resource, most first.
+fn print_requests(c: &Cluster) {
+    let mut counts: BTreeMap<(String, &str, String), usize> = BTreeMap::new();
+    for r in c.api_ref().audit_log().iter() {
+        let user = r.user.trim_end_matches(|ch: char| ch.is_ascii_digit()).to_string();
+        *counts.entry((user, r.verb, r.resource.to_string())).or_default() += 1;
+    }
+    let mut counts: Vec<_> = counts.into_iter().collect();
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    for ((user, verb, resource), n) in counts {
+        println!("{n:>9} {user} {verb} {resource}");
+    }
 }

@@ -190,9 +190,8 @@ impl ApiServer {
             ));
         }
         self.admit(Operation::Delete, info, namespace, name, None, Some(&current))?;
-        let mut obj = (*current).clone();
-        let grace = registry::grace_period(&obj, opts.grace_period_seconds);
-        let mut finalizers = obj.metadata().finalizers.clone().unwrap_or_default();
+        let grace = registry::grace_period(&current, opts.grace_period_seconds);
+        let mut finalizers = current.metadata().finalizers.clone().unwrap_or_default();
         let policy_finalizer = match opts.propagation_policy {
             Some(Propagation::Orphan) => Some("orphan"),
             Some(Propagation::Foreground) => Some("foregroundDeletion"),
@@ -201,8 +200,10 @@ impl ApiServer {
         if let Some(f) = policy_finalizer.filter(|f| !finalizers.iter().any(|have| have == f)) {
             finalizers.push(f.into());
         }
-        registry::before_delete(&mut obj);
-        if finalizers.is_empty() && grace == 0 && !registry::held(&obj) {
+        // What holds an object is never what `before_delete` changes (a namespace's
+        // `spec.finalizers`, its status phase), so the stored object answers, and an object
+        // removed at once is not copied.
+        if finalizers.is_empty() && grace == 0 && !registry::held(&current) {
             if self.dry_run {
                 return Ok(current);
             }
@@ -216,6 +217,8 @@ impl ApiServer {
             }
             return Ok(current);
         }
+        let mut obj = (*current).clone();
+        registry::before_delete(&mut obj);
         let meta = obj.metadata_mut();
         if meta.deletion_timestamp.is_some() {
             // Already being deleted: only a shorter grace period changes anything.

@@ -3,28 +3,27 @@
 //! clock: deadlines are numbers on the caller's clock (the API server's simulated time), and
 //! keys expire only when the caller says what time it is, so expiry is deterministic.
 
-use std::sync::Arc;
-
 use super::{Revisioned, Store};
 
 impl<V: Revisioned> Store<V> {
     /// Attach `key` to a lease that expires at `deadline`, replacing any it had. A later put
     /// of the key without a lease detaches it (etcd's `put` without `--lease`).
     pub fn attach_lease(&mut self, key: &str, deadline: i64) {
-        let Some(key) = self.kvs.get_key_value(key).map(|(k, _)| k.clone()) else { return };
-        self.detach_lease(&key);
-        self.expiry.insert((deadline, key.clone()));
-        self.leases.insert(key, deadline);
+        let Some(slot) = self.kvs.get_mut(key) else { return };
+        if let Some(old) = slot.lease.replace(deadline) {
+            self.expiry.remove(&(old, slot.kv.key.clone()));
+        }
+        self.expiry.insert((deadline, slot.kv.key.clone()));
     }
 
     /// When `key`'s lease expires, if it has one.
     pub fn lease_deadline(&self, key: &str) -> Option<i64> {
-        self.leases.get(key).copied()
+        self.kvs.get(key).and_then(|slot| slot.lease)
     }
 
     /// How many keys are attached to a lease.
     pub fn lease_count(&self) -> usize {
-        self.leases.len()
+        self.expiry.len()
     }
 
     /// Delete every key whose lease expired at or before `now`, earliest deadline first (then
@@ -36,18 +35,12 @@ impl<V: Revisioned> Store<V> {
             if deadline > now {
                 break;
             }
-            // `delete` detaches the lease too.
+            // `delete` detaches the lease too; a key with a lease is always in the store.
             if self.delete(&key).is_none() {
-                self.detach_lease(&key);
+                self.expiry.remove(&(deadline, key));
             }
             expired += 1;
         }
         expired
-    }
-
-    pub(super) fn detach_lease(&mut self, key: &Arc<str>) {
-        if let Some(deadline) = self.leases.remove(key) {
-            self.expiry.remove(&(deadline, key.clone()));
-        }
     }
 }

@@ -57,17 +57,23 @@ pub enum StoreError {
     FutureRevision,
 }
 
+/// A key's current state and, if it is attached to one, when its lease expires: kept
+/// together so that a write finds both in one look-up of the key.
+#[derive(Debug, Clone)]
+struct Slot<V> {
+    kv: KeyValue<V>,
+    lease: Option<i64>,
+}
+
 /// The store. Single-threaded by design: the simulated cluster runs on one thread.
 #[derive(Debug, Clone)]
 pub struct Store<V> {
     revision: i64,
     compacted: i64,
-    kvs: BTreeMap<Arc<str>, KeyValue<V>>,
+    kvs: BTreeMap<Arc<str>, Slot<V>>,
     /// Every change since the compaction point, oldest first, for watches.
     history: VecDeque<Event<V>>,
-    /// Keys with a lease: when each expires.
-    leases: BTreeMap<Arc<str>, i64>,
-    /// The same leases in the order they expire.
+    /// The keys with a lease, in the order their leases expire.
     expiry: BTreeSet<(i64, Arc<str>)>,
 }
 
@@ -80,14 +86,7 @@ impl<V: Revisioned> Default for Store<V> {
 impl<V: Revisioned> Store<V> {
     pub fn new() -> Self {
         // etcd starts at revision 1 with an empty keyspace.
-        Store {
-            revision: 1,
-            compacted: 0,
-            kvs: BTreeMap::new(),
-            history: VecDeque::new(),
-            leases: BTreeMap::new(),
-            expiry: BTreeSet::new(),
-        }
+        Store { revision: 1, compacted: 0, kvs: BTreeMap::new(), history: VecDeque::new(), expiry: BTreeSet::new() }
     }
 
     /// The current (latest) revision.
@@ -108,7 +107,7 @@ impl<V: Revisioned> Store<V> {
     }
 
     pub fn get(&self, key: &str) -> Option<&KeyValue<V>> {
-        self.kvs.get(key)
+        self.kvs.get(key).map(|slot| &slot.kv)
     }
 
     /// All keys starting with `prefix`, in key order.
@@ -116,7 +115,7 @@ impl<V: Revisioned> Store<V> {
         self.kvs
             .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
             .take_while(move |(k, _)| k.starts_with(prefix))
-            .map(|(_, kv)| kv)
+            .map(|(_, slot)| &slot.kv)
     }
 
     /// How many changes are kept for watches (those since the compaction point).
@@ -149,7 +148,7 @@ impl<V: Revisioned> Store<V> {
     /// Run a transaction: if every compare holds, run `success`, else `failure`. All writes of
     /// one transaction share one revision, as in etcd.
     pub fn txn(&mut self, txn: Txn<V>) -> TxnResponse<V> {
-        let succeeded = txn.compare.iter().all(|c| c.holds(self.kvs.get(c.key.as_str())));
+        let succeeded = txn.compare.iter().all(|c| c.holds(self.get(c.key.as_str())));
         let ops = if succeeded { txn.success } else { txn.failure };
         let writes = ops.iter().any(|op| match op {
             Op::Put(..) => true,
@@ -162,18 +161,9 @@ impl<V: Revisioned> Store<V> {
         let mut responses = Vec::with_capacity(ops.len());
         for op in ops {
             match op {
-                Op::Get(key) => responses.push(self.kvs.get(key.as_str()).cloned()),
-                Op::Put(key, value) => {
-                    self.apply_put(&key, value);
-                    responses.push(self.kvs.get(key.as_str()).cloned());
-                }
-                Op::Delete(key) => {
-                    let prev = self.kvs.get(key.as_str()).cloned();
-                    if prev.is_some() {
-                        self.apply_delete(&key);
-                    }
-                    responses.push(prev);
-                }
+                Op::Get(key) => responses.push(self.get(key.as_str()).cloned()),
+                Op::Put(key, value) => responses.push(Some(self.apply_put(&key, value))),
+                Op::Delete(key) => responses.push(self.apply_delete(&key)),
             }
         }
         TxnResponse { succeeded, revision: self.revision, responses }
@@ -225,27 +215,49 @@ impl<V: Revisioned> Store<V> {
         Ok(())
     }
 
-    fn apply_put(&mut self, key: &str, mut value: V) {
+    /// Write `value` at `key` at the current revision; returns the new state of the key.
+    fn apply_put(&mut self, key: &str, mut value: V) -> KeyValue<V> {
         let rev = self.revision;
         value.set_revision(rev);
-        let prev = self.kvs.get(key).cloned();
-        let (key, create_revision, version) = match &prev {
-            Some(p) => (p.key.clone(), p.create_revision, p.version + 1),
-            None => (Arc::<str>::from(key), rev, 1),
+        let value = Arc::new(value);
+        // One look-up for a key that exists (most writes), one more to insert a new one.
+        let (kv, prev, lease) = match self.kvs.get_mut(key) {
+            Some(slot) => {
+                let p = &slot.kv;
+                let kv = KeyValue {
+                    key: p.key.clone(),
+                    create_revision: p.create_revision,
+                    mod_revision: rev,
+                    version: p.version + 1,
+                    value,
+                };
+                let prev = std::mem::replace(&mut slot.kv, kv.clone());
+                // As in etcd, a put without a lease detaches the key from the one it had.
+                (kv, Some(prev), slot.lease.take())
+            }
+            None => {
+                let key = Arc::<str>::from(key);
+                let kv = KeyValue { key: key.clone(), create_revision: rev, mod_revision: rev, version: 1, value };
+                self.kvs.insert(key, Slot { kv: kv.clone(), lease: None });
+                (kv, None, None)
+            }
         };
-        // As in etcd, a put without a lease detaches the key from the one it had.
-        self.detach_lease(&key);
-        let kv = KeyValue { key: key.clone(), create_revision, mod_revision: rev, version, value: Arc::new(value) };
-        self.kvs.insert(key, kv.clone());
-        self.history.push_back(Event { event_type: EventType::Put, kv, prev_kv: prev });
+        if let Some(deadline) = lease {
+            self.expiry.remove(&(deadline, kv.key.clone()));
+        }
+        self.history.push_back(Event { event_type: EventType::Put, kv: kv.clone(), prev_kv: prev });
+        kv
     }
 
-    fn apply_delete(&mut self, key: &str) {
-        if let Some(prev) = self.kvs.remove(key) {
-            self.detach_lease(&prev.key);
-            let kv = KeyValue { mod_revision: self.revision, ..prev.clone() };
-            self.history.push_back(Event { event_type: EventType::Delete, kv, prev_kv: Some(prev) });
+    /// Delete `key` at the current revision; returns the state it had, if it was there.
+    fn apply_delete(&mut self, key: &str) -> Option<KeyValue<V>> {
+        let Slot { kv: prev, lease } = self.kvs.remove(key)?;
+        if let Some(deadline) = lease {
+            self.expiry.remove(&(deadline, prev.key.clone()));
         }
+        let kv = KeyValue { mod_revision: self.revision, ..prev.clone() };
+        self.history.push_back(Event { event_type: EventType::Delete, kv, prev_kv: Some(prev.clone()) });
+        Some(prev)
     }
 }
 

@@ -99,7 +99,8 @@ pub trait Strategy: Typed + StatusSplit + Clone + PartialEq {
     fn grace_period(&self, _asked: Option<i64>) -> i64 {
         0
     }
-    /// Change the object as its deletion begins (`BeforeDelete`).
+    /// Change the object as its deletion begins (`BeforeDelete`). It must not change what
+    /// `held` reads: the write skeleton asks `held` of the stored object, before any copy.
     fn before_delete(&mut self) {}
     /// Whether something other than `metadata.finalizers` keeps a deleted object
     /// (the negation of the store's `ShouldDeleteDuringUpdate`).
@@ -214,22 +215,24 @@ pub fn spec_changed(new: &Object, old: &Object) -> bool {
     dispatch2!(new, old, n, o => n.spec_changed(o), true)
 }
 
-/// Keep `old`'s status in `new` (an update of the main resource ignores status).
+/// Keep `old`'s status in `new` (an update of the main resource ignores status). The stored
+/// object at a key is always of the key's kind, so the kinds match.
 pub fn keep_status(new: &mut Object, old: &Object) {
-    let mut old = old.clone();
-    let status = dispatch!(&mut old, o => o.take_status());
-    dispatch!(new, n => { n.take_status(); n.restore_status(status) })
+    dispatch2!(new, old, n, o => o.copy_status_to(n), ())
 }
 
-/// Keep everything of `old` but `new`'s status (an update of the status subresource).
+/// Keep everything of `old` but `new`'s status (an update of the status subresource): `new`
+/// keeps its status and gets a copy of the rest of `old`, whose status is not copied.
 pub fn only_status(mut new: Object, old: &Object) -> Object {
-    let status = dispatch!(&mut new, n => n.take_status());
-    let mut out = old.clone();
-    dispatch!(&mut out, o => { o.take_status(); o.restore_status(status) });
     // `deploymentStatusStrategy` keeps only the spec and labels: the Deployment controller
     // writes the revision annotation with its status.
-    if let (Object::Deployment(o), Object::Deployment(n)) = (&mut out, &new) {
-        o.metadata.annotations = n.metadata.annotations.clone();
+    let annotations = match &mut new {
+        Object::Deployment(n) => Some(n.metadata.annotations.take()),
+        _ => None,
+    };
+    dispatch2!(&mut new, old, n, o => o.copy_rest_to(n), ());
+    if let (Object::Deployment(n), Some(annotations)) = (&mut new, annotations) {
+        n.metadata.annotations = annotations;
     }
-    out
+    new
 }

@@ -69,13 +69,15 @@ impl Strategy for Pod {
     }
 
     fn validate_update(&self, old: &Self, errs: &mut Vec<FieldError>) {
-        let new = self.spec.clone().unwrap_or_default();
-        let old = old.spec.clone().unwrap_or_default();
-        let init_new = new.init_containers.clone().unwrap_or_default();
-        let init_old = old.init_containers.clone().unwrap_or_default();
-        for (n, o, path) in
-            [(&new.containers, &old.containers, "spec.containers"), (&init_new, &init_old, "spec.initContainers")]
-        {
+        let empty = PodSpec::default();
+        let new = self.spec.as_ref().unwrap_or(&empty);
+        let old = old.spec.as_ref().unwrap_or(&empty);
+        let init_new = new.init_containers.as_deref().unwrap_or_default();
+        let init_old = old.init_containers.as_deref().unwrap_or_default();
+        for (n, o, path) in [
+            (new.containers.as_slice(), old.containers.as_slice(), "spec.containers"),
+            (init_new, init_old, "spec.initContainers"),
+        ] {
             if n.len() != o.len() {
                 errs.push(FieldError::forbidden(path, "pod updates may not add or remove containers"));
                 return;
@@ -111,7 +113,7 @@ impl Strategy for Pod {
             )),
             _ => {}
         }
-        let new_tol = new.tolerations.clone().unwrap_or_default();
+        let new_tol = new.tolerations.as_deref().unwrap_or_default();
         let only_added = old.tolerations.iter().flatten().all(|o| {
             new_tol.iter().any(|n| {
                 let mut o = o.clone();
@@ -125,7 +127,7 @@ impl Strategy for Pod {
                 "existing toleration can not be modified except its tolerationSeconds",
             ));
         } else {
-            validate_tolerations(&new_tol, "spec.tolerations", errs);
+            validate_tolerations(new_tol, "spec.tolerations", errs);
         }
         let old_gates: Vec<String> = old.scheduling_gates.iter().flatten().map(|g| g.name.clone()).collect();
         for (i, g) in new.scheduling_gates.iter().flatten().enumerate() {
@@ -136,7 +138,8 @@ impl Strategy for Pod {
                 ));
             }
         }
-        if munged(&new, &old) != old {
+        // Most updates (labels, finalizers) leave the spec as it was: no copy to compare then.
+        if new != old && munged(new, old) != *old {
             errs.push(FieldError::forbidden(
                 "spec",
                 format!("pod updates may not change fields other than {UPDATABLE}"),

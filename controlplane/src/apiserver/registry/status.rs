@@ -13,6 +13,12 @@ pub trait StatusSplit: Typed {
     fn take_status(&mut self) -> Option<Box<dyn Any>>;
     fn restore_status(&mut self, status: Option<Box<dyn Any>>);
     fn meta_mut(&mut self) -> &mut ObjectMeta;
+    /// Give `into` a copy of this object's status (an update of the main resource keeps the
+    /// stored status), copying nothing else.
+    fn copy_status_to(&self, into: &mut Self);
+    /// Give `into` a copy of all of this object but its status (a status write keeps the
+    /// stored rest), so that the status it replaces is never copied.
+    fn copy_rest_to(&self, into: &mut Self);
 }
 
 /// Implements [`StatusSplit`] for every kind, by whether its entry in the list of kinds has a
@@ -33,6 +39,15 @@ macro_rules! status_split {
             fn meta_mut(&mut self) -> &mut ObjectMeta {
                 self.metadata_mut()
             }
+            fn copy_status_to(&self, into: &mut Self) {
+                into.status = self.status.clone();
+            }
+            fn copy_rest_to(&self, into: &mut Self) {
+                // Every field named, so that a field a new version adds cannot be left behind.
+                let Self { metadata, spec, status: _ } = self;
+                into.metadata = metadata.clone();
+                into.spec = spec.clone();
+            }
         }
     };
     (@impl false $ty:ty) => {
@@ -43,6 +58,10 @@ macro_rules! status_split {
             fn restore_status(&mut self, _status: Option<Box<dyn Any>>) {}
             fn meta_mut(&mut self) -> &mut ObjectMeta {
                 self.metadata_mut()
+            }
+            fn copy_status_to(&self, _into: &mut Self) {}
+            fn copy_rest_to(&self, into: &mut Self) {
+                *into = self.clone();
             }
         }
     };

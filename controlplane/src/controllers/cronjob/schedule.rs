@@ -8,6 +8,8 @@
 //! where croner runs it at the end of the gap; and robfig walks absolute time, so a wall time
 //! in a fall-back hour that happens twice (`30 1 * * *`) fires twice, where croner fires once.
 
+use std::cell::Cell;
+
 use chrono::{DateTime, Datelike, Duration, Months, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds, Year};
@@ -24,7 +26,7 @@ const MANY_MISSED: i64 = 100;
 /// A schedule that can say when it next fires.
 pub enum Schedule {
     /// A `SpecSchedule`: the cron fields in a time zone; `cron` is `None` when no date can match.
-    Spec { cron: Option<Box<Cron>>, tz: Tz, fields: [u64; 5], dom_and_dow: bool },
+    Spec { cron: Option<Box<Cron>>, tz: Tz, fields: [u64; 5], dom_and_dow: bool, recent: Recent },
     /// `@every`: a `ConstantDelaySchedule`.
     Every(Duration),
 }
@@ -42,7 +44,7 @@ pub fn parse(schedule: &str, time_zone: Option<&str>) -> Result<Schedule, String
         CronKind::Every { seconds } => Schedule::Every(Duration::seconds(seconds)),
         CronKind::Fields { fields, star_dom, star_dow } => {
             let dom_and_dow = star_dom || star_dow;
-            Schedule::Spec { cron: to_croner(fields, dom_and_dow), tz, fields, dom_and_dow }
+            Schedule::Spec { cron: to_croner(fields, dom_and_dow), tz, fields, dom_and_dow, recent: Recent::default() }
         }
     })
 }
@@ -81,14 +83,45 @@ fn may_match(fields: [u64; 5], dom_and_dow: bool) -> bool {
     weekdays != 0 && (1..=12).any(|m| months & (1 << m) != 0 && (1..=LONGEST[m]).any(|d| days & (1 << d) != 0))
 }
 
+/// The last two answers of a schedule's `next`, the time asked about first. A sync asks for the
+/// time after the last schedule time and the one after that, twice, and every sync of the
+/// same CronJob until its next schedule time asks the same: the calendar is walked once.
+#[derive(Default)]
+pub struct Recent(Cell<[Option<Answer>; 2]>);
+
+/// A time asked about and the next time after it (`None`: never again).
+type Answer = (DateTime<Utc>, Option<DateTime<Utc>>);
+
+impl Recent {
+    fn get(&self, t: DateTime<Utc>) -> Option<Option<DateTime<Utc>>> {
+        self.0.get().into_iter().flatten().find(|(asked, _)| *asked == t).map(|(_, next)| next)
+    }
+
+    fn put(&self, t: DateTime<Utc>, next: Option<DateTime<Utc>>) {
+        let [newest, _] = self.0.get();
+        self.0.set([Some((t, next)), newest]);
+    }
+}
+
 impl Schedule {
     /// `Next`: the first activation after `t` (to the second), or `None` when there is none in
     /// the next five years (robfig's zero time).
     pub fn next(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let Schedule::Spec { recent, .. } = self else { return self.walk(t) };
+        if let Some(next) = recent.get(t) {
+            return next;
+        }
+        let next = self.walk(t);
+        recent.put(t, next);
+        next
+    }
+
+    /// `next` without the memory of recent answers.
+    fn walk(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let whole = t - Duration::nanoseconds(t.timestamp_subsec_nanos().into());
         match self {
             Schedule::Every(delay) => whole.checked_add_signed(*delay),
-            Schedule::Spec { cron, tz, fields, dom_and_dow } => {
+            Schedule::Spec { cron, tz, fields, dom_and_dow, .. } => {
                 let cron = cron.as_ref()?;
                 let limit = t.with_year(t.year() + 5).or_else(|| t.checked_add_months(Months::new(60)))?;
                 let matches = |at: DateTime<Utc>| wall_clock_matches(&at.with_timezone(tz), *fields, *dom_and_dow);

@@ -111,6 +111,13 @@ impl Component for IngressNginx {
     }
 
     fn on_event(&mut self, event: &WatchEvent, _: Option<&Object>, _: &Informers) {
+        // Only the controller's own pods count (a pod's containers never change), so the
+        // cluster's other pods, most of the events, do not set off a look at every pod.
+        if let Object::Pod(pod) = &*event.object {
+            if !is_controller(pod) {
+                return;
+            }
+        }
         self.dirty = true;
         // The store's add and update handlers record an event for every version they see,
         // its own status writes included (an Ingress shows it again once the leader writes

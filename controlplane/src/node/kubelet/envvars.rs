@@ -116,8 +116,8 @@ pub struct Made {
 /// (CreateContainerConfigError).
 pub fn make(env: &mut Env<'_>, pod: &Pod, c: &Container, pod_ip: &str) -> Result<Made, String> {
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-    let spec = pod.spec.clone().unwrap_or_default();
-    let links = spec.enable_service_links != Some(false);
+    let containers = pod.spec.as_ref().map_or(&[][..], |s| &s.containers);
+    let links = pod.spec.as_ref().and_then(|s| s.enable_service_links) != Some(false);
     let mut service_env = Vec::new();
     let services = env.api.list(env.user, Kind::Service, None, |o| {
         let (sns, name) = (o.namespace(), o.name());
@@ -190,7 +190,7 @@ pub fn make(env: &mut Env<'_>, pod: &Pod, c: &Container, pod_ip: &str) -> Result
                 } else if let Some(r) = &from.field_ref {
                     field(pod, &r.field_path, pod_ip, env.node_ip)?
                 } else if let Some(r) = &from.resource_field_ref {
-                    resource(env, &spec.containers, c, r)?
+                    resource(env, containers, c, r)?
                 } else {
                     String::new()
                 }

@@ -521,11 +521,13 @@ impl PodWorker {
             namespace: pod.metadata.namespace.clone(),
             ..Default::default()
         };
-        let pod = Pod { metadata: meta, spec: None, status: Some(status.clone()) };
+        // Only a static pod's worker keeps what it wrote (its mirror pod is not its pod).
+        let kept = self.is_static.then(|| status.clone());
+        let pod = Pod { metadata: meta, spec: None, status: Some(status) };
         if let Ok(updated) = env.api.update_status(env.user, Object::Pod(Box::new(pod))) {
             if self.is_static {
                 self.mirror = Some(updated);
-                self.last_status = Some(status);
+                self.last_status = kept;
             } else {
                 self.pod = updated;
             }

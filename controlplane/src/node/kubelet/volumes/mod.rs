@@ -109,7 +109,9 @@ impl PodVolumes {
 /// Set up what is missing; true when every volume the containers use is ready.
 pub fn mount_all(w: &mut PodWorker, env: &mut Env<'_>, spec: &PodSpec, wake: &mut Wake) -> bool {
     let now = env.now;
-    let Some(pod) = super::worker::pod_of(&w.pod).cloned() else { return false };
+    // The shared object, not a copy of the pod: set-up reads it while it changes the worker.
+    let obj = w.pod.clone();
+    let Some(pod) = super::worker::pod_of(&obj) else { return false };
     let mut all = true;
     for v in used_volumes(spec) {
         if w.volumes.ready.contains_key(&v.name) {
@@ -124,7 +126,7 @@ pub fn mount_all(w: &mut PodWorker, env: &mut Env<'_>, spec: &PodSpec, wake: &mu
             Some((_, delay)) => *delay,
             None => RETRY_FIRST_MS,
         };
-        match setup(w, env, &pod, v) {
+        match setup(w, env, pod, v) {
             Ok(r) => {
                 w.volumes.ready.insert(v.name.clone(), r);
                 w.volumes.retry.remove(&v.name);
