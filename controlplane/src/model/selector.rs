@@ -191,6 +191,14 @@ impl LabelSelector {
         Ok(LabelSelector { requirements, nothing: false })
     }
 
+    /// Whether an optional API selector selects `labels`, where an absent one selects
+    /// everything (a NetworkPolicy's `podSelector`, a webhook's `namespaceSelector` and
+    /// `objectSelector`) and one that does not parse selects nothing (validation keeps such
+    /// ones out).
+    pub fn selects_or_all(selector: Option<&metav1::LabelSelector>, labels: &BTreeMap<String, String>) -> bool {
+        selector.is_none_or(|s| LabelSelector::from_k8s(s).is_ok_and(|s| s.matches(labels)))
+    }
+
     /// Upstream's `metav1.LabelSelectorAsSelector` for a present selector: `matchLabels` become
     /// `=` requirements, `matchExpressions` use `In`, `NotIn`, `Exists`, `DoesNotExist`. An empty
     /// selector matches everything. What an absent selector means is up to the caller

@@ -93,17 +93,6 @@ fn rule_matches(rule: &RuleWithOperations, op: Operation, info: &KindInfo) -> bo
         && scope
 }
 
-fn selects(
-    selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
-    labels: &BTreeMap<String, String>,
-) -> bool {
-    match selector {
-        None => true,
-        // A selector that does not parse matches nothing (validation keeps such ones out).
-        Some(s) => LabelSelector::from_k8s(s).is_ok_and(|s| s.matches(labels)),
-    }
-}
-
 fn labels_of(obj: Option<&Object>) -> BTreeMap<String, String> {
     obj.and_then(|o| o.metadata().labels.clone()).unwrap_or_default()
 }
@@ -122,12 +111,12 @@ fn matches(hook: &ValidatingWebhook, attrs: &Attributes<'_, Option<&Object>>, st
         None
     };
     if let Some(labels) = ns_labels {
-        if !selects(hook.namespace_selector.as_ref(), &labels) {
+        if !LabelSelector::selects_or_all(hook.namespace_selector.as_ref(), &labels) {
             return false;
         }
     }
-    selects(hook.object_selector.as_ref(), &labels_of(attrs.object))
-        || selects(hook.object_selector.as_ref(), &labels_of(attrs.old))
+    LabelSelector::selects_or_all(hook.object_selector.as_ref(), &labels_of(attrs.object))
+        || LabelSelector::selects_or_all(hook.object_selector.as_ref(), &labels_of(attrs.old))
 }
 
 impl ValidatingAdmissionWebhook {

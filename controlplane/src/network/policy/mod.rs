@@ -14,7 +14,6 @@ pub mod agent;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use k8s_openapi::api::core::v1::Pod;
@@ -146,7 +145,9 @@ pub fn verdict(
         let Object::NetworkPolicy(policy) = obj.as_ref() else { continue };
         let Some(spec) = policy.spec.as_ref() else { continue };
         let types = spec.policy_types.iter().flatten();
-        if !types.into_iter().any(|t| t == direction.policy_type()) || !selects(spec.pod_selector.as_ref(), &labels) {
+        if !types.into_iter().any(|t| t == direction.policy_type())
+            || !LabelSelector::selects_or_all(spec.pod_selector.as_ref(), &labels)
+        {
             continue;
         }
         let key = format!("{ns}/{}", policy.metadata.name.as_deref().unwrap_or(""));
@@ -159,17 +160,6 @@ pub fn verdict(
         Verdict::NotIsolated
     } else {
         Verdict::Denied(isolating)
-    }
-}
-
-/// A policy's `podSelector` (an empty one selects every pod; one that does not parse, none).
-fn selects(
-    selector: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
-    labels: &BTreeMap<String, String>,
-) -> bool {
-    match selector {
-        None => true,
-        Some(s) => LabelSelector::from_k8s(s).is_ok_and(|s| s.matches(labels)),
     }
 }
 
@@ -215,13 +205,14 @@ fn peer_matches(peer: &NetworkPolicyPeer, policy_ns: &str, other: Peer<'_>, info
     let labels = pod.metadata.labels.clone().unwrap_or_default();
     match (&peer.namespace_selector, &peer.pod_selector) {
         (None, None) => false,
-        (None, Some(pods)) => pod_ns == policy_ns && selects(Some(pods), &labels),
+        (None, Some(pods)) => pod_ns == policy_ns && LabelSelector::selects_or_all(Some(pods), &labels),
         (Some(namespaces), pods) => {
             let ns_labels = match informers.get(Kind::Namespace, pod_ns).map(|o| o.as_ref()) {
                 Some(Object::Namespace(n)) => n.metadata.labels.clone().unwrap_or_default(),
                 _ => return false,
             };
-            selects(Some(namespaces), &ns_labels) && pods.as_ref().is_none_or(|p| selects(Some(p), &labels))
+            LabelSelector::selects_or_all(Some(namespaces), &ns_labels)
+                && pods.as_ref().is_none_or(|p| LabelSelector::selects_or_all(Some(p), &labels))
         }
     }
 }
