@@ -13,6 +13,7 @@ pub mod backoff;
 pub mod client;
 pub mod controllers;
 pub mod events;
+pub mod fasthash;
 pub mod fileaccess;
 pub mod gosort;
 pub mod kubectl;

@@ -6,7 +6,9 @@
 //! removed with the last one, so a full ring costs a few dozen bytes a request and the table
 //! holds only what the ring does (names of objects long deleted do not pile up).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::fasthash::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};

@@ -14,9 +14,10 @@
 //! the strings client-go joins into it rather than the strings themselves (a kubelet's
 //! recorder holds thousands), and the objects the keys are about once each, for the sweep.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::fasthash::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -35,15 +36,14 @@ pub const AGGREGATE_PREFIX: &str = "(combined from similar events): ";
 /// The fewest remembered objects at which unreferenced ones are dropped.
 const PRUNE_AT_LEAST: usize = 512;
 
-/// A cache key: the digest of its parts. Two SipHash passes under different fixed prefixes
+/// A cache key: the digest of its parts. Two foldhash passes under different fixed seeds
 /// make 128 bits, so two keys of one recorder (at most 12,288) never meet by chance in
 /// practice, and the same parts give the same key on every run.
 pub type Key = u128;
 
 fn digest(parts: &[&str]) -> Key {
-    let half = |seed: u8| {
-        let mut h = DefaultHasher::new();
-        seed.hash(&mut h);
+    let half = |seed: u64| {
+        let mut h = foldhash::quality::FixedState::with_seed(seed).build_hasher();
         for part in parts {
             part.hash(&mut h);
         }
@@ -110,7 +110,7 @@ impl Default for Correlator {
             aggregates: Lru::new(MAX_LRU_CACHE_ENTRIES),
             observations: Lru::new(MAX_LRU_CACHE_ENTRIES),
             spam: Lru::new(MAX_LRU_CACHE_ENTRIES),
-            objects: HashMap::new(),
+            objects: HashMap::default(),
             next_prune: PRUNE_AT_LEAST,
         }
     }
@@ -134,7 +134,7 @@ impl Correlator {
     }
 
     fn referenced(&self) -> HashSet<Key> {
-        let mut live = HashSet::new();
+        let mut live = HashSet::default();
         live.extend(self.aggregates.objects());
         live.extend(self.observations.objects());
         live.extend(self.spam.objects());
@@ -259,7 +259,7 @@ struct Lru<V> {
 
 impl<V> Lru<V> {
     fn new(capacity: usize) -> Self {
-        Lru { capacity: capacity.max(1), entries: HashMap::new(), order: BTreeMap::new(), tick: 0 }
+        Lru { capacity: capacity.max(1), entries: HashMap::default(), order: BTreeMap::new(), tick: 0 }
     }
 
     fn len(&self) -> usize {

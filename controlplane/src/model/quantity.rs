@@ -294,7 +294,30 @@ fn interpret_suffix(suffix: &str) -> Result<(bool, i32, Format), QuantityError> 
     }
 }
 
+/// [`parse_uncached`], remembered: a cluster parses the same few spellings (`100m`, `128Mi`)
+/// over and over, in every scheduling cycle and validation, and a parse is thousands of
+/// instructions of exact arithmetic. The memo is per thread and cleared when it fills.
 fn parse(s: &str) -> Result<Quantity, QuantityError> {
+    const CAPACITY: usize = 4096;
+    thread_local! {
+        static MEMO: std::cell::RefCell<crate::fasthash::HashMap<Box<str>, Result<Quantity, QuantityError>>> =
+            std::cell::RefCell::new(crate::fasthash::HashMap::default());
+    }
+    MEMO.with(|memo| {
+        if let Some(known) = memo.borrow().get(s) {
+            return known.clone();
+        }
+        let parsed = parse_uncached(s);
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= CAPACITY {
+            memo.clear();
+        }
+        memo.insert(Box::from(s), parsed.clone());
+        parsed
+    })
+}
+
+fn parse_uncached(s: &str) -> Result<Quantity, QuantityError> {
     if s.is_empty() {
         return Err(QuantityError::FormatWrong);
     }
@@ -1015,6 +1038,16 @@ mod tests {
     }
 
     proptest! {
+        /// The memo gives what a fresh parse gives: value, format, kept spelling, or error.
+        #[test]
+        fn remembered_parses_equal_fresh_ones(text in "[+-]?[0-9.]{0,6}[eEinumkKMGTP]{0,2}[-+]?[0-9]{0,2}") {
+            let fresh = parse_uncached(&text).map(|q| (q.nanos, q.format, q.to_string()));
+            for _ in 0..2 {
+                let remembered = parse(&text).map(|q| (q.nanos, q.format, q.to_string()));
+                prop_assert_eq!(&remembered, &fresh);
+            }
+        }
+
         #[test]
         fn display_parses_back_to_the_same_value(nanos in printable_nanos(), format in any_format()) {
             let q = Quantity::from_nanos(below_binary_si_cap(nanos, format), format);

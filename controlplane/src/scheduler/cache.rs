@@ -3,7 +3,9 @@
 //! holds, kept up to date from watch events and from the scheduler's own decisions (an
 //! assumed pod counts on its node from the moment it is chosen, before the binding lands).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::fasthash::HashMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Taint};
@@ -171,7 +173,7 @@ fn count<T>(map: &mut HashMap<String, Group<T>>, key: String, what: impl FnOnce(
     let mut entry = match map.entry(key) {
         Entry::Occupied(e) => e,
         Entry::Vacant(_) if delta <= 0 => return,
-        Entry::Vacant(e) => e.insert_entry(Group { what: what(), nodes: HashMap::new() }),
+        Entry::Vacant(e) => e.insert_entry(Group { what: what(), nodes: HashMap::default() }),
     };
     let group = entry.get_mut();
     let n = group.nodes.entry(node as u32).or_insert(0);

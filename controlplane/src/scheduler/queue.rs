@@ -4,7 +4,9 @@
 //! move back, or which go back anyway after 5 minutes.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use crate::fasthash::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};

@@ -44,9 +44,15 @@ macro_rules! status_split {
             }
             fn copy_rest_to(&self, into: &mut Self) {
                 // Every field named, so that a field a new version adds cannot be left behind.
+                // A writer of status sends back the object it read, so the rest is usually
+                // equal already: comparing costs far less than a deep copy and its drop.
                 let Self { metadata, spec, status: _ } = self;
-                into.metadata = metadata.clone();
-                into.spec = spec.clone();
+                if into.metadata != *metadata {
+                    into.metadata = metadata.clone();
+                }
+                if into.spec != *spec {
+                    into.spec = spec.clone();
+                }
             }
         }
     };

@@ -37,8 +37,30 @@ const NGINX_INDEX: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to ng
 
 const NGINX_DEFAULT_CONF: &str = "server {\n    listen       80;\n    listen  [::]:80;\n    server_name  localhost;\n\n    location / {\n        root   /usr/share/nginx/html;\n        index  index.html index.htm;\n    }\n\n    error_page   500 502 503 504  /50x.html;\n    location = /50x.html {\n        root   /usr/share/nginx/html;\n    }\n}\n";
 
-/// The file system a container of `image` (its short name) starts from.
+/// The file system a container of `image` (its short name) starts from. Built once per image
+/// and thread, then copied: a copy of the finished tree is far cheaper than making every
+/// directory again for each container.
 pub fn files(image: &str) -> Fs {
+    thread_local! {
+        static BUILT: std::cell::RefCell<crate::fasthash::HashMap<String, Fs>> =
+            std::cell::RefCell::new(crate::fasthash::HashMap::default());
+    }
+    BUILT.with(|built| {
+        let mut built = built.borrow_mut();
+        if let Some(fs) = built.get(image) {
+            return fs.clone();
+        }
+        // Image names come from manifests; the table stays small whatever they are.
+        if built.len() >= 256 {
+            built.clear();
+        }
+        let fs = build(image);
+        built.insert(image.to_string(), fs.clone());
+        fs
+    })
+}
+
+fn build(image: &str) -> Fs {
     let mut fs = Fs::new();
     for d in DIRS {
         let _ = fs.mkdir(d, true);

@@ -17,10 +17,21 @@ pub const PREFIX: &str = "kubesim.io/";
 
 /// A pod annotation for one container: `kubesim.io/KEY.CONTAINER` first, then `kubesim.io/KEY`.
 pub fn annotation<'a>(annotations: &'a BTreeMap<String, String>, key: &str, container: &str) -> Option<&'a str> {
-    annotations
-        .get(&format!("{PREFIX}{key}.{container}"))
-        .or_else(|| annotations.get(&format!("{PREFIX}{key}")))
-        .map(String::as_str)
+    // Most pods have no kubesim annotation at all: skip building the keys for them.
+    if annotations.is_empty() {
+        return None;
+    }
+    let mut name = String::with_capacity(PREFIX.len() + key.len() + 1 + container.len());
+    name.push_str(PREFIX);
+    name.push_str(key);
+    let general = name.len();
+    name.push('.');
+    name.push_str(container);
+    if let Some(v) = annotations.get(&name) {
+        return Some(v);
+    }
+    name.truncate(general);
+    annotations.get(&name).map(String::as_str)
 }
 
 /// A duration annotation (`30`, `30s`, `2m`); a bad value counts as absent.

@@ -1,6 +1,8 @@
 //! Image references as containerd resolves them, and the stable digests and sizes kubesim
 //! gives images (there is no registry: an image exists unless its name says it does not).
 
+use std::fmt::Write;
+
 /// The fully qualified reference: `nginx` → `docker.io/library/nginx:latest`.
 pub fn normalize(image: &str) -> String {
     let (name, digest) = match image.split_once('@') {
@@ -48,7 +50,8 @@ pub fn digest(text: &str) -> String {
         h ^= h >> 29;
         h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
         h ^= h >> 32;
-        out.push_str(&format!("{h:016x}"));
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{h:016x}");
     }
     out
 }

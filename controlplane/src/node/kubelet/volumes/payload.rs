@@ -3,6 +3,7 @@
 //! plugin makes it, with upstream's errors; and the service account token.
 
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 use base64::Engine;
 use k8s_openapi::api::core::v1::{DownwardAPIVolumeFile, KeyToPath, Pod, ProjectedVolumeSource, Volume};
@@ -129,6 +130,36 @@ fn downward_payload(
     Ok(())
 }
 
+/// The claims of a bound service account token, in the order of their keys (as a JSON
+/// object with sorted keys writes them).
+#[derive(serde::Serialize)]
+struct Claims<'a> {
+    aud: [&'a str; 1],
+    exp: i64,
+    iat: i64,
+    iss: &'a str,
+    jti: String,
+    #[serde(rename = "kubernetes.io")]
+    kubernetes_io: KubernetesClaims<'a>,
+    nbf: i64,
+    sub: String,
+}
+
+#[derive(serde::Serialize)]
+struct KubernetesClaims<'a> {
+    namespace: &'a str,
+    node: NameUid<'a>,
+    pod: NameUid<'a>,
+    serviceaccount: NameUid<'a>,
+    warnafter: i64,
+}
+
+#[derive(serde::Serialize)]
+struct NameUid<'a> {
+    name: Option<&'a str>,
+    uid: Option<&'a str>,
+}
+
 /// A bound service account token (`TokenRequest`): a JWT whose claims are the pod's, signed
 /// with a signature derived from them, so the same run writes the same token.
 fn token(env: &mut Env<'_>, pod: &Pod, audience: Option<&str>, expiration: i64) -> Vec<u8> {
@@ -145,33 +176,40 @@ fn token(env: &mut Env<'_>, pod: &Pod, audience: Option<&str>, expiration: i64) 
     let node_uid = env.node.and_then(|n| n.metadata().uid.clone()).unwrap_or_default();
     let iat = env.now.timestamp();
     let iss = "https://kubernetes.default.svc.cluster.local";
-    let claims = serde_json::json!({
-        "aud": [audience.unwrap_or(iss)],
-        "exp": iat + expiration,
-        "iat": iat,
-        "iss": iss,
-        "jti": digest(&format!("{}/{iat}", pod.metadata.uid.as_deref().unwrap_or(""))),
-        "kubernetes.io": {
-            "namespace": ns,
-            "node": {"name": node, "uid": node_uid},
-            "pod": {"name": pod.metadata.name, "uid": pod.metadata.uid},
-            "serviceaccount": {"name": sa, "uid": sa_uid},
-            "warnafter": iat + 3600
+    let claims = Claims {
+        aud: [audience.unwrap_or(iss)],
+        exp: iat + expiration,
+        iat,
+        iss,
+        jti: digest(&format!("{}/{iat}", pod.metadata.uid.as_deref().unwrap_or(""))),
+        kubernetes_io: KubernetesClaims {
+            namespace: ns,
+            node: NameUid { name: Some(&node), uid: Some(&node_uid) },
+            pod: NameUid { name: pod.metadata.name.as_deref(), uid: pod.metadata.uid.as_deref() },
+            serviceaccount: NameUid { name: Some(&sa), uid: Some(&sa_uid) },
+            warnafter: iat + 3600,
         },
-        "nbf": iat,
-        "sub": format!("system:serviceaccount:{ns}:{sa}"),
-    });
+        nbf: iat,
+        sub: format!("system:serviceaccount:{ns}:{sa}"),
+    };
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let header = b64.encode(format!("{{\"alg\":\"RS256\",\"kid\":\"{}\"}}", &digest("kubesim-sa-key")[..43]));
-    let body = b64.encode(claims.to_string());
-    // An RS256 signature is 256 bytes; these are the claims' digests, not a real signature.
+    static HEADER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let kid = &digest("kubesim-sa-key")[..43];
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"alg\":\"RS256\",\"kid\":\"{kid}\"}}"))
+    });
+    let header = HEADER.as_str();
+    let body = b64.encode(serde_json::to_vec(&claims).unwrap_or_default());
+    // An RS256 signature is 256 bytes; these are drawn from a hash of the claims (splitmix64
+    // seeded with it), not a real signature.
+    let mut state = foldhash::quality::FixedState::with_seed(0).hash_one((header, &body));
     let mut sig = Vec::with_capacity(256);
-    let mut seed = format!("{header}.{body}");
     while sig.len() < 256 {
-        seed = digest(&seed);
-        sig.extend(seed.as_bytes().chunks(2).filter_map(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()));
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        sig.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
     }
-    sig.truncate(256);
     format!("{header}.{body}.{}", b64.encode(sig)).into_bytes()
 }
 
