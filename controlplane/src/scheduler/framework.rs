@@ -230,6 +230,9 @@ pub struct PodInfo {
     pub required_anti_affinity: Vec<AffinityTerm>,
     pub preferred_affinity: Vec<AffinityTerm>,
     pub preferred_anti_affinity: Vec<AffinityTerm>,
+    /// The images of the pod's containers, then its init containers', normalized once here
+    /// rather than for every node ImageLocality scores.
+    pub images: Vec<String>,
 }
 
 impl PodInfo {
@@ -251,11 +254,18 @@ impl PodInfo {
             required_anti_affinity: Vec::new(),
             preferred_affinity: Vec::new(),
             preferred_anti_affinity: Vec::new(),
+            images: Vec::new(),
             obj,
         };
         let Object::Pod(pod) = &*info.obj else { return info };
         let Some(spec) = pod.spec.as_ref() else { return info };
         info.priority = spec.priority.unwrap_or(0);
+        info.images = spec
+            .containers
+            .iter()
+            .chain(spec.init_containers.iter().flatten())
+            .map(|c| super::cache::normalized_image(c.image.as_deref().unwrap_or("")))
+            .collect();
         let (requests, cpu, memory) = pod_requests(spec);
         info.requests = Resources { pods: 1, ..requests };
         (info.non_zero_cpu, info.non_zero_memory) = (cpu, memory);

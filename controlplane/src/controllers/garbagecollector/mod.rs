@@ -4,7 +4,7 @@
 //! dependents, as upstream's GraphBuilder does, built in its event handler; its work-queue keys
 //! are owner uids. Events are not tracked (upstream's `ignoredResources`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -12,6 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::apiserver::{ApiError, DeleteOptions, Propagation, WatchEvent, WatchEventType};
 use crate::controllers::informers::Informers;
 use crate::controllers::runtime::{controller_user, Action, Controller};
+use crate::fasthash::HashMap;
 use crate::model::{Kind, Object, KINDS};
 use crate::sim::component::Ctx;
 
@@ -20,7 +21,7 @@ pub const FOREGROUND: &str = "foregroundDeletion";
 pub const ORPHAN: &str = "orphan";
 
 /// An object's coordinates.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct ObjRef {
     kind: Kind,
     namespace: String,
@@ -34,11 +35,13 @@ static TRACKED: LazyLock<Vec<Kind>> =
 #[derive(Default)]
 pub struct GarbageCollector {
     /// Live objects by uid.
-    alive: BTreeMap<String, ObjRef>,
+    /// (The three graph tables are only looked up, never walked: hash maps, whose order
+    /// decides nothing.)
+    alive: HashMap<String, ObjRef>,
     /// Owner uid → dependents.
-    dependents: BTreeMap<String, BTreeSet<ObjRef>>,
+    dependents: HashMap<String, BTreeSet<ObjRef>>,
     /// Each object's owner uids, to update the graph when they change.
-    owners_of: BTreeMap<ObjRef, Vec<String>>,
+    owners_of: HashMap<ObjRef, Vec<String>>,
 }
 
 impl GarbageCollector {

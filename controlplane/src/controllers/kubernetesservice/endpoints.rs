@@ -6,29 +6,59 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
+use k8s_openapi::api::core::v1::{EndpointAddress, EndpointPort as CoreEndpointPort, EndpointSubset, Endpoints};
+use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{NAMESPACE, SERVICE};
 use crate::apiserver::{ApiError, ApiServer, Reason};
-use crate::model::{decode, Kind, Object};
+use crate::model::{Kind, Object};
 
 /// The port the API server listens on (`--secure-port`).
 pub const SECURE_PORT: i32 = 6443;
 
+fn meta(label: (&str, &str)) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(SERVICE.into()),
+        namespace: Some(NAMESPACE.into()),
+        labels: Some([(label.0.to_string(), label.1.to_string())].into()),
+        ..Default::default()
+    }
+}
+
+// Built as typed objects: the reconciler runs every ten seconds for the cluster's life.
 fn endpoints(ip: &str) -> Object {
-    decode(json!({"apiVersion": "v1", "kind": "Endpoints",
-        "metadata": {"name": SERVICE, "namespace": NAMESPACE, "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-        "subsets": [{"addresses": [{"ip": ip}], "ports": [{"name": "https", "port": SECURE_PORT, "protocol": "TCP"}]}]}))
-    .expect("the kubernetes Endpoints decodes")
+    Object::Endpoints(Box::new(Endpoints {
+        metadata: meta(("endpointslice.kubernetes.io/skip-mirror", "true")),
+        subsets: Some(vec![EndpointSubset {
+            addresses: Some(vec![EndpointAddress { ip: ip.into(), ..Default::default() }]),
+            ports: Some(vec![CoreEndpointPort {
+                name: Some("https".into()),
+                port: SECURE_PORT,
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }]),
+    }))
 }
 
 fn endpoint_slice(ip: &str) -> Object {
-    decode(json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-        "metadata": {"name": SERVICE, "namespace": NAMESPACE, "labels": {"kubernetes.io/service-name": SERVICE}},
-        "addressType": "IPv4",
-        "endpoints": [{"addresses": [ip], "conditions": {"ready": true}}],
-        "ports": [{"name": "https", "port": SECURE_PORT, "protocol": "TCP"}]}))
-    .expect("the kubernetes EndpointSlice decodes")
+    Object::EndpointSlice(Box::new(EndpointSlice {
+        metadata: meta(("kubernetes.io/service-name", SERVICE)),
+        address_type: "IPv4".into(),
+        endpoints: vec![Endpoint {
+            addresses: vec![ip.into()],
+            conditions: Some(EndpointConditions { ready: Some(true), ..Default::default() }),
+            ..Default::default()
+        }],
+        ports: Some(vec![EndpointPort {
+            name: Some("https".into()),
+            port: Some(SECURE_PORT),
+            protocol: Some("TCP".into()),
+            ..Default::default()
+        }]),
+    }))
 }
 
 /// Create or correct both objects so they list the API server at `ip`; `current` gives what

@@ -54,14 +54,17 @@ pub fn check(
 ) -> (Checked, NodeHealth) {
     let created = node.metadata.creation_timestamp.as_ref().map(from_k8s_time).unwrap_or(now);
     let current_ready = condition(node, "Ready");
-    // A node that never posted Ready is judged as Unknown since its creation.
-    let observed = current_ready.cloned().unwrap_or_else(|| NodeCondition {
-        type_: "Ready".into(),
-        status: "Unknown".into(),
-        last_heartbeat_time: node.metadata.creation_timestamp.clone(),
-        last_transition_time: node.metadata.creation_timestamp.clone(),
-        ..Default::default()
-    });
+    // A node that never posted Ready is judged as Unknown since its creation. The whole
+    // condition is needed only when the node is overdue (below); every check needs its status.
+    let observed = || {
+        current_ready.cloned().unwrap_or_else(|| NodeCondition {
+            type_: "Ready".into(),
+            status: "Unknown".into(),
+            last_heartbeat_time: node.metadata.creation_timestamp.clone(),
+            last_transition_time: node.metadata.creation_timestamp.clone(),
+            ..Default::default()
+        })
+    };
     let grace = if current_ready.is_some() { MONITOR_GRACE } else { STARTUP_GRACE };
     let seen = current_ready.map(|c| (c.last_heartbeat_time.clone(), c.last_transition_time.clone()));
     let fresh =
@@ -87,8 +90,9 @@ pub fn check(
             health.probe = now;
         }
     }
+    let observed_status = current_ready.map_or_else(|| "Unknown".to_string(), |c| c.status.clone());
     let mut checked =
-        Checked { observed: observed.status.clone(), current: current_ready.map(|c| c.status.clone()), write: None };
+        Checked { observed: observed_status, current: current_ready.map(|c| c.status.clone()), write: None };
     if now > health.probe + Duration::seconds(grace) {
         let mut updated = node.clone();
         let conditions = updated.status.get_or_insert_with(Default::default).conditions.get_or_insert_with(Vec::new);
@@ -113,7 +117,7 @@ pub fn check(
         }
         let new_ready = condition(&updated, "Ready").cloned();
         checked.current = new_ready.as_ref().map(|c| c.status.clone());
-        if new_ready.as_ref() != Some(&observed) {
+        if new_ready.as_ref() != Some(&observed()) {
             health.ready = new_ready.map(|c| (c.last_heartbeat_time, c.last_transition_time));
             health.ready_transition = now;
             checked.write = Some(updated);

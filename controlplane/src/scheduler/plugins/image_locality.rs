@@ -1,7 +1,7 @@
 //! ImageLocality: prefer nodes that already hold the pod's images, by their size, scaled by
 //! how many nodes hold them (so one node with a popular image does not draw every pod).
 
-use crate::scheduler::cache::{normalized_image, NodeInfo};
+use crate::scheduler::cache::NodeInfo;
 use crate::scheduler::framework::{Args, CycleState, Plugin, ScorePlugin, MAX_NODE_SCORE};
 
 pub struct ImageLocality;
@@ -30,19 +30,15 @@ impl ScorePlugin for ImageLocality {
         if node.images.is_empty() {
             return 0;
         }
-        let Some(spec) = args.pod.spec() else { return 0 };
         let total = args.cache.num_nodes().max(1) as f64;
-        let containers = spec.containers.iter().chain(spec.init_containers.iter().flatten());
         let mut sum = 0;
-        let mut count = 0;
-        for c in containers {
-            count += 1;
-            let image = normalized_image(c.image.as_deref().unwrap_or(""));
-            if let Some(size) = node.images.get(&image) {
-                let spread = args.cache.image_nodes(&image) as f64 / total;
+        for image in &args.pod.images {
+            if let Some(size) = node.images.get(image) {
+                let spread = args.cache.image_nodes(image) as f64 / total;
                 sum += (*size as f64 * spread) as i64;
             }
         }
+        let count = args.pod.images.len() as i64;
         priority(sum, count)
     }
 }
