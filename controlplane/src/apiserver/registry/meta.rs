@@ -73,6 +73,18 @@ pub fn validate_object_meta(info: &KindInfo, meta: &ObjectMeta) -> Vec<FieldErro
     errs
 }
 
+/// Whether `new` holds every field [`validate_object_meta`] reads as `old` does.
+pub fn validates_as(new: &ObjectMeta, old: &ObjectMeta) -> bool {
+    new.name == old.name
+        && new.generate_name == old.generate_name
+        && new.namespace == old.namespace
+        && new.generation == old.generation
+        && new.labels == old.labels
+        && new.annotations == old.annotations
+        && new.owner_references == old.owner_references
+        && new.finalizers == old.finalizers
+}
+
 fn validate_owner_references(meta: &ObjectMeta, errs: &mut Vec<FieldError>) {
     let path = "metadata.ownerReferences";
     let mut controller: Option<String> = None;

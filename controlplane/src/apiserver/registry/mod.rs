@@ -80,6 +80,12 @@ pub trait Strategy: Typed + StatusSplit + Clone + PartialEq {
     fn validate(&self, _errs: &mut Vec<FieldError>) {}
     /// Validate an update (immutable fields and the like), after `validate` passed.
     fn validate_update(&self, _old: &Self, _errs: &mut Vec<FieldError>) {}
+    /// Whether everything `validate` reads is as in `old`, which passed it when it was written,
+    /// so that an update may skip it (its answer would be the same). A kind opts in by
+    /// comparing what its `validate` reads.
+    fn validates_as(&self, _old: &Self) -> bool {
+        false
+    }
     /// Warnings on create (`WarningsOnCreate`): accepted, but probably not what was meant.
     fn warnings(&self) -> Vec<String> {
         Vec::new()
@@ -174,9 +180,18 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
     errs
 }
 
-/// Validate an update: the new object on its own, then against the old one.
+/// Validate an update: the new object on its own, then against the old one. What is as the
+/// old object had it is not validated again (a status writer, a lease renewal or a finalizer
+/// patch leaves most of the object as it was): the old object passed the same rules.
 pub fn validate_update(new: &Object, old: &Object) -> Vec<FieldError> {
-    let mut errs = validate(new);
+    let mut errs = if meta::validates_as(new.metadata(), old.metadata()) {
+        Vec::new()
+    } else {
+        validate_object_meta(new.info(), new.metadata())
+    };
+    if !dispatch2!(new, old, n, o => n.validates_as(o), false) {
+        dispatch!(new, o => o.validate(&mut errs));
+    }
     if errs.is_empty() {
         dispatch2!(new, old, n, o => n.validate_update(o, &mut errs), ());
     }

@@ -68,6 +68,11 @@ impl Strategy for Pod {
         }
     }
 
+    /// `validate` reads only the spec.
+    fn validates_as(&self, old: &Self) -> bool {
+        self.spec == old.spec
+    }
+
     fn validate_update(&self, old: &Self, errs: &mut Vec<FieldError>) {
         let empty = PodSpec::default();
         let new = self.spec.as_ref().unwrap_or(&empty);

@@ -25,6 +25,15 @@ impl PreScorePlugin for BalancedAllocation {
 }
 
 /// `(1 - std) * 100` over the fractions of cpu and memory requested (each at most 1).
+/// `v` as a float, by way of 64 bits when it fits (the same value; a 128-bit conversion is a
+/// library call, and this runs for every node of every scheduling cycle).
+fn as_f64(v: i128) -> f64 {
+    match i64::try_from(v) {
+        Ok(v) => v as f64,
+        Err(_) => v as f64,
+    }
+}
+
 pub fn balanced_score(fractions: &[f64]) -> i64 {
     let std = match fractions {
         [a, b] => ((a - b) / 2.0).abs(),
@@ -48,7 +57,7 @@ impl ScorePlugin for BalancedAllocation {
             if capacity == 0 {
                 continue;
             }
-            fractions[n] = (requested as f64 / capacity as f64).min(1.0);
+            fractions[n] = (as_f64(requested) / as_f64(capacity)).min(1.0);
             n += 1;
         }
         balanced_score(&fractions[..n])
