@@ -6,10 +6,11 @@
 //! removed with the last one, so a full ring costs a few dozen bytes a request and the table
 //! holds only what the ring does (names of objects long deleted do not pile up).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use crate::fasthash::HashMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -38,30 +39,31 @@ pub struct AuditRecord<'a> {
 /// that is refused (or fails) anywhere is audited alike, and written to the log with the
 /// response's code when it completes (the Metadata level logs the ResponseComplete stage).
 #[derive(Debug, Clone)]
-pub struct AuditEvent {
+pub struct AuditEvent<'a> {
     time: DateTime<Utc>,
-    user: String,
+    user: &'a str,
     verb: &'static str,
-    resource: String,
-    namespace: String,
+    resource: Cow<'static, str>,
+    namespace: &'a str,
     /// The object's name; a create with `generateName` learns it while it is served.
-    pub name: String,
+    pub name: Cow<'a, str>,
 }
 
-impl AuditEvent {
-    pub(super) fn open(time: DateTime<Utc>, user: &UserInfo, request: &RequestInfo<'_>) -> Self {
-        let mut resource = request.info.group_resource();
-        if !request.sub.is_empty() {
-            resource.push('/');
-            resource.push_str(request.sub);
-        }
+impl<'a> AuditEvent<'a> {
+    pub(super) fn open(time: DateTime<Utc>, user: &'a UserInfo, request: &RequestInfo<'a>) -> Self {
+        // Borrowed where it can be: every request opens one.
+        let resource = if request.sub.is_empty() {
+            Cow::Borrowed(request.info.group_resource_name)
+        } else {
+            Cow::Owned(format!("{}/{}", request.info.group_resource_name, request.sub))
+        };
         AuditEvent {
             time,
-            user: user.name.clone(),
+            user: &user.name,
             verb: request.verb,
             resource,
-            namespace: request.namespace.to_string(),
-            name: request.name.to_string(),
+            namespace: request.namespace,
+            name: Cow::Borrowed(request.name),
         }
     }
 
@@ -69,10 +71,10 @@ impl AuditEvent {
     pub(super) fn complete(&self, code: u16, revision: i64) -> AuditRecord<'_> {
         AuditRecord {
             time: self.time,
-            user: &self.user,
+            user: self.user,
             verb: self.verb,
             resource: &self.resource,
-            namespace: &self.namespace,
+            namespace: self.namespace,
             name: &self.name,
             code,
             revision,

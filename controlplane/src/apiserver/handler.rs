@@ -29,7 +29,7 @@ impl ApiServer {
         &mut self,
         user: impl Into<UserInfo>,
         request: RequestInfo<'_>,
-        handler: impl FnOnce(&mut Self, &mut AuditEvent) -> Result<T, ApiError>,
+        handler: impl FnOnce(&mut Self, &mut AuditEvent<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let user = user.into();
         let mut event = AuditEvent::open(self.now, &user, &request);

@@ -37,13 +37,15 @@ pub struct PodMetrics {
 
 /// The metrics resources, for the audit log and errors. They are served, not stored: `kind`
 /// names the object each one reports on.
-static NODE_METRICS: KindInfo = metrics_info(Kind::Node, "NodeMetrics", "nodes", "nodemetrics", false);
-static POD_METRICS: KindInfo = metrics_info(Kind::Pod, "PodMetrics", "pods", "podmetrics", true);
+static NODE_METRICS: KindInfo =
+    metrics_info(Kind::Node, "NodeMetrics", ("nodes", "nodes.metrics.k8s.io"), "nodemetrics", false);
+static POD_METRICS: KindInfo =
+    metrics_info(Kind::Pod, "PodMetrics", ("pods", "pods.metrics.k8s.io"), "podmetrics", true);
 
 const fn metrics_info(
     kind: Kind,
     name: &'static str,
-    plural: &'static str,
+    (plural, group_resource_name): (&'static str, &'static str),
     singular: &'static str,
     namespaced: bool,
 ) -> KindInfo {
@@ -60,6 +62,8 @@ const fn metrics_info(
         etcd_prefix: "",
         has_status: false,
         tracks_generation: false,
+        group_resource_name,
+        api_version_name: "metrics.k8s.io/v1beta1",
     }
 }
 

@@ -429,7 +429,7 @@ impl ApiServer {
         let req = RequestInfo { verb: "create", info, sub: "", namespace: &ns, name: &name };
         self.serve(user, req, |s, audit| {
             let created = s.do_create(&ns, obj)?;
-            audit.name = created.name().to_string();
+            audit.name = created.name().to_string().into();
             Ok(created)
         })
     }

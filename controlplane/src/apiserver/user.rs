@@ -3,11 +3,14 @@
 //! the groups kube-apiserver's authenticators would (a node's, a service account's, and
 //! `system:authenticated` for everyone), so an authorizer can decide by group.
 
-/// The user of a request (`user.DefaultInfo`).
+use std::borrow::Cow;
+
+/// The user of a request (`user.DefaultInfo`). Every request authenticates one, so the
+/// well-known groups are borrowed, not copied.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserInfo {
     pub name: String,
-    pub groups: Vec<String>,
+    pub groups: Vec<Cow<'static, str>>,
 }
 
 /// Every authenticated user's group (`user.AllAuthenticated`).
@@ -24,22 +27,22 @@ pub const ALL_SERVICE_ACCOUNTS: &str = "system:serviceaccounts";
 impl UserInfo {
     /// A user with exactly these groups.
     pub fn new(name: impl Into<String>, groups: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        UserInfo { name: name.into(), groups: groups.into_iter().map(Into::into).collect() }
+        UserInfo { name: name.into(), groups: groups.into_iter().map(|g| Cow::Owned(g.into())).collect() }
     }
 
     /// The user a credential with this name authenticates as: the groups its kind of
     /// credential carries upstream, then `system:authenticated`.
     pub fn authenticated(name: &str) -> Self {
-        let mut groups = Vec::new();
+        let mut groups = Vec::with_capacity(3);
         if name.starts_with(NODE_USER_PREFIX) {
-            groups.push(NODES_GROUP.to_string());
+            groups.push(Cow::Borrowed(NODES_GROUP));
         } else if let Some(rest) = name.strip_prefix(SERVICE_ACCOUNT_USER_PREFIX) {
             if let Some((namespace, _)) = rest.split_once(':') {
-                groups.push(ALL_SERVICE_ACCOUNTS.to_string());
-                groups.push(format!("{ALL_SERVICE_ACCOUNTS}:{namespace}"));
+                groups.push(Cow::Borrowed(ALL_SERVICE_ACCOUNTS));
+                groups.push(Cow::Owned(format!("{ALL_SERVICE_ACCOUNTS}:{namespace}")));
             }
         }
-        groups.push(ALL_AUTHENTICATED.to_string());
+        groups.push(Cow::Borrowed(ALL_AUTHENTICATED));
         UserInfo { name: name.to_string(), groups }
     }
 
@@ -80,7 +83,7 @@ mod tests {
         let admin = UserInfo::from("kubectl");
         assert_eq!(
             (admin.name.as_str(), admin.groups.as_slice()),
-            ("kubectl", &["system:authenticated".to_string()][..])
+            ("kubectl", &[Cow::Borrowed("system:authenticated")][..])
         );
         assert!(UserInfo::new("x", ["g"]).in_group("g"));
     }

@@ -39,25 +39,31 @@ pub struct KindInfo {
     pub has_status: bool,
     /// Whether a spec change bumps `metadata.generation`.
     pub tracks_generation: bool,
+    /// [`KindInfo::group_resource`] and [`KindInfo::api_version`], spelled out once: every
+    /// request's audit record and every event names them.
+    pub group_resource_name: &'static str,
+    pub api_version_name: &'static str,
+}
+
+/// `grouped` for a kind of a named group, `core` for the core group's (a `const` choice, for
+/// the static table of kinds).
+pub const fn by_group(group: &str, grouped: &'static str, core: &'static str) -> &'static str {
+    if group.is_empty() {
+        core
+    } else {
+        grouped
+    }
 }
 
 impl KindInfo {
     /// `v1` or `apps/v1`.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        self.api_version_name.to_string()
     }
 
     /// `pods` or `deployments.apps`: the name kubectl uses in messages.
     pub fn group_resource(&self) -> String {
-        if self.group.is_empty() {
-            self.plural.to_string()
-        } else {
-            format!("{}.{}", self.plural, self.group)
-        }
+        self.group_resource_name.to_string()
     }
 
     /// `pod` or `deployment.apps`: the name kubectl prints before `/name`.
@@ -112,6 +118,8 @@ macro_rules! kinds {
                 name: stringify!($variant), plural: $plural, singular: $singular,
                 short_names: &[$($short),*], namespaced: $ns, etcd_prefix: $etcd,
                 has_status: $status, tracks_generation: $gen,
+                group_resource_name: by_group($group, concat!($plural, ".", $group), $plural),
+                api_version_name: by_group($group, concat!($group, "/", $version), $version),
             }),*
         ];
 
@@ -275,6 +283,19 @@ impl Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The names spelled out in the table are the group's and version's joined as upstream does.
+    #[test]
+    fn spelled_out_names_join_group_plural_and_version() {
+        for k in KINDS {
+            let (resource, version) = if k.group.is_empty() {
+                (k.plural.to_string(), k.version.to_string())
+            } else {
+                (format!("{}.{}", k.plural, k.group), format!("{}/{}", k.group, k.version))
+            };
+            assert_eq!((k.group_resource_name, k.api_version_name), (resource.as_str(), version.as_str()));
+        }
+    }
 
     #[test]
     fn table_order_matches_enum() {
