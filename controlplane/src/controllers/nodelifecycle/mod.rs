@@ -137,12 +137,18 @@ impl NodeLifecycleController {
             }
         }
         let mut zones: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let names: Vec<String> = self.nodes.keys().cloned().collect();
-        for name in names {
-            let Some(obj) = self.nodes.get(&name).cloned() else { continue };
+        // The nodes as they are now (shared, not copied): the pass writes only the node it checks.
+        let current: Vec<Arc<Object>> = self.nodes.values().cloned().collect();
+        for obj in current {
             let Object::Node(node) = &*obj else { continue };
-            let (checked, health) = health::check(node, self.health.get(&name), self.leases.get(&name).copied(), now);
-            self.health.insert(name.clone(), health);
+            let name = obj.name();
+            let (checked, health) = health::check(node, self.health.get(name), self.leases.get(name).copied(), now);
+            match self.health.get_mut(name) {
+                Some(h) => *h = health,
+                None => {
+                    self.health.insert(name.to_string(), health);
+                }
+            }
             let mut obj = obj.clone();
             if let Some(updated) = checked.write {
                 match ctx.api.update_status(&self.user, Object::Node(Box::new(updated))) {
@@ -161,7 +167,7 @@ impl NodeLifecycleController {
             if current != "True" && checked.observed == "True" {
                 let message = format!("Node {name} status is now: NodeNotReady");
                 self.node_event(ctx, &obj, EventType::Normal, "NodeNotReady", &message);
-                self.mark_pods_not_ready(ctx, &name);
+                self.mark_pods_not_ready(ctx, name);
             }
         }
         self.handle_disruption(ctx, &zones);
