@@ -143,13 +143,16 @@ impl Strategy for Job {
                 msgs.join(" ")
             ));
         }
-        warnings.extend(port_warnings(&spec_of(self).template.spec.unwrap_or_default(), "spec.template.spec"));
+        let spec = spec_of(self);
+        let no_pod = k8s_openapi::api::core::v1::PodSpec::default();
+        warnings.extend(port_warnings(spec.template.spec.as_ref().unwrap_or(&no_pod), "spec.template.spec"));
         warnings
     }
 }
 
-fn spec_of(j: &Job) -> JobSpec {
-    j.spec.clone().unwrap_or_default()
+/// The Job's spec, borrowed (a copy would copy its pod template for every validation).
+fn spec_of(j: &Job) -> std::borrow::Cow<'_, JobSpec> {
+    j.spec.as_ref().map_or_else(|| std::borrow::Cow::Owned(JobSpec::default()), std::borrow::Cow::Borrowed)
 }
 
 fn opt_int(v: Option<i32>) -> String {
@@ -164,7 +167,9 @@ fn validate_job(job: &Job, prefixed_labels: bool, errs: &mut Vec<FieldError>) {
     let spec = spec_of(job);
     let name = job.metadata.name.clone().unwrap_or_default();
     let uid = job.metadata.uid.clone().unwrap_or_default();
-    if spec.manual_selector != Some(true) && !selector::is_unset(&spec.selector.clone().unwrap_or_default()) {
+    let no_selector = LabelSelector::default();
+    let sel = spec.selector.as_ref().unwrap_or(&no_selector);
+    if spec.manual_selector != Some(true) && !selector::is_unset(sel) {
         if uid.is_empty() {
             errs.push(FieldError::required("metadata.uid", ""));
         }
@@ -186,24 +191,22 @@ fn validate_job(job: &Job, prefixed_labels: bool, errs: &mut Vec<FieldError>) {
             }
         }
         let expected_labels = expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let sel = spec.selector.clone().unwrap_or_default();
-        if selector::matches(&sel, Some(&expected_labels)) == Some(false) {
+        if selector::matches(sel, Some(&expected_labels)) == Some(false) {
             errs.push(FieldError::invalid(
                 "spec.selector",
-                gofmt::label_selector(&sel),
+                gofmt::label_selector(sel),
                 "`selector` not auto-generated",
             ));
         }
     }
     validate_job_spec(&spec, "spec", errs);
-    let sel = spec.selector.clone().unwrap_or_default();
-    if selector::is_unset(&sel) {
+    if selector::is_unset(sel) {
         errs.push(FieldError::required("spec.selector", ""));
     } else {
-        selector::validate(&sel, "spec.selector", errs);
+        selector::validate(sel, "spec.selector", errs);
     }
     selector::check_template(
-        &sel,
+        sel,
         spec.template.metadata.as_ref().and_then(|m| m.labels.as_ref()),
         "spec.template",
         errs,
