@@ -47,7 +47,7 @@ pub struct KindInfo {
 
 /// `grouped` for a kind of a named group, `core` for the core group's (a `const` choice, for
 /// the static table of kinds).
-pub const fn by_group(group: &str, grouped: &'static str, core: &'static str) -> &'static str {
+const fn by_group(group: &str, grouped: &'static str, core: &'static str) -> &'static str {
     if group.is_empty() {
         core
     } else {

@@ -125,10 +125,14 @@ impl<V: Revisioned> Store<V> {
 
     /// All keys starting with `prefix`, in key order.
     pub fn range<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a KeyValue<V>> + 'a {
+        self.keys(prefix).filter_map(|k| self.kvs.get(k).map(|slot| &slot.kv))
+    }
+
+    /// The keys starting with `prefix`, in order.
+    fn keys<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Arc<str>> + 'a {
         self.order
             .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
             .take_while(move |k| k.starts_with(prefix))
-            .filter_map(|k| self.kvs.get(k).map(|slot| &slot.kv))
     }
 
     /// How many changes are kept for watches (those since the compaction point).
@@ -138,10 +142,7 @@ impl<V: Revisioned> Store<V> {
 
     /// Number of keys under `prefix`.
     pub fn count(&self, prefix: &str) -> usize {
-        self.order
-            .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
-            .take_while(|k| k.starts_with(prefix))
-            .count()
+        self.keys(prefix).count()
     }
 
     /// Write `value` at `key` unconditionally. Returns the new revision.
