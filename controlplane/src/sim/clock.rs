@@ -11,7 +11,7 @@ pub fn epoch() -> DateTime<Utc> {
 }
 
 /// A timer: at `at`, component number `component` is told `key`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timer {
     pub at: DateTime<Utc>,
     /// Order of registration: timers due at the same moment fire in the order they were set.
@@ -21,6 +21,20 @@ pub struct Timer {
 }
 
 /// The clock and the one timer queue.
+/// Timers in time order, then in the order they were set: `seq` is unique, so the rest of a
+/// timer never needs comparing (the heap compares on every push and pop).
+impl Ord for Timer {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Clock {
     now: DateTime<Utc>,

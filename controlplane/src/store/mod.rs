@@ -4,7 +4,8 @@
 //!
 //! Like etcd, the store knows nothing of Kubernetes: the API server decides keys and values.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::fasthash::HashMap;
@@ -75,8 +76,11 @@ pub struct Store<V> {
     /// Every key's state, for point look-ups (most requests): a hash finds a key faster than a
     /// search that compares long, alike paths (`/registry/pods/default/...`) at every level.
     kvs: HashMap<Arc<str>, Slot<V>>,
-    /// The same keys in order, for ranges by prefix.
-    order: BTreeSet<Arc<str>>,
+    /// The same keys in order, for ranges by prefix, grouped by their first three path
+    /// segments (`/registry/pods/`): a range under one resource searches only its keys, and
+    /// one under a resource with no objects (webhook configurations, on every request) ends
+    /// at once. Buckets in order hold their keys in order (see [`bucket`]).
+    order: BTreeMap<Box<str>, BTreeSet<Arc<str>>>,
     /// Every change since the compaction point, oldest first, for watches.
     history: VecDeque<Event<V>>,
     /// The keys with a lease, in the order their leases expire.
@@ -96,7 +100,7 @@ impl<V: Revisioned> Store<V> {
             revision: 1,
             compacted: 0,
             kvs: HashMap::default(),
-            order: BTreeSet::new(),
+            order: BTreeMap::new(),
             history: VecDeque::new(),
             expiry: BTreeSet::new(),
         }
@@ -130,9 +134,23 @@ impl<V: Revisioned> Store<V> {
 
     /// The keys starting with `prefix`, in order.
     fn keys<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Arc<str>> + 'a {
-        self.order
-            .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
-            .take_while(move |k| k.starts_with(prefix))
+        // A prefix of three segments or more lies in one bucket, found by one look-up; a
+        // shorter one covers the buckets that start with it.
+        let exact = third_slash(prefix).map(|i| &prefix[..=i]);
+        let one = exact.and_then(|b| self.order.get(b));
+        let many = exact
+            .is_none()
+            .then(|| {
+                self.order
+                    .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+                    .take_while(move |(b, _)| b.starts_with(prefix))
+                    .map(|(_, keys)| keys)
+            })
+            .into_iter()
+            .flatten();
+        one.into_iter().chain(many).flat_map(move |keys| {
+            keys.range::<str, _>((Bound::Included(prefix), Bound::Unbounded)).take_while(move |k| k.starts_with(prefix))
+        })
     }
 
     /// How many changes are kept for watches (those since the compaction point).
@@ -255,7 +273,14 @@ impl<V: Revisioned> Store<V> {
             None => {
                 let key = Arc::<str>::from(key);
                 let kv = KeyValue { key: key.clone(), create_revision: rev, mod_revision: rev, version: 1, value };
-                self.order.insert(key.clone());
+                match self.order.get_mut(bucket(&key)) {
+                    Some(keys) => {
+                        keys.insert(key.clone());
+                    }
+                    None => {
+                        self.order.insert(bucket(&key).into(), BTreeSet::from([key.clone()]));
+                    }
+                }
                 self.kvs.insert(key, Slot { kv: kv.clone(), lease: None });
                 (kv, None, None)
             }
@@ -270,7 +295,12 @@ impl<V: Revisioned> Store<V> {
     /// Delete `key` at the current revision; returns the state it had, if it was there.
     fn apply_delete(&mut self, key: &str) -> Option<KeyValue<V>> {
         let Slot { kv: prev, lease } = self.kvs.remove(key)?;
-        self.order.remove(key);
+        if let Some(keys) = self.order.get_mut(bucket(key)) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.order.remove(bucket(key));
+            }
+        }
         if let Some(deadline) = lease {
             self.expiry.remove(&(deadline, prev.key.clone()));
         }
@@ -278,6 +308,21 @@ impl<V: Revisioned> Store<V> {
         self.history.push_back(Event { event_type: EventType::Delete, kv, prev_kv: Some(prev.clone()) });
         Some(prev)
     }
+}
+
+/// The bucket of the ordered index a key belongs to: the key up to and including its third
+/// `/` (`/registry/pods/` of `/registry/pods/default/web`), or the whole key when it has fewer.
+/// For keys `a < b`, `bucket(a) <= bucket(b)`: two buckets that differ, differ where their
+/// keys do, or one is a whole key that the other's keys extend.
+fn bucket(key: &str) -> &str {
+    match third_slash(key) {
+        Some(i) => &key[..=i],
+        None => key,
+    }
+}
+
+fn third_slash(key: &str) -> Option<usize> {
+    key.bytes().enumerate().filter(|(_, b)| *b == b'/').nth(2).map(|(i, _)| i)
 }
 
 #[cfg(test)]

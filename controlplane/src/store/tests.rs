@@ -147,3 +147,46 @@ fn keys_on_a_lease_expire_with_a_delete_event() {
     s.delete("/e/c");
     assert_eq!(s.lease_count(), 0);
 }
+
+mod ordered_index {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Ranges through the bucketed index are exactly the keys with the prefix, in order,
+        /// for keys and prefixes of any number of segments, after puts and deletes.
+        #[test]
+        fn range_is_every_key_with_the_prefix_in_order(
+            keys in proptest::collection::vec("[/ab]{0,8}", 0..40),
+            deleted in proptest::collection::vec(any::<prop::sample::Index>(), 0..10),
+            prefixes in proptest::collection::vec("[/ab]{0,6}", 1..10),
+        ) {
+            let mut s = Store::new();
+            let mut model = std::collections::BTreeSet::new();
+            for k in &keys {
+                s.put(k, v("x"));
+                model.insert(k.clone());
+            }
+            for d in &deleted {
+                if keys.is_empty() {
+                    break;
+                }
+                let k = d.get(&keys);
+                s.delete(k);
+                model.remove(k);
+            }
+            prop_assert_eq!(s.len(), model.len());
+            for p in &prefixes {
+                let got: Vec<String> = s.range(p).map(|kv| kv.key.to_string()).collect();
+                let want: Vec<String> = model.iter().filter(|k| k.starts_with(p.as_str())).cloned().collect();
+                prop_assert_eq!(s.count(p), want.len());
+                prop_assert_eq!(got, want);
+            }
+            // Empty buckets go with their last key.
+            for k in model.clone() {
+                s.delete(&k);
+            }
+            prop_assert!(s.order.is_empty());
+        }
+    }
+}

@@ -2,6 +2,8 @@
 //! node's Ready heartbeat or its Lease change (the probe time), and once that is longer ago
 //! than the grace period it sets the node's conditions to Unknown (`tryUpdateNodeHealth`).
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::{Node, NodeCondition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -24,8 +26,18 @@ pub struct NodeHealth {
     pub lease_renew: Option<DateTime<Utc>>,
 }
 
-/// The Ready status the controller acts on: "True", "False" or "Unknown".
-pub type ReadyStatus = String;
+/// The Ready status the controller acts on: "True", "False" or "Unknown" (borrowed: checked
+/// for every node every five seconds).
+pub type ReadyStatus = Cow<'static, str>;
+
+fn ready_status_of(status: &str) -> ReadyStatus {
+    match status {
+        "True" => Cow::Borrowed("True"),
+        "False" => Cow::Borrowed("False"),
+        "Unknown" => Cow::Borrowed("Unknown"),
+        other => Cow::Owned(other.to_string()),
+    }
+}
 
 pub fn condition<'a>(node: &'a Node, type_: &str) -> Option<&'a NodeCondition> {
     node.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == type_)
@@ -52,7 +64,6 @@ pub fn check(
     lease_renew: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> (Checked, NodeHealth) {
-    let created = node.metadata.creation_timestamp.as_ref().map(from_k8s_time).unwrap_or(now);
     let current_ready = condition(node, "Ready");
     // A node that never posted Ready is judged as Unknown since its creation. The whole
     // condition is needed only when the node is overdue (below); every check needs its status.
@@ -70,7 +81,10 @@ pub fn check(
     let fresh =
         |probe, transition| NodeHealth { ready: seen.clone(), probe, ready_transition: transition, lease_renew: None };
     let mut health = match (saved, current_ready) {
-        (None, None) => fresh(created, created),
+        (None, None) => {
+            let created = node.metadata.creation_timestamp.as_ref().map(from_k8s_time).unwrap_or(now);
+            fresh(created, created)
+        }
         (Some(h), None) if h.ready.is_none() => NodeHealth { lease_renew: None, ..h.clone() },
         (None, Some(_)) | (Some(_), None) => fresh(now, now),
         (Some(h), Some(c)) => match &h.ready {
@@ -90,9 +104,9 @@ pub fn check(
             health.probe = now;
         }
     }
-    let observed_status = current_ready.map_or_else(|| "Unknown".to_string(), |c| c.status.clone());
+    let observed_status = current_ready.map_or(Cow::Borrowed("Unknown"), |c| ready_status_of(&c.status));
     let mut checked =
-        Checked { observed: observed_status, current: current_ready.map(|c| c.status.clone()), write: None };
+        Checked { observed: observed_status, current: current_ready.map(|c| ready_status_of(&c.status)), write: None };
     if now > health.probe + Duration::seconds(grace) {
         let mut updated = node.clone();
         let conditions = updated.status.get_or_insert_with(Default::default).conditions.get_or_insert_with(Vec::new);
@@ -116,7 +130,7 @@ pub fn check(
             }
         }
         let new_ready = condition(&updated, "Ready").cloned();
-        checked.current = new_ready.as_ref().map(|c| c.status.clone());
+        checked.current = new_ready.as_ref().map(|c| ready_status_of(&c.status));
         if new_ready.as_ref() != Some(&observed()) {
             health.ready = new_ready.map(|c| (c.last_heartbeat_time, c.last_transition_time));
             health.ready_transition = now;

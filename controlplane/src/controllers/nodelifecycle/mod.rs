@@ -20,6 +20,7 @@ use super::Informers;
 use crate::apiserver::error::ApiError;
 use crate::apiserver::{from_k8s_time, k8s_time, WatchEvent, WatchEventType};
 use crate::events::{EventRecorder, EventType};
+use crate::fasthash::HashMap;
 use crate::model::{Kind, Object};
 use crate::sim::component::Ctx;
 use health::NodeHealth;
@@ -64,8 +65,10 @@ impl Tainter {
 
 pub struct NodeLifecycleController {
     nodes: BTreeMap<String, Arc<Object>>,
-    leases: BTreeMap<String, DateTime<Utc>>,
-    health: BTreeMap<String, NodeHealth>,
+    /// Whether a node was added or deleted since the monitor last looked.
+    membership_changed: bool,
+    leases: HashMap<String, DateTime<Utc>>,
+    health: HashMap<String, NodeHealth>,
     /// Nodes the controller has registered, with the last version seen (for the removal event).
     known: BTreeMap<String, Arc<Object>>,
     zone_states: BTreeMap<String, ZoneState>,
@@ -93,8 +96,9 @@ impl NodeLifecycleController {
         let user = controller_user("node-controller");
         NodeLifecycleController {
             nodes: BTreeMap::new(),
-            leases: BTreeMap::new(),
-            health: BTreeMap::new(),
+            membership_changed: true,
+            leases: HashMap::default(),
+            health: HashMap::default(),
             known: BTreeMap::new(),
             zone_states: BTreeMap::new(),
             tainters: BTreeMap::new(),
@@ -114,6 +118,49 @@ impl NodeLifecycleController {
     /// `monitorNodeHealth`.
     fn monitor(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
+        if std::mem::take(&mut self.membership_changed) {
+            self.register_nodes(ctx, now);
+        }
+        let mut zones: BTreeMap<String, Vec<bool>> = BTreeMap::new();
+        // The nodes as they are now (shared, not copied): the pass writes only the node it checks.
+        let current: Vec<Arc<Object>> = self.nodes.values().cloned().collect();
+        for obj in current {
+            let Object::Node(node) = &*obj else { continue };
+            let name = obj.name();
+            let saved = self.health.get_mut(name);
+            let (checked, health) = health::check(node, saved.as_deref(), self.leases.get(name).copied(), now);
+            match saved {
+                Some(h) => *h = health,
+                None => {
+                    self.health.insert(name.to_string(), health);
+                }
+            }
+            let mut obj = obj.clone();
+            if let Some(updated) = checked.write {
+                match ctx.api.update_status(&self.user, Object::Node(Box::new(updated))) {
+                    Ok(written) => obj = written,
+                    Err(_) => continue,
+                }
+            }
+            let Object::Node(node) = &*obj else { continue };
+            let excluded =
+                node.metadata.labels.as_ref().is_some_and(|l| l.contains_key("node.kubernetes.io/exclude-disruption"));
+            if !excluded {
+                zones.entry(taints::zone_key(node)).or_default().push(checked.current.as_deref() == Some("True"));
+            }
+            let Some(current) = checked.current else { continue };
+            self.process_taint_based_eviction(ctx, node, &checked.observed);
+            if current != "True" && checked.observed == "True" {
+                let message = format!("Node {name} status is now: NodeNotReady");
+                self.node_event(ctx, &obj, EventType::Normal, "NodeNotReady", &message);
+                self.mark_pods_not_ready(ctx, name);
+            }
+        }
+        self.handle_disruption(ctx, &zones);
+    }
+
+    /// Register the nodes that appeared and let go of those deleted since the last pass.
+    fn register_nodes(&mut self, ctx: &mut Ctx<'_>, now: DateTime<Utc>) {
         let added: Vec<Arc<Object>> =
             self.nodes.iter().filter(|(n, _)| !self.known.contains_key(*n)).map(|(_, o)| o.clone()).collect();
         let deleted: Vec<Arc<Object>> =
@@ -136,54 +183,19 @@ impl NodeLifecycleController {
                 t.queue.retain(|n| *n != name);
             }
         }
-        let mut zones: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        // The nodes as they are now (shared, not copied): the pass writes only the node it checks.
-        let current: Vec<Arc<Object>> = self.nodes.values().cloned().collect();
-        for obj in current {
-            let Object::Node(node) = &*obj else { continue };
-            let name = obj.name();
-            let (checked, health) = health::check(node, self.health.get(name), self.leases.get(name).copied(), now);
-            match self.health.get_mut(name) {
-                Some(h) => *h = health,
-                None => {
-                    self.health.insert(name.to_string(), health);
-                }
-            }
-            let mut obj = obj.clone();
-            if let Some(updated) = checked.write {
-                match ctx.api.update_status(&self.user, Object::Node(Box::new(updated))) {
-                    Ok(written) => obj = written,
-                    Err(_) => continue,
-                }
-            }
-            let Object::Node(node) = &*obj else { continue };
-            let excluded =
-                node.metadata.labels.as_ref().is_some_and(|l| l.contains_key("node.kubernetes.io/exclude-disruption"));
-            if !excluded {
-                zones.entry(taints::zone_key(node)).or_default().push(checked.current.clone().unwrap_or_default());
-            }
-            let Some(current) = checked.current else { continue };
-            self.process_taint_based_eviction(ctx, node, &checked.observed);
-            if current != "True" && checked.observed == "True" {
-                let message = format!("Node {name} status is now: NodeNotReady");
-                self.node_event(ctx, &obj, EventType::Normal, "NodeNotReady", &message);
-                self.mark_pods_not_ready(ctx, name);
-            }
-        }
-        self.handle_disruption(ctx, &zones);
     }
 
     /// `processTaintBaseEviction`.
     fn process_taint_based_eviction(&mut self, ctx: &mut Ctx<'_>, node: &Node, observed: &str) {
-        let name = node.metadata.name.clone().unwrap_or_default();
         let (wanted, opposite) = match observed {
             "False" => (taints::NOT_READY, taints::UNREACHABLE),
             "Unknown" => (taints::UNREACHABLE, taints::NOT_READY),
             _ => {
-                self.mark_reachable(ctx, &name);
+                self.mark_node_reachable(ctx, node);
                 return;
             }
         };
+        let name = node.metadata.name.clone().unwrap_or_default();
         if taints::has_taint(node, opposite, "NoExecute") {
             // Swap at once: the node was already tainted for the other reason.
             self.swap_taints(
@@ -203,16 +215,33 @@ impl NodeLifecycleController {
 
     /// `markNodeAsReachable`: drop the NoExecute taints and any pending tainting.
     fn mark_reachable(&mut self, ctx: &mut Ctx<'_>, name: &str) {
-        for t in self.tainters.values_mut() {
-            t.queue.retain(|n| n != name);
+        match self.nodes.get(name).cloned() {
+            Some(obj) => {
+                if let Object::Node(node) = &*obj {
+                    self.mark_node_reachable(ctx, node);
+                }
+            }
+            None => self.forget_tainting(name),
         }
-        let Some(Object::Node(node)) = self.nodes.get(name).map(|o| &**o) else { return };
+    }
+
+    /// [`Self::mark_reachable`] for the node as the caller holds it.
+    fn mark_node_reachable(&mut self, ctx: &mut Ctx<'_>, node: &Node) {
+        let name = node.metadata.name.as_deref().unwrap_or_default();
+        self.forget_tainting(name);
         if taints::has_taint(node, taints::NOT_READY, "NoExecute")
             || taints::has_taint(node, taints::UNREACHABLE, "NoExecute")
         {
             let remove =
                 [taints::taint(taints::NOT_READY, "NoExecute"), taints::taint(taints::UNREACHABLE, "NoExecute")];
             self.swap_taints(ctx, name, &[], &remove);
+        }
+    }
+
+    /// Drop the node from every zone's tainting queue.
+    fn forget_tainting(&mut self, name: &str) {
+        for t in self.tainters.values_mut() {
+            t.queue.retain(|n| n != name);
         }
     }
 
@@ -255,13 +284,12 @@ impl NodeLifecycleController {
 
     /// `handleDisruption`: a zone where every node is down is left alone (the fault is more
     /// likely the control plane's); a mostly-down small zone is not tainted further.
-    fn handle_disruption(&mut self, ctx: &mut Ctx<'_>, zones: &BTreeMap<String, Vec<String>>) {
+    fn handle_disruption(&mut self, ctx: &mut Ctx<'_>, zones: &BTreeMap<String, Vec<bool>>) {
         let now = ctx.now();
         let mut new_states = BTreeMap::new();
         let mut all_full = true;
-        for (zone, statuses) in zones {
-            let refs: Vec<&str> = statuses.iter().map(String::as_str).collect();
-            let state = taints::zone_state(&refs);
+        for (zone, ready) in zones {
+            let state = taints::zone_state(ready);
             all_full &= state == ZoneState::FullDisruption;
             new_states.insert(zone.clone(), state);
             self.zone_states.entry(zone.clone()).or_insert(ZoneState::Initial);
@@ -378,15 +406,15 @@ impl Controller for NodeLifecycleController {
             Kind::Node => {
                 let name = event.object.name().to_string();
                 if event.event_type == WatchEventType::Deleted {
-                    self.nodes.remove(&name);
+                    self.membership_changed |= self.nodes.remove(&name).is_some();
                     return Vec::new();
                 }
-                self.nodes.insert(name.clone(), event.object.clone());
+                self.membership_changed |= self.nodes.insert(name.clone(), event.object.clone()).is_none();
                 self.changed.insert(name);
                 vec![KEY.to_string()]
             }
             Kind::Lease if event.object.namespace() == "kube-node-lease" => {
-                let name = event.object.name().to_string();
+                let name = event.object.name();
                 let renew = match &*event.object {
                     Object::Lease(l) => l
                         .spec
@@ -397,11 +425,14 @@ impl Controller for NodeLifecycleController {
                 };
                 match (event.event_type, renew) {
                     (WatchEventType::Deleted, _) | (_, None) => {
-                        self.leases.remove(&name);
+                        self.leases.remove(name);
                     }
-                    (_, Some(t)) => {
-                        self.leases.insert(name, t);
-                    }
+                    (_, Some(t)) => match self.leases.get_mut(name) {
+                        Some(renew) => *renew = t,
+                        None => {
+                            self.leases.insert(name.to_string(), t);
+                        }
+                    },
                 }
                 Vec::new()
             }

@@ -104,9 +104,10 @@ const LARGE_CLUSTER_THRESHOLD: usize = 50;
 pub const EVICTION_QPS: f64 = 0.1;
 const SECONDARY_EVICTION_QPS: f64 = 0.01;
 
-/// The zone's state from its nodes' Ready statuses ("" for a node without one).
-pub fn zone_state(ready: &[&str]) -> ZoneState {
-    let up = ready.iter().filter(|s| **s == "True").count();
+/// The zone's state from whether each of its nodes is Ready (its Ready condition "True"; a
+/// node without one is not).
+pub fn zone_state(ready: &[bool]) -> ZoneState {
+    let up = ready.iter().filter(|r| **r).count();
     let down = ready.len() - up;
     if up == 0 && down > 0 {
         ZoneState::FullDisruption
@@ -145,10 +146,10 @@ mod tests {
 
     #[test]
     fn zone_states_follow_upstream_thresholds() {
-        assert_eq!(zone_state(&["True", "Unknown"]), ZoneState::Normal);
-        assert_eq!(zone_state(&["Unknown", "Unknown"]), ZoneState::FullDisruption);
-        assert_eq!(zone_state(&["True", "Unknown", "Unknown", "Unknown"]), ZoneState::PartialDisruption);
-        assert_eq!(zone_state(&["True", "True", "Unknown", "Unknown"]), ZoneState::Normal);
+        assert_eq!(zone_state(&[true, false]), ZoneState::Normal);
+        assert_eq!(zone_state(&[false, false]), ZoneState::FullDisruption);
+        assert_eq!(zone_state(&[true, false, false, false]), ZoneState::PartialDisruption);
+        assert_eq!(zone_state(&[true, true, false, false]), ZoneState::Normal);
         assert_eq!(zone_qps(ZoneState::PartialDisruption, 4), 0.0);
         assert_eq!(zone_qps(ZoneState::PartialDisruption, 51), 0.01);
     }
