@@ -245,3 +245,65 @@ fn fenceposts_round_surge_up_and_unavailability_down() {
     assert_eq!(resolve_fenceposts(Some(&IntOrString::Int(0)), Some(&pct("10%")), 5), Ok((0, 1)));
     assert!(resolve_fenceposts(Some(&pct("x")), None, 5).is_err());
 }
+
+/// `equal_ignore_hash` answers as the JSON comparison does (Go's semantic equality), in the
+/// cases its typed shortcuts decide and in those left to JSON.
+#[test]
+fn equal_ignore_hash_agrees_with_semantic_equality() {
+    use k8s_openapi::api::core::v1::PodTemplateSpec;
+    let t = |v: serde_json::Value| -> PodTemplateSpec { serde_json::from_value(v).expect("a template") };
+    let base =
+        json!({"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+    let cases = [
+        // Only the hash label differs.
+        (
+            json!({"metadata": {"labels": {"app": "web", "pod-template-hash": "abc"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]}}),
+            true,
+        ),
+        // Another image, another container name, another container count.
+        (
+            json!({"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx:2"}]}}),
+            false,
+        ),
+        (
+            json!({"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "d", "image": "nginx"}]}}),
+            false,
+        ),
+        (
+            json!({"metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}, {"name": "d", "image": "nginx"}]}}),
+            false,
+        ),
+        // An empty list is the same as none (left to JSON).
+        (
+            json!({"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx", "env": []}]}}),
+            true,
+        ),
+        // Another label, an annotation, another field.
+        (
+            json!({"metadata": {"labels": {"app": "web", "tier": "x"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}),
+            false,
+        ),
+        (
+            json!({"metadata": {"labels": {"app": "web"}, "annotations": {"a": "b"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]}}),
+            false,
+        ),
+        (
+            json!({"metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx", "args": ["x"]}]}}),
+            false,
+        ),
+    ];
+    let base = t(base);
+    for (other, want) in cases {
+        let other = t(other);
+        assert_eq!(util::equal_ignore_hash(&base, &other), want, "{other:?}");
+        assert_eq!(util::equal_ignore_hash(&other, &base), want, "{other:?}");
+    }
+    // No metadata at all is the same as empty metadata.
+    let bare = t(json!({"spec": {"containers": [{"name": "c", "image": "nginx"}]}}));
+    let empty = t(json!({"metadata": {}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}));
+    assert!(util::equal_ignore_hash(&bare, &empty));
+}

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
@@ -265,12 +266,38 @@ fn prune_empty(v: &mut Value) {
 }
 
 /// `EqualIgnoreHash`: whether two templates are equal but for the `pod-template-hash` label.
+/// The Deployment controller asks it of every ReplicaSet on every sync, so two answers come
+/// without JSON: templates whose containers differ in name or image (a field that is a string
+/// in both or absent in both, never pruned) differ, and templates equal field by field but
+/// for that label are equal. Only what is left (an empty list against an absent one) is
+/// compared as JSON.
 pub fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
+    if let (Some(x), Some(y)) = (&a.spec, &b.spec) {
+        let differ = |(c, d): (&k8s_openapi::api::core::v1::Container, &k8s_openapi::api::core::v1::Container)| {
+            c.name != d.name || c.image != d.image
+        };
+        if x.containers.len() != y.containers.len() || x.containers.iter().zip(&y.containers).any(differ) {
+            return false;
+        }
+    }
+    let rest = |t: &PodTemplateSpec| ObjectMeta { labels: None, ..t.metadata.clone().unwrap_or_default() };
+    if a.spec == b.spec && labels_but_hash(a).eq(labels_but_hash(b)) && rest(a) == rest(b) {
+        return true;
+    }
     template_without_hash(a) == template_without_hash(b)
 }
 
-pub fn rs_template(rs: &ReplicaSet) -> PodTemplateSpec {
-    rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default()
+fn labels_but_hash(t: &PodTemplateSpec) -> impl Iterator<Item = (&String, &String)> {
+    let labels = t.metadata.iter().flat_map(|m| m.labels.iter().flatten());
+    labels.filter(|(k, _)| k.as_str() != POD_TEMPLATE_HASH)
+}
+
+/// A ReplicaSet's pod template (an empty one when it has none).
+pub fn rs_template(rs: &ReplicaSet) -> std::borrow::Cow<'_, PodTemplateSpec> {
+    match rs.spec.as_ref().and_then(|s| s.template.as_ref()) {
+        Some(t) => std::borrow::Cow::Borrowed(t),
+        None => std::borrow::Cow::Owned(PodTemplateSpec::default()),
+    }
 }
 
 fn creation(rs: &ReplicaSet) -> Option<DateTime<Utc>> {
@@ -303,10 +330,11 @@ pub fn by_revision(a: &ReplicaSet, b: &ReplicaSet) -> std::cmp::Ordering {
 
 /// `FindNewReplicaSet`: the oldest ReplicaSet whose template is the Deployment's.
 pub fn find_new_rs<'a>(d: &Deployment, rss: &'a [ReplicaSet]) -> Option<&'a ReplicaSet> {
-    let template = d.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default();
+    let empty = PodTemplateSpec::default();
+    let template = d.spec.as_ref().map_or(&empty, |s| &s.template);
     let mut sorted: Vec<&ReplicaSet> = rss.iter().collect();
     sorted.sort_by(|a, b| by_creation(a, b));
-    sorted.into_iter().find(|rs| equal_ignore_hash(&rs_template(rs), &template))
+    sorted.into_iter().find(|rs| equal_ignore_hash(&rs_template(rs), template))
 }
 
 /// `FindActiveOrLatest`: the one ReplicaSet with replicas, or the newest if none has any;

@@ -119,12 +119,13 @@ pub fn make(env: &mut Env<'_>, pod: &Pod, c: &Container, pod_ip: &str) -> Result
     let containers = pod.spec.as_ref().map_or(&[][..], |s| &s.containers);
     let links = pod.spec.as_ref().and_then(|s| s.enable_service_links) != Some(false);
     let mut service_env = Vec::new();
-    let services = env.api.list(env.user, Kind::Service, None, |o| {
+    // `getServiceEnvVarMap`: from the kubelet's service lister (an informer), as upstream.
+    let services = env.informers.list(Kind::Service).filter(|o| {
         let (sns, name) = (o.namespace(), o.name());
         (sns, name) == MASTER_SERVICE || links && sns == ns
     });
     let mut by_name: BTreeMap<&str, &Service> = BTreeMap::new();
-    for o in &services.items {
+    for o in services {
         let Object::Service(s) = &**o else { continue };
         if (o.namespace(), o.name()) == MASTER_SERVICE {
             by_name.entry(o.name()).or_insert(&**s);

@@ -33,6 +33,7 @@ pub mod volumes;
 pub mod worker;
 
 use crate::apiserver::{ApiServer, WatchEvent, WatchEventType};
+use crate::controllers::Informers;
 use crate::events::EventRecorder;
 use crate::model::{Kind, Object};
 use crate::node::container::fs::Shared;
@@ -71,6 +72,8 @@ pub struct Env<'a> {
     pub host: &'a Shared,
     /// The files of PersistentVolumes not on a node, by volume name.
     pub claims: &'a mut BTreeMap<String, Shared>,
+    /// The shared informers: the kubelet's service lister reads the Services from them.
+    pub informers: &'a Informers,
 }
 
 impl Env<'_> {
@@ -196,6 +199,7 @@ impl Kubelet {
     fn sync_pod(
         &mut self,
         api: &mut ApiServer,
+        informers: &Informers,
         uid: &str,
         claims: &mut BTreeMap<String, Shared>,
     ) -> Option<DateTime<Utc>> {
@@ -213,6 +217,7 @@ impl Kubelet {
             allocatable: &self.allocatable,
             host: &self.disk,
             claims,
+            informers,
         };
         let next = worker.sync(&mut env);
         if worker.gone {
@@ -513,7 +518,16 @@ impl Component for Kubelets {
     }
 
     fn watches(&self) -> &[Kind] {
-        &[Kind::Node, Kind::Pod, Kind::ConfigMap, Kind::Secret, Kind::PersistentVolumeClaim, Kind::PersistentVolume]
+        // Services for the containers' service environment variables (the service lister).
+        &[
+            Kind::Node,
+            Kind::Pod,
+            Kind::ConfigMap,
+            Kind::Secret,
+            Kind::PersistentVolumeClaim,
+            Kind::PersistentVolume,
+            Kind::Service,
+        ]
     }
 
     fn on_event(&mut self, event: &WatchEvent, _: Option<&crate::model::Object>, _: &crate::controllers::Informers) {
@@ -615,7 +629,7 @@ impl Component for Kubelets {
                 continue;
             }
             busy = true;
-            let next = k.sync_pod(ctx.api, &uid, &mut self.claims);
+            let next = k.sync_pod(ctx.api, ctx.informers, &uid, &mut self.claims);
             if let (Some(at), Some(w)) = (next, k.pods.get_mut(&uid)) {
                 if w.wake.is_none_or(|pending| pending <= now || at < pending) {
                     w.wake = Some(at);
