@@ -508,10 +508,12 @@ impl ApiServer {
         let info = kind.info();
         let ns = if info.namespaced { namespace } else { "" };
         let current = self.peek(kind, ns, name).ok_or_else(|| ApiError::not_found(info, name))?;
-        if let Some(meta) = patch::patch_plain_metadata(current.metadata(), patch_type, patch) {
+        if patch::only_plain_metadata(patch_type, patch) {
+            // Only the metadata can change: the rest of the object is copied, never decoded.
             let mut obj = (*current).clone();
-            *obj.metadata_mut() = meta;
-            return self.do_update(obj, status);
+            if patch::patch_plain_metadata(obj.metadata_mut(), patch_type, patch) {
+                return self.do_update(obj, status);
+            }
         }
         let mut doc = current.to_value();
         patch::apply_patch(patch_type, &mut doc, patch).map_err(|e| match e {

@@ -47,18 +47,25 @@ pub fn apply_patch(patch_type: PatchType, doc: &mut Value, patch: &Value) -> Res
 /// lists and maps of strings, which decode alike alone and inside the object.
 const PLAIN_METADATA: [&str; 3] = ["finalizers", "labels", "annotations"];
 
-/// Whether `patch` can change nothing but [`PLAIN_METADATA`] (the Job controller's removal of
-/// its tracking finalizer, a label or annotation patch).
-fn only_plain_metadata(patch_type: PatchType, patch: &Value) -> bool {
-    let plain = |field: &str| PLAIN_METADATA.contains(&field);
-    match patch_type {
+/// Which of [`PLAIN_METADATA`] `patch` touches, when it can change nothing else (the Job
+/// controller's removal of its tracking finalizer, a label or annotation patch).
+fn plain_metadata_touched(patch_type: PatchType, patch: &Value) -> Option<[bool; 3]> {
+    let mut touched = [false; 3];
+    let mut touch = |field: &str| match PLAIN_METADATA.iter().position(|f| *f == field) {
+        Some(i) => {
+            touched[i] = true;
+            true
+        }
+        None => false,
+    };
+    let plain = match patch_type {
         PatchType::Json => patch.as_array().is_some_and(|ops| {
             ops.iter().all(|op| {
                 let Some(op) = op.as_object() else { return false };
                 let path = op.get("path").and_then(Value::as_str).and_then(|p| p.strip_prefix("/metadata/"));
                 matches!(op.get("op").and_then(Value::as_str), Some("add" | "remove" | "replace" | "test"))
                     && op.keys().all(|k| matches!(k.as_str(), "op" | "path" | "value"))
-                    && path.is_some_and(|p| plain(p.split('/').next().unwrap_or("")))
+                    && path.is_some_and(|p| touch(p.split('/').next().unwrap_or("")))
             })
         }),
         PatchType::Merge | PatchType::Strategic => patch.as_object().is_some_and(|p| {
@@ -67,35 +74,43 @@ fn only_plain_metadata(patch_type: PatchType, patch: &Value) -> bool {
                     m.keys().all(|k| {
                         let directive =
                             k.strip_prefix("$deleteFromPrimitiveList/").or(k.strip_prefix("$setElementOrder/"));
-                        plain(k) || directive.is_some_and(plain)
+                        touch(directive.unwrap_or(k))
                     })
                 })
         }),
-    }
+    };
+    plain.then_some(touched)
 }
 
-/// The metadata of `meta` that [`PLAIN_METADATA`] names, patched, when `patch` changes nothing
-/// else and applies cleanly: what the patch of the whole object would give, without turning
-/// the object into JSON and back. `None` leaves the patch to the whole object (and its errors).
-pub fn patch_plain_metadata(meta: &ObjectMeta, patch_type: PatchType, patch: &Value) -> Option<ObjectMeta> {
-    if !only_plain_metadata(patch_type, patch) {
-        return None;
-    }
+/// Whether `patch` can change nothing but [`PLAIN_METADATA`].
+pub fn only_plain_metadata(patch_type: PatchType, patch: &Value) -> bool {
+    plain_metadata_touched(patch_type, patch).is_some()
+}
+
+/// Apply `patch` to the metadata fields [`PLAIN_METADATA`] names, when it changes nothing else
+/// and applies cleanly: what the patch of the whole object would give, without turning the
+/// object into JSON and back. Only the fields the patch names make the round trip; the rest
+/// cannot change. Returns false, with `meta` as it was, to leave the patch to the whole object
+/// (and its errors).
+pub fn patch_plain_metadata(meta: &mut ObjectMeta, patch_type: PatchType, patch: &Value) -> bool {
+    let Some(touched) = plain_metadata_touched(patch_type, patch) else { return false };
     let mut fields = Map::new();
-    let mut put = |name: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            fields.insert(name.to_string(), v);
+    let mut put = |i: usize, v: Option<Value>| {
+        if let (true, Some(v)) = (touched[i], v) {
+            fields.insert(PLAIN_METADATA[i].to_string(), v);
         }
     };
-    put("finalizers", meta.finalizers.as_ref().and_then(|f| serde_json::to_value(f).ok()));
-    put("labels", meta.labels.as_ref().and_then(|l| serde_json::to_value(l).ok()));
-    put("annotations", meta.annotations.as_ref().and_then(|a| serde_json::to_value(a).ok()));
+    put(0, meta.finalizers.as_ref().filter(|_| touched[0]).and_then(|f| serde_json::to_value(f).ok()));
+    put(1, meta.labels.as_ref().filter(|_| touched[1]).and_then(|l| serde_json::to_value(l).ok()));
+    put(2, meta.annotations.as_ref().filter(|_| touched[2]).and_then(|a| serde_json::to_value(a).ok()));
     let mut doc = Value::Object(Map::from_iter([("metadata".to_string(), Value::Object(fields))]));
-    apply_patch(patch_type, &mut doc, patch).ok()?;
-    let Value::Object(mut root) = doc else { return None };
-    let Some(Value::Object(mut fields)) = root.remove("metadata") else { return None };
+    if apply_patch(patch_type, &mut doc, patch).is_err() {
+        return false;
+    }
+    let Value::Object(mut root) = doc else { return false };
+    let Some(Value::Object(mut fields)) = root.remove("metadata") else { return false };
     if !root.is_empty() {
-        return None;
+        return false;
     }
     fn take<T: serde::de::DeserializeOwned>(fields: &mut Map<String, Value>, name: &str) -> Option<Option<T>> {
         match fields.remove(name) {
@@ -103,12 +118,25 @@ pub fn patch_plain_metadata(meta: &ObjectMeta, patch_type: PatchType, patch: &Va
             Some(v) => serde_json::from_value(v).ok().map(Some),
         }
     }
-    let mut out = meta.clone();
-    out.finalizers = take(&mut fields, "finalizers")?;
-    out.labels = take(&mut fields, "labels")?;
-    out.annotations = take(&mut fields, "annotations")?;
+    let finalizers = if touched[0] { take(&mut fields, "finalizers") } else { Some(None) };
+    let labels = if touched[1] { take(&mut fields, "labels") } else { Some(None) };
+    let annotations = if touched[2] { take(&mut fields, "annotations") } else { Some(None) };
     // Anything else the patch left is for the whole object's decoding to judge.
-    fields.is_empty().then_some(out)
+    let (Some(finalizers), Some(labels), Some(annotations), true) =
+        (finalizers, labels, annotations, fields.is_empty())
+    else {
+        return false;
+    };
+    if touched[0] {
+        meta.finalizers = finalizers;
+    }
+    if touched[1] {
+        meta.labels = labels;
+    }
+    if touched[2] {
+        meta.annotations = annotations;
+    }
+    true
 }
 
 /// RFC 7386 JSON merge patch.
@@ -418,5 +446,47 @@ mod tests {
                 {"name": "a", "image": "x:2", "terminationMessagePath": "/dev/termination-log"},
                 {"name": "sidecar", "image": "s"}]}})
         );
+    }
+
+    /// The metadata shortcut gives what the patch of the whole object gives, for patches that
+    /// touch some of the plain fields and leave the others, and refuses what fails.
+    #[test]
+    fn plain_metadata_patches_match_the_whole_object_patch() {
+        let meta: ObjectMeta = serde_json::from_value(json!({"name": "p", "namespace": "default",
+            "labels": {"app": "web", "job-name": "j"}, "annotations": {"a": "1"},
+            "finalizers": ["batch.kubernetes.io/job-tracking", "example.com/x"]}))
+        .expect("metadata");
+        let cases = [
+            (
+                PatchType::Strategic,
+                json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["batch.kubernetes.io/job-tracking"]}}),
+            ),
+            (PatchType::Merge, json!({"metadata": {"labels": {"job-name": null, "tier": "x"}}})),
+            (PatchType::Merge, json!({"metadata": {"annotations": null}})),
+            (PatchType::Json, json!([{"op": "remove", "path": "/metadata/finalizers/0"}])),
+            (PatchType::Json, json!([{"op": "add", "path": "/metadata/annotations/b", "value": "2"}])),
+            (PatchType::Json, json!([{"op": "test", "path": "/metadata/labels/app", "value": "db"}])),
+            (PatchType::Strategic, json!({"metadata": {"labels": {"app": "db"}, "finalizers": ["example.com/y"]}})),
+        ];
+        for (patch_type, patch) in cases {
+            assert!(only_plain_metadata(patch_type, &patch), "{patch}");
+            let mut doc = json!({"metadata": serde_json::to_value(&meta).expect("json")});
+            let whole = apply_patch(patch_type, &mut doc, &patch)
+                .map(|_| serde_json::from_value::<ObjectMeta>(doc["metadata"].clone()).expect("metadata"));
+            let mut fast = meta.clone();
+            let applied = patch_plain_metadata(&mut fast, patch_type, &patch);
+            match whole {
+                Ok(whole) => {
+                    assert!(applied, "{patch}");
+                    assert_eq!(fast, whole, "{patch}");
+                }
+                Err(_) => {
+                    assert!(!applied, "{patch}");
+                    assert_eq!(fast, meta, "a refused patch leaves the metadata as it was: {patch}");
+                }
+            }
+        }
+        assert!(!only_plain_metadata(PatchType::Merge, &json!({"metadata": {"name": "q"}})));
+        assert!(!only_plain_metadata(PatchType::Merge, &json!({"spec": {}, "metadata": {"labels": {}}})));
     }
 }

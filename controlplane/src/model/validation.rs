@@ -48,8 +48,22 @@ fn matches_dns_label(v: &str) -> bool {
         && is_alnum_lower(b[b.len() - 1])
 }
 
+/// Dot-separated DNS labels, checked in one pass over the bytes (every request validates
+/// names): a label may not be empty, nor start or end with `-`.
 fn matches_subdomain(v: &str) -> bool {
-    v.split('.').all(matches_dns_label)
+    let mut prev = b'.';
+    for &c in v.as_bytes() {
+        let ok = match c {
+            b'.' => is_alnum_lower(prev),
+            b'-' => prev != b'.',
+            c => is_alnum_lower(c),
+        };
+        if !ok {
+            return false;
+        }
+        prev = c;
+    }
+    is_alnum_lower(prev)
 }
 
 fn matches_name_part(v: &str) -> bool {
@@ -113,16 +127,15 @@ pub fn is_dns1035_label(v: &str) -> Vec<String> {
 /// `IsQualifiedName`: a label key, annotation key or similar, with an optional DNS prefix.
 pub fn is_qualified_name(v: &str) -> Vec<String> {
     let mut errs = Vec::new();
-    let parts: Vec<&str> = v.split('/').collect();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
+    let name = match v.split_once('/') {
+        None => v,
+        Some((prefix, name)) if !name.contains('/') => {
             if prefix.is_empty() {
                 errs.push("prefix part must be non-empty".to_string());
             } else {
                 errs.extend(is_dns1123_subdomain(prefix).into_iter().map(|m| format!("prefix part {m}")));
             }
-            *name
+            name
         }
         _ => {
             return vec![format!(
@@ -285,5 +298,28 @@ pub fn aggregate(errs: Vec<String>) -> Option<String> {
         0 => None,
         1 => unique.pop(),
         _ => Some(format!("[{}]", unique.join(", "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass subdomain check is the per-label one.
+        #[test]
+        fn subdomain_in_one_pass_is_labels_joined_by_dots(v in "[a-z0-9.-]{0,12}|[a-zA-Z0-9._/-]{0,8}") {
+            prop_assert_eq!(matches_subdomain(&v), v.split('.').all(matches_dns_label));
+        }
+
+        /// A qualified name has at most one `/`, with a non-empty prefix before it.
+        #[test]
+        fn qualified_names_split_once(prefix in "[a-z.]{0,5}", name in "[a-zA-Z0-9._/-]{0,8}") {
+            let v = format!("{prefix}/{name}");
+            let parts = v.split('/').count();
+            prop_assert_eq!(is_qualified_name(&v).is_empty(), parts == 2
+                && !prefix.is_empty() && matches_subdomain(&prefix) && name.len() <= 63 && matches_name_part(&name));
+        }
     }
 }

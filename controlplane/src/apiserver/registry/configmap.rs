@@ -14,7 +14,7 @@ impl Strategy for ConfigMap {
     fn validate(&self, errs: &mut Vec<FieldError>) {
         let mut total = 0;
         for (k, v) in self.data.iter().flatten() {
-            errs.extend(invalid_str(&format!("data[{k}]"), k, is_config_map_key(k)));
+            errs.extend(invalid_str(format_args!("data[{k}]"), k, is_config_map_key(k)));
             if self.binary_data.as_ref().is_some_and(|b| b.contains_key(k)) {
                 errs.push(FieldError::invalid(
                     format!("data[{k}]"),
@@ -25,7 +25,7 @@ impl Strategy for ConfigMap {
             total += v.len();
         }
         for (k, v) in self.binary_data.iter().flatten() {
-            errs.extend(invalid_str(&format!("binaryData[{k}]"), k, is_config_map_key(k)));
+            errs.extend(invalid_str(format_args!("binaryData[{k}]"), k, is_config_map_key(k)));
             total += v.0.len();
         }
         if total > MAX_SIZE {

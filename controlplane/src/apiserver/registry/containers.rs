@@ -91,14 +91,14 @@ fn validate_common(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mu
     if c.name.is_empty() {
         errs.push(FieldError::required(format!("{p}.name"), ""));
     } else {
-        errs.extend(invalid_str(&format!("{p}.name"), &c.name, is_dns1123_label(&c.name)));
+        errs.extend(invalid_str(format_args!("{p}.name"), &c.name, is_dns1123_label(&c.name)));
     }
     if c.image.as_deref().unwrap_or("").is_empty() {
         errs.push(FieldError::required(format!("{p}.image"), ""));
     }
     one_of(
         c.termination_message_policy.as_deref().unwrap_or(""),
-        format!("{p}.terminationMessagePolicy"),
+        format_args!("{p}.terminationMessagePolicy"),
         &["File", "FallbackToLogsOnError"],
         errs,
     );
@@ -109,7 +109,7 @@ fn validate_common(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mu
     for (i, e) in c.env_from.iter().flatten().enumerate() {
         let ip = format!("{p}.envFrom[{i}]");
         if let Some(prefix) = e.prefix.as_deref().filter(|x| !x.is_empty()) {
-            errs.extend(invalid_str(&format!("{ip}.prefix"), prefix, is_relaxed_env_var_name(prefix)));
+            errs.extend(invalid_str(format_args!("{ip}.prefix"), prefix, is_relaxed_env_var_name(prefix)));
         }
         match (&e.config_map_ref, &e.secret_ref) {
             (None, None) => errs.push(FieldError::invalid(
@@ -128,7 +128,7 @@ fn validate_common(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mu
     validate_mounts(c, volumes, p, errs);
     one_of(
         c.image_pull_policy.as_deref().unwrap_or(""),
-        format!("{p}.imagePullPolicy"),
+        format_args!("{p}.imagePullPolicy"),
         &["Always", "IfNotPresent", "Never"],
         errs,
     );
@@ -155,7 +155,7 @@ fn validate_ports(c: &Container, p: &str, errs: &mut Vec<FieldError>) {
         if let Some(name) = port.name.as_deref().filter(|n| !n.is_empty()) {
             let msgs = is_valid_port_name(name);
             if !msgs.is_empty() {
-                errs.extend(invalid_str(&format!("{ip}.name"), name, msgs));
+                errs.extend(invalid_str(format_args!("{ip}.name"), name, msgs));
             } else if !names.insert(name.to_string()) {
                 errs.push(FieldError::duplicate(format!("{ip}.name"), quote(name)));
             }
@@ -199,7 +199,7 @@ fn validate_env(e: &EnvVar, ip: &str, errs: &mut Vec<FieldError>) {
     if e.name.is_empty() {
         errs.push(FieldError::required(format!("{ip}.name"), ""));
     } else {
-        errs.extend(invalid_str(&format!("{ip}.name"), &e.name, is_relaxed_env_var_name(&e.name)));
+        errs.extend(invalid_str(format_args!("{ip}.name"), &e.name, is_relaxed_env_var_name(&e.name)));
     }
     let Some(from) = &e.value_from else { return };
     let vp = format!("{ip}.valueFrom");
@@ -234,11 +234,11 @@ fn validate_env(e: &EnvVar, ip: &str, errs: &mut Vec<FieldError>) {
         let Some((name, key)) = sel else { continue };
         sources += 1;
         let sp = format!("{vp}.{field}");
-        errs.extend(invalid_str(&format!("{sp}.name"), name, check_name(NameRule::Subdomain, name, false)));
+        errs.extend(invalid_str(format_args!("{sp}.name"), name, check_name(NameRule::Subdomain, name, false)));
         if key.is_empty() {
             errs.push(FieldError::required(format!("{sp}.key"), ""));
         } else {
-            errs.extend(invalid_str(&format!("{sp}.key"), key, is_config_map_key(key)));
+            errs.extend(invalid_str(format_args!("{sp}.key"), key, is_config_map_key(key)));
         }
     }
     if sources == 0 {
@@ -424,7 +424,7 @@ fn validate_probe(probe: Option<&Probe>, pp: &str, success_must_be_one: bool, er
                 }
                 for h in g.http_headers.iter().flatten() {
                     errs.extend(invalid_str(
-                        &format!("{pp}.httpGet.httpHeaders"),
+                        format_args!("{pp}.httpGet.httpHeaders"),
                         &h.name,
                         is_http_header_name(&h.name),
                     ));

@@ -34,7 +34,7 @@ impl Strategy for Endpoints {
                         ));
                     }
                     if let Some(h) = a.hostname.as_deref().filter(|h| !h.is_empty()) {
-                        errs.extend(invalid_str(&format!("{sp}.{field}[{j}].hostname"), h, is_dns1123_label(h)));
+                        errs.extend(invalid_str(format_args!("{sp}.{field}[{j}].hostname"), h, is_dns1123_label(h)));
                     }
                 }
             }
@@ -45,7 +45,7 @@ impl Strategy for Endpoints {
                 if ports.len() > 1 && name.is_empty() {
                     errs.push(FieldError::required(format!("{pp}.name"), ""));
                 } else if !name.is_empty() {
-                    errs.extend(invalid_str(&format!("{pp}.name"), &name, is_dns1123_label(&name)));
+                    errs.extend(invalid_str(format_args!("{pp}.name"), &name, is_dns1123_label(&name)));
                 }
                 for m in is_valid_port_num(p.port.into()) {
                     errs.push(FieldError::invalid(format!("{pp}.port"), p.port.to_string(), m));

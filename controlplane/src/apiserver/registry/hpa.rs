@@ -73,7 +73,7 @@ impl Strategy for HorizontalPodAutoscaler {
                 errs.push(FieldError::required(format!("spec.scaleTargetRef.{field}"), ""));
             } else {
                 errs.extend(invalid_str(
-                    &format!("spec.scaleTargetRef.{field}"),
+                    format_args!("spec.scaleTargetRef.{field}"),
                     value,
                     path_segment_name(value, false),
                 ));

@@ -40,7 +40,7 @@ impl Strategy for Ingress {
                 }
                 let msgs =
                     if host.contains('*') { is_wildcard_dns1123_subdomain(host) } else { is_dns1123_subdomain(host) };
-                errs.extend(invalid_str(&format!("{rp}.host"), host, msgs));
+                errs.extend(invalid_str(format_args!("{rp}.host"), host, msgs));
             }
             let Some(http) = &rule.http else { continue };
             if http.paths.is_empty() {
@@ -95,11 +95,11 @@ impl Strategy for Ingress {
             for (j, host) in tls.hosts.iter().flatten().enumerate() {
                 let msgs =
                     if host.contains('*') { is_wildcard_dns1123_subdomain(host) } else { is_dns1123_subdomain(host) };
-                errs.extend(invalid_str(&format!("spec.tls[{i}].hosts[{j}]"), host, msgs));
+                errs.extend(invalid_str(format_args!("spec.tls[{i}].hosts[{j}]"), host, msgs));
             }
             if let Some(secret) = tls.secret_name.as_deref().filter(|s| !s.is_empty()) {
                 errs.extend(invalid_str(
-                    &format!("spec.tls[{i}].secretName"),
+                    format_args!("spec.tls[{i}].secretName"),
                     secret,
                     check_name(NameRule::Subdomain, secret, false),
                 ));
@@ -120,12 +120,12 @@ fn validate_backend(b: &IngressBackend, p: &str, errs: &mut Vec<FieldError>) {
             if r.kind.is_empty() {
                 errs.push(FieldError::required(format!("{p}.resource.kind"), "kind is required"));
             } else {
-                errs.extend(invalid_str(&format!("{p}.resource.kind"), &r.kind, path_segment_name(&r.kind, false)));
+                errs.extend(invalid_str(format_args!("{p}.resource.kind"), &r.kind, path_segment_name(&r.kind, false)));
             }
             if r.name.is_empty() {
                 errs.push(FieldError::required(format!("{p}.resource.name"), "name is required"));
             } else {
-                errs.extend(invalid_str(&format!("{p}.resource.name"), &r.name, path_segment_name(&r.name, false)));
+                errs.extend(invalid_str(format_args!("{p}.resource.name"), &r.name, path_segment_name(&r.name, false)));
             }
         }
         (None, Some(s)) => {
@@ -133,7 +133,7 @@ fn validate_backend(b: &IngressBackend, p: &str, errs: &mut Vec<FieldError>) {
                 errs.push(FieldError::required(format!("{p}.service.name"), ""));
             } else {
                 errs.extend(invalid_str(
-                    &format!("{p}.service.name"),
+                    format_args!("{p}.service.name"),
                     &s.name,
                     check_name(NameRule::Dns1035, &s.name, false),
                 ));
@@ -146,7 +146,7 @@ fn validate_backend(b: &IngressBackend, p: &str, errs: &mut Vec<FieldError>) {
                     errs.push(FieldError::invalid(p, quote(""), "cannot set both port name & port number"))
                 }
                 (false, true) => {
-                    errs.extend(invalid_str(&format!("{p}.service.port.name"), &name, is_valid_port_name(&name)))
+                    errs.extend(invalid_str(format_args!("{p}.service.port.name"), &name, is_valid_port_name(&name)))
                 }
                 (true, false) => {
                     for m in is_valid_port_num(number.into()) {

@@ -29,7 +29,7 @@ impl Strategy for LimitRange {
         let mut types = Vec::new();
         for (i, item) in self.spec.iter().flat_map(|s| s.limits.iter()).enumerate() {
             let p = format!("spec.limits[{i}]");
-            let name_errs = invalid_str(&format!("{p}.type"), &item.type_, is_qualified_name(&item.type_));
+            let name_errs = invalid_str(format_args!("{p}.type"), &item.type_, is_qualified_name(&item.type_));
             if !name_errs.is_empty() {
                 errs.extend(name_errs);
             } else if !item.type_.contains('/')

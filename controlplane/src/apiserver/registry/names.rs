@@ -33,8 +33,9 @@ pub fn check_name(rule: NameRule, name: &str, prefix: bool) -> Vec<String> {
 }
 
 /// One `Invalid` error per message, on a string value.
-pub fn invalid_str(path: &str, value: &str, msgs: Vec<String>) -> Vec<FieldError> {
-    msgs.into_iter().map(|m| FieldError::invalid(path, quote(value), m)).collect()
+/// The path is formatted only when there are messages: most values are valid.
+pub fn invalid_str(path: impl std::fmt::Display, value: &str, msgs: Vec<String>) -> Vec<FieldError> {
+    msgs.into_iter().map(|m| FieldError::invalid(path.to_string(), quote(value), m)).collect()
 }
 
 /// `ValidateLabels`: keys are qualified names, values label values; errors sit on the map's path.
@@ -58,7 +59,12 @@ pub fn validate_annotations(
     let Some(annotations) = annotations else { return };
     let mut total = 0;
     for (k, v) in annotations {
-        errs.extend(invalid_str(path, k, is_qualified_name(&k.to_lowercase())));
+        // Lower-cased only when that changes it (ASCII without capitals stays as it is).
+        let lower = match k.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+            true => std::borrow::Cow::Borrowed(k.as_str()),
+            false => std::borrow::Cow::Owned(k.to_lowercase()),
+        };
+        errs.extend(invalid_str(path, k, is_qualified_name(&lower)));
         total += k.len() + v.len();
     }
     if total > 256 * 1024 {
@@ -68,11 +74,12 @@ pub fn validate_annotations(
 
 /// An enum-valued field: empty is `Required`, a value outside `supported` is `NotSupported`
 /// (the list as the message names it, in upstream's order).
-pub fn one_of(value: &str, path: impl Into<String>, supported: &[&str], errs: &mut Vec<FieldError>) {
+/// The path is formatted only on an error (`format_args!` at the call), as most values are valid.
+pub fn one_of(value: &str, path: impl std::fmt::Display, supported: &[&str], errs: &mut Vec<FieldError>) {
     if value.is_empty() {
-        errs.push(FieldError::required(path, ""));
+        errs.push(FieldError::required(path.to_string(), ""));
     } else if !supported.contains(&value) {
-        errs.push(FieldError::not_supported(path, quote(value), supported));
+        errs.push(FieldError::not_supported(path.to_string(), quote(value), supported));
     }
 }
 

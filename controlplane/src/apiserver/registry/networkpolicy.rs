@@ -74,7 +74,7 @@ fn validate_port(p: &NetworkPolicyPort, pp: &str, errs: &mut Vec<FieldError>) {
                 errs.push(FieldError::invalid(format!("{pp}.port"), n.to_string(), m));
             }
         }
-        Some(IntOrString::String(s)) => errs.extend(invalid_str(&format!("{pp}.port"), s, is_valid_port_name(s))),
+        Some(IntOrString::String(s)) => errs.extend(invalid_str(format_args!("{pp}.port"), s, is_valid_port_name(s))),
         None => {}
     }
 }

@@ -24,7 +24,7 @@ impl Strategy for Node {
         // Upstream validates taints under `metadata.taints`.
         for (i, t) in spec.taints.iter().flatten().enumerate() {
             let ip = format!("metadata.taints[{i}]");
-            errs.extend(invalid_str(&format!("{ip}.key"), &t.key, is_qualified_name(&t.key)));
+            errs.extend(invalid_str(format_args!("{ip}.key"), &t.key, is_qualified_name(&t.key)));
             let value = t.value.clone().unwrap_or_default();
             let msgs = is_label_value(&value);
             if !msgs.is_empty() {

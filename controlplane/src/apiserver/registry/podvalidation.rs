@@ -76,14 +76,14 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Ve
     }
     one_of(
         spec.restart_policy.as_deref().unwrap_or(""),
-        format!("{path}.restartPolicy"),
+        format_args!("{path}.restartPolicy"),
         &["Always", "OnFailure", "Never"],
         errs,
     );
     let dns_policy = spec.dns_policy.as_deref().unwrap_or("");
     one_of(
         dns_policy,
-        format!("{path}.dnsPolicy"),
+        format_args!("{path}.dnsPolicy"),
         &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
         errs,
     );
@@ -119,7 +119,7 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Ve
         ("priorityClassName", &spec.priority_class_name),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            errs.extend(invalid_str(&format!("{path}.{field}"), v, check_name(NameRule::Subdomain, v, false)));
+            errs.extend(invalid_str(format_args!("{path}.{field}"), v, check_name(NameRule::Subdomain, v, false)));
         }
     }
     if let Some(d) = spec.active_deadline_seconds.filter(|d| *d < 1 || *d > i64::from(i32::MAX)) {
@@ -131,12 +131,12 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Ve
     }
     for (field, value) in [("hostname", &spec.hostname), ("subdomain", &spec.subdomain)] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            errs.extend(invalid_str(&format!("{path}.{field}"), v, is_dns1123_label(v)));
+            errs.extend(invalid_str(format_args!("{path}.{field}"), v, is_dns1123_label(v)));
         }
     }
     validate_tolerations(spec.tolerations.as_deref().unwrap_or_default(), &format!("{path}.tolerations"), errs);
     if let Some(p) = spec.preemption_policy.as_deref() {
-        one_of(p, format!("{path}.preemptionPolicy"), &["PreemptLowerPriority", "Never"], errs);
+        one_of(p, format_args!("{path}.preemptionPolicy"), &["PreemptLowerPriority", "Never"], errs);
     }
     if is_pod {
         for (list, field) in
@@ -165,7 +165,7 @@ pub fn validate_tolerations(tolerations: &[Toleration], path: &str, errs: &mut V
         let value = t.value.as_deref().unwrap_or("");
         let effect = t.effect.as_deref().unwrap_or("");
         if !key.is_empty() {
-            errs.extend(invalid_str(&format!("{ip}.key"), key, is_qualified_name(key)));
+            errs.extend(invalid_str(format_args!("{ip}.key"), key, is_qualified_name(key)));
         }
         if key.is_empty() && op != "Exists" {
             errs.push(FieldError::invalid(

@@ -138,7 +138,7 @@ fn validate_binding(
             "ServiceAccount" => {
                 if !s.name.is_empty() {
                     errs.extend(invalid_str(
-                        &format!("{p}.name"),
+                        format_args!("{p}.name"),
                         &s.name,
                         check_name(NameRule::Subdomain, &s.name, false),
                     ));

@@ -26,7 +26,7 @@ impl Strategy for Secret {
         let data = self.data.clone().unwrap_or_default();
         let mut total = 0;
         for (k, v) in &data {
-            errs.extend(invalid_str(&format!("data[{k}]"), k, is_config_map_key(k)));
+            errs.extend(invalid_str(format_args!("data[{k}]"), k, is_config_map_key(k)));
             total += v.0.len();
         }
         if total > MAX_SIZE {

@@ -33,9 +33,9 @@ pub fn validate(s: &LabelSelector, path: &str, errs: &mut Vec<FieldError>) {
             "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
             op => errs.push(FieldError::invalid(format!("{p}.operator"), quote(op), "not a valid selector operator")),
         }
-        errs.extend(invalid_str(&format!("{p}.key"), &r.key, is_qualified_name(&r.key)));
+        errs.extend(invalid_str(format_args!("{p}.key"), &r.key, is_qualified_name(&r.key)));
         for (j, v) in values.iter().enumerate() {
-            errs.extend(invalid_str(&format!("{p}.values[{j}]"), v, is_label_value(v)));
+            errs.extend(invalid_str(format_args!("{p}.values[{j}]"), v, is_label_value(v)));
         }
     }
 }

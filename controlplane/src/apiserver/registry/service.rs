@@ -313,7 +313,7 @@ fn validate_port(
     if require_name && name.is_empty() {
         errs.push(FieldError::required(format!("{pp}.name"), ""));
     } else if !name.is_empty() {
-        errs.extend(invalid_str(&format!("{pp}.name"), &name, is_dns1123_label(&name)));
+        errs.extend(invalid_str(format_args!("{pp}.name"), &name, is_dns1123_label(&name)));
         if !names.insert(name.clone()) {
             errs.push(FieldError::duplicate(format!("{pp}.name"), quote(&name)));
         }
@@ -333,11 +333,11 @@ fn validate_port(
             }
         }
         IntOrString::String(s) => {
-            errs.extend(invalid_str(&format!("{pp}.targetPort"), &s, super::names::is_valid_port_name(&s)))
+            errs.extend(invalid_str(format_args!("{pp}.targetPort"), &s, super::names::is_valid_port_name(&s)))
         }
     }
     if let Some(ap) = p.app_protocol.as_deref() {
-        errs.extend(invalid_str(&format!("{pp}.appProtocol"), ap, is_qualified_name(ap)));
+        errs.extend(invalid_str(format_args!("{pp}.appProtocol"), ap, is_qualified_name(ap)));
     }
 }
 

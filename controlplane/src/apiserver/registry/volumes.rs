@@ -22,7 +22,7 @@ pub fn validate_volumes(volumes: &[Volume], path: &str, errs: &mut Vec<FieldErro
         if v.name.is_empty() {
             el.push(FieldError::required(format!("{ip}.name"), ""));
         } else {
-            el.extend(invalid_str(&format!("{ip}.name"), &v.name, is_dns1123_label(&v.name)));
+            el.extend(invalid_str(format_args!("{ip}.name"), &v.name, is_dns1123_label(&v.name)));
         }
         if names.contains(&v.name) {
             el.push(FieldError::duplicate(format!("{ip}.name"), quote(&v.name)));
