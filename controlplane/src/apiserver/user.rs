@@ -39,7 +39,11 @@ impl UserInfo {
         } else if let Some(rest) = name.strip_prefix(SERVICE_ACCOUNT_USER_PREFIX) {
             if let Some((namespace, _)) = rest.split_once(':') {
                 groups.push(Cow::Borrowed(ALL_SERVICE_ACCOUNTS));
-                groups.push(Cow::Owned(format!("{ALL_SERVICE_ACCOUNTS}:{namespace}")));
+                // The controllers' namespace, spelled once (they make most requests).
+                groups.push(match namespace {
+                    "kube-system" => Cow::Borrowed("system:serviceaccounts:kube-system"),
+                    _ => Cow::Owned(format!("{ALL_SERVICE_ACCOUNTS}:{namespace}")),
+                });
             }
         }
         groups.push(Cow::Borrowed(ALL_AUTHENTICATED));

@@ -8,7 +8,6 @@
 //! of every pod or Service in the namespace).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -173,7 +172,9 @@ const ORPHAN: &str = "";
 fn write_key(out: &mut String, obj: &Object) {
     out.clear();
     if obj.info().namespaced {
-        let _ = write!(out, "{}/{}", obj.namespace(), obj.name());
+        out.push_str(obj.namespace());
+        out.push('/');
+        out.push_str(obj.name());
     } else {
         out.push_str(obj.name());
     }

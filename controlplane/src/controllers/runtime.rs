@@ -4,12 +4,13 @@
 //! simulated clock, owner triggers and periodic resync. A controller only implements
 //! [`Controller`].
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::informers::{controller_of, Informers};
 use crate::apiserver::{ApiError, WatchEvent};
+use crate::fasthash::{HashMap, HashSet};
 use crate::model::{Kind, Object};
 use crate::sim::component::{Component, Ctx};
 
@@ -107,9 +108,9 @@ pub trait Controller {
 pub struct ControllerComponent<C: Controller> {
     controller: C,
     queue: VecDeque<String>,
-    queued: BTreeSet<String>,
+    queued: HashSet<String>,
     /// Keys that failed, with how many times in a row (the rate limiter's `NumRequeues`).
-    failures: BTreeMap<String, u32>,
+    failures: HashMap<String, u32>,
     bucket: Bucket,
     started: bool,
 }
@@ -119,8 +120,8 @@ impl<C: Controller> ControllerComponent<C> {
         let mut component = ControllerComponent {
             controller,
             queue: VecDeque::new(),
-            queued: BTreeSet::new(),
-            failures: BTreeMap::new(),
+            queued: HashSet::default(),
+            failures: HashMap::default(),
             bucket: Bucket { tokens: BUCKET_BURST, last: None },
             started: false,
         };
@@ -152,7 +153,11 @@ impl<C: Controller> ControllerComponent<C> {
         {
             return None;
         }
-        Some(if primary.info().namespaced { format!("{}/{}", obj.namespace(), owner.name) } else { owner.name.clone() })
+        Some(if primary.info().namespaced {
+            crate::model::object::namespaced_key(obj.namespace(), &owner.name)
+        } else {
+            owner.name.clone()
+        })
     }
 }
 

@@ -104,13 +104,8 @@ impl EventRecorder {
         let now = api.now();
         let meta = object.metadata();
         let info = object.info();
-        let identity = format!(
-            "{}\x00{}\x00{}\x00{}",
-            info.name,
-            object.namespace(),
-            object.name(),
-            meta.uid.as_deref().unwrap_or("")
-        );
+        let uid = meta.uid.as_deref().unwrap_or("");
+        let identity = [info.name, "\x00", object.namespace(), "\x00", object.name(), "\x00", uid].concat();
         if self.correlator.keys() >= self.next_sweep {
             self.sweep(api);
         }

@@ -21,7 +21,7 @@ impl Object {
     /// `namespace/name`, or `name` for cluster-scoped objects: the work-queue key.
     pub fn key(&self) -> String {
         if self.info().namespaced {
-            format!("{}/{}", self.namespace(), self.name())
+            namespaced_key(self.namespace(), self.name())
         } else {
             self.name().to_string()
         }
@@ -72,4 +72,14 @@ pub trait Typed: Sized {
     fn from_object(obj: &Object) -> Option<&Self>;
     fn from_object_mut(obj: &mut Object) -> Option<&mut Self>;
     fn into_object(self) -> Object;
+}
+
+/// `namespace/name`, the key a namespaced object has in caches and work queues (built by hand:
+/// every watch event makes keys, and `format!` costs several times more).
+pub fn namespaced_key(namespace: &str, name: &str) -> String {
+    let mut key = String::with_capacity(namespace.len() + 1 + name.len());
+    key.push_str(namespace);
+    key.push('/');
+    key.push_str(name);
+    key
 }

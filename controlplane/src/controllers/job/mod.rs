@@ -129,7 +129,7 @@ fn as_pod(obj: &Object) -> Option<&Pod> {
 /// The controlling Job of `pod`, as the informer has it (`resolveControllerRef`).
 fn controlling_job<'a>(informers: &'a Informers, pod: &Object) -> Option<&'a Job> {
     let r = controller_of(pod).filter(|r| r.kind == "Job" && r.api_version == "batch/v1")?;
-    let job = informers.get(Kind::Job, &format!("{}/{}", pod.namespace(), r.name))?;
+    let job = informers.get(Kind::Job, &crate::model::object::namespaced_key(pod.namespace(), &r.name))?;
     Job::from_object(job).filter(|j| j.metadata.uid.as_deref() == Some(r.uid.as_str()))
 }
 
@@ -153,7 +153,7 @@ impl Controller for JobController {
                 // A status change (same generation) is batched; a new Job or new spec is not.
                 let same_generation = old.is_some_and(|old| old.metadata().generation == job.metadata.generation);
                 let mut keys = match event.event_type {
-                    WatchEventType::Modified if same_generation => vec![format!("{BATCH}{}", o.key())],
+                    WatchEventType::Modified if same_generation => vec![[BATCH, &o.key()].concat()],
                     _ => vec![o.key()],
                 };
                 if event.event_type == WatchEventType::Deleted || is_finished(job) {
@@ -161,7 +161,7 @@ impl Controller for JobController {
                     let pods = informers
                         .controlled_by(Kind::Pod, uid)
                         .filter(|p| as_pod(p).is_some_and(has_tracking_finalizer));
-                    keys.extend(pods.map(|p| format!("{ORPHAN}{}", p.key())));
+                    keys.extend(pods.map(|p| [ORPHAN, &p.key()].concat()));
                 }
                 keys
             }
@@ -171,10 +171,10 @@ impl Controller for JobController {
                 let old_job = old.and_then(|old| controlling_job(informers, old));
                 let job = controlling_job(informers, o);
                 if has_tracking_finalizer(pod) && job.is_none_or(is_finished) {
-                    keys.push(format!("{ORPHAN}{}", o.key()));
+                    keys.push([ORPHAN, &o.key()].concat());
                 }
                 for j in [old_job, job].into_iter().flatten() {
-                    let key = format!("{BATCH}{}/{}", o.namespace(), j.metadata.name.as_deref().unwrap_or(""));
+                    let key = [BATCH, o.namespace(), "/", j.metadata.name.as_deref().unwrap_or("")].concat();
                     if !keys.contains(&key) {
                         keys.push(key);
                     }
@@ -188,7 +188,7 @@ impl Controller for JobController {
                             .and_then(job_selector)
                             .is_some_and(|s| !s.is_empty() && s.matches(o.labels()))
                     });
-                    keys.extend(matching.map(|j| format!("{BATCH}{}", j.key())));
+                    keys.extend(matching.map(|j| [BATCH, &j.key()].concat()));
                 }
                 keys
             }

@@ -506,7 +506,7 @@ impl Kubelets {
         let now = ctx.now();
         for (node, k) in self.nodes.iter_mut() {
             for (at, id) in k.runtime.take_wakes() {
-                ctx.after((at - now).max(Duration::zero()), format!("{PROC_KEY}{node}/{id}"));
+                ctx.after((at - now).max(Duration::zero()), [PROC_KEY, node.as_str(), "/", id.as_str()].concat());
             }
         }
     }
@@ -571,9 +571,9 @@ impl Component for Kubelets {
         let mut busy = false;
         for node in std::mem::take(&mut self.fresh) {
             if self.nodes.contains_key(&node) {
-                ctx.after(Duration::seconds(heartbeat::LEASE_RENEW), format!("{LEASE_KEY}{node}"));
-                ctx.after(Duration::seconds(heartbeat::STATUS_UPDATE), format!("{STATUS_KEY}{node}"));
-                ctx.after(Duration::seconds(eviction::MONITORING_PERIOD), format!("{EVICTION_KEY}{node}"));
+                ctx.after(Duration::seconds(heartbeat::LEASE_RENEW), [LEASE_KEY, node.as_str()].concat());
+                ctx.after(Duration::seconds(heartbeat::STATUS_UPDATE), [STATUS_KEY, node.as_str()].concat());
+                ctx.after(Duration::seconds(eviction::MONITORING_PERIOD), [EVICTION_KEY, node.as_str()].concat());
             }
         }
         for (node, work) in std::mem::take(&mut self.due) {
@@ -584,13 +584,13 @@ impl Component for Kubelets {
                     if k.running {
                         k.renew_lease(ctx.api);
                     }
-                    ctx.after(Duration::seconds(heartbeat::LEASE_RENEW), format!("{LEASE_KEY}{node}"));
+                    ctx.after(Duration::seconds(heartbeat::LEASE_RENEW), [LEASE_KEY, node.as_str()].concat());
                 }
                 Work::NodeStatus => {
                     if k.running {
                         k.sync_node_status(ctx.api, false);
                     }
-                    ctx.after(Duration::seconds(heartbeat::STATUS_UPDATE), format!("{STATUS_KEY}{node}"));
+                    ctx.after(Duration::seconds(heartbeat::STATUS_UPDATE), [STATUS_KEY, node.as_str()].concat());
                 }
                 Work::Eviction => {
                     if k.running {
@@ -598,7 +598,7 @@ impl Component for Kubelets {
                             self.dirty.insert((node.clone(), uid));
                         }
                     }
-                    ctx.after(Duration::seconds(eviction::MONITORING_PERIOD), format!("{EVICTION_KEY}{node}"));
+                    ctx.after(Duration::seconds(eviction::MONITORING_PERIOD), [EVICTION_KEY, node.as_str()].concat());
                 }
             }
             busy = true;
@@ -619,7 +619,7 @@ impl Component for Kubelets {
             }
             if w.wake.is_none_or(|pending| pending <= now || at < pending) {
                 w.wake = Some(at);
-                ctx.after(at - now, format!("{POD_KEY}{node}/{uid}"));
+                ctx.after(at - now, [POD_KEY, node.as_str(), "/", uid.as_str()].concat());
             }
         }
         self.take_exited();
@@ -633,7 +633,7 @@ impl Component for Kubelets {
             if let (Some(at), Some(w)) = (next, k.pods.get_mut(&uid)) {
                 if w.wake.is_none_or(|pending| pending <= now || at < pending) {
                     w.wake = Some(at);
-                    ctx.after(at - now, format!("{POD_KEY}{node}/{uid}"));
+                    ctx.after(at - now, [POD_KEY, node.as_str(), "/", uid.as_str()].concat());
                 }
             }
         }
