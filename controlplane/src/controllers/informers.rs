@@ -14,6 +14,7 @@ use std::sync::Arc;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
 use crate::apiserver::{WatchEvent, WatchEventType};
+use crate::fasthash::HashMap;
 use crate::model::{Kind, Object, KINDS};
 use crate::network::cidr::Cidr;
 
@@ -32,7 +33,8 @@ struct Informer {
     /// Pods: (namespace, label, value) → keys of the pods with it. Services: the same of
     /// their selectors' pairs; an empty selector (which selects everything) under no label.
     /// EndpointSlices: their `kubernetes.io/service-name` label only.
-    by_label: BTreeMap<(String, String, String), BTreeSet<String>>,
+    /// Keyed by [`label_key`]; only looked up, never walked.
+    by_label: HashMap<Box<str>, BTreeSet<String>>,
 }
 
 /// The label by which EndpointSlices are found for their Service.
@@ -180,6 +182,20 @@ fn write_key(out: &mut String, obj: &Object) {
     }
 }
 
+/// The `by_label` key of a (namespace, label, value) pair, written into `buf`: the parts
+/// joined by NUL, which none of them can hold (the API server validates namespaces, label
+/// keys and values, and selectors), so that a look-up needs no copies of them.
+fn label_key<'b>(buf: &'b mut String, namespace: &str, label: &str, value: &str) -> &'b str {
+    buf.clear();
+    for (i, part) in [namespace, label, value].into_iter().enumerate() {
+        if i > 0 {
+            buf.push('\0');
+        }
+        buf.push_str(part);
+    }
+    buf
+}
+
 fn index_remove(index: &mut BTreeMap<String, BTreeSet<String>>, value: &str, key: &str) {
     if let Some(keys) = index.get_mut(value) {
         keys.remove(key);
@@ -230,18 +246,26 @@ impl Informer {
                 let namespace = obj.namespace();
                 let old_pairs = was.map(|l| l.pairs(obj));
                 let new_pairs = is.map(|l| l.pairs(obj));
+                let mut index = String::new();
                 for (k, v) in old_pairs.iter().flatten() {
-                    let index = (namespace.to_string(), k.to_string(), v.to_string());
-                    if let Some(keys) = self.by_label.get_mut(&index) {
+                    let index = label_key(&mut index, namespace, k, v);
+                    if let Some(keys) = self.by_label.get_mut(index) {
                         keys.remove(key);
                         if keys.is_empty() {
-                            self.by_label.remove(&index);
+                            self.by_label.remove(index);
                         }
                     }
                 }
                 for (k, v) in new_pairs.iter().flatten() {
-                    let index = (namespace.to_string(), k.to_string(), v.to_string());
-                    self.by_label.entry(index).or_default().insert(key.to_string());
+                    let index = label_key(&mut index, namespace, k, v);
+                    match self.by_label.get_mut(index) {
+                        Some(keys) => {
+                            keys.insert(key.to_string());
+                        }
+                        None => {
+                            self.by_label.insert(index.into(), BTreeSet::from([key.to_string()]));
+                        }
+                    }
                 }
             }
         }
@@ -357,8 +381,9 @@ impl Informers {
             return Box::new(self.list_namespace(Kind::Pod, namespace));
         }
         let mut rarest: Option<&BTreeSet<String>> = None;
+        let mut index = String::new();
         for (k, v) in selector {
-            let keys = informer.by_label.get(&(namespace.to_string(), k.clone(), v.clone()));
+            let keys = informer.by_label.get(label_key(&mut index, namespace, k, v));
             let Some(keys) = keys else { return Box::new(std::iter::empty()) };
             if rarest.is_none_or(|r| keys.len() < r.len()) {
                 rarest = Some(keys);
@@ -376,8 +401,8 @@ impl Informers {
         service: &str,
     ) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         let informer = self.informer(Kind::EndpointSlice);
-        let index = (namespace.to_string(), SERVICE_NAME_LABEL.to_string(), service.to_string());
-        let keys = informer.and_then(|i| i.by_label.get(&index));
+        let mut index = String::new();
+        let keys = informer.and_then(|i| i.by_label.get(label_key(&mut index, namespace, SERVICE_NAME_LABEL, service)));
         keys.into_iter().flatten().filter_map(move |k| informer?.items.get(k))
     }
 
@@ -393,8 +418,9 @@ impl Informers {
         let mut keys: BTreeSet<&'a str> = BTreeSet::new();
         if let Some(i) = informer {
             let pairs = labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([("", "")]);
+            let mut index = String::new();
             for (k, v) in pairs {
-                let found = i.by_label.get(&(namespace.to_string(), k.to_string(), v.to_string()));
+                let found = i.by_label.get(label_key(&mut index, namespace, k, v));
                 keys.extend(found.into_iter().flatten().map(String::as_str));
             }
         }

@@ -26,8 +26,9 @@ pub struct NodeInfo {
     pub non_zero_memory: i128,
     pub pods: Vec<Arc<PodInfo>>,
     pub used_ports: Vec<HostPort>,
-    /// Image name → size in bytes, from `status.images`.
-    pub images: BTreeMap<String, i64>,
+    /// Image name → size in bytes, from `status.images` (looked up for every pod scored on
+    /// the node, never walked in an order that shows).
+    pub images: HashMap<String, i64>,
     /// Pods here with any pod (anti-)affinity, and with required anti-affinity.
     pub pods_with_affinity: usize,
     pub pods_with_required_anti_affinity: usize,
@@ -51,7 +52,7 @@ impl NodeInfo {
             non_zero_memory: 0,
             pods: Vec::new(),
             used_ports: Vec::new(),
-            images: BTreeMap::new(),
+            images: HashMap::default(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
             pods_with_scoring_terms: 0,
