@@ -31,8 +31,9 @@ pub enum PatchError {
 pub fn apply_patch(patch_type: PatchType, doc: &mut Value, patch: &Value) -> Result<(), PatchError> {
     match patch_type {
         PatchType::Json => {
-            let ops: json_patch::Patch =
-                serde_json::from_value(patch.clone()).map_err(|e| PatchError::NotOperations(e.to_string()))?;
+            // Read from the patch where it is, not from a copy of it.
+            let ops = <json_patch::Patch as serde::Deserialize>::deserialize(patch)
+                .map_err(|e| PatchError::NotOperations(e.to_string()))?;
             // All or nothing: the crate leaves the document as it was when an operation fails.
             return json_patch::patch(doc, &ops).map_err(|e| PatchError::OperationFailed(e.to_string()));
         }
