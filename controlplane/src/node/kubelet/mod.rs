@@ -243,6 +243,9 @@ pub struct Kubelets {
     dirty: BTreeSet<(String, String)>,
     /// Heartbeat work due: (node, what).
     due: BTreeSet<(String, Work)>,
+    /// Heartbeat work to come, by when: one clock timer per moment serves every node's work
+    /// then (the nodes' leases, statuses and eviction checks mostly fall on the same moments).
+    beats: BTreeMap<DateTime<Utc>, BTreeSet<(String, Work)>>,
     /// Container processes whose runtime timer fired: (node, container id).
     procs_due: BTreeSet<(String, String)>,
     /// Pods whose kubelet-written volumes are to be rewritten at their next periodic sync
@@ -261,19 +264,49 @@ pub struct Kubelets {
     claims: BTreeMap<String, Shared>,
 }
 
-const LEASE_KEY: &str = "l:";
-const STATUS_KEY: &str = "s:";
+/// The timer of a moment with heartbeat work: the moment as seconds since the epoch and
+/// nanoseconds (`b:1735689610.0`), exactly.
+const BEAT_KEY: &str = "b:";
 const POD_KEY: &str = "p:";
 const PROC_KEY: &str = "r:";
-const EVICTION_KEY: &str = "e:";
+
+fn beat_moment(key: &str) -> Option<DateTime<Utc>> {
+    let (secs, nanos) = key.split_once('.')?;
+    DateTime::<Utc>::from_timestamp(secs.parse().ok()?, nanos.parse().ok()?)
+}
+
+impl Work {
+    /// How long after one heartbeat of this kind the next comes.
+    fn period(self) -> Duration {
+        match self {
+            Work::Lease => Duration::seconds(heartbeat::LEASE_RENEW),
+            Work::NodeStatus => Duration::seconds(heartbeat::STATUS_UPDATE),
+            Work::Eviction => Duration::seconds(eviction::MONITORING_PERIOD),
+        }
+    }
+}
 
 impl Kubelets {
+    /// Queue `node`'s next heartbeat `work` one period from now, setting the timer of that
+    /// moment when it is the first work then.
+    fn beat_after(&mut self, ctx: &mut Ctx<'_>, node: String, work: Work) {
+        let period = work.period();
+        let at = ctx.now().checked_add_signed(period).unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let works = self.beats.entry(at).or_default();
+        if works.is_empty() {
+            let key = format!("{BEAT_KEY}{}.{}", at.timestamp(), at.timestamp_subsec_nanos());
+            ctx.after(period, key);
+        }
+        works.insert((node, work));
+    }
+
     pub fn new(config: KubeletConfig) -> Self {
         Kubelets {
             config,
             nodes: BTreeMap::new(),
             dirty: BTreeSet::new(),
             due: BTreeSet::new(),
+            beats: BTreeMap::new(),
             procs_due: BTreeSet::new(),
             refresh: BTreeSet::new(),
             fresh: Vec::new(),
@@ -556,12 +589,10 @@ impl Component for Kubelets {
             if let Some((node, id)) = rest.split_once('/') {
                 self.procs_due.insert((node.to_string(), id.to_string()));
             }
-        } else if let Some(node) = key.strip_prefix(LEASE_KEY) {
-            self.due.insert((node.to_string(), Work::Lease));
-        } else if let Some(node) = key.strip_prefix(STATUS_KEY) {
-            self.due.insert((node.to_string(), Work::NodeStatus));
-        } else if let Some(node) = key.strip_prefix(EVICTION_KEY) {
-            self.due.insert((node.to_string(), Work::Eviction));
+        } else if let Some(at) = key.strip_prefix(BEAT_KEY).and_then(beat_moment) {
+            while let Some(entry) = self.beats.first_entry().filter(|e| *e.key() <= at) {
+                self.due.extend(entry.remove());
+            }
         }
     }
 
@@ -571,9 +602,9 @@ impl Component for Kubelets {
         let mut busy = false;
         for node in std::mem::take(&mut self.fresh) {
             if self.nodes.contains_key(&node) {
-                ctx.after(Duration::seconds(heartbeat::LEASE_RENEW), [LEASE_KEY, node.as_str()].concat());
-                ctx.after(Duration::seconds(heartbeat::STATUS_UPDATE), [STATUS_KEY, node.as_str()].concat());
-                ctx.after(Duration::seconds(eviction::MONITORING_PERIOD), [EVICTION_KEY, node.as_str()].concat());
+                for work in [Work::Lease, Work::NodeStatus, Work::Eviction] {
+                    self.beat_after(ctx, node.clone(), work);
+                }
             }
         }
         for (node, work) in std::mem::take(&mut self.due) {
@@ -584,13 +615,11 @@ impl Component for Kubelets {
                     if k.running {
                         k.renew_lease(ctx.api);
                     }
-                    ctx.after(Duration::seconds(heartbeat::LEASE_RENEW), [LEASE_KEY, node.as_str()].concat());
                 }
                 Work::NodeStatus => {
                     if k.running {
                         k.sync_node_status(ctx.api, false);
                     }
-                    ctx.after(Duration::seconds(heartbeat::STATUS_UPDATE), [STATUS_KEY, node.as_str()].concat());
                 }
                 Work::Eviction => {
                     if k.running {
@@ -598,9 +627,9 @@ impl Component for Kubelets {
                             self.dirty.insert((node.clone(), uid));
                         }
                     }
-                    ctx.after(Duration::seconds(eviction::MONITORING_PERIOD), [EVICTION_KEY, node.as_str()].concat());
                 }
             }
+            self.beat_after(ctx, node, work);
             busy = true;
         }
         // Containers' processes run on the runtime's own timers; one that ends wakes its pod.
