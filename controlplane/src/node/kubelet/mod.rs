@@ -591,7 +591,13 @@ impl Component for Kubelets {
             }
         } else if let Some(at) = key.strip_prefix(BEAT_KEY).and_then(beat_moment) {
             while let Some(entry) = self.beats.first_entry().filter(|e| *e.key() <= at) {
-                self.due.extend(entry.remove());
+                let works = entry.remove();
+                // Usually nothing else is due: the moment's set becomes the work due as it is.
+                if self.due.is_empty() {
+                    self.due = works;
+                } else {
+                    self.due.extend(works);
+                }
             }
         }
     }
