@@ -97,7 +97,7 @@ pub fn patch_plain_metadata(meta: &mut ObjectMeta, patch_type: PatchType, patch:
     let Some(touched) = plain_metadata_touched(patch_type, patch) else { return false };
     let mut fields = Map::new();
     let mut put = |i: usize, v: Option<Value>| {
-        if let (true, Some(v)) = (touched[i], v) {
+        if let Some(v) = v {
             fields.insert(PLAIN_METADATA[i].to_string(), v);
         }
     };

@@ -23,7 +23,7 @@ use crate::network::cidr::Cidr;
 struct Informer {
     items: BTreeMap<String, Arc<Object>>,
     /// Controlling owner uid → keys of the objects it controls.
-    by_controller: BTreeMap<String, BTreeSet<String>>,
+    by_controller: Index,
     /// Pods only: node name ("" for unbound pods) → pods by key. It holds the objects
     /// themselves: the periodic controllers walk every pod by node, and a lookup per pod would
     /// cost them a chain of key comparisons each.
@@ -33,9 +33,13 @@ struct Informer {
     /// Pods: (namespace, label, value) → keys of the pods with it. Services: the same of
     /// their selectors' pairs; an empty selector (which selects everything) under no label.
     /// EndpointSlices: their `kubernetes.io/service-name` label only.
-    /// Keyed by [`label_key`]; only looked up, never walked.
-    by_label: HashMap<Box<str>, BTreeSet<String>>,
+    /// Keyed by [`label_key`].
+    by_label: Index,
 }
+
+/// An index from a value to the keys of the objects with it, in key order. Only looked up by
+/// value, never walked, so a hash table.
+type Index = HashMap<Box<str>, BTreeSet<String>>;
 
 /// The label by which EndpointSlices are found for their Service.
 const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
@@ -196,7 +200,7 @@ fn label_key<'b>(buf: &'b mut String, namespace: &str, label: &str, value: &str)
     buf
 }
 
-fn index_remove(index: &mut BTreeMap<String, BTreeSet<String>>, value: &str, key: &str) {
+fn index_remove(index: &mut Index, value: &str, key: &str) {
     if let Some(keys) = index.get_mut(value) {
         keys.remove(key);
         if keys.is_empty() {
@@ -205,13 +209,13 @@ fn index_remove(index: &mut BTreeMap<String, BTreeSet<String>>, value: &str, key
     }
 }
 
-fn index_insert(index: &mut BTreeMap<String, BTreeSet<String>>, value: &str, key: &str) {
+fn index_insert(index: &mut Index, value: &str, key: &str) {
     match index.get_mut(value) {
         Some(keys) => {
             keys.insert(key.to_string());
         }
         None => {
-            index.insert(value.to_string(), BTreeSet::from([key.to_string()]));
+            index.insert(value.into(), BTreeSet::from([key.to_string()]));
         }
     }
 }
@@ -248,24 +252,10 @@ impl Informer {
                 let new_pairs = is.map(|l| l.pairs(obj));
                 let mut index = String::new();
                 for (k, v) in old_pairs.iter().flatten() {
-                    let index = label_key(&mut index, namespace, k, v);
-                    if let Some(keys) = self.by_label.get_mut(index) {
-                        keys.remove(key);
-                        if keys.is_empty() {
-                            self.by_label.remove(index);
-                        }
-                    }
+                    index_remove(&mut self.by_label, label_key(&mut index, namespace, k, v), key);
                 }
                 for (k, v) in new_pairs.iter().flatten() {
-                    let index = label_key(&mut index, namespace, k, v);
-                    match self.by_label.get_mut(index) {
-                        Some(keys) => {
-                            keys.insert(key.to_string());
-                        }
-                        None => {
-                            self.by_label.insert(index.into(), BTreeSet::from([key.to_string()]));
-                        }
-                    }
+                    index_insert(&mut self.by_label, label_key(&mut index, namespace, k, v), key);
                 }
             }
         }
