@@ -14,7 +14,7 @@
 //! the strings client-go joins into it rather than the strings themselves (a kubelet's
 //! recorder holds thousands), and the objects the keys are about once each, for the sweep.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, VecDeque};
 
 use crate::fasthash::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -252,14 +252,16 @@ struct Slot<V> {
 struct Lru<V> {
     capacity: usize,
     entries: HashMap<Key, Slot<V>>,
-    /// Keys by when they were last used.
-    order: BTreeMap<u64, Key>,
+    /// Keys in the order they were used, each with the tick of that use. A key used again
+    /// leaves its earlier entry behind, stale (its tick is no longer the slot's); stale
+    /// entries are skipped when the oldest is evicted and swept when they outnumber the keys.
+    order: VecDeque<(u64, Key)>,
     tick: u64,
 }
 
 impl<V> Lru<V> {
     fn new(capacity: usize) -> Self {
-        Lru { capacity: capacity.max(1), entries: HashMap::default(), order: BTreeMap::new(), tick: 0 }
+        Lru { capacity: capacity.max(1), entries: HashMap::default(), order: VecDeque::new(), tick: 0 }
     }
 
     fn len(&self) -> usize {
@@ -269,39 +271,48 @@ impl<V> Lru<V> {
     fn get_mut(&mut self, key: Key) -> Option<&mut V> {
         let slot = self.entries.get_mut(&key)?;
         self.tick += 1;
-        self.order.remove(&slot.used);
-        self.order.insert(self.tick, key);
         slot.used = self.tick;
-        Some(&mut slot.value)
+        self.order.push_back((self.tick, key));
+        self.sweep_stale();
+        self.entries.get_mut(&key).map(|s| &mut s.value)
     }
 
     fn objects(&self) -> impl Iterator<Item = Key> + '_ {
         self.entries.values().map(|s| s.object)
     }
 
-    /// Remove the keys about any of the `gone` objects.
+    /// Remove the keys about any of the `gone` objects (their order entries go stale).
     fn remove_objects(&mut self, gone: &HashSet<Key>) {
-        let order = &mut self.order;
-        self.entries.retain(|_, slot| {
-            let keep = !gone.contains(&slot.object);
-            if !keep {
-                order.remove(&slot.used);
-            }
-            keep
-        });
+        self.entries.retain(|_, slot| !gone.contains(&slot.object));
+        self.sweep_stale();
+    }
+
+    /// Whether an order entry is the latest use of a key still held.
+    fn live(entries: &HashMap<Key, Slot<V>>, (tick, key): (u64, Key)) -> bool {
+        entries.get(&key).is_some_and(|s| s.used == tick)
+    }
+
+    /// Drop the stale order entries once they outnumber the live ones, so the order stays
+    /// within twice the capacity at a constant cost per use.
+    fn sweep_stale(&mut self) {
+        if self.order.len() > 2 * self.capacity.max(self.entries.len()) {
+            let entries = &self.entries;
+            self.order.retain(|&e| Self::live(entries, e));
+        }
     }
 
     /// Add (or replace) `key`, about `object`, as the newest; the value back.
     fn insert(&mut self, key: Key, object: Key, value: V) -> &mut V {
         self.tick += 1;
-        if let Some(old) = self.entries.remove(&key) {
-            self.order.remove(&old.used);
-        }
-        self.order.insert(self.tick, key);
+        self.entries.remove(&key);
         while self.entries.len() >= self.capacity {
-            let Some((_, oldest)) = self.order.pop_first() else { break };
-            self.entries.remove(&oldest);
+            let Some(oldest) = self.order.pop_front() else { break };
+            if Self::live(&self.entries, oldest) {
+                self.entries.remove(&oldest.1);
+            }
         }
+        self.order.push_back((self.tick, key));
+        self.sweep_stale();
         &mut self.entries.entry(key).insert_entry(Slot { used: self.tick, object, value }).into_mut().value
     }
 }
@@ -309,6 +320,28 @@ impl<V> Lru<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lru_evicts_the_key_least_recently_used_and_its_order_stays_bounded() {
+        let mut lru = Lru::new(3);
+        for k in 1..=3 {
+            lru.insert(k, 0, k);
+        }
+        assert!(lru.get_mut(1).is_some(), "1 becomes the newest");
+        lru.insert(4, 0, 4);
+        assert!(lru.get_mut(2).is_none(), "2 was the least recently used");
+        assert!([1, 3, 4].iter().all(|k| lru.entries.contains_key(k)));
+        // Re-inserting a key replaces it without evicting another.
+        lru.insert(3, 0, 30);
+        assert_eq!(lru.len(), 3);
+        assert_eq!(lru.get_mut(3).copied(), Some(30));
+        for _ in 0..10_000 {
+            lru.get_mut(1);
+        }
+        assert!(lru.order.len() <= 2 * 3 + 1, "stale uses are swept: {}", lru.order.len());
+        lru.insert(5, 0, 5);
+        assert!(lru.get_mut(4).is_none(), "4 was the oldest after all those uses of 1 and 3");
+    }
 
     fn seen<'a>(object: &'a str, reason: &'a str, message: &'a str) -> Seen<'a> {
         Seen { object, field_path: "", type_: "Normal", reason, message }

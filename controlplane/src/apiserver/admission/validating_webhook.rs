@@ -6,6 +6,7 @@
 //! the request's failure under `failurePolicy: Fail` and is skipped under `Ignore`.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use k8s_openapi::api::admissionregistration::v1::{RuleWithOperations, ValidatingWebhook};
 use k8s_openapi::api::core::v1::{Pod, Service};
@@ -32,8 +33,11 @@ impl AdmissionPlugin for ValidatingAdmissionWebhook {
         if matches!(attrs.info.kind, Kind::ValidatingWebhookConfiguration | Kind::MutatingWebhookConfiguration) {
             return Ok(());
         }
-        for config in Lister::list(store, Kind::ValidatingWebhookConfiguration) {
-            let Object::ValidatingWebhookConfiguration(config) = &*config else { continue };
+        // Read in place: every request passes here, and a cluster usually has no configuration.
+        static CONFIGS: LazyLock<String> =
+            LazyLock::new(|| Kind::ValidatingWebhookConfiguration.info().key_prefix(None));
+        for kv in store.range(&CONFIGS) {
+            let Object::ValidatingWebhookConfiguration(config) = &*kv.value else { continue };
             for hook in config.webhooks.iter().flatten() {
                 if !matches(hook, attrs, store) {
                     continue;

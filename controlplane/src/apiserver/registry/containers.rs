@@ -33,9 +33,7 @@ pub fn validate_containers(
         if !names.insert(c.name.clone()) {
             errs.push(FieldError::duplicate(format!("{p}.name"), quote(&c.name)));
         }
-        validate_probe(c.liveness_probe.as_ref(), &format!("{p}.livenessProbe"), true, errs);
-        validate_probe(c.readiness_probe.as_ref(), &format!("{p}.readinessProbe"), false, errs);
-        validate_probe(c.startup_probe.as_ref(), &format!("{p}.startupProbe"), true, errs);
+        validate_probes(c, &p, errs);
         if c.restart_policy.is_some() {
             errs.push(FieldError::forbidden(format!("{p}.restartPolicy"), "may not be set for non-init containers"));
         }
@@ -66,9 +64,7 @@ pub fn validate_init_containers(
         }
         host_port_conflicts(std::slice::from_ref(c), path, errs);
         if restart_always {
-            validate_probe(c.liveness_probe.as_ref(), &format!("{p}.livenessProbe"), true, errs);
-            validate_probe(c.readiness_probe.as_ref(), &format!("{p}.readinessProbe"), false, errs);
-            validate_probe(c.startup_probe.as_ref(), &format!("{p}.startupProbe"), true, errs);
+            validate_probes(c, &p, errs);
         } else {
             for (set, field) in [
                 (c.lifecycle.is_some(), "lifecycle"),
@@ -83,6 +79,19 @@ pub fn validate_init_containers(
                     ));
                 }
             }
+        }
+    }
+}
+
+/// A container's probes, each at its path (formatted only for a probe that is there).
+fn validate_probes(c: &Container, p: &str, errs: &mut Vec<FieldError>) {
+    for (probe, field, success_must_be_one) in [
+        (&c.liveness_probe, "livenessProbe", true),
+        (&c.readiness_probe, "readinessProbe", false),
+        (&c.startup_probe, "startupProbe", true),
+    ] {
+        if let Some(probe) = probe {
+            validate_probe(Some(probe), &format!("{p}.{field}"), success_must_be_one, errs);
         }
     }
 }
@@ -255,25 +264,25 @@ fn validate_env(e: &EnvVar, ip: &str, errs: &mut Vec<FieldError>) {
 }
 
 fn validate_mounts(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mut Vec<FieldError>) {
-    let list = format!("{p}.volumeMounts");
     let mut paths = BTreeSet::new();
     for (i, m) in c.volume_mounts.iter().flatten().enumerate() {
-        let ip = format!("{list}[{i}]");
+        // Paths are formatted only for an error.
+        let field = |f: &str| format!("{p}.volumeMounts[{i}].{f}");
         if m.name.is_empty() {
-            errs.push(FieldError::required(format!("{ip}.name"), ""));
+            errs.push(FieldError::required(field("name"), ""));
         }
         if !volumes.contains(&m.name) {
-            errs.push(FieldError::not_found(format!("{ip}.name"), quote(&m.name)));
+            errs.push(FieldError::not_found(field("name"), quote(&m.name)));
         }
         if m.mount_path.is_empty() {
-            errs.push(FieldError::required(format!("{ip}.mountPath"), ""));
+            errs.push(FieldError::required(field("mountPath"), ""));
         }
-        if !paths.insert(m.mount_path.clone()) {
-            errs.push(FieldError::invalid(format!("{ip}.mountPath"), quote(&m.mount_path), "must be unique"));
+        if !paths.insert(m.mount_path.as_str()) {
+            errs.push(FieldError::invalid(field("mountPath"), quote(&m.mount_path), "must be unique"));
         }
         // Upstream reports subPath problems on the list's path, not the entry's.
         if let Some(sub) = m.sub_path.as_deref().filter(|s| !s.is_empty()) {
-            local_descending_path(sub, &format!("{list}.subPath"), errs);
+            local_descending_path(sub, &format!("{p}.volumeMounts.subPath"), errs);
         }
     }
 }
@@ -304,54 +313,52 @@ pub fn validate_resources(
     path: &str,
     errs: &mut Vec<FieldError>,
 ) {
-    let lim_path = format!("{path}.limits");
-    let req_path = format!("{path}.requests");
+    // Paths are formatted only for an error.
     for (name, q) in limits.into_iter().flatten() {
-        let fp = format!("{lim_path}[{name}]");
-        resource_name(name, &fp, errs);
-        quantity_value(name, q, &fp, errs);
+        resource_name(name, &format_args!("{path}.limits[{name}]"), errs);
+        quantity_value(name, q, &format_args!("{path}.limits[{name}]"), errs);
     }
     for (name, q) in requests.into_iter().flatten() {
-        let fp = format!("{req_path}[{name}]");
-        resource_name(name, &fp, errs);
-        quantity_value(name, q, &fp, errs);
+        resource_name(name, &format_args!("{path}.requests[{name}]"), errs);
+        quantity_value(name, q, &format_args!("{path}.requests[{name}]"), errs);
         let Some(req) = Qty::from_k8s(q).ok() else { continue };
         match limits.and_then(|l| l.get(name)).and_then(|l| Qty::from_k8s(l).ok()) {
             Some(lim) if req != lim && !overcommit_allowed(name) => errs.push(FieldError::invalid(
-                &req_path,
+                format!("{path}.requests"),
                 quote(&req.to_string()),
                 format!("must be equal to {name} limit of {}", lim),
             )),
             Some(lim) if req > lim => errs.push(FieldError::invalid(
-                &req_path,
+                format!("{path}.requests"),
                 quote(&req.to_string()),
                 format!("must be less than or equal to {name} limit of {}", lim),
             )),
-            None if !overcommit_allowed(name) => {
-                errs.push(FieldError::required(&lim_path, "Limit must be set for non overcommitable resources"))
-            }
+            None if !overcommit_allowed(name) => errs.push(FieldError::required(
+                format!("{path}.limits"),
+                "Limit must be set for non overcommitable resources",
+            )),
             _ => {}
         }
     }
 }
 
-fn resource_name(name: &str, fp: &str, errs: &mut Vec<FieldError>) {
+fn resource_name(name: &str, fp: &dyn std::fmt::Display, errs: &mut Vec<FieldError>) {
     let msgs = is_qualified_name(name);
     if !msgs.is_empty() {
         errs.extend(invalid_str(fp, name, msgs));
     } else if !name.contains('/') && !is_standard_container_resource(name) {
-        errs.push(FieldError::invalid(fp, quote(name), "must be a standard resource for containers"));
+        errs.push(FieldError::invalid(fp.to_string(), quote(name), "must be a standard resource for containers"));
     }
 }
 
 /// `ValidateResourceQuantityValue`: not negative, and whole for resources counted in integers.
-pub fn quantity_value(name: &str, q: &Quantity, fp: &str, errs: &mut Vec<FieldError>) {
+pub fn quantity_value(name: &str, q: &Quantity, fp: &dyn std::fmt::Display, errs: &mut Vec<FieldError>) {
     let Some(v) = Qty::from_k8s(q).ok() else { return };
     if v.nanos() < 0 {
-        errs.push(FieldError::invalid(fp, quote(&v.to_string()), "must be greater than or equal to 0"));
+        errs.push(FieldError::invalid(fp.to_string(), quote(&v.to_string()), "must be greater than or equal to 0"));
     }
     if is_integer_resource(name) && v.exact_milli_value() % 1000 != 0 {
-        errs.push(FieldError::invalid(fp, v.to_string(), "must be an integer"));
+        errs.push(FieldError::invalid(fp.to_string(), v.to_string(), "must be an integer"));
     }
 }
 

@@ -159,24 +159,25 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Ve
 /// `ValidateTolerations`.
 pub fn validate_tolerations(tolerations: &[Toleration], path: &str, errs: &mut Vec<FieldError>) {
     for (i, t) in tolerations.iter().enumerate() {
-        let ip = format!("{path}[{i}]");
+        // Paths are formatted only for an error.
+        let at = |field: &str| format!("{path}[{i}].{field}");
         let key = t.key.as_deref().unwrap_or("");
         let op = t.operator.as_deref().unwrap_or("");
         let value = t.value.as_deref().unwrap_or("");
         let effect = t.effect.as_deref().unwrap_or("");
         if !key.is_empty() {
-            errs.extend(invalid_str(format_args!("{ip}.key"), key, is_qualified_name(key)));
+            errs.extend(invalid_str(format_args!("{path}[{i}].key"), key, is_qualified_name(key)));
         }
         if key.is_empty() && op != "Exists" {
             errs.push(FieldError::invalid(
-                format!("{ip}.operator"),
+                at("operator"),
                 quote(op),
                 "operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
             ));
         }
         if t.toleration_seconds.is_some() && effect != "NoExecute" {
             errs.push(FieldError::invalid(
-                format!("{ip}.effect"),
+                at("effect"),
                 quote(effect),
                 "effect must be 'NoExecute' when `tolerationSeconds` is set",
             ));
@@ -185,20 +186,20 @@ pub fn validate_tolerations(tolerations: &[Toleration], path: &str, errs: &mut V
             "Equal" | "" => {
                 let msgs = is_label_value(value);
                 if !msgs.is_empty() {
-                    errs.push(FieldError::invalid(format!("{ip}.operator"), quote(value), msgs.join(";")));
+                    errs.push(FieldError::invalid(at("operator"), quote(value), msgs.join(";")));
                 }
             }
             "Exists" if !value.is_empty() => errs.push(FieldError::invalid(
-                format!("{ip}.operator"),
+                at("operator"),
                 quote(value),
                 "value must be empty when `operator` is 'Exists'",
             )),
             "Exists" => {}
-            other => errs.push(FieldError::not_supported(format!("{ip}.operator"), quote(other), &["Equal", "Exists"])),
+            other => errs.push(FieldError::not_supported(at("operator"), quote(other), &["Equal", "Exists"])),
         }
         if !effect.is_empty() && !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
             errs.push(FieldError::not_supported(
-                format!("{ip}.effect"),
+                at("effect"),
                 quote(effect),
                 &["NoSchedule", "PreferNoSchedule", "NoExecute"],
             ));
