@@ -239,6 +239,9 @@ impl Correlator {
     }
 }
 
+/// Stale order entries an LRU tolerates beyond its keys before it sweeps them.
+const SWEEP_SLACK: usize = 64;
+
 /// One cached value: when it was last used and the object its key is about.
 struct Slot<V> {
     used: u64,
@@ -293,9 +296,9 @@ impl<V> Lru<V> {
     }
 
     /// Drop the stale order entries once they outnumber the live ones, so the order stays
-    /// within twice the capacity at a constant cost per use.
+    /// within about twice the keys held, at a constant cost per use.
     fn sweep_stale(&mut self) {
-        if self.order.len() > 2 * self.capacity.max(self.entries.len()) {
+        if self.order.len() > 2 * self.entries.len() + SWEEP_SLACK {
             let entries = &self.entries;
             self.order.retain(|&e| Self::live(entries, e));
         }
@@ -311,8 +314,9 @@ impl<V> Lru<V> {
                 self.entries.remove(&oldest.1);
             }
         }
-        self.order.push_back((self.tick, key));
+        // Swept before the key's own entry goes in, which the sweep would take for stale.
         self.sweep_stale();
+        self.order.push_back((self.tick, key));
         &mut self.entries.entry(key).insert_entry(Slot { used: self.tick, object, value }).into_mut().value
     }
 }
@@ -338,7 +342,7 @@ mod tests {
         for _ in 0..10_000 {
             lru.get_mut(1);
         }
-        assert!(lru.order.len() <= 2 * 3 + 1, "stale uses are swept: {}", lru.order.len());
+        assert!(lru.order.len() <= 2 * 3 + SWEEP_SLACK + 1, "stale uses are swept: {}", lru.order.len());
         lru.insert(5, 0, 5);
         assert!(lru.get_mut(4).is_none(), "4 was the oldest after all those uses of 1 and 3");
     }
@@ -441,7 +445,22 @@ mod tests {
         assert!(lru.get_mut(1).is_some() && lru.get_mut(3).is_some());
         assert_eq!(*lru.insert(1, 0, 4), 4);
         assert_eq!((lru.len(), lru.get_mut(1)), (2, Some(&mut 4)), "a re-insert replaces");
-        assert_eq!(lru.order.len(), 2, "the recency index holds the kept keys only");
+        let live = lru.order.iter().filter(|&&e| Lru::live(&lru.entries, e)).count();
+        assert_eq!(live, 2, "the recency order's live entries are the kept keys");
+        // However keys come and go, each kept key stays in the order, so the cache never
+        // outgrows its capacity.
+        for uses in 0..4 * SWEEP_SLACK {
+            let mut lru = Lru::new(2);
+            lru.insert(1, 0, 1);
+            for _ in 0..uses {
+                lru.get_mut(1);
+            }
+            lru.insert(2, 0, 2);
+            let live = lru.order.iter().filter(|&&e| Lru::live(&lru.entries, e)).count();
+            assert_eq!(live, 2, "after {uses} uses");
+            lru.insert(3, 0, 3);
+            assert!(lru.get_mut(1).is_none(), "after {uses} uses, 1 is the oldest");
+        }
     }
 
     #[test]
