@@ -20,15 +20,15 @@ use controlplane::model::decode::decode_one;
 use controlplane::model::{Kind, Object};
 use controlplane::sim::{Cluster, ClusterConfig};
 
-fn count(c: &Cluster, f: impl Fn(&k8s_openapi::api::core::v1::Pod) -> bool) -> usize {
+fn count(c: &Cluster, f: impl Fn(&controlplane::model::Pod) -> bool) -> usize {
     c.api_ref().peek_list(Kind::Pod, Some("default")).iter().filter(|p| matches!(&***p, Object::Pod(p) if f(p))).count()
 }
 
-fn running(p: &k8s_openapi::api::core::v1::Pod) -> bool {
+fn running(p: &controlplane::model::Pod) -> bool {
     p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
 }
 
-fn bound(p: &k8s_openapi::api::core::v1::Pod) -> bool {
+fn bound(p: &controlplane::model::Pod) -> bool {
     p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some()
 }
 

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::admission::Attributes;
 use super::error::Reason;

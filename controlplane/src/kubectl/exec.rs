@@ -140,7 +140,7 @@ pub(super) fn choose_container(
     client: &mut dyn Client,
     target: &Target<'_>,
     verb: &str,
-) -> Result<(String, String, k8s_openapi::api::core::v1::Pod), String> {
+) -> Result<(String, String, crate::model::Pod), String> {
     let obj = client
         .get(Kind::Pod, target.namespace, target.pod)
         .map(Response::into_body)

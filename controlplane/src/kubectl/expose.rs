@@ -120,7 +120,7 @@ fn exposable(obj: &Object) -> Result<(serde_json::Map<String, Value>, Vec<i64>),
                         .into(),
                 );
             }
-            (to_map(p.metadata.labels.as_ref()), ports_of(p.spec.as_ref()))
+            (to_map(p.metadata.labels.as_ref()), ports_of(p.spec.as_deref()))
         }
         Object::Service(s) => {
             let spec = s.spec.as_ref();

@@ -12,7 +12,7 @@ use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object, Typed};
 use crate::node::kubelet::logs::LogRequest;
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 pub const FLAGS: &[FlagSpec] = &[
     flag("container", Some('c'), true),

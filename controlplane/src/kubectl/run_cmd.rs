@@ -195,7 +195,7 @@ fn attached(
     }
 }
 
-fn phase(pod: &k8s_openapi::api::core::v1::Pod) -> &str {
+fn phase(pod: &crate::model::Pod) -> &str {
     crate::controllers::controller_utils::pod_phase(pod)
 }
 
@@ -206,8 +206,8 @@ fn wait_for(
     namespace: &str,
     name: &str,
     timeout: chrono::Duration,
-    done: impl Fn(&k8s_openapi::api::core::v1::Pod) -> bool,
-) -> Result<k8s_openapi::api::core::v1::Pod, String> {
+    done: impl Fn(&crate::model::Pod) -> bool,
+) -> Result<crate::model::Pod, String> {
     let deadline = waiter.deadline(timeout).map_err(|e| format!("error: {e}"))?;
     let mut last = None;
     let met = wait_until(waiter, deadline, || {

@@ -263,7 +263,7 @@ fn image(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str], input:
 /// The pod spec inside an object with containers.
 pub fn pod_spec(obj: &mut Object) -> Option<&mut PodSpec> {
     match obj {
-        Object::Pod(p) => p.spec.as_mut(),
+        Object::Pod(p) => p.spec.as_deref_mut(),
         Object::Deployment(d) => d.spec.as_mut().and_then(|s| s.template.spec.as_mut()),
         Object::ReplicaSet(r) => r.spec.as_mut().and_then(|s| s.template.as_mut()).and_then(|t| t.spec.as_mut()),
         Object::DaemonSet(d) => d.spec.as_mut().and_then(|s| s.template.spec.as_mut()),

@@ -222,7 +222,7 @@ mod tests {
         let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx}]\n  volumes: [{name: s, secret: {secretName: x, defaultMode: 0400, items: [{key: a, path: a, mode: 0755}]}}]\n";
         let pod = decode(parse_documents(text).unwrap().remove(0)).unwrap();
         let Object::Pod(pod) = pod else { panic!("a pod") };
-        let secret = pod.spec.unwrap().volumes.unwrap()[0].secret.clone().unwrap();
+        let secret = pod.spec.as_deref().cloned().unwrap().volumes.unwrap()[0].secret.clone().unwrap();
         assert_eq!(secret.default_mode, Some(0o400));
         assert_eq!(secret.items.unwrap()[0].mode, Some(0o755));
         // Not an octal number: still a type error, as upstream.

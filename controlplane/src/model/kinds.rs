@@ -15,6 +15,7 @@ pub mod api {
         networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling,
         storage::v1 as storage,
     };
+    pub use crate::model::shared;
 }
 
 /// Static facts about one kind.
@@ -190,7 +191,7 @@ macro_rules! for_each_kind {
         $crate::model::kinds::for_each_kind! { @paths $callback $args
             Namespace: core::Namespace = { group: "", version: "v1", others: [], plural: "namespaces", singular: "namespace", short: ["ns"], namespaced: false, etcd: "namespaces", status: true, generation: false }
             Node: core::Node = { group: "", version: "v1", others: [], plural: "nodes", singular: "node", short: ["no"], namespaced: false, etcd: "minions", status: true, generation: false }
-            Pod: core::Pod = { group: "", version: "v1", others: [], plural: "pods", singular: "pod", short: ["po"], namespaced: true, etcd: "pods", status: true, generation: false }
+            Pod: shared::Pod = { group: "", version: "v1", others: [], plural: "pods", singular: "pod", short: ["po"], namespaced: true, etcd: "pods", status: true, generation: false }
             Service: core::Service = { group: "", version: "v1", others: [], plural: "services", singular: "service", short: ["svc"], namespaced: true, etcd: "services/specs", status: true, generation: false }
             Endpoints: core::Endpoints = { group: "", version: "v1", others: [], plural: "endpoints", singular: "endpoints", short: ["ep"], namespaced: true, etcd: "services/endpoints", status: false, generation: false }
             ConfigMap: core::ConfigMap = { group: "", version: "v1", others: [], plural: "configmaps", singular: "configmap", short: ["cm"], namespaced: true, etcd: "configmaps", status: false, generation: false }

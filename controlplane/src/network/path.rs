@@ -6,7 +6,8 @@
 use std::net::Ipv4Addr;
 
 use chrono::{DateTime, Duration, Utc};
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
+use crate::model::Pod;
 use rand_chacha::rand_core::Rng;
 use rand_chacha::ChaCha8Rng;
 

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Container, Pod, PodAffinityTerm, PodSpec};
+use k8s_openapi::api::core::v1::{Container, PodAffinityTerm, PodSpec};
+use crate::model::Pod;
 
 use super::cache::{Cache, NodeInfo};
 use crate::model::quantity::Quantity;
@@ -314,7 +315,7 @@ impl PodInfo {
     }
 
     pub fn spec(&self) -> Option<&PodSpec> {
-        self.pod().spec.as_ref()
+        self.pod().spec.as_deref()
     }
 
     pub fn labels(&self) -> &BTreeMap<String, String> {

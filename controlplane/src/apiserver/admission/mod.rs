@@ -1,7 +1,7 @@
 //! The admission chain: plugins that may change (mutate) or refuse (validate) a request after
 //! decoding and defaulting, as kube-apiserver's `--enable-admission-plugins`. One file per plugin.
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::error::ApiError;
 use crate::model::{Kind, KindInfo, Object};

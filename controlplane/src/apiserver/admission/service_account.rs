@@ -1,10 +1,8 @@
 //! ServiceAccount: every pod runs as a service account (`default` unless named), which must
 //! exist; its API token is mounted as the projected volume `kube-api-access-<suffix>`.
 
-use k8s_openapi::api::core::v1::{
-    ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath, ObjectFieldSelector, Pod,
-    ProjectedVolumeSource, ServiceAccountTokenProjection, Volume, VolumeMount, VolumeProjection,
-};
+use k8s_openapi::api::core::v1::{ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath, ObjectFieldSelector, ProjectedVolumeSource, ServiceAccountTokenProjection, Volume, VolumeMount, VolumeProjection};
+use crate::model::Pod;
 
 use super::{AdmissionPlugin, Attributes};
 use crate::apiserver::error::ApiError;
@@ -56,7 +54,7 @@ impl AdmissionPlugin for ServiceAccount {
 }
 
 fn mount_token(pod: &mut Pod) {
-    let Some(spec) = pod.spec.as_mut() else { return };
+    let Some(spec) = pod.spec.as_deref_mut() else { return };
     let volumes = spec.volumes.get_or_insert_with(Vec::new);
     // A pod that mounts something at the token path itself keeps its own.
     let has_own = spec

@@ -1,7 +1,8 @@
 //! Pods (`pkg/registry/core/pod/strategy.go`): pod defaults, `status` {Pending, qosClass} on
 //! create, `ValidatePodCreate` and the narrow set of changes `ValidatePodUpdate` allows.
 
-use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodStatus};
+use crate::model::Pod;
 
 use super::containers::port_warnings;
 use super::names::inclusive_range_error;
@@ -23,7 +24,7 @@ impl Strategy for Pod {
 
     fn prepare_for_create(&mut self) {
         // Upstream defaults before this step; requests copied from limits count for the QoS class.
-        let mut spec = self.spec.clone().unwrap_or_default();
+        let mut spec = self.spec.as_deref().cloned().unwrap_or_default();
         for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut().flatten()) {
             requests_from_limits(c);
         }
@@ -75,8 +76,8 @@ impl Strategy for Pod {
 
     fn validate_update(&self, old: &Self, errs: &mut Vec<FieldError>) {
         let empty = PodSpec::default();
-        let new = self.spec.as_ref().unwrap_or(&empty);
-        let old = old.spec.as_ref().unwrap_or(&empty);
+        let new = self.spec.as_deref().unwrap_or(&empty);
+        let old = old.spec.as_deref().unwrap_or(&empty);
         let init_new = new.init_containers.as_deref().unwrap_or_default();
         let init_old = old.init_containers.as_deref().unwrap_or_default();
         for (n, o, path) in [

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 use k8s_openapi::jiff::Timestamp;
 
 use crate::gosort::{go_sort, SortData};

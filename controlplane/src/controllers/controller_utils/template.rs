@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+use crate::model::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
 use super::Error;
@@ -62,7 +63,7 @@ pub fn get_pod_from_template(
             owner_references: controller_ref.map(|r| vec![r.clone()]),
             ..ObjectMeta::default()
         },
-        spec: template.spec.clone(),
+        spec: template.spec.clone().map(crate::model::Shared::new),
         status: None,
     }
 }
@@ -213,7 +214,7 @@ mod tests {
         assert_eq!(pod.metadata.annotations, t.metadata.as_ref().unwrap().annotations);
         assert_eq!(pod.metadata.finalizers, Some(vec!["example.com/keep".to_string()]));
         assert_eq!(pod.metadata.owner_references, Some(vec![r]));
-        assert_eq!(pod.spec, t.spec);
+        assert_eq!(pod.spec.as_deref(), t.spec.as_ref());
         assert_eq!(get_pod_from_template(&t, &owner, None).metadata.owner_references, None);
     }
 

@@ -34,7 +34,7 @@ fn pods(c: &mut Cluster, app: &str) -> Vec<(String, String, String)> {
         .filter(|p| p.metadata().deletion_timestamp.is_none())
         .filter_map(|p| match &**p {
             Object::Pod(pod) => {
-                let spec = pod.spec.clone()?;
+                let spec = pod.spec.as_deref().cloned()?;
                 let hash = p.labels().get(REVISION_HASH_LABEL).cloned().unwrap_or_default();
                 Some((spec.node_name.unwrap_or_default(), spec.containers[0].image.clone().unwrap_or_default(), hash))
             }

@@ -3,10 +3,8 @@
 //! that pins a daemon pod to its node, and whether a pod is of the current template.
 
 use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::{
-    Affinity, Node, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec,
-    PodTemplateSpec, Toleration,
-};
+use k8s_openapi::api::core::v1::{Affinity, Node, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, PodTemplateSpec, Toleration};
+use crate::model::Pod;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::model::toleration::find_untolerated;

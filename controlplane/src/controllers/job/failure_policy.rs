@@ -3,7 +3,8 @@
 //! failure counts toward `backoffLimit`, is ignored, fails the index, or fails the whole Job.
 
 use k8s_openapi::api::batch::v1::{PodFailurePolicy, PodFailurePolicyOnExitCodesRequirement};
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use k8s_openapi::api::core::v1::ContainerStatus;
+use crate::model::Pod;
 
 use super::util::name;
 use super::Job;

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::batch::v1::JobCondition;
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::util::{self, find_condition, is_pod_failed, is_suspended, new_condition, phase};
 use super::{failure_policy, indexed, manage, success_policy, Job, JobController, JobCtx};

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Duration;
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::indexed::{self, absolute_failure_count, completion_index, valid_index};
 use super::pod_backoff::remaining;

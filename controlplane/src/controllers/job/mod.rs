@@ -28,7 +28,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 pub use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::batch::v1::JobCondition;
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use self::finish::failed_from_target;
 use self::indexed::Intervals;

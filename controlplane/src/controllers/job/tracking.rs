@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::controllers::controller_utils::status_write_meta;
 use k8s_openapi::api::batch::v1::{JobCondition, JobStatus};
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::failure_policy::{match_policy, policy};
 use super::indexed::{completion_index, valid_index, Intervals};

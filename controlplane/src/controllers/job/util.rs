@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::batch::v1::JobCondition;
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::Job;
 use crate::apiserver::{from_k8s_time, k8s_time};

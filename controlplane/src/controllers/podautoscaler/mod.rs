@@ -534,7 +534,7 @@ fn pods_selected<'a>(
     informers: &'a Informers,
     ns: &'a str,
     selector: &LabelSelector,
-) -> Vec<&'a k8s_openapi::api::core::v1::Pod> {
+) -> Vec<&'a crate::model::Pod> {
     informers
         .list_namespace(Kind::Pod, ns)
         .filter_map(|o| match &**o {

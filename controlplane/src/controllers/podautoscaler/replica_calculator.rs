@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use crate::apiserver::from_k8s_time;
 use crate::apiserver::metrics::PodMetrics;

@@ -14,7 +14,7 @@ mod view;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use self::status::{calculate_status, next_availability, update_status};
 use self::view::Replicated;

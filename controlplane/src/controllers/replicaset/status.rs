@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::apps::v1::{ReplicaSetCondition, ReplicaSetStatus};
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::view::{with_status, Replicated};
 use crate::apiserver::{k8s_time, ApiError, ApiServer};

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::pod_control::StatefulPodControl;
 use super::utils::{

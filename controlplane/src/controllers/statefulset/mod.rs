@@ -8,7 +8,7 @@ mod pod_control;
 pub mod utils;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use control::{apply_both, Sets};
 use pod_control::StatefulPodControl;

@@ -4,7 +4,8 @@
 //! of the claims that the PVC retention policy asks for.
 
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+use crate::model::Pod;
 
 use super::utils::{
     claims_for, is_claim_owner_up_to_date, ordinal, pod_name_of, retention, update_claim_owner_refs, Owner,

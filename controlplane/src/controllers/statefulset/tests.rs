@@ -4,7 +4,8 @@
 
 use chrono::Duration;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+use crate::model::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde_json::json;
 
@@ -56,7 +57,7 @@ fn a_new_pod_has_its_identity_and_its_claims() {
     let labels = p.metadata.labels.clone().unwrap();
     assert_eq!(labels[POD_NAME_LABEL], "web-1");
     assert_eq!(labels[POD_INDEX_LABEL], "1");
-    let spec = p.spec.clone().unwrap();
+    let spec = p.spec.as_deref().cloned().unwrap();
     assert_eq!((spec.hostname.as_deref(), spec.subdomain.as_deref()), (Some("web-1"), Some("nginx")));
     assert_eq!(spec.volumes.unwrap()[0].persistent_volume_claim.as_ref().unwrap().claim_name, "www-web-1");
     assert!(identity_matches(&s, &p) && storage_matches(&s, &p));

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

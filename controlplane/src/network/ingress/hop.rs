@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use rand_chacha::rand_core::Rng;
 

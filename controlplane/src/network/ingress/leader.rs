@@ -21,7 +21,7 @@ pub fn retry_period() -> Duration {
 }
 
 /// The Lease's name: `--election-id`, `ingress-nginx-leader` in the manifest.
-pub fn election_id(pod: &k8s_openapi::api::core::v1::Pod) -> String {
+pub fn election_id(pod: &crate::model::Pod) -> String {
     let mut args = pod.spec.iter().flat_map(|s| &s.containers).flat_map(|c| c.args.iter().flatten());
     args.find_map(|a| a.strip_prefix("--election-id=")).unwrap_or("ingress-controller-leader").to_string()
 }

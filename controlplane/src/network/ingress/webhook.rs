@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 
 use super::status::is_controller;

@@ -16,7 +16,7 @@ mod tests;
 
 use std::net::Ipv4Addr;
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 

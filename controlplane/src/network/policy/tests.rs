@@ -6,7 +6,7 @@
 use std::fmt::Write;
 use std::net::Ipv4Addr;
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::*;
 use crate::network::testing::{check_expected, cluster};

@@ -10,7 +10,8 @@
 //! system-cluster-critical up) are admitted: upstream's kubelet evicts other pods to make room
 //! for them, which kubesim does not do.
 
-use k8s_openapi::api::core::v1::{Pod, PodStatus};
+use k8s_openapi::api::core::v1::PodStatus;
+use crate::model::Pod;
 
 use super::worker::{pod_of, PodWorker};
 use super::Env;

@@ -3,7 +3,7 @@
 //! resolv.conf: the kubelet writes what [`ResolvConf::for_pod`] says, and the cluster network's
 //! resolver reads the same.
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 /// The cluster DNS Service's address (the kubelet's `clusterDNS`) and domain, kubeadm's defaults.
 pub const CLUSTER_DNS: &str = "10.96.0.10";

@@ -8,7 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, Service};
+use k8s_openapi::api::core::v1::{Container, PodSpec, Service};
+use crate::model::Pod;
 
 use super::Env;
 use crate::events::EventType;
@@ -303,7 +304,7 @@ pub(super) fn resource(
 pub fn managed_files(pod: &Pod, hostname: &str, pod_ip: &str, host_network: bool) -> Vec<(String, Vec<u8>)> {
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
     let no_spec = PodSpec::default();
-    let spec = pod.spec.as_ref().unwrap_or(&no_spec);
+    let spec = pod.spec.as_deref().unwrap_or(&no_spec);
     let mut hosts = String::new();
     if host_network {
         hosts.push_str("# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n");

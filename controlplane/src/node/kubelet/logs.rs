@@ -2,7 +2,7 @@
 //! status names (`--previous`: the one before), checked as `validateContainerLogStatus` does.
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::Kubelets;
 use crate::node::container::terminal::Input;

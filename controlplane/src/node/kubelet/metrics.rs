@@ -99,7 +99,7 @@ impl Kubelets {
 
     /// How many pods that `select` picks are Running and Ready on a running kubelet: those
     /// a load is shared among.
-    fn serving_pods(&self, select: impl Fn(&k8s_openapi::api::core::v1::Pod) -> bool) -> i64 {
+    fn serving_pods(&self, select: impl Fn(&crate::model::Pod) -> bool) -> i64 {
         let mut n = 0;
         for k in self.nodes.values().filter(|k| k.is_running()) {
             for w in k.workers() {
@@ -118,7 +118,7 @@ impl Kubelets {
 }
 
 /// A pod that takes load: Running, Ready and not terminating.
-fn serves(pod: Option<&k8s_openapi::api::core::v1::Pod>) -> bool {
+fn serves(pod: Option<&crate::model::Pod>) -> bool {
     let Some(pod) = pod else { return false };
     let status = pod.status.as_ref();
     pod.metadata.deletion_timestamp.is_none()

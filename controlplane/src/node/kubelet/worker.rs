@@ -10,7 +10,8 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodStatus};
+use crate::model::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::probes::Probes;
@@ -142,7 +143,7 @@ pub fn pod_of(obj: &Object) -> Option<&Pod> {
 }
 
 pub fn spec_of(obj: &Object) -> Option<&PodSpec> {
-    pod_of(obj).and_then(|p| p.spec.as_ref())
+    pod_of(obj).and_then(|p| p.spec.as_deref())
 }
 
 impl PodWorker {

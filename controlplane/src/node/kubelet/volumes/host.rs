@@ -7,7 +7,7 @@
 //! StatefulSet's claims work as a provisioner would make them; with binding, that stand-in
 //! goes and such a pod waits, as upstream's.
 
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 
 use super::super::Env;
 use super::Failure;

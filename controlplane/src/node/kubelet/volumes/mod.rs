@@ -152,7 +152,7 @@ pub fn mount_all(w: &mut PodWorker, env: &mut Env<'_>, spec: &PodSpec, wake: &mu
 fn setup(
     w: &PodWorker,
     env: &mut Env<'_>,
-    pod: &k8s_openapi::api::core::v1::Pod,
+    pod: &crate::model::Pod,
     v: &Volume,
 ) -> Result<Ready, Failure> {
     let plain = |tree: Shared, source| Ready {

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
 use base64::Engine;
-use k8s_openapi::api::core::v1::{DownwardAPIVolumeFile, KeyToPath, Pod, ProjectedVolumeSource, Volume};
+use k8s_openapi::api::core::v1::{DownwardAPIVolumeFile, KeyToPath, ProjectedVolumeSource, Volume};
+use crate::model::Pod;
 
 use super::super::Env;
 use crate::model::{Kind, Object};
