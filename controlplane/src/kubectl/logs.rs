@@ -10,9 +10,9 @@ use crate::controllers::controller_utils::{after_or_zero, creation_time, is_pod_
 use crate::gosort::{go_sort, SortData};
 use crate::model::field_selector::FieldSelector;
 use crate::model::selector::LabelSelector;
+use crate::model::Pod;
 use crate::model::{Kind, Object, Typed};
 use crate::node::kubelet::logs::LogRequest;
-use crate::model::Pod;
 
 pub const FLAGS: &[FlagSpec] = &[
     flag("container", Some('c'), true),

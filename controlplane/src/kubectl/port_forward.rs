@@ -4,8 +4,8 @@
 //! terminal until Ctrl-C; here the forwarding goes on in the background, until the pod goes,
 //! so the next line can use it (`curl("http://localhost:8080")`).
 
-use k8s_openapi::api::core::v1::Service;
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::flags::{flag, parse, FlagSpec};

@@ -9,13 +9,13 @@ use super::object::Typed;
 
 /// The API groups the kinds' types come from, by the names the list of kinds uses.
 pub mod api {
+    pub use crate::model::shared;
     pub use k8s_openapi::api::{
         admissionregistration::v1 as admissionregistration, apps::v1 as apps, autoscaling::v2 as autoscaling,
         batch::v1 as batch, coordination::v1 as coordination, core::v1 as core, discovery::v1 as discovery,
         networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling,
         storage::v1 as storage,
     };
-    pub use crate::model::shared;
 }
 
 /// Static facts about one kind.
@@ -212,8 +212,8 @@ macro_rules! for_each_kind {
             ReplicaSet: apps::ReplicaSet = { group: "apps", version: "v1", others: [], plural: "replicasets", singular: "replicaset", short: ["rs"], namespaced: true, etcd: "replicasets", status: true, generation: true }
             StatefulSet: apps::StatefulSet = { group: "apps", version: "v1", others: [], plural: "statefulsets", singular: "statefulset", short: ["sts"], namespaced: true, etcd: "statefulsets", status: true, generation: true }
             HorizontalPodAutoscaler: autoscaling::HorizontalPodAutoscaler = { group: "autoscaling", version: "v2", others: ["v1"], plural: "horizontalpodautoscalers", singular: "horizontalpodautoscaler", short: ["hpa"], namespaced: true, etcd: "horizontalpodautoscalers", status: true, generation: true }
-            CronJob: batch::CronJob = { group: "batch", version: "v1", others: [], plural: "cronjobs", singular: "cronjob", short: ["cj"], namespaced: true, etcd: "cronjobs", status: true, generation: true }
-            Job: batch::Job = { group: "batch", version: "v1", others: [], plural: "jobs", singular: "job", short: [], namespaced: true, etcd: "jobs", status: true, generation: true }
+            CronJob: shared::CronJob = { group: "batch", version: "v1", others: [], plural: "cronjobs", singular: "cronjob", short: ["cj"], namespaced: true, etcd: "cronjobs", status: true, generation: true }
+            Job: shared::Job = { group: "batch", version: "v1", others: [], plural: "jobs", singular: "job", short: [], namespaced: true, etcd: "jobs", status: true, generation: true }
             Lease: coordination::Lease = { group: "coordination.k8s.io", version: "v1", others: [], plural: "leases", singular: "lease", short: [], namespaced: true, etcd: "leases", status: false, generation: false }
             IngressClass: networking::IngressClass = { group: "networking.k8s.io", version: "v1", others: [], plural: "ingressclasses", singular: "ingressclass", short: [], namespaced: false, etcd: "ingressclasses", status: false, generation: true }
             Ingress: networking::Ingress = { group: "networking.k8s.io", version: "v1", others: [], plural: "ingresses", singular: "ingress", short: ["ing"], namespaced: true, etcd: "ingress", status: true, generation: true }

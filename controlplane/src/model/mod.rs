@@ -18,4 +18,4 @@ pub mod value_de;
 pub use decode::{decode, parse_documents, DecodeError};
 pub use kinds::{Kind, KindInfo, Object, KINDS};
 pub use object::Typed;
-pub use shared::{Pod, Shared};
+pub use shared::{CronJob, Job, Pod, Shared};

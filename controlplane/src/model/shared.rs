@@ -12,6 +12,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
+use k8s_openapi::api::batch::v1 as batch;
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -101,88 +102,103 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
     }
 }
 
-/// Pod, as k8s-openapi's (the same JSON, schema and traits), with its spec shared.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Pod {
-    pub metadata: ObjectMeta,
-    pub spec: Option<Shared<core::PodSpec>>,
-    pub status: Option<core::PodStatus>,
-}
-
-impl k8s_openapi::Resource for Pod {
-    const API_VERSION: &'static str = <core::Pod as k8s_openapi::Resource>::API_VERSION;
-    const GROUP: &'static str = <core::Pod as k8s_openapi::Resource>::GROUP;
-    const KIND: &'static str = <core::Pod as k8s_openapi::Resource>::KIND;
-    const VERSION: &'static str = <core::Pod as k8s_openapi::Resource>::VERSION;
-    const URL_PATH_SEGMENT: &'static str = <core::Pod as k8s_openapi::Resource>::URL_PATH_SEGMENT;
-    type Scope = <core::Pod as k8s_openapi::Resource>::Scope;
-}
-
-impl k8s_openapi::ListableResource for Pod {
-    const LIST_KIND: &'static str = <core::Pod as k8s_openapi::ListableResource>::LIST_KIND;
-}
-
-impl k8s_openapi::Metadata for Pod {
-    type Ty = ObjectMeta;
-    fn metadata(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn metadata_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
-}
-
-impl From<core::Pod> for Pod {
-    fn from(p: core::Pod) -> Self {
-        Pod { metadata: p.metadata, spec: p.spec.map(Shared::new), status: p.status }
-    }
-}
-
-impl From<Pod> for core::Pod {
-    fn from(p: Pod) -> Self {
-        core::Pod { metadata: p.metadata, spec: p.spec.map(Shared::into_inner), status: p.status }
-    }
-}
-
-impl Serialize for Pod {
-    /// k8s-openapi's layout: `apiVersion`, `kind`, `metadata`, then `spec` and `status` when set.
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        use k8s_openapi::Resource;
-        let fields = 3 + usize::from(self.spec.is_some()) + usize::from(self.status.is_some());
-        let mut state = serializer.serialize_struct(Self::KIND, fields)?;
-        state.serialize_field("apiVersion", Self::API_VERSION)?;
-        state.serialize_field("kind", Self::KIND)?;
-        state.serialize_field("metadata", &self.metadata)?;
-        if let Some(spec) = &self.spec {
-            state.serialize_field("spec", spec)?;
+/// A kind as k8s-openapi declares it (the same JSON, schema and traits), with its spec
+/// [`Shared`].
+macro_rules! shared_spec {
+    ($($name:ident: $module:ident :: $theirs:ident, $spec:ident, $status:ident;)*) => {$(
+        #[doc = concat!(stringify!($name), ", as k8s-openapi's, with its spec shared between versions.")]
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct $name {
+            pub metadata: ObjectMeta,
+            pub spec: Option<Shared<$module::$spec>>,
+            pub status: Option<$module::$status>,
         }
-        if let Some(status) = &self.status {
-            state.serialize_field("status", status)?;
+
+        impl k8s_openapi::Resource for $name {
+            const API_VERSION: &'static str = <$module::$theirs as k8s_openapi::Resource>::API_VERSION;
+            const GROUP: &'static str = <$module::$theirs as k8s_openapi::Resource>::GROUP;
+            const KIND: &'static str = <$module::$theirs as k8s_openapi::Resource>::KIND;
+            const VERSION: &'static str = <$module::$theirs as k8s_openapi::Resource>::VERSION;
+            const URL_PATH_SEGMENT: &'static str = <$module::$theirs as k8s_openapi::Resource>::URL_PATH_SEGMENT;
+            type Scope = <$module::$theirs as k8s_openapi::Resource>::Scope;
         }
-        state.end()
-    }
+
+        impl k8s_openapi::ListableResource for $name {
+            const LIST_KIND: &'static str = <$module::$theirs as k8s_openapi::ListableResource>::LIST_KIND;
+        }
+
+        impl k8s_openapi::Metadata for $name {
+            type Ty = ObjectMeta;
+            fn metadata(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+            fn metadata_mut(&mut self) -> &mut ObjectMeta {
+                &mut self.metadata
+            }
+        }
+
+        impl From<$module::$theirs> for $name {
+            fn from(o: $module::$theirs) -> Self {
+                $name { metadata: o.metadata, spec: o.spec.map(Shared::new), status: o.status }
+            }
+        }
+
+        impl From<$name> for $module::$theirs {
+            fn from(o: $name) -> Self {
+                $module::$theirs { metadata: o.metadata, spec: o.spec.map(Shared::into_inner), status: o.status }
+            }
+        }
+
+        impl Serialize for $name {
+            /// k8s-openapi's layout: `apiVersion`, `kind`, `metadata`, then `spec` and `status`
+            /// when set.
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use k8s_openapi::Resource;
+                use serde::ser::SerializeStruct;
+                let fields = 3 + usize::from(self.spec.is_some()) + usize::from(self.status.is_some());
+                let mut state = serializer.serialize_struct(Self::KIND, fields)?;
+                state.serialize_field("apiVersion", Self::API_VERSION)?;
+                state.serialize_field("kind", Self::KIND)?;
+                state.serialize_field("metadata", &self.metadata)?;
+                if let Some(spec) = &self.spec {
+                    state.serialize_field("spec", spec)?;
+                }
+                if let Some(status) = &self.status {
+                    state.serialize_field("status", status)?;
+                }
+                state.end()
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $module::$theirs::deserialize(deserializer).map($name::from)
+            }
+        }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                $module::$theirs::schema_name()
+            }
+            fn schema_id() -> Cow<'static, str> {
+                $module::$theirs::schema_id()
+            }
+            fn inline_schema() -> bool {
+                $module::$theirs::inline_schema()
+            }
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $module::$theirs::json_schema(generator)
+            }
+        }
+    )*};
 }
 
-impl<'de> Deserialize<'de> for Pod {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        core::Pod::deserialize(deserializer).map(Pod::from)
-    }
-}
-
-impl schemars::JsonSchema for Pod {
-    fn schema_name() -> Cow<'static, str> {
-        core::Pod::schema_name()
-    }
-    fn schema_id() -> Cow<'static, str> {
-        core::Pod::schema_id()
-    }
-    fn inline_schema() -> bool {
-        core::Pod::inline_schema()
-    }
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        core::Pod::json_schema(generator)
-    }
+// The kinds written most, whose specs are large: pods, and the Jobs and CronJobs that carry a
+// pod template.
+shared_spec! {
+    Pod: core::Pod, PodSpec, PodStatus;
+    Job: batch::Job, JobSpec, JobStatus;
+    CronJob: batch::CronJob, CronJobSpec, CronJobStatus;
 }
 
 #[cfg(test)]
@@ -202,5 +218,21 @@ mod tests {
         assert!(!Shared::same(copy.spec.as_ref().unwrap(), ours.spec.as_ref().unwrap()));
         assert_eq!(ours.spec.as_ref().unwrap().node_name, None, "the original is unchanged");
         assert_ne!(copy, ours);
+    }
+
+    #[test]
+    fn jobs_and_cronjobs_have_k8s_openapis_json() {
+        let job = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: busybox}]\n      restartPolicy: Never\nstatus: {active: 1}\n";
+        let theirs: batch::Job = serde_yaml::from_str(job).unwrap();
+        let ours: Job = serde_yaml::from_str(job).unwrap();
+        assert_eq!(serde_json::to_value(&ours).unwrap(), serde_json::to_value(&theirs).unwrap());
+        let cron = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n  jobTemplate: {spec: {template: {spec: {containers: [{name: c, image: busybox}]}}}}\n";
+        let theirs: batch::CronJob = serde_yaml::from_str(cron).unwrap();
+        let ours: CronJob = serde_yaml::from_str(cron).unwrap();
+        assert_eq!(serde_json::to_value(&ours).unwrap(), serde_json::to_value(&theirs).unwrap());
+        assert!(
+            serde_yaml::from_str::<Job>("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n").is_err(),
+            "k8s-openapi's checks"
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Container, PodAffinityTerm, PodSpec};
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::{Container, PodAffinityTerm, PodSpec};
 
 use super::cache::{Cache, NodeInfo};
 use crate::model::quantity::Quantity;

@@ -1,8 +1,11 @@
 //! ServiceAccount: every pod runs as a service account (`default` unless named), which must
 //! exist; its API token is mounted as the projected volume `kube-api-access-<suffix>`.
 
-use k8s_openapi::api::core::v1::{ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath, ObjectFieldSelector, ProjectedVolumeSource, ServiceAccountTokenProjection, Volume, VolumeMount, VolumeProjection};
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::{
+    ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath, ObjectFieldSelector,
+    ProjectedVolumeSource, ServiceAccountTokenProjection, Volume, VolumeMount, VolumeProjection,
+};
 
 use super::{AdmissionPlugin, Attributes};
 use crate::apiserver::error::ApiError;

@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use crate::model::Pod;
 use k8s_openapi::api::admissionregistration::v1::{RuleWithOperations, ValidatingWebhook};
 use k8s_openapi::api::core::v1::Service;
-use crate::model::Pod;
 
 use super::{AdmissionPlugin, Attributes, Operation};
 use crate::apiserver::error::{quote, ApiError, Reason};

@@ -2,7 +2,7 @@
 //! not suspended, history limits 3 and 1; the schedule must parse, names are at most 52
 //! characters (the controller appends an 11-character suffix to job names).
 
-use k8s_openapi::api::batch::v1::CronJob;
+use crate::model::CronJob;
 
 use super::cron::{load_location, parse_standard};
 use super::job::validate_job_spec;

@@ -2,7 +2,8 @@
 //! generated selector `batch.kubernetes.io/controller-uid` and the job-name/controller-uid
 //! template labels; completions/parallelism 1, backoffLimit 6, NonIndexed, not suspended.
 
-use k8s_openapi::api::batch::v1::{Job, JobSpec};
+use crate::model::Job;
+use k8s_openapi::api::batch::v1::JobSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::containers::port_warnings;
@@ -152,7 +153,7 @@ impl Strategy for Job {
 
 /// The Job's spec, borrowed (a copy would copy its pod template for every validation).
 fn spec_of(j: &Job) -> std::borrow::Cow<'_, JobSpec> {
-    j.spec.as_ref().map_or_else(|| std::borrow::Cow::Owned(JobSpec::default()), std::borrow::Cow::Borrowed)
+    j.spec.as_deref().map_or_else(|| std::borrow::Cow::Owned(JobSpec::default()), std::borrow::Cow::Borrowed)
 }
 
 fn opt_int(v: Option<i32>) -> String {

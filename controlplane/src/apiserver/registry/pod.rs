@@ -1,8 +1,8 @@
 //! Pods (`pkg/registry/core/pod/strategy.go`): pod defaults, `status` {Pending, qosClass} on
 //! create, `ValidatePodCreate` and the narrow set of changes `ValidatePodUpdate` allows.
 
-use k8s_openapi::api::core::v1::{Container, PodSpec, PodStatus};
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodStatus};
 
 use super::containers::port_warnings;
 use super::names::inclusive_range_error;

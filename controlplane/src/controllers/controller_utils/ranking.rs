@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use crate::model::Pod;
+use chrono::{DateTime, Utc};
 use k8s_openapi::jiff::Timestamp;
 
 use crate::gosort::{go_sort, SortData};

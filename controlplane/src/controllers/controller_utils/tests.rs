@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use crate::model::Pod;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
-use crate::model::Pod;
 use serde_json::{json, Value};
 
 use super::*;

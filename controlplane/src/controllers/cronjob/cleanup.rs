@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use k8s_openapi::api::batch::v1::Job;
+use crate::model::Job;
 
 use super::{finished_condition, Syncer};
 use crate::apiserver::from_k8s_time;

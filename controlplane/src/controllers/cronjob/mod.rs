@@ -10,12 +10,13 @@ mod cleanup;
 pub mod schedule;
 mod sync;
 
+use crate::model::CronJob;
+use crate::model::Job;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::controllers::controller_utils::status_write_meta;
-use k8s_openapi::api::batch::v1::{CronJob, Job};
 
 use super::informers::{controller_ref, Informers};
 use super::job::util::conditions;

@@ -1,12 +1,13 @@
 //! `syncCronJob`: the active list kept true to the Jobs, then, at a schedule time, a new Job
 //! (or a skip, a miss, a replacement), and when to look again.
 
+use crate::model::Job;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, Duration, Offset, Utc};
-use k8s_openapi::api::batch::v1::{CronJobSpec, Job};
+use k8s_openapi::api::batch::v1::CronJobSpec;
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -37,7 +38,7 @@ fn rfc3339(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 impl Syncer<'_, '_> {
     fn spec(&self) -> &CronJobSpec {
         static NONE: LazyLock<CronJobSpec> = LazyLock::new(CronJobSpec::default);
-        self.cj.spec.as_ref().unwrap_or(&NONE)
+        self.cj.spec.as_deref().unwrap_or(&NONE)
     }
 
     fn active(&self) -> &[ObjectReference] {
@@ -284,7 +285,7 @@ impl Syncer<'_, '_> {
                 owner_references: Some(vec![new_controller_ref(self.object)]),
                 ..Default::default()
             },
-            spec: template.spec,
+            spec: template.spec.map(crate::model::Shared::new),
             status: None,
         };
         let ns = self.object.namespace().to_string();

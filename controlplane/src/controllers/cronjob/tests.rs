@@ -1,8 +1,10 @@
 //! The CronJob controller alone (no Job controller): the Jobs it makes, with their status
 //! written by hand as the Job controller would.
 
+use crate::model::CronJob;
+use crate::model::Job;
 use chrono::Duration;
-use k8s_openapi::api::batch::v1::{CronJob, Job, JobCondition};
+use k8s_openapi::api::batch::v1::JobCondition;
 use serde_json::json;
 
 use super::SCHEDULED_TIMESTAMP;

@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::model::Pod;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::{ObjectReference, Service, ServicePort};
-use crate::model::Pod;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 

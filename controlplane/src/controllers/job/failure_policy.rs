@@ -2,9 +2,9 @@
 //! containers' exit codes or on its conditions (such as DisruptionTarget), decides whether the
 //! failure counts toward `backoffLimit`, is ignored, fails the index, or fails the whole Job.
 
+use crate::model::Pod;
 use k8s_openapi::api::batch::v1::{PodFailurePolicy, PodFailurePolicyOnExitCodesRequirement};
 use k8s_openapi::api::core::v1::ContainerStatus;
-use crate::model::Pod;
 
 use super::util::name;
 use super::Job;

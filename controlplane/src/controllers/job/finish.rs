@@ -3,9 +3,9 @@
 //! OnFailure), the active deadline, an Indexed Job's failed indexes and success policy; and
 //! the Suspended condition of a (un)suspended Job.
 
+use crate::model::Pod;
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::batch::v1::JobCondition;
-use crate::model::Pod;
 
 use super::util::{self, find_condition, is_pod_failed, is_suspended, new_condition, phase};
 use super::{failure_policy, indexed, manage, success_policy, Job, JobController, JobCtx};

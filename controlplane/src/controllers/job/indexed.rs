@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::core::v1::{Container, EnvVar, EnvVarSource, ObjectFieldSelector, PodTemplateSpec};
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::{Container, EnvVar, EnvVarSource, ObjectFieldSelector, PodTemplateSpec};
 
 use super::util::{annotation, has_tracking_finalizer, is_pod_failed, is_terminating};
 use super::Job;

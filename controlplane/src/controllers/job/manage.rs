@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Duration;
 use crate::model::Pod;
+use chrono::Duration;
 
 use super::indexed::{self, absolute_failure_count, completion_index, valid_index};
 use super::pod_backoff::remaining;

@@ -25,10 +25,10 @@ pub mod util;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
-pub use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::batch::v1::JobCondition;
+pub use crate::model::Job;
 use crate::model::Pod;
+use chrono::{DateTime, Duration, Utc};
+use k8s_openapi::api::batch::v1::JobCondition;
 
 use self::finish::failed_from_target;
 use self::indexed::Intervals;

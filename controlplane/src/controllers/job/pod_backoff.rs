@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Utc};
 use crate::model::Pod;
+use chrono::{DateTime, Duration, Utc};
 
 use super::util::finished_time;
 

@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 
 use crate::controllers::controller_utils::status_write_meta;
-use k8s_openapi::api::batch::v1::{JobCondition, JobStatus};
 use crate::model::Pod;
+use k8s_openapi::api::batch::v1::{JobCondition, JobStatus};
 
 use super::failure_policy::{match_policy, policy};
 use super::indexed::{completion_index, valid_index, Intervals};

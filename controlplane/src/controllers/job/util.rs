@@ -2,9 +2,9 @@
 //! `job_controller.go` and `backoff_utils.go`): finished Jobs, conditions, failed and
 //! terminating pods, and when a pod finished.
 
+use crate::model::Pod;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::batch::v1::JobCondition;
-use crate::model::Pod;
 
 use super::Job;
 use crate::apiserver::{from_k8s_time, k8s_time};

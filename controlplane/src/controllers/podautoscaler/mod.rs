@@ -530,11 +530,7 @@ impl HorizontalController {
 }
 
 /// The pods of `ns` that `selector` picks, from the informer (upstream's pod lister).
-fn pods_selected<'a>(
-    informers: &'a Informers,
-    ns: &'a str,
-    selector: &LabelSelector,
-) -> Vec<&'a crate::model::Pod> {
+fn pods_selected<'a>(informers: &'a Informers, ns: &'a str, selector: &LabelSelector) -> Vec<&'a crate::model::Pod> {
     informers
         .list_namespace(Kind::Pod, ns)
         .filter_map(|o| match &**o {

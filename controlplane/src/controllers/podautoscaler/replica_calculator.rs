@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Duration, Utc};
 use crate::model::Pod;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::apiserver::from_k8s_time;
 use crate::apiserver::metrics::PodMetrics;

@@ -13,8 +13,8 @@ mod view;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use crate::model::Pod;
+use chrono::{DateTime, Utc};
 
 use self::status::{calculate_status, next_availability, update_status};
 use self::view::Replicated;

@@ -3,9 +3,9 @@
 //! subresource only when something changed. `status.terminatingReplicas` is left out: it is
 //! behind the `DeploymentReplicaSetTerminatingReplicas` feature gate, off by default in v1.33.
 
+use crate::model::Pod;
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::apps::v1::{ReplicaSetCondition, ReplicaSetStatus};
-use crate::model::Pod;
 
 use super::view::{with_status, Replicated};
 use crate::apiserver::{k8s_time, ApiError, ApiServer};

@@ -7,9 +7,9 @@
 
 use std::borrow::Cow;
 
+use crate::model::Pod;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
-use crate::model::Pod;
 
 use super::pod_control::StatefulPodControl;
 use super::utils::{

@@ -7,8 +7,8 @@ mod control;
 mod pod_control;
 pub mod utils;
 
-use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
 use crate::model::Pod;
+use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
 
 use control::{apply_both, Sets};
 use pod_control::StatefulPodControl;

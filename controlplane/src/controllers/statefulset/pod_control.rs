@@ -3,9 +3,9 @@
 //! `create Claim www-web-0 Pod web-0 in StatefulSet web success`), and the owner references
 //! of the claims that the PVC retention policy asks for.
 
+use crate::model::Pod;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use crate::model::Pod;
 
 use super::utils::{
     claims_for, is_claim_owner_up_to_date, ordinal, pod_name_of, retention, update_claim_owner_refs, Owner,

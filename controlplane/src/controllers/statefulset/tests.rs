@@ -2,10 +2,10 @@
 //! on a real cluster (ordered creation, a failed pod recreated with the same name, start
 //! ordinals, collision-free revisions, history trimmed).
 
+use crate::model::Pod;
 use chrono::Duration;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use crate::model::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde_json::json;
 

@@ -3,8 +3,8 @@
 //! long after the Complete or Failed condition's transition, in the foreground (its pods go
 //! first) and only if it is still the same Job, checked against a fresh read.
 
+use crate::model::Job;
 use chrono::{DateTime, Duration, Utc};
-use k8s_openapi::api::batch::v1::Job;
 
 use super::job::util::is_finished;
 use super::runtime::{controller_user, Action, Controller};

@@ -1,6 +1,8 @@
 //! Jobs and CronJobs.
 
-use k8s_openapi::api::batch::v1::{CronJob, Job, JobTemplateSpec};
+use crate::model::CronJob;
+use crate::model::Job;
+use k8s_openapi::api::batch::v1::JobTemplateSpec;
 
 use super::common::*;
 use super::writer::{out, Writer};

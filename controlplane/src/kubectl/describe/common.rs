@@ -4,9 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::{Container, ContainerState, ContainerStatus, Event, PodTemplateSpec, Probe, ResourceRequirements, Taint, Toleration, Volume};
 use crate::model::Pod;
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerState, ContainerStatus, Event, PodTemplateSpec, Probe, ResourceRequirements, Taint, Toleration,
+    Volume,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::Pod;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Node;
-use crate::model::Pod;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 
 use super::common::*;

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Container, PodSpec, ResourceRequirements};
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::{Container, PodSpec, ResourceRequirements};
 
 use super::common::*;
 use super::writer::{out, Writer};

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{LocalObjectReference, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, SecretReference, Volume};
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::{
+    LocalObjectReference, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, SecretReference, Volume,
+};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 

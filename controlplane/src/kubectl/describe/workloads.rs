@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::model::Pod;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::ReplicationController;
-use crate::model::Pod;
 
 use super::common::*;
 use super::writer::{out, Writer};

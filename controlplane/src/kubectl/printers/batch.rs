@@ -6,7 +6,9 @@
 //! `succeeded/1 of parallelism` when more than one pod runs at once. DURATION runs from
 //! startTime to completionTime, or to now while the job has not completed.
 
-use k8s_openapi::api::batch::v1::{CronJob, Job, JobCondition};
+use crate::model::CronJob;
+use crate::model::Job;
+use k8s_openapi::api::batch::v1::JobCondition;
 
 use super::{age, col, format_label_selector, layout_containers, list, wide, Column, Ctx};
 

@@ -20,8 +20,8 @@
 //! sidecars. RESTARTS sums restart counts — only the sidecars' among init containers once the
 //! pod is initialized — and adds `(5m ago)` from the latest last-termination time.
 
-use k8s_openapi::api::core::v1::{ContainerStatus, PodStatus};
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::{ContainerStatus, PodStatus};
 use k8s_openapi::jiff::Timestamp;
 
 use super::{age, col, list, wide, Column, Ctx};

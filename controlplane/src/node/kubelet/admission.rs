@@ -10,8 +10,8 @@
 //! system-cluster-critical up) are admitted: upstream's kubelet evicts other pods to make room
 //! for them, which kubesim does not do.
 
-use k8s_openapi::api::core::v1::PodStatus;
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::PodStatus;
 
 use super::worker::{pod_of, PodWorker};
 use super::Env;

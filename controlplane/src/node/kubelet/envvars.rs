@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Container, PodSpec, Service};
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::{Container, PodSpec, Service};
 
 use super::Env;
 use crate::events::EventType;

@@ -5,8 +5,8 @@
 //! so they hold for pods made later too. The kubelets compute usage from them
 //! ([`super::Kubelets::pod_usage`]), the one place usage is computed.
 
-use k8s_openapi::api::core::v1::Container;
 use crate::model::Pod;
+use k8s_openapi::api::core::v1::Container;
 
 use crate::model::quantity::Quantity;
 use crate::model::selector::LabelSelector;

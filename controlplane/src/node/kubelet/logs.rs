@@ -1,8 +1,8 @@
 //! Container logs, as the kubelet serves `/containerLogs`: the log of the container the pod's
 //! status names (`--previous`: the one before), checked as `validateContainerLogStatus` does.
 
-use chrono::{DateTime, Utc};
 use crate::model::Pod;
+use chrono::{DateTime, Utc};
 
 use super::Kubelets;
 use crate::node::container::terminal::Input;

@@ -9,9 +9,9 @@
 
 use std::sync::Arc;
 
+use crate::model::Pod;
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodStatus};
-use crate::model::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::probes::Probes;

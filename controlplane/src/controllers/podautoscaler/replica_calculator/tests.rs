@@ -59,7 +59,10 @@ impl Case {
                         deletion_timestamp: (self.deleting.get(i) == Some(&true)).then(|| k8s_time(now())),
                         ..Default::default()
                     },
-                    spec: Some(crate::model::Shared::new(PodSpec { containers: vec![container(0), container(1)], ..Default::default() })),
+                    spec: Some(crate::model::Shared::new(PodSpec {
+                        containers: vec![container(0), container(1)],
+                        ..Default::default()
+                    })),
                     status: Some(PodStatus {
                         phase: Some(self.phase.get(i).copied().unwrap_or("Running").to_string()),
                         start_time: Some(k8s_time(start)),

@@ -149,12 +149,7 @@ pub fn mount_all(w: &mut PodWorker, env: &mut Env<'_>, spec: &PodSpec, wake: &mu
     done
 }
 
-fn setup(
-    w: &PodWorker,
-    env: &mut Env<'_>,
-    pod: &crate::model::Pod,
-    v: &Volume,
-) -> Result<Ready, Failure> {
+fn setup(w: &PodWorker, env: &mut Env<'_>, pod: &crate::model::Pod, v: &Volume) -> Result<Ready, Failure> {
     let plain = |tree: Shared, source| Ready {
         tree,
         root: "/".to_string(),

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
+use crate::model::Pod;
 use base64::Engine;
 use k8s_openapi::api::core::v1::{DownwardAPIVolumeFile, KeyToPath, ProjectedVolumeSource, Volume};
-use crate::model::Pod;
 
 use super::super::Env;
 use crate::model::{Kind, Object};
