@@ -110,7 +110,7 @@ impl ApiServer {
                 registry::keep_status(&mut obj, &current);
             }
             registry::prepare_for_update(&mut obj, &current);
-            registry::default(&mut obj);
+            registry::default_update(&mut obj, &current);
             let errs = registry::begin_update(
                 &mut obj,
                 &current,

@@ -557,3 +557,44 @@ fn a_dry_run_checks_everything_and_stores_nothing() {
     api.create("kubectl", "default", pod("web")).unwrap();
     assert!(api.revision() > revision);
 }
+
+#[test]
+fn versions_share_a_pods_spec_until_a_write_changes_it() {
+    let spec_of = |o: &Object| match o {
+        Object::Pod(p) => p.spec.clone().unwrap(),
+        _ => panic!("a pod"),
+    };
+    let mut api = server();
+    let created = api.create("kubectl", "default", pod("web")).unwrap();
+    let labelled = api
+        .patch(
+            "kubectl",
+            Kind::Pod,
+            "default",
+            "web",
+            PatchType::Merge,
+            &serde_json::json!({"metadata": {"labels": {"tier": "a"}}}),
+        )
+        .unwrap();
+    assert!(crate::model::Shared::same(&spec_of(&created), &spec_of(&labelled)), "a label patch keeps the spec");
+    let mut status = (*labelled).clone();
+    if let Object::Pod(p) = &mut status {
+        p.spec = None;
+        p.status.get_or_insert_with(Default::default).phase = Some("Running".into());
+    }
+    let running = api.update_status("kubelet", status).unwrap();
+    assert!(crate::model::Shared::same(&spec_of(&labelled), &spec_of(&running)), "a status write keeps the spec");
+    let deadline = api
+        .patch(
+            "kubectl",
+            Kind::Pod,
+            "default",
+            "web",
+            PatchType::Merge,
+            &serde_json::json!({"spec": {"activeDeadlineSeconds": 60}}),
+        )
+        .unwrap();
+    assert!(!crate::model::Shared::same(&spec_of(&running), &spec_of(&deadline)), "a spec change copies it");
+    assert_eq!(spec_of(&running).active_deadline_seconds, None, "and leaves the older version as it was");
+    assert_eq!(spec_of(&deadline).active_deadline_seconds, Some(60));
+}

@@ -8,7 +8,7 @@ use super::cron::{load_location, parse_standard};
 use super::job::validate_job_spec;
 use super::names::{nonnegative, one_of};
 use super::podspec::default_template;
-use super::{gofmt, Strategy};
+use super::{gofmt, same_spec, Strategy};
 use crate::apiserver::error::{quote, FieldError};
 
 impl Strategy for CronJob {
@@ -22,6 +22,13 @@ impl Strategy for CronJob {
         spec.failed_jobs_history_limit.get_or_insert(1);
         if let Some(job) = spec.job_template.spec.as_mut() {
             default_template(&mut job.template);
+        }
+    }
+
+    fn default_update(&mut self, old: &Self) {
+        // The CronJob's defaults are all in its spec.
+        if !same_spec(&self.spec, &old.spec) {
+            self.default();
         }
     }
 

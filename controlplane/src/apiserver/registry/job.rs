@@ -10,13 +10,23 @@ use super::containers::port_warnings;
 use super::names::{is_dns1123_label, nonnegative};
 use super::podspec::default_template;
 use super::podvalidation::validate_template;
-use super::{gofmt, selector, Strategy};
+use super::{gofmt, same_spec, selector, Strategy};
 use crate::apiserver::error::{quote, FieldError};
 
 const LEGACY_CONTROLLER_UID: &str = "controller-uid";
 const LEGACY_JOB_NAME: &str = "job-name";
 const CONTROLLER_UID: &str = "batch.kubernetes.io/controller-uid";
 const JOB_NAME: &str = "batch.kubernetes.io/job-name";
+
+impl Job {
+    /// A Job without labels gets its pod template's (`SetDefaults_Job`).
+    fn labels_from_template(&mut self) {
+        let labels = self.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.as_ref());
+        if labels.is_some() && self.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
+            self.metadata.labels = labels.cloned();
+        }
+    }
+}
 
 impl Strategy for Job {
     fn default(&mut self) {
@@ -27,10 +37,6 @@ impl Strategy for Job {
         spec.parallelism.get_or_insert(1);
         let backoff = if spec.backoff_limit_per_index.is_some() { i32::MAX } else { 6 };
         spec.backoff_limit.get_or_insert(backoff);
-        let labels = spec.template.metadata.as_ref().and_then(|m| m.labels.clone());
-        if labels.is_some() && self.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
-            self.metadata.labels = labels;
-        }
         spec.completion_mode.get_or_insert_with(|| "NonIndexed".into());
         spec.suspend.get_or_insert(false);
         let replacement = if spec.pod_failure_policy.is_some() { "Failed" } else { "TerminatingOrFailed" };
@@ -44,6 +50,16 @@ impl Strategy for Job {
             }
         }
         default_template(&mut spec.template);
+        self.labels_from_template();
+    }
+
+    fn default_update(&mut self, old: &Self) {
+        if !same_spec(&self.spec, &old.spec) {
+            return self.default();
+        }
+        // The spec is the one stored, defaulted when it was written; only the labels it lends
+        // may be missing.
+        self.labels_from_template();
     }
 
     /// Generate the selector and its template labels from the job's uid, unless the selector is manual.

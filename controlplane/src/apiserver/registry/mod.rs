@@ -72,6 +72,12 @@ pub struct StrategyContext<'a> {
 pub trait Strategy: Typed + StatusSplit + Clone + PartialEq {
     /// Fill in defaults, as the apiserver's defaulting (SetDefaults_*) does.
     fn default(&mut self) {}
+    /// Defaults on an update of `old`. A kind whose spec is shared skips the defaults of a
+    /// spec that is the very one stored: it was defaulted when it was written, and defaulting
+    /// it again would copy it for nothing.
+    fn default_update(&mut self, _old: &Self) {
+        self.default()
+    }
     /// Reset what a client may not set on create (usually status).
     fn prepare_for_create(&mut self) {}
     /// Carry over from the stored object what a client may not change on update.
@@ -157,6 +163,16 @@ macro_rules! dispatch2_arms {
 
 pub fn default(obj: &mut Object) {
     dispatch!(obj, o => o.default())
+}
+
+/// Whether an update carries the very spec stored (shared with it, not a copy).
+pub(crate) fn same_spec<T>(new: &Option<crate::model::Shared<T>>, old: &Option<crate::model::Shared<T>>) -> bool {
+    matches!((new, old), (Some(n), Some(o)) if crate::model::Shared::same(n, o))
+}
+
+/// Defaults on an update of `old` (see [`Strategy::default_update`]); the two are of one kind.
+pub fn default_update(new: &mut Object, old: &Object) {
+    dispatch2!(new, old, n, o => n.default_update(o), ())
 }
 
 pub fn prepare_for_create(obj: &mut Object) {

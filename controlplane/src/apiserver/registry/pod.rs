@@ -8,7 +8,7 @@ use super::containers::port_warnings;
 use super::names::inclusive_range_error;
 use super::podspec::{default_pod_only, default_spec, requests_from_limits};
 use super::podvalidation::{validate_pod_spec, validate_tolerations};
-use super::Strategy;
+use super::{same_spec, Strategy};
 use crate::apiserver::error::FieldError;
 use crate::model::quantity::Quantity as Qty;
 
@@ -20,6 +20,13 @@ impl Strategy for Pod {
         let spec = self.spec.get_or_insert_with(Default::default);
         default_spec(spec);
         default_pod_only(spec);
+    }
+
+    fn default_update(&mut self, old: &Self) {
+        // The pod's defaults are all in its spec.
+        if !same_spec(&self.spec, &old.spec) {
+            self.default();
+        }
     }
 
     fn prepare_for_create(&mut self) {
@@ -75,6 +82,10 @@ impl Strategy for Pod {
     }
 
     fn validate_update(&self, old: &Self, errs: &mut Vec<FieldError>) {
+        // Every rule here is about a changed spec: the very spec stored passes them all.
+        if same_spec(&self.spec, &old.spec) {
+            return;
+        }
         let empty = PodSpec::default();
         let new = self.spec.as_deref().unwrap_or(&empty);
         let old = old.spec.as_deref().unwrap_or(&empty);
