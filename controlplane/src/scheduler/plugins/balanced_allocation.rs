@@ -29,7 +29,9 @@ impl PreScorePlugin for BalancedAllocation {
 /// library call, and this runs for every node of every scheduling cycle).
 fn as_f64(v: i128) -> f64 {
     match i64::try_from(v) {
-        Ok(v) => v as f64,
+        // `black_box` keeps the compiler from folding both arms into the 128-bit conversion
+        // (they give the same value, so it did).
+        Ok(v) => std::hint::black_box(v) as f64,
         Err(_) => v as f64,
     }
 }
@@ -66,7 +68,16 @@ impl ScorePlugin for BalancedAllocation {
 
 #[cfg(test)]
 mod tests {
-    use super::balanced_score;
+    use super::{as_f64, balanced_score};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_64_bit_way_gives_the_128_bit_conversion(v in any::<i64>(), wide in any::<i128>()) {
+            prop_assert_eq!(as_f64(i128::from(v)).to_bits(), (i128::from(v) as f64).to_bits());
+            prop_assert_eq!(as_f64(wide).to_bits(), (wide as f64).to_bits());
+        }
+    }
 
     #[test]
     fn balance() {
