@@ -76,8 +76,22 @@ pub fn fits(req: &Resources, alloc: &Resources, used: &Resources, pods: usize) -
     out
 }
 
+/// Whether `fits` would find nothing short: the filter's common case, answered without
+/// building the list (it runs for every node a pod is checked against).
+pub fn fits_all(req: &Resources, alloc: &Resources, used: &Resources, pods: usize) -> bool {
+    let enough = |r: i128, a: i128, u: i128| r <= 0 || r <= a.saturating_sub(u);
+    (pods as i128) < alloc.pods
+        && enough(req.milli_cpu, alloc.milli_cpu, used.milli_cpu)
+        && enough(req.memory, alloc.memory, used.memory)
+        && enough(req.ephemeral_storage, alloc.ephemeral_storage, used.ephemeral_storage)
+        && req.scalar.iter().all(|(name, r)| enough(*r, alloc.scalar(name), used.scalar(name)))
+}
+
 /// The reasons a pod does not fit (`fitsRequest`), empty when it fits.
 pub fn insufficient(args: &Args<'_>, node: &NodeInfo) -> Vec<Reason> {
+    if fits_all(&args.pod.requests, &node.allocatable, &node.requested, node.pods.len()) {
+        return Vec::new();
+    }
     fits(&args.pod.requests, &node.allocatable, &node.requested, node.pods.len())
         .iter()
         .map(Insufficient::reason)
@@ -159,6 +173,10 @@ mod tests {
                 want.extend(["cpu", "memory"]);
             }
             prop_assert_eq!(names, want);
+            prop_assert_eq!(fits_all(&r(req), &r(alloc), &r(used), pods), short.is_empty());
+            let scalar = |v: i128| Resources { scalar: vec![("example.com/gpu".into(), v)], pods: max, ..Default::default() };
+            let short = fits(&scalar(req), &scalar(alloc), &scalar(used), pods);
+            prop_assert_eq!(fits_all(&scalar(req), &scalar(alloc), &scalar(used), pods), short.is_empty());
             let mut total = r(used);
             total.add(&r(req));
             total.sub(&r(req));
