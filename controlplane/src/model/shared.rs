@@ -60,12 +60,6 @@ impl<T: Clone> DerefMut for Shared<T> {
     }
 }
 
-impl<T> AsRef<T> for Shared<T> {
-    fn as_ref(&self) -> &T {
-        &self.0
-    }
-}
-
 impl<T> From<T> for Shared<T> {
     fn from(value: T) -> Self {
         Shared::new(value)

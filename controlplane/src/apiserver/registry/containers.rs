@@ -91,7 +91,7 @@ fn validate_probes(c: &Container, p: &str, errs: &mut Vec<FieldError>) {
         (&c.startup_probe, "startupProbe", true),
     ] {
         if let Some(probe) = probe {
-            validate_probe(Some(probe), &format!("{p}.{field}"), success_must_be_one, errs);
+            validate_probe(probe, &format!("{p}.{field}"), success_must_be_one, errs);
         }
     }
 }
@@ -392,8 +392,7 @@ fn port_num_or_name(port: &IntOrString, fp: &str, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn validate_probe(probe: Option<&Probe>, pp: &str, success_must_be_one: bool, errs: &mut Vec<FieldError>) {
-    let Some(probe) = probe else { return };
+fn validate_probe(probe: &Probe, pp: &str, success_must_be_one: bool, errs: &mut Vec<FieldError>) {
     let mut handlers = 0;
     if let Some(e) = &probe.exec {
         handlers += 1;
