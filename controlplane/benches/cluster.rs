@@ -11,7 +11,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common;
-use common::{env, peak_rss_mib};
+use common::{census, env, peak_rss_mib};
 
 use std::time::Instant;
 
@@ -68,4 +68,5 @@ fn main() {
     println!("until all Running:                {total:.2} s wall, at {} simulated", c.now());
     println!("requests handled:                 {}", c.api_ref().audit_log().written());
     println!("peak memory (VmHWM):              {:.0} MiB", peak_rss_mib());
+    println!("at the end:                       {}", census(c.api_ref()));
 }

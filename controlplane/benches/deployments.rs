@@ -12,7 +12,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common;
-use common::{env, peak_rss_mib};
+use common::{census, env, peak_rss_mib};
 
 use std::time::Instant;
 
@@ -100,4 +100,5 @@ fn main() {
         requests(&c) - before
     );
     println!("peak memory (VmHWM):              {:.0} MiB", peak_rss_mib());
+    println!("at the end:                       {}", census(c.api_ref()));
 }

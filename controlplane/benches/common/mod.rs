@@ -19,3 +19,19 @@ pub fn peak_rss_mib() -> f64 {
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
+
+/// What the API server holds at the end: the objects, the pods and events among them, and the
+/// changes kept for watches (the compactor's backlog), which is where peak memory goes.
+#[allow(dead_code)] // not every benchmark prints it
+pub fn census(api: &controlplane::apiserver::ApiServer) -> String {
+    use controlplane::model::Kind;
+    let store = api.store();
+    let count = |kind: Kind| store.count(&kind.info().key_prefix(None));
+    format!(
+        "{} objects ({} pods, {} events), {} changes kept for watches",
+        store.len(),
+        count(Kind::Pod),
+        count(Kind::Event),
+        store.history_len()
+    )
+}

@@ -3,7 +3,48 @@
 //! clock: deadlines are numbers on the caller's clock (the API server's simulated time), and
 //! keys expire only when the caller says what time it is, so expiry is deterministic.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use super::{Revisioned, Store};
+use crate::fasthash::HashSet;
+
+/// The keys with a lease, by when it expires. Many keys share a deadline (kube-apiserver
+/// reuses one lease for the Events of a minute), so each deadline holds its keys in a hash
+/// set: attaching and detaching never compare long, alike keys, and the few expiries sort
+/// their keys once.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Expiry {
+    by_deadline: BTreeMap<i64, HashSet<Arc<str>>>,
+    len: usize,
+}
+
+impl Expiry {
+    pub(super) fn insert(&mut self, deadline: i64, key: Arc<str>) {
+        if self.by_deadline.entry(deadline).or_default().insert(key) {
+            self.len += 1;
+        }
+    }
+
+    pub(super) fn remove(&mut self, deadline: i64, key: &str) {
+        let Some(keys) = self.by_deadline.get_mut(&deadline) else { return };
+        if keys.remove(key) {
+            self.len -= 1;
+            if keys.is_empty() {
+                self.by_deadline.remove(&deadline);
+            }
+        }
+    }
+
+    /// The keys of the earliest deadline if it is at or before `now`, in key order, taken.
+    fn take_due(&mut self, now: i64) -> Option<Vec<Arc<str>>> {
+        let entry = self.by_deadline.first_entry().filter(|e| *e.key() <= now)?;
+        let mut keys: Vec<Arc<str>> = entry.remove().into_iter().collect();
+        self.len -= keys.len();
+        keys.sort_unstable();
+        Some(keys)
+    }
+}
 
 impl<V: Revisioned> Store<V> {
     /// Attach `key` to a lease that expires at `deadline`, replacing any it had. A later put
@@ -11,9 +52,9 @@ impl<V: Revisioned> Store<V> {
     pub fn attach_lease(&mut self, key: &str, deadline: i64) {
         let Some(slot) = self.kvs.get_mut(key) else { return };
         if let Some(old) = slot.lease.replace(deadline) {
-            self.expiry.remove(&(old, slot.kv.key.clone()));
+            self.expiry.remove(old, &slot.kv.key);
         }
-        self.expiry.insert((deadline, slot.kv.key.clone()));
+        self.expiry.insert(deadline, slot.kv.key.clone());
     }
 
     /// When `key`'s lease expires, if it has one.
@@ -23,7 +64,7 @@ impl<V: Revisioned> Store<V> {
 
     /// How many keys are attached to a lease.
     pub fn lease_count(&self) -> usize {
-        self.expiry.len()
+        self.expiry.len
     }
 
     /// Delete every key whose lease expired at or before `now`, earliest deadline first (then
@@ -31,15 +72,12 @@ impl<V: Revisioned> Store<V> {
     /// Returns how many keys went.
     pub fn expire(&mut self, now: i64) -> usize {
         let mut expired = 0;
-        while let Some((deadline, key)) = self.expiry.first().cloned() {
-            if deadline > now {
-                break;
+        while let Some(keys) = self.expiry.take_due(now) {
+            for key in keys {
+                // A key with a lease is always in the store; `delete` finds its lease gone.
+                self.delete(&key);
+                expired += 1;
             }
-            // `delete` detaches the lease too; a key with a lease is always in the store.
-            if self.delete(&key).is_none() {
-                self.expiry.remove(&(deadline, key));
-            }
-            expired += 1;
         }
         expired
     }

@@ -84,7 +84,7 @@ pub struct Store<V> {
     /// Every change since the compaction point, oldest first, for watches.
     history: VecDeque<Event<V>>,
     /// The keys with a lease, in the order their leases expire.
-    expiry: BTreeSet<(i64, Arc<str>)>,
+    expiry: lease::Expiry,
 }
 
 impl<V: Revisioned> Default for Store<V> {
@@ -102,7 +102,7 @@ impl<V: Revisioned> Store<V> {
             kvs: HashMap::default(),
             order: BTreeMap::new(),
             history: VecDeque::new(),
-            expiry: BTreeSet::new(),
+            expiry: lease::Expiry::default(),
         }
     }
 
@@ -286,7 +286,7 @@ impl<V: Revisioned> Store<V> {
             }
         };
         if let Some(deadline) = lease {
-            self.expiry.remove(&(deadline, kv.key.clone()));
+            self.expiry.remove(deadline, &kv.key);
         }
         self.history.push_back(Event { event_type: EventType::Put, kv: kv.clone(), prev_kv: prev });
         kv
@@ -302,7 +302,7 @@ impl<V: Revisioned> Store<V> {
             }
         }
         if let Some(deadline) = lease {
-            self.expiry.remove(&(deadline, prev.key.clone()));
+            self.expiry.remove(deadline, &prev.key);
         }
         let kv = KeyValue { mod_revision: self.revision, ..prev.clone() };
         self.history.push_back(Event { event_type: EventType::Delete, kv, prev_kv: Some(prev.clone()) });

@@ -148,6 +148,25 @@ fn keys_on_a_lease_expire_with_a_delete_event() {
     assert_eq!(s.lease_count(), 0);
 }
 
+#[test]
+fn keys_sharing_a_deadline_expire_in_key_order_after_earlier_deadlines() {
+    let mut s = Store::new();
+    for (key, deadline) in [("/e/d", 20), ("/e/b", 20), ("/e/c", 10), ("/e/a", 20), ("/e/e", 30)] {
+        s.put(key, v(key));
+        s.attach_lease(key, deadline);
+    }
+    // Moved to a later lease, a key leaves the earlier deadline's keys.
+    s.attach_lease("/e/d", 30);
+    assert_eq!(s.lease_count(), 5);
+    let before = s.revision();
+    assert_eq!(s.expire(25), 3);
+    let gone: Vec<_> = s.watch("/e/", before + 1).unwrap().iter().map(|e| e.kv.key.to_string()).collect();
+    assert_eq!(gone, ["/e/c", "/e/a", "/e/b"]);
+    assert_eq!(s.lease_count(), 2);
+    assert_eq!(s.expire(30), 2);
+    assert_eq!((s.lease_count(), s.len()), (0, 0));
+}
+
 mod ordered_index {
     use super::*;
     use proptest::prelude::*;

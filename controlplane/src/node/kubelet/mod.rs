@@ -287,17 +287,30 @@ impl Work {
 }
 
 impl Kubelets {
-    /// Queue `node`'s next heartbeat `work` one period from now, setting the timer of that
-    /// moment when it is the first work then.
-    fn beat_after(&mut self, ctx: &mut Ctx<'_>, node: String, work: Work) {
-        let period = work.period();
-        let at = ctx.now().checked_add_signed(period).unwrap_or(DateTime::<Utc>::MAX_UTC);
-        let works = self.beats.entry(at).or_default();
-        if works.is_empty() {
-            let key = format!("{BEAT_KEY}{}.{}", at.timestamp(), at.timestamp_subsec_nanos());
-            ctx.after(period, key);
+    /// Queue each node's next heartbeat work one period from now, setting the timer of a
+    /// moment when its first work comes.
+    ///
+    /// Every kind of work has the same period, so a moment's works are usually the next
+    /// moment's as they are: the set is built from the list in one pass (a sort that finds it
+    /// ordered already) rather than by a search per work.
+    fn beat_all_after(&mut self, ctx: &mut Ctx<'_>, mut works: Vec<(String, Work)>) {
+        while !works.is_empty() {
+            let period = works[0].1.period();
+            let (now, later): (Vec<_>, Vec<_>) = match works.iter().all(|(_, w)| w.period() == period) {
+                true => (works, Vec::new()),
+                false => works.into_iter().partition(|(_, w)| w.period() == period),
+            };
+            works = later;
+            let at = ctx.now().checked_add_signed(period).unwrap_or(DateTime::<Utc>::MAX_UTC);
+            let set = self.beats.entry(at).or_default();
+            if set.is_empty() {
+                let key = format!("{BEAT_KEY}{}.{}", at.timestamp(), at.timestamp_subsec_nanos());
+                ctx.after(period, key);
+                *set = BTreeSet::from_iter(now);
+            } else {
+                set.extend(now);
+            }
         }
-        works.insert((node, work));
     }
 
     pub fn new(config: KubeletConfig) -> Self {
@@ -606,14 +619,18 @@ impl Component for Kubelets {
         let now = ctx.now();
         self.now = now;
         let mut busy = false;
+        let mut fresh = Vec::new();
         for node in std::mem::take(&mut self.fresh) {
             if self.nodes.contains_key(&node) {
                 for work in [Work::Lease, Work::NodeStatus, Work::Eviction] {
-                    self.beat_after(ctx, node.clone(), work);
+                    fresh.push((node.clone(), work));
                 }
             }
         }
-        for (node, work) in std::mem::take(&mut self.due) {
+        self.beat_all_after(ctx, fresh);
+        let due = std::mem::take(&mut self.due);
+        let mut again = Vec::with_capacity(due.len());
+        for (node, work) in due {
             let Some(k) = self.nodes.get_mut(&node) else { continue };
             // A stopped kubelet keeps its timers ticking, but does nothing on them.
             match work {
@@ -635,9 +652,10 @@ impl Component for Kubelets {
                     }
                 }
             }
-            self.beat_after(ctx, node, work);
+            again.push((node, work));
             busy = true;
         }
+        self.beat_all_after(ctx, again);
         // Containers' processes run on the runtime's own timers; one that ends wakes its pod.
         for (node, id) in std::mem::take(&mut self.procs_due) {
             let Some(k) = self.nodes.get_mut(&node) else { continue };
