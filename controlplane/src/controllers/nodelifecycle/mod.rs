@@ -122,7 +122,6 @@ impl NodeLifecycleController {
             self.register_nodes(ctx, now);
         }
         let mut zones: BTreeMap<String, Vec<bool>> = BTreeMap::new();
-        let mut zone = String::new();
         // The nodes as they are now (shared, not copied): the pass writes only the node it checks.
         let current: Vec<Arc<Object>> = self.nodes.values().cloned().collect();
         for obj in current {
@@ -147,14 +146,7 @@ impl NodeLifecycleController {
             let excluded =
                 node.metadata.labels.as_ref().is_some_and(|l| l.contains_key("node.kubernetes.io/exclude-disruption"));
             if !excluded {
-                taints::zone_key_into(node, &mut zone);
-                let ready = checked.current.as_deref() == Some("True");
-                match zones.get_mut(zone.as_str()) {
-                    Some(states) => states.push(ready),
-                    None => {
-                        zones.insert(zone.clone(), vec![ready]);
-                    }
-                }
+                zones.entry(taints::zone_key(node)).or_default().push(checked.current.as_deref() == Some("True"));
             }
             let Some(current) = checked.current else { continue };
             self.process_taint_based_eviction(ctx, node, &checked.observed);

@@ -129,20 +129,14 @@ pub fn zone_qps(state: ZoneState, size: usize) -> f64 {
 
 /// `GetZoneKey`: region and zone labels; "" for a node with neither.
 pub fn zone_key(node: &Node) -> String {
-    let mut key = String::new();
-    zone_key_into(node, &mut key);
-    key
-}
-
-/// [`zone_key`] written into `key` (cleared first), so a pass over every node reuses one buffer.
-pub fn zone_key_into(node: &Node, key: &mut String) {
-    key.clear();
     let labels = node.metadata.labels.as_ref();
     let get = |k: &str| labels.and_then(|l| l.get(k)).map(String::as_str).unwrap_or("");
     let region = get("topology.kubernetes.io/region");
     let zone = get("topology.kubernetes.io/zone");
-    if !region.is_empty() || !zone.is_empty() {
-        key.extend([region, ":\x00:", zone]);
+    if region.is_empty() && zone.is_empty() {
+        String::new()
+    } else {
+        format!("{region}:\x00:{zone}")
     }
 }
 
