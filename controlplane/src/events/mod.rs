@@ -120,43 +120,39 @@ impl EventRecorder {
                 Some(false) => {}
             }
         }
-        let namespace = namespace.to_string();
-        let involved = ObjectReference {
-            api_version: Some(info.api_version()),
-            kind: Some(info.name.to_string()),
-            name: Some(object.name().to_string()),
-            namespace: info.namespaced.then(|| object.namespace().to_string()),
-            uid: meta.uid.clone(),
-            resource_version: meta.resource_version.clone(),
-            field_path: field_path.map(Into::into),
+        // Built afresh for each name tried (almost always one), so nothing is copied to keep
+        // a spare for a retry.
+        let event = |name: String| Event {
+            metadata: ObjectMeta { name: Some(name), namespace: Some(namespace.to_string()), ..Default::default() },
+            involved_object: ObjectReference {
+                api_version: Some(info.api_version()),
+                kind: Some(info.name.to_string()),
+                name: Some(object.name().to_string()),
+                namespace: info.namespaced.then(|| object.namespace().to_string()),
+                uid: meta.uid.clone(),
+                resource_version: meta.resource_version.clone(),
+                field_path: field_path.map(Into::into),
+            },
+            reason: Some(reason.into()),
+            message: Some(write.message.clone()),
+            type_: Some(type_.as_str().into()),
+            source: Some(EventSource { component: Some(self.component.clone()), host: self.host.clone() }),
+            first_timestamp: Some(k8s_time(write.first)),
+            last_timestamp: Some(k8s_time(now)),
+            count: Some(write.count),
+            event_time: None::<MicroTime>,
+            reporting_component: Some(self.component.clone()),
+            reporting_instance: Some(self.host.clone().unwrap_or_default()),
+            ..Default::default()
         };
         // client-go names an event `<object>.<hex of the time in ns>`; the API server hands out
         // the nanoseconds of an instant in the order events are made.
         let mut nanos = api.next_event_nanos();
         for _ in 0..64 {
             let name = format!("{}.{:x}", object.name(), nanos);
-            let event = Event {
-                metadata: ObjectMeta {
-                    name: Some(name.clone()),
-                    namespace: Some(namespace.clone()),
-                    ..Default::default()
-                },
-                involved_object: involved.clone(),
-                reason: Some(reason.into()),
-                message: Some(write.message.clone()),
-                type_: Some(type_.as_str().into()),
-                source: Some(EventSource { component: Some(self.component.clone()), host: self.host.clone() }),
-                first_timestamp: Some(k8s_time(write.first)),
-                last_timestamp: Some(k8s_time(now)),
-                count: Some(write.count),
-                event_time: None::<MicroTime>,
-                reporting_component: Some(self.component.clone()),
-                reporting_instance: Some(self.host.clone().unwrap_or_default()),
-                ..Default::default()
-            };
-            match api.create(&self.user, &namespace, Object::Event(Box::new(event))) {
-                Ok(_) => {
-                    self.correlator.named(write.key, name);
+            match api.create(&self.user, namespace, Object::Event(Box::new(event(name)))) {
+                Ok(created) => {
+                    self.correlator.named(write.key, created.name().to_string());
                     return;
                 }
                 Err(e) if e.reason == Reason::AlreadyExists => nanos += 1,
