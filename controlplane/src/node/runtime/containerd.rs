@@ -286,6 +286,11 @@ impl Containerd {
         ended.then_some(uid)
     }
 
+    /// Whether a network call was made since the last take.
+    pub fn has_net_calls(&self) -> bool {
+        !self.net_calls.is_empty()
+    }
+
     /// The network calls made since the last take.
     pub fn take_net_calls(&mut self) -> Vec<PendingCall> {
         std::mem::take(&mut self.net_calls)
