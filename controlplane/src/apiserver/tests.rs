@@ -564,18 +564,12 @@ fn versions_share_a_pods_spec_until_a_write_changes_it() {
         Object::Pod(p) => p.spec.clone().unwrap(),
         _ => panic!("a pod"),
     };
+    let merge = |api: &mut ApiServer, patch: serde_json::Value| {
+        api.patch("kubectl", Kind::Pod, "default", "web", PatchType::Merge, &patch).unwrap()
+    };
     let mut api = server();
     let created = api.create("kubectl", "default", pod("web")).unwrap();
-    let labelled = api
-        .patch(
-            "kubectl",
-            Kind::Pod,
-            "default",
-            "web",
-            PatchType::Merge,
-            &serde_json::json!({"metadata": {"labels": {"tier": "a"}}}),
-        )
-        .unwrap();
+    let labelled = merge(&mut api, serde_json::json!({"metadata": {"labels": {"tier": "a"}}}));
     assert!(crate::model::Shared::same(&spec_of(&created), &spec_of(&labelled)), "a label patch keeps the spec");
     let mut status = (*labelled).clone();
     if let Object::Pod(p) = &mut status {
@@ -584,16 +578,7 @@ fn versions_share_a_pods_spec_until_a_write_changes_it() {
     }
     let running = api.update_status("kubelet", status).unwrap();
     assert!(crate::model::Shared::same(&spec_of(&labelled), &spec_of(&running)), "a status write keeps the spec");
-    let deadline = api
-        .patch(
-            "kubectl",
-            Kind::Pod,
-            "default",
-            "web",
-            PatchType::Merge,
-            &serde_json::json!({"spec": {"activeDeadlineSeconds": 60}}),
-        )
-        .unwrap();
+    let deadline = merge(&mut api, serde_json::json!({"spec": {"activeDeadlineSeconds": 60}}));
     assert!(!crate::model::Shared::same(&spec_of(&running), &spec_of(&deadline)), "a spec change copies it");
     assert_eq!(spec_of(&running).active_deadline_seconds, None, "and leaves the older version as it was");
     assert_eq!(spec_of(&deadline).active_deadline_seconds, Some(60));

@@ -214,16 +214,25 @@ mod tests {
         assert_ne!(copy, ours);
     }
 
+    /// The JSON of `yaml` decoded as k8s-openapi's type and as ours.
+    fn both_json<Theirs, Ours>(yaml: &str) -> (serde_json::Value, serde_json::Value)
+    where
+        Theirs: serde::de::DeserializeOwned + Serialize,
+        Ours: serde::de::DeserializeOwned + Serialize,
+    {
+        let theirs: Theirs = serde_yaml::from_str(yaml).unwrap();
+        let ours: Ours = serde_yaml::from_str(yaml).unwrap();
+        (serde_json::to_value(&theirs).unwrap(), serde_json::to_value(&ours).unwrap())
+    }
+
     #[test]
     fn jobs_and_cronjobs_have_k8s_openapis_json() {
         let job = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: busybox}]\n      restartPolicy: Never\nstatus: {active: 1}\n";
-        let theirs: batch::Job = serde_yaml::from_str(job).unwrap();
-        let ours: Job = serde_yaml::from_str(job).unwrap();
-        assert_eq!(serde_json::to_value(&ours).unwrap(), serde_json::to_value(&theirs).unwrap());
+        let (theirs, ours) = both_json::<batch::Job, Job>(job);
+        assert_eq!(ours, theirs);
         let cron = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n  jobTemplate: {spec: {template: {spec: {containers: [{name: c, image: busybox}]}}}}\n";
-        let theirs: batch::CronJob = serde_yaml::from_str(cron).unwrap();
-        let ours: CronJob = serde_yaml::from_str(cron).unwrap();
-        assert_eq!(serde_json::to_value(&ours).unwrap(), serde_json::to_value(&theirs).unwrap());
+        let (theirs, ours) = both_json::<batch::CronJob, CronJob>(cron);
+        assert_eq!(ours, theirs);
         assert!(
             serde_yaml::from_str::<Job>("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n").is_err(),
             "k8s-openapi's checks"

@@ -293,22 +293,20 @@ impl Kubelets {
     /// Every kind of work has the same period, so a moment's works are usually the next
     /// moment's as they are: the set is built from the list in one pass (a sort that finds it
     /// ordered already) rather than by a search per work.
-    fn beat_all_after(&mut self, ctx: &mut Ctx<'_>, mut works: Vec<(String, Work)>) {
-        while !works.is_empty() {
-            let period = works[0].1.period();
-            let (now, later): (Vec<_>, Vec<_>) = match works.iter().all(|(_, w)| w.period() == period) {
-                true => (works, Vec::new()),
-                false => works.into_iter().partition(|(_, w)| w.period() == period),
-            };
-            works = later;
+    fn beat_all_after(&mut self, ctx: &mut Ctx<'_>, works: Vec<(String, Work)>) {
+        let mut by_period: BTreeMap<Duration, Vec<(String, Work)>> = BTreeMap::new();
+        for (node, work) in works {
+            by_period.entry(work.period()).or_default().push((node, work));
+        }
+        for (period, works) in by_period {
             let at = ctx.now().checked_add_signed(period).unwrap_or(DateTime::<Utc>::MAX_UTC);
             let set = self.beats.entry(at).or_default();
             if set.is_empty() {
                 let key = format!("{BEAT_KEY}{}.{}", at.timestamp(), at.timestamp_subsec_nanos());
                 ctx.after(period, key);
-                *set = BTreeSet::from_iter(now);
+                *set = BTreeSet::from_iter(works);
             } else {
-                set.extend(now);
+                set.extend(works);
             }
         }
     }
