@@ -48,7 +48,7 @@ struct Sandbox {
 #[derive(Debug, Clone)]
 struct Shim {
     sandbox_id: String,
-    config: ContainerConfig,
+    config: Kept,
     image: Image,
     plan: Plan,
     created_at: Time,
@@ -81,6 +81,24 @@ struct Shim {
     words: Vec<String>,
     /// The pod's address.
     ip: String,
+}
+
+/// What a shim keeps of its [`ContainerConfig`]: the files, environment, mounts and command
+/// went into its tree, `env` and `plan`, and a copy of them would only double its size.
+#[derive(Debug, Clone)]
+struct Kept {
+    name: String,
+    attempt: u32,
+    stdin: bool,
+    tty: bool,
+    stdin_once: bool,
+}
+
+impl Kept {
+    fn of(config: &ContainerConfig) -> Self {
+        let ContainerConfig { name, attempt, stdin, tty, stdin_once, .. } = config;
+        Kept { name: name.clone(), attempt: *attempt, stdin: *stdin, tty: *tty, stdin_once: *stdin_once }
+    }
 }
 
 impl Shim {
@@ -172,7 +190,8 @@ pub struct Containerd {
     node: String,
     pull_time: Duration,
     sandboxes: BTreeMap<String, Sandbox>,
-    shims: BTreeMap<String, Shim>,
+    /// Boxed: a shim is large, and a map's nodes hold their values inline, spare slots too.
+    shims: BTreeMap<String, Box<Shim>>,
     /// Images by full reference, with the moment each is in the store from.
     images: BTreeMap<String, (Image, Time)>,
     /// Pulls are serialized (the kubelet's `serializeImagePulls`): the next starts after this.
@@ -457,7 +476,7 @@ impl RuntimeService for Containerd {
         self.record(now, uid, "CreateContainer", config.name.clone(), id.clone());
         let shim = Shim {
             sandbox_id: sandbox_id.to_string(),
-            config: config.clone(),
+            config: Kept::of(config),
             image,
             plan,
             created_at: now,
@@ -479,7 +498,7 @@ impl RuntimeService for Containerd {
             words,
             ip,
         };
-        self.shims.insert(id.clone(), shim);
+        self.shims.insert(id.clone(), Box::new(shim));
         Ok(id)
     }
 

@@ -24,7 +24,7 @@ pub(super) fn keep(out: &mut ExecOutput, stream: usize, data: &[u8]) {
 impl Containerd {
     fn running(&mut self, now: Time, id: &str) -> Result<&mut Shim, CriError> {
         let shim = self.shims.get_mut(id).filter(|s| s.status(id, now).state == ContainerState::Running);
-        shim.ok_or_else(|| CriError::not_found(format!("container {id:?} is not running")))
+        shim.map(|s| &mut **s).ok_or_else(|| CriError::not_found(format!("container {id:?} is not running")))
     }
 
     /// Start `cmd` in a running container (CRI's `Exec`); the stream's id.
