@@ -76,9 +76,10 @@ pub struct Write {
 }
 
 struct Aggregate {
-    /// The distinct messages seen, in order (at most `AGGREGATE_MAX_EVENTS`, so a sorted
-    /// vector is the set).
-    messages: Vec<String>,
+    /// The distinct messages seen, as 64-bit digests in order (at most
+    /// `AGGREGATE_MAX_EVENTS`, so a sorted vector is the set; only their number matters, and
+    /// a kubelet's recorder holds thousands of aggregates).
+    messages: Vec<u64>,
     last: DateTime<Utc>,
 }
 
@@ -194,15 +195,16 @@ impl Correlator {
             }
             None => self.aggregates.insert(aggregate_key, object, fresh()),
         };
-        if let Err(at) = record.messages.binary_search_by(|m| m.as_str().cmp(seen.message)) {
-            record.messages.insert(at, seen.message.to_string());
+        let message = foldhash::quality::FixedState::with_seed(0).hash_one(seen.message);
+        if let Err(at) = record.messages.binary_search(&message) {
+            record.messages.insert(at, message);
         }
         record.last = now;
         if record.messages.len() < AGGREGATE_MAX_EVENTS {
             return (seen.message.to_string(), event_key);
         }
         // The set never grows past the limit: one message leaves (client-go drops any one;
-        // the first in order here, so the outcome is the same on every run).
+        // the first digest in order here, so the outcome is the same on every run).
         record.messages.remove(0);
         (format!("{AGGREGATE_PREFIX}{}", seen.message), aggregate_key)
     }
