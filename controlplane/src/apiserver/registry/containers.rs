@@ -3,6 +3,7 @@
 //! probes and host-port conflicts.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
 
 use k8s_openapi::api::core::v1::{Container, EnvVar, Probe};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -19,16 +20,16 @@ use crate::model::quantity::Quantity as Qty;
 pub fn validate_containers(
     containers: &[Container],
     volumes: &BTreeSet<String>,
-    path: &str,
+    path: &dyn Display,
     errs: &mut Vec<FieldError>,
 ) {
     if containers.is_empty() {
-        errs.push(FieldError::required(path, ""));
+        errs.push(FieldError::required(path.to_string(), ""));
         return;
     }
     let mut names = BTreeSet::new();
     for (i, c) in containers.iter().enumerate() {
-        let p = format!("{path}[{i}]");
+        let p = format_args!("{path}[{i}]");
         validate_common(c, volumes, &p, errs);
         if !names.insert(c.name.clone()) {
             errs.push(FieldError::duplicate(format!("{p}.name"), quote(&c.name)));
@@ -46,12 +47,12 @@ pub fn validate_init_containers(
     init: &[Container],
     regular: &[Container],
     volumes: &BTreeSet<String>,
-    path: &str,
+    path: &dyn Display,
     errs: &mut Vec<FieldError>,
 ) {
     let mut names: BTreeSet<String> = regular.iter().map(|c| c.name.clone()).collect();
     for (i, c) in init.iter().enumerate() {
-        let p = format!("{path}[{i}]");
+        let p = format_args!("{path}[{i}]");
         validate_common(c, volumes, &p, errs);
         let restart_always = c.restart_policy.as_deref() == Some("Always");
         if let Some(rp) = c.restart_policy.as_deref().filter(|rp| *rp != "Always") {
@@ -84,19 +85,19 @@ pub fn validate_init_containers(
 }
 
 /// A container's probes, each at its path (formatted only for a probe that is there).
-fn validate_probes(c: &Container, p: &str, errs: &mut Vec<FieldError>) {
+fn validate_probes(c: &Container, p: &dyn Display, errs: &mut Vec<FieldError>) {
     for (probe, field, success_must_be_one) in [
         (&c.liveness_probe, "livenessProbe", true),
         (&c.readiness_probe, "readinessProbe", false),
         (&c.startup_probe, "startupProbe", true),
     ] {
         if let Some(probe) = probe {
-            validate_probe(probe, &format!("{p}.{field}"), success_must_be_one, errs);
+            validate_probe(probe, &format_args!("{p}.{field}"), success_must_be_one, errs);
         }
     }
 }
 
-fn validate_common(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mut Vec<FieldError>) {
+fn validate_common(c: &Container, volumes: &BTreeSet<String>, p: &dyn Display, errs: &mut Vec<FieldError>) {
     if c.name.is_empty() {
         errs.push(FieldError::required(format!("{p}.name"), ""));
     } else {
@@ -113,10 +114,10 @@ fn validate_common(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mu
     );
     validate_ports(c, p, errs);
     for (i, e) in c.env.iter().flatten().enumerate() {
-        validate_env(e, &format!("{p}.env[{i}]"), errs);
+        validate_env(e, &format_args!("{p}.env[{i}]"), errs);
     }
     for (i, e) in c.env_from.iter().flatten().enumerate() {
-        let ip = format!("{p}.envFrom[{i}]");
+        let ip = format_args!("{p}.envFrom[{i}]");
         if let Some(prefix) = e.prefix.as_deref().filter(|x| !x.is_empty()) {
             errs.extend(invalid_str(format_args!("{ip}.prefix"), prefix, is_relaxed_env_var_name(prefix)));
         }
@@ -142,7 +143,7 @@ fn validate_common(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mu
         errs,
     );
     if let Some(r) = &c.resources {
-        validate_resources(r.limits.as_ref(), r.requests.as_ref(), &format!("{p}.resources"), errs);
+        validate_resources(r.limits.as_ref(), r.requests.as_ref(), &format_args!("{p}.resources"), errs);
     }
     if let Some(sc) = &c.security_context {
         for (v, f) in [(sc.run_as_user, "runAsUser"), (sc.run_as_group, "runAsGroup")] {
@@ -157,10 +158,10 @@ fn validate_common(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mu
     }
 }
 
-fn validate_ports(c: &Container, p: &str, errs: &mut Vec<FieldError>) {
+fn validate_ports(c: &Container, p: &dyn Display, errs: &mut Vec<FieldError>) {
     let mut names = BTreeSet::new();
     for (i, port) in c.ports.iter().flatten().enumerate() {
-        let ip = format!("{p}.ports[{i}]");
+        let ip = format_args!("{p}.ports[{i}]");
         if let Some(name) = port.name.as_deref().filter(|n| !n.is_empty()) {
             let msgs = is_valid_port_name(name);
             if !msgs.is_empty() {
@@ -204,18 +205,18 @@ const ENV_FIELD_PATHS: &[&str] = &[
     "status.podIPs",
 ];
 
-fn validate_env(e: &EnvVar, ip: &str, errs: &mut Vec<FieldError>) {
+fn validate_env(e: &EnvVar, ip: &dyn Display, errs: &mut Vec<FieldError>) {
     if e.name.is_empty() {
         errs.push(FieldError::required(format!("{ip}.name"), ""));
     } else {
         errs.extend(invalid_str(format_args!("{ip}.name"), &e.name, is_relaxed_env_var_name(&e.name)));
     }
     let Some(from) = &e.value_from else { return };
-    let vp = format!("{ip}.valueFrom");
+    let vp = format_args!("{ip}.valueFrom");
     let mut sources = 0;
     if let Some(f) = &from.field_ref {
         sources += 1;
-        let fp = format!("{vp}.fieldRef");
+        let fp = format_args!("{vp}.fieldRef");
         if f.api_version.as_deref().unwrap_or("").is_empty() {
             errs.push(FieldError::required(format!("{fp}.apiVersion"), ""));
         } else if f.field_path.is_empty() {
@@ -223,11 +224,11 @@ fn validate_env(e: &EnvVar, ip: &str, errs: &mut Vec<FieldError>) {
         } else if let Some((base, key)) = f.field_path.split_once('[') {
             let key = key.trim_end_matches(']').trim_matches('\'');
             match base {
-                "metadata.labels" => errs.extend(invalid_str(&fp, key, is_qualified_name(key))),
+                "metadata.labels" => errs.extend(invalid_str(fp, key, is_qualified_name(key))),
                 "metadata.annotations" => {
-                    errs.extend(invalid_str(&fp, &key.to_lowercase(), is_qualified_name(&key.to_lowercase())))
+                    errs.extend(invalid_str(fp, &key.to_lowercase(), is_qualified_name(&key.to_lowercase())))
                 }
-                _ => errs.push(FieldError::invalid(fp, quote(base), "does not support subscript")),
+                _ => errs.push(FieldError::invalid(fp.to_string(), quote(base), "does not support subscript")),
             }
         } else if !ENV_FIELD_PATHS.contains(&f.field_path.as_str()) {
             errs.push(FieldError::not_supported(format!("{fp}.fieldPath"), quote(&f.field_path), ENV_FIELD_PATHS));
@@ -242,7 +243,7 @@ fn validate_env(e: &EnvVar, ip: &str, errs: &mut Vec<FieldError>) {
     ] {
         let Some((name, key)) = sel else { continue };
         sources += 1;
-        let sp = format!("{vp}.{field}");
+        let sp = format_args!("{vp}.{field}");
         errs.extend(invalid_str(format_args!("{sp}.name"), name, check_name(NameRule::Subdomain, name, false)));
         if key.is_empty() {
             errs.push(FieldError::required(format!("{sp}.key"), ""));
@@ -252,18 +253,22 @@ fn validate_env(e: &EnvVar, ip: &str, errs: &mut Vec<FieldError>) {
     }
     if sources == 0 {
         errs.push(FieldError::invalid(
-            vp,
+            vp.to_string(),
             quote(""),
             "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
         ));
     } else if e.value.as_deref().is_some_and(|v| !v.is_empty()) {
-        errs.push(FieldError::invalid(vp, quote(""), "may not be specified when `value` is not empty"));
+        errs.push(FieldError::invalid(vp.to_string(), quote(""), "may not be specified when `value` is not empty"));
     } else if sources > 1 {
-        errs.push(FieldError::invalid(vp, quote(""), "may not have more than one field specified at a time"));
+        errs.push(FieldError::invalid(
+            vp.to_string(),
+            quote(""),
+            "may not have more than one field specified at a time",
+        ));
     }
 }
 
-fn validate_mounts(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mut Vec<FieldError>) {
+fn validate_mounts(c: &Container, volumes: &BTreeSet<String>, p: &dyn Display, errs: &mut Vec<FieldError>) {
     let mut paths = BTreeSet::new();
     for (i, m) in c.volume_mounts.iter().flatten().enumerate() {
         // Paths are formatted only for an error.
@@ -282,18 +287,18 @@ fn validate_mounts(c: &Container, volumes: &BTreeSet<String>, p: &str, errs: &mu
         }
         // Upstream reports subPath problems on the list's path, not the entry's.
         if let Some(sub) = m.sub_path.as_deref().filter(|s| !s.is_empty()) {
-            local_descending_path(sub, &format!("{p}.volumeMounts.subPath"), errs);
+            local_descending_path(sub, format_args!("{p}.volumeMounts.subPath"), errs);
         }
     }
 }
 
 /// `validateLocalDescendingPath`: relative, and no `..` segment.
-pub fn local_descending_path(path: &str, field: &str, errs: &mut Vec<FieldError>) {
+pub fn local_descending_path(path: &str, field: impl Display, errs: &mut Vec<FieldError>) {
     if path.starts_with('/') {
-        errs.push(FieldError::invalid(field, quote(path), "must be a relative path"));
+        errs.push(FieldError::invalid(field.to_string(), quote(path), "must be a relative path"));
     }
     if path.split(['/', '\\']).any(|s| s == "..") {
-        errs.push(FieldError::invalid(field, quote(path), "must not contain '..'"));
+        errs.push(FieldError::invalid(field.to_string(), quote(path), "must not contain '..'"));
     }
 }
 
@@ -310,7 +315,7 @@ fn overcommit_allowed(name: &str) -> bool {
 pub fn validate_resources(
     limits: Option<&BTreeMap<String, Quantity>>,
     requests: Option<&BTreeMap<String, Quantity>>,
-    path: &str,
+    path: &dyn Display,
     errs: &mut Vec<FieldError>,
 ) {
     // Paths are formatted only for an error.
@@ -381,18 +386,18 @@ fn is_integer_resource(name: &str) -> bool {
     COUNTS.contains(&name) || extended
 }
 
-fn port_num_or_name(port: &IntOrString, fp: &str, errs: &mut Vec<FieldError>) {
+fn port_num_or_name(port: &IntOrString, fp: &dyn Display, errs: &mut Vec<FieldError>) {
     match port {
         IntOrString::Int(n) => {
             for m in is_valid_port_num((*n).into()) {
-                errs.push(FieldError::invalid(fp, n.to_string(), m));
+                errs.push(FieldError::invalid(fp.to_string(), n.to_string(), m));
             }
         }
         IntOrString::String(s) => errs.extend(invalid_str(fp, s, is_valid_port_name(s))),
     }
 }
 
-fn validate_probe(probe: &Probe, pp: &str, success_must_be_one: bool, errs: &mut Vec<FieldError>) {
+fn validate_probe(probe: &Probe, pp: &dyn Display, success_must_be_one: bool, errs: &mut Vec<FieldError>) {
     let mut handlers = 0;
     if let Some(e) = &probe.exec {
         handlers += 1;
@@ -419,7 +424,7 @@ fn validate_probe(probe: &Probe, pp: &str, success_must_be_one: bool, errs: &mut
                 if g.path.as_deref().unwrap_or("").is_empty() {
                     errs.push(FieldError::required(format!("{pp}.httpGet.path"), ""));
                 }
-                port_num_or_name(&g.port, &format!("{pp}.httpGet.port"), errs);
+                port_num_or_name(&g.port, &format_args!("{pp}.httpGet.port"), errs);
                 let scheme = g.scheme.as_deref().unwrap_or("");
                 if !matches!(scheme, "HTTP" | "HTTPS") {
                     errs.push(FieldError::not_supported(
@@ -438,18 +443,18 @@ fn validate_probe(probe: &Probe, pp: &str, success_must_be_one: bool, errs: &mut
             }
             "tcpSocket" => port_num_or_name(
                 &probe.tcp_socket.as_ref().expect("checked").port,
-                &format!("{pp}.tcpSocket.port"),
+                &format_args!("{pp}.tcpSocket.port"),
                 errs,
             ),
             _ => port_num_or_name(
                 &IntOrString::Int(probe.grpc.as_ref().expect("checked").port),
-                &format!("{pp}.grpc.port"),
+                &format_args!("{pp}.grpc.port"),
                 errs,
             ),
         }
     }
     if handlers == 0 {
-        errs.push(FieldError::required(pp, "must specify a handler type"));
+        errs.push(FieldError::required(pp.to_string(), "must specify a handler type"));
     }
     for (v, f) in [
         (probe.initial_delay_seconds, "initialDelaySeconds"),
@@ -458,7 +463,7 @@ fn validate_probe(probe: &Probe, pp: &str, success_must_be_one: bool, errs: &mut
         (probe.success_threshold, "successThreshold"),
         (probe.failure_threshold, "failureThreshold"),
     ] {
-        nonnegative(v.unwrap_or(0).into(), &format!("{pp}.{f}"), errs);
+        nonnegative(v.unwrap_or(0).into(), format_args!("{pp}.{f}"), errs);
     }
     if let Some(t) = probe.termination_grace_period_seconds.filter(|t| *t <= 0) {
         errs.push(FieldError::invalid(
@@ -474,7 +479,7 @@ fn validate_probe(probe: &Probe, pp: &str, success_must_be_one: bool, errs: &mut
 }
 
 /// `AccumulateUniqueHostPorts`: the same protocol/hostIP/hostPort twice is a duplicate.
-fn host_port_conflicts(containers: &[Container], path: &str, errs: &mut Vec<FieldError>) {
+fn host_port_conflicts(containers: &[Container], path: &dyn Display, errs: &mut Vec<FieldError>) {
     let mut seen = BTreeSet::new();
     for (ci, c) in containers.iter().enumerate() {
         for (pi, port) in c.ports.iter().flatten().enumerate() {

@@ -81,7 +81,7 @@ impl Strategy for CronJob {
             (spec.failed_jobs_history_limit, "failedJobsHistoryLimit"),
         ] {
             if let Some(v) = v {
-                nonnegative(v.into(), &format!("spec.{f}"), errs);
+                nonnegative(v.into(), format_args!("spec.{f}"), errs);
             }
         }
         let name = self.metadata.name.as_deref().unwrap_or("");

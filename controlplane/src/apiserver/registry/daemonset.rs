@@ -49,7 +49,7 @@ impl Strategy for DaemonSet {
         let labels = spec.template.metadata.as_ref().and_then(|m| m.labels.as_ref());
         selector::validate(&spec.selector, "spec.selector", errs);
         selector::check_template(&spec.selector, labels, "spec.template", errs);
-        validate_template(&spec.template, "spec.template", errs);
+        validate_template(&spec.template, &"spec.template", errs);
         validate_restart_always(&spec.template, "DaemonSet", errs);
         nonnegative(spec.min_ready_seconds.unwrap_or(0).into(), "spec.minReadySeconds", errs);
         validate_update_strategy(&spec, errs);

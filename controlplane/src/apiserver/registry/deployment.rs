@@ -81,7 +81,7 @@ pub fn validate_selector_and_template(
     errs: &mut Vec<FieldError>,
 ) {
     selector::check_workload(sel, template.metadata.as_ref().and_then(|m| m.labels.as_ref()), errs);
-    validate_template(template, "spec.template", errs);
+    validate_template(template, &"spec.template", errs);
     validate_restart_always(template, "ReplicaSet", errs);
 }
 

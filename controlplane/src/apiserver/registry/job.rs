@@ -190,20 +190,19 @@ fn validate_job(job: &Job, prefixed_labels: bool, errs: &mut Vec<FieldError>) {
         if uid.is_empty() {
             errs.push(FieldError::required("metadata.uid", ""));
         }
-        let labels = spec.template.metadata.as_ref().and_then(|m| m.labels.clone());
+        let labels = spec.template.metadata.as_ref().and_then(|m| m.labels.as_ref());
         let mut expected = vec![(LEGACY_CONTROLLER_UID, &uid), (LEGACY_JOB_NAME, &name)];
         if prefixed_labels {
             expected.extend([(CONTROLLER_UID, &uid), (JOB_NAME, &name)]);
         }
         for (key, want) in &expected {
-            let path = format!("spec.template.metadata.labels[{key}]");
-            match labels.as_ref().and_then(|l| l.get(*key)) {
-                None => errs.push(FieldError::required(path, format!("must be '{want}'"))),
-                Some(v) if v != *want => errs.push(FieldError::invalid(
-                    path,
-                    gofmt::string_map(labels.as_ref()),
-                    format!("must be '{want}'"),
-                )),
+            // Formatted only for an error.
+            let path = || format!("spec.template.metadata.labels[{key}]");
+            match labels.and_then(|l| l.get(*key)) {
+                None => errs.push(FieldError::required(path(), format!("must be '{want}'"))),
+                Some(v) if v != *want => {
+                    errs.push(FieldError::invalid(path(), gofmt::string_map(labels), format!("must be '{want}'")))
+                }
                 Some(_) => {}
             }
         }
@@ -254,7 +253,7 @@ pub fn validate_job_spec(spec: &JobSpec, path: &str, errs: &mut Vec<FieldError>)
         (spec.max_failed_indexes.map(i64::from), "maxFailedIndexes"),
     ] {
         if let Some(v) = v {
-            nonnegative(v, &format!("{path}.{f}"), errs);
+            nonnegative(v, format_args!("{path}.{f}"), errs);
         }
     }
     if spec.max_failed_indexes.is_some() && spec.backoff_limit_per_index.is_none() {
@@ -291,17 +290,17 @@ pub fn validate_job_spec(spec: &JobSpec, path: &str, errs: &mut Vec<FieldError>)
             ));
         }
     }
-    validate_template(&spec.template, &format!("{path}.template"), errs);
+    validate_template(&spec.template, &format_args!("{path}.template"), errs);
     let restart = spec.template.spec.as_ref().and_then(|s| s.restart_policy.as_deref()).unwrap_or("");
-    let rp = format!("{path}.template.spec.restartPolicy");
+    let rp = || format!("{path}.template.spec.restartPolicy");
     match restart {
-        "Always" | "" => errs.push(FieldError::required(rp, "valid values: \"OnFailure\", \"Never\"")),
+        "Always" | "" => errs.push(FieldError::required(rp(), "valid values: \"OnFailure\", \"Never\"")),
         "OnFailure" if spec.pod_failure_policy.is_some() => errs.push(FieldError::invalid(
-            rp,
+            rp(),
             quote(restart),
             "only \"Never\" is supported when podFailurePolicy is specified",
         )),
         "OnFailure" | "Never" => {}
-        other => errs.push(FieldError::not_supported(rp, quote(other), &["OnFailure", "Never"])),
+        other => errs.push(FieldError::not_supported(rp(), quote(other), &["OnFailure", "Never"])),
     }
 }

@@ -46,8 +46,8 @@ pub fn validate_object_meta(info: &KindInfo, meta: &ObjectMeta) -> Vec<FieldErro
         errs.push(FieldError::forbidden("metadata.namespace", "not allowed on this type"));
     }
     nonnegative(meta.generation.unwrap_or(0), "metadata.generation", &mut errs);
-    validate_labels(meta.labels.as_ref(), "metadata.labels", &mut errs);
-    validate_annotations(meta.annotations.as_ref(), "metadata.annotations", &mut errs);
+    validate_labels(meta.labels.as_ref(), &"metadata.labels", &mut errs);
+    validate_annotations(meta.annotations.as_ref(), &"metadata.annotations", &mut errs);
     validate_owner_references(meta, &mut errs);
     let finalizers = meta.finalizers.as_deref().unwrap_or_default();
     for f in finalizers {

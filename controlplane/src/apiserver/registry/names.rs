@@ -41,7 +41,7 @@ pub fn invalid_str(path: impl std::fmt::Display, value: &str, msgs: Vec<String>)
 /// `ValidateLabels`: keys are qualified names, values label values; errors sit on the map's path.
 pub fn validate_labels(
     labels: Option<&std::collections::BTreeMap<String, String>>,
-    path: &str,
+    path: &dyn std::fmt::Display,
     errs: &mut Vec<FieldError>,
 ) {
     for (k, v) in labels.into_iter().flatten() {
@@ -53,7 +53,7 @@ pub fn validate_labels(
 /// `ValidateAnnotations`: keys are qualified names (case-insensitive), 256 KiB in total.
 pub fn validate_annotations(
     annotations: Option<&std::collections::BTreeMap<String, String>>,
-    path: &str,
+    path: &dyn std::fmt::Display,
     errs: &mut Vec<FieldError>,
 ) {
     let Some(annotations) = annotations else { return };
@@ -68,7 +68,7 @@ pub fn validate_annotations(
         total += k.len() + v.len();
     }
     if total > 256 * 1024 {
-        errs.push(FieldError::too_long(path, 256 * 1024));
+        errs.push(FieldError::too_long(path.to_string(), 256 * 1024));
     }
 }
 
@@ -84,9 +84,9 @@ pub fn one_of(value: &str, path: impl std::fmt::Display, supported: &[&str], err
 }
 
 /// `ValidateNonnegativeField`.
-pub fn nonnegative(value: i64, path: &str, errs: &mut Vec<FieldError>) {
+pub fn nonnegative(value: i64, path: impl std::fmt::Display, errs: &mut Vec<FieldError>) {
     if value < 0 {
-        errs.push(FieldError::invalid(path, value.to_string(), "must be greater than or equal to 0"));
+        errs.push(FieldError::invalid(path.to_string(), value.to_string(), "must be greater than or equal to 0"));
     }
 }
 

@@ -63,7 +63,7 @@ impl Strategy for Pod {
                 &empty
             }
         };
-        validate_pod_spec(spec, "spec", true, errs);
+        validate_pod_spec(spec, &"spec", true, errs);
         if spec.ephemeral_containers.as_ref().is_some_and(|e| !e.is_empty()) {
             errs.push(FieldError::forbidden("spec.ephemeralContainers", "cannot be set on create"));
         }
@@ -144,7 +144,7 @@ impl Strategy for Pod {
                 "existing toleration can not be modified except its tolerationSeconds",
             ));
         } else {
-            validate_tolerations(new_tol, "spec.tolerations", errs);
+            validate_tolerations(new_tol, &"spec.tolerations", errs);
         }
         let old_gates: Vec<String> = old.scheduling_gates.iter().flatten().map(|g| g.name.clone()).collect();
         for (i, g) in new.scheduling_gates.iter().flatten().enumerate() {

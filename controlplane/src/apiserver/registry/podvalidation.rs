@@ -2,6 +2,7 @@
 //! shared by pods and the workload kinds.
 
 use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, Toleration};
+use std::fmt::Display;
 
 use super::containers::{validate_containers, validate_init_containers};
 use super::names::{
@@ -30,10 +31,10 @@ pub fn validate_restart_always(t: &PodTemplateSpec, kind: &str, errs: &mut Vec<F
 }
 
 /// `ValidatePodTemplateSpec`: labels and annotations (on upstream's paths), then the spec.
-pub fn validate_template(t: &PodTemplateSpec, path: &str, errs: &mut Vec<FieldError>) {
+pub fn validate_template(t: &PodTemplateSpec, path: &dyn Display, errs: &mut Vec<FieldError>) {
     let meta = t.metadata.as_ref();
-    validate_labels(meta.and_then(|m| m.labels.as_ref()), &format!("{path}.labels"), errs);
-    validate_annotations(meta.and_then(|m| m.annotations.as_ref()), &format!("{path}.annotations"), errs);
+    validate_labels(meta.and_then(|m| m.labels.as_ref()), &format_args!("{path}.labels"), errs);
+    validate_annotations(meta.and_then(|m| m.annotations.as_ref()), &format_args!("{path}.annotations"), errs);
     let empty;
     let spec = match &t.spec {
         Some(s) => s,
@@ -42,7 +43,7 @@ pub fn validate_template(t: &PodTemplateSpec, path: &str, errs: &mut Vec<FieldEr
             &empty
         }
     };
-    validate_pod_spec(spec, &format!("{path}.spec"), false, errs);
+    validate_pod_spec(spec, &format_args!("{path}.spec"), false, errs);
     if spec.ephemeral_containers.as_ref().is_some_and(|e| !e.is_empty()) {
         errs.push(FieldError::forbidden(
             format!("{path}.spec.ephemeralContainers"),
@@ -52,14 +53,14 @@ pub fn validate_template(t: &PodTemplateSpec, path: &str, errs: &mut Vec<FieldEr
 }
 
 /// `ValidatePodSpec`. `is_pod` turns on the checks made only of real pods.
-pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Vec<FieldError>) {
+pub fn validate_pod_spec(spec: &PodSpec, path: &dyn Display, is_pod: bool, errs: &mut Vec<FieldError>) {
     if spec.termination_grace_period_seconds.is_none() {
         errs.push(FieldError::required(format!("{path}.terminationGracePeriodSeconds"), ""));
     }
-    let volumes = validate_volumes(spec.volumes.as_deref().unwrap_or_default(), &format!("{path}.volumes"), errs);
-    validate_containers(&spec.containers, &volumes, &format!("{path}.containers"), errs);
+    let volumes = validate_volumes(spec.volumes.as_deref().unwrap_or_default(), &format_args!("{path}.volumes"), errs);
+    validate_containers(&spec.containers, &volumes, &format_args!("{path}.containers"), errs);
     let init = spec.init_containers.as_deref().unwrap_or_default();
-    validate_init_containers(init, &spec.containers, &volumes, &format!("{path}.initContainers"), errs);
+    validate_init_containers(init, &spec.containers, &volumes, &format_args!("{path}.initContainers"), errs);
     if spec.host_network == Some(true) {
         for (i, c) in spec.containers.iter().enumerate() {
             for (j, p) in c.ports.iter().flatten().enumerate() {
@@ -87,9 +88,9 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Ve
         &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
         errs,
     );
-    validate_labels(spec.node_selector.as_ref(), &format!("{path}.nodeSelector"), errs);
+    validate_labels(spec.node_selector.as_ref(), &format_args!("{path}.nodeSelector"), errs);
     if let Some(sc) = &spec.security_context {
-        let sp = format!("{path}.securityContext");
+        let sp = format_args!("{path}.securityContext");
         for (v, f) in [(sc.fs_group, "fsGroup"), (sc.run_as_user, "runAsUser"), (sc.run_as_group, "runAsGroup")] {
             if let Some(v) = v.filter(|v| !(0..=4_294_967_295).contains(v)) {
                 errs.push(FieldError::invalid(
@@ -134,7 +135,7 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Ve
             errs.extend(invalid_str(format_args!("{path}.{field}"), v, is_dns1123_label(v)));
         }
     }
-    validate_tolerations(spec.tolerations.as_deref().unwrap_or_default(), &format!("{path}.tolerations"), errs);
+    validate_tolerations(spec.tolerations.as_deref().unwrap_or_default(), &format_args!("{path}.tolerations"), errs);
     if let Some(p) = spec.preemption_policy.as_deref() {
         one_of(p, format_args!("{path}.preemptionPolicy"), &["PreemptLowerPriority", "Never"], errs);
     }
@@ -157,7 +158,7 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str, is_pod: bool, errs: &mut Ve
 }
 
 /// `ValidateTolerations`.
-pub fn validate_tolerations(tolerations: &[Toleration], path: &str, errs: &mut Vec<FieldError>) {
+pub fn validate_tolerations(tolerations: &[Toleration], path: &dyn Display, errs: &mut Vec<FieldError>) {
     for (i, t) in tolerations.iter().enumerate() {
         // Paths are formatted only for an error.
         let at = |field: &str| format!("{path}[{i}].{field}");

@@ -53,7 +53,7 @@ impl Strategy for ReplicationController {
                 "`selector` does not match template `labels`",
             ));
         }
-        validate_template(t, "spec.template", errs);
+        validate_template(t, &"spec.template", errs);
         validate_restart_always(t, "ReplicationController", errs);
     }
 }

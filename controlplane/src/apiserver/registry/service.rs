@@ -222,7 +222,7 @@ fn validate_service(spec: &ServiceSpec, errs: &mut Vec<FieldError>) {
     for (i, p) in ports.iter().enumerate() {
         validate_port(p, ports.len() > 1, &mut names, &format!("spec.ports[{i}]"), errs);
     }
-    validate_labels(spec.selector.as_ref(), "spec.selector", errs);
+    validate_labels(spec.selector.as_ref(), &"spec.selector", errs);
     match spec.session_affinity.as_deref().unwrap_or("") {
         "" => errs.push(FieldError::required("spec.sessionAffinity", "")),
         "ClientIP" => {

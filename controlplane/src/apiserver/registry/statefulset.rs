@@ -83,10 +83,10 @@ impl Strategy for StatefulSet {
             selector::validate(&spec.selector, "spec.selector", errs);
         }
         selector::check_template(&spec.selector, labels, "spec.template", errs);
-        validate_labels(labels, "spec.template.labels", errs);
+        validate_labels(labels, &"spec.template.labels", errs);
         validate_annotations(
             spec.template.metadata.as_ref().and_then(|m| m.annotations.as_ref()),
-            "spec.template.annotations",
+            &"spec.template.annotations",
             errs,
         );
         validate_restart_always(&spec.template, "StatefulSet", errs);
@@ -149,7 +149,7 @@ fn validate_update_strategy(spec: &StatefulSetSpec, errs: &mut Vec<FieldError>) 
         "RollingUpdate" => {
             if let Some(ru) = &s.rolling_update {
                 let p = "spec.updateStrategy.rollingUpdate";
-                nonnegative(ru.partition.unwrap_or(0).into(), &format!("{p}.partition"), errs);
+                nonnegative(ru.partition.unwrap_or(0).into(), format_args!("{p}.partition"), errs);
                 if let Some(mu) = &ru.max_unavailable {
                     intorpercent::validate_positive(mu, &format!("{p}.maxUnavailable"), errs);
                     if intorpercent::value(mu) == 0 {

@@ -2,6 +2,7 @@
 //! DNS-label names, exactly one source each, and the required fields of the common sources.
 
 use std::collections::BTreeSet;
+use std::fmt::Display;
 
 use k8s_openapi::api::core::v1::{KeyToPath, Volume};
 
@@ -13,10 +14,10 @@ use crate::model::quantity::Quantity as Qty;
 const FILE_MODE_MSG: &str = "must be a number between 0 and 0777 (octal), both inclusive";
 
 /// Validate the volumes; returns the names of those that are valid (mounts may refer to them).
-pub fn validate_volumes(volumes: &[Volume], path: &str, errs: &mut Vec<FieldError>) -> BTreeSet<String> {
+pub fn validate_volumes(volumes: &[Volume], path: &dyn Display, errs: &mut Vec<FieldError>) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for (i, v) in volumes.iter().enumerate() {
-        let ip = format!("{path}[{i}]");
+        let ip = format_args!("{path}[{i}]");
         let mut el = Vec::new();
         validate_source(v, &ip, &mut el);
         if v.name.is_empty() {
@@ -36,7 +37,7 @@ pub fn validate_volumes(volumes: &[Volume], path: &str, errs: &mut Vec<FieldErro
     names
 }
 
-fn validate_source(v: &Volume, ip: &str, errs: &mut Vec<FieldError>) {
+fn validate_source(v: &Volume, ip: &dyn Display, errs: &mut Vec<FieldError>) {
     // Upstream's order; `downwarAPI` is upstream's own spelling in this message.
     let present = [
         (v.empty_dir.is_some(), "emptyDir"),
@@ -80,14 +81,14 @@ fn validate_source(v: &Volume, ip: &str, errs: &mut Vec<FieldError>) {
             continue;
         }
         count += 1;
-        check_one(v, name, &format!("{ip}.{name}"), errs);
+        check_one(v, name, &format_args!("{ip}.{name}"), errs);
     }
     if count == 0 {
-        errs.push(FieldError::required(ip, "must specify a volume type"));
+        errs.push(FieldError::required(ip.to_string(), "must specify a volume type"));
     }
 }
 
-fn check_one(v: &Volume, name: &str, sp: &str, errs: &mut Vec<FieldError>) {
+fn check_one(v: &Volume, name: &str, sp: &dyn Display, errs: &mut Vec<FieldError>) {
     match name {
         "emptyDir" => {
             let limit = v.empty_dir.as_ref().and_then(|e| e.size_limit.as_ref()).and_then(|q| Qty::from_k8s(q).ok());
@@ -118,16 +119,16 @@ fn check_one(v: &Volume, name: &str, sp: &str, errs: &mut Vec<FieldError>) {
             if s.secret_name.as_deref().unwrap_or("").is_empty() {
                 errs.push(FieldError::required(format!("{sp}.secretName"), ""));
             }
-            mode(s.default_mode, &format!("{sp}.defaultMode"), errs);
-            items(s.items.as_deref(), &format!("{sp}.items"), errs);
+            mode(s.default_mode, &format_args!("{sp}.defaultMode"), errs);
+            items(s.items.as_deref(), &format_args!("{sp}.items"), errs);
         }
         "configMap" => {
             let c = v.config_map.as_ref().expect("present");
             if c.name.is_empty() {
                 errs.push(FieldError::required(format!("{sp}.name"), ""));
             }
-            mode(c.default_mode, &format!("{sp}.defaultMode"), errs);
-            items(c.items.as_deref(), &format!("{sp}.items"), errs);
+            mode(c.default_mode, &format_args!("{sp}.defaultMode"), errs);
+            items(c.items.as_deref(), &format_args!("{sp}.items"), errs);
         }
         "persistentVolumeClaim" if v.persistent_volume_claim.as_ref().expect("present").claim_name.is_empty() => {
             errs.push(FieldError::required(format!("{sp}.claimName"), ""))
@@ -153,26 +154,26 @@ fn check_one(v: &Volume, name: &str, sp: &str, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn mode(m: Option<i32>, path: &str, errs: &mut Vec<FieldError>) {
+fn mode(m: Option<i32>, path: &dyn Display, errs: &mut Vec<FieldError>) {
     if let Some(m) = m.filter(|m| !(0..=0o777).contains(m)) {
-        errs.push(FieldError::invalid(path, m.to_string(), FILE_MODE_MSG));
+        errs.push(FieldError::invalid(path.to_string(), m.to_string(), FILE_MODE_MSG));
     }
 }
 
-fn items(list: Option<&[KeyToPath]>, path: &str, errs: &mut Vec<FieldError>) {
+fn items(list: Option<&[KeyToPath]>, path: &dyn Display, errs: &mut Vec<FieldError>) {
     for (i, kp) in list.unwrap_or_default().iter().enumerate() {
-        let ip = format!("{path}[{i}]");
+        let ip = format_args!("{path}[{i}]");
         if kp.key.is_empty() {
             errs.push(FieldError::required(format!("{ip}.key"), ""));
         }
         if kp.path.is_empty() {
             errs.push(FieldError::required(format!("{ip}.path"), ""));
         } else {
-            local_descending_path(&kp.path, &format!("{ip}.path"), errs);
+            local_descending_path(&kp.path, format_args!("{ip}.path"), errs);
             if kp.path.starts_with("..") {
                 errs.push(FieldError::invalid(format!("{ip}.path"), quote(&kp.path), "must not start with '..'"));
             }
         }
-        mode(kp.mode, &format!("{ip}.mode"), errs);
+        mode(kp.mode, &format_args!("{ip}.mode"), errs);
     }
 }
