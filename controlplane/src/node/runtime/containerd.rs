@@ -59,7 +59,8 @@ struct Shim {
     /// The last process id given in the container's pid namespace (its main process is 1).
     pids: u32,
     /// The main process, when the command runs in the shell; else `plan` says what it does.
-    proc: Option<Process>,
+    /// Boxed: most containers have none, and a process is half a shim's size.
+    proc: Option<Box<Process>>,
     /// The exit code the pod's annotations impose on the process's own.
     code_override: Option<i32>,
     /// The container's files, its environment and its host name.
@@ -296,7 +297,7 @@ impl Containerd {
         }
         let ended = advance(shim, now);
         // What PID 1 sent to the container's other processes (`kill` of an exec'd one).
-        let signals = shim.proc.as_mut().map(Process::take_signals).unwrap_or_default();
+        let signals = shim.proc.as_deref_mut().map(Process::take_signals).unwrap_or_default();
         for (pid, sig) in signals {
             self.deliver(now, id, pid, sig);
         }
@@ -326,7 +327,7 @@ impl Containerd {
                 }
             }
             None => {
-                if let Some(p) = shim.proc.as_mut() {
+                if let Some(p) = shim.proc.as_deref_mut() {
                     p.net_answer(call.token, answer);
                     self.schedule(&call.container.clone(), now);
                 }
@@ -356,10 +357,10 @@ impl Containerd {
     /// Ask for the main process's next wake, unless a timer for it is already set (and keep
     /// the network calls it made).
     fn schedule(&mut self, id: &str, now: Time) {
-        let calls = self.shims.get_mut(id).and_then(|s| s.proc.as_mut()).map(Process::take_net_calls);
+        let calls = self.shims.get_mut(id).and_then(|s| s.proc.as_deref_mut()).map(Process::take_net_calls);
         self.keep_net_calls(id, None, calls.unwrap_or_default());
         let Some(shim) = self.shims.get_mut(id) else { return };
-        let Some(t) = shim.proc.as_ref().and_then(|p| p.wake) else { return };
+        let Some(t) = shim.proc.as_deref().and_then(|p| p.wake) else { return };
         // `sleep infinity` wakes only for a signal.
         if shim.end().is_some_and(|e| e.0 <= now) || t - now > chrono::Duration::days(36_500) {
             return;
@@ -382,7 +383,7 @@ fn advance(shim: &mut Shim, now: Time) -> bool {
         return false;
     }
     let others = if shim.execs.is_empty() { Vec::new() } else { shim.live_pids(false) };
-    let Some(p) = shim.proc.as_mut() else { return false };
+    let Some(p) = shim.proc.as_deref_mut() else { return false };
     p.enter(shim.pids, others);
     let (log, attached) = (&mut shim.log, &mut shim.attached);
     p.advance(&mut shim.fs, &shim.hostname, now, &mut |stream, data| {
@@ -484,7 +485,7 @@ impl RuntimeService for Containerd {
             stop: None,
             pid: 0,
             pids: 1,
-            proc: shell.then(|| Process::new(&[], &[], 0)),
+            proc: shell.then(|| Box::new(Process::new(&[], &[], 0))),
             code_override,
             fs,
             env,
@@ -518,14 +519,14 @@ impl RuntimeService for Containerd {
         shim.pids = 1;
         if shim.proc.is_some() {
             let mut words = shim.words.clone();
-            shim.proc = Some(if shim.config.stdin {
+            shim.proc = Some(Box::new(if shim.config.stdin {
                 if words.is_empty() {
                     words.push("sh".into());
                 }
                 Process::with_stdin(&words, &shim.env, 1, shim.config.tty)
             } else {
                 Process::new(&words, &shim.env, 1)
-            });
+            }));
             for (after, line) in &shim.plan.lines {
                 shim.log.push(now + *after, line.as_bytes());
             }
@@ -547,7 +548,7 @@ impl RuntimeService for Containerd {
         if shim.started_at.is_some() && running && shim.stop.is_none() {
             shim.stop = Some((now, timeout.max(0)));
             // SIGTERM: a shell with a trap runs it; PID 1 without one ignores it.
-            if let Some(p) = shim.proc.as_mut() {
+            if let Some(p) = shim.proc.as_deref_mut() {
                 signalled = p.signal("TERM");
             }
         }

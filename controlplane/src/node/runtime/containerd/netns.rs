@@ -179,7 +179,7 @@ impl Containerd {
             }
             // A process under the main one or under an exec'd one (`sleep 100 &` in PID 1).
             let (fs, host) = (&mut shim.fs, shim.hostname.as_str());
-            let in_main = shim.proc.as_mut().is_some_and(|p| p.signal_descendant(pid, sig, fs, host, now));
+            let in_main = shim.proc.as_deref_mut().is_some_and(|p| p.signal_descendant(pid, sig, fs, host, now));
             if in_main {
                 if advance(shim, now) {
                     let uid = self.sandbox_uid(&self.shims[id].sandbox_id.clone());
@@ -196,7 +196,7 @@ impl Containerd {
             return;
         }
         let Some(started) = shim.started_at else { return };
-        let ended = match shim.proc.as_mut() {
+        let ended = match shim.proc.as_deref_mut() {
             Some(p) => p.signal(sig) && advance(shim, now),
             None if shim.plan.honours_sigterm
                 && matches!(sig, "TERM" | "INT" | "QUIT")

@@ -56,7 +56,7 @@ impl Containerd {
             shim.stdin_stream = Some(stream);
         }
         if streams.stdin && streams.tty && shim.config.tty {
-            if let Some(p) = shim.proc.as_mut() {
+            if let Some(p) = shim.proc.as_deref_mut() {
                 p.redraw();
             }
         }
@@ -88,7 +88,7 @@ impl Containerd {
             return Ok(out);
         }
         let end = shim.end().filter(|e| e.0 <= now).map(|e| e.1);
-        let wake = shim.proc.as_ref().and_then(|p| p.wake).or(shim.end().map(|e| e.0)).filter(|_| end.is_none());
+        let wake = shim.proc.as_deref().and_then(|p| p.wake).or(shim.end().map(|e| e.0)).filter(|_| end.is_none());
         let Some(out) = shim.attached.get_mut(&stream) else {
             return Err(CriError::not_found(format!("stream {stream} not found")));
         };
@@ -118,7 +118,7 @@ impl Containerd {
         if let (Input::Data(data), true) = (&input, shim.config.tty) {
             shim.log.write(now, 0, data);
         }
-        if let Some(p) = shim.proc.as_mut() {
+        if let Some(p) = shim.proc.as_deref_mut() {
             p.input(input);
         }
         self.run_now(now, id);
@@ -135,7 +135,7 @@ impl Containerd {
             shim.stdin_stream = None;
             if shim.config.stdin_once && !shim.stdin_closed {
                 shim.stdin_closed = true;
-                if let Some(p) = shim.proc.as_mut() {
+                if let Some(p) = shim.proc.as_deref_mut() {
                     p.input(Input::Eof);
                 }
                 self.run_now(now, id);
