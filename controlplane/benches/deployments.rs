@@ -32,6 +32,10 @@ fn done(c: &Cluster, replicas: i32, image: &str) -> usize {
         .count()
 }
 
+fn pod_count(c: &Cluster) -> usize {
+    c.api_ref().store().count(&Kind::Pod.info().key_prefix(None))
+}
+
 fn complete(d: &Deployment, replicas: i32, image: &str) -> bool {
     let spec_image = d.spec.as_ref().and_then(|s| s.template.spec.as_ref()).and_then(|s| s.containers.first());
     let Some(status) = d.status.as_ref() else { return false };
@@ -89,12 +93,18 @@ fn main() {
         d.spec = new.spec;
         c.api().update("bench", Object::Deployment(d)).expect("update");
     }
+    // The most pods the API server holds between moments: old ones still terminating beside
+    // the new ones are what the update's peak memory is made of.
+    let mut most = 0;
     let all = c
-        .run_until(Duration::seconds(3600), |c| done(c, replicas, "nginx:1.28") == deployments)
+        .run_until(Duration::seconds(3600), |c| {
+            most = most.max(pod_count(c));
+            done(c, replicas, "nginx:1.28") == deployments
+        })
         .expect("the cluster runs");
     assert!(all, "only {} of {deployments} rollouts done", done(&c, replicas, "nginx:1.28"));
     println!(
-        "rolling update of all to a new image:  {:.2} s wall, at {} simulated, {} requests",
+        "rolling update of all to a new image:  {:.2} s wall, at {} simulated, {} requests, at most {most} pods at once",
         start.elapsed().as_secs_f64(),
         c.now(),
         requests(&c) - before
