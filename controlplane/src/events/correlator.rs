@@ -10,7 +10,7 @@
 //!   logger still counts them, so the next write carries the whole count.
 //!
 //! Each of the three remembers at most 4,096 keys, least recently used first out, so a
-//! recorder stays small however long the cluster runs. A key is kept as a 128-bit digest of
+//! recorder stays small however long the cluster runs. A key is kept as a 64-bit digest of
 //! the strings client-go joins into it rather than the strings themselves (a kubelet's
 //! recorder holds thousands), and the objects the keys are about once each, for the sweep.
 
@@ -36,20 +36,17 @@ pub const AGGREGATE_PREFIX: &str = "(combined from similar events): ";
 /// The fewest remembered objects at which unreferenced ones are dropped.
 const PRUNE_AT_LEAST: usize = 512;
 
-/// A cache key: the digest of its parts. Two foldhash passes under different fixed seeds
-/// make 128 bits, so two keys of one recorder (at most 12,288) never meet by chance in
-/// practice, and the same parts give the same key on every run.
-pub type Key = u128;
+/// A cache key: the digest of its parts, one foldhash pass under a fixed seed, so the same
+/// parts give the same key on every run. A new key meets one of the others a recorder holds
+/// (at most 12,288) by chance about once in 10^15 keys, and then two events count as one.
+pub type Key = u64;
 
 fn digest(parts: &[&str]) -> Key {
-    let half = |seed: u64| {
-        let mut h = foldhash::quality::FixedState::with_seed(seed).build_hasher();
-        for part in parts {
-            part.hash(&mut h);
-        }
-        h.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
+    let mut h = foldhash::quality::FixedState::with_seed(0).build_hasher();
+    for part in parts {
+        part.hash(&mut h);
+    }
+    h.finish()
 }
 
 /// One event as the correlator sees it. `object` identifies the involved object (kind,
