@@ -43,7 +43,7 @@ pub struct AuditEvent<'a> {
     time: DateTime<Utc>,
     user: &'a str,
     verb: &'static str,
-    resource: Cow<'static, str>,
+    resource: &'static str,
     namespace: &'a str,
     /// The object's name; a create with `generateName` learns it while it is served.
     pub name: Cow<'a, str>,
@@ -51,11 +51,11 @@ pub struct AuditEvent<'a> {
 
 impl<'a> AuditEvent<'a> {
     pub(super) fn open(time: DateTime<Utc>, user: &'a UserInfo, request: &RequestInfo<'a>) -> Self {
-        // Borrowed where it can be: every request opens one.
+        // Nothing formatted: every request opens one.
         let resource = if request.sub.is_empty() {
-            Cow::Borrowed(request.info.group_resource_name)
+            request.info.group_resource_name
         } else {
-            Cow::Owned(format!("{}/{}", request.info.group_resource_name, request.sub))
+            with_subresource(request.info.group_resource_name, request.sub)
         };
         AuditEvent {
             time,
@@ -73,13 +73,29 @@ impl<'a> AuditEvent<'a> {
             time: self.time,
             user: self.user,
             verb: self.verb,
-            resource: &self.resource,
+            resource: self.resource,
             namespace: self.namespace,
             name: &self.name,
             code,
             revision,
         }
     }
+}
+
+/// `deployments.apps/status`: a resource and subresource joined once for the process (both
+/// come from fixed tables, so there are a few dozen pairs at most).
+fn with_subresource(resource: &'static str, sub: &'static str) -> &'static str {
+    use std::cell::RefCell;
+    thread_local! {
+        static JOINED: RefCell<HashMap<(&'static str, &'static str), &'static str>> =
+            RefCell::new(HashMap::default());
+    }
+    JOINED.with(|joined| {
+        *joined
+            .borrow_mut()
+            .entry((resource, sub))
+            .or_insert_with(|| Box::leak(format!("{resource}/{sub}").into_boxed_str()))
+    })
 }
 
 /// An interned string's id in a [`Symbols`] table.

@@ -129,7 +129,7 @@ impl Scheduler {
 
     fn on_pod(&mut self, event: &WatchEvent) {
         let obj = &event.object;
-        let key = format!("{}/{}", obj.namespace(), obj.name());
+        let key = crate::model::object::namespaced_key(obj.namespace(), obj.name());
         if event.event_type == WatchEventType::Deleted {
             self.queue.remove(&key);
             if self.cache.remove_pod(&key).is_some() {

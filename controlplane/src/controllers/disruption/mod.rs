@@ -55,7 +55,7 @@ fn controller_scale(pod: &Pod, informers: &Informers) -> Result<(String, i32), S
     let owner = pod.metadata.owner_references.as_ref().and_then(|os| os.iter().find(|o| o.controller == Some(true)));
     let name = pod.metadata.name.as_deref().unwrap_or("");
     let Some(owner) = owner else { return Err(format!("found no controller ref for pod {name:?}")) };
-    let key = format!("{ns}/{}", owner.name);
+    let key = crate::model::object::namespaced_key(ns, &owner.name);
     let replicas = |kind: Kind, key: &str| -> Option<(String, i32)> {
         let obj = informers.get(kind, key)?;
         let uid = obj.metadata().uid.clone().unwrap_or_default();

@@ -83,25 +83,33 @@ fn service_vars(svc: &Service, out: &mut Vec<(String, String)>) {
     let ports = spec.ports.as_deref().unwrap_or_default();
     let Some(first) = ports.first() else { return };
     let prefix = env_name(svc.metadata.name.as_deref().unwrap_or_default());
-    out.push((format!("{prefix}_SERVICE_HOST"), ip.to_string()));
-    out.push((format!("{prefix}_SERVICE_PORT"), first.port.to_string()));
+    // Names joined by `concat`, not `format!`: every container of a pod gets these.
+    let prefix = prefix.as_str();
+    out.push(([prefix, "_SERVICE_HOST"].concat(), ip.to_string()));
+    out.push(([prefix, "_SERVICE_PORT"].concat(), first.port.to_string()));
     for p in ports {
         if let Some(n) = p.name.as_deref().filter(|n| !n.is_empty()) {
-            out.push((format!("{prefix}_SERVICE_PORT_{}", env_name(n)), p.port.to_string()));
+            out.push(([prefix, "_SERVICE_PORT_", &env_name(n)].concat(), p.port.to_string()));
         }
     }
-    let host_port = |port: i32| if ip.contains(':') { format!("[{ip}]:{port}") } else { format!("{ip}:{port}") };
     for (i, p) in ports.iter().enumerate() {
         let proto = p.protocol.as_deref().unwrap_or("TCP");
-        let url = format!("{}://{}", proto.to_lowercase(), host_port(p.port));
+        let (lower, port) = (proto.to_lowercase(), p.port.to_string());
+        let url = if ip.contains(':') {
+            [&lower, "://[", ip, "]:", &port].concat()
+        } else {
+            [&lower, "://", ip, ":", &port].concat()
+        };
         if i == 0 {
-            out.push((format!("{prefix}_PORT"), url.clone()));
+            out.push(([prefix, "_PORT"].concat(), url.clone()));
         }
-        let pp = format!("{prefix}_PORT_{}_{}", p.port, proto.to_uppercase());
-        out.push((pp.clone(), url));
-        out.push((format!("{pp}_PROTO"), proto.to_lowercase()));
-        out.push((format!("{pp}_PORT"), p.port.to_string()));
-        out.push((format!("{pp}_ADDR"), ip.to_string()));
+        let pp = [prefix, "_PORT_", &port, "_", &proto.to_uppercase()].concat();
+        let (proto_var, port_var, addr_var) =
+            ([&pp, "_PROTO"].concat(), [&pp, "_PORT"].concat(), [&pp, "_ADDR"].concat());
+        out.push((pp, url));
+        out.push((proto_var, lower));
+        out.push((port_var, port));
+        out.push((addr_var, ip.to_string()));
     }
 }
 

@@ -67,6 +67,9 @@ impl Default for Tree {
 
 /// `path` made absolute against `cwd`, with `.`, `..` and doubled slashes resolved.
 pub fn normalize(cwd: &str, path: &str) -> String {
+    if is_normal(path) {
+        return path.to_string();
+    }
     let joined = if path.starts_with('/') { path.to_string() } else { format!("{cwd}/{path}") };
     let mut parts: Vec<&str> = Vec::new();
     for p in joined.split('/') {
@@ -79,6 +82,15 @@ pub fn normalize(cwd: &str, path: &str) -> String {
         }
     }
     format!("/{}", parts.join("/"))
+}
+
+/// Whether `path` is already as [`normalize`] makes it: absolute, without empty, `.` or `..`
+/// components and without a trailing slash (most paths the kubelet and runtime write are).
+fn is_normal(path: &str) -> bool {
+    if path == "/" {
+        return true;
+    }
+    path.starts_with('/') && !path.ends_with('/') && path[1..].split('/').all(|p| !matches!(p, "" | "." | ".."))
 }
 
 /// The directory holding `path` (`/` for `/`).
