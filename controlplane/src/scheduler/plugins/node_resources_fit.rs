@@ -87,20 +87,16 @@ pub fn fits_all(req: &Resources, alloc: &Resources, used: &Resources, pods: usiz
         && req.scalar.iter().all(|(name, r)| enough(*r, alloc.scalar(name), used.scalar(name)))
 }
 
-/// The reasons a pod does not fit (`fitsRequest`), empty when it fits.
-pub fn insufficient(args: &Args<'_>, node: &NodeInfo) -> Vec<Reason> {
-    if fits_all(&args.pod.requests, &node.allocatable, &node.requested, node.pods.len()) {
-        return Vec::new();
-    }
-    fits(&args.pod.requests, &node.allocatable, &node.requested, node.pods.len())
-        .iter()
-        .map(Insufficient::reason)
-        .collect()
-}
-
 impl FilterPlugin for NodeResourcesFit {
+    /// `fitsRequest`: the reasons are built only for a node the pod does not fit, and the
+    /// common case returns at once (this runs for every node a pod is checked against).
     fn filter(&self, args: &Args<'_>, _state: &CycleState, node: &NodeInfo) -> Status {
-        let reasons = insufficient(args, node);
+        let (req, pods) = (&args.pod.requests, node.pods.len());
+        if fits_all(req, &node.allocatable, &node.requested, pods) {
+            return Status::SUCCESS;
+        }
+        let reasons: Vec<Reason> =
+            fits(req, &node.allocatable, &node.requested, pods).iter().map(Insufficient::reason).collect();
         if reasons.is_empty() {
             Status::SUCCESS
         } else {
