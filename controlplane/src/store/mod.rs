@@ -4,7 +4,7 @@
 //!
 //! Like etcd, the store knows nothing of Kubernetes: the API server decides keys and values.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -79,8 +79,13 @@ pub struct Store<V> {
     /// The same keys in order, for ranges by prefix, grouped by their first three path
     /// segments (`/registry/pods/`): a range under one resource searches only its keys, and
     /// one under a resource with no objects (webhook configurations, on every request) ends
-    /// at once. Buckets in order hold their keys in order (see [`bucket`]).
-    order: BTreeMap<Box<str>, BTreeSet<Arc<str>>>,
+    /// at once. Buckets taken in the order of `buckets` hold their keys in order (see
+    /// [`bucket`]).
+    order: HashMap<Box<str>, BTreeSet<Arc<str>>>,
+    /// The names of the buckets in `order`, in order, for a prefix shorter than a bucket.
+    /// Buckets are found by hash: a search of this set compares long, alike paths
+    /// (`/registry/validatingwebhookconfigurations/`, asked by every write's admission).
+    buckets: BTreeSet<Box<str>>,
     /// Every change since the compaction point, oldest first, for watches.
     history: VecDeque<Event<V>>,
     /// The keys with a lease, in the order their leases expire.
@@ -100,7 +105,8 @@ impl<V: Revisioned> Store<V> {
             revision: 1,
             compacted: 0,
             kvs: HashMap::default(),
-            order: BTreeMap::new(),
+            order: HashMap::default(),
+            buckets: BTreeSet::new(),
             history: VecDeque::new(),
             expiry: lease::Expiry::default(),
         }
@@ -141,10 +147,10 @@ impl<V: Revisioned> Store<V> {
         let many = exact
             .is_none()
             .then(|| {
-                self.order
+                self.buckets
                     .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-                    .take_while(move |(b, _)| b.starts_with(prefix))
-                    .map(|(_, keys)| keys)
+                    .take_while(move |b| b.starts_with(prefix))
+                    .filter_map(|b| self.order.get(b))
             })
             .into_iter()
             .flatten();
@@ -279,6 +285,7 @@ impl<V: Revisioned> Store<V> {
                     }
                     None => {
                         self.order.insert(bucket(&key).into(), BTreeSet::from([key.clone()]));
+                        self.buckets.insert(bucket(&key).into());
                     }
                 }
                 self.kvs.insert(key, Slot { kv: kv.clone(), lease: None });
@@ -299,6 +306,7 @@ impl<V: Revisioned> Store<V> {
             keys.remove(key);
             if keys.is_empty() {
                 self.order.remove(bucket(key));
+                self.buckets.remove(bucket(key));
             }
         }
         if let Some(deadline) = lease {

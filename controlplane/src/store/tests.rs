@@ -206,6 +206,7 @@ mod ordered_index {
                 s.delete(&k);
             }
             prop_assert!(s.order.is_empty());
+            prop_assert!(s.buckets.is_empty());
         }
     }
 }
