@@ -88,9 +88,16 @@ pub fn nginx_ports(fs: &Fs) -> Vec<u16> {
     files.push("/etc/nginx/nginx.conf".into());
     for f in files {
         let Ok(data) = fs.read(&f) else { continue };
-        for line in String::from_utf8_lossy(&data).lines() {
-            let l = line.trim();
-            let Some(rest) = l.strip_prefix("listen") else { continue };
+        let text = String::from_utf8_lossy(&data);
+        // The lines that start with `listen` once trimmed, found by searching for the word
+        // rather than walking every line: every nginx container's start reads these files.
+        for (at, _) in text.match_indices("listen") {
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            if !text[line_start..at].trim_start().is_empty() {
+                continue;
+            }
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let rest = &text[at + "listen".len()..line_end];
             let addr = rest.split_whitespace().next().unwrap_or("").trim_end_matches(';');
             if let Some(p) = addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()) {
                 if !ports.contains(&p) {
@@ -441,6 +448,10 @@ mod tests {
         fs.write("/etc/nginx/conf.d/default.conf", b"server {\n  listen 8080;\n  listen [::]:8080;\n}\n", false)
             .unwrap();
         assert_eq!(nginx_ports(&fs), vec![8080]);
+        // Only lines that start with `listen`, once trimmed, count; the word elsewhere does not.
+        let conf = "listen 81;\r\n# listen 82;\n  server_name listen;\n\tlisten 10.0.0.1:83 default_server;\nlistenx 84;\nlisten";
+        fs.write("/etc/nginx/conf.d/default.conf", conf.as_bytes(), false).unwrap();
+        assert_eq!(nginx_ports(&fs), vec![81, 83]);
     }
 
     #[test]
