@@ -65,6 +65,9 @@ impl Tainter {
 
 pub struct NodeLifecycleController {
     nodes: BTreeMap<String, Arc<Object>>,
+    /// Each node's zone key (`GetZoneKey`) as its version in `nodes` has it: the monitor asks
+    /// for every node on every pass, and a node's labels seldom change.
+    zone_keys: HashMap<String, String>,
     /// Whether a node was added or deleted since the monitor last looked.
     membership_changed: bool,
     leases: HashMap<String, DateTime<Utc>>,
@@ -96,6 +99,7 @@ impl NodeLifecycleController {
         let user = controller_user("node-controller");
         NodeLifecycleController {
             nodes: BTreeMap::new(),
+            zone_keys: HashMap::default(),
             membership_changed: true,
             leases: HashMap::default(),
             health: HashMap::default(),
@@ -146,7 +150,8 @@ impl NodeLifecycleController {
             let excluded =
                 node.metadata.labels.as_ref().is_some_and(|l| l.contains_key("node.kubernetes.io/exclude-disruption"));
             if !excluded {
-                zones.entry(taints::zone_key(node)).or_default().push(checked.current.as_deref() == Some("True"));
+                let zone = self.zone_keys.get(name).cloned().unwrap_or_else(|| taints::zone_key(node));
+                zones.entry(zone).or_default().push(checked.current.as_deref() == Some("True"));
             }
             let Some(current) = checked.current else { continue };
             self.process_taint_based_eviction(ctx, node, &checked.observed);
@@ -377,6 +382,7 @@ impl NodeLifecycleController {
         let mut node = node.clone();
         if taints::swap(&mut node, add, remove, ctx.now()) {
             if let Ok(written) = ctx.api.update(&self.user, Object::Node(node)) {
+                self.zone_keys.insert(name.to_string(), zone_of(&written));
                 self.nodes.insert(name.to_string(), written);
             }
         }
@@ -406,9 +412,11 @@ impl Controller for NodeLifecycleController {
             Kind::Node => {
                 let name = event.object.name().to_string();
                 if event.event_type == WatchEventType::Deleted {
+                    self.zone_keys.remove(&name);
                     self.membership_changed |= self.nodes.remove(&name).is_some();
                     return Vec::new();
                 }
+                self.zone_keys.insert(name.clone(), zone_of(&event.object));
                 self.membership_changed |= self.nodes.insert(name.clone(), event.object.clone()).is_none();
                 self.changed.insert(name);
                 vec![KEY.to_string()]
@@ -467,5 +475,37 @@ impl Controller for NodeLifecycleController {
             self.no_schedule_pass(ctx, &name);
         }
         Ok(Action::AwaitChange)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(zone: Option<&str>) -> Arc<Object> {
+        let mut labels = serde_json::json!({"kubernetes.io/hostname": "node-1"});
+        if let Some(z) = zone {
+            labels["topology.kubernetes.io/region"] = "r1".into();
+            labels["topology.kubernetes.io/zone"] = z.into();
+        }
+        let v =
+            serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1", "labels": labels}});
+        Arc::new(crate::model::decode(v).expect("a node"))
+    }
+
+    fn event(event_type: WatchEventType, object: Arc<Object>) -> WatchEvent {
+        WatchEvent { event_type, object, revision: 1 }
+    }
+
+    /// The monitor's zone keys follow each node's labels as its watch events bring them.
+    #[test]
+    fn zone_keys_follow_the_nodes_labels() {
+        let (mut c, informers) = (NodeLifecycleController::new(), Informers::default());
+        c.keys_for(&event(WatchEventType::Added, node(None)), None, &informers);
+        assert_eq!(c.zone_keys.get("node-1").map(String::as_str), Some(""));
+        c.keys_for(&event(WatchEventType::Modified, node(Some("a"))), None, &informers);
+        assert_eq!(c.zone_keys.get("node-1").map(String::as_str), Some("r1:\u{0}:a"));
+        c.keys_for(&event(WatchEventType::Deleted, node(Some("a"))), None, &informers);
+        assert_eq!(c.zone_keys.get("node-1"), None);
     }
 }
