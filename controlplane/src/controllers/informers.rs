@@ -21,7 +21,11 @@ use crate::network::cidr::Cidr;
 /// One kind's cache and its indexes.
 #[derive(Debug, Default)]
 struct Informer {
-    items: BTreeMap<String, Arc<Object>>,
+    /// Objects by key, for look-ups: a hash finds a key faster than a search that compares
+    /// long, alike keys (`default/tick-3-29444160-x7k2p`) at every level.
+    items: HashMap<Arc<str>, Arc<Object>>,
+    /// The same keys in order, for lists (the namespace index).
+    order: BTreeSet<Arc<str>>,
     /// Controlling owner uid → keys of the objects it controls.
     by_controller: Index,
     /// Pods only: node name ("" for unbound pods) → pods by key. It holds the objects
@@ -224,11 +228,17 @@ impl Informer {
     /// Apply a change; returns the object's previous version.
     fn apply(&mut self, key: &str, event_type: WatchEventType, obj: &Arc<Object>) -> Option<Arc<Object>> {
         let old = if event_type == WatchEventType::Deleted {
-            self.items.remove(key)
+            let old = self.items.remove(key);
+            if old.is_some() {
+                self.order.remove(key);
+            }
+            old
         } else if let Some(slot) = self.items.get_mut(key) {
             Some(std::mem::replace(slot, obj.clone()))
         } else {
-            self.items.insert(key.to_string(), obj.clone());
+            let key: Arc<str> = Arc::from(key);
+            self.order.insert(key.clone());
+            self.items.insert(key, obj.clone());
             None
         };
         let new = (event_type != WatchEventType::Deleted).then_some(&**obj);
@@ -325,17 +335,18 @@ impl Informers {
 
     /// All cached objects of `kind`, in key order.
     pub fn list(&self, kind: Kind) -> impl Iterator<Item = &Arc<Object>> {
-        self.informer(kind).into_iter().flat_map(|i| i.items.values())
+        self.informer(kind).into_iter().flat_map(|i| i.order.iter().filter_map(|k| i.items.get(&**k)))
     }
 
     /// Cached objects of `kind` in one namespace, in key order (the namespace index).
     pub fn list_namespace<'a>(&'a self, kind: Kind, namespace: &'a str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
-        let start = format!("{namespace}/");
-        self.informer(kind)
-            .into_iter()
-            .flat_map(move |i| i.items.range(start.clone()..))
-            .take_while(move |(k, _)| k.strip_prefix(namespace).is_some_and(|rest| rest.starts_with('/')))
-            .map(|(_, v)| v)
+        let start: Arc<str> = Arc::from(format!("{namespace}/"));
+        self.informer(kind).into_iter().flat_map(move |i| {
+            i.order
+                .range(start.clone()..)
+                .take_while(move |k| k.strip_prefix(namespace).is_some_and(|rest| rest.starts_with('/')))
+                .filter_map(|k| i.items.get(&**k))
+        })
     }
 
     /// The pods bound to `node` ("" for unbound pods), in key order.
@@ -380,7 +391,7 @@ impl Informers {
             }
         }
         let matches = move |o: &&Arc<Object>| selector.iter().all(|(k, v)| o.labels().get(k) == Some(v));
-        Box::new(rarest.into_iter().flatten().filter_map(|k| informer.items.get(k)).filter(matches))
+        Box::new(rarest.into_iter().flatten().filter_map(|k| informer.items.get(k.as_str())).filter(matches))
     }
 
     /// The EndpointSlices of the Service `namespace/service` (by their
@@ -393,7 +404,7 @@ impl Informers {
         let informer = self.informer(Kind::EndpointSlice);
         let mut index = String::new();
         let keys = informer.and_then(|i| i.by_label.get(label_key(&mut index, namespace, SERVICE_NAME_LABEL, service)));
-        keys.into_iter().flatten().filter_map(move |k| informer?.items.get(k))
+        keys.into_iter().flatten().filter_map(move |k| informer?.items.get(k.as_str()))
     }
 
     /// The Services of `namespace` whose selector may select a pod with `labels`: those with a
@@ -437,14 +448,14 @@ impl Informers {
         keys.into_iter()
             .flat_map(move |k| k.range(start.clone()..))
             .take_while(move |k| k.strip_prefix(namespace).is_some_and(|rest| rest.starts_with('/')))
-            .filter_map(move |k| informer?.items.get(k))
+            .filter_map(move |k| informer?.items.get(k.as_str()))
     }
 
     /// The objects of `kind` whose controlling owner has `uid`, in key order.
     pub fn controlled_by<'a>(&'a self, kind: Kind, uid: &str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         let informer = self.informer(kind);
         let keys = informer.and_then(|i| i.by_controller.get(uid));
-        keys.into_iter().flatten().filter_map(move |k| informer?.items.get(k))
+        keys.into_iter().flatten().filter_map(move |k| informer?.items.get(k.as_str()))
     }
 }
 
