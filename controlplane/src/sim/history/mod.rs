@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 pub use recorder::Recorder;
 use sample::{fields, Sample, MAX_FIELDS};
 
+use crate::fasthash::HashMap;
 use crate::model::{Kind, Object};
 
 /// A series past this many points forgets its oldest half (see [`Series::forget_oldest`]).
@@ -305,7 +306,9 @@ impl Series {
 
 /// Series by kind, namespace ("" for cluster-scoped kinds) and name. Nested `BTreeMap`s: a
 /// lookup needs no key to be allocated, and listings come out in a stable order.
-type Objects = BTreeMap<Kind, BTreeMap<String, BTreeMap<String, Series>>>;
+/// By kind, namespace and name. Names are looked up by hash: a namespace holds every recent
+/// pod and Job, whose names are long and alike, and each write of one looks its series up.
+type Objects = BTreeMap<Kind, BTreeMap<String, HashMap<String, Series>>>;
 
 /// Every recorded object's series.
 #[derive(Debug, Default)]
@@ -342,11 +345,14 @@ impl History {
         owner: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a Series)> + 'a {
         let in_ns = self.objects.get(&kind).and_then(|by_ns| by_ns.get(namespace));
-        in_ns
+        let mut owned: Vec<(&'a str, &'a Series)> = in_ns
             .into_iter()
             .flatten()
             .filter(move |(_, s)| s.owner().is_some_and(|o| o.kind == owner_kind && o.name == owner))
             .map(|(n, s)| (n.as_str(), s))
+            .collect();
+        owned.sort_unstable_by_key(|(n, _)| *n);
+        owned.into_iter()
     }
 
     /// The name of a recorded node.
@@ -392,7 +398,7 @@ impl History {
     fn entry(&mut self, kind: Kind, namespace: &str, name: &str) -> Option<&mut Series> {
         let by_ns = self.objects.entry(kind).or_default();
         if !by_ns.contains_key(namespace) {
-            by_ns.insert(namespace.to_string(), BTreeMap::new());
+            by_ns.insert(namespace.to_string(), HashMap::default());
         }
         let by_name = by_ns.get_mut(namespace)?;
         Some(by_name.entry(name.to_string()).or_insert_with(|| Series {
