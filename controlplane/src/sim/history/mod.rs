@@ -392,23 +392,25 @@ impl History {
         self.node_ids.get(name).and_then(|id| self.pods_on.get(id.0.get() as usize - 1)).copied().unwrap_or(0)
     }
 
-    /// The series of an object, made if it is new. The name's map is searched once: its
-    /// keys are long and alike and the map holds every recent pod and Job, so a search
-    /// compares many bytes, and copying the name costs less than searching twice.
+    /// The series of an object, made if it is new. Keys are allocated only then.
     fn entry(&mut self, kind: Kind, namespace: &str, name: &str) -> Option<&mut Series> {
         let by_ns = self.objects.entry(kind).or_default();
         if !by_ns.contains_key(namespace) {
             by_ns.insert(namespace.to_string(), HashMap::default());
         }
         let by_name = by_ns.get_mut(namespace)?;
-        Some(by_name.entry(name.to_string()).or_insert_with(|| Series {
-            kind,
-            owner: None,
-            alive: false,
-            current: [None; MAX_FIELDS],
-            points: Vec::new(),
-            forgotten: 0,
-        }))
+        if !by_name.contains_key(name) {
+            let series = Series {
+                kind,
+                owner: None,
+                alive: false,
+                current: [None; MAX_FIELDS],
+                points: Vec::new(),
+                forgotten: 0,
+            };
+            by_name.insert(name.to_string(), series);
+        }
+        by_name.get_mut(name)
     }
 
     fn get_mut(&mut self, kind: Kind, namespace: &str, name: &str) -> Option<&mut Series> {
