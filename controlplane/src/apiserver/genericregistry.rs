@@ -66,7 +66,7 @@ impl ApiServer {
         }
         let ttl = registry::ttl_seconds(&obj);
         let resp =
-            self.store.txn(Txn::new(vec![Compare::absent(key.clone())], vec![Op::Put(key.clone(), obj)], vec![]));
+            self.store.txn(Txn::new(vec![Compare::absent(&*key)], vec![Op::Put(key.as_str().into(), obj)], vec![]));
         if !resp.succeeded {
             return Err(ApiError::already_exists(info, &name));
         }
@@ -153,12 +153,9 @@ impl ApiServer {
             return Ok(if finalized { current.clone() } else { Arc::new(obj) });
         }
         let ttl = registry::ttl_seconds(&obj);
-        let op = if finalized { Op::Delete(key.clone()) } else { Op::Put(key.clone(), obj) };
-        let resp = self.store.txn(Txn::new(
-            vec![Compare::mod_revision(key.clone(), current.resource_version())],
-            vec![op],
-            vec![],
-        ));
+        let op = if finalized { Op::Delete(key.as_str().into()) } else { Op::Put(key.as_str().into(), obj) };
+        let resp =
+            self.store.txn(Txn::new(vec![Compare::mod_revision(&*key, current.resource_version())], vec![op], vec![]));
         if !resp.succeeded {
             return Err(ApiError::conflict(info, name));
         }
@@ -208,8 +205,8 @@ impl ApiServer {
                 return Ok(current);
             }
             let resp = self.store.txn(Txn::new(
-                vec![Compare::mod_revision(key.clone(), current.resource_version())],
-                vec![Op::Delete(key)],
+                vec![Compare::mod_revision(&*key, current.resource_version())],
+                vec![Op::Delete(key.as_str().into())],
                 vec![],
             ));
             if !resp.succeeded {

@@ -39,6 +39,9 @@ struct Informer {
     /// EndpointSlices: their `kubernetes.io/service-name` label only.
     /// Keyed by [`label_key`].
     by_label: Index,
+    /// How many objects `by_label` holds in each namespace: a pod's event in a namespace
+    /// where no Service selects anything looks nothing up.
+    labelled: HashMap<Box<str>, usize>,
 }
 
 /// An index from a value to the keys of the objects with it, in key order. Only looked up by
@@ -258,6 +261,23 @@ impl Informer {
             let (was, is) = (old.as_deref().and_then(Labelled::of), new.and_then(Labelled::of));
             if was != is {
                 let namespace = obj.namespace();
+                match (was.is_some(), is.is_some()) {
+                    (false, true) => match self.labelled.get_mut(namespace) {
+                        Some(n) => *n += 1,
+                        None => {
+                            self.labelled.insert(namespace.into(), 1);
+                        }
+                    },
+                    (true, false) => {
+                        if let Some(n) = self.labelled.get_mut(namespace) {
+                            *n -= 1;
+                            if *n == 0 {
+                                self.labelled.remove(namespace);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
                 let old_pairs = was.map(|l| l.pairs(obj));
                 let new_pairs = is.map(|l| l.pairs(obj));
                 let mut index = String::new();
@@ -417,7 +437,7 @@ impl Informers {
     ) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         let informer = self.informer(Kind::Service);
         let mut keys: BTreeSet<&'a str> = BTreeSet::new();
-        if let Some(i) = informer {
+        if let Some(i) = informer.filter(|i| i.labelled.contains_key(namespace)) {
             let pairs = labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([("", "")]);
             let mut index = String::new();
             for (k, v) in pairs {
@@ -618,6 +638,17 @@ mod tests {
         assert_eq!(names(&mut informers.services_selecting_any("default", &labels)), ["all", "db"]);
         informers.apply(&event(WatchEventType::Deleted, service("db", Some(json!({"app": "db"})))));
         assert_eq!(names(&mut informers.services_selecting_any("default", &labels)), ["all"]);
+        // The namespace's count of selecting Services follows them; "manual" selects nothing.
+        let counted = |i: &Informers| i.informer(Kind::Service).and_then(|s| s.labelled.get("default").copied());
+        assert_eq!(counted(&informers), Some(2));
+        informers.apply(&event(WatchEventType::Modified, service("all", None)));
+        informers.apply(&event(WatchEventType::Deleted, service("web", Some(json!({"app": "web", "tier": "front"})))));
+        assert_eq!(counted(&informers), None);
+        assert!(names(&mut informers.services_selecting_any("default", &labels)).is_empty());
+        informers.apply(&event(WatchEventType::Added, service("web", Some(json!({"app": "web"})))));
+        let labels: BTreeMap<String, String> = sel(&[("app", "web")]);
+        assert_eq!(names(&mut informers.services_selecting_any("default", &labels)), ["web"]);
+        assert_eq!(counted(&informers), Some(1));
     }
 
     #[test]

@@ -188,12 +188,12 @@ impl<V: Revisioned> Store<V> {
 
     /// Run a transaction: if every compare holds, run `success`, else `failure`. All writes of
     /// one transaction share one revision, as in etcd.
-    pub fn txn(&mut self, txn: Txn<V>) -> TxnResponse<V> {
-        let succeeded = txn.compare.iter().all(|c| c.holds(self.get(c.key.as_str())));
+    pub fn txn(&mut self, txn: Txn<'_, V>) -> TxnResponse<V> {
+        let succeeded = txn.compare.iter().all(|c| c.holds(self.get(&c.key)));
         let ops = if succeeded { txn.success } else { txn.failure };
         let writes = ops.iter().any(|op| match op {
             Op::Put(..) => true,
-            Op::Delete(k) => self.kvs.contains_key(k.as_str()),
+            Op::Delete(k) => self.kvs.contains_key(&**k),
             Op::Get(_) => false,
         });
         if writes {
@@ -202,7 +202,7 @@ impl<V: Revisioned> Store<V> {
         let mut responses = Vec::with_capacity(ops.len());
         for op in ops {
             match op {
-                Op::Get(key) => responses.push(self.get(key.as_str()).cloned()),
+                Op::Get(key) => responses.push(self.get(&key).cloned()),
                 Op::Put(key, value) => responses.push(Some(self.apply_put(&key, value))),
                 Op::Delete(key) => responses.push(self.apply_delete(&key)),
             }

@@ -1,4 +1,9 @@
 //! etcd-style transactions: compare, then success or failure operations.
+//!
+//! Keys are borrowed where the caller has them (every write of the API server compares and
+//! puts the same key), so a transaction copies no key it does not keep.
+
+use std::borrow::Cow;
 
 use super::KeyValue;
 
@@ -15,17 +20,17 @@ pub enum CompareTarget {
 
 /// `key`'s target must equal the given number.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Compare {
-    pub key: String,
+pub struct Compare<'k> {
+    pub key: Cow<'k, str>,
     pub target: CompareTarget,
 }
 
-impl Compare {
-    pub fn mod_revision(key: impl Into<String>, rev: i64) -> Self {
+impl<'k> Compare<'k> {
+    pub fn mod_revision(key: impl Into<Cow<'k, str>>, rev: i64) -> Self {
         Compare { key: key.into(), target: CompareTarget::ModRevision(rev) }
     }
 
-    pub fn absent(key: impl Into<String>) -> Self {
+    pub fn absent(key: impl Into<Cow<'k, str>>) -> Self {
         Compare { key: key.into(), target: CompareTarget::CreateRevision(0) }
     }
 
@@ -40,21 +45,21 @@ impl Compare {
 }
 
 #[derive(Debug, Clone)]
-pub enum Op<V> {
-    Get(String),
-    Put(String, V),
-    Delete(String),
+pub enum Op<'k, V> {
+    Get(Cow<'k, str>),
+    Put(Cow<'k, str>, V),
+    Delete(Cow<'k, str>),
 }
 
 #[derive(Debug, Clone)]
-pub struct Txn<V> {
-    pub compare: Vec<Compare>,
-    pub success: Vec<Op<V>>,
-    pub failure: Vec<Op<V>>,
+pub struct Txn<'k, V> {
+    pub compare: Vec<Compare<'k>>,
+    pub success: Vec<Op<'k, V>>,
+    pub failure: Vec<Op<'k, V>>,
 }
 
-impl<V> Txn<V> {
-    pub fn new(compare: Vec<Compare>, success: Vec<Op<V>>, failure: Vec<Op<V>>) -> Self {
+impl<'k, V> Txn<'k, V> {
+    pub fn new(compare: Vec<Compare<'k>>, success: Vec<Op<'k, V>>, failure: Vec<Op<'k, V>>) -> Self {
         Txn { compare, success, failure }
     }
 }

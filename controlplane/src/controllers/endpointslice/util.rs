@@ -128,7 +128,7 @@ pub fn services_for_pod(informers: &Informers, pod: &Object, old: Option<&Object
         new_pod.metadata.labels != old_pod.metadata.labels || host_and_domain(new_pod) != host_and_domain(old_pod);
     let pod_changed = new_pod.metadata.deletion_timestamp != old_pod.metadata.deletion_timestamp
         || is_pod_ready(new_pod) != is_pod_ready(old_pod)
-        || pod_ips(new_pod) != pod_ips(old_pod);
+        || !pod_ips(new_pod).eq(pod_ips(old_pod));
     if !pod_changed && !labels_changed {
         return Vec::new();
     }
@@ -150,9 +150,9 @@ fn host_and_domain(pod: &Pod) -> (Option<&str>, Option<&str>) {
     (spec.and_then(|s| s.hostname.as_deref()), spec.and_then(|s| s.subdomain.as_deref()))
 }
 
-fn pod_ips(pod: &Pod) -> Vec<&str> {
+fn pod_ips(pod: &Pod) -> impl Iterator<Item = &str> {
     let status = pod.status.as_ref();
-    status.and_then(|s| s.pod_ips.as_ref()).into_iter().flatten().map(|ip| ip.ip.as_str()).collect()
+    status.and_then(|s| s.pod_ips.as_ref()).into_iter().flatten().map(|ip| ip.ip.as_str())
 }
 
 /// `TriggerTimeTracker`: when the change that an endpoints write reflects happened — the

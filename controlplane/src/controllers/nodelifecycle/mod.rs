@@ -150,8 +150,17 @@ impl NodeLifecycleController {
             let excluded =
                 node.metadata.labels.as_ref().is_some_and(|l| l.contains_key("node.kubernetes.io/exclude-disruption"));
             if !excluded {
-                let zone = self.zone_keys.get(name).cloned().unwrap_or_else(|| taints::zone_key(node));
-                zones.entry(zone).or_default().push(checked.current.as_deref() == Some("True"));
+                // The zone's name is copied once a pass, for its first node.
+                let ready = checked.current.as_deref() == Some("True");
+                match self.zone_keys.get(name) {
+                    Some(zone) => match zones.get_mut(zone.as_str()) {
+                        Some(states) => states.push(ready),
+                        None => {
+                            zones.insert(zone.clone(), vec![ready]);
+                        }
+                    },
+                    None => zones.entry(taints::zone_key(node)).or_default().push(ready),
+                }
             }
             let Some(current) = checked.current else { continue };
             self.process_taint_based_eviction(ctx, node, &checked.observed);

@@ -57,7 +57,9 @@ impl Kubelet {
             }
         }
         let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
-        spec.holder_identity = Some(self.node.clone());
+        if spec.holder_identity.as_deref() != Some(self.node.as_str()) {
+            spec.holder_identity = Some(self.node.clone());
+        }
         spec.lease_duration_seconds = Some(LEASE_DURATION);
         spec.renew_time = Some(micro(now));
         let obj = Object::Lease(Box::new(lease));
