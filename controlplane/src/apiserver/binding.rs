@@ -64,6 +64,7 @@ impl ApiServer {
                 ..Default::default()
             }),
         }
-        self.store_update(info, name, &current, Object::Pod(pod))
+        let key = info.key(current.namespace(), name);
+        self.store_update(info, &key, name, &current, Object::Pod(pod))
     }
 }

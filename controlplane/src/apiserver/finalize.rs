@@ -21,7 +21,7 @@ impl ApiServer {
                     ns.spec.get_or_insert_with(Default::default).finalizers =
                         new.spec.as_ref().and_then(|s| s.finalizers.clone());
                 }
-                s.store_update(info, &name, &current, out)
+                s.store_update(info, &info.key("", &name), &name, &current, out)
             }
             _ => Err(ApiError::not_found(info, &name)),
         })

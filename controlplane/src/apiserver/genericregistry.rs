@@ -130,7 +130,7 @@ impl ApiServer {
             // A no-op update writes nothing, as the real apiserver.
             return Ok(current);
         }
-        self.store_update(info, &name, &current, obj)
+        self.store_update(info, &key, &name, &current, obj)
     }
 
     /// Write `obj` over `current` (compare-and-swap on its revision), or remove it when it is
@@ -139,11 +139,11 @@ impl ApiServer {
     pub(super) fn store_update(
         &mut self,
         info: &KindInfo,
+        key: &str,
         name: &str,
         current: &Arc<Object>,
         obj: Object,
     ) -> Result<Arc<Object>, ApiError> {
-        let key = info.key(current.namespace(), name);
         let meta = obj.metadata();
         let finalized = meta.deletion_timestamp.is_some()
             && meta.finalizers.as_ref().is_none_or(|f| f.is_empty())
@@ -153,14 +153,14 @@ impl ApiServer {
             return Ok(if finalized { current.clone() } else { Arc::new(obj) });
         }
         let ttl = registry::ttl_seconds(&obj);
-        let op = if finalized { Op::Delete(key.as_str().into()) } else { Op::Put(key.as_str().into(), obj) };
+        let op = if finalized { Op::Delete(key.into()) } else { Op::Put(key.into(), obj) };
         let resp =
             self.store.txn(Txn::new(vec![Compare::mod_revision(&*key, current.resource_version())], vec![op], vec![]));
         if !resp.succeeded {
             return Err(ApiError::conflict(info, name));
         }
         if !finalized {
-            self.renew_lease(&key, ttl);
+            self.renew_lease(key, ttl);
         }
         Ok(resp.responses[0].as_ref().map(|kv| kv.value.clone()).unwrap_or_else(|| current.clone()))
     }
@@ -231,7 +231,7 @@ impl ApiServer {
             // Marking for deletion bumps the generation, as upstream's BeforeDelete does.
             meta.generation = Some(meta.generation.unwrap_or(0) + 1);
         }
-        self.store_update(info, name, &current, obj)
+        self.store_update(info, &key, name, &current, obj)
     }
 
     /// Attach the written key to a lease of the strategy's time to live, if it has one.

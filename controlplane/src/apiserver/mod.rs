@@ -286,8 +286,7 @@ impl ApiServer {
 
     /// Read without recording a request: for printing state the user asked about in one go.
     pub fn peek(&self, kind: Kind, namespace: &str, name: &str) -> Option<Arc<Object>> {
-        let info = kind.info();
-        self.store.get(&info.key(namespace, name)).map(|kv| kv.value.clone())
+        kind.info().with_key(namespace, name, |key| self.store.get(key).map(|kv| kv.value.clone()))
     }
 
     /// All objects of `kind` (in one namespace, or all when None), in key order, without

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
+use std::ops::Bound;
 use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
@@ -193,6 +194,18 @@ fn write_key(out: &mut String, obj: &Object) {
     }
 }
 
+/// The `namespace/name` keys of one namespace, from keys in order starting at `namespace`:
+/// those of namespaces that extend its name with a character before `/` (`default-2` after
+/// `default`) come first and are passed over, and the namespace's own end at the first key
+/// that does not start with `namespace/` (no key needs to be made to start from).
+fn in_namespace<'a, K: AsRef<str> + 'a>(
+    keys: impl Iterator<Item = &'a K> + 'a,
+    namespace: &'a str,
+) -> impl Iterator<Item = &'a K> + 'a {
+    let rest = move |k: &&K| k.as_ref().strip_prefix(namespace).map(|rest| rest.starts_with('/'));
+    keys.skip_while(move |k| rest(k) == Some(false)).take_while(move |k| rest(k) == Some(true))
+}
+
 /// The `by_label` key of a (namespace, label, value) pair, written into `buf`: the parts
 /// joined by NUL, which none of them can hold (the API server validates namespaces, label
 /// keys and values, and selectors), so that a look-up needs no copies of them.
@@ -360,11 +373,8 @@ impl Informers {
 
     /// Cached objects of `kind` in one namespace, in key order (the namespace index).
     pub fn list_namespace<'a>(&'a self, kind: Kind, namespace: &'a str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
-        let start: Arc<str> = Arc::from(format!("{namespace}/"));
         self.informer(kind).into_iter().flat_map(move |i| {
-            i.order
-                .range(start.clone()..)
-                .take_while(move |k| k.strip_prefix(namespace).is_some_and(|rest| rest.starts_with('/')))
+            in_namespace(i.order.range::<str, _>((Bound::Included(namespace), Bound::Unbounded)), namespace)
                 .filter_map(|k| i.items.get(&**k))
         })
     }
@@ -464,10 +474,10 @@ impl Informers {
     pub fn orphans<'a>(&'a self, kind: Kind, namespace: &'a str) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         let informer = self.informer(kind);
         let keys = informer.and_then(|i| i.by_controller.get(ORPHAN));
-        let start = format!("{namespace}/");
         keys.into_iter()
-            .flat_map(move |k| k.range(start.clone()..))
-            .take_while(move |k| k.strip_prefix(namespace).is_some_and(|rest| rest.starts_with('/')))
+            .flat_map(move |k| {
+                in_namespace(k.range::<str, _>((Bound::Included(namespace), Bound::Unbounded)), namespace)
+            })
             .filter_map(move |k| informer?.items.get(k.as_str()))
     }
 
@@ -662,10 +672,24 @@ mod tests {
     #[test]
     fn namespace_lists_stop_at_the_namespace() {
         let mut informers = Informers::default();
-        let mut other = (*pod("x", None, None)).clone();
-        other.metadata_mut().namespace = Some("default-2".into());
-        informers.start(Kind::Pod, vec![pod("a", None, None), Arc::new(other)]);
-        assert_eq!(informers.list_namespace(Kind::Pod, "default").count(), 1);
-        assert_eq!(informers.list_namespace(Kind::Pod, "default-2").count(), 1);
+        let in_ns = |name: &str, namespace: &str| {
+            let mut p = (*pod(name, None, None)).clone();
+            p.metadata_mut().namespace = Some(namespace.into());
+            Arc::new(p)
+        };
+        // `default-2` sorts before `default/`, `defaults` after it; `d` before both.
+        let pods = [("x", "default-2"), ("y", "default-2"), ("a", "default"), ("b", "default"), ("s", "defaults")];
+        let mut all: Vec<Arc<Object>> = pods.iter().map(|(n, ns)| in_ns(n, ns)).collect();
+        all.push(in_ns("d", "d"));
+        informers.start(Kind::Pod, all);
+        let names = |it: &mut dyn Iterator<Item = &Arc<Object>>| it.map(|o| o.name().to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&mut informers.list_namespace(Kind::Pod, "default")), ["a", "b"]);
+        assert_eq!(names(&mut informers.list_namespace(Kind::Pod, "default-2")), ["x", "y"]);
+        assert_eq!(names(&mut informers.list_namespace(Kind::Pod, "defaults")), ["s"]);
+        assert_eq!(names(&mut informers.list_namespace(Kind::Pod, "d")), ["d"]);
+        assert!(names(&mut informers.list_namespace(Kind::Pod, "def")).is_empty());
+        // The pods have no owner: the orphans of a namespace are its pods.
+        assert_eq!(names(&mut informers.orphans(Kind::Pod, "default")), ["a", "b"]);
+        assert_eq!(names(&mut informers.orphans(Kind::Pod, "default-2")), ["x", "y"]);
     }
 }

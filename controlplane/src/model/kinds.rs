@@ -84,6 +84,29 @@ impl KindInfo {
         key
     }
 
+    /// Call `f` with the key of `namespace/name`, written in a buffer the thread reuses: for
+    /// look-ups, which keep no key (a key made for each would be an allocation a request).
+    pub fn with_key<R>(&self, namespace: &str, name: &str, f: impl FnOnce(&str) -> R) -> R {
+        use std::cell::Cell;
+        thread_local! {
+            static BUF: Cell<String> = const { Cell::new(String::new()) };
+        }
+        // Taken out while `f` runs, so a look-up within `f` makes its own.
+        let mut key = BUF.take();
+        key.clear();
+        key.push_str("/registry/");
+        key.push_str(self.etcd_prefix);
+        key.push('/');
+        if self.namespaced {
+            key.push_str(namespace);
+            key.push('/');
+        }
+        key.push_str(name);
+        let r = f(&key);
+        BUF.set(key);
+        r
+    }
+
     /// The key prefix of all objects of this kind, or of one namespace's.
     pub fn key_prefix(&self, namespace: Option<&str>) -> String {
         const ROOT: &str = "/registry/";
@@ -284,6 +307,20 @@ impl Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key written in the reused buffer is the key `key` makes, also for a look-up made
+    /// within another.
+    #[test]
+    fn keys_in_the_buffer_are_the_keys() {
+        let (pod, node) = (Kind::Pod.info(), Kind::Node.info());
+        let nested = pod.with_key("default", "web", |outer| {
+            let inner = node.with_key("default", "node-1", str::to_string);
+            (outer.to_string(), inner)
+        });
+        assert_eq!(nested, (pod.key("default", "web"), node.key("", "node-1")));
+        assert_eq!(nested.1, "/registry/minions/node-1");
+        assert_eq!(pod.with_key("kube-system", "a", str::to_string), "/registry/pods/kube-system/a");
+    }
 
     /// The names spelled out in the table are the group's and version's joined as upstream does.
     #[test]

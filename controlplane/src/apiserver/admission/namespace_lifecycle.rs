@@ -27,7 +27,7 @@ impl AdmissionPlugin for NamespaceLifecycle {
             return Ok(());
         }
         let ns_info = Kind::Namespace.info();
-        let Some(ns) = store.get(&ns_info.key("", attrs.namespace)) else {
+        let Some(ns) = ns_info.with_key("", attrs.namespace, |key| store.get(key)) else {
             return Err(ApiError::new(
                 crate::apiserver::error::Reason::NotFound,
                 format!("namespaces {} not found", quote(attrs.namespace)),

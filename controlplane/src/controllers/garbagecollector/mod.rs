@@ -32,8 +32,9 @@ struct ObjRef {
 static TRACKED: LazyLock<Vec<Kind>> =
     LazyLock::new(|| KINDS.iter().map(|k| k.kind).filter(|k| *k != Kind::Event).collect());
 
-#[derive(Default)]
 pub struct GarbageCollector {
+    /// Who it acts as (made once: it syncs an owner for most deletions).
+    user: String,
     /// Live objects by uid.
     /// (The three graph tables are only looked up, never walked: hash maps, whose order
     /// decides nothing.)
@@ -46,7 +47,12 @@ pub struct GarbageCollector {
 
 impl GarbageCollector {
     pub fn new() -> Self {
-        GarbageCollector::default()
+        GarbageCollector {
+            user: controller_user(NAME),
+            alive: HashMap::default(),
+            dependents: HashMap::default(),
+            owners_of: HashMap::default(),
+        }
     }
 
     fn forget_edges(&mut self, r: &ObjRef) {
@@ -86,7 +92,7 @@ impl GarbageCollector {
 
     /// Act for one owner uid: see the module doc.
     fn sync(&mut self, uid: &str, ctx: &mut Ctx<'_>) {
-        let user = controller_user(NAME);
+        let user: &str = &self.user;
         let deps: Vec<ObjRef> = self.dependents.get(uid).map(|d| d.iter().cloned().collect()).unwrap_or_default();
         let owner = self
             .alive
@@ -105,9 +111,9 @@ impl GarbageCollector {
                     let mut released = (*obj).clone();
                     released.metadata_mut().owner_references =
                         Some(refs.into_iter().filter(|r| r.uid != uid).collect());
-                    let _ = ctx.api.update(&user, released);
+                    let _ = ctx.api.update(user, released);
                 } else if obj.metadata().deletion_timestamp.is_none() {
-                    let _ = ctx.api.delete(&user, dep.kind, &dep.namespace, &dep.name, DeleteOptions::default());
+                    let _ = ctx.api.delete(user, dep.kind, &dep.namespace, &dep.name, DeleteOptions::default());
                 }
             }
             return;
@@ -129,9 +135,9 @@ impl GarbageCollector {
                     .filter(|r| r.uid != uid)
                     .collect();
                 released.metadata_mut().owner_references = if refs.is_empty() { None } else { Some(refs) };
-                let _ = ctx.api.update(&user, released);
+                let _ = ctx.api.update(user, released);
             }
-            remove_finalizer(ctx, &user, &owner, ORPHAN);
+            remove_finalizer(ctx, user, &owner, ORPHAN);
         } else if finalizers.iter().any(|f| f == FOREGROUND) {
             let mut waiting = false;
             for dep in &deps {
@@ -140,11 +146,11 @@ impl GarbageCollector {
                 if obj.metadata().deletion_timestamp.is_none() {
                     let opts =
                         DeleteOptions { propagation_policy: Some(Propagation::Foreground), ..Default::default() };
-                    let _ = ctx.api.delete(&user, dep.kind, &dep.namespace, &dep.name, opts);
+                    let _ = ctx.api.delete(user, dep.kind, &dep.namespace, &dep.name, opts);
                 }
             }
             if !waiting {
-                remove_finalizer(ctx, &user, &owner, FOREGROUND);
+                remove_finalizer(ctx, user, &owner, FOREGROUND);
             }
         }
     }
