@@ -155,7 +155,7 @@ impl ApiServer {
         let ttl = registry::ttl_seconds(&obj);
         let op = if finalized { Op::Delete(key.into()) } else { Op::Put(key.into(), obj) };
         let resp =
-            self.store.txn(Txn::new(vec![Compare::mod_revision(&*key, current.resource_version())], vec![op], vec![]));
+            self.store.txn(Txn::new(vec![Compare::mod_revision(key, current.resource_version())], vec![op], vec![]));
         if !resp.succeeded {
             return Err(ApiError::conflict(info, name));
         }

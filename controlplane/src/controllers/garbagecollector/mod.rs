@@ -45,6 +45,12 @@ pub struct GarbageCollector {
     owners_of: HashMap<ObjRef, Vec<String>>,
 }
 
+impl Default for GarbageCollector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl GarbageCollector {
     pub fn new() -> Self {
         GarbageCollector {
