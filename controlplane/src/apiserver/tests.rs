@@ -375,7 +375,7 @@ impl Authorizer for Denying {
         if attrs.user.in_group(user::NODES_GROUP) && attrs.verb() == "delete" {
             return Decision::Deny("nodes may not delete".into());
         }
-        if attrs.user.name == "mallory" && attrs.verb() != "get" {
+        if &*attrs.user.name == "mallory" && attrs.verb() != "get" {
             return Decision::NoOpinion(String::new());
         }
         Decision::Allow

@@ -4,13 +4,26 @@
 //! `system:authenticated` for everyone), so an authorizer can decide by group.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::fasthash::HashMap;
 
 /// The user of a request (`user.DefaultInfo`). Every request authenticates one, so the
-/// well-known groups are borrowed, not copied.
+/// well-known groups are borrowed, not copied, and a user is shared, not copied.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserInfo {
-    pub name: String,
-    pub groups: Vec<Cow<'static, str>>,
+    pub name: Arc<str>,
+    pub groups: Arc<[Cow<'static, str>]>,
+}
+
+/// The users authenticated so far, by name: a request's user is looked up, not made again
+/// (there are a few hundred at most: the nodes, the controllers, kubectl's). Emptied should a
+/// script make more, so it never grows without bound.
+const AUTHENTICATED_KEPT: usize = 4096;
+
+thread_local! {
+    static SEEN: RefCell<HashMap<Box<str>, UserInfo>> = RefCell::new(HashMap::default());
 }
 
 /// Every authenticated user's group (`user.AllAuthenticated`).
@@ -27,12 +40,27 @@ pub const ALL_SERVICE_ACCOUNTS: &str = "system:serviceaccounts";
 impl UserInfo {
     /// A user with exactly these groups.
     pub fn new(name: impl Into<String>, groups: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        UserInfo { name: name.into(), groups: groups.into_iter().map(|g| Cow::Owned(g.into())).collect() }
+        UserInfo { name: Arc::from(name.into()), groups: groups.into_iter().map(|g| Cow::Owned(g.into())).collect() }
     }
 
     /// The user a credential with this name authenticates as: the groups its kind of
     /// credential carries upstream, then `system:authenticated`.
     pub fn authenticated(name: &str) -> Self {
+        SEEN.with(|seen| {
+            if let Some(user) = seen.borrow().get(name) {
+                return user.clone();
+            }
+            let user = Self::authenticate(name);
+            let mut seen = seen.borrow_mut();
+            if seen.len() >= AUTHENTICATED_KEPT {
+                seen.clear();
+            }
+            seen.insert(name.into(), user.clone());
+            user
+        })
+    }
+
+    fn authenticate(name: &str) -> Self {
         let mut groups = Vec::with_capacity(3);
         if name.starts_with(NODE_USER_PREFIX) {
             groups.push(Cow::Borrowed(NODES_GROUP));
@@ -47,7 +75,7 @@ impl UserInfo {
             }
         }
         groups.push(Cow::Borrowed(ALL_AUTHENTICATED));
-        UserInfo { name: name.to_string(), groups }
+        UserInfo { name: name.into(), groups: groups.into() }
     }
 
     pub fn in_group(&self, group: &str) -> bool {
@@ -79,16 +107,22 @@ mod tests {
 
     #[test]
     fn authentication_gives_the_groups_of_the_credential() {
-        assert_eq!(UserInfo::from("system:node:node-1").groups, ["system:nodes", "system:authenticated"]);
+        assert_eq!(*UserInfo::from("system:node:node-1").groups, ["system:nodes", "system:authenticated"]);
         assert_eq!(
-            UserInfo::from("system:serviceaccount:kube-system:default").groups,
+            *UserInfo::from("system:serviceaccount:kube-system:default").groups,
             ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"]
         );
         let admin = UserInfo::from("kubectl");
-        assert_eq!(
-            (admin.name.as_str(), admin.groups.as_slice()),
-            ("kubectl", &[Cow::Borrowed("system:authenticated")][..])
-        );
+        assert_eq!((&*admin.name, &*admin.groups), ("kubectl", &[Cow::Borrowed("system:authenticated")][..]));
         assert!(UserInfo::new("x", ["g"]).in_group("g"));
+        // A second request of the same user shares the first's.
+        let again = UserInfo::from("system:node:node-1");
+        assert!(Arc::ptr_eq(&again.name, &UserInfo::from("system:node:node-1").name));
+        assert_eq!(again, UserInfo::authenticate("system:node:node-1"));
+        // However many names a script makes up, the table keeps a bounded number.
+        for i in 0..AUTHENTICATED_KEPT + 10 {
+            let _ = UserInfo::authenticated(&format!("user-{i}"));
+        }
+        assert!(SEEN.with(|seen| seen.borrow().len()) <= AUTHENTICATED_KEPT);
     }
 }
