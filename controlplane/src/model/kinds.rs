@@ -94,13 +94,7 @@ impl KindInfo {
         // Taken out while `f` runs, so a look-up within `f` makes its own.
         let mut key = BUF.take();
         key.clear();
-        key.push_str("/registry/");
-        key.push_str(self.etcd_prefix);
-        key.push('/');
-        if self.namespaced {
-            key.push_str(namespace);
-            key.push('/');
-        }
+        self.write_prefix(&mut key, Some(namespace));
         key.push_str(name);
         let r = f(&key);
         BUF.set(key);
@@ -109,19 +103,26 @@ impl KindInfo {
 
     /// The key prefix of all objects of this kind, or of one namespace's.
     pub fn key_prefix(&self, namespace: Option<&str>) -> String {
-        const ROOT: &str = "/registry/";
-        let ns = namespace.filter(|_| self.namespaced);
-        let mut key = String::with_capacity(ROOT.len() + self.etcd_prefix.len() + ns.map_or(0, str::len) + 40);
-        key.push_str(ROOT);
+        let mut key =
+            String::with_capacity(KEY_ROOT.len() + self.etcd_prefix.len() + namespace.map_or(0, str::len) + 40);
+        self.write_prefix(&mut key, namespace);
+        key
+    }
+
+    /// Append the key prefix (`/registry/<prefix>/`, and `<namespace>/` for a namespaced kind).
+    fn write_prefix(&self, key: &mut String, namespace: Option<&str>) {
+        key.push_str(KEY_ROOT);
         key.push_str(self.etcd_prefix);
         key.push('/');
-        if let Some(ns) = ns {
+        if let Some(ns) = namespace.filter(|_| self.namespaced) {
             key.push_str(ns);
             key.push('/');
         }
-        key
     }
 }
+
+/// Where every object's key starts, as kube-apiserver's etcd prefix.
+const KEY_ROOT: &str = "/registry/";
 
 /// Generates what this module declares from the list of kinds: the `Kind` and `Object` enums,
 /// the `KINDS` table and the glue between a kind and its k8s-openapi type.
