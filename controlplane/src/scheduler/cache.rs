@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::fasthash::HashMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Node, Taint};
+use k8s_openapi::api::core::v1::{ContainerImage, Node, Taint};
 
 use super::framework::{AffinityTerm, HostPort, PodInfo, Resources};
 use crate::model::Object;
@@ -26,9 +26,10 @@ pub struct NodeInfo {
     pub non_zero_memory: i128,
     pub pods: Vec<Arc<PodInfo>>,
     pub used_ports: Vec<HostPort>,
-    /// Image name → size in bytes, from `status.images` (looked up for every pod scored on
-    /// the node, never walked in an order that shows).
-    pub images: HashMap<String, i64>,
+    /// The images the node holds, from `status.images`: each name's number in the cache's
+    /// image table and the image's size in bytes. A few dozen at most (the kubelet reports
+    /// 50), so a scan finds one sooner than hashing its name would.
+    pub images: Vec<(u32, i64)>,
     /// Pods here with any pod (anti-)affinity, and with required anti-affinity.
     pub pods_with_affinity: usize,
     pub pods_with_required_anti_affinity: usize,
@@ -52,7 +53,7 @@ impl NodeInfo {
             non_zero_memory: 0,
             pods: Vec::new(),
             used_ports: Vec::new(),
-            images: HashMap::default(),
+            images: Vec::new(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
             pods_with_scoring_terms: 0,
@@ -81,20 +82,22 @@ impl NodeInfo {
         self.unschedulable
     }
 
+    /// Take the node's fields from a new version of it; its images are the caller's.
     fn set_node(&mut self, obj: Arc<Object>) {
         if let Object::Node(n) = &*obj {
             let spec = n.spec.as_ref();
             self.unschedulable = spec.and_then(|s| s.unschedulable).unwrap_or(false);
-            self.taints = spec.and_then(|s| s.taints.clone()).unwrap_or_default();
-            self.labels = n.metadata.labels.clone().unwrap_or_default();
-            let status = n.status.as_ref();
-            self.allocatable = Resources::from_list(status.and_then(|s| s.allocatable.as_ref()));
-            self.images.clear();
-            for image in status.and_then(|s| s.images.as_ref()).into_iter().flatten() {
-                for name in image.names.iter().flatten() {
-                    self.images.insert(normalized_image(name), image.size_bytes.unwrap_or(0));
-                }
+            // Most versions are heartbeats that change neither: compared, not copied.
+            let taints = spec.and_then(|s| s.taints.as_deref()).unwrap_or_default();
+            if self.taints != taints {
+                self.taints = taints.to_vec();
             }
+            match &n.metadata.labels {
+                Some(labels) if *labels != self.labels => self.labels = labels.clone(),
+                None => self.labels.clear(),
+                _ => {}
+            }
+            self.allocatable = Resources::from_list(n.status.as_ref().and_then(|s| s.allocatable.as_ref()));
         }
         self.node = Some(obj);
     }
@@ -157,6 +160,75 @@ pub fn normalized_image(name: &str) -> String {
     n
 }
 
+/// A Node's `status.images`, if it lists any.
+fn node_images(obj: &Object) -> Option<&[ContainerImage]> {
+    match obj {
+        Object::Node(n) => n.status.as_ref()?.images.as_deref(),
+        _ => None,
+    }
+}
+
+/// The images that nodes hold, each name numbered once so that scoring compares numbers, with
+/// how many nodes hold each. A name no node holds any longer gives its number back.
+#[derive(Default)]
+struct ImageTable {
+    ids: HashMap<String, u32>,
+    /// Nodes holding each image, by number (0 for a number given back).
+    nodes: Vec<usize>,
+    names: Vec<String>,
+    free: Vec<u32>,
+}
+
+impl ImageTable {
+    /// Count a node's images, numbering new names: the node's list of (number, size).
+    fn hold(&mut self, images: &[ContainerImage]) -> Vec<(u32, i64)> {
+        let mut held: Vec<(u32, i64)> = Vec::new();
+        for image in images {
+            for name in image.names.iter().flatten() {
+                let name = normalized_image(name);
+                let id = match self.ids.get(&name) {
+                    Some(&id) => id,
+                    None => {
+                        let id = match self.free.pop() {
+                            Some(id) => id,
+                            None => {
+                                self.nodes.push(0);
+                                self.names.push(String::new());
+                                (self.nodes.len() - 1) as u32
+                            }
+                        };
+                        self.names[id as usize] = name.clone();
+                        self.ids.insert(name, id);
+                        id
+                    }
+                };
+                // A name listed twice counts once, with the size listed last (as a map keeps it).
+                match held.iter_mut().find(|(h, _)| *h == id) {
+                    Some(h) => h.1 = image.size_bytes.unwrap_or(0),
+                    None => {
+                        held.push((id, image.size_bytes.unwrap_or(0)));
+                        self.nodes[id as usize] += 1;
+                    }
+                }
+            }
+        }
+        held
+    }
+
+    /// Uncount a node's images.
+    fn release(&mut self, held: &[(u32, i64)]) {
+        for &(id, _) in held {
+            let n = &mut self.nodes[id as usize];
+            *n -= 1;
+            if *n == 0 {
+                self.ids.remove(&self.names[id as usize]);
+                self.names[id as usize] = String::new();
+                self.free.push(id);
+            }
+        }
+    }
+}
+
 /// A namespace and a set of labels that several pods may share.
 pub type LabelSet = (String, BTreeMap<String, String>);
 
@@ -208,8 +280,8 @@ pub struct Cache {
     /// Assigned pods: key → (node index).
     pods: HashMap<String, usize>,
     namespaces: BTreeMap<String, BTreeMap<String, String>>,
-    /// Image → how many nodes hold it.
-    image_nodes: HashMap<String, usize>,
+    /// The images nodes hold, numbered, with how many nodes hold each.
+    images: ImageTable,
     /// Assigned pods grouped by namespace and labels, with how many of each group each node
     /// holds: pod affinity terms are matched once per group rather than once per pod.
     label_sets: HashMap<String, Group<LabelSet>>,
@@ -299,30 +371,29 @@ impl Cache {
         if old.is_none() {
             self.order.push(i);
         }
-        self.count_images(i, -1);
+        if old.as_deref().and_then(node_images) != node_images(&obj) {
+            let info = &mut self.infos[i];
+            self.images.release(&info.images);
+            info.images = self.images.hold(node_images(&obj).unwrap_or_default());
+        }
         self.infos[i].set_node(obj);
-        self.count_images(i, 1);
         old
     }
 
     pub fn remove_node(&mut self, name: &str) {
         let Some(&i) = self.by_name.get(name) else { return };
-        self.count_images(i, -1);
-        self.infos[i].images.clear();
-        self.infos[i].node = None;
+        let info = &mut self.infos[i];
+        self.images.release(&info.images);
+        info.images.clear();
+        info.node = None;
         self.order.retain(|&j| j != i);
     }
 
-    fn count_images(&mut self, i: usize, delta: isize) {
-        for image in self.infos[i].images.keys() {
-            let n = self.image_nodes.entry(image.clone()).or_insert(0);
-            *n = n.saturating_add_signed(delta);
-        }
-    }
-
-    /// How many nodes hold `image` (normalized).
-    pub fn image_nodes(&self, image: &str) -> usize {
-        self.image_nodes.get(image).copied().unwrap_or(0)
+    /// The number of `image` (normalized) in the image table and how many nodes hold it;
+    /// `None` when no node does.
+    pub fn image(&self, image: &str) -> Option<(u32, usize)> {
+        let &id = self.images.ids.get(image)?;
+        Some((id, self.images.nodes[id as usize]))
     }
 
     pub fn has_pod(&self, key: &str) -> bool {
@@ -400,5 +471,68 @@ impl Cache {
             let node = self.infos[i].name.clone();
             self.add_pod(pod, &node);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::decode::decode_one;
+
+    fn node(name: &str, images: &[(&[&str], i64)]) -> Arc<Object> {
+        let images: Vec<String> = images
+            .iter()
+            .map(|(names, size)| format!("{{names: [{}], sizeBytes: {size}}}", names.join(", ")))
+            .collect();
+        let yaml = format!(
+            "apiVersion: v1\nkind: Node\nmetadata: {{name: {name}}}\nstatus: {{images: [{}]}}\n",
+            images.join(", ")
+        );
+        Arc::new(decode_one(&yaml).unwrap())
+    }
+
+    fn held(cache: &Cache, name: &str) -> Vec<(String, usize, i64)> {
+        let info = cache.node(name).unwrap();
+        let mut out: Vec<(String, usize, i64)> = info
+            .images
+            .iter()
+            .map(|&(id, size)| {
+                let image = cache.images.names[id as usize].clone();
+                let (same, nodes) = cache.image(&image).unwrap();
+                assert_eq!(same, id);
+                (image, nodes, size)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Image names are numbered once, counted per node (a name listed twice once), and give
+    /// their number back when no node holds them; a heartbeat with the same images keeps them.
+    #[test]
+    fn image_table_counts_nodes_and_reuses_numbers() {
+        let mut cache = Cache::default();
+        cache.set_node(node("a", &[(&["nginx", "nginx:latest"], 10), (&["busybox:1.36"], 2)]));
+        cache.set_node(node("b", &[(&["docker.io/library/nginx:latest"], 11)]));
+        assert_eq!(
+            held(&cache, "a"),
+            [("docker.io/library/busybox:1.36".into(), 1, 2), ("docker.io/library/nginx:latest".into(), 2, 10)]
+        );
+        assert_eq!(held(&cache, "b"), [("docker.io/library/nginx:latest".into(), 2, 11)]);
+        let before = cache.node("a").unwrap().images.clone();
+        cache.set_node(node("a", &[(&["nginx", "nginx:latest"], 10), (&["busybox:1.36"], 2)]));
+        assert_eq!(cache.node("a").unwrap().images, before, "unchanged images are kept as they were");
+
+        // busybox leaves its only node; its number serves the next new image.
+        let busybox = cache.image("docker.io/library/busybox:1.36").unwrap().0;
+        cache.set_node(node("a", &[(&["nginx"], 10)]));
+        assert_eq!(cache.image("docker.io/library/busybox:1.36"), None);
+        cache.set_node(node("a", &[(&["nginx"], 10), (&["redis:7"], 5)]));
+        assert_eq!(cache.image("docker.io/library/redis:7"), Some((busybox, 1)));
+        cache.remove_node("b");
+        assert_eq!(cache.image("docker.io/library/nginx:latest").map(|(_, n)| n), Some(1));
+        cache.remove_node("a");
+        assert!(cache.images.ids.is_empty());
+        assert!(cache.images.nodes.iter().all(|&n| n == 0));
     }
 }

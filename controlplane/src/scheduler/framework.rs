@@ -422,6 +422,7 @@ pub struct CycleState {
     pub spread_score: Option<super::plugins::pod_topology_spread::PreScoreState>,
     pub inter_pod: Option<super::plugins::inter_pod_affinity::PreFilterState>,
     pub inter_pod_score: Option<super::plugins::inter_pod_affinity::PreScoreState>,
+    pub images: super::plugins::image_locality::PreScoreState,
     /// The number of nodes (all, and those that passed Filter) for plugins that scale by it.
     pub num_nodes: usize,
     /// `PreFilterResult.NodeNames`: when set, only these nodes are worth filtering (a pod

@@ -59,8 +59,14 @@ impl Profile {
         ];
         let pre_filter_plugins: Vec<&'static dyn PreFilterPlugin> =
             vec![&NodeAffinity, &NodePorts, &VolumeBinding, &PodTopologySpread, &InterPodAffinity];
-        let pre_score_plugins: Vec<&'static dyn PreScorePlugin> =
-            vec![&TaintToleration, &NodeAffinity, &PodTopologySpread, &InterPodAffinity, &BalancedAllocation];
+        let pre_score_plugins: Vec<&'static dyn PreScorePlugin> = vec![
+            &TaintToleration,
+            &NodeAffinity,
+            &PodTopologySpread,
+            &InterPodAffinity,
+            &BalancedAllocation,
+            &ImageLocality,
+        ];
         let pre_filter =
             pre_filter_plugins.into_iter().map(|p| (p, filter.iter().position(|f| f.name() == p.name()))).collect();
         let pre_score =
