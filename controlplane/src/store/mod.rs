@@ -11,7 +11,9 @@ use std::sync::Arc;
 use crate::fasthash::HashMap;
 
 mod lease;
+mod ordered;
 mod txn;
+use ordered::OrderedKey;
 pub use txn::{Compare, CompareTarget, Op, Txn, TxnResponse};
 
 /// A value the store can hold. The store stamps the revision of each write into it,
@@ -81,7 +83,7 @@ pub struct Store<V> {
     /// one under a resource with no objects (webhook configurations, on every request) ends
     /// at once. Buckets taken in the order of `buckets` hold their keys in order (see
     /// [`bucket`]).
-    order: HashMap<Box<str>, BTreeSet<Arc<str>>>,
+    order: HashMap<Box<str>, BTreeSet<OrderedKey>>,
     /// The names of the buckets in `order`, in order, for a prefix shorter than a bucket.
     /// Buckets are found by hash: a search of this set compares long, alike paths
     /// (`/registry/validatingwebhookconfigurations/`, asked by every write's admission).
@@ -138,6 +140,16 @@ impl<V: Revisioned> Store<V> {
         self.keys(prefix).filter_map(|k| self.kvs.get(k).map(|slot| &slot.kv))
     }
 
+    /// Whether any key starts with `prefix`: asked on every request (are there webhooks?), so
+    /// it looks in the one bucket without building a range's iterator.
+    pub fn has_prefix(&self, prefix: &str) -> bool {
+        let Some(i) = third_slash(prefix) else { return self.keys(prefix).next().is_some() };
+        let Some(keys) = self.order.get(&prefix[..=i]) else { return false };
+        keys.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .next()
+            .is_some_and(|k| k.key().starts_with(prefix))
+    }
+
     /// The keys starting with `prefix`, in order.
     fn keys<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Arc<str>> + 'a {
         // A prefix of three segments or more lies in one bucket, found by one look-up; a
@@ -155,7 +167,9 @@ impl<V: Revisioned> Store<V> {
             .into_iter()
             .flatten();
         one.into_iter().chain(many).flat_map(move |keys| {
-            keys.range::<str, _>((Bound::Included(prefix), Bound::Unbounded)).take_while(move |k| k.starts_with(prefix))
+            keys.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+                .map(OrderedKey::key)
+                .take_while(move |k| k.starts_with(prefix))
         })
     }
 
@@ -279,13 +293,15 @@ impl<V: Revisioned> Store<V> {
             None => {
                 let key = Arc::<str>::from(key);
                 let kv = KeyValue { key: key.clone(), create_revision: rev, mod_revision: rev, version: 1, value };
-                match self.order.get_mut(bucket(&key)) {
+                let b = bucket(&key);
+                let ordered = OrderedKey::new(key.clone(), b.len());
+                match self.order.get_mut(b) {
                     Some(keys) => {
-                        keys.insert(key.clone());
+                        keys.insert(ordered);
                     }
                     None => {
-                        self.order.insert(bucket(&key).into(), BTreeSet::from([key.clone()]));
-                        self.buckets.insert(bucket(&key).into());
+                        self.order.insert(b.into(), BTreeSet::from([ordered]));
+                        self.buckets.insert(b.into());
                     }
                 }
                 self.kvs.insert(key, Slot { kv: kv.clone(), lease: None });
@@ -302,8 +318,9 @@ impl<V: Revisioned> Store<V> {
     /// Delete `key` at the current revision; returns the state it had, if it was there.
     fn apply_delete(&mut self, key: &str) -> Option<KeyValue<V>> {
         let Slot { kv: prev, lease } = self.kvs.remove(key)?;
-        if let Some(keys) = self.order.get_mut(bucket(key)) {
-            keys.remove(key);
+        let b = bucket(key);
+        if let Some(keys) = self.order.get_mut(b) {
+            keys.remove(&OrderedKey::new(prev.key.clone(), b.len()));
             if keys.is_empty() {
                 self.order.remove(bucket(key));
                 self.buckets.remove(bucket(key));

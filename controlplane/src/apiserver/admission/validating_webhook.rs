@@ -37,6 +37,9 @@ impl AdmissionPlugin for ValidatingAdmissionWebhook {
         // Read in place: every request passes here, and a cluster usually has no configuration.
         static CONFIGS: LazyLock<String> =
             LazyLock::new(|| Kind::ValidatingWebhookConfiguration.info().key_prefix(None));
+        if !store.has_prefix(&CONFIGS) {
+            return Ok(());
+        }
         for kv in store.range(&CONFIGS) {
             let Object::ValidatingWebhookConfiguration(config) = &*kv.value else { continue };
             for hook in config.webhooks.iter().flatten() {
