@@ -11,9 +11,7 @@ use std::sync::Arc;
 use crate::fasthash::HashMap;
 
 mod lease;
-mod ordered;
 mod txn;
-use ordered::OrderedKey;
 pub use txn::{Compare, CompareTarget, Op, Txn, TxnResponse};
 
 /// A value the store can hold. The store stamps the revision of each write into it,
@@ -83,7 +81,7 @@ pub struct Store<V> {
     /// one under a resource with no objects (webhook configurations, on every request) ends
     /// at once. Buckets taken in the order of `buckets` hold their keys in order (see
     /// [`bucket`]).
-    order: HashMap<Box<str>, BTreeSet<OrderedKey>>,
+    order: HashMap<Box<str>, BTreeSet<Arc<str>>>,
     /// The names of the buckets in `order`, in order, for a prefix shorter than a bucket.
     /// Buckets are found by hash: a search of this set compares long, alike paths
     /// (`/registry/validatingwebhookconfigurations/`, asked by every write's admission).
@@ -145,9 +143,7 @@ impl<V: Revisioned> Store<V> {
     pub fn has_prefix(&self, prefix: &str) -> bool {
         let Some(i) = third_slash(prefix) else { return self.keys(prefix).next().is_some() };
         let Some(keys) = self.order.get(&prefix[..=i]) else { return false };
-        keys.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-            .next()
-            .is_some_and(|k| k.key().starts_with(prefix))
+        keys.range::<str, _>((Bound::Included(prefix), Bound::Unbounded)).next().is_some_and(|k| k.starts_with(prefix))
     }
 
     /// The keys starting with `prefix`, in order.
@@ -167,9 +163,7 @@ impl<V: Revisioned> Store<V> {
             .into_iter()
             .flatten();
         one.into_iter().chain(many).flat_map(move |keys| {
-            keys.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-                .map(OrderedKey::key)
-                .take_while(move |k| k.starts_with(prefix))
+            keys.range::<str, _>((Bound::Included(prefix), Bound::Unbounded)).take_while(move |k| k.starts_with(prefix))
         })
     }
 
@@ -293,15 +287,13 @@ impl<V: Revisioned> Store<V> {
             None => {
                 let key = Arc::<str>::from(key);
                 let kv = KeyValue { key: key.clone(), create_revision: rev, mod_revision: rev, version: 1, value };
-                let b = bucket(&key);
-                let ordered = OrderedKey::new(key.clone(), b.len());
-                match self.order.get_mut(b) {
+                match self.order.get_mut(bucket(&key)) {
                     Some(keys) => {
-                        keys.insert(ordered);
+                        keys.insert(key.clone());
                     }
                     None => {
-                        self.order.insert(b.into(), BTreeSet::from([ordered]));
-                        self.buckets.insert(b.into());
+                        self.order.insert(bucket(&key).into(), BTreeSet::from([key.clone()]));
+                        self.buckets.insert(bucket(&key).into());
                     }
                 }
                 self.kvs.insert(key, Slot { kv: kv.clone(), lease: None });
@@ -318,9 +310,8 @@ impl<V: Revisioned> Store<V> {
     /// Delete `key` at the current revision; returns the state it had, if it was there.
     fn apply_delete(&mut self, key: &str) -> Option<KeyValue<V>> {
         let Slot { kv: prev, lease } = self.kvs.remove(key)?;
-        let b = bucket(key);
-        if let Some(keys) = self.order.get_mut(b) {
-            keys.remove(&OrderedKey::new(prev.key.clone(), b.len()));
+        if let Some(keys) = self.order.get_mut(bucket(key)) {
+            keys.remove(key);
             if keys.is_empty() {
                 self.order.remove(bucket(key));
                 self.buckets.remove(bucket(key));
