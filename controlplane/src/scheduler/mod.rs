@@ -31,7 +31,7 @@ use crate::model::{Kind, Object};
 use crate::sim::component::{Component, Ctx};
 use cache::Cache;
 use explain::{Decision, Evaluation};
-use framework::{Args, Code, CycleState, PodInfo, Status};
+use framework::{Args, Code, CycleState, FilterPlugin, PodInfo, Status};
 use plugins::default_preemption::{self, Outcome};
 use plugins::{
     inter_pod_affinity, node_affinity, node_ports, node_resources_fit, node_unschedulable, pod_topology_spread,
@@ -254,6 +254,11 @@ impl Scheduler {
                 }
             }
         }
+        // The Filter plugins no PreFilter skipped, found once rather than for every node.
+        let filters: Vec<&dyn FilterPlugin> = (self.profile.filter.iter().enumerate())
+            .filter(|(j, _)| state.skip_filter & (1 << j) == 0)
+            .map(|(_, f)| *f)
+            .collect();
         let n = cache.num_nodes();
         let to_find = if all { n } else { num_feasible_nodes_to_find(n) };
         eval.checked.reserve(to_find);
@@ -262,7 +267,7 @@ impl Scheduler {
         let nominated = pod.pod().status.as_ref().and_then(|s| s.nominated_node_name.as_deref()).unwrap_or("");
         if !all && !nominated.is_empty() {
             if let Some(i) = (0..n).find(|&i| &*cache.node_at(i).name == nominated) {
-                if self.filter_node(&args, &state, i, &mut eval) {
+                if self.filter_node(&args, &state, &filters, i, &mut eval) {
                     eval.processed = 0;
                     return (eval, state);
                 }
@@ -279,14 +284,14 @@ impl Scheduler {
                 if eval.feasible.len() >= to_find {
                     break;
                 }
-                self.filter_node(&args, &state, i, &mut eval);
+                self.filter_node(&args, &state, &filters, i, &mut eval);
             }
         } else {
             for k in 0..n {
                 if eval.feasible.len() >= to_find {
                     break;
                 }
-                self.filter_node(&args, &state, (start + k) % n, &mut eval);
+                self.filter_node(&args, &state, &filters, (start + k) % n, &mut eval);
             }
         }
         eval.processed = eval.feasible.len() + eval.statuses.len();
@@ -297,13 +302,17 @@ impl Scheduler {
     }
 
     /// Run the Filter plugins on the `i`-th node; true when it passes.
-    fn filter_node(&self, args: &Args<'_>, state: &CycleState, i: usize, eval: &mut Evaluation) -> bool {
+    fn filter_node(
+        &self,
+        args: &Args<'_>,
+        state: &CycleState,
+        filters: &[&dyn FilterPlugin],
+        i: usize,
+        eval: &mut Evaluation,
+    ) -> bool {
         let node = self.cache.node_at(i);
         eval.checked.push(self.cache.index_at(i));
-        for (j, f) in self.profile.filter.iter().enumerate() {
-            if state.skip_filter & (1 << j) != 0 {
-                continue;
-            }
+        for f in filters {
             let s = f.filter(args, state, node);
             if !s.is_success() {
                 eval.statuses.push((i, s));
