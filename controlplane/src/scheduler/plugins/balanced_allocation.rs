@@ -50,18 +50,17 @@ pub fn balanced_score(fractions: &[f64]) -> i64 {
 
 impl ScorePlugin for BalancedAllocation {
     fn score(&self, args: &Args<'_>, _state: &CycleState, node: &NodeInfo) -> i64 {
+        // Each resource named rather than looped over, as NodeResourcesFit's Score does.
         let mut fractions = [0.0; 2];
         let mut n = 0;
-        for (requested, capacity) in [
-            (node.requested.milli_cpu + args.pod.requests.milli_cpu, node.allocatable.milli_cpu),
-            (node.requested.memory + args.pod.requests.memory, node.allocatable.memory),
-        ] {
-            if capacity == 0 {
-                continue;
+        let mut add = |requested: i128, capacity: i128| {
+            if capacity != 0 {
+                fractions[n] = (as_f64(requested) / as_f64(capacity)).min(1.0);
+                n += 1;
             }
-            fractions[n] = (as_f64(requested) / as_f64(capacity)).min(1.0);
-            n += 1;
-        }
+        };
+        add(node.requested.milli_cpu + args.pod.requests.milli_cpu, node.allocatable.milli_cpu);
+        add(node.requested.memory + args.pod.requests.memory, node.allocatable.memory);
         balanced_score(&fractions[..n])
     }
 }

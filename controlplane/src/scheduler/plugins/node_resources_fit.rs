@@ -123,18 +123,17 @@ fn least_requested(requested: i128, capacity: i128) -> i64 {
 impl ScorePlugin for NodeResourcesFit {
     /// LeastAllocated over cpu and memory, weight 1 each.
     fn score(&self, args: &Args<'_>, _state: &CycleState, node: &NodeInfo) -> i64 {
-        let mut sum = 0;
-        let mut weights = 0;
-        for (requested, capacity) in [
-            (node.non_zero_cpu + args.pod.non_zero_cpu, node.allocatable.milli_cpu),
-            (node.non_zero_memory + args.pod.non_zero_memory, node.allocatable.memory),
-        ] {
-            if capacity == 0 {
-                continue;
+        // Each resource named rather than looped over: iterating an array of the two pairs
+        // cost more than the scoring itself (this runs for every node of every cycle).
+        let (mut sum, mut weights) = (0, 0);
+        let mut add = |requested: i128, capacity: i128| {
+            if capacity != 0 {
+                sum += least_requested(requested, capacity);
+                weights += 1;
             }
-            sum += least_requested(requested, capacity);
-            weights += 1;
-        }
+        };
+        add(node.non_zero_cpu + args.pod.non_zero_cpu, node.allocatable.milli_cpu);
+        add(node.non_zero_memory + args.pod.non_zero_memory, node.allocatable.memory);
         if weights == 0 {
             0
         } else {
