@@ -175,7 +175,6 @@ struct ImageTable {
     ids: HashMap<String, u32>,
     /// Nodes holding each image, by number (0 for a number given back).
     nodes: Vec<usize>,
-    names: Vec<String>,
     free: Vec<u32>,
 }
 
@@ -193,11 +192,9 @@ impl ImageTable {
                             Some(id) => id,
                             None => {
                                 self.nodes.push(0);
-                                self.names.push(String::new());
                                 (self.nodes.len() - 1) as u32
                             }
                         };
-                        self.names[id as usize] = name.clone();
                         self.ids.insert(name, id);
                         id
                     }
@@ -221,8 +218,8 @@ impl ImageTable {
             let n = &mut self.nodes[id as usize];
             *n -= 1;
             if *n == 0 {
-                self.ids.remove(&self.names[id as usize]);
-                self.names[id as usize] = String::new();
+                // Rare (an image leaves its last node), and the table is a few dozen names.
+                self.ids.retain(|_, held| *held != id);
                 self.free.push(id);
             }
         }
@@ -497,7 +494,7 @@ mod tests {
             .images
             .iter()
             .map(|&(id, size)| {
-                let image = cache.images.names[id as usize].clone();
+                let image = cache.images.ids.iter().find(|(_, &held)| held == id).unwrap().0.clone();
                 let (same, nodes) = cache.image(&image).unwrap();
                 assert_eq!(same, id);
                 (image, nodes, size)
