@@ -8,7 +8,7 @@
 
 /// The allocator the `kubesim` binary uses, so the figures are the binary's.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: controlplane::alloc::MiMalloc = controlplane::alloc::MiMalloc;
 
 mod common;
 use common::{census, env, peak_rss_mib};

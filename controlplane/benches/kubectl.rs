@@ -3,7 +3,7 @@
 
 /// The allocator the `kubesim` binary uses, so the figures are the binary's.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: controlplane::alloc::MiMalloc = controlplane::alloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 

@@ -8,6 +8,7 @@
 //! This crate knows nothing of Rhai, terminals or Jupyter, and touches no host file but
 //! through [`fileaccess::FileAccess`].
 
+pub mod alloc;
 pub mod apiserver;
 pub mod backoff;
 pub mod client;

@@ -15,7 +15,7 @@ mod run;
 /// mimalloc: the cluster allocates and frees many small objects (every write is a new
 /// version of an object); glibc's allocator spends much of a large run consolidating.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: controlplane::alloc::MiMalloc = controlplane::alloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "kubesim", version, about = "A whole Kubernetes cluster in one process, on a simulated clock")]
