@@ -252,7 +252,9 @@ fn exec_it_sh_reads_lines_ctrl_c_and_ctrl_d() {
     enter(&mut p, "echo $HOSTNAME");
     p.expect("web").unwrap();
     shell_prompt(&mut p, "/ # ");
-    enter(&mut p, "while true; do sleep 1; done");
+    // Short sleeps: an exec without --request-timeout closes after 4 simulated hours, which
+    // a loop of one-second sleeps reaches within the half second waited here.
+    enter(&mut p, "while true; do sleep 0.01; done");
     std::thread::sleep(Duration::from_millis(500));
     p.send(ControlCode::EndOfText).unwrap();
     p.expect("^C").expect("Ctrl-C reached the container");
