@@ -158,6 +158,26 @@ pub fn is_qualified_name(v: &str) -> Vec<String> {
     errs
 }
 
+/// Whether `v` is a qualified name: [`is_qualified_name`] with no messages, without building
+/// any (every label key of every write is checked).
+pub fn valid_qualified_name(v: &str) -> bool {
+    let name = match v.split_once('/') {
+        None => v,
+        Some((prefix, name)) => {
+            if prefix.is_empty() || prefix.len() > 253 || !matches_subdomain(prefix) || name.contains('/') {
+                return false;
+            }
+            name
+        }
+    };
+    name.len() <= 63 && matches_name_part(name)
+}
+
+/// Whether `v` is a label value: [`is_label_value`] with no messages.
+pub fn valid_label_value(v: &str) -> bool {
+    v.len() <= 63 && (v.is_empty() || matches_name_part(v))
+}
+
 pub fn is_label_value(v: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if v.len() > 63 {
@@ -320,6 +340,13 @@ mod tests {
             let parts = v.split('/').count();
             prop_assert_eq!(is_qualified_name(&v).is_empty(), parts == 2
                 && !prefix.is_empty() && matches_subdomain(&prefix) && name.len() <= 63 && matches_name_part(&name));
+        }
+
+        /// The quick checks agree with the ones that give messages, long values included.
+        #[test]
+        fn quick_checks_are_the_full_ones(v in "[a-zA-Z0-9._/-]{0,12}|[a-z.]{0,3}/?[a-z]{60,66}|([a-z]{10}\\.){22}[a-z]{1,12}/[a-z]{1,3}") {
+            prop_assert_eq!(valid_qualified_name(&v), is_qualified_name(&v).is_empty());
+            prop_assert_eq!(valid_label_value(&v), is_label_value(&v).is_empty());
         }
     }
 }

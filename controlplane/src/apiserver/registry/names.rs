@@ -45,8 +45,13 @@ pub fn validate_labels(
     errs: &mut Vec<FieldError>,
 ) {
     for (k, v) in labels.into_iter().flatten() {
-        errs.extend(invalid_str(path, k, is_qualified_name(k)));
-        errs.extend(invalid_str(path, v, is_label_value(v)));
+        // The messages are built only for what fails the quick checks.
+        if !valid_qualified_name(k) {
+            errs.extend(invalid_str(path, k, is_qualified_name(k)));
+        }
+        if !valid_label_value(v) {
+            errs.extend(invalid_str(path, v, is_label_value(v)));
+        }
     }
 }
 
@@ -64,7 +69,9 @@ pub fn validate_annotations(
             true => std::borrow::Cow::Borrowed(k.as_str()),
             false => std::borrow::Cow::Owned(k.to_lowercase()),
         };
-        errs.extend(invalid_str(path, k, is_qualified_name(&lower)));
+        if !valid_qualified_name(&lower) {
+            errs.extend(invalid_str(path, k, is_qualified_name(&lower)));
+        }
         total += k.len() + v.len();
     }
     if total > 256 * 1024 {
