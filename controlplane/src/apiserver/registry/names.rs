@@ -45,12 +45,11 @@ pub fn validate_labels(
     errs: &mut Vec<FieldError>,
 ) {
     for (k, v) in labels.into_iter().flatten() {
-        // The messages are built only for what fails the quick checks.
-        if !valid_qualified_name(k) {
-            errs.extend(invalid_str(path, k, is_qualified_name(k)));
-        }
-        if !valid_label_value(v) {
-            errs.extend(invalid_str(path, v, is_label_value(v)));
+        // Every label of every write comes here, nearly always valid: nothing is built for it.
+        for (value, msgs) in [(k, is_qualified_name(k)), (v, is_label_value(v))] {
+            if !msgs.is_empty() {
+                errs.extend(invalid_str(path, value, msgs));
+            }
         }
     }
 }
@@ -69,9 +68,7 @@ pub fn validate_annotations(
             true => std::borrow::Cow::Borrowed(k.as_str()),
             false => std::borrow::Cow::Owned(k.to_lowercase()),
         };
-        if !valid_qualified_name(&lower) {
-            errs.extend(invalid_str(path, k, is_qualified_name(&lower)));
-        }
+        errs.extend(invalid_str(path, k, is_qualified_name(&lower)));
         total += k.len() + v.len();
     }
     if total > 256 * 1024 {
