@@ -252,10 +252,10 @@ fn exec_it_sh_reads_lines_ctrl_c_and_ctrl_d() {
     enter(&mut p, "echo $HOSTNAME");
     p.expect("web").unwrap();
     shell_prompt(&mut p, "/ # ");
-    // Short sleeps: an exec without --request-timeout closes after 4 simulated hours, which
-    // a loop of one-second sleeps reaches within the half second waited here.
-    enter(&mut p, "while true; do sleep 0.01; done");
-    std::thread::sleep(Duration::from_millis(500));
+    // On a terminal the stream's 4 hours are idle time, as the kubelet's: a loop that prints
+    // keeps it open past them, until Ctrl-C.
+    enter(&mut p, "while true; do sleep 600; date; done");
+    p.expect(Regex(r"Wed Jan  1 0[5-9]:\d\d:\d\d UTC 2025")).expect("the loop ran past 4 hours");
     p.send(ControlCode::EndOfText).unwrap();
     p.expect("^C").expect("Ctrl-C reached the container");
     shell_prompt(&mut p, "/ # ");

@@ -25,8 +25,9 @@ pub(super) const FLAGS: &[FlagSpec] = &[
 ];
 
 /// How long an exec may run without `--request-timeout`: the kubelet's
-/// `streamingConnectionIdleTimeout` (4h), which kubesim applies to the whole stream, so a
-/// command that never ends cannot hold a script forever.
+/// `streamingConnectionIdleTimeout` (4h). On a terminal it is idle time, as the kubelet's is;
+/// otherwise kubesim applies it to the whole stream, so a command that never ends cannot
+/// hold a script forever.
 pub const STREAM_LIMIT: i64 = 4 * 3600;
 
 const USAGE: &str = "error: you must specify at least one command for the container";

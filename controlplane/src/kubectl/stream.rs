@@ -104,6 +104,11 @@ pub(super) fn drive(
             out.print(&tail[..=end]);
             tail.drain(..=end);
         }
+        // On a terminal the limit is the kubelet's idle timeout: output, like input below,
+        // keeps the stream open (a script's stream has no Ctrl-C, so it ends at the limit).
+        if matches!(stdin, Stdin::Terminal(_)) && !(step.output.stdout.is_empty() && step.output.stderr.is_empty()) {
+            deadline = waiter.deadline(limit).map_err(|e| format!("error: {e}"))?;
+        }
         if let Some(code) = step.output.code {
             break Ok(Some(code));
         }
@@ -170,8 +175,8 @@ fn send(client: &mut dyn Client, step: &ExecStep, input: Input) -> Result<(), St
     client.stream_input(step, input).map(Response::into_body).map_err(|e| e.message)
 }
 
-/// The time a stream may run without input: `--request-timeout`, else the kubelet's
-/// `streamingConnectionIdleTimeout` (4h).
+/// The time a stream may run (on a terminal, without input or output): `--request-timeout`,
+/// else the kubelet's `streamingConnectionIdleTimeout` (4h).
 pub(super) fn limit(request_timeout: Option<&str>) -> Result<Duration, String> {
     match request_timeout {
         None | Some("") | Some("0") => Ok(Duration::seconds(super::exec::STREAM_LIMIT)),
