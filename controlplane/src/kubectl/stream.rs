@@ -77,14 +77,17 @@ pub(super) struct Ended {
     /// The process's exit code; `None` when the stream stopped first (time limit, Ctrl-C
     /// without stdin).
     pub code: Option<i32>,
-    /// What it wrote to stderr (without a TTY), for the caller to print after stdout.
+    /// What it wrote to stderr (without a terminal), for the caller to print after stdout.
     pub stderr: String,
 }
 
-/// Drive `step` until its process ends or `limit` of simulated time passes without input.
-/// What it writes to stdout goes to `out` as it comes; with a terminal, the last unfinished
-/// line is the prompt of the next read instead. A [`Typed::Hangup`] closes the stream and
-/// fails with an empty message.
+/// The most of an unfinished line held back (a prompt is much shorter).
+const LONGEST_LINE: usize = 64 * 1024;
+
+/// Drive `step` until its process ends or `limit` of simulated time passes (on a terminal,
+/// without input or output). What it writes to stdout (on a terminal, stderr too) goes to
+/// `out` as it comes; with a terminal, the last unfinished line is the prompt of the next
+/// read instead. A [`Typed::Hangup`] closes the stream and fails with an empty message.
 pub(super) fn drive(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
@@ -97,16 +100,27 @@ pub(super) fn drive(
     let mut stderr = String::new();
     let mut deadline = waiter.deadline(limit).map_err(|e| format!("error: {e}"))?;
     let result = loop {
+        let terminal = matches!(stdin, Stdin::Terminal(_));
         tail.push_str(&String::from_utf8_lossy(&step.output.stdout));
-        stderr.push_str(&String::from_utf8_lossy(&step.output.stderr));
-        // Whole lines go out at once; the unfinished one waits for more (or is the prompt).
+        // A terminal shows both streams as they come; elsewhere stderr follows the output.
+        let err = String::from_utf8_lossy(&step.output.stderr);
+        if terminal {
+            tail.push_str(&err);
+        } else {
+            stderr.push_str(&err);
+        }
+        // Whole lines go out at once; the unfinished one waits for more (or is the prompt),
+        // unless it grows past what a line could be.
         if let Some(end) = tail.rfind('\n') {
             out.print(&tail[..=end]);
             tail.drain(..=end);
         }
+        if tail.len() > LONGEST_LINE {
+            out.print(&std::mem::take(&mut tail));
+        }
         // On a terminal the limit is the kubelet's idle timeout: output, like input below,
-        // keeps the stream open (a script's stream has no Ctrl-C, so it ends at the limit).
-        if matches!(stdin, Stdin::Terminal(_)) && !(step.output.stdout.is_empty() && step.output.stderr.is_empty()) {
+        // keeps the stream open, which only Ctrl-C ends (a script's stream ends at the limit).
+        if terminal && !(step.output.stdout.is_empty() && step.output.stderr.is_empty()) {
             deadline = waiter.deadline(limit).map_err(|e| format!("error: {e}"))?;
         }
         if let Some(code) = step.output.code {
