@@ -63,12 +63,13 @@ impl Fs {
             return;
         }
         let file = m.tree.lock().is_file(&m.sub);
-        let _ = self.mkdir(parent(&m.at), true);
         if file {
+            let _ = self.mkdir(parent(&m.at), true);
             if self.get(&m.at).is_none() {
                 let _ = self.write(&m.at, b"", false);
             }
         } else {
+            // With its parents, in the same tree.
             let _ = self.mkdir(&m.at, true);
         }
         self.mounts.push(m);
