@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
-use chrono::{DateTime, Duration, Offset, Utc};
+use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::batch::v1::CronJobSpec;
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -27,12 +27,7 @@ pub fn job_name(cronjob: &str, scheduled: DateTime<Utc>) -> String {
 
 /// Go's `Format(time.RFC3339)`: `Z` for a zero offset.
 fn rfc3339(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    let local = t.with_timezone(&tz);
-    if local.offset().fix().local_minus_utc() == 0 {
-        local.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-    } else {
-        local.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
-    }
+    t.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl Syncer<'_, '_> {
