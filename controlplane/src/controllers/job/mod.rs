@@ -37,7 +37,7 @@ use self::util::{
     has_tracking_finalizer, is_finished, is_indexed, is_pod_failed, is_suspended, is_terminating, new_condition, phase,
     uid, TRACKING_FINALIZER,
 };
-use super::controller_utils::{filter_active_pods, is_pod_ready, ControllerRefManager, PodControl};
+use super::controller_utils::{filter_active_pods, is_pod_ready, status_write_meta, ControllerRefManager, PodControl};
 use super::informers::{controller_of, Informers};
 use super::runtime::{controller_user, Action, Controller};
 use crate::apiserver::{ApiError, PatchType, Reason, WatchEvent, WatchEventType};
@@ -81,8 +81,9 @@ pub(super) struct JobCtx<'a> {
     obj: &'a Arc<Object>,
     /// The Job as read: its spec decides everything this sync does.
     shared: &'a Job,
-    /// The status write this sync builds: the Job's metadata and status, without its spec
-    /// (a status write sends none), so a sync never copies the pod template.
+    /// The status write this sync builds: the Job's name, namespace and resourceVersion and its
+    /// status, without its spec (a status write sends none), so a sync never copies the pod
+    /// template or the rest of the metadata.
     job: Job,
     pods: Vec<&'a Pod>,
     active: Vec<&'a Pod>,
@@ -305,7 +306,8 @@ impl JobController {
             self.control.recorder().record(ctx.api, obj, None, EventType::Warning, "UnknownCompletionMode", message);
             return Ok(Action::AwaitChange);
         }
-        let mut job = Job { metadata: shared.metadata.clone(), spec: None, status: shared.status.clone() };
+        // Only what a status write sends of the metadata: the rest is read from `shared`.
+        let mut job = Job { metadata: status_write_meta(&shared.metadata), spec: None, status: shared.status.clone() };
         let status = job.status.get_or_insert_with(Default::default);
         let uncounted = status.uncounted_terminated_pods.get_or_insert_with(Default::default).clone();
         let claimed = self.pods_for_job(ctx, obj, shared)?;
@@ -379,7 +381,7 @@ impl JobController {
             manage_error = err;
         } else {
             let mut manage_called = false;
-            if jc.job.metadata.deletion_timestamp.is_none() {
+            if jc.shared.metadata.deletion_timestamp.is_none() {
                 let (active, err) = self.manage_job(ctx, &mut jc);
                 active_count = active;
                 manage_error = err;

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeSet;
 
-use crate::controllers::controller_utils::status_write_meta;
 use crate::model::Pod;
 use k8s_openapi::api::batch::v1::{JobCondition, JobStatus};
 
@@ -182,7 +181,7 @@ impl JobController {
 
     /// `updateJobStatus`, keeping the written version for the next write of this sync.
     fn write_status(&mut self, ctx: &mut Ctx<'_>, jc: &mut JobCtx<'_>) -> Result<(), ApiError> {
-        let job = Job { metadata: status_write_meta(&jc.job.metadata), spec: None, status: jc.job.status.clone() };
+        let job = Job { metadata: jc.job.metadata.clone(), spec: None, status: jc.job.status.clone() };
         let written = ctx.api.update_status(&self.user, job.into_object())?;
         if let Some(job) = Job::from_object(&written) {
             jc.job.metadata.resource_version = job.metadata.resource_version.clone();
@@ -211,7 +210,7 @@ impl JobController {
 /// `canRemoveFinalizer`: always once the Job is going or finishing, or the pod succeeded;
 /// a failed pod's unless it waits for its index's replacement.
 fn can_remove_finalizer(jc: &JobCtx<'_>, pod: &Pod, failed: bool) -> bool {
-    if jc.job.metadata.deletion_timestamp.is_some() || jc.finished.is_some() || phase(pod) == "Succeeded" {
+    if jc.shared.metadata.deletion_timestamp.is_some() || jc.finished.is_some() || phase(pod) == "Succeeded" {
         return true;
     }
     if !failed {
