@@ -36,17 +36,20 @@ pub fn uid(rng: &mut impl Rng) -> String {
     bytes[8..].copy_from_slice(&b.to_be_bytes());
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    // Every object gets one: written digit by digit, not formatted.
+    // Every object gets one: written byte by byte into place, not formatted or pushed.
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(36);
+    let mut out = [b'-'; 36];
+    let mut at = 0;
     for (i, b) in bytes.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
+            at += 1;
         }
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        out[at] = HEX[usize::from(b >> 4)];
+        out[at + 1] = HEX[usize::from(b & 0x0f)];
+        at += 2;
     }
-    out
+    // Hex digits and dashes are ASCII, so this never falls back to the empty string.
+    String::from_utf8(out.to_vec()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -63,6 +66,11 @@ mod tests {
         let u = uid(&mut rng);
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");
+        for (i, c) in u.chars().enumerate() {
+            assert_eq!(c == '-', matches!(i, 8 | 13 | 18 | 23), "{u}");
+            assert!(c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase(), "{u}");
+        }
+        assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"), "{u}");
         assert_eq!(suffix_from("web"), suffix_from("web"));
         assert_ne!(suffix_from("web"), suffix_from("api"));
     }
