@@ -99,7 +99,9 @@ pub(super) fn session(
     // its prompt) before the first look.
     waiter.settle().map_err(|e| format!("error: {e}"))?;
     let step = client.exec_poll(&step).map(Response::into_body).map_err(stream_error)?;
-    stream::drive(client, waiter, step, source, limit, out)?;
+    // Without a terminal, what the process wrote to stderr follows its output, as exec's does.
+    let ended = stream::drive(client, waiter, step, source, limit, out)?;
+    out.print(&ended.stderr);
     if !target.quiet && stdin && raw {
         out.print(&format!(
             "Session ended, resume using 'kubectl attach {} -c {container} -n {} -i -t' command\n",
