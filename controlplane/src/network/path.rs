@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::Node;
 use rand_chacha::rand_core::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::dns::{self, ClusterDns, DnsServer, NsLookup, Upstream};
+use super::dns::{self, ClusterDns, DnsServer, NsLookup, Nslookup, Upstream};
 use super::ingress::tls::Served;
 use super::ingress::{self, hop::Next};
 use super::policy::{self, Peer, Verdict};
@@ -359,8 +359,9 @@ impl Dataplane<'_> {
             // The cluster hands these to the API server itself (`Cluster::api_call`).
             NetCall::Api { .. } => return Answered { addr: None, at: self.now, answer: NetAnswer::Refused },
             NetCall::Lookup { name } => {
+                let tool = dns::nslookup_of(&call.image);
                 let (found, waited) = match self.client(&from) {
-                    Ok(client) => self.lookup(&client, name),
+                    Ok(client) => self.lookup(&client, name, tool),
                     Err(e) => (Err(e), Duration::zero()),
                 };
                 let (text, errors, code) = match found {
@@ -368,7 +369,9 @@ impl Dataplane<'_> {
                     Err(e) => (e, String::new(), 1),
                 };
                 let at = self.now + waited;
-                return Answered { addr: None, at, answer: NetAnswer::Lookup { text, errors, code } };
+                // busybox 1.28 prints the server before it finds it cannot resolve the name.
+                let errors_last = tool == Nslookup::BusyboxLibc;
+                return Answered { addr: None, at, answer: NetAnswer::Lookup { text, errors, errors_last, code } };
             }
         };
         let mut req = Request::new(url, method, from, timeout, agent);
@@ -496,7 +499,7 @@ impl Dataplane<'_> {
             None => self.phantom_pod(namespace),
         };
         match client {
-            Ok(c) => self.lookup(&c, name),
+            Ok(c) => self.lookup(&c, name, Nslookup::Busybox),
             Err(e) => (Err(e), Duration::zero()),
         }
     }
@@ -515,20 +518,39 @@ impl Dataplane<'_> {
         Ok(Client { ip, node: Some(node.name().to_string()), pod: None, resolv: ResolvConf::for_pod(&pod) })
     }
 
-    /// busybox's `nslookup NAME` from `client`, and how long it took.
-    fn lookup(&mut self, client: &Client, name: &str) -> (Result<NsLookup, String>, Duration) {
+    /// `nslookup NAME` from `client` with the image's `tool`, and how long it took.
+    fn lookup(&mut self, client: &Client, name: &str, tool: Nslookup) -> (Result<NsLookup, String>, Duration) {
         let mut hops = Reply::default();
         let server_name = client.resolv.nameservers.first().cloned().unwrap_or_default();
         match self.nameserver(client, &mut hops) {
             Ok(cluster) => {
                 let server: Box<dyn DnsServer + '_> =
                     if cluster { Box::new(ClusterDns::new(self.informers)) } else { Box::new(Upstream) };
-                let found = dns::nslookup(&client.resolv, &server_name, name, None, &*server, &mut *self.rng);
+                let (conf, rng) = (&client.resolv, &mut *self.rng);
+                let found = match tool {
+                    Nslookup::Busybox => dns::nslookup(conf, &server_name, name, None, &*server, rng),
+                    Nslookup::BusyboxLibc => dns::nslookup_libc(conf, &server_name, name, &*server, rng),
+                    Nslookup::Bind => dns::nslookup_bind(conf, &server_name, name, &*server, rng),
+                };
                 (Ok(found), Duration::zero())
             }
+            // Each tool gives up after busybox 1.36's timeout: how long the older resolvers
+            // retry is not modelled.
             Err(no_answer) => {
-                let text = dns::no_servers_reached().to_string();
-                let errors = if no_answer == NoAnswer::Refused { dns::refused_reads() } else { String::new() };
+                let (text, errors) = match tool {
+                    Nslookup::Busybox => {
+                        let refused = no_answer == NoAnswer::Refused;
+                        (
+                            dns::no_servers_reached().to_string(),
+                            if refused { dns::refused_reads() } else { String::new() },
+                        )
+                    }
+                    Nslookup::BusyboxLibc => (
+                        format!("{:<10} {server_name}\nAddress 1: {server_name}\n\n", "Server:"),
+                        format!("nslookup: can't resolve '{name}'\n"),
+                    ),
+                    Nslookup::Bind => (dns::no_servers_reached().to_string(), String::new()),
+                };
                 let waited = Duration::seconds(i64::from(dns::NSLOOKUP_TIMEOUT_SECONDS));
                 (Ok(NsLookup { queries: Vec::new(), answer: None, text, errors, exit_code: 1 }), waited)
             }

@@ -7,6 +7,7 @@
 
 mod nslookup;
 mod resolver;
+mod tools;
 mod zone;
 
 #[cfg(test)]
@@ -21,6 +22,7 @@ use crate::model::Kind;
 
 pub use nslookup::{no_servers_reached, nslookup, refused_reads, NsAnswer, NsLookup, NSLOOKUP_TIMEOUT_SECONDS};
 pub use resolver::{resolve, search_order, Resolution};
+pub use tools::{nslookup_bind, nslookup_libc, nslookup_of, Nslookup};
 pub use zone::ClusterDns;
 
 /// The kinds whose informers cluster DNS reads; the component that serves DNS must watch them.

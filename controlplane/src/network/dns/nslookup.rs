@@ -46,7 +46,7 @@ pub struct NsLookup {
 }
 
 /// `make_ptr`: an IPv4 address as its `in-addr.arpa` name.
-fn ptr_name(name: &str) -> Option<String> {
+pub(super) fn ptr_name(name: &str) -> Option<String> {
     match name.parse::<IpAddr>().ok()? {
         IpAddr::V4(a) => {
             let o = a.octets();

@@ -305,3 +305,50 @@ fn qtype_parse_is_busybox_case_insensitive() {
     assert_eq!(QType::parse("AAAA"), Some(QType::Aaaa));
     assert_eq!(QType::parse("bogus"), None);
 }
+
+#[test]
+fn each_image_has_its_own_nslookup() {
+    let cases = [
+        ("busybox:1.28", Nslookup::BusyboxLibc),
+        ("busybox:1.28.4", Nslookup::BusyboxLibc),
+        ("docker.io/library/busybox:1.27-uclibc", Nslookup::BusyboxLibc),
+        ("registry.k8s.io/busybox", Nslookup::BusyboxLibc),
+        ("gcr.io/google-containers/busybox:1.24", Nslookup::BusyboxLibc),
+        ("busybox", Nslookup::Busybox),
+        ("busybox:1.29", Nslookup::Busybox),
+        ("busybox:1.36.1-musl", Nslookup::Busybox),
+        ("busybox:stable", Nslookup::Busybox),
+        ("busybox@sha256:0123", Nslookup::Busybox),
+        ("registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3", Nslookup::Bind),
+        ("tutum/dnsutils", Nslookup::Bind),
+        ("nginx:1.28", Nslookup::Busybox),
+        ("localhost:5000/busybox:1.28", Nslookup::BusyboxLibc),
+    ];
+    for (image, want) in cases {
+        assert_eq!(nslookup_of(image), want, "{image}");
+    }
+}
+
+#[test]
+fn busybox_1_28_and_bind_follow_the_search_list() {
+    let mut c = cluster(MANIFESTS);
+    let conf = ResolvConf::for_pod(&pod(&mut c, "default/web-ready"));
+    let informers = c.informers();
+    let dns = ClusterDns::new(informers);
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut out = String::new();
+    for name in ["web", "web.default", "kubernetes.default", "db", "nope.default", "10.96.0.1"] {
+        let l = nslookup_libc(&conf, "10.96.0.10", name, &dns, &mut rng);
+        let _ = writeln!(out, "$ busybox:1.28 nslookup {name}  (exit {})\n{}{}", l.exit_code, l.text, l.errors);
+        let l = nslookup_bind(&conf, "10.96.0.10", name, &dns, &mut rng);
+        let _ = writeln!(out, "$ dnsutils nslookup {name}  (exit {})\n{}{}", l.exit_code, l.text, l.errors);
+    }
+    // Outside the cluster's zones nothing answers, and the server has no reverse name there.
+    let l = nslookup_libc(&conf, "172.18.0.1", "web.default.svc.cluster.local", &Upstream, &mut rng);
+    let _ = writeln!(
+        out,
+        "$ busybox:1.28 nslookup from the node's resolver  (exit {})\n{}{}",
+        l.exit_code, l.text, l.errors
+    );
+    check_expected("dns-tools", &out);
+}

@@ -50,10 +50,12 @@ pub enum NetAnswer {
         code: i32,
         message: String,
     },
-    /// `nslookup`'s printed answer, what it wrote to standard error, and its exit code.
+    /// `nslookup`'s printed answer, what it wrote to standard error (after the answer when
+    /// `errors_last`, else before it), and its exit code.
     Lookup {
         text: String,
         errors: String,
+        errors_last: bool,
         code: i32,
     },
 }

@@ -182,6 +182,8 @@ pub struct PendingCall {
     /// The pod it is made from.
     pub namespace: String,
     pub pod: String,
+    /// The container's image (its repository and tag): which programs made the call.
+    pub image: String,
     pub call: NetCall,
 }
 
@@ -349,6 +351,7 @@ impl Containerd {
                 token,
                 namespace: sandbox.config.namespace.clone(),
                 pod: sandbox.config.name.clone(),
+                image: shim.image.repo_tag.clone(),
                 call,
             });
         }

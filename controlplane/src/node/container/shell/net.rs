@@ -330,9 +330,14 @@ impl Shell {
             // Handled by `certgen_answer`.
             Client::Certgen(_) => 1,
             Client::Nslookup => match a.answer {
-                NetAnswer::Lookup { text, errors, code } => {
-                    self.err(errors.as_bytes(), sys);
+                NetAnswer::Lookup { text, errors, errors_last, code } => {
+                    if !errors_last {
+                        self.err(errors.as_bytes(), sys);
+                    }
                     self.out(text.as_bytes(), sys);
+                    if errors_last {
+                        self.err(errors.as_bytes(), sys);
+                    }
                     code
                 }
                 _ => 1,
