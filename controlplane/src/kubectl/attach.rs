@@ -31,9 +31,9 @@ pub fn run(
     input: Input<'_>,
 ) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
-    let pod = match flags.positional.as_slice() {
-        [one] => one.strip_prefix("pod/").or_else(|| one.strip_prefix("pods/")).unwrap_or(one).to_string(),
-        [kind, name] if matches!(kind.as_str(), "pod" | "pods" | "po") => name.clone(),
+    let target = match flags.positional.as_slice() {
+        [one] => one.clone(),
+        [kind, name] => format!("{kind}/{name}"),
         [] => return Err("error: at least 1 argument is required for attach".into()),
         many => {
             return Err(format!(
@@ -43,6 +43,7 @@ pub fn run(
         }
     };
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
+    let pod = super::logs::attachable_pod(client, &namespace, &target, "attach to")?.0;
     let limit = stream::limit(flags.get("request-timeout"))?;
     let target =
         Target { namespace: &namespace, pod: &pod, container: flags.get("container"), quiet: flags.is_set("quiet") };

@@ -209,6 +209,12 @@ pub fn container_name(image: &str) -> String {
 }
 
 fn deployment(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
+    // `NAME --image=busybox -- sleep 3600`: every container gets the words after `--` as its
+    // command.
+    let (args, command) = match args.iter().position(|a| *a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[][..]),
+    };
     let flags =
         flags_with(args, &[flag("image", None, true), flag("replicas", Some('r'), true), flag("port", None, true)])?;
     let name = name_arg(&flags, "deployment")?;
@@ -231,6 +237,9 @@ fn deployment(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -
         .iter()
         .map(|image| {
             let mut c = json!({"name": container_name(image), "image": image, "resources": {}});
+            if !command.is_empty() {
+                c["command"] = json!(command);
+            }
             if let Some(p) = port {
                 c["ports"] = json!([{"containerPort": p}]);
             }

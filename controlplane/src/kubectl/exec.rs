@@ -44,8 +44,8 @@ pub fn run(
         None => (args, &[][..]),
     };
     let flags = parse(before, FLAGS)?;
-    let pod_name = match flags.positional.as_slice() {
-        [one] => one.strip_prefix("pod/").or_else(|| one.strip_prefix("pods/")).unwrap_or(one).to_string(),
+    let target = match flags.positional.as_slice() {
+        [one] => one.clone(),
         [] => return Err("error: expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\nPOD_NAME and COMMAND are required arguments for the exec command\nSee 'kubectl exec -h' for help and examples".into()),
         [_, ..] => return Err("error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee 'kubectl exec -h' for help and examples".into()),
     };
@@ -54,6 +54,8 @@ pub fn run(
     }
     let cmd: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
+    // `deploy/web`: the first of its pods, as kubectl's `ExecutablePodFn` chooses it.
+    let pod_name = super::logs::attachable_pod(client, &namespace, &target, "attach to")?.0;
     let limit = stream::limit(flags.get("request-timeout"))?;
     let quiet = flags.is_set("quiet");
     let (stdin, notice) = stdin_for(flags.is_set("stdin"), flags.is_set("tty"), quiet, &input);

@@ -45,19 +45,10 @@ pub fn run(
     };
     let namespace = flags.get("namespace").unwrap_or("default").to_string();
     let mut notice = String::new();
-    let name = match target.split_once('/') {
-        Some((kind, name)) => match super::resources::resolve(kind)? {
-            Kind::Pod => name.to_string(),
-            kind => {
-                let (pod, found) = first_pod(client, kind, &namespace, name)?;
-                if found > 1 {
-                    notice = format!("Found {found} pods, using pod/{pod}\n");
-                }
-                pod
-            }
-        },
-        None => target,
-    };
+    let (name, found) = attachable_pod(client, &namespace, &target, "get the logs from")?;
+    if found > 1 {
+        notice = format!("Found {found} pods, using pod/{name}\n");
+    }
     let tail = match flags.get("tail") {
         None | Some("-1") => None,
         Some(n) => Some(n.parse::<usize>().map_err(|_| format!("error: invalid argument \"{n}\" for \"--tail\" flag: strconv.ParseInt: parsing \"{n}\": invalid syntax"))?),
@@ -179,17 +170,37 @@ fn strip_time(line: &str) -> &str {
     line.split_once(' ').map(|(_, rest)| rest).unwrap_or(line)
 }
 
+/// The pod that `logs`, `exec`, `attach` and `port-forward` reach for `target`: a pod by name
+/// (`web`, `pod/web`), or the first pod of a workload or Service (`deploy/web`); and how many
+/// pods it chose from. `doing` names the command in the error for a kind that selects no pods
+/// (`attach to`).
+pub(super) fn attachable_pod(
+    client: &mut dyn Client,
+    namespace: &str,
+    target: &str,
+    doing: &str,
+) -> Result<(String, usize), String> {
+    match target.split_once('/') {
+        Some((kind, name)) => match super::resources::resolve(kind)? {
+            Kind::Pod => Ok((name.to_string(), 1)),
+            kind => first_pod(client, kind, namespace, name, doing),
+        },
+        None => Ok((target.to_string(), 1)),
+    }
+}
+
 /// `AttachablePodForObject`: the first pod (`GetFirstPod`, in `podutils.ByLogging` order) of
 /// what a workload or Service selects, and how many it selects.
-pub(super) fn first_pod(
+fn first_pod(
     client: &mut dyn Client,
     kind: Kind,
     namespace: &str,
     name: &str,
+    doing: &str,
 ) -> Result<(String, usize), String> {
     let obj = client.get(kind, namespace, name).map(Response::into_body).map_err(|e| e.kubectl_message())?;
     let selector = pod_selector(&obj).ok_or_else(|| {
-        format!("error: cannot get the logs from {}: name a pod or a workload (kubectl get pods)", obj.info().name)
+        format!("error: cannot {doing} {}: name a pod or a workload (kubectl get pods)", obj.info().name)
     })?;
     let list = client
         .list(Kind::Pod, Some(namespace), &selector, &FieldSelector::everything())

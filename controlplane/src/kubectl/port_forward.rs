@@ -85,8 +85,7 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
     let get = |client: &mut dyn Client, kind: Kind, name: &str| {
         client.get(kind, &namespace, name).map(Response::into_body).map_err(|e| e.kubectl_message())
     };
-    let pod_name =
-        if kind == Kind::Pod { name.clone() } else { super::logs::first_pod(client, kind, &namespace, &name)?.0 };
+    let pod_name = super::logs::attachable_pod(client, &namespace, target, "attach to")?.0;
     let pod_obj = get(client, Kind::Pod, &pod_name)?;
     let Object::Pod(pod) = &*pod_obj else { return Err(USAGE.into()) };
     let phase = pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
