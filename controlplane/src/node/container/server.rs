@@ -139,6 +139,8 @@ pub fn detect(words: &[&str], fs: &Fs, env: &[(String, String)]) -> Option<Serve
         "coredns" => (Kind::CoreDns, vec![53, 8080, 8181, 9153]),
         "nginx-ingress-controller" => (Kind::IngressNginx, vec![80, 443, 8443, 10254]),
         "pause" => (Kind::Pause, vec![]),
+        // The program agnhost's `serve-hostname` was made from, with the same flags.
+        "serve_hostname" => (Kind::ServeHostname, vec![port_flag(rest, "port", 9376)]),
         "agnhost" => match rest.first().copied() {
             Some("netexec") => (Kind::Netexec, vec![port_flag(rest, "http-port", 8080)]),
             Some("serve-hostname") => (Kind::ServeHostname, vec![port_flag(rest, "port", 9376)]),
