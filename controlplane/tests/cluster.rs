@@ -208,7 +208,7 @@ fn issue_10_the_kubernetes_service_comes_back_within_10s() {
     assert_eq!(
         kubectl(
             &mut c,
-            "get svc kubernetes -o jsonpath={.spec.clusterIP}:{.spec.ports[0].port}->{.spec.ports[0].targetPort}"
+            "get svc kubernetes -o jsonpath='{.spec.clusterIP}:{.spec.ports[0].port}->{.spec.ports[0].targetPort}'"
         ),
         "10.96.0.1:443->6443"
     );

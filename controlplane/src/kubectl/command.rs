@@ -209,6 +209,13 @@ pub fn run_line_with(
     line: &str,
     input: Input<'_>,
 ) -> Result<Output, String> {
+    if let Some(op) = shell_syntax(line) {
+        return Err(format!(
+            "error: {op} is the shell's, and kubesim runs one kubectl command, not a shell line; in a script, \
+             work on the text kubectl() returns and build the line from variables (kubectl(\"logs \" + pod)); \
+             to choose objects, use -l, --field-selector or -o jsonpath"
+        ));
+    }
     let words = shell_words::split(line).map_err(|e| format!("error: {e}"))?;
     let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
     if args.first() == Some(&"kubectl") {
@@ -231,6 +238,42 @@ pub fn run_line_with(
         }
         Err(e) => Err(super::warnings::heard(client, e)),
     }
+}
+
+/// The first piece of shell syntax in `line` that a shell would act on rather than pass to
+/// kubectl: a pipe, redirection, command separator, background `&`, command substitution or
+/// variable (outside the quotes that keep it literal). Quoting follows the shell's: nothing is
+/// special inside single quotes; inside double quotes only `$` and backquotes are.
+fn shell_syntax(line: &str) -> Option<String> {
+    let (mut single, mut double) = (false, false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if !double => single = !single,
+            _ if single => {}
+            '\\' => {
+                chars.next();
+            }
+            '"' => double = !double,
+            '`' => return Some("`...` (command substitution)".into()),
+            '$' if chars.peek().is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '_' | '{' | '(')) => {
+                let rest: String =
+                    chars.take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '{' | '(')).collect();
+                return Some(format!("${rest} (a shell variable or substitution)"));
+            }
+            _ if double => {}
+            '|' => return Some("| (a pipe)".into()),
+            '>' | '<' => return Some(format!("{c} (a redirection)")),
+            ';' => return Some("; (a command separator)".into()),
+            '&' => {
+                return Some(
+                    if chars.peek() == Some(&'&') { "&& (a command list)" } else { "& (a background job)" }.into(),
+                )
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn run_verb(

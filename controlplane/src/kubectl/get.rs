@@ -24,7 +24,7 @@ use super::jsonpath;
 use super::printers::custom_columns::CustomColumns;
 use super::printers::{self, PrintOptions};
 use super::sort;
-use crate::apiserver::error::ApiError;
+use crate::apiserver::error::{ApiError, Reason};
 use crate::client::{Client, Waiter};
 use crate::fileaccess::{FileAccess, FileError};
 use crate::model::field_selector::FieldSelector;
@@ -55,6 +55,7 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("watch", Some('w'), false),
     flag("watch-only", None, false),
     flag("request-timeout", None, true),
+    flag("ignore-not-found", None, false),
 ];
 
 pub fn run(
@@ -120,6 +121,7 @@ pub fn run_tables(
         };
         return super::watch::run(client, waiter, &req, input).map(|text| (text, Vec::new()));
     }
+    let ignore_not_found = flags.is_set("ignore-not-found");
     let now = waiter.now();
     let mut sections: Vec<String> = Vec::new();
     let mut tables: Vec<printers::Table> = Vec::new();
@@ -142,6 +144,7 @@ pub fn run_tables(
             match name {
                 Some(n) => match client.get(kind, ns_filter.unwrap_or(&namespace), n) {
                     Ok(o) => objects.push(o.body),
+                    Err(e) if ignore_not_found && e.reason == Reason::NotFound => {}
                     Err(e) => errors.push(kubectl_error(&e)),
                 },
                 None => match client.list(kind, ns_filter, &selector, &field_selector) {
@@ -183,6 +186,10 @@ pub fn run_tables(
     }
     let body = match format {
         Format::Table => {
+            // With --ignore-not-found, nothing found prints nothing.
+            if sections.is_empty() && errors.is_empty() && ignore_not_found {
+                return Ok((super::warnings::heard(client, String::new()), tables));
+            }
             if sections.is_empty() && errors.is_empty() {
                 let none = printers::no_resources(in_namespace.then_some(namespace.as_str()));
                 return Ok((super::warnings::heard(client, none), tables));
@@ -190,7 +197,16 @@ pub fn run_tables(
             sections.join("\n")
         }
         format => {
-            let single = requests.len() == 1 && requests[0].1.is_some() && all_objects.len() == 1;
+            // One object named (`get pod web`) is printed alone, and a failure to get it is
+            // all kubectl prints (`printGeneric`'s single item implied), with no empty list.
+            let single_implied = requests.len() == 1 && requests[0].1.is_some();
+            if single_implied && !errors.is_empty() {
+                return Err(super::warnings::heard(client, errors.join("\n")));
+            }
+            if all_objects.is_empty() && ignore_not_found && errors.is_empty() {
+                return Ok((super::warnings::heard(client, String::new()), tables));
+            }
+            let single = single_implied && all_objects.len() == 1;
             if let (Some(field), false) = (sort_by, single) {
                 let values: Vec<Value> = all_objects.iter().map(|o| o.to_value()).collect();
                 let order = sort::sort_order(&values, field).map_err(|e| format!("error: {e}"))?;
