@@ -366,7 +366,7 @@ impl Dataplane<'_> {
                 };
                 let (text, errors, code) = match found {
                     Ok(n) => (n.text, n.errors, n.exit_code),
-                    Err(e) => (e, String::new(), 1),
+                    Err(e) => (String::new(), format!("{e}\n"), 1),
                 };
                 let at = self.now + waited;
                 // busybox 1.28 prints the server before it finds it cannot resolve the name.
@@ -402,14 +402,19 @@ impl Dataplane<'_> {
                 let Some(pod) = pod(self.informers, &key) else {
                     return Err(format!("pods \"{name}\" not found in namespace \"{namespace}\""));
                 };
-                let running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
-                let ip = pod_ip(pod).and_then(|ip| ip.parse().ok()).filter(|_| running);
+                // Its sandbox's network is up once it has an address: init containers run
+                // while the pod is Pending, and a finished pod's sandbox is gone.
+                let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+                let up = matches!(phase, Some("Pending" | "Running"));
+                let ip = pod_ip(pod).and_then(|ip| ip.parse().ok()).filter(|_| up);
                 let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
                 match (ip, node) {
                     (Some(ip), Some(node)) => {
                         Ok(Client { ip, node: Some(node), pod: Some(key), resolv: ResolvConf::for_pod(pod) })
                     }
-                    _ => Err(format!("pod {key} is not running, so nothing in it can make a request")),
+                    _ => Err(format!(
+                        "pod {key} has no network (not started, or finished), so nothing in it can make a request"
+                    )),
                 }
             }
             Source::Node(name) => {
