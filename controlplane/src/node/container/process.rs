@@ -116,11 +116,8 @@ impl Process {
         while run == Run::Reading && self.terminal.as_mut().is_some_and(|t| t.next(&mut self.shell)) {
             run = self.shell.run(&mut Sys { fs, now, hostname, procs: &mut self.procs }, &mut fuel);
         }
-        for (i, buf) in self.shell.term.iter_mut().enumerate() {
-            if !buf.is_empty() {
-                out(i, buf);
-                buf.clear();
-            }
+        for (i, buf) in self.shell.term.take() {
+            out(i, &buf);
         }
         match run {
             Run::Exited(code) => {

@@ -53,7 +53,7 @@ impl Terminal {
                     return;
                 }
                 if self.tty {
-                    shell.term[0].extend_from_slice(b"^C\n");
+                    shell.term.write(0, b"^C\n");
                 }
                 self.partial.clear();
                 self.prompted = false;
@@ -79,7 +79,7 @@ impl Terminal {
         loop {
             if !self.prompted && self.tty {
                 let prompt = if self.partial.is_empty() { ps1(shell) } else { ps("PS2", "> ", shell) };
-                shell.term[0].extend_from_slice(prompt.as_bytes());
+                shell.term.write(0, prompt.as_bytes());
             }
             self.prompted = true;
             let Some(end) = self.unread.iter().position(|b| *b == b'\n') else {
@@ -96,7 +96,7 @@ impl Terminal {
                     syntax_error(shell, "syntax error: unexpected end of file");
                 }
                 if self.tty {
-                    shell.term[0].push(b'\n');
+                    shell.term.write(0, b"\n");
                 }
                 shell.interactive = false;
                 return true;
@@ -135,7 +135,7 @@ fn incomplete(e: &str) -> bool {
 
 fn syntax_error(shell: &mut Shell, msg: &str) {
     let line = format!("{}: {msg}\n", shell.arg0);
-    shell.term[if shell.tty { 0 } else { 1 }].extend_from_slice(line.as_bytes());
+    shell.term.write(if shell.tty { 0 } else { 1 }, line.as_bytes());
     shell.status = 2;
 }
 

@@ -234,7 +234,7 @@ impl Shell {
             }
         }
         sub.end_children(sys);
-        let err = std::mem::take(&mut sub.term[1]);
+        let err = sub.term.take_stream(1);
         self.term_write(1, &err);
         self.status = sub.exit.unwrap_or(sub.status);
         self.owed += now - start;

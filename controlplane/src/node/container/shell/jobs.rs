@@ -138,7 +138,7 @@ impl Shell {
             let given = mine;
             let r = c.shell.run(sys, &mut mine);
             *fuel -= given - mine;
-            let term = std::mem::take(&mut c.shell.term);
+            let term = c.shell.term.take();
             c.wake = None;
             match r {
                 Run::Exited(code) => {
@@ -156,10 +156,8 @@ impl Shell {
                 }
                 Run::Busy | Run::Blocked | Run::Reading => {}
             }
-            for (s, data) in term.iter().enumerate() {
-                if !data.is_empty() {
-                    self.term_write(s, data);
-                }
+            for (s, data) in term {
+                self.term_write(s, &data);
             }
         }
         wake.map_or(Run::Blocked, Run::Sleeping)

@@ -19,6 +19,7 @@ pub mod pipes;
 mod regex;
 mod stream;
 mod tar;
+pub mod term;
 mod test;
 #[cfg(test)]
 mod tests;
@@ -227,8 +228,8 @@ pub struct Shell {
     frames: Vec<Frame>,
     pub io: Io,
     pub cwd: String,
-    /// What fds 1 and 2 wrote to the terminal, for the owner to take.
-    pub term: [Vec<u8>; 2],
+    /// What fds 1 and 2 wrote to the terminal, in order, for the owner to take.
+    pub term: term::Term,
     traps: BTreeMap<String, String>,
     /// Signals caught, whose trap runs when the current command ends.
     pending: Vec<String>,
@@ -270,7 +271,7 @@ impl Shell {
             frames: Vec::new(),
             io: Io::default(),
             cwd: "/".into(),
-            term: [Vec::new(), Vec::new()],
+            term: term::Term::default(),
             traps: BTreeMap::new(),
             pending: Vec::new(),
             exit: None,
@@ -355,9 +356,9 @@ impl Shell {
     }
 
     fn term_write(&mut self, i: usize, data: &[u8]) {
-        let buf = &mut self.term[if self.tty { 0 } else { i }];
-        let room = TERM_CAP.saturating_sub(buf.len());
-        buf.extend_from_slice(&data[..data.len().min(room)]);
+        let stream = if self.tty { 0 } else { i };
+        let room = TERM_CAP.saturating_sub(self.term.held(stream));
+        self.term.write(stream, &data[..data.len().min(room)]);
     }
 
     /// Write to a sink (a full capture or file system drops what does not fit; what does not

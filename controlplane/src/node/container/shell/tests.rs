@@ -15,7 +15,7 @@ fn run_with(script: &str, fs: &mut Fs) -> (String, String, i32, i64) {
         let r = sh.run(&mut Sys { fs, now, hostname: "web", procs: &mut procs }, &mut fuel);
         match r {
             Run::Exited(code) => {
-                let [o, e] = std::mem::take(&mut sh.term);
+                let [o, e] = sh.term.take_both();
                 let s = |b: Vec<u8>| String::from_utf8(b).unwrap();
                 return (s(o), s(e), code, (now - t0).num_seconds());
             }
@@ -132,7 +132,7 @@ fn a_sleeping_loop_suspends_and_resumes() {
             }
             other => panic!("{other:?}"),
         }
-        lines += std::mem::take(&mut sh.term[0]).split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+        lines += sh.term.take_stream(0).split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
     }
     assert_eq!(lines, 5);
 }
@@ -145,7 +145,7 @@ fn an_endless_loop_is_bounded_by_its_fuel() {
     sh.start_script("while :; do echo spam; done");
     let mut fuel = FUEL;
     assert_eq!(sh.run(&mut Sys { fs: &mut fs, now: epoch(), hostname: "h", procs: &mut procs }, &mut fuel), Run::Busy);
-    assert!(sh.term[0].len() < 100_000);
+    assert!(sh.term.held(0) < 100_000);
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn trap_on_term_runs_after_the_current_command() {
     let mut fuel = FUEL;
     let t = t0 + chrono::Duration::seconds(10);
     assert_eq!(sh.run(&mut Sys { fs: &mut fs, now: t, hostname: "h", procs: &mut procs }, &mut fuel), Run::Exited(0));
-    assert_eq!(sh.term[0], b"bye\n");
+    assert_eq!(sh.term.take_stream(0), b"bye\n");
     let mut plain = Shell::new("sh", &[]);
     plain.start_script("sleep 100");
     assert!(!plain.signal("TERM"));
@@ -229,7 +229,7 @@ fn endless_producer_into_a_filter_streams() {
             other => panic!("{other:?}"),
         }
     }
-    assert_eq!(String::from_utf8_lossy(&sh.term[0]), "x\nx\nx\nx\nx\n");
+    assert_eq!(String::from_utf8_lossy(&sh.term.take_stream(0)), "x\nx\nx\nx\nx\n");
     assert_eq!((now - t0).num_seconds(), 5);
 }
 
@@ -306,7 +306,7 @@ fn run_net(script: &str, answer: impl Fn(&NetCall) -> (Option<&'static str>, i64
         }
         match r {
             Run::Exited(code) => {
-                let [o, e] = std::mem::take(&mut sh.term);
+                let [o, e] = sh.term.take_both();
                 return (String::from_utf8(o).unwrap() + &String::from_utf8(e).unwrap(), code);
             }
             Run::Sleeping(t) => now = t.max(now),
