@@ -142,6 +142,8 @@ impl Server {
                 )),
             },
             Kind::ServeHostname => ok(hostname),
+            Kind::HelloApp { version } => ok(format!("Hello, world!\nVersion: {version}\nHostname: {hostname}\n")),
+            Kind::NodeHello => ok("Hello Kubernetes!"),
             Kind::HttpEcho { text } => ok(format!("{text}\n")),
             // agnhost's test-webserver serves the container's files.
             Kind::TestWebserver => match fs.list(path) {

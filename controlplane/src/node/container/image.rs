@@ -98,6 +98,8 @@ pub fn default_command(image: &str) -> (&'static [&'static str], &'static [&'sta
         "httpd" => (&[], &["httpd-foreground"]),
         "hpa-example" | "php" => (&["docker-php-entrypoint"], &["apache2-foreground"]),
         "agnhost" => (&["/agnhost"], &[]),
+        "hello-app" => (&["/hello-app"], &[]),
+        "node-hello" => (&[], &["node", "server.js"]),
         // registry.k8s.io/serve_hostname, agnhost's serve-hostname before agnhost.
         "serve_hostname" => (&["/serve_hostname"], &[]),
         "http-echo" => (&["/http-echo"], &[]),

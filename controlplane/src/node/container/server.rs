@@ -39,6 +39,14 @@ pub enum Kind {
     IngressNginx,
     /// The pause container, and agnhost's `pause`.
     Pause,
+    /// Google's `hello-app` sample (the Ingress on Minikube page): "Hello, world!", its
+    /// version and the host name, on `$PORT` or 8080.
+    HelloApp {
+        version: String,
+    },
+    /// Google's `node-hello` sample (Exposing an External IP Address): "Hello Kubernetes!" on
+    /// 8080, from `node server.js`.
+    NodeHello,
     /// A program kubesim does not know: it runs until stopped, listening on any port asked.
     Unknown(String),
 }
@@ -249,11 +257,12 @@ impl Server {
             Kind::HttpEcho { .. } => {
                 out.push(go_log(at, &format!("[INFO] server is listening on :{}", self.ports[0])))
             }
+            Kind::HelloApp { .. } => out.push(go_log(at, &format!("Server listening on port {}", self.ports[0]))),
             Kind::CoreDns => {
                 out.extend([".:53", "[INFO] plugin/reload: Running configuration SHA512 = 1b226df79860026c6a52e67daa10d7f0d57ec5b023288ec00c5e05f93523c894564e15b91770d3a07ae1cfbe861d15b37d4a0027e69c546ab112970993a3b03b", "CoreDNS-1.12.0", "linux/amd64, go1.23.3, 51e11f1"].map(String::from))
             }
             Kind::IngressNginx => out.extend(INGRESS_NGINX_BANNER.iter().map(|l| l.to_string())),
-            Kind::Liveness | Kind::TestWebserver | Kind::Pause => {}
+            Kind::Liveness | Kind::TestWebserver | Kind::Pause | Kind::NodeHello => {}
             Kind::Unknown(program) => out.push(format!(
                 "kubesim: {program}: a program kubesim does not simulate; it runs as a long-lived server until stopped"
             )),
@@ -332,7 +341,7 @@ impl Server {
     /// Its exit code after SIGTERM: Go programs that do not catch it die of it (128 + 15).
     pub fn sigterm_code(&self) -> i32 {
         match self.kind {
-            Kind::Netexec | Kind::Liveness | Kind::TestWebserver | Kind::HttpEcho { .. } => 143,
+            Kind::Netexec | Kind::Liveness | Kind::TestWebserver | Kind::HttpEcho { .. } | Kind::HelloApp { .. } => 143,
             _ => 0,
         }
     }

@@ -90,6 +90,18 @@ pub fn plan(
     };
     match words.first().map(|w| w.rsplit('/').next().unwrap_or(w)) {
         None => p.server = Some(Server { kind: Kind::Unknown(name.to_string()), ports: Vec::new() }),
+        // The samples' own programs, known by their image: hello-app's version is its tag's.
+        Some("hello-app") if name == "hello-app" => {
+            let port = env.iter().find(|(k, _)| k == "PORT").and_then(|(_, v)| v.parse().ok()).unwrap_or(8080);
+            let version = hello_app_version(image);
+            p.server = Some(Server { kind: Kind::HelloApp { version }, ports: vec![port] });
+        }
+        // `node server.js` as PID 1: node installs no SIGTERM handler, so the kernel ignores
+        // the signal for PID 1 and the kill waits out the grace period.
+        Some("node") if name == "node-hello" && words.get(1) == Some(&"server.js") => {
+            p.server = Some(Server { kind: Kind::NodeHello, ports: vec![8080] });
+            p.honours_sigterm = false;
+        }
         Some("hello") if name == "hello-world" => {
             p.lines.push((Duration::zero(), "Hello from Docker!".into()));
             p.exits = Some((Duration::zero(), 0));
@@ -148,6 +160,23 @@ pub fn runs_in_shell(words: &[String], container: &str, ann: &BTreeMap<String, S
         || name == crate::node::container::certgen::PROGRAM
         || crate::node::container::shell::APPLETS.contains(&name)
         || crate::node::container::shell::NETWORK.contains(&name)
+}
+
+/// hello-app's `Version:` line: `1.0.0` for tag `1.0`, `2.0.0` for `2.0` (a tag that is not a
+/// version, as the first release's: `1.0.0`).
+fn hello_app_version(image: &str) -> String {
+    let tag = image.split('@').next().unwrap_or(image).rsplit_once(':').map_or("", |(_, t)| t);
+    let numbers: Vec<&str> = tag.split('.').collect();
+    if !numbers.is_empty()
+        && numbers.len() <= 3
+        && numbers.iter().all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        let mut parts = numbers.clone();
+        parts.resize(3, "0");
+        parts.join(".")
+    } else {
+        "1.0.0".to_string()
+    }
 }
 
 /// One program with its arguments (`words[0]` is `program` as written).
@@ -383,5 +412,15 @@ mod tests {
         assert_eq!(short_name("docker.io/library/nginx:1.27"), "nginx");
         assert_eq!(short_name("registry.k8s.io/coredns/coredns:v1.12.0"), "coredns");
         assert_eq!(short_name("localhost:5000/app@sha256:abc"), "app");
+    }
+
+    #[test]
+    fn hello_app_versions_follow_the_tag() {
+        assert_eq!(hello_app_version("gcr.io/google-samples/hello-app:1.0"), "1.0.0");
+        assert_eq!(hello_app_version("gcr.io/google-samples/hello-app:2.0"), "2.0.0");
+        assert_eq!(hello_app_version("us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0.1"), "1.0.1");
+        assert_eq!(hello_app_version("gcr.io/google-samples/hello-app"), "1.0.0");
+        assert_eq!(hello_app_version("localhost:5000/hello-app"), "1.0.0");
+        assert_eq!(hello_app_version("gcr.io/google-samples/hello-app:1.0@sha256:abc"), "1.0.0");
     }
 }
