@@ -420,6 +420,11 @@ impl Server {
                 if status == 200 { 3 } else { 275 }
             )),
             Kind::Netexec => Some(go_log(at, &format!("GET {}", path.split('?').next().unwrap_or(path)))),
+            Kind::HelloApp { .. } => {
+                Some(go_log(at, &format!("Serving request: {}", path.split('?').next().unwrap_or(path))))
+            }
+            // `request.url`, the query string included.
+            Kind::NodeHello => Some(format!("Received request for URL: {path}")),
             _ => None,
         }
     }
