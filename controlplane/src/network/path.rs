@@ -139,6 +139,9 @@ pub struct Dataplane<'a> {
     pub certificate_log: &'a mut super::ingress::tls::Logged,
     pub rng: &'a mut ChaCha8Rng,
     pub now: DateTime<Utc>,
+    /// The node whose ports 80 and 443 the user's machine publishes on localhost, as kind's
+    /// ingress configuration does (`extraPortMappings`); none without ingress.
+    pub published: Option<&'a str>,
 }
 
 impl From<Failure> for Outcome {
@@ -221,8 +224,18 @@ impl Dataplane<'_> {
                 return fail(reply, 6, e, waited);
             }
         };
+        let mut dst = dst;
         if client.node.is_none() && (url.host == "localhost" || dst.is_loopback()) {
-            return self.forwarded(req, &url, reply);
+            match self.published_node(url.port) {
+                Some((node, ip)) if !self.forwards.contains_key(&url.port) => {
+                    reply.hops.push(format!(
+                        "localhost:{0} → {node} {ip}:{0} (the port kind's extraPortMappings publish)",
+                        url.port
+                    ));
+                    dst = ip;
+                }
+                _ => return self.forwarded(req, &url, reply),
+            }
         }
         reply.addr = Some(format!("{dst}:{}", url.port));
         let pkt = Packet { src: client.ip, dst, port: url.port, protocol: Protocol::Tcp };
@@ -277,6 +290,14 @@ impl Dataplane<'_> {
                 fail(reply, 28, e, req.timeout)
             }
         }
+    }
+
+    /// The node and address behind `localhost:port` on the user's machine, for the ports kind's
+    /// ingress configuration publishes (80 and 443).
+    fn published_node(&self, port: u16) -> Option<(String, Ipv4Addr)> {
+        let name = self.published.filter(|_| matches!(port, 80 | 443))?;
+        let Some(Object::Node(node)) = self.informers.get(Kind::Node, name).map(|o| &**o) else { return None };
+        Some((name.to_string(), internal_ip(node)?))
     }
 
     /// A request to `localhost` on the user's machine: a port `kubectl port-forward` forwards

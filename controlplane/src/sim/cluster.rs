@@ -368,6 +368,7 @@ impl Cluster {
             certificate_log: &mut self.certificate_log,
             rng: self.api.rng(),
             now,
+            published: self.config.ingress.then_some(super::bootstrap::CONTROL_PLANE),
         };
         Some(f(&mut dp))
     }
