@@ -323,6 +323,7 @@ fn each_image_has_its_own_nslookup() {
         ("tutum/dnsutils", Nslookup::Bind),
         ("nginx:1.28", Nslookup::Busybox),
         ("localhost:5000/busybox:1.28", Nslookup::BusyboxLibc),
+        ("radial/busyboxplus:curl", Nslookup::BusyboxLibc),
     ];
     for (image, want) in cases {
         assert_eq!(nslookup_of(image), want, "{image}");

@@ -28,8 +28,8 @@ pub enum Nslookup {
 }
 
 /// The `nslookup` of `image`: BIND's in a dnsutils image; busybox's old applet in busybox
-/// before 1.29 (by the tag's version) and in the Google-built busybox images, which are 1.24;
-/// busybox's current one everywhere else.
+/// before 1.29 (by the tag's version), in the Google-built busybox images, which are 1.24, and
+/// in radial/busyboxplus; busybox's current one everywhere else.
 pub fn nslookup_of(image: &str) -> Nslookup {
     let full = normalize(image);
     let name = full.split('@').next().unwrap_or(&full);
@@ -40,6 +40,10 @@ pub fn nslookup_of(image: &str) -> Nslookup {
     let short = repo.rsplit('/').next().unwrap_or(repo);
     if short.contains("dnsutils") {
         return Nslookup::Bind;
+    }
+    // radial/busyboxplus (Connecting Applications with Services) is busybox 1.22 with curl.
+    if short == "busyboxplus" {
+        return Nslookup::BusyboxLibc;
     }
     if short != "busybox" {
         return Nslookup::Busybox;
