@@ -20,6 +20,7 @@ pub mod dns;
 pub mod envvars;
 pub mod eviction;
 pub mod heartbeat;
+pub mod hooks;
 pub mod ipam;
 pub mod load;
 pub mod logs;

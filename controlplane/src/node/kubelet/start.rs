@@ -125,6 +125,17 @@ pub fn start(
         "Started",
         &format!("Started container {name}"),
     );
+    // The postStart hook runs before anything else sees the container as started; when it
+    // fails, the container is killed and restarted like any that ended.
+    if let Some(hook) = cspec.lifecycle.as_ref().and_then(|l| l.post_start.as_ref()) {
+        let who = format!("{}_{}({})", w.pod.name(), w.pod.namespace(), w.uid);
+        if let Err(msg) = super::hooks::run(env.runtime, &id, cspec, &who, &pod_ip, hook, now) {
+            env.recorder.record(env.api, &w.pod, Some(&path), EventType::Warning, "FailedPostStartHook", &msg);
+            env.recorder.record(env.api, &w.pod, Some(&path), EventType::Normal, "Killing", "FailedPostStartHook");
+            env.mark();
+            let _ = env.runtime.stop_container(now, &id, spec.termination_grace_period_seconds.unwrap_or(30));
+        }
+    }
     let c = ctr(w, init, i);
     c.probes = Probes::new(cspec, now, &pod_ip);
     if let Some(t) = c.probes.next_due() {
