@@ -571,10 +571,7 @@ impl Dataplane<'_> {
                             if refused { dns::refused_reads() } else { String::new() },
                         )
                     }
-                    Nslookup::BusyboxLibc => (
-                        format!("{:<10} {server_name}\nAddress 1: {server_name}\n\n", "Server:"),
-                        format!("nslookup: can't resolve '{name}'\n"),
-                    ),
+                    Nslookup::BusyboxLibc => dns::nslookup_libc_unanswered(&server_name, name),
                     Nslookup::Bind => (dns::no_servers_reached().to_string(), String::new()),
                 };
                 let waited = Duration::seconds(i64::from(dns::NSLOOKUP_TIMEOUT_SECONDS));

@@ -22,7 +22,7 @@ use crate::model::Kind;
 
 pub use nslookup::{no_servers_reached, nslookup, refused_reads, NsAnswer, NsLookup, NSLOOKUP_TIMEOUT_SECONDS};
 pub use resolver::{resolve, search_order, Resolution};
-pub use tools::{nslookup_bind, nslookup_libc, nslookup_of, Nslookup};
+pub use tools::{nslookup_bind, nslookup_libc, nslookup_libc_unanswered, nslookup_of, Nslookup};
 pub use zone::ClusterDns;
 
 /// The kinds whose informers cluster DNS reads; the component that serves DNS must watch them.

@@ -14,7 +14,7 @@ use rand_chacha::rand_core::Rng;
 use super::nslookup::ptr_name;
 use super::{resolve, search_order, Data, DnsServer, NsAnswer, NsLookup, QType, Rcode};
 use crate::node::kubelet::dns::ResolvConf;
-use crate::node::runtime::images::normalize;
+use crate::node::runtime::images::{normalize, repository, tag};
 
 /// Which `nslookup` an image ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,11 +32,7 @@ pub enum Nslookup {
 /// in radial/busyboxplus; busybox's current one everywhere else.
 pub fn nslookup_of(image: &str) -> Nslookup {
     let full = normalize(image);
-    let name = full.split('@').next().unwrap_or(&full);
-    let (repo, tag) = match name.rsplit_once(':').filter(|(_, t)| !t.contains('/')) {
-        Some((r, t)) => (r, t),
-        None => (name, "latest"),
-    };
+    let (repo, tag) = (repository(&full), tag(&full).unwrap_or("latest"));
     let short = repo.rsplit('/').next().unwrap_or(repo);
     if short.contains("dnsutils") {
         return Nslookup::Bind;
@@ -92,6 +88,21 @@ fn print_host(
     }
 }
 
+/// What busybox 1.28's `nslookup NAME` prints (stdout, stderr) when its nameserver
+/// `server_name` does not answer: the server without a reverse name, then the failure.
+pub fn nslookup_libc_unanswered(server_name: &str, name: &str) -> (String, String) {
+    let mut text = String::new();
+    let addresses: Vec<IpAddr> = server_name.parse().ok().into_iter().collect();
+    print_host(&mut text, "Server:", server_name, &addresses, &mut |_| None);
+    text.push('\n');
+    (text, cant_resolve(name))
+}
+
+/// busybox 1.28's error for a name libc did not resolve.
+fn cant_resolve(name: &str) -> String {
+    format!("nslookup: can't resolve '{name}'\n")
+}
+
 /// busybox 1.28's `nslookup NAME` from a container with resolv.conf `conf`, whose nameserver
 /// `server_name` answered through `server`.
 pub fn nslookup_libc(
@@ -114,7 +125,7 @@ pub fn nslookup_libc(
         }
     };
     if addresses.is_empty() {
-        let errors = format!("nslookup: can't resolve '{name}'\n");
+        let errors = cant_resolve(name);
         return NsLookup { queries: Vec::new(), answer: None, text, errors, exit_code: 1 };
     }
     print_host(&mut text, "Name:", name, &addresses, &mut |ip| reverse(ip, server, rng));

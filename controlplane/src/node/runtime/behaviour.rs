@@ -165,7 +165,7 @@ pub fn runs_in_shell(words: &[String], container: &str, ann: &BTreeMap<String, S
 /// hello-app's `Version:` line: `1.0.0` for tag `1.0`, `2.0.0` for `2.0` (a tag that is not a
 /// version, as the first release's: `1.0.0`).
 fn hello_app_version(image: &str) -> String {
-    let tag = image.split('@').next().unwrap_or(image).rsplit_once(':').map_or("", |(_, t)| t);
+    let tag = super::images::tag(image).unwrap_or("");
     let numbers: Vec<&str> = tag.split('.').collect();
     if !numbers.is_empty()
         && numbers.len() <= 3

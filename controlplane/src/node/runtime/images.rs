@@ -30,10 +30,21 @@ pub fn normalize(image: &str) -> String {
 
 /// The repository of a reference, without tag or digest.
 pub fn repository(full: &str) -> &str {
-    let no_digest = full.split('@').next().unwrap_or(full);
+    split_tag(full).0
+}
+
+/// The tag of a reference (`1.28` of `busybox:1.28`), if it names one; a registry's port is
+/// not a tag.
+pub fn tag(image: &str) -> Option<&str> {
+    split_tag(image).1
+}
+
+/// A reference without its digest, as repository and tag.
+fn split_tag(image: &str) -> (&str, Option<&str>) {
+    let no_digest = image.split('@').next().unwrap_or(image);
     match no_digest.rfind(':') {
-        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
-        _ => no_digest,
+        Some(i) if !no_digest[i..].contains('/') => (&no_digest[..i], Some(&no_digest[i + 1..])),
+        _ => (no_digest, None),
     }
 }
 
