@@ -13,8 +13,10 @@ pub mod load_api {
     /// a memory leak): `#{cpu: "400m", memory: "200Mi"}`, or a percentage of each container's
     /// request (`cpu: "80%"`). `target` is `pod/NAME`, `deployment/NAME`, `statefulset/NAME`,
     /// `replicaset/NAME` (its pod selector) or a label selector (`app=web`), in the namespace
-    /// default. A usage is at most the container's limit; `#{}` goes back to the default (the
-    /// `kubesim.io/cpu` and `memory` annotations, else 1m and 4Mi).
+    /// default. CPU over the container's limit is throttled to it; memory over it gets the
+    /// container OOM-killed (exit code 137, `OOMKilled`) and restarted with back-off. `#{}`
+    /// goes back to the default (the `kubesim.io/cpu` and `memory` annotations, else what the
+    /// container's program uses, else 1m and 4Mi).
     ///
     /// ```rhai
     /// set_usage("deployment/web", #{cpu: "80%", memory: "64Mi"});

@@ -124,7 +124,7 @@ impl Server {
             },
             // The HPA walkthrough's index.php: a loop of square roots, then "OK!".
             Kind::PhpApache => ok("OK!"),
-            Kind::Redis | Kind::Pause => return None,
+            Kind::Redis | Kind::Pause | Kind::Stress { .. } => return None,
             Kind::Netexec => match path {
                 "/hostname" | "/hostName" => ok(hostname),
                 "/clientip" => ok(format!("{}:{}", req.client, req.client_port)),

@@ -87,11 +87,21 @@ fn build(image: &str) -> Fs {
     fs
 }
 
+/// The name [`default_command`] knows a normalized reference's image config by: its short
+/// name, but for a repository whose short name another's shares.
+pub fn config_name(full: &str) -> &str {
+    match crate::node::runtime::images::repository(full) {
+        "docker.io/vish/stress" => "vish/stress",
+        _ => crate::node::runtime::behaviour::short_name(full),
+    }
+}
+
 /// What an image's config runs when the container gives no command: its `Entrypoint` and
-/// `Cmd`, by the repository's short name. Images not listed have neither here: with no
-/// command they run a program kubesim does not know.
+/// `Cmd`, by the repository's short name ([`config_name`]). Images not listed have neither
+/// here: with no command they run a program kubesim does not know.
 pub fn default_command(image: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match image {
+        "vish/stress" => (&["/stress", "-logtostderr"], &[]),
         "nginx" => (&["/docker-entrypoint.sh"], &["nginx", "-g", "daemon off;"]),
         "nginx-slim" => (&[], &["nginx", "-g", "daemon off;"]),
         "redis" => (&["docker-entrypoint.sh"], &["redis-server"]),

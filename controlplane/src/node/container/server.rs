@@ -47,6 +47,11 @@ pub enum Kind {
     /// Google's `node-hello` sample (Exposing an External IP Address): "Hello Kubernetes!" on
     /// 8080, from `node server.js`.
     NodeHello,
+    /// A load generator ([`crate::node::runtime::stress`]); vish/stress logs with glog:
+    /// after how long, `file:line` and the text.
+    Stress {
+        glog: Vec<(Duration, &'static str, String)>,
+    },
     /// A program kubesim does not know: it runs until stopped, listening on any port asked.
     Unknown(String),
 }
@@ -59,7 +64,8 @@ pub struct Server {
     pub ports: Vec<u16>,
 }
 
-fn flag<'a>(words: &'a [&str], name: &str) -> Option<&'a str> {
+/// A Go program's flag value: `-name v`, `-name=v`, `--name v`.
+pub fn flag<'a>(words: &'a [&str], name: &str) -> Option<&'a str> {
     words.iter().enumerate().find_map(|(i, w)| {
         let w = w.strip_prefix("--").or_else(|| w.strip_prefix('-'))?;
         match w.split_once('=') {
@@ -263,6 +269,16 @@ impl Server {
             }
             Kind::IngressNginx => out.extend(INGRESS_NGINX_BANNER.iter().map(|l| l.to_string())),
             Kind::Liveness | Kind::TestWebserver | Kind::Pause | Kind::NodeHello => {}
+            // glog's `Immdd hh:mm:ss.uuuuuu pid file:line] text`, the pid 1 in the container.
+            Kind::Stress { glog } => {
+                return glog
+                    .iter()
+                    .map(|(after, at_line, text)| {
+                        let t = at + *after;
+                        (t, format!("I{}       1 {at_line}] {text}", t.format("%m%d %H:%M:%S%.6f")))
+                    })
+                    .collect()
+            }
             Kind::Unknown(program) => out.push(format!(
                 "kubesim: {program}: a program kubesim does not simulate; it runs as a long-lived server until stopped"
             )),
@@ -341,7 +357,12 @@ impl Server {
     /// Its exit code after SIGTERM: Go programs that do not catch it die of it (128 + 15).
     pub fn sigterm_code(&self) -> i32 {
         match self.kind {
-            Kind::Netexec | Kind::Liveness | Kind::TestWebserver | Kind::HttpEcho { .. } | Kind::HelloApp { .. } => 143,
+            Kind::Netexec
+            | Kind::Liveness
+            | Kind::TestWebserver
+            | Kind::HttpEcho { .. }
+            | Kind::HelloApp { .. }
+            | Kind::Stress { .. } => 143,
             _ => 0,
         }
     }

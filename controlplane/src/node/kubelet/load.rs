@@ -141,12 +141,11 @@ pub fn request_and_limit(c: &Container, resource: &str, milli: bool) -> (i64, Op
     (request, limit)
 }
 
-/// One container's usage of a resource: its base (the rule's, else `base`) plus its share
-/// of the load, at most its limit.
-pub fn container_usage(base: i64, rule: Option<Amount>, share: i64, request: i64, limit: Option<i64>) -> i64 {
+/// What one container is asked to use of a resource: its base (the rule's, else `base`)
+/// plus its share of the load. Its limit then throttles CPU and OOM-kills over memory.
+pub fn container_usage(base: i64, rule: Option<Amount>, share: i64, request: i64) -> i64 {
     let base = rule.map_or(base, |a| a.resolve(request));
-    let total = base.saturating_add(share);
-    limit.map_or(total, |l| total.min(l.max(0)))
+    base.saturating_add(share)
 }
 
 #[cfg(test)]
@@ -164,8 +163,8 @@ mod tests {
         assert!(Amount::parse("1e29", true).is_err());
         assert!(Amount::parse("9223372036854775807", true).is_err());
         assert_eq!(Amount::parse("4Ei", false), Ok(Amount::Absolute(4i64 << 60)));
-        assert_eq!(container_usage(1, Some(Amount::PercentOfRequest(80)), 0, 200, None), 160);
-        assert_eq!(container_usage(1, None, 900, 200, Some(500)), 500);
-        assert_eq!(container_usage(1, None, 99, 200, Some(500)), 100);
+        assert_eq!(container_usage(1, Some(Amount::PercentOfRequest(80)), 0, 200), 160);
+        assert_eq!(container_usage(1, None, 900, 200), 901);
+        assert_eq!(container_usage(1, Some(Amount::Absolute(5)), 99, 200), 104);
     }
 }

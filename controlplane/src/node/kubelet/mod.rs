@@ -260,6 +260,8 @@ pub struct Kubelets {
     now: DateTime<Utc>,
     /// What the script says pods use (`set_usage`, `set_load`).
     loads: load::Loads,
+    /// The rules changed: every pod's memory is to be checked against its limits.
+    memory_check: bool,
     /// The files of PersistentVolumes that are not on one node, by volume name: they outlive
     /// pods and nodes.
     claims: BTreeMap<String, Shared>,
@@ -325,6 +327,7 @@ impl Kubelets {
             static_pods: BTreeMap::new(),
             now: DateTime::<Utc>::MIN_UTC,
             loads: load::Loads::default(),
+            memory_check: false,
             claims: BTreeMap::new(),
         }
     }
@@ -649,6 +652,11 @@ impl Component for Kubelets {
                         for uid in k.eviction_pass(ctx.api) {
                             self.dirty.insert((node.clone(), uid));
                         }
+                        // A load's shares change as pods come and go.
+                        if !self.loads.is_empty() {
+                            let killed = self.enforce_memory_limits(now, Some(&node), None);
+                            self.dirty.extend(killed);
+                        }
                     }
                 }
             }
@@ -675,6 +683,10 @@ impl Component for Kubelets {
                 ctx.after(at - now, [POD_KEY, node.as_str(), "/", uid.as_str()].concat());
             }
         }
+        if std::mem::take(&mut self.memory_check) {
+            let killed = self.enforce_memory_limits(now, None, None);
+            self.dirty.extend(killed);
+        }
         self.take_exited();
         while let Some((node, uid)) = self.dirty.pop_first() {
             let Some(k) = self.nodes.get_mut(&node) else { continue };
@@ -683,6 +695,11 @@ impl Component for Kubelets {
             }
             busy = true;
             let next = k.sync_pod(ctx.api, ctx.informers, &uid, &mut self.claims);
+            // A container it started may be asked for more memory than its limit.
+            for again in self.enforce_memory_limits(now, Some(&node), Some(&uid)) {
+                self.dirty.insert(again);
+            }
+            let Some(k) = self.nodes.get_mut(&node) else { continue };
             if let (Some(at), Some(w)) = (next, k.pods.get_mut(&uid)) {
                 if w.wake.is_none_or(|pending| pending <= now || at < pending) {
                     w.wake = Some(at);

@@ -84,6 +84,7 @@ pub fn start(
         stdin: cspec.stdin.unwrap_or(false),
         tty: cspec.tty.unwrap_or(false),
         stdin_once: cspec.stdin_once.unwrap_or(false),
+        memory_limit: super::load::request_and_limit(cspec, "memory", false).1,
     };
     env.mark();
     let id = match env.runtime.create_container(now, &sandbox, &config) {

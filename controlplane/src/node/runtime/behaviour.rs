@@ -56,6 +56,9 @@ pub struct Plan {
     pub server: Option<Server>,
     /// Lines the process prints (`echo`, `kubesim.io/logs`), each this long after it starts.
     pub lines: Vec<(Duration, String)>,
+    /// What a load generator uses (`stress`); other programs use what the kubelet's metrics
+    /// give them.
+    pub uses: Option<super::stress::Uses>,
 }
 
 /// The repository's last path component: `docker.io/library/nginx:1.27` → `nginx`.
@@ -87,6 +90,7 @@ pub fn plan(
         term_code: 0,
         server: None,
         lines: Vec::new(),
+        uses: None,
     };
     match words.first().map(|w| w.rsplit('/').next().unwrap_or(w)) {
         None => p.server = Some(Server { kind: Kind::Unknown(name.to_string()), ports: Vec::new() }),
@@ -114,7 +118,17 @@ pub fn plan(
             // An interactive program without a terminal reads an empty stdin and ends.
             p.exits = Some((Duration::zero(), 0));
         }
-        Some(w) => simple(w, &words, &mut p, fs, env),
+        Some(w) => match super::stress::detect(name, &words) {
+            Some(stress) => {
+                // stress (C) as PID 1 has no SIGTERM handler; vish/stress (Go) dies of it.
+                p.honours_sigterm = !stress.glog.is_empty();
+                p.server = Some(Server { kind: Kind::Stress { glog: stress.glog }, ports: Vec::new() });
+                p.lines = stress.lines;
+                p.exits = stress.exits;
+                p.uses = Some(stress.uses);
+            }
+            None => simple(w, &words, &mut p, fs, env),
+        },
     }
     if let Some(s) = &p.server {
         p.term_delay = if s.exits_on_sigterm() { Duration::zero() } else { Duration::seconds(60) };
@@ -328,6 +342,8 @@ pub enum Ending {
     Terminated,
     /// It was killed (SIGKILL) when the grace period ended.
     Killed,
+    /// The kernel's OOM killer ended it (SIGKILL): its cgroup's memory went over the limit.
+    OomKilled,
 }
 
 /// The log of one run up to `now`: `(time, line)` in order. `stopped` is when SIGTERM came,
@@ -341,10 +357,11 @@ pub fn log(
     ip: &str,
 ) -> Vec<(Time, String)> {
     let mut out = Vec::new();
-    if let Some(s) = &plan.server {
-        out.extend(s.start_lines(started, ip));
-    }
     let until = ended.map_or(now, |(at, _)| at.min(now));
+    if let Some(s) = &plan.server {
+        // A load generator's later lines (vish/stress's "Allocated") come when it gets there.
+        out.extend(s.start_lines(started, ip).into_iter().filter(|(t, _)| *t <= until));
+    }
     out.extend(plan.lines.iter().map(|(after, l)| (started + *after, l.clone())).filter(|(t, _)| *t <= until));
     let natural = plan.exits.map(|(after, _)| started + after);
     if let (Some(at), Some(s)) = (stopped, &plan.server) {

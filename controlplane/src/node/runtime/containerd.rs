@@ -55,6 +55,8 @@ struct Shim {
     started_at: Option<Time>,
     /// When the stop signal came, and the kill timeout.
     stop: Option<(Time, i64)>,
+    /// When the kernel's OOM killer ends it: its memory went over the cgroup's limit.
+    oom_at: Option<Time>,
     pid: u32,
     /// The last process id given in the container's pid namespace (its main process is 1).
     pids: u32,
@@ -93,12 +95,20 @@ struct Kept {
     stdin: bool,
     tty: bool,
     stdin_once: bool,
+    memory_limit: Option<i64>,
 }
 
 impl Kept {
     fn of(config: &ContainerConfig) -> Self {
-        let ContainerConfig { name, attempt, stdin, tty, stdin_once, .. } = config;
-        Kept { name: name.clone(), attempt: *attempt, stdin: *stdin, tty: *tty, stdin_once: *stdin_once }
+        let ContainerConfig { name, attempt, stdin, tty, stdin_once, memory_limit, .. } = config;
+        Kept {
+            name: name.clone(),
+            attempt: *attempt,
+            stdin: *stdin,
+            tty: *tty,
+            stdin_once: *stdin_once,
+            memory_limit: *memory_limit,
+        }
     }
 }
 
@@ -139,10 +149,8 @@ impl Shim {
                 (at + Duration::seconds(timeout), 137, Ending::Killed)
             }
         });
-        match (natural, stopped) {
-            (Some(n), Some(s)) => Some(if n.0 <= s.0 { n } else { s }),
-            (n, s) => n.or(s),
-        }
+        let oom = self.oom_at.map(|at| (at, 137, Ending::OomKilled));
+        [natural, stopped, oom].into_iter().flatten().reduce(|a, b| if b.0 < a.0 { b } else { a })
     }
 
     fn status(&self, id: &str, now: Time) -> ContainerStatus {
@@ -161,11 +169,16 @@ impl Shim {
         };
         if self.started_at.is_some() {
             st.state = ContainerState::Running;
-            if let Some((at, code, _)) = self.end().filter(|e| e.0 <= now) {
+            if let Some((at, code, ending)) = self.end().filter(|e| e.0 <= now) {
                 st.state = ContainerState::Exited;
                 st.finished_at = Some(at);
                 st.exit_code = code;
-                st.reason = if code == 0 { "Completed" } else { "Error" }.into();
+                st.reason = match ending {
+                    Ending::OomKilled => "OOMKilled",
+                    _ if code == 0 => "Completed",
+                    _ => "Error",
+                }
+                .into();
             }
         }
         st
@@ -374,6 +387,28 @@ impl Containerd {
         }
     }
 
+    /// The kernel's OOM killer ends the container now: what it was asked to hold went over
+    /// its cgroup's limit (containerd's `TaskOOM`, then its exit). False when it was not
+    /// running. The owner syncs its pod.
+    pub fn oom_kill(&mut self, now: Time, id: &str) -> bool {
+        let Some(shim) = self.shims.get_mut(id) else { return false };
+        if shim.started_at.is_none() || shim.end().is_some_and(|e| e.0 <= now) {
+            return false;
+        }
+        shim.oom_at = Some(now);
+        let uid = self.sandbox_uid(&self.shims[id].sandbox_id.clone());
+        self.exited.push(uid);
+        true
+    }
+
+    /// What a load generator running in the container uses now, by its own plan: millicores
+    /// and bytes. None for other programs.
+    pub fn program_use(&self, now: Time, id: &str) -> Option<(i64, i64)> {
+        let shim = self.shims.get(id)?;
+        let uses = shim.plan.uses.as_ref()?;
+        Some((uses.millicpu, uses.memory.at(now - shim.started_at?)))
+    }
+
     /// The shim's process id, for traces.
     pub fn pid(&self, id: &str) -> Option<u32> {
         self.shims.get(id).map(|s| s.pid)
@@ -454,7 +489,7 @@ impl RuntimeService for Containerd {
         for m in &config.mounts {
             fs.mount(m.clone());
         }
-        let words = image::resolve_command(short, &config.command, &config.args);
+        let words = image::resolve_command(image::config_name(&full), &config.command, &config.args);
         let mut plan = behaviour::plan(&full, &words, &config.name, ann, &fs, &config.envs);
         // A shell with no script (the image's default, or `-- sh`) reads its commands from
         // stdin, which when open keeps it waiting there.
@@ -486,6 +521,7 @@ impl RuntimeService for Containerd {
             created_at: now,
             started_at: None,
             stop: None,
+            oom_at: None,
             pid: 0,
             pids: 1,
             proc: shell.then(|| Box::new(Process::new(&[], &[], 0))),
@@ -520,6 +556,9 @@ impl RuntimeService for Containerd {
         shim.started_at = Some(now);
         shim.pid = pid;
         shim.pids = 1;
+        // A program that allocates past the cgroup's memory limit is killed when it does.
+        let limit = shim.config.memory_limit;
+        shim.oom_at = shim.plan.uses.as_ref().zip(limit).and_then(|(u, l)| u.memory.exceeds(l)).map(|d| now + d);
         if shim.proc.is_some() {
             let mut words = shim.words.clone();
             shim.proc = Some(Box::new(if shim.config.stdin {
@@ -719,6 +758,39 @@ mod tests {
             40,
             "Exited 137 Error Some(35)",
         );
+    }
+
+    #[test]
+    fn memory_over_the_limit_is_an_oom_kill() {
+        let t0 = epoch();
+        let mut rt = Containerd::new("n", Duration::seconds(2), &[], t0);
+        let (sb, config) = sandbox(&mut rt, t0, &[]);
+        let t = rt.pull_image(t0, "polinux/stress", &config).done_at;
+        let mi = 1 << 20;
+        let stress = |limit: i64, name: &str| ContainerConfig {
+            name: name.into(),
+            memory_limit: Some(limit * mi),
+            args: ["--vm", "1", "--vm-bytes", "150M"].map(String::from).to_vec(),
+            ..container("polinux/stress", &["stress"])
+        };
+        let under = rt.create_container(t, &sb, &stress(200, "under")).unwrap();
+        let over = rt.create_container(t, &sb, &stress(100, "over")).unwrap();
+        rt.start_container(t, &under).unwrap();
+        rt.start_container(t, &over).unwrap();
+        let later = t + Duration::seconds(5);
+        let status = |rt: &Containerd, id: &str| {
+            let st = rt.container_status(later, id).unwrap();
+            format!("{:?} {} {} {:?}", st.state, st.exit_code, st.reason, st.finished_at.map(|f| (f - t).num_seconds()))
+        };
+        assert_eq!(status(&rt, &under), "Running 0  None");
+        assert_eq!(status(&rt, &over), "Exited 137 OOMKilled Some(0)");
+        // Without --vm-hang its worker spins over the memory it holds: a whole CPU.
+        assert_eq!(rt.program_use(later, &under), Some((1000, 150 * mi)));
+        // What others ask it to hold (the kubelet's check of the script's usage) kills it too.
+        assert!(rt.oom_kill(later, &under));
+        assert!(!rt.oom_kill(later, &under), "it is not running any more");
+        assert_eq!(status(&rt, &under), "Exited 137 OOMKilled Some(5)");
+        assert_eq!(rt.take_exited().len(), 1);
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub struct ContainerConfig {
     pub tty: bool,
     /// `stdinOnce`: the stdin closes when the first client attached to it lets go.
     pub stdin_once: bool,
+    /// The container's memory limit in bytes (`linux.resources.memory_limit_in_bytes`), if
+    /// it has one: the cgroup's, past which the kernel kills it.
+    pub memory_limit: Option<i64>,
 }
 
 /// How a client's streams meet a process (CRI's `ExecRequest`/`AttachRequest`): its stdin
