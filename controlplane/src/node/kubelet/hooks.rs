@@ -1,8 +1,9 @@
 //! Container lifecycle hooks as the kubelet's handler runner runs them
 //! (`pkg/kubelet/lifecycle/handlers.go`): a postStart handler right after its container
-//! starts. An exec handler runs in the container through the runtime's `ExecSync`, an httpGet
-//! one is a request to the pod as an httpGet probe's, and a sleep one waits. What fails is
-//! reported in the handler runner's words.
+//! starts, a preStop handler before its stop signal ([`pre_stop`]). An exec handler runs in
+//! the container through the runtime's `ExecSync`, an httpGet one is a request to the pod as
+//! an httpGet probe's, and a sleep one waits. What fails is reported in the handler runner's
+//! words.
 
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::{Container, LifecycleHandler, Probe};
@@ -15,8 +16,11 @@ use crate::node::runtime::Containerd;
 /// is taken as still running, and the container runs on.
 const HOOK_LIMIT_SECONDS: i64 = 120;
 
+/// The least grace the stop signal gets after a preStop hook (`minimumGracePeriodInSeconds`).
+const MINIMUM_GRACE_SECONDS: i64 = 2;
+
 /// Run `handler` for container `id` (of `c`, in the pod `pod` as the kubelet formats it, at
-/// `pod_ip`) at `at`: `Err` with the event's message when it fails.
+/// `pod_ip`) at `at`: `Err` with the handler runner's message when it fails.
 pub fn run(
     rt: &mut Containerd,
     id: &str,
@@ -26,17 +30,53 @@ pub fn run(
     handler: &LifecycleHandler,
     at: DateTime<Utc>,
 ) -> Result<(), String> {
+    run_within(rt, id, c, pod, pod_ip, handler, at, Duration::seconds(HOOK_LIMIT_SECONDS)).0
+}
+
+/// The kubelet's `killContainer` before the stop signal: the container's preStop handler
+/// runs at `at` for at most `grace` seconds, and the signal follows when it ends, with what is
+/// left of the grace period (at least 2s). The moment of the signal and its grace, and the
+/// handler runner's message when it failed.
+pub fn pre_stop(
+    rt: &mut Containerd,
+    id: &str,
+    c: &Container,
+    pod: &str,
+    pod_ip: &str,
+    at: DateTime<Utc>,
+    grace: i64,
+) -> (DateTime<Utc>, i64, Option<String>) {
+    let Some(handler) = c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).filter(|_| grace > 0) else {
+        return (at, grace, None);
+    };
+    let (result, took) = run_within(rt, id, c, pod, pod_ip, handler, at, Duration::seconds(grace));
+    let took = took.num_seconds().clamp(0, grace);
+    (at + Duration::seconds(took), (grace - took).max(MINIMUM_GRACE_SECONDS), result.err())
+}
+
+/// [`run`] with at most `limit` for an exec or sleep handler: also how long it took.
+#[allow(clippy::too_many_arguments)]
+fn run_within(
+    rt: &mut Containerd,
+    id: &str,
+    c: &Container,
+    pod: &str,
+    pod_ip: &str,
+    handler: &LifecycleHandler,
+    at: DateTime<Utc>,
+    limit: Duration,
+) -> (Result<(), String>, Duration) {
     if let Some(e) = &handler.exec {
         let cmd = e.command.clone().unwrap_or_default();
         // A program of the image's own that kubesim does not run: it succeeds, as for probes.
         if !cmd.first().is_some_and(|first| shell::knows(first)) {
-            return Ok(());
+            return (Ok(()), Duration::zero());
         }
-        let out = match rt.exec_sync(at, id, &cmd, Duration::seconds(HOOK_LIMIT_SECONDS)) {
-            Ok(out) => out,
-            Err(_) => return Ok(()),
+        let (out, ended) = match rt.exec_sync_until(at, id, &cmd, limit) {
+            Ok(done) => done,
+            Err(_) => return (Ok(()), Duration::zero()),
         };
-        return match out.code {
+        let result = match out.code {
             None | Some(0) => Ok(()),
             Some(code) => {
                 let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -52,10 +92,11 @@ pub fn run(
                 ))
             }
         };
+        return (result, ended - at);
     }
     if let Some(h) = &handler.http_get {
         let probe = Probe { http_get: Some(h.clone()), timeout_seconds: Some(10), ..Default::default() };
-        return super::prober::run(rt, id, c, pod_ip, &probe, at).map_err(|e| {
+        let result = super::prober::run(rt, id, c, pod_ip, &probe, at).map_err(|e| {
             format!(
                 "HTTP lifecycle hook ({}) for Container {} in Pod {} failed - error: {e}",
                 h.path.as_deref().unwrap_or(""),
@@ -63,6 +104,50 @@ pub fn run(
                 go_quote(pod)
             )
         });
+        return (result, Duration::zero());
     }
-    Ok(())
+    // The sleep action (`sleep: {seconds: N}`) waits, no longer than it may.
+    if let Some(sleep) = &handler.sleep {
+        return (Ok(()), Duration::seconds(sleep.seconds.max(0)).min(limit));
+    }
+    (Ok(()), Duration::zero())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::runtime::cri::{ContainerConfig, PodSandboxConfig};
+    use crate::node::runtime::{ImageService, RuntimeService};
+
+    /// A running busybox `sleep infinity` container whose preStop handler is `yaml`.
+    fn pre_stop_after(yaml: &str, grace: i64) -> (i64, i64, Option<String>) {
+        let t0 = DateTime::<Utc>::from_timestamp(1_735_689_600, 0).unwrap_or_default();
+        let mut rt = Containerd::new("n", Duration::seconds(2), &[], t0);
+        let sandbox =
+            PodSandboxConfig { name: "p".into(), namespace: "default".into(), uid: "u".into(), ..Default::default() };
+        let sb = rt.run_pod_sandbox(t0, &sandbox).unwrap();
+        let t = rt.pull_image(t0, "busybox", &sandbox).done_at;
+        let words = ["sleep", "infinity"].map(String::from).to_vec();
+        let config =
+            ContainerConfig { name: "c".into(), image: "busybox".into(), command: words, ..Default::default() };
+        let id = rt.create_container(t, &sb, &config).unwrap();
+        rt.start_container(t, &id).unwrap();
+        let c: Container = serde_yaml::from_str(&format!("name: c\nlifecycle:\n  preStop: {yaml}")).unwrap();
+        let (at, left, failed) = pre_stop(&mut rt, &id, &c, "p_default(u)", "10.0.0.1", t, grace);
+        ((at - t).num_seconds(), left, failed)
+    }
+
+    #[test]
+    fn pre_stop_runs_before_the_signal_within_the_grace_period() {
+        assert_eq!(pre_stop_after("{sleep: {seconds: 5}}", 30), (5, 25, None));
+        assert_eq!(pre_stop_after("{exec: {command: [sh, -c, 'sleep 3']}}", 30), (3, 27, None));
+        // It may take the whole grace period; the signal then gets the 2s minimum.
+        assert_eq!(pre_stop_after("{exec: {command: [sh, -c, 'sleep 60']}}", 10), (10, 2, None));
+        assert_eq!(pre_stop_after("{sleep: {seconds: 60}}", 10), (10, 2, None));
+        // No grace: no handler.
+        assert_eq!(pre_stop_after("{sleep: {seconds: 5}}", 0), (0, 0, None));
+        let (after, left, failed) = pre_stop_after("{exec: {command: [sh, -c, 'echo no >&2; exit 4']}}", 30);
+        assert_eq!((after, left), (0, 30));
+        assert!(failed.is_some_and(|m| m.contains("exited with 4: no")));
+    }
 }

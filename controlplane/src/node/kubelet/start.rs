@@ -101,6 +101,7 @@ pub fn start(
     c.previous = c.id.replace(id.clone());
     c.restarts = attempt;
     c.waiting = None;
+    c.start_error = None;
     c.pull = PullState::Idle;
     let c = c.clone();
     let path = c.field_path();
@@ -131,10 +132,16 @@ pub fn start(
     if let Some(hook) = cspec.lifecycle.as_ref().and_then(|l| l.post_start.as_ref()) {
         let who = format!("{}_{}({})", w.pod.name(), w.pod.namespace(), w.uid);
         if let Err(msg) = super::hooks::run(env.runtime, &id, cspec, &who, &pod_ip, hook, now) {
-            env.recorder.record(env.api, &w.pod, Some(&path), EventType::Warning, "FailedPostStartHook", &msg);
-            env.recorder.record(env.api, &w.pod, Some(&path), EventType::Normal, "Killing", "FailedPostStartHook");
-            env.mark();
-            let _ = env.runtime.stop_container(now, &id, spec.termination_grace_period_seconds.unwrap_or(30));
+            // The event leaves the handler's output out (it may hold secrets); the message is
+            // the container's waiting one once it has stopped (`PostStartHookError`).
+            let (warn, kill) = (EventType::Warning, EventType::Normal);
+            env.recorder.record(env.api, &w.pod, Some(&path), warn, "FailedPostStartHook", "PostStartHook failed");
+            env.recorder.record(env.api, &w.pod, Some(&path), kill, "Killing", "FailedPostStartHook");
+            // Shown while it waits to be started again (not under restartPolicy Never).
+            if super::worker::restart_policy(spec) != "Never" {
+                ctr(w, init, i).start_error = Some(("PostStartHookError", msg));
+            }
+            w.kill(env, spec, init, i, &id, spec.termination_grace_period_seconds.unwrap_or(30), wake);
         }
     }
     let c = ctr(w, init, i);

@@ -53,6 +53,12 @@ fn container_status(
             },
             true,
         ),
+        // A start that failed after the container started: waiting, its exit the last state.
+        (None, Some(s)) if s.state == CriState::Exited && c.start_error.is_some() => {
+            last = Some(terminated(s));
+            let (reason, msg) = c.start_error.clone().unwrap_or_default();
+            (waiting(reason, Some(msg)), false)
+        }
         (None, Some(s)) if s.state == CriState::Exited => (terminated(s), false),
         _ => (waiting(default_reason, None), false),
     };

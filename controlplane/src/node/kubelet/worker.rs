@@ -58,6 +58,12 @@ pub struct Ctr {
     pub pull_backoff: Option<Backoff>,
     pub pull_error: String,
     pub probes: Probes,
+    /// The stop signal the kubelet sends once the preStop handler has run: when, with what
+    /// grace, to which container.
+    pub stop_due: Option<(Time, i64, String)>,
+    /// Why its last start failed after the container had started (a postStart handler's
+    /// failure): its waiting reason and message once it has stopped, until the next start.
+    pub start_error: Option<(&'static str, String)>,
 }
 
 impl Ctr {
@@ -74,6 +80,8 @@ impl Ctr {
             pull_backoff: None,
             pull_error: String::new(),
             probes: Probes::default(),
+            stop_due: None,
+            start_error: None,
         }
     }
 
@@ -217,6 +225,7 @@ impl PodWorker {
         if self.finished {
             return None;
         }
+        self.send_due_stops(env, &mut wake);
         if self.is_static && !self.sync_mirror(env) {
             wake.at(retry_after(env.now, MIRROR_RETRY));
         }
@@ -381,8 +390,7 @@ impl PodWorker {
                         format!("Container {} failed {} probe, will be restarted", c.name, kind.word().to_lowercase());
                     self.event(env, Some(&c), EventType::Normal, "Killing", &msg);
                     let grace = grace.or(spec.termination_grace_period_seconds).unwrap_or(30);
-                    env.mark();
-                    let _ = env.runtime.stop_container(now, &s.id, grace);
+                    self.kill(env, spec, init, i, &s.id, grace, wake);
                 }
             }
         }
@@ -391,6 +399,66 @@ impl PodWorker {
         }
         if let Some(t) = env.runtime.exit_due(now, &s.id) {
             wake.at(t);
+        }
+    }
+
+    /// The kubelet's `killContainer` for running container `id` (the `i`th of its list), its
+    /// Killing event recorded: the preStop handler first, then the stop signal with the grace
+    /// left, now or when the handler ends. A stop already on its way is not asked again.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn kill(
+        &mut self,
+        env: &mut Env<'_>,
+        spec: &PodSpec,
+        init: bool,
+        i: usize,
+        id: &str,
+        grace: i64,
+        wake: &mut Wake,
+    ) {
+        let now = env.now;
+        let Some(c) = (if init { self.init.get(i) } else { self.ctrs.get(i) }) else { return };
+        if let Some((at, ..)) = c.stop_due.as_ref().filter(|d| d.2 == id) {
+            wake.at(*at);
+            return;
+        }
+        let c = c.clone();
+        let who = format!("{}_{}({})", self.pod.name(), self.pod.namespace(), self.uid);
+        let pod_ip = self.ip.clone().unwrap_or_default();
+        let (at, grace, failed) = match Self::container_spec(spec, &c) {
+            Some(cspec) => super::hooks::pre_stop(env.runtime, id, cspec, &who, &pod_ip, now, grace),
+            None => (now, grace, None),
+        };
+        // The event leaves the handler's output out, as it may hold secrets.
+        if failed.is_some() {
+            self.event(env, Some(&c), EventType::Warning, "FailedPreStopHook", "PreStopHook failed");
+        }
+        if at <= now {
+            env.mark();
+            let _ = env.runtime.stop_container(now, id, grace);
+        } else {
+            let list = if init { &mut self.init } else { &mut self.ctrs };
+            list[i].stop_due = Some((at, grace, id.to_string()));
+            wake.at(at);
+        }
+    }
+
+    /// Send the stop signals whose preStop handlers have ended.
+    fn send_due_stops(&mut self, env: &mut Env<'_>, wake: &mut Wake) {
+        for c in self.init.iter_mut().chain(self.ctrs.iter_mut()) {
+            match &c.stop_due {
+                Some((at, ..)) if *at > env.now => wake.at(*at),
+                Some(_) => {
+                    if let Some((_, grace, id)) = c.stop_due.take() {
+                        env.mark();
+                        let _ = env.runtime.stop_container(env.now, &id, grace);
+                        if let Some(t) = env.runtime.exit_due(env.now, &id) {
+                            wake.at(t);
+                        }
+                    }
+                }
+                None => {}
+            }
         }
     }
 
@@ -441,8 +509,8 @@ impl PodWorker {
                 let Some(st) = c.status(env.runtime, now) else { continue };
                 if st.state == ContainerState::Running {
                     self.event(env, Some(c), EventType::Normal, "Killing", &format!("Stopping container {}", c.name));
-                    env.mark();
-                    let _ = env.runtime.stop_container(now, &st.id, grace);
+                    let i = if c.init { &self.init } else { &self.ctrs }.iter().position(|x| x.name == c.name);
+                    self.kill(env, spec, c.init, i.unwrap_or_default(), &st.id, grace, wake);
                 }
             }
         }

@@ -133,6 +133,17 @@ impl Containerd {
         cmd: &[String],
         timeout: Duration,
     ) -> Result<ExecOutput, CriError> {
+        self.exec_sync_until(now, id, cmd, timeout).map(|(out, _)| out)
+    }
+
+    /// [`Containerd::exec_sync`], with the moment the command ended (or its timeout).
+    pub fn exec_sync_until(
+        &mut self,
+        now: Time,
+        id: &str,
+        cmd: &[String],
+        timeout: Duration,
+    ) -> Result<(ExecOutput, Time), CriError> {
         let Some(shim) = self.shims.get_mut(id).filter(|s| s.status(id, now).state == ContainerState::Running) else {
             return Err(CriError::not_found(format!("container {id:?} is not running")));
         };
@@ -154,13 +165,13 @@ impl Containerd {
             p.advance_exec(&mut shim.fs, &shim.hostname, t, &mut out);
             shim.pids = p.last_pid();
             match (out.code, out.wake) {
-                (Some(_), _) => return Ok(out),
+                (Some(_), _) => return Ok((out, t)),
                 (None, Some(w)) if w <= deadline => t = w.max(t),
                 _ => break,
             }
         }
         out.code = None;
-        Ok(out)
+        Ok((out, deadline))
     }
 }
 
