@@ -204,7 +204,7 @@ impl Kubelets {
 }
 
 /// Whether any container of the pod has a memory limit (only those can be OOM-killed).
-fn has_memory_limit(pod: &Object) -> bool {
+pub(super) fn has_memory_limit(pod: &Object) -> bool {
     super::worker::spec_of(pod).is_some_and(|s| {
         s.containers
             .iter()

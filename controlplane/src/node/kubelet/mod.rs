@@ -696,8 +696,12 @@ impl Component for Kubelets {
             busy = true;
             let next = k.sync_pod(ctx.api, ctx.informers, &uid, &mut self.claims);
             // A container it started may be asked for more memory than its limit.
-            for again in self.enforce_memory_limits(now, Some(&node), Some(&uid)) {
-                self.dirty.insert(again);
+            let limited =
+                self.nodes.get(&node).and_then(|k| k.pods.get(&uid)).is_some_and(|w| metrics::has_memory_limit(&w.pod));
+            if limited {
+                for again in self.enforce_memory_limits(now, Some(&node), Some(&uid)) {
+                    self.dirty.insert(again);
+                }
             }
             let Some(k) = self.nodes.get_mut(&node) else { continue };
             if let (Some(at), Some(w)) = (next, k.pods.get_mut(&uid)) {

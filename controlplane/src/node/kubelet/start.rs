@@ -84,7 +84,7 @@ pub fn start(
         stdin: cspec.stdin.unwrap_or(false),
         tty: cspec.tty.unwrap_or(false),
         stdin_once: cspec.stdin_once.unwrap_or(false),
-        memory_limit: super::load::request_and_limit(cspec, "memory", false).1,
+        memory_limit: memory_limit(cspec),
     };
     env.mark();
     let id = match env.runtime.create_container(now, &sandbox, &config) {
@@ -170,6 +170,12 @@ fn failed(
     let field_path = c.field_path();
     env.recorder.record(env.api, &w.pod, Some(&field_path), EventType::Warning, "Failed", &format!("Error: {msg}"));
     wake.at(env.now + Duration::seconds(WORKER_BACKOFF));
+}
+
+/// The container's memory limit in bytes, if it has one.
+fn memory_limit(c: &k8s_openapi::api::core::v1::Container) -> Option<i64> {
+    let q = c.resources.as_ref()?.limits.as_ref()?.get("memory")?;
+    crate::model::quantity::Quantity::from_k8s(q).ok().map(|q| q.value())
 }
 
 fn ctr(w: &mut PodWorker, init: bool, i: usize) -> &mut super::worker::Ctr {
