@@ -505,12 +505,14 @@ impl PodWorker {
         let now = env.now;
         if !self.stopping {
             self.stopping = true;
-            for c in self.init.clone().iter().chain(self.ctrs.clone().iter()) {
-                let Some(st) = c.status(env.runtime, now) else { continue };
-                if st.state == ContainerState::Running {
-                    self.event(env, Some(c), EventType::Normal, "Killing", &format!("Stopping container {}", c.name));
-                    let i = if c.init { &self.init } else { &self.ctrs }.iter().position(|x| x.name == c.name);
-                    self.kill(env, spec, c.init, i.unwrap_or_default(), &st.id, grace, wake);
+            for (init, list) in [(true, self.init.clone()), (false, self.ctrs.clone())] {
+                for (i, c) in list.iter().enumerate() {
+                    let Some(st) = c.status(env.runtime, now) else { continue };
+                    if st.state == ContainerState::Running {
+                        let msg = format!("Stopping container {}", c.name);
+                        self.event(env, Some(c), EventType::Normal, "Killing", &msg);
+                        self.kill(env, spec, init, i, &st.id, grace, wake);
+                    }
                 }
             }
         }
