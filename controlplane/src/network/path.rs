@@ -348,7 +348,8 @@ impl Dataplane<'_> {
         };
         let http = (!req.method.is_empty()).then_some(http);
         match self.kubelets.serve(&node, self.now, &ip, f.port, http.as_ref()) {
-            Some(Conn::Open { container, answer, .. }) => {
+            Some(Conn::Open { container, answer, took, .. }) => {
+                reply.elapsed += took;
                 reply.hops.push(format!("pod: {key} on {node}, container {container}, port {}", f.port));
                 reply.ok = true;
                 reply.client_ip = Some("127.0.0.1".into());
@@ -705,7 +706,9 @@ impl Dataplane<'_> {
                 reply.hops.push(format!("{owner}: {dst}:{} refused (nothing listens)", pkt.port));
                 Outcome::Refused
             }
-            Some(Conn::Open { container, answer, proxy }) => {
+            Some(Conn::Open { container, answer, proxy, took }) => {
+                // The server's own time to answer (php-apache's work at its CPU limit).
+                reply.elapsed += took;
                 let pod = self.pod_at(&owner, dst, &container);
                 let who = pod.clone().unwrap_or_else(|| format!("node {owner}"));
                 reply.hops.push(format!("pod: {who} on {owner}, container {container}, port {}", pkt.port));

@@ -354,6 +354,15 @@ impl Server {
         !matches!(self.kind, Kind::ServeHostname)
     }
 
+    /// The CPU one request costs it, when that is more than a trifle: the HPA walkthrough's
+    /// php-apache runs a million square roots per request (kubesim's figure: 40ms of one core).
+    pub fn request_cpu(&self) -> Option<Duration> {
+        match self.kind {
+            Kind::PhpApache => Some(Duration::milliseconds(40)),
+            _ => None,
+        }
+    }
+
     /// Its exit code after SIGTERM: Go programs that do not catch it die of it (128 + 15).
     pub fn sigterm_code(&self) -> i32 {
         match self.kind {

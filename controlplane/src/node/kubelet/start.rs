@@ -84,7 +84,8 @@ pub fn start(
         stdin: cspec.stdin.unwrap_or(false),
         tty: cspec.tty.unwrap_or(false),
         stdin_once: cspec.stdin_once.unwrap_or(false),
-        memory_limit: memory_limit(cspec),
+        memory_limit: limit(cspec, "memory").map(|q| q.value()),
+        cpu_limit: limit(cspec, "cpu").map(|q| q.milli_value()),
     };
     env.mark();
     let id = match env.runtime.create_container(now, &sandbox, &config) {
@@ -172,10 +173,10 @@ fn failed(
     wake.at(env.now + Duration::seconds(WORKER_BACKOFF));
 }
 
-/// The container's memory limit in bytes, if it has one.
-fn memory_limit(c: &k8s_openapi::api::core::v1::Container) -> Option<i64> {
-    let q = c.resources.as_ref()?.limits.as_ref()?.get("memory")?;
-    crate::model::quantity::Quantity::from_k8s(q).ok().map(|q| q.value())
+/// The container's limit of `resource`, if it has one.
+fn limit(c: &k8s_openapi::api::core::v1::Container, resource: &str) -> Option<crate::model::quantity::Quantity> {
+    let q = c.resources.as_ref()?.limits.as_ref()?.get(resource)?;
+    crate::model::quantity::Quantity::from_k8s(q).ok()
 }
 
 fn ctr(w: &mut PodWorker, init: bool, i: usize) -> &mut super::worker::Ctr {

@@ -16,6 +16,7 @@ use crate::node::container::{image, ExecOutput, Fs, Process};
 mod netns;
 pub use netns::{Conn, Dial};
 mod streams;
+mod work;
 
 /// One CRI call as the runtime received it, for `trace`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +58,8 @@ struct Shim {
     stop: Option<(Time, i64)>,
     /// When the kernel's OOM killer ends it: its memory went over the cgroup's limit.
     oom_at: Option<Time>,
+    /// The CPU its server spent on requests lately.
+    work: work::Work,
     pid: u32,
     /// The last process id given in the container's pid namespace (its main process is 1).
     pids: u32,
@@ -96,11 +99,12 @@ struct Kept {
     tty: bool,
     stdin_once: bool,
     memory_limit: Option<i64>,
+    cpu_limit: Option<i64>,
 }
 
 impl Kept {
     fn of(config: &ContainerConfig) -> Self {
-        let ContainerConfig { name, attempt, stdin, tty, stdin_once, memory_limit, .. } = config;
+        let ContainerConfig { name, attempt, stdin, tty, stdin_once, memory_limit, cpu_limit, .. } = config;
         Kept {
             name: name.clone(),
             attempt: *attempt,
@@ -108,6 +112,7 @@ impl Kept {
             tty: *tty,
             stdin_once: *stdin_once,
             memory_limit: *memory_limit,
+            cpu_limit: *cpu_limit,
         }
     }
 }
@@ -401,12 +406,15 @@ impl Containerd {
         true
     }
 
-    /// What a load generator running in the container uses now, by its own plan: millicores
-    /// and bytes. None for other programs.
+    /// What the container's program uses now by itself: a load generator's plan, and the CPU
+    /// its server spent on requests lately; millicores and bytes. None when it is neither.
     pub fn program_use(&self, now: Time, id: &str) -> Option<(i64, i64)> {
         let shim = self.shims.get(id)?;
-        let uses = shim.plan.uses.as_ref()?;
-        Some((uses.millicpu, uses.memory.at(now - shim.started_at?)))
+        let serving = shim.work.millicpu(now);
+        let Some(uses) = shim.plan.uses.as_ref() else {
+            return (serving > 0).then_some((serving, 0));
+        };
+        Some((uses.millicpu + serving, uses.memory.at(now - shim.started_at?)))
     }
 
     /// The shim's process id, for traces.
@@ -522,6 +530,7 @@ impl RuntimeService for Containerd {
             started_at: None,
             stop: None,
             oom_at: None,
+            work: work::Work::default(),
             pid: 0,
             pids: 1,
             proc: shell.then(|| Box::new(Process::new(&[], &[], 0))),

@@ -53,6 +53,8 @@ pub struct ContainerConfig {
     /// The container's memory limit in bytes (`linux.resources.memory_limit_in_bytes`), if
     /// it has one: the cgroup's, past which the kernel kills it.
     pub memory_limit: Option<i64>,
+    /// Its CPU limit in millicores (the cgroup's quota), if it has one.
+    pub cpu_limit: Option<i64>,
 }
 
 /// How a client's streams meet a process (CRI's `ExecRequest`/`AttachRequest`): its stdin

@@ -27,9 +27,11 @@ pub enum Conn {
     /// A pod at the address, but nothing listens on the port.
     Refused,
     /// A server of container `container` listens; its answer to the HTTP request, if one was
-    /// sent and the port speaks HTTP. `proxy`: the server is ingress-nginx on its HTTP(S)
+    /// sent and the port speaks HTTP, and how long the server took to make it (the CPU a
+    /// request costs it, at its CPU limit, after the requests before it). `proxy`: the server
+    /// is ingress-nginx on its HTTP(S)
     /// port, whose routing the cluster network does (it knows the Ingresses).
-    Open { container: String, answer: Option<HttpResponse>, proxy: bool },
+    Open { container: String, answer: Option<HttpResponse>, proxy: bool, took: Duration },
 }
 
 impl Containerd {
@@ -60,7 +62,7 @@ impl Containerd {
         let shim = self.shims.get_mut(&cid)?;
         let container = shim.config.name.clone();
         let proxy = server.kind == Kind::IngressNginx && matches!(port, 80 | 443);
-        let Some(req) = req else { return Some(Conn::Open { container, answer: None, proxy }) };
+        let Some(req) = req else { return Some(Conn::Open { container, answer: None, proxy, took: Duration::zero() }) };
         let since = now - shim.started_at.unwrap_or(now);
         let answer = server.respond(port, req, since, now, &shim.fs, &shim.hostname);
         if let Some(a) = &answer {
@@ -68,7 +70,11 @@ impl Containerd {
                 shim.log.push(now, line.as_bytes());
             }
         }
-        Some(Conn::Open { container, answer, proxy })
+        let took = match server.request_cpu() {
+            Some(cpu) if answer.is_some() => shim.work.serve(now, cpu, shim.config.cpu_limit),
+            _ => Duration::zero(),
+        };
+        Some(Conn::Open { container, answer, proxy, took })
     }
 
     /// Write `line` to the log of the running container `container` of the pod at `ip` (what
