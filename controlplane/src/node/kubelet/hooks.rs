@@ -20,7 +20,8 @@ const HOOK_LIMIT_SECONDS: i64 = 120;
 const MINIMUM_GRACE_SECONDS: i64 = 2;
 
 /// Run `handler` for container `id` (of `c`, in the pod `pod` as the kubelet formats it, at
-/// `pod_ip`) at `at`: `Err` with the handler runner's message when it fails.
+/// `pod_ip`) at `at`: `Err` with the handler runner's message when it fails, and how long it
+/// took.
 pub fn run(
     rt: &mut Containerd,
     id: &str,
@@ -29,8 +30,8 @@ pub fn run(
     pod_ip: &str,
     handler: &LifecycleHandler,
     at: DateTime<Utc>,
-) -> Result<(), String> {
-    run_within(rt, id, c, pod, pod_ip, handler, at, Duration::seconds(HOOK_LIMIT_SECONDS)).0
+) -> (Result<(), String>, Duration) {
+    run_within(rt, id, c, pod, pod_ip, handler, at, Duration::seconds(HOOK_LIMIT_SECONDS))
 }
 
 /// The kubelet's `killContainer` before the stop signal: the container's preStop handler

@@ -128,21 +128,16 @@ pub fn start(
         "Started",
         &format!("Started container {name}"),
     );
-    // The postStart hook runs before anything else sees the container as started; when it
-    // fails, the container is killed and restarted like any that ended.
+    // The postStart hook runs before anything else sees the container as started: the pod
+    // worker waits for it (`post_start_done` takes its end).
     if let Some(hook) = cspec.lifecycle.as_ref().and_then(|l| l.post_start.as_ref()) {
         let who = format!("{}_{}({})", w.pod.name(), w.pod.namespace(), w.uid);
-        if let Err(msg) = super::hooks::run(env.runtime, &id, cspec, &who, &pod_ip, hook, now) {
-            // The event leaves the handler's output out (it may hold secrets); the message is
-            // the container's waiting one once it has stopped (`PostStartHookError`).
-            let (warn, kill) = (EventType::Warning, EventType::Normal);
-            env.recorder.record(env.api, &w.pod, Some(&path), warn, "FailedPostStartHook", "PostStartHook failed");
-            env.recorder.record(env.api, &w.pod, Some(&path), kill, "Killing", "FailedPostStartHook");
-            // Shown while it waits to be started again (not under restartPolicy Never).
-            if super::worker::restart_policy(spec) != "Never" {
-                ctr(w, init, i).start_error = Some(("PostStartHookError", msg));
-            }
-            w.kill(env, spec, init, i, &id, spec.termination_grace_period_seconds.unwrap_or(30), wake);
+        let (result, took) = super::hooks::run(env.runtime, &id, cspec, &who, &pod_ip, hook, now);
+        ctr(w, init, i).post_start = Some((now + took, result.err()));
+        if took > Duration::zero() {
+            wake.at(now + took);
+        } else {
+            post_start_done(w, env, spec, init, i, wake);
         }
     }
     let c = ctr(w, init, i);
@@ -171,6 +166,25 @@ fn failed(
     let field_path = c.field_path();
     env.recorder.record(env.api, &w.pod, Some(&field_path), EventType::Warning, "Failed", &format!("Error: {msg}"));
     wake.at(env.now + Duration::seconds(WORKER_BACKOFF));
+}
+
+/// The end of a container's postStart handler: when it failed, the container is killed and
+/// restarted like any that ended.
+pub fn post_start_done(w: &mut PodWorker, env: &mut Env<'_>, spec: &PodSpec, init: bool, i: usize, wake: &mut Wake) {
+    let c = ctr(w, init, i);
+    let Some((_, failed)) = c.post_start.take() else { return };
+    let (Some(msg), Some(id)) = (failed, c.id.clone()) else { return };
+    let path = c.field_path();
+    // The event leaves the handler's output out (it may hold secrets); the message is the
+    // container's waiting one once it has stopped (`PostStartHookError`).
+    let (warn, kill) = (EventType::Warning, EventType::Normal);
+    env.recorder.record(env.api, &w.pod, Some(&path), warn, "FailedPostStartHook", "PostStartHook failed");
+    env.recorder.record(env.api, &w.pod, Some(&path), kill, "Killing", "FailedPostStartHook");
+    // Shown while it waits to be started again (not under restartPolicy Never).
+    if super::worker::restart_policy(spec) != "Never" {
+        ctr(w, init, i).start_error = Some(("PostStartHookError", msg));
+    }
+    w.kill(env, spec, init, i, &id, spec.termination_grace_period_seconds.unwrap_or(30), wake);
 }
 
 /// The container's limit of `resource`, if it has one.

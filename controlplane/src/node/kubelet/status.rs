@@ -39,7 +39,10 @@ fn container_status(
         ..Default::default()
     };
     let mut last = prev.as_ref().filter(|p| p.state == CriState::Exited).map(terminated);
+    // While its postStart handler runs, the pod worker has not yet seen it start.
+    let hooked = c.post_start.as_ref().is_some_and(|(until, _)| *until > env_now);
     let (state, running) = match (&c.waiting, &cur) {
+        (None, Some(s)) if hooked && s.state == CriState::Running => (waiting("ContainerCreating", None), false),
         (Some((reason, msg)), cur) => {
             if let Some(cur) = cur.as_ref().filter(|s| s.state == CriState::Exited) {
                 last = Some(terminated(cur));

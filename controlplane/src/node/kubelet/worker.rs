@@ -64,6 +64,9 @@ pub struct Ctr {
     /// Why its last start failed after the container had started (a postStart handler's
     /// failure): its waiting reason and message once it has stopped, until the next start.
     pub start_error: Option<(&'static str, String)>,
+    /// Its postStart handler, while the pod worker waits for it: when it ends, and its
+    /// failure's message.
+    pub post_start: Option<(Time, Option<String>)>,
 }
 
 impl Ctr {
@@ -82,6 +85,7 @@ impl Ctr {
             probes: Probes::default(),
             stop_due: None,
             start_error: None,
+            post_start: None,
         }
     }
 
@@ -235,6 +239,10 @@ impl PodWorker {
             return None;
         }
         let spec = spec_of(&pod)?;
+        // The pod worker is busy in a postStart handler until it ends (`SyncPod` waits for it).
+        if !self.post_start_ended(env, spec, &mut wake) {
+            return wake.0;
+        }
         if pod.metadata().deletion_timestamp.is_some() {
             self.terminate(env, spec, &mut wake);
             return wake.0;
@@ -263,6 +271,10 @@ impl PodWorker {
         if self.sync_init(env, spec, &mut wake) {
             for i in 0..self.ctrs.len() {
                 self.sync_container(env, spec, false, i, &mut wake);
+                // The next container starts once this one's postStart handler has ended.
+                if self.ctrs[i].post_start.is_some() {
+                    break;
+                }
             }
         }
         let status = super::status::generate(self, env, spec, false);
@@ -441,6 +453,23 @@ impl PodWorker {
             list[i].stop_due = Some((at, grace, id.to_string()));
             wake.at(at);
         }
+    }
+
+    /// Whether no postStart handler is running: one that has ended is taken up (its failure
+    /// kills the container); one still running asks for a wake at its end.
+    fn post_start_ended(&mut self, env: &mut Env<'_>, spec: &PodSpec, wake: &mut Wake) -> bool {
+        for (init, i) in (0..self.init.len()).map(|i| (true, i)).chain((0..self.ctrs.len()).map(|i| (false, i))) {
+            let c = if init { &self.init[i] } else { &self.ctrs[i] };
+            match c.post_start {
+                Some((until, _)) if until > env.now => {
+                    wake.at(until);
+                    return false;
+                }
+                Some(_) => super::start::post_start_done(self, env, spec, init, i, wake),
+                None => {}
+            }
+        }
+        true
     }
 
     /// Send the stop signals whose preStop handlers have ended.
