@@ -32,6 +32,7 @@ pub mod registry;
 pub mod rest;
 pub mod scale;
 pub mod scheduling;
+mod token;
 pub mod user;
 pub mod webhook;
 

@@ -177,6 +177,15 @@ impl Client for &InProcess<'_> {
         self.request(|api, user| api.delete(user, kind, namespace, name, opts))
     }
 
+    fn create_token(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        spec: &k8s_openapi::api::authentication::v1::TokenRequestSpec,
+    ) -> Answer<k8s_openapi::api::authentication::v1::TokenRequest> {
+        self.request(|api, user| api.create_token(user, namespace, name, spec))
+    }
+
     fn evict(&mut self, namespace: &str, name: &str, grace_period_seconds: Option<i64>) -> Answer<Arc<Object>> {
         self.request(|api, user| api.evict(user, namespace, name, grace_period_seconds))
     }

@@ -109,6 +109,13 @@ pub trait Client {
         patch: &Value,
     ) -> Answer<Scale>;
     fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>>;
+    /// `POST serviceaccounts/NAME/token`: a token for the account.
+    fn create_token(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        spec: &k8s_openapi::api::authentication::v1::TokenRequestSpec,
+    ) -> Answer<k8s_openapi::api::authentication::v1::TokenRequest>;
     /// `POST pods/NAME/eviction`.
     fn evict(&mut self, namespace: &str, name: &str, grace_period_seconds: Option<i64>) -> Answer<Arc<Object>>;
     /// `GET pods/NAME/log`: the log `req` names, from the pod's kubelet.

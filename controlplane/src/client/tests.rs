@@ -85,6 +85,15 @@ impl Client for Recording<'_> {
         self.note("delete", at(kind, ns, name));
         self.inner.delete(kind, ns, name, opts)
     }
+    fn create_token(
+        &mut self,
+        ns: &str,
+        name: &str,
+        spec: &k8s_openapi::api::authentication::v1::TokenRequestSpec,
+    ) -> Answer<k8s_openapi::api::authentication::v1::TokenRequest> {
+        self.note("create-token", at(Kind::ServiceAccount, ns, name));
+        self.inner.create_token(ns, name, spec)
+    }
     fn evict(&mut self, ns: &str, name: &str, grace: Option<i64>) -> Answer<Arc<Object>> {
         self.note("evict", at(Kind::Pod, ns, name));
         self.inner.evict(ns, name, grace)

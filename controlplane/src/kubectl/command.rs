@@ -95,7 +95,17 @@ pub static VERBS: &[Verb] = &[
     Verb {
         name: "create",
         flags: super::create::FLAGS,
-        args: Args::Subcommand(&["configmap", "cronjob", "deployment", "job", "namespace", "secret", "service"]),
+        args: Args::Subcommand(&[
+            "configmap",
+            "cronjob",
+            "deployment",
+            "job",
+            "namespace",
+            "secret",
+            "service",
+            "serviceaccount",
+            "token",
+        ]),
         run: super::create::run,
     },
     Verb {

@@ -1,5 +1,6 @@
-//! `kubectl create -f FILE` and the generators: `create deployment|namespace|configmap|
-//! secret generic|secret tls|service clusterip|service nodeport|service loadbalancer|job|cronjob`.
+//! `kubectl create -f FILE` and the generators: `create deployment|namespace|serviceaccount|configmap|
+//! secret generic|secret tls|service clusterip|service nodeport|service loadbalancer|job|cronjob`
+//! (and `create token`, in `create_token.rs`).
 
 use serde_json::{json, Map, Value};
 
@@ -33,6 +34,11 @@ pub(super) const FLAGS: &[FlagSpec] = &[
     flag("recursive", Some('R'), false),
     flag("cert", None, true),
     flag("key", None, true),
+    super::create_token::FLAGS[0],
+    super::create_token::FLAGS[1],
+    super::create_token::FLAGS[2],
+    super::create_token::FLAGS[3],
+    super::create_token::FLAGS[4],
 ];
 
 const COMMON: [FlagSpec; 4] = [
@@ -55,6 +61,7 @@ pub fn run(
     match generator {
         "deployment" | "deploy" => deployment(client, waiter, rest),
         "namespace" | "ns" => namespace(client, waiter, rest),
+        "serviceaccount" | "sa" => service_account(client, waiter, rest),
         "configmap" | "cm" => configmap(client, waiter, rest, input.files),
         "secret" => match rest.split_first() {
             Some((&"generic", rest)) => secret(client, waiter, rest, input.files),
@@ -75,6 +82,7 @@ pub fn run(
         },
         "job" => job(client, waiter, rest),
         "cronjob" | "cj" => cronjob(client, waiter, rest),
+        "token" => super::create_token::token(client, rest),
         other => Err(format!("error: unknown command \"{other}\" for \"kubectl create\"")),
     }
 }
@@ -265,6 +273,13 @@ fn namespace(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) ->
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
         "created",
     )
+}
+
+fn service_account(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> Result<String, String> {
+    let flags = flags_with(args, &[])?;
+    let name = name_arg(&flags, "serviceaccount")?;
+    let doc = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}});
+    submit(client, waiter, &flags, doc, "created")
 }
 
 /// `--from-literal=k=v`, `--from-file=[key=]path`, `--from-env-file=path` into a data map.

@@ -6,6 +6,7 @@ mod attach;
 mod command;
 mod cp;
 mod create;
+mod create_token;
 mod delete;
 mod describe;
 mod drain;

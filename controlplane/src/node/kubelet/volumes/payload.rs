@@ -3,15 +3,12 @@
 //! plugin makes it, with upstream's errors; and the service account token.
 
 use std::collections::BTreeMap;
-use std::hash::BuildHasher;
 
 use crate::model::Pod;
-use base64::Engine;
 use k8s_openapi::api::core::v1::{DownwardAPIVolumeFile, KeyToPath, ProjectedVolumeSource, Volume};
 
 use super::super::Env;
 use crate::model::{Kind, Object};
-use crate::node::runtime::images::digest;
 
 /// The mode of files a volume's `defaultMode` does not set (0644).
 pub const DEFAULT_MODE: i32 = 0o644;
@@ -131,87 +128,26 @@ fn downward_payload(
     Ok(())
 }
 
-/// The claims of a bound service account token, in the order of their keys (as a JSON
-/// object with sorted keys writes them).
-#[derive(serde::Serialize)]
-struct Claims<'a> {
-    aud: [&'a str; 1],
-    exp: i64,
-    iat: i64,
-    iss: &'a str,
-    jti: String,
-    #[serde(rename = "kubernetes.io")]
-    kubernetes_io: KubernetesClaims<'a>,
-    nbf: i64,
-    sub: String,
-}
-
-#[derive(serde::Serialize)]
-struct KubernetesClaims<'a> {
-    namespace: &'a str,
-    node: NameUid<'a>,
-    pod: NameUid<'a>,
-    serviceaccount: NameUid<'a>,
-    warnafter: i64,
-}
-
-#[derive(serde::Serialize)]
-struct NameUid<'a> {
-    name: Option<&'a str>,
-    uid: Option<&'a str>,
-}
-
-/// A bound service account token (`TokenRequest`): a JWT whose claims are the pod's, signed
-/// with a signature derived from them, so the same run writes the same token.
-fn token(env: &mut Env<'_>, pod: &Pod, audience: Option<&str>, expiration: i64) -> Vec<u8> {
+/// A bound service account token for the pod, from the API server's TokenRequest, as the
+/// kubelet's token manager asks for it.
+fn token(env: &mut Env<'_>, pod: &Pod, audience: Option<&str>, expiration: i64) -> Result<Vec<u8>, String> {
+    use k8s_openapi::api::authentication::v1::{BoundObjectReference, TokenRequestSpec};
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-    let spec = pod.spec.as_ref();
-    let sa = spec.and_then(|s| s.service_account_name.clone()).unwrap_or_else(|| "default".into());
-    let sa_uid = env
-        .api
-        .get(env.user, Kind::ServiceAccount, ns, &sa)
-        .ok()
-        .and_then(|o| o.metadata().uid.clone())
-        .unwrap_or_default();
-    let node = spec.and_then(|s| s.node_name.clone()).unwrap_or_default();
-    let node_uid = env.node.and_then(|n| n.metadata().uid.clone()).unwrap_or_default();
-    let iat = env.now.timestamp();
-    let iss = "https://kubernetes.default.svc.cluster.local";
-    let claims = Claims {
-        aud: [audience.unwrap_or(iss)],
-        exp: iat + expiration,
-        iat,
-        iss,
-        jti: digest(&format!("{}/{iat}", pod.metadata.uid.as_deref().unwrap_or(""))),
-        kubernetes_io: KubernetesClaims {
-            namespace: ns,
-            node: NameUid { name: Some(&node), uid: Some(&node_uid) },
-            pod: NameUid { name: pod.metadata.name.as_deref(), uid: pod.metadata.uid.as_deref() },
-            serviceaccount: NameUid { name: Some(&sa), uid: Some(&sa_uid) },
-            warnafter: iat + 3600,
-        },
-        nbf: iat,
-        sub: format!("system:serviceaccount:{ns}:{sa}"),
+    let sa = pod.spec.as_ref().and_then(|s| s.service_account_name.clone()).unwrap_or_else(|| "default".into());
+    let spec = TokenRequestSpec {
+        audiences: audience.map(|a| vec![a.to_string()]).unwrap_or_default(),
+        expiration_seconds: Some(expiration),
+        bound_object_ref: Some(BoundObjectReference {
+            api_version: Some("v1".into()),
+            kind: Some("Pod".into()),
+            name: pod.metadata.name.clone(),
+            uid: pod.metadata.uid.clone(),
+        }),
     };
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    static HEADER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let kid = &digest("kubesim-sa-key")[..43];
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"alg\":\"RS256\",\"kid\":\"{kid}\"}}"))
-    });
-    let header = HEADER.as_str();
-    let body = b64.encode(serde_json::to_vec(&claims).unwrap_or_default());
-    // An RS256 signature is 256 bytes; these are drawn from a hash of the claims (splitmix64
-    // seeded with it), not a real signature.
-    let mut state = foldhash::quality::FixedState::with_seed(0).hash_one((header, &body));
-    let mut sig = Vec::with_capacity(256);
-    while sig.len() < 256 {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        sig.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    match env.api.create_token(env.user, ns, &sa, &spec) {
+        Ok(t) => Ok(t.status.map(|s| s.token).unwrap_or_default().into_bytes()),
+        Err(e) => Err(format!("failed to fetch token: {}", e.message)),
     }
-    format!("{header}.{body}.{}", b64.encode(sig)).into_bytes()
 }
 
 /// `projected.collectData`: every source's files; errors are gathered, as upstream's
@@ -237,9 +173,9 @@ fn projected_payload(
         } else if let Some(d) = &s.downward_api {
             downward_payload(env, pod, pod_ip, d.items.as_deref().unwrap_or_default(), default_mode, out)
         } else if let Some(t) = &s.service_account_token {
-            let data = token(env, pod, t.audience.as_deref(), t.expiration_seconds.unwrap_or(3600));
-            out.push(File { path: t.path.clone(), data, mode: (default_mode & 0o777) as u32 });
-            Ok(())
+            token(env, pod, t.audience.as_deref(), t.expiration_seconds.unwrap_or(3600)).map(|data| {
+                out.push(File { path: t.path.clone(), data, mode: (default_mode & 0o777) as u32 });
+            })
         } else {
             Ok(())
         };
