@@ -72,6 +72,7 @@ pub fn start(
         KUBELET.next(&mut c.restart_backoff, finished, now);
     }
     let attempt = if c.id.is_some() { c.restarts + 1 } else { 0 };
+    let run_as = run_as(spec, cspec);
     let config = ContainerConfig {
         name: name.clone(),
         attempt: attempt as u32,
@@ -86,6 +87,9 @@ pub fn start(
         stdin_once: cspec.stdin_once.unwrap_or(false),
         memory_limit: limit(cspec, "memory").map(|q| q.value()),
         cpu_limit: limit(cspec, "cpu").map(|q| q.milli_value()),
+        run_as_user: run_as.0,
+        run_as_group: run_as.1,
+        supplemental_groups: run_as.2,
     };
     env.mark();
     let id = match env.runtime.create_container(now, &sandbox, &config) {
@@ -185,6 +189,18 @@ pub fn post_start_done(w: &mut PodWorker, env: &mut Env<'_>, spec: &PodSpec, ini
         ctr(w, init, i).start_error = Some(("PostStartHookError", msg));
     }
     w.kill(env, spec, init, i, &id, spec.termination_grace_period_seconds.unwrap_or(30), wake);
+}
+
+/// Who the container runs as (`determineEffectiveSecurityContext`): the container's
+/// runAsUser and runAsGroup over the pod's, and the pod's supplementalGroups then its fsGroup.
+fn run_as(spec: &PodSpec, c: &Container) -> (Option<i64>, Option<i64>, Vec<i64>) {
+    let pod = spec.security_context.as_ref();
+    let own = c.security_context.as_ref();
+    let user = own.and_then(|s| s.run_as_user).or_else(|| pod.and_then(|p| p.run_as_user));
+    let group = own.and_then(|s| s.run_as_group).or_else(|| pod.and_then(|p| p.run_as_group));
+    let mut groups: Vec<i64> = pod.and_then(|p| p.supplemental_groups.clone()).unwrap_or_default();
+    groups.extend(pod.and_then(|p| p.fs_group));
+    (user, group, groups)
 }
 
 /// The container's limit of `resource`, if it has one.

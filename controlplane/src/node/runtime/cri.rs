@@ -55,6 +55,11 @@ pub struct ContainerConfig {
     pub memory_limit: Option<i64>,
     /// Its CPU limit in millicores (the cgroup's quota), if it has one.
     pub cpu_limit: Option<i64>,
+    /// Who its processes run as (`security_context.run_as_user`, `run_as_group`,
+    /// `supplemental_groups`): the image's user where unset.
+    pub run_as_user: Option<i64>,
+    pub run_as_group: Option<i64>,
+    pub supplemental_groups: Vec<i64>,
 }
 
 /// How a client's streams meet a process (CRI's `ExecRequest`/`AttachRequest`): its stdin

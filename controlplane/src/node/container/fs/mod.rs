@@ -5,8 +5,8 @@
 mod tree;
 mod view;
 
-pub use tree::{base, normalize, parent, Entry, FsError, Node, Tree, CAPACITY, FILE_MODE};
-pub use view::{Fs, Mount, MountSource};
+pub use tree::{base, normalize, parent, Entry, FsError, Node, Tree, CAPACITY, DIR_MODE, FILE_MODE, SETGID};
+pub use view::{Creds, Fs, Mount, MountSource};
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

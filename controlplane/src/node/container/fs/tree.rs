@@ -11,6 +11,10 @@ pub const CAPACITY: usize = 16 << 20;
 
 /// The mode of a file nobody set one for (0644).
 pub const FILE_MODE: u32 = 0o644;
+/// The mode of a directory nobody set one for (0755).
+pub const DIR_MODE: u32 = 0o755;
+/// The set-group-ID bit: a directory's new files take its group.
+pub const SETGID: u32 = 0o2000;
 
 /// A failed file operation, with the C library's words (`strerror`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -45,8 +49,10 @@ pub struct Entry {
     pub name: String,
     pub dir: bool,
     pub size: usize,
-    /// The permission bits (`0o644`).
+    /// The permission bits (`0o644`), with setgid and the sticky bit.
     pub mode: u32,
+    /// Its owner: user and group ids.
+    pub owner: (u32, u32),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +60,11 @@ pub struct Tree {
     nodes: BTreeMap<String, Node>,
     used: usize,
     capacity: usize,
-    /// Files whose mode is not [`FILE_MODE`] (a ConfigMap volume's `defaultMode`): few, so
-    /// kept aside rather than in every node.
+    /// Files whose mode is not [`FILE_MODE`] (a ConfigMap volume's `defaultMode`) and
+    /// directories whose mode is not [`DIR_MODE`]: few, so kept aside rather than in every node.
     modes: BTreeMap<String, u32>,
+    /// Files and directories not owned by root: few, kept aside too.
+    owners: BTreeMap<String, (u32, u32)>,
 }
 
 impl Default for Tree {
@@ -116,7 +124,7 @@ impl Tree {
     pub fn with_capacity(capacity: usize) -> Self {
         let mut nodes = BTreeMap::new();
         nodes.insert("/".to_string(), Node::Dir);
-        Tree { nodes, used: 0, capacity, modes: BTreeMap::new() }
+        Tree { nodes, used: 0, capacity, modes: BTreeMap::new(), owners: BTreeMap::new() }
     }
 
     pub fn capacity(&self) -> usize {
@@ -125,18 +133,38 @@ impl Tree {
 
     /// The permission bits of `path`.
     pub fn mode(&self, path: &str) -> u32 {
-        match self.nodes.get(path) {
-            Some(Node::Dir) => 0o755,
-            _ => self.modes.get(path).copied().unwrap_or(FILE_MODE),
+        let default = if self.is_dir(path) { DIR_MODE } else { FILE_MODE };
+        self.modes.get(path).copied().unwrap_or(default)
+    }
+
+    /// Set a file's or directory's permission bits (with setgid and the sticky bit).
+    pub fn set_mode(&mut self, path: &str, mode: u32) {
+        let default = match self.nodes.get(path) {
+            Some(Node::Dir) => DIR_MODE,
+            Some(Node::File(_)) => FILE_MODE,
+            None => return,
+        };
+        if mode & 0o3777 == default {
+            self.modes.remove(path);
+        } else {
+            self.modes.insert(path.to_string(), mode & 0o3777);
         }
     }
 
-    /// Set a file's permission bits.
-    pub fn set_mode(&mut self, path: &str, mode: u32) {
-        if mode & 0o777 == FILE_MODE {
-            self.modes.remove(path);
-        } else if self.is_file(path) {
-            self.modes.insert(path.to_string(), mode & 0o777);
+    /// Who owns `path`: user and group ids (root's unless set).
+    pub fn owner(&self, path: &str) -> (u32, u32) {
+        self.owners.get(path).copied().unwrap_or((0, 0))
+    }
+
+    /// Give `path` to user `uid` and group `gid`.
+    pub fn set_owner(&mut self, path: &str, uid: u32, gid: u32) {
+        if !self.nodes.contains_key(path) {
+            return;
+        }
+        if (uid, gid) == (0, 0) {
+            self.owners.remove(path);
+        } else {
+            self.owners.insert(path.to_string(), (uid, gid));
         }
     }
 
@@ -246,7 +274,7 @@ impl Tree {
                 Node::Dir => (true, 4096),
                 Node::File(d) => (false, d.len()),
             };
-            out.push(Entry { name: rest.to_string(), dir, size, mode: self.mode(k) });
+            out.push(Entry { name: rest.to_string(), dir, size, mode: self.mode(k), owner: self.owner(k) });
         }
         Ok(out)
     }
@@ -260,6 +288,7 @@ impl Tree {
                 self.used -= d.len();
                 self.nodes.remove(path);
                 self.modes.remove(path);
+                self.owners.remove(path);
                 Ok(())
             }
             Some(Node::Dir) => {
@@ -270,11 +299,14 @@ impl Tree {
                 for k in below {
                     if let Some(Node::File(d)) = self.nodes.remove(&k) {
                         self.used -= d.len();
-                        self.modes.remove(&k);
                     }
+                    self.modes.remove(&k);
+                    self.owners.remove(&k);
                 }
                 if path != "/" {
                     self.nodes.remove(path);
+                    self.modes.remove(path);
+                    self.owners.remove(path);
                 }
                 Ok(())
             }
@@ -303,6 +335,9 @@ impl Tree {
                 let dest = format!("{to}{}", &k[from.len()..]);
                 if let Some(m) = self.modes.remove(&k) {
                     self.modes.insert(dest.clone(), m);
+                }
+                if let Some(o) = self.owners.remove(&k) {
+                    self.owners.insert(dest.clone(), o);
                 }
                 self.nodes.insert(dest, node);
             }

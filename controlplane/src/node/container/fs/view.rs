@@ -24,10 +24,29 @@ pub struct Mount {
     pub source: MountSource,
 }
 
+/// The credentials a container's processes run with (the OCI process's user, from the pod's
+/// securityContext): what `id` prints and who owns the files they make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Creds {
+    pub uid: u32,
+    pub gid: u32,
+    /// Supplementary groups, ascending, as the kernel keeps them.
+    pub groups: Vec<u32>,
+}
+
+impl Default for Creds {
+    /// busybox's root: in `root` and `wheel` by the image's `/etc/group`.
+    fn default() -> Self {
+        Creds { uid: 0, gid: 0, groups: vec![0, 10] }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Fs {
     root: Tree,
     mounts: Vec<Mount>,
+    /// Who the container's processes are.
+    pub creds: Creds,
 }
 
 /// Where a path lands: the container's own tree or a mount, and the path inside it.
@@ -43,7 +62,7 @@ impl Fs {
     }
 
     pub fn from_tree(root: Tree) -> Self {
-        Fs { root, mounts: Vec::new() }
+        Fs { root, mounts: Vec::new(), creds: Creds::default() }
     }
 
     /// The container's own tree (its writable layer).
@@ -137,6 +156,32 @@ impl Fs {
         self.read_with(path, |t, p| t.mode(p))
     }
 
+    /// Who owns `path`: user and group ids.
+    pub fn owner(&self, path: &str) -> (u32, u32) {
+        self.read_with(path, |t, p| t.owner(p))
+    }
+
+    /// A new file or directory at `path` belongs to the processes' user and group, or to its
+    /// directory's group when that directory is set-group-ID (its new directories are too).
+    fn own_new(&mut self, path: &str, dir: bool) {
+        let up = parent(path).to_string();
+        let (up_mode, (_, up_gid)) = (self.mode(&up), self.owner(&up));
+        let inherit = up_mode & super::tree::SETGID != 0;
+        let gid = if inherit { up_gid } else { self.creds.gid };
+        let uid = self.creds.uid;
+        // Root's files in an ordinary directory: nothing to note.
+        if (uid, gid) == (0, 0) && !inherit {
+            return;
+        }
+        let _ = self.write_with(path, |t, p| {
+            t.set_owner(p, uid, gid);
+            if dir && inherit {
+                t.set_mode(p, t.mode(p) | super::tree::SETGID);
+            }
+            Ok(())
+        });
+    }
+
     /// The bytes the container's own files hold.
     pub fn used(&self) -> usize {
         self.root.used()
@@ -148,16 +193,38 @@ impl Fs {
 
     /// Write `data` to the file at `path` (made if missing), replacing or appending.
     pub fn write(&mut self, path: &str, data: &[u8], append: bool) -> Result<(), FsError> {
-        self.write_with(path, |t, p| t.write(p, data, append))
+        let new = self.get(path).is_none();
+        self.write_with(path, |t, p| t.write(p, data, append))?;
+        if new {
+            self.own_new(path, false);
+        }
+        Ok(())
     }
 
     /// Make a directory; with `parents`, its missing parents too and no error if it exists.
     pub fn mkdir(&mut self, path: &str, parents: bool) -> Result<(), FsError> {
         let exists = self.get(path);
+        // The directories this makes (with `parents`, the missing ones above it too).
+        let mut made = Vec::new();
+        if exists.is_none() {
+            let mut at = path.to_string();
+            while at != "/" && self.get(&at).is_none() {
+                made.push(at.clone());
+                at = parent(&at).to_string();
+            }
+        }
         match self.write_with(path, |t, p| t.mkdir(p, parents)) {
             // `mkdir -p` of a directory that is there succeeds, read-only or not.
             Err(FsError::ReadOnly) if parents && matches!(exists, Some(Node::Dir)) => Ok(()),
             Err(FsError::ReadOnly) if exists.is_some() => Err(FsError::Exists),
+            Ok(()) => {
+                for d in made.iter().rev() {
+                    if self.is_dir(d) {
+                        self.own_new(d, true);
+                    }
+                }
+                Ok(())
+            }
             r => r,
         }
     }
@@ -167,16 +234,16 @@ impl Fs {
         let mut entries = self.read_with(dir, |t, p| t.list(p))?;
         for m in self.mounts.iter().filter(|m| parent(&m.at) == dir) {
             let name = super::base(&m.at);
-            let (node, mode) = {
+            let (node, mode, owner) = {
                 let t = m.tree.lock();
-                (t.get(&m.sub).cloned(), t.mode(&m.sub))
+                (t.get(&m.sub).cloned(), t.mode(&m.sub), t.owner(&m.sub))
             };
             let Some(node) = node else { continue };
             let (is_dir, size) = match node {
                 Node::Dir => (true, 4096),
                 Node::File(d) => (false, d.len()),
             };
-            let entry = Entry { name: name.to_string(), dir: is_dir, size, mode };
+            let entry = Entry { name: name.to_string(), dir: is_dir, size, mode, owner };
             match entries.binary_search_by(|e| e.name.as_str().cmp(name)) {
                 Ok(i) => entries[i] = entry,
                 Err(i) => entries.insert(i, entry),

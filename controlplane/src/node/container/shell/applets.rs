@@ -117,7 +117,7 @@ impl Shell {
                 }
                 code
             }
-            "ls" => self.ls(&operands, has('a'), has('l'), sys),
+            "ls" => self.ls(&operands, has('a'), has('l'), has('d'), sys),
             "df" => self.df(args, sys),
             "mount" => self.mount(args, sys),
             "mkdir" => {
@@ -224,12 +224,33 @@ impl Shell {
                 0
             }
             "id" => {
-                self.out(b"uid=0(root) gid=0(root) groups=0(root),10(wheel)\n", sys);
+                let c = sys.fs.creds.clone();
+                let named = |id: u32, file: &str| match name_of(sys.fs, file, id) {
+                    Some(n) => format!("{id}({n})"),
+                    None => id.to_string(),
+                };
+                let groups: Vec<String> = c.groups.iter().map(|g| named(*g, "/etc/group")).collect();
+                let line = format!(
+                    "uid={} gid={} groups={}\n",
+                    named(c.uid, "/etc/passwd"),
+                    named(c.gid, "/etc/group"),
+                    groups.join(",")
+                );
+                self.out(line.as_bytes(), sys);
                 0
             }
             "whoami" => {
-                self.out(b"root\n", sys);
-                0
+                let uid = sys.fs.creds.uid;
+                match name_of(sys.fs, "/etc/passwd", uid) {
+                    Some(n) => {
+                        self.out(format!("{n}\n").as_bytes(), sys);
+                        0
+                    }
+                    None => {
+                        self.warn("whoami", &format!("unknown uid {uid}"), sys);
+                        1
+                    }
+                }
             }
             "uname" => {
                 let parts: Vec<&str> = if has('a') {
@@ -384,31 +405,33 @@ impl Shell {
         }
     }
 
-    fn ls(&mut self, operands: &[&String], all: bool, long: bool, sys: &mut Sys<'_>) -> i32 {
+    fn ls(&mut self, operands: &[&String], all: bool, long: bool, dirs_as_files: bool, sys: &mut Sys<'_>) -> i32 {
         let dot = ".".to_string();
         let targets: Vec<&String> = if operands.is_empty() { vec![&dot] } else { operands.to_vec() };
-        let mut code = 0;
-        let mut out = String::new();
-        let line = |name: &str, dir: bool, size: usize, mode: u32| {
+        let fs_ref: &fs::Fs = sys.fs;
+        let line = |name: &str, dir: bool, size: usize, mode: u32, (uid, gid): (u32, u32)| {
             if long {
                 let mode = mode_string(dir, mode);
                 let links = if dir { 2 } else { 1 };
-                format!("{mode} {links:>4} root     root     {size:>9} {name}\n")
+                let user = name_of(fs_ref, "/etc/passwd", uid).unwrap_or_else(|| uid.to_string());
+                let group = name_of(fs_ref, "/etc/group", gid).unwrap_or_else(|| gid.to_string());
+                format!("{mode} {links:>4} {user:<8} {group:<8} {size:>9} {name}\n")
             } else {
                 format!("{name}\n")
             }
         };
+        // `-d` lists a directory itself, as a file is.
         let (files, dirs): (Vec<&String>, Vec<&String>) =
-            targets.iter().partition(|t| !sys.fs.is_dir(&fs::normalize(&self.cwd, t)));
+            targets.iter().partition(|t| dirs_as_files || !fs_ref.is_dir(&fs::normalize(&self.cwd, t)));
+        let mut out = String::new();
+        let mut missing = Vec::new();
         for f in &files {
             let path = fs::normalize(&self.cwd, f);
-            match sys.fs.get(&path) {
-                Some(fs::Node::File(d)) => out.push_str(&line(f, false, d.len(), sys.fs.mode(&path))),
-                _ => {
-                    let msg = format!("ls: {f}: No such file or directory\n");
-                    self.err(msg.as_bytes(), sys);
-                    code = 1;
-                }
+            let (mode, owner) = (fs_ref.mode(&path), fs_ref.owner(&path));
+            match fs_ref.get(&path) {
+                Some(fs::Node::File(d)) => out.push_str(&line(f, false, d.len(), mode, owner)),
+                Some(fs::Node::Dir) => out.push_str(&line(f, true, 4096, mode, owner)),
+                None => missing.push(f.to_string()),
             }
         }
         for (i, d) in dirs.iter().enumerate() {
@@ -418,16 +441,20 @@ impl Shell {
                 }
                 out.push_str(&format!("{d}:\n"));
             }
-            let entries = sys.fs.list(&fs::normalize(&self.cwd, d)).unwrap_or_default();
+            let entries = fs_ref.list(&fs::normalize(&self.cwd, d)).unwrap_or_default();
             if long {
                 out.push_str(&format!("total {}\n", entries.len() * 4));
             }
             for e in entries.iter().filter(|e| all || !e.name.starts_with('.')) {
-                out.push_str(&line(&e.name, e.dir, e.size, e.mode));
+                out.push_str(&line(&e.name, e.dir, e.size, e.mode, e.owner));
             }
         }
+        for f in &missing {
+            let msg = format!("ls: {f}: No such file or directory\n");
+            self.err(msg.as_bytes(), sys);
+        }
         self.out(out.as_bytes(), sys);
-        code
+        i32::from(!missing.is_empty())
     }
 
     fn copy(&mut self, applet: &str, operands: &[&String], sys: &mut Sys<'_>) -> i32 {
@@ -852,11 +879,28 @@ fn printf(fmt: &str, args: &[String]) -> (String, i32) {
 /// `ls -l`'s mode column: `-rw-r--r--`.
 fn mode_string(dir: bool, mode: u32) -> String {
     let mut s = String::from(if dir { "d" } else { "-" });
-    for shift in [6, 3, 0] {
+    // setuid, setgid and sticky show in the user's, group's and others' execute column.
+    for (shift, special, letter) in [(6, 0o4000, 's'), (3, 0o2000, 's'), (0, 0o1000, 't')] {
         let bits = (mode >> shift) & 7;
         s.push(if bits & 4 != 0 { 'r' } else { '-' });
         s.push(if bits & 2 != 0 { 'w' } else { '-' });
-        s.push(if bits & 1 != 0 { 'x' } else { '-' });
+        s.push(match (bits & 1 != 0, mode & special != 0) {
+            (true, true) => letter,
+            (false, true) => letter.to_ascii_uppercase(),
+            (true, false) => 'x',
+            (false, false) => '-',
+        });
     }
     s
+}
+
+/// The name `/etc/passwd` (or `/etc/group`) of the container gives id `id`, if any.
+fn name_of(fs: &fs::Fs, file: &str, id: u32) -> Option<String> {
+    let data = fs.read(file).ok()?;
+    let text = String::from_utf8_lossy(&data);
+    text.lines().find_map(|l| {
+        let mut parts = l.split(':');
+        let name = parts.next()?;
+        (parts.nth(1)?.parse::<u32>().ok()? == id).then(|| name.to_string())
+    })
 }

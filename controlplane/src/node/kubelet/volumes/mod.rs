@@ -172,7 +172,18 @@ fn setup(w: &PodWorker, env: &mut Env<'_>, pod: &crate::model::Pod, v: &Volume) 
         };
         let source = if memory { MountSource::Tmpfs } else { MountSource::Disk };
         let size_limit = if memory { None } else { limit };
-        return Ok(Ready { size_limit, ..plain(Shared::new(Tree::with_capacity(cap)), source) });
+        // An emptyDir is made 0777; with the pod's fsGroup, its group is that group and the
+        // set-group-ID bit makes the files made in it that group's (`SetVolumeOwnership`).
+        let mut tree = Tree::with_capacity(cap);
+        let fs_group = pod.spec.as_ref().and_then(|s| s.security_context.as_ref()).and_then(|s| s.fs_group);
+        match fs_group.and_then(|g| u32::try_from(g).ok()) {
+            Some(g) => {
+                tree.set_owner("/", 0, g);
+                tree.set_mode("/", 0o777 | crate::node::container::fs::SETGID);
+            }
+            None => tree.set_mode("/", 0o777),
+        }
+        return Ok(Ready { size_limit, ..plain(Shared::new(tree), source) });
     }
     if let Some(h) = &v.host_path {
         let path = normalize("/", &h.path);
