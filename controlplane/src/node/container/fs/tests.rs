@@ -100,3 +100,34 @@ fn emptying_the_root_keeps_it() {
     assert!(v.lock().is_dir("/"));
     assert!(v.lock().list("/").unwrap().is_empty());
 }
+
+#[test]
+fn new_files_belong_to_the_processes_and_a_setgid_directory_gives_its_group() {
+    let mut shared = Tree::new();
+    shared.set_owner("/", 0, 2000);
+    shared.set_mode("/", 0o777 | SETGID);
+    let shared = Shared::new(shared);
+    let mut fs = Fs::new();
+    fs.mount(mount("/data", &shared, "/", false));
+    fs.mkdir("/tmp", false).unwrap();
+    fs.mkdir("/etc", false).unwrap();
+    fs.creds = Creds { uid: 1000, gid: 3000, groups: vec![2000, 3000] };
+    fs.write("/data/f", b"x", false).unwrap();
+    fs.mkdir("/data/a/b", true).unwrap();
+    fs.write("/tmp/mine", b"x", false).unwrap();
+    assert_eq!(fs.owner("/data/f"), (1000, 2000));
+    assert_eq!((fs.owner("/data/a/b"), fs.mode("/data/a/b")), ((1000, 2000), 0o755 | SETGID));
+    assert_eq!(fs.owner("/tmp/mine"), (1000, 3000));
+    // Rewriting a file keeps its owner; a move takes it along; a removal forgets it.
+    fs.creds = Creds::default();
+    fs.write("/data/f", b"y", true).unwrap();
+    assert_eq!(fs.owner("/data/f"), (1000, 2000));
+    fs.rename("/data/f", "/data/g").unwrap();
+    assert_eq!(fs.owner("/data/g"), (1000, 2000));
+    fs.remove("/data/a", true, false).unwrap();
+    fs.mkdir("/data/a", false).unwrap();
+    assert_eq!(fs.owner("/data/a"), (0, 2000), "root's, in the directory's group");
+    // Root in an ordinary directory notes nothing.
+    fs.write("/etc/x", b"", false).unwrap();
+    assert_eq!((fs.owner("/etc/x"), fs.mode("/etc/x")), ((0, 0), FILE_MODE));
+}
