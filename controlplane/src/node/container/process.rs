@@ -37,6 +37,24 @@ pub struct Process {
     pub wake: Option<Time>,
     /// Its stdin, when a client streams it (`exec -i`, `attach -i`) and it is a shell.
     pub terminal: Option<Terminal>,
+    /// Its command line, as `ps` shows it.
+    pub cmdline: String,
+}
+
+/// A process's command line as `ps` shows it: its words, but a shell given one simple
+/// command (`sh -c "sleep 1h"`) has become that command, as busybox's `sh -c` execs it.
+pub fn shown_cmdline(words: &[String]) -> String {
+    match words {
+        [sh, c, script] if matches!(sh.rsplit('/').next(), Some("sh" | "bash" | "ash" | "dash")) && c == "-c" => {
+            let simple = !script.contains([';', '&', '|', '\n', '(', '`', '$', '>', '<']);
+            if simple {
+                script.trim().to_string()
+            } else {
+                words.join(" ")
+            }
+        }
+        _ => words.join(" "),
+    }
 }
 
 /// A shell with no script (`sh`, `bash -l`): it reads its commands from stdin.
@@ -52,7 +70,8 @@ impl Process {
         let mut shell = Shell::new("sh", env);
         shell.pid = pid;
         shell.start_command(words);
-        Process { shell, procs: Procs::new(pid), exit: None, wake: None, terminal: None }
+        let cmdline = shown_cmdline(words);
+        Process { shell, procs: Procs::new(pid), exit: None, wake: None, terminal: None, cmdline }
     }
 
     /// `words` run with stdin open to a client (`-i`; `tty` for `-t`): a shell with no script
@@ -75,7 +94,8 @@ impl Process {
             // Another program reads its input whole, once it has ended (`tar xf -`, `cat`).
             terminal.program = Some(words.to_vec());
         }
-        Process { shell, procs: Procs::new(pid), exit: None, wake: None, terminal: Some(terminal) }
+        let cmdline = shown_cmdline(words);
+        Process { shell, procs: Procs::new(pid), exit: None, wake: None, terminal: Some(terminal), cmdline }
     }
 
     /// What the client sent to its stdin; it runs at the next [`Process::advance`].
@@ -149,6 +169,13 @@ impl Process {
     /// outside its tree, which its `kill` may reach.
     pub fn enter(&mut self, last: u32, others: Vec<u32>) {
         self.procs.enter(last, others);
+    }
+
+    /// The container's other processes, for `ps`: id and command line.
+    pub fn set_table(&mut self, mut others: Vec<(u32, String)>) {
+        others.push((self.pid(), self.cmdline.clone()));
+        others.sort();
+        self.procs.table = others;
     }
 
     /// The last id given in the container, after it ran.

@@ -134,6 +134,14 @@ impl Shim {
         out
     }
 
+    /// The container's processes for `ps`, but for the exec'd ones taken out to run: its main
+    /// process and the exec'd ones.
+    fn table(&self) -> Vec<(u32, String)> {
+        let mut out = vec![(1, crate::node::container::process::shown_cmdline(&self.words))];
+        out.extend(self.execs.values().map(|(p, _)| (p.pid(), p.cmdline.clone())));
+        out
+    }
+
     /// A new process id in the container.
     fn next_pid(&mut self) -> u32 {
         self.pids = crate::node::container::shell::pipes::next_pid(self.pids, &self.live_pids(true));

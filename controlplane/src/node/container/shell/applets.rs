@@ -11,7 +11,7 @@ pub const NETWORK: &[&str] = &["wget", "curl", "nslookup", "nc", "ping", "telnet
 pub const APPLETS: &[&str] = &[
     "echo", "printf", "cat", "ls", "mkdir", "rmdir", "rm", "touch", "cp", "mv", "env", "printenv", "hostname", "id",
     "whoami", "date", "true", "false", "test", "[", "wc", "head", "tail", "grep", "cut", "sort", "uniq", "seq",
-    "uname", "basename", "dirname", "tr", "yes", "kill", "df", "mount", "tar",
+    "uname", "basename", "dirname", "tr", "yes", "kill", "df", "mount", "tar", "ps",
 ];
 
 impl Shell {
@@ -239,6 +239,10 @@ impl Shell {
                 self.out(line.as_bytes(), sys);
                 0
             }
+            "ps" => {
+                self.ps(args, sys);
+                0
+            }
             "whoami" => {
                 let uid = sys.fs.creds.uid;
                 match name_of(sys.fs, "/etc/passwd", uid) {
@@ -455,6 +459,27 @@ impl Shell {
         }
         self.out(out.as_bytes(), sys);
         i32::from(!missing.is_empty())
+    }
+
+    /// busybox's `ps`: the container's processes (every option shows the same columns), all
+    /// the container's user; `ps` itself among them, as the child the shell forks for it
+    /// unless it is the process exec'd.
+    fn ps(&mut self, args: &[String], sys: &mut Sys<'_>) {
+        let invocation = std::iter::once("ps").chain(args.iter().map(String::as_str)).collect::<Vec<_>>().join(" ");
+        let mut rows = sys.procs.table.clone();
+        let me = self.pid;
+        if !rows.iter().any(|(pid, cmd)| {
+            *pid == me && cmd.split_whitespace().next().map(|w| w.rsplit('/').next()) == Some(Some("ps"))
+        }) {
+            rows.push((sys.procs.pid(), invocation));
+        }
+        let uid = sys.fs.creds.uid;
+        let user = name_of(sys.fs, "/etc/passwd", uid).unwrap_or_else(|| uid.to_string());
+        let mut out = String::from("PID   USER     TIME  COMMAND\n");
+        for (pid, cmd) in rows {
+            out.push_str(&format!("{pid:>5} {user:<8} {:>2}:{:02} {cmd}\n", 0, 0));
+        }
+        self.out(out.as_bytes(), sys);
     }
 
     fn copy(&mut self, applet: &str, operands: &[&String], sys: &mut Sys<'_>) -> i32 {

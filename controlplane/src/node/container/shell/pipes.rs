@@ -55,6 +55,9 @@ pub struct Procs {
     next_pid: u32,
     /// The live processes of the container outside this tree, which its `kill` may reach.
     pub others: Vec<u32>,
+    /// The container's processes as `ps` lists them, this one among them: id and command
+    /// line (given to exec'd processes only).
+    pub table: Vec<(u32, String)>,
     /// Signals sent to processes outside this tree: (pid, signal name).
     pub signals: Vec<(u32, &'static str)>,
     /// How many more processes may start in this turn; the owner sets it from the tree's size.
@@ -73,6 +76,7 @@ impl Procs {
             pipes: Vec::new(),
             next_pid: pid,
             others: Vec::new(),
+            table: Vec::new(),
             signals: Vec::new(),
             forks_left: PROCS_CAP,
             net_calls: Vec::new(),

@@ -168,6 +168,7 @@ impl Containerd {
         // Bounded: each round either ends it, moves to its next wake, or spends a slice.
         for _ in 0..64 {
             p.enter(shim.pids, shim.live_pids(true));
+            p.set_table(shim.table());
             p.advance_exec(&mut shim.fs, &shim.hostname, t, &mut out);
             shim.pids = p.last_pid();
             match (out.code, out.wake) {

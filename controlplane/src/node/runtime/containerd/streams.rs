@@ -71,6 +71,7 @@ impl Containerd {
         let shim = self.shims.get_mut(id).ok_or_else(|| CriError::not_found(format!("container {id:?} not found")))?;
         if let Some((mut p, mut out)) = shim.execs.remove(&stream) {
             p.enter(shim.pids, shim.live_pids(true));
+            p.set_table(shim.table());
             p.advance_exec(&mut shim.fs, &shim.hostname, now, &mut out);
             shim.pids = p.last_pid();
             let signals = p.take_signals();
