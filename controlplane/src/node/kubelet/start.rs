@@ -90,6 +90,7 @@ pub fn start(
         run_as_user: run_as.0,
         run_as_group: run_as.1,
         supplemental_groups: run_as.2,
+        security: security(spec, cspec),
     };
     env.mark();
     let id = match env.runtime.create_container(now, &sandbox, &config) {
@@ -201,6 +202,23 @@ fn run_as(spec: &PodSpec, c: &Container) -> (Option<i64>, Option<i64>, Vec<i64>)
     let mut groups: Vec<i64> = pod.and_then(|p| p.supplemental_groups.clone()).unwrap_or_default();
     groups.extend(pod.and_then(|p| p.fs_group));
     (user, group, groups)
+}
+
+/// The container's capabilities and security flags: its own securityContext, the pod's
+/// seccomp profile under it.
+fn security(spec: &PodSpec, c: &Container) -> crate::node::runtime::procfs::Security {
+    let own = c.security_context.as_ref();
+    let caps = own.and_then(|s| s.capabilities.as_ref());
+    let seccomp = own
+        .and_then(|s| s.seccomp_profile.as_ref())
+        .or_else(|| spec.security_context.as_ref().and_then(|p| p.seccomp_profile.as_ref()));
+    crate::node::runtime::procfs::Security {
+        privileged: own.and_then(|s| s.privileged) == Some(true),
+        add: caps.and_then(|c| c.add.clone()).unwrap_or_default(),
+        drop: caps.and_then(|c| c.drop.clone()).unwrap_or_default(),
+        no_new_privs: own.and_then(|s| s.allow_privilege_escalation) == Some(false),
+        seccomp: seccomp.is_some_and(|p| p.type_ != "Unconfined"),
+    }
 }
 
 /// The container's limit of `resource`, if it has one.

@@ -537,6 +537,12 @@ impl RuntimeService for Containerd {
         }
         fs.creds = credentials(&fs, config);
         let words = image::resolve_command(image::config_name(&full), &config.command, &config.args);
+        // The main process's status in /proc, by the name of the program it runs.
+        let shown = crate::node::container::process::shown_cmdline(&words);
+        let program = shown.split_whitespace().next().map(|w| w.rsplit('/').next().unwrap_or(w)).unwrap_or("sh");
+        let status = super::procfs::status(&program.chars().take(15).collect::<String>(), &fs.creds, &config.security);
+        let _ = fs.mkdir("/proc/1", true);
+        let _ = fs.write("/proc/1/status", status.as_bytes(), false);
         let mut plan = behaviour::plan(&full, &words, &config.name, ann, &fs, &config.envs);
         // A shell with no script (the image's default, or `-- sh`) reads its commands from
         // stdin, which when open keeps it waiting there.

@@ -60,6 +60,8 @@ pub struct ContainerConfig {
     pub run_as_user: Option<i64>,
     pub run_as_group: Option<i64>,
     pub supplemental_groups: Vec<i64>,
+    /// Its capabilities and security flags (`security_context`).
+    pub security: super::procfs::Security,
 }
 
 /// How a client's streams meet a process (CRI's `ExecRequest`/`AttachRequest`): its stdin

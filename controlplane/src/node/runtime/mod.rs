@@ -7,6 +7,7 @@ pub mod containerd;
 pub mod cri;
 pub mod images;
 pub mod perl;
+pub mod procfs;
 pub mod stress;
 
 pub use containerd::{Conn, Containerd, CriCall, PendingCall};
