@@ -206,18 +206,19 @@ fn run_as(spec: &PodSpec, c: &Container) -> (Option<i64>, Option<i64>, Vec<i64>)
 
 /// The container's capabilities and security flags: its own securityContext, the pod's
 /// seccomp profile under it.
-fn security(spec: &PodSpec, c: &Container) -> crate::node::runtime::procfs::Security {
+fn security(spec: &PodSpec, c: &Container) -> crate::node::runtime::cri::Security {
     let own = c.security_context.as_ref();
     let caps = own.and_then(|s| s.capabilities.as_ref());
     let seccomp = own
         .and_then(|s| s.seccomp_profile.as_ref())
         .or_else(|| spec.security_context.as_ref().and_then(|p| p.seccomp_profile.as_ref()));
-    crate::node::runtime::procfs::Security {
+    crate::node::runtime::cri::Security {
         privileged: own.and_then(|s| s.privileged) == Some(true),
         add: caps.and_then(|c| c.add.clone()).unwrap_or_default(),
         drop: caps.and_then(|c| c.drop.clone()).unwrap_or_default(),
         no_new_privs: own.and_then(|s| s.allow_privilege_escalation) == Some(false),
         seccomp: seccomp.is_some_and(|p| p.type_ != "Unconfined"),
+        read_only_root: own.and_then(|s| s.read_only_root_filesystem) == Some(true),
     }
 }
 

@@ -543,6 +543,7 @@ impl RuntimeService for Containerd {
         let status = super::procfs::status(&program.chars().take(15).collect::<String>(), &fs.creds, &config.security);
         let _ = fs.mkdir("/proc/1", true);
         let _ = fs.write("/proc/1/status", status.as_bytes(), false);
+        fs.read_only_root = config.security.read_only_root;
         let mut plan = behaviour::plan(&full, &words, &config.name, ann, &fs, &config.envs);
         // A shell with no script (the image's default, or `-- sh`) reads its commands from
         // stdin, which when open keeps it waiting there.

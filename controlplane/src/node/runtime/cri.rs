@@ -61,7 +61,23 @@ pub struct ContainerConfig {
     pub run_as_group: Option<i64>,
     pub supplemental_groups: Vec<i64>,
     /// Its capabilities and security flags (`security_context`).
-    pub security: super::procfs::Security,
+    pub security: Security,
+}
+
+/// What the container's securityContext asks of the kernel for its processes (CRI's
+/// `LinuxContainerSecurityContext`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Security {
+    pub privileged: bool,
+    /// `capabilities.add` and `drop`, as written (`NET_ADMIN`, `CAP_SYS_TIME`, `ALL`).
+    pub add: Vec<String>,
+    pub drop: Vec<String>,
+    /// `allowPrivilegeEscalation: false`.
+    pub no_new_privs: bool,
+    /// A seccomp filter (`RuntimeDefault` or `Localhost`).
+    pub seccomp: bool,
+    /// `readOnlyRootFilesystem`: the container's own files cannot be written.
+    pub read_only_root: bool,
 }
 
 /// How a client's streams meet a process (CRI's `ExecRequest`/`AttachRequest`): its stdin

@@ -2,6 +2,7 @@
 //! flags, as the Configure a Security Context page reads them (`CapPrm`, `CapEff`). Only the
 //! lines kubesim models are written.
 
+use super::cri::Security;
 use crate::node::container::fs::Creds;
 
 /// Linux capabilities by number (`include/uapi/linux/capability.h`), without `CAP_`.
@@ -66,19 +67,6 @@ const DEFAULT: &[&str] = &[
     "KILL",
     "AUDIT_WRITE",
 ];
-
-/// What the container's securityContext asks of the kernel for its processes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Security {
-    pub privileged: bool,
-    /// `capabilities.add` and `drop`, as written (`NET_ADMIN`, `CAP_SYS_TIME`, `ALL`).
-    pub add: Vec<String>,
-    pub drop: Vec<String>,
-    /// `allowPrivilegeEscalation: false`.
-    pub no_new_privs: bool,
-    /// A seccomp filter (`RuntimeDefault` or `Localhost`).
-    pub seccomp: bool,
-}
 
 fn bit(name: &str) -> Option<u64> {
     let name = name.strip_prefix("CAP_").unwrap_or(name).to_ascii_uppercase();

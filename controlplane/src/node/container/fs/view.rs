@@ -47,6 +47,8 @@ pub struct Fs {
     mounts: Vec<Mount>,
     /// Who the container's processes are.
     pub creds: Creds,
+    /// `readOnlyRootFilesystem`: the container's own tree refuses writes (its volumes do not).
+    pub read_only_root: bool,
 }
 
 /// Where a path lands: the container's own tree or a mount, and the path inside it.
@@ -62,7 +64,7 @@ impl Fs {
     }
 
     pub fn from_tree(root: Tree) -> Self {
-        Fs { root, mounts: Vec::new(), creds: Creds::default() }
+        Fs { root, mounts: Vec::new(), creds: Creds::default(), read_only_root: false }
     }
 
     /// The container's own tree (its writable layer).
@@ -133,6 +135,7 @@ impl Fs {
     ) -> Result<R, FsError> {
         let r = self.route(path);
         match r.mount {
+            None if self.read_only_root => Err(FsError::ReadOnly),
             None => f(&mut self.root, &r.inner),
             Some(i) if self.mounts[i].read_only => Err(FsError::ReadOnly),
             Some(i) => f(&mut self.mounts[i].tree.lock(), &r.inner),
