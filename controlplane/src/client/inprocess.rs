@@ -244,6 +244,14 @@ impl Client for &InProcess<'_> {
         Ok(Response { body: (), warnings: uid.warnings })
     }
 
+    fn kubeconfig(&self) -> crate::client::kubeconfig::Kubeconfig {
+        self.cluster.borrow().kubeconfig().clone()
+    }
+
+    fn set_kubeconfig(&mut self, config: crate::client::kubeconfig::Kubeconfig) {
+        *self.cluster.borrow_mut().kubeconfig_mut() = config;
+    }
+
     fn forwarded_ports(&self) -> Vec<u16> {
         self.cluster.borrow_mut().forwards_mut().keys().copied().collect()
     }

@@ -4,6 +4,7 @@
 //! `Cluster`; over HTTP they would be a REST client and a watch with a timeout.
 
 mod inprocess;
+pub mod kubeconfig;
 #[cfg(test)]
 mod tests;
 
@@ -109,6 +110,10 @@ pub trait Client {
         patch: &Value,
     ) -> Answer<Scale>;
     fn delete(&mut self, kind: Kind, namespace: &str, name: &str, opts: DeleteOptions) -> Answer<Arc<Object>>;
+    /// kubectl's kubeconfig (its contexts and their namespaces).
+    fn kubeconfig(&self) -> kubeconfig::Kubeconfig;
+    /// Write kubectl's kubeconfig.
+    fn set_kubeconfig(&mut self, config: kubeconfig::Kubeconfig);
     /// `POST serviceaccounts/NAME/token`: a token for the account.
     fn create_token(
         &mut self,

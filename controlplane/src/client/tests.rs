@@ -85,6 +85,12 @@ impl Client for Recording<'_> {
         self.note("delete", at(kind, ns, name));
         self.inner.delete(kind, ns, name, opts)
     }
+    fn kubeconfig(&self) -> crate::client::kubeconfig::Kubeconfig {
+        self.inner.kubeconfig()
+    }
+    fn set_kubeconfig(&mut self, config: crate::client::kubeconfig::Kubeconfig) {
+        self.inner.set_kubeconfig(config)
+    }
     fn create_token(
         &mut self,
         ns: &str,

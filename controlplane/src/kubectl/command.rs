@@ -91,6 +91,20 @@ pub static VERBS: &[Verb] = &[
         args: Args::Nodes,
         run: |c, w, a, _| super::drain::cordon(c, w, a, true),
     },
+    Verb {
+        name: "config",
+        flags: super::config::FLAGS,
+        args: Args::Subcommand(&[
+            "current-context",
+            "get-clusters",
+            "get-contexts",
+            "get-users",
+            "set-context",
+            "use-context",
+            "view",
+        ]),
+        run: |c, _, a, _| super::config::run(c, a),
+    },
     Verb { name: "cp", flags: super::cp::FLAGS, args: Args::Nothing, run: super::cp::run },
     Verb {
         name: "create",
@@ -231,6 +245,14 @@ pub fn run_line_with(
     if args.first() == Some(&"kubectl") {
         args.remove(0);
     }
+    // The current context's namespace is the default of `-n`, for the verbs that take one.
+    let context_namespace = client.kubeconfig().namespace().map(|ns| format!("--namespace={ns}"));
+    if let Some(flag) = &context_namespace {
+        if takes_namespace(&args) {
+            let at = args.iter().position(|a| *a == "--").unwrap_or(args.len());
+            args.insert(at, flag);
+        }
+    }
     // Warnings from another line are not this one's.
     client.take_warnings();
     let result = match args.split_first() {
@@ -284,6 +306,19 @@ fn shell_syntax(line: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Whether a command line's verb takes `--namespace` and the line names none.
+fn takes_namespace(args: &[&str]) -> bool {
+    let Some(verb) = args.first() else { return false };
+    let own = args.iter().take_while(|a| **a != "--").any(|a| {
+        matches!(*a, "-n" | "--namespace")
+            || a.starts_with("--namespace=")
+            || a.starts_with("-n") && a.len() > 2 && !a.starts_with("--")
+    });
+    let flags =
+        if *verb == "get" { Some(super::get::FLAGS) } else { VERBS.iter().find(|v| v.name == *verb).map(|v| v.flags) };
+    !own && *verb != "config" && flags.is_some_and(|f| f.iter().any(|f| f.long == "namespace"))
 }
 
 fn run_verb(

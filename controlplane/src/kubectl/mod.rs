@@ -4,6 +4,7 @@ pub mod apply;
 mod apply_cmd;
 mod attach;
 mod command;
+mod config;
 mod cp;
 mod create;
 mod create_token;

@@ -170,6 +170,8 @@ pub struct Cluster {
     progress: Option<ProgressHook>,
     /// Ports of the user's machine forwarded into pods (`kubectl port-forward`).
     forwards: crate::network::forward::Forwards,
+    /// kubectl's kubeconfig for this cluster (`kubectl config`).
+    kubeconfig: crate::client::kubeconfig::Kubeconfig,
     balancers: crate::network::ingress::balancer::Balancers,
     /// What the ingress-nginx pods last logged of their certificates.
     certificate_log: crate::network::ingress::tls::Logged,
@@ -210,6 +212,7 @@ impl Cluster {
             interrupt: None,
             progress: None,
             forwards: Default::default(),
+            kubeconfig: Default::default(),
             balancers: Default::default(),
             certificate_log: Default::default(),
             cloud: None,
@@ -340,6 +343,15 @@ impl Cluster {
     }
 
     /// The ports `kubectl port-forward` forwards into pods.
+    /// kubectl's kubeconfig for this cluster.
+    pub fn kubeconfig(&self) -> &crate::client::kubeconfig::Kubeconfig {
+        &self.kubeconfig
+    }
+
+    pub fn kubeconfig_mut(&mut self) -> &mut crate::client::kubeconfig::Kubeconfig {
+        &mut self.kubeconfig
+    }
+
     pub fn forwards_mut(&mut self) -> &mut crate::network::forward::Forwards {
         &mut self.forwards
     }
