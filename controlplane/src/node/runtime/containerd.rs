@@ -100,11 +100,12 @@ struct Kept {
     stdin_once: bool,
     memory_limit: Option<i64>,
     cpu_limit: Option<i64>,
+    security: Security,
 }
 
 impl Kept {
     fn of(config: &ContainerConfig) -> Self {
-        let ContainerConfig { name, attempt, stdin, tty, stdin_once, memory_limit, cpu_limit, .. } = config;
+        let ContainerConfig { name, attempt, stdin, tty, stdin_once, memory_limit, cpu_limit, security, .. } = config;
         Kept {
             name: name.clone(),
             attempt: *attempt,
@@ -113,6 +114,7 @@ impl Kept {
             stdin_once: *stdin_once,
             memory_limit: *memory_limit,
             cpu_limit: *cpu_limit,
+            security: security.clone(),
         }
     }
 }
@@ -140,6 +142,23 @@ impl Shim {
         let mut out = vec![(1, crate::node::container::process::shown_cmdline(&self.words))];
         out.extend(self.execs.values().map(|(p, _)| (p.pid(), p.cmdline.clone())));
         out
+    }
+
+    /// Write `/proc/1/status` for the processes that may read it: made when a shell or an
+    /// exec'd command first runs in the container, not for every container.
+    fn ensure_proc(&mut self) {
+        if self.fs.get("/proc/1/status").is_some() {
+            return;
+        }
+        let shown = crate::node::container::process::shown_cmdline(&self.words);
+        let program = shown.split_whitespace().next().map(|w| w.rsplit('/').next().unwrap_or(w)).unwrap_or("sh");
+        let name: String = program.chars().take(15).collect();
+        let status = super::procfs::status(&name, &self.fs.creds, &self.config.security);
+        // The kernel's files, read-only root or not.
+        let read_only = std::mem::replace(&mut self.fs.read_only_root, false);
+        let _ = self.fs.mkdir("/proc/1", true);
+        let _ = self.fs.write("/proc/1/status", status.as_bytes(), false);
+        self.fs.read_only_root = read_only;
     }
 
     /// A new process id in the container.
@@ -535,14 +554,12 @@ impl RuntimeService for Containerd {
         for m in &config.mounts {
             fs.mount(m.clone());
         }
-        fs.creds = credentials(&fs, config);
+        let asked =
+            config.run_as_user.is_some() || config.run_as_group.is_some() || !config.supplemental_groups.is_empty();
+        if asked {
+            fs.creds = credentials(&fs, config);
+        }
         let words = image::resolve_command(image::config_name(&full), &config.command, &config.args);
-        // The main process's status in /proc, by the name of the program it runs.
-        let shown = crate::node::container::process::shown_cmdline(&words);
-        let program = shown.split_whitespace().next().map(|w| w.rsplit('/').next().unwrap_or(w)).unwrap_or("sh");
-        let status = super::procfs::status(&program.chars().take(15).collect::<String>(), &fs.creds, &config.security);
-        let _ = fs.mkdir("/proc/1", true);
-        let _ = fs.write("/proc/1/status", status.as_bytes(), false);
         fs.read_only_root = config.security.read_only_root;
         let mut plan = behaviour::plan(&full, &words, &config.name, ann, &fs, &config.envs);
         // A shell with no script (the image's default, or `-- sh`) reads its commands from
@@ -615,6 +632,10 @@ impl RuntimeService for Containerd {
         let limit = shim.config.memory_limit;
         shim.oom_at = shim.plan.uses.as_ref().zip(limit).and_then(|(u, l)| u.memory.exceeds(l)).map(|d| now + d);
         if shim.proc.is_some() {
+            if shim.words.first().is_some_and(|w| matches!(w.rsplit('/').next(), Some("sh" | "bash" | "ash" | "dash")))
+            {
+                shim.ensure_proc();
+            }
             let mut words = shim.words.clone();
             shim.proc = Some(Box::new(if shim.config.stdin {
                 if words.is_empty() {

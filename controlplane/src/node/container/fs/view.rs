@@ -164,6 +164,12 @@ impl Fs {
         self.read_with(path, |t, p| t.owner(p))
     }
 
+    /// Whether what is made at `path` is root's with nothing to note: root makes it in the
+    /// container's own tree, where no directory is set-group-ID (only a volume's root is).
+    fn plain(&self, path: &str) -> bool {
+        self.creds.uid == 0 && self.creds.gid == 0 && self.route(path).mount.is_none()
+    }
+
     /// A new file or directory at `path` belongs to the processes' user and group, or to its
     /// directory's group when that directory is set-group-ID (its new directories are too).
     fn own_new(&mut self, path: &str, dir: bool) {
@@ -196,6 +202,9 @@ impl Fs {
 
     /// Write `data` to the file at `path` (made if missing), replacing or appending.
     pub fn write(&mut self, path: &str, data: &[u8], append: bool) -> Result<(), FsError> {
+        if self.plain(path) {
+            return self.write_with(path, |t, p| t.write(p, data, append));
+        }
         let new = self.get(path).is_none();
         self.write_with(path, |t, p| t.write(p, data, append))?;
         if new {
@@ -209,7 +218,7 @@ impl Fs {
         let exists = self.get(path);
         // The directories this makes (with `parents`, the missing ones above it too).
         let mut made = Vec::new();
-        if exists.is_none() {
+        if exists.is_none() && !self.plain(path) {
             let mut at = path.to_string();
             while at != "/" && self.get(&at).is_none() {
                 made.push(at.clone());

@@ -160,6 +160,7 @@ impl Containerd {
         }
         self.schedule(id, now);
         let Some(shim) = self.shims.get_mut(id) else { return Err(CriError::not_found(id.to_string())) };
+        shim.ensure_proc();
         let pid = shim.next_pid();
         let mut p = Process::new(cmd, &shim.env, pid);
         let mut out = ExecOutput::default();

@@ -32,6 +32,7 @@ impl Containerd {
         self.next_exec += 1;
         let exec = self.next_exec;
         let shim = self.running(now, id)?;
+        shim.ensure_proc();
         let pid = shim.next_pid();
         let p = if streams.stdin {
             Process::with_stdin(cmd, &shim.env, pid, streams.tty)
