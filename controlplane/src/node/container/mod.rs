@@ -13,6 +13,7 @@ pub mod process;
 pub mod server;
 pub mod shell;
 pub mod terminal;
+pub mod users;
 
 pub use fs::Fs;
 pub use process::{ExecOutput, Process};

@@ -455,24 +455,14 @@ impl Containerd {
 /// group is asked for, and as supplementary groups that group, the groups `/etc/group` lists
 /// the user in, and those asked for, ascending.
 fn credentials(fs: &crate::node::container::Fs, config: &ContainerConfig) -> crate::node::container::fs::Creds {
+    use crate::node::container::users;
     let id = |v: i64| u32::try_from(v).unwrap_or(0);
     let uid = config.run_as_user.map_or(0, id);
-    let read = |path: &str| fs.read(path).map(|d| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default();
-    let passwd = read("/etc/passwd");
-    let entry = passwd
-        .lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .find(|f| f.get(2).and_then(|u| u.parse::<u32>().ok()) == Some(uid));
-    let name = entry.as_ref().and_then(|f| f.first().map(|n| n.to_string()));
-    let gid = config.run_as_group.map(id).or_else(|| entry.as_ref().and_then(|f| f.get(3)?.parse().ok())).unwrap_or(0);
+    let entry = users::user(fs, uid);
+    let gid = config.run_as_group.map(id).or_else(|| entry.as_ref().map(|e| e.1)).unwrap_or(0);
     let mut groups = vec![gid];
-    if let Some(name) = &name {
-        for l in read("/etc/group").lines() {
-            let f: Vec<&str> = l.split(':').collect();
-            if f.get(3).is_some_and(|members| members.split(',').any(|m| m == name)) {
-                groups.extend(f.get(2).and_then(|g| g.parse::<u32>().ok()));
-            }
-        }
+    if let Some((name, _)) = &entry {
+        groups.extend(users::groups_of(fs, name));
     }
     groups.extend(config.supplemental_groups.iter().map(|g| id(*g)));
     groups.sort_unstable();

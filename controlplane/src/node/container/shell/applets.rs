@@ -225,7 +225,7 @@ impl Shell {
             }
             "id" => {
                 let c = sys.fs.creds.clone();
-                let named = |id: u32, file: &str| match name_of(sys.fs, file, id) {
+                let named = |id: u32, file: &str| match crate::node::container::users::name(sys.fs, file, id) {
                     Some(n) => format!("{id}({n})"),
                     None => id.to_string(),
                 };
@@ -245,7 +245,7 @@ impl Shell {
             }
             "whoami" => {
                 let uid = sys.fs.creds.uid;
-                match name_of(sys.fs, "/etc/passwd", uid) {
+                match crate::node::container::users::name(sys.fs, "/etc/passwd", uid) {
                     Some(n) => {
                         self.out(format!("{n}\n").as_bytes(), sys);
                         0
@@ -417,8 +417,10 @@ impl Shell {
             if long {
                 let mode = mode_string(dir, mode);
                 let links = if dir { 2 } else { 1 };
-                let user = name_of(fs_ref, "/etc/passwd", uid).unwrap_or_else(|| uid.to_string());
-                let group = name_of(fs_ref, "/etc/group", gid).unwrap_or_else(|| gid.to_string());
+                let user =
+                    crate::node::container::users::name(fs_ref, "/etc/passwd", uid).unwrap_or_else(|| uid.to_string());
+                let group =
+                    crate::node::container::users::name(fs_ref, "/etc/group", gid).unwrap_or_else(|| gid.to_string());
                 format!("{mode} {links:>4} {user:<8} {group:<8} {size:>9} {name}\n")
             } else {
                 format!("{name}\n")
@@ -474,7 +476,7 @@ impl Shell {
             rows.push((sys.procs.pid(), invocation));
         }
         let uid = sys.fs.creds.uid;
-        let user = name_of(sys.fs, "/etc/passwd", uid).unwrap_or_else(|| uid.to_string());
+        let user = crate::node::container::users::name(sys.fs, "/etc/passwd", uid).unwrap_or_else(|| uid.to_string());
         let mut out = String::from("PID   USER     TIME  COMMAND\n");
         for (pid, cmd) in rows {
             out.push_str(&format!("{pid:>5} {user:<8} {:>2}:{:02} {cmd}\n", 0, 0));
@@ -917,15 +919,4 @@ fn mode_string(dir: bool, mode: u32) -> String {
         });
     }
     s
-}
-
-/// The name `/etc/passwd` (or `/etc/group`) of the container gives id `id`, if any.
-fn name_of(fs: &fs::Fs, file: &str, id: u32) -> Option<String> {
-    let data = fs.read(file).ok()?;
-    let text = String::from_utf8_lossy(&data);
-    text.lines().find_map(|l| {
-        let mut parts = l.split(':');
-        let name = parts.next()?;
-        (parts.nth(1)?.parse::<u32>().ok()? == id).then(|| name.to_string())
-    })
 }
