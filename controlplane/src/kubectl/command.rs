@@ -162,6 +162,12 @@ pub static VERBS: &[Verb] = &[
         args: Args::Resources,
         run: |c, w, a, _| super::label::run(c, w, a, super::label::Which::Labels),
     },
+    Verb {
+        name: "events",
+        flags: super::events::FLAGS,
+        args: Args::Nothing,
+        run: |c, w, a, _| super::events::run(c, w, a),
+    },
     Verb { name: "logs", flags: super::logs::FLAGS, args: Args::Resources, run: super::logs::run },
     Verb { name: "patch", flags: super::patch::FLAGS, args: Args::Resources, run: super::patch::run },
     Verb { name: "replace", flags: super::replace::FLAGS, args: Args::Nothing, run: super::replace::run },

@@ -12,6 +12,7 @@ mod delete;
 mod describe;
 mod drain;
 pub mod etcdctl;
+mod events;
 pub mod exec;
 mod explain;
 mod expose;
