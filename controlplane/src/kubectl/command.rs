@@ -338,6 +338,7 @@ fn run_verb(
     };
     match VERBS.iter().find(|v| v.name == verb) {
         Some(v) => (v.run)(client, waiter, rest, input),
+        None if super::later::NOT_YET.contains(&verb) => super::later::not_yet(verb),
         None => Err(format!("error: unknown command {verb:?} for \"kubectl\"")),
     }
 }
