@@ -41,11 +41,16 @@ pub struct Process {
     pub cmdline: String,
 }
 
+/// Whether `program` (a path or a name) is one of the shells.
+pub fn is_shell(program: &str) -> bool {
+    matches!(program.rsplit('/').next(), Some("sh" | "bash" | "ash" | "dash"))
+}
+
 /// A process's command line as `ps` shows it: its words, but a shell given one simple
 /// command (`sh -c "sleep 1h"`) has become that command, as busybox's `sh -c` execs it.
 pub fn shown_cmdline(words: &[String]) -> String {
     match words {
-        [sh, c, script] if matches!(sh.rsplit('/').next(), Some("sh" | "bash" | "ash" | "dash")) && c == "-c" => {
+        [sh, c, script] if is_shell(sh) && c == "-c" => {
             let simple = !script.contains([';', '&', '|', '\n', '(', '`', '$', '>', '<']);
             if simple {
                 script.trim().to_string()

@@ -12,27 +12,12 @@ use crate::model::selector::go_quote;
 use crate::node::container::shell;
 use crate::node::runtime::Containerd;
 
-/// How long a hook may run here. Upstream gives an exec hook no limit; a hook that never ends
-/// is taken as still running, and the container runs on.
-const HOOK_LIMIT_SECONDS: i64 = 120;
+/// How long a postStart hook may run here. Upstream gives an exec hook no limit; a hook that
+/// never ends is taken as still running, and the container runs on.
+pub const POST_START_LIMIT: Duration = Duration::seconds(120);
 
 /// The least grace the stop signal gets after a preStop hook (`minimumGracePeriodInSeconds`).
 const MINIMUM_GRACE_SECONDS: i64 = 2;
-
-/// Run `handler` for container `id` (of `c`, in the pod `pod` as the kubelet formats it, at
-/// `pod_ip`) at `at`: `Err` with the handler runner's message when it fails, and how long it
-/// took.
-pub fn run(
-    rt: &mut Containerd,
-    id: &str,
-    c: &Container,
-    pod: &str,
-    pod_ip: &str,
-    handler: &LifecycleHandler,
-    at: DateTime<Utc>,
-) -> (Result<(), String>, Duration) {
-    run_within(rt, id, c, pod, pod_ip, handler, at, Duration::seconds(HOOK_LIMIT_SECONDS))
-}
 
 /// The kubelet's `killContainer` before the stop signal: the container's preStop handler
 /// runs at `at` for at most `grace` seconds, and the signal follows when it ends, with what is
@@ -50,14 +35,16 @@ pub fn pre_stop(
     let Some(handler) = c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).filter(|_| grace > 0) else {
         return (at, grace, None);
     };
-    let (result, took) = run_within(rt, id, c, pod, pod_ip, handler, at, Duration::seconds(grace));
+    let (result, took) = run(rt, id, c, pod, pod_ip, handler, at, Duration::seconds(grace));
     let took = took.num_seconds().clamp(0, grace);
     (at + Duration::seconds(took), (grace - took).max(MINIMUM_GRACE_SECONDS), result.err())
 }
 
-/// [`run`] with at most `limit` for an exec or sleep handler: also how long it took.
+/// Run `handler` for container `id` (of `c`, in the pod `pod` as the kubelet formats it, at
+/// `pod_ip`) at `at`, an exec or sleep handler for at most `limit`: `Err` with the handler
+/// runner's message when it fails, and how long it took.
 #[allow(clippy::too_many_arguments)]
-fn run_within(
+pub fn run(
     rt: &mut Containerd,
     id: &str,
     c: &Container,

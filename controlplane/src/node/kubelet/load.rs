@@ -122,22 +122,20 @@ impl Loads {
     }
 }
 
+/// A container's limit of `resource`, if it has one.
+pub fn limit(c: &Container, resource: &str) -> Option<Quantity> {
+    let q = c.resources.as_ref()?.limits.as_ref()?.get(resource)?;
+    Quantity::from_k8s(q).ok()
+}
+
 /// A container's request and limit of a resource (`None`: not set), in millis for CPU.
 pub fn request_and_limit(c: &Container, resource: &str, milli: bool) -> (i64, Option<i64>) {
-    let get =
-        |list: Option<&std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| {
-            list.and_then(|l| l.get(resource)).and_then(|q| Quantity::from_k8s(q).ok()).map(|q| {
-                if milli {
-                    q.milli_value()
-                } else {
-                    q.value()
-                }
-            })
-        };
-    let r = c.resources.as_ref();
-    let limit = get(r.and_then(|r| r.limits.as_ref()));
+    let scale = |q: Quantity| if milli { q.milli_value() } else { q.value() };
+    let limit = limit(c, resource).map(scale);
+    let requests = c.resources.as_ref().and_then(|r| r.requests.as_ref());
+    let request = requests.and_then(|l| l.get(resource)).and_then(|q| Quantity::from_k8s(q).ok()).map(scale);
     // The API server takes a request from the limit when only a limit is given.
-    let request = get(r.and_then(|r| r.requests.as_ref())).or(limit).unwrap_or(0);
+    let request = request.or(limit).unwrap_or(0);
     (request, limit)
 }
 

@@ -85,8 +85,8 @@ pub fn start(
         stdin: cspec.stdin.unwrap_or(false),
         tty: cspec.tty.unwrap_or(false),
         stdin_once: cspec.stdin_once.unwrap_or(false),
-        memory_limit: limit(cspec, "memory").map(|q| q.value()),
-        cpu_limit: limit(cspec, "cpu").map(|q| q.milli_value()),
+        memory_limit: super::load::limit(cspec, "memory").map(|q| q.value()),
+        cpu_limit: super::load::limit(cspec, "cpu").map(|q| q.milli_value()),
         run_as_user: run_as.0,
         run_as_group: run_as.1,
         supplemental_groups: run_as.2,
@@ -137,7 +137,8 @@ pub fn start(
     // worker waits for it (`post_start_done` takes its end).
     if let Some(hook) = cspec.lifecycle.as_ref().and_then(|l| l.post_start.as_ref()) {
         let who = format!("{}_{}({})", w.pod.name(), w.pod.namespace(), w.uid);
-        let (result, took) = super::hooks::run(env.runtime, &id, cspec, &who, &pod_ip, hook, now);
+        let limit = super::hooks::POST_START_LIMIT;
+        let (result, took) = super::hooks::run(env.runtime, &id, cspec, &who, &pod_ip, hook, now, limit);
         ctr(w, init, i).post_start = Some((now + took, result.err()));
         if took > Duration::zero() {
             wake.at(now + took);
@@ -220,12 +221,6 @@ fn security(spec: &PodSpec, c: &Container) -> crate::node::runtime::cri::Securit
         seccomp: seccomp.is_some_and(|p| p.type_ != "Unconfined"),
         read_only_root: own.and_then(|s| s.read_only_root_filesystem) == Some(true),
     }
-}
-
-/// The container's limit of `resource`, if it has one.
-fn limit(c: &k8s_openapi::api::core::v1::Container, resource: &str) -> Option<crate::model::quantity::Quantity> {
-    let q = c.resources.as_ref()?.limits.as_ref()?.get(resource)?;
-    crate::model::quantity::Quantity::from_k8s(q).ok()
 }
 
 fn ctr(w: &mut PodWorker, init: bool, i: usize) -> &mut super::worker::Ctr {

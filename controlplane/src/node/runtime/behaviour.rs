@@ -166,10 +166,10 @@ pub fn runs_in_shell(words: &[String], container: &str, ann: &BTreeMap<String, S
         return false;
     }
     let Some(first) = words.first() else { return false };
-    let name = first.rsplit('/').next().unwrap_or(first);
-    if matches!(name, "sh" | "bash" | "ash" | "dash") {
+    if crate::node::container::process::is_shell(first) {
         return words.len() > 1;
     }
+    let name = first.rsplit('/').next().unwrap_or(first);
     name == "sleep"
         || name == crate::node::container::certgen::PROGRAM
         || crate::node::container::shell::APPLETS.contains(&name)

@@ -622,8 +622,7 @@ impl RuntimeService for Containerd {
         let limit = shim.config.memory_limit;
         shim.oom_at = shim.plan.uses.as_ref().zip(limit).and_then(|(u, l)| u.memory.exceeds(l)).map(|d| now + d);
         if shim.proc.is_some() {
-            if shim.words.first().is_some_and(|w| matches!(w.rsplit('/').next(), Some("sh" | "bash" | "ash" | "dash")))
-            {
+            if shim.words.first().is_some_and(|w| crate::node::container::process::is_shell(w)) {
                 shim.ensure_proc();
             }
             let mut words = shim.words.clone();
