@@ -496,7 +496,14 @@ impl Session {
                 (false, Some(why)) => controlplane::kubectl::Tty::absent(why),
                 (false, None) => controlplane::kubectl::Tty::default(),
             };
-            let input = controlplane::kubectl::Input { stdin: None, files: &files, interactive, stdout, terminal };
+            let input = controlplane::kubectl::Input {
+                stdin: None,
+                files: &files,
+                interactive,
+                stdout,
+                terminal,
+                namespace_from_context: false,
+            };
             let result = controlplane::kubectl::run_line_output(&mut cluster.0.borrow_mut(), line, input);
             let output = result.map_err(|message| {
                 if hung_up.get() {
@@ -526,7 +533,8 @@ impl Session {
     fn run_yaml(&mut self, text: &str) -> Result<Option<Dynamic>, ScriptError> {
         let cluster = self.cluster();
         let mut c = cluster.0.borrow_mut();
-        let outcomes = controlplane::kubectl::apply::apply_text(&mut c, text, "STDIN", "default");
+        let namespace = api::cluster::context_namespace(&c);
+        let outcomes = controlplane::kubectl::apply::apply_text(&mut c, text, "STDIN", &namespace);
         api::cluster::join_outcomes(outcomes).map(|t| Some(t.into())).map_err(|message| ScriptError {
             kind: ErrorKind::Runtime,
             message,

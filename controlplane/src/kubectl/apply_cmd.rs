@@ -32,6 +32,7 @@ pub fn run(
         return Err("error: must specify one of -f and -k".into());
     }
     let namespace = flags.get("namespace").unwrap_or("default");
+    let typed = super::files::typed_namespace(&flags, input);
     let dry_run = dry_run(&flags, client)?;
     let output = flags.get("output").filter(|o| !o.is_empty());
     let mut outcomes = Vec::new();
@@ -52,7 +53,8 @@ pub fn run(
                 }
             };
             for doc in docs {
-                let applied = apply_one(client, doc, &source, namespace, dry_run == DryRun::Client);
+                let applied = super::files::require_namespace(&doc, typed)
+                    .and_then(|()| apply_one(client, doc, &source, namespace, dry_run == DryRun::Client));
                 // Controllers react between requests (a new namespace gets its service account).
                 let line = settled(
                     waiter,

@@ -33,6 +33,9 @@ pub struct Input<'a> {
     pub stdout: Stdout<'a>,
     /// The user's terminal, for `exec -it`, `attach -it` and `run -it` (none in a script).
     pub terminal: super::stream::Tty<'a>,
+    /// The `--namespace` flag came from the current context, not from the command line:
+    /// kubectl holds the objects of files to a namespace only when it was typed.
+    pub namespace_from_context: bool,
 }
 
 impl Default for Input<'_> {
@@ -44,6 +47,7 @@ impl Default for Input<'_> {
             interactive: false,
             stdout: Stdout::default(),
             terminal: super::stream::Tty::default(),
+            namespace_from_context: false,
         }
     }
 }
@@ -237,7 +241,7 @@ pub fn run_line_with(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
     line: &str,
-    input: Input<'_>,
+    mut input: Input<'_>,
 ) -> Result<Output, String> {
     if let Some(op) = shell_syntax(line) {
         return Err(format!(
@@ -257,6 +261,7 @@ pub fn run_line_with(
         if takes_namespace(&args) {
             let at = args.iter().position(|a| *a == "--").unwrap_or(args.len());
             args.insert(at, flag);
+            input.namespace_from_context = true;
         }
     }
     // Warnings from another line are not this one's.

@@ -122,10 +122,15 @@ fn from_files(
     input: Input<'_>,
 ) -> Result<(Vec<Arc<Object>>, Vec<String>), String> {
     let (mut found, mut errors) = (Vec::new(), Vec::new());
+    let typed = super::files::typed_namespace(flags, input);
     for f in flags.all("filename") {
         for (source, text) in super::files::read(f, input, flags.is_set("recursive"), None)? {
             let docs = parse_documents(&text?).map_err(|e| format!("error: error parsing {source}: {e}"))?;
             for doc in docs {
+                if let Err(e) = super::files::require_namespace(&doc, typed) {
+                    errors.push(e);
+                    continue;
+                }
                 let obj = decode(doc).map_err(|e| format!("error: {e}"))?;
                 let ns = if obj.namespace().is_empty() { scope.namespace.as_str() } else { obj.namespace() };
                 let ns = if obj.info().namespaced { ns.to_string() } else { String::new() };

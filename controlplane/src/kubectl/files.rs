@@ -65,16 +65,38 @@ pub fn documents(
     input: Input<'_>,
     sending: Option<&str>,
 ) -> Result<Vec<Document>, String> {
+    let typed = typed_namespace(flags, input);
     let mut out = Vec::new();
     for arg in flags.all("filename") {
         for (source, docs) in read_documents(arg, input, flags.is_set("recursive"), sending)? {
             match docs {
-                Ok(docs) => out.extend(docs.into_iter().map(|doc| (source.clone(), Ok(doc)))),
+                Ok(docs) => out
+                    .extend(docs.into_iter().map(|doc| (source.clone(), require_namespace(&doc, typed).map(|()| doc)))),
                 Err(e) => out.push((source, Err(e))),
             }
         }
     }
     Ok(out)
+}
+
+/// The namespace typed with `-n`, which the objects of files must be in; none when it was
+/// not given or came from the current context (kubectl's `enforceNamespace`).
+pub fn typed_namespace<'a>(flags: &'a super::flags::Parsed, input: Input<'_>) -> Option<&'a str> {
+    flags.get("namespace").filter(|_| !input.namespace_from_context)
+}
+
+/// `RequireNamespace`: a namespaced object of a file that names a namespace other than the
+/// one typed with `-n` is refused (one that names none goes to `-n`'s).
+pub fn require_namespace(doc: &serde_json::Value, typed: Option<&str>) -> Result<(), String> {
+    let Some(typed) = typed else { return Ok(()) };
+    let Some(ns) = doc.pointer("/metadata/namespace").and_then(serde_json::Value::as_str) else { return Ok(()) };
+    let namespaced = crate::model::decode::kind_of(doc).is_ok_and(|kind| kind.info().namespaced);
+    if ns.is_empty() || ns == typed || !namespaced {
+        return Ok(());
+    }
+    Err(format!(
+        "error: the namespace from the provided object \"{ns}\" does not match the namespace \"{typed}\". You must pass '--namespace={ns}' to perform this operation."
+    ))
 }
 
 /// As Go's `filepath.Walk`: a symlink to a directory is not descended into.
@@ -144,6 +166,21 @@ mod tests {
     use crate::kubectl::{run_line, Input};
     use crate::sim::{Cluster, ClusterConfig};
 
+    /// Only a typed namespace binds, and only namespaced objects that name another one.
+    #[test]
+    fn typed_namespace_binds_the_objects_of_files() {
+        use super::require_namespace;
+        let doc = |kind: &str, ns: &str| serde_json::json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x", "namespace": ns}});
+        assert_eq!(
+            require_namespace(&doc("ConfigMap", "a"), Some("b")).unwrap_err(),
+            "error: the namespace from the provided object \"a\" does not match the namespace \"b\". You must pass '--namespace=a' to perform this operation."
+        );
+        assert!(require_namespace(&doc("ConfigMap", "a"), None).is_ok());
+        assert!(require_namespace(&doc("ConfigMap", "b"), Some("b")).is_ok());
+        assert!(require_namespace(&doc("ConfigMap", ""), Some("b")).is_ok());
+        assert!(require_namespace(&doc("Namespace", "a"), Some("b")).is_ok());
+    }
+
     fn configmap(name: &str) -> String {
         format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n")
     }
@@ -176,6 +213,7 @@ mod tests {
                     interactive: false,
                     stdout: Default::default(),
                     terminal: Default::default(),
+                    namespace_from_context: false,
                 },
             )
             .unwrap_or_else(|e| e);

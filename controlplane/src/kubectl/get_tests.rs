@@ -52,6 +52,7 @@ fn check(c: &mut Cluster, args: &str, expect: &str) {
         interactive: false,
         stdout: Default::default(),
         terminal: Default::default(),
+        namespace_from_context: false,
     };
     let got = match InProcess::as_kubectl(c, |client, w| run(client, w, &args, input)) {
         Ok(out) => out,

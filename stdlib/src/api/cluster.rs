@@ -8,6 +8,12 @@ use rhai::{Array, Map};
 
 use crate::convert::runtime_error;
 
+/// The namespace objects without one are applied in: the current kubectl context's, else
+/// `default`, as `kubectl apply -f -` picks it.
+pub fn context_namespace(cluster: &controlplane::sim::Cluster) -> String {
+    cluster.kubeconfig().namespace().unwrap_or("default").to_string()
+}
+
 /// kubectl's lines for a batch of documents, or all error lines if any failed (the others
 /// are applied all the same, as kubectl does).
 pub fn join_outcomes(outcomes: Vec<Result<String, String>>) -> Result<String, String> {
@@ -28,14 +34,16 @@ pub mod cluster_api {
     use controlplane::model::Kind;
     use controlplane::sim::Cluster;
 
-    use super::{cluster_config, join_outcomes, resolve, run_kubectl, trim_newline};
+    use super::{cluster_config, context_namespace, join_outcomes, resolve, run_kubectl, trim_newline};
     use crate::api::{current, state};
     use crate::clusters::attach;
     use crate::convert::{runtime_error, to_dynamic, to_json};
     use crate::session::ClusterRef;
 
-    /// Applies YAML (one or many documents) to the cluster, as `kubectl apply -f`.
-    /// Returns kubectl's lines; throws kubectl's error lines if a document fails.
+    /// Applies YAML (one or many documents) to the cluster, as `kubectl apply -f`: objects
+    /// without a namespace go to the current context's (`kubectl config set-context --current
+    /// --namespace=...`), else `default`. Returns kubectl's lines; throws kubectl's error lines
+    /// if a document fails.
     ///
     /// ```rhai
     /// apply(`
@@ -48,7 +56,9 @@ pub mod cluster_api {
     #[rhai_fn(name = "apply", return_raw)]
     pub fn apply_text(ctx: NativeCallContext, yaml: &str) -> Result<String, Box<EvalAltResult>> {
         let cluster = current(&ctx);
-        let outcomes = apply::apply_text(&mut cluster.0.borrow_mut(), yaml, "STDIN", "default");
+        let mut c = cluster.0.borrow_mut();
+        let namespace = context_namespace(&c);
+        let outcomes = apply::apply_text(&mut c, yaml, "STDIN", &namespace);
         join_outcomes(outcomes).map_err(runtime_error)
     }
 
@@ -62,7 +72,8 @@ pub mod cluster_api {
         let doc = to_json(&Dynamic::from_map(obj), state(&ctx).borrow().max_data_depth)?;
         let cluster = current(&ctx);
         let mut c = cluster.0.borrow_mut();
-        let outcome = apply::apply_doc(&mut c, doc, "STDIN", "default");
+        let namespace = context_namespace(&c);
+        let outcome = apply::apply_doc(&mut c, doc, "STDIN", &namespace);
         join_outcomes(vec![outcome]).map_err(runtime_error)
     }
 
@@ -72,9 +83,10 @@ pub mod cluster_api {
         let cluster = current(&ctx);
         let max_depth = state(&ctx).borrow().max_data_depth;
         let mut c = cluster.0.borrow_mut();
+        let namespace = context_namespace(&c);
         let mut outcomes = Vec::new();
         for obj in objs {
-            outcomes.push(apply::apply_doc(&mut c, to_json(&obj, max_depth)?, "STDIN", "default"));
+            outcomes.push(apply::apply_doc(&mut c, to_json(&obj, max_depth)?, "STDIN", &namespace));
         }
         join_outcomes(outcomes).map_err(runtime_error)
     }
@@ -383,6 +395,7 @@ fn run_kubectl(ctx: &NativeCallContext, cmdline: &str, stdin: Option<&str>) -> R
             interactive,
             stdout: Default::default(),
             terminal: Default::default(),
+            namespace_from_context: false,
         };
         match controlplane::kubectl::run_line_output(&mut c, cmdline, input) {
             Ok(output) => output,
