@@ -1,10 +1,11 @@
 //! The audit log: every request the API server handled, so a learner can see that every
 //! component works through the API server.
 //!
-//! The log is a ring of compact entries: the strings of a request (user, resource, namespace,
-//! name) are interned in a symbol table the log owns, counted by the entries that use them and
-//! removed with the last one, so a full ring costs a few dozen bytes a request and the table
-//! holds only what the ring does (names of objects long deleted do not pile up).
+//! The log is a ring of compact entries: the strings of a request (user, namespace, name) are
+//! interned in a symbol table the log owns, counted by the entries that use them and removed
+//! with the last one (verbs and resources, constants of the API server, are numbered apart),
+//! so a full ring costs a few dozen bytes a request and the table holds only what the ring
+//! does (names of objects long deleted do not pile up).
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -26,7 +27,7 @@ pub struct AuditRecord<'a> {
     /// create, get, list, update, patch, delete, watch.
     pub verb: &'static str,
     /// `pods`, `deployments.apps`, with `/status` for the status subresource.
-    pub resource: &'a str,
+    pub resource: &'static str,
     pub namespace: &'a str,
     pub name: &'a str,
     /// HTTP status code of the response.
@@ -96,6 +97,17 @@ fn with_subresource(resource: &'static str, sub: &'static str) -> &'static str {
             .entry((resource, sub))
             .or_insert_with(|| Box::leak(format!("{resource}/{sub}").into_boxed_str()))
     })
+}
+
+/// The index of `text` in `table`, added if new: the same constant is usually the same
+/// pointer, so most look-ups compare no bytes.
+fn index_of(table: &mut Vec<&'static str>, text: &'static str) -> u16 {
+    let found = table.iter().position(|t| std::ptr::eq(*t, text)).or_else(|| table.iter().position(|t| *t == text));
+    let i = found.unwrap_or_else(|| {
+        table.push(text);
+        table.len() - 1
+    });
+    u16::try_from(i).unwrap_or(u16::MAX)
 }
 
 /// An interned string's id in a [`Symbols`] table.
@@ -177,7 +189,8 @@ struct Entry {
     time: DateTime<Utc>,
     revision: i64,
     user: Symbol,
-    resource: Symbol,
+    /// Index in [`AuditLog::resources`].
+    resource: u16,
     namespace: Symbol,
     name: Symbol,
     code: u16,
@@ -250,6 +263,9 @@ pub struct AuditLog {
     symbols: Symbols,
     /// The verbs seen, in first-seen order: a handful of the API server's own constants.
     verbs: Vec<&'static str>,
+    /// The resources seen, in first-seen order: names from the kinds' fixed table (and their
+    /// subresources), a few dozen at most, so they need no counting.
+    resources: Vec<&'static str>,
     /// Records dropped from the front: the position of the oldest one kept.
     dropped: usize,
     limit: usize,
@@ -261,6 +277,7 @@ impl Default for AuditLog {
             records: Ring::default(),
             symbols: Symbols::default(),
             verbs: Vec::new(),
+            resources: Vec::new(),
             dropped: 0,
             limit: AuditLog::DEFAULT_LIMIT,
         }
@@ -315,22 +332,17 @@ impl AuditLog {
     }
 
     pub(super) fn push(&mut self, record: AuditRecord<'_>) {
-        let verb = match self.verbs.iter().position(|v| *v == record.verb) {
-            Some(i) => i,
-            None => {
-                self.verbs.push(record.verb);
-                self.verbs.len() - 1
-            }
-        };
+        let verb = index_of(&mut self.verbs, record.verb);
+        let resource = index_of(&mut self.resources, record.resource);
         let entry = Entry {
             time: record.time,
             revision: record.revision,
             user: self.symbols.intern(record.user),
-            resource: self.symbols.intern(record.resource),
+            resource,
             namespace: self.symbols.intern(record.namespace),
             name: self.symbols.intern(record.name),
             code: record.code,
-            verb: u16::try_from(verb).unwrap_or(u16::MAX),
+            verb,
         };
         self.records.push(entry);
         self.trim();
@@ -339,7 +351,7 @@ impl AuditLog {
     fn trim(&mut self) {
         while self.records.len() > self.limit {
             let Some(e) = self.records.pop() else { break };
-            for id in [e.user, e.resource, e.namespace, e.name] {
+            for id in [e.user, e.namespace, e.name] {
                 self.symbols.release(id);
             }
             self.dropped += 1;
@@ -351,7 +363,7 @@ impl AuditLog {
             time: e.time,
             user: self.symbols.get(e.user),
             verb: self.verbs.get(e.verb as usize).copied().unwrap_or(""),
-            resource: self.symbols.get(e.resource),
+            resource: self.resources.get(e.resource as usize).copied().unwrap_or(""),
             namespace: self.symbols.get(e.namespace),
             name: self.symbols.get(e.name),
             code: e.code,
@@ -425,18 +437,18 @@ mod tests {
         for name in &names {
             log.push(record(name));
         }
-        // kubectl, pods, default and the ten names kept.
-        assert_eq!(log.symbols(), 13, "names of dropped records are gone");
-        assert!(log.symbols.slots.len() <= 14, "ids are reused: {}", log.symbols.slots.len());
+        // kubectl, default and the ten names kept (resources have their own small table).
+        assert_eq!(log.symbols(), 12, "names of dropped records are gone");
+        assert!(log.symbols.slots.len() <= 13, "ids are reused: {}", log.symbols.slots.len());
         let kept: Vec<&str> = log.iter().map(|r| r.name).collect();
         assert_eq!(kept, names[990..].iter().map(String::as_str).collect::<Vec<_>>());
         log.set_limit(2);
-        assert_eq!(log.symbols(), 5, "the table shrinks with the ring");
-        assert!(log.symbols.slots.len() <= 14);
+        assert_eq!(log.symbols(), 4, "the table shrinks with the ring");
+        assert!(log.symbols.slots.len() <= 13);
         log.push(AuditRecord { user: "system:node:node-1", verb: "update", ..record("node-1") });
         log.push(record("pod-999"));
         log.push(record("pod-999"));
-        assert_eq!(log.symbols(), 4, "a string used twice is kept once");
+        assert_eq!(log.symbols(), 3, "a string used twice is kept once");
         let last: Vec<(&str, &str, &str)> = log.iter().map(|r| (r.user, r.verb, r.name)).collect();
         assert_eq!(last, [("kubectl", "get", "pod-999"), ("kubectl", "get", "pod-999")]);
     }

@@ -60,7 +60,17 @@ impl Object {
 
 impl Revisioned for Object {
     fn set_revision(&mut self, revision: i64) {
-        self.metadata_mut().resource_version = Some(revision.to_string());
+        // Written over the version's own text (a copy of the last revision's, as long or
+        // one digit shorter): no allocation, no formatter.
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(revision);
+        match &mut self.metadata_mut().resource_version {
+            Some(text) => {
+                text.clear();
+                text.push_str(digits);
+            }
+            none => *none = Some(digits.to_string()),
+        }
     }
 }
 

@@ -338,7 +338,17 @@ fn bucket(key: &str) -> &str {
 }
 
 fn third_slash(key: &str) -> Option<usize> {
-    key.bytes().enumerate().filter(|(_, b)| *b == b'/').nth(2).map(|(i, _)| i)
+    // A plain loop: every write and look-up of a new key finds its bucket here.
+    let mut seen = 0;
+    for (i, &b) in key.as_bytes().iter().enumerate() {
+        if b == b'/' {
+            seen += 1;
+            if seen == 3 {
+                return Some(i);
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -17,12 +17,15 @@ pub enum NameRule {
 /// Check a name (or, with `prefix`, a generateName prefix whose trailing '-' is allowed).
 pub fn check_name(rule: NameRule, name: &str, prefix: bool) -> Vec<String> {
     // maskTrailingDash: a generateName may end in '-', since a suffix follows.
+    // Upstream cuts two bytes; a name whose last two bytes are not whole characters is not
+    // ASCII, so it fails as it is, without the mask.
     let masked;
-    let name = if prefix && name.len() > 1 && name.ends_with('-') {
-        masked = format!("{}a", &name[..name.len() - 2]);
-        masked.as_str()
-    } else {
-        name
+    let name = match name.get(..name.len().wrapping_sub(2)) {
+        Some(head) if prefix && name.len() > 1 && name.ends_with('-') => {
+            masked = [head, "a"].concat();
+            masked.as_str()
+        }
+        _ => name,
     };
     match rule {
         NameRule::Subdomain => is_dns1123_subdomain(name),
@@ -97,6 +100,15 @@ pub fn nonnegative(value: i64, path: impl std::fmt::Display, errs: &mut Vec<Fiel
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A generateName ending in a dash after a character of two bytes was cut inside it
+    /// (a panic): it is refused as it is.
+    #[test]
+    fn issue_13_a_generate_name_not_ascii_is_refused_not_cut() {
+        assert_eq!(check_name(NameRule::Subdomain, "é-", true).len(), 1);
+        assert_eq!(check_name(NameRule::Label, "ü", true).len(), 1);
+        assert!(check_name(NameRule::Subdomain, "a-", true).is_empty());
+    }
 
     #[test]
     fn messages() {
