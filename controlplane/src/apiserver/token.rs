@@ -181,7 +181,8 @@ impl ApiServer {
 }
 
 /// The JWT: header, claims and a signature. An RS256 signature is 256 bytes; these are drawn
-/// from a hash of the claims (splitmix64 seeded with it), not a real signature.
+/// from a hash of the claims (splitmix64 seeded with it), not a real signature. Written into
+/// one buffer: the kubelet asks for a token for every pod it starts.
 fn sign(claims: &Claims<'_>) -> String {
     use std::hash::BuildHasher;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -189,18 +190,25 @@ fn sign(claims: &Claims<'_>) -> String {
         let kid = &digest("kubesim-sa-key")[..43];
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"alg\":\"RS256\",\"kid\":\"{kid}\"}}"))
     });
-    let header = HEADER.as_str();
-    let body = b64.encode(serde_json::to_vec(claims).unwrap_or_default());
-    let mut state = foldhash::quality::FixedState::with_seed(0).hash_one((header, &body));
-    let mut sig = Vec::with_capacity(256);
-    while sig.len() < 256 {
+    let mut json = Vec::with_capacity(640);
+    // Serializing plain structs into memory cannot fail.
+    let _ = serde_json::to_writer(&mut json, claims);
+    let mut token = String::with_capacity(HEADER.len() + json.len() * 4 / 3 + 348);
+    token.push_str(&HEADER);
+    token.push('.');
+    b64.encode_string(&json, &mut token);
+    let mut state = foldhash::quality::FixedState::with_seed(0).hash_one((HEADER.as_str(), &token[HEADER.len() + 1..]));
+    let mut sig = [0u8; 256];
+    for chunk in sig.chunks_exact_mut(8) {
         state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = state;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        sig.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+        chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
     }
-    format!("{header}.{body}.{}", b64.encode(sig))
+    token.push('.');
+    b64.encode_string(sig, &mut token);
+    token
 }
 
 #[cfg(test)]
