@@ -271,8 +271,11 @@ impl PodWorker {
         if self.sync_init(env, spec, &mut wake) {
             for i in 0..self.ctrs.len() {
                 self.sync_container(env, spec, false, i, &mut wake);
-                // The next container starts once this one's postStart handler has ended.
-                if self.ctrs[i].post_start.is_some() {
+                // The kubelet starts a pod's containers one after the other: the next is
+                // pulled and started once this one's image is in (the pull blocks the sync;
+                // one that fails lets the next go on) and its postStart handler has ended.
+                let c = &self.ctrs[i];
+                if c.post_start.is_some() || matches!(c.pull, PullState::Pulling { .. }) {
                     break;
                 }
             }
