@@ -113,10 +113,12 @@ impl Component for IngressNginx {
     fn on_event(&mut self, event: &WatchEvent, _: Option<&Object>, _: &Informers) {
         // Only the controller's own pods count (a pod's containers never change), so the
         // cluster's other pods, most of the events, do not set off a look at every pod.
-        if let Object::Pod(pod) = &*event.object {
-            if !is_controller(pod) {
-                return;
-            }
+        match &*event.object {
+            Object::Pod(pod) if !is_controller(pod) => return,
+            // Nodes are read for their addresses when the leader writes the status, on its
+            // timer: a node's own changes (its heartbeats) set nothing off.
+            Object::Node(_) => return,
+            _ => {}
         }
         self.dirty = true;
         // The store's add and update handlers record an event for every version they see,
