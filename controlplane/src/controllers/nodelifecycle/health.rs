@@ -53,8 +53,9 @@ pub struct Checked {
     pub observed: ReadyStatus,
     /// The Ready status after it (None when the node has no Ready condition).
     pub current: Option<ReadyStatus>,
-    /// The node with its conditions set to Unknown, when the status must be written.
-    pub write: Option<Node>,
+    /// The node with its conditions set to Unknown, when the status must be written (boxed:
+    /// every node is checked every five seconds, and most checks write nothing).
+    pub write: Option<Box<Node>>,
 }
 
 /// Check one node at `now`, given what was seen of it before and its lease's renew time.
@@ -134,7 +135,7 @@ pub fn check(
         if new_ready.as_ref() != Some(&observed()) {
             health.ready = new_ready.map(|c| (c.last_heartbeat_time, c.last_transition_time));
             health.ready_transition = now;
-            checked.write = Some(updated);
+            checked.write = Some(Box::new(updated));
         }
     }
     (checked, health)
@@ -177,7 +178,7 @@ mod tests {
             let now = epoch() + Duration::seconds(t);
             let (checked, health) = check(&n, saved.as_ref(), renewed.map(|r| epoch() + Duration::seconds(r)), now);
             if let Some(w) = checked.write {
-                n = w;
+                n = *w;
             }
             saved = Some(health);
             out.push(format!("{t}:{}", checked.current.unwrap_or_default()));

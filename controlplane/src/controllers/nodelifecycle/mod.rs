@@ -141,7 +141,7 @@ impl NodeLifecycleController {
             }
             let mut obj = obj.clone();
             if let Some(updated) = checked.write {
-                match ctx.api.update_status(&self.user, Object::Node(Box::new(updated))) {
+                match ctx.api.update_status(&self.user, Object::Node(updated)) {
                     Ok(written) => obj = written,
                     Err(_) => continue,
                 }
