@@ -135,13 +135,15 @@ pub fn is_qualified_name(v: &str) -> Vec<String> {
 
 /// Whether `v` is a qualified name, in one pass and without making any message.
 fn valid_qualified_name(v: &str) -> bool {
-    let name = match v.split_once('/') {
+    // The slash found by a plain loop; a second one fails the name part's characters.
+    let name = match v.bytes().position(|c| c == b'/') {
         None => v,
-        Some((prefix, name)) => {
-            if prefix.is_empty() || prefix.len() > 253 || !matches_subdomain(prefix) || name.contains('/') {
+        Some(i) => {
+            let prefix = &v[..i];
+            if prefix.is_empty() || prefix.len() > 253 || !matches_subdomain(prefix) {
                 return false;
             }
-            name
+            &v[i + 1..]
         }
     };
     name.len() <= 63 && matches_name_part(name)
