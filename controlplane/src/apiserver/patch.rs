@@ -95,6 +95,12 @@ pub fn only_plain_metadata(patch_type: PatchType, patch: &Value) -> bool {
 /// (and its errors).
 pub fn patch_plain_metadata(meta: &mut ObjectMeta, patch_type: PatchType, patch: &Value) -> bool {
     let Some(touched) = plain_metadata_touched(patch_type, patch) else { return false };
+    if patch_type == PatchType::Json && touched == [true, false, false] {
+        if let Some(finalizers) = finalizer_operations(meta.finalizers.as_ref(), patch) {
+            meta.finalizers = finalizers;
+            return true;
+        }
+    }
     let mut fields = Map::new();
     let mut put = |i: usize, v: Option<Value>| {
         if let Some(v) = v {
@@ -138,6 +144,46 @@ pub fn patch_plain_metadata(meta: &mut ObjectMeta, patch_type: PatchType, patch:
         meta.annotations = annotations;
     }
     true
+}
+
+/// A JSON patch of `test` and `remove` operations on the finalizers (the Job controller's
+/// removal of its tracking finalizer, on every pod it counts) applied to the list itself, as
+/// RFC 6902 applies them to its JSON. None for any other operation, or one that does not
+/// apply: the round trip through JSON gives those their result and their error.
+fn finalizer_operations(finalizers: Option<&Vec<String>>, patch: &Value) -> Option<Option<Vec<String>>> {
+    let mut list = finalizers.cloned();
+    for op in patch.as_array()? {
+        let op = op.as_object()?;
+        let at = match op.get("path")?.as_str()?.strip_prefix("/metadata/finalizers")? {
+            "" => None,
+            index => {
+                // An array index as RFC 6901 writes it: digits without a leading zero.
+                let i: usize = index.strip_prefix('/')?.parse().ok()?;
+                (index[1..] == *i.to_string()).then_some(i)?;
+                Some(i)
+            }
+        };
+        match (op.get("op")?.as_str()?, at) {
+            ("test", None) => {
+                let want = op.get("value")?.as_array()?;
+                let have = list.as_ref()?;
+                let same = want.len() == have.len() && want.iter().zip(have).all(|(w, h)| w.as_str() == Some(h));
+                if !same {
+                    return None;
+                }
+            }
+            ("test", Some(i)) if list.as_ref()?.get(i)?.as_str() == op.get("value")?.as_str()? => {}
+            ("remove", None) => {
+                list.as_ref()?;
+                list = None;
+            }
+            ("remove", Some(i)) if i < list.as_ref()?.len() => {
+                list.as_mut()?.remove(i);
+            }
+            _ => return None,
+        }
+    }
+    Some(list)
 }
 
 /// RFC 7386 JSON merge patch.
@@ -336,6 +382,44 @@ fn merge_field(original: Option<&Value>, modified: &Value, current: &Value, pare
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The finalizers' own JSON patch gives what the patch of the metadata as JSON gives, and
+    /// leaves to it what it cannot apply.
+    #[test]
+    fn finalizer_operations_as_json_patch_has_them() {
+        let list = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let cases = [
+            (
+                list(&["a", "b"]),
+                json!([{"op": "test", "path": "/metadata/finalizers/1", "value": "b"}, {"op": "remove", "path": "/metadata/finalizers/1"}]),
+            ),
+            (
+                list(&["a"]),
+                json!([{"op": "test", "path": "/metadata/finalizers", "value": ["a"]}, {"op": "remove", "path": "/metadata/finalizers"}]),
+            ),
+            (list(&["a", "b"]), json!([{"op": "remove", "path": "/metadata/finalizers/0"}])),
+            (list(&["a", "b"]), json!([{"op": "test", "path": "/metadata/finalizers/1", "value": "a"}])),
+            (list(&["a"]), json!([{"op": "test", "path": "/metadata/finalizers", "value": ["b"]}])),
+            (list(&["a"]), json!([{"op": "remove", "path": "/metadata/finalizers/01"}])),
+            (list(&["a"]), json!([{"op": "remove", "path": "/metadata/finalizers/1"}])),
+            (None, json!([{"op": "remove", "path": "/metadata/finalizers"}])),
+            (list(&["a"]), json!([{"op": "add", "path": "/metadata/finalizers/-", "value": "b"}])),
+        ];
+        for (finalizers, patch) in cases {
+            let mut doc = json!({"metadata": {}});
+            if let Some(f) = &finalizers {
+                doc["metadata"]["finalizers"] = json!(f);
+            }
+            let generic = apply_patch(PatchType::Json, &mut doc, &patch).ok().map(|()| {
+                serde_json::from_value::<Option<Vec<String>>>(doc["metadata"]["finalizers"].clone()).unwrap()
+            });
+            match finalizer_operations(finalizers.as_ref(), &patch) {
+                Some(typed) => assert_eq!(Some(typed), generic, "{patch}"),
+                // Left to the round trip: an add, or an operation that fails there too.
+                None => assert!(generic.is_none() || patch[0]["op"] == "add", "{patch}"),
+            }
+        }
+    }
 
     #[test]
     fn merge_patch_rfc7386() {
