@@ -633,35 +633,38 @@ impl Component for Kubelets {
         self.beat_all_after(ctx, fresh);
         let due = std::mem::take(&mut self.due);
         let mut again = Vec::with_capacity(due.len());
-        for (node, work) in due {
+        let mut due = due.into_iter().peekable();
+        while let Some(first) = due.next() {
+            // A node's works of the moment, in order (they sort by node): one look-up for them.
+            let node = first.0.clone();
+            let mut works = [Some(first), None, None];
+            for slot in &mut works[1..] {
+                *slot = due.next_if(|(n, _)| *n == node);
+            }
             let Some(k) = self.nodes.get_mut(&node) else { continue };
-            // A stopped kubelet keeps its timers ticking, but does nothing on them.
-            match work {
-                Work::Lease => {
-                    if k.running {
-                        k.renew_lease(ctx.api);
-                    }
-                }
-                Work::NodeStatus => {
-                    if k.running {
-                        k.sync_node_status(ctx.api, false);
-                    }
-                }
-                Work::Eviction => {
-                    if k.running {
+            let mut evicted = false;
+            for (name, work) in works.into_iter().flatten() {
+                // A stopped kubelet keeps its timers ticking, but does nothing on them.
+                match work {
+                    Work::Lease if k.running => k.renew_lease(ctx.api),
+                    Work::NodeStatus if k.running => k.sync_node_status(ctx.api, false),
+                    Work::Eviction if k.running => {
                         for uid in k.eviction_pass(ctx.api) {
                             self.dirty.insert((node.clone(), uid));
                         }
-                        // A load's shares change as pods come and go.
-                        if !self.loads.is_empty() {
-                            let killed = self.enforce_memory_limits(now, Some(&node), None);
-                            self.dirty.extend(killed);
-                        }
+                        evicted = true;
                     }
+                    _ => {}
                 }
+                again.push((name, work));
+                busy = true;
             }
-            again.push((node, work));
-            busy = true;
+            // A load's shares change as pods come and go (the eviction check is the node's
+            // last work of a moment).
+            if evicted && !self.loads.is_empty() {
+                let killed = self.enforce_memory_limits(now, Some(&node), None);
+                self.dirty.extend(killed);
+            }
         }
         self.beat_all_after(ctx, again);
         // Containers' processes run on the runtime's own timers; one that ends wakes its pod.
