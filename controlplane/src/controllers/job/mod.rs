@@ -168,8 +168,11 @@ impl Controller for JobController {
             }
             Object::Pod(pod) => {
                 let mut keys = Vec::new();
-                // A controller reference that moved tells the old Job too.
-                let old_job = old.and_then(|old| controlling_job(informers, old));
+                // A controller reference that moved tells the old Job too (one that stayed names
+                // the same Job: looked up once).
+                let uid = controller_of(o).map(|r| r.uid.as_str());
+                let moved = old.filter(|old| controller_of(old).map(|r| r.uid.as_str()) != uid);
+                let old_job = moved.and_then(|old| controlling_job(informers, old));
                 let job = controlling_job(informers, o);
                 if has_tracking_finalizer(pod) && job.is_none_or(is_finished) {
                     keys.push([ORPHAN, &o.key()].concat());
