@@ -27,8 +27,8 @@ pub struct NodeInfo {
     pub pods: Vec<Arc<PodInfo>>,
     pub used_ports: Vec<HostPort>,
     /// The images the node holds, from `status.images`: each name's number in the cache's
-    /// image table and the image's size in bytes. A few dozen at most (the kubelet reports
-    /// 50), so a scan finds one sooner than hashing its name would.
+    /// image table and the image's size in bytes, in number order. A few dozen at most (the
+    /// kubelet reports 50), so a binary search finds one sooner than hashing its name would.
     pub images: Vec<(u32, i64)>,
     /// Pods here with any pod (anti-)affinity, and with required anti-affinity.
     pub pods_with_affinity: usize,
@@ -209,6 +209,8 @@ impl ImageTable {
                 }
             }
         }
+        // In number order: ImageLocality finds each of a pod's images by a binary search.
+        held.sort_unstable_by_key(|h| h.0);
         held
     }
 

@@ -48,8 +48,8 @@ impl ScorePlugin for ImageLocality {
     fn score(&self, args: &Args<'_>, state: &CycleState, node: &NodeInfo) -> i64 {
         let mut sum = 0;
         for &(image, spread) in &state.images.0 {
-            if let Some(&(_, size)) = node.images.iter().find(|(id, _)| *id == image) {
-                sum += (size as f64 * spread) as i64;
+            if let Ok(i) = node.images.binary_search_by_key(&image, |&(id, _)| id) {
+                sum += (node.images[i].1 as f64 * spread) as i64;
             }
         }
         let count = args.pod.images.len() as i64;
