@@ -64,13 +64,22 @@ pub struct JobController {
     backoff: BackoffStore,
     /// Jobs whose batched sync is waiting for its timer.
     batched: BTreeSet<String>,
+    /// Each unfinished Job's selector by uid, parsed at its first sync (a Job's selector is
+    /// immutable); dropped when the Job finishes or goes. Looked up only, never walked.
+    selectors: crate::fasthash::HashMap<String, Option<LabelSelector>>,
 }
 
 impl Default for JobController {
     fn default() -> Self {
         let user = controller_user(NAME);
         let control = PodControl::new(&user, EventRecorder::new(NAME, None, &user));
-        JobController { user, control, backoff: BackoffStore::default(), batched: BTreeSet::new() }
+        JobController {
+            user,
+            control,
+            backoff: BackoffStore::default(),
+            batched: BTreeSet::new(),
+            selectors: Default::default(),
+        }
     }
 }
 
@@ -159,6 +168,7 @@ impl Controller for JobController {
                 };
                 if event.event_type == WatchEventType::Deleted || is_finished(job) {
                     let uid = job.metadata.uid.as_deref().unwrap_or("");
+                    self.selectors.remove(uid);
                     let pods = informers
                         .controlled_by(Kind::Pod, uid)
                         .filter(|p| as_pod(p).is_some_and(has_tracking_finalizer));
@@ -274,15 +284,18 @@ impl JobController {
 
     /// `getPodsForJob`: the pods the Job owns after adopting matching orphans and releasing
     /// pods that stopped matching.
-    fn pods_for_job<'a>(&self, ctx: &mut Ctx<'a>, obj: &'a Object, job: &Job) -> Result<Vec<&'a Pod>, ApiError> {
+    fn pods_for_job<'a>(&mut self, ctx: &mut Ctx<'a>, obj: &'a Object, job: &Job) -> Result<Vec<&'a Pod>, ApiError> {
         let informers = ctx.informers;
         let uid = job.metadata.uid.as_deref().unwrap_or("");
         let mut candidates: Vec<&Arc<Object>> =
             informers.controlled_by(Kind::Pod, uid).chain(informers.orphans(Kind::Pod, obj.namespace())).collect();
         candidates.sort_by(|a, b| a.name().cmp(b.name()));
-        let Some(selector) = job_selector(job) else { return Ok(Vec::new()) };
+        if !self.selectors.contains_key(uid) {
+            self.selectors.insert(uid.to_string(), job_selector(job));
+        }
+        let Some(selector) = self.selectors.get(uid).and_then(Option::as_ref) else { return Ok(Vec::new()) };
         let pods = candidates.into_iter().filter_map(|p| as_pod(p));
-        ControllerRefManager::new(obj, &selector, &self.user)
+        ControllerRefManager::new(obj, selector, &self.user)
             .with_finalizers(&[TRACKING_FINALIZER])
             .claim(ctx.api, pods, &[])
             .map_err(ApiError::from)
