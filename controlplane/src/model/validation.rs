@@ -89,6 +89,16 @@ pub fn is_dns1123_label(v: &str) -> Vec<String> {
     errs
 }
 
+/// apimachinery's `maskTrailingDash`: a generateName prefix ending in '-' (a suffix follows)
+/// is checked with its last two bytes replaced by `a`, as upstream does. A name whose last two
+/// bytes are not whole characters is not ASCII, so it fails as it is, unmasked.
+pub fn mask_trailing_dash(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.get(..name.len().wrapping_sub(2)) {
+        Some(head) if name.len() > 1 && name.ends_with('-') => std::borrow::Cow::Owned([head, "a"].concat()),
+        _ => std::borrow::Cow::Borrowed(name),
+    }
+}
+
 pub fn is_dns1123_subdomain(v: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if v.len() > 253 {

@@ -16,17 +16,9 @@ pub enum NameRule {
 
 /// Check a name (or, with `prefix`, a generateName prefix whose trailing '-' is allowed).
 pub fn check_name(rule: NameRule, name: &str, prefix: bool) -> Vec<String> {
-    // maskTrailingDash: a generateName may end in '-', since a suffix follows.
-    // Upstream cuts two bytes; a name whose last two bytes are not whole characters is not
-    // ASCII, so it fails as it is, without the mask.
-    let masked;
-    let name = match name.get(..name.len().wrapping_sub(2)) {
-        Some(head) if prefix && name.len() > 1 && name.ends_with('-') => {
-            masked = [head, "a"].concat();
-            masked.as_str()
-        }
-        _ => name,
-    };
+    // A generateName may end in '-', since a suffix follows.
+    let masked = if prefix { mask_trailing_dash(name) } else { std::borrow::Cow::Borrowed(name) };
+    let name = &*masked;
     match rule {
         NameRule::Subdomain => is_dns1123_subdomain(name),
         NameRule::Label => is_dns1123_label(name),

@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference}
 use super::Error;
 use crate::apiserver::{ApiError, ApiServer, DeleteOptions, Reason};
 use crate::events::{EventRecorder, EventType};
-use crate::model::validation::is_dns1123_subdomain;
+use crate::model::validation::{is_dns1123_subdomain, mask_trailing_dash};
 use crate::model::{Kind, Object, Typed};
 
 /// `metav1.NewControllerRef`: a reference to `owner` that marks it as the controller and
@@ -75,15 +75,6 @@ fn pods_prefix(controller_name: &str) -> String {
         prefix
     } else {
         controller_name.to_string()
-    }
-}
-
-/// apimachinery's `maskTrailingDash`, which `ValidatePodName(prefix, true)` applies because a
-/// random suffix will follow. (Upstream drops the last two characters, not one; kept as is.)
-fn mask_trailing_dash(name: &str) -> String {
-    match name.strip_suffix('-') {
-        Some(_) if name.len() > 1 => format!("{}a", &name[..name.len() - 2]),
-        _ => name.to_string(),
     }
 }
 
@@ -224,6 +215,7 @@ mod tests {
         check("web", "web-");
         check(&"a".repeat(253), &format!("{}-", "a".repeat(253)));
         check(&"a".repeat(254), &"a".repeat(254));
+        // maskTrailingDash drops the last two bytes, not one, as upstream does.
         let check = |name: &str, want: &str| assert_eq!(mask_trailing_dash(name), want, "{name}");
         check("web-", "wea");
         check("-", "-");
