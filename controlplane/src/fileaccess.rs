@@ -8,6 +8,10 @@
 //! check, and the resolved path is what is opened, so neither `../` nor a symlink escapes.
 //! Reads are bounded: only regular files (a FIFO or a device could block or never end), of at
 //! most [`READ_LIMIT`] bytes.
+//!
+//! kubectl's `-f URL` fetches over HTTP(S) from the hosts the policy names (`net.rs`): by
+//! default those the Kubernetes documentation's `https://k8s.io/examples/...` go through,
+//! `--allow-net` for others.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -54,6 +58,11 @@ pub enum FileError {
     TooLarge { path: String, size: u64 },
     #[error("cannot {} {path:?}: {source}", .access.verb())]
     Io { access: Access, path: String, source: io::Error },
+    #[error("fetching {url} is not allowed: kubesim may fetch only from {allowed}; run kubesim with --allow-net={host} to allow it")]
+    NetDenied { url: String, host: String, allowed: String },
+    /// A fetch that failed, in kubectl's words.
+    #[error("{0}")]
+    Fetch(String),
 }
 
 impl FileError {
@@ -122,6 +131,7 @@ pub struct FileAccess {
     base: Option<PathBuf>,
     read: Grant,
     write: Grant,
+    net: net::Hosts,
 }
 
 static NO_FILES: FileAccess = FileAccess::none();
@@ -135,7 +145,12 @@ impl Default for FileAccess {
 impl FileAccess {
     /// Nothing may be read or written.
     pub const fn none() -> FileAccess {
-        FileAccess { base: None, read: Grant::Under(Vec::new()), write: Grant::Under(Vec::new()) }
+        FileAccess {
+            base: None,
+            read: Grant::Under(Vec::new()),
+            write: Grant::Under(Vec::new()),
+            net: net::Hosts::Only(Vec::new()),
+        }
     }
 
     /// A shared policy that allows nothing.
@@ -153,12 +168,18 @@ impl FileAccess {
         access.read.add(root.clone());
         access.write.add(root);
         access.base = Some(base);
+        access.net = net::Hosts::docs();
         access
     }
 
     /// `--allow-read`: everywhere (`None`), or also under each of `paths`.
     pub fn allow_read(&mut self, paths: Option<&[PathBuf]>) {
         self.read = self.widened(&self.read, paths);
+    }
+
+    /// `--allow-net`: fetch from any host (`None`), or also from each of `hosts`.
+    pub fn allow_net(&mut self, hosts: Option<&[String]>) {
+        self.net.widen(hosts);
     }
 
     /// `--allow-write`: everywhere (`None`), or also under each of `paths`.
@@ -352,6 +373,10 @@ fn open(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
     std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NONBLOCK);
     options.open(path)
 }
+
+#[path = "fileaccess_net.rs"]
+mod net;
+pub use net::is_url;
 
 #[cfg(test)]
 #[path = "fileaccess_tests.rs"]

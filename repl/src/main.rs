@@ -33,10 +33,16 @@ struct Cli {
     /// Without it they write only under the working directory.
     #[arg(long, global = true, value_name = "PATHS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
     allow_write: Option<Vec<PathBuf>>,
+    /// Let kubectl's `-f URL` fetch from any host, or also from HOSTS (comma-separated).
+    /// Without it only from the documentation's: k8s.io, kubernetes.io and
+    /// raw.githubusercontent.com.
+    #[arg(long, global = true, value_name = "HOSTS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
+    allow_net: Option<Vec<String>>,
 }
 
 impl Cli {
-    /// What sessions may read and write: the working directory, and what the flags add.
+    /// What sessions may read, write and fetch: the working directory and the documentation's
+    /// hosts, and what the flags add.
     fn file_access(&self) -> anyhow::Result<FileAccess> {
         let cwd = std::env::current_dir().context("finding the working directory")?;
         let mut files = FileAccess::working_directory(&cwd);
@@ -45,6 +51,9 @@ impl Cli {
         }
         if let Some(grants) = &self.allow_write {
             files.allow_write(grant(grants));
+        }
+        if let Some(hosts) = &self.allow_net {
+            files.allow_net((!hosts.is_empty()).then_some(hosts.as_slice()));
         }
         Ok(files)
     }
@@ -63,6 +72,11 @@ impl Cli {
                     format!("{flag}={}", paths.join(","))
                 }
             });
+        }
+        match &self.allow_net {
+            None => {}
+            Some(hosts) if hosts.is_empty() => flags.push("--allow-net".to_string()),
+            Some(hosts) => flags.push(format!("--allow-net={}", hosts.join(","))),
         }
         Ok(flags)
     }
@@ -98,8 +112,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum KernelAction {
-    /// Install the kernelspec `kubesim` ("kubesim (Rhai)") for Jupyter; `--allow-read` and
-    /// `--allow-write` given here are written into it, for the kernel to run with.
+    /// Install the kernelspec `kubesim` ("kubesim (Rhai)") for Jupyter; `--allow-read`,
+    /// `--allow-write` and `--allow-net` given here are written into it, for the kernel to run with.
     Install {
         /// Into the user's Jupyter data directory ($JUPYTER_DATA_DIR, else ~/.local/share/jupyter); the default.
         #[arg(long, conflicts_with_all = ["sys_prefix", "prefix"])]

@@ -105,12 +105,19 @@ fn kernel_without_a_connection_file_says_what_it_needs() {
 }
 
 /// issue 10: `kernel install --allow-read/--allow-write` writes the grants into the
-/// kernelspec's argv, with paths made absolute (the kernel starts in the notebook's folder).
+/// kernelspec's argv, with paths made absolute (the kernel starts in the notebook's folder);
+/// `--allow-net`'s hosts go as given.
 #[test]
 fn issue_10_install_writes_the_file_grants_into_argv() {
     let data = dir("grants");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubesim"));
-    cmd.current_dir(&data).args(["kernel", "install", "--allow-read=manifests,/etc/kubesim", "--allow-write"]);
+    cmd.current_dir(&data).args([
+        "kernel",
+        "install",
+        "--allow-read=manifests,/etc/kubesim",
+        "--allow-write",
+        "--allow-net=example.com,127.0.0.1",
+    ]);
     for var in ["JUPYTER_PATH", "VIRTUAL_ENV", "CONDA_PREFIX"] {
         cmd.env_remove(var);
     }
@@ -129,6 +136,7 @@ fn issue_10_install_writes_the_file_grants_into_argv() {
             "kernel",
             format!("--allow-read={},/etc/kubesim", manifests.display()),
             "--allow-write",
+            "--allow-net=example.com,127.0.0.1",
             "--connection-file",
             "{connection_file}"
         ])

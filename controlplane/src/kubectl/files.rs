@@ -1,5 +1,6 @@
-//! Reading `-f` arguments: a file, a directory of manifests, or `-` for standard input. Files
-//! are opened through the session's [`FileAccess`](crate::fileaccess::FileAccess) policy.
+//! Reading `-f` arguments: a file, a directory of manifests, a URL, or `-` for standard input.
+//! Files are opened, and URLs fetched, through the session's
+//! [`FileAccess`](crate::fileaccess::FileAccess) policy.
 
 use super::command::Input;
 use crate::apiserver::ApiError;
@@ -18,6 +19,10 @@ pub fn read(arg: &str, input: Input<'_>, recursive: bool, sending: Option<&str>)
             .stdin
             .ok_or("error: no input given for -f - (pass it as the second argument: kubectl(\"apply -f -\", yaml))")?;
         return Ok(vec![("STDIN".to_string(), Ok(text.to_string()))]);
+    }
+    if crate::fileaccess::is_url(arg) {
+        let text = input.files.fetch(arg).map_err(|e| error(arg, &e, sending))?;
+        return Ok(vec![(arg.to_string(), Ok(text))]);
     }
     if input.files.is_dir(arg) {
         let mut out = Vec::new();
@@ -181,6 +186,18 @@ mod tests {
         assert!(require_namespace(&doc("Namespace", "a"), Some("b")).is_ok());
     }
 
+    /// A line's input with no standard input, reading through `files`.
+    fn input(files: &FileAccess) -> Input<'_> {
+        Input {
+            stdin: None,
+            files,
+            interactive: false,
+            stdout: Default::default(),
+            terminal: Default::default(),
+            namespace_from_context: false,
+        }
+    }
+
     fn configmap(name: &str) -> String {
         format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n")
     }
@@ -204,19 +221,7 @@ mod tests {
         let mut files = FileAccess::working_directory(&work);
         let mut c = Cluster::new(ClusterConfig::default());
         let mut run = |files: &FileAccess, line: &str| {
-            let out = run_line(
-                &mut c,
-                line,
-                Input {
-                    stdin: None,
-                    files,
-                    interactive: false,
-                    stdout: Default::default(),
-                    terminal: Default::default(),
-                    namespace_from_context: false,
-                },
-            )
-            .unwrap_or_else(|e| e);
+            let out = run_line(&mut c, line, input(files)).unwrap_or_else(|e| e);
             format!("{line} → {out}")
         };
         let mut got = Vec::new();
@@ -259,6 +264,88 @@ create configmap c --from-file=fifo → error: cannot read fifo: it is a named p
 create -f /dev/zero → error: cannot read /dev/zero: it is a character device; kubesim reads only regular files
 "#;
         assert_eq!(got.join("\n"), expect.trim());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A server on a local port that answers each request by its path: `/pod.yaml` a
+    /// manifest, `/moved` a redirect to it, `/away` a redirect to another host, `/flaky`
+    /// a 503 then the manifest, anything else 404. Serves `requests` requests, then stops.
+    fn serve(requests: usize) -> u16 {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut flaky = 0;
+            for stream in listener.incoming().take(requests) {
+                let mut stream = stream.unwrap();
+                let mut line = String::new();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                reader.read_line(&mut line).unwrap();
+                while let Ok(n) = reader.read_line(&mut String::new()) {
+                    if n <= 2 {
+                        break;
+                    }
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: nginx}\nspec:\n  containers:\n  - {name: nginx, image: nginx:1.14.2}\n";
+                let (status, headers, body) = match path.as_str() {
+                    "/pod.yaml" => ("200 OK", String::new(), pod),
+                    "/moved" => ("301 Moved Permanently", "Location: /pod.yaml\r\n".to_string(), ""),
+                    "/away" => ("302 Found", "Location: https://example.com/pod.yaml\r\n".to_string(), ""),
+                    "/flaky" if flaky == 0 => {
+                        flaky += 1;
+                        ("503 Service Unavailable", String::new(), "")
+                    }
+                    "/flaky" => ("200 OK", String::new(), pod),
+                    _ => ("404 Not Found", String::new(), "404 page not found\n"),
+                };
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                stream.write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        port
+    }
+
+    /// `-f URL` fetches as kubectl does: redirects followed, a server error tried again,
+    /// any other answer than 200 is kubectl's error; only from hosts the policy allows, each
+    /// hop of a redirect checked.
+    #[test]
+    fn urls_are_fetched_from_allowed_hosts() {
+        let port = serve(7);
+        let dir = std::env::temp_dir().join(format!("kubesim-kubectl-urls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut files = FileAccess::working_directory(&dir);
+        let mut c = Cluster::new(ClusterConfig::default());
+        let mut run = |files: &FileAccess, line: &str| {
+            let out = run_line(&mut c, line, input(files)).unwrap_or_else(|e| e);
+            format!("{line} → {out}").replace(&port.to_string(), "PORT")
+        };
+        let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+        let mut got = vec![run(&files, &format!("apply -f {}", url("/pod.yaml")))];
+        files.allow_net(Some(&["127.0.0.1".to_string()]));
+        for line in [
+            format!("apply -f {}", url("/pod.yaml")),
+            format!("create -f {}", url("/moved")),
+            format!("delete -f {}", url("/flaky")),
+            format!("apply -f {}", url("/missing.yaml")),
+            format!("apply -f {}", url("/away")),
+        ] {
+            got.push(run(&files, &line));
+        }
+        let expect = r#"
+apply -f http://127.0.0.1:PORT/pod.yaml → error: fetching http://127.0.0.1:PORT/pod.yaml is not allowed: kubesim may fetch only from k8s.io, kubernetes.io, raw.githubusercontent.com; run kubesim with --allow-net=127.0.0.1 to allow it
+apply -f http://127.0.0.1:PORT/pod.yaml → pod/nginx created
+create -f http://127.0.0.1:PORT/moved → Error from server (AlreadyExists): error when creating "http://127.0.0.1:PORT/moved": pods "nginx" already exists
+delete -f http://127.0.0.1:PORT/flaky → pod "nginx" deleted
+apply -f http://127.0.0.1:PORT/missing.yaml → error: unable to read URL "http://127.0.0.1:PORT/missing.yaml", server reported 404 Not Found, status code=404
+apply -f http://127.0.0.1:PORT/away → error: fetching https://example.com/pod.yaml is not allowed: kubesim may fetch only from k8s.io, kubernetes.io, raw.githubusercontent.com, 127.0.0.1; run kubesim with --allow-net=example.com to allow it
+"#;
+        assert_eq!(got.join("\n"), expect.trim());
+        assert!(crate::fileaccess::is_url("https://k8s.io/examples/pods/simple-pod.yaml"));
+        assert!(!crate::fileaccess::is_url("httpd.yaml"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
