@@ -10,9 +10,10 @@ use ureq::http::{StatusCode, Uri};
 
 use super::{FileAccess, FileError, READ_LIMIT};
 
-/// The hosts the Kubernetes documentation's example links go through: `https://k8s.io/examples/…`
-/// redirects to `kubernetes.io`, and the raw files of its repositories are on GitHub's.
-const DOCS_HOSTS: [&str; 3] = ["k8s.io", "kubernetes.io", "raw.githubusercontent.com"];
+/// The hosts the Kubernetes documentation's example links go through (`https://k8s.io/examples/…`
+/// redirects to `kubernetes.io`; the raw files of its repositories are on GitHub's), and kind's
+/// (its ingress guide applies `https://kind.sigs.k8s.io/examples/ingress/…`).
+const DOCS_HOSTS: [&str; 4] = ["k8s.io", "kubernetes.io", "raw.githubusercontent.com", "kind.sigs.k8s.io"];
 
 /// kubectl's tries for a server error, a second apart.
 const ATTEMPTS: u32 = 3;
@@ -173,7 +174,7 @@ mod tests {
         assert!(hosts.allows("K8S.io") && !hosts.allows("example.com"));
         hosts.widen(Some(&["Example.com".to_string(), "k8s.io".to_string()]));
         assert!(hosts.allows("example.com"));
-        assert_eq!(hosts.describe(), "k8s.io, kubernetes.io, raw.githubusercontent.com, example.com");
+        assert_eq!(hosts.describe(), "k8s.io, kubernetes.io, raw.githubusercontent.com, kind.sigs.k8s.io, example.com");
         hosts.widen(None);
         assert!(hosts.allows("anything.test"));
         assert_eq!(Hosts::Only(Vec::new()).describe(), "no host");

@@ -34,8 +34,8 @@ struct Cli {
     #[arg(long, global = true, value_name = "PATHS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
     allow_write: Option<Vec<PathBuf>>,
     /// Let kubectl's `-f URL` fetch from any host, or also from HOSTS (comma-separated).
-    /// Without it only from the documentation's: k8s.io, kubernetes.io and
-    /// raw.githubusercontent.com.
+    /// Without it only from the documentation's and kind's: k8s.io, kubernetes.io,
+    /// raw.githubusercontent.com and kind.sigs.k8s.io.
     #[arg(long, global = true, value_name = "HOSTS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
     allow_net: Option<Vec<String>>,
 }

@@ -336,12 +336,12 @@ create -f /dev/zero → error: cannot read /dev/zero: it is a character device; 
             got.push(run(&files, &line));
         }
         let expect = r#"
-apply -f http://127.0.0.1:PORT/pod.yaml → error: fetching http://127.0.0.1:PORT/pod.yaml is not allowed: kubesim may fetch only from k8s.io, kubernetes.io, raw.githubusercontent.com; run kubesim with --allow-net=127.0.0.1 to allow it
+apply -f http://127.0.0.1:PORT/pod.yaml → error: fetching http://127.0.0.1:PORT/pod.yaml is not allowed: kubesim may fetch only from k8s.io, kubernetes.io, raw.githubusercontent.com, kind.sigs.k8s.io; run kubesim with --allow-net=127.0.0.1 to allow it
 apply -f http://127.0.0.1:PORT/pod.yaml → pod/nginx created
 create -f http://127.0.0.1:PORT/moved → Error from server (AlreadyExists): error when creating "http://127.0.0.1:PORT/moved": pods "nginx" already exists
 delete -f http://127.0.0.1:PORT/flaky → pod "nginx" deleted
 apply -f http://127.0.0.1:PORT/missing.yaml → error: unable to read URL "http://127.0.0.1:PORT/missing.yaml", server reported 404 Not Found, status code=404
-apply -f http://127.0.0.1:PORT/away → error: fetching https://example.com/pod.yaml is not allowed: kubesim may fetch only from k8s.io, kubernetes.io, raw.githubusercontent.com, 127.0.0.1; run kubesim with --allow-net=example.com to allow it
+apply -f http://127.0.0.1:PORT/away → error: fetching https://example.com/pod.yaml is not allowed: kubesim may fetch only from k8s.io, kubernetes.io, raw.githubusercontent.com, kind.sigs.k8s.io, 127.0.0.1; run kubesim with --allow-net=example.com to allow it
 "#;
         assert_eq!(got.join("\n"), expect.trim());
         assert!(crate::fileaccess::is_url("https://k8s.io/examples/pods/simple-pod.yaml"));
