@@ -264,6 +264,9 @@ pub fn run_line_with(
             input.namespace_from_context = true;
         }
     }
+    if let Some(refused) = args.split_first().and_then(|(verb, rest)| super::later::kustomize_flag(verb, rest)) {
+        return Err(refused);
+    }
     // Warnings from another line are not this one's.
     client.take_warnings();
     let result = match args.split_first() {
