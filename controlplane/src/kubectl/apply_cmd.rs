@@ -24,9 +24,7 @@ pub fn run(
     input: Input<'_>,
 ) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
-    if let Some(extra) = flags.positional.first() {
-        return Err(format!("error: Unexpected args: [{extra}]\nSee 'kubectl apply -h' for help and examples"));
-    }
+    super::flags::no_arguments(&flags, "apply")?;
     let files = flags.all("filename");
     if files.is_empty() {
         return Err("error: must specify one of -f and -k".into());

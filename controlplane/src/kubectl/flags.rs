@@ -46,6 +46,14 @@ impl Parsed {
     }
 }
 
+/// kubectl's refusal of arguments a verb that takes only flags was given (`apply x`).
+pub fn no_arguments(flags: &Parsed, verb: &str) -> Result<(), String> {
+    match flags.positional.first() {
+        Some(extra) => Err(format!("error: Unexpected args: [{extra}]\nSee 'kubectl {verb} -h' for help and examples")),
+        None => Ok(()),
+    }
+}
+
 pub fn parse(args: &[&str], specs: &[FlagSpec]) -> Result<Parsed, String> {
     let mut out = Parsed::default();
     let mut i = 0;

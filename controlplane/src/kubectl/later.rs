@@ -2,10 +2,10 @@
 
 /// kubectl's commands kubesim has not built: they say so rather than being unknown.
 pub const NOT_YET: &[&str] =
-    &["alpha", "api-versions", "auth", "certificate", "completion", "debug", "diff", "kustomize", "plugin", "proxy"];
+    &["alpha", "api-versions", "auth", "certificate", "completion", "debug", "kustomize", "plugin", "proxy"];
 
 /// The verbs whose `-k DIR`/`--kustomize DIR` builds the objects with kustomize.
-const KUSTOMIZE_VERBS: &[&str] = &["apply", "create", "delete", "get", "replace"];
+const KUSTOMIZE_VERBS: &[&str] = &["apply", "create", "delete", "diff", "get", "replace"];
 
 /// kustomize asked of a verb that takes `-k` (`-k`, `-kDIR`, `--kustomize[=DIR]` before `--`)
 /// is refused as `kubectl kustomize` is, rather than as an unknown flag.
@@ -30,10 +30,6 @@ pub fn not_yet(verb: &str) -> Result<String, String> {
         "debug" => "ephemeral containers and debugging copies of pods are not built yet",
         "auth" => "users and RBAC are not enforced yet: kubesim authorizes every request",
         "certificate" => "CertificateSigningRequests are not built yet",
-        "diff" => {
-            "a server-side diff is not built yet; `kubectl apply --dry-run=server -f FILE -o yaml` shows what \
-             apply would store"
-        }
         "proxy" => "the HTTP API is not served yet",
         "kustomize" => KUSTOMIZE_NOT_BUILT,
         _ => "that part of the cluster is not built yet",

@@ -10,6 +10,7 @@ mod create;
 mod create_token;
 mod delete;
 mod describe;
+mod diff;
 mod drain;
 pub mod etcdctl;
 mod events;

@@ -33,9 +33,7 @@ pub fn run(
     input: Input<'_>,
 ) -> Result<String, String> {
     let flags = parse(args, FLAGS)?;
-    if let Some(extra) = flags.positional.first() {
-        return Err(format!("error: Unexpected args: [{extra}]\nSee 'kubectl replace -h' for help and examples"));
-    }
+    super::flags::no_arguments(&flags, "replace")?;
     if flags.all("filename").is_empty() {
         return Err("error: must specify --filename to replace".into());
     }
