@@ -32,6 +32,8 @@ use crate::model::selector::LabelSelector;
 use crate::model::{Kind, Object};
 
 pub(super) const FLAGS: &[FlagSpec] = &[
+    flag("filename", Some('f'), true),
+    flag("recursive", Some('R'), false),
     flag("namespace", Some('n'), true),
     flag("all-namespaces", Some('A'), false),
     flag("selector", Some('l'), true),
@@ -77,6 +79,9 @@ pub fn run_tables(
 ) -> Result<(String, Vec<printers::Table>), String> {
     let files = input.files;
     let flags = parse(args, FLAGS)?;
+    if !flags.all("filename").is_empty() {
+        return from_files(client, waiter, args, &flags, input);
+    }
     if flags.positional.is_empty() {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
     }
@@ -401,3 +406,90 @@ fn kubectl_error(e: &ApiError) -> String {
 #[cfg(test)]
 #[path = "get_tests.rs"]
 mod tests;
+
+/// `get -f FILE|DIR|URL|-`: the objects the files name, each kind's found as `KIND/NAME` in
+/// the namespace its document names (else `-n`'s), one `get` per namespace with the other flags.
+fn from_files(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    args: &[&str],
+    flags: &super::flags::Parsed,
+    input: Input<'_>,
+) -> Result<(String, Vec<printers::Table>), String> {
+    if !flags.positional.is_empty() {
+        return Err(
+            "error: when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well"
+                .into(),
+        );
+    }
+    let namespace = flags.get("namespace").unwrap_or("default");
+    let mut by_namespace: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut errors = Vec::new();
+    for (source, doc) in super::files::documents(flags, input, None)? {
+        let doc = match doc {
+            Ok(doc) => doc,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let name = doc.pointer("/metadata/name").and_then(|n| n.as_str()).unwrap_or("");
+        let Ok(kind) = crate::model::decode::kind_of(&doc) else {
+            let (v, k) = (doc["apiVersion"].as_str().unwrap_or(""), doc["kind"].as_str().unwrap_or(""));
+            errors.push(format!(
+                "error: resource mapping not found for name: {name:?} namespace: \"\" from {source:?}: no matches for kind {k:?} in version {v:?}"
+            ));
+            continue;
+        };
+        let ns = doc.pointer("/metadata/namespace").and_then(|n| n.as_str()).unwrap_or(namespace);
+        let target = format!("{}/{name}", kind.info().group_resource_name);
+        by_namespace.entry(ns.to_string()).or_default().push(target);
+    }
+    let rest = without_file_flags(args);
+    let (mut texts, mut tables) = (Vec::new(), Vec::new());
+    for (ns, targets) in &by_namespace {
+        let ns_flag = format!("--namespace={ns}");
+        let mut line: Vec<&str> = targets.iter().map(String::as_str).collect();
+        line.extend(rest.iter().copied());
+        line.push(&ns_flag);
+        match run_tables(client, waiter, &line, input) {
+            Ok((text, t)) => {
+                texts.push(text);
+                tables.extend(t);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut texts: Vec<String> = texts.iter().map(|t| t.trim_end().to_string()).filter(|t| !t.is_empty()).collect();
+    // Tables of different namespaces stand apart as kubectl's tables of different kinds do.
+    let tabular = matches!(flags.get("output").unwrap_or(""), "" | "wide");
+    if errors.is_empty() {
+        Ok((texts.join(if tabular { "\n\n" } else { "\n" }), tables))
+    } else {
+        texts.extend(errors);
+        Err(texts.join("\n"))
+    }
+}
+
+/// The arguments without `-f`/`--filename`, `-R`/`--recursive` and `-n`/`--namespace` (and
+/// their values), for the `get` of each namespace's objects.
+fn without_file_flags<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut it = args.iter().copied();
+    while let Some(a) = it.next() {
+        match a {
+            "--" => {
+                out.push(a);
+                out.extend(it.by_ref());
+            }
+            "-f" | "--filename" | "-n" | "--namespace" => {
+                it.next();
+            }
+            "-R" | "--recursive" => {}
+            _ if a.starts_with("--filename=") || a.starts_with("--namespace=") || a.starts_with("--recursive=") => {}
+            _ if !a.starts_with("--") && (a.starts_with("-f") || a.starts_with("-n")) => {}
+            _ => out.push(a),
+        }
+    }
+    out
+}
