@@ -457,7 +457,7 @@ spec:
         );
         check("", "kubectl get pods --output=y", "y → yaml");
         check("", "kubectl get pods --sh", "--sh → --show-labels");
-        check("", "kubectl get pods -", "- → --all-namespaces --allow-missing-template-keys --field-selector --ignore-not-found --namespace --no-headers --output --request-timeout --selector --show-labels --sort-by --template --watch --watch-only -A -l -n -o -w");
+        check("", "kubectl get pods -", "- → --all-namespaces --allow-missing-template-keys --field-selector --filename --ignore-not-found --namespace --no-headers --output --recursive --request-timeout --selector --show-labels --sort-by --template --watch --watch-only -A -R -f -l -n -o -w");
         check("", "kubectl apply -", "- → --dry-run --filename --namespace --output --recursive -R -f -n -o");
         check("", "kubectl apply -f ../stdlib/Cargo.t", "../stdlib/Cargo.t → ../stdlib/Cargo.toml");
         // issue 10: nothing is listed where the session may not read.
