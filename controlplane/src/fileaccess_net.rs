@@ -102,6 +102,8 @@ impl FileAccess {
                     break response;
                 }
                 tries += 1;
+                // The host's network, not the simulated cluster's: its waits are real time, as a
+                // file read's are, and no simulated clock moves.
                 std::thread::sleep(Duration::from_secs(1));
             };
             let status = response.status();
