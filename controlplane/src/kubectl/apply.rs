@@ -63,20 +63,7 @@ pub fn apply_one(
 ) -> Result<(String, Arc<Object>), String> {
     let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
     let doc_ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("").to_string();
-    let kind = match decode::kind_of(&doc) {
-        Ok(kind) => kind,
-        Err(DecodeError::NoMatch { api_version, kind }) => {
-            return Err(format!(
-                "error: resource mapping not found for name: {} namespace: {} from {}: no matches for kind {} in version {}",
-                q(&name),
-                q(&doc_ns),
-                q(source),
-                q(&kind),
-                q(&api_version)
-            ))
-        }
-        Err(e) => return Err(format!("error: error validating {}: error validating data: {e}", q(source))),
-    };
+    let kind = kind_of(&doc, source)?;
     let info = kind.info();
     if name.is_empty() {
         return Err(match doc.pointer("/metadata/generateName").and_then(Value::as_str) {
@@ -165,6 +152,26 @@ fn last_applied_json(doc: &Value) -> String {
     let mut s = serde_json::to_string(&copy).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The kind of a file's document, or kubectl's error for one it cannot map (an unknown
+/// kind, no `kind` at all).
+pub fn kind_of(doc: &Value, source: &str) -> Result<crate::model::Kind, String> {
+    match decode::kind_of(doc) {
+        Ok(kind) => Ok(kind),
+        Err(DecodeError::NoMatch { api_version, kind }) => {
+            let field = |path: &str| doc.pointer(path).and_then(Value::as_str).unwrap_or("");
+            Err(format!(
+                "error: resource mapping not found for name: {} namespace: {} from {}: no matches for kind {} in version {}",
+                q(field("/metadata/name")),
+                q(field("/metadata/namespace")),
+                q(source),
+                q(&kind),
+                q(&api_version)
+            ))
+        }
+        Err(e) => Err(format!("error: error validating {}: error validating data: {e}", q(source))),
+    }
 }
 
 fn q(s: &str) -> String {

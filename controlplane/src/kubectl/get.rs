@@ -434,12 +434,12 @@ fn from_files(
             }
         };
         let name = doc.pointer("/metadata/name").and_then(|n| n.as_str()).unwrap_or("");
-        let Ok(kind) = crate::model::decode::kind_of(&doc) else {
-            let (v, k) = (doc["apiVersion"].as_str().unwrap_or(""), doc["kind"].as_str().unwrap_or(""));
-            errors.push(format!(
-                "error: resource mapping not found for name: {name:?} namespace: \"\" from {source:?}: no matches for kind {k:?} in version {v:?}"
-            ));
-            continue;
+        let kind = match super::apply::kind_of(&doc, &source) {
+            Ok(kind) => kind,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
         };
         let ns = doc.pointer("/metadata/namespace").and_then(|n| n.as_str()).unwrap_or(namespace);
         let target = format!("{}/{name}", kind.info().group_resource_name);
