@@ -434,7 +434,7 @@ spec:
 
     #[test]
     fn kubectl_lines() {
-        check("", "kubectl ", "→ annotate api-resources apply attach autoscale cluster-info config cordon cp create delete describe diff drain edit events exec explain expose get label logs patch port-forward replace rollout run scale set taint top uncordon version wait");
+        check("", "kubectl ", "→ annotate api-resources api-versions apply attach autoscale cluster-info config cordon cp create delete describe diff drain edit events exec explain expose get label logs patch port-forward replace rollout run scale set taint top uncordon version wait");
         check("", "kubectl g", "g → get");
         check("", "kubectl get deploy", "deploy → deploy deployment deployments");
         check("", "kubectl get deployment.", "deployment. → deployment.apps");

@@ -80,6 +80,7 @@ pub static VERBS: &[Verb] = &[
         args: Args::Nothing,
         run: |_, _, a, _| super::info::api_resources(a),
     },
+    Verb { name: "api-versions", flags: NO_FLAGS, args: Args::Nothing, run: |_, _, a, _| super::info::api_versions(a) },
     Verb { name: "apply", flags: super::apply_cmd::FLAGS, args: Args::Nothing, run: super::apply_cmd::run },
     Verb { name: "diff", flags: super::diff::FLAGS, args: Args::Nothing, run: super::diff::run },
     Verb { name: "attach", flags: super::attach::FLAGS, args: Args::Resources, run: super::attach::run },

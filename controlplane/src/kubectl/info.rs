@@ -85,6 +85,24 @@ pub fn api_resources(args: &[&str]) -> Result<String, String> {
     Ok(table.render())
 }
 
+/// `kubectl api-versions`: every group/version the API server serves, sorted as kubectl sorts
+/// them (each kind's version and the older ones it still serves, as autoscaling/v1).
+pub fn api_versions(args: &[&str]) -> Result<String, String> {
+    if let Some(extra) = args.first() {
+        return Err(format!(
+            "error: unexpected arguments: [{extra}]\nSee 'kubectl api-versions -h' for help and examples"
+        ));
+    }
+    let mut versions: Vec<String> = KINDS
+        .iter()
+        .flat_map(|k| std::iter::once(k.version).chain(k.other_versions.iter().copied()).map(move |v| (k.group, v)))
+        .map(|(group, version)| if group.is_empty() { version.to_string() } else { format!("{group}/{version}") })
+        .collect();
+    versions.sort();
+    versions.dedup();
+    Ok(versions.join("\n"))
+}
+
 pub fn version(args: &[&str]) -> Result<String, String> {
     let flags = parse(args, VERSION_FLAGS)?;
     let client = format!("Client Version: {KUBECTL_VERSION}\nKustomize Version: v5.5.0");

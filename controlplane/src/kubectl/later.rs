@@ -1,8 +1,7 @@
 //! Commands kubesim cannot run: they say so, and why.
 
 /// kubectl's commands kubesim has not built: they say so rather than being unknown.
-pub const NOT_YET: &[&str] =
-    &["alpha", "api-versions", "auth", "certificate", "completion", "debug", "kustomize", "plugin", "proxy"];
+pub const NOT_YET: &[&str] = &["alpha", "auth", "certificate", "completion", "debug", "kustomize", "plugin", "proxy"];
 
 /// The verbs whose `-k DIR`/`--kustomize DIR` builds the objects with kustomize.
 const KUSTOMIZE_VERBS: &[&str] = &["apply", "create", "delete", "diff", "get", "replace"];
