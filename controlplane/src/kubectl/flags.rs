@@ -26,7 +26,7 @@ impl FlagSpec {
 }
 
 /// Parsed flags and positional arguments.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Parsed {
     pub values: BTreeMap<&'static str, Vec<String>>,
     pub positional: Vec<String>,

@@ -77,11 +77,21 @@ pub fn run_tables(
     args: &[&str],
     input: Input<'_>,
 ) -> Result<(String, Vec<printers::Table>), String> {
-    let files = input.files;
     let flags = parse(args, FLAGS)?;
     if !flags.all("filename").is_empty() {
-        return from_files(client, waiter, args, &flags, input);
+        return from_files(client, waiter, &flags, input);
     }
+    run_parsed(client, waiter, &flags, input)
+}
+
+/// `get` with its flags parsed.
+fn run_parsed(
+    client: &mut dyn Client,
+    waiter: &mut dyn Waiter,
+    flags: &super::flags::Parsed,
+    input: Input<'_>,
+) -> Result<(String, Vec<printers::Table>), String> {
+    let files = input.files;
     if flags.positional.is_empty() {
         return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.".into());
     }
@@ -412,7 +422,6 @@ mod tests;
 fn from_files(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
-    args: &[&str],
     flags: &super::flags::Parsed,
     input: Input<'_>,
 ) -> Result<(String, Vec<printers::Table>), String> {
@@ -445,14 +454,14 @@ fn from_files(
         let target = format!("{}/{name}", kind.info().group_resource_name);
         by_namespace.entry(ns.to_string()).or_default().push(target);
     }
-    let rest = without_file_flags(args);
     let (mut texts, mut tables) = (Vec::new(), Vec::new());
-    for (ns, targets) in &by_namespace {
-        let ns_flag = format!("--namespace={ns}");
-        let mut line: Vec<&str> = targets.iter().map(String::as_str).collect();
-        line.extend(rest.iter().copied());
-        line.push(&ns_flag);
-        match run_tables(client, waiter, &line, input) {
+    for (ns, targets) in by_namespace {
+        let mut each = flags.clone();
+        each.values.remove("filename");
+        each.values.remove("recursive");
+        each.values.insert("namespace", vec![ns]);
+        each.positional = targets;
+        match run_parsed(client, waiter, &each, input) {
             Ok((text, t)) => {
                 texts.push(text);
                 tables.extend(t);
@@ -469,27 +478,4 @@ fn from_files(
         texts.extend(errors);
         Err(texts.join("\n"))
     }
-}
-
-/// The arguments without `-f`/`--filename`, `-R`/`--recursive` and `-n`/`--namespace` (and
-/// their values), for the `get` of each namespace's objects.
-fn without_file_flags<'a>(args: &[&'a str]) -> Vec<&'a str> {
-    let mut out = Vec::new();
-    let mut it = args.iter().copied();
-    while let Some(a) = it.next() {
-        match a {
-            "--" => {
-                out.push(a);
-                out.extend(it.by_ref());
-            }
-            "-f" | "--filename" | "-n" | "--namespace" => {
-                it.next();
-            }
-            "-R" | "--recursive" => {}
-            _ if a.starts_with("--filename=") || a.starts_with("--namespace=") || a.starts_with("--recursive=") => {}
-            _ if !a.starts_with("--") && (a.starts_with("-f") || a.starts_with("-n")) => {}
-            _ => out.push(a),
-        }
-    }
-    out
 }
