@@ -4,6 +4,7 @@
 //! (mutating), validated, admitted (validating) and stored, in kube-apiserver's order, with
 //! what differs by resource in its strategy (`registry/`).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -119,10 +120,9 @@ pub struct ApiServer {
     audit_enabled: bool,
     /// The leases of objects with a time to live (Events).
     leases: leases::LeaseManager,
-    /// When the compactor last ran, and the store's revision then: the next run compacts to
-    /// it, as kube-apiserver's compactor does, so that at least an interval of history stays.
-    compacted_at: DateTime<Utc>,
-    revision_at_last_compaction: i64,
+    /// The store's revision at each simulated instant of the last `WATCH_HISTORY_SECONDS`,
+    /// oldest first: the compactor forgets the history written before the window.
+    checkpoints: VecDeque<(DateTime<Utc>, i64)>,
     /// Warnings of the last write (the `Warning:` headers kubectl prints).
     warnings: Vec<String>,
     /// The warning a create of each kind no controller acts on gets (`set_unacted`).
@@ -133,8 +133,10 @@ pub struct ApiServer {
     dry_run: bool,
 }
 
-/// kube-apiserver's `--etcd-compaction-interval` default: five minutes.
-const COMPACTION_INTERVAL_SECONDS: i64 = 300;
+/// How long watch history is kept: kube-apiserver's watch cache keeps at least
+/// `DefaultEventFreshDuration` (a bookmark's minute and 15 seconds) of each resource's changes,
+/// and a watch from a revision before it is answered `Gone`.
+const WATCH_HISTORY_SECONDS: i64 = 75;
 /// Revisions behind after which the history is compacted at once (keeping half of them), so
 /// that a burst of writes cannot keep every version of every object.
 const COMPACTION_BACKLOG: i64 = 50_000;
@@ -161,8 +163,7 @@ impl ApiServer {
             audit: AuditLog::default(),
             audit_enabled: true,
             leases: Default::default(),
-            compacted_at: now,
-            revision_at_last_compaction: 0,
+            checkpoints: VecDeque::new(),
             warnings: Vec::new(),
             unacted: Vec::new(),
             dry_run: false,
@@ -250,24 +251,30 @@ impl ApiServer {
         let _ = self.store.compact(revision);
     }
 
-    /// The compactor, after kube-apiserver's (`--etcd-compaction-interval`, five minutes): each
-    /// run forgets the history up to the revision of the run before, so an open watch that
-    /// keeps up (kubectl's `get -w` reads after every moment) never finds its revision
-    /// compacted away, and never beyond `seen`, what every component has read. A burst of
-    /// writes more than 50,000 revisions beyond the compacted point compacts at once, keeping
-    /// the latest 25,000. So what is kept is a few minutes of changes, however long the cluster
-    /// runs.
+    /// The compactor: forgets the watch history written more than `WATCH_HISTORY_SECONDS`
+    /// ago, as kube-apiserver's watch cache does, and never beyond `seen`, what every component
+    /// has read; so an open watch that keeps up (kubectl's `get -w` reads after every moment)
+    /// never finds its revision compacted away. (The watch cache also keeps at least 100 events
+    /// of a quiet resource, older ones included; nothing here watches from a revision it did
+    /// not just read, so one window for every resource is enough.) A burst of writes more than
+    /// 50,000 revisions beyond the compacted point compacts at once, keeping the latest 25,000.
+    /// So what is kept is a minute or two of changes, however long the cluster runs.
     pub fn compact_seen(&mut self, seen: i64) {
+        let revision = self.store.revision();
+        match self.checkpoints.back_mut() {
+            Some((at, r)) if *at == self.now => *r = revision,
+            _ => self.checkpoints.push_back((self.now, revision)),
+        }
+        let window_start = self.now - chrono::Duration::seconds(WATCH_HISTORY_SECONDS);
+        let mut target = None;
+        while self.checkpoints.front().is_some_and(|(at, _)| *at <= window_start) {
+            target = self.checkpoints.pop_front().map(|(_, r)| r);
+        }
         let compacted = self.store.compacted_revision();
-        if self.now - self.compacted_at >= chrono::Duration::seconds(COMPACTION_INTERVAL_SECONDS) {
-            let target = self.revision_at_last_compaction.min(seen);
-            if target > compacted {
-                self.compact(target);
-            }
-            self.revision_at_last_compaction = self.store.revision();
-            self.compacted_at = self.now;
+        if let Some(target) = target.map(|t| t.min(seen)).filter(|t| *t > compacted) {
+            self.compact(target);
         } else if seen - compacted > COMPACTION_BACKLOG {
-            self.compact(seen.min(self.store.revision() - COMPACTION_BACKLOG / 2));
+            self.compact(seen.min(revision - COMPACTION_BACKLOG / 2));
         }
     }
 
