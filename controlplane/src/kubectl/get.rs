@@ -81,15 +81,17 @@ pub fn run_tables(
     if !flags.all("filename").is_empty() {
         return from_files(client, waiter, &flags, input);
     }
-    run_parsed(client, waiter, &flags, input)
+    run_parsed(client, waiter, &flags, input, &[])
 }
 
-/// `get` with its flags parsed.
+/// `get` with its flags parsed; `namespaces`, when given, is the namespace of each resource
+/// argument in turn (the objects of `-f` files), in place of `-n`'s.
 fn run_parsed(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
     flags: &super::flags::Parsed,
     input: Input<'_>,
+    namespaces: &[String],
 ) -> Result<(String, Vec<printers::Table>), String> {
     let files = input.files;
     if flags.positional.is_empty() {
@@ -155,9 +157,10 @@ fn run_parsed(
         let info = kind.info();
         let ns_filter = if !info.namespaced || all_namespaces { None } else { Some(namespace.as_str()) };
         let mut objects: Vec<Arc<Object>> = Vec::new();
-        for (_, name) in requests.iter().filter(|r| r.0 == kind) {
+        for (i, (_, name)) in requests.iter().enumerate().filter(|(_, r)| r.0 == kind) {
+            let ns = namespaces.get(i).map_or(ns_filter.unwrap_or(&namespace), String::as_str);
             match name {
-                Some(n) => match client.get(kind, ns_filter.unwrap_or(&namespace), n) {
+                Some(n) => match client.get(kind, ns, n) {
                     Ok(o) => objects.push(o.body),
                     Err(e) if ignore_not_found && e.reason == Reason::NotFound => {}
                     Err(e) => errors.push(kubectl_error(&e)),
@@ -418,7 +421,8 @@ fn kubectl_error(e: &ApiError) -> String {
 mod tests;
 
 /// `get -f FILE|DIR|URL|-`: the objects the files name, each kind's found as `KIND/NAME` in
-/// the namespace its document names (else `-n`'s), one `get` per namespace with the other flags.
+/// the namespace its document names (else `-n`'s), in the documents' order, with the other
+/// flags; a watch watches each namespace's in turn.
 fn from_files(
     client: &mut dyn Client,
     waiter: &mut dyn Waiter,
@@ -432,7 +436,7 @@ fn from_files(
         );
     }
     let namespace = flags.get("namespace").unwrap_or("default");
-    let mut by_namespace: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let (mut targets, mut namespaces) = (Vec::new(), Vec::new());
     let mut errors = Vec::new();
     for (source, doc) in super::files::documents(flags, input, None)? {
         let doc = match doc {
@@ -451,17 +455,34 @@ fn from_files(
             }
         };
         let ns = doc.pointer("/metadata/namespace").and_then(|n| n.as_str()).unwrap_or(namespace);
-        let target = format!("{}/{name}", kind.info().group_resource_name);
-        by_namespace.entry(ns.to_string()).or_default().push(target);
+        targets.push(format!("{}/{name}", kind.info().group_resource_name));
+        namespaces.push(ns.to_string());
+    }
+    let mut each = flags.clone();
+    each.values.remove("filename");
+    each.values.remove("recursive");
+    let watch = flags.is_set("watch") || flags.is_set("watch-only");
+    let mut runs: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    if watch {
+        // A watch follows one namespace: each namespace's objects are watched in turn.
+        let mut by_namespace: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (t, ns) in targets.into_iter().zip(namespaces) {
+            by_namespace.entry(ns).or_default().push(t);
+        }
+        runs.extend(by_namespace.into_iter().map(|(ns, t)| (t, vec![ns])));
+    } else if !targets.is_empty() {
+        runs.push((targets, namespaces));
     }
     let (mut texts, mut tables) = (Vec::new(), Vec::new());
-    for (ns, targets) in by_namespace {
-        let mut each = flags.clone();
-        each.values.remove("filename");
-        each.values.remove("recursive");
-        each.values.insert("namespace", vec![ns]);
+    for (targets, namespaces) in runs {
         each.positional = targets;
-        match run_parsed(client, waiter, &each, input) {
+        let result = if watch {
+            each.values.insert("namespace", namespaces);
+            run_parsed(client, waiter, &each, input, &[])
+        } else {
+            run_parsed(client, waiter, &each, input, &namespaces)
+        };
+        match result {
             Ok((text, t)) => {
                 texts.push(text);
                 tables.extend(t);
@@ -470,10 +491,8 @@ fn from_files(
         }
     }
     let mut texts: Vec<String> = texts.iter().map(|t| t.trim_end().to_string()).filter(|t| !t.is_empty()).collect();
-    // Tables of different namespaces stand apart as kubectl's tables of different kinds do.
-    let tabular = matches!(flags.get("output").unwrap_or(""), "" | "wide");
     if errors.is_empty() {
-        Ok((texts.join(if tabular { "\n\n" } else { "\n" }), tables))
+        Ok((texts.join("\n"), tables))
     } else {
         texts.extend(errors);
         Err(texts.join("\n"))
