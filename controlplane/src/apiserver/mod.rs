@@ -265,9 +265,12 @@ impl ApiServer {
             Some((at, r)) if *at == self.now => *r = revision,
             _ => self.checkpoints.push_back((self.now, revision)),
         }
+        // The newest instant before the window stays: a watch that listed in it, before the
+        // rest of that instant's writes, may not have read since (a jump of the clock past the
+        // window in one step); compacting to the instant before it never passes its revision.
         let window_start = self.now - chrono::Duration::seconds(WATCH_HISTORY_SECONDS);
         let mut target = None;
-        while self.checkpoints.front().is_some_and(|(at, _)| *at <= window_start) {
+        while self.checkpoints.get(1).is_some_and(|(at, _)| *at <= window_start) {
             target = self.checkpoints.pop_front().map(|(_, r)| r);
         }
         let compacted = self.store.compacted_revision();

@@ -255,16 +255,35 @@ fn the_watch_history_is_the_last_75_seconds() {
         api.compact_seen(api.revision());
         written.push(api.revision());
     }
-    // Now is 600 s; the window starts at 525 s, so the history since the instant before it
-    // (520 s, the 52nd write) is kept.
+    // Now is 600 s; the window starts at 525 s: the history since the end of the instant
+    // before the last one before it (510 s, the 51st write) is kept.
     let at = |seconds: usize| written[seconds / 10 - 1];
-    assert_eq!(api.store.compacted_revision(), at(520));
-    assert!(api.watch("kubectl", Kind::ConfigMap, None, at(520)).is_ok());
-    assert_eq!(api.watch("kubectl", Kind::ConfigMap, None, at(510)).unwrap_err().reason, Reason::Gone);
+    assert_eq!(api.store.compacted_revision(), at(510));
+    assert!(api.watch("kubectl", Kind::ConfigMap, None, at(510)).is_ok());
+    assert_eq!(api.watch("kubectl", Kind::ConfigMap, None, at(500)).unwrap_err().reason, Reason::Gone);
     // Components that have not read everything hold the compactor back.
     api.set_now(start + chrono::Duration::seconds(900));
     api.compact_seen(at(530));
     assert_eq!(api.store.compacted_revision(), at(530));
+}
+
+/// A watch lists, more is written in the same instant, and the clock then jumps past the
+/// window in one step before the watch reads again: its revision is still served.
+#[test]
+fn a_watch_that_listed_before_a_jump_of_the_clock_is_not_compacted_away() {
+    let mut api = server();
+    let start = api.now();
+    api.create("kubectl", "default", cm("a", "1")).unwrap();
+    api.compact_seen(api.revision());
+    let listed = api.revision();
+    api.create("kubectl", "default", cm("b", "1")).unwrap();
+    api.compact_seen(api.revision());
+    api.set_now(start + chrono::Duration::seconds(100));
+    api.create("kubectl", "default", cm("c", "1")).unwrap();
+    api.compact_seen(api.revision());
+    let events = api.watch("kubectl", Kind::ConfigMap, None, listed).unwrap();
+    let names: Vec<&str> = events.iter().map(|e| e.object.name()).collect();
+    assert_eq!(names, ["b", "c"]);
 }
 
 #[test]
