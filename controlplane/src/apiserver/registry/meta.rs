@@ -87,7 +87,8 @@ pub fn validates_as(new: &ObjectMeta, old: &ObjectMeta) -> bool {
 
 fn validate_owner_references(meta: &ObjectMeta, errs: &mut Vec<FieldError>) {
     let path = "metadata.ownerReferences";
-    let mut controller: Option<String> = None;
+    // The first controller's reference, named only if a second one makes an error.
+    let mut controller: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference> = None;
     for r in meta.owner_references.iter().flatten() {
         let version = r.api_version.rsplit('/').next().unwrap_or("");
         if version.is_empty() {
@@ -103,14 +104,16 @@ fn validate_owner_references(meta: &ObjectMeta, errs: &mut Vec<FieldError>) {
             }
         }
         if r.controller == Some(true) {
-            let this = format!("{}/{}", r.kind, r.name);
-            match &controller {
+            match controller {
                 Some(first) => errs.push(FieldError::invalid(
                     path,
                     "[]v1.OwnerReference{...}",
-                    format!("Only one reference can have Controller set to true. Found \"true\" in references for {first} and {this}"),
+                    format!(
+                        "Only one reference can have Controller set to true. Found \"true\" in references for {}/{} and {}/{}",
+                        first.kind, first.name, r.kind, r.name
+                    ),
                 )),
-                None => controller = Some(this),
+                None => controller = Some(r),
             }
         }
     }

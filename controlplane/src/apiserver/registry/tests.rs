@@ -121,6 +121,12 @@ fn metadata() {
             r#"metadata.finalizers[0]: Invalid value: "custom": name is neither a standard finalizer name nor is it fully qualified"#,
         ]),
     );
+    check(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  ownerReferences:\n  - {apiVersion: apps/v1, kind: ReplicaSet, name: a, uid: '1', controller: true}\n  - {apiVersion: batch/v1, kind: Job, name: b, uid: '2', controller: true}",
+        Errors(&[
+            r#"metadata.ownerReferences: Invalid value: []v1.OwnerReference{...}: Only one reference can have Controller set to true. Found "true" in references for ReplicaSet/a and Job/b"#,
+        ]),
+    );
 }
 
 #[test]
