@@ -461,27 +461,24 @@ fn from_files(
     let mut each = flags.clone();
     each.values.remove("filename");
     each.values.remove("recursive");
-    let watch = flags.is_set("watch") || flags.is_set("watch-only");
-    let mut runs: Vec<(Vec<String>, Vec<String>)> = Vec::new();
-    if watch {
+    let mut results = Vec::new();
+    if flags.is_set("watch") || flags.is_set("watch-only") {
         // A watch follows one namespace: each namespace's objects are watched in turn.
         let mut by_namespace: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for (t, ns) in targets.into_iter().zip(namespaces) {
             by_namespace.entry(ns).or_default().push(t);
         }
-        runs.extend(by_namespace.into_iter().map(|(ns, t)| (t, vec![ns])));
+        for (ns, targets) in by_namespace {
+            each.positional = targets;
+            each.values.insert("namespace", vec![ns]);
+            results.push(run_parsed(client, waiter, &each, input, &[]));
+        }
     } else if !targets.is_empty() {
-        runs.push((targets, namespaces));
+        each.positional = targets;
+        results.push(run_parsed(client, waiter, &each, input, &namespaces));
     }
     let (mut texts, mut tables) = (Vec::new(), Vec::new());
-    for (targets, namespaces) in runs {
-        each.positional = targets;
-        let result = if watch {
-            each.values.insert("namespace", namespaces);
-            run_parsed(client, waiter, &each, input, &[])
-        } else {
-            run_parsed(client, waiter, &each, input, &namespaces)
-        };
+    for result in results {
         match result {
             Ok((text, t)) => {
                 texts.push(text);
