@@ -36,8 +36,34 @@ pub fn inclusive_range_error(lo: i64, hi: i64) -> String {
     format!("must be between {lo} and {hi}, inclusive")
 }
 
+/// The classes of ASCII bytes the checks below need, one table look-up per byte: every
+/// write's name, label keys and values pass through them.
+const LOWER_ALNUM: u8 = 1;
+const ALNUM: u8 = 2;
+/// `[-A-Za-z0-9_.]`, a qualified name's or label value's inner characters.
+const NAME_PART: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            t[c] |= LOWER_ALNUM;
+        }
+        if b.is_ascii_alphanumeric() {
+            t[c] |= ALNUM | NAME_PART;
+        }
+        if matches!(b, b'-' | b'_' | b'.') {
+            t[c] |= NAME_PART;
+        }
+        c += 1;
+    }
+    t
+};
+
 fn is_alnum_lower(c: u8) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit()
+    CLASS[c as usize] & LOWER_ALNUM != 0
 }
 
 fn matches_dns_label(v: &str) -> bool {
@@ -67,11 +93,8 @@ fn matches_subdomain(v: &str) -> bool {
 }
 
 fn matches_name_part(v: &str) -> bool {
-    let b = v.as_bytes();
-    !b.is_empty()
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
+    let (Some(&first), Some(&last)) = (v.as_bytes().first(), v.as_bytes().last()) else { return false };
+    CLASS[first as usize] & CLASS[last as usize] & ALNUM != 0 && v.bytes().all(|c| CLASS[c as usize] & NAME_PART != 0)
 }
 
 pub fn is_dns1123_label(v: &str) -> Vec<String> {
@@ -341,7 +364,28 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The byte table holds the regexes' character sets, for every byte (non-ASCII in none).
+    #[test]
+    fn byte_classes_are_the_regexes_character_sets() {
+        for b in 0..=255u8 {
+            let class = CLASS[usize::from(b)];
+            assert_eq!(class & LOWER_ALNUM != 0, b.is_ascii_lowercase() || b.is_ascii_digit(), "byte {b}");
+            assert_eq!(class & ALNUM != 0, b.is_ascii_alphanumeric(), "byte {b}");
+            let inner = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+            assert_eq!(class & NAME_PART != 0, inner, "byte {b}");
+        }
+    }
+
     proptest! {
+        /// A label value or a qualified name's name part: `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`.
+        #[test]
+        fn name_part_is_its_regex(v in "[a-zA-Z0-9._/é -]{0,8}") {
+            let alnum = |c: char| c.is_ascii_alphanumeric();
+            let inner = |c: char| alnum(c) || matches!(c, '-' | '_' | '.');
+            let expected = v.chars().next().is_some_and(alnum) && v.chars().last().is_some_and(alnum) && v.chars().all(inner);
+            prop_assert_eq!(matches_name_part(&v), expected);
+        }
+
         /// The one-pass subdomain check is the per-label one.
         #[test]
         fn subdomain_in_one_pass_is_labels_joined_by_dots(v in "[a-z0-9.-]{0,12}|[a-zA-Z0-9._/-]{0,8}") {

@@ -30,16 +30,26 @@ impl Strategy for Pod {
     }
 
     fn prepare_for_create(&mut self) {
-        // Upstream defaults before this step; requests copied from limits count for the QoS class.
-        let mut spec = self.spec.as_deref().cloned().unwrap_or_default();
-        for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut().flatten()) {
-            requests_from_limits(c);
-        }
-        self.status = Some(PodStatus {
-            phase: Some("Pending".into()),
-            qos_class: Some(qos_class(&spec).into()),
-            ..Default::default()
-        });
+        // Upstream defaults before this step; requests copied from limits count for the QoS
+        // class. Only a container with limits gets any, so only then is the spec copied.
+        static EMPTY: std::sync::LazyLock<PodSpec> = std::sync::LazyLock::new(PodSpec::default);
+        let spec = self.spec.as_deref().unwrap_or(&EMPTY);
+        let limited = spec
+            .containers
+            .iter()
+            .chain(spec.init_containers.iter().flatten())
+            .any(|c| c.resources.as_ref().is_some_and(|r| r.limits.is_some()));
+        let qos = if limited {
+            let mut spec = spec.clone();
+            for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut().flatten()) {
+                requests_from_limits(c);
+            }
+            qos_class(&spec)
+        } else {
+            qos_class(spec)
+        };
+        self.status =
+            Some(PodStatus { phase: Some("Pending".into()), qos_class: Some(qos.into()), ..Default::default() });
     }
 
     /// `CheckGracefulDelete`: only a pod a kubelet runs gets a grace period, the request's or
@@ -209,7 +219,10 @@ pub fn qos_class(spec: &PodSpec) -> &'static str {
         None => acc.push((name.to_string(), q)),
     };
     for c in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
-        let res = c.resources.clone().unwrap_or_default();
+        let Some(res) = c.resources.as_ref() else {
+            guaranteed = false;
+            continue;
+        };
         for (name, q) in res.requests.iter().flatten() {
             if let Some(q) = Qty::from_k8s(q).ok().filter(|q| (name == "cpu" || name == "memory") && q.nanos() > 0) {
                 add(&mut requests, name, q);
@@ -218,11 +231,11 @@ pub fn qos_class(spec: &PodSpec) -> &'static str {
         let mut found = Vec::new();
         for (name, q) in res.limits.iter().flatten() {
             if let Some(q) = Qty::from_k8s(q).ok().filter(|q| (name == "cpu" || name == "memory") && q.nanos() > 0) {
-                found.push(name.clone());
+                found.push(name.as_str());
                 add(&mut limits, name, q);
             }
         }
-        if !(found.iter().any(|n| n == "cpu") && found.iter().any(|n| n == "memory")) {
+        if !(found.contains(&"cpu") && found.contains(&"memory")) {
             guaranteed = false;
         }
     }

@@ -102,13 +102,14 @@ impl JobController {
         while remaining_count > 0 {
             let mut failed_in_batch = false;
             for _ in 0..batch {
-                let mut t = template.clone();
+                // Only an indexed pod's template differs from the Job's: others use it as it is.
+                let mut t = std::borrow::Cow::Borrowed(&template);
                 let mut generate_name = None;
                 if let Some(ix) = pending.next() {
-                    indexed::add_completion_index(&mut t, &job_name, ix);
+                    indexed::add_completion_index(t.to_mut(), &job_name, ix);
                     generate_name = Some(indexed::generate_name_with_index(&job_name, ix));
                     if jc.backoff_limit_per_index().is_some() {
-                        add_index_failure_count(&mut t, jc, jc.delayed_deletion.get(&ix).copied());
+                        add_index_failure_count(t.to_mut(), jc, jc.delayed_deletion.get(&ix).copied());
                     }
                 }
                 let created = self.control.create_pods(

@@ -242,11 +242,12 @@ pub struct Kubelets {
     nodes: BTreeMap<String, Kubelet>,
     /// Pods to sync: (node, uid).
     dirty: BTreeSet<(String, String)>,
-    /// Heartbeat work due: (node, what).
-    due: BTreeSet<(String, Work)>,
+    /// Heartbeat work due: (node, what), in order and without repeats.
+    due: Vec<(String, Work)>,
     /// Heartbeat work to come, by when: one clock timer per moment serves every node's work
     /// then (the nodes' leases, statuses and eviction checks mostly fall on the same moments).
-    beats: BTreeMap<DateTime<Utc>, BTreeSet<(String, Work)>>,
+    /// Each moment's list is in order and without repeats, as `due`.
+    beats: BTreeMap<DateTime<Utc>, Vec<(String, Work)>>,
     /// Container processes whose runtime timer fired: (node, container id).
     procs_due: BTreeSet<(String, String)>,
     /// Pods whose kubelet-written volumes are to be rewritten at their next periodic sync
@@ -289,28 +290,43 @@ impl Work {
     }
 }
 
+/// Sort a list of heartbeat works and drop repeats, unless it is in order already (the usual
+/// case, found in one pass).
+fn in_order(works: &mut Vec<(String, Work)>) {
+    if !works.is_sorted_by(|a, b| a < b) {
+        works.sort();
+        works.dedup();
+    }
+}
+
 impl Kubelets {
     /// Queue each node's next heartbeat work one period from now, setting the timer of a
     /// moment when its first work comes.
     ///
     /// Every kind of work has the same period, so a moment's works are usually the next
-    /// moment's as they are: the set is built from the list in one pass (a sort that finds it
-    /// ordered already) rather than by a search per work.
+    /// moment's as they are, in the order they were done: the list is kept as it comes and
+    /// only checked to be in order, where a set would be built entry by entry.
     fn beat_all_after(&mut self, ctx: &mut Ctx<'_>, works: Vec<(String, Work)>) {
-        let mut by_period: BTreeMap<Duration, Vec<(String, Work)>> = BTreeMap::new();
+        let mut by_period: Vec<(Duration, Vec<(String, Work)>)> = Vec::new();
         for (node, work) in works {
-            by_period.entry(work.period()).or_default().push((node, work));
+            let period = work.period();
+            match by_period.iter_mut().find(|(p, _)| *p == period) {
+                Some((_, list)) => list.push((node, work)),
+                None => by_period.push((period, vec![(node, work)])),
+            }
         }
+        by_period.sort_by_key(|(period, _)| *period);
         for (period, works) in by_period {
             let at = ctx.now().checked_add_signed(period).unwrap_or(DateTime::<Utc>::MAX_UTC);
-            let set = self.beats.entry(at).or_default();
-            if set.is_empty() {
+            let list = self.beats.entry(at).or_default();
+            if list.is_empty() {
                 let key = format!("{BEAT_KEY}{}.{}", at.timestamp(), at.timestamp_subsec_nanos());
                 ctx.after(period, key);
-                *set = BTreeSet::from_iter(works);
+                *list = works;
             } else {
-                set.extend(works);
+                list.extend(works);
             }
+            in_order(list);
         }
     }
 
@@ -319,7 +335,7 @@ impl Kubelets {
             config,
             nodes: BTreeMap::new(),
             dirty: BTreeSet::new(),
-            due: BTreeSet::new(),
+            due: Vec::new(),
             beats: BTreeMap::new(),
             procs_due: BTreeSet::new(),
             refresh: BTreeSet::new(),
@@ -608,11 +624,12 @@ impl Component for Kubelets {
         } else if let Some(at) = key.strip_prefix(BEAT_KEY).and_then(beat_moment) {
             while let Some(entry) = self.beats.first_entry().filter(|e| *e.key() <= at) {
                 let works = entry.remove();
-                // Usually nothing else is due: the moment's set becomes the work due as it is.
+                // Usually nothing else is due: the moment's list becomes the work due as it is.
                 if self.due.is_empty() {
                     self.due = works;
                 } else {
                     self.due.extend(works);
+                    in_order(&mut self.due);
                 }
             }
         }
