@@ -138,12 +138,12 @@ impl<V: Revisioned> Store<V> {
         self.keys(prefix).filter_map(|k| self.kvs.get(k).map(|slot| &slot.kv))
     }
 
-    /// Whether any key starts with `prefix`: asked on every request (are there webhooks?), so
-    /// it looks in the one bucket without building a range's iterator.
-    pub fn has_prefix(&self, prefix: &str) -> bool {
-        let Some(i) = third_slash(prefix) else { return self.keys(prefix).next().is_some() };
-        let Some(keys) = self.order.get(&prefix[..=i]) else { return false };
-        keys.range::<str, _>((Bound::Included(prefix), Bound::Unbounded)).next().is_some_and(|k| k.starts_with(prefix))
+    /// Whether resource bucket `bucket` (a prefix of three segments, `/registry/<resource>/`)
+    /// holds any key: one look-up, without finding the bucket's end in the text first. Asked
+    /// on every write (are there webhooks?).
+    pub fn bucket_has_keys(&self, bucket: &str) -> bool {
+        debug_assert!(third_slash(bucket).is_some_and(|i| i + 1 == bucket.len()), "{bucket} is not a bucket");
+        self.order.get(bucket).is_some_and(|keys| !keys.is_empty())
     }
 
     /// The keys starting with `prefix`, in order.

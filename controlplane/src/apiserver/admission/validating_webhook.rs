@@ -37,7 +37,7 @@ impl AdmissionPlugin for ValidatingAdmissionWebhook {
         // Read in place: every request passes here, and a cluster usually has no configuration.
         static CONFIGS: LazyLock<String> =
             LazyLock::new(|| Kind::ValidatingWebhookConfiguration.info().key_prefix(None));
-        if !store.has_prefix(&CONFIGS) {
+        if !store.bucket_has_keys(&CONFIGS) {
             return Ok(());
         }
         for kv in store.range(&CONFIGS) {

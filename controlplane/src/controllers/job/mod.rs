@@ -194,8 +194,9 @@ impl Controller for JobController {
                     }
                 }
                 let deleted = event.event_type == WatchEventType::Deleted;
-                let relabelled = old.is_none_or(|old| old.labels() != o.labels() || controller_of(old).is_some());
-                if controller_of(o).is_none() && !deleted && relabelled {
+                // Labels compared only for an orphan (most pods have a controller).
+                let relabelled = || old.is_none_or(|old| old.labels() != o.labels() || controller_of(old).is_some());
+                if uid.is_none() && !deleted && relabelled() {
                     let jobs = informers.list_namespace(Kind::Job, o.namespace());
                     let matching = jobs.filter(|j| {
                         Job::from_object(j)
