@@ -18,6 +18,7 @@ pub mod fasthash;
 pub mod fileaccess;
 pub mod gosort;
 pub mod kubectl;
+pub mod memo;
 pub mod model;
 pub mod network;
 pub mod node;

@@ -4,10 +4,7 @@
 //! `system:authenticated` for everyone), so an authorizer can decide by group.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::sync::Arc;
-
-use crate::fasthash::HashMap;
 
 /// The user of a request (`user.DefaultInfo`). Every request authenticates one, so the
 /// well-known groups are borrowed, not copied, and a user is shared, not copied.
@@ -23,7 +20,7 @@ pub struct UserInfo {
 const AUTHENTICATED_KEPT: usize = 4096;
 
 thread_local! {
-    static SEEN: RefCell<HashMap<Box<str>, UserInfo>> = RefCell::new(HashMap::default());
+    static SEEN: crate::memo::Table<UserInfo> = crate::memo::Table::default();
 }
 
 /// Every authenticated user's group (`user.AllAuthenticated`).
@@ -46,18 +43,7 @@ impl UserInfo {
     /// The user a credential with this name authenticates as: the groups its kind of
     /// credential carries upstream, then `system:authenticated`.
     pub fn authenticated(name: &str) -> Self {
-        SEEN.with(|seen| {
-            if let Some(user) = seen.borrow().get(name) {
-                return user.clone();
-            }
-            let user = Self::authenticate(name);
-            let mut seen = seen.borrow_mut();
-            if seen.len() >= AUTHENTICATED_KEPT {
-                seen.clear();
-            }
-            seen.insert(name.into(), user.clone());
-            user
-        })
+        crate::memo::remembered(&SEEN, AUTHENTICATED_KEPT, name, || Self::authenticate(name))
     }
 
     fn authenticate(name: &str) -> Self {

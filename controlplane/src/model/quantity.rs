@@ -300,21 +300,9 @@ fn interpret_suffix(suffix: &str) -> Result<(bool, i32, Format), QuantityError> 
 fn parse(s: &str) -> Result<Quantity, QuantityError> {
     const CAPACITY: usize = 4096;
     thread_local! {
-        static MEMO: std::cell::RefCell<crate::fasthash::HashMap<Box<str>, Result<Quantity, QuantityError>>> =
-            std::cell::RefCell::new(crate::fasthash::HashMap::default());
+        static MEMO: crate::memo::Table<Result<Quantity, QuantityError>> = crate::memo::Table::default();
     }
-    MEMO.with(|memo| {
-        if let Some(known) = memo.borrow().get(s) {
-            return known.clone();
-        }
-        let parsed = parse_uncached(s);
-        let mut memo = memo.borrow_mut();
-        if memo.len() >= CAPACITY {
-            memo.clear();
-        }
-        memo.insert(Box::from(s), parsed.clone());
-        parsed
-    })
+    crate::memo::remembered(&MEMO, CAPACITY, s, || parse_uncached(s))
 }
 
 fn parse_uncached(s: &str) -> Result<Quantity, QuantityError> {

@@ -42,22 +42,10 @@ const NGINX_DEFAULT_CONF: &str = "server {\n    listen       80;\n    listen  [:
 /// directory again for each container.
 pub fn files(image: &str) -> Fs {
     thread_local! {
-        static BUILT: std::cell::RefCell<crate::fasthash::HashMap<String, Fs>> =
-            std::cell::RefCell::new(crate::fasthash::HashMap::default());
+        static BUILT: crate::memo::Table<Fs> = crate::memo::Table::default();
     }
-    BUILT.with(|built| {
-        let mut built = built.borrow_mut();
-        if let Some(fs) = built.get(image) {
-            return fs.clone();
-        }
-        // Image names come from manifests; the table stays small whatever they are.
-        if built.len() >= 256 {
-            built.clear();
-        }
-        let fs = build(image);
-        built.insert(image.to_string(), fs.clone());
-        fs
-    })
+    // Image names come from manifests; the table stays small whatever they are.
+    crate::memo::remembered(&BUILT, 256, image, || build(image))
 }
 
 fn build(image: &str) -> Fs {

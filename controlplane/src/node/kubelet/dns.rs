@@ -73,9 +73,31 @@ impl ResolvConf {
         set.and_then(|n| n.parse::<usize>().ok()).map_or(1, |n| n.min(15))
     }
 
-    /// The node's own settings, which `dnsPolicy: Default` pods and the node itself use.
+    /// The node's own settings, which `dnsPolicy: Default` pods and the node itself use
+    /// (parsed once: every ClusterFirst pod starts from them).
     pub fn node() -> ResolvConf {
-        ResolvConf::parse(NODE_RESOLV_CONF)
+        static NODE: std::sync::LazyLock<ResolvConf> = std::sync::LazyLock::new(|| ResolvConf::parse(NODE_RESOLV_CONF));
+        NODE.clone()
+    }
+
+    /// The pod's `/etc/resolv.conf` as containerd writes it. A pod with the default settings
+    /// (ClusterFirst, off the host network, no `dnsConfig`: most pods) gets its namespace's
+    /// file, made once per namespace.
+    pub fn file_for_pod(pod: &Pod) -> String {
+        let spec = pod.spec.as_ref();
+        let default = spec.is_some_and(|s| {
+            s.dns_policy.as_deref().is_none_or(|p| p == "ClusterFirst")
+                && s.host_network != Some(true)
+                && s.dns_config.is_none()
+        });
+        if !default {
+            return ResolvConf::for_pod(pod).render();
+        }
+        thread_local! {
+            static BY_NAMESPACE: crate::memo::Table<String> = crate::memo::Table::default();
+        }
+        let namespace = pod.metadata.namespace.as_deref().unwrap_or("default");
+        crate::memo::remembered(&BY_NAMESPACE, 1024, namespace, || ResolvConf::for_pod(pod).render())
     }
 
     /// `GetPodDNS`: the base from the pod's DNS type, then `dnsConfig` merged in, then the
@@ -170,6 +192,30 @@ mod tests {
         assert_eq!(ResolvConf::parse("options ndots:99").ndots(), 15);
         assert_eq!(ResolvConf::default().ndots(), 1);
         assert_eq!(ResolvConf::parse(&conf.render()), conf);
+    }
+
+    /// The file a pod gets is its own settings rendered, whether its namespace's was made
+    /// before or the pod's settings are its own.
+    #[test]
+    fn a_pods_file_is_its_settings_rendered() {
+        let pod = |yaml: &str| -> Pod {
+            let full = format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: {yaml}\n");
+            serde_yaml::from_str(&full).unwrap()
+        };
+        let pods = [
+            pod("a}\nspec: {containers: [{name: c, image: nginx}]}"),
+            pod("b}\nspec: {containers: [{name: c, image: nginx}]}"),
+            pod("a}\nspec: {containers: [{name: c, image: nginx}], dnsConfig: {searches: [x.example]}}"),
+            pod("a}\nspec: {containers: [{name: c, image: nginx}], dnsPolicy: Default}"),
+            pod("a}\nspec: {containers: [{name: c, image: nginx}], hostNetwork: true}"),
+            pod("b}\nspec: {containers: [{name: c, image: nginx}], dnsPolicy: ClusterFirst}"),
+        ];
+        for round in 0..2 {
+            for p in &pods {
+                assert_eq!(ResolvConf::file_for_pod(p), ResolvConf::for_pod(p).render(), "round {round}");
+            }
+        }
+        assert!(ResolvConf::file_for_pod(&pods[1]).starts_with("search b.svc.cluster.local "));
     }
 
     #[test]

@@ -333,7 +333,7 @@ pub fn managed_files(pod: &Pod, hostname: &str, pod_ip: &str, host_network: bool
             ));
         }
     }
-    let resolv = super::dns::ResolvConf::for_pod(pod).render();
+    let resolv = super::dns::ResolvConf::file_for_pod(pod);
     vec![
         ("/etc/hosts".into(), hosts.into_bytes()),
         ("/etc/hostname".into(), format!("{hostname}\n").into_bytes()),

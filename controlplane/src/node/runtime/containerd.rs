@@ -258,14 +258,22 @@ pub struct Containerd {
     exited: Vec<Arc<str>>,
 }
 
+/// The image a reference names: its id, digest and size are drawn from hashes of the
+/// reference, so one reference always gives the same image; made once per reference for the
+/// thread (every pull of a `:latest` image asks again).
 fn image_of(full: &str) -> Image {
-    let digest = images::digest(full);
-    Image {
-        id: format!("sha256:{}", images::digest(&digest)),
-        repo_tag: full.to_string(),
-        repo_digest: format!("{}@sha256:{digest}", images::repository(full)),
-        size: images::size(full),
+    thread_local! {
+        static MADE: crate::memo::Table<Image> = crate::memo::Table::default();
     }
+    crate::memo::remembered(&MADE, 256, full, || {
+        let digest = images::digest(full);
+        Image {
+            id: format!("sha256:{}", images::digest(&digest)),
+            repo_tag: full.to_string(),
+            repo_digest: format!("{}@sha256:{digest}", images::repository(full)),
+            size: images::size(full),
+        }
+    })
 }
 
 impl Containerd {

@@ -5,6 +5,13 @@ use std::fmt::Write;
 
 /// The fully qualified reference: `nginx` → `docker.io/library/nginx:latest`.
 pub fn normalize(image: &str) -> String {
+    thread_local! {
+        static NORMALIZED: crate::memo::Table<String> = crate::memo::Table::default();
+    }
+    crate::memo::remembered(&NORMALIZED, 256, image, || normalize_uncached(image))
+}
+
+fn normalize_uncached(image: &str) -> String {
     let (name, digest) = match image.split_once('@') {
         Some((n, d)) => (n, Some(d)),
         None => (image, None),
