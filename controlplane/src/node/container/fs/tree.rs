@@ -78,6 +78,22 @@ pub fn normalize(cwd: &str, path: &str) -> String {
     if is_normal(path) {
         return path.to_string();
     }
+    // A relative path of plain names under a normal directory (a volume's files, most
+    // operands a shell is given) is the two joined.
+    if !path.starts_with('/') && plain_names(path) && is_normal(cwd) {
+        let mut out = String::with_capacity(cwd.len() + 1 + path.len());
+        if cwd != "/" {
+            out.push_str(cwd);
+        }
+        out.push('/');
+        out.push_str(path);
+        return out;
+    }
+    by_components(cwd, path)
+}
+
+/// [`normalize`] the long way: `path` joined to `cwd`, then resolved component by component.
+pub(super) fn by_components(cwd: &str, path: &str) -> String {
     let joined = if path.starts_with('/') { path.to_string() } else { format!("{cwd}/{path}") };
     let mut parts: Vec<&str> = Vec::new();
     for p in joined.split('/') {
@@ -98,7 +114,13 @@ fn is_normal(path: &str) -> bool {
     if path == "/" {
         return true;
     }
-    path.starts_with('/') && !path.ends_with('/') && path[1..].split('/').all(|p| !matches!(p, "" | "." | ".."))
+    path.starts_with('/') && plain_names(&path[1..])
+}
+
+/// Whether `path` is names joined by single slashes: none empty (no leading, trailing or
+/// doubled slash), `.` or `..`.
+fn plain_names(path: &str) -> bool {
+    path.split('/').all(|p| !matches!(p, "" | "." | ".."))
 }
 
 /// The directory holding `path` (`/` for `/`).
