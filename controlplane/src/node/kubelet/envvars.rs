@@ -7,11 +7,13 @@
 //! `/etc/hostname` and `/etc/resolv.conf`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::model::Pod;
 use k8s_openapi::api::core::v1::{Container, PodSpec, Service};
 
 use super::Env;
+use crate::controllers::Informers;
 use crate::events::EventType;
 use crate::model::quantity::Quantity;
 use crate::model::{Kind, Object};
@@ -121,31 +123,60 @@ pub struct Made {
     pub args: Vec<String>,
 }
 
+/// The Service variables of each namespace, with or without its own Services' links: made
+/// from the service lister once for all the pods started until a Service changes, when the
+/// kubelets forget them all (every container of every pod asks).
+#[derive(Default)]
+pub struct ServiceEnvs(BTreeMap<(String, bool), Arc<BTreeMap<String, String>>>);
+
+/// More namespaces than this started pods since a Service last changed: begin again.
+const SERVICE_ENVS_KEPT: usize = 1024;
+
+impl ServiceEnvs {
+    /// A Service was added, changed or deleted.
+    pub fn forget(&mut self) {
+        self.0.clear();
+    }
+
+    /// `getServiceEnvVarMap`: from the kubelet's service lister (an informer), as upstream;
+    /// the `kubernetes` Service's always, the namespace's own with `links`.
+    fn of(&mut self, informers: &Informers, ns: &str, links: bool) -> Arc<BTreeMap<String, String>> {
+        if let Some(known) = self.0.get(&(ns.to_string(), links)) {
+            return known.clone();
+        }
+        let services = informers.list(Kind::Service).filter(|o| {
+            let (sns, name) = (o.namespace(), o.name());
+            (sns, name) == MASTER_SERVICE || links && sns == ns
+        });
+        let mut by_name: BTreeMap<&str, &Service> = BTreeMap::new();
+        for o in services {
+            let Object::Service(s) = &**o else { continue };
+            if (o.namespace(), o.name()) == MASTER_SERVICE {
+                by_name.entry(o.name()).or_insert(&**s);
+            } else {
+                by_name.insert(o.name(), &**s);
+            }
+        }
+        let mut vars = Vec::new();
+        for s in by_name.values() {
+            service_vars(s, &mut vars);
+        }
+        let made = Arc::new(vars.into_iter().collect::<BTreeMap<_, _>>());
+        if self.0.len() >= SERVICE_ENVS_KEPT {
+            self.0.clear();
+        }
+        self.0.insert((ns.to_string(), links), made.clone());
+        made
+    }
+}
+
 /// The environment of `c` in `pod`, or the error that keeps it from starting
 /// (CreateContainerConfigError).
 pub fn make(env: &mut Env<'_>, pod: &Pod, c: &Container, pod_ip: &str) -> Result<Made, String> {
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
     let containers = pod.spec.as_ref().map_or(&[][..], |s| &s.containers);
     let links = pod.spec.as_ref().and_then(|s| s.enable_service_links) != Some(false);
-    let mut service_env = Vec::new();
-    // `getServiceEnvVarMap`: from the kubelet's service lister (an informer), as upstream.
-    let services = env.informers.list(Kind::Service).filter(|o| {
-        let (sns, name) = (o.namespace(), o.name());
-        (sns, name) == MASTER_SERVICE || links && sns == ns
-    });
-    let mut by_name: BTreeMap<&str, &Service> = BTreeMap::new();
-    for o in services {
-        let Object::Service(s) = &**o else { continue };
-        if (o.namespace(), o.name()) == MASTER_SERVICE {
-            by_name.entry(o.name()).or_insert(&**s);
-        } else {
-            by_name.insert(o.name(), &**s);
-        }
-    }
-    for s in by_name.values() {
-        service_vars(s, &mut service_env);
-    }
-    let service_map: BTreeMap<String, String> = service_env.into_iter().collect();
+    let service_map = env.services.of(env.informers, ns, links);
     let mut tmp: BTreeMap<String, String> = BTreeMap::new();
     for f in c.env_from.iter().flatten() {
         let prefix = f.prefix.clone().unwrap_or_default();
@@ -208,7 +239,7 @@ pub fn make(env: &mut Env<'_>, pod: &Pod, c: &Container, pod_ip: &str) -> Result
         };
         tmp.insert(e.name.clone(), value);
     }
-    for (k, v) in &service_map {
+    for (k, v) in service_map.iter() {
         tmp.entry(k.clone()).or_insert_with(|| v.clone());
     }
     let lookup = |n: &str| tmp.get(n).cloned();

@@ -75,6 +75,8 @@ pub struct Env<'a> {
     pub claims: &'a mut BTreeMap<String, Shared>,
     /// The shared informers: the kubelet's service lister reads the Services from them.
     pub informers: &'a Informers,
+    /// The Service variables made from them, kept until a Service changes.
+    pub services: &'a mut envvars::ServiceEnvs,
 }
 
 impl Env<'_> {
@@ -203,6 +205,7 @@ impl Kubelet {
         informers: &Informers,
         uid: &str,
         claims: &mut BTreeMap<String, Shared>,
+        services: &mut envvars::ServiceEnvs,
     ) -> Option<DateTime<Utc>> {
         let now = api.now();
         let worker = self.pods.get_mut(uid)?;
@@ -219,6 +222,7 @@ impl Kubelet {
             host: &self.disk,
             claims,
             informers,
+            services,
         };
         let next = worker.sync(&mut env);
         if worker.gone {
@@ -266,6 +270,8 @@ pub struct Kubelets {
     /// The files of PersistentVolumes that are not on one node, by volume name: they outlive
     /// pods and nodes.
     claims: BTreeMap<String, Shared>,
+    /// Each namespace's Service variables, until a Service changes.
+    service_envs: envvars::ServiceEnvs,
 }
 
 /// The timer of a moment with heartbeat work: the moment as seconds since the epoch and
@@ -345,6 +351,7 @@ impl Kubelets {
             loads: load::Loads::default(),
             memory_check: false,
             claims: BTreeMap::new(),
+            service_envs: envvars::ServiceEnvs::default(),
         }
     }
 
@@ -600,6 +607,7 @@ impl Component for Kubelets {
             Kind::Node => self.on_node(event),
             Kind::Pod => self.on_pod(event),
             Kind::ConfigMap | Kind::Secret => self.on_volume_source(event),
+            Kind::Service => self.service_envs.forget(),
             // A volume's files go with it (and an unbound claim's with the claim).
             Kind::PersistentVolume if event.event_type == WatchEventType::Deleted => {
                 self.claims.remove(event.object.name());
@@ -714,7 +722,7 @@ impl Component for Kubelets {
                 continue;
             }
             busy = true;
-            let next = k.sync_pod(ctx.api, ctx.informers, &uid, &mut self.claims);
+            let next = k.sync_pod(ctx.api, ctx.informers, &uid, &mut self.claims, &mut self.service_envs);
             // A container it started may be asked for more memory than its limit.
             let limited =
                 self.nodes.get(&node).and_then(|k| k.pods.get(&uid)).is_some_and(|w| metrics::has_memory_limit(&w.pod));
