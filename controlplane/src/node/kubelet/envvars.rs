@@ -127,7 +127,10 @@ pub struct Made {
 /// from the service lister once for all the pods started until a Service changes, when the
 /// kubelets forget them all (every container of every pod asks).
 #[derive(Default)]
-pub struct ServiceEnvs(BTreeMap<(String, bool), Arc<BTreeMap<String, String>>>);
+pub struct ServiceEnvs {
+    /// Without the namespace's own Services (`enableServiceLinks: false`), and with them.
+    by_links: [BTreeMap<String, Arc<BTreeMap<String, String>>>; 2],
+}
 
 /// More namespaces than this started pods since a Service last changed: begin again.
 const SERVICE_ENVS_KEPT: usize = 1024;
@@ -135,13 +138,13 @@ const SERVICE_ENVS_KEPT: usize = 1024;
 impl ServiceEnvs {
     /// A Service was added, changed or deleted.
     pub fn forget(&mut self) {
-        self.0.clear();
+        self.by_links = Default::default();
     }
 
     /// `getServiceEnvVarMap`: from the kubelet's service lister (an informer), as upstream;
     /// the `kubernetes` Service's always, the namespace's own with `links`.
     fn of(&mut self, informers: &Informers, ns: &str, links: bool) -> Arc<BTreeMap<String, String>> {
-        if let Some(known) = self.0.get(&(ns.to_string(), links)) {
+        if let Some(known) = self.by_links[usize::from(links)].get(ns) {
             return known.clone();
         }
         let services = informers.list(Kind::Service).filter(|o| {
@@ -162,10 +165,11 @@ impl ServiceEnvs {
             service_vars(s, &mut vars);
         }
         let made = Arc::new(vars.into_iter().collect::<BTreeMap<_, _>>());
-        if self.0.len() >= SERVICE_ENVS_KEPT {
-            self.0.clear();
+        let kept = &mut self.by_links[usize::from(links)];
+        if kept.len() >= SERVICE_ENVS_KEPT {
+            kept.clear();
         }
-        self.0.insert((ns.to_string(), links), made.clone());
+        kept.insert(ns.to_string(), made.clone());
         made
     }
 }

@@ -131,24 +131,3 @@ fn new_files_belong_to_the_processes_and_a_setgid_directory_gives_its_group() {
     fs.write("/etc/x", b"", false).unwrap();
     assert_eq!((fs.owner("/etc/x"), fs.mode("/etc/x")), ((0, 0), FILE_MODE));
 }
-
-mod normalize_paths {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn plain_relative_paths_are_joined() {
-        assert_eq!(normalize("/", "token"), "/token");
-        assert_eq!(normalize("/var/run", "a/b"), "/var/run/a/b");
-        assert_eq!(normalize("/var/run/", "a"), "/var/run/a");
-        assert_eq!(normalize("/x", "../y"), "/y");
-        assert_eq!(normalize("/x", ""), "/x");
-    }
-
-    proptest! {
-        #[test]
-        fn normalize_is_resolving_by_components(cwd in "(/[a.]{0,2}){0,3}/?", path in "/?([a.]{0,2}/){0,3}[a.]{0,2}") {
-            prop_assert_eq!(normalize(&cwd, &path), super::super::tree::by_components(&cwd, &path));
-        }
-    }
-}

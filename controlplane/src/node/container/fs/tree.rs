@@ -93,7 +93,7 @@ pub fn normalize(cwd: &str, path: &str) -> String {
 }
 
 /// [`normalize`] the long way: `path` joined to `cwd`, then resolved component by component.
-pub(super) fn by_components(cwd: &str, path: &str) -> String {
+fn by_components(cwd: &str, path: &str) -> String {
     let joined = if path.starts_with('/') { path.to_string() } else { format!("{cwd}/{path}") };
     let mut parts: Vec<&str> = Vec::new();
     for p in joined.split('/') {
@@ -421,6 +421,23 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn plain_relative_paths_are_joined() {
+        assert_eq!(normalize("/", "token"), "/token");
+        assert_eq!(normalize("/var/run", "a/b"), "/var/run/a/b");
+        assert_eq!(normalize("/var/run/", "a"), "/var/run/a");
+        assert_eq!(normalize("/x", "../y"), "/y");
+        assert_eq!(normalize("/x", ""), "/x");
+    }
+
+    proptest! {
+        #[test]
+        fn normalize_is_resolving_by_components(cwd in "(/[a.]{0,2}){0,3}/?", path in "/?([a.]{0,2}/){0,3}[a.]{0,2}") {
+            prop_assert_eq!(normalize(&cwd, &path), by_components(&cwd, &path));
+        }
+    }
 
     #[test]
     fn paths() {
