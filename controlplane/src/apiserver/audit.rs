@@ -1,11 +1,13 @@
 //! The audit log: every request the API server handled, so a learner can see that every
 //! component works through the API server.
 //!
-//! The log is a ring of compact entries: the strings of a request (user, namespace, name) are
-//! interned in a symbol table the log owns, counted by the entries that use them and removed
-//! with the last one (verbs and resources, constants of the API server, are numbered apart),
-//! so a full ring costs a few dozen bytes a request and the table holds only what the ring
-//! does (names of objects long deleted do not pile up).
+//! The log is a ring of compact entries. A request's user and namespace, a few dozen strings
+//! used over and over, are interned in a symbol table the log owns, counted by the entries
+//! that use them and removed with the last one (verbs and resources, constants of the API
+//! server, are numbered apart). Names, which are mostly new (every Event's is), are written
+//! one after another into a buffer beside the block of entries that uses them and go with
+//! it: no look-up, no allocation of their own. A full ring costs a few dozen bytes a request
+//! and holds nothing of records dropped (names of objects long deleted do not pile up).
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -183,7 +185,7 @@ impl Symbols {
 }
 
 /// A record as the ring keeps it: the time, interned strings, the verb's index, the code and
-/// the revision (40 bytes, no allocation of its own).
+/// the revision (40 bytes, no allocation of its own). Its name is in its block's names.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     time: DateTime<Utc>,
@@ -192,10 +194,28 @@ struct Entry {
     /// Index in [`AuditLog::resources`].
     resource: u16,
     namespace: Symbol,
-    name: Symbol,
+    /// Where the name ends in its block's names; it starts where the entry before it ends
+    /// (at 0 for a block's first).
+    name_end: u32,
     code: u16,
     /// Index in [`AuditLog::verbs`].
     verb: u16,
+}
+
+/// [`Ring::BLOCK`] entries and their names, one after another.
+#[derive(Debug, Clone, Default)]
+struct Block {
+    entries: Vec<Entry>,
+    names: String,
+}
+
+impl Block {
+    /// Entry `i` and its name.
+    fn get(&self, i: usize) -> Option<(&Entry, &str)> {
+        let e = self.entries.get(i)?;
+        let start = i.checked_sub(1).and_then(|p| self.entries.get(p)).map_or(0, |p| p.name_end as usize);
+        Some((e, self.names.get(start..e.name_end as usize).unwrap_or("")))
+    }
 }
 
 /// Entries in blocks of [`Ring::BLOCK`], oldest first: the ring grows a block at a time and
@@ -204,12 +224,12 @@ struct Entry {
 #[derive(Debug, Clone, Default)]
 struct Ring {
     /// Every block but the last is full.
-    blocks: VecDeque<Vec<Entry>>,
+    blocks: VecDeque<Block>,
     /// The oldest entry's index in the first block.
     head: usize,
     len: usize,
     /// The last block emptied, kept for the next one needed.
-    spare: Option<Vec<Entry>>,
+    spare: Option<Block>,
 }
 
 impl Ring {
@@ -219,18 +239,24 @@ impl Ring {
         self.len
     }
 
-    /// The entry `i` places after the oldest; `i` is below `len`.
-    fn get(&self, i: usize) -> &Entry {
+    /// The entry `i` places after the oldest, and its name; `i` is below `len`.
+    fn get(&self, i: usize) -> (&Entry, &str) {
         let at = self.head + i;
-        &self.blocks[at / Ring::BLOCK][at % Ring::BLOCK]
+        self.blocks.get(at / Ring::BLOCK).and_then(|b| b.get(at % Ring::BLOCK)).unwrap_or_else(|| {
+            unreachable!("entry {i} of a ring of {}", self.len);
+        })
     }
 
-    fn push(&mut self, entry: Entry) {
-        if self.blocks.back().is_none_or(|b| b.len() == Ring::BLOCK) {
+    /// Add an entry whose `name_end` is set here.
+    fn push(&mut self, mut entry: Entry, name: &str) {
+        if self.blocks.back().is_none_or(|b| b.entries.len() == Ring::BLOCK) {
             self.blocks.push_back(self.spare.take().unwrap_or_default());
         }
         if let Some(block) = self.blocks.back_mut() {
-            block.push(entry);
+            block.names.push_str(name);
+            // A block's names stay far below 4 GiB: names are at most 253 bytes.
+            entry.name_end = u32::try_from(block.names.len()).unwrap_or(u32::MAX);
+            block.entries.push(entry);
             self.len += 1;
         }
     }
@@ -238,12 +264,13 @@ impl Ring {
     /// Take the oldest entry out.
     fn pop(&mut self) -> Option<Entry> {
         let first = self.blocks.front()?;
-        let entry = *first.get(self.head)?;
+        let entry = *first.entries.get(self.head)?;
         self.head += 1;
         self.len -= 1;
-        if self.head == first.len() && (self.head == Ring::BLOCK || self.len == 0) {
+        if self.head == first.entries.len() && (self.head == Ring::BLOCK || self.len == 0) {
             if let Some(mut block) = self.blocks.pop_front() {
-                block.clear();
+                block.entries.clear();
+                block.names.clear();
                 self.spare = Some(block);
             }
             self.head = 0;
@@ -295,13 +322,13 @@ impl AuditLog {
 
     /// The records kept with their positions, oldest first.
     pub fn positioned(&self) -> impl DoubleEndedIterator<Item = (usize, AuditRecord<'_>)> + ExactSizeIterator {
-        (0..self.records.len()).map(move |i| (self.dropped + i, self.view(self.records.get(i))))
+        (0..self.records.len()).map(move |i| (self.dropped + i, self.view(i)))
     }
 
     /// The records kept from position `from` on (all kept ones if `from` was dropped).
     pub fn since(&self, from: usize) -> impl DoubleEndedIterator<Item = AuditRecord<'_>> + ExactSizeIterator {
         let start = from.saturating_sub(self.dropped).min(self.records.len());
-        (start..self.records.len()).map(|i| self.view(self.records.get(i)))
+        (start..self.records.len()).map(|i| self.view(i))
     }
 
     /// How many records are kept.
@@ -318,7 +345,7 @@ impl AuditLog {
         self.dropped + self.records.len()
     }
 
-    /// How many distinct strings the kept records use (and the log holds).
+    /// How many distinct users and namespaces the kept records use (and the log holds).
     pub fn symbols(&self) -> usize {
         self.symbols.len()
     }
@@ -340,32 +367,34 @@ impl AuditLog {
             user: self.symbols.intern(record.user),
             resource,
             namespace: self.symbols.intern(record.namespace),
-            name: self.symbols.intern(record.name),
+            name_end: 0,
             code: record.code,
             verb,
         };
-        self.records.push(entry);
+        self.records.push(entry, record.name);
         self.trim();
     }
 
     fn trim(&mut self) {
         while self.records.len() > self.limit {
             let Some(e) = self.records.pop() else { break };
-            for id in [e.user, e.namespace, e.name] {
+            for id in [e.user, e.namespace] {
                 self.symbols.release(id);
             }
             self.dropped += 1;
         }
     }
 
-    fn view<'a>(&'a self, e: &Entry) -> AuditRecord<'a> {
+    /// The record `i` places after the oldest kept.
+    fn view(&self, i: usize) -> AuditRecord<'_> {
+        let (e, name) = self.records.get(i);
         AuditRecord {
             time: e.time,
             user: self.symbols.get(e.user),
             verb: self.verbs.get(e.verb as usize).copied().unwrap_or(""),
             resource: self.resources.get(e.resource as usize).copied().unwrap_or(""),
             namespace: self.symbols.get(e.namespace),
-            name: self.symbols.get(e.name),
+            name,
             code: e.code,
             revision: e.revision,
         }
@@ -434,22 +463,36 @@ mod tests {
         let mut log = AuditLog::default();
         log.set_limit(10);
         let names: Vec<String> = (0..1000).map(|i| format!("pod-{i}")).collect();
-        for name in &names {
-            log.push(record(name));
+        for (i, name) in names.iter().enumerate() {
+            let namespace = if i % 100 == 0 { "rare" } else { "default" };
+            log.push(AuditRecord { namespace, ..record(name) });
         }
-        // kubectl, default and the ten names kept (resources have their own small table).
-        assert_eq!(log.symbols(), 12, "names of dropped records are gone");
-        assert!(log.symbols.slots.len() <= 13, "ids are reused: {}", log.symbols.slots.len());
+        // kubectl and default: `rare`'s last record was dropped (resources and names are kept
+        // apart).
+        assert_eq!(log.symbols(), 2, "strings of dropped records are gone");
+        assert!(log.symbols.slots.len() <= 3, "ids are reused: {}", log.symbols.slots.len());
         let kept: Vec<&str> = log.iter().map(|r| r.name).collect();
         assert_eq!(kept, names[990..].iter().map(String::as_str).collect::<Vec<_>>());
         log.set_limit(2);
-        assert_eq!(log.symbols(), 4, "the table shrinks with the ring");
-        assert!(log.symbols.slots.len() <= 13);
         log.push(AuditRecord { user: "system:node:node-1", verb: "update", ..record("node-1") });
         log.push(record("pod-999"));
-        log.push(record("pod-999"));
-        assert_eq!(log.symbols(), 3, "a string used twice is kept once");
-        let last: Vec<(&str, &str, &str)> = log.iter().map(|r| (r.user, r.verb, r.name)).collect();
-        assert_eq!(last, [("kubectl", "get", "pod-999"), ("kubectl", "get", "pod-999")]);
+        log.push(AuditRecord { namespace: "", ..record("pod-999") });
+        assert_eq!(log.symbols(), 3, "kubectl, default and the empty namespace");
+        let last: Vec<(&str, &str, &str, &str)> = log.iter().map(|r| (r.user, r.verb, r.namespace, r.name)).collect();
+        assert_eq!(last, [("kubectl", "get", "default", "pod-999"), ("kubectl", "get", "", "pod-999")]);
+    }
+
+    #[test]
+    fn a_blocks_names_are_read_back_across_blocks_and_after_reuse() {
+        let mut log = AuditLog::default();
+        log.set_limit(Ring::BLOCK + 3);
+        let names: Vec<String> =
+            (0..3 * Ring::BLOCK).map(|i| if i % 7 == 0 { String::new() } else { format!("n{i}") }).collect();
+        for name in &names {
+            log.push(record(name));
+        }
+        let kept: Vec<&str> = log.iter().map(|r| r.name).collect();
+        assert_eq!(kept, names[2 * Ring::BLOCK - 3..].iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(log.iter().next().map(|r| r.user), Some("kubectl"));
     }
 }
