@@ -191,7 +191,7 @@ fn issue_10_a_deleted_mirror_pod_comes_back_while_its_static_pod_runs_on() {
         let s = p.status.unwrap_or_default();
         let cs = s.container_statuses.unwrap_or_default();
         Some((
-            p.metadata.uid.unwrap_or_default(),
+            p.metadata.uid.clone().unwrap_or_default(),
             s.phase,
             cs.first().map(|c| (c.container_id.clone(), c.restart_count)),
         ))

@@ -10,6 +10,8 @@
 
 use std::sync::Arc;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
 use super::admission::{Attributes, Operation};
 use super::error::{ApiError, FieldError};
 use super::registry::{self, StrategyContext};
@@ -38,6 +40,7 @@ impl ApiServer {
         meta.deletion_grace_period_seconds = None;
         meta.resource_version = None;
         meta.generation = if info.tracks_generation { Some(1) } else { None };
+        obj.set_resource_version(None);
         registry::prepare_for_create(&mut obj);
         registry::default(&mut obj);
         let name = obj.name().to_string();
@@ -83,8 +86,7 @@ impl ApiServer {
         let Some(current) = self.store.get(&key).map(|kv| kv.value.clone()) else {
             return Err(ApiError::not_found(info, &name));
         };
-        let given_rv = obj.metadata().resource_version.clone().filter(|rv| !rv.is_empty());
-        if let Some(rv) = &given_rv {
+        if let Some(rv) = obj.resource_version_str().filter(|rv| !rv.is_empty()) {
             if rv.parse::<i64>().ok() != Some(current.resource_version()) {
                 return Err(ApiError::conflict(info, &name));
             }
@@ -93,19 +95,7 @@ impl ApiServer {
         if status_only {
             obj = registry::only_status(obj, &current);
         } else {
-            let old = current.metadata();
-            let meta = obj.metadata_mut();
-            meta.uid = old.uid.clone();
-            meta.creation_timestamp = old.creation_timestamp.clone();
-            meta.deletion_timestamp = old.deletion_timestamp.clone();
-            meta.deletion_grace_period_seconds = old.deletion_grace_period_seconds;
-            meta.generation = old.generation;
-            meta.generate_name = meta.generate_name.take().or_else(|| old.generate_name.clone());
-            // An empty list is stored as none, as Go's `omitempty` writes it (a released
-            // dependent's last owner reference removed by a patch).
-            if meta.owner_references.as_ref().is_some_and(Vec::is_empty) {
-                meta.owner_references = None;
-            }
+            keep_server_fields(&mut obj, current.metadata());
             if info.has_status {
                 registry::keep_status(&mut obj, &current);
             }
@@ -125,7 +115,9 @@ impl ApiServer {
                 obj.metadata_mut().generation = Some(current.metadata().generation.unwrap_or(0) + 1);
             }
         }
-        obj.metadata_mut().resource_version = current.metadata().resource_version.clone();
+        if obj.resource_version_str() != current.resource_version_str() {
+            obj.set_resource_version(current.resource_version_str().map(str::to_string));
+        }
         if obj.same_as(&current) {
             // A no-op update writes nothing, as the real apiserver.
             return Ok(current);
@@ -286,13 +278,15 @@ fn invalid(info: &KindInfo, name: &str, errs: Vec<FieldError>) -> Result<(), Api
 
 /// The object's namespace is the request's (cluster-scoped kinds have none).
 fn check_namespace(info: &KindInfo, namespace: &str, obj: &mut Object) -> Result<(), ApiError> {
-    let meta = obj.metadata_mut();
+    // Read first: a pod's, Job's or CronJob's metadata is shared, and writing it copies it.
     if !info.namespaced {
-        meta.namespace = None;
+        if obj.metadata().namespace.is_some() {
+            obj.metadata_mut().namespace = None;
+        }
         return Ok(());
     }
-    match meta.namespace.as_deref() {
-        None | Some("") => meta.namespace = Some(namespace.to_string()),
+    match obj.metadata().namespace.as_deref() {
+        None | Some("") => obj.metadata_mut().namespace = Some(namespace.to_string()),
         Some(ns) if ns != namespace => {
             return Err(ApiError::bad_request(
                 "the namespace of the provided object does not match the namespace sent on the request",
@@ -301,4 +295,33 @@ fn check_namespace(info: &KindInfo, namespace: &str, obj: &mut Object) -> Result
         Some(_) => {}
     }
     Ok(())
+}
+
+/// The metadata an update cannot change, kept from the stored version `old`. Written only where
+/// it differs: the metadata of a pod, Job or CronJob is shared with the version it was read
+/// from, and writing it would copy it.
+fn keep_server_fields(obj: &mut Object, old: &ObjectMeta) {
+    let meta = obj.metadata();
+    let unchanged = meta.uid == old.uid
+        && meta.creation_timestamp == old.creation_timestamp
+        && meta.deletion_timestamp == old.deletion_timestamp
+        && meta.deletion_grace_period_seconds == old.deletion_grace_period_seconds
+        && meta.generation == old.generation
+        && (meta.generate_name.is_some() || old.generate_name.is_none())
+        && !meta.owner_references.as_ref().is_some_and(Vec::is_empty);
+    if unchanged {
+        return;
+    }
+    let meta = obj.metadata_mut();
+    meta.uid = old.uid.clone();
+    meta.creation_timestamp = old.creation_timestamp.clone();
+    meta.deletion_timestamp = old.deletion_timestamp.clone();
+    meta.deletion_grace_period_seconds = old.deletion_grace_period_seconds;
+    meta.generation = old.generation;
+    meta.generate_name = meta.generate_name.take().or_else(|| old.generate_name.clone());
+    // An empty list is stored as none, as Go's `omitempty` writes it (a released dependent's
+    // last owner reference removed by a patch).
+    if meta.owner_references.as_ref().is_some_and(Vec::is_empty) {
+        meta.owner_references = None;
+    }
 }

@@ -89,7 +89,7 @@ impl ApiServer {
         let replicas = scale.spec.as_ref().and_then(|sp| sp.replicas).unwrap_or(0);
         let mut obj = current.clone();
         if let Some(rv) = scale.metadata.resource_version.clone().filter(|rv| !rv.is_empty()) {
-            obj.metadata_mut().resource_version = Some(rv);
+            obj.set_resource_version(Some(rv));
         }
         set_replicas(&mut obj, replicas);
         let updated = self.do_update(obj, false)?;
@@ -163,7 +163,7 @@ pub fn scale_of(obj: &Object) -> Option<Scale> {
             name: meta.name.clone(),
             namespace: meta.namespace.clone(),
             uid: meta.uid.clone(),
-            resource_version: meta.resource_version.clone(),
+            resource_version: obj.resource_version_str().map(str::to_string),
             creation_timestamp: meta.creation_timestamp.clone(),
             ..Default::default()
         },

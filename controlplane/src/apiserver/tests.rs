@@ -35,7 +35,7 @@ fn create_sets_system_fields() {
     assert_eq!(m.namespace.as_deref(), Some("default"));
     assert_eq!(m.uid.as_ref().map(String::len), Some(36));
     assert_eq!(m.creation_timestamp, Some(k8s_time(api.now())));
-    assert_eq!(m.resource_version.as_deref(), Some(api.revision().to_string().as_str()));
+    assert_eq!(p.resource_version_str(), Some(api.revision().to_string().as_str()));
     let Object::Pod(pod) = &*p else { panic!() };
     let spec = pod.spec.as_ref().unwrap();
     assert_eq!(spec.service_account_name.as_deref(), Some("default"), "ServiceAccount admission");
@@ -124,9 +124,17 @@ fn status_is_its_own_subresource() {
         _ => None,
     };
     assert_eq!(phase(&p).as_deref(), Some("Pending"), "a main-resource update keeps the stored status");
-    with_status.metadata_mut().resource_version = None;
+    with_status.set_resource_version(None);
+    let before = p.clone();
     let p = api.update_status("kubelet", with_status).unwrap();
     assert_eq!(phase(&p).as_deref(), Some("Running"));
+    // The new version shares the stored metadata; only its resourceVersion is its own.
+    let (Object::Pod(old), Object::Pod(new)) = (&*before, &*p) else { panic!() };
+    assert!(crate::model::Shared::same(&old.metadata, &new.metadata), "a status write shares the metadata");
+    assert_eq!(p.resource_version_str(), Some(api.revision().to_string().as_str()));
+    assert_ne!(before.resource_version(), p.resource_version());
+    assert_eq!(p.to_value()["metadata"]["resourceVersion"], api.revision().to_string(), "JSON has it in its place");
+    assert_eq!(before.to_value()["metadata"]["resourceVersion"], before.resource_version().to_string());
 }
 
 #[test]
@@ -572,7 +580,7 @@ fn a_dry_run_checks_everything_and_stores_nothing() {
     let p = api.dry_run(|api| api.create("kubectl", "default", pod("web"))).unwrap();
     let Object::Pod(pod_spec) = &*p else { panic!() };
     assert_eq!(pod_spec.spec.as_ref().unwrap().service_account_name.as_deref(), Some("default"));
-    assert_eq!(p.metadata().resource_version, None);
+    assert_eq!(p.resource_version_str(), None);
     // Update, patch and delete: answered with what they would make, nothing written.
     let mut update = cm("kept", "2");
     update.metadata_mut().namespace = Some("default".into());

@@ -130,7 +130,7 @@ impl EventRecorder {
                 name: Some(object.name().to_string()),
                 namespace: info.namespaced.then(|| object.namespace().to_string()),
                 uid: meta.uid.clone(),
-                resource_version: meta.resource_version.clone(),
+                resource_version: object.resource_version_str().map(str::to_string),
                 field_path: field_path.map(Into::into),
             },
             reason: Some(reason.into()),

@@ -77,10 +77,10 @@ fn object(doc: Value, source: &str, namespace: &str) -> Result<Object, String> {
 fn replace(client: &mut dyn Client, doc: Value, source: &str, namespace: &str) -> Result<Arc<Object>, String> {
     let mut obj = object(doc, source, namespace)?;
     let context = format!("error when replacing {source:?}: ");
-    if obj.metadata().resource_version.is_none() {
+    if obj.resource_version_str().is_none() {
         // kubectl's overwrite: the live version, so the update does not conflict.
         if let Ok(live) = client.get(obj.kind(), obj.namespace(), obj.name()) {
-            obj.metadata_mut().resource_version = live.body.metadata().resource_version.clone();
+            obj.set_resource_version(live.body.resource_version_str().map(str::to_string));
         }
     }
     client.update(obj).map(Response::into_body).map_err(|e| e.kubectl_message_with_source(Some(&context)))
@@ -105,8 +105,8 @@ fn force_replace(
         Err(e) if e.reason == crate::apiserver::Reason::NotFound => {}
         Err(e) => return Err(e.kubectl_message()),
     }
+    obj.set_resource_version(None);
     let meta = obj.metadata_mut();
-    meta.resource_version = None;
     meta.uid = None;
     meta.creation_timestamp = None;
     let context = format!("error when creating {source:?}: ");

@@ -14,15 +14,21 @@ impl Object {
                 $a.status == $b.status && $a.metadata == $b.metadata && $a.spec == $b.spec
             };
         }
+        // Pods, Jobs and CronJobs keep their resourceVersion apart from their metadata.
+        macro_rules! status_first_versioned {
+            ($a:expr, $b:expr) => {
+                $a.status == $b.status && $a.resource_version == $b.resource_version && status_first!($a, $b)
+            };
+        }
         match (self, other) {
-            (Object::Pod(a), Object::Pod(b)) => status_first!(a, b),
-            (Object::Job(a), Object::Job(b)) => status_first!(a, b),
+            (Object::Pod(a), Object::Pod(b)) => status_first_versioned!(a, b),
+            (Object::Job(a), Object::Job(b)) => status_first_versioned!(a, b),
             (Object::Node(a), Object::Node(b)) => status_first!(a, b),
             (Object::Deployment(a), Object::Deployment(b)) => status_first!(a, b),
             (Object::ReplicaSet(a), Object::ReplicaSet(b)) => status_first!(a, b),
             (Object::StatefulSet(a), Object::StatefulSet(b)) => status_first!(a, b),
             (Object::DaemonSet(a), Object::DaemonSet(b)) => status_first!(a, b),
-            (Object::CronJob(a), Object::CronJob(b)) => status_first!(a, b),
+            (Object::CronJob(a), Object::CronJob(b)) => status_first_versioned!(a, b),
             (Object::HorizontalPodAutoscaler(a), Object::HorizontalPodAutoscaler(b)) => status_first!(a, b),
             // A renewal changes only the spec's renewTime. Every field named, so that one a new
             // version adds cannot be left out.

@@ -38,7 +38,32 @@ impl Object {
     }
 
     pub fn resource_version(&self) -> i64 {
-        self.metadata().resource_version.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0)
+        self.resource_version_str().and_then(|s| s.parse().ok()).unwrap_or(0)
+    }
+
+    /// `metadata.resourceVersion` as written (pods, Jobs and CronJobs keep it apart from the
+    /// metadata their versions share: `model::shared`).
+    pub fn resource_version_str(&self) -> Option<&str> {
+        match self {
+            Object::Pod(o) => o.resource_version.as_deref(),
+            Object::Job(o) => o.resource_version.as_deref(),
+            Object::CronJob(o) => o.resource_version.as_deref(),
+            o => o.metadata().resource_version.as_deref(),
+        }
+    }
+
+    /// Set (or clear) `metadata.resourceVersion`.
+    pub fn set_resource_version(&mut self, rv: Option<String>) {
+        *self.resource_version_mut() = rv;
+    }
+
+    fn resource_version_mut(&mut self) -> &mut Option<String> {
+        match self {
+            Object::Pod(o) => &mut o.resource_version,
+            Object::Job(o) => &mut o.resource_version,
+            Object::CronJob(o) => &mut o.resource_version,
+            o => &mut o.metadata_mut().resource_version,
+        }
     }
 
     /// `pod/web` or `deployment.apps/web`, as kubectl prints an object's name.
@@ -64,7 +89,7 @@ impl Revisioned for Object {
         // one digit shorter): no allocation, no formatter.
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(revision);
-        match &mut self.metadata_mut().resource_version {
+        match self.resource_version_mut() {
             Some(text) => {
                 text.clear();
                 text.push_str(digits);

@@ -6,6 +6,11 @@
 //! until something changes it (Go's API server gets the same from shallow struct copies).
 //! A pod's spec is most of its size (k8s-openapi lays a `Container` out in 2.1 KB and a
 //! `Volume` in 3.2 KB before their strings), and pods are most of what a cluster writes.
+//!
+//! The metadata of pods, Jobs and CronJobs is shared too, but for its `resourceVersion`, which
+//! every write changes: a version keeps that apart (`resource_version`), and its shared
+//! metadata holds none. Read and set it through `Object::resource_version_str` and
+//! `Object::set_resource_version` (or the typed field); JSON and YAML put it in its place.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -100,12 +105,34 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
 /// [`Shared`].
 macro_rules! shared_spec {
     ($($name:ident: $module:ident :: $theirs:ident, $spec:ident, $status:ident;)*) => {$(
-        #[doc = concat!(stringify!($name), ", as k8s-openapi's, with its spec shared between versions.")]
+        #[doc = concat!(stringify!($name), ", as k8s-openapi's, with its metadata and spec shared between versions.")]
         #[derive(Clone, Debug, Default, PartialEq)]
         pub struct $name {
-            pub metadata: ObjectMeta,
+            /// All of `metadata` but `resourceVersion` (always `None` here).
+            pub metadata: Shared<ObjectMeta>,
+            /// `metadata.resourceVersion`: the one part of the metadata every write changes.
+            pub resource_version: Option<String>,
             pub spec: Option<Shared<$module::$spec>>,
             pub status: Option<$module::$status>,
+        }
+
+        impl $name {
+            /// The object from its parts, `metadata.resourceVersion` moved to its own place.
+            pub fn new(
+                mut metadata: ObjectMeta,
+                spec: Option<$module::$spec>,
+                status: Option<$module::$status>,
+            ) -> Self {
+                let resource_version = metadata.resource_version.take();
+                $name { metadata: Shared::new(metadata), resource_version, spec: spec.map(Shared::new), status }
+            }
+
+            /// The whole metadata, `resourceVersion` in it: a copy, for output.
+            pub fn full_metadata(&self) -> ObjectMeta {
+                let mut m = (*self.metadata).clone();
+                m.resource_version = self.resource_version.clone();
+                m
+            }
         }
 
         impl k8s_openapi::Resource for $name {
@@ -123,6 +150,7 @@ macro_rules! shared_spec {
 
         impl k8s_openapi::Metadata for $name {
             type Ty = ObjectMeta;
+            /// All of it but `resourceVersion` (see the module doc).
             fn metadata(&self) -> &ObjectMeta {
                 &self.metadata
             }
@@ -133,13 +161,15 @@ macro_rules! shared_spec {
 
         impl From<$module::$theirs> for $name {
             fn from(o: $module::$theirs) -> Self {
-                $name { metadata: o.metadata, spec: o.spec.map(Shared::new), status: o.status }
+                $name::new(o.metadata, o.spec, o.status)
             }
         }
 
         impl From<$name> for $module::$theirs {
             fn from(o: $name) -> Self {
-                $module::$theirs { metadata: o.metadata, spec: o.spec.map(Shared::into_inner), status: o.status }
+                let mut metadata = Shared::into_inner(o.metadata);
+                metadata.resource_version = o.resource_version;
+                $module::$theirs { metadata, spec: o.spec.map(Shared::into_inner), status: o.status }
             }
         }
 
@@ -153,7 +183,11 @@ macro_rules! shared_spec {
                 let mut state = serializer.serialize_struct(Self::KIND, fields)?;
                 state.serialize_field("apiVersion", Self::API_VERSION)?;
                 state.serialize_field("kind", Self::KIND)?;
-                state.serialize_field("metadata", &self.metadata)?;
+                if self.resource_version.is_some() {
+                    state.serialize_field("metadata", &self.full_metadata())?;
+                } else {
+                    state.serialize_field("metadata", &*self.metadata)?;
+                }
                 if let Some(spec) = &self.spec {
                     state.serialize_field("spec", spec)?;
                 }
@@ -212,6 +246,22 @@ mod tests {
         assert!(!Shared::same(copy.spec.as_ref().unwrap(), ours.spec.as_ref().unwrap()));
         assert_eq!(ours.spec.as_ref().unwrap().node_name, None, "the original is unchanged");
         assert_ne!(copy, ours);
+    }
+
+    #[test]
+    fn a_resource_version_is_kept_apart_and_written_in_its_place() {
+        let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, resourceVersion: '42', labels: {a: b}}\nspec:\n  containers: [{name: c, image: nginx}]\n";
+        let theirs: core::Pod = serde_yaml::from_str(yaml).unwrap();
+        let ours: Pod = serde_yaml::from_str(yaml).unwrap();
+        assert_eq!(ours.resource_version.as_deref(), Some("42"));
+        assert_eq!(ours.metadata.resource_version, None, "the shared metadata holds none");
+        assert_eq!(serde_json::to_value(&ours).unwrap(), serde_json::to_value(&theirs).unwrap());
+        assert_eq!(core::Pod::from(ours.clone()), theirs);
+        let mut next = ours.clone();
+        next.resource_version = Some("43".into());
+        assert!(Shared::same(&next.metadata, &ours.metadata));
+        assert_ne!(next, ours);
+        assert_eq!(next.full_metadata().resource_version.as_deref(), Some("43"));
     }
 
     /// The JSON of `yaml` decoded as k8s-openapi's type and as ours.

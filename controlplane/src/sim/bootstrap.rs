@@ -149,7 +149,7 @@ pub(super) fn set_status(api: &mut ApiServer, obj: &Object, status: serde_json::
     let mut doc = obj.to_value();
     doc["status"] = status;
     let mut obj = decode(doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    obj.metadata_mut().resource_version = None;
+    obj.set_resource_version(None);
     api.update_status(USER, obj).map(|_| ())
 }
 

@@ -48,7 +48,7 @@ impl Undo {
                 }
                 Write::Replaced(before) => {
                     let mut obj = (*before).clone();
-                    obj.metadata_mut().resource_version = None;
+                    obj.set_resource_version(None);
                     let _ = api.update(&self.user, obj);
                 }
             }

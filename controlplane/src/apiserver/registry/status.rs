@@ -43,10 +43,12 @@ macro_rules! status_split {
                 into.status = self.status.clone();
             }
             fn copy_rest_to(&self, into: &mut Self) {
-                // Every field named, so that a field a new version adds cannot be left behind.
+                // The parts named, so that one a new version adds cannot be left behind (the
+                // resourceVersion pods, Jobs and CronJobs keep apart is the server's to set).
                 // A writer of status sends back the object it read, so the rest is usually
-                // equal already: comparing costs far less than a deep copy and its drop.
-                let Self { metadata, spec, status: _ } = self;
+                // equal already: comparing costs far less than a deep copy and its drop, and
+                // shared metadata and specs compare by address first.
+                let Self { metadata, spec, status: _, .. } = self;
                 if into.metadata != *metadata {
                     into.metadata = metadata.clone();
                 }

@@ -24,7 +24,6 @@ pub use template::{
     get_pod_from_template, is_namespace_terminating, new_controller_ref, validate_controller_ref, PodControl,
 };
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::apiserver::{ApiError, Reason};
@@ -79,17 +78,6 @@ fn aggregate_message(errs: &[Error]) -> String {
 
 /// `SlowStartInitialBatchSize`: the first batch of a slow start.
 pub const SLOW_START_INITIAL_BATCH_SIZE: usize = 1;
-
-/// The metadata a status write needs: the API server's status update reads only the name,
-/// namespace and resourceVersion besides the status, so nothing else is copied.
-pub fn status_write_meta(meta: &ObjectMeta) -> ObjectMeta {
-    ObjectMeta {
-        name: meta.name.clone(),
-        namespace: meta.namespace.clone(),
-        resource_version: meta.resource_version.clone(),
-        ..Default::default()
-    }
-}
 
 /// `slowStartBatch`: call `f` `count` times in batches of `initial_batch_size`, then twice as
 /// many each time, so a controller whose creations all fail (a quota, a bad template) makes one

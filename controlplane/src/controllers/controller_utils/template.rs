@@ -54,18 +54,15 @@ pub fn get_pod_from_template(
     controller_ref: Option<&OwnerReference>,
 ) -> Pod {
     let meta = template.metadata.as_ref();
-    Pod {
-        metadata: ObjectMeta {
-            labels: meta.and_then(|m| m.labels.clone()),
-            annotations: meta.and_then(|m| m.annotations.clone()),
-            finalizers: meta.and_then(|m| m.finalizers.clone()),
-            generate_name: Some(pods_prefix(parent.name())),
-            owner_references: controller_ref.map(|r| vec![r.clone()]),
-            ..ObjectMeta::default()
-        },
-        spec: template.spec.clone().map(crate::model::Shared::new),
-        status: None,
-    }
+    let metadata = ObjectMeta {
+        labels: meta.and_then(|m| m.labels.clone()),
+        annotations: meta.and_then(|m| m.annotations.clone()),
+        finalizers: meta.and_then(|m| m.finalizers.clone()),
+        generate_name: Some(pods_prefix(parent.name())),
+        owner_references: controller_ref.map(|r| vec![r.clone()]),
+        ..ObjectMeta::default()
+    };
+    Pod::new(metadata, template.spec.clone(), None)
 }
 
 /// `getPodsPrefix`: `<controller>-` where that is a valid name prefix, else the bare name.

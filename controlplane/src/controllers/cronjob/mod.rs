@@ -16,8 +16,6 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::controllers::controller_utils::status_write_meta;
-
 use super::informers::{controller_ref, Informers};
 use super::job::util::conditions;
 use super::runtime::{controller_user, Action, Controller};
@@ -180,7 +178,12 @@ impl<'a> Syncer<'_, 'a> {
     }
 
     fn write_status(&mut self) -> Result<(), ApiError> {
-        let cj = CronJob { metadata: status_write_meta(&self.cj.metadata), spec: None, status: self.cj.status.clone() };
+        let cj = CronJob {
+            metadata: self.cj.metadata.clone(),
+            resource_version: self.cj.resource_version.clone(),
+            spec: None,
+            status: self.cj.status.clone(),
+        };
         self.ctx.api.update_status(self.user, Object::CronJob(Box::new(cj)))?;
         Ok(())
     }

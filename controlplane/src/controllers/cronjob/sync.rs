@@ -272,17 +272,14 @@ impl Syncer<'_, '_> {
         let tz = load_location(self.spec().time_zone.as_deref().unwrap_or(""))
             .map_err(|e| ApiError::new(Reason::InternalError, e))?;
         annotations.insert(SCHEDULED_TIMESTAMP.to_string(), rfc3339(scheduled, tz));
-        let job = Job {
-            metadata: ObjectMeta {
-                name: Some(name.to_string()),
-                labels: meta.labels.filter(|l| !l.is_empty()),
-                annotations: Some(annotations),
-                owner_references: Some(vec![new_controller_ref(self.object)]),
-                ..Default::default()
-            },
-            spec: template.spec.map(crate::model::Shared::new),
-            status: None,
+        let metadata = ObjectMeta {
+            name: Some(name.to_string()),
+            labels: meta.labels.filter(|l| !l.is_empty()),
+            annotations: Some(annotations),
+            owner_references: Some(vec![new_controller_ref(self.object)]),
+            ..Default::default()
         };
+        let job = Job::new(metadata, template.spec, None);
         let ns = self.object.namespace().to_string();
         let created = match self.ctx.api.create(self.user, &ns, Object::Job(Box::new(job))) {
             Ok(created) => {
@@ -316,7 +313,7 @@ impl Syncer<'_, '_> {
             namespace: meta.namespace.clone(),
             name: meta.name.clone(),
             uid: meta.uid.clone(),
-            resource_version: meta.resource_version.clone(),
+            resource_version: created.resource_version_str().map(str::to_string),
             ..Default::default()
         }))
     }

@@ -54,7 +54,7 @@ fn jobs(c: &mut Cluster) -> Vec<Job> {
 }
 
 fn job_names(c: &mut Cluster) -> Vec<String> {
-    jobs(c).into_iter().map(|j| j.metadata.name.unwrap_or_default()).collect()
+    jobs(c).into_iter().map(|j| j.metadata.name.clone().unwrap_or_default()).collect()
 }
 
 fn active(c: &mut Cluster) -> Vec<String> {

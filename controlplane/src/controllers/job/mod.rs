@@ -37,7 +37,7 @@ use self::util::{
     has_tracking_finalizer, is_finished, is_indexed, is_pod_failed, is_suspended, is_terminating, new_condition, phase,
     uid, TRACKING_FINALIZER,
 };
-use super::controller_utils::{filter_active_pods, is_pod_ready, status_write_meta, ControllerRefManager, PodControl};
+use super::controller_utils::{filter_active_pods, is_pod_ready, ControllerRefManager, PodControl};
 use super::informers::{controller_of, Informers};
 use super::runtime::{controller_user, Action, Controller};
 use crate::apiserver::{ApiError, PatchType, Reason, WatchEvent, WatchEventType};
@@ -323,8 +323,13 @@ impl JobController {
             self.control.recorder().record(ctx.api, obj, None, EventType::Warning, "UnknownCompletionMode", message);
             return Ok(Action::AwaitChange);
         }
-        // Only what a status write sends of the metadata: the rest is read from `shared`.
-        let mut job = Job { metadata: status_write_meta(&shared.metadata), spec: None, status: shared.status.clone() };
+        // What a status write sends: the metadata (shared with the stored version) and status.
+        let mut job = Job {
+            metadata: shared.metadata.clone(),
+            resource_version: shared.resource_version.clone(),
+            spec: None,
+            status: shared.status.clone(),
+        };
         let status = job.status.get_or_insert_with(Default::default);
         let uncounted = status.uncounted_terminated_pods.get_or_insert_with(Default::default).clone();
         let claimed = self.pods_for_job(ctx, obj, shared)?;

@@ -181,10 +181,15 @@ impl JobController {
 
     /// `updateJobStatus`, keeping the written version for the next write of this sync.
     fn write_status(&mut self, ctx: &mut Ctx<'_>, jc: &mut JobCtx<'_>) -> Result<(), ApiError> {
-        let job = Job { metadata: jc.job.metadata.clone(), spec: None, status: jc.job.status.clone() };
+        let job = Job {
+            metadata: jc.job.metadata.clone(),
+            resource_version: jc.job.resource_version.clone(),
+            spec: None,
+            status: jc.job.status.clone(),
+        };
         let written = ctx.api.update_status(&self.user, job.into_object())?;
         if let Some(job) = Job::from_object(&written) {
-            jc.job.metadata.resource_version = job.metadata.resource_version.clone();
+            jc.job.resource_version = job.resource_version.clone();
         }
         Ok(())
     }

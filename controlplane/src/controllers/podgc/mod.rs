@@ -140,7 +140,7 @@ impl PodGcController {
                     conditions.retain(|x| x.type_ != c.type_);
                     conditions.push(c);
                 }
-                p.metadata.resource_version = None;
+                p.resource_version = None;
                 if ctx.api.update_status(&self.user, Object::Pod(p)).is_err() {
                     return;
                 }

@@ -79,9 +79,9 @@ fn rfc3339_nano(t: DateTime<Utc>) -> String {
 pub fn mirror_pod(static_pod: &Object, node: &Object) -> Object {
     let mut mirror = static_pod.clone();
     let hash = static_pod.annotations().get(CONFIG_HASH).cloned().unwrap_or_default();
+    mirror.set_resource_version(None);
     let meta = mirror.metadata_mut();
     meta.uid = None;
-    meta.resource_version = None;
     meta.annotations.get_or_insert_with(BTreeMap::new).insert(CONFIG_MIRROR.into(), hash);
     meta.owner_references = Some(vec![node_owner(node, true)]);
     mirror

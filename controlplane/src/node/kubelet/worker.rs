@@ -12,7 +12,6 @@ use std::sync::Arc;
 use crate::model::Pod;
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodStatus};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::probes::Probes;
 use super::Env;
@@ -618,15 +617,10 @@ impl PodWorker {
             return;
         }
         // A status write reads only the name, namespace and status (no resourceVersion: the
-        // kubelet's status is the truth).
-        let meta = ObjectMeta {
-            name: pod.metadata.name.clone(),
-            namespace: pod.metadata.namespace.clone(),
-            ..Default::default()
-        };
+        // kubelet's status is the truth); the metadata is the one its versions share.
         // Only a static pod's worker keeps what it wrote (its mirror pod is not its pod).
         let kept = self.is_static.then(|| status.clone());
-        let pod = Pod { metadata: meta, spec: None, status: Some(status) };
+        let pod = Pod { metadata: pod.metadata.clone(), resource_version: None, spec: None, status: Some(status) };
         if let Ok(updated) = env.api.update_status(env.user, Object::Pod(Box::new(pod))) {
             if self.is_static {
                 self.mirror = Some(updated);

@@ -58,7 +58,9 @@ impl Case {
                         name: Some(format!("test-pod-{i}")),
                         deletion_timestamp: (self.deleting.get(i) == Some(&true)).then(|| k8s_time(now())),
                         ..Default::default()
-                    },
+                    }
+                    .into(),
+                    resource_version: None,
                     spec: Some(crate::model::Shared::new(PodSpec {
                         containers: vec![container(0), container(1)],
                         ..Default::default()
