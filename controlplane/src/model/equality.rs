@@ -33,8 +33,8 @@ impl Object {
             // A renewal changes only the spec's renewTime. Every field named, so that one a new
             // version adds cannot be left out.
             (Object::Lease(a), Object::Lease(b)) => {
-                let k8s_openapi::api::coordination::v1::Lease { metadata, spec } = &**a;
-                *spec == b.spec && *metadata == b.metadata
+                let crate::model::shared::Lease { metadata, resource_version, spec } = &**a;
+                *spec == b.spec && *resource_version == b.resource_version && *metadata == b.metadata
             }
             (a, b) => a == b,
         }

@@ -7,7 +7,7 @@
 //! A pod's spec is most of its size (k8s-openapi lays a `Container` out in 2.1 KB and a
 //! `Volume` in 3.2 KB before their strings), and pods are most of what a cluster writes.
 //!
-//! The metadata of pods, Jobs and CronJobs is shared too, but for its `resourceVersion`, which
+//! The metadata of pods, Jobs, CronJobs and Leases is shared too, but for its `resourceVersion`, which
 //! every write changes: a version keeps that apart (`resource_version`), and its shared
 //! metadata holds none. Read and set it through `Object::resource_version_str` and
 //! `Object::set_resource_version` (or the typed field); JSON and YAML put it in its place.
@@ -18,6 +18,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use k8s_openapi::api::batch::v1 as batch;
+use k8s_openapi::api::coordination::v1 as coordination;
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -101,30 +102,37 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
     }
 }
 
-/// A kind as k8s-openapi declares it (the same JSON, schema and traits), with its spec
-/// [`Shared`].
-macro_rules! shared_spec {
-    ($($name:ident: $module:ident :: $theirs:ident, $spec:ident, $status:ident;)*) => {$(
-        #[doc = concat!(stringify!($name), ", as k8s-openapi's, with its metadata and spec shared between versions.")]
+/// A part of a kind: `shared` parts are [`Shared`], `plain` ones held as k8s-openapi holds them.
+macro_rules! part {
+    (@ty shared $t:ty) => { Option<Shared<$t>> };
+    (@ty plain $t:ty) => { Option<$t> };
+    (@ours shared $e:expr) => { $e.map(Shared::new) };
+    (@ours plain $e:expr) => { $e };
+    (@theirs shared $e:expr) => { $e.map(Shared::into_inner) };
+    (@theirs plain $e:expr) => { $e };
+}
+
+/// A kind as k8s-openapi declares it (the same JSON, schema and traits), with its metadata
+/// [`Shared`] and its `resourceVersion` apart, and each of its other parts (`spec`, `status`)
+/// shared or plain as named.
+macro_rules! shared_kind {
+    ($($name:ident: $module:ident :: $theirs:ident { $($part:ident: $ty:ident $how:ident),* };)*) => {$(
+        #[doc = concat!(stringify!($name), ", as k8s-openapi's, with its metadata shared between versions.")]
         #[derive(Clone, Debug, Default, PartialEq)]
         pub struct $name {
             /// All of `metadata` but `resourceVersion` (always `None` here).
             pub metadata: Shared<ObjectMeta>,
             /// `metadata.resourceVersion`: the one part of the metadata every write changes.
             pub resource_version: Option<String>,
-            pub spec: Option<Shared<$module::$spec>>,
-            pub status: Option<$module::$status>,
+            $(pub $part: part!(@ty $how $module::$ty),)*
         }
 
         impl $name {
-            /// The object from its parts, `metadata.resourceVersion` moved to its own place.
-            pub fn new(
-                mut metadata: ObjectMeta,
-                spec: Option<$module::$spec>,
-                status: Option<$module::$status>,
-            ) -> Self {
+            /// The object from k8s-openapi's parts, `metadata.resourceVersion` moved to its own
+            /// place.
+            pub fn new(mut metadata: ObjectMeta, $($part: Option<$module::$ty>),*) -> Self {
                 let resource_version = metadata.resource_version.take();
-                $name { metadata: Shared::new(metadata), resource_version, spec: spec.map(Shared::new), status }
+                $name { metadata: Shared::new(metadata), resource_version, $($part: part!(@ours $how $part)),* }
             }
 
             /// The whole metadata, `resourceVersion` in it: a copy, for output.
@@ -161,7 +169,7 @@ macro_rules! shared_spec {
 
         impl From<$module::$theirs> for $name {
             fn from(o: $module::$theirs) -> Self {
-                $name::new(o.metadata, o.spec, o.status)
+                $name::new(o.metadata, $(o.$part),*)
             }
         }
 
@@ -169,17 +177,16 @@ macro_rules! shared_spec {
             fn from(o: $name) -> Self {
                 let mut metadata = Shared::into_inner(o.metadata);
                 metadata.resource_version = o.resource_version;
-                $module::$theirs { metadata, spec: o.spec.map(Shared::into_inner), status: o.status }
+                $module::$theirs { metadata, $($part: part!(@theirs $how o.$part)),* }
             }
         }
 
         impl Serialize for $name {
-            /// k8s-openapi's layout: `apiVersion`, `kind`, `metadata`, then `spec` and `status`
-            /// when set.
+            /// k8s-openapi's layout: `apiVersion`, `kind`, `metadata`, then the parts set.
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use k8s_openapi::Resource;
                 use serde::ser::SerializeStruct;
-                let fields = 3 + usize::from(self.spec.is_some()) + usize::from(self.status.is_some());
+                let fields = 3 $(+ usize::from(self.$part.is_some()))*;
                 let mut state = serializer.serialize_struct(Self::KIND, fields)?;
                 state.serialize_field("apiVersion", Self::API_VERSION)?;
                 state.serialize_field("kind", Self::KIND)?;
@@ -188,12 +195,11 @@ macro_rules! shared_spec {
                 } else {
                     state.serialize_field("metadata", &*self.metadata)?;
                 }
-                if let Some(spec) = &self.spec {
-                    state.serialize_field("spec", spec)?;
-                }
-                if let Some(status) = &self.status {
-                    state.serialize_field("status", status)?;
-                }
+                $(
+                    if let Some(part) = &self.$part {
+                        state.serialize_field(stringify!($part), part)?;
+                    }
+                )*
                 state.end()
             }
         }
@@ -221,12 +227,14 @@ macro_rules! shared_spec {
     )*};
 }
 
-// The kinds written most, whose specs are large: pods, and the Jobs and CronJobs that carry a
-// pod template.
-shared_spec! {
-    Pod: core::Pod, PodSpec, PodStatus;
-    Job: batch::Job, JobSpec, JobStatus;
-    CronJob: batch::CronJob, CronJobSpec, CronJobStatus;
+// The kinds written most: pods, and the Jobs and CronJobs that carry a pod template (their
+// specs are large and seldom change), and the Leases every node renews every ten seconds
+// (their small spec changes with each renewal).
+shared_kind! {
+    Pod: core::Pod { spec: PodSpec shared, status: PodStatus plain };
+    Job: batch::Job { spec: JobSpec shared, status: JobStatus plain };
+    CronJob: batch::CronJob { spec: CronJobSpec shared, status: CronJobStatus plain };
+    Lease: coordination::Lease { spec: LeaseSpec plain };
 }
 
 #[cfg(test)]

@@ -3,10 +3,8 @@
 //! EndpointSlice, ControllerRevision, Lease, IngressClass).
 
 use super::Strategy;
-use k8s_openapi::api::{
-    apps::v1 as apps, coordination::v1 as coordination, core::v1 as core, discovery::v1 as discovery,
-    networking::v1 as networking,
-};
+use crate::model::shared;
+use k8s_openapi::api::{apps::v1 as apps, core::v1 as core, discovery::v1 as discovery, networking::v1 as networking};
 
 macro_rules! neutral {
     ($($ty:ty),* $(,)?) => {$( impl Strategy for $ty {} )*};
@@ -14,5 +12,5 @@ macro_rules! neutral {
 
 neutral! {
     core::ServiceAccount, core::ResourceQuota, discovery::EndpointSlice, apps::ControllerRevision,
-    coordination::Lease, networking::IngressClass,
+    shared::Lease, networking::IngressClass,
 }

@@ -1,6 +1,6 @@
 //! `kubectl get leases` (`printLease`): NAME HOLDER AGE.
 
-use k8s_openapi::api::coordination::v1::Lease;
+use crate::model::shared::Lease;
 
 use super::{col, Column, Ctx};
 

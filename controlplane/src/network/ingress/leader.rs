@@ -5,11 +5,12 @@
 //! duration 30s, renew deadline 15s, retry period 7.5s. Only the leader syncs status.
 
 use chrono::{DateTime, Duration, Utc};
-use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::api::coordination::v1::LeaseSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 
 use crate::apiserver::error::Reason;
 use crate::apiserver::ApiServer;
+use crate::model::shared::Lease;
 use crate::model::{Kind, Object};
 
 /// `--election-ttl`'s default.
@@ -52,7 +53,7 @@ pub fn try_acquire_or_renew(api: &mut ApiServer, user: &str, namespace: &str, na
                 ..Default::default()
             };
             let meta = ObjectMeta { name: Some(name.into()), namespace: Some(namespace.into()), ..Default::default() };
-            let lease = Object::Lease(Box::new(Lease { metadata: meta, spec: Some(spec) }));
+            let lease = Object::Lease(Box::new(Lease::new(meta, Some(spec))));
             return api.create(user, namespace, lease).is_ok();
         }
         Err(_) => return false,

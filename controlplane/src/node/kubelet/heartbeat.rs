@@ -7,12 +7,13 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::api::coordination::v1::LeaseSpec;
 use k8s_openapi::api::core::v1::{ContainerImage, Node, NodeCondition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 
 use super::Kubelet;
 use crate::apiserver::{k8s_time, ApiServer, Reason};
+use crate::model::shared::Lease;
 use crate::model::{Kind, Object};
 use crate::node::runtime::ImageService;
 
@@ -41,14 +42,14 @@ impl Kubelet {
         };
         let mut lease = match current.as_deref() {
             Some(Object::Lease(l)) => (**l).clone(),
-            _ => Lease {
-                metadata: ObjectMeta {
+            _ => Lease::new(
+                ObjectMeta {
                     name: Some(self.node.clone()),
                     namespace: Some("kube-node-lease".into()),
                     ..Default::default()
                 },
-                spec: None,
-            },
+                None,
+            ),
         };
         if lease.metadata.owner_references.as_deref().unwrap_or_default().is_empty() {
             // Set at each renewal until the Node can be read (`setNodeOwnerFunc`).
