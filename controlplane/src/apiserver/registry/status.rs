@@ -40,7 +40,11 @@ macro_rules! status_split {
                 self.metadata_mut()
             }
             fn copy_status_to(&self, into: &mut Self) {
-                into.status = self.status.clone();
+                // A writer of the main resource usually sends the status it read: comparing
+                // costs less than a deep copy and its drop.
+                if into.status != self.status {
+                    into.status = self.status.clone();
+                }
             }
             fn copy_rest_to(&self, into: &mut Self) {
                 // The parts named, so that one a new version adds cannot be left behind (the
