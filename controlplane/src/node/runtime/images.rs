@@ -1,7 +1,6 @@
 //! Image references as containerd resolves them, and the stable digests and sizes kubesim
 //! gives images (there is no registry: an image exists unless its name says it does not).
 
-use std::fmt::Write;
 
 /// The fully qualified reference: `nginx` → `docker.io/library/nginx:latest`.
 pub fn normalize(image: &str) -> String {
@@ -58,8 +57,11 @@ fn split_tag(image: &str) -> (&str, Option<&str>) {
 /// A stable 64-hex-digit digest of `text` (FNV-1a, stretched): not SHA-256, but it looks like
 /// one and never changes between runs.
 pub fn digest(text: &str) -> String {
-    let mut out = String::with_capacity(64);
-    for round in 0u64..4 {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Written digit by digit, not through the formatter: every container and sandbox gets an
+    // id from it.
+    let mut out = [0u8; 64];
+    for (round, chunk) in (0u64..4).zip(out.chunks_exact_mut(16)) {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ round.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         for b in text.bytes() {
             h ^= u64::from(b);
@@ -68,10 +70,11 @@ pub fn digest(text: &str) -> String {
         h ^= h >> 29;
         h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
         h ^= h >> 32;
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{h:016x}");
+        for (i, digit) in chunk.iter_mut().enumerate() {
+            *digit = HEX[((h >> (60 - 4 * i)) & 15) as usize];
+        }
     }
-    out
+    out.iter().map(|&b| char::from(b)).collect()
 }
 
 /// The compressed size of an image, as the Pulled event reports it.
