@@ -68,8 +68,7 @@ impl ApiServer {
             };
         }
         let ttl = registry::ttl_seconds(&obj);
-        let resp =
-            self.store.txn(Txn::new(vec![Compare::absent(&*key)], vec![Op::Put(key.as_str().into(), obj)], vec![]));
+        let resp = self.store.txn(Txn::new([Compare::absent(&*key)], [Op::Put(key.as_str().into(), obj)], []));
         if !resp.succeeded {
             return Err(ApiError::already_exists(info, &name));
         }
@@ -80,18 +79,21 @@ impl ApiServer {
     /// Replace the stored object with `obj` (a status-only write keeps all but its status).
     pub(super) fn do_update(&mut self, mut obj: Object, status_only: bool) -> Result<Arc<Object>, ApiError> {
         let info = obj.info();
-        let namespace = if info.namespaced { obj.namespace().to_string() } else { String::new() };
-        let name = obj.name().to_string();
-        let key = info.key(&namespace, &name);
+        let key = info.key(obj.namespace(), obj.name());
+        // The key ends in `<namespace>/<name>` (`<name>` for a cluster-scoped kind): both are
+        // read from it rather than copied.
+        let name_at = key.len() - obj.name().len();
+        let namespace = if info.namespaced { &key[name_at - 1 - obj.namespace().len()..name_at - 1] } else { "" };
+        let name = &key[name_at..];
         let Some(current) = self.store.get(&key).map(|kv| kv.value.clone()) else {
-            return Err(ApiError::not_found(info, &name));
+            return Err(ApiError::not_found(info, name));
         };
         if let Some(rv) = obj.resource_version_str().filter(|rv| !rv.is_empty()) {
             if rv.parse::<i64>().ok() != Some(current.resource_version()) {
-                return Err(ApiError::conflict(info, &name));
+                return Err(ApiError::conflict(info, name));
             }
         }
-        check_namespace(info, &namespace, &mut obj)?;
+        check_namespace(info, namespace, &mut obj)?;
         if status_only {
             obj = registry::only_status(obj, &current);
         } else {
@@ -106,10 +108,10 @@ impl ApiServer {
                 &current,
                 &mut StrategyContext { store: &self.store, allocations: &mut self.allocations, rng: &mut self.rng },
             );
-            invalid(info, &name, errs)?;
-            self.admit(Operation::Update, info, &namespace, &name, Some(&mut obj), Some(&current))?;
-            invalid(info, &name, registry::validate_update(&obj, &current))?;
-            self.admit_validate(Operation::Update, info, &namespace, &name, Some(&obj), Some(&current))?;
+            invalid(info, name, errs)?;
+            self.admit(Operation::Update, info, namespace, name, Some(&mut obj), Some(&current))?;
+            invalid(info, name, registry::validate_update(&obj, &current))?;
+            self.admit_validate(Operation::Update, info, namespace, name, Some(&obj), Some(&current))?;
             self.warnings = registry::warnings(&obj);
             if info.tracks_generation && registry::spec_changed(&obj, &current) {
                 obj.metadata_mut().generation = Some(current.metadata().generation.unwrap_or(0) + 1);
@@ -122,7 +124,7 @@ impl ApiServer {
             // A no-op update writes nothing, as the real apiserver.
             return Ok(current);
         }
-        self.store_update(info, &key, &name, &current, obj)
+        self.store_update(info, &key, name, &current, obj)
     }
 
     /// Write `obj` over `current` (compare-and-swap on its revision), or remove it when it is
@@ -146,8 +148,7 @@ impl ApiServer {
         }
         let ttl = registry::ttl_seconds(&obj);
         let op = if finalized { Op::Delete(key.into()) } else { Op::Put(key.into(), obj) };
-        let resp =
-            self.store.txn(Txn::new(vec![Compare::mod_revision(key, current.resource_version())], vec![op], vec![]));
+        let resp = self.store.txn(Txn::new([Compare::mod_revision(key, current.resource_version())], [op], []));
         if !resp.succeeded {
             return Err(ApiError::conflict(info, name));
         }
@@ -197,9 +198,9 @@ impl ApiServer {
                 return Ok(current);
             }
             let resp = self.store.txn(Txn::new(
-                vec![Compare::mod_revision(&*key, current.resource_version())],
-                vec![Op::Delete(key.as_str().into())],
-                vec![],
+                [Compare::mod_revision(&*key, current.resource_version())],
+                [Op::Delete(key.as_str().into())],
+                [],
             ));
             if !resp.succeeded {
                 return Err(ApiError::conflict(info, name));

@@ -207,7 +207,7 @@ impl<V: Revisioned> Store<V> {
         if writes {
             self.revision += 1;
         }
-        let mut responses = Vec::with_capacity(ops.len());
+        let mut responses = txn::Parts::with_capacity(ops.len());
         for op in ops {
             match op {
                 Op::Get(key) => responses.push(self.get(&key).cloned()),

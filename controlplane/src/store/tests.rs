@@ -55,29 +55,29 @@ fn txn_compares_mod_revision() {
     let rev = s.put("/k", v("1"));
     // A stale writer loses.
     let stale = s.txn(Txn::new(
-        vec![Compare::mod_revision("/k", rev - 1)],
-        vec![Op::Put("/k".into(), v("stale"))],
-        vec![Op::Get("/k".into())],
+        [Compare::mod_revision("/k", rev - 1)],
+        [Op::Put("/k".into(), v("stale"))],
+        [Op::Get("/k".into())],
     ));
     assert!(!stale.succeeded);
     assert_eq!(stale.responses[0].as_ref().unwrap().value.data, "1");
     assert_eq!(s.revision(), rev, "a failed txn with only reads does not bump the revision");
     // The current writer wins.
-    let ok = s.txn(Txn::new(vec![Compare::mod_revision("/k", rev)], vec![Op::Put("/k".into(), v("2"))], vec![]));
+    let ok = s.txn(Txn::new([Compare::mod_revision("/k", rev)], [Op::Put("/k".into(), v("2"))], []));
     assert!(ok.succeeded);
     assert_eq!(ok.revision, rev + 1);
     assert_eq!(s.get("/k").unwrap().value.data, "2");
     // Create-if-absent.
-    let dup = s.txn(Txn::new(vec![Compare::absent("/k")], vec![Op::Put("/k".into(), v("dup"))], vec![]));
+    let dup = s.txn(Txn::new([Compare::absent("/k")], [Op::Put("/k".into(), v("dup"))], []));
     assert!(!dup.succeeded);
-    let fresh = s.txn(Txn::new(vec![Compare::absent("/n")], vec![Op::Put("/n".into(), v("n"))], vec![]));
+    let fresh = s.txn(Txn::new([Compare::absent("/n")], [Op::Put("/n".into(), v("n"))], []));
     assert!(fresh.succeeded);
 }
 
 #[test]
 fn txn_writes_share_one_revision() {
     let mut s = Store::new();
-    let r = s.txn(Txn::new(vec![], vec![Op::Put("/x".into(), v("x")), Op::Put("/y".into(), v("y"))], vec![]));
+    let r = s.txn(Txn::new([], [Op::Put("/x".into(), v("x")), Op::Put("/y".into(), v("y"))], []));
     assert_eq!(r.revision, 2);
     assert_eq!(s.get("/x").unwrap().mod_revision, 2);
     assert_eq!(s.get("/y").unwrap().mod_revision, 2);

@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 use super::KeyValue;
 
 /// What a compare looks at.
@@ -51,16 +53,28 @@ pub enum Op<'k, V> {
     Delete(Cow<'k, str>),
 }
 
+/// A transaction's parts: the API server's writes have one compare and one operation, kept
+/// inline (no allocation).
+pub type Parts<T> = SmallVec<[T; 1]>;
+
 #[derive(Debug, Clone)]
 pub struct Txn<'k, V> {
-    pub compare: Vec<Compare<'k>>,
-    pub success: Vec<Op<'k, V>>,
-    pub failure: Vec<Op<'k, V>>,
+    pub compare: Parts<Compare<'k>>,
+    pub success: Parts<Op<'k, V>>,
+    pub failure: Parts<Op<'k, V>>,
 }
 
 impl<'k, V> Txn<'k, V> {
-    pub fn new(compare: Vec<Compare<'k>>, success: Vec<Op<'k, V>>, failure: Vec<Op<'k, V>>) -> Self {
-        Txn { compare, success, failure }
+    pub fn new(
+        compare: impl IntoIterator<Item = Compare<'k>>,
+        success: impl IntoIterator<Item = Op<'k, V>>,
+        failure: impl IntoIterator<Item = Op<'k, V>>,
+    ) -> Self {
+        Txn {
+            compare: compare.into_iter().collect(),
+            success: success.into_iter().collect(),
+            failure: failure.into_iter().collect(),
+        }
     }
 }
 
@@ -70,5 +84,5 @@ impl<'k, V> Txn<'k, V> {
 pub struct TxnResponse<V> {
     pub succeeded: bool,
     pub revision: i64,
-    pub responses: Vec<Option<KeyValue<V>>>,
+    pub responses: Parts<Option<KeyValue<V>>>,
 }

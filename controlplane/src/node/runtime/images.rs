@@ -1,7 +1,6 @@
 //! Image references as containerd resolves them, and the stable digests and sizes kubesim
 //! gives images (there is no registry: an image exists unless its name says it does not).
 
-
 /// The fully qualified reference: `nginx` → `docker.io/library/nginx:latest`.
 pub fn normalize(image: &str) -> String {
     thread_local! {
