@@ -21,7 +21,7 @@ pub use ranking::{
 };
 pub use ref_manager::ControllerRefManager;
 pub use template::{
-    get_pod_from_template, is_namespace_terminating, new_controller_ref, validate_controller_ref, PodControl,
+    get_pod_from_template, is_namespace_terminating, new_controller_ref, validate_controller_ref, PodControl, PodExtras,
 };
 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;

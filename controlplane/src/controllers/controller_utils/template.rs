@@ -46,6 +46,16 @@ pub fn validate_controller_ref(controller_ref: &OwnerReference) -> Result<(), Er
     Ok(())
 }
 
+/// What a controller gives the pods it makes beyond its template: a name prefix
+/// (`CreatePodsWithGenerateName`) and a finalizer (the Job controller's tracking finalizer,
+/// which upstream adds to a copy of the template; added to the pod, the template is not
+/// copied).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PodExtras<'a> {
+    pub generate_name: Option<&'a str>,
+    pub finalizer: Option<&'a str>,
+}
+
 /// `GetPodFromTemplate`: a pod with the template's labels, annotations, finalizers and spec,
 /// named by the API server from the `<parent>-` prefix, controlled by `controller_ref`.
 pub fn get_pod_from_template(
@@ -99,7 +109,7 @@ impl PodControl {
         &mut self.recorder
     }
 
-    /// `CreatePods` (and `CreatePodsWithGenerateName` when `generate_name` is given): create a
+    /// `CreatePods` (and `CreatePodsWithGenerateName` when `extras` names a prefix): create a
     /// pod from `template` in `namespace`, controlled by `controller_ref`.
     pub fn create_pods(
         &mut self,
@@ -108,12 +118,18 @@ impl PodControl {
         template: &PodTemplateSpec,
         controller: &Object,
         controller_ref: &OwnerReference,
-        generate_name: Option<&str>,
+        extras: PodExtras<'_>,
     ) -> Result<Arc<Object>, Error> {
         validate_controller_ref(controller_ref)?;
         let mut pod = get_pod_from_template(template, controller, Some(controller_ref));
-        if let Some(name) = generate_name.filter(|n| !n.is_empty()) {
+        if let Some(name) = extras.generate_name.filter(|n| !n.is_empty()) {
             pod.metadata.generate_name = Some(name.to_string());
+        }
+        if let Some(finalizer) = extras.finalizer {
+            let finalizers = pod.metadata.finalizers.get_or_insert_with(Vec::new);
+            if !finalizers.iter().any(|f| f == finalizer) {
+                finalizers.push(finalizer.to_string());
+            }
         }
         if pod.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
             return Err(Error::NoLabels);
@@ -225,21 +241,31 @@ mod tests {
         let owner = api.create(USER, "default", rs("web", "", &[("app", "web")])).unwrap();
         let r = new_controller_ref(&owner);
         let mut control = PodControl::new(USER, EventRecorder::new("replicaset-controller", None, USER));
-        let pod = control.create_pods(&mut api, "default", &template(&[("app", "web")]), &owner, &r, None).unwrap();
+        let pod = control
+            .create_pods(&mut api, "default", &template(&[("app", "web")]), &owner, &r, PodExtras::default())
+            .unwrap();
         assert!(pod.name().starts_with("web-") && pod.name().len() == "web-".len() + 5, "{}", pod.name());
         assert_eq!(pod.metadata().owner_references, Some(vec![r.clone()]));
-        let named = control.create_pods(&mut api, "default", &template(&[("app", "web")]), &owner, &r, Some("web-0-"));
+        let named = control.create_pods(
+            &mut api,
+            "default",
+            &template(&[("app", "web")]),
+            &owner,
+            &r,
+            PodExtras { generate_name: Some("web-0-"), ..Default::default() },
+        );
         assert!(named.unwrap().name().starts_with("web-0-"));
 
-        let no_labels = control.create_pods(&mut api, "default", &template(&[]), &owner, &r, None);
+        let no_labels = control.create_pods(&mut api, "default", &template(&[]), &owner, &r, PodExtras::default());
         assert_eq!(no_labels.unwrap_err(), Error::NoLabels);
         let mut bad = r.clone();
         bad.controller = None;
         assert!(matches!(
-            control.create_pods(&mut api, "default", &template(&[("app", "web")]), &owner, &bad, None),
+            control.create_pods(&mut api, "default", &template(&[("app", "web")]), &owner, &bad, PodExtras::default()),
             Err(Error::InvalidControllerRef(_))
         ));
-        let missing = control.create_pods(&mut api, "nowhere", &template(&[("app", "web")]), &owner, &r, None);
+        let missing =
+            control.create_pods(&mut api, "nowhere", &template(&[("app", "web")]), &owner, &r, PodExtras::default());
         assert!(matches!(missing, Err(Error::Api(_))));
 
         control.delete_pod(&mut api, "default", pod.name(), &owner).unwrap();

@@ -24,7 +24,7 @@ use util::{
 
 use super::controller_utils::{
     is_pod_available, is_pod_ready, new_controller_ref, pod_phase, slow_start_batch, ControllerRefManager, Error,
-    PodControl, SLOW_START_INITIAL_BATCH_SIZE,
+    PodControl, PodExtras, SLOW_START_INITIAL_BATCH_SIZE,
 };
 use super::informers::Informers;
 use super::runtime::{controller_user, Action, Controller};
@@ -328,7 +328,7 @@ impl DaemonSetsController {
             let spec = pod.spec.get_or_insert_with(Default::default);
             let node = next.next().map(String::as_str).unwrap_or("");
             spec.affinity = Some(replace_node_name_affinity(spec.affinity.take(), node));
-            control.create_pods(api, ns, &pod, s.obj, &controller_ref, None).map(|_| ())
+            control.create_pods(api, ns, &pod, s.obj, &controller_ref, PodExtras::default()).map(|_| ())
         });
         let mut first_error = created.err().map(ApiError::from);
         for name in to_delete.iter().take(BURST_REPLICAS) {

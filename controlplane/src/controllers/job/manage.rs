@@ -15,7 +15,8 @@ use super::util::{
 use super::{JobController, JobCtx, MAX_POD_CREATE_DELETE_PER_SYNC, SYNC_JOB_BATCH_PERIOD};
 use crate::apiserver::{ApiError, Reason};
 use crate::controllers::controller_utils::{
-    is_namespace_terminating, is_pod_ready, new_controller_ref, ActivePods, Error, SLOW_START_INITIAL_BATCH_SIZE,
+    is_namespace_terminating, is_pod_ready, new_controller_ref, ActivePods, Error, PodExtras,
+    SLOW_START_INITIAL_BATCH_SIZE,
 };
 use crate::sim::component::Ctx;
 
@@ -83,14 +84,13 @@ impl JobController {
             diff = indexes.len() as i32;
         }
         active += diff;
-        let mut template = spec.map(|s| s.template.clone()).unwrap_or_default();
+        // The tracking finalizer is given to each pod, so a non-indexed Job's template is used
+        // as it is (upstream adds the finalizer to a copy of the template).
+        static EMPTY: std::sync::LazyLock<k8s_openapi::api::core::v1::PodTemplateSpec> =
+            std::sync::LazyLock::new(Default::default);
+        let mut template = std::borrow::Cow::Borrowed(spec.map_or(&*EMPTY, |s| &s.template));
         if is_indexed(jc.shared) {
-            indexed::add_completion_index_env(&mut template);
-        }
-        let meta = template.metadata.get_or_insert_with(Default::default);
-        let finalizers = meta.finalizers.get_or_insert_with(Vec::new);
-        if !finalizers.iter().any(|f| f == TRACKING_FINALIZER) {
-            finalizers.push(TRACKING_FINALIZER.into());
+            indexed::add_completion_index_env(template.to_mut());
         }
         let controller_ref = new_controller_ref(jc.obj);
         let job_name = jc.job.metadata.name.clone().unwrap_or_default();
@@ -103,7 +103,7 @@ impl JobController {
             let mut failed_in_batch = false;
             for _ in 0..batch {
                 // Only an indexed pod's template differs from the Job's: others use it as it is.
-                let mut t = std::borrow::Cow::Borrowed(&template);
+                let mut t = std::borrow::Cow::Borrowed(&*template);
                 let mut generate_name = None;
                 if let Some(ix) = pending.next() {
                     indexed::add_completion_index(t.to_mut(), &job_name, ix);
@@ -118,7 +118,7 @@ impl JobController {
                     &t,
                     jc.obj,
                     &controller_ref,
-                    generate_name.as_deref(),
+                    PodExtras { generate_name: generate_name.as_deref(), finalizer: Some(TRACKING_FINALIZER) },
                 );
                 match created {
                     Err(Error::Api(e)) if is_namespace_terminating(&e) => {}

@@ -20,7 +20,7 @@ use self::status::{calculate_status, next_availability, update_status};
 use self::view::Replicated;
 use super::controller_utils::{
     get_pods_to_delete, is_namespace_terminating, is_pod_active, new_controller_ref, slow_start_batch,
-    ControllerRefManager, Error, PodControl, SLOW_START_INITIAL_BATCH_SIZE,
+    ControllerRefManager, Error, PodControl, PodExtras, SLOW_START_INITIAL_BATCH_SIZE,
 };
 use super::informers::{controller_of, controller_uid, Informers};
 use super::runtime::{controller_user, Action, Controller};
@@ -81,7 +81,7 @@ impl ReplicaSetController {
             let controller_ref = new_controller_ref(object);
             let control = &mut self.control;
             let (_, result) = slow_start_batch(diff, SLOW_START_INITIAL_BATCH_SIZE, || {
-                match control.create_pods(api, namespace, &template, object, &controller_ref, None) {
+                match control.create_pods(api, namespace, &template, object, &controller_ref, PodExtras::default()) {
                     // Every creation would fail the same way; nothing to report.
                     Err(Error::Api(e)) if is_namespace_terminating(&e) => Ok(()),
                     Err(e) => Err(e),
