@@ -23,7 +23,7 @@ impl Object {
         match (self, other) {
             (Object::Pod(a), Object::Pod(b)) => status_first_versioned!(a, b),
             (Object::Job(a), Object::Job(b)) => status_first_versioned!(a, b),
-            (Object::Node(a), Object::Node(b)) => status_first!(a, b),
+            (Object::Node(a), Object::Node(b)) => status_first_versioned!(a, b),
             (Object::Deployment(a), Object::Deployment(b)) => status_first!(a, b),
             (Object::ReplicaSet(a), Object::ReplicaSet(b)) => status_first!(a, b),
             (Object::StatefulSet(a), Object::StatefulSet(b)) => status_first!(a, b),

@@ -214,7 +214,7 @@ macro_rules! for_each_kind {
     ($callback:ident $args:tt) => {
         $crate::model::kinds::for_each_kind! { @paths $callback $args
             Namespace: core::Namespace = { group: "", version: "v1", others: [], plural: "namespaces", singular: "namespace", short: ["ns"], namespaced: false, etcd: "namespaces", status: true, generation: false }
-            Node: core::Node = { group: "", version: "v1", others: [], plural: "nodes", singular: "node", short: ["no"], namespaced: false, etcd: "minions", status: true, generation: false }
+            Node: shared::Node = { group: "", version: "v1", others: [], plural: "nodes", singular: "node", short: ["no"], namespaced: false, etcd: "minions", status: true, generation: false }
             Pod: shared::Pod = { group: "", version: "v1", others: [], plural: "pods", singular: "pod", short: ["po"], namespaced: true, etcd: "pods", status: true, generation: false }
             Service: core::Service = { group: "", version: "v1", others: [], plural: "services", singular: "service", short: ["svc"], namespaced: true, etcd: "services/specs", status: true, generation: false }
             Endpoints: core::Endpoints = { group: "", version: "v1", others: [], plural: "endpoints", singular: "endpoints", short: ["ep"], namespaced: true, etcd: "services/endpoints", status: false, generation: false }

@@ -41,7 +41,7 @@ impl Object {
         self.resource_version_str().and_then(|s| s.parse().ok()).unwrap_or(0)
     }
 
-    /// `metadata.resourceVersion` as written (pods, Jobs, CronJobs and Leases keep it apart from the
+    /// `metadata.resourceVersion` as written (pods, Jobs, CronJobs, Leases and Nodes keep it apart from the
     /// metadata their versions share: `model::shared`).
     pub fn resource_version_str(&self) -> Option<&str> {
         match self {
@@ -49,6 +49,7 @@ impl Object {
             Object::Job(o) => o.resource_version.as_deref(),
             Object::CronJob(o) => o.resource_version.as_deref(),
             Object::Lease(o) => o.resource_version.as_deref(),
+            Object::Node(o) => o.resource_version.as_deref(),
             o => o.metadata().resource_version.as_deref(),
         }
     }
@@ -64,6 +65,7 @@ impl Object {
             Object::Job(o) => &mut o.resource_version,
             Object::CronJob(o) => &mut o.resource_version,
             Object::Lease(o) => &mut o.resource_version,
+            Object::Node(o) => &mut o.resource_version,
             o => &mut o.metadata_mut().resource_version,
         }
     }

@@ -7,7 +7,7 @@
 //! A pod's spec is most of its size (k8s-openapi lays a `Container` out in 2.1 KB and a
 //! `Volume` in 3.2 KB before their strings), and pods are most of what a cluster writes.
 //!
-//! The metadata of pods, Jobs, CronJobs and Leases is shared too, but for its `resourceVersion`, which
+//! The metadata of pods, Jobs, CronJobs, Leases and Nodes is shared too, but for its `resourceVersion`, which
 //! every write changes: a version keeps that apart (`resource_version`), and its shared
 //! metadata holds none. Read and set it through `Object::resource_version_str` and
 //! `Object::set_resource_version` (or the typed field); JSON and YAML put it in its place.
@@ -228,13 +228,15 @@ macro_rules! shared_kind {
 }
 
 // The kinds written most: pods, and the Jobs and CronJobs that carry a pod template (their
-// specs are large and seldom change), and the Leases every node renews every ten seconds
-// (their small spec changes with each renewal).
+// specs are large and seldom change), the Leases every node renews every ten seconds (their
+// small spec changes with each renewal), and the Nodes whose status the kubelets and the node
+// controller write.
 shared_kind! {
     Pod: core::Pod { spec: PodSpec shared, status: PodStatus plain };
     Job: batch::Job { spec: JobSpec shared, status: JobStatus plain };
     CronJob: batch::CronJob { spec: CronJobSpec shared, status: CronJobStatus plain };
     Lease: coordination::Lease { spec: LeaseSpec plain };
+    Node: core::Node { spec: NodeSpec plain, status: NodeStatus plain };
 }
 
 #[cfg(test)]

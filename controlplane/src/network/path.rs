@@ -5,9 +5,9 @@
 
 use std::net::Ipv4Addr;
 
+use crate::model::shared::Node;
 use crate::model::Pod;
 use chrono::{DateTime, Duration, Utc};
-use k8s_openapi::api::core::v1::Node;
 use rand_chacha::rand_core::Rng;
 use rand_chacha::ChaCha8Rng;
 

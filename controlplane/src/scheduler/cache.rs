@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use crate::fasthash::HashMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{ContainerImage, Node, Taint};
+use crate::model::shared::Node;
+use k8s_openapi::api::core::v1::{ContainerImage, Taint};
 
 use super::framework::{AffinityTerm, HostPort, PodInfo, Resources};
 use crate::model::Object;

@@ -188,9 +188,9 @@ impl Scheduler {
             return;
         };
         let (Object::Node(a), Object::Node(b)) = (&*old, &**obj) else { return };
-        let spec = |n: &k8s_openapi::api::core::v1::Node| n.spec.clone().unwrap_or_default();
+        let spec = |n: &crate::model::shared::Node| n.spec.clone().unwrap_or_default();
         let (sa, sb) = (spec(a), spec(b));
-        let alloc = |n: &k8s_openapi::api::core::v1::Node| n.status.as_ref().and_then(|s| s.allocatable.clone());
+        let alloc = |n: &crate::model::shared::Node| n.status.as_ref().and_then(|s| s.allocatable.clone());
         if alloc(a) != alloc(b) {
             self.moves.push(Move::Plugins(&[node_resources_fit::NAME]));
         }

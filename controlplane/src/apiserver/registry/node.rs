@@ -2,7 +2,7 @@
 //! defaults to capacity; taints unique by key and effect; capacity and allocatable not
 //! negative, pods whole; podCIDRs and providerID set once.
 
-use k8s_openapi::api::core::v1::Node;
+use crate::model::shared::Node;
 
 use super::containers::quantity_value;
 use super::names::{invalid_str, is_label_value, is_qualified_name, one_of};

@@ -11,10 +11,10 @@ pub mod util;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::model::shared::Node;
 use crate::model::Pod;
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::Node;
 
 pub use update::{get_patch, matches};
 use util::{

@@ -148,7 +148,7 @@ fn a_failed_daemon_pod_is_replaced_with_an_event() {
     if let Object::Pod(p) = &mut failed {
         p.status.get_or_insert_with(Default::default).phase = Some("Failed".into());
     }
-    failed.metadata_mut().resource_version = None;
+    failed.set_resource_version(None);
     c.api().update_status(USER, failed).unwrap();
     c.advance(Duration::seconds(10)).unwrap();
     let now = pods(&mut c, "agent");

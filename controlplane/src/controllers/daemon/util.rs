@@ -2,10 +2,11 @@
 //! nodes should run a daemon pod, the tolerations every daemon pod gets, the node affinity
 //! that pins a daemon pod to its node, and whether a pod is of the current template.
 
+use crate::model::shared::Node;
 use crate::model::Pod;
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{
-    Affinity, Node, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, PodTemplateSpec,
+    Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, PodTemplateSpec,
     Toleration,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;

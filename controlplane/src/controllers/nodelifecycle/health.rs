@@ -4,8 +4,9 @@
 
 use std::borrow::Cow;
 
+use crate::model::shared::Node;
 use chrono::{DateTime, Duration, Utc};
-use k8s_openapi::api::core::v1::{Node, NodeCondition};
+use k8s_openapi::api::core::v1::NodeCondition;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use crate::apiserver::{from_k8s_time, k8s_time};
@@ -153,7 +154,9 @@ mod tests {
                 name: Some("n".into()),
                 creation_timestamp: t(0),
                 ..Default::default()
-            },
+            }
+            .into(),
+            resource_version: None,
             status: Some(k8s_openapi::api::core::v1::NodeStatus {
                 conditions: Some(vec![NodeCondition {
                     type_: "Ready".into(),

@@ -11,8 +11,8 @@ pub mod taints;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
+use crate::model::shared::Node;
 use chrono::{DateTime, Duration, Utc};
-use k8s_openapi::api::core::v1::Node;
 
 use super::runtime::controller_user;
 use super::runtime::{Action, Controller};

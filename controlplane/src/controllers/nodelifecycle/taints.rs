@@ -2,8 +2,9 @@
 //! conditions and `spec.unschedulable` (TaintNodesByCondition), and the NoExecute
 //! `not-ready`/`unreachable` taints that make the taint eviction controller evict pods.
 
+use crate::model::shared::Node;
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::{Node, Taint};
+use k8s_openapi::api::core::v1::Taint;
 
 use crate::apiserver::k8s_time;
 

@@ -192,7 +192,7 @@ fn a_failed_pod_is_deleted_and_made_again_with_its_name() {
     if let Object::Pod(p) = &mut failed {
         p.status.get_or_insert_with(Default::default).phase = Some("Failed".into());
     }
-    failed.metadata_mut().resource_version = None;
+    failed.set_resource_version(None);
     c.api().update_status(USER, failed).unwrap();
     c.advance(Duration::seconds(30)).unwrap();
     let new = c.api().peek(Kind::Pod, "default", "web-0").unwrap();
@@ -218,7 +218,7 @@ fn revisions_beyond_the_history_limit_are_deleted() {
         if let Object::StatefulSet(s) = &mut s {
             s.spec.as_mut().unwrap().template.spec.as_mut().unwrap().containers[0].image = Some(image.into());
         }
-        s.metadata_mut().resource_version = None;
+        s.set_resource_version(None);
         c.api().update(USER, s).unwrap();
     }
     c.advance(Duration::seconds(60)).unwrap();

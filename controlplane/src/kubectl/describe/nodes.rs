@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::shared::Lease;
+use crate::model::shared::Node;
 use crate::model::Pod;
-use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 
 use super::common::*;

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::core::v1::Node;
+use crate::model::shared::Node;
 
 use super::{col, list, wide, Column, Ctx};
 

@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
+use crate::model::shared::Node;
 use chrono::Duration;
 use k8s_openapi::api::coordination::v1::LeaseSpec;
-use k8s_openapi::api::core::v1::{ContainerImage, Node, NodeCondition};
+use k8s_openapi::api::core::v1::{ContainerImage, NodeCondition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 
 use super::Kubelet;
@@ -129,7 +130,7 @@ impl Kubelet {
                 })
                 .collect(),
         );
-        node.metadata.resource_version = None;
+        node.resource_version = None;
         if let Ok(written) = api.update_status(&self.user, Object::Node(Box::new(node))) {
             self.last_report = Some(now);
             self.images_reported = images;

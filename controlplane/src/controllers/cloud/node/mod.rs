@@ -4,7 +4,8 @@
 //! machine — `spec.providerID`, the instance-type labels, the addresses — and loses the taint,
 //! with a `Synced` event. A machine the cloud does not know is retried with back-off.
 
-use k8s_openapi::api::core::v1::{Node, NodeAddress};
+use crate::model::shared::Node;
+use k8s_openapi::api::core::v1::NodeAddress;
 
 use super::UNINITIALIZED_TAINT;
 use crate::apiserver::{ApiError, PatchType, Reason};

@@ -3,8 +3,8 @@
 //! are not Ready and deletes those whose machine the cloud no longer has, with a `DeletingNode`
 //! event. A Ready Node is left alone whatever the cloud says: the kubelet on it still reports.
 
+use crate::model::shared::Node;
 use chrono::Duration;
-use k8s_openapi::api::core::v1::Node;
 
 use crate::apiserver::{ApiError, DeleteOptions, Reason};
 use crate::controllers::runtime::{controller_user, Action, Controller};

@@ -4,8 +4,8 @@
 //! the routes of nodes that are gone or changed, and marks each routed node
 //! `NetworkUnavailable=False` (`RouteCreated`), the condition describe node shows.
 
+use crate::model::shared::Node;
 use chrono::Duration;
-use k8s_openapi::api::core::v1::Node;
 use serde_json::json;
 
 use crate::apiserver::{k8s_time, ApiError, PatchType};

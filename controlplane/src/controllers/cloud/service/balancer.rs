@@ -5,7 +5,8 @@
 
 use std::net::Ipv4Addr;
 
-use k8s_openapi::api::core::v1::{LoadBalancerStatus, Node, Service, ServiceSpec};
+use crate::model::shared::Node;
+use k8s_openapi::api::core::v1::{LoadBalancerStatus, Service, ServiceSpec};
 
 use crate::network::cloud::{LbPort, LoadBalancer};
 use crate::network::Protocol;

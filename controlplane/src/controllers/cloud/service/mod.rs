@@ -13,8 +13,9 @@ mod balancer;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::model::shared::Node;
 use chrono::Duration;
-use k8s_openapi::api::core::v1::{LoadBalancerIngress, LoadBalancerStatus, Node, Service};
+use k8s_openapi::api::core::v1::{LoadBalancerIngress, LoadBalancerStatus, Service};
 use serde_json::json;
 
 pub use balancer::FINALIZER;
