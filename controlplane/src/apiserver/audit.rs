@@ -254,7 +254,7 @@ impl Ring {
         }
         if let Some(block) = self.blocks.back_mut() {
             block.names.push_str(name);
-            // A block's names stay far below 4 GiB: names are at most 253 bytes.
+            // A block of 1,024 names stays far below 4 GiB (a name past it would read as empty).
             entry.name_end = u32::try_from(block.names.len()).unwrap_or(u32::MAX);
             block.entries.push(entry);
             self.len += 1;
