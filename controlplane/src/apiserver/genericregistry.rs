@@ -279,7 +279,7 @@ fn invalid(info: &KindInfo, name: &str, errs: Vec<FieldError>) -> Result<(), Api
 
 /// The object's namespace is the request's (cluster-scoped kinds have none).
 fn check_namespace(info: &KindInfo, namespace: &str, obj: &mut Object) -> Result<(), ApiError> {
-    // Read first: a pod's, Job's or CronJob's metadata is shared, and writing it copies it.
+    // Read first: the metadata of `model::shared`'s kinds is shared, and writing it copies it.
     if !info.namespaced {
         if obj.metadata().namespace.is_some() {
             obj.metadata_mut().namespace = None;
@@ -299,7 +299,7 @@ fn check_namespace(info: &KindInfo, namespace: &str, obj: &mut Object) -> Result
 }
 
 /// The metadata an update cannot change, kept from the stored version `old`. Written only where
-/// it differs: the metadata of a pod, Job or CronJob is shared with the version it was read
+/// it differs: the metadata of `model::shared`'s kinds is shared with the version it was read
 /// from, and writing it would copy it.
 fn keep_server_fields(obj: &mut Object, old: &ObjectMeta) {
     let meta = obj.metadata();

@@ -14,7 +14,7 @@ impl Object {
                 $a.status == $b.status && $a.metadata == $b.metadata && $a.spec == $b.spec
             };
         }
-        // Pods, Jobs and CronJobs keep their resourceVersion apart from their metadata.
+        // The kinds of `model::shared` keep their resourceVersion apart from their metadata.
         macro_rules! status_first_versioned {
             ($a:expr, $b:expr) => {
                 $a.status == $b.status && $a.resource_version == $b.resource_version && status_first!($a, $b)

@@ -48,7 +48,7 @@ macro_rules! status_split {
             }
             fn copy_rest_to(&self, into: &mut Self) {
                 // The parts named, so that one a new version adds cannot be left behind (the
-                // resourceVersion pods, Jobs and CronJobs keep apart is the server's to set).
+                // resourceVersion the kinds of `model::shared` keep apart is the server's to set).
                 // A writer of status sends back the object it read, so the rest is usually
                 // equal already: comparing costs far less than a deep copy and its drop, and
                 // shared metadata and specs compare by address first.
