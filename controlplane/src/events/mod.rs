@@ -41,6 +41,9 @@ pub struct EventRecorder {
     correlator: Correlator,
     /// The number of remembered keys at which the next sweep runs.
     next_sweep: usize,
+    /// The involved object's identity for the correlator, written afresh for each event into
+    /// this one buffer (the correlator copies it only for an object it has not seen).
+    identity: String,
 }
 
 /// The fewest remembered keys a sweep waits for.
@@ -54,6 +57,7 @@ impl EventRecorder {
             user: user.into(),
             correlator: Correlator::default(),
             next_sweep: SWEEP_AT_LEAST,
+            identity: String::new(),
         }
     }
 
@@ -105,13 +109,19 @@ impl EventRecorder {
         let meta = object.metadata();
         let info = object.info();
         let uid = meta.uid.as_deref().unwrap_or("");
-        let identity = [info.name, "\x00", object.namespace(), "\x00", object.name(), "\x00", uid].concat();
         if self.correlator.keys() >= self.next_sweep {
             self.sweep(api);
         }
+        let mut identity = std::mem::take(&mut self.identity);
+        identity.clear();
+        for part in [info.name, "\x00", object.namespace(), "\x00", object.name(), "\x00", uid] {
+            identity.push_str(part);
+        }
         let seen =
             Seen { object: &identity, field_path: field_path.unwrap_or(""), type_: type_.as_str(), reason, message };
-        let Some(write) = self.correlator.correlate(&seen, now) else { return };
+        let write = self.correlator.correlate(&seen, now);
+        self.identity = identity;
+        let Some(write) = write else { return };
         let namespace = if info.namespaced { object.namespace() } else { "default" };
         if let Some(name) = &write.existing {
             match counted(api, &self.user, (namespace, name), &write, now) {
