@@ -636,3 +636,38 @@ fn versions_share_a_pods_spec_until_a_write_changes_it() {
     assert_eq!(spec_of(&running).active_deadline_seconds, None, "and leaves the older version as it was");
     assert_eq!(spec_of(&deadline).active_deadline_seconds, Some(60));
 }
+
+/// Every shared kind (and one that is not) reads, writes and prints its resourceVersion in
+/// its place, through the create, a status write and a main-resource update.
+#[test]
+fn every_shared_kind_keeps_its_resource_version_in_its_place() {
+    let mut api = server();
+    let docs = [
+        ("default", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nginx}]}"),
+        ("default", "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]"),
+        ("default", "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: cj}\nspec:\n  schedule: '* * * * *'\n  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}}"),
+        ("default", "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: l}\nspec: {holderIdentity: a}"),
+        ("", "apiVersion: v1\nkind: Node\nmetadata: {name: n}"),
+        ("default", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {k: v}"),
+    ];
+    for (ns, doc) in docs {
+        let created = api.create("kubectl", ns, decode_one(doc).unwrap()).unwrap();
+        let kind = created.kind();
+        let rv = |o: &Object| o.resource_version_str().map(str::to_string);
+        assert_eq!(rv(&created), Some(api.revision().to_string()), "{kind:?} created");
+        assert_eq!(created.to_value()["metadata"]["resourceVersion"], api.revision().to_string(), "{kind:?}");
+        // A stale resourceVersion is refused; the current one is taken.
+        let mut stale = (*created).clone();
+        stale.metadata_mut().labels.get_or_insert_with(Default::default).insert("a".into(), "b".into());
+        stale.set_resource_version(Some((created.resource_version() - 1).to_string()));
+        assert!(api.update("kubectl", stale.clone()).is_err(), "{kind:?} with a stale resourceVersion");
+        stale.set_resource_version(rv(&created));
+        let updated = api.update("kubectl", stale).unwrap();
+        assert_eq!(updated.resource_version(), api.revision(), "{kind:?} updated");
+        assert_eq!(updated.labels().get("a").map(String::as_str), Some("b"));
+        // Decoding its own JSON gives the object back, resourceVersion and all.
+        let again = crate::model::decode(updated.to_value()).unwrap();
+        assert_eq!(again, *updated, "{kind:?} through JSON");
+        assert_eq!(rv(&again), rv(&updated));
+    }
+}
