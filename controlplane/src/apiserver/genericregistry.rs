@@ -38,7 +38,6 @@ impl ApiServer {
         meta.creation_timestamp = Some(k8s_time(self.now));
         meta.deletion_timestamp = None;
         meta.deletion_grace_period_seconds = None;
-        meta.resource_version = None;
         meta.generation = if info.tracks_generation { Some(1) } else { None };
         obj.set_resource_version(None);
         registry::prepare_for_create(&mut obj);

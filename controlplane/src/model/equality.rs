@@ -17,7 +17,10 @@ impl Object {
         // The kinds of `model::shared` keep their resourceVersion apart from their metadata.
         macro_rules! status_first_versioned {
             ($a:expr, $b:expr) => {
-                $a.status == $b.status && $a.resource_version == $b.resource_version && status_first!($a, $b)
+                $a.status == $b.status
+                    && $a.resource_version == $b.resource_version
+                    && $a.metadata == $b.metadata
+                    && $a.spec == $b.spec
             };
         }
         match (self, other) {
