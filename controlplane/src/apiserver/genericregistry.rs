@@ -42,16 +42,18 @@ impl ApiServer {
         obj.set_resource_version(None);
         registry::prepare_for_create(&mut obj);
         registry::default(&mut obj);
-        let name = obj.name().to_string();
+        // The name is read back from the key, which is made once (nothing renames the object
+        // from here on).
+        let key = info.key(namespace, obj.name());
+        let (_, name) = key_names(info, &key, namespace.len(), obj.name().len());
         let errs = registry::begin_create(
             &mut obj,
             &mut StrategyContext { store: &self.store, allocations: &mut self.allocations, rng: &mut self.rng },
         );
-        invalid(info, &name, errs)?;
-        let admitted_as = admitted_as.unwrap_or_else(|| name.clone());
-        self.admit(Operation::Create, info, namespace, &admitted_as, Some(&mut obj), None)?;
-        invalid(info, &name, registry::validate(&obj))?;
-        self.admit_validate(Operation::Create, info, namespace, &name, Some(&obj), None)?;
+        invalid(info, name, errs)?;
+        self.admit(Operation::Create, info, namespace, admitted_as.as_deref().unwrap_or(name), Some(&mut obj), None)?;
+        invalid(info, name, registry::validate(&obj))?;
+        self.admit_validate(Operation::Create, info, namespace, name, Some(&obj), None)?;
         self.warnings = registry::warnings(&obj);
         let unacted = self.unacted.iter().find(|u| u.kind == info.kind && u.applies.is_none_or(|f| f(&obj)));
         if let Some(u) = unacted {
@@ -59,32 +61,38 @@ impl ApiServer {
                 self.warnings.push(u.warning.clone());
             }
         }
-        let key = info.key(namespace, &name);
         if self.dry_run {
             return match self.store.get(&key) {
-                Some(_) => Err(ApiError::already_exists(info, &name)),
+                Some(_) => Err(ApiError::already_exists(info, name)),
                 None => Ok(Arc::new(obj)),
             };
         }
         let ttl = registry::ttl_seconds(&obj);
         let resp = self.store.txn(Txn::new([Compare::absent(&*key)], [Op::Put(key.as_str().into(), obj)], []));
         if !resp.succeeded {
-            return Err(ApiError::already_exists(info, &name));
+            return Err(ApiError::already_exists(info, name));
         }
         self.renew_lease(&key, ttl);
         Ok(resp.responses[0].as_ref().map(|kv| kv.value.clone()).expect("a put returns its value"))
     }
 
     /// Replace the stored object with `obj` (a status-only write keeps all but its status).
-    pub(super) fn do_update(&mut self, mut obj: Object, status_only: bool) -> Result<Arc<Object>, ApiError> {
+    pub(super) fn do_update(&mut self, obj: Object, status_only: bool) -> Result<Arc<Object>, ApiError> {
+        let key = obj.info().key(obj.namespace(), obj.name());
+        self.do_update_at(&key, obj, status_only)
+    }
+
+    /// [`do_update`](Self::do_update) with the object's key already made (`KindInfo::key`),
+    /// as a request that names the object in its audit record has it.
+    pub(super) fn do_update_at(
+        &mut self,
+        key: &str,
+        mut obj: Object,
+        status_only: bool,
+    ) -> Result<Arc<Object>, ApiError> {
         let info = obj.info();
-        let key = info.key(obj.namespace(), obj.name());
-        // The key ends in `<namespace>/<name>` (`<name>` for a cluster-scoped kind): both are
-        // read from it rather than copied.
-        let name_at = key.len() - obj.name().len();
-        let namespace = if info.namespaced { &key[name_at - 1 - obj.namespace().len()..name_at - 1] } else { "" };
-        let name = &key[name_at..];
-        let Some(current) = self.store.get(&key).map(|kv| kv.value.clone()) else {
+        let (namespace, name) = key_names(info, key, obj.namespace().len(), obj.name().len());
+        let Some(current) = self.store.get(key).map(|kv| kv.value.clone()) else {
             return Err(ApiError::not_found(info, name));
         };
         if let Some(rv) = obj.resource_version_str().filter(|rv| !rv.is_empty()) {
@@ -123,7 +131,7 @@ impl ApiServer {
             // A no-op update writes nothing, as the real apiserver.
             return Ok(current);
         }
-        self.store_update(info, &key, name, &current, obj)
+        self.store_update(info, key, name, &current, obj)
     }
 
     /// Write `obj` over `current` (compare-and-swap on its revision), or remove it when it is
@@ -324,4 +332,17 @@ fn keep_server_fields(obj: &mut Object, old: &ObjectMeta) {
     if meta.owner_references.as_ref().is_some_and(Vec::is_empty) {
         meta.owner_references = None;
     }
+}
+
+/// The namespace and name at the end of `key` (`.../<namespace>/<name>`, or `.../<name>` for a
+/// cluster-scoped kind, whose namespace is then empty), given their lengths.
+pub(super) fn key_names<'k>(
+    info: &KindInfo,
+    key: &'k str,
+    namespace_len: usize,
+    name_len: usize,
+) -> (&'k str, &'k str) {
+    let name_at = key.len() - name_len;
+    let namespace = if info.namespaced { &key[name_at - 1 - namespace_len..name_at - 1] } else { "" };
+    (namespace, &key[name_at..])
 }

@@ -434,12 +434,15 @@ impl ApiServer {
     /// Create `obj` in `namespace` (ignored for cluster-scoped kinds).
     pub fn create(&mut self, user: impl Into<UserInfo>, namespace: &str, obj: Object) -> Result<Arc<Object>, ApiError> {
         let info = obj.info();
-        let ns = if info.namespaced { namespace.to_string() } else { String::new() };
+        let ns = if info.namespaced { namespace } else { "" };
         let name = obj.name().to_string();
-        let req = RequestInfo { verb: "create", info, sub: "", namespace: &ns, name: &name };
+        let req = RequestInfo { verb: "create", info, sub: "", namespace: ns, name: &name };
         self.serve(user, req, |s, audit| {
-            let created = s.do_create(&ns, obj)?;
-            audit.name = created.name().to_string().into();
+            let created = s.do_create(ns, obj)?;
+            // A generated name is learnt now.
+            if audit.name.is_empty() {
+                audit.name = created.name().to_string().into();
+            }
             Ok(created)
         })
     }
@@ -448,21 +451,24 @@ impl ApiServer {
     /// The status is kept as stored: change it with [`update_status`](Self::update_status).
     pub fn update(&mut self, user: impl Into<UserInfo>, obj: Object) -> Result<Arc<Object>, ApiError> {
         let info = obj.info();
-        let (ns, name) = (obj.namespace().to_string(), obj.name().to_string());
-        let req = RequestInfo { verb: "update", info, sub: "", namespace: &ns, name: &name };
-        self.serve(user, req, |s, _| s.do_update(obj, false))
+        // The key is made once; the request's namespace and name are read from it.
+        let key = info.key(obj.namespace(), obj.name());
+        let (namespace, name) = genericregistry::key_names(info, &key, obj.namespace().len(), obj.name().len());
+        let req = RequestInfo { verb: "update", info, sub: "", namespace, name };
+        self.serve(user, req, |s, _| s.do_update_at(&key, obj, false))
     }
 
     /// Replace an object's status (PUT .../status); everything else is kept as stored.
     pub fn update_status(&mut self, user: impl Into<UserInfo>, obj: Object) -> Result<Arc<Object>, ApiError> {
         let info = obj.info();
-        let (ns, name) = (obj.namespace().to_string(), obj.name().to_string());
-        let req = RequestInfo { verb: "update", info, sub: "status", namespace: &ns, name: &name };
+        let key = info.key(obj.namespace(), obj.name());
+        let (namespace, name) = genericregistry::key_names(info, &key, obj.namespace().len(), obj.name().len());
+        let req = RequestInfo { verb: "update", info, sub: "status", namespace, name };
         self.serve(user, req, |s, _| {
             if !info.has_status {
                 return Err(ApiError::new(Reason::NotFound, "the server could not find the requested resource"));
             }
-            s.do_update(obj, true)
+            s.do_update_at(&key, obj, true)
         })
     }
 

@@ -14,7 +14,7 @@
 //! the strings client-go joins into it rather than the strings themselves (a kubelet's
 //! recorder holds thousands), and the objects the keys are about once each, for the sweep.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use crate::fasthash::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -126,7 +126,8 @@ impl Correlator {
     }
 
     /// The objects the caches hold keys about (the `object` of each [`Seen`]).
-    pub fn objects(&self) -> BTreeSet<&str> {
+    #[cfg(test)]
+    pub fn objects(&self) -> std::collections::BTreeSet<&str> {
         let live: HashSet<Key> = self.referenced();
         self.objects.iter().filter(|(k, _)| live.contains(k)).map(|(_, o)| &**o).collect()
     }
@@ -139,15 +140,25 @@ impl Correlator {
         live
     }
 
-    /// Drop every key about the `gone` objects. Nothing client-go does: a recorder calls it
-    /// for objects that are gone for good (their uid is in the key), whose keys could only
-    /// ever be evicted.
-    pub fn forget<'a>(&mut self, gone: impl IntoIterator<Item = &'a str>) {
-        let gone: HashSet<Key> = gone.into_iter().map(|o| digest(&[o])).collect();
-        self.aggregates.remove_objects(&gone);
-        self.observations.remove_objects(&gone);
-        self.spam.remove_objects(&gone);
-        self.prune();
+    /// Drop every object `gone` says is gone for good, with every key about it. Nothing
+    /// client-go does: a recorder asks it of objects whose uid is in their keys, so that no
+    /// later event could use those keys, which could only ever be evicted. Each object the
+    /// caches remember is asked once, without a copy of its identity.
+    pub fn forget_where(&mut self, mut gone: impl FnMut(&str) -> bool) {
+        let mut forgotten: HashSet<Key> = HashSet::default();
+        self.objects.retain(|key, object| {
+            let go = gone(object);
+            if go {
+                forgotten.insert(*key);
+            }
+            !go
+        });
+        if forgotten.is_empty() {
+            return;
+        }
+        self.aggregates.remove_objects(&forgotten);
+        self.observations.remove_objects(&forgotten);
+        self.spam.remove_objects(&forgotten);
     }
 
     /// Drop the identities no key refers to (their keys were evicted or forgotten).
@@ -426,7 +437,7 @@ mod tests {
         }
         assert_eq!(c.objects().len(), 3);
         let before = c.keys();
-        c.forget(["Pod\x00ns\x00a\x00u1"]);
+        c.forget_where(|o| o == "Pod\x00ns\x00a\x00u1");
         assert_eq!(c.keys(), before - 3, "its aggregate, observation and spam bucket");
         assert_eq!(c.objects().into_iter().collect::<Vec<_>>(), vec!["Pod\x00ns\x00a\x00u10", "Pod\x00ns\x00b\x00u2"]);
         assert_eq!(c.objects.len(), 2, "its identity went with its keys");

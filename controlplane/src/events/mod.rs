@@ -68,23 +68,16 @@ impl EventRecorder {
     /// thousands of short pods as small as one that has run a few. Runs when the caches
     /// have doubled since the last sweep, so its cost stays a constant per event.
     fn sweep(&mut self, api: &ApiServer) {
-        let gone: Vec<String> = self
-            .correlator
-            .objects()
-            .into_iter()
-            .filter(|object| {
-                let mut parts = object.split('\x00');
-                let (Some(kind), Some(namespace), Some(name), Some(uid)) =
-                    (parts.next(), parts.next(), parts.next(), parts.next())
-                else {
-                    return false;
-                };
-                let Some(info) = crate::model::KINDS.iter().find(|k| k.name == kind) else { return false };
-                api.peek(info.kind, namespace, name).is_none_or(|o| o.metadata().uid.as_deref().unwrap_or("") != uid)
-            })
-            .map(str::to_string)
-            .collect();
-        self.correlator.forget(gone.iter().map(String::as_str));
+        self.correlator.forget_where(|object| {
+            let mut parts = object.split('\x00');
+            let (Some(kind), Some(namespace), Some(name), Some(uid)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return false;
+            };
+            let Some(info) = crate::model::KINDS.iter().find(|k| k.name == kind) else { return false };
+            api.peek(info.kind, namespace, name).is_none_or(|o| o.metadata().uid.as_deref().unwrap_or("") != uid)
+        });
         self.next_sweep = (2 * self.correlator.keys()).max(SWEEP_AT_LEAST);
     }
 

@@ -11,11 +11,13 @@ use crate::apiserver::from_k8s_time;
 /// `byJobStartTime`: by start time, those not started last, then by name.
 fn by_start_time(a: &Job, b: &Job) -> Ordering {
     let start = |j: &Job| j.status.as_ref().and_then(|s| s.start_time.as_ref()).map(from_k8s_time);
-    let name = |j: &Job| j.metadata.name.clone().unwrap_or_default();
+    fn name(j: &Job) -> &str {
+        j.metadata.name.as_deref().unwrap_or_default()
+    }
     match (start(a), start(b)) {
         (None, Some(_)) => Ordering::Greater,
         (Some(_), None) => Ordering::Less,
-        (x, y) if x == y => name(a).cmp(&name(b)),
+        (x, y) if x == y => name(a).cmp(name(b)),
         (x, y) => x.cmp(&y),
     }
 }

@@ -37,8 +37,8 @@ pub struct CronJobController {
     rescheduled: BTreeSet<String>,
     /// Each CronJob's schedule as last parsed, with the text and zone it was parsed from: a
     /// CronJob is synced at every change of its Jobs, and parsing is most of a sync's work.
-    /// Entries go with their CronJob.
-    schedules: BTreeMap<String, ParsedSchedule>,
+    /// Entries go with their CronJob; a sync borrows its CronJob's entry in place.
+    schedules: BTreeMap<String, Option<ParsedSchedule>>,
 }
 
 /// A schedule and time zone, and what parsing them gave.
@@ -123,12 +123,15 @@ impl Controller for CronJobController {
             return Ok(Action::AwaitChange);
         };
         let Some(cj) = as_cronjob(object) else { return Ok(Action::AwaitChange) };
-        let mut cached = self.schedules.remove(key);
+        let cached = match self.schedules.get_mut(key) {
+            Some(cached) => cached,
+            None => self.schedules.entry(key.to_string()).or_default(),
+        };
         let mut s = Syncer {
             ctx,
             recorder: &mut self.recorder,
             user: &self.user,
-            schedule: &mut cached,
+            schedule: cached,
             object,
             cj: Cow::Borrowed(cj),
             update_status: false,
@@ -144,9 +147,6 @@ impl Controller for CronJobController {
                 false => Ok((requeue.map(Action::RequeueAfter), result)),
             }
         };
-        if let Some(parsed) = cached {
-            self.schedules.insert(key.to_string(), parsed);
-        }
         let (action, result) = result?;
         match (action, result) {
             (Some(action), _) => Ok(action),

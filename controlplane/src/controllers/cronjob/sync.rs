@@ -3,7 +3,6 @@
 
 use crate::model::Job;
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, Duration, Utc};
@@ -110,10 +109,8 @@ impl Syncer<'_, '_> {
 
     /// The active list against the Jobs that exist; `false` when the sync stops there.
     fn sync_active(&mut self, jobs: &[&Job]) -> Result<bool, ApiError> {
-        let mut children = BTreeSet::new();
         for j in jobs {
             let uid = j.metadata.uid.as_deref();
-            children.insert(uid.unwrap_or("").to_string());
             let found = self.active().iter().any(|a| a.uid.as_deref() == uid);
             let finished = finished_condition(j);
             let name = j.metadata.name.as_deref().unwrap_or("");
@@ -145,11 +142,13 @@ impl Syncer<'_, '_> {
                 }
             }
         }
-        // An active Job that is gone (asked of the API server, not the informer).
-        for a in self.active().to_vec() {
-            if children.contains(a.uid.as_deref().unwrap_or("")) {
-                continue;
-            }
+        // An active Job that is gone (asked of the API server, not the informer). The list is
+        // short (the Jobs still running): each is looked for among the children.
+        let is_child = |a: &ObjectReference| {
+            jobs.iter().any(|j| j.metadata.uid.as_deref().unwrap_or("") == a.uid.as_deref().unwrap_or(""))
+        };
+        let missing: Vec<ObjectReference> = self.active().iter().filter(|a| !is_child(a)).cloned().collect();
+        for a in missing {
             let (ns, name) = (a.namespace.as_deref().unwrap_or(""), a.name.as_deref().unwrap_or(""));
             match self.ctx.api.get(self.user, Kind::Job, ns, name) {
                 Err(e) if e.reason == Reason::NotFound => {

@@ -108,10 +108,11 @@ impl PodGcController {
 
     /// Keep at most 12,500 finished pods: the oldest go first.
     fn gc_terminated(&mut self, ctx: &mut Ctx<'_>) {
-        let mut done: Vec<Arc<Object>> = ctx.informers.pods_by_node().filter(|p| terminated(p)).cloned().collect();
-        if done.len() <= TERMINATED_THRESHOLD {
+        // Counted first: a pass that finds no more than the threshold takes no references.
+        if ctx.informers.pods_by_node().filter(|p| terminated(p)).count() <= TERMINATED_THRESHOLD {
             return;
         }
+        let mut done: Vec<Arc<Object>> = ctx.informers.pods_by_node().filter(|p| terminated(p)).cloned().collect();
         let excess = done.len() - TERMINATED_THRESHOLD;
         done.sort_by(|a, b| {
             let evicted = |p: &Object| match p {

@@ -144,12 +144,14 @@ fn phase(spec: &PodSpec, init: &[ContainerStatus], ctrs: &[ContainerStatus], pod
     "Pending"
 }
 
-fn condition(type_: &str, ok: bool, reason: Option<&str>, message: Option<String>) -> PodCondition {
+/// A condition; its message is written only for a false one (a true one has none), as most
+/// of the kubelet's conditions are true most of the time.
+fn condition(type_: &str, ok: bool, reason: Option<&str>, message: impl FnOnce() -> Option<String>) -> PodCondition {
     PodCondition {
         type_: type_.to_string(),
         status: if ok { "True" } else { "False" }.to_string(),
         reason: if ok { None } else { reason.map(str::to_string) },
-        message: if ok { None } else { message },
+        message: if ok { None } else { message() },
         ..Default::default()
     }
 }
@@ -178,23 +180,18 @@ pub fn generate(w: &PodWorker, env: &Env<'_>, spec: &PodSpec, pod_is_terminal: b
     let unready: Vec<&str> = ctrs.iter().filter(|s| !s.ready).map(|s| s.name.as_str()).collect();
     let sandbox_ready =
         w.sandbox.is_some() && !w.terminal && !pod_is_terminal && phase != "Succeeded" && phase != "Failed";
-    let (ready_reason, ready_message) = if phase == "Succeeded" {
-        ("PodCompleted", None)
-    } else {
-        ("ContainersNotReady", Some(format!("containers with unready status: {}", names(&unready))))
-    };
+    let ready_reason = if phase == "Succeeded" { "PodCompleted" } else { "ContainersNotReady" };
+    let ready_message =
+        || (phase != "Succeeded").then(|| format!("containers with unready status: {}", names(&unready)));
     let initialized_reason = if phase == "Succeeded" { "PodCompleted" } else { "ContainersNotInitialized" };
     let mut conditions = vec![
-        condition("PodReadyToStartContainers", sandbox_ready, None, None),
-        condition(
-            "Initialized",
-            incomplete.is_empty(),
-            Some(initialized_reason),
-            Some(format!("containers with incomplete status: {}", names(&incomplete))),
-        ),
-        condition("Ready", unready.is_empty(), Some(ready_reason), ready_message.clone()),
+        condition("PodReadyToStartContainers", sandbox_ready, None, || None),
+        condition("Initialized", incomplete.is_empty(), Some(initialized_reason), || {
+            Some(format!("containers with incomplete status: {}", names(&incomplete)))
+        }),
+        condition("Ready", unready.is_empty(), Some(ready_reason), ready_message),
         condition("ContainersReady", unready.is_empty(), Some(ready_reason), ready_message),
-        condition("PodScheduled", true, None, None),
+        condition("PodScheduled", true, None, || None),
     ];
     let old = w.old_status();
     let old_conditions = old.and_then(|s| s.conditions.as_deref()).unwrap_or_default();
@@ -207,12 +204,11 @@ pub fn generate(w: &PodWorker, env: &Env<'_>, spec: &PodSpec, pod_is_terminal: b
     let owned = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
     conditions.extend(old_conditions.iter().filter(|o| !owned.contains(&o.type_.as_str())).cloned());
 
-    let host_ip = env.node_ip.to_string();
     PodStatus {
         phase: Some(phase.to_string()),
         conditions: Some(conditions),
-        host_ip: Some(host_ip.clone()),
-        host_ips: Some(vec![HostIP { ip: host_ip }]),
+        host_ip: Some(env.node_ip.to_string()),
+        host_ips: Some(vec![HostIP { ip: env.node_ip.to_string() }]),
         pod_ip: w.ip.clone(),
         pod_ips: w.ip.clone().map(|ip| vec![PodIP { ip }]),
         start_time: Some(k8s_time(w.start_time)),
