@@ -21,6 +21,8 @@ use std::hash::{BuildHasher, Hash, Hasher};
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::model::event::Text;
+
 /// How many keys each cache keeps (client-go's `maxLruCacheEntries`).
 pub const MAX_LRU_CACHE_ENTRIES: usize = 4096;
 /// Distinct messages that make an aggregate (`defaultAggregateMaxEvents`).
@@ -63,7 +65,7 @@ pub struct Seen<'a> {
 #[derive(Debug, PartialEq)]
 pub struct Write {
     /// The message to write: the event's own, or the aggregate's.
-    pub message: String,
+    pub message: Text,
     /// The event already written that this one counts on, when the logger knows its name.
     pub existing: Option<String>,
     pub count: i32,
@@ -191,7 +193,7 @@ impl Correlator {
     }
 
     /// `EventAggregate`: the message to write and the logger's key for it.
-    fn aggregate(&mut self, object: Key, seen: &Seen<'_>, now: DateTime<Utc>) -> (String, Key) {
+    fn aggregate(&mut self, object: Key, seen: &Seen<'_>, now: DateTime<Utc>) -> (Text, Key) {
         let event_key = digest(&[seen.object, seen.field_path, seen.type_, seen.reason, seen.message]);
         let aggregate_key = digest(&[seen.object, seen.type_, seen.reason]);
         let fresh = || Aggregate { messages: Vec::new(), last: now };
@@ -209,16 +211,16 @@ impl Correlator {
         }
         record.last = now;
         if record.messages.len() < AGGREGATE_MAX_EVENTS {
-            return (seen.message.to_string(), event_key);
+            return (seen.message.into(), event_key);
         }
         // The set never grows past the limit: one message leaves (client-go drops any one;
         // the first digest in order here, so the outcome is the same on every run).
         record.messages.remove(0);
-        (format!("{AGGREGATE_PREFIX}{}", seen.message), aggregate_key)
+        (format!("{AGGREGATE_PREFIX}{}", seen.message).into(), aggregate_key)
     }
 
     /// `eventObserve`: a count on the event already written under `key`, or a first one.
-    fn observe(&mut self, object: Key, message: String, key: Key, now: DateTime<Utc>) -> Write {
+    fn observe(&mut self, object: Key, message: Text, key: Key, now: DateTime<Utc>) -> Write {
         match self.observations.get_mut(key) {
             Some(o) => {
                 o.count += 1;
@@ -367,13 +369,13 @@ mod tests {
         let t = DateTime::<Utc>::default();
         for i in 0..9 {
             let w = c.correlate(&seen("rs", "SuccessfulCreate", &format!("Created pod: p{i}")), t).unwrap();
-            assert_eq!((w.message.as_str(), w.count), (format!("Created pod: p{i}").as_str(), 1));
+            assert_eq!((&*w.message, w.count), (format!("Created pod: p{i}").as_str(), 1));
         }
         let w = c.correlate(&seen("rs", "SuccessfulCreate", "Created pod: p9"), t).unwrap();
-        assert_eq!((w.message.as_str(), w.count), ("(combined from similar events): Created pod: p9", 1));
+        assert_eq!((&*w.message, w.count), ("(combined from similar events): Created pod: p9", 1));
         c.named(w.key, "rs.1".into());
         let w = c.correlate(&seen("rs", "SuccessfulCreate", "Created pod: p10"), t).unwrap();
-        assert_eq!(w.message, "(combined from similar events): Created pod: p10");
+        assert_eq!(&*w.message, "(combined from similar events): Created pod: p10");
         assert_eq!((w.existing.as_deref(), w.count), (Some("rs.1"), 2));
     }
 

@@ -4,16 +4,18 @@
 //! dropped what a source writes past its budget for one object.
 
 mod correlator;
+mod texts;
 
 use correlator::{Correlator, Seen};
 pub use correlator::{AGGREGATE_PREFIX, MAX_LRU_CACHE_ENTRIES};
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::apiserver::{k8s_time, ApiServer, Reason};
+use crate::model::event::{Event, EventSource, Text};
 use crate::model::Object;
+use texts::Texts;
 
 /// `Normal` or `Warning`, the two event types Kubernetes has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,8 +36,10 @@ impl EventType {
 /// Records events for one source: a component (`default-scheduler`, `kubelet`,
 /// `node-controller`) on an optional host (the kubelet's node).
 pub struct EventRecorder {
-    component: String,
-    host: Option<String>,
+    component: Text,
+    host: Option<Text>,
+    /// The host, or empty: `reportingInstance`.
+    instance: Text,
     /// The audit user the writes are made as.
     user: String,
     correlator: Correlator,
@@ -44,6 +48,8 @@ pub struct EventRecorder {
     /// The involved object's identity for the correlator, written afresh for each event into
     /// this one buffer (the correlator copies it only for an object it has not seen).
     identity: String,
+    /// The texts its events share.
+    texts: Texts,
 }
 
 /// The fewest remembered keys a sweep waits for.
@@ -54,10 +60,12 @@ impl EventRecorder {
         EventRecorder {
             component: component.into(),
             host: host.map(Into::into),
+            instance: host.unwrap_or_default().into(),
             user: user.into(),
             correlator: Correlator::default(),
             next_sweep: SWEEP_AT_LEAST,
             identity: String::new(),
+            texts: Texts::default(),
         }
     }
 
@@ -99,9 +107,8 @@ impl EventRecorder {
         message: &str,
     ) {
         let now = api.now();
-        let meta = object.metadata();
         let info = object.info();
-        let uid = meta.uid.as_deref().unwrap_or("");
+        let uid = object.metadata().uid.as_deref().unwrap_or("");
         if self.correlator.keys() >= self.next_sweep {
             self.sweep(api);
         }
@@ -113,8 +120,9 @@ impl EventRecorder {
         let seen =
             Seen { object: &identity, field_path: field_path.unwrap_or(""), type_: type_.as_str(), reason, message };
         let write = self.correlator.correlate(&seen, now);
+        let involved = write.as_ref().map(|_| self.texts.involved(&identity, object, info, field_path));
         self.identity = identity;
-        let Some(write) = write else { return };
+        let (Some(write), Some(involved_object)) = (write, involved) else { return };
         let namespace = if info.namespaced { object.namespace() } else { "default" };
         if let Some(name) = &write.existing {
             match counted(api, &self.user, (namespace, name), &write, now) {
@@ -123,29 +131,21 @@ impl EventRecorder {
                 Some(false) => {}
             }
         }
-        // Built afresh for each name tried (almost always one), so nothing is copied to keep
-        // a spare for a retry.
+        let (reason, type_) = (self.texts.common(reason), self.texts.common(type_.as_str()));
+        // Built afresh for each name tried (almost always one): its texts are shared.
         let event = |name: String| Event {
             metadata: ObjectMeta { name: Some(name), namespace: Some(namespace.to_string()), ..Default::default() },
-            involved_object: ObjectReference {
-                api_version: Some(info.api_version()),
-                kind: Some(info.name.to_string()),
-                name: Some(object.name().to_string()),
-                namespace: info.namespaced.then(|| object.namespace().to_string()),
-                uid: meta.uid.clone(),
-                resource_version: object.resource_version_str().map(str::to_string),
-                field_path: field_path.map(Into::into),
-            },
-            reason: Some(reason.into()),
+            involved_object: involved_object.clone(),
+            reason: Some(reason.clone()),
             message: Some(write.message.clone()),
-            type_: Some(type_.as_str().into()),
+            type_: Some(type_.clone()),
             source: Some(EventSource { component: Some(self.component.clone()), host: self.host.clone() }),
             first_timestamp: Some(k8s_time(write.first)),
             last_timestamp: Some(k8s_time(now)),
             count: Some(write.count),
-            event_time: None::<MicroTime>,
+            event_time: None,
             reporting_component: Some(self.component.clone()),
-            reporting_instance: Some(self.host.clone().unwrap_or_default()),
+            reporting_instance: Some(self.instance.clone()),
             ..Default::default()
         };
         // client-go names an event `<object>.<hex of the time in ns>`; the API server hands out
@@ -233,7 +233,7 @@ mod tests {
             .peek_list(Kind::Event, None)
             .iter()
             .filter_map(|o| match &**o {
-                Object::Event(e) => Some((e.message.clone().unwrap_or_default(), e.count.unwrap_or(0))),
+                Object::Event(e) => Some((e.message.as_deref().unwrap_or_default().to_string(), e.count.unwrap_or(0))),
                 _ => None,
             })
             .collect();

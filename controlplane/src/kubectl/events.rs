@@ -3,8 +3,8 @@
 //! event printer writes them: LAST SEEN with `(xN over D)` for a repeated event, and OBJECT as
 //! `Kind/name`; `--for TYPE/NAME` keeps one object's, `--types` some types.
 
+use crate::model::event::Event;
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::Event;
 
 use super::flags::{flag, parse, FlagSpec};
 use super::printers::age::{micro_age, since, to_chrono};
@@ -114,8 +114,8 @@ pub fn run(client: &mut dyn Client, waiter: &mut dyn Waiter, args: &[&str]) -> R
         let involved = &e.involved_object;
         let mut row = vec![
             interval(e, now),
-            e.type_.clone().unwrap_or_default(),
-            e.reason.clone().unwrap_or_default(),
+            e.type_.as_deref().unwrap_or_default().to_string(),
+            e.reason.as_deref().unwrap_or_default().to_string(),
             format!("{}/{}", involved.kind.as_deref().unwrap_or(""), involved.name.as_deref().unwrap_or("")),
             e.message.as_deref().unwrap_or("").trim().to_string(),
         ];

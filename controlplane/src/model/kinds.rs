@@ -9,7 +9,7 @@ use super::object::Typed;
 
 /// The API groups the kinds' types come from, by the names the list of kinds uses.
 pub mod api {
-    pub use crate::model::shared;
+    pub use crate::model::{event, shared};
     pub use k8s_openapi::api::{
         admissionregistration::v1 as admissionregistration, apps::v1 as apps, autoscaling::v2 as autoscaling,
         batch::v1 as batch, coordination::v1 as coordination, core::v1 as core, discovery::v1 as discovery,
@@ -225,7 +225,7 @@ macro_rules! for_each_kind {
             PersistentVolumeClaim: core::PersistentVolumeClaim = { group: "", version: "v1", others: [], plural: "persistentvolumeclaims", singular: "persistentvolumeclaim", short: ["pvc"], namespaced: true, etcd: "persistentvolumeclaims", status: true, generation: false }
             ResourceQuota: core::ResourceQuota = { group: "", version: "v1", others: [], plural: "resourcequotas", singular: "resourcequota", short: ["quota"], namespaced: true, etcd: "resourcequotas", status: true, generation: false }
             LimitRange: core::LimitRange = { group: "", version: "v1", others: [], plural: "limitranges", singular: "limitrange", short: ["limits"], namespaced: true, etcd: "limitranges", status: false, generation: false }
-            Event: core::Event = { group: "", version: "v1", others: [], plural: "events", singular: "event", short: ["ev"], namespaced: true, etcd: "events", status: false, generation: false }
+            Event: event::Event = { group: "", version: "v1", others: [], plural: "events", singular: "event", short: ["ev"], namespaced: true, etcd: "events", status: false, generation: false }
             ReplicationController: core::ReplicationController = { group: "", version: "v1", others: [], plural: "replicationcontrollers", singular: "replicationcontroller", short: ["rc"], namespaced: true, etcd: "controllers", status: true, generation: true }
             MutatingWebhookConfiguration: admissionregistration::MutatingWebhookConfiguration = { group: "admissionregistration.k8s.io", version: "v1", others: [], plural: "mutatingwebhookconfigurations", singular: "mutatingwebhookconfiguration", short: [], namespaced: false, etcd: "mutatingwebhookconfigurations", status: false, generation: true }
             ValidatingWebhookConfiguration: admissionregistration::ValidatingWebhookConfiguration = { group: "admissionregistration.k8s.io", version: "v1", others: [], plural: "validatingwebhookconfigurations", singular: "validatingwebhookconfiguration", short: [], namespaced: false, etcd: "validatingwebhookconfigurations", status: false, generation: true }

@@ -4,6 +4,7 @@
 pub mod convert;
 pub mod decode;
 mod equality;
+pub mod event;
 pub mod field_selector;
 pub mod fields;
 pub mod kinds;

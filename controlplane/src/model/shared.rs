@@ -12,7 +12,6 @@
 //! metadata holds none. Read and set it through `Object::resource_version_str` and
 //! `Object::set_resource_version` (or the typed field); JSON and YAML put it in its place.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -112,6 +111,41 @@ macro_rules! part {
     (@theirs plain $e:expr) => { $e };
 }
 
+/// The traits a kind of ours takes from the k8s-openapi type it stands for: its API
+/// facts (`Resource`, `ListableResource`) and its schema.
+macro_rules! as_k8s_openapis {
+    ($ours:ty, $theirs:ty) => {
+        impl k8s_openapi::Resource for $ours {
+            const API_VERSION: &'static str = <$theirs as k8s_openapi::Resource>::API_VERSION;
+            const GROUP: &'static str = <$theirs as k8s_openapi::Resource>::GROUP;
+            const KIND: &'static str = <$theirs as k8s_openapi::Resource>::KIND;
+            const VERSION: &'static str = <$theirs as k8s_openapi::Resource>::VERSION;
+            const URL_PATH_SEGMENT: &'static str = <$theirs as k8s_openapi::Resource>::URL_PATH_SEGMENT;
+            type Scope = <$theirs as k8s_openapi::Resource>::Scope;
+        }
+
+        impl k8s_openapi::ListableResource for $ours {
+            const LIST_KIND: &'static str = <$theirs as k8s_openapi::ListableResource>::LIST_KIND;
+        }
+
+        impl schemars::JsonSchema for $ours {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                <$theirs>::schema_name()
+            }
+            fn schema_id() -> std::borrow::Cow<'static, str> {
+                <$theirs>::schema_id()
+            }
+            fn inline_schema() -> bool {
+                <$theirs>::inline_schema()
+            }
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                <$theirs>::json_schema(generator)
+            }
+        }
+    };
+}
+pub(crate) use as_k8s_openapis;
+
 /// A kind as k8s-openapi declares it (the same JSON, schema and traits), with its metadata
 /// [`Shared`] and its `resourceVersion` apart, and each of its other parts (`spec`, `status`)
 /// shared or plain as named.
@@ -143,18 +177,7 @@ macro_rules! shared_kind {
             }
         }
 
-        impl k8s_openapi::Resource for $name {
-            const API_VERSION: &'static str = <$module::$theirs as k8s_openapi::Resource>::API_VERSION;
-            const GROUP: &'static str = <$module::$theirs as k8s_openapi::Resource>::GROUP;
-            const KIND: &'static str = <$module::$theirs as k8s_openapi::Resource>::KIND;
-            const VERSION: &'static str = <$module::$theirs as k8s_openapi::Resource>::VERSION;
-            const URL_PATH_SEGMENT: &'static str = <$module::$theirs as k8s_openapi::Resource>::URL_PATH_SEGMENT;
-            type Scope = <$module::$theirs as k8s_openapi::Resource>::Scope;
-        }
-
-        impl k8s_openapi::ListableResource for $name {
-            const LIST_KIND: &'static str = <$module::$theirs as k8s_openapi::ListableResource>::LIST_KIND;
-        }
+        as_k8s_openapis!($name, $module::$theirs);
 
         impl k8s_openapi::Metadata for $name {
             type Ty = ObjectMeta;
@@ -207,21 +230,6 @@ macro_rules! shared_kind {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 $module::$theirs::deserialize(deserializer).map($name::from)
-            }
-        }
-
-        impl schemars::JsonSchema for $name {
-            fn schema_name() -> Cow<'static, str> {
-                $module::$theirs::schema_name()
-            }
-            fn schema_id() -> Cow<'static, str> {
-                $module::$theirs::schema_id()
-            }
-            fn inline_schema() -> bool {
-                $module::$theirs::inline_schema()
-            }
-            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                $module::$theirs::json_schema(generator)
             }
         }
     )*};

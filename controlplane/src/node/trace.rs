@@ -129,7 +129,7 @@ pub fn trace(cluster: &mut Cluster, namespace: &str, name: &str) -> Result<Strin
             if about != Some(uid.as_str()) && about != Some(runtime_uid.as_str()) {
                 continue;
             }
-            let from = ev.source.as_ref().and_then(|s| s.component.clone()).unwrap_or_default();
+            let from = ev.source.as_ref().and_then(|s| s.component.as_deref()).unwrap_or_default().to_string();
             let again = if r.verb == "update" { " (again)" } else { "" };
             let what =
                 format!("event {}{again}: {}", ev.reason.as_deref().unwrap_or(""), ev.message.as_deref().unwrap_or(""));

@@ -2,7 +2,7 @@
 //! to live. kube-apiserver stores each Event with a lease of `--event-ttl` (one hour by
 //! default), renewed by every write, so an Event goes an hour after its last update.
 
-use k8s_openapi::api::core::v1::Event;
+use crate::model::event::Event;
 
 use super::Strategy;
 

@@ -33,9 +33,11 @@ fn events(c: &mut Cluster, name: &str) -> Vec<(String, i32)> {
         .peek_list(Kind::Event, Some("default"))
         .into_iter()
         .filter_map(|o| match &*o {
-            Object::Event(e) if e.involved_object.name.as_deref() == Some(name) => {
-                Some((e.first_timestamp.clone(), e.reason.clone().unwrap_or_default(), e.count.unwrap_or(1)))
-            }
+            Object::Event(e) if e.involved_object.name.as_deref() == Some(name) => Some((
+                e.first_timestamp.clone(),
+                e.reason.as_deref().unwrap_or_default().to_string(),
+                e.count.unwrap_or(1),
+            )),
             _ => None,
         })
         .collect();

@@ -88,8 +88,8 @@ fn events(c: &mut Cluster) -> Vec<String> {
         .filter_map(|o| match &**o {
             Object::Event(e) => Some((
                 e.metadata.resource_version.as_deref().unwrap_or("0").parse().unwrap_or(0),
-                e.reason.clone().unwrap_or_default(),
-                e.message.clone().unwrap_or_default(),
+                e.reason.as_deref().unwrap_or_default().to_string(),
+                e.message.as_deref().unwrap_or_default().to_string(),
             )),
             _ => None,
         })

@@ -80,9 +80,10 @@ fn events(c: &mut Cluster) -> Vec<String> {
         .peek_list(Kind::Event, Some("default"))
         .iter()
         .filter_map(|o| match &**o {
-            Object::Event(e) => {
-                Some((e.metadata.name.clone().unwrap_or_default(), e.message.clone().unwrap_or_default()))
-            }
+            Object::Event(e) => Some((
+                e.metadata.name.clone().unwrap_or_default(),
+                e.message.as_deref().unwrap_or_default().to_string(),
+            )),
             _ => None,
         })
         .collect();

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::event::Event;
 use crate::model::Pod;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerState, ContainerStatus, Event, PodTemplateSpec, Probe, ResourceRequirements, Taint, Toleration,
-    Volume,
+    Container, ContainerState, ContainerStatus, PodTemplateSpec, Probe, ResourceRequirements, Taint, Toleration, Volume,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
@@ -23,8 +23,8 @@ use crate::model::quantity::Quantity;
 const MAX_ANNOTATION_LEN: usize = 140;
 
 /// A metadata string field, empty when absent.
-pub(crate) fn s(v: &Option<String>) -> &str {
-    v.as_deref().unwrap_or("")
+pub(crate) fn s<T: AsRef<str>>(v: &Option<T>) -> &str {
+    v.as_ref().map_or("", AsRef::as_ref)
 }
 
 /// A list field that may be absent.

@@ -53,8 +53,8 @@ mod tests;
 
 use std::sync::Arc;
 
+use crate::model::event::Event;
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::Event;
 
 use super::flags::{flag, parse, FlagSpec};
 use crate::apiserver::error::{ApiError, Reason};

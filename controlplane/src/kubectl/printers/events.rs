@@ -6,7 +6,7 @@
 //! the lower-case kind and name of the involved object. Rows keep the order given: kubectl
 //! does not sort events unless asked to (`--sort-by`).
 
-use k8s_openapi::api::core::v1::Event;
+use crate::model::event::Event;
 
 use super::{age, col, wide, Column, Ctx};
 
@@ -47,7 +47,7 @@ pub(super) fn row(ev: &Event, ctx: &Ctx) -> Vec<String> {
         _ => kind,
     };
     // formatEventSource: component (or reporting controller), then `, host` when known.
-    let non_empty = |s: Option<&String>| s.filter(|s| !s.is_empty()).cloned();
+    let non_empty = |s: Option<&crate::model::event::Text>| s.filter(|s| !s.is_empty()).map(|s| s.to_string());
     let source = ev.source.as_ref();
     let component = non_empty(source.and_then(|s| s.component.as_ref()))
         .or_else(|| non_empty(ev.reporting_component.as_ref()))
@@ -59,10 +59,10 @@ pub(super) fn row(ev: &Event, ctx: &Ctx) -> Vec<String> {
         };
     vec![
         last,
-        ev.type_.clone().unwrap_or_default(),
-        ev.reason.clone().unwrap_or_default(),
+        ev.type_.as_deref().unwrap_or_default().to_string(),
+        ev.reason.as_deref().unwrap_or_default().to_string(),
         object,
-        involved.field_path.clone().unwrap_or_default(),
+        involved.field_path.as_deref().unwrap_or_default().to_string(),
         source,
         ev.message.as_deref().unwrap_or("").trim().to_string(),
         first,
