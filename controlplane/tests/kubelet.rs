@@ -4,7 +4,7 @@
 use chrono::Duration;
 use controlplane::apiserver::DeleteOptions;
 use controlplane::kubectl::apply::apply_text;
-use controlplane::model::{Kind, Object};
+use controlplane::model::{Kind, Object, Shared};
 use controlplane::node::kubelet::Kubelets;
 use controlplane::sim::bootstrap::{try_add_node, NodeSpec};
 use controlplane::sim::{Cluster, ClusterConfig};
@@ -188,7 +188,7 @@ fn issue_10_a_deleted_mirror_pod_comes_back_while_its_static_pod_runs_on() {
         else {
             return None;
         };
-        let s = p.status.unwrap_or_default();
+        let s = p.status.map(Shared::into_inner).unwrap_or_default();
         let cs = s.container_statuses.unwrap_or_default();
         Some((
             p.metadata.uid.clone().unwrap_or_default(),

@@ -117,7 +117,7 @@ impl ApiServer {
             return Err(upgrade(format!("container not found ({container:?})")));
         };
         let Some(kubelet) = kubelets.filter(|k| k.serving(&node)) else {
-            let ip = status.host_ip.unwrap_or_default();
+            let ip = status.host_ip.as_deref().unwrap_or_default();
             return Err(upgrade(format!("dial tcp {ip}:10250: connect: connection refused")));
         };
         Ok((node, id, kubelet))

@@ -116,7 +116,7 @@ fn status_is_its_own_subresource() {
     let mut with_status = (*p).clone();
     if let Object::Pod(pod) = &mut with_status {
         pod.status =
-            Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Running".into()), ..Default::default() });
+            Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Running".into()), ..Default::default() }.into());
     }
     let p = api.update("kubectl", with_status.clone()).unwrap();
     let phase = |o: &Object| match o {

@@ -240,7 +240,7 @@ macro_rules! shared_kind {
 // small spec changes with each renewal), and the Nodes whose status the kubelets and the node
 // controller write.
 shared_kind! {
-    Pod: core::Pod { spec: PodSpec shared, status: PodStatus plain };
+    Pod: core::Pod { spec: PodSpec shared, status: PodStatus shared };
     Job: batch::Job { spec: JobSpec shared, status: JobStatus plain };
     CronJob: batch::CronJob { spec: CronJobSpec shared, status: CronJobStatus plain };
     Lease: coordination::Lease { spec: LeaseSpec plain };

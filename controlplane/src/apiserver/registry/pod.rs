@@ -49,7 +49,7 @@ impl Strategy for Pod {
             qos_class(spec)
         };
         self.status =
-            Some(PodStatus { phase: Some("Pending".into()), qos_class: Some(qos.into()), ..Default::default() });
+            Some(PodStatus { phase: Some("Pending".into()), qos_class: Some(qos.into()), ..Default::default() }.into());
     }
 
     /// `CheckGracefulDelete`: only a pod a kubelet runs gets a grace period, the request's or

@@ -331,7 +331,11 @@ impl JobController {
             status: shared.status.clone(),
         };
         let status = job.status.get_or_insert_with(Default::default);
-        let uncounted = status.uncounted_terminated_pods.get_or_insert_with(Default::default).clone();
+        let uncounted = status.uncounted_terminated_pods.get_or_insert_with(Default::default);
+        let (uncounted_succeeded, uncounted_failed): (BTreeSet<String>, BTreeSet<String>) = (
+            uncounted.succeeded.iter().flatten().cloned().collect(),
+            uncounted.failed.iter().flatten().cloned().collect(),
+        );
         let claimed = self.pods_for_job(ctx, obj, shared)?;
         // The pods just adopted got the tracking finalizer with their owner reference; the
         // rest of this sync sees them with it, as upstream's `getPodsForJob` makes them.
@@ -366,22 +370,24 @@ impl JobController {
             succeeded_indexes: Intervals::default(),
             failed_indexes: None,
             new_backoff: BackoffRecord::default(),
-            uncounted_succeeded: uncounted.succeeded.iter().flatten().cloned().collect(),
-            uncounted_failed: uncounted.failed.iter().flatten().cloned().collect(),
+            uncounted_succeeded,
+            uncounted_failed,
             delayed_deletion: BTreeMap::new(),
             now,
             requeue: None,
         };
         let mut active_count = jc.active.len() as i32;
         let (new_succeeded, new_failed) = new_finished_pods(&jc);
-        let status = jc.job.status.clone().unwrap_or_default();
-        jc.succeeded = status.succeeded.unwrap_or(0) + new_succeeded.len() as i32 + jc.uncounted_succeeded.len() as i32;
+        let status = jc.job.status.as_ref();
+        let (succeeded, failed) = (status.and_then(|s| s.succeeded), status.and_then(|s| s.failed));
+        let started = status.is_some_and(|s| s.start_time.is_some());
+        jc.succeeded = succeeded.unwrap_or(0) + new_succeeded.len() as i32 + jc.uncounted_succeeded.len() as i32;
         let counted_failed = match failure_policy::policy(jc.shared) {
             Some(p) => new_failed.iter().filter(|pod| failure_policy::match_policy(p, pod).count_failed).count(),
             None => new_failed.len(),
         };
-        jc.failed = status.failed.unwrap_or(0) + counted_failed as i32 + jc.uncounted_failed.len() as i32;
-        if status.start_time.is_none() && !is_suspended(jc.shared) {
+        jc.failed = failed.unwrap_or(0) + counted_failed as i32 + jc.uncounted_failed.len() as i32;
+        if !started && !is_suspended(jc.shared) {
             jc.job.status.get_or_insert_with(Default::default).start_time = Some(crate::apiserver::k8s_time(now));
         }
         jc.new_backoff = self.backoff.new_record(key, &new_succeeded, &new_failed);

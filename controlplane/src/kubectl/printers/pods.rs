@@ -40,7 +40,7 @@ pub(super) const COLUMNS: &[Column] = &[
 
 pub(super) fn row(pod: &Pod, ctx: &Ctx) -> Vec<String> {
     let default_status = PodStatus::default();
-    let status = pod.status.as_ref().unwrap_or(&default_status);
+    let status = pod.status.as_deref().unwrap_or(&default_status);
     let spec = pod.spec.as_ref();
     let containers = spec.map(|s| s.containers.as_slice()).unwrap_or(&[]);
     let init_containers = spec.map(|s| list(&s.init_containers)).unwrap_or(&[]);

@@ -75,7 +75,7 @@ fn is_critical(pod: &Pod) -> bool {
 pub fn reject(w: &mut PodWorker, env: &mut Env<'_>, rejection: &Rejection) {
     env.recorder.record(env.api, &w.pod, None, EventType::Warning, &rejection.reason, &rejection.message);
     let Some(pod) = pod_of(&w.pod) else { return };
-    let old = pod.status.clone().unwrap_or_default();
+    let old = pod.status.as_deref().cloned().unwrap_or_default();
     let owned = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
     let conditions: Vec<_> =
         old.conditions.into_iter().flatten().filter(|c| !owned.contains(&c.type_.as_str())).collect();

@@ -204,7 +204,7 @@ impl PodWorker {
         if self.is_static {
             self.last_status.as_ref()
         } else {
-            pod_of(&self.pod).and_then(|p| p.status.as_ref())
+            pod_of(&self.pod).and_then(|p| p.status.as_deref())
         }
     }
 
@@ -613,14 +613,15 @@ impl PodWorker {
     pub(super) fn post(&mut self, env: &mut Env<'_>, status: PodStatus) {
         let target = if self.is_static { self.mirror.clone() } else { Some(self.pod.clone()) };
         let Some(pod) = target.as_deref().and_then(pod_of) else { return };
-        if pod.status.as_ref() == Some(&status) {
+        if pod.status.as_deref() == Some(&status) {
             return;
         }
         // A status write reads only the name, namespace and status (no resourceVersion: the
         // kubelet's status is the truth); the metadata is the one its versions share.
         // Only a static pod's worker keeps what it wrote (its mirror pod is not its pod).
         let kept = self.is_static.then(|| status.clone());
-        let pod = Pod { metadata: pod.metadata.clone(), resource_version: None, spec: None, status: Some(status) };
+        let pod =
+            Pod { metadata: pod.metadata.clone(), resource_version: None, spec: None, status: Some(status.into()) };
         if let Ok(updated) = env.api.update_status(env.user, Object::Pod(Box::new(pod))) {
             if self.is_static {
                 self.mirror = Some(updated);

@@ -8,6 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::*;
 use crate::apiserver::k8s_time;
+use crate::model::Shared;
 
 const CONTAINERS: i64 = 2;
 
@@ -65,7 +66,7 @@ impl Case {
                         containers: vec![container(0), container(1)],
                         ..Default::default()
                     })),
-                    status: Some(PodStatus {
+                    status: Some(Shared::new(PodStatus {
                         phase: Some(self.phase.get(i).copied().unwrap_or("Running").to_string()),
                         start_time: Some(k8s_time(start)),
                         conditions: Some(vec![PodCondition {
@@ -74,7 +75,7 @@ impl Case {
                             ..Default::default()
                         }]),
                         ..Default::default()
-                    }),
+                    })),
                 }
             })
             .collect();
