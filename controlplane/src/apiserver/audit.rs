@@ -125,11 +125,29 @@ struct Symbols {
     free: Vec<Symbol>,
     /// Lookup only: never iterated, so its order decides nothing.
     ids: HashMap<Arc<str>, Symbol>,
+    /// The last ids handed out, tried first: requests come in runs from one user in one
+    /// namespace, and comparing a short text costs less than hashing it.
+    recent: [Symbol; 2],
 }
 
 impl Symbols {
     /// The id of `text`, with one more use.
     fn intern(&mut self, text: &str) -> Symbol {
+        for id in self.recent {
+            if let Some((held, uses)) = self.slots.get_mut(id as usize).and_then(Option::as_mut) {
+                if **held == *text {
+                    *uses += 1;
+                    return id;
+                }
+            }
+        }
+        let id = self.intern_new(text);
+        self.recent = [id, self.recent[0]];
+        id
+    }
+
+    /// `intern` by the table.
+    fn intern_new(&mut self, text: &str) -> Symbol {
         if let Some(&id) = self.ids.get(text) {
             if let Some((_, uses)) = &mut self.slots[id as usize] {
                 *uses += 1;

@@ -68,7 +68,7 @@ impl ApiServer {
             };
         }
         let ttl = registry::ttl_seconds(&obj);
-        let resp = self.store.txn(Txn::new([Compare::absent(&*key)], [Op::Put(key.as_str().into(), obj)], []));
+        let resp = self.store.txn(Txn::one(Compare::absent(&*key), Op::Put(key.as_str().into(), obj)));
         if !resp.succeeded {
             return Err(ApiError::already_exists(info, name));
         }
@@ -96,7 +96,9 @@ impl ApiServer {
             return Err(ApiError::not_found(info, name));
         };
         if let Some(rv) = obj.resource_version_str().filter(|rv| !rv.is_empty()) {
-            if rv.parse::<i64>().ok() != Some(current.resource_version()) {
+            // The text the server wrote is the current one; any other is read as a number.
+            if Some(rv) != current.resource_version_str() && rv.parse::<i64>().ok() != Some(current.resource_version())
+            {
                 return Err(ApiError::conflict(info, name));
             }
         }
@@ -155,7 +157,7 @@ impl ApiServer {
         }
         let ttl = registry::ttl_seconds(&obj);
         let op = if finalized { Op::Delete(key.into()) } else { Op::Put(key.into(), obj) };
-        let resp = self.store.txn(Txn::new([Compare::mod_revision(key, current.resource_version())], [op], []));
+        let resp = self.store.txn(Txn::one(Compare::mod_revision(key, current.resource_version()), op));
         if !resp.succeeded {
             return Err(ApiError::conflict(info, name));
         }

@@ -27,6 +27,12 @@ impl Object {
         }
     }
 
+    /// Whether two versions' labels are the same: at once when they share their metadata (most
+    /// writes of the kinds in `shared.rs`), else by comparing them.
+    pub fn same_labels(&self, other: &Object) -> bool {
+        std::ptr::eq(self.metadata(), other.metadata()) || self.labels() == other.labels()
+    }
+
     pub fn labels(&self) -> &BTreeMap<String, String> {
         static EMPTY: BTreeMap<String, String> = BTreeMap::new();
         self.metadata().labels.as_ref().unwrap_or(&EMPTY)

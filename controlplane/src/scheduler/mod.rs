@@ -149,7 +149,7 @@ impl Scheduler {
                 // Our own binding landing, or a status change: the cached pod stands unless its labels changed.
                 Some(n) if &*n.name == node => {
                     let old = n.pods.iter().find(|p| p.key == key);
-                    let relabelled = old.is_some_and(|p| p.labels() != obj.labels());
+                    let relabelled = old.is_some_and(|p| !p.obj.same_labels(obj));
                     let deleting = old.is_some_and(|p| p.obj.metadata().deletion_timestamp.is_none())
                         && obj.metadata().deletion_timestamp.is_some();
                     if relabelled || deleting {
@@ -188,19 +188,24 @@ impl Scheduler {
             return;
         };
         let (Object::Node(a), Object::Node(b)) = (&*old, &**obj) else { return };
-        let spec = |n: &crate::model::shared::Node| n.spec.clone().unwrap_or_default();
-        let (sa, sb) = (spec(a), spec(b));
-        let alloc = |n: &crate::model::shared::Node| n.status.as_ref().and_then(|s| s.allocatable.clone());
+        use crate::model::shared::Node;
+        fn taints(n: &Node) -> Option<&Vec<k8s_openapi::api::core::v1::Taint>> {
+            n.spec.as_ref().and_then(|s| s.taints.as_ref())
+        }
+        fn alloc(n: &Node) -> Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>> {
+            n.status.as_ref().and_then(|s| s.allocatable.as_ref())
+        }
+        let unschedulable = |n: &Node| n.spec.as_ref().and_then(|s| s.unschedulable);
         if alloc(a) != alloc(b) {
             self.moves.push(Move::Plugins(&[node_resources_fit::NAME]));
         }
-        if a.metadata.labels != b.metadata.labels {
+        if !old.same_labels(obj) {
             self.moves.push(Move::Plugins(&[node_affinity::NAME, pod_topology_spread::NAME, inter_pod_affinity::NAME]));
         }
-        if sa.taints != sb.taints {
+        if taints(a) != taints(b) {
             self.moves.push(Move::Plugins(&[taint_toleration::NAME]));
         }
-        if sa.unschedulable != sb.unschedulable {
+        if unschedulable(a) != unschedulable(b) {
             self.moves.push(Move::Plugins(&[node_unschedulable::NAME]));
         }
     }

@@ -76,6 +76,12 @@ impl<'k, V> Txn<'k, V> {
             failure: failure.into_iter().collect(),
         }
     }
+
+    /// One compare and one operation on success, none on failure: the API server's writes,
+    /// made without the iteration `new` goes through.
+    pub fn one(compare: Compare<'k>, op: Op<'k, V>) -> Self {
+        Txn { compare: SmallVec::from_buf([compare]), success: SmallVec::from_buf([op]), failure: SmallVec::new() }
+    }
 }
 
 /// The outcome: which branch ran, the store revision after it, and one entry per operation

@@ -124,8 +124,7 @@ pub fn services_for_pod(informers: &Informers, pod: &Object, old: Option<&Object
     let (Object::Pod(new_pod), Some(Object::Pod(old_pod))) = (pod, old) else {
         return memberships(informers, pod).into_iter().collect();
     };
-    let labels_changed =
-        new_pod.metadata.labels != old_pod.metadata.labels || host_and_domain(new_pod) != host_and_domain(old_pod);
+    let labels_changed = !pod.same_labels(old.unwrap_or(pod)) || host_and_domain(new_pod) != host_and_domain(old_pod);
     let pod_changed = new_pod.metadata.deletion_timestamp != old_pod.metadata.deletion_timestamp
         || is_pod_ready(new_pod) != is_pod_ready(old_pod)
         || !pod_ips(new_pod).eq(pod_ips(old_pod));

@@ -499,7 +499,10 @@ impl Kubelets {
                     let deleting = obj.metadata().deletion_timestamp.is_some();
                     let was_deleting = w.pod.metadata().deletion_timestamp.is_some();
                     let (old, new) = (w.pod.metadata(), obj.metadata());
-                    if w.volumes.from_pod() && (old.labels != new.labels || old.annotations != new.annotations) {
+                    if w.volumes.from_pod()
+                        && !std::ptr::eq(old, new)
+                        && (old.labels != new.labels || old.annotations != new.annotations)
+                    {
                         self.refresh.insert(key.clone());
                     }
                     w.pod = obj.clone();
