@@ -65,13 +65,11 @@ impl Tainter {
 
 pub struct NodeLifecycleController {
     nodes: BTreeMap<String, Arc<Object>>,
-    /// Each node's zone key (`GetZoneKey`) as its version in `nodes` has it: the monitor asks
-    /// for every node on every pass, and a node's labels seldom change.
-    zone_keys: HashMap<String, String>,
+    /// What the monitor reads and keeps of each node, in one place: it looks at every node on
+    /// every pass, one look-up each.
+    state: HashMap<String, NodeState>,
     /// Whether a node was added or deleted since the monitor last looked.
     membership_changed: bool,
-    leases: HashMap<String, DateTime<Utc>>,
-    health: HashMap<String, NodeHealth>,
     /// Nodes the controller has registered, with the last version seen (for the removal event).
     known: BTreeMap<String, Arc<Object>>,
     zone_states: BTreeMap<String, ZoneState>,
@@ -99,10 +97,8 @@ impl NodeLifecycleController {
         let user = controller_user("node-controller");
         NodeLifecycleController {
             nodes: BTreeMap::new(),
-            zone_keys: HashMap::default(),
+            state: HashMap::default(),
             membership_changed: true,
-            leases: HashMap::default(),
-            health: HashMap::default(),
             known: BTreeMap::new(),
             zone_states: BTreeMap::new(),
             tainters: BTreeMap::new(),
@@ -131,14 +127,12 @@ impl NodeLifecycleController {
         for obj in current {
             let Object::Node(node) = &*obj else { continue };
             let name = obj.name();
-            let saved = self.health.get_mut(name);
-            let (checked, health) = health::check(node, saved.as_deref(), self.leases.get(name).copied(), now);
-            match saved {
-                Some(h) => *h = health,
-                None => {
-                    self.health.insert(name.to_string(), health);
-                }
-            }
+            let state = match self.state.get_mut(name) {
+                Some(state) => state,
+                None => self.state.entry(name.to_string()).or_default(),
+            };
+            let (checked, health) = health::check(node, state.health.as_ref(), state.lease, now);
+            state.health = Some(health);
             let mut obj = obj.clone();
             if let Some(updated) = checked.write {
                 match ctx.api.update_status(&self.user, Object::Node(updated)) {
@@ -152,11 +146,12 @@ impl NodeLifecycleController {
             if !excluded {
                 // The zone's name is copied once a pass, for its first node.
                 let ready = checked.current.as_deref() == Some("True");
-                match self.zone_keys.get(name) {
-                    Some(zone) => match zones.get_mut(zone.as_str()) {
+                // Found again (the look-up above brought it into the cache).
+                match self.state.get(name).and_then(|s| s.zone.as_deref()) {
+                    Some(zone) => match zones.get_mut(zone) {
                         Some(states) => states.push(ready),
                         None => {
-                            zones.insert(zone.clone(), vec![ready]);
+                            zones.insert(zone.to_string(), vec![ready]);
                         }
                     },
                     None => zones.entry(taints::zone_key(node)).or_default().push(ready),
@@ -192,7 +187,7 @@ impl NodeLifecycleController {
             let message = format!("Node {name} event: Removing Node {name} from Controller");
             self.node_event(ctx, &node, EventType::Normal, "RemovingNode", &message);
             self.known.remove(&name);
-            self.health.remove(&name);
+            self.forget(&name, |s| s.health = None);
             for t in self.tainters.values_mut() {
                 t.queue.retain(|n| *n != name);
             }
@@ -327,7 +322,7 @@ impl NodeLifecycleController {
             return;
         }
         if all_were_full && !self.zone_states.is_empty() {
-            for h in self.health.values_mut() {
+            for h in self.state.values_mut().filter_map(|s| s.health.as_mut()) {
                 h.probe = now;
                 h.ready_transition = now;
             }
@@ -391,8 +386,30 @@ impl NodeLifecycleController {
         let mut node = node.clone();
         if taints::swap(&mut node, add, remove, ctx.now()) {
             if let Ok(written) = ctx.api.update(&self.user, Object::Node(node)) {
-                self.zone_keys.insert(name.to_string(), zone_of(&written));
+                self.state.entry(name.to_string()).or_default().zone = Some(zone_of(&written));
                 self.nodes.insert(name.to_string(), written);
+            }
+        }
+    }
+}
+
+/// What the controller keeps of one node: its health as the monitor last saw it, its Lease's
+/// last renewal, and its zone key (`GetZoneKey`) as its version in `nodes` has it (a node's
+/// labels seldom change). Gone once none of the three is left.
+#[derive(Debug, Default)]
+struct NodeState {
+    health: Option<NodeHealth>,
+    lease: Option<DateTime<Utc>>,
+    zone: Option<String>,
+}
+
+impl NodeLifecycleController {
+    /// Clear part of a node's state, and the entry with its last part.
+    fn forget(&mut self, name: &str, clear: impl FnOnce(&mut NodeState)) {
+        if let Some(state) = self.state.get_mut(name) {
+            clear(state);
+            if state.health.is_none() && state.lease.is_none() && state.zone.is_none() {
+                self.state.remove(name);
             }
         }
     }
@@ -421,11 +438,16 @@ impl Controller for NodeLifecycleController {
             Kind::Node => {
                 let name = event.object.name().to_string();
                 if event.event_type == WatchEventType::Deleted {
-                    self.zone_keys.remove(&name);
+                    self.forget(&name, |s| s.zone = None);
                     self.membership_changed |= self.nodes.remove(&name).is_some();
                     return Vec::new();
                 }
-                self.zone_keys.insert(name.clone(), zone_of(&event.object));
+                let zone = Some(zone_of(&event.object));
+                match self.state.get_mut(&name) {
+                    Some(state) if state.zone == zone => {}
+                    Some(state) => state.zone = zone,
+                    None => self.state.entry(name.clone()).or_default().zone = zone,
+                }
                 self.membership_changed |= self.nodes.insert(name.clone(), event.object.clone()).is_none();
                 self.changed.insert(name);
                 vec![KEY.to_string()]
@@ -442,13 +464,11 @@ impl Controller for NodeLifecycleController {
                 };
                 match (event.event_type, renew) {
                     (WatchEventType::Deleted, _) | (_, None) => {
-                        self.leases.remove(name);
+                        self.forget(name, |s| s.lease = None);
                     }
-                    (_, Some(t)) => match self.leases.get_mut(name) {
-                        Some(renew) => *renew = t,
-                        None => {
-                            self.leases.insert(name.to_string(), t);
-                        }
+                    (_, Some(t)) => match self.state.get_mut(name) {
+                        Some(state) => state.lease = Some(t),
+                        None => self.state.entry(name.to_string()).or_default().lease = Some(t),
                     },
                 }
                 Vec::new()
@@ -511,10 +531,11 @@ mod tests {
     fn zone_keys_follow_the_nodes_labels() {
         let (mut c, informers) = (NodeLifecycleController::new(), Informers::default());
         c.keys_for(&event(WatchEventType::Added, node(None)), None, &informers);
-        assert_eq!(c.zone_keys.get("node-1").map(String::as_str), Some(""));
+        let zone = |c: &NodeLifecycleController| c.state.get("node-1").and_then(|s| s.zone.clone());
+        assert_eq!(zone(&c).as_deref(), Some(""));
         c.keys_for(&event(WatchEventType::Modified, node(Some("a"))), None, &informers);
-        assert_eq!(c.zone_keys.get("node-1").map(String::as_str), Some("r1:\u{0}:a"));
+        assert_eq!(zone(&c).as_deref(), Some("r1:\u{0}:a"));
         c.keys_for(&event(WatchEventType::Deleted, node(Some("a"))), None, &informers);
-        assert_eq!(c.zone_keys.get("node-1"), None);
+        assert_eq!(zone(&c), None);
     }
 }
