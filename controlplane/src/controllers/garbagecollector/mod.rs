@@ -87,6 +87,11 @@ impl GarbageCollector {
     /// with the owners of `old`, its previous version, the same as its own.
     fn graph_holds(&self, obj: &Object, old: Option<&Object>) -> bool {
         let meta = obj.metadata();
+        if old.is_some_and(|o| std::ptr::eq(o.metadata(), meta)) {
+            // The very metadata of the version before (a status write of a kind whose versions
+            // share it): the same uid, coordinates and owners, so only whether it is known.
+            return self.alive.contains_key(meta.uid.as_deref().unwrap_or_default());
+        }
         let Some(old) = old.filter(|o| o.metadata().uid == meta.uid) else { return false };
         fn owners(m: &ObjectMeta) -> impl Iterator<Item = &str> {
             m.owner_references.iter().flatten().map(|r| r.uid.as_str())
