@@ -3,6 +3,7 @@
 //! tree is one map keyed by normalized path, so a directory's entries are a range of keys.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::Arc;
 
 /// What a write may add to one tree's files in all, unless it is made smaller: past it, writes
@@ -57,7 +58,9 @@ pub struct Entry {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tree {
-    nodes: BTreeMap<String, Node>,
+    /// By path; the paths shared, so that a copy of an image's tree (each container's own)
+    /// copies the map, not its names.
+    nodes: BTreeMap<Arc<str>, Node>,
     used: usize,
     capacity: usize,
     /// Files whose mode is not [`FILE_MODE`] (a ConfigMap volume's `defaultMode`) and
@@ -145,7 +148,7 @@ impl Tree {
     /// An empty file system that holds at most `capacity` bytes of files.
     pub fn with_capacity(capacity: usize) -> Self {
         let mut nodes = BTreeMap::new();
-        nodes.insert("/".to_string(), Node::Dir);
+        nodes.insert("/".into(), Node::Dir);
         Tree { nodes, used: 0, capacity, modes: BTreeMap::new(), owners: BTreeMap::new() }
     }
 
@@ -240,7 +243,7 @@ impl Tree {
         match self.nodes.get_mut(path) {
             Some(Node::File(d)) if append => Arc::make_mut(d).extend_from_slice(data),
             _ => {
-                self.nodes.insert(path.to_string(), Node::File(Arc::new(data.to_vec())));
+                self.nodes.insert(path.into(), Node::File(Arc::new(data.to_vec())));
             }
         }
         Ok(())
@@ -253,11 +256,11 @@ impl Tree {
             for p in path.split('/').filter(|p| !p.is_empty()) {
                 at.push('/');
                 at.push_str(p);
-                match self.nodes.get(&at) {
+                match self.nodes.get(at.as_str()) {
                     Some(Node::Dir) => {}
                     Some(Node::File(_)) => return Err(FsError::NotDir),
                     None => {
-                        self.nodes.insert(at.clone(), Node::Dir);
+                        self.nodes.insert(at.as_str().into(), Node::Dir);
                     }
                 }
             }
@@ -267,15 +270,18 @@ impl Tree {
             return Err(FsError::Exists);
         }
         self.check_parent(path)?;
-        self.nodes.insert(path.to_string(), Node::Dir);
+        self.nodes.insert(path.into(), Node::Dir);
         Ok(())
     }
 
     /// The paths under directory `dir` (all depths), in order.
     fn below(&self, dir: &str) -> Vec<String> {
         let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
-        let within = self.nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix));
-        within.filter(|(k, _)| k.len() > prefix.len()).map(|(k, _)| k.clone()).collect()
+        let within = self
+            .nodes
+            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(&prefix));
+        within.filter(|(k, _)| k.len() > prefix.len()).map(|(k, _)| k.to_string()).collect()
     }
 
     /// The entries of directory `dir`, by name.
@@ -287,7 +293,11 @@ impl Tree {
         }
         let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
         let mut out = Vec::new();
-        for (k, node) in self.nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)) {
+        for (k, node) in self
+            .nodes
+            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(&prefix))
+        {
             let rest = &k[prefix.len()..];
             if rest.is_empty() || rest.contains('/') {
                 continue;
@@ -319,7 +329,7 @@ impl Tree {
                     return Err(if dir_ok { FsError::NotEmpty } else { FsError::IsDir });
                 }
                 for k in below {
-                    if let Some(Node::File(d)) = self.nodes.remove(&k) {
+                    if let Some(Node::File(d)) = self.nodes.remove(k.as_str()) {
                         self.used -= d.len();
                     }
                     self.modes.remove(&k);
@@ -353,7 +363,7 @@ impl Tree {
             self.used -= d.len();
         }
         for k in moved {
-            if let Some(node) = self.nodes.remove(&k) {
+            if let Some(node) = self.nodes.remove(k.as_str()) {
                 let dest = format!("{to}{}", &k[from.len()..]);
                 if let Some(m) = self.modes.remove(&k) {
                     self.modes.insert(dest.clone(), m);
@@ -361,7 +371,7 @@ impl Tree {
                 if let Some(o) = self.owners.remove(&k) {
                     self.owners.insert(dest.clone(), o);
                 }
-                self.nodes.insert(dest, node);
+                self.nodes.insert(dest.into(), node);
             }
         }
         Ok(())
@@ -374,7 +384,7 @@ impl Tree {
         let skip = if path == "/" { 0 } else { path.len() };
         for k in self.below(path) {
             let rel = k[skip..].to_string();
-            let node = self.nodes[&k].clone();
+            let node = self.nodes[k.as_str()].clone();
             out.push((rel, node, self.mode(&k)));
         }
         out
