@@ -8,6 +8,13 @@ use chrono::Duration;
 use super::Kubelet;
 use crate::apiserver::ApiServer;
 use crate::events::EventType;
+use crate::model::Pod;
+
+/// Whether a pod has an emptyDir with a `sizeLimit`, which the pass checks.
+pub(super) fn size_limited(pod: &Pod) -> bool {
+    let volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
+    volumes.into_iter().flatten().any(|v| v.empty_dir.as_ref().is_some_and(|e| e.size_limit.is_some()))
+}
 
 /// `evictionMonitoringPeriod`.
 pub const MONITORING_PERIOD: i64 = 10;
@@ -19,7 +26,9 @@ impl Kubelet {
     pub(super) fn eviction_pass(&mut self, api: &mut ApiServer) -> Vec<String> {
         let now = api.now();
         let mut evicted = Vec::new();
-        for w in self.pods.values_mut() {
+        // In uid order, as the pods are kept.
+        for uid in &self.size_limited {
+            let Some(w) = self.pods.get_mut(uid) else { continue };
             if w.terminal || w.evicted.is_some() || w.is_static {
                 continue;
             }

@@ -94,6 +94,9 @@ pub struct Kubelet {
     running: bool,
     pub runtime: Containerd,
     pods: BTreeMap<String, PodWorker>,
+    /// The uids of its pods with an emptyDir `sizeLimit`: the only ones the eviction pass
+    /// can evict, and so the only ones it looks at.
+    size_limited: BTreeSet<String>,
     ipam: ipam::Ipam,
     recorder: EventRecorder,
     node_ip: String,
@@ -119,6 +122,7 @@ impl Kubelet {
             user,
             running: true,
             pods: BTreeMap::new(),
+            size_limited: BTreeSet::new(),
             ipam: ipam::Ipam::new(None),
             node_ip: String::new(),
             node_obj: None,
@@ -227,6 +231,7 @@ impl Kubelet {
         let next = worker.sync(&mut env);
         if worker.gone {
             self.pods.remove(uid);
+            self.size_limited.remove(uid);
         }
         next
     }
@@ -519,6 +524,9 @@ impl Kubelets {
                     if let Some(pod) = worker::pod_of(obj) {
                         let admitted = kubelet.pods.values().filter_map(admission::counts);
                         w.rejected = admission::admit(pod, &kubelet.allocatable, admitted).err();
+                        if eviction::size_limited(pod) {
+                            kubelet.size_limited.insert(uid.clone());
+                        }
                     }
                     kubelet.pods.insert(uid, w);
                     self.dirty.insert(key);
