@@ -120,9 +120,8 @@ impl EventRecorder {
         let seen =
             Seen { object: &identity, field_path: field_path.unwrap_or(""), type_: type_.as_str(), reason, message };
         let write = self.correlator.correlate(&seen, now);
-        let involved = write.as_ref().map(|_| self.texts.involved(&identity, object, info, field_path));
         self.identity = identity;
-        let (Some(write), Some(involved_object)) = (write, involved) else { return };
+        let Some(write) = write else { return };
         let namespace = if info.namespaced { object.namespace() } else { "default" };
         if let Some(name) = &write.existing {
             match counted(api, &self.user, (namespace, name), &write, now) {
@@ -131,6 +130,7 @@ impl EventRecorder {
                 Some(false) => {}
             }
         }
+        let involved_object = self.texts.involved(&self.identity, object, info, field_path);
         let (reason, type_) = (self.texts.common(reason), self.texts.common(type_.as_str()));
         // Built afresh for each name tried (almost always one): its texts are shared.
         let event = |name: String| Event {
