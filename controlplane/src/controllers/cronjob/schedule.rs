@@ -83,12 +83,11 @@ fn may_match(fields: [u64; 5], dom_and_dow: bool) -> bool {
     weekdays != 0 && (1..=12).any(|m| months & (1 << m) != 0 && (1..=LONGEST[m]).any(|d| days & (1 << d) != 0))
 }
 
-/// The last four answers of a schedule's `next`, the time asked about first. A sync asks for
-/// the time after the last schedule time and the one after that, twice, then the time after
-/// the most recent one (three times in all), and every sync of the same CronJob until its next
-/// schedule time asks the same: the calendar is walked once for each.
+/// The last two answers of a schedule's `next`, the time asked about first. A sync asks for the
+/// time after the last schedule time and the one after that, twice, and every sync of the
+/// same CronJob until its next schedule time asks the same: the calendar is walked once.
 #[derive(Default)]
-pub struct Recent(Cell<[Option<Answer>; 4]>);
+pub struct Recent(Cell<[Option<Answer>; 2]>);
 
 /// A time asked about and the next time after it (`None`: never again).
 type Answer = (DateTime<Utc>, Option<DateTime<Utc>>);
@@ -99,8 +98,8 @@ impl Recent {
     }
 
     fn put(&self, t: DateTime<Utc>, next: Option<DateTime<Utc>>) {
-        let [a, b, c, _] = self.0.get();
-        self.0.set([Some((t, next)), a, b, c]);
+        let [newest, _] = self.0.get();
+        self.0.set([Some((t, next)), newest]);
     }
 }
 
