@@ -206,10 +206,9 @@ impl ApiServer {
             if self.dry_run {
                 return Ok(current);
             }
-            let resp = self.store.txn(Txn::new(
-                [Compare::mod_revision(&*key, current.resource_version())],
-                [Op::Delete(key.as_str().into())],
-                [],
+            let resp = self.store.txn(Txn::one(
+                Compare::mod_revision(&*key, current.resource_version()),
+                Op::Delete(key.as_str().into()),
             ));
             if !resp.succeeded {
                 return Err(ApiError::conflict(info, name));

@@ -127,12 +127,11 @@ impl NodeLifecycleController {
         for obj in current {
             let Object::Node(node) = &*obj else { continue };
             let name = obj.name();
-            let state = match self.state.get_mut(name) {
-                Some(state) => state,
-                None => self.state.entry(name.to_string()).or_default(),
-            };
-            let (checked, health) = health::check(node, state.health.as_ref(), state.lease, now);
-            state.health = Some(health);
+            let checked = self.with_state(name, |state| {
+                let (checked, health) = health::check(node, state.health.as_ref(), state.lease, now);
+                state.health = Some(health);
+                checked
+            });
             let mut obj = obj.clone();
             if let Some(updated) = checked.write {
                 match ctx.api.update_status(&self.user, Object::Node(updated)) {
@@ -386,7 +385,7 @@ impl NodeLifecycleController {
         let mut node = node.clone();
         if taints::swap(&mut node, add, remove, ctx.now()) {
             if let Ok(written) = ctx.api.update(&self.user, Object::Node(node)) {
-                self.state.entry(name.to_string()).or_default().zone = Some(zone_of(&written));
+                self.with_state(name, |s| s.zone = Some(zone_of(&written)));
                 self.nodes.insert(name.to_string(), written);
             }
         }
@@ -404,6 +403,14 @@ struct NodeState {
 }
 
 impl NodeLifecycleController {
+    /// Work on a node's state, made empty if it has none yet (its name copied only then).
+    fn with_state<R>(&mut self, name: &str, f: impl FnOnce(&mut NodeState) -> R) -> R {
+        match self.state.get_mut(name) {
+            Some(state) => f(state),
+            None => f(self.state.entry(name.to_string()).or_default()),
+        }
+    }
+
     /// Clear part of a node's state, and the entry with its last part.
     fn forget(&mut self, name: &str, clear: impl FnOnce(&mut NodeState)) {
         if let Some(state) = self.state.get_mut(name) {
@@ -443,11 +450,11 @@ impl Controller for NodeLifecycleController {
                     return Vec::new();
                 }
                 let zone = Some(zone_of(&event.object));
-                match self.state.get_mut(&name) {
-                    Some(state) if state.zone == zone => {}
-                    Some(state) => state.zone = zone,
-                    None => self.state.entry(name.clone()).or_default().zone = zone,
-                }
+                self.with_state(&name, |s| {
+                    if s.zone != zone {
+                        s.zone = zone;
+                    }
+                });
                 self.membership_changed |= self.nodes.insert(name.clone(), event.object.clone()).is_none();
                 self.changed.insert(name);
                 vec![KEY.to_string()]
@@ -466,10 +473,7 @@ impl Controller for NodeLifecycleController {
                     (WatchEventType::Deleted, _) | (_, None) => {
                         self.forget(name, |s| s.lease = None);
                     }
-                    (_, Some(t)) => match self.state.get_mut(name) {
-                        Some(state) => state.lease = Some(t),
-                        None => self.state.entry(name.to_string()).or_default().lease = Some(t),
-                    },
+                    (_, Some(t)) => self.with_state(name, |s| s.lease = Some(t)),
                 }
                 Vec::new()
             }
