@@ -7,28 +7,30 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Revisioned, Store};
-use crate::fasthash::HashSet;
 
 /// The keys with a lease, by when it expires. Many keys share a deadline (kube-apiserver
-/// reuses one lease for the Events of a minute), so each deadline holds its keys in a hash
-/// set: attaching and detaching never compare long, alike keys, and the few expiries sort
-/// their keys once.
+/// reuses one lease for the Events of a minute), so each deadline holds its keys in a list:
+/// attaching one is a push, and detaching one (rare: a key written again or deleted before its
+/// time) finds it by its address, as the list holds the key's own `Arc` (the store's slot's),
+/// never comparing long, alike keys. The few expiries sort their keys once.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Expiry {
-    by_deadline: BTreeMap<i64, HashSet<Arc<str>>>,
+    by_deadline: BTreeMap<i64, Vec<Arc<str>>>,
     len: usize,
 }
 
 impl Expiry {
+    /// Attach `key` (the slot's own, not yet attached) to `deadline`.
     pub(super) fn insert(&mut self, deadline: i64, key: Arc<str>) {
-        if self.by_deadline.entry(deadline).or_default().insert(key) {
-            self.len += 1;
-        }
+        self.by_deadline.entry(deadline).or_default().push(key);
+        self.len += 1;
     }
 
-    pub(super) fn remove(&mut self, deadline: i64, key: &str) {
+    /// Detach `key` (the slot's own) from `deadline`.
+    pub(super) fn remove(&mut self, deadline: i64, key: &Arc<str>) {
         let Some(keys) = self.by_deadline.get_mut(&deadline) else { return };
-        if keys.remove(key) {
+        if let Some(i) = keys.iter().position(|k| Arc::ptr_eq(k, key)) {
+            keys.swap_remove(i);
             self.len -= 1;
             if keys.is_empty() {
                 self.by_deadline.remove(&deadline);
@@ -39,7 +41,7 @@ impl Expiry {
     /// The keys of the earliest deadline if it is at or before `now`, in key order, taken.
     fn take_due(&mut self, now: i64) -> Option<Vec<Arc<str>>> {
         let entry = self.by_deadline.first_entry().filter(|e| *e.key() <= now)?;
-        let mut keys: Vec<Arc<str>> = entry.remove().into_iter().collect();
+        let mut keys = entry.remove();
         self.len -= keys.len();
         keys.sort_unstable();
         Some(keys)

@@ -9,8 +9,10 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::fasthash::HashMap;
+use ordered::OrderedKey;
 
 mod lease;
+mod ordered;
 mod txn;
 pub use txn::{Compare, CompareTarget, Op, Txn, TxnResponse};
 
@@ -80,8 +82,8 @@ pub struct Store<V> {
     /// segments (`/registry/pods/`): a range under one resource searches only its keys, and
     /// one under a resource with no objects (webhook configurations, on every request) ends
     /// at once. Buckets taken in the order of `buckets` hold their keys in order (see
-    /// [`bucket`]).
-    order: HashMap<Box<str>, BTreeSet<Arc<str>>>,
+    /// [`bucket`]); each key with its first bytes past the bucket inline ([`OrderedKey`]).
+    order: HashMap<Box<str>, BTreeSet<OrderedKey>>,
     /// The names of the buckets in `order`, in order, for a prefix shorter than a bucket.
     /// Buckets are found by hash: a search of this set compares long, alike paths
     /// (`/registry/validatingwebhookconfigurations/`, asked by every write's admission).
@@ -162,9 +164,16 @@ impl<V: Revisioned> Store<V> {
             })
             .into_iter()
             .flatten();
-        one.into_iter().chain(many).flat_map(move |keys| {
-            keys.range::<str, _>((Bound::Included(prefix), Bound::Unbounded)).take_while(move |k| k.starts_with(prefix))
-        })
+        // Within its one bucket the prefix is a bound to search for; every key of the buckets
+        // a shorter prefix covers starts with it.
+        let from = one.map(|_| OrderedKey::new(Arc::from(prefix), exact.map_or(0, str::len)));
+        let one = one
+            .map(move |keys| keys.range((from.as_ref().map_or(Bound::Unbounded, Bound::Included), Bound::Unbounded)));
+        one.into_iter()
+            .chain(many.map(|keys| keys.range(..)))
+            .flatten()
+            .map(|k| &k.key)
+            .take_while(move |k| k.starts_with(prefix))
     }
 
     /// How many changes are kept for watches (those since the compaction point).
@@ -287,12 +296,13 @@ impl<V: Revisioned> Store<V> {
             None => {
                 let key = Arc::<str>::from(key);
                 let kv = KeyValue { key: key.clone(), create_revision: rev, mod_revision: rev, version: 1, value };
+                let ordered = OrderedKey::new(key.clone(), bucket(&key).len());
                 match self.order.get_mut(bucket(&key)) {
                     Some(keys) => {
-                        keys.insert(key.clone());
+                        keys.insert(ordered);
                     }
                     None => {
-                        self.order.insert(bucket(&key).into(), BTreeSet::from([key.clone()]));
+                        self.order.insert(bucket(&key).into(), BTreeSet::from([ordered]));
                         self.buckets.insert(bucket(&key).into());
                     }
                 }
@@ -311,7 +321,7 @@ impl<V: Revisioned> Store<V> {
     fn apply_delete(&mut self, key: &str) -> Option<KeyValue<V>> {
         let Slot { kv: prev, lease } = self.kvs.remove(key)?;
         if let Some(keys) = self.order.get_mut(bucket(key)) {
-            keys.remove(key);
+            keys.remove(&OrderedKey::new(prev.key.clone(), bucket(key).len()));
             if keys.is_empty() {
                 self.order.remove(bucket(key));
                 self.buckets.remove(bucket(key));
