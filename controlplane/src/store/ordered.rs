@@ -3,23 +3,25 @@
 //! A bucket holds thousands of alike keys (`/registry/events/default/<object>.<time>`), and a
 //! search of its B-tree compares a new key with twenty or so of them, each comparison reading
 //! the other key's text: a cache miss each, as those keys were written long before. With the
-//! sixteen bytes that follow the bucket's prefix kept as a number beside the key, most
-//! comparisons are one of numbers, and only keys alike in those bytes read their texts.
+//! 32 bytes that follow the bucket's prefix kept as numbers beside the key, most comparisons
+//! are of numbers, and only keys alike in those bytes read their texts: 32, as the namespace
+//! comes first (`default/tick-12-29384938.18a7b…`), and the Events of one object share
+//! their first 30 or so.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// How many bytes past the bucket the inline head holds.
-const HEAD: usize = 16;
+const HEAD: usize = 32;
 
-/// A key and its head: bytes `skip..skip + 16` of it (the bucket is `skip` bytes long), in
+/// A key and its head: bytes `skip..skip + 32` of it (the bucket is `skip` bytes long), in
 /// order, zero-padded. Ordered as the keys of one bucket are: a head smaller than another
 /// belongs to a smaller key (the first byte where two heads differ is where their keys
 /// differ, or where the shorter key ended, as zero is the smallest byte), so the texts decide
 /// only between equal heads.
 #[derive(Debug, Clone)]
 pub(super) struct OrderedKey {
-    head: u128,
+    head: (u128, u128),
     pub key: Arc<str>,
 }
 
@@ -27,10 +29,14 @@ impl OrderedKey {
     /// `key`, in a bucket of `skip` bytes (its first `skip` bytes).
     pub fn new(key: Arc<str>, skip: usize) -> Self {
         let rest = key.as_bytes().get(skip..).unwrap_or_default();
-        let mut head = [0u8; HEAD];
-        let n = rest.len().min(HEAD);
-        head[..n].copy_from_slice(&rest[..n]);
-        OrderedKey { head: u128::from_be_bytes(head), key }
+        let half = |from: usize| {
+            let mut bytes = [0u8; HEAD / 2];
+            let part = rest.get(from..).unwrap_or_default();
+            let n = part.len().min(HEAD / 2);
+            bytes[..n].copy_from_slice(&part[..n]);
+            u128::from_be_bytes(bytes)
+        };
+        OrderedKey { head: (half(0), half(HEAD / 2)), key }
     }
 }
 
@@ -64,10 +70,10 @@ mod tests {
         /// alike past it or not, long or short, with any bytes (zeros too).
         #[test]
         fn ordered_as_the_keys_are(
-            common in "[a\u{0}]{0,20}",
-            a in "[ab\u{0}]{0,20}",
-            b in "[ab\u{0}]{0,20}",
-            skip in 0usize..24,
+            common in "[a\u{0}]{0,40}",
+            a in "[ab\u{0}]{0,40}",
+            b in "[ab\u{0}]{0,40}",
+            skip in 0usize..44,
         ) {
             let skip = skip.min(common.len());
             let (a, b) = (format!("{common}{a}"), format!("{common}{b}"));
