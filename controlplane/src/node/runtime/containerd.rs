@@ -242,6 +242,9 @@ pub struct Containerd {
     shims: BTreeMap<String, Box<Shim>>,
     /// Images by full reference, with the moment each is in the store from.
     images: BTreeMap<String, (Image, Time)>,
+    /// The same moments, in order: the node's status counts the images present every ten
+    /// seconds, from one short vector rather than every image's entry.
+    image_times: Vec<Time>,
     /// Pulls are serialized (the kubelet's `serializeImagePulls`): the next starts after this.
     pulls_busy_until: Time,
     calls: VecDeque<CriCall>,
@@ -280,13 +283,16 @@ impl Containerd {
     /// A runtime whose image store holds `preloaded` from the start.
     pub fn new(node: &str, pull_time: Duration, preloaded: &[String], now: Time) -> Self {
         let begin = Time::MIN_UTC;
-        let images = preloaded.iter().map(|i| (i.clone(), (image_of(i), begin))).collect();
+        let images: BTreeMap<String, (Image, Time)> =
+            preloaded.iter().map(|i| (i.clone(), (image_of(i), begin))).collect();
+        let image_times = vec![begin; images.len()];
         Containerd {
             node: node.to_string(),
             pull_time,
             sandboxes: BTreeMap::new(),
             shims: BTreeMap::new(),
             images,
+            image_times,
             pulls_busy_until: now,
             calls: VecDeque::new(),
             mark: 0,
@@ -732,6 +738,8 @@ impl ImageService for Containerd {
                 self.pulls_busy_until = done_at;
                 let img = image_of(&full);
                 self.images.insert(full, (img.clone(), done_at));
+                let at = self.image_times.partition_point(|t| *t <= done_at);
+                self.image_times.insert(at, done_at);
                 Pull { done_at, took: self.pull_time, result: Ok(img) }
             }
         }
@@ -747,7 +755,7 @@ impl ImageService for Containerd {
     }
 
     fn image_count(&self, now: Time) -> usize {
-        self.images.values().filter(|(_, at)| *at <= now).count()
+        self.image_times.partition_point(|at| *at <= now)
     }
 }
 
@@ -937,5 +945,22 @@ mod tests {
         assert!(bad.result.unwrap_err().contains("not found"));
         let calls: Vec<_> = rt.calls_for("u1").iter().map(|c| c.call).collect();
         assert_eq!(calls, ["RunPodSandbox", "PullImage", "PullImage", "PullImage", "PullImage"]);
+    }
+
+    /// The count of images present (the node status's) is the number listed, before, during
+    /// and after pulls, preloaded ones from the start.
+    #[test]
+    fn the_image_count_is_the_images_listed() {
+        let t0 = epoch();
+        let mut rt = Containerd::new("n", Duration::seconds(2), &["pause".into(), "pause".into()], t0);
+        let (_, config) = sandbox(&mut rt, t0, &[]);
+        for image in ["redis", "nginx", "busybox"] {
+            rt.pull_image(t0, image, &config);
+        }
+        for s in 0..9 {
+            let now = t0 + Duration::seconds(s);
+            assert_eq!(rt.image_count(now), rt.list_images(now).len(), "at {s} s");
+        }
+        assert_eq!(rt.image_count(t0 + Duration::seconds(6)), 4);
     }
 }
