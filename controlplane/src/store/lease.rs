@@ -29,7 +29,9 @@ impl Expiry {
     /// Detach `key` (the slot's own) from `deadline`.
     pub(super) fn remove(&mut self, deadline: i64, key: &Arc<str>) {
         let Some(keys) = self.by_deadline.get_mut(&deadline) else { return };
-        if let Some(i) = keys.iter().position(|k| Arc::ptr_eq(k, key)) {
+        let found = keys.iter().position(|k| Arc::ptr_eq(k, key));
+        debug_assert!(found.is_some() || !keys.iter().any(|k| **k == **key), "{key} is attached as another Arc");
+        if let Some(i) = found {
             keys.swap_remove(i);
             self.len -= 1;
             if keys.is_empty() {
