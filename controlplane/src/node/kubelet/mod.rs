@@ -93,7 +93,9 @@ pub struct Kubelet {
     pub user: String,
     running: bool,
     pub runtime: Containerd,
-    pods: BTreeMap<String, PodWorker>,
+    /// Boxed: a worker is large, and a map's nodes hold their values inline, spare slots
+    /// too (a removal shifted whole workers).
+    pods: BTreeMap<String, Box<PodWorker>>,
     /// The uids of its pods with an emptyDir `sizeLimit`: the only ones the eviction pass
     /// can evict, and so the only ones it looks at.
     size_limited: BTreeSet<String>,
@@ -157,14 +159,17 @@ impl Kubelet {
 
     /// The pod workers, by pod uid.
     pub fn workers(&self) -> impl Iterator<Item = &PodWorker> {
-        self.pods.values()
+        self.pods.values().map(|w| &**w)
     }
 
     /// The pod worker for a pod uid (a mirror pod's finds its static pod's).
     pub fn worker(&self, uid: &str) -> Option<&PodWorker> {
-        self.pods.get(uid).or_else(|| {
-            self.pods.values().find(|w| w.mirror.as_ref().is_some_and(|m| m.metadata().uid.as_deref() == Some(uid)))
-        })
+        self.pods
+            .get(uid)
+            .or_else(|| {
+                self.pods.values().find(|w| w.mirror.as_ref().is_some_and(|m| m.metadata().uid.as_deref() == Some(uid)))
+            })
+            .map(|w| &**w)
     }
 
     /// Run these static pods (from the node's manifest directory); their uids, to sync.
@@ -173,7 +178,7 @@ impl Kubelet {
         for pod in pods {
             let worker = PodWorker::new_static(pod, now);
             uids.push(worker.uid.clone());
-            self.pods.insert(worker.uid.clone(), worker);
+            self.pods.insert(worker.uid.clone(), Box::new(worker));
         }
         uids
     }
@@ -522,13 +527,13 @@ impl Kubelets {
                     }
                     let mut w = PodWorker::new(obj.clone(), self.now);
                     if let Some(pod) = worker::pod_of(obj) {
-                        let admitted = kubelet.pods.values().filter_map(admission::counts);
+                        let admitted = kubelet.pods.values().filter_map(|w| admission::counts(w));
                         w.rejected = admission::admit(pod, &kubelet.allocatable, admitted).err();
                         if eviction::size_limited(pod) {
                             kubelet.size_limited.insert(uid.clone());
                         }
                     }
-                    kubelet.pods.insert(uid, w);
+                    kubelet.pods.insert(uid, Box::new(w));
                     self.dirty.insert(key);
                 }
             },
