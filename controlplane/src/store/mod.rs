@@ -9,7 +9,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::fasthash::HashMap;
-use ordered::OrderedKey;
+use ordered::{BucketKeys, OrderedKey};
 
 mod lease;
 mod ordered;
@@ -68,6 +68,8 @@ pub enum StoreError {
 struct Slot<V> {
     kv: KeyValue<V>,
     lease: Option<i64>,
+    /// Its place in its bucket's list, when the bucket is listed rather than ordered.
+    place: usize,
 }
 
 /// The store. Single-threaded by design: the simulated cluster runs on one thread.
@@ -83,7 +85,9 @@ pub struct Store<V> {
     /// one under a resource with no objects (webhook configurations, on every request) ends
     /// at once. Buckets taken in the order of `buckets` hold their keys in order (see
     /// [`bucket`]); each key with its first bytes past the bucket inline ([`OrderedKey`]).
-    order: HashMap<Box<str>, BTreeSet<OrderedKey>>,
+    order: HashMap<Box<str>, BucketKeys>,
+    /// The buckets whose keys are listed and sorted only when read (see [`BucketKeys`]).
+    listed: Vec<Box<str>>,
     /// The names of the buckets in `order`, in order, for a prefix shorter than a bucket.
     /// Buckets are found by hash: a search of this set compares long, alike paths
     /// (`/registry/validatingwebhookconfigurations/`, asked by every write's admission).
@@ -108,10 +112,19 @@ impl<V: Revisioned> Store<V> {
             compacted: 0,
             kvs: HashMap::default(),
             order: HashMap::default(),
+            listed: Vec::new(),
             buckets: BTreeSet::new(),
             history: VecDeque::new(),
             expiry: lease::Expiry::default(),
         }
+    }
+
+    /// Keep the keys of bucket `bucket` (a prefix of three segments) in a list sorted only when
+    /// a range reads them, for a resource written far more often than listed. Set before the
+    /// bucket holds keys.
+    pub fn keep_listed(&mut self, bucket: &str) {
+        debug_assert!(!self.order.contains_key(bucket), "{bucket} already holds keys");
+        self.listed.push(bucket.into());
     }
 
     /// The current (latest) revision.
@@ -167,13 +180,8 @@ impl<V: Revisioned> Store<V> {
         // Within its one bucket the prefix is a bound to search for; every key of the buckets
         // a shorter prefix covers starts with it.
         let from = one.map(|_| OrderedKey::new(Arc::from(prefix), exact.map_or(0, str::len)));
-        let one = one
-            .map(move |keys| keys.range((from.as_ref().map_or(Bound::Unbounded, Bound::Included), Bound::Unbounded)));
-        one.into_iter()
-            .chain(many.map(|keys| keys.range(..)))
-            .flatten()
-            .map(|k| &k.key)
-            .take_while(move |k| k.starts_with(prefix))
+        let one = one.map(move |keys| keys.with_prefix(prefix, from.as_ref()));
+        one.into_iter().chain(many.map(move |keys| keys.with_prefix(prefix, None))).flatten()
     }
 
     /// How many changes are kept for watches (those since the compaction point).
@@ -296,17 +304,18 @@ impl<V: Revisioned> Store<V> {
             None => {
                 let key = Arc::<str>::from(key);
                 let kv = KeyValue { key: key.clone(), create_revision: rev, mod_revision: rev, version: 1, value };
-                let ordered = OrderedKey::new(key.clone(), bucket(&key).len());
-                match self.order.get_mut(bucket(&key)) {
-                    Some(keys) => {
-                        keys.insert(ordered);
-                    }
+                let b = bucket(&key);
+                let place = match self.order.get_mut(b) {
+                    Some(keys) => keys.insert(key.clone(), b.len()),
                     None => {
-                        self.order.insert(bucket(&key).into(), BTreeSet::from([ordered]));
-                        self.buckets.insert(bucket(&key).into());
+                        let mut keys = BucketKeys::new(self.listed.iter().any(|l| **l == *b));
+                        let place = keys.insert(key.clone(), b.len());
+                        self.order.insert(b.into(), keys);
+                        self.buckets.insert(b.into());
+                        place
                     }
-                }
-                self.kvs.insert(key, Slot { kv: kv.clone(), lease: None });
+                };
+                self.kvs.insert(key, Slot { kv: kv.clone(), lease: None, place });
                 (kv, None, None)
             }
         };
@@ -319,9 +328,13 @@ impl<V: Revisioned> Store<V> {
 
     /// Delete `key` at the current revision; returns the state it had, if it was there.
     fn apply_delete(&mut self, key: &str) -> Option<KeyValue<V>> {
-        let Slot { kv: prev, lease } = self.kvs.remove(key)?;
+        let Slot { kv: prev, lease, place } = self.kvs.remove(key)?;
         if let Some(keys) = self.order.get_mut(bucket(key)) {
-            keys.remove(&OrderedKey::new(prev.key.clone(), bucket(key).len()));
+            if let Some(moved) = keys.remove(&prev.key, bucket(key).len(), place) {
+                if let Some(slot) = self.kvs.get_mut(&moved) {
+                    slot.place = place;
+                }
+            }
             if keys.is_empty() {
                 self.order.remove(bucket(key));
                 self.buckets.remove(bucket(key));

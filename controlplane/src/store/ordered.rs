@@ -9,6 +9,8 @@
 //! their first 30 or so.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
+use std::ops::Bound;
 use std::sync::Arc;
 
 /// How many bytes past the bucket the inline head holds.
@@ -59,6 +61,86 @@ impl PartialEq for OrderedKey {
 }
 
 impl Eq for OrderedKey {}
+
+/// One bucket's keys: in a B-tree of ordered keys, or, for a bucket written far more often
+/// than listed (an hour of Events: tens of thousands of writes, a list now and then), in a
+/// plain list that is sorted only when a range reads it. A key of a listed bucket knows its
+/// place in the list (the store's slot keeps it), so a removal is a swap.
+#[derive(Debug, Clone)]
+pub(super) enum BucketKeys {
+    Ordered(BTreeSet<OrderedKey>),
+    Listed(Vec<Arc<str>>),
+}
+
+impl BucketKeys {
+    pub fn new(listed: bool) -> Self {
+        if listed {
+            BucketKeys::Listed(Vec::new())
+        } else {
+            BucketKeys::Ordered(BTreeSet::new())
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            BucketKeys::Ordered(keys) => keys.is_empty(),
+            BucketKeys::Listed(keys) => keys.is_empty(),
+        }
+    }
+
+    /// Add `key` (a bucket of `skip` bytes); its place in a list, for its slot to keep.
+    pub fn insert(&mut self, key: Arc<str>, skip: usize) -> usize {
+        match self {
+            BucketKeys::Ordered(keys) => {
+                keys.insert(OrderedKey::new(key, skip));
+                0
+            }
+            BucketKeys::Listed(keys) => {
+                keys.push(key);
+                keys.len() - 1
+            }
+        }
+    }
+
+    /// Take `key` out (at `place` in a list); the key moved into its place, whose slot must
+    /// learn it.
+    pub fn remove(&mut self, key: &Arc<str>, skip: usize, place: usize) -> Option<Arc<str>> {
+        match self {
+            BucketKeys::Ordered(keys) => {
+                keys.remove(&OrderedKey::new(key.clone(), skip));
+                None
+            }
+            BucketKeys::Listed(keys) => {
+                debug_assert!(keys.get(place).is_some_and(|k| Arc::ptr_eq(k, key)), "{key} is not at {place}");
+                keys.swap_remove(place);
+                keys.get(place).cloned()
+            }
+        }
+    }
+
+    /// The keys starting with `prefix`, in order; `from` is the prefix as an ordered key of
+    /// this bucket when the prefix lies in it (a bucket a shorter prefix covers has only
+    /// keys that start with it).
+    pub fn with_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+        from: Option<&OrderedKey>,
+    ) -> Box<dyn Iterator<Item = &'a Arc<str>> + 'a> {
+        match self {
+            BucketKeys::Ordered(keys) => {
+                let start = from.map_or(Bound::Unbounded, Bound::Included);
+                Box::new(
+                    keys.range((start, Bound::Unbounded)).map(|k| &k.key).take_while(move |k| k.starts_with(prefix)),
+                )
+            }
+            BucketKeys::Listed(keys) => {
+                let mut found: Vec<&Arc<str>> = keys.iter().filter(|k| k.starts_with(prefix)).collect();
+                found.sort_unstable();
+                Box::new(found.into_iter())
+            }
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -175,14 +175,19 @@ mod ordered_index {
         /// Ranges through the bucketed index are exactly the keys with the prefix, in order,
         /// for keys and prefixes of any number of segments, after puts and deletes; keys
         /// alike for more than the 32 bytes past their bucket that the index holds inline
-        /// among them.
+        /// among them, and their bucket ordered or listed.
         #[test]
         fn range_is_every_key_with_the_prefix_in_order(
             keys in proptest::collection::vec(prop_oneof!["[/ab]{0,8}", "/a/b/a{30,33}[ab]{0,3}"], 0..40),
             deleted in proptest::collection::vec(any::<prop::sample::Index>(), 0..10),
             prefixes in proptest::collection::vec(prop_oneof!["[/ab]{0,6}", "/a/b/a{0,34}b?"], 1..10),
+            listed in any::<bool>(),
         ) {
             let mut s = Store::new();
+            if listed {
+                // The bucket of the long keys keeps them in a list, sorted when read.
+                s.keep_listed("/a/b/");
+            }
             let mut model = std::collections::BTreeSet::new();
             for k in &keys {
                 s.put(k, v("x"));
