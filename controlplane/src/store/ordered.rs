@@ -1,12 +1,13 @@
-//! A key of the store's ordered index, with the first bytes past its bucket held inline.
+//! The key sets of the store's buckets, and a key of an ordered one with the first bytes past
+//! its bucket held inline.
 //!
-//! A bucket holds thousands of alike keys (`/registry/events/default/<object>.<time>`), and a
+//! A bucket can hold thousands of alike keys (`/registry/pods/default/<job>-<suffix>`), and a
 //! search of its B-tree compares a new key with twenty or so of them, each comparison reading
 //! the other key's text: a cache miss each, as those keys were written long before. With the
 //! 32 bytes that follow the bucket's prefix kept as numbers beside the key, most comparisons
 //! are of numbers, and only keys alike in those bytes read their texts: 32, as the namespace
-//! comes first (`default/tick-12-29384938.18a7b…`), and the Events of one object share
-//! their first 30 or so.
+//! comes first (`default/tick-12-29384938-x7k2p`). A bucket written far more often than it is
+//! listed (an hour of Events) skips the B-tree altogether ([`BucketKeys::Listed`]).
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
