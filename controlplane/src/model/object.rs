@@ -27,10 +27,16 @@ impl Object {
         }
     }
 
-    /// Whether two versions' labels are the same: at once when they share their metadata (most
-    /// writes of the kinds in `shared.rs`), else by comparing them.
+    /// Whether two versions hold the very same metadata (most writes of the kinds in
+    /// `shared.rs` share it): then every field of it is equal without comparing.
+    pub fn shares_metadata(&self, other: &Object) -> bool {
+        std::ptr::eq(self.metadata(), other.metadata())
+    }
+
+    /// Whether two versions' labels are the same: at once when they share their metadata,
+    /// else by comparing them.
     pub fn same_labels(&self, other: &Object) -> bool {
-        std::ptr::eq(self.metadata(), other.metadata()) || self.labels() == other.labels()
+        self.shares_metadata(other) || self.labels() == other.labels()
     }
 
     pub fn labels(&self) -> &BTreeMap<String, String> {

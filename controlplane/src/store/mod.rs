@@ -84,7 +84,8 @@ pub struct Store<V> {
     /// segments (`/registry/pods/`): a range under one resource searches only its keys, and
     /// one under a resource with no objects (webhook configurations, on every request) ends
     /// at once. Buckets taken in the order of `buckets` hold their keys in order (see
-    /// [`bucket`]); each key with its first bytes past the bucket inline ([`OrderedKey`]).
+    /// [`bucket`]); each key with its first bytes past the bucket inline ([`OrderedKey`]), but
+    /// for the buckets kept listed, sorted only when read ([`BucketKeys`]).
     order: HashMap<Box<str>, BucketKeys>,
     /// The buckets whose keys are listed and sorted only when read (see [`BucketKeys`]).
     listed: Vec<Box<str>>,

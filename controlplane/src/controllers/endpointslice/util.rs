@@ -121,10 +121,10 @@ fn memberships(informers: &Informers, pod: &Object) -> BTreeSet<String> {
 /// subdomain, deletion, readiness or addresses); when its labels changed, the Services it
 /// left or joined too.
 pub fn services_for_pod(informers: &Informers, pod: &Object, old: Option<&Object>) -> Vec<String> {
-    let (Object::Pod(new_pod), Some(Object::Pod(old_pod))) = (pod, old) else {
+    let (Object::Pod(new_pod), Some(old @ Object::Pod(old_pod))) = (pod, old) else {
         return memberships(informers, pod).into_iter().collect();
     };
-    let labels_changed = !pod.same_labels(old.unwrap_or(pod)) || host_and_domain(new_pod) != host_and_domain(old_pod);
+    let labels_changed = !pod.same_labels(old) || host_and_domain(new_pod) != host_and_domain(old_pod);
     let pod_changed = new_pod.metadata.deletion_timestamp != old_pod.metadata.deletion_timestamp
         || is_pod_ready(new_pod) != is_pod_ready(old_pod)
         || !pod_ips(new_pod).eq(pod_ips(old_pod));
@@ -133,7 +133,7 @@ pub fn services_for_pod(informers: &Informers, pod: &Object, old: Option<&Object
     }
     let mut services = memberships(informers, pod);
     if labels_changed {
-        let old_services = memberships(informers, old.unwrap_or(pod));
+        let old_services = memberships(informers, old);
         if pod_changed {
             services.extend(old_services);
         } else {

@@ -87,7 +87,7 @@ impl GarbageCollector {
     /// with the owners of `old`, its previous version, the same as its own.
     fn graph_holds(&self, obj: &Object, old: Option<&Object>) -> bool {
         let meta = obj.metadata();
-        if old.is_some_and(|o| std::ptr::eq(o.metadata(), meta)) {
+        if old.is_some_and(|o| o.shares_metadata(obj)) {
             // The very metadata of the version before (a status write of a kind whose versions
             // share it): the same uid, coordinates and owners, so only whether it is known.
             return self.alive.contains_key(meta.uid.as_deref().unwrap_or_default());

@@ -510,7 +510,7 @@ impl Kubelets {
                     let was_deleting = w.pod.metadata().deletion_timestamp.is_some();
                     let (old, new) = (w.pod.metadata(), obj.metadata());
                     if w.volumes.from_pod()
-                        && !std::ptr::eq(old, new)
+                        && !w.pod.shares_metadata(obj)
                         && (old.labels != new.labels || old.annotations != new.annotations)
                     {
                         self.refresh.insert(key.clone());
