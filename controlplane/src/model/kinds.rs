@@ -84,6 +84,14 @@ impl KindInfo {
         key
     }
 
+    /// Write the etcd key of one object into `key` (cleared first): for a caller that reuses
+    /// one buffer for the keys of many requests.
+    pub fn write_key(&self, key: &mut String, namespace: &str, name: &str) {
+        key.clear();
+        self.write_prefix(key, Some(namespace));
+        key.push_str(name);
+    }
+
     /// Call `f` with the key of `namespace/name`, written in a buffer the thread reuses: for
     /// look-ups, which keep no key (a key made for each would be an allocation a request).
     pub fn with_key<R>(&self, namespace: &str, name: &str, f: impl FnOnce(&str) -> R) -> R {
@@ -271,11 +279,20 @@ impl Kind {
             Some((g, v)) => (g, v),
             None => ("", api_version),
         };
-        KINDS
+        // By the kind's name first (a table, not a walk of the kinds): every owner reference a
+        // controller or the garbage collector follows is looked up here.
+        static BY_NAME: std::sync::LazyLock<crate::fasthash::HashMap<&'static str, Vec<&'static KindInfo>>> =
+            std::sync::LazyLock::new(|| {
+                let mut by_name = crate::fasthash::HashMap::<&'static str, Vec<&'static KindInfo>>::default();
+                for k in KINDS {
+                    by_name.entry(k.name).or_default().push(k);
+                }
+                by_name
+            });
+        BY_NAME
+            .get(kind)?
             .iter()
-            .find(|k| {
-                k.name == kind && k.group == group && (k.version == version || k.other_versions.contains(&version))
-            })
+            .find(|k| k.group == group && (k.version == version || k.other_versions.contains(&version)))
             .map(|k| k.kind)
     }
 

@@ -3,14 +3,18 @@
 
 use std::cmp::Ordering;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
 use crate::model::Job;
 
 use super::{finished_condition, Syncer};
-use crate::apiserver::from_k8s_time;
 
 /// `byJobStartTime`: by start time, those not started last, then by name.
 fn by_start_time(a: &Job, b: &Job) -> Ordering {
-    let start = |j: &Job| j.status.as_ref().and_then(|s| s.start_time.as_ref()).map(from_k8s_time);
+    // Times compare as instants (`metav1.Time` orders as the moments it names).
+    fn start(j: &Job) -> Option<&Time> {
+        j.status.as_ref().and_then(|s| s.start_time.as_ref())
+    }
     fn name(j: &Job) -> &str {
         j.metadata.name.as_deref().unwrap_or_default()
     }

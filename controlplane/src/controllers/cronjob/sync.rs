@@ -177,7 +177,7 @@ impl Syncer<'_, '_> {
     fn note_success(&mut self, j: &Job) {
         let Some(done) = j.status.as_ref().and_then(|s| s.completion_time.clone()) else { return };
         let last = self.cj.status.as_ref().and_then(|s| s.last_successful_time.as_ref());
-        if last.is_none_or(|t| from_k8s_time(&done) > from_k8s_time(t)) {
+        if last.is_none_or(|t| done > *t) {
             self.cj.to_mut().status.get_or_insert_with(Default::default).last_successful_time = Some(done);
             self.update_status = true;
         }

@@ -189,13 +189,11 @@ impl Controller for GarbageCollector {
         let mut keys = Vec::new();
         let obj = &event.object;
         if event.event_type == WatchEventType::Modified && self.graph_holds(obj, old) {
-            // Most changes (statuses, leases) leave the graph as it is: only the owners to look at.
+            // Most changes (statuses, leases) leave the graph as it is, and then nothing is to
+            // be looked at again (upstream's `processGraphChanges` enqueues nothing for an update
+            // whose references did not change): an owner missing when the object came was
+            // looked at then, and one deleted since was looked at for its deletion.
             let meta = obj.metadata();
-            for o in meta.owner_references.iter().flatten() {
-                if !self.alive.contains_key(&o.uid) {
-                    keys.push(o.uid.clone());
-                }
-            }
             let fins = meta.finalizers.as_deref().unwrap_or_default();
             if meta.deletion_timestamp.is_some() && fins.iter().any(|f| f == FOREGROUND || f == ORPHAN) {
                 keys.push(meta.uid.clone().unwrap_or_default());
