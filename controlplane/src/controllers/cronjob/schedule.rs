@@ -124,6 +124,9 @@ impl Schedule {
             Schedule::Spec { cron, tz, fields, dom_and_dow, .. } => {
                 let cron = cron.as_ref()?;
                 let limit = t.with_year(t.year() + 5).or_else(|| t.checked_add_months(Months::new(60)))?;
+                if *tz == Tz::UTC {
+                    return next_in_utc(t, limit, *fields, *dom_and_dow);
+                }
                 let matches = |at: DateTime<Utc>| wall_clock_matches(&at.with_timezone(tz), *fields, *dom_and_dow);
                 let mut from = whole;
                 // Each pass skips one gap time; a handful of passes is more than any zone needs.
@@ -142,6 +145,40 @@ impl Schedule {
             }
         }
     }
+}
+
+/// robfig's `Next` where the wall clock is UTC (no offset ever changes, so no gap and no
+/// repeated hour): the first whole minute after `t` whose fields match, found a month, a day,
+/// an hour or a minute at a time as robfig walks them, without a calendar crate in the loop (a
+/// CronJob of every minute asks for each of its times once). `None` past `limit`.
+fn next_in_utc(t: DateTime<Utc>, limit: DateTime<Utc>, fields: [u64; 5], dom_and_dow: bool) -> Option<DateTime<Utc>> {
+    let [minutes, hours, days, months, weekdays] = fields;
+    let bit = |set: u64, v: u32| set & (1 << v) != 0;
+    // The first whole minute strictly after `t` (robfig: the next second, then seconds at 0).
+    let mut at = DateTime::from_timestamp((t.timestamp().div_euclid(60) + 1) * 60, 0)?;
+    while at <= limit {
+        let date = at.date_naive();
+        if !bit(months, at.month()) {
+            let first = date.with_day(1)?.checked_add_months(Months::new(1))?;
+            at = first.and_hms_opt(0, 0, 0)?.and_utc();
+            continue;
+        }
+        let (dom, dow) = (bit(days, at.day()), bit(weekdays, at.weekday().num_days_from_sunday()));
+        if !(if dom_and_dow { dom && dow } else { dom || dow }) {
+            at = date.succ_opt()?.and_hms_opt(0, 0, 0)?.and_utc();
+            continue;
+        }
+        if !bit(hours, at.hour()) {
+            at = date.and_hms_opt(at.hour(), 0, 0)?.and_utc() + Duration::hours(1);
+            continue;
+        }
+        if !bit(minutes, at.minute()) {
+            at += Duration::minutes(1);
+            continue;
+        }
+        return Some(at);
+    }
+    None
 }
 
 /// Whether a local time matches the fields, as robfig reads them (`dayMatches`: the day
@@ -297,6 +334,57 @@ mod tests {
     fn next(schedule: &str, tz: Option<&str>, from: &str) -> Option<String> {
         let s = parse(schedule, tz).expect("parses");
         s.next(at(from)).map(|t| t.to_rfc3339())
+    }
+
+    /// A set of one to three values of `range`, as a field's bits.
+    fn bits(range: std::ops::Range<u32>) -> impl proptest::strategy::Strategy<Value = u64> {
+        use proptest::strategy::Strategy;
+        proptest::collection::vec(range, 1..4).prop_map(|vs| vs.into_iter().fold(0, |set, v| set | 1 << v))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// In UTC the fields walked directly give what croner's calendar walk gives.
+        #[test]
+        fn utc_walks_as_croner(
+            minutes in bits(0..60), hours in bits(0..24), days in bits(1..32), months in bits(1..13),
+            weekdays in bits(0..7), dense in 0usize..32, dom_and_dow: bool,
+            from in 1_700_000_000i64..1_900_000_000, nanos in 0u32..1_000_000_000,
+        ) {
+            // Sparse fields mostly (a few values each, so dates that never or seldom match come
+            // up), and now and then one whole.
+            let whole = |i: usize, set: u64, all: u64| if dense & (1 << i) != 0 { all } else { set };
+            let fields = [
+                whole(0, minutes, (1 << 60) - 1),
+                whole(1, hours, (1 << 24) - 1),
+                whole(2, days, ((1 << 32) - 1) & !1),
+                whole(3, months, 0x1ffe),
+                whole(4, weekdays, 0x7f),
+            ];
+            let schedule = Schedule::Spec {
+                cron: to_croner(fields, dom_and_dow), tz: Tz::UTC, fields, dom_and_dow, recent: Recent::default(),
+            };
+            let t = DateTime::from_timestamp(from, nanos).expect("a time");
+            let Schedule::Spec { cron, tz, .. } = &schedule else { unreachable!() };
+            let limit = t.with_year(t.year() + 5).or_else(|| t.checked_add_months(Months::new(60))).expect("a time");
+            let by_croner = cron.as_ref().and_then(|cron| {
+                let matches = |at: DateTime<Utc>| wall_clock_matches(&at.with_timezone(tz), fields, dom_and_dow);
+                let mut from = t - Duration::nanoseconds(t.timestamp_subsec_nanos().into());
+                for _ in 0..8 {
+                    let next = cron.find_next_occurrence(&from.with_timezone(tz), false).ok()?.with_timezone(&Utc);
+                    if next > limit {
+                        return None;
+                    }
+                    if matches(next) {
+                        return Some(next);
+                    }
+                    from = next;
+                }
+                None
+            });
+            let direct = cron.as_ref().and_then(|_| next_in_utc(t, limit, fields, dom_and_dow));
+            proptest::prop_assert_eq!(direct, by_croner);
+        }
     }
 
     #[test]
