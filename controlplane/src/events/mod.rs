@@ -83,7 +83,7 @@ impl EventRecorder {
             else {
                 return false;
             };
-            let Some(info) = crate::model::KINDS.iter().find(|k| k.name == kind) else { return false };
+            let Some(info) = crate::model::Kind::first_named(kind) else { return false };
             api.peek(info.kind, namespace, name).is_none_or(|o| o.metadata().uid.as_deref().unwrap_or("") != uid)
         });
         self.next_sweep = (2 * self.correlator.keys()).max(SWEEP_AT_LEAST);

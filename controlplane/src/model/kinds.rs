@@ -129,6 +129,19 @@ impl KindInfo {
     }
 }
 
+/// The kinds whose `kind` is `name`, in the kinds' order (a table made once).
+fn named(name: &str) -> &'static [&'static KindInfo] {
+    static BY_NAME: std::sync::LazyLock<crate::fasthash::HashMap<&'static str, Vec<&'static KindInfo>>> =
+        std::sync::LazyLock::new(|| {
+            let mut by_name = crate::fasthash::HashMap::<&'static str, Vec<&'static KindInfo>>::default();
+            for k in KINDS {
+                by_name.entry(k.name).or_default().push(k);
+            }
+            by_name
+        });
+    BY_NAME.get(name).map_or(&[], Vec::as_slice)
+}
+
 /// Where every object's key starts, as kube-apiserver's etcd prefix.
 const KEY_ROOT: &str = "/registry/";
 
@@ -281,19 +294,15 @@ impl Kind {
         };
         // By the kind's name first (a table, not a walk of the kinds): every owner reference a
         // controller or the garbage collector follows is looked up here.
-        static BY_NAME: std::sync::LazyLock<crate::fasthash::HashMap<&'static str, Vec<&'static KindInfo>>> =
-            std::sync::LazyLock::new(|| {
-                let mut by_name = crate::fasthash::HashMap::<&'static str, Vec<&'static KindInfo>>::default();
-                for k in KINDS {
-                    by_name.entry(k.name).or_default().push(k);
-                }
-                by_name
-            });
-        BY_NAME
-            .get(kind)?
+        named(kind)
             .iter()
             .find(|k| k.group == group && (k.version == version || k.other_versions.contains(&version)))
             .map(|k| k.kind)
+    }
+
+    /// The first kind (in the kinds' order) whose `kind` is `name`, whatever its group.
+    pub fn first_named(name: &str) -> Option<&'static KindInfo> {
+        named(name).first().copied()
     }
 
     /// Look a kind up by any name kubectl accepts for a resource: plural, singular, short name
