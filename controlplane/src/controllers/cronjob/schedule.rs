@@ -1,6 +1,7 @@
 //! The time maths of a CronJob's schedule (`utils.go`): robfig/cron's `Schedule.Next` over the
-//! fields the API server's parser read (the croner crate walks the calendar in the time zone),
-//! and upstream's count of missed schedule times.
+//! fields the API server's parser read (in UTC by walking the fields' bits as robfig does; in
+//! another time zone the croner crate walks the calendar), and upstream's count of missed
+//! schedule times.
 //!
 //! Around daylight-saving changes croner and robfig part ways, and robfig's answer is the one
 //! a cluster gives: robfig only ever returns a time whose wall clock matches the fields, so a
