@@ -124,28 +124,46 @@ impl Schedule {
             Schedule::Every(delay) => whole.checked_add_signed(*delay),
             Schedule::Spec { cron, tz, fields, dom_and_dow, .. } => {
                 let cron = cron.as_ref()?;
-                let limit = t.with_year(t.year() + 5).or_else(|| t.checked_add_months(Months::new(60)))?;
+                let limit = five_years_after(t)?;
                 if *tz == Tz::UTC {
                     return next_in_utc(t, limit, *fields, *dom_and_dow);
                 }
-                let matches = |at: DateTime<Utc>| wall_clock_matches(&at.with_timezone(tz), *fields, *dom_and_dow);
-                let mut from = whole;
-                // Each pass skips one gap time; a handful of passes is more than any zone needs.
-                for _ in 0..8 {
-                    let next = cron.find_next_occurrence(&from.with_timezone(tz), false).ok()?.with_timezone(&Utc);
-                    let next = repeated_wall_time(*tz, from, next, &matches).unwrap_or(next);
-                    if next > limit {
-                        return None;
-                    }
-                    if matches(next) {
-                        return Some(next);
-                    }
-                    from = next;
-                }
-                None
+                next_by_croner(cron, *tz, t, limit, *fields, *dom_and_dow)
             }
         }
     }
+}
+
+/// How far `Next` looks: five years on (robfig's limit).
+fn five_years_after(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    t.with_year(t.year() + 5).or_else(|| t.checked_add_months(Months::new(60)))
+}
+
+/// robfig's `Next` by croner's walk of the calendar in `tz`, each time it finds checked against
+/// robfig's rules (a gap's time skipped, a repeated hour's time found).
+fn next_by_croner(
+    cron: &Cron,
+    tz: Tz,
+    t: DateTime<Utc>,
+    limit: DateTime<Utc>,
+    fields: [u64; 5],
+    dom_and_dow: bool,
+) -> Option<DateTime<Utc>> {
+    let matches = |at: DateTime<Utc>| wall_clock_matches(&at.with_timezone(&tz), fields, dom_and_dow);
+    let mut from = t - Duration::nanoseconds(t.timestamp_subsec_nanos().into());
+    // Each pass skips one gap time; a handful of passes is more than any zone needs.
+    for _ in 0..8 {
+        let next = cron.find_next_occurrence(&from.with_timezone(&tz), false).ok()?.with_timezone(&Utc);
+        let next = repeated_wall_time(tz, from, next, &matches).unwrap_or(next);
+        if next > limit {
+            return None;
+        }
+        if matches(next) {
+            return Some(next);
+        }
+        from = next;
+    }
+    None
 }
 
 /// robfig's `Next` where the wall clock is UTC (no offset ever changes, so no gap and no
@@ -362,27 +380,10 @@ mod tests {
                 whole(3, months, 0x1ffe),
                 whole(4, weekdays, 0x7f),
             ];
-            let schedule = Schedule::Spec {
-                cron: to_croner(fields, dom_and_dow), tz: Tz::UTC, fields, dom_and_dow, recent: Recent::default(),
-            };
+            let cron = to_croner(fields, dom_and_dow);
             let t = DateTime::from_timestamp(from, nanos).expect("a time");
-            let Schedule::Spec { cron, tz, .. } = &schedule else { unreachable!() };
-            let limit = t.with_year(t.year() + 5).or_else(|| t.checked_add_months(Months::new(60))).expect("a time");
-            let by_croner = cron.as_ref().and_then(|cron| {
-                let matches = |at: DateTime<Utc>| wall_clock_matches(&at.with_timezone(tz), fields, dom_and_dow);
-                let mut from = t - Duration::nanoseconds(t.timestamp_subsec_nanos().into());
-                for _ in 0..8 {
-                    let next = cron.find_next_occurrence(&from.with_timezone(tz), false).ok()?.with_timezone(&Utc);
-                    if next > limit {
-                        return None;
-                    }
-                    if matches(next) {
-                        return Some(next);
-                    }
-                    from = next;
-                }
-                None
-            });
+            let limit = five_years_after(t).expect("a time");
+            let by_croner = cron.as_ref().and_then(|cron| next_by_croner(cron, Tz::UTC, t, limit, fields, dom_and_dow));
             let direct = cron.as_ref().and_then(|_| next_in_utc(t, limit, fields, dom_and_dow));
             proptest::prop_assert_eq!(direct, by_croner);
         }
