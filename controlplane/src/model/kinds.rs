@@ -101,9 +101,7 @@ impl KindInfo {
         }
         // Taken out while `f` runs, so a look-up within `f` makes its own.
         let mut key = BUF.take();
-        key.clear();
-        self.write_prefix(&mut key, Some(namespace));
-        key.push_str(name);
+        self.write_key(&mut key, namespace, name);
         let r = f(&key);
         BUF.set(key);
         r
